@@ -1,0 +1,107 @@
+// The one table of control commands: number, name, the version this build
+// speaks for it, and how the kernel treats it. The daemon dispatches from it,
+// the client picks request versions from it, and docs are printed from it.
+//
+// A version on every command: a request carries the version of the command it
+// was written for. The driver refuses a request whose major differs from its
+// own for that command, or whose minor is newer (EINVAL, and it writes its own
+// version back); otherwise it runs the command and writes its own version of
+// the command into the reply. Versions keep the kernel's numbering (major 4,
+// minor = the kernel interface minor that introduced the form), so real
+// libdevmapper, which sends 4.0.0 for most commands, is an "old client".
+//
+// Reply forms: additive changes (the 4.38 event_nr trailer of list_devices)
+// follow the driver's version, as in the kernel, because old clients skip them
+// by `next`; a request that uses a feature (a flag, a payload form) newer than
+// the driver's minor for that command is refused with EINVAL. The client sends
+// the lowest version that covers the features a request uses, reads each
+// command's driver version from CMD_LIST_COMMANDS (or, against a real kernel,
+// the global version from CMD_VERSION), and falls back or explains.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace udm::abi {
+
+struct CommandVersion {
+  std::uint32_t major = 0, minor = 0, patch = 0;
+  constexpr bool operator==(const CommandVersion&) const = default;
+};
+
+enum CommandFlag : std::uint32_t {
+  CMD_NO_PARAMS = 1u << 0,     // only the 305-byte header is read and returned
+  CMD_GLOBAL_EVENT = 1u << 1,  // success bumps the global event counter
+  CMD_NO_DEVICE = 1u << 2,     // not addressed to one device
+};
+
+enum Command : std::uint32_t {
+  CMD_VERSION = 0,
+  CMD_REMOVE_ALL = 1,
+  CMD_LIST_DEVICES = 2,
+  CMD_DEV_CREATE = 3,
+  CMD_DEV_REMOVE = 4,
+  CMD_DEV_RENAME = 5,
+  CMD_DEV_SUSPEND = 6,
+  CMD_DEV_STATUS = 7,
+  CMD_DEV_WAIT = 8,
+  CMD_TABLE_LOAD = 9,
+  CMD_TABLE_CLEAR = 10,
+  CMD_TABLE_DEPS = 11,
+  CMD_TABLE_STATUS = 12,
+  CMD_LIST_VERSIONS = 13,
+  CMD_TARGET_MSG = 14,
+  CMD_DEV_SET_GEOMETRY = 15,
+  CMD_DEV_ARM_POLL = 16,
+  CMD_GET_TARGET_VERSION = 17,
+  // udm extension, far from the kernel's numbers: lists every command with
+  // its version, as LIST_VERSIONS lists targets (same record layout).
+  CMD_LIST_COMMANDS = 0x4000,
+};
+
+struct CommandInfo {
+  Command command;
+  std::string_view name;     // libdevmapper's task name where there is one
+  CommandVersion version;    // what this build speaks
+  std::uint32_t flags;
+};
+
+// Minors: 4.0 base; 4.1 list_versions; 4.2 target_msg; 4.6 set_geometry;
+// 4.19 rename --setuuid; 4.36 arm_poll; 4.38 list_devices event_nr trailer;
+// 4.41 get_target_version; 4.45 list_devices uuid trailer; 4.48 interface.
+inline constexpr std::array<CommandInfo, 19> COMMANDS{{
+    {CMD_VERSION, "version", {4, 48, 0}, CMD_NO_DEVICE},
+    {CMD_REMOVE_ALL, "remove_all", {4, 0, 0}, CMD_NO_PARAMS | CMD_GLOBAL_EVENT | CMD_NO_DEVICE},
+    {CMD_LIST_DEVICES, "names", {4, 45, 0}, CMD_NO_DEVICE},
+    {CMD_DEV_CREATE, "create", {4, 0, 0}, CMD_NO_PARAMS | CMD_GLOBAL_EVENT},
+    {CMD_DEV_REMOVE, "remove", {4, 0, 0}, CMD_NO_PARAMS | CMD_GLOBAL_EVENT},
+    {CMD_DEV_RENAME, "rename", {4, 19, 0}, CMD_GLOBAL_EVENT},
+    {CMD_DEV_SUSPEND, "suspend", {4, 12, 0}, CMD_NO_PARAMS},
+    {CMD_DEV_STATUS, "info", {4, 16, 0}, CMD_NO_PARAMS},
+    {CMD_DEV_WAIT, "waitevent", {4, 16, 0}, 0},
+    {CMD_TABLE_LOAD, "reload", {4, 0, 0}, 0},
+    {CMD_TABLE_CLEAR, "clear", {4, 0, 0}, CMD_NO_PARAMS},
+    {CMD_TABLE_DEPS, "deps", {4, 16, 0}, 0},
+    {CMD_TABLE_STATUS, "status", {4, 16, 0}, 0},
+    {CMD_LIST_VERSIONS, "versions", {4, 1, 0}, CMD_NO_DEVICE},
+    {CMD_TARGET_MSG, "message", {4, 2, 0}, 0},
+    {CMD_DEV_SET_GEOMETRY, "setgeometry", {4, 6, 0}, 0},
+    {CMD_DEV_ARM_POLL, "armpoll", {4, 36, 0}, CMD_NO_PARAMS | CMD_NO_DEVICE},
+    {CMD_GET_TARGET_VERSION, "target-version", {4, 41, 0}, CMD_NO_DEVICE},
+    {CMD_LIST_COMMANDS, "list_commands", {1, 0, 0}, CMD_NO_DEVICE},
+}};
+
+constexpr const CommandInfo* find_command(std::uint32_t nr) {
+  for (const auto& c : COMMANDS)
+    if (c.command == nr) return &c;
+  return nullptr;
+}
+
+// The request-version rule, shared by daemon and client.
+constexpr bool version_accepted(CommandVersion driver, CommandVersion request) {
+  return request.major == driver.major && request.minor <= driver.minor;
+}
+
+}  // namespace udm::abi

@@ -1,0 +1,59 @@
+// The namespace of mapped devices: names, uuids and minors, as dm-ioctl keeps
+// them. Also opens the devices a table names (so tables stack).
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+
+#include "core/mapped_device.hpp"
+#include "core/target_registry.hpp"
+
+namespace udm::core {
+
+class DeviceRegistry final : public DeviceOpener {
+ public:
+  explicit DeviceRegistry(TargetRegistry& targets);
+
+  TargetRegistry& targets() { return targets_; }
+
+  // EBUSY if the name or uuid is taken; EINVAL for a bad name ("", "control",
+  // ".", "..", containing '/', longer than 127) or uuid (longer than 128).
+  // With `minor`, that minor (EBUSY if taken); else the lowest free one.
+  Result<MappedDevicePtr> create(const std::string& name, const std::string& uuid,
+                                 std::optional<std::uint32_t> minor = {});
+
+  // EBUSY while open, unless `deferred` (then marked, removed at last close).
+  Result<void> remove(const MappedDevicePtr& device, bool deferred);
+  // Removes every device that is not open; returns how many were left.
+  std::size_t remove_all(bool deferred);
+  Result<void> cancel_deferred_remove(const MappedDevicePtr& device);
+
+  // EBUSY if the new name is taken; bumps the event counter.
+  Result<void> rename(const MappedDevicePtr& device, const std::string& new_name);
+  // EINVAL if the device already has a uuid; EBUSY if taken.
+  Result<void> set_uuid(const MappedDevicePtr& device, const std::string& uuid);
+
+  MappedDevicePtr find_by_name(std::string_view name) const;
+  MappedDevicePtr find_by_uuid(std::string_view uuid) const;
+  MappedDevicePtr find_by_devno(DevNo devno) const;
+  std::vector<MappedDevicePtr> list() const;  // sorted by name
+
+  // Builds a table with this registry as the device opener.
+  Result<std::unique_ptr<Table>> build_table(std::span<const TableLine> lines, bool read_only);
+
+  // DeviceOpener: "252:N" → a mapped device; "M:m" → /dev block device via
+  // /sys/dev/block; a path → file or block device through io::open_backing.
+  Result<io::BlockDevicePtr> open(std::string_view arg, sector_t start, sector_t length) override;
+
+  // Called after create/remove/rename (exports keep their trees current).
+  void set_listener(std::function<void()> listener);
+
+ private:
+  TargetRegistry& targets_;
+  mutable std::mutex lock_;
+  std::map<std::string, MappedDevicePtr, std::less<>> by_name_;
+  std::function<void()> listener_;
+};
+
+}  // namespace udm::core

@@ -1,0 +1,96 @@
+// A mapped device: a name, a uuid, a synthetic device number, an open count,
+// an event counter and two table slots (live and inactive). It is itself a
+// BlockDevice, so exports submit I/O to it and tables can stack on it.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/table.hpp"
+
+namespace udm::core {
+
+struct TargetStatusLine {
+  sector_t start = 0;
+  sector_t length = 0;
+  std::string type;
+  std::string text;  // status or table text, no newline
+};
+
+struct DeviceInfo {
+  bool suspended = false;
+  bool read_only = false;          // of the live table (or the inactive one when asked)
+  bool live_present = false;
+  bool inactive_present = false;
+  bool deferred_remove = false;
+  std::int32_t open_count = 0;
+  std::uint32_t event_nr = 0;
+  std::uint32_t target_count = 0;  // of the live table (or the inactive one when asked)
+};
+
+class MappedDevice final : public io::BlockDevice {
+ public:
+  MappedDevice(std::string name, std::string uuid, DevNo devno);
+  ~MappedDevice() override;
+
+  const std::string& name() const { return name_; }
+  const std::string& uuid() const { return uuid_; }
+
+  // Tables. load() fills the inactive slot (replacing what was there);
+  // resume() swaps it in atomically, bumping nothing (as Linux: event_nr counts
+  // target events, renames and removes only).
+  void load(std::unique_ptr<Table> table);
+  bool clear();  // drops the inactive table; false if there was none
+
+  // Drains in-flight I/O and holds new I/O until resume. `noflush` keeps
+  // queued I/O queued instead of flushing backing devices. Idempotent.
+  Result<void> suspend(bool noflush);
+  // Swaps in the inactive table if there is one, then releases held I/O.
+  // Resuming a running device without an inactive table is not an error.
+  Result<void> resume();
+
+  DeviceInfo info(bool inactive) const;
+  // One line per target of the live (or inactive) table.
+  std::vector<TargetStatusLine> status(StatusType type, bool inactive) const;
+  std::vector<DevNo> deps(bool inactive) const;
+  // Routes a message to the live target covering `sector`.
+  Result<std::string> message(sector_t sector, std::span<const std::string> args);
+
+  // Open count, held by exports (an open FUSE file, an NBD connection).
+  void open();
+  void close();
+
+  // Events: raise_event() bumps event_nr and wakes waiters. wait_event()
+  // blocks until event_nr differs from `seen` or `cancel` becomes true;
+  // returns the current event number.
+  void raise_event();
+  std::uint32_t wait_event(std::uint32_t seen, const std::atomic<bool>& cancel);
+
+  // Called when a table change alters what exports show (size, presence).
+  void set_change_listener(std::function<void(MappedDevice&)> listener);
+
+  // BlockDevice
+  byte_count size() const override;  // live table size in bytes, 0 without one
+  void submit(io::Request* request) override;
+  std::string table_name() const override { return devno_.to_string(); }
+  DevNo devno() const override { return devno_; }
+  bool read_only() const override;
+
+ private:
+  friend class DeviceRegistry;  // renames and uuid changes go through it
+  struct Impl;
+  std::string name_;
+  std::string uuid_;
+  DevNo devno_;
+  std::unique_ptr<Impl> impl_;
+};
+
+using MappedDevicePtr = std::shared_ptr<MappedDevice>;
+
+}  // namespace udm::core
