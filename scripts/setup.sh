@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what udm needs to build and test on Debian 12 (run as root).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+packages=(
+  # build
+  g++ cmake ninja-build pkg-config ccache clang libclang-rt-14-dev
+  # libraries
+  liburing-dev libfuse3-dev libnbd-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
+  # runtime and the outside tools that judge udm in tests
+  fuse3 util-linux e2fsprogs lvm2 dmsetup qemu-utils libnbd-bin nbdkit fio
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
