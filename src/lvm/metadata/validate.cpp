@@ -1,0 +1,139 @@
+// Structural validation of a VG: what real lvm2 refuses on read, plus what it
+// silently accepts but must never be written (extents past the device).
+#include <set>
+
+#include "lvm/metadata/model.hpp"
+
+namespace udm::lvm {
+
+bool is_known_segment_type(std::string_view type) {
+  // A type may carry "+FLAG" suffixes ("raid5+RESHAPE").
+  type = type.substr(0, type.find('+'));
+  static constexpr std::string_view KNOWN[] = {
+      "striped", "linear", "zero", "error", "mirror", "snapshot", "thin", "thin-pool", "cache",
+      "cache-pool", "writecache", "integrity", "vdo", "vdo-pool", "raid0", "raid0_meta", "raid1",
+      "raid4", "raid5", "raid5_la", "raid5_ra", "raid5_ls", "raid5_rs", "raid5_n", "raid6",
+      "raid6_zr", "raid6_nr", "raid6_nc", "raid6_ls_6", "raid6_rs_6", "raid6_la_6", "raid6_ra_6",
+      "raid6_n_6", "raid10", "raid10_near", "raid10_far", "raid10_offset", "free"};
+  for (auto k : KNOWN)
+    if (k == type) return true;
+  return false;
+}
+
+namespace {
+
+bool is_power_of_two(std::uint64_t v) { return v && !(v & (v - 1)); }
+
+void check_flags(std::vector<std::string>& out, const std::string& who, const char* key, const FlagSet& f) {
+  for (const auto& w : f.words())
+    if (!is_known_flag(f.kind(), w)) out.push_back(who + ": unknown " + key + " flag '" + w + "'");
+}
+
+void check_pvs(const VolumeGroup& vg, std::vector<std::string>& out) {
+  std::set<std::string> names, ids;
+  for (const auto& pv : vg.pvs) {
+    const std::string who = "PV " + pv.name + (pv.device.empty() ? "" : " (" + pv.device + ")");
+    if (!names.insert(pv.name).second) out.push_back(who + ": name used twice");
+    if (!is_valid_raw_id(pv.id)) out.push_back(who + ": invalid id \"" + pv.id + "\"");
+    else if (!ids.insert(pv.id).second) out.push_back(who + ": id " + format_id(pv.id) + " used by two PVs");
+    check_flags(out, who, "status", pv.status);
+    if (vg.extent_size && pv.dev_size) {
+      const unsigned __int128 end = static_cast<unsigned __int128>(pv.pe_count) * vg.extent_size + pv.pe_start;
+      if (end > pv.dev_size)
+        out.push_back(who + ": pe_start " + std::to_string(pv.pe_start) + " + " + std::to_string(pv.pe_count) +
+                      " extents ends past dev_size " + std::to_string(pv.dev_size) + " sectors");
+    }
+  }
+}
+
+void check_segment(const VolumeGroup& vg, const LogicalVolume& lv, std::size_t index, extent_t expected_le,
+                   std::vector<std::string>& out) {
+  const Segment& seg = lv.segments[index];
+  const std::string who = "LV " + lv.name + " segment " + std::to_string(index + 1);
+  if (seg.start_extent != expected_le)
+    out.push_back(who + ": starts at LE " + std::to_string(seg.start_extent) + ", expected " +
+                  std::to_string(expected_le));
+  if (seg.extent_count == 0) out.push_back(who + ": extent_count is 0");
+  if (!is_known_segment_type(seg.type)) out.push_back(who + ": unknown segment type \"" + seg.type + "\"");
+  if (!seg.is_striped()) return;
+  if (seg.stripes.empty()) {
+    out.push_back(who + ": striped segment without stripes");
+    return;
+  }
+  const std::size_t n = seg.stripes.size();
+  if (seg.extent_count % n)
+    out.push_back(who + ": " + std::to_string(seg.extent_count) + " extents do not divide into " +
+                  std::to_string(n) + " stripes");
+  if (n > 1 && !is_power_of_two(seg.stripe_size))
+    out.push_back(who + ": stripe_size " + std::to_string(seg.stripe_size) + " is not a power of two");
+  for (std::size_t a = 0; a < n; ++a) {
+    const SegmentArea& area = seg.stripes[a];
+    if (const PhysicalVolume* pv = vg.find_pv(area.name)) {
+      if (area.start + seg.area_extents() > pv->pe_count)
+        out.push_back(who + " stripe " + std::to_string(a) + ": extents " + std::to_string(area.start) + ".." +
+                      std::to_string(area.start + seg.area_extents() - 1) + " outside " + pv->name + " (" +
+                      std::to_string(pv->pe_count) + " extents)");
+    } else if (const LogicalVolume* sub = vg.find_lv(area.name)) {
+      if (area.start + seg.area_extents() > sub->extent_count())
+        out.push_back(who + " stripe " + std::to_string(a) + ": extents past the end of LV " + sub->name);
+    } else {
+      out.push_back(who + " stripe " + std::to_string(a) + ": no PV or LV named \"" + area.name + "\"");
+    }
+  }
+}
+
+void check_lvs(const VolumeGroup& vg, std::vector<std::string>& out) {
+  std::set<std::string> names, ids;
+  for (const auto& lv : vg.lvs) {
+    const std::string who = "LV " + lv.name;
+    if (auto r = check_lv_name(lv.name); !r) out.push_back(r.error().message);
+    if (!names.insert(lv.name).second) out.push_back(who + ": name used twice");
+    if (!is_valid_raw_id(lv.id)) out.push_back(who + ": invalid id \"" + lv.id + "\"");
+    else if (!ids.insert(lv.id).second) out.push_back(who + ": id " + format_id(lv.id) + " used twice");
+    check_flags(out, who, "status", lv.status);
+    if (lv.segments.empty()) out.push_back(who + ": no segments");
+    extent_t le = 0;
+    for (std::size_t i = 0; i < lv.segments.size(); ++i) {
+      check_segment(vg, lv, i, le, out);
+      le = lv.segments[i].start_extent + lv.segments[i].extent_count;
+    }
+  }
+}
+
+void check_overlaps(const VolumeGroup& vg, std::vector<std::string>& out) {
+  auto map = pv_extent_map(vg);
+  for (std::size_t i = 1; i < map.size(); ++i) {
+    const auto& a = map[i - 1];
+    const auto& b = map[i];
+    if (a.pv_name == b.pv_name && a.pe_start + a.pe_count > b.pe_start)
+      out.push_back("PV " + b.pv_name + ": extent " + std::to_string(b.pe_start) + " used by both LV " + a.lv_name +
+                    " segment " + std::to_string(a.segment_index + 1) + " and LV " + b.lv_name + " segment " +
+                    std::to_string(b.segment_index + 1));
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> validation_problems(const VolumeGroup& vg) {
+  std::vector<std::string> out;
+  const std::string who = "VG " + vg.name;
+  if (auto r = check_vg_name(vg.name); !r) out.push_back(r.error().message);
+  if (!is_valid_raw_id(vg.id)) out.push_back(who + ": invalid id \"" + vg.id + "\"");
+  if (vg.format != "lvm2") out.push_back(who + ": format \"" + vg.format + "\" is not \"lvm2\"");
+  if (vg.extent_size == 0) out.push_back(who + ": extent_size is 0");
+  check_flags(out, who, "status", vg.status);
+  check_pvs(vg, out);
+  check_lvs(vg, out);
+  check_overlaps(vg, out);
+  return out;
+}
+
+Result<void> validate(const VolumeGroup& vg) {
+  auto problems = validation_problems(vg);
+  if (problems.empty()) return {};
+  std::string msg;
+  for (const auto& p : problems) msg += (msg.empty() ? "" : "; ") + p;
+  return fail(EINVAL, msg);
+}
+
+}  // namespace udm::lvm
