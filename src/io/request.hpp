@@ -34,6 +34,18 @@ struct Request {
   void* context = nullptr;  // for the submitter's use
 
   void complete(int result) { done(this, result); }
+
+  // Belongs to the device the request is currently submitted to (queue links,
+  // progress of a partly done transfer), so devices need not allocate per
+  // request. Submitters and layers that forward this same request must leave
+  // it alone while it is submitted.
+  struct DeviceScratch {
+    Request* next = nullptr;
+    const void* owner = nullptr;
+    byte_count done = 0;
+    std::uint32_t flags = 0;
+    std::uint32_t retries = 0;
+  } scratch;
 };
 
 }  // namespace udm::io
