@@ -14,6 +14,13 @@ namespace udm::core {
 class DeviceRegistry final : public DeviceOpener {
  public:
   explicit DeviceRegistry(TargetRegistry& targets);
+  ~DeviceRegistry() override;
+
+  // How paths (and "M:m" of other block devices, after /sys/dev/block
+  // resolves them to /dev/NAME) are opened. Defaults to io::open_backing;
+  // tests inject MemoryDevices here.
+  using BackingOpener = std::function<Result<io::BlockDevicePtr>(const std::string& path)>;
+  void set_backing_opener(BackingOpener opener);
 
   TargetRegistry& targets() { return targets_; }
 
@@ -41,6 +48,10 @@ class DeviceRegistry final : public DeviceOpener {
 
   // Builds a table with this registry as the device opener.
   Result<std::unique_ptr<Table>> build_table(std::span<const TableLine> lines, bool read_only);
+  // The same, for a table to be loaded into `self`: refuses lines that name
+  // `self` or a mapped device that (through its tables) depends on it.
+  Result<std::unique_ptr<Table>> build_table(std::span<const TableLine> lines, bool read_only,
+                                             const MappedDevice& self);
 
   // DeviceOpener: "252:N" → a mapped device; "M:m" → /dev block device via
   // /sys/dev/block; a path → file or block device through io::open_backing.
@@ -49,11 +60,23 @@ class DeviceRegistry final : public DeviceOpener {
   // Called after create/remove/rename (exports keep their trees current).
   void set_listener(std::function<void()> listener);
 
+  // open() that refuses `self` and devices depending on it (empty: no check).
+  Result<io::BlockDevicePtr> open_for(std::string_view arg, sector_t start, sector_t length, DevNo self);
+
  private:
+  Result<io::BlockDevicePtr> open_device(std::string_view arg, DevNo self);
+  Result<io::BlockDevicePtr> open_path(const std::string& path);
+  bool depends_on(const MappedDevice& device, DevNo target, int depth) const;
+  void erase_locked(const MappedDevicePtr& device);
+  void finish_removal(const MappedDevicePtr& device);  // outside lock_
+  void notify();
+
   TargetRegistry& targets_;
   mutable std::mutex lock_;
   std::map<std::string, MappedDevicePtr, std::less<>> by_name_;
+  std::map<std::uint32_t, MappedDevicePtr> by_minor_;
   std::function<void()> listener_;
+  BackingOpener backing_opener_;
 };
 
 }  // namespace udm::core

@@ -84,7 +84,16 @@ class MappedDevice final : public io::BlockDevice {
 
  private:
   friend class DeviceRegistry;  // renames and uuid changes go through it
-  struct Impl;
+  // Removal: drains, fails held I/O with EIO, destroys both tables.
+  void drop_tables();
+  void set_last_close_hook(std::function<void(MappedDevice&)> hook);
+  bool deferred_remove() const;
+  void set_deferred_remove(bool on);
+
+ public:
+  struct Impl;  // internal to core (mapped_device_impl.hpp)
+
+ private:
   std::string name_;
   std::string uuid_;
   DevNo devno_;

@@ -65,6 +65,13 @@ class Target {
   // striped); each arrives at map() with request->index set. 0: flushes complete at once.
   virtual unsigned flush_copies() const { return 1; }
 
+  // Called by the core once a piece this target mapped has completed (whether
+  // the target completed it itself or a backing device did), before the
+  // result is fanned back in. `request->index` is what map() left there, so a
+  // target can tell which of its devices failed (striped's 'D' health).
+  // Runs on the completing thread; must not block.
+  virtual void end_io(const io::Request& /*request*/, int /*result*/) {}
+
   // Status text in Linux's format, no trailing newline ("" for zero and error).
   virtual std::string status(StatusType type) const = 0;
 

@@ -2,6 +2,7 @@
 // daemon calls register_builtin_targets() at start-up.
 #pragma once
 
+#include <deque>
 #include <mutex>
 #include <vector>
 
@@ -19,7 +20,7 @@ class TargetRegistry {
 
  private:
   mutable std::mutex lock_;
-  std::vector<TargetType> types_;
+  std::deque<TargetType> types_;  // deque: find() pointers stay valid as types are added
 };
 
 }  // namespace udm::core

@@ -1,0 +1,218 @@
+// The namespace of mapped devices: name and uuid rules, minors, removal.
+#include "core/device_registry.hpp"
+
+#include <algorithm>
+
+namespace udm::core {
+namespace {
+
+constexpr std::size_t MAX_NAME = 127;  // DM_NAME_LEN 128 with the NUL
+constexpr std::size_t MAX_UUID = 128;  // DM_UUID_LEN 129 with the NUL
+
+Result<void> check_name(const std::string& name) {
+  if (name.empty()) return fail(EINVAL, "device name is empty");
+  if (name == "control" || name == "." || name == "..")
+    return fail(EINVAL, "device name '" + name + "' is reserved");
+  if (name.find('/') != std::string::npos)
+    return fail(EINVAL, "device name '" + name + "' contains '/'");
+  if (name.size() > MAX_NAME)
+    return fail(EINVAL, "device name is " + std::to_string(name.size()) + " characters long, at most " +
+                            std::to_string(MAX_NAME) + " are allowed");
+  return {};
+}
+
+Result<void> check_uuid(const std::string& uuid) {
+  if (uuid.size() > MAX_UUID)
+    return fail(EINVAL, "device uuid is " + std::to_string(uuid.size()) + " characters long, at most " +
+                            std::to_string(MAX_UUID) + " are allowed");
+  return {};
+}
+
+}  // namespace
+
+DeviceRegistry::DeviceRegistry(TargetRegistry& targets) : targets_(targets) {}
+
+DeviceRegistry::~DeviceRegistry() {
+  // Devices may outlive us (held by exports); they must not call back.
+  std::lock_guard g(lock_);
+  for (auto& [name, d] : by_name_) d->set_last_close_hook(nullptr);
+}
+
+void DeviceRegistry::set_backing_opener(BackingOpener opener) {
+  std::lock_guard g(lock_);
+  backing_opener_ = std::move(opener);
+}
+
+void DeviceRegistry::set_listener(std::function<void()> listener) {
+  std::lock_guard g(lock_);
+  listener_ = std::move(listener);
+}
+
+void DeviceRegistry::notify() {
+  std::function<void()> listener;
+  {
+    std::lock_guard g(lock_);
+    listener = listener_;
+  }
+  if (listener) listener();
+}
+
+Result<MappedDevicePtr> DeviceRegistry::create(const std::string& name, const std::string& uuid,
+                                               std::optional<std::uint32_t> minor) {
+  if (auto r = check_name(name); !r) return fail(r.error());
+  if (auto r = check_uuid(uuid); !r) return fail(r.error());
+  MappedDevicePtr device;
+  {
+    std::lock_guard g(lock_);
+    if (by_name_.contains(name)) return fail(EBUSY, "device name '" + name + "' is already in use");
+    if (!uuid.empty())
+      for (auto& [n, d] : by_name_)
+        if (d->uuid() == uuid) return fail(EBUSY, "device uuid '" + uuid + "' is already in use by '" + n + "'");
+    std::uint32_t m = 0;
+    if (minor) {
+      m = *minor;
+      if (m >= (1u << 20)) return fail(EINVAL, "minor " + std::to_string(m) + " is out of range");
+      if (by_minor_.contains(m)) return fail(EBUSY, "minor " + std::to_string(m) + " is already in use");
+    } else {
+      for (auto& [used, d] : by_minor_) {
+        if (used != m) break;
+        ++m;
+      }
+    }
+    device = std::make_shared<MappedDevice>(name, uuid, DevNo{UDM_BLOCK_MAJOR, m});
+    // The hook holds no reference to the device, only to us; ~DeviceRegistry clears it.
+    device->set_last_close_hook([this](MappedDevice& d) {
+      MappedDevicePtr ptr;
+      {
+        std::lock_guard g(lock_);
+        auto it = by_minor_.find(d.devno().minor);
+        if (it == by_minor_.end() || it->second.get() != &d || !d.deferred_remove()) return;
+        ptr = it->second;
+        erase_locked(ptr);
+      }
+      finish_removal(ptr);
+    });
+    by_name_.emplace(name, device);
+    by_minor_.emplace(m, device);
+  }
+  notify();
+  return device;
+}
+
+void DeviceRegistry::erase_locked(const MappedDevicePtr& device) {
+  by_name_.erase(device->name());
+  by_minor_.erase(device->devno().minor);
+  device->set_last_close_hook(nullptr);
+}
+
+void DeviceRegistry::finish_removal(const MappedDevicePtr& device) {
+  // Outside lock_: destroying tables closes stacked devices, which may
+  // complete their own deferred removal through us.
+  device->set_deferred_remove(false);
+  device->drop_tables();
+  device->raise_event();  // as Linux: a remove is an event
+  notify();
+}
+
+Result<void> DeviceRegistry::remove(const MappedDevicePtr& device, bool deferred) {
+  {
+    std::lock_guard g(lock_);
+    auto it = by_name_.find(device->name());
+    if (it == by_name_.end() || it->second != device)
+      return fail(ENXIO, "device '" + device->name() + "' is not registered");
+    if (device->info(false).open_count > 0) {
+      if (!deferred) return fail(EBUSY, "device '" + device->name() + "' is open");
+      device->set_deferred_remove(true);
+      return {};
+    }
+    erase_locked(device);
+  }
+  finish_removal(device);
+  return {};
+}
+
+std::size_t DeviceRegistry::remove_all(bool deferred) {
+  // Repeat while progress is made: removing an upper device closes the lower ones.
+  for (;;) {
+    std::vector<MappedDevicePtr> all = list();
+    bool progress = false;
+    for (auto& d : all)
+      if (d->info(false).open_count == 0 && remove(d, false)) progress = true;
+    if (!progress) break;
+  }
+  auto left = list();
+  if (deferred)
+    for (auto& d : left) d->set_deferred_remove(true);
+  return left.size();
+}
+
+Result<void> DeviceRegistry::cancel_deferred_remove(const MappedDevicePtr& device) {
+  std::lock_guard g(lock_);
+  if (!device->deferred_remove())
+    return fail(ENXIO, "device '" + device->name() + "' is not marked for deferred removal");
+  device->set_deferred_remove(false);
+  return {};
+}
+
+Result<void> DeviceRegistry::rename(const MappedDevicePtr& device, const std::string& new_name) {
+  if (auto r = check_name(new_name); !r) return fail(r.error());
+  {
+    std::lock_guard g(lock_);
+    auto it = by_name_.find(device->name());
+    if (it == by_name_.end() || it->second != device)
+      return fail(ENXIO, "device '" + device->name() + "' is not registered");
+    if (by_name_.contains(new_name)) return fail(EBUSY, "device name '" + new_name + "' is already in use");
+    by_name_.erase(it);
+    device->name_ = new_name;
+    by_name_.emplace(new_name, device);
+  }
+  device->raise_event();
+  notify();
+  return {};
+}
+
+Result<void> DeviceRegistry::set_uuid(const MappedDevicePtr& device, const std::string& uuid) {
+  if (auto r = check_uuid(uuid); !r) return fail(r.error());
+  {
+    std::lock_guard g(lock_);
+    if (!device->uuid().empty())
+      return fail(EINVAL, "device '" + device->name() + "' already has uuid '" + device->uuid() + "'");
+    for (auto& [n, d] : by_name_)
+      if (!uuid.empty() && d->uuid() == uuid) return fail(EBUSY, "device uuid '" + uuid + "' is already in use by '" + n + "'");
+    device->uuid_ = uuid;
+  }
+  device->raise_event();
+  notify();
+  return {};
+}
+
+MappedDevicePtr DeviceRegistry::find_by_name(std::string_view name) const {
+  std::lock_guard g(lock_);
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+MappedDevicePtr DeviceRegistry::find_by_uuid(std::string_view uuid) const {
+  if (uuid.empty()) return nullptr;
+  std::lock_guard g(lock_);
+  for (auto& [n, d] : by_name_)
+    if (d->uuid() == uuid) return d;
+  return nullptr;
+}
+
+MappedDevicePtr DeviceRegistry::find_by_devno(DevNo devno) const {
+  if (devno.major != UDM_BLOCK_MAJOR) return nullptr;
+  std::lock_guard g(lock_);
+  auto it = by_minor_.find(devno.minor);
+  return it == by_minor_.end() ? nullptr : it->second;
+}
+
+std::vector<MappedDevicePtr> DeviceRegistry::list() const {
+  std::lock_guard g(lock_);
+  std::vector<MappedDevicePtr> out;
+  out.reserve(by_name_.size());
+  for (auto& [n, d] : by_name_) out.push_back(d);
+  return out;
+}
+
+}  // namespace udm::core

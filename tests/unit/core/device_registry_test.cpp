@@ -1,0 +1,176 @@
+#include "testing.hpp"
+
+namespace udm::core {
+namespace {
+
+using testing::sync_io;
+using testing::TestBed;
+
+TEST(DeviceRegistry, NameAndUuidRules) {
+  TestBed bed;
+  for (const std::string& bad : std::vector<std::string>{"", "control", ".", "..", "a/b", std::string(128, 'x')}) {
+    auto r = bed.devices.create(bad, "");
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, EINVAL) << bad;
+  }
+  EXPECT_TRUE(bed.devices.create(std::string(127, 'x'), ""));
+  EXPECT_FALSE(bed.devices.create("u", std::string(129, 'u')));
+  EXPECT_TRUE(bed.devices.create("u", std::string(128, 'u')));
+  ASSERT_TRUE(bed.devices.create("a", "A"));
+  auto dup = bed.devices.create("a", "");
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, EBUSY);
+  EXPECT_NE(dup.error().message.find("'a'"), std::string::npos);
+  auto dup_uuid = bed.devices.create("b", "A");
+  ASSERT_FALSE(dup_uuid);
+  EXPECT_EQ(dup_uuid.error().code, EBUSY);
+}
+
+TEST(DeviceRegistry, LowestFreeMinorAndLookups) {
+  TestBed bed;
+  auto a = *bed.devices.create("a", "ua");
+  auto b = *bed.devices.create("b", "");
+  auto c = *bed.devices.create("c", "uc");
+  EXPECT_EQ(a->devno(), (DevNo{252, 0}));
+  EXPECT_EQ(b->devno(), (DevNo{252, 1}));
+  EXPECT_EQ(c->devno(), (DevNo{252, 2}));
+  EXPECT_EQ(a->table_name(), "252:0");
+  ASSERT_TRUE(bed.devices.remove(b, false));
+  auto d = *bed.devices.create("d", "");
+  EXPECT_EQ(d->devno().minor, 1u);
+  auto e = bed.devices.create("e", "", 7u);
+  ASSERT_TRUE(e);
+  EXPECT_EQ((*e)->devno().minor, 7u);
+  auto taken = bed.devices.create("f", "", 7u);
+  ASSERT_FALSE(taken);
+  EXPECT_EQ(taken.error().code, EBUSY);
+
+  EXPECT_EQ(bed.devices.find_by_name("c"), c);
+  EXPECT_EQ(bed.devices.find_by_uuid("uc"), c);
+  EXPECT_EQ(bed.devices.find_by_uuid(""), nullptr);
+  EXPECT_EQ(bed.devices.find_by_devno(DevNo{252, 2}), c);
+  EXPECT_EQ(bed.devices.find_by_devno(DevNo{8, 2}), nullptr);
+  EXPECT_EQ(bed.devices.find_by_name("b"), nullptr);
+
+  std::vector<std::string> names;
+  for (auto& x : bed.devices.list()) names.push_back(x->name());
+  EXPECT_EQ(names, (std::vector<std::string>{"a", "c", "d", "e"}));
+}
+
+TEST(DeviceRegistry, RenameBumpsEventAndKeepsDevice) {
+  TestBed bed;
+  auto a = bed.make("a", "0 8 zero");
+  auto b = *bed.devices.create("b", "");
+  int notified = 0;
+  bed.devices.set_listener([&] { ++notified; });
+  auto busy = bed.devices.rename(a, "b");
+  ASSERT_FALSE(busy);
+  EXPECT_EQ(busy.error().code, EBUSY);
+  EXPECT_FALSE(bed.devices.rename(a, "x/y"));
+  ASSERT_TRUE(bed.devices.rename(a, "z"));
+  EXPECT_EQ(a->name(), "z");
+  EXPECT_EQ(a->info(false).event_nr, 1u);
+  EXPECT_EQ(bed.devices.find_by_name("z"), a);
+  EXPECT_EQ(bed.devices.find_by_name("a"), nullptr);
+  EXPECT_EQ(notified, 1);
+
+  ASSERT_TRUE(bed.devices.set_uuid(b, "U"));
+  EXPECT_EQ(bed.devices.find_by_uuid("U"), b);
+  auto again = bed.devices.set_uuid(b, "V");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, EINVAL);
+}
+
+TEST(DeviceRegistry, RemoveRefusedWhileOpenUnlessDeferred) {
+  TestBed bed;
+  auto a = bed.make("a", "0 8 zero");
+  a->open();
+  auto r = bed.devices.remove(a, false);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, EBUSY);
+  ASSERT_TRUE(bed.devices.remove(a, true));
+  EXPECT_TRUE(a->info(false).deferred_remove);
+  EXPECT_EQ(bed.devices.find_by_name("a"), a);  // still there while open
+
+  ASSERT_TRUE(bed.devices.cancel_deferred_remove(a));
+  EXPECT_FALSE(a->info(false).deferred_remove);
+  EXPECT_FALSE(bed.devices.cancel_deferred_remove(a));
+  ASSERT_TRUE(bed.devices.remove(a, true));
+
+  a->open();
+  a->close();  // not the last close
+  EXPECT_EQ(bed.devices.find_by_name("a"), a);
+  a->close();  // last close: removed now
+  EXPECT_EQ(bed.devices.find_by_name("a"), nullptr);
+  EXPECT_FALSE(a->info(false).live_present);
+  EXPECT_EQ(a->info(false).event_nr, 1u);  // a remove is an event
+}
+
+TEST(DeviceRegistry, CancelDeferredRemoveByMessage) {
+  TestBed bed;
+  auto a = bed.make("a", "0 8 zero");
+  a->open();
+  ASSERT_TRUE(bed.devices.remove(a, true));
+  std::vector<std::string> words{"@cancel_deferred_remove"};
+  ASSERT_TRUE(a->message(0, words));
+  a->close();
+  EXPECT_EQ(bed.devices.find_by_name("a"), a);
+  auto again = a->message(0, words);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ENXIO);
+}
+
+TEST(DeviceRegistry, StackingHoldsTheLowerDeviceOpen) {
+  TestBed bed;
+  auto mem = bed.memory("/dev/a", 1 << 20);
+  auto lower = bed.make("lower", "0 64 linear /dev/a 0");
+  auto upper = bed.make("upper", "0 32 linear 252:0 32");
+  EXPECT_EQ(lower->info(false).open_count, 1);
+  auto deps = upper->deps(false);
+  ASSERT_EQ(deps.size(), 1u);
+  EXPECT_EQ(deps[0], (DevNo{252, 0}));
+  EXPECT_EQ(upper->status(StatusType::table, false)[0].text, "252:0 32");
+
+  auto data = testing::pattern(512, 9);
+  ASSERT_EQ(sync_io(*upper, io::Op::write, 512, 512, data.data()), 0);
+  EXPECT_EQ(std::memcmp(mem->raw() + 33 * 512, data.data(), 512), 0);
+
+  auto busy = bed.devices.remove(lower, false);
+  ASSERT_FALSE(busy);
+  EXPECT_EQ(busy.error().code, EBUSY);
+  // remove_all takes the upper one first, then the lower one.
+  EXPECT_EQ(bed.devices.remove_all(false), 0u);
+  EXPECT_TRUE(bed.devices.list().empty());
+}
+
+TEST(DeviceRegistry, RefusesTablesReferencingThemselves) {
+  TestBed bed;
+  auto a = bed.make("a", "0 64 zero");
+  auto lines = *parse_table_text("0 8 linear 252:0 0", "t");
+  auto t = bed.devices.build_table(lines, false, *a);
+  ASSERT_FALSE(t);
+  EXPECT_NE(t.error().message.find("table line 1: linear: device: device 252:0"), std::string::npos)
+      << t.error().message;
+  EXPECT_NE(t.error().message.find("own device"), std::string::npos);
+
+  // Through another device: b -> a, then a -> b would close a loop.
+  auto b = bed.make("b", "0 8 linear 252:0 0");
+  auto loop = *parse_table_text("0 8 linear 252:1 0", "t");
+  EXPECT_FALSE(bed.devices.build_table(loop, false, *a));
+  auto c = *bed.devices.create("c", "");
+  EXPECT_TRUE(bed.devices.build_table(loop, false, *c));
+}
+
+TEST(DeviceRegistry, UnknownDevicesAreRefused) {
+  TestBed bed;
+  auto r = bed.table("0 8 linear 252:77 0");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("252:77"), std::string::npos);
+  // A device number that names no block device on this machine.
+  auto s = bed.table("0 8 linear 4000:4000 0");
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("4000:4000"), std::string::npos) << s.error().message;
+}
+
+}  // namespace
+}  // namespace udm::core
