@@ -1,0 +1,47 @@
+// A heap buffer aligned for O_DIRECT backing devices (4096 bytes), reused
+// across requests: grow() reallocates only when a larger size is asked for.
+#pragma once
+
+#include <cstddef>
+#include <cstdlib>
+#include <new>
+#include <utility>
+
+namespace udm::exports {
+
+class AlignedBuffer {
+ public:
+  static constexpr std::size_t ALIGNMENT = 4096;
+
+  AlignedBuffer() = default;
+  explicit AlignedBuffer(std::size_t size) { grow(size); }
+  ~AlignedBuffer() { std::free(data_); }
+  AlignedBuffer(AlignedBuffer&& o) noexcept
+      : data_(std::exchange(o.data_, nullptr)), capacity_(std::exchange(o.capacity_, 0)) {}
+  AlignedBuffer& operator=(AlignedBuffer&& o) noexcept {
+    std::swap(data_, o.data_);
+    std::swap(capacity_, o.capacity_);
+    return *this;
+  }
+
+  // Makes room for `size` bytes; contents are not kept. False when out of memory.
+  bool grow(std::size_t size) {
+    if (size <= capacity_) return true;
+    std::size_t rounded = (size + ALIGNMENT - 1) & ~(ALIGNMENT - 1);
+    void* p = std::aligned_alloc(ALIGNMENT, rounded);
+    if (!p) return false;
+    std::free(data_);
+    data_ = static_cast<std::byte*>(p);
+    capacity_ = rounded;
+    return true;
+  }
+
+  std::byte* data() const { return data_; }
+  std::size_t capacity() const { return capacity_; }
+
+ private:
+  std::byte* data_ = nullptr;
+  std::size_t capacity_ = 0;
+};
+
+}  // namespace udm::exports

@@ -1,0 +1,66 @@
+#include "exports/export_manager.hpp"
+
+#include <mutex>
+#include <sys/stat.h>
+
+#include "exports/fuse/filesystem.hpp"
+#include "exports/nbd/server.hpp"
+
+namespace udm::exports {
+
+struct ExportManager::Impl {
+  ExportOptions options;
+  core::DeviceRegistry& registry;
+  std::mutex lock;
+  std::unique_ptr<fuse::Filesystem> fuse;
+  std::unique_ptr<nbd::Server> nbd;
+
+  Impl(ExportOptions o, core::DeviceRegistry& r) : options(std::move(o)), registry(r) {}
+};
+
+ExportManager::ExportManager(ExportOptions options, core::DeviceRegistry& registry)
+    : impl_(std::make_unique<Impl>(std::move(options), registry)) {}
+
+ExportManager::~ExportManager() { stop(); }
+
+std::string ExportManager::fuse_mountpoint() const { return impl_->options.rundir + "/dev"; }
+std::string ExportManager::nbd_socket_path() const { return impl_->options.rundir + "/nbd.sock"; }
+
+Result<void> ExportManager::start() {
+  std::lock_guard g(impl_->lock);
+  auto& o = impl_->options;
+  ::mkdir(o.rundir.c_str(), 0755);
+  if (o.fuse && !impl_->fuse) {
+    auto fs = std::make_unique<fuse::Filesystem>();
+    fs->refresh(impl_->registry.list());
+    if (auto r = fs->mount(fuse_mountpoint()); !r) return fail(with_context("exports: ", r.error()));
+    impl_->fuse = std::move(fs);
+  }
+  if ((o.nbd_unix || o.nbd_tcp) && !impl_->nbd) {
+    auto server = std::make_unique<nbd::Server>(impl_->registry);
+    if (o.nbd_unix)
+      if (auto r = server->listen_unix(nbd_socket_path()); !r) return fail(with_context("exports: ", r.error()));
+    if (o.nbd_tcp)
+      if (auto r = server->listen_tcp(*o.nbd_tcp); !r) return fail(with_context("exports: ", r.error()));
+    if (auto r = server->start(); !r) return fail(with_context("exports: ", r.error()));
+    impl_->nbd = std::move(server);
+  }
+  return {};
+}
+
+void ExportManager::refresh() {
+  std::lock_guard g(impl_->lock);
+  // NBD looks devices up at connect time; only the FUSE tree is cached.
+  if (impl_->fuse) impl_->fuse->refresh(impl_->registry.list());
+}
+
+void ExportManager::stop() {
+  if (!impl_) return;
+  std::lock_guard g(impl_->lock);
+  if (impl_->nbd) impl_->nbd->stop();
+  impl_->nbd.reset();
+  if (impl_->fuse) impl_->fuse->unmount();
+  impl_->fuse.reset();
+}
+
+}  // namespace udm::exports

@@ -1,0 +1,563 @@
+#define FUSE_USE_VERSION FUSE_MAKE_VERSION(3, 14)
+#include "exports/fuse/filesystem.hpp"
+
+#include <fuse3/fuse_lowlevel.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <linux/falloc.h>
+#include <optional>
+#include <mutex>
+#include <shared_mutex>
+#include <sstream>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+
+#include "exports/aligned_buffer.hpp"
+#include "exports/fuse/device_tree.hpp"
+
+namespace udm::exports::fuse {
+
+namespace {
+
+constexpr double ENTRY_TIMEOUT = 1.0;  // seconds; refresh() also invalidates explicitly
+constexpr byte_count ALIGN = SECTOR_SIZE;
+
+constexpr bool aligned(byte_count v) { return v % ALIGN == 0; }
+constexpr byte_count round_down(byte_count v) { return v & ~(ALIGN - 1); }
+constexpr byte_count round_up(byte_count v) { return (v + ALIGN - 1) & ~(ALIGN - 1); }
+
+struct OpenFile {
+  core::MappedDevicePtr device;
+};
+
+OpenFile* open_file(fuse_file_info* fi) { return reinterpret_cast<OpenFile*>(fi->fh); }
+
+// Waits for one request on the calling thread (unaligned writes only).
+struct SyncRequest {
+  io::Request io;
+  std::mutex lock;
+  std::condition_variable cv;
+  bool done = false;
+  int result = 0;
+
+  int run(io::BlockDevice& device) {
+    io.context = this;
+    io.done = [](io::Request* r, int result) {
+      auto* self = static_cast<SyncRequest*>(r->context);
+      std::lock_guard g(self->lock);
+      self->result = result;
+      self->done = true;
+      self->cv.notify_all();
+    };
+    device.submit(&io);
+    std::unique_lock l(lock);
+    cv.wait(l, [&] { return done; });
+    return result;
+  }
+};
+
+// Mount point's connection id (the minor of st_dev), from /proc/self/mountinfo
+// so the possibly hung filesystem itself is never touched.
+std::optional<unsigned> fuse_connection_id(const std::string& mountpoint) {
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  std::optional<unsigned> found;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string id, parent, devno, root, point;
+    words >> id >> parent >> devno >> root >> point;
+    if (point != mountpoint) continue;
+    auto colon = devno.find(':');
+    if (colon == std::string::npos) continue;
+    found = static_cast<unsigned>(std::stoul(devno.substr(colon + 1)));  // the last mount wins
+  }
+  return found;
+}
+
+void abort_connection(unsigned id) {
+  ::mkdir("/sys/fs/fuse/connections", 0755);
+  std::string path = "/sys/fs/fuse/connections/" + std::to_string(id) + "/abort";
+  if (::access(path.c_str(), F_OK) != 0)
+    ::mount("fusectl", "/sys/fs/fuse/connections", "fusectl", 0, nullptr);
+  std::ofstream(path) << "1";
+}
+
+}  // namespace
+
+struct Filesystem::Impl {
+  std::shared_mutex tree_lock;
+  DeviceTree tree;
+
+  std::mutex state_lock;  // session lifetime vs. notifications
+  fuse_session* session = nullptr;
+  std::string mountpoint;
+  bool mounted = false;
+  std::thread loop;
+
+  std::mutex unaligned_lock;  // read-modify-write of partial sectors
+  std::atomic<std::int64_t> ops_in_flight{0};
+  timespec mount_time{};
+
+  // One asynchronous request answered from its completion.
+  struct IoOp {
+    enum class Reply { data, written, status };
+    io::Request io;
+    fuse_req_t req = nullptr;
+    Impl* fs = nullptr;
+    Reply reply = Reply::status;
+    AlignedBuffer buffer;
+    std::size_t skip = 0;    // data: bytes of the aligned read before the reply
+    std::size_t count = 0;   // data: bytes to reply; written: bytes written
+  };
+
+  static void io_done(io::Request* r, int result) {
+    auto* op = static_cast<IoOp*>(r->context);
+    if (result < 0)
+      fuse_reply_err(op->req, -result);
+    else if (op->reply == IoOp::Reply::data)
+      fuse_reply_buf(op->req, reinterpret_cast<const char*>(op->buffer.data()) + op->skip, op->count);
+    else if (op->reply == IoOp::Reply::written)
+      fuse_reply_write(op->req, op->count);
+    else
+      fuse_reply_err(op->req, 0);
+    Impl* fs = op->fs;
+    delete op;
+    fs->ops_in_flight.fetch_sub(1, std::memory_order_release);
+  }
+
+  void submit(IoOp* op, core::MappedDevice& device) {
+    op->fs = this;
+    op->io.context = op;
+    op->io.done = &io_done;
+    ops_in_flight.fetch_add(1, std::memory_order_relaxed);
+    device.submit(&op->io);
+  }
+
+  void fill_attr(const TreeNode& node, struct stat& st) const {
+    st = {};
+    st.st_ino = node.ino;
+    st.st_atim = st.st_mtim = st.st_ctim = mount_time;
+    if (node.directory) {
+      st.st_mode = S_IFDIR | 0755;
+      st.st_nlink = 2;
+      return;
+    }
+    st.st_mode = S_IFREG | (node.device->read_only() ? 0440 : 0660);
+    st.st_nlink = 1;
+    st.st_size = static_cast<off_t>(node.device->size());
+    st.st_blksize = 4096;
+    st.st_blocks = static_cast<blkcnt_t>(node.device->size() / 512);
+  }
+
+  static Impl* self(fuse_req_t req) { return static_cast<Impl*>(fuse_req_userdata(req)); }
+
+  // ---- operations ----
+
+  static void op_init(void*, fuse_conn_info* conn) {
+    if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC) conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+    if (conn->capable & FUSE_CAP_PARALLEL_DIROPS) conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+  }
+
+  static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+    Impl* fs = self(req);
+    fuse_entry_param e{};
+    {
+      std::shared_lock l(fs->tree_lock);
+      const TreeNode* node = fs->tree.child(parent, name);
+      if (!node) {
+        l.unlock();
+        fuse_reply_err(req, ENOENT);
+        return;
+      }
+      e.ino = node->ino;
+      fs->fill_attr(*node, e.attr);
+    }
+    e.attr_timeout = e.entry_timeout = ENTRY_TIMEOUT;
+    fuse_reply_entry(req, &e);
+  }
+
+  static void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
+    Impl* fs = self(req);
+    struct stat st;
+    {
+      std::shared_lock l(fs->tree_lock);
+      const TreeNode* node = fs->tree.find(ino);
+      if (!node) {
+        l.unlock();
+        fuse_reply_err(req, ENOENT);
+        return;
+      }
+      fs->fill_attr(*node, st);
+    }
+    fuse_reply_attr(req, &st, ENTRY_TIMEOUT);
+  }
+
+  // Devices cannot change size, owner or mode through the file; timestamps
+  // are accepted and ignored (loop with writeback_cache sends them on fsync).
+  static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info*) {
+    Impl* fs = self(req);
+    struct stat st;
+    int error = 0;
+    {
+      std::shared_lock l(fs->tree_lock);
+      const TreeNode* node = fs->tree.find(ino);
+      if (!node) {
+        error = ENOENT;
+      } else {
+        fs->fill_attr(*node, st);
+        if ((to_set & FUSE_SET_ATTR_SIZE) && (node->directory || attr->st_size != st.st_size))
+          error = node->directory ? EISDIR : EINVAL;
+        else if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))
+          error = EPERM;
+      }
+    }
+    if (error)
+      fuse_reply_err(req, error);
+    else
+      fuse_reply_attr(req, &st, ENTRY_TIMEOUT);
+  }
+
+  static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info*) {
+    Impl* fs = self(req);
+    struct Entry {
+      std::string name;
+      struct stat st;
+    };
+    std::vector<Entry> entries;
+    {
+      std::shared_lock l(fs->tree_lock);
+      const TreeNode* dir = fs->tree.find(ino);
+      if (!dir || !dir->directory) {
+        l.unlock();
+        fuse_reply_err(req, dir ? ENOTDIR : ENOENT);
+        return;
+      }
+      struct stat st{};
+      st.st_mode = S_IFDIR;
+      st.st_ino = dir->ino;
+      entries.push_back({".", st});
+      st.st_ino = dir->parent;
+      entries.push_back({"..", st});
+      for (const auto& [name, child_ino] : dir->children) {
+        const TreeNode* child = fs->tree.find(child_ino);
+        if (!child) continue;
+        Entry e{name, {}};
+        fs->fill_attr(*child, e.st);
+        entries.push_back(std::move(e));
+      }
+    }
+    std::vector<char> buffer(size);
+    std::size_t used = 0;
+    for (std::size_t i = static_cast<std::size_t>(offset); i < entries.size(); ++i) {
+      std::size_t n = fuse_add_direntry(req, buffer.data() + used, size - used, entries[i].name.c_str(),
+                                        &entries[i].st, static_cast<off_t>(i + 1));
+      if (n > size - used) break;
+      used += n;
+    }
+    fuse_reply_buf(req, buffer.data(), used);
+  }
+
+  static void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+    Impl* fs = self(req);
+    core::MappedDevicePtr device;
+    {
+      std::shared_lock l(fs->tree_lock);
+      const TreeNode* node = fs->tree.find(ino);
+      if (node && !node->directory) device = node->device;
+      else if (node) {
+        l.unlock();
+        fuse_reply_err(req, EISDIR);
+        return;
+      }
+    }
+    if (!device) {
+      fuse_reply_err(req, ENOENT);
+      return;
+    }
+    if ((fi->flags & O_ACCMODE) != O_RDONLY && device->read_only()) {
+      fuse_reply_err(req, EROFS);
+      return;
+    }
+    device->open();
+    fi->fh = reinterpret_cast<std::uint64_t>(new OpenFile{std::move(device)});
+    fi->direct_io = 1;  // no page cache: every export sees the same bytes at once
+    fi->keep_cache = 0;
+    fi->nonseekable = 0;
+    if (fuse_reply_open(req, fi) == -ENOENT) {  // the open was interrupted: no release will come
+      auto* f = open_file(fi);
+      f->device->close();
+      delete f;
+    }
+  }
+
+  static void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+    auto* f = open_file(fi);
+    f->device->close();
+    delete f;
+    fuse_reply_err(req, 0);
+  }
+
+  static void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
+    Impl* fs = self(req);
+    core::MappedDevice& device = *open_file(fi)->device;
+    const byte_count device_size = device.size();
+    const auto offset = static_cast<byte_count>(off);
+    if (offset >= device_size || size == 0) {
+      fuse_reply_buf(req, nullptr, 0);
+      return;
+    }
+    const byte_count end = std::min<byte_count>(offset + size, device_size);
+    const byte_count start = round_down(offset);
+    const byte_count aligned_end = std::min(round_up(end), device_size);
+    auto* op = new IoOp;
+    if (!op->buffer.grow(aligned_end - start)) {
+      delete op;
+      fuse_reply_err(req, ENOMEM);
+      return;
+    }
+    op->req = req;
+    op->reply = IoOp::Reply::data;
+    op->skip = offset - start;
+    op->count = end - offset;
+    op->io.op = io::Op::read;
+    op->io.offset = start;
+    op->io.length = aligned_end - start;
+    op->io.data = op->buffer.data();
+    fs->submit(op, device);
+  }
+
+  static void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t off, fuse_file_info* fi) {
+    Impl* fs = self(req);
+    core::MappedDevice& device = *open_file(fi)->device;
+    if (device.read_only()) {
+      fuse_reply_err(req, EROFS);
+      return;
+    }
+    const byte_count device_size = device.size();
+    const auto offset = static_cast<byte_count>(off);
+    if (size == 0) {
+      fuse_reply_write(req, 0);
+      return;
+    }
+    if (offset >= device_size) {
+      fuse_reply_err(req, ENOSPC);
+      return;
+    }
+    const byte_count count = std::min<byte_count>(size, device_size - offset);
+    if (aligned(offset) && aligned(count)) {
+      auto* op = new IoOp;
+      if (!op->buffer.grow(count)) {
+        delete op;
+        fuse_reply_err(req, ENOMEM);
+        return;
+      }
+      std::memcpy(op->buffer.data(), buf, count);  // libfuse reuses `buf` once we return
+      op->req = req;
+      op->reply = IoOp::Reply::written;
+      op->count = count;
+      op->io.op = io::Op::write;
+      op->io.offset = offset;
+      op->io.length = count;
+      op->io.data = op->buffer.data();
+      fs->submit(op, device);
+      return;
+    }
+    // Partial sectors: read, patch, write back, one at a time.
+    std::lock_guard g(fs->unaligned_lock);
+    const byte_count start = round_down(offset);
+    const byte_count end = std::min(round_up(offset + count), device_size);
+    AlignedBuffer buffer;
+    if (!buffer.grow(end - start)) {
+      fuse_reply_err(req, ENOMEM);
+      return;
+    }
+    SyncRequest rd;
+    rd.io.op = io::Op::read;
+    rd.io.offset = start;
+    rd.io.length = end - start;
+    rd.io.data = buffer.data();
+    if (int r = rd.run(device); r < 0) {
+      fuse_reply_err(req, -r);
+      return;
+    }
+    std::memcpy(buffer.data() + (offset - start), buf, count);
+    SyncRequest wr;
+    wr.io.op = io::Op::write;
+    wr.io.offset = start;
+    wr.io.length = end - start;
+    wr.io.data = buffer.data();
+    if (int r = wr.run(device); r < 0) {
+      fuse_reply_err(req, -r);
+      return;
+    }
+    fuse_reply_write(req, count);
+  }
+
+  static void flush_device(fuse_req_t req, fuse_file_info* fi) {
+    Impl* fs = self(req);
+    auto* op = new IoOp;
+    op->req = req;
+    op->io.op = io::Op::flush;
+    fs->submit(op, *open_file(fi)->device);
+  }
+
+  static void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) { flush_device(req, fi); }
+  static void op_fsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) { flush_device(req, fi); }
+
+  // PUNCH_HOLE -> discard (the aligned interior), ZERO_RANGE -> write_zeroes,
+  // plain allocation -> nothing to do inside the device.
+  static void op_fallocate(fuse_req_t req, fuse_ino_t, int mode, off_t off, off_t len, fuse_file_info* fi) {
+    Impl* fs = self(req);
+    core::MappedDevice& device = *open_file(fi)->device;
+    const byte_count device_size = device.size();
+    const auto offset = static_cast<byte_count>(off);
+    const auto length = static_cast<byte_count>(len);
+    const int known = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE;
+    if (mode & ~known) {
+      fuse_reply_err(req, EOPNOTSUPP);
+      return;
+    }
+    if (device.read_only()) {
+      fuse_reply_err(req, EROFS);
+      return;
+    }
+    if (!(mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))) {
+      bool fits = offset <= device_size && device_size - offset >= length;
+      fuse_reply_err(req, fits || (mode & FALLOC_FL_KEEP_SIZE) ? 0 : ENOSPC);
+      return;
+    }
+    const byte_count end = std::min(offset + length, device_size);
+    byte_count start = offset, stop = end;
+    if (mode & FALLOC_FL_PUNCH_HOLE) {
+      start = round_up(offset);
+      stop = round_down(end);
+    } else if (!aligned(offset) || !aligned(end)) {
+      fuse_reply_err(req, EINVAL);
+      return;
+    }
+    if (offset >= device_size || stop <= start) {
+      fuse_reply_err(req, 0);
+      return;
+    }
+    auto* op = new IoOp;
+    op->req = req;
+    op->io.op = (mode & FALLOC_FL_PUNCH_HOLE) ? io::Op::discard : io::Op::write_zeroes;
+    op->io.offset = start;
+    op->io.length = stop - start;
+    fs->submit(op, device);
+  }
+
+  static fuse_lowlevel_ops operations() {
+    fuse_lowlevel_ops ops{};
+    ops.init = op_init;
+    ops.lookup = op_lookup;
+    ops.getattr = op_getattr;
+    ops.setattr = op_setattr;
+    ops.readdir = op_readdir;
+    ops.open = op_open;
+    ops.release = op_release;
+    ops.read = op_read;
+    ops.write = op_write;
+    ops.flush = op_flush;
+    ops.fsync = op_fsync;
+    ops.fallocate = op_fallocate;
+    return ops;
+  }
+};
+
+Filesystem::Filesystem() : impl_(std::make_unique<Impl>()) {}
+
+Filesystem::~Filesystem() { unmount(); }
+
+Result<void> Filesystem::mount(const std::string& mountpoint) {
+  Impl& s = *impl_;
+  std::lock_guard g(s.state_lock);
+  if (s.mounted) return {};
+  struct stat st;
+  if (::stat(mountpoint.c_str(), &st) != 0) {
+    if (errno == ENOTCONN) {
+      ::umount2(mountpoint.c_str(), MNT_DETACH);  // left by a daemon that died
+    } else if (::mkdir(mountpoint.c_str(), 0755) != 0 && errno != EEXIST) {
+      return fail(errno, mountpoint + ": " + std::strerror(errno));
+    }
+  }
+  clock_gettime(CLOCK_REALTIME, &s.mount_time);
+
+  const char* argv[] = {"udmd", "-o", "allow_other,default_permissions,fsname=udm,subtype=udm"};
+  fuse_args args = FUSE_ARGS_INIT(3, const_cast<char**>(argv));
+  static const fuse_lowlevel_ops ops = Impl::operations();
+  s.session = fuse_session_new(&args, &ops, sizeof ops, &s);
+  fuse_opt_free_args(&args);
+  if (!s.session) return fail(EIO, mountpoint + ": cannot create a FUSE session");
+  if (fuse_session_mount(s.session, mountpoint.c_str()) != 0) {
+    fuse_session_destroy(s.session);
+    s.session = nullptr;
+    return fail(EIO, mountpoint + ": FUSE mount failed (is /dev/fuse there?)");
+  }
+  s.mountpoint = mountpoint;
+  s.mounted = true;
+  s.loop = std::thread([session = s.session] {
+    // Writeback through loop-on-FUSE must not recurse into our own I/O.
+    ::prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0);
+    fuse_loop_config* config = fuse_loop_cfg_create();
+    fuse_loop_cfg_set_max_threads(config, 16);
+    fuse_loop_cfg_set_idle_threads(config, 4);
+    fuse_session_loop_mt(session, config);
+    fuse_loop_cfg_destroy(config);
+  });
+  return {};
+}
+
+void Filesystem::refresh(const std::vector<core::MappedDevicePtr>& devices) {
+  Impl& s = *impl_;
+  DeviceTree::Diff diff;
+  {
+    std::unique_lock l(s.tree_lock);
+    diff = s.tree.rebuild(devices);
+  }
+  // Notifications go out without the tree lock: the kernel may be waiting on
+  // a lookup that needs it.
+  std::lock_guard g(s.state_lock);
+  if (!s.mounted) return;
+  for (const auto& [parent, name] : diff.entries)
+    fuse_lowlevel_notify_inval_entry(s.session, parent, name.c_str(), name.size());
+  for (Ino ino : diff.inodes) fuse_lowlevel_notify_inval_inode(s.session, ino, 0, 0);
+}
+
+void Filesystem::unmount() {
+  if (!impl_) return;
+  Impl& s = *impl_;
+  std::lock_guard g(s.state_lock);
+  if (!s.session) return;
+  if (s.mounted) {
+    auto id = fuse_connection_id(s.mountpoint);
+    if (::umount2(s.mountpoint.c_str(), 0) != 0) {
+      // Busy (a loop device or an open file): detach it and abort the
+      // connection so pending and future requests fail instead of hanging.
+      ::umount2(s.mountpoint.c_str(), MNT_DETACH);
+      if (id) abort_connection(*id);
+    }
+    s.mounted = false;
+  }
+  fuse_session_exit(s.session);
+  if (s.loop.joinable()) s.loop.join();
+  // Completions still to come would reply on the session: wait for them (a
+  // device suspended for good would keep them; then the session is leaked).
+  for (int i = 0; i < 3000 && s.ops_in_flight.load(std::memory_order_acquire) > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (s.ops_in_flight.load() == 0) {
+    fuse_session_unmount(s.session);
+    fuse_session_destroy(s.session);
+  }
+  s.session = nullptr;
+}
+
+}  // namespace udm::exports::fuse

@@ -1,0 +1,286 @@
+#include "exports/nbd/connection.hpp"
+
+#include <array>
+#include <cstring>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "exports/aligned_buffer.hpp"
+#include "exports/nbd/protocol.hpp"
+#include "exports/nbd/request_decoder.hpp"
+#include "exports/nbd/socket_io.hpp"
+#include "exports/nbd/wire.hpp"
+
+namespace udm::exports::nbd {
+
+namespace {
+constexpr std::size_t INPUT_BUFFER = 256 * 1024;
+constexpr std::size_t MAX_IN_FLIGHT = 256;  // per connection; the reader waits beyond it
+constexpr std::size_t MAX_IOV_PER_BATCH = 512;
+}  // namespace
+
+struct Connection::Command {
+  io::Request io;
+  Connection* connection = nullptr;
+  NbdRequest request;
+  AlignedBuffer buffer;
+  bool flush_after = false;  // FUA on trim / write-zeroes: flush once done
+  int error = 0;             // positive errno for the reply
+  std::array<std::byte, 32> header;
+  std::size_t header_length = 0;
+  std::size_t data_length = 0;  // payload following the header (reads)
+};
+
+Connection::Connection(int fd, NegotiatedExport negotiated)
+    : fd_(fd), device_(std::move(negotiated.device)), structured_(negotiated.structured_replies),
+      in_(INPUT_BUFFER) {}
+
+Connection::~Connection() = default;
+
+int Connection::read_bytes(std::byte* out, std::size_t length) {
+  std::size_t buffered = in_end_ - in_begin_;
+  std::size_t n = std::min(buffered, length);
+  std::memcpy(out, in_.data() + in_begin_, n);
+  in_begin_ += n;
+  out += n;
+  length -= n;
+  if (length == 0) return 0;
+  // Large payloads go straight into the caller's buffer.
+  if (length >= in_.size() / 2) return read_exact(fd_, out, length);
+  in_begin_ = in_end_ = 0;
+  while (in_end_ < length) {
+    ssize_t r = ::recv(fd_, in_.data() + in_end_, in_.size() - in_end_, 0);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (r == 0) return ECONNRESET;
+    in_end_ += static_cast<std::size_t>(r);
+  }
+  std::memcpy(out, in_.data(), length);
+  in_begin_ = length;
+  return 0;
+}
+
+int Connection::skip_bytes(std::size_t length) {
+  std::array<std::byte, 4096> sink;
+  while (length > 0) {
+    std::size_t n = std::min(length, sink.size());
+    if (int e = read_bytes(sink.data(), n)) return e;
+    length -= n;
+  }
+  return 0;
+}
+
+Connection::Command* Connection::take_command() {
+  std::unique_lock lock(free_lock_);
+  drained_.wait(lock, [&] { return in_flight_ < MAX_IN_FLIGHT; });
+  ++in_flight_;
+  if (free_.empty()) {
+    commands_.push_back(std::make_unique<Command>());
+    commands_.back()->connection = this;
+    return commands_.back().get();
+  }
+  Command* c = free_.back();
+  free_.pop_back();
+  return c;
+}
+
+void Connection::release(Command* command) {
+  std::lock_guard lock(free_lock_);
+  free_.push_back(command);
+  --in_flight_;
+  drained_.notify_all();
+}
+
+void Connection::on_done(io::Request* request, int result) {
+  auto* c = static_cast<Command*>(request->context);
+  if (result == 0 && c->flush_after) {
+    c->flush_after = false;
+    c->io.op = io::Op::flush;
+    c->io.fua = false;
+    c->io.offset = 0;
+    c->io.length = 0;
+    c->io.data = nullptr;
+    c->connection->device_->submit(&c->io);
+    return;
+  }
+  c->connection->finish(c, result < 0 ? -result : 0);
+}
+
+void Connection::reply_now(Command* command, int error) { finish(command, error); }
+
+void Connection::finish(Command* c, int error) {
+  c->error = error;
+  c->data_length = 0;
+  const bool is_read = c->request.type == CMD_READ;
+  std::byte* p = c->header.data();
+  if (!structured_) {
+    p = store_be(p, SIMPLE_REPLY_MAGIC);
+    p = store_be(p, error ? errno_to_nbd(error) : std::uint32_t{0});
+    p = store_be(p, c->request.cookie);
+    if (is_read && !error) c->data_length = c->request.length;
+  } else if (error) {
+    p = store_be(p, STRUCTURED_REPLY_MAGIC);
+    p = store_be(p, REPLY_FLAG_DONE);
+    p = store_be(p, REPLY_TYPE_ERROR);
+    p = store_be(p, c->request.cookie);
+    p = store_be(p, std::uint32_t{6});
+    p = store_be(p, errno_to_nbd(error));
+    p = store_be(p, std::uint16_t{0});  // no message
+  } else if (is_read && c->request.length > 0) {
+    p = store_be(p, STRUCTURED_REPLY_MAGIC);
+    p = store_be(p, REPLY_FLAG_DONE);
+    p = store_be(p, REPLY_TYPE_OFFSET_DATA);
+    p = store_be(p, c->request.cookie);
+    p = store_be(p, static_cast<std::uint32_t>(8 + c->request.length));
+    p = store_be(p, c->request.offset);
+    c->data_length = c->request.length;
+  } else {
+    p = store_be(p, STRUCTURED_REPLY_MAGIC);
+    p = store_be(p, REPLY_FLAG_DONE);
+    p = store_be(p, REPLY_TYPE_NONE);
+    p = store_be(p, c->request.cookie);
+    p = store_be(p, std::uint32_t{0});
+  }
+  c->header_length = static_cast<std::size_t>(p - c->header.data());
+
+  std::unique_lock lock(out_lock_);
+  out_queue_.push_back(c);
+  if (writing_) return;  // the thread writing now picks it up
+  writing_ = true;
+  write_queued(lock);
+}
+
+// Called with out_lock_ held and writing_ set; drains the queue in batches.
+void Connection::write_queued(std::unique_lock<std::mutex>& lock) {
+  std::vector<struct iovec> iov;
+  while (!out_queue_.empty()) {
+    writing_batch_.swap(out_queue_);
+    lock.unlock();
+    std::size_t start = 0;
+    while (start < writing_batch_.size()) {
+      iov.clear();
+      std::size_t end = start;
+      for (; end < writing_batch_.size() && iov.size() + 2 <= MAX_IOV_PER_BATCH; ++end) {
+        Command* c = writing_batch_[end];
+        iov.push_back({c->header.data(), c->header_length});
+        if (c->data_length) iov.push_back({c->buffer.data(), c->data_length});
+      }
+      if (!broken_.load(std::memory_order_relaxed)) {
+        if (writev_all(fd_, iov.data(), static_cast<int>(iov.size())) != 0) {
+          // The client is gone: wake the reader so the connection winds down.
+          broken_ = true;
+          ::shutdown(fd_, SHUT_RDWR);
+        }
+      }
+      for (std::size_t i = start; i < end; ++i) release(writing_batch_[i]);
+      start = end;
+    }
+    writing_batch_.clear();
+    lock.lock();
+  }
+  writing_ = false;
+}
+
+void Connection::run() {
+  std::array<std::byte, REQUEST_HEADER_SIZE> header;
+  while (!broken_) {
+    if (read_bytes(header.data(), header.size()) != 0) break;
+    auto decoded = decode_request(header);
+    if (!decoded) break;  // a desynchronised stream cannot be recovered
+    const NbdRequest& r = *decoded;
+    if (r.type == CMD_DISC) break;
+
+    Command* c = take_command();
+    c->request = r;
+    c->flush_after = false;
+    c->io = io::Request{};
+    c->io.context = c;
+    c->io.done = &Connection::on_done;
+
+    if (r.type == CMD_WRITE) {
+      if (r.length > MAX_PAYLOAD) {  // cannot hold the payload: give up on the client
+        release(c);
+        break;
+      }
+      if (!c->buffer.grow(r.length)) {
+        if (skip_bytes(r.length) != 0) {
+          release(c);
+          break;
+        }
+        reply_now(c, ENOMEM);
+        continue;
+      }
+      if (r.length > 0 && read_bytes(c->buffer.data(), r.length) != 0) {
+        release(c);
+        break;
+      }
+    }
+
+    const byte_count size = device_->size();
+    const bool writes = r.type == CMD_WRITE || r.type == CMD_TRIM || r.type == CMD_WRITE_ZEROES;
+    const bool ranged = writes || r.type == CMD_READ;
+    int error = 0;
+    if (r.type != CMD_READ && r.type != CMD_FLUSH && !writes) {
+      error = EINVAL;  // CACHE, BLOCK_STATUS, RESIZE: not advertised
+    } else if (writes && device_->read_only()) {
+      error = EPERM;
+    } else if (ranged && (r.offset % MIN_BLOCK_SIZE || r.length % MIN_BLOCK_SIZE)) {
+      error = EINVAL;
+    } else if (ranged && (r.offset > size || size - r.offset < r.length)) {
+      error = writes ? ENOSPC : EINVAL;
+    } else if (r.type == CMD_READ && r.length > MAX_PAYLOAD) {
+      error = EINVAL;
+    } else if (r.flags & CMD_FLAG_FAST_ZERO) {
+      // udm cannot promise that zeroing is cheaper than writing zeroes.
+      error = r.type == CMD_WRITE_ZEROES ? ENOTSUP : EINVAL;
+    }
+    if (error) {
+      reply_now(c, error);
+      continue;
+    }
+    if (ranged && r.length == 0) {
+      reply_now(c, 0);
+      continue;
+    }
+
+    switch (r.type) {
+      case CMD_READ:
+        if (!c->buffer.grow(r.length)) {
+          reply_now(c, ENOMEM);
+          continue;
+        }
+        c->io.op = io::Op::read;
+        c->io.data = c->buffer.data();
+        break;
+      case CMD_WRITE:
+        c->io.op = io::Op::write;
+        c->io.data = c->buffer.data();
+        c->io.fua = r.flags & CMD_FLAG_FUA;
+        break;
+      case CMD_FLUSH:
+        c->io.op = io::Op::flush;
+        break;
+      case CMD_TRIM:
+        c->io.op = io::Op::discard;
+        c->flush_after = r.flags & CMD_FLAG_FUA;
+        break;
+      case CMD_WRITE_ZEROES:
+        c->io.op = io::Op::write_zeroes;
+        c->flush_after = r.flags & CMD_FLAG_FUA;
+        break;
+    }
+    if (r.type != CMD_FLUSH) {
+      c->io.offset = r.offset;
+      c->io.length = r.length;
+    }
+    device_->submit(&c->io);
+  }
+  // Every submitted request completes (a suspended device holds them until
+  // resume); replies to a vanished client are dropped.
+  std::unique_lock lock(free_lock_);
+  drained_.wait(lock, [&] { return in_flight_ == 0; });
+}
+
+}  // namespace udm::exports::nbd

@@ -1,0 +1,65 @@
+// The NBD transmission phase on one socket: requests are decoded on the
+// connection's thread and submitted asynchronously to the mapped device, so
+// many are in flight; replies are written as completions arrive, in whatever
+// order they complete, serialized per socket by whichever completing thread
+// gets there first (it drains every queued reply with one sendmsg).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "core/mapped_device.hpp"
+#include "exports/nbd/handshake.hpp"
+
+namespace udm::exports::nbd {
+
+class Connection {
+ public:
+  Connection(int fd, NegotiatedExport negotiated);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Serves requests until the client disconnects (NBD_CMD_DISC or EOF) or
+  // breaks the protocol, then waits for every in-flight request to complete.
+  // Does not close the socket.
+  void run();
+
+ private:
+  struct Command;
+  static void on_done(io::Request* request, int result);
+
+  Command* take_command();
+  void release(Command* command);
+  void finish(Command* command, int result);  // queue the reply and maybe write
+  void reply_now(Command* command, int error);  // reply without I/O
+  void write_queued(std::unique_lock<std::mutex>& lock);
+
+  // Buffered socket reading.
+  int read_bytes(std::byte* out, std::size_t length);
+  int skip_bytes(std::size_t length);
+
+  int fd_;
+  core::MappedDevicePtr device_;
+  bool structured_;
+
+  std::vector<std::byte> in_;
+  std::size_t in_begin_ = 0, in_end_ = 0;
+
+  std::mutex free_lock_;
+  std::vector<std::unique_ptr<Command>> commands_;
+  std::vector<Command*> free_;
+  std::condition_variable drained_;
+  std::size_t in_flight_ = 0;  // under free_lock_
+
+  std::mutex out_lock_;
+  std::vector<Command*> out_queue_;
+  std::vector<Command*> writing_batch_;  // owned by the writer
+  bool writing_ = false;
+  std::atomic<bool> broken_{false};
+};
+
+}  // namespace udm::exports::nbd

@@ -1,0 +1,206 @@
+#include "exports/nbd/handshake.hpp"
+
+#include <array>
+#include <cstring>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "exports/nbd/protocol.hpp"
+#include "exports/nbd/socket_io.hpp"
+#include "exports/nbd/wire.hpp"
+
+namespace udm::exports::nbd {
+
+namespace {
+
+bool exportable(const core::MappedDevice& d) { return d.info(false).live_present; }
+
+Error socket_error(int error, const char* what) {
+  return Error{error, std::string("nbd handshake: ") + what + ": " + std::strerror(error)};
+}
+
+// One option reply: magic, option, type, length, data.
+int send_option_reply(int fd, std::uint32_t option, std::uint32_t type,
+                      std::span<const std::byte> data = {}) {
+  std::array<std::byte, 20> header;
+  std::byte* p = store_be(header.data(), OPTION_REPLY_MAGIC);
+  p = store_be(p, option);
+  p = store_be(p, type);
+  store_be(p, static_cast<std::uint32_t>(data.size()));
+  struct iovec iov[2] = {{header.data(), header.size()},
+                         {const_cast<std::byte*>(data.data()), data.size()}};
+  return writev_all(fd, iov, data.empty() ? 1 : 2);
+}
+
+int send_error_reply(int fd, std::uint32_t option, std::uint32_t type, std::string_view text) {
+  return send_option_reply(fd, option, type, std::as_bytes(std::span(text.data(), text.size())));
+}
+
+int send_info_export(int fd, std::uint32_t option, const core::MappedDevice& device) {
+  std::array<std::byte, 12> info;
+  std::byte* p = store_be(info.data(), INFO_EXPORT);
+  p = store_be(p, static_cast<std::uint64_t>(device.size()));
+  store_be(p, transmission_flags(device));
+  return send_option_reply(fd, option, REP_INFO, info);
+}
+
+int send_info_block_size(int fd, std::uint32_t option) {
+  std::array<std::byte, 14> info;
+  std::byte* p = store_be(info.data(), INFO_BLOCK_SIZE);
+  p = store_be(p, MIN_BLOCK_SIZE);
+  p = store_be(p, PREFERRED_BLOCK_SIZE);
+  store_be(p, MAX_PAYLOAD);
+  return send_option_reply(fd, option, REP_INFO, info);
+}
+
+int send_info_name(int fd, std::uint32_t option, const std::string& name) {
+  std::vector<std::byte> info(2 + name.size());
+  std::byte* p = store_be(info.data(), INFO_NAME);
+  std::memcpy(p, name.data(), name.size());
+  return send_option_reply(fd, option, REP_INFO, info);
+}
+
+struct InfoRequest {
+  std::string name;
+  std::vector<std::uint16_t> items;
+};
+
+// NBD_OPT_INFO / NBD_OPT_GO data: u32 name length, name, u16 count, u16 items.
+std::optional<InfoRequest> parse_info_request(std::span<const std::byte> data) {
+  if (data.size() < 6) return std::nullopt;
+  auto name_length = load_be<std::uint32_t>(data.data());
+  if (name_length > data.size() - 6) return std::nullopt;
+  InfoRequest r;
+  r.name.assign(reinterpret_cast<const char*>(data.data() + 4), name_length);
+  std::size_t at = 4 + name_length;
+  auto count = load_be<std::uint16_t>(data.data() + at);
+  at += 2;
+  if (data.size() - at != std::size_t{count} * 2) return std::nullopt;
+  for (std::uint16_t i = 0; i < count; ++i) r.items.push_back(load_be<std::uint16_t>(data.data() + at + 2 * i));
+  return r;
+}
+
+}  // namespace
+
+core::MappedDevicePtr find_export(core::DeviceRegistry& registry, std::string_view name) {
+  if (name.empty()) {
+    core::MappedDevicePtr only;
+    for (auto& d : registry.list()) {
+      if (!exportable(*d)) continue;
+      if (only) return nullptr;
+      only = d;
+    }
+    return only;
+  }
+  auto d = registry.find_by_name(name);
+  return d && exportable(*d) ? d : nullptr;
+}
+
+std::uint16_t transmission_flags(const core::MappedDevice& device) {
+  std::uint16_t flags = FLAG_HAS_FLAGS | FLAG_SEND_FLUSH | FLAG_SEND_FUA | FLAG_SEND_TRIM |
+                        FLAG_SEND_WRITE_ZEROES | FLAG_SEND_FAST_ZERO | FLAG_CAN_MULTI_CONN;
+  if (device.read_only()) flags |= FLAG_READ_ONLY;
+  return flags;
+}
+
+Result<NegotiatedExport> negotiate(int fd, core::DeviceRegistry& registry) {
+  std::array<std::byte, 18> hello;
+  std::byte* p = store_be(hello.data(), NBDMAGIC);
+  p = store_be(p, IHAVEOPT);
+  store_be(p, static_cast<std::uint16_t>(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES));
+  if (int e = write_all(fd, hello.data(), hello.size())) return fail(socket_error(e, "greeting"));
+
+  std::array<std::byte, 4> client_flags_bytes;
+  if (int e = read_exact(fd, client_flags_bytes.data(), 4)) return fail(socket_error(e, "client flags"));
+  auto client_flags = load_be<std::uint32_t>(client_flags_bytes.data());
+  if (client_flags & ~(FLAG_C_FIXED_NEWSTYLE | FLAG_C_NO_ZEROES))
+    return fail(EPROTO, "nbd handshake: unknown client flags");
+  const bool no_zeroes = client_flags & FLAG_C_NO_ZEROES;
+
+  NegotiatedExport result;
+  std::vector<std::byte> data;
+  for (;;) {
+    std::array<std::byte, 16> header;
+    if (int e = read_exact(fd, header.data(), header.size())) return fail(socket_error(e, "option"));
+    if (load_be<std::uint64_t>(header.data()) != IHAVEOPT) return fail(EPROTO, "nbd handshake: bad option magic");
+    auto option = load_be<std::uint32_t>(header.data() + 8);
+    auto length = load_be<std::uint32_t>(header.data() + 12);
+    if (length > MAX_OPTION_LENGTH) return fail(EPROTO, "nbd handshake: option too long");
+    data.resize(length);
+    if (length > 0)
+      if (int e = read_exact(fd, data.data(), length)) return fail(socket_error(e, "option data"));
+
+    int e = 0;
+    switch (option) {
+      case OPT_EXPORT_NAME: {
+        std::string name(reinterpret_cast<const char*>(data.data()), data.size());
+        auto device = find_export(registry, name);
+        if (!device) return fail(ENOENT, "nbd handshake: no export named '" + name + "'");
+        std::array<std::byte, 10 + 124> reply{};
+        std::byte* q = store_be(reply.data(), static_cast<std::uint64_t>(device->size()));
+        store_be(q, transmission_flags(*device));
+        if ((e = write_all(fd, reply.data(), no_zeroes ? 10 : reply.size())))
+          return fail(socket_error(e, "export reply"));
+        result.device = std::move(device);
+        return result;
+      }
+      case OPT_ABORT:
+        send_option_reply(fd, option, REP_ACK);
+        return fail(ECONNABORTED, "nbd handshake: client aborted");
+      case OPT_LIST:
+        if (length != 0) {
+          e = send_error_reply(fd, option, REP_ERR_INVALID, "NBD_OPT_LIST takes no data");
+          break;
+        }
+        for (auto& d : registry.list()) {
+          if (!exportable(*d)) continue;
+          std::vector<std::byte> entry(4 + d->name().size());
+          std::memcpy(store_be(entry.data(), static_cast<std::uint32_t>(d->name().size())),
+                      d->name().data(), d->name().size());
+          if ((e = send_option_reply(fd, option, REP_SERVER, entry))) break;
+        }
+        if (!e) e = send_option_reply(fd, option, REP_ACK);
+        break;
+      case OPT_STRUCTURED_REPLY:
+        if (length != 0) {
+          e = send_error_reply(fd, option, REP_ERR_INVALID, "NBD_OPT_STRUCTURED_REPLY takes no data");
+        } else {
+          result.structured_replies = true;
+          e = send_option_reply(fd, option, REP_ACK);
+        }
+        break;
+      case OPT_INFO:
+      case OPT_GO: {
+        auto request = parse_info_request(data);
+        if (!request) {
+          e = send_error_reply(fd, option, REP_ERR_INVALID, "malformed NBD_OPT_INFO/GO");
+          break;
+        }
+        auto device = find_export(registry, request->name);
+        if (!device) {
+          e = send_error_reply(fd, option, REP_ERR_UNKNOWN, "no export named '" + request->name + "'");
+          break;
+        }
+        e = send_info_export(fd, option, *device);
+        // Block sizes are always sent: udm needs 512-byte alignment.
+        if (!e) e = send_info_block_size(fd, option);
+        for (auto item : request->items)
+          if (!e && item == INFO_NAME) e = send_info_name(fd, option, device->name());
+        if (!e) e = send_option_reply(fd, option, REP_ACK);
+        if (!e && option == OPT_GO) {
+          result.device = std::move(device);
+          return result;
+        }
+        break;
+      }
+      default:
+        e = send_error_reply(fd, option, REP_ERR_UNSUP, "option not supported");
+        break;
+    }
+    if (e) return fail(socket_error(e, "option reply"));
+  }
+}
+
+}  // namespace udm::exports::nbd

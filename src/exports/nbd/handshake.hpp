@@ -1,0 +1,26 @@
+// The NBD fixed-newstyle handshake and option haggling, up to the start of
+// the transmission phase (NBD_OPT_EXPORT_NAME or a successful NBD_OPT_GO).
+#pragma once
+
+#include "base/result.hpp"
+#include "core/device_registry.hpp"
+
+namespace udm::exports::nbd {
+
+struct NegotiatedExport {
+  core::MappedDevicePtr device;
+  bool structured_replies = false;
+};
+
+// Runs the handshake on a connected socket. Fails (and the caller closes the
+// socket) when the client aborts, disconnects or breaks the protocol.
+Result<NegotiatedExport> negotiate(int fd, core::DeviceRegistry& registry);
+
+// The device an export name means: the device of that name with a live table;
+// "" means the only such device when there is exactly one.
+core::MappedDevicePtr find_export(core::DeviceRegistry& registry, std::string_view name);
+
+// Transmission flags for a device.
+std::uint16_t transmission_flags(const core::MappedDevice& device);
+
+}  // namespace udm::exports::nbd

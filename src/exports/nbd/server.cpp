@@ -1,0 +1,200 @@
+#include "exports/nbd/server.hpp"
+
+#include <cstring>
+#include <list>
+#include <mutex>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <set>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <thread>
+#include <unistd.h>
+
+#include "exports/nbd/connection.hpp"
+#include "exports/nbd/handshake.hpp"
+
+namespace udm::exports::nbd {
+
+namespace {
+Error errno_error(const std::string& what) {
+  int e = errno;
+  return Error{e, what + ": " + std::strerror(e)};
+}
+}  // namespace
+
+struct Server::Impl {
+  core::DeviceRegistry& registry;
+  std::vector<int> listeners;
+  std::string unix_path;
+  int wake_fd = -1;
+  std::thread acceptor;
+  bool started = false;
+
+  struct Client {
+    std::thread thread;
+    int fd = -1;
+    bool done = false;
+  };
+  std::mutex lock;
+  std::list<Client> clients;  // list: stable addresses for the threads
+  bool stopping = false;
+
+  explicit Impl(core::DeviceRegistry& r) : registry(r) {}
+
+  void accept_loop();
+  void serve(Client* client);
+  void reap_finished();
+};
+
+void Server::Impl::serve(Client* client) {
+  int fd = client->fd;
+  auto negotiated = negotiate(fd, registry);
+  if (negotiated) {
+    auto device = negotiated->device;
+    device->open();
+    {
+      Connection connection(fd, std::move(*negotiated));
+      connection.run();
+    }
+    device->close();
+  }
+  std::lock_guard g(lock);
+  ::close(fd);
+  client->fd = -1;
+  client->done = true;
+}
+
+void Server::Impl::reap_finished() {
+  std::list<Client> finished;
+  {
+    std::lock_guard g(lock);
+    for (auto it = clients.begin(); it != clients.end();) {
+      auto next = std::next(it);
+      if (it->done) finished.splice(finished.end(), clients, it);
+      it = next;
+    }
+  }
+  for (auto& c : finished) c.thread.join();
+}
+
+void Server::Impl::accept_loop() {
+  std::vector<pollfd> fds;
+  for (int l : listeners) fds.push_back({l, POLLIN, 0});
+  fds.push_back({wake_fd, POLLIN, 0});
+  for (;;) {
+    if (::poll(fds.data(), fds.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    if (fds.back().revents) return;  // stop()
+    reap_finished();
+    for (std::size_t i = 0; i + 1 < fds.size(); ++i) {
+      if (!(fds[i].revents & POLLIN)) continue;
+      int fd = ::accept4(fds[i].fd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) continue;
+      int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // fails harmlessly on Unix sockets
+      std::lock_guard g(lock);
+      if (stopping) {
+        ::close(fd);
+        continue;
+      }
+      auto& client = clients.emplace_back();
+      client.fd = fd;
+      client.thread = std::thread([this, c = &client] { serve(c); });
+    }
+  }
+}
+
+Server::Server(core::DeviceRegistry& registry) : impl_(std::make_unique<Impl>(registry)) {}
+
+Server::~Server() { stop(); }
+
+Result<void> Server::listen_unix(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) return fail(ENAMETOOLONG, path + ": socket path too long");
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return fail(errno_error(path));
+  ::unlink(path.c_str());
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 || ::listen(fd, 64) < 0) {
+    auto e = errno_error(path);
+    ::close(fd);
+    return fail(e);
+  }
+  impl_->listeners.push_back(fd);
+  impl_->unix_path = path;
+  return {};
+}
+
+Result<void> Server::listen_tcp(const std::string& address) {
+  std::string host = "127.0.0.1", port = address;
+  if (auto colon = address.rfind(':'); colon != std::string::npos) {
+    host = address.substr(0, colon);
+    port = address.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  if (int r = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &found); r != 0)
+    return fail(EINVAL, "nbd listen " + address + ": " + ::gai_strerror(r));
+  Error last{EADDRNOTAVAIL, "nbd listen " + address + ": no usable address"};
+  for (addrinfo* a = found; a; a = a->ai_next) {
+    int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(fd, a->ai_addr, a->ai_addrlen) == 0 && ::listen(fd, 64) == 0) {
+      impl_->listeners.push_back(fd);
+      ::freeaddrinfo(found);
+      return {};
+    }
+    last = errno_error("nbd listen " + address);
+    ::close(fd);
+  }
+  ::freeaddrinfo(found);
+  return fail(last);
+}
+
+Result<void> Server::start() {
+  if (impl_->started) return {};
+  impl_->wake_fd = ::eventfd(0, EFD_CLOEXEC);
+  if (impl_->wake_fd < 0) return fail(errno_error("nbd: eventfd"));
+  impl_->started = true;
+  impl_->acceptor = std::thread([this] { impl_->accept_loop(); });
+  return {};
+}
+
+void Server::stop() {
+  if (!impl_) return;
+  if (impl_->started) {
+    std::uint64_t one = 1;
+    (void)!::write(impl_->wake_fd, &one, sizeof one);
+    impl_->acceptor.join();
+    impl_->started = false;
+    ::close(impl_->wake_fd);
+    impl_->wake_fd = -1;
+  }
+  {
+    std::lock_guard g(impl_->lock);
+    impl_->stopping = true;
+    for (auto& c : impl_->clients)
+      if (c.fd >= 0) ::shutdown(c.fd, SHUT_RDWR);
+  }
+  for (auto& c : impl_->clients) c.thread.join();
+  impl_->clients.clear();
+  for (int fd : impl_->listeners) ::close(fd);
+  impl_->listeners.clear();
+  if (!impl_->unix_path.empty()) ::unlink(impl_->unix_path.c_str());
+  impl_->unix_path.clear();
+}
+
+}  // namespace udm::exports::nbd
