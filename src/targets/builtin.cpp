@@ -12,6 +12,9 @@ void register_builtin_targets(core::TargetRegistry& registry) {
            &linear_target_type(),
            &striped_target_type(),
            &zero_target_type(),
+           &delay_target_type(),
+           &flakey_target_type(),
+           &dust_target_type(),
        }) {
     // Duplicates mean the list above is wrong; the registry already has the type then.
     (void)registry.add(*type);

@@ -24,11 +24,9 @@
 #include <thread>
 
 #include "core/target.hpp"
+#include "targets/target_types.hpp"
 
 namespace udm::targets {
-
-const core::TargetType& delay_target_type();
-
 namespace {
 
 using Clock = std::chrono::steady_clock;

@@ -21,11 +21,9 @@
 #include <strings.h>
 
 #include "core/target.hpp"
+#include "targets/target_types.hpp"
 
 namespace udm::targets {
-
-const core::TargetType& dust_target_type();
-
 namespace {
 
 constexpr sector_t DUST_MAX_BLOCK_SECTORS = 2097152;  // 1 GiB

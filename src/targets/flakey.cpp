@@ -24,13 +24,9 @@
 #include <random>
 
 #include "core/target.hpp"
+#include "targets/target_types.hpp"
 
 namespace udm::targets {
-
-using FlakeyClock = std::function<std::chrono::steady_clock::time_point()>;
-const core::TargetType& flakey_target_type();
-Result<std::unique_ptr<core::Target>> create_flakey(const core::TargetArgs& args, FlakeyClock clock);
-
 namespace {
 
 constexpr std::uint32_t PROBABILITY_BASE = 1000000000;

@@ -10,15 +10,10 @@
 #include <thread>
 
 #include "core/target.hpp"
+#include "core/target_registry.hpp"
+#include "targets/target_types.hpp"
 #include "io/memory_device.hpp"
 
-namespace udm::targets {
-using FlakeyClock = std::function<std::chrono::steady_clock::time_point()>;
-const core::TargetType& delay_target_type();
-const core::TargetType& flakey_target_type();
-const core::TargetType& dust_target_type();
-Result<std::unique_ptr<core::Target>> create_flakey(const core::TargetArgs& args, FlakeyClock clock);
-}  // namespace udm::targets
 
 namespace udm {
 namespace {
@@ -645,5 +640,20 @@ TEST_F(FaultTargets, DustBlocksCountFromTheDeviceStart) {
   EXPECT_EQ(r2.result, 0);
 }
 
+}  // namespace
+}  // namespace udm
+
+namespace udm {
+namespace {
+TEST(FaultTargetsRegistry, BuiltinListHasTheFaultTargets) {
+  core::TargetRegistry registry;
+  targets::register_builtin_targets(registry);
+  for (const char* name : {"delay", "flakey", "dust"}) {
+    const core::TargetType* t = registry.find(name);
+    ASSERT_NE(t, nullptr) << name;
+    EXPECT_NE(t->create, nullptr);
+  }
+  EXPECT_EQ(registry.find("delay")->version, (core::Version{1, 4, 0}));
+}
 }  // namespace
 }  // namespace udm
