@@ -1,0 +1,49 @@
+// The contract every registered target type must keep: status(TABLE) is a
+// parameter string its constructor accepts back, yielding the same text.
+// Iterates the registry, so target types added later are covered as soon as
+// they are registered; a type without a sample line below fails the test.
+#include <map>
+
+#include "testing.hpp"
+
+namespace udm::targets {
+namespace {
+
+constexpr sector_t LENGTH = 96;  // divides by 3 stripes of 4-sector chunks
+
+// Parameters for a target of LENGTH sectors over /dev/s0 .. /dev/s3 (1 MiB each).
+const std::map<std::string, std::string, std::less<>> SAMPLES{
+    {"error", ""},
+    {"zero", ""},
+    {"linear", "/dev/s0 16"},
+    {"striped", "3 4 /dev/s0 0 /dev/s1 8 /dev/s2 1"},
+    {"delay", "/dev/s0 0 10 /dev/s1 8 20"},
+    {"flakey", "/dev/s0 0 5 5 1 drop_writes"},
+    {"dust", "/dev/s0 0 512"},
+};
+
+TEST(TargetContract, EveryRegisteredTargetRoundTripsItsTableStatus) {
+  testing::TestBed bed;
+  for (int i = 0; i < 4; ++i) bed.memory("/dev/s" + std::to_string(i), 1 << 20);
+  auto types = bed.targets.list();
+  ASSERT_FALSE(types.empty());
+  for (const core::TargetType* type : types) {
+    SCOPED_TRACE(std::string(type->name));
+    auto sample = SAMPLES.find(type->name);
+    ASSERT_NE(sample, SAMPLES.end()) << "target type '" << type->name
+                                     << "' has no sample line in status_roundtrip_test.cpp; add one";
+    const std::string prefix = "0 " + std::to_string(LENGTH) + " " + std::string(type->name) + " ";
+    auto first = bed.table(prefix + sample->second);
+    ASSERT_TRUE(first) << first.error().message;
+    const std::string text = (*first)->entry(0).target->status(core::StatusType::table);
+    (void)(*first)->entry(0).target->status(core::StatusType::info);
+
+    auto second = bed.table(prefix + text);
+    ASSERT_TRUE(second) << "status(TABLE) '" << text << "' was refused: " << second.error().message;
+    EXPECT_EQ((*second)->entry(0).target->status(core::StatusType::table), text);
+    EXPECT_FALSE(type->version == core::Version{}) << "target type has no version";
+  }
+}
+
+}  // namespace
+}  // namespace udm::targets
