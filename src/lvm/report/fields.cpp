@@ -1,0 +1,384 @@
+#include "lvm/report/fields.hpp"
+
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "lvm/activate/dm_names.hpp"
+
+namespace udm::lvm::report {
+namespace {
+
+Cell text(std::string s) { return Cell::of_text(std::move(s)); }
+Cell num(std::int64_t v) { return Cell::of_num(v); }
+Cell size(sector_t v) { return Cell::of_size(v); }
+Cell empty() { return Cell::of_text(""); }
+
+std::string join(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) out += sep;
+    out += v[i];
+  }
+  return out;
+}
+
+const VolumeGroup& vgof(const Row& r) { return *r.vg->vg; }
+
+LvState state_of(const VgView& v, std::size_t i) {
+  return i < v.lv_states.size() ? v.lv_states[i] : LvState{};
+}
+
+// Path shown for a segment area: the PV's device, "[unknown]" when missing,
+// or the LV name for LV areas.
+std::string area_device(const Row& r, const SegmentArea& a) {
+  const VolumeGroup& vg = vgof(r);
+  for (std::size_t i = 0; i < vg.pvs.size(); ++i) {
+    if (vg.pvs[i].name == a.name) {
+      const std::string& p = i < r.vg->devices.size() ? r.vg->devices[i].path : std::string();
+      return p.empty() ? "[unknown]" : p;
+    }
+  }
+  return a.name;
+}
+
+extent_t vg_extent_count(const VolumeGroup& vg) {
+  extent_t n = 0;
+  for (const auto& pv : vg.pvs) n += pv.pe_count;
+  return n;
+}
+
+extent_t vg_free_count(const VolumeGroup& vg) {
+  extent_t n = 0;
+  for (const auto& pv : vg.pvs) n += pv_free_extents(vg, pv);
+  return n;
+}
+
+std::int64_t visible_lv_count(const VolumeGroup& vg) {
+  std::int64_t n = 0;
+  for (const auto& lv : vg.lvs) n += lv.visible() ? 1 : 0;
+  return n;
+}
+
+std::string lv_display_name(const Row& r) {
+  return r.lv->visible() ? r.lv->name : "[" + r.lv->name + "]";
+}
+
+std::string layout(const LogicalVolume& lv) {
+  if (lv.segments.empty()) return "";
+  std::string t = segment_type_name(lv.segments.front());
+  for (const auto& s : lv.segments)
+    if (segment_type_name(s) == "striped") return "striped";
+  return t;
+}
+
+std::string alloc_name(const std::optional<AllocationPolicy>& p, std::string_view dflt) {
+  return p ? std::string(allocation_policy_name(*p)) : std::string(dflt);
+}
+
+std::string format_time(std::int64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  localtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %z", &tm);
+  return buf;
+}
+
+bool pv_in_vg(const Row& r) { return r.pv != nullptr; }
+sector_t pv_dev_size(const Row& r) { return r.dev ? r.dev->dev_size : 0; }
+
+extent_t pv_used_extents(const Row& r) {
+  if (!r.pv) return 0;
+  return r.pv->pe_count - pv_free_extents(vgof(r), *r.pv);
+}
+
+std::string ranges(const Row& r, bool with_pe_numbers_as_devices) {
+  std::vector<std::string> parts;
+  const Segment& s = *r.seg;
+  extent_t per = s.area_extents();
+  for (const auto& a : s.stripes) {
+    if (with_pe_numbers_as_devices)
+      parts.push_back(fmt::format("{}({})", area_device(r, a), a.start));
+    else
+      parts.push_back(fmt::format("{}:{}-{}", area_device(r, a), a.start, a.start + per - 1));
+  }
+  return join(parts, with_pe_numbers_as_devices ? "," : " ");
+}
+
+// The PV row's (or orphan's) device.
+const PvDevice* device_of(const Row& r) { return r.dev ? r.dev : (r.orphan ? &r.orphan->device : nullptr); }
+
+#define F(name, heading, w, right, kind, obj, body) \
+  FieldDef { name, heading, w, right, Kind::kind, Object::obj, [](const Row& r) -> Cell { (void)r; body } }
+
+const FieldDef FIELDS[] = {
+    // ------------------------------------------------------------ LV
+    F("lv_uuid", "LV UUID", 7, false, str, lv, return text(format_id(r.lv->id));),
+    F("lv_name", "LV", 2, false, str, lv, return text(lv_display_name(r));),
+    F("lv_full_name", "LV", 2, false, str, lv, return text(vgof(r).name + "/" + r.lv->name);),
+    F("lv_path", "Path", 4, false, str, lv,
+      return text(r.lv->visible() ? "/dev/" + vgof(r).name + "/" + r.lv->name : "");),
+    F("lv_dm_path", "DMPath", 6, false, str, lv,
+      return text("/dev/mapper/" + dm_device_name(vgof(r).name, r.lv->name));),
+    F("lv_parent", "Parent", 6, false, str, lv, return empty();),
+    F("lv_layout", "Layout", 10, false, str, lv, return text(layout(*r.lv));),
+    F("lv_role", "Role", 10, false, str, lv, return text(r.lv->visible() ? "public" : "private");),
+    F("lv_attr", "Attr", 4, false, str, lv, return text(lv_attr(*r.vg, r.lv_index));),
+    F("lv_size", "LSize", 5, true, size, lv, return size(r.lv->extent_count() * vgof(r).extent_size);),
+    F("seg_count", "#Seg", 4, true, num, lv, return num(static_cast<std::int64_t>(r.lv->segments.size()));),
+    F("origin", "Origin", 6, false, str, lv, return empty();),
+    F("pool_lv", "Pool", 4, false, str, lv, return empty();),
+    F("data_percent", "Data%", 6, true, str, lv, return empty();),
+    F("snap_percent", "Snap%", 6, true, str, lv, return empty();),
+    F("metadata_percent", "Meta%", 6, true, str, lv, return empty();),
+    F("copy_percent", "Cpy%Sync", 8, true, str, lv, return empty();),
+    F("sync_percent", "Cpy%Sync", 8, true, str, lv, return empty();),
+    F("move_pv", "Move", 4, false, str, lv, return empty();),
+    F("mirror_log", "Log", 3, false, str, lv, return empty();),
+    F("convert_lv", "Convert", 7, false, str, lv, return empty();),
+    F("data_lv", "Data", 4, false, str, lv, return empty();),
+    F("metadata_lv", "Meta", 4, false, str, lv, return empty();),
+    F("lv_tags", "LV Tags", 7, false, str, lv, return text(join(r.lv->tags, ","));),
+    F("lv_time", "CTime", 26, false, str, lv, return text(format_time(r.lv->creation_time));),
+    F("lv_host", "Host", 10, false, str, lv, return text(r.lv->creation_host);),
+    F("lv_active", "Active", 6, false, str, lv, {
+      auto s = state_of(*r.vg, r.lv_index).active;
+      return text(s == Tri::unknown ? "unknown" : s == Tri::yes ? "active" : "");
+    }),
+    F("lv_allocation_policy", "AllocPol", 10, false, str, lv,
+      return text(alloc_name(r.lv->allocation_policy, "inherit"));),
+    F("lv_read_ahead", "Rahead", 6, true, str, lv, {
+      if (!r.lv->read_ahead) return text("auto");
+      return size(*r.lv->read_ahead < 0 ? 0 : static_cast<sector_t>(*r.lv->read_ahead));
+    }),
+    F("lv_kernel_major", "KMaj", 4, true, num, lv, return num(-1);),
+    F("lv_kernel_minor", "KMin", 4, true, num, lv, return num(-1);),
+    F("lv_major", "Maj", 3, true, num, lv, return num(r.lv->major.value_or(-1));),
+    F("lv_minor", "Min", 3, true, num, lv, return num(r.lv->minor.value_or(-1));),
+    F("lv_device_open", "DevOpen", 10, true, str, lv, {
+      auto s = state_of(*r.vg, r.lv_index).open;
+      return text(s == Tri::unknown ? "unknown" : s == Tri::yes ? "open" : "");
+    }),
+    F("lv_skip_activation", "SkipAct", 15, false, str, lv,
+      return text(r.lv->flags.has("ACTIVATION_SKIP") ? "skip activation" : "");),
+    F("lv_fixed_minor", "FixMin", 10, false, str, lv, return text(r.lv->minor ? "fixed minor" : "");),
+    F("lv_health_status", "Health", 15, false, str, lv, return empty();),
+    F("lv_profile", "LProfile", 8, false, str, lv, return text(r.lv->profile.value_or(""));),
+    F("lv_autoactivation", "AutoAct", 7, false, str, lv, return text("enabled");),
+    // ------------------------------------------------------------ segment
+    F("segtype", "Type", 4, false, str, seg, return text(segment_type_name(*r.seg));),
+    F("stripes", "#Str", 4, true, num, seg, return num(static_cast<std::int64_t>(r.seg->stripes.size()));),
+    F("data_stripes", "#DStr", 5, true, num, seg, return num(static_cast<std::int64_t>(r.seg->stripes.size()));),
+    F("stripe_size", "Stripe", 6, true, size, seg, return size(r.seg->stripe_size);),
+    F("region_size", "Region", 6, true, size, seg, return size(0);),
+    F("chunk_size", "Chunk", 5, true, size, seg, return size(0);),
+    F("seg_start", "Start", 5, true, size, seg, return size(r.seg->start_extent * vgof(r).extent_size);),
+    F("seg_start_pe", "Start", 5, true, num, seg, return num(static_cast<std::int64_t>(r.seg->start_extent));),
+    F("seg_size", "SSize", 5, true, size, seg, return size(r.seg->extent_count * vgof(r).extent_size);),
+    F("seg_size_pe", "SSize", 5, true, num, seg, return num(static_cast<std::int64_t>(r.seg->extent_count));),
+    F("seg_pe_ranges", "PE Ranges", 9, false, str, seg, return text(ranges(r, false));),
+    F("seg_le_ranges", "LE Ranges", 9, false, str, seg, return text(ranges(r, false));),
+    F("devices", "Devices", 7, false, str, seg, return text(ranges(r, true));),
+    F("seg_tags", "Seg Tags", 8, false, str, seg, return text(join(r.seg->tags, ","));),
+    // ------------------------------------------------------------ VG
+    F("vg_fmt", "Fmt", 3, false, str, vg, return text(vgof(r).format);),
+    F("vg_uuid", "VG UUID", 7, false, str, vg, return text(format_id(vgof(r).id));),
+    F("vg_name", "VG", 2, false, str, vg, return text(r.vg ? vgof(r).name : "");),
+    F("vg_attr", "Attr", 4, false, str, vg, return text(r.vg ? vg_attr(*r.vg) : "");),
+    F("vg_permissions", "VPerms", 10, false, str, vg,
+      return text(vgof(r).status.has("WRITE") ? "writeable" : "read-only");),
+    F("vg_extendable", "Extendable", 10, false, str, vg,
+      return text(vgof(r).status.has("RESIZEABLE") ? "extendable" : "");),
+    F("vg_exported", "Exported", 10, false, str, vg, return text(vgof(r).status.has("EXPORTED") ? "exported" : "");),
+    F("vg_partial", "Partial", 10, false, str, vg, return empty();),
+    F("vg_allocation_policy", "AllocPol", 10, false, str, vg,
+      return text(alloc_name(vgof(r).allocation_policy, "normal"));),
+    F("vg_clustered", "Clustered", 10, false, str, vg, return empty();),
+    F("vg_shared", "Shared", 7, false, str, vg, return empty();),
+    F("vg_autoactivation", "AutoAct", 7, false, str, vg, return text("enabled");),
+    F("vg_size", "VSize", 5, true, size, vg, return size(vg_extent_count(vgof(r)) * vgof(r).extent_size);),
+    F("vg_free", "VFree", 5, true, size, vg, return size(vg_free_count(vgof(r)) * vgof(r).extent_size);),
+    F("vg_sysid", "SYS ID", 6, false, str, vg, return text(vgof(r).system_id.value_or(""));),
+    F("vg_systemid", "System ID", 9, false, str, vg, return text(vgof(r).system_id.value_or(""));),
+    F("vg_lock_type", "LockType", 8, false, str, vg, return text(vgof(r).lock_type.value_or(""));),
+    F("vg_extent_size", "Ext", 3, true, size, vg, return size(vgof(r).extent_size);),
+    F("vg_extent_count", "#Ext", 4, true, num, vg, return num(static_cast<std::int64_t>(vg_extent_count(vgof(r))));),
+    F("vg_free_count", "Free", 4, true, num, vg, return num(static_cast<std::int64_t>(vg_free_count(vgof(r))));),
+    F("max_lv", "MaxLV", 5, true, num, vg, return num(static_cast<std::int64_t>(vgof(r).max_lv));),
+    F("max_pv", "MaxPV", 5, true, num, vg, return num(static_cast<std::int64_t>(vgof(r).max_pv));),
+    F("pv_count", "#PV", 3, true, num, vg, return num(static_cast<std::int64_t>(vgof(r).pvs.size()));),
+    F("vg_missing_pv_count", "#PV Missing", 11, true, num, vg, {
+      std::int64_t n = 0;
+      for (const auto& d : r.vg->devices) n += d.path.empty() ? 1 : 0;
+      return num(n);
+    }),
+    F("lv_count", "#LV", 3, true, num, vg, return num(visible_lv_count(vgof(r)));),
+    F("snap_count", "#SN", 3, true, num, vg, return num(0);),
+    F("vg_seqno", "Seq", 3, true, num, vg, return num(static_cast<std::int64_t>(vgof(r).seqno));),
+    F("vg_tags", "VG Tags", 7, false, str, vg, return text(join(vgof(r).tags, ","));),
+    F("vg_profile", "VProfile", 8, false, str, vg, return text(vgof(r).profile.value_or(""));),
+    F("vg_mda_count", "#VMda", 5, true, num, vg, {
+      std::int64_t n = 0;
+      for (const auto& d : r.vg->devices) n += d.mda_count;
+      return num(n);
+    }),
+    F("vg_mda_used_count", "#VMdaUse", 8, true, num, vg, {
+      std::int64_t n = 0;
+      for (const auto& d : r.vg->devices) n += d.mda_used_count;
+      return num(n);
+    }),
+    F("vg_mda_free", "VMdaFree", 9, true, size, vg, {
+      byte_count m = 0;
+      bool first = true;
+      for (const auto& d : r.vg->devices)
+        if (d.mda_count) { m = first ? d.mda_free : std::min(m, d.mda_free); first = false; }
+      return size(bytes_to_sectors(m));
+    }),
+    F("vg_mda_size", "VMdaSize", 9, true, size, vg, {
+      byte_count m = 0;
+      bool first = true;
+      for (const auto& d : r.vg->devices)
+        if (d.mda_count) { m = first ? d.mda_size : std::min(m, d.mda_size); first = false; }
+      return size(bytes_to_sectors(m));
+    }),
+    F("vg_mda_copies", "#VMdaCps", 8, false, str, vg, {
+      auto c = vgof(r).metadata_copies;
+      return text(c == 0 ? "unmanaged" : std::to_string(c));
+    }),
+    // ------------------------------------------------------------ PV
+    F("pv_fmt", "Fmt", 3, false, str, pv, return text("lvm2");),
+    F("pv_uuid", "PV UUID", 7, false, str, pv, return text(format_id(r.pv ? r.pv->id : r.orphan->id));),
+    F("dev_size", "DevSize", 7, true, size, pv, {
+      const PvDevice* d = device_of(r);
+      return size(d ? d->dev_size : 0);
+    }),
+    F("pv_name", "PV", 2, false, str, pv, {
+      const PvDevice* d = device_of(r);
+      return text(d && !d->path.empty() ? d->path : "[unknown]");
+    }),
+    F("pv_major", "Maj", 3, false, num, pv, return num(device_of(r) ? device_of(r)->major : 0);),
+    F("pv_minor", "Min", 3, false, num, pv, return num(device_of(r) ? device_of(r)->minor : 0);),
+    F("pv_mda_free", "PMdaFree", 9, true, size, pv,
+      return size(device_of(r) ? bytes_to_sectors(device_of(r)->mda_free) : 0);),
+    F("pv_mda_size", "PMdaSize", 9, true, size, pv,
+      return size(device_of(r) ? bytes_to_sectors(device_of(r)->mda_size) : 0);),
+    F("pv_ext_vsn", "PExtVsn", 7, true, num, pv, return num(device_of(r) ? device_of(r)->ext_version : 2);),
+    F("pe_start", "1st PE", 7, true, size, pv, return size(r.pv ? r.pv->pe_start : r.orphan->pe_start);),
+    F("pv_size", "PSize", 5, true, size, pv,
+      return size(pv_in_vg(r) ? r.pv->pe_count * vgof(r).extent_size : pv_dev_size(r) + (r.orphan ? r.orphan->device.dev_size : 0));),
+    F("pv_free", "PFree", 5, true, size, pv, {
+      if (!pv_in_vg(r)) return size(r.orphan ? r.orphan->device.dev_size : 0);
+      return size(pv_free_extents(vgof(r), *r.pv) * vgof(r).extent_size);
+    }),
+    F("pv_used", "Used", 4, true, size, pv, return size(pv_used_extents(r) * (r.vg ? vgof(r).extent_size : 0));),
+    F("pv_attr", "Attr", 4, false, str, pv, return text(pv_attr(r));),
+    F("pv_allocatable", "Allocatable", 11, false, str, pv,
+      return text(r.pv && r.pv->status.has("ALLOCATABLE") ? "allocatable" : "");),
+    F("pv_exported", "Exported", 10, false, str, pv, return text(r.pv && r.pv->status.has("EXPORTED") ? "exported" : "");),
+    F("pv_missing", "Missing", 10, false, str, pv, return text(r.pv && r.dev && r.dev->path.empty() ? "missing" : "");),
+    F("pv_pe_count", "PE", 3, true, num, pv, return num(r.pv ? static_cast<std::int64_t>(r.pv->pe_count) : 0);),
+    F("pv_pe_alloc_count", "Alloc", 5, true, num, pv, return num(static_cast<std::int64_t>(pv_used_extents(r)));),
+    F("pv_tags", "PV Tags", 7, false, str, pv, return text(r.pv ? join(r.pv->tags, ",") : "");),
+    F("pv_mda_count", "#PMda", 5, true, num, pv, return num(device_of(r) ? device_of(r)->mda_count : 0);),
+    F("pv_mda_used_count", "#PMdaUse", 8, true, num, pv, return num(device_of(r) ? device_of(r)->mda_used_count : 0);),
+    F("pv_ba_start", "BA Start", 8, true, size, pv, return size(r.pv ? r.pv->ba_start.value_or(0) : 0);),
+    F("pv_ba_size", "BA Size", 7, true, size, pv, return size(r.pv ? r.pv->ba_size.value_or(0) : 0);),
+    F("pv_in_use", "PInUse", 6, true, str, pv, return text(r.pv ? "used" : "");),
+    F("pv_duplicate", "Duplicate", 9, false, str, pv, return empty();),
+    F("pv_device_id", "DeviceID", 8, false, str, pv, return text(r.pv ? r.pv->device_id.value_or("") : "");),
+    F("pv_device_id_type", "DeviceIDType", 12, false, str, pv, return text(r.pv ? r.pv->device_id_type.value_or("") : "");),
+    // ------------------------------------------------------------ PV segment
+    F("pvseg_start", "Start", 5, true, num, pvseg, return num(static_cast<std::int64_t>(r.pvseg_start));),
+    F("pvseg_size", "SSize", 5, true, num, pvseg, return num(static_cast<std::int64_t>(r.pvseg_size));),
+};
+
+#undef F
+
+}  // namespace
+
+std::span<const FieldDef> all_fields() { return FIELDS; }
+
+const FieldDef* find_field(ReportType type, std::string_view name) {
+  auto exact = [](std::string_view n) -> const FieldDef* {
+    for (const auto& f : FIELDS)
+      if (f.name == n) return &f;
+    return nullptr;
+  };
+  if (auto* f = exact(name)) return f;
+  std::string_view prefix = type == ReportType::lvs ? "lv_" : type == ReportType::vgs ? "vg_" : "pv_";
+  if (auto* f = exact(std::string(prefix) + std::string(name))) return f;
+  if (type == ReportType::lvs)
+    if (auto* f = exact("seg_" + std::string(name))) return f;
+  if (type == ReportType::pvs)
+    if (auto* f = exact("pvseg_" + std::string(name))) return f;
+  return nullptr;
+}
+
+std::string segment_type_name(const Segment& seg) {
+  if (seg.type == "striped") return seg.stripes.size() == 1 ? "linear" : "striped";
+  return seg.type;
+}
+
+std::string lv_attr(const VgView& v, std::size_t i) {
+  const LogicalVolume& lv = v.vg->lvs[i];
+  std::string a(10, '-');
+  bool virt = false;
+  for (const auto& s : lv.segments)
+    if (s.type == "zero" || s.type == "error") virt = true;
+  if (virt) a[0] = 'v';
+  a[1] = lv.status.has("WRITE") ? 'w' : 'r';
+  char p = 'i';
+  if (lv.allocation_policy) {
+    switch (*lv.allocation_policy) {
+      case AllocationPolicy::contiguous: p = 'c'; break;
+      case AllocationPolicy::cling:
+      case AllocationPolicy::cling_by_tags: p = 'l'; break;
+      case AllocationPolicy::normal: p = 'n'; break;
+      case AllocationPolicy::anywhere: p = 'a'; break;
+      case AllocationPolicy::inherit: p = 'i'; break;
+    }
+  }
+  if (lv.status.has("LOCKED")) p = static_cast<char>(p - 'a' + 'A');
+  a[2] = p;
+  if (lv.minor) a[3] = 'm';
+  LvState st = state_of(v, i);
+  a[4] = st.active == Tri::unknown ? 'X' : st.active == Tri::yes ? 'a' : '-';
+  a[5] = st.open == Tri::unknown ? 'X' : st.open == Tri::yes ? 'o' : '-';
+  if (virt) a[6] = 'v';
+  if (lv.flags.has("ACTIVATION_SKIP")) a[9] = 'k';
+  return a;
+}
+
+std::string vg_attr(const VgView& v) {
+  const VolumeGroup& vg = *v.vg;
+  std::string a(6, '-');
+  a[0] = vg.status.has("WRITE") ? 'w' : 'r';
+  if (vg.status.has("RESIZEABLE")) a[1] = 'z';
+  if (vg.status.has("EXPORTED")) a[2] = 'x';
+  for (const auto& d : v.devices)
+    if (d.path.empty()) a[3] = 'p';
+  char p = 'n';
+  if (vg.allocation_policy) {
+    switch (*vg.allocation_policy) {
+      case AllocationPolicy::contiguous: p = 'c'; break;
+      case AllocationPolicy::cling:
+      case AllocationPolicy::cling_by_tags: p = 'l'; break;
+      case AllocationPolicy::anywhere: p = 'a'; break;
+      default: p = 'n'; break;
+    }
+  }
+  a[4] = p;
+  return a;
+}
+
+std::string pv_attr(const Row& r) {
+  std::string a(3, '-');
+  if (!r.pv) return a;
+  if (r.pv->status.has("ALLOCATABLE")) a[0] = 'a';
+  if (r.pv->status.has("EXPORTED")) a[1] = 'x';
+  if (r.dev && r.dev->path.empty()) a[2] = 'm';
+  return a;
+}
+
+}  // namespace udm::lvm::report

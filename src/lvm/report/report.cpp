@@ -1,0 +1,372 @@
+#include "lvm/report/report.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace udm::lvm::report {
+namespace {
+
+std::vector<std::string> split(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    auto p = s.find(sep, start);
+    if (p == std::string_view::npos) p = s.size();
+    auto item = s.substr(start, p - start);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    start = p + 1;
+  }
+  return out;
+}
+
+bool allowed(ReportType type, Object obj, bool pvseg_mode) {
+  switch (type) {
+    case ReportType::lvs: return obj == Object::lv || obj == Object::seg || obj == Object::vg;
+    case ReportType::vgs: return obj == Object::vg;
+    case ReportType::pvs:
+      return obj == Object::pv || obj == Object::vg || obj == Object::pvseg ||
+             (pvseg_mode && (obj == Object::lv || obj == Object::seg));
+  }
+  return false;
+}
+
+Result<const FieldDef*> lookup(ReportType type, std::string_view name) {
+  const FieldDef* f = find_field(type, name);
+  if (!f) return fail(EINVAL, fmt::format("Unrecognised field: {}", name));
+  return f;
+}
+
+Result<std::vector<const FieldDef*>> select_fields(ReportType type, const Options& o) {
+  std::vector<const FieldDef*> out;
+  std::string_view defaults = default_fields(type);
+  if (o.segments && type == ReportType::pvs) defaults = "pv_name,vg_name,pv_fmt,pv_attr,pv_size,pv_free,pvseg_start,pvseg_size";
+  if (o.segments && type == ReportType::lvs) defaults = "lv_name,vg_name,lv_attr,stripes,segtype,seg_size";
+  for (const auto& n : split(defaults, ',')) out.push_back(*lookup(type, n));
+  bool replaced = false;
+  for (const auto& arg : o.fields) {
+    std::string_view a = arg;
+    if (!a.empty() && (a[0] == '+' || a[0] == '-')) {
+      bool add = a[0] == '+';
+      for (const auto& n : split(a.substr(1), ',')) {
+        auto f = lookup(type, n);
+        if (!f) return fail(f.error());
+        if (add) out.push_back(*f);
+        else std::erase(out, *f);
+      }
+      continue;
+    }
+    if (!replaced) {
+      out.clear();
+      replaced = true;
+    }
+    for (const auto& n : split(a, ',')) {
+      auto f = lookup(type, n);
+      if (!f) return fail(f.error());
+      out.push_back(*f);
+    }
+  }
+  return out;
+}
+
+struct SortKey {
+  const FieldDef* field;
+  bool descending;
+};
+
+Result<std::vector<SortKey>> sort_keys(ReportType type, const Options& o, bool seg_rows) {
+  std::vector<SortKey> keys;
+  std::vector<std::string> args = o.sort;
+  if (args.empty()) {
+    if (type == ReportType::lvs) args = {"vg_name,lv_name"};
+    else if (type == ReportType::vgs) args = {"vg_name"};
+    else args = {seg_rows ? "pv_name,pvseg_start" : "pv_name"};
+  }
+  for (const auto& a : args)
+    for (auto n : split(a, ',')) {
+      bool desc = false;
+      std::string_view nv = n;
+      if (!nv.empty() && (nv[0] == '-' || nv[0] == '+')) {
+        desc = nv[0] == '-';
+        nv.remove_prefix(1);
+      }
+      auto f = lookup(type, nv);
+      if (!f) return fail(f.error());
+      keys.push_back({*f, desc});
+    }
+  return keys;
+}
+
+bool name_selected(const Options& o, std::string_view vg, std::string_view lv, std::string_view pv) {
+  if (o.select_names.empty()) return true;
+  for (const auto& n : o.select_names) {
+    std::string_view s = n;
+    if (s.starts_with("/dev/") && !pv.empty() && s == pv) return true;
+    if (!pv.empty() && s == pv) return true;
+    auto slash = s.find('/');
+    if (!lv.empty() && slash != std::string_view::npos && !s.starts_with("/")) {
+      if (s.substr(0, slash) == vg && s.substr(slash + 1) == lv) return true;
+    } else if (s == vg) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Rows for one report, before sorting.
+std::vector<Row> make_rows(ReportType type, const Input& in, const Options& o, bool seg_rows) {
+  std::vector<Row> rows;
+  if (type == ReportType::vgs) {
+    for (const auto& v : in.vgs)
+      if (name_selected(o, v.vg->name, "", "")) rows.push_back(Row{.vg = &v});
+    return rows;
+  }
+  if (type == ReportType::lvs) {
+    for (const auto& v : in.vgs)
+      for (std::size_t i = 0; i < v.vg->lvs.size(); ++i) {
+        const LogicalVolume& lv = v.vg->lvs[i];
+        if (!o.all && !lv.visible()) continue;
+        if (!name_selected(o, v.vg->name, lv.name, "")) continue;
+        if (!seg_rows) {
+          rows.push_back(Row{.vg = &v, .lv = &lv, .lv_index = i});
+          continue;
+        }
+        for (const auto& s : lv.segments) rows.push_back(Row{.vg = &v, .lv = &lv, .lv_index = i, .seg = &s});
+      }
+    return rows;
+  }
+  // pvs
+  for (const auto& v : in.vgs) {
+    for (std::size_t i = 0; i < v.vg->pvs.size(); ++i) {
+      const PhysicalVolume& pv = v.vg->pvs[i];
+      const PvDevice* dev = i < v.devices.size() ? &v.devices[i] : nullptr;
+      std::string path = dev ? dev->path : std::string();
+      if (!name_selected(o, v.vg->name, "", path)) continue;
+      Row base{.vg = &v, .pv = &pv, .dev = dev};
+      if (!seg_rows) {
+        rows.push_back(base);
+        continue;
+      }
+      // Used runs and the free gaps between them, in PE order.
+      std::vector<PvExtentUse> uses;
+      for (auto& u : pv_extent_map(*v.vg))
+        if (u.pv_name == pv.name) uses.push_back(std::move(u));
+      std::sort(uses.begin(), uses.end(), [](const auto& a, const auto& b) { return a.pe_start < b.pe_start; });
+      extent_t at = 0;
+      for (const auto& u : uses) {
+        if (u.pe_start > at) {
+          Row r = base;
+          r.pvseg_start = at;
+          r.pvseg_size = u.pe_start - at;
+          rows.push_back(r);
+        }
+        Row r = base;
+        r.pvseg_start = u.pe_start;
+        r.pvseg_size = u.pe_count;
+        for (std::size_t li = 0; li < v.vg->lvs.size(); ++li)
+          if (v.vg->lvs[li].name == u.lv_name) {
+            r.lv = &v.vg->lvs[li];
+            r.lv_index = li;
+            r.seg = &r.lv->segments[u.segment_index];
+          }
+        rows.push_back(r);
+        at = u.pe_start + u.pe_count;
+      }
+      if (at < pv.pe_count || pv.pe_count == 0) {
+        Row r = base;
+        r.pvseg_start = at;
+        r.pvseg_size = pv.pe_count - at;
+        rows.push_back(r);
+      }
+    }
+  }
+  for (const auto& orphan : in.orphans) {
+    if (!name_selected(o, "", "", orphan.device.path)) continue;
+    Row r{.orphan = &orphan};
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+// A field's value for a row; fields whose object the row lacks are empty
+// (lvm shows free PV segments with an empty LV, "0" start and type "free").
+Cell value(const FieldDef& f, const Row& r) {
+  switch (f.object) {
+    case Object::lv:
+      if (!r.lv) return Cell::of_text("");
+      break;
+    case Object::seg:
+      if (!r.seg) {
+        if (f.name == "segtype") return Cell::of_text("free");
+        if (f.kind == Kind::num) return Cell::of_num(0);
+        if (f.kind == Kind::size) return Cell::of_size(0);
+        return Cell::of_text("");
+      }
+      break;
+    case Object::vg:
+      if (!r.vg) {
+        if (f.kind == Kind::str) return Cell::of_text("");
+        Cell c = f.kind == Kind::num ? Cell::of_num(0) : Cell::of_size(0);
+        c.blank = true;
+        return c;
+      }
+      break;
+    case Object::pv:
+    case Object::pvseg:
+      if (!r.pv && !r.orphan) return Cell::of_text("");
+      break;
+  }
+  return f.get(r);
+}
+
+std::string show(const Cell& c, const Units& u) {
+  if (c.blank) return "";
+  switch (c.kind) {
+    case Kind::str: return c.text;
+    case Kind::num: return std::to_string(c.num);
+    case Kind::size: return format_size(c.size, u);
+  }
+  return {};
+}
+
+int compare(const Cell& a, const Cell& b) {
+  if (a.kind == Kind::num && b.kind == Kind::num) return a.num < b.num ? -1 : a.num > b.num ? 1 : 0;
+  if (a.kind == Kind::size && b.kind == Kind::size) return a.size < b.size ? -1 : a.size > b.size ? 1 : 0;
+  return a.text.compare(b.text) < 0 ? -1 : a.text == b.text ? 0 : 1;
+}
+
+void json_escape(std::string& out, std::string_view s) {
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+}
+
+struct Built {
+  std::vector<const FieldDef*> fields;
+  std::vector<std::vector<std::string>> cells;
+};
+
+Result<Built> build(ReportType type, const Input& in, const Options& o) {
+  auto fields = select_fields(type, o);
+  if (!fields) return fail(fields.error());
+  bool seg_rows = false;
+  for (auto* f : *fields) {
+    if (type == ReportType::lvs && f->object == Object::seg) seg_rows = true;
+    if (type == ReportType::pvs && (f->object == Object::pvseg || f->object == Object::seg)) seg_rows = true;
+  }
+  if (o.segments && type != ReportType::vgs) seg_rows = true;
+  for (auto* f : *fields)
+    if (!allowed(type, f->object, seg_rows))
+      return fail(EINVAL, fmt::format("Unrecognised field: {}", f->name));
+  auto keys = sort_keys(type, o, seg_rows);
+  if (!keys) return fail(keys.error());
+
+  std::vector<Row> rows = make_rows(type, in, o, seg_rows);
+  // Sort on cell values; stable so segments keep their logical order.
+  std::vector<std::vector<Cell>> sortvals(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    for (const auto& k : *keys) sortvals[i].push_back(value(*k.field, rows[i]));
+  std::vector<std::size_t> order(rows.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    for (std::size_t k = 0; k < keys->size(); ++k) {
+      int c = compare(sortvals[a][k], sortvals[b][k]);
+      if (c != 0) return (*keys)[k].descending ? c > 0 : c < 0;
+    }
+    return false;
+  });
+  Built out;
+  out.fields = *fields;
+  for (std::size_t i : order) {
+    std::vector<std::string> line;
+    for (auto* f : *fields) line.push_back(show(value(*f, rows[i]), o.units));
+    out.cells.push_back(std::move(line));
+  }
+  return out;
+}
+
+void pad(std::string& out, std::string_view s, std::size_t width, bool right) {
+  if (right) out.append(width > s.size() ? width - s.size() : 0, ' ');
+  out += s;
+  if (!right) out.append(width > s.size() ? width - s.size() : 0, ' ');
+}
+
+}  // namespace
+
+std::string_view default_fields(ReportType type) {
+  switch (type) {
+    case ReportType::lvs:
+      return "lv_name,vg_name,lv_attr,lv_size,pool_lv,origin,data_percent,metadata_percent,move_pv,"
+             "mirror_log,copy_percent,convert_lv";
+    case ReportType::vgs: return "vg_name,pv_count,lv_count,snap_count,vg_attr,vg_size,vg_free";
+    case ReportType::pvs: return "pv_name,vg_name,pv_fmt,pv_attr,pv_size,pv_free";
+  }
+  return {};
+}
+
+Result<std::string> render(ReportType type, const Input& in, const Options& o) {
+  auto b = build(type, in, o);
+  if (!b) return fail(b.error());
+  std::string out;
+  if (o.json) {
+    std::string_view section = type == ReportType::lvs ? "lv" : type == ReportType::vgs ? "vg" : "pv";
+    out += "  {\n      \"report\": [\n          {\n";
+    out += fmt::format("              \"{}\": [\n", section);
+    for (std::size_t r = 0; r < b->cells.size(); ++r) {
+      out += "                  {";
+      for (std::size_t c = 0; c < b->fields.size(); ++c) {
+        if (c) out += ", ";
+        out += '"';
+        out += b->fields[c]->name;
+        out += "\":\"";
+        json_escape(out, b->cells[r][c]);
+        out += '"';
+      }
+      out += r + 1 < b->cells.size() ? "},\n" : "}\n";
+    }
+    out += "              ]\n          }\n      ]\n  }\n";
+    return out;
+  }
+  const bool align = !o.separator || o.aligned;
+  const std::string sep = o.separator.value_or(" ");
+  std::vector<std::size_t> width(b->fields.size(), 0);
+  if (align)
+    for (std::size_t c = 0; c < b->fields.size(); ++c) {
+      width[c] = std::max<std::size_t>(b->fields[c]->min_width, b->fields[c]->heading.size());
+      for (const auto& line : b->cells) width[c] = std::max(width[c], line[c].size());
+    }
+  if (o.headings) {
+    out += "  ";
+    for (std::size_t c = 0; c < b->fields.size(); ++c) {
+      if (c) out += sep;
+      pad(out, b->fields[c]->heading, width[c], false);
+    }
+    out += '\n';
+  }
+  for (const auto& line : b->cells) {
+    out += "  ";
+    for (std::size_t c = 0; c < b->fields.size(); ++c) {
+      if (c) out += sep;
+      pad(out, line[c], width[c], b->fields[c]->right);
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+Result<std::vector<Record>> records(ReportType type, const Input& in, const Options& o) {
+  auto b = build(type, in, o);
+  if (!b) return fail(b.error());
+  std::vector<Record> out;
+  for (const auto& line : b->cells) {
+    Record r;
+    for (std::size_t c = 0; c < b->fields.size(); ++c) r.emplace_back(std::string(b->fields[c]->name), line[c]);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace udm::lvm::report

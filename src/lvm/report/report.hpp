@@ -1,0 +1,44 @@
+// pvs/vgs/lvs reports: field selection (-o, -o+, -o-), sort keys (-O), units,
+// column or JSON output, with the layout of lvm 2.03:
+//   columns: every line starts with two spaces; columns are joined by one space
+//   and padded to max(minimum width, heading, widest value); headings are
+//   left-aligned, numbers and sizes right-aligned.
+//   JSON: {"report": [{"lv": [{"lv_name":"x", ...}, ...]}]}, every value a string.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "lvm/report/fields.hpp"
+#include "lvm/report/units.hpp"
+#include "lvm/report/view.hpp"
+
+namespace udm::lvm::report {
+
+struct Options {
+  std::vector<std::string> fields;  // each -o argument, in order ("+devices", "lv_name,lv_size")
+  std::vector<std::string> sort;    // each -O argument
+  Units units;
+  bool headings = true;
+  std::optional<std::string> separator;
+  bool aligned = false;   // --aligned with --separator
+  bool json = false;      // --reportformat json
+  bool all = false;       // -a: hidden LVs too
+  bool segments = false;  // --segments
+  std::vector<std::string> select_names;  // positional VG / VG/LV / PV names; empty = all
+};
+
+// The default columns of each report (lvm 2.03).
+std::string_view default_fields(ReportType type);
+
+// The full report text (ends with a newline unless empty).
+Result<std::string> render(ReportType type, const Input& input, const Options& opts);
+
+// Rows as field-name -> shown-value pairs (for the API): the same values the
+// report prints.
+using Record = std::vector<std::pair<std::string, std::string>>;
+Result<std::vector<Record>> records(ReportType type, const Input& input, const Options& opts);
+
+}  // namespace udm::lvm::report
