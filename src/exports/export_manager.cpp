@@ -12,8 +12,10 @@ struct ExportManager::Impl {
   ExportOptions options;
   core::DeviceRegistry& registry;
   std::mutex lock;
-  std::unique_ptr<fuse::Filesystem> fuse;
-  std::unique_ptr<nbd::Server> nbd;
+  // shared: refresh() and stop() work on them outside the lock, because a
+  // last close inside the exports may remove a device and so call refresh().
+  std::shared_ptr<fuse::Filesystem> fuse;
+  std::shared_ptr<nbd::Server> nbd;
 
   Impl(ExportOptions o, core::DeviceRegistry& r) : options(std::move(o)), registry(r) {}
 };
@@ -31,13 +33,13 @@ Result<void> ExportManager::start() {
   auto& o = impl_->options;
   ::mkdir(o.rundir.c_str(), 0755);
   if (o.fuse && !impl_->fuse) {
-    auto fs = std::make_unique<fuse::Filesystem>();
+    auto fs = std::make_shared<fuse::Filesystem>();
     fs->refresh(impl_->registry.list());
     if (auto r = fs->mount(fuse_mountpoint()); !r) return fail(with_context("exports: ", r.error()));
     impl_->fuse = std::move(fs);
   }
   if ((o.nbd_unix || o.nbd_tcp) && !impl_->nbd) {
-    auto server = std::make_unique<nbd::Server>(impl_->registry);
+    auto server = std::make_shared<nbd::Server>(impl_->registry);
     if (o.nbd_unix)
       if (auto r = server->listen_unix(nbd_socket_path()); !r) return fail(with_context("exports: ", r.error()));
     if (o.nbd_tcp)
@@ -49,18 +51,26 @@ Result<void> ExportManager::start() {
 }
 
 void ExportManager::refresh() {
-  std::lock_guard g(impl_->lock);
+  std::shared_ptr<fuse::Filesystem> fs;
+  {
+    std::lock_guard g(impl_->lock);
+    fs = impl_->fuse;
+  }
   // NBD looks devices up at connect time; only the FUSE tree is cached.
-  if (impl_->fuse) impl_->fuse->refresh(impl_->registry.list());
+  if (fs) fs->refresh(impl_->registry.list());
 }
 
 void ExportManager::stop() {
   if (!impl_) return;
-  std::lock_guard g(impl_->lock);
-  if (impl_->nbd) impl_->nbd->stop();
-  impl_->nbd.reset();
-  if (impl_->fuse) impl_->fuse->unmount();
-  impl_->fuse.reset();
+  std::shared_ptr<fuse::Filesystem> fs;
+  std::shared_ptr<nbd::Server> server;
+  {
+    std::lock_guard g(impl_->lock);
+    fs = std::move(impl_->fuse);
+    server = std::move(impl_->nbd);
+  }
+  if (server) server->stop();
+  if (fs) fs->unmount();
 }
 
 }  // namespace udm::exports

@@ -100,6 +100,7 @@ struct Filesystem::Impl {
   fuse_session* session = nullptr;
   std::string mountpoint;
   bool mounted = false;
+  bool stopping = false;
   std::thread loop;
 
   std::mutex unaligned_lock;  // read-modify-write of partial sectors
@@ -480,7 +481,7 @@ Filesystem::~Filesystem() { unmount(); }
 Result<void> Filesystem::mount(const std::string& mountpoint) {
   Impl& s = *impl_;
   std::lock_guard g(s.state_lock);
-  if (s.mounted) return {};
+  if (s.session) return {};
   struct stat st;
   if (::stat(mountpoint.c_str(), &st) != 0) {
     if (errno == ENOTCONN) {
@@ -535,9 +536,19 @@ void Filesystem::refresh(const std::vector<core::MappedDevicePtr>& devices) {
 void Filesystem::unmount() {
   if (!impl_) return;
   Impl& s = *impl_;
-  std::lock_guard g(s.state_lock);
-  if (!s.session) return;
-  if (s.mounted) {
+  // The state lock is not held while the loop winds down: a worker finishing
+  // a release may trigger a refresh (deferred remove), which takes it.
+  fuse_session* session = nullptr;
+  bool was_mounted = false;
+  {
+    std::lock_guard g(s.state_lock);
+    if (!s.session || s.stopping) return;
+    s.stopping = true;
+    session = s.session;
+    was_mounted = s.mounted;
+    s.mounted = false;
+  }
+  if (was_mounted) {
     auto id = fuse_connection_id(s.mountpoint);
     if (::umount2(s.mountpoint.c_str(), 0) != 0) {
       // Busy (a loop device or an open file): detach it and abort the
@@ -545,19 +556,20 @@ void Filesystem::unmount() {
       ::umount2(s.mountpoint.c_str(), MNT_DETACH);
       if (id) abort_connection(*id);
     }
-    s.mounted = false;
   }
-  fuse_session_exit(s.session);
+  fuse_session_exit(session);
   if (s.loop.joinable()) s.loop.join();
   // Completions still to come would reply on the session: wait for them (a
   // device suspended for good would keep them; then the session is leaked).
   for (int i = 0; i < 3000 && s.ops_in_flight.load(std::memory_order_acquire) > 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   if (s.ops_in_flight.load() == 0) {
-    fuse_session_unmount(s.session);
-    fuse_session_destroy(s.session);
+    fuse_session_unmount(session);
+    fuse_session_destroy(session);
   }
+  std::lock_guard g(s.state_lock);
   s.session = nullptr;
+  s.stopping = false;
 }
 
 }  // namespace udm::exports::fuse
