@@ -1,0 +1,245 @@
+// VolumeGroup -> text in the layout real lvm2 writes into an mda: no
+// indentation, no comments inside the VG, blank lines where lvm2 puts them,
+// then the header block and comments (LVM2-FORMAT.md §8-9).
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <fmt/format.h>
+
+#include "lvm/format/config_parser.hpp"
+#include "lvm/format/vg_text.hpp"
+
+namespace udm::lvm::format {
+
+namespace {
+
+std::string scalar_text(const ConfigValue& v) {
+  switch (v.kind) {
+    case ConfigValue::Kind::integer: return std::to_string(v.integer);
+    case ConfigValue::Kind::real: return v.text.empty() ? fmt::format("{}", v.real) : v.text;
+    case ConfigValue::Kind::string: return quote_config_string(v.text);
+    case ConfigValue::Kind::array: break;
+  }
+  return "[]";
+}
+
+std::string word_list(const std::vector<std::string>& words) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < words.size(); ++i) out += (i ? ", " : "") + quote_config_string(words[i]);
+  return out + "]";
+}
+
+// Keys whose lists lvm2 writes one area per line, after a blank line.
+bool is_area_list(std::string_view key) {
+  return key == "stripes" || key == "mirrors" || key == "raids" || key == "raid0_lvs" || key == "areas";
+}
+
+// An area list: ("name", extent) pairs on one line each; lone names one per line.
+std::string area_list(const std::vector<ConfigValue>& items) {
+  std::string out = "[\n";
+  for (std::size_t i = 0; i < items.size();) {
+    std::string line = scalar_text(items[i]);
+    if (items[i].is_string() && i + 1 < items.size() && items[i + 1].is_int()) {
+      line += ", " + scalar_text(items[i + 1]);
+      i += 2;
+    } else {
+      i += 1;
+    }
+    out += line + (i < items.size() ? ",\n" : "\n");
+  }
+  return out + "]";
+}
+
+class Writer {
+ public:
+  std::string out;
+
+  void line(std::string_view s) {
+    out += s;
+    out += '\n';
+  }
+  void blank() { out += '\n'; }
+  void key(std::string_view k, std::string_view value) { line(fmt::format("{} = {}", k, value)); }
+  void str(std::string_view k, std::string_view s) { key(k, quote_config_string(s)); }
+  void num(std::string_view k, std::int64_t v) { key(k, std::to_string(v)); }
+  void unum(std::string_view k, std::uint64_t v) { key(k, std::to_string(v)); }
+
+  void node(const ConfigNode& n) {
+    if (n.is_section) {
+      line(section_name(n.key) + " {");
+      for (const auto& c : n.children) node(c);
+      line("}");
+      return;
+    }
+    if (n.value.is_array()) {
+      if (is_area_list(n.key)) {
+        blank();
+        key(n.key, area_list(n.value.array));
+        return;
+      }
+      std::string v = "[";
+      for (std::size_t i = 0; i < n.value.array.size(); ++i) v += (i ? ", " : "") + scalar_text(n.value.array[i]);
+      key(n.key, v + "]");
+      return;
+    }
+    key(n.key, scalar_text(n.value));
+  }
+  void nodes(const std::vector<ConfigNode>& ns) {
+    for (const auto& n : ns) node(n);
+  }
+
+  static std::string section_name(const std::string& name) {
+    for (char c : name)
+      if (c == ' ' || c == '\t' || c == '#' || c == '=' || c == '{' || c == '}' || c == '"') return quote_config_string(name);
+    return name;
+  }
+};
+
+void write_segment(Writer& w, const Segment& seg, std::size_t number) {
+  w.line(fmt::format("segment{} {{", number));
+  w.unum("start_extent", seg.start_extent);
+  w.unum("extent_count", seg.extent_count);
+  if (seg.reshape_count) w.unum("reshape_count", *seg.reshape_count);
+  w.blank();
+  w.str("type", seg.type);
+  if (!seg.tags.empty()) w.key("tags", word_list(seg.tags));
+  if (seg.is_striped()) {
+    w.unum("stripe_count", seg.stripes.size());
+    if (seg.stripes.size() > 1) w.unum("stripe_size", seg.stripe_size);
+    std::vector<ConfigValue> items;
+    for (const auto& a : seg.stripes) {
+      items.push_back(ConfigValue::of_string(a.name));
+      items.push_back(ConfigValue::of_int(static_cast<std::int64_t>(a.start)));
+    }
+    w.blank();
+    w.key("stripes", area_list(items));
+  }
+  w.nodes(seg.unknown);
+  w.line("}");
+}
+
+void write_lv(Writer& w, const LogicalVolume& lv) {
+  w.line(Writer::section_name(lv.name) + " {");
+  w.str("id", format_id(lv.id));
+  w.key("status", word_list(lv.status.words()));
+  w.key("flags", word_list(lv.flags.words()));
+  if (!lv.tags.empty()) w.key("tags", word_list(lv.tags));
+  w.num("creation_time", lv.creation_time);
+  w.str("creation_host", lv.creation_host);
+  if (lv.lock_args) w.str("lock_args", *lv.lock_args);
+  if (lv.allocation_policy) w.str("allocation_policy", allocation_policy_name(*lv.allocation_policy));
+  if (lv.profile) w.str("profile", *lv.profile);
+  if (lv.read_ahead) w.num("read_ahead", *lv.read_ahead);
+  if (lv.major) w.num("major", *lv.major);
+  if (lv.minor) w.num("minor", *lv.minor);
+  w.nodes(lv.unknown);
+  w.unum("segment_count", lv.segments.size());
+  for (std::size_t i = 0; i < lv.segments.size(); ++i) {
+    if (i == 0) w.blank();
+    write_segment(w, lv.segments[i], i + 1);
+  }
+  w.line("}");
+}
+
+void write_pv(Writer& w, const PhysicalVolume& pv) {
+  w.line(Writer::section_name(pv.name) + " {");
+  w.str("id", format_id(pv.id));
+  w.str("device", pv.device);
+  w.blank();
+  w.key("status", word_list(pv.status.words()));
+  w.key("flags", word_list(pv.flags.words()));
+  if (!pv.tags.empty()) w.key("tags", word_list(pv.tags));
+  if (pv.device_id_type) w.str("device_id_type", *pv.device_id_type);
+  if (pv.device_id) w.str("device_id", *pv.device_id);
+  w.unum("dev_size", pv.dev_size);
+  w.unum("pe_start", pv.pe_start);
+  w.unum("pe_count", pv.pe_count);
+  if (pv.ba_start) w.unum("ba_start", *pv.ba_start);
+  if (pv.ba_size) w.unum("ba_size", *pv.ba_size);
+  w.nodes(pv.unknown);
+  w.line("}");
+}
+
+std::string ctime_text(std::int64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  localtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a %b %e %H:%M:%S %Y", &tm);
+  return buf;
+}
+
+}  // namespace
+
+std::string export_vg_text(const VolumeGroup& vg, const MetadataHeader& h) {
+  Writer w;
+  w.line(Writer::section_name(vg.name) + " {");
+  w.str("id", format_id(vg.id));
+  w.unum("seqno", vg.seqno);
+  w.str("format", vg.format);
+  w.key("status", word_list(vg.status.words()));
+  w.key("flags", word_list(vg.flags.words()));
+  if (!vg.tags.empty()) w.key("tags", word_list(vg.tags));
+  if (vg.system_id) w.str("system_id", *vg.system_id);
+  if (vg.lock_type) w.str("lock_type", *vg.lock_type);
+  if (vg.lock_args) w.str("lock_args", *vg.lock_args);
+  w.unum("extent_size", vg.extent_size);
+  w.unum("max_lv", vg.max_lv);
+  w.unum("max_pv", vg.max_pv);
+  if (vg.allocation_policy) {
+    w.blank();
+    w.str("allocation_policy", allocation_policy_name(*vg.allocation_policy));
+  }
+  if (vg.profile) w.str("profile", *vg.profile);
+  w.unum("metadata_copies", vg.metadata_copies);
+  w.nodes(vg.unknown);
+  w.blank();
+  w.line("physical_volumes {");
+  for (const auto& pv : vg.pvs) {
+    w.blank();
+    write_pv(w, pv);
+  }
+  w.line("}");
+  w.blank();
+  if (!vg.lvs.empty()) {
+    w.line("logical_volumes {");
+    for (const auto& lv : vg.lvs) {
+      w.blank();
+      write_lv(w, lv);
+    }
+    w.line("}");
+  }
+  if (vg.historical_lvs) w.node(*vg.historical_lvs);
+  w.blank();
+  w.line("}");
+
+  const std::string when = ctime_text(h.creation_time);
+  w.line("# " + (h.generated_by.empty() ? "Generated by udm ulvm 0.1.0: " + when : h.generated_by));
+  w.blank();
+  w.str("contents", h.contents);
+  w.num("version", h.version);
+  w.blank();
+  w.str("description", h.description);
+  w.blank();
+  w.line(fmt::format("creation_host = {}\t# {}", quote_config_string(h.creation_host), h.creation_host_comment));
+  w.line(fmt::format("creation_time = {}\t# {}", h.creation_time,
+                     h.creation_time_comment.empty() ? when : h.creation_time_comment));
+  for (const auto& n : h.unknown) w.node(n);
+  w.blank();
+  return w.out;
+}
+
+MetadataHeader make_header(std::string_view command_line, std::int64_t now) {
+  MetadataHeader h;
+  struct utsname u {};
+  if (uname(&u) == 0) {
+    h.creation_host = u.nodename;
+    h.creation_host_comment = fmt::format("{} {} {} {} {}", u.sysname, u.nodename, u.release, u.version, u.machine);
+  }
+  h.description = fmt::format("Write from {}.", command_line);
+  h.creation_time = now;
+  return h;
+}
+
+}  // namespace udm::lvm::format
