@@ -3,7 +3,9 @@
 #include <array>
 #include <cstring>
 #include <sys/socket.h>
+#include <climits>
 #include <sys/uio.h>
+#include <thread>
 
 #include "exports/aligned_buffer.hpp"
 #include "exports/nbd/protocol.hpp"
@@ -16,7 +18,6 @@ namespace udm::exports::nbd {
 namespace {
 constexpr std::size_t INPUT_BUFFER = 256 * 1024;
 constexpr std::size_t MAX_IN_FLIGHT = 256;  // per connection; the reader waits beyond it
-constexpr std::size_t MAX_IOV_PER_BATCH = 512;
 }  // namespace
 
 struct Connection::Command {
@@ -149,41 +150,77 @@ void Connection::finish(Command* c, int error) {
   out_queue_.push_back(c);
   if (writing_) return;  // the thread writing now picks it up
   writing_ = true;
-  write_queued(lock);
+  drain(lock, /*may_block=*/false);
 }
 
-// Called with out_lock_ held and writing_ set; drains the queue in batches.
-void Connection::write_queued(std::unique_lock<std::mutex>& lock) {
-  std::vector<struct iovec> iov;
+void Connection::release_batch() {
+  for (Command* c : writing_batch_) release(c);
+  writing_batch_.clear();
+}
+
+bool Connection::send_pending(bool may_block) {
+  while (iov_next_ < iov_.size()) {
+    if (broken_.load(std::memory_order_relaxed)) break;
+    struct msghdr msg {};
+    msg.msg_iov = iov_.data() + iov_next_;
+    msg.msg_iovlen = std::min<std::size_t>(iov_.size() - iov_next_, IOV_MAX);
+    ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL | (may_block ? 0 : MSG_DONTWAIT));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN && !may_block) return false;
+      // The client is gone: wake the reader so the connection winds down.
+      broken_ = true;
+      ::shutdown(fd_, SHUT_RDWR);
+      break;
+    }
+    auto done = static_cast<std::size_t>(n);
+    while (iov_next_ < iov_.size() && done >= iov_[iov_next_].iov_len) done -= iov_[iov_next_++].iov_len;
+    if (done > 0) {
+      iov_[iov_next_].iov_base = static_cast<char*>(iov_[iov_next_].iov_base) + done;
+      iov_[iov_next_].iov_len -= done;
+    }
+  }
+  return true;
+}
+
+void Connection::drain(std::unique_lock<std::mutex>& lock, bool may_block) {
   while (!out_queue_.empty()) {
     writing_batch_.swap(out_queue_);
     lock.unlock();
-    std::size_t start = 0;
-    while (start < writing_batch_.size()) {
-      iov.clear();
-      std::size_t end = start;
-      for (; end < writing_batch_.size() && iov.size() + 2 <= MAX_IOV_PER_BATCH; ++end) {
-        Command* c = writing_batch_[end];
-        iov.push_back({c->header.data(), c->header_length});
-        if (c->data_length) iov.push_back({c->buffer.data(), c->data_length});
-      }
-      if (!broken_.load(std::memory_order_relaxed)) {
-        if (writev_all(fd_, iov.data(), static_cast<int>(iov.size())) != 0) {
-          // The client is gone: wake the reader so the connection winds down.
-          broken_ = true;
-          ::shutdown(fd_, SHUT_RDWR);
-        }
-      }
-      for (std::size_t i = start; i < end; ++i) release(writing_batch_[i]);
-      start = end;
+    iov_.clear();
+    iov_next_ = 0;
+    for (Command* c : writing_batch_) {
+      iov_.push_back({c->header.data(), c->header_length});
+      if (c->data_length) iov_.push_back({c->buffer.data(), c->data_length});
     }
-    writing_batch_.clear();
+    if (!send_pending(may_block)) {
+      lock.lock();
+      handoff_ = true;
+      writer_wake_.notify_one();
+      return;  // writing_ stays set: the writer thread owns the batch now
+    }
+    release_batch();
     lock.lock();
   }
   writing_ = false;
 }
 
+void Connection::writer_loop() {
+  std::unique_lock lock(out_lock_);
+  for (;;) {
+    writer_wake_.wait(lock, [&] { return handoff_ || stop_writer_; });
+    if (!handoff_) return;
+    handoff_ = false;
+    lock.unlock();
+    send_pending(/*may_block=*/true);
+    release_batch();
+    lock.lock();
+    drain(lock, /*may_block=*/true);
+  }
+}
+
 void Connection::run() {
+  std::thread writer([this] { writer_loop(); });
   std::array<std::byte, REQUEST_HEADER_SIZE> header;
   while (!broken_) {
     if (read_bytes(header.data(), header.size()) != 0) break;
@@ -279,8 +316,16 @@ void Connection::run() {
   }
   // Every submitted request completes (a suspended device holds them until
   // resume); replies to a vanished client are dropped.
-  std::unique_lock lock(free_lock_);
-  drained_.wait(lock, [&] { return in_flight_ == 0; });
+  {
+    std::unique_lock lock(free_lock_);
+    drained_.wait(lock, [&] { return in_flight_ == 0; });
+  }
+  {
+    std::lock_guard lock(out_lock_);
+    stop_writer_ = true;
+  }
+  writer_wake_.notify_one();
+  writer.join();
 }
 
 }  // namespace udm::exports::nbd

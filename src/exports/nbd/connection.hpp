@@ -2,13 +2,16 @@
 // connection's thread and submitted asynchronously to the mapped device, so
 // many are in flight; replies are written as completions arrive, in whatever
 // order they complete, serialized per socket by whichever completing thread
-// gets there first (it drains every queued reply with one sendmsg).
+// gets there first (it drains every queued reply with one sendmsg). That
+// thread is often the I/O engine's, so it never blocks on the socket: when
+// the socket is full it hands the rest to the connection's writer thread.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <sys/uio.h>
 #include <vector>
 
 #include "core/mapped_device.hpp"
@@ -36,7 +39,14 @@ class Connection {
   void release(Command* command);
   void finish(Command* command, int result);  // queue the reply and maybe write
   void reply_now(Command* command, int error);  // reply without I/O
-  void write_queued(std::unique_lock<std::mutex>& lock);
+  // With out_lock_ held and writing_ set: writes queued replies until the
+  // queue is empty (then clears writing_) or, unless `may_block`, until the
+  // socket is full (then hands off to the writer thread).
+  void drain(std::unique_lock<std::mutex>& lock, bool may_block);
+  // Sends iov_ from iov_next_; false when it would block (only if !may_block).
+  bool send_pending(bool may_block);
+  void release_batch();
+  void writer_loop();
 
   // Buffered socket reading.
   int read_bytes(std::byte* out, std::size_t length);
@@ -57,8 +67,13 @@ class Connection {
 
   std::mutex out_lock_;
   std::vector<Command*> out_queue_;
-  std::vector<Command*> writing_batch_;  // owned by the writer
+  std::vector<Command*> writing_batch_;  // owned by whoever has writing_
+  std::vector<struct iovec> iov_;       // likewise
+  std::size_t iov_next_ = 0;
   bool writing_ = false;
+  bool handoff_ = false;       // the writer thread must finish iov_
+  bool stop_writer_ = false;
+  std::condition_variable writer_wake_;
   std::atomic<bool> broken_{false};
 };
 

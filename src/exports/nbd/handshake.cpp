@@ -141,8 +141,11 @@ Result<NegotiatedExport> negotiate(int fd, core::DeviceRegistry& registry) {
         std::array<std::byte, 10 + 124> reply{};
         std::byte* q = store_be(reply.data(), static_cast<std::uint64_t>(device->size()));
         store_be(q, transmission_flags(*device));
-        if ((e = write_all(fd, reply.data(), no_zeroes ? 10 : reply.size())))
+        device->open();  // before the client can see the export as connected
+        if ((e = write_all(fd, reply.data(), no_zeroes ? 10 : reply.size()))) {
+          device->close();
           return fail(socket_error(e, "export reply"));
+        }
         result.device = std::move(device);
         return result;
       }
@@ -188,11 +191,18 @@ Result<NegotiatedExport> negotiate(int fd, core::DeviceRegistry& registry) {
         if (!e) e = send_info_block_size(fd, option);
         for (auto item : request->items)
           if (!e && item == INFO_NAME) e = send_info_name(fd, option, device->name());
-        if (!e) e = send_option_reply(fd, option, REP_ACK);
-        if (!e && option == OPT_GO) {
-          result.device = std::move(device);
-          return result;
+        if (e) break;
+        if (option == OPT_INFO) {
+          e = send_option_reply(fd, option, REP_ACK);
+          break;
         }
+        device->open();  // before the client can see the export as connected
+        if ((e = send_option_reply(fd, option, REP_ACK))) {
+          device->close();
+          break;
+        }
+        result.device = std::move(device);
+        return result;
         break;
       }
       default:

@@ -12,8 +12,10 @@ struct NegotiatedExport {
   bool structured_replies = false;
 };
 
-// Runs the handshake on a connected socket. Fails (and the caller closes the
-// socket) when the client aborts, disconnects or breaks the protocol.
+// Runs the handshake on a connected socket. On success the device has been
+// opened (MappedDevice::open) and the caller must close() it when the
+// connection ends. Fails (and the caller closes the socket) when the client
+// aborts, disconnects or breaks the protocol.
 Result<NegotiatedExport> negotiate(int fd, core::DeviceRegistry& registry);
 
 // The device an export name means: the device of that name with a live table;

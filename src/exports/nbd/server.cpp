@@ -54,8 +54,7 @@ void Server::Impl::serve(Client* client) {
   int fd = client->fd;
   auto negotiated = negotiate(fd, registry);
   if (negotiated) {
-    auto device = negotiated->device;
-    device->open();
+    auto device = negotiated->device;  // opened by negotiate()
     {
       Connection connection(fd, std::move(*negotiated));
       connection.run();
@@ -98,6 +97,10 @@ void Server::Impl::accept_loop() {
       if (fd < 0) continue;
       int one = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // fails harmlessly on Unix sockets
+      // Room for several 1 MiB replies, so completions rarely find the socket full.
+      int sndbuf = 4 << 20;
+      if (::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) != 0)
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
       std::lock_guard g(lock);
       if (stopping) {
         ::close(fd);
