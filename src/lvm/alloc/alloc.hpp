@@ -7,7 +7,7 @@
 //   normal      first continue right after the LV's last extent when free,
 //               then the PVs the LV already ends on, then the other PVs in VG
 //               order; stripes never share a PV.
-//   anywhere    like normal, but stripes may share a PV.
+//   anywhere    like normal, but stripes may use different free runs of one PV.
 // Within a pass a free area that holds the whole remainder is preferred (the
 // first such in PV/PE order); otherwise the largest areas are used first.
 #pragma once

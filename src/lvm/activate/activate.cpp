@@ -1,0 +1,116 @@
+#include "lvm/activate/activate.hpp"
+
+#include <fmt/format.h>
+
+#include "lvm/activate/dm_names.hpp"
+#include "udm/client.hpp"
+
+namespace udm::lvm::activate {
+
+Result<std::vector<TableLine>> lv_table(const VolumeGroup& vg, const LogicalVolume& lv,
+                                        const std::map<std::string, std::string>& pv_paths) {
+  std::vector<TableLine> out;
+  const sector_t es = vg.extent_size;
+  for (const auto& seg : lv.segments) {
+    TableLine t;
+    t.start = seg.start_extent * es;
+    t.length = seg.extent_count * es;
+    if (seg.type == "zero" || seg.type == "error") {
+      t.type = seg.type;
+    } else if (seg.is_striped()) {
+      std::string devs;
+      for (const auto& a : seg.stripes) {
+        const PhysicalVolume* pv = vg.find_pv(a.name);
+        if (!pv) return fail(EINVAL, fmt::format("LV {}: segment area {} is not a PV of VG {}", lv.name, a.name, vg.name));
+        auto p = pv_paths.find(a.name);
+        if (p == pv_paths.end() || p->second.empty())
+          return fail(ENODEV, fmt::format("Cannot activate {}/{}: PV {} ({}) is missing", vg.name, lv.name,
+                                          format_id(pv->id), pv->device));
+        if (!devs.empty()) devs += ' ';
+        devs += fmt::format("{} {}", p->second, pv->pe_start + a.start * es);
+      }
+      if (seg.stripes.size() == 1) {
+        t.type = "linear";
+        t.params = devs;
+      } else {
+        t.type = "striped";
+        t.params = fmt::format("{} {} {}", seg.stripes.size(), seg.stripe_size, devs);
+      }
+    } else {
+      return fail(EOPNOTSUPP, fmt::format("Cannot activate {}/{}: segment type {} is not supported", vg.name,
+                                          lv.name, seg.type));
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+namespace {
+
+client::TableLine to_client(const TableLine& t) { return {t.start, t.length, t.type, t.params}; }
+
+Result<client::DeviceInfo> info_by_uuid(client::Client& c, const std::string& uuid) {
+  client::Task t(c, client::TaskType::info);
+  t.set_uuid(uuid);
+  if (auto r = t.run(); !r) {
+    if (t.error_code() == ENXIO) return client::DeviceInfo{};
+    return fail(r.error());
+  }
+  return t.info();
+}
+
+}  // namespace
+
+Result<void> activate_lv(client::Client& c, const VolumeGroup& vg, const LogicalVolume& lv,
+                         const std::map<std::string, std::string>& pv_paths) {
+  auto table = lv_table(vg, lv, pv_paths);
+  if (!table) return fail(table.error());
+  const std::string uuid = dm_device_uuid(vg.id, lv.id);
+  const std::string name = dm_device_name(vg.name, lv.name);
+  auto info = info_by_uuid(c, uuid);
+  if (!info) return fail(info.error());
+  if (!info->exists) {
+    client::Task t(c, client::TaskType::create);
+    t.set_name(name).set_uuid(uuid);
+    if (!lv.status.has("WRITE")) t.set_read_only();
+    for (const auto& l : *table) t.add_target(to_client(l));
+    return t.run();
+  }
+  client::Task load(c, client::TaskType::reload);
+  load.set_uuid(uuid);
+  for (const auto& l : *table) load.add_target(to_client(l));
+  if (auto r = load.run(); !r) return r;
+  client::Task resume(c, client::TaskType::resume);
+  resume.set_uuid(uuid);
+  return resume.run();
+}
+
+Result<void> deactivate_lv(client::Client& c, const VolumeGroup& vg, const LogicalVolume& lv) {
+  const std::string uuid = dm_device_uuid(vg.id, lv.id);
+  auto info = info_by_uuid(c, uuid);
+  if (!info) return fail(info.error());
+  if (!info->exists) return {};
+  if (info->open_count > 0) return fail(EBUSY, fmt::format("Logical volume {}/{} in use.", vg.name, lv.name));
+  client::Task t(c, client::TaskType::remove);
+  t.set_uuid(uuid);
+  return t.run();
+}
+
+Result<std::vector<DeviceState>> lv_states(client::Client& c, const VolumeGroup& vg) {
+  client::Task list(c, client::TaskType::list);
+  list.set_want_details();
+  if (auto r = list.run(); !r) return fail(r.error());
+  std::vector<DeviceState> out(vg.lvs.size());
+  for (std::size_t i = 0; i < vg.lvs.size(); ++i) {
+    const std::string uuid = dm_device_uuid(vg.id, vg.lvs[i].id);
+    for (const auto& n : list.names()) {
+      if (!n.uuid || *n.uuid != uuid) continue;
+      out[i].active = true;
+      auto info = info_by_uuid(c, uuid);
+      if (info && info->open_count > 0) out[i].open = true;
+    }
+  }
+  return out;
+}
+
+}  // namespace udm::lvm::activate
