@@ -1,0 +1,178 @@
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "abi/codec.hpp"
+#include "client/client_impl.hpp"
+#include "client/kernel_backend.hpp"
+#include "client/socket_backend.hpp"
+
+namespace udm::client {
+
+std::string Version::to_string() const { return fmt::format("{}.{}.{}", major, minor, patch); }
+
+namespace {
+std::atomic<std::uint32_t> buffer_factor{1};
+constexpr std::uint32_t FIRST_OUTPUT_BUFFER = 16 * 1024;
+}  // namespace
+
+std::uint32_t output_buffer_size() { return FIRST_OUTPUT_BUFFER * buffer_factor.load(); }
+void grow_output_buffer() {
+  std::uint32_t f = buffer_factor.load();
+  if (f < (1u << 11)) buffer_factor.compare_exchange_strong(f, f * 2);  // up to 32 MiB
+}
+
+std::string default_rundir() {
+  if (const char* env = std::getenv("UDM_RUNDIR"); env && *env) return env;
+  if (::geteuid() == 0) return "/run/udm";
+  if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg && *xdg)
+    return std::string(xdg) + "/udm";
+  return fmt::format("/tmp/udm-{}", ::geteuid());
+}
+
+std::string resolve_rundir(const ConnectOptions& options) {
+  return options.rundir.empty() ? default_rundir() : options.rundir;
+}
+
+void Client::Impl::trace(const std::string& line) const {
+  if (options.trace) options.trace(line);
+}
+
+int Client::Impl::transact(std::uint32_t nr, std::vector<std::uint8_t>& buffer,
+                           std::string& message) {
+  std::lock_guard lock(mutex);
+  return backend->transact(nr, buffer, message);
+}
+
+Result<const detail::DriverVersions*> Client::Impl::driver_versions() {
+  std::lock_guard lock(mutex);
+  if (versions) return &*versions;
+  detail::DriverVersions dv;
+  dv.driver = backend->driver_name();
+  if (backend->has_command_list()) {
+    for (;;) {
+      abi::Header h;
+      h.version = detail::required_version(abi::CMD_LIST_COMMANDS, 0);
+      h.flags = abi::EXISTS_FLAG;
+      auto buf = abi::encode_request(h, {}, output_buffer_size());
+      if (!buf) return fail(buf.error());
+      std::string msg;
+      int err = backend->transact(abi::CMD_LIST_COMMANDS, *buf, msg);
+      trace(fmt::format("udm: list_commands {} -> {}", detail::version_string(h.version),
+                        err ? std::strerror(err) : "ok"));
+      if (err == ENOTTY) break;  // an older driver: fall back to its global version
+      if (err)
+        return fail(err, fmt::format("{}: list_commands failed: {}{}", dv.driver,
+                                     std::strerror(err), msg.empty() ? "" : " (" + msg + ")"));
+      auto hdr = abi::decode_header(*buf);
+      if (!hdr) return fail(hdr.error());
+      if (hdr->flags & abi::BUFFER_FULL_FLAG) {
+        grow_output_buffer();
+        continue;
+      }
+      std::size_t end = std::min<std::size_t>(hdr->data_size, buf->size());
+      if (hdr->data_start > end) return fail(EPROTO, "list_commands reply: data_start past data_size");
+      auto recs = abi::decode_versions(abi::ByteView(buf->data() + hdr->data_start,
+                                                     end - hdr->data_start));
+      if (!recs) return fail(with_context("list_commands reply: ", recs.error()));
+      for (const auto& r : *recs)
+        if (const auto* info = abi::find_command_by_name(r.name))
+          dv.per_command[info->command] = r.version;
+      versions = std::move(dv);
+      return &*versions;
+    }
+  }
+  abi::Header h;
+  h.version = detail::required_version(abi::CMD_VERSION, 0);
+  h.flags = abi::EXISTS_FLAG;
+  auto buf = abi::encode_request(h, {}, output_buffer_size());
+  if (!buf) return fail(buf.error());
+  std::string msg;
+  int err = backend->transact(abi::CMD_VERSION, *buf, msg);
+  trace(fmt::format("udm: version {} -> {}", detail::version_string(h.version),
+                    err ? std::strerror(err) : "ok"));
+  if (err)
+    return fail(err, fmt::format("device-mapper: version ioctl on  failed: {}", std::strerror(err)));
+  auto v = abi::decode_version(*buf);
+  if (!v) return fail(v.error());
+  dv.global = *v;
+  versions = std::move(dv);
+  return &*versions;
+}
+
+Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Client::~Client() = default;
+Backend& Client::backend() { return *impl_->backend; }
+const std::string& Client::rundir() const { return impl_->rundir; }
+
+std::unique_ptr<Client> Client::with_backend(std::unique_ptr<Backend> backend,
+                                             ConnectOptions options) {
+  auto impl = std::make_unique<Impl>();
+  impl->backend = std::move(backend);
+  impl->rundir = resolve_rundir(options);
+  if (options.claims.empty()) {
+    if (const char* env = std::getenv("UDM_CLIENT_CLAIM"); env && *env) {
+      // A bad claim is a test bug; say so on stderr and ignore it.
+      if (auto c = detail::parse_claims(env)) options.claims = *c;
+      else std::cerr << c.error().message << '\n';
+    }
+  }
+  if (!options.trace && std::getenv("UDM_CLIENT_TRACE"))
+    options.trace = [](const std::string& line) { std::cerr << line << '\n'; };
+  impl->options = std::move(options);
+  return std::unique_ptr<Client>(new Client(std::move(impl)));
+}
+
+Result<std::unique_ptr<Client>> Client::connect(const ConnectOptions& options) {
+  using Kind = ConnectOptions::Kind;
+  bool rundir_given = !options.rundir.empty() || std::getenv("UDM_RUNDIR");
+  Kind kind = options.kind;
+  if (kind == Kind::automatic && !rundir_given) {
+    if (auto k = detail::KernelBackend::open(options.control_node))
+      return with_backend(std::move(*k), options);
+    kind = Kind::udmd;
+  }
+  if (kind == Kind::kernel) {
+    auto k = detail::KernelBackend::open(options.control_node);
+    if (!k) return fail(k.error());
+    return with_backend(std::move(*k), options);
+  }
+  std::string rundir = resolve_rundir(options);
+  auto socket = detail::control_socket_path(rundir);
+  auto b = detail::SocketBackend::connect(socket);
+  if (!b) {
+    int e = b.error().code;
+    if (!options.autostart || (e != ENOENT && e != ECONNREFUSED))
+      return fail(e, fmt::format("cannot reach udmd: {}", b.error().message));
+    b = detail::start_udmd_and_connect(rundir);
+    if (!b) return fail(b.error().code, fmt::format("cannot start udmd: {}", b.error().message));
+  }
+  ConnectOptions o = options;
+  o.rundir = rundir;
+  return with_backend(std::move(*b), o);
+}
+
+Result<Version> Client::driver_version_of(const std::string& command) {
+  const auto* info = abi::find_command_by_name(command);
+  if (!info) return fail(EINVAL, fmt::format("unknown command '{}'", command));
+  auto dv = impl_->driver_versions();
+  if (!dv) return fail(dv.error());
+  auto v = (*dv)->of(info->command);
+  if (!v) return fail(ENOTTY, fmt::format("{} has no {}", (*dv)->driver, abi::command_id(info->command)));
+  return detail::from_abi(*v);
+}
+
+Version Client::client_version_of(const std::string& command) {
+  const auto* info = abi::find_command_by_name(command);
+  if (!info) return {};
+  return detail::from_abi(info->version);
+}
+
+}  // namespace udm::client

@@ -1,0 +1,143 @@
+#include "client/socket_backend.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "abi/frame.hpp"
+
+namespace udm::client::detail {
+
+std::string control_socket_path(const std::string& rundir) { return rundir + "/control"; }
+
+Result<std::unique_ptr<SocketBackend>> SocketBackend::connect(const std::string& socket_path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (socket_path.size() >= sizeof(addr.sun_path))
+    return fail(ENAMETOOLONG, fmt::format("{}: socket path too long", socket_path));
+  std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return fail(errno, fmt::format("socket: {}", std::strerror(errno)));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) < 0) {
+    int e = errno;
+    ::close(fd);
+    return fail(e, fmt::format("{}: connect failed: {}", socket_path, std::strerror(e)));
+  }
+  return std::unique_ptr<SocketBackend>(new SocketBackend(fd));
+}
+
+SocketBackend::~SocketBackend() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+int SocketBackend::transact(std::uint32_t nr, std::vector<std::uint8_t>& buffer,
+                            std::string& driver_message) {
+  driver_message.clear();
+  auto reply = abi::exchange(fd_, nr, buffer);
+  if (!reply) {
+    driver_message = "udmd connection: " + reply.error().message;
+    return reply.error().code ? reply.error().code : EPROTO;
+  }
+  // The reply overwrites the start of the caller's buffer, never more of it.
+  if (reply->copy_back.size() > buffer.size()) {
+    driver_message = fmt::format("udmd reply of {} bytes is larger than the {}-byte request",
+                                 reply->copy_back.size(), buffer.size());
+    return EPROTO;
+  }
+  std::memcpy(buffer.data(), reply->copy_back.data(), reply->copy_back.size());
+  driver_message = reply->message;
+  return static_cast<int>(reply->error);
+}
+
+Result<int> peer_pid(int fd) {
+  ucred cred{};
+  socklen_t len = sizeof(cred);
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+    return fail(errno, fmt::format("SO_PEERCRED: {}", std::strerror(errno)));
+  return static_cast<int>(cred.pid);
+}
+
+namespace {
+
+bool is_executable(const std::string& path) {
+  struct stat st{};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
+
+}  // namespace
+
+Result<std::string> find_udmd() {
+  char self[4096];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n > 0) {
+    std::string dir(self, static_cast<std::size_t>(n));
+    dir = dir.substr(0, dir.rfind('/'));
+    if (is_executable(dir + "/udmd")) return dir + "/udmd";
+  }
+  const char* path = std::getenv("PATH");
+  std::string_view rest = path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  while (!rest.empty()) {
+    auto colon = rest.find(':');
+    std::string dir(rest.substr(0, colon));
+    rest = colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1);
+    if (dir.empty()) continue;
+    if (is_executable(dir + "/udmd")) return dir + "/udmd";
+  }
+  return fail(ENOENT, "cannot find udmd beside this program or on PATH");
+}
+
+Result<std::unique_ptr<SocketBackend>> start_udmd_and_connect(const std::string& rundir,
+                                                              int timeout_ms) {
+  auto udmd = find_udmd();
+  if (!udmd) return fail(udmd.error());
+  ::mkdir(rundir.c_str(), 0755);  // udmd makes it too; harmless if it exists
+
+  // Double fork: udmd ends up in its own session, reparented to init, so no
+  // zombie is left in a long-running caller.
+  pid_t child = ::fork();
+  if (child < 0) return fail(errno, fmt::format("fork: {}", std::strerror(errno)));
+  if (child == 0) {
+    ::setsid();
+    pid_t grandchild = ::fork();
+    if (grandchild != 0) ::_exit(grandchild < 0 ? 1 : 0);
+    int devnull = ::open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
+      ::dup2(devnull, 0);
+      ::dup2(devnull, 1);
+      ::dup2(devnull, 2);
+    }
+    const char* argv[] = {udmd->c_str(), "--rundir", rundir.c_str(), nullptr};
+    ::execv(udmd->c_str(), const_cast<char* const*>(argv));
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+
+  std::string socket = control_socket_path(rundir);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  Error last{ENOENT, ""};
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto b = SocketBackend::connect(socket);
+    if (b) return b;
+    last = b.error();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return fail(last.code ? last.code : ETIMEDOUT,
+              fmt::format("started {} but {} did not accept connections within {} ms", *udmd,
+                          socket, timeout_ms));
+}
+
+}  // namespace udm::client::detail

@@ -1,0 +1,66 @@
+// dmsetup's column report (`info -c`, `splitname`): field table, -o parsing,
+// alignment, --noheadings, --separator and --nameprefixes, rendered exactly as
+// libdevmapper's report engine does.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <udm/client.hpp>
+
+#include "base/result.hpp"
+
+namespace udm::udmsetup {
+
+// Everything one report row may show.
+struct ReportRow {
+  client::DeviceInfo info;
+  std::optional<unsigned> read_ahead;
+  std::vector<client::DevNumber> deps;
+  std::vector<std::string> dep_names;   // devs_used: dm names of deps ("" if not dm)
+  std::string blkdevname;
+  std::string subsystem, vg_name, lv_name, lv_layer;
+};
+
+struct ReportOptions {
+  std::string fields;                   // -o; empty: the defaults; "+f,g": defaults then f,g
+  bool headings = true;                 // false: --noheadings
+  std::optional<std::string> separator; // --separator
+  bool name_prefixes = false;           // --nameprefixes
+};
+
+// Which data the chosen fields need, so the caller fetches only that.
+struct ReportNeeds {
+  bool deps = false;
+  bool read_ahead = false;
+};
+
+class Report {
+ public:
+  // `defaults`: "name,major,minor,attr,open,segments,events,uuid" for info -c.
+  // An unknown field fails with "Unrecognised field: X" (the field help
+  // is then what help_text() returns).
+  static Result<Report> create(const ReportOptions& options, const std::string& defaults);
+  void add(const ReportRow& row);
+  std::string render() const;
+  ReportNeeds needs() const;
+
+  // The field list printed for `-o help` (dmsetup prints it to stderr).
+  static std::string help_text();
+
+ private:
+  struct Column {
+    int field;  // index into the field table
+  };
+  ReportOptions options_;
+  std::vector<Column> columns_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// dm_split_lvm_name: "vg-lv-layer" with "--" standing for '-'.
+void split_lvm_name(const std::string& name, std::string& vg, std::string& lv, std::string& layer);
+// Fill subsystem/vg/lv/layer the way dmsetup does from a device's name and uuid.
+void fill_split_name(ReportRow& row);
+
+}  // namespace udm::udmsetup
