@@ -1,6 +1,7 @@
 #include "io/uring_engine.hpp"
 
 #include <liburing.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -319,7 +320,8 @@ Result<std::shared_ptr<UringEngine>> UringEngine::create(const Options& options)
     unsigned flags = 0;
     // The ring is created on its own thread: with SINGLE_ISSUER the creator
     // is the only task allowed to submit.
-    ring->thread = std::thread([raw, &started, &flags, entries = options.entries] {
+    ring->thread = std::thread([raw, &started, &flags, entries = options.entries, i] {
+      ::pthread_setname_np(::pthread_self(), ("udm-io-" + std::to_string(i)).c_str());
       int error = raw->setup(entries, &flags);
       started.set_value(error);
       if (error == 0) raw->run();

@@ -50,9 +50,12 @@ class UringEngine {
   // Queues `request` against `file`. Never blocks and never drops: a full
   // ring only delays submission. The caller has checked bounds and
   // permissions; the request completes exactly once with 0 or -errno.
+  // Completions run on an engine thread ("udm-io-N"): `done` must not block
+  // (it may submit more requests, which then skip the handover).
   void submit(const FileHandle& file, Request* request);
 
   // Which setup flags the rings got (for benchmarks and logs).
+  // An engine must not be destroyed from one of its own completions.
   unsigned setup_flags() const { return setup_flags_; }
 
   // Ops io_uring cannot do asynchronously (BLKDISCARD, BLKZEROOUT) run on a
