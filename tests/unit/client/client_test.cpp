@@ -264,8 +264,7 @@ TEST_F(ClientTasks, KernelLikeDriverUsesTheGlobalVersion) {
     d.global = {4, 37, 0};
   });
   create("a", "UA");
-  EXPECT_EQ(driver->sent[0].nr, abi::CMD_LIST_COMMANDS);  // refused with ENOTTY
-  EXPECT_EQ(driver->sent[1].nr, abi::CMD_VERSION);
+  EXPECT_EQ(driver->sent[0].nr, abi::CMD_VERSION);  // a kernel has no list_commands
   Task t(*client, TaskType::list);
   t.set_want_details();
   ASSERT_TRUE(t.run());
@@ -276,6 +275,19 @@ TEST_F(ClientTasks, KernelLikeDriverUsesTheGlobalVersion) {
   Task inactive(*client, TaskType::table);
   inactive.set_name("a").set_query_inactive();
   EXPECT_TRUE(inactive.run());  // 4.37 >= 4.16
+}
+
+TEST_F(ClientTasks, DriverWithoutListCommandsFallsBackToVersion) {
+  connect([](FakeDriver& d) {
+    d.versions.erase(abi::CMD_LIST_COMMANDS);
+    d.versions[abi::CMD_VERSION] = {4, 44, 0};
+  });
+  create("a", "UA");
+  EXPECT_EQ(driver->sent[0].nr, abi::CMD_LIST_COMMANDS);  // ENOTTY
+  EXPECT_EQ(driver->sent[1].nr, abi::CMD_VERSION);
+  auto v = client->driver_version_of("list_devices");
+  ASSERT_TRUE(v);
+  EXPECT_EQ(*v, (Version{4, 44, 0}));
 }
 
 TEST_F(ClientTasks, BufferFullDoublesAndTheSizeSticks) {
