@@ -1,0 +1,502 @@
+#include "lvm/format/store.hpp"
+
+#include <algorithm>
+#include <array>
+#include <ctime>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "lvm/format/mda_text.hpp"
+
+namespace udm::lvm::format {
+
+namespace {
+
+constexpr byte_count MDA1_START = 4096;
+constexpr byte_count MIB = 1 << 20;
+
+byte_count align_up(byte_count v, byte_count a) { return (v + a - 1) / a * a; }
+byte_count align_down(byte_count v, byte_count a) { return v / a * a; }
+
+Result<void> write_zeros(PvDevice& dev, byte_count offset, std::size_t n) {
+  std::vector<std::byte> z(n);
+  return dev.write(offset, z);
+}
+
+Result<void> write_mda_header(PvDevice& dev, const MdaHeader& h) {
+  auto bytes = encode_mda_header(h);
+  return dev.write(h.start, bytes);
+}
+
+}  // namespace
+
+DataArea data_area(const PvLabel& label) {
+  DataArea d;
+  d.start = label.data_areas.empty() ? 0 : label.data_areas[0].offset;
+  d.end = label.device_size;
+  if (!label.data_areas.empty() && label.data_areas[0].size)
+    d.end = std::min(d.end, label.data_areas[0].offset + label.data_areas[0].size);
+  for (const auto& m : label.metadata_areas)
+    if (m.offset >= d.start) d.end = std::min(d.end, m.offset);
+  if (d.end < d.start) d.end = d.start;
+  return d;
+}
+
+std::uint64_t usable_extents(const PvLabel& label, byte_count extent_bytes) {
+  if (!extent_bytes) return 0;
+  const DataArea d = data_area(label);
+  return (d.end - d.start) / extent_bytes;
+}
+
+// ---------------------------------------------------------------- scanning
+
+Result<MetadataStore> MetadataStore::scan(const std::vector<std::string>& paths, bool writable, DeviceOpener opener) {
+  MetadataStore st;
+  st.writable_ = writable;
+  st.opener_ = opener ? std::move(opener) : DeviceOpener([](const std::string& p, bool w) {
+    return open_file_device(p, !w);
+  });
+  for (const auto& path : paths) {
+    if (st.find_device(path)) continue;
+    auto dev = st.opener_(path, writable);
+    if (!dev) {
+      st.scan_warnings_.push_back(fmt::format("Cannot use {}: {}", path, dev.error().message));
+      continue;
+    }
+    PvState pv;
+    pv.path = path;
+    pv.dev = std::move(*dev);
+    st.pvs_.push_back(std::move(pv));
+  }
+  if (auto r = st.rescan(); !r) return fail(r.error());
+  return st;
+}
+
+Result<void> MetadataStore::rescan() {
+  warnings_ = scan_warnings_;
+  for (auto& pv : pvs_) read_pv(pv);
+  collect_vgs();
+  return {};
+}
+
+void MetadataStore::read_pv(PvState& pv) {
+  pv.is_pv = false;
+  pv.label = {};
+  pv.label_error.clear();
+  pv.mdas.clear();
+  pv.vg_id.reset();
+  std::array<std::byte, LABEL_SIZE * LABEL_SCAN_SECTORS> head{};
+  if (pv.dev->size() < head.size()) return;
+  if (auto r = pv.dev->read(0, head); !r) {
+    warnings_.push_back(fmt::format("WARNING: {}", r.error().message));
+    return;
+  }
+  for (std::size_t s = 0; s < LABEL_SCAN_SECTORS; ++s) {
+    std::span<const std::byte> sector(head.data() + s * LABEL_SIZE, LABEL_SIZE);
+    if (!looks_like_label(sector)) continue;
+    auto label = decode_label(sector, s);
+    if (!label) {
+      pv.label_error = label.error().message;
+      warnings_.push_back(fmt::format("WARNING: {}: {}", pv.path, pv.label_error));
+      continue;  // another sector may still hold a good label
+    }
+    pv.is_pv = true;
+    pv.label = std::move(*label);
+    pv.label_error.clear();
+    break;
+  }
+  if (!pv.is_pv) return;
+  for (const auto& locn : pv.label.metadata_areas) {
+    MdaState m;
+    m.locn = locn;
+    std::array<std::byte, MDA_HEADER_SIZE> hb{};
+    if (locn.offset > pv.dev->size() || locn.size > pv.dev->size() - locn.offset) {
+      m.error = fmt::format("metadata area {}+{} runs past the end of the device ({} bytes)", locn.offset, locn.size,
+                            pv.dev->size());
+    } else if (auto r = pv.dev->read(locn.offset, hb); !r) {
+      m.error = r.error().message;
+    } else if (auto h = decode_mda_header(hb, locn); !h) {
+      m.error = h.error().message;
+    } else {
+      m.header = *h;
+    }
+    if (!m.error.empty()) {
+      warnings_.push_back(fmt::format("WARNING: bad metadata header on {} at {}: {}", pv.path, locn.offset, m.error));
+      pv.mdas.push_back(std::move(m));
+      continue;
+    }
+    pv.mdas.push_back(std::move(m));
+  }
+}
+
+void MetadataStore::collect_vgs() {
+  struct Copy {
+    std::shared_ptr<VgText> text;
+    std::shared_ptr<std::string> raw;
+  };
+  std::map<std::string, Copy> parsed;  // raw text -> parsed copy (identical copies parse once)
+  struct Best {
+    Copy copy;
+    std::uint64_t seqno = 0;
+    std::string path;
+  };
+  std::map<std::string, Best> best;  // VG id -> newest copy
+  std::vector<std::pair<std::size_t, std::size_t>> readable;  // (pv, mda) with a parsed copy
+  std::map<std::string, std::vector<std::string>> vg_warnings;
+
+  for (std::size_t pi = 0; pi < pvs_.size(); ++pi) {
+    PvState& pv = pvs_[pi];
+    for (std::size_t mi = 0; mi < pv.mdas.size(); ++mi) {
+      MdaState& m = pv.mdas[mi];
+      if (!m.header || m.header->committed.empty() || m.header->committed.ignored()) continue;
+      auto text = read_mda_text(*pv.dev, *m.header, m.header->committed);
+      if (!text) {
+        m.error = text.error().message;
+        warnings_.push_back(fmt::format("WARNING: {}", m.error));
+        continue;
+      }
+      auto it = parsed.find(*text);
+      if (it == parsed.end()) {
+        auto imp = import_vg_text(*text);
+        if (!imp) {
+          m.error = fmt::format("{}: metadata at {}: {}", pv.path, m.locn.offset, imp.error().message);
+          warnings_.push_back(fmt::format("WARNING: {}", m.error));
+          continue;
+        }
+        Copy c{std::make_shared<VgText>(std::move(*imp)), std::make_shared<std::string>(*text)};
+        it = parsed.emplace(*text, std::move(c)).first;
+      }
+      const VolumeGroup& vg = it->second.text->vg;
+      m.seqno = vg.seqno;
+      m.vg_name = vg.name;
+      m.vg_id = vg.id;
+      readable.emplace_back(pi, mi);
+      Best& b = best[vg.id];
+      if (!b.copy.text || vg.seqno > b.seqno) {
+        b = {it->second, vg.seqno, pv.path};
+      } else if (vg.seqno == b.seqno && *it->second.raw != *b.copy.raw &&
+                 it->second.text->vg != b.copy.text->vg) {
+        vg_warnings[vg.id].push_back(fmt::format(
+            "WARNING: metadata seqno {} on {} differs from the copy with the same seqno on {} for VG {}.", vg.seqno,
+            pv.path, b.path, vg.name));
+      }
+    }
+  }
+  for (auto [pi, mi] : readable) {
+    PvState& pv = pvs_[pi];
+    const MdaState& m = pv.mdas[mi];
+    if (!pv.vg_id || best[m.vg_id].seqno > best[*pv.vg_id].seqno) pv.vg_id = m.vg_id;
+  }
+
+  vgs_.clear();
+  for (auto& [id, b] : best) {
+    VgState st;
+    st.text = *b.copy.text;
+    st.raw_text = *b.copy.raw;
+    st.seqno = b.seqno;
+    st.warnings = std::move(vg_warnings[id]);
+    for (auto [pi, mi] : readable) {
+      const MdaState& m = pvs_[pi].mdas[mi];
+      if (m.vg_id == id && *m.seqno < b.seqno)
+        st.warnings.push_back(fmt::format("WARNING: ignoring metadata seqno {} on {} for seqno {} on {} for VG {}.",
+                                          *m.seqno, pvs_[pi].path, b.seqno, b.path, st.text.vg.name));
+    }
+    for (const auto& vpv : st.text.vg.pvs) {
+      std::size_t at = NO_PV;
+      for (std::size_t i = 0; i < pvs_.size(); ++i)
+        if (pvs_[i].is_pv && pvs_[i].label.pv_id == vpv.id) at = i;
+      st.pv_index.push_back(at);
+      if (at == NO_PV) {
+        st.warnings.push_back(fmt::format("WARNING: VG {} is missing PV {} (last written to {}).", st.text.vg.name,
+                                          format_id(vpv.id), vpv.device.empty() ? "[unknown]" : vpv.device));
+        continue;
+      }
+      // What real lvm2 does not check: the extents must be on the device.
+      const PvState& dev = pvs_[at];
+      const DataArea d = data_area(dev.label);
+      const unsigned __int128 end = static_cast<unsigned __int128>(vpv.pe_count) * st.text.vg.extent_size * SECTOR_SIZE +
+                                    sectors_to_bytes(vpv.pe_start);
+      if (end > dev.dev->size() || end > std::max(d.end, d.start))
+        st.problems.push_back(fmt::format("PV {} ({}): {} extents from sector {} end past the data area of {} bytes",
+                                          vpv.name, dev.path, vpv.pe_count, vpv.pe_start,
+                                          std::min<byte_count>(d.end, dev.dev->size())));
+    }
+    auto problems = validation_problems(st.text.vg);
+    st.problems.insert(st.problems.end(), problems.begin(), problems.end());
+    const std::string name = st.text.vg.name;
+    if (auto it = vgs_.find(name); it != vgs_.end()) {
+      warnings_.push_back(fmt::format("WARNING: VG name {} is used by VGs {} and {}; using the one with seqno {}.",
+                                      name, format_id(it->second.text.vg.id), format_id(id),
+                                      std::max(it->second.seqno, st.seqno)));
+      if (it->second.seqno >= st.seqno) continue;
+    }
+    vgs_[name] = std::move(st);
+  }
+}
+
+const VgState* MetadataStore::find_vg(std::string_view name) const {
+  auto it = vgs_.find(std::string(name));
+  return it == vgs_.end() ? nullptr : &it->second;
+}
+
+const PvState* MetadataStore::device(std::string_view path) const {
+  for (const auto& p : pvs_)
+    if (p.path == path) return &p;
+  return nullptr;
+}
+
+PvState* MetadataStore::find_device(std::string_view path) {
+  for (auto& p : pvs_)
+    if (p.path == path) return &p;
+  return nullptr;
+}
+
+const PvState* MetadataStore::pv_by_id(std::string_view raw_id) const {
+  for (const auto& p : pvs_)
+    if (p.is_pv && p.label.pv_id == raw_id) return &p;
+  return nullptr;
+}
+
+Result<std::string> MetadataStore::committed_text(const std::string& path) const {
+  const PvState* pv = device(path);
+  if (!pv) return fail(ENOENT, path + ": not scanned");
+  if (!pv->is_pv) return fail(ENODATA, path + ": no LVM2 label");
+  for (const auto& m : pv->mdas) {
+    if (!m.header || m.header->committed.empty() || m.header->committed.ignored()) continue;
+    return read_mda_text(*pv->dev, *m.header, m.header->committed);
+  }
+  return fail(ENODATA, path + ": no committed metadata");
+}
+
+// ---------------------------------------------------------------- labels
+
+Result<void> MetadataStore::write_label(PvState& pv) {
+  auto bytes = encode_label(pv.label);
+  if (!bytes) return fail(with_context(pv.path + ": ", bytes.error()));
+  if (auto r = pv.dev->write(pv.label.sector * LABEL_SIZE, *bytes); !r) return r;
+  return pv.dev->flush();
+}
+
+Result<PvLabel> MetadataStore::create_pv(const std::string& path, const PvCreateOptions& o) {
+  PvState* pv = find_device(path);
+  if (!pv) return fail(ENOENT, fmt::format("Cannot use {}: device not scanned", path));
+  if (!writable_) return fail(EROFS, fmt::format("Cannot use {}: opened read-only", path));
+  if (pv->is_pv && pv->label.in_use() && !o.force)
+    return fail(EBUSY, fmt::format("Cannot use {}: it is a PV in use by a VG", path));
+  if (o.metadata_copies > 2) return fail(EINVAL, "metadata copies must be 0, 1 or 2");
+  if (o.label_sector >= LABEL_SCAN_SECTORS) return fail(EINVAL, "label sector must be 0-3");
+  if (!o.data_alignment || o.data_alignment % SECTOR_SIZE)
+    return fail(EINVAL, fmt::format("data alignment {} is not a multiple of 512", o.data_alignment));
+  const byte_count dev_size = align_down(o.device_size.value_or(pv->dev->size()), SECTOR_SIZE);
+  if (dev_size > pv->dev->size())
+    return fail(EINVAL, fmt::format("Cannot use {}: size {} is larger than the device ({} bytes)", path, dev_size,
+                                    pv->dev->size()));
+
+  // mda #1 is [4096, end of metadata); the bootloader area follows; PE 0 at the next alignment.
+  const byte_count md_end = align_up(MDA1_START + (o.metadata_size ? o.metadata_size : MIB - MDA1_START), o.data_alignment);
+  byte_count pe_start = md_end;
+  std::vector<DiskLocn> bootloader;
+  if (o.bootloader_area_size) {
+    const byte_count ba_size = align_up(o.bootloader_area_size, SECTOR_SIZE);
+    bootloader.push_back({md_end, ba_size});
+    pe_start = align_up(md_end + ba_size, o.data_alignment);
+  }
+  std::vector<DiskLocn> mdas;
+  if (o.metadata_copies >= 1) mdas.push_back({MDA1_START, md_end - MDA1_START});
+  if (o.metadata_copies == 2) {
+    const byte_count mda1_size = md_end - MDA1_START;
+    if (dev_size < mda1_size) return fail(ENOSPC, fmt::format("Cannot use {}: too small for two metadata areas", path));
+    const byte_count start = align_down(dev_size - mda1_size, o.data_alignment);
+    mdas.push_back({start, dev_size - start});
+  }
+  PvLabel label;
+  label.sector = o.label_sector;
+  label.pv_id = o.id.value_or(generate_id());
+  if (!is_valid_raw_id(label.pv_id)) return fail(EINVAL, fmt::format("PV id \"{}\" is not 32 id characters", label.pv_id));
+  label.device_size = dev_size;
+  label.data_areas = {{pe_start, 0}};
+  label.metadata_areas = mdas;
+  label.bootloader_areas = bootloader;
+  const DataArea d = data_area(label);
+  if (d.end <= d.start || d.end - d.start < MIB)
+    return fail(ENOSPC, fmt::format("Cannot use {}: device of {} bytes leaves no room for data after {} bytes of "
+                                    "metadata", path, dev_size, pe_start));
+
+  // Metadata areas first, label last: a crash in between leaves no label
+  // pointing at uninitialised areas.
+  PvDevice& dev = *pv->dev;
+  for (const auto& m : mdas) {
+    if (auto r = write_zeros(dev, m.offset, std::min<byte_count>(4096, m.size)); !r) return fail(r.error());
+    MdaHeader h;
+    h.start = m.offset;
+    h.size = m.size;
+    if (auto r = write_mda_header(dev, h); !r) return fail(r.error());
+  }
+  if (auto r = dev.flush(); !r) return fail(r.error());
+  if (auto r = write_zeros(dev, 0, LABEL_SIZE * LABEL_SCAN_SECTORS); !r) return fail(r.error());
+  pv->label = label;
+  if (auto r = write_label(*pv); !r) return fail(r.error());
+  read_pv(*pv);
+  collect_vgs();
+  return label;
+}
+
+Result<void> MetadataStore::wipe_label(const std::string& path) {
+  PvState* pv = find_device(path);
+  if (!pv) return fail(ENOENT, fmt::format("Cannot use {}: device not scanned", path));
+  if (!pv->is_pv) return fail(ENODATA, fmt::format("No PV label found on {}.", path));
+  if (auto r = write_zeros(*pv->dev, 0, LABEL_SIZE * LABEL_SCAN_SECTORS); !r) return r;
+  if (auto r = pv->dev->flush(); !r) return r;
+  read_pv(*pv);
+  collect_vgs();
+  return {};
+}
+
+Result<void> MetadataStore::set_pv_in_use(const std::string& path, bool in_use) {
+  PvState* pv = find_device(path);
+  if (!pv || !pv->is_pv) return fail(ENODATA, fmt::format("No PV label found on {}.", path));
+  const std::uint32_t flags = in_use ? (pv->label.ext_flags | PV_EXT_USED) : (pv->label.ext_flags & ~PV_EXT_USED);
+  if (flags == pv->label.ext_flags && pv->label.ext_version) return {};
+  pv->label.ext_version = PV_EXT_VERSION;
+  pv->label.ext_flags = flags;
+  return write_label(*pv);
+}
+
+Result<void> MetadataStore::clear_metadata(const std::string& path) {
+  PvState* pv = find_device(path);
+  if (!pv || !pv->is_pv) return fail(ENODATA, fmt::format("No PV label found on {}.", path));
+  for (auto& m : pv->mdas) {
+    MdaHeader h;
+    h.start = m.locn.offset;
+    h.size = m.locn.size;
+    if (auto r = write_mda_header(*pv->dev, h); !r) return r;
+  }
+  if (auto r = pv->dev->flush(); !r) return r;
+  read_pv(*pv);
+  collect_vgs();
+  return {};
+}
+
+// ---------------------------------------------------------------- commit
+
+Result<void> MetadataStore::write_vg(const VolumeGroup& vg, std::string_view command_line) {
+  return write_vg(vg, make_header(command_line, static_cast<std::int64_t>(std::time(nullptr))));
+}
+
+Result<void> MetadataStore::write_vg(const VolumeGroup& original, const MetadataHeader& header) {
+  const std::string who = "VG " + original.name;
+  if (!writable_) return fail(EROFS, who + ": devices opened read-only");
+  if (auto r = validate(original); !r) return fail(with_context(who + ": not written: ", r.error()));
+
+  VolumeGroup vg = original;
+  struct Target {
+    PvState* pv;
+    std::size_t mda;
+    MdaHeader header;  // as it will be rewritten
+    bool in_use;
+    RawLocn locn;
+  };
+  std::vector<Target> targets;
+  std::vector<PvState*> members;
+  for (auto& vpv : vg.pvs) {
+    if (vpv.status.has("MISSING") || vpv.flags.has("MISSING")) continue;
+    PvState* dev = nullptr;
+    for (auto& p : pvs_)
+      if (p.is_pv && p.label.pv_id == vpv.id) dev = &p;
+    if (!dev)
+      return fail(ENODEV, fmt::format("{}: not written: PV {} ({}) is not among the devices", who, vpv.name,
+                                      format_id(vpv.id)));
+    // Extents must lie in the data area, clear of every mda (real lvm2 does not check).
+    const DataArea d = data_area(dev->label);
+    const byte_count pe_start = sectors_to_bytes(vpv.pe_start);
+    const unsigned __int128 end = static_cast<unsigned __int128>(vpv.pe_count) * vg.extent_bytes() + pe_start;
+    if (pe_start < d.start || end > d.end || end > dev->dev->size())
+      return fail(EINVAL, fmt::format("{}: not written: PV {} ({}): pe_start {} and {} extents of {} sectors do not "
+                                      "fit the data area [{}, {}) bytes",
+                                      who, vpv.name, dev->path, vpv.pe_start, vpv.pe_count, vg.extent_size, d.start,
+                                      std::min<byte_count>(d.end, dev->dev->size())));
+    vpv.device = dev->path;
+    members.push_back(dev);
+    for (std::size_t mi = 0; mi < dev->mdas.size(); ++mi) {
+      const MdaState& m = dev->mdas[mi];
+      if (m.seqno && m.vg_id != vg.id)
+        return fail(EBUSY, fmt::format("{}: not written: {} holds metadata of another VG {}", who, dev->path,
+                                       m.vg_name));
+      if (m.seqno && *m.seqno >= vg.seqno)
+        return fail(ESTALE, fmt::format("{}: not written: seqno {} is not above seqno {} on {}", who, vg.seqno,
+                                        *m.seqno, dev->path));
+      MdaHeader h;
+      if (m.header) {
+        h = *m.header;
+      } else {  // a damaged header is rewritten from the label (vgck --updatemetadata)
+        h.start = m.locn.offset;
+        h.size = m.locn.size;
+      }
+      h.precommitted = {};
+      targets.push_back({dev, mi, h, !h.committed.ignored(), {}});
+    }
+  }
+  // metadata_copies N > 0: use N mdas, mark the rest ignored; 0 = use them all.
+  // Mdas already in use keep being used first.
+  if (vg.metadata_copies > 0) {
+    std::size_t used = 0;
+    for (auto& t : targets) {
+      t.in_use = t.in_use && used < vg.metadata_copies;
+      if (t.in_use) ++used;
+    }
+    for (auto& t : targets)
+      if (!t.in_use && used < vg.metadata_copies) {
+        t.in_use = true;
+        ++used;
+      }
+  } else {
+    for (auto& t : targets) t.in_use = true;
+  }
+  if (std::none_of(targets.begin(), targets.end(), [](const Target& t) { return t.in_use; }))
+    return fail(EINVAL, who + ": not written: none of its PVs has a metadata area");
+
+  const std::string text = export_vg_text(vg, header);
+
+  // 1. write: the new text into every mda in use; nothing points at it yet.
+  for (auto& t : targets) {
+    if (!t.in_use) continue;
+    if (t.header.committed.ignored()) t.header.committed = {};  // was ignored: start afresh at 512
+    auto off = next_text_offset(t.header, text.size() + 1);
+    if (!off) return fail(with_context(fmt::format("{}: {}: ", who, t.pv->path), off.error()));
+    auto locn = write_mda_text(*t.pv->dev, t.header, *off, text);
+    if (!locn) return fail(with_context(who + ": ", locn.error()));
+    t.locn = *locn;
+  }
+  for (PvState* p : members)
+    if (auto r = p->dev->flush(); !r) return r;
+  // 2. precommit: slot 1 = the new copy, slot 0 unchanged.
+  for (auto& t : targets) {
+    if (!t.in_use) continue;
+    t.header.precommitted = t.locn;
+    if (auto r = write_mda_header(*t.pv->dev, t.header); !r) return r;
+  }
+  for (PvState* p : members)
+    if (auto r = p->dev->flush(); !r) return r;
+  // 3. commit: slot 0 = the new copy, slot 1 cleared. Unused mdas are marked ignored.
+  for (auto& t : targets) {
+    if (t.in_use) {
+      t.header.committed = t.locn;
+    } else {
+      if (t.header.committed.ignored()) continue;
+      t.header.committed.flags |= RAW_LOCN_IGNORED;
+    }
+    t.header.precommitted = {};
+    if (auto r = write_mda_header(*t.pv->dev, t.header); !r) return r;
+  }
+  for (PvState* p : members)
+    if (auto r = p->dev->flush(); !r) return r;
+  // PVs of a VG carry PV_EXT_USED in their label.
+  for (PvState* p : members)
+    if (auto r = set_pv_in_use(p->path, true); !r) return r;
+  for (PvState* p : members) read_pv(*p);
+  collect_vgs();
+  return {};
+}
+
+}  // namespace udm::lvm::format

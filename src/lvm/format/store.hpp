@@ -1,0 +1,138 @@
+// The metadata store: what a command sees of the PVs it was given, and the
+// only code that changes their labels and metadata areas.
+//
+//   scan      open each path, find the label in sectors 0-3, read every mda
+//             header and its committed copy (slot 0); per VG take the highest
+//             seqno that reads and parses, and say which copies are stale.
+//   write_vg  validate, then commit a new seqno to every mda in use on every
+//             PV of the VG with the protocol of LVM2-FORMAT.md §6: write the
+//             text everywhere, flush; precommit (slot 1) everywhere, flush;
+//             commit (slot 0) everywhere, flush. A crash at any point leaves
+//             the old or the new seqno readable on every mda.
+//   create_pv / wipe_label / set_pv_in_use / clear_metadata: pvcreate,
+//             pvremove, the PV_EXT_USED flag, and orphaning a PV.
+//
+// Devices come from a DeviceOpener, so tests run the same code on memory and
+// fault-injecting devices.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.hpp"
+#include "lvm/format/device.hpp"
+#include "lvm/format/disk.hpp"
+#include "lvm/format/vg_text.hpp"
+#include "lvm/metadata/model.hpp"
+
+namespace udm::lvm::format {
+
+using DeviceOpener = std::function<Result<PvDevicePtr>(const std::string& path, bool writable)>;
+
+struct MdaState {
+  DiskLocn locn;
+  std::optional<MdaHeader> header;     // null when the header is unreadable or damaged
+  std::string error;                   // why the header or its text is unusable; "" when fine
+  std::optional<std::uint64_t> seqno;  // of the committed copy, when it reads and parses
+  std::string vg_name;                 // of the committed copy
+  std::string vg_id;                   // raw
+  bool ignored() const { return header && header->committed.ignored(); }
+};
+
+struct PvState {
+  std::string path;
+  PvDevicePtr dev;
+  bool is_pv = false;
+  PvLabel label;              // when is_pv
+  std::string label_error;    // a LABELONE sector that does not decode
+  std::vector<MdaState> mdas;  // parallel to label.metadata_areas
+  std::optional<std::string> vg_id;  // the VG its newest readable copy belongs to
+};
+
+inline constexpr std::size_t NO_PV = static_cast<std::size_t>(-1);
+
+struct VgState {
+  VgText text;                         // the committed copy with the highest seqno
+  std::string raw_text;                // exactly as read (without the NUL)
+  std::uint64_t seqno = 0;
+  std::vector<std::size_t> pv_index;   // parallel to text.vg.pvs: index into pvs(), or NO_PV
+  std::vector<std::string> warnings;   // stale or unreadable copies, missing PVs
+  std::vector<std::string> problems;   // validation problems (see validation_problems)
+  bool consistent() const { return warnings.empty(); }
+};
+
+struct PvCreateOptions {
+  std::optional<std::string> id;        // raw 32 characters; random when empty
+  unsigned metadata_copies = 1;         // 0, 1 or 2 (2 adds an mda at the end)
+  byte_count data_alignment = 1 << 20;  // pe_start alignment
+  byte_count metadata_size = 0;         // minimum size of mda #1; 0 = up to the aligned pe_start
+  byte_count bootloader_area_size = 0;  // reserved between mda #1 and pe_start
+  std::uint64_t label_sector = 1;       // 0-3
+  std::optional<byte_count> device_size;  // recorded size; default the device's
+  bool force = false;                   // overwrite a PV that belongs to a VG
+};
+
+// Where PE 0 starts and where the data area ends, in bytes, for a label.
+struct DataArea {
+  byte_count start = 0;
+  byte_count end = 0;  // mda #2's start, or the recorded device size
+};
+DataArea data_area(const PvLabel& label);
+// Extents of `extent_bytes` that fit in the PV's data area (pe_count for vgcreate).
+std::uint64_t usable_extents(const PvLabel& label, byte_count extent_bytes);
+
+class MetadataStore {
+ public:
+  static Result<MetadataStore> scan(const std::vector<std::string>& paths, bool writable, DeviceOpener opener = {});
+  MetadataStore(MetadataStore&&) = default;
+  MetadataStore& operator=(MetadataStore&&) = default;
+
+  const std::vector<PvState>& pvs() const { return pvs_; }
+  const std::map<std::string, VgState>& vgs() const { return vgs_; }  // by VG name
+  const VgState* find_vg(std::string_view name) const;
+  const PvState* device(std::string_view path) const;
+  const PvState* pv_by_id(std::string_view raw_id) const;
+  // Devices that could not be opened, damaged labels, duplicate VG names.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+  // Re-reads labels and metadata from the open devices.
+  Result<void> rescan();
+
+  // pvcreate: zero sectors 0-3 and the first 4 KiB of each mda, write empty
+  // mda headers, then the label. Refuses a PV in a VG unless options.force.
+  Result<PvLabel> create_pv(const std::string& path, const PvCreateOptions& options = {});
+  // pvremove: zero sectors 0-3.
+  Result<void> wipe_label(const std::string& path);
+  // Sets or clears PV_EXT_USED (vgcreate/vgextend set it, vgreduce clears it).
+  Result<void> set_pv_in_use(const std::string& path, bool in_use);
+  // Commits `vg` (its seqno must be above every copy of this VG on its PVs)
+  // to the mdas of every PV it lists, located by PV id among the scanned
+  // devices; device hints are updated to the paths. Sets PV_EXT_USED.
+  Result<void> write_vg(const VolumeGroup& vg, const MetadataHeader& header);
+  Result<void> write_vg(const VolumeGroup& vg, std::string_view command_line);
+  // Empties slot 0 of every mda of the PV (vgremove, vgreduce: it becomes an orphan).
+  Result<void> clear_metadata(const std::string& path);
+  // The committed text on one PV (its first usable mda).
+  Result<std::string> committed_text(const std::string& path) const;
+
+ private:
+  MetadataStore() = default;
+  PvState* find_device(std::string_view path);
+  void read_pv(PvState& pv);
+  void collect_vgs();
+  Result<void> write_label(PvState& pv);
+
+  DeviceOpener opener_;
+  bool writable_ = false;
+  std::vector<PvState> pvs_;
+  std::map<std::string, VgState> vgs_;
+  std::vector<std::string> warnings_;
+  std::vector<std::string> scan_warnings_;
+};
+
+}  // namespace udm::lvm::format

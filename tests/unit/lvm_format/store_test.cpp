@@ -1,0 +1,414 @@
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+
+#include "lvm/format/store.hpp"
+
+using namespace udm;
+using namespace udm::lvm;
+using namespace udm::lvm::format;
+
+namespace {
+
+constexpr byte_count MIB = 1 << 20;
+
+// Memory "disks" that outlive each store, opened through a write budget so a
+// test can stop the machine after any number of writes.
+struct Disks {
+  std::map<std::string, std::unique_ptr<MemoryPvDevice>> devs;
+  std::shared_ptr<long> budget = std::make_shared<long>(1L << 40);
+
+  void add(const std::string& name, byte_count size) { devs[name] = std::make_unique<MemoryPvDevice>(name, size); }
+  DeviceOpener opener() {
+    return [this](const std::string& path, bool) -> Result<PvDevicePtr> {
+      auto it = devs.find(path);
+      if (it == devs.end()) return fail(ENOENT, path + ": No such file or directory");
+      return PvDevicePtr(std::make_unique<FaultyPvDevice>(*it->second, budget));
+    };
+  }
+  std::vector<std::string> paths() const {
+    std::vector<std::string> out;
+    for (const auto& [k, v] : devs) out.push_back(k);
+    return out;
+  }
+  MetadataStore scan() {
+    auto s = MetadataStore::scan(paths(), true, opener());
+    EXPECT_TRUE(s.has_value());
+    return std::move(*s);
+  }
+  Disks clone() const {
+    Disks d;
+    for (const auto& [k, v] : devs) {
+      d.add(k, v->size());
+      d.devs[k]->bytes() = v->bytes();
+    }
+    return d;
+  }
+};
+
+VolumeGroup make_vg(const MetadataStore& st, const std::vector<std::string>& paths) {
+  VolumeGroup vg;
+  vg.name = "vg0";
+  vg.id = "VGidVGidVGidVGidVGidVGidVGidVGid";
+  vg.seqno = 1;
+  for (const auto& p : paths) {
+    const PvState* dev = st.device(p);
+    PhysicalVolume pv;
+    pv.name = vg.next_pv_name();
+    pv.id = dev->label.pv_id;
+    pv.dev_size = bytes_to_sectors(dev->label.device_size);
+    pv.pe_start = bytes_to_sectors(data_area(dev->label).start);
+    pv.pe_count = usable_extents(dev->label, vg.extent_bytes());
+    vg.pvs.push_back(pv);
+  }
+  return vg;
+}
+
+LogicalVolume make_lv(const std::string& name, std::vector<Segment> segs) {
+  LogicalVolume lv;
+  lv.name = name;
+  lv.id = generate_id();
+  lv.creation_host = "test";
+  lv.creation_time = 1795565751;
+  lv.segments = std::move(segs);
+  return lv;
+}
+
+Segment linear(extent_t le, extent_t count, const std::string& pv, extent_t pe) {
+  Segment s;
+  s.start_extent = le;
+  s.extent_count = count;
+  s.stripes = {{pv, pe}};
+  return s;
+}
+
+MetadataHeader header_for(std::uint64_t n) {
+  auto h = make_header("test write " + std::to_string(n), 1795565751);
+  h.creation_host = "test";
+  h.creation_host_comment = "Linux test";
+  return h;
+}
+
+// Two PVs: a (64 MiB, one mda) and b (64 MiB, two mdas), in VG vg0 with LVs.
+struct Fixture {
+  Disks disks;
+  VolumeGroup vg;
+  Fixture() {
+    disks.add("/dev/a", 64 * MIB);
+    disks.add("/dev/b", 64 * MIB);
+    auto st = disks.scan();
+    EXPECT_TRUE(st.create_pv("/dev/a").has_value());
+    PvCreateOptions two;
+    two.metadata_copies = 2;
+    EXPECT_TRUE(st.create_pv("/dev/b", two).has_value());
+    vg = make_vg(st, {"/dev/a", "/dev/b"});
+    vg.lvs.push_back(make_lv("lin", {linear(0, 3, "pv0", 0), linear(3, 2, "pv1", 4)}));
+    Segment str;
+    str.extent_count = 4;
+    str.stripe_size = 128;
+    str.stripes = {{"pv0", 3}, {"pv1", 0}};
+    vg.lvs.push_back(make_lv("str", {str}));
+    auto r = st.write_vg(vg, header_for(1));
+    EXPECT_TRUE(r.has_value()) << r.error().message;
+    vg.pvs[0].device = "/dev/a";
+    vg.pvs[1].device = "/dev/b";
+  }
+};
+
+}  // namespace
+
+TEST(LvmStore, CreatePvLayouts) {
+  Disks d;
+  d.add("/dev/x", 64 * MIB);
+  auto st = d.scan();
+  EXPECT_FALSE(st.device("/dev/x")->is_pv);
+  auto l = st.create_pv("/dev/x");
+  ASSERT_TRUE(l.has_value()) << l.error().message;
+  EXPECT_EQ(l->data_areas, (std::vector<DiskLocn>{{MIB, 0}}));
+  EXPECT_EQ(l->metadata_areas, (std::vector<DiskLocn>{{4096, 1044480}}));
+  EXPECT_FALSE(l->in_use());
+  EXPECT_EQ(usable_extents(*l, 4 * MIB), 15u);
+
+  PvCreateOptions o;
+  o.metadata_copies = 2;
+  o.force = true;
+  l = st.create_pv("/dev/x", o);
+  ASSERT_TRUE(l.has_value());
+  EXPECT_EQ(l->metadata_areas[1], (DiskLocn{63 * MIB, MIB}));  // spec: {dev_size - 1 MiB, 1 MiB}
+  EXPECT_EQ(usable_extents(*l, 4 * MIB), 15u);
+
+  o = {};
+  o.metadata_size = 32 * 1024;
+  o.data_alignment = 64 * 1024;
+  l = st.create_pv("/dev/x", o);
+  ASSERT_TRUE(l.has_value());
+  EXPECT_EQ(l->data_areas[0].offset, 64u * 1024);
+  EXPECT_EQ(l->metadata_areas[0], (DiskLocn{4096, 61440}));
+
+  o = {};
+  o.bootloader_area_size = MIB;
+  o.label_sector = 3;
+  l = st.create_pv("/dev/x", o);
+  ASSERT_TRUE(l.has_value());
+  EXPECT_EQ(l->bootloader_areas, (std::vector<DiskLocn>{{MIB, MIB}}));
+  EXPECT_EQ(l->data_areas[0].offset, 2 * MIB);
+
+  // A fresh scan finds the label in sector 3 and an empty mda.
+  auto again = d.scan();
+  const PvState* pv = again.device("/dev/x");
+  ASSERT_TRUE(pv->is_pv);
+  EXPECT_EQ(pv->label.sector, 3u);
+  ASSERT_EQ(pv->mdas.size(), 1u);
+  ASSERT_TRUE(pv->mdas[0].header.has_value());
+  EXPECT_TRUE(pv->mdas[0].header->committed.empty());
+  EXPECT_TRUE(again.vgs().empty());
+
+  ASSERT_TRUE(again.wipe_label("/dev/x").has_value());
+  EXPECT_FALSE(d.scan().device("/dev/x")->is_pv);
+
+  Disks tiny;
+  tiny.add("/dev/t", MIB + 4096);
+  auto ts = tiny.scan();
+  EXPECT_FALSE(ts.create_pv("/dev/t").has_value());
+}
+
+TEST(LvmStore, WriteThenScanGivesTheSameVg) {
+  Fixture f;
+  auto st = f.disks.scan();
+  const VgState* vs = st.find_vg("vg0");
+  ASSERT_NE(vs, nullptr);
+  EXPECT_EQ(vs->seqno, 1u);
+  EXPECT_TRUE(vs->warnings.empty()) << vs->warnings[0];
+  EXPECT_TRUE(vs->problems.empty()) << vs->problems[0];
+  EXPECT_EQ(vs->text.vg, f.vg);
+  EXPECT_EQ(vs->pv_index, (std::vector<std::size_t>{0, 1}));
+  EXPECT_TRUE(st.device("/dev/a")->label.in_use());
+  // Every mda (3) holds the copy, committed, with slot 1 cleared.
+  int committed = 0;
+  for (const auto& pv : st.pvs())
+    for (const auto& m : pv.mdas) {
+      ASSERT_TRUE(m.header.has_value());
+      EXPECT_TRUE(m.header->precommitted.empty());
+      EXPECT_EQ(m.header->committed.offset, 512u);
+      EXPECT_EQ(m.seqno, 1u);
+      ++committed;
+    }
+  EXPECT_EQ(committed, 3);
+  EXPECT_EQ(st.committed_text("/dev/b").value(), vs->raw_text);
+}
+
+TEST(LvmStore, ManyCommitsWrapTheBuffer) {
+  Fixture f;
+  VolumeGroup vg = f.vg;
+  // Grow the text so that a few copies wrap the 1 MiB area.
+  for (int i = 0; i < 3000; ++i) vg.tags.push_back("tag" + std::to_string(i));
+  bool wrapped = false;
+  for (std::uint64_t seq = 2; seq < 40; ++seq) {
+    auto st = f.disks.scan();
+    vg.seqno = seq;
+    vg.lvs[0].tags = {"w" + std::to_string(seq)};
+    auto r = st.write_vg(vg, header_for(seq));
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    auto back = f.disks.scan();
+    const VgState* vs = back.find_vg("vg0");
+    ASSERT_NE(vs, nullptr);
+    ASSERT_EQ(vs->seqno, seq);
+    EXPECT_EQ(vs->text.vg, vg);
+    const auto& h = *back.device("/dev/a")->mdas[0].header;
+    wrapped = wrapped || h.committed.offset + h.committed.size > h.size;
+  }
+  EXPECT_TRUE(wrapped);
+}
+
+TEST(LvmStore, RefusesInvalidVgsAndWritesNothing) {
+  Fixture f;
+  const auto before = f.disks.devs["/dev/a"]->bytes();
+  auto expect_refused = [&](VolumeGroup vg, const std::string& needle) {
+    auto st = f.disks.scan();
+    vg.seqno = 2;
+    auto r = st.write_vg(vg, header_for(2));
+    ASSERT_FALSE(r.has_value()) << needle;
+    EXPECT_NE(r.error().message.find(needle), std::string::npos) << r.error().message;
+    EXPECT_EQ(f.disks.devs["/dev/a"]->bytes(), before);
+  };
+  {
+    auto vg = f.vg;
+    vg.lvs[1].segments[0].stripes[0].start = 2;  // overlaps lin on pv0
+    expect_refused(vg, "used by both");
+  }
+  {
+    auto vg = f.vg;
+    vg.pvs[0].pe_count = 99;  // real lvm2 would accept this silently
+    vg.pvs[0].dev_size = 1u << 30;
+    expect_refused(vg, "do not fit the data area");
+  }
+  {
+    auto vg = f.vg;
+    vg.pvs[1].pe_count = 16;  // would run into mda #2 at the end of /dev/b
+    vg.pvs[1].dev_size = 1u << 30;
+    expect_refused(vg, "PV pv1 (/dev/b)");
+  }
+  {
+    auto vg = f.vg;
+    vg.lvs[0].status.add("FROBNICATED");
+    expect_refused(vg, "unknown status flag 'FROBNICATED'");
+  }
+  {
+    auto vg = f.vg;
+    vg.seqno = 1;  // not above what is on disk
+    auto st = f.disks.scan();
+    auto r = st.write_vg(vg, header_for(1));
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, ESTALE);
+  }
+  {
+    auto vg = f.vg;
+    vg.pvs[0].id = "UnknownPVUnknownPVUnknownPVUnkno";
+    expect_refused(vg, "is not among the devices");
+  }
+}
+
+// Stop the machine after every possible number of writes during a commit: the
+// VG must then open at the old or the new seqno, with the matching content.
+TEST(LvmStore, CommitIsCrashSafeAtEveryWrite) {
+  Fixture f;
+  VolumeGroup next = f.vg;
+  next.seqno = 2;
+  next.lvs.push_back(make_lv("new", {linear(0, 2, "pv0", 7)}));
+  long total_writes = 0;
+  {
+    Disks d = f.disks.clone();
+    auto st = d.scan();
+    *d.budget = 1L << 40;
+    const long start = *d.budget;
+    ASSERT_TRUE(st.write_vg(next, header_for(2)).has_value());
+    total_writes = start - *d.budget;
+  }
+  ASSERT_GE(total_writes, 9);  // 3 texts, 3 precommits, 3 commits (+ labels)
+  int saw_old = 0, saw_new = 0;
+  for (long n = 0; n <= total_writes; ++n) {
+    Disks d = f.disks.clone();
+    auto st = d.scan();
+    *d.budget = n;
+    auto r = st.write_vg(next, header_for(2));
+    EXPECT_EQ(r.has_value(), n == total_writes) << "budget " << n;
+    *d.budget = 1L << 40;  // the machine comes back
+    auto back = d.scan();
+    const VgState* vs = back.find_vg("vg0");
+    ASSERT_NE(vs, nullptr) << "budget " << n;
+    if (vs->seqno == 1) {
+      EXPECT_EQ(vs->text.vg, f.vg);
+      ++saw_old;
+    } else {
+      ASSERT_EQ(vs->seqno, 2u) << "budget " << n;
+      EXPECT_EQ(vs->text.vg, next);
+      ++saw_new;
+    }
+    // A later commit of seqno 2 from the recovered state always succeeds.
+    auto retry = back.write_vg(next, header_for(2));
+    if (vs->seqno == 1) {
+      ASSERT_TRUE(retry.has_value()) << retry.error().message;
+      auto final_scan = d.scan();
+      EXPECT_EQ(final_scan.find_vg("vg0")->seqno, 2u);
+      EXPECT_TRUE(final_scan.find_vg("vg0")->warnings.empty());
+    }
+  }
+  EXPECT_GT(saw_old, 0);
+  EXPECT_GT(saw_new, 0);
+}
+
+TEST(LvmStore, StaleAndDamagedCopies) {
+  Fixture f;
+  // Commit seqno 2 only partly: stop after the texts, precommits and the first commit.
+  VolumeGroup next = f.vg;
+  next.seqno = 2;
+  next.tags = {"two"};
+  {
+    auto st = f.disks.scan();
+    *f.disks.budget = 3 + 3 + 1;
+    EXPECT_FALSE(st.write_vg(next, header_for(2)).has_value());
+    *f.disks.budget = 1L << 40;
+  }
+  auto st = f.disks.scan();
+  const VgState* vs = st.find_vg("vg0");
+  ASSERT_NE(vs, nullptr);
+  EXPECT_EQ(vs->seqno, 2u);
+  ASSERT_EQ(vs->warnings.size(), 2u);
+  EXPECT_NE(vs->warnings[0].find("WARNING: ignoring metadata seqno 1 on /dev/b for seqno 2 on /dev/a for VG vg0."),
+            std::string::npos)
+      << vs->warnings[0];
+
+  // Damage the mda header of /dev/a: the VG is served from /dev/b (seqno 1 there).
+  f.disks.devs["/dev/a"]->bytes()[4096 + 100] ^= std::byte{1};
+  auto st2 = f.disks.scan();
+  ASSERT_NE(st2.find_vg("vg0"), nullptr);
+  EXPECT_EQ(st2.find_vg("vg0")->seqno, 1u);
+  ASSERT_FALSE(st2.warnings().empty());
+  EXPECT_NE(st2.warnings()[0].find("bad metadata header on /dev/a at 4096"), std::string::npos) << st2.warnings()[0];
+  // A new write repairs it (like vgck --updatemetadata).
+  next.seqno = 3;
+  ASSERT_TRUE(st2.write_vg(next, header_for(3)).has_value());
+  auto st3 = f.disks.scan();
+  EXPECT_TRUE(st3.warnings().empty());
+  EXPECT_EQ(st3.find_vg("vg0")->seqno, 3u);
+  EXPECT_TRUE(st3.find_vg("vg0")->warnings.empty());
+
+  // Damage the committed text on every mda: the VG is gone, with one warning per copy.
+  for (auto& [path, dev] : f.disks.devs) {
+    const PvState* pv = st3.device(path);
+    for (const auto& m : pv->mdas)
+      dev->bytes()[m.locn.offset + m.header->committed.offset + 10] ^= std::byte{1};
+  }
+  auto st4 = f.disks.scan();
+  EXPECT_EQ(st4.find_vg("vg0"), nullptr);
+  ASSERT_EQ(st4.warnings().size(), 3u);
+  EXPECT_NE(st4.warnings()[0].find("checksum error"), std::string::npos) << st4.warnings()[0];
+}
+
+TEST(LvmStore, MetadataCopiesMarksOtherMdasIgnored) {
+  Fixture f;
+  VolumeGroup vg = f.vg;
+  vg.seqno = 2;
+  vg.metadata_copies = 1;
+  auto st = f.disks.scan();
+  ASSERT_TRUE(st.write_vg(vg, header_for(2)).has_value());
+  auto back = f.disks.scan();
+  int used = 0, ignored = 0;
+  for (const auto& pv : back.pvs())
+    for (const auto& m : pv.mdas) (m.ignored() ? ignored : used)++;
+  EXPECT_EQ(used, 1);
+  EXPECT_EQ(ignored, 2);
+  ASSERT_NE(back.find_vg("vg0"), nullptr);
+  EXPECT_EQ(back.find_vg("vg0")->seqno, 2u);
+  // Back to all copies.
+  vg.seqno = 3;
+  vg.metadata_copies = 0;
+  ASSERT_TRUE(back.write_vg(vg, header_for(3)).has_value());
+  auto all = f.disks.scan();
+  for (const auto& pv : all.pvs())
+    for (const auto& m : pv.mdas) {
+      EXPECT_FALSE(m.ignored());
+      EXPECT_EQ(m.seqno, 3u);
+    }
+}
+
+TEST(LvmStore, OrphaningAPv) {
+  Fixture f;
+  auto st = f.disks.scan();
+  ASSERT_TRUE(st.clear_metadata("/dev/a").has_value());
+  ASSERT_TRUE(st.set_pv_in_use("/dev/a", false).has_value());
+  auto back = f.disks.scan();
+  EXPECT_FALSE(back.device("/dev/a")->label.in_use());
+  EXPECT_FALSE(back.device("/dev/a")->mdas[0].seqno.has_value());
+  // /dev/b still has the VG, which now misses /dev/a's PV... no: /dev/a is still found by its label.
+  const VgState* vs = back.find_vg("vg0");
+  ASSERT_NE(vs, nullptr);
+  EXPECT_EQ(vs->pv_index[0], 0u);
+  // Without /dev/a in the scan, the VG reports the missing PV.
+  auto only_b = MetadataStore::scan({"/dev/b"}, false, f.disks.opener());
+  ASSERT_TRUE(only_b.has_value());
+  ASSERT_NE(only_b->find_vg("vg0"), nullptr);
+  EXPECT_EQ(only_b->find_vg("vg0")->pv_index[0], NO_PV);
+  EXPECT_NE(only_b->find_vg("vg0")->warnings[0].find("is missing PV"), std::string::npos);
+}
