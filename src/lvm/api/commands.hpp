@@ -1,0 +1,32 @@
+// The ulvm commands (lvm(8) names, options and messages): each parses its
+// command line, reads the VGs from the configured devices, validates the new
+// metadata with the model before writing it (a failed command leaves the
+// previous metadata as it was), commits it, and activates through libudm.
+//
+// Exit codes as lvm: 0 ok, 3 invalid command line, 5 command failed.
+// Messages go to `out` and errors/warnings to `err`, each line prefixed with
+// two spaces as lvm prints them.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace udm::lvm::api {
+
+inline constexpr int EXIT_OK = 0;
+inline constexpr int EXIT_INVALID = 3;
+inline constexpr int EXIT_FAILED = 5;
+
+struct CommandIo {
+  std::string out;
+  std::string err;
+};
+
+// Runs `command` ("lvcreate", ...) with its arguments.
+int run_command(std::string_view command, const std::vector<std::string>& argv, CommandIo& io);
+
+// Every command name run_command knows.
+const std::vector<std::string_view>& command_names();
+
+}  // namespace udm::lvm::api

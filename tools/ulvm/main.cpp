@@ -1,0 +1,41 @@
+// ulvm: lvm(8) for udm. `ulvm COMMAND ARGS...`, or run as the command itself
+// through a link named after it (pvcreate, lvs, ...), as lvm's multi-call
+// binary is. A thin main over src/lvm/api.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "lvm/api/commands.hpp"
+
+int main(int argc, char** argv) {
+  std::string self = argv[0];
+  if (auto slash = self.rfind('/'); slash != std::string::npos) self = self.substr(slash + 1);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string command = self;
+  if (self == "ulvm" || self == "lvm") {
+    if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+      std::printf("Usage: ulvm COMMAND [ARGS]\nCommands:");
+      for (auto n : udm::lvm::api::command_names()) std::printf(" %.*s", static_cast<int>(n.size()), n.data());
+      std::printf("\n");
+      return args.empty() ? 3 : 0;
+    }
+    if (args[0] == "version" || args[0] == "--version") {
+      std::printf("  LVM version:     2.03.16(2) (ulvm 0.1.0, udm)\n");
+      return 0;
+    }
+    command = args[0];
+    args.erase(args.begin());
+  }
+  udm::lvm::api::CommandIo io;
+  int rc = 0;
+  try {
+    rc = udm::lvm::api::run_command(command, args, io);
+  } catch (const std::exception& e) {
+    io.err += std::string("  Internal error: ") + e.what() + "\n";
+    rc = 5;
+  }
+  std::fwrite(io.out.data(), 1, io.out.size(), stdout);
+  std::fwrite(io.err.data(), 1, io.err.size(), stderr);
+  return rc;
+}
