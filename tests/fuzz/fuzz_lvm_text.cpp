@@ -1,0 +1,25 @@
+// The LVM2 text metadata: the config-tree parser, then VG import of what
+// parses, then export and re-import of what imports (the export must parse).
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+#include "lvm/format/config_parser.hpp"
+#include "lvm/format/vg_text.hpp"
+
+using namespace udm::lvm::format;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size > (256u << 10)) return 0;
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  if (auto tree = parse_config(text); tree) (void)import_vg_tree(*tree);
+  auto vg = import_vg_text(text);
+  if (!vg) return 0;
+  std::string out = export_vg_text(vg->vg, vg->header);
+  if (!parse_config(out)) {
+    std::fprintf(stderr, "exported VG text does not parse:\n%s\n", out.c_str());
+    std::abort();
+  }
+  return 0;
+}
