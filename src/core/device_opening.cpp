@@ -131,7 +131,13 @@ Result<std::unique_ptr<Table>> DeviceRegistry::build_table(std::span<const Table
 Result<std::unique_ptr<Table>> DeviceRegistry::build_table(std::span<const TableLine> lines, bool read_only,
                                                            const MappedDevice& self) {
   SelfCheckingOpener opener(*this, self.devno());
-  return Table::build(lines, targets_, opener, read_only);
+  std::function<void()> raise_event;
+  if (auto registered = find_by_devno(self.devno()); registered.get() == &self) {
+    raise_event = [weak = std::weak_ptr<MappedDevice>(registered)] {
+      if (auto d = weak.lock()) d->raise_event();
+    };
+  }
+  return Table::build(lines, targets_, opener, read_only, std::move(raise_event));
 }
 
 }  // namespace udm::core

@@ -12,7 +12,8 @@ std::string line_prefix(const TableLine& l) { return "table line " + std::to_str
 }  // namespace
 
 Result<std::unique_ptr<Table>> Table::build(std::span<const TableLine> lines, const TargetRegistry& registry,
-                                            DeviceOpener& devices, bool read_only) {
+                                            DeviceOpener& devices, bool read_only,
+                                            std::function<void()> raise_event) {
   if (lines.empty()) return fail(EINVAL, "table has no targets");
   if (lines.size() > MAX_TARGETS)
     return fail(EOVERFLOW, "table has " + std::to_string(lines.size()) + " targets, at most " +
@@ -57,7 +58,7 @@ Result<std::unique_ptr<Table>> Table::build(std::span<const TableLine> lines, co
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const auto& l = lines[i];
     auto args = split_params(l.params);
-    TargetArgs ta{l.start, l.length, read_only, args, &devices};
+    TargetArgs ta{l.start, l.length, read_only, args, &devices, raise_event};
     auto target = types[i]->create(ta);
     if (!target) return fail(with_context(line_prefix(l) + l.type + ": ", std::move(target.error())));
     table->entries_.push_back(Entry{l.start, l.length, types[i], std::move(*target)});

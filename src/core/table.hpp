@@ -25,9 +25,11 @@ class Table {
   // table, a gap or overlap, zero length, an unknown type, bad or missing
   // arguments, devices that do not exist or are too small, a size past 2^63
   // bytes, a singleton that is not alone. Nothing is kept on failure.
+  // `raise_event` is handed to every target (TargetArgs::raise_event).
   static Result<std::unique_ptr<Table>> build(std::span<const TableLine> lines,
                                               const TargetRegistry& registry,
-                                              DeviceOpener& devices, bool read_only);
+                                              DeviceOpener& devices, bool read_only,
+                                              std::function<void()> raise_event = {});
 
   sector_t size() const;  // sectors
   std::size_t target_count() const { return entries_.size(); }

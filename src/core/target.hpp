@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -45,6 +46,10 @@ struct TargetArgs {
   bool read_only = false;
   std::span<const std::string> args;  // the parameters, split as the kernel splits them
   DeviceOpener* devices = nullptr;
+  // Raises an event on the device the table is loaded into (dm_table_event:
+  // bumps event_nr, wakes `dmsetup wait`). Empty when the table was built for
+  // no particular device. Callable from any thread, also after the device is gone.
+  std::function<void()> raise_event;
 };
 
 class Target {

@@ -8,6 +8,7 @@
 // Mapping of target sector s: chunk c = s / chunk, stripe = c % #stripes,
 // device sector = offset[stripe] + (c / #stripes) * chunk + s % chunk.
 #include <atomic>
+#include <functional>
 #include <memory>
 
 #include "targets/args.hpp"
@@ -24,7 +25,8 @@ struct Stripe {
 
 class Striped final : public core::Target {
  public:
-  Striped(std::uint32_t count, sector_t chunk) : count_(count), chunk_(chunk), stripes_(new Stripe[count]) {
+  Striped(std::uint32_t count, sector_t chunk, std::function<void()> raise_event)
+      : count_(count), chunk_(chunk), stripes_(new Stripe[count]), raise_event_(std::move(raise_event)) {
     if ((chunk & (chunk - 1)) == 0) chunk_shift_ = static_cast<unsigned>(__builtin_ctzll(chunk));
   }
 
@@ -59,8 +61,10 @@ class Striped final : public core::Target {
   unsigned flush_copies() const override { return count_; }
 
   void end_io(const io::Request& r, int result) override {
-    if (result != 0 && result != -EOPNOTSUPP && r.index < count_)
-      stripes_[r.index].errors.fetch_add(1, std::memory_order_relaxed);
+    if (result == 0 || result == -EOPNOTSUPP || r.index >= count_) return;
+    // As Linux: each of the first few errors of a stripe raises a device event.
+    if (stripes_[r.index].errors.fetch_add(1, std::memory_order_relaxed) < ERROR_EVENT_THRESHOLD && raise_event_)
+      raise_event_();
   }
 
   std::string status(core::StatusType type) const override {
@@ -88,6 +92,8 @@ class Striped final : public core::Target {
   sector_t chunk_;
   int chunk_shift_ = -1;  // log2(chunk) when chunk is a power of two
   std::unique_ptr<Stripe[]> stripes_;
+  std::function<void()> raise_event_;
+  static constexpr std::uint32_t ERROR_EVENT_THRESHOLD = 15;
 };
 
 Result<std::unique_ptr<core::Target>> create(const core::TargetArgs& a) {
@@ -110,7 +116,7 @@ Result<std::unique_ptr<core::Target>> create(const core::TargetArgs& a) {
     return fail(EINVAL, "chunk_size: target length per stripe " + std::to_string(per_stripe) +
                             " is not divisible by chunk size " + std::to_string(*chunk));
 
-  auto target = std::make_unique<Striped>(static_cast<std::uint32_t>(*count), *chunk);
+  auto target = std::make_unique<Striped>(static_cast<std::uint32_t>(*count), *chunk, a.raise_event);
   for (std::uint32_t i = 0; i < *count; ++i) {
     const std::string field = "stripe " + std::to_string(i);
     auto offset = parse_number(a.args[3 + 2 * i], field + " offset");

@@ -132,6 +132,7 @@ TEST(StripedStatus, HealthShowsDForAStripeThatSawAnError) {
   EXPECT_EQ(d->status(core::StatusType::info, false)[0].text, "2 8:16 8:32 1 AA");
   EXPECT_EQ(sync_io(*d, Op::read, 128 * 512, 512, buf.data()), -EIO);  // stripe 1
   EXPECT_EQ(d->status(core::StatusType::info, false)[0].text, "2 8:16 8:32 1 AD");
+  EXPECT_EQ(d->info(false).event_nr, 1u);  // the error raised a device event
   b->fail_with(0);
   EXPECT_EQ(d->status(core::StatusType::info, false)[0].text, "2 8:16 8:32 1 AD");  // sticky, as Linux
 }
