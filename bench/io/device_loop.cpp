@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "io/block_device.hpp"
+#include "io/submit_plug.hpp"
 #include "workload.hpp"
 
 namespace udm::bench {
@@ -23,6 +24,7 @@ struct Slot {
   io::Request request;  // first: the completion finds its slot from it
   Loop* loop = nullptr;
   std::uint64_t rng = 0;
+  Slot* next_done = nullptr;  // on the submitter's stack of completed slots
 };
 
 struct Loop {
@@ -34,6 +36,9 @@ struct Loop {
   std::atomic<unsigned> active{0};
   std::mutex lock;
   std::condition_variable idle;
+  // Cross-thread mode: completions are handed back to a submitter thread.
+  alignas(64) std::atomic<Slot*> done_stack{nullptr};
+  std::atomic<bool> submitter_sleeping{false};
 };
 
 void on_done(io::Request* r, int result) {
@@ -52,9 +57,51 @@ void on_done(io::Request* r, int result) {
   }
 }
 
+// Cross-thread mode: the completion only hands the slot to the submitter
+// thread, as an NBD or FUSE server thread would get its replies.
+void on_done_handover(io::Request* r, int result) {
+  auto* slot = reinterpret_cast<Slot*>(r);
+  Loop* loop = slot->loop;
+  if (result != 0) loop->errors.fetch_add(1, std::memory_order_relaxed);
+  loop->completed.fetch_add(1, std::memory_order_relaxed);
+  Slot* head = loop->done_stack.load(std::memory_order_relaxed);
+  do {
+    slot->next_done = head;
+  } while (!loop->done_stack.compare_exchange_weak(head, slot, std::memory_order_seq_cst));
+  if (loop->submitter_sleeping.load(std::memory_order_seq_cst)) {
+    loop->submitter_sleeping.store(false, std::memory_order_seq_cst);
+    loop->submitter_sleeping.notify_one();
+  }
+}
+
+void submitter_loop(Loop& loop) {
+  unsigned outstanding = loop.workload->depth;
+  while (outstanding > 0) {
+    Slot* s = loop.done_stack.exchange(nullptr, std::memory_order_acquire);
+    if (!s) {
+      loop.submitter_sleeping.store(true, std::memory_order_seq_cst);
+      if (loop.done_stack.load(std::memory_order_seq_cst) == nullptr) loop.submitter_sleeping.wait(true);
+      loop.submitter_sleeping.store(false, std::memory_order_relaxed);
+      continue;
+    }
+    const bool stop = loop.stop.load(std::memory_order_relaxed);
+    io::SubmitPlug plug;  // one handover for the whole batch
+    while (s) {
+      Slot* next = s->next_done;
+      if (stop) {
+        --outstanding;
+      } else {
+        s->request.offset = random_offset(s->rng, *loop.workload);
+        loop.device->submit(&s->request);
+      }
+      s = next;
+    }
+  }
+}
+
 }  // namespace
 
-Sample run_device(io::BlockDevice& device, const Workload& w) {
+Sample run_device(io::BlockDevice& device, const Workload& w, bool cross_thread) {
   void* mem = nullptr;
   if (::posix_memalign(&mem, 4096, std::size_t{w.depth} * w.block) != 0) return {};
   auto* buffers = static_cast<std::byte*>(mem);
@@ -71,20 +118,30 @@ Sample run_device(io::BlockDevice& device, const Workload& w) {
     s.request.op = w.op;
     s.request.length = w.block;
     s.request.data = buffers + std::size_t{i} * w.block;
-    s.request.done = on_done;
+    s.request.done = cross_thread ? on_done_handover : on_done;
     s.request.offset = random_offset(s.rng, w);
   }
   loop.active = w.depth;
 
   Sample sample;
   Meter meter;
-  for (auto& s : slots) device.submit(&s.request);
+  std::thread submitter;
+  if (cross_thread) {
+    submitter = std::thread([&] {
+      for (auto& s : slots) device.submit(&s.request);
+      submitter_loop(loop);
+    });
+  } else {
+    for (auto& s : slots) device.submit(&s.request);
+  }
   std::this_thread::sleep_for(std::chrono::duration<double>(w.seconds));
   const std::uint64_t completed = loop.completed.load();
   const double wall = meter.wall_elapsed();
   const double cpu = meter.cpu_elapsed();
   loop.stop = true;
-  {
+  if (cross_thread) {
+    submitter.join();
+  } else {
     std::unique_lock g(loop.lock);
     loop.idle.wait(g, [&] { return loop.active.load() == 0; });
   }

@@ -39,6 +39,7 @@ struct Options {
   std::string mode = "both";  // buffered, direct, both
   std::string json;
   bool keep_file = false;
+  bool cross_thread = false;
 };
 
 // Creates the file filled with pseudo-random data unless it already has the
@@ -113,6 +114,10 @@ std::vector<Contender> make_contenders(const Options& o, bool direct, std::strin
   }
   io::BlockDevicePtr engine_device = *file;
   out.push_back({"engine", [engine_device](const Workload& w) { return run_device(*engine_device, w); }, [] {}});
+  if (o.cross_thread) {
+    out.push_back(
+        {"engine-x", [engine_device](const Workload& w) { return run_device(*engine_device, w, true); }, [] {}});
+  }
 
 #if UDM_BENCH_HAVE_CORE
   struct Core {
@@ -150,6 +155,9 @@ std::vector<Contender> make_contenders(const Options& o, bool direct, std::strin
   }
   out.push_back({"linear", [c](const Workload& w) { return run_device(*c->device, w); },
                  [c] { (void)c->devices->remove(c->device, false); }});
+  if (o.cross_thread) {
+    out.push_back({"linear-x", [c](const Workload& w) { return run_device(*c->device, w, true); }, [] {}});
+  }
 #endif
   return out;
 }
@@ -241,6 +249,8 @@ int main(int argc, char** argv) {
   app.add_option("--mode", o.mode, "buffered, direct or both")->check(CLI::IsMember({"buffered", "direct", "both"}));
   app.add_option("--json", o.json, "write [{name, ours, baseline, ratio}] here");
   app.add_flag("--keep-file", o.keep_file, "keep the scratch file for the next run");
+  app.add_flag("--cross-thread", o.cross_thread,
+               "also run engine-x and linear-x: completions handed to a separate submitter thread");
   CLI11_PARSE(app, argc, argv);
   return udm::bench::run(o);
 }

@@ -68,7 +68,9 @@ class BlockDevice;
 }
 
 namespace udm::bench {
-// A closed loop through a BlockDevice: each completion submits the next
-// request (from whatever thread completes it), `depth` kept in flight.
-Sample run_device(io::BlockDevice& device, const Workload& w);
+// A closed loop through a BlockDevice, `depth` kept in flight. Each
+// completion submits the next request from the completing thread, or, with
+// `cross_thread`, hands it to one submitter thread that does (as an export's
+// server thread would).
+Sample run_device(io::BlockDevice& device, const Workload& w, bool cross_thread = false);
 }  // namespace udm::bench

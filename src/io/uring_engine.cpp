@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "io/blocking_worker.hpp"
+#include "io/submit_plug.hpp"
 
 namespace udm::io {
 
@@ -62,7 +63,9 @@ struct UringRing {
   int setup(unsigned entries, unsigned* flags_out);
   void run();
   void push_local(Request* r);
-  void push_remote(Request* r);
+  void push_remote(Request* r) { push_remote_chain(r, r); }
+  // `newest` ... `oldest` linked through scratch.next, newest first.
+  void push_remote_chain(Request* newest, Request* oldest);
   void wake() const;
 
  private:
@@ -127,15 +130,61 @@ void UringRing::push_local(Request* r) {
   pending_tail = r;
 }
 
-void UringRing::push_remote(Request* r) {
+void UringRing::push_remote_chain(Request* newest, Request* oldest) {
   Request* head = incoming.load(std::memory_order_relaxed);
   do {
-    r->scratch.next = head;
-  } while (!incoming.compare_exchange_weak(head, r, std::memory_order_seq_cst, std::memory_order_relaxed));
+    oldest->scratch.next = head;
+  } while (!incoming.compare_exchange_weak(head, newest, std::memory_order_seq_cst, std::memory_order_relaxed));
   // Pairs with the engine's store to `sleeping` then load of `incoming`:
-  // either it sees our request or we see it asleep and wake it.
+  // either it sees our requests or we see it asleep and wake it.
   if (sleeping.load(std::memory_order_seq_cst) && sleeping.exchange(false, std::memory_order_seq_cst)) wake();
 }
+
+namespace {
+
+// What a plugged thread holds back, per ring (a thread rarely feeds more
+// than one or two rings; beyond kPlugRings it hands over at once).
+struct PlugState {
+  static constexpr unsigned kPlugRings = 4;
+  unsigned depth = 0;
+  struct Held {
+    UringRing* ring = nullptr;
+    Request* newest = nullptr;
+    Request* oldest = nullptr;
+  } held[kPlugRings];
+
+  bool hold(UringRing* ring, Request* r) {
+    for (auto& h : held) {
+      if (h.ring == ring || h.ring == nullptr) {
+        h.ring = ring;
+        r->scratch.next = h.newest;
+        h.newest = r;
+        if (!h.oldest) h.oldest = r;
+        return true;
+      }
+    }
+    return false;
+  }
+  void flush() {
+    for (auto& h : held) {
+      if (!h.ring) break;
+      h.ring->push_remote_chain(h.newest, h.oldest);
+      h = Held{};
+    }
+  }
+};
+
+thread_local PlugState t_plug;
+
+}  // namespace
+
+SubmitPlug::SubmitPlug() { ++t_plug.depth; }
+
+SubmitPlug::~SubmitPlug() {
+  if (--t_plug.depth == 0) t_plug.flush();
+}
+
+void SubmitPlug::flush() { t_plug.flush(); }
 
 void UringRing::take_incoming() {
   if (incoming.load(std::memory_order_relaxed) == nullptr) return;
@@ -374,7 +423,9 @@ void UringEngine::submit(const FileHandle& file, Request* request) {
     return;
   }
   thread_local unsigned t_slot = next_ring_.fetch_add(1, std::memory_order_relaxed);
-  rings_[t_slot % rings_.size()]->push_remote(request);
+  UringRing* ring = rings_[t_slot % rings_.size()].get();
+  if (t_plug.depth > 0 && t_plug.hold(ring, request)) return;
+  ring->push_remote(request);
 }
 
 void UringEngine::submit_blocking(const FileHandle& file, Request* request) {

@@ -119,6 +119,25 @@ TEST(Mounted, DirectRefusedByTheFilesystemSaysSo) {
   EXPECT_TRUE(open_backing(file.path()));
 }
 
+TEST(Mounted, ReadOnlyFilesystemRefusesReadWriteOpening) {
+  ScratchMount mnt("tmpfs", "size=1M");
+  if (!mnt.ok()) GTEST_SKIP() << mnt.error();
+  TempFile file(1 << 20, mnt.dir());
+  ASSERT_EQ(::mount(nullptr, mnt.dir().c_str(), nullptr, MS_REMOUNT | MS_RDONLY, "size=1M"), 0) << std::strerror(errno);
+  auto rw = open_backing(file.path());
+  ASSERT_FALSE(rw);
+  EXPECT_EQ(rw.error().code, EROFS);
+  EXPECT_EQ(rw.error().message, file.path() + ": Read-only file system");
+  auto ro = open_backing(file.path(), {.read_only = true});
+  ASSERT_TRUE(ro) << ro.error().message;
+  auto buf = aligned_buffer(4096, std::byte{9});
+  EXPECT_EQ(submit_sync(**ro, Op::read, 0, 4096, buf.get()), 0);
+  EXPECT_EQ(submit_sync(**ro, Op::write, 0, 4096, buf.get()), -EROFS);
+  ro->reset();
+  // TempFile unlinks before the mount goes away; make that possible.
+  ASSERT_EQ(::mount(nullptr, mnt.dir().c_str(), nullptr, MS_REMOUNT, "size=1M"), 0);
+}
+
 TEST(Mounted, LoopBlockDevice) {
   LoopDevice loop(16 << 20);
   if (!loop.ok()) GTEST_SKIP() << "no loop device available";
@@ -138,7 +157,7 @@ TEST(Mounted, LoopBlockDevice) {
     EXPECT_TRUE(fd->is_block_device());
 
     const byte_count len = 1 << 20;
-    auto out = aligned_buffer(len, std::byte{direct ? 0x3c : 0x4d});
+    auto out = aligned_buffer(len, direct ? std::byte{0x3c} : std::byte{0x4d});
     auto in = aligned_buffer(len);
     ASSERT_EQ(submit_sync(**dev, Op::write, 2 << 20, len, out.get(), /*fua=*/true), 0);
     ASSERT_EQ(submit_sync(**dev, Op::flush, 0, 0), 0);
