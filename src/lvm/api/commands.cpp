@@ -19,8 +19,8 @@
 #include "lvm/alloc/sizes.hpp"
 #include "lvm/api/cmdline.hpp"
 #include "lvm/api/config.hpp"
-#include "lvm/api/store.hpp"
 #include "lvm/format/mda_text.hpp"
+#include "lvm/format/store.hpp"
 #include "lvm/report/report.hpp"
 #include "udm/client.hpp"
 
@@ -59,28 +59,28 @@ class Cmd {
     cfg_ = *cfg;
     if (cfg_.devices.empty())
       return failed("No devices to scan: give --devices or set devices in " + cfg_.confdir + "/lvm.conf");
-    auto st = Store::scan(cfg_.devices, writable);
+    auto st = format::MetadataStore::scan(cfg_.devices, writable);
     if (!st) return failed(st.error().message);
-    store_ = std::make_unique<Store>(std::move(*st));
+    store_ = std::make_unique<format::MetadataStore>(std::move(*st));
     if (cl_.has("verbose"))
       for (const auto& w : store_->warnings()) warn(w);
     return {};
   }
-  Store& store() { return *store_; }
+  format::MetadataStore& store() { return *store_; }
   const Config& config() const { return cfg_; }
 
   Outcome<VolumeGroup> vg(std::string_view name) {
-    const FoundVg* f = store_->find_vg(name);
+    const format::VgState* f = store_->find_vg(name);
     if (!f) return failed(fmt::format("Volume group \"{}\" not found", name));
     return f->text.vg;
   }
   // PV name -> device path for the PVs of a VG that were found.
   std::map<std::string, std::string> pv_paths(std::string_view vg_name) {
     std::map<std::string, std::string> out;
-    const FoundVg* f = store_->find_vg(vg_name);
+    const format::VgState* f = store_->find_vg(vg_name);
     if (!f) return out;
     for (std::size_t i = 0; i < f->text.vg.pvs.size(); ++i)
-      if (f->pv_scans[i] != MISSING) out[f->text.vg.pvs[i].name] = store_->pvs()[f->pv_scans[i]].path;
+      if (f->pv_index[i] != format::NO_PV) out[f->text.vg.pvs[i].name] = store_->pvs()[f->pv_index[i]].path;
     return out;
   }
   std::string pv_name_of_path(const VolumeGroup& vg, std::string_view path) {
@@ -91,26 +91,12 @@ class Cmd {
   }
 
   // Validates and writes `vg` as the next version (seqno + 1) to the PVs of
-  // `vg` (plus `extra_paths`), archiving the previous version.
-  Outcome<void> commit(VolumeGroup vg, const std::optional<VolumeGroup>& previous,
-                       const std::vector<std::string>& extra_paths = {}) {
+  // `vg`, archiving the previous version.
+  Outcome<void> commit(VolumeGroup vg, const std::optional<VolumeGroup>& previous) {
     vg.seqno = previous ? previous->seqno + 1 : 1;
     if (auto v = validate(vg); !v) return failed("Internal error: refusing to write invalid metadata: " + v.error().message);
-    std::vector<std::string> paths;
-    std::map<std::string, std::string> known = previous ? pv_paths(previous->name) : std::map<std::string, std::string>{};
-    for (const auto& pv : vg.pvs) {
-      auto it = known.find(pv.name);
-      if (it != known.end()) {
-        paths.push_back(it->second);
-        continue;
-      }
-      for (const auto& p : store_->pvs())
-        if (p.is_pv && p.label.pv_id == pv.id) paths.push_back(p.path);
-    }
-    for (const auto& e : extra_paths)
-      if (std::find(paths.begin(), paths.end(), e) == paths.end()) paths.push_back(e);
     if (previous) archive(*previous);
-    if (auto r = store_->write_vg(vg, paths, cl_.text); !r) return failed(r.error().message);
+    if (auto r = store_->write_vg(vg, cl_.text); !r) return failed(r.error().message);
     backup(vg);
     return {};
   }
@@ -176,7 +162,7 @@ class Cmd {
   CommandLine cl_;
   CommandIo& io_;
   Config cfg_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<format::MetadataStore> store_;
   std::unique_ptr<client::Client> driver_;
   bool driver_tried_ = false;
 };
@@ -201,7 +187,7 @@ LogicalVolume new_lv(std::string name) {
 // ---------------------------------------------------------------- PV commands
 
 Outcome<void> add_new_pv(Cmd& c, VolumeGroup& vg, const std::string& path) {
-  ScannedPv* d = c.store().device(path);
+  const format::PvState* d = c.store().device(path);
   if (!d) return failed(fmt::format("No device found for {}.", path));
   if (d->is_pv && d->vg_id) {
     std::string owner;
@@ -210,8 +196,9 @@ Outcome<void> add_new_pv(Cmd& c, VolumeGroup& vg, const std::string& path) {
     if (!owner.empty()) return failed(fmt::format("Physical volume '{}' is already in volume group '{}'", path, owner));
   }
   if (!d->is_pv) {
-    if (auto r = c.store().create_pv(path, generate_id()); !r) return failed(r.error().message);
+    if (auto r = c.store().create_pv(path); !r) return failed(r.error().message);
     c.say(fmt::format("Physical volume \"{}\" successfully created.", path));
+    d = c.store().device(path);
   }
   for (const auto& pv : vg.pvs)
     if (pv.id == d->label.pv_id) return failed(fmt::format("Physical volume '{}' is already in volume group '{}'", path, vg.name));
@@ -220,11 +207,11 @@ Outcome<void> add_new_pv(Cmd& c, VolumeGroup& vg, const std::string& path) {
   pv.id = d->label.pv_id;
   pv.device = path;
   pv.dev_size = d->dev->size() / SECTOR_SIZE;
-  pv.pe_start = d->label.data_areas.empty() ? 2048 : bytes_to_sectors(d->label.data_areas[0].offset);
-  if (pv.dev_size <= pv.pe_start + vg.extent_size)
+  pv.pe_start = bytes_to_sectors(format::data_area(d->label).start);
+  pv.pe_count = format::usable_extents(d->label, vg.extent_bytes());
+  if (pv.pe_count == 0)
     return failed(fmt::format("Physical volume {} is too small for extent size {}", path,
                               alloc::message_size(vg.extent_size)));
-  pv.pe_count = (pv.dev_size - pv.pe_start) / vg.extent_size;
   vg.pvs.push_back(std::move(pv));
   return {};
 }
@@ -233,20 +220,24 @@ Outcome<void> cmd_pvcreate(Cmd& c) {
   if (c.cl().args.empty()) return failed("Please enter a physical volume path.", EXIT_INVALID);
   if (auto r = c.open(true); !r) return r;
   for (const auto& path : c.cl().args) {
-    ScannedPv* d = c.store().device(path);
+    const format::PvState* d = c.store().device(path);
     if (!d) return failed(fmt::format("No device found for {}.", path));
     if (d->is_pv && d->vg_id) {
       for (const auto& [n, f] : c.store().vgs())
         if (f.text.vg.id == *d->vg_id)
           return failed(fmt::format("Can't initialize physical volume \"{}\" of volume group \"{}\" without -ff", path, n));
     }
-    std::string id = generate_id();
+    format::PvCreateOptions opts;
     if (auto u = c.cl().get("uuid")) {
       auto p = parse_id(*u);
       if (!p) return failed(p.error().message, EXIT_INVALID);
-      id = *p;
+      opts.id = *p;
     }
-    if (auto r = c.store().create_pv(path, id); !r) return failed(r.error().message);
+    if (auto m = c.cl().get("pvmetadatacopies")) {
+      if (*m != "0" && *m != "1" && *m != "2") return failed("Invalid argument for --pvmetadatacopies: " + *m, EXIT_INVALID);
+      opts.metadata_copies = static_cast<unsigned>(std::stoul(*m));
+    }
+    if (auto r = c.store().create_pv(path, opts); !r) return failed(r.error().message);
     c.say(fmt::format("Physical volume \"{}\" successfully created.", path));
   }
   return {};
@@ -256,7 +247,7 @@ Outcome<void> cmd_pvremove(Cmd& c) {
   if (c.cl().args.empty()) return failed("Please enter a physical volume path", EXIT_INVALID);
   if (auto r = c.open(true); !r) return r;
   for (const auto& path : c.cl().args) {
-    ScannedPv* d = c.store().device(path);
+    const format::PvState* d = c.store().device(path);
     if (!d || !d->is_pv) return failed(fmt::format("No PV found on device {}.", path));
     if (d->vg_id)
       for (const auto& [n, f] : c.store().vgs())
@@ -294,9 +285,7 @@ Outcome<void> cmd_vgcreate(Cmd& c) {
   std::vector<std::string> paths(a.begin() + 1, a.end());
   for (const auto& p : paths)
     if (auto r = add_new_pv(c, vg, p); !r) return r;
-  if (auto r = c.commit(vg, std::nullopt, paths); !r) return r;
-  for (const auto& p : paths)
-    if (auto r = c.store().set_pv_in_use(p, true); !r) return failed(r.error().message);
+  if (auto r = c.commit(vg, std::nullopt); !r) return r;
   c.say(fmt::format("Volume group \"{}\" successfully created", vg.name));
   return {};
 }
@@ -311,9 +300,7 @@ Outcome<void> cmd_vgextend(Cmd& c) {
   std::vector<std::string> paths(a.begin() + 1, a.end());
   for (const auto& p : paths)
     if (auto r = add_new_pv(c, vg, p); !r) return r;
-  if (auto r = c.commit(vg, *old, paths); !r) return r;
-  for (const auto& p : paths)
-    if (auto r = c.store().set_pv_in_use(p, true); !r) return failed(r.error().message);
+  if (auto r = c.commit(vg, *old); !r) return r;
   c.say(fmt::format("Volume group \"{}\" successfully extended", vg.name));
   return {};
 }
@@ -392,11 +379,11 @@ Outcome<void> cmd_vgck(Cmd& c) {
   if (names.empty())
     for (const auto& [n, f] : c.store().vgs()) names.push_back(n);
   for (const auto& n : names) {
-    const FoundVg* f = c.store().find_vg(n);
+    const format::VgState* f = c.store().find_vg(n);
     if (!f) return failed(fmt::format("Volume group \"{}\" not found", n));
     for (const auto& w : f->warnings) c.warn(w);
-    for (std::size_t i = 0; i < f->pv_scans.size(); ++i)
-      if (f->pv_scans[i] == MISSING)
+    for (std::size_t i = 0; i < f->pv_index.size(); ++i)
+      if (f->pv_index[i] == format::NO_PV)
         c.warn(fmt::format("WARNING: Couldn't find device with uuid {}.", format_id(f->text.vg.pvs[i].id)));
     if (auto v = validate(f->text.vg); !v) return failed(v.error().message);
   }
@@ -460,13 +447,11 @@ Outcome<void> cmd_vgcfgrestore(Cmd& c) {
     paths.push_back(path);
   }
   std::optional<VolumeGroup> previous;
-  if (const FoundVg* cur = c.store().find_vg(a[0])) previous = cur->text.vg;
+  if (const format::VgState* cur = c.store().find_vg(a[0])) previous = cur->text.vg;
   std::uint64_t seq = std::max(previous ? previous->seqno : 0, vg.seqno);
   VolumeGroup base = vg;
   base.seqno = seq;
-  if (auto r = c.commit(vg, base, paths); !r) return r;
-  for (const auto& p : paths)
-    if (auto r = c.store().set_pv_in_use(p, true); !r) return failed(r.error().message);
+  if (auto r = c.commit(vg, base); !r) return r;
   c.say(fmt::format("Restored volume group {}.", vg.name));
   return {};
 }
@@ -874,13 +859,13 @@ Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
   }
   client::Client* drv = type == report::ReportType::lvs ? c.driver(false) : nullptr;
   for (const auto& vg : vgs) {
-    const FoundVg* f = c.store().find_vg(vg.name);
+    const format::VgState* f = c.store().find_vg(vg.name);
     report::VgView v;
     v.vg = &vg;
     for (std::size_t i = 0; i < vg.pvs.size(); ++i) {
       report::PvDevice d;
-      if (f->pv_scans[i] != MISSING) {
-        const ScannedPv& s = c.store().pvs()[f->pv_scans[i]];
+      if (f->pv_index[i] != format::NO_PV) {
+        const format::PvState& s = c.store().pvs()[f->pv_index[i]];
         d.path = s.path;
         d.dev_size = s.dev->size() / SECTOR_SIZE;
         d.mda_count = static_cast<unsigned>(s.label.metadata_areas.size());

@@ -64,8 +64,11 @@ std::string lv_display_name(const Row& r) {
   return r.lv->visible() ? r.lv->name : "[" + r.lv->name + "]";
 }
 
+// lvm 2.03 cannot name the layout of zero/error LVs and reports "unknown".
 std::string layout(const LogicalVolume& lv) {
   if (lv.segments.empty()) return "";
+  for (const auto& s : lv.segments)
+    if (s.type == "zero" || s.type == "error") return "unknown";
   std::string t = segment_type_name(lv.segments.front());
   for (const auto& s : lv.segments)
     if (segment_type_name(s) == "striped") return "striped";

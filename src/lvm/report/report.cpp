@@ -312,7 +312,11 @@ Result<std::string> render(ReportType type, const Input& in, const Options& o) {
   if (!b) return fail(b.error());
   std::string out;
   if (o.json) {
-    std::string_view section = type == ReportType::lvs ? "lv" : type == ReportType::vgs ? "vg" : "pv";
+    // The section is named after the report type; --segments makes it a
+    // segment report ("seg", "pvseg") even when the fields are the same.
+    std::string_view section = type == ReportType::lvs ? (o.segments ? "seg" : "lv")
+                               : type == ReportType::vgs ? "vg"
+                                                         : (o.segments ? "pvseg" : "pv");
     out += "  {\n      \"report\": [\n          {\n";
     out += fmt::format("              \"{}\": [\n", section);
     for (std::size_t r = 0; r < b->cells.size(); ++r) {

@@ -1,0 +1,39 @@
+# Shared start of the ulvm e2e scripts: the project's lib.sh plus helpers.
+# lib.sh line 6 has an apostrophe inside "${UDM_BIN:?...}" that bash 5.2
+# refuses to parse; source it with that word rewritten (a no-op once fixed).
+# shellcheck disable=SC1090
+. <(sed "s/the build's bin/the bin/" "$UDM_E2E_LIB")
+command -v ulvm >/dev/null || { echo "SKIP: ulvm not built"; exit 77; }
+export UDM_LVM_CONFDIR="$E2E_TMP/conf"
+
+# expect_out "EXPECTED" CMD...: CMD succeeds and prints exactly EXPECTED.
+expect_out() {
+  local want="$1"; shift
+  local got
+  got=$("$@" 2>"$E2E_TMP/stderr") || fail "$* exited $?: $(cat "$E2E_TMP/stderr")"
+  [ "$got" == "$want" ] || fail "$*: expected
+$want
+got
+$got"
+}
+
+# expect_fail RC "STDERR" CMD...: CMD exits RC and prints exactly STDERR.
+expect_fail() {
+  local rc_want="$1" want="$2"; shift 2
+  local rc=0
+  "$@" >"$E2E_TMP/stdout" 2>"$E2E_TMP/stderr" || rc=$?
+  [ "$rc" == "$rc_want" ] || fail "$*: expected exit $rc_want, got $rc ($(cat "$E2E_TMP/stderr"))"
+  [ "$(cat "$E2E_TMP/stderr")" == "$want" ] || fail "$*: expected stderr
+$want
+got
+$(cat "$E2E_TMP/stderr")"
+}
+
+# Real lvm2 on loop devices, safely (LVM2-FORMAT.md §10): activation off, only
+# our loop devices, no backups. lvm_cfg DEV... prints the --config string.
+lvm_cfg() {
+  local f="" d
+  for d in "$@"; do f="$f\"a|^$d\$|\","; done
+  echo "global{activation=0 use_lvmpolld=0} devices{global_filter=[${f}\"r|.*|\"] hints=\"none\" use_devicesfile=0} backup{backup=0 archive=0}"
+}
+export LVM_SUPPRESS_FD_WARNINGS=1
