@@ -1,0 +1,98 @@
+#include "daemon/daemon.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "core/target_registry.hpp"
+
+#if UDM_HAVE_EXPORTS
+#include "exports/export_manager.hpp"
+#endif
+
+namespace udm::daemon {
+
+// The exports seam: udm_exports' ExportManager when it is built in, else nothing.
+struct Daemon::Exports {
+#if UDM_HAVE_EXPORTS
+  std::unique_ptr<exports::ExportManager> manager;
+#endif
+  void refresh() {
+#if UDM_HAVE_EXPORTS
+    if (manager) manager->refresh();
+#endif
+  }
+  void stop() {
+#if UDM_HAVE_EXPORTS
+    if (manager) manager->stop();
+#endif
+  }
+};
+
+Daemon::Daemon(Log& log, PidFile pid_file) : log_(log), pid_file_(std::move(pid_file)) {}
+
+Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options, Log& log) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.rundir, ec);
+  if (ec) return fail(ec.value(), "cannot create run directory " + options.rundir + ": " + ec.message());
+  auto pid = PidFile::acquire(options.rundir + "/udmd.pid");
+  if (!pid) return fail(pid.error());
+  std::unique_ptr<Daemon> d(new Daemon(log, std::move(*pid)));
+  d->targets_ = std::make_unique<core::TargetRegistry>();
+  targets::register_builtin_targets(*d->targets_);
+  d->registry_ = std::make_unique<core::DeviceRegistry>(*d->targets_);
+  d->dispatcher_ = std::make_unique<Dispatcher>(*d->registry_, CommandVersions(options.claims), log);
+  for (const auto& c : options.claims)
+    log.info("claiming version {}.{}.{} for {}", c.version.major, c.version.minor, c.version.patch,
+             abi::command_id(c.command));
+
+  d->exports_ = std::make_unique<Exports>();
+#if UDM_HAVE_EXPORTS
+  if (options.fuse || options.nbd) {
+    exports::ExportOptions eo;
+    eo.rundir = options.rundir;
+    eo.fuse = options.fuse;
+    eo.nbd_unix = options.nbd;
+    if (options.nbd) eo.nbd_tcp = options.nbd_listen;
+    auto m = std::make_unique<exports::ExportManager>(eo, *d->registry_);
+    if (auto r = m->start(); !r) {
+      log.info("exports not started: {}", r.error().message);
+    } else {
+      d->exports_->manager = std::move(m);
+      log.info("exports started (fuse {}, nbd {})", options.fuse ? "on" : "off", options.nbd ? "on" : "off");
+    }
+  }
+#else
+  if (options.fuse || options.nbd) log.info("exports are not built into this udmd");
+#endif
+  Exports* ex = d->exports_.get();
+  d->dispatcher_->set_change_hook([ex] { ex->refresh(); });
+
+  d->control_path_ = options.rundir + "/control";
+  d->server_ = std::make_unique<ControlServer>(*d->dispatcher_, log);
+  if (auto r = d->server_->start(d->control_path_); !r) {
+    d->exports_->stop();
+    return fail(r.error());
+  }
+  log.info("listening on {}", d->control_path_);
+  return d;
+}
+
+void Daemon::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (server_) server_->stop();
+  if (exports_) exports_->stop();
+  if (registry_) {
+    for (const auto& dev : registry_->list()) {
+      if (auto r = dev->suspend(false); !r)
+        log_.info("shutdown: suspending {} failed: {}", dev->name(), r.error().message);
+    }
+  }
+  pid_file_.release();
+  log_.info("stopped");
+}
+
+Daemon::~Daemon() { stop(); }
+
+}  // namespace udm::daemon

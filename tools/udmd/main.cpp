@@ -1,0 +1,143 @@
+// udmd: the udm driver daemon. Options, daemonizing and signals; the daemon
+// itself is udm::daemon::Daemon (src/daemon).
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+
+#include "daemon/daemon.hpp"
+
+namespace {
+
+using udm::daemon::DaemonOptions;
+
+// Detaches into the background. Returns in the child with `ready_fd` set to
+// the pipe end on which it reports readiness; the parent never returns: it
+// exits 0 once the child reports that the socket listens, 1 otherwise.
+void daemonize(int& ready_fd) {
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) {
+    std::perror("udmd: pipe");
+    std::exit(1);
+  }
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    std::perror("udmd: fork");
+    std::exit(1);
+  }
+  if (pid > 0) {
+    ::close(p[1]);
+    std::string msg;
+    char buf[512];
+    ssize_t n;
+    while ((n = ::read(p[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+      if (n > 0) msg.append(buf, static_cast<std::size_t>(n));
+    if (msg == "ok") std::exit(0);
+    std::fprintf(stderr, "udmd: %s\n", msg.empty() ? "the daemon exited during start-up" : msg.c_str());
+    std::exit(1);
+  }
+  ::close(p[0]);
+  ::setsid();
+  ready_fd = p[1];
+}
+
+void report(int fd, const std::string& msg) {
+  ssize_t n = ::write(fd, msg.data(), msg.size());
+  (void)n;
+}
+
+void detach_stdio() {
+  int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null < 0) return;
+  ::dup2(null, 0);
+  ::dup2(null, 1);
+  ::dup2(null, 2);
+  if (null > 2) ::close(null);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"udmd: the udm driver daemon (device-mapper in userspace)"};
+  std::string rundir_flag;
+  bool foreground = false, no_fuse = false, no_nbd = false;
+  std::vector<std::string> claims;
+  std::string nbd_listen;
+  app.add_option("--rundir", rundir_flag,
+                 "run directory (default: $UDM_RUNDIR, /run/udm as root, else $XDG_RUNTIME_DIR/udm)");
+  app.add_flag("-f,--foreground", foreground, "stay in the foreground and log to stderr");
+  app.add_option("--claim-version", claims,
+                 "COMMAND=MAJ.MIN.PATCH: behave as a driver with that version of COMMAND (testing)");
+  app.add_flag("--no-fuse", no_fuse, "do not mount the FUSE export");
+  app.add_flag("--no-nbd", no_nbd, "do not serve NBD");
+  app.add_option("--nbd-listen", nbd_listen, "HOST:PORT: also serve NBD over TCP");
+  CLI11_PARSE(app, argc, argv);
+
+  DaemonOptions opts;
+  auto rundir = udm::daemon::resolve_rundir(rundir_flag);
+  if (!rundir) {
+    std::fprintf(stderr, "udmd: %s\n", rundir.error().message.c_str());
+    return 1;
+  }
+  std::error_code ec;
+  opts.rundir = std::filesystem::absolute(*rundir, ec).lexically_normal().string();
+  if (!opts.rundir.empty() && opts.rundir.size() > 1 && opts.rundir.back() == '/') opts.rundir.pop_back();
+  opts.foreground = foreground;
+  opts.fuse = !no_fuse;
+  opts.nbd = !no_nbd;
+  if (!nbd_listen.empty()) opts.nbd_listen = nbd_listen;
+  for (const auto& c : claims) {
+    auto claim = udm::daemon::parse_version_claim(c);
+    if (!claim) {
+      std::fprintf(stderr, "udmd: %s\n", claim.error().message.c_str());
+      return 1;
+    }
+    opts.claims.push_back(*claim);
+  }
+
+  // Signals are taken synchronously by the main thread; every thread started
+  // from here on inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  int ready_fd = -1;
+  if (!foreground) daemonize(ready_fd);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  std::filesystem::create_directories(opts.rundir, ec);
+  udm::daemon::Log log = foreground ? udm::daemon::Log(stderr)
+                                    : udm::daemon::Log::to_file((opts.rundir + "/udmd.log").c_str());
+  opts.log_to_stderr = foreground;
+  auto daemon = udm::daemon::Daemon::start(opts, log);
+  if (!daemon) {
+    if (ready_fd >= 0) {
+      report(ready_fd, daemon.error().message);
+      log.info("start-up failed: {}", daemon.error().message);
+    } else {
+      std::fprintf(stderr, "udmd: %s\n", daemon.error().message.c_str());
+    }
+    return 1;
+  }
+  if (ready_fd >= 0) {
+    detach_stdio();
+    report(ready_fd, "ok");
+    ::close(ready_fd);
+  }
+
+  int sig = 0;
+  while (sigwait(&stop_signals, &sig) != 0) {
+  }
+  log.info("{}: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  (*daemon)->stop();
+  daemon->reset();
+  return 0;
+}
