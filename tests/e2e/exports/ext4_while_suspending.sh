@@ -1,0 +1,41 @@
+#!/bin/bash
+# ext4 on loop on the FUSE file while another process suspends and resumes the
+# device every 100 ms: every write must land, e2fsck must stay clean.
+. "$(dirname "$0")/common.sh"
+requires udmd udmsetup losetup mkfs.ext4 e2fsck fusermount3
+[ -w /dev/fuse ] || { echo "SKIP: needs /dev/fuse"; exit 77; }
+
+start_daemon
+striped_device st
+F=$UDM_RUNDIR/dev/mapper/st
+loop_on "$F"
+mkfs.ext4 -q -F "$LOOP"
+mount_on "$LOOP" "$E2E_TMP/mnt"
+
+suspender() {
+  while :; do
+    udmsetup suspend st
+    sleep 0.05
+    udmsetup resume st
+    sleep 0.05
+  done
+}
+suspender >"$E2E_TMP/suspender.log" 2>&1 &
+SUSPENDER=$!
+# Never leave the device suspended behind us: unmount would hang.
+cleanup_fn "kill $SUSPENDER; wait $SUSPENDER; udmsetup resume st"
+
+write_tree "$E2E_TMP/mnt/tree"
+sync
+check_tree "$E2E_TMP/mnt/tree"
+kill "$SUSPENDER"
+wait "$SUSPENDER" 2>/dev/null || true
+udmsetup resume st
+cycles=$(udmsetup info st >/dev/null 2>&1; grep -c . "$E2E_TMP/suspender.log" || true)
+
+umount "$E2E_TMP/mnt"
+mount "$LOOP" "$E2E_TMP/mnt"
+check_tree "$E2E_TMP/mnt/tree"
+umount "$E2E_TMP/mnt"
+e2fsck -fn "$LOOP" >"$E2E_TMP/fsck.log" 2>&1 || { cat "$E2E_TMP/fsck.log"; fail "e2fsck found errors"; }
+echo PASS
