@@ -242,6 +242,8 @@ Result<void> Task::Impl::run_create() {
   if (targets.empty()) return {};
 
   // create --table is create + load + resume; undo the create if either fails.
+  // libdm addresses the new device by its number too, and its messages show it.
+  devno = DevNumber{info.major, info.minor};
   std::string saved_uuid = uuid;
   uuid.clear();  // address the new device by name, as the kernel allows one key
   auto loaded = run_load("reload");
@@ -269,7 +271,8 @@ Result<void> Task::Impl::run_status(abi::Command cmd, const char* task_name, std
   if (noflush) h.flags |= abi::NOFLUSH_FLAG;
   auto sent = send(cmd, task_name, h, {}, true, h.flags & ~abi::EXISTS_FLAG);
   if (!sent) {
-    if (error_code == ENXIO && cmd == abi::CMD_TABLE_STATUS &&
+    // libdm turns ENXIO into "does not exist" for status, not for table.
+    if (error_code == ENXIO && cmd == abi::CMD_TABLE_STATUS && !(flags & abi::STATUS_TABLE_FLAG) &&
         sent.error().message.rfind("device-mapper:", 0) == 0) {
       info = DeviceInfo{};
       error_code = 0;

@@ -1,10 +1,12 @@
 #include "commands.hpp"
 
+#include <langinfo.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <clocale>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -37,8 +39,13 @@ void err(const std::string& s) {
 // Prints a library error the way dmsetup shows libdm's log lines: the
 // driver's own explanation first when it gave one (udmd does; a kernel logs
 // it to dmesg instead).
+bool g_verbose = false;
+
+// Prints a library error the way dmsetup shows libdm's log lines. With -v the
+// driver's own explanation comes first (udmd gives one, as the kernel logs
+// one to dmesg); without, stderr stays byte-identical to dmsetup's.
 void report_error(const Task& t, const Error& e) {
-  if (!t.driver_message().empty()) err(t.driver_message());
+  if (g_verbose && !t.driver_message().empty()) err(t.driver_message());
   err(e.message);
 }
 
@@ -497,17 +504,22 @@ bool fill_row(Context& ctx, const client::DeviceInfo& info, const ReportNeeds& n
   return true;
 }
 
+// Set when -o asked for the field list: the command then succeeds with no output.
+bool g_help_shown = false;
+
 std::optional<Report> make_report(Context& ctx, const std::string& defaults) {
   ReportOptions o;
   if (ctx.sw.options) o.fields = *ctx.sw.options;
   o.headings = !ctx.sw.noheadings;
   o.separator = ctx.sw.separator;
   o.name_prefixes = ctx.sw.nameprefixes;
+  if (ctx.sw.sort) o.sort = *ctx.sw.sort;
   auto r = Report::create(o, defaults);
   if (!r) {
     std::fflush(stdout);
     std::fputs(Report::help_text().c_str(), stderr);
     if (r.error().code != EAGAIN) err(r.error().message);
+    else g_help_shown = true;
     return std::nullopt;
   }
   return std::move(*r);
@@ -540,7 +552,7 @@ int cmd_info_all(Context& ctx, const std::vector<std::string>& args) {
   std::optional<Report> report;
   if (ctx.sw.columns) {
     report = make_report(ctx, INFO_DEFAULT_FIELDS);
-    if (!report) return 1;
+    if (!report) return g_help_shown ? 0 : 1;
   }
   Report* rp = report ? &*report : nullptr;
   bool ok = true;
@@ -727,7 +739,9 @@ int cmd_ls(Context& ctx, const std::vector<std::string>&) {
     return 0;
   }
   if (ctx.sw.tree) {
-    bool utf = false;
+    // dmsetup draws with box characters when the locale's codeset is UTF-8.
+    std::setlocale(LC_ALL, "");
+    bool utf = std::string_view(nl_langinfo(CODESET)) == "UTF-8";
     if (ctx.sw.options) {
       for (auto opt : std::vector<std::string>{"ascii", "utf"})
         if (ctx.sw.options->find(opt) != std::string::npos) utf = opt == "utf";
@@ -846,7 +860,7 @@ bool cmd_setgeometry(Context& ctx, const std::vector<std::string>& args, bool) {
 
 int cmd_splitname(Context& ctx, const std::vector<std::string>& args) {
   auto report = make_report(ctx, "vg_name,lv_name,lv_layer");
-  if (!report) return 1;
+  if (!report) return g_help_shown ? 0 : 1;
   ReportRow row;
   row.info.name = args[0];
   row.subsystem = args.size() > 1 ? args[1] : "LVM";
@@ -1013,6 +1027,7 @@ int run_udmsetup(int argc, char** argv) {
   }
   Context ctx;
   ctx.sw = cl->sw;
+  g_verbose = ctx.sw.verbose > 0;
   if (ctx.sw.rundir) ::setenv("UDM_RUNDIR", ctx.sw.rundir->c_str(), 1);
   auto& args = cl->args;
   if (ctx.sw.version) {
@@ -1040,8 +1055,8 @@ int run_udmsetup(int argc, char** argv) {
     usage();
     return 1;
   }
-  if (ctx.sw.sort || ctx.sw.select || ctx.sw.rows) {
-    err("udmsetup: --sort, --select and --rows are not supported.");
+  if (ctx.sw.select || ctx.sw.rows) {
+    err("udmsetup: --select and --rows are not supported.");
     return 1;
   }
   if (cmd->whole) return cmd->whole(ctx, rest);

@@ -1,7 +1,9 @@
 #include "report.hpp"
+#include "report_help.hpp"
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <functional>
 
 #include <fmt/format.h>
@@ -147,24 +149,7 @@ std::string upper(std::string s) {
 
 }  // namespace
 
-std::string Report::help_text() {
-  std::string out;
-  bool first = true;
-  for (const auto& sec : SECTIONS) {
-    if (!first) out += " \n";
-    first = false;
-    std::string title = fmt::format("{} Fields", sec.title);
-    out += title + "\n" + std::string(title.size(), '-') + "\n";
-    out += fmt::format("  {:<21} - All fields in this section.\n", sec.all);
-    for (const auto& f : fields())
-      if (std::string_view(f.section) == sec.id) out += fmt::format("  {:<21} - {}\n", f.id, f.help);
-  }
-  out += " \nSpecial Fields\n--------------\n";
-  out += fmt::format("  {:<21} - {}\n", "help", "Show help.");
-  out += fmt::format("  {:<21} - {}\n", "?", "Show help.");
-  out += " \n";
-  return out;
-}
+std::string Report::help_text() { return REPORT_FIELD_HELP; }
 
 Result<Report> Report::create(const ReportOptions& options, const std::string& defaults) {
   Report r;
@@ -189,6 +174,21 @@ Result<Report> Report::create(const ReportOptions& options, const std::string& d
     }
     if (!found) return fail(EINVAL, "Unrecognised field: " + item);
   }
+  for (auto item : split_commas(options.sort)) {
+    bool descending = false;
+    if (item[0] == '+' || item[0] == '-') {
+      descending = item[0] == '-';
+      item = item.substr(1);
+    }
+    bool found = false;
+    for (std::size_t i = 0; !found && i < fields().size(); ++i) {
+      if (item == fields()[i].id) {
+        r.sort_.push_back({int(i), descending});
+        found = true;
+      }
+    }
+    if (!found) return fail(EINVAL, "Unrecognised field: " + item);
+  }
   return r;
 }
 
@@ -206,15 +206,35 @@ void Report::add(const ReportRow& row) {
   std::vector<std::string> cells;
   for (const auto& c : columns_) cells.push_back(fields()[c.field].value(row));
   rows_.push_back(std::move(cells));
+  std::vector<std::string> keys;
+  for (const auto& k : sort_) keys.push_back(fields()[k.field].value(row));
+  sort_values_.push_back(std::move(keys));
 }
 
 std::string Report::render() const {
   // dmsetup: --noheadings implies ':' between unaligned fields; --separator
   // also turns alignment off; --nameprefixes prints KEY='value' pairs.
   bool aligned = !options_.separator && options_.headings && !options_.name_prefixes;
-  bool headings = options_.headings && !options_.name_prefixes;
+  bool headings = options_.headings;
   std::string sep = options_.separator ? *options_.separator : (options_.headings ? " " : ":");
-  if (options_.name_prefixes && !options_.separator && options_.headings) sep = " ";
+
+  std::vector<std::size_t> order(rows_.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    for (std::size_t k = 0; k < sort_.size(); ++k) {
+      const auto& x = sort_values_[a][k];
+      const auto& y = sort_values_[b][k];
+      int c = 0;
+      if (fields()[sort_[k].field].kind == Kind::num) {
+        long long nx = std::atoll(x.c_str()), ny = std::atoll(y.c_str());
+        c = nx < ny ? -1 : nx > ny ? 1 : 0;
+      } else {
+        c = x.compare(y);
+      }
+      if (c != 0) return sort_[k].descending ? c > 0 : c < 0;
+    }
+    return false;
+  });
 
   std::vector<std::size_t> width(columns_.size());
   for (std::size_t i = 0; i < columns_.size(); ++i) {
@@ -231,7 +251,8 @@ std::string Report::render() const {
     }
     out += "\n";
   }
-  for (const auto& row : rows_) {
+  for (std::size_t r : order) {
+    const auto& row = rows_[r];
     for (std::size_t i = 0; i < columns_.size(); ++i) {
       if (i) out += sep;
       const auto& f = fields()[columns_[i].field];

@@ -28,6 +28,7 @@ struct ReportOptions {
   bool headings = true;                 // false: --noheadings
   std::optional<std::string> separator; // --separator
   bool name_prefixes = false;           // --nameprefixes
+  std::string sort;                     // -O: "f,-g": sort by f, then g descending
 };
 
 // Which data the chosen fields need, so the caller fetches only that.
@@ -54,8 +55,14 @@ class Report {
     int field;  // index into the field table
   };
   ReportOptions options_;
+  struct SortKey {
+    int field;
+    bool descending;
+  };
   std::vector<Column> columns_;
+  std::vector<SortKey> sort_;
   std::vector<std::vector<std::string>> rows_;
+  std::vector<std::vector<std::string>> sort_values_;
 };
 
 // dm_split_lvm_name: "vg-lv-layer" with "--" standing for '-'.

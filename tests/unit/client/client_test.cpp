@@ -101,7 +101,7 @@ TEST_F(ClientTasks, FailedLoadRollsBackTheCreate) {
   t.set_name("bad").add_target({0, 8, "foo", ""});
   auto r = t.run();
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().message, "device-mapper: reload ioctl on bad  failed: Invalid argument");
+  EXPECT_EQ(r.error().message, "device-mapper: reload ioctl on bad (252:0) failed: Invalid argument");
   EXPECT_EQ(t.driver_message(), "unknown target type foo");
   EXPECT_EQ(driver->devices.count("bad"), 0u);
   EXPECT_EQ(sent_of(abi::CMD_DEV_REMOVE).size(), 1u);

@@ -169,7 +169,12 @@ TEST(Report, NamePrefixes) {
   auto r = Report::create(o, "");
   ASSERT_TRUE(r);
   r->add(x);
-  EXPECT_EQ(r->render(), "DM_NAME='x' DM_MAJOR='252'\n");
+  EXPECT_EQ(r->render(), "Name Maj\nDM_NAME='x' DM_MAJOR='252'\n");
+  o.headings = false;
+  auto quiet = Report::create(o, "");
+  ASSERT_TRUE(quiet);
+  quiet->add(x);
+  EXPECT_EQ(quiet->render(), "DM_NAME='x':DM_MAJOR='252'\n");
 }
 
 TEST(Report, PlusAppendsToDefaultsAndUnknownFieldsFail) {
