@@ -33,7 +33,7 @@ struct Options {
   std::string file = "/tmp/udm-bench-linear.img";
   std::uint64_t size_mib = 1024;
   double seconds = 3.0;
-  unsigned rounds = 2;
+  unsigned rounds = 3;
   unsigned depth = 32;
   unsigned block = 4096;
   std::string mode = "both";  // buffered, direct, both
@@ -89,12 +89,15 @@ struct Row {
   std::string name;
   double ours, baseline, ratio;
   double ours_cpu, baseline_cpu;
+  double per_core_ratio;  // IOPS per busy core, ours / baseline
 };
 
-double mean(const std::vector<double>& v) {
-  double s = 0;
-  for (double x : v) s += x;
-  return v.empty() ? 0 : s / static_cast<double>(v.size());
+// Median: one run disturbed by a neighbour on a shared machine should not move it.
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 std::vector<Contender> make_contenders(const Options& o, bool direct, std::string& error) {
@@ -172,7 +175,8 @@ int run(const Options& o) {
     std::printf("engine ring setup flags: 0x%x\n", (*engine)->setup_flags());
   }
   std::vector<Row> rows;
-  std::printf("%-28s %-8s %12s %8s %8s\n", "workload", "who", "IOPS", "cores", "ratio");
+  std::printf("%-28s %-8s %12s %8s %8s %12s %8s\n", "workload", "who", "IOPS", "ratio", "cores", "IOPS/core",
+              "ratio");
   for (const auto& mode : modes) {
     const bool direct = mode == "direct";
     if (!direct) warm_cache(o.file);
@@ -203,14 +207,18 @@ int run(const Options& o) {
         }
         if (op == io::Op::write && !direct) ::sync();  // don't let one run's writeback land on the next
       }
-      const double raw = mean(iops["raw"]);
+      const double raw = median(iops["raw"]);
+      const double raw_cores = median(cores["raw"]);
+      const double raw_per_core = raw_cores > 0 ? raw / raw_cores : 0;
       for (const auto& c : contenders) {
-        const double v = mean(iops[c.name]);
-        std::printf("%-28s %-8s %12.0f %8.2f %8.3f\n", w.name.c_str(), c.name.c_str(), v, mean(cores[c.name]),
-                    raw > 0 ? v / raw : 0.0);
+        const double v = median(iops[c.name]);
+        const double busy = median(cores[c.name]);
+        const double per_core = busy > 0 ? v / busy : 0;
+        std::printf("%-28s %-8s %12.0f %8.3f %8.2f %12.0f %8.3f\n", w.name.c_str(), c.name.c_str(), v,
+                    raw > 0 ? v / raw : 0.0, busy, per_core, raw_per_core > 0 ? per_core / raw_per_core : 0.0);
         if (c.name != "raw") {
-          rows.push_back({w.name + ": " + c.name + " vs raw io_uring", v, raw, raw > 0 ? v / raw : 0.0,
-                          mean(cores[c.name]), mean(cores["raw"])});
+          rows.push_back({w.name + ": " + c.name + " vs raw io_uring", v, raw, raw > 0 ? v / raw : 0.0, busy,
+                          raw_cores, raw_per_core > 0 ? per_core / raw_per_core : 0.0});
         }
       }
       if (errors) std::printf("  (%llu requests failed)\n", static_cast<unsigned long long>(errors));
@@ -226,7 +234,8 @@ int run(const Options& o) {
                      {"ratio", r.ratio},
                      {"unit", "IOPS"},
                      {"ours_busy_cores", r.ours_cpu},
-                     {"baseline_busy_cores", r.baseline_cpu}});
+                     {"baseline_busy_cores", r.baseline_cpu},
+                     {"per_core_ratio", r.per_core_ratio}});
     }
     std::ofstream(o.json) << out.dump(2) << "\n";
   }
