@@ -1,5 +1,7 @@
 #include "lvm/format/config_parser.hpp"
 
+#include "lvm/metadata/model.hpp"
+
 #include <cerrno>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -103,7 +105,7 @@ class Parser {
       char* end = nullptr;
       long long v = std::strtoll(word.c_str(), &end, 0);
       if (*end == '\0') {
-        if (errno == ERANGE) return fail(error("integer \"" + word + "\" out of range"));
+        if (errno == ERANGE) return fail(error("integer " + quote_for_message(word) + " out of range"));
         return ConfigValue::of_int(v);
       }
       double d = std::strtod(word.c_str(), &end);
@@ -164,7 +166,7 @@ class Parser {
       auto key = name();
       if (!key) return fail(key.error());
       skip_space();
-      if (pos_ >= t_.size()) return fail(error("expected '=' or '{' after \"" + *key + "\""));
+      if (pos_ >= t_.size()) return fail(error("expected '=' or '{' after " + quote_for_message(*key)));
       ConfigNode node;
       node.key = std::move(*key);
       if (t_[pos_] == '{') {
@@ -178,7 +180,7 @@ class Parser {
         node.value = std::move(*v);
         node.comment = trailing_comment();
       } else {
-        return fail(error("expected '=' or '{' after \"" + node.key + "\""));
+        return fail(error("expected '=' or '{' after " + quote_for_message(node.key)));
       }
       out.push_back(std::move(node));
     }

@@ -35,12 +35,13 @@ bool is_area_list(std::string_view key) {
   return key == "stripes" || key == "mirrors" || key == "raids" || key == "raid0_lvs" || key == "areas";
 }
 
-// An area list: ("name", extent) pairs on one line each; lone names one per line.
-std::string area_list(const std::vector<ConfigValue>& items) {
+// An area list: ("name", extent) pairs on one line each, raid (rmeta, rimage)
+// pairs on one line each, other lone names one per line.
+std::string area_list(const std::vector<ConfigValue>& items, bool name_pairs = false) {
   std::string out = "[\n";
   for (std::size_t i = 0; i < items.size();) {
     std::string line = scalar_text(items[i]);
-    if (items[i].is_string() && i + 1 < items.size() && items[i + 1].is_int()) {
+    if (i + 1 < items.size() && (name_pairs || (items[i].is_string() && items[i + 1].is_int()))) {
       line += ", " + scalar_text(items[i + 1]);
       i += 2;
     } else {
@@ -75,7 +76,7 @@ class Writer {
     if (n.value.is_array()) {
       if (is_area_list(n.key)) {
         blank();
-        key(n.key, area_list(n.value.array));
+        key(n.key, area_list(n.value.array, n.key == "raids"));
         return;
       }
       std::string v = "[";

@@ -83,7 +83,7 @@ class Section {
     if (!s) return fail(s.error());
     if (!*s) return std::optional<AllocationPolicy>{};
     auto p = parse_allocation_policy(**s);
-    if (!p) return fail(EINVAL, fmt::format("{}: unknown allocation_policy \"{}\"", who_, **s));
+    if (!p) return fail(EINVAL, fmt::format("{}: unknown allocation_policy {}", who_, quote_for_message(**s)));
     return p;
   }
   // Items not taken, in file order.
@@ -110,7 +110,7 @@ class Section {
   } while (0)
 
 Result<PhysicalVolume> import_pv(const ConfigNode& node, const std::string& vg_who) {
-  Section s(node, vg_who + ": PV " + node.key);
+  Section s(node, vg_who + ": PV " + name_for_message(node.key));
   PhysicalVolume pv;
   pv.name = node.key;
   TRY_ASSIGN(pv.id, s.id());
@@ -151,7 +151,7 @@ Result<std::vector<SegmentArea>> import_areas(const ConfigNode* n, const std::st
 }
 
 Result<Segment> import_segment(const ConfigNode& node, const std::string& lv_who) {
-  Section s(node, lv_who + " " + node.key);
+  Section s(node, lv_who + " " + name_for_message(node.key));
   Segment seg;
   TRY_ASSIGN(seg.start_extent, s.count("start_extent"));
   TRY_ASSIGN(seg.extent_count, s.count("extent_count"));
@@ -175,7 +175,7 @@ Result<Segment> import_segment(const ConfigNode& node, const std::string& lv_who
 }
 
 Result<LogicalVolume> import_lv(const ConfigNode& node, const std::string& vg_who) {
-  Section s(node, vg_who + ": LV " + node.key);
+  Section s(node, vg_who + ": LV " + name_for_message(node.key));
   LogicalVolume lv;
   lv.name = node.key;
   TRY_ASSIGN(lv.id, s.id());
@@ -211,7 +211,7 @@ Result<LogicalVolume> import_lv(const ConfigNode& node, const std::string& vg_wh
   }
   if (segs.size() != segment_count)
     return fail(EINVAL, fmt::format("segment_count and actual number of segments disagree for logical volume {}",
-                                    lv.name));
+                                    name_for_message(lv.name)));
   std::uint64_t expect = 1;
   for (const auto& [num, seg_node] : segs) {
     if (num != expect++) return fail(EINVAL, fmt::format("{}: segment{} is missing", s.who(), expect - 1));
@@ -229,7 +229,7 @@ Result<LogicalVolume> import_lv(const ConfigNode& node, const std::string& vg_wh
 Result<VolumeGroup> import_vg(const ConfigNode& node) {
   VolumeGroup vg;
   vg.name = node.key;
-  Section s(node, "VG " + vg.name);
+  Section s(node, "VG " + name_for_message(vg.name));
   TRY_ASSIGN(vg.id, s.id());
   TRY_ASSIGN(vg.seqno, s.count("seqno"));
   std::optional<std::string> format;
@@ -258,7 +258,7 @@ Result<VolumeGroup> import_vg(const ConfigNode& node) {
   const ConfigNode* pvs = s.take("physical_volumes");
   if (!pvs || !pvs->is_section) return fail(EINVAL, s.who() + ": missing physical_volumes section");
   for (const auto& c : pvs->children) {
-    if (!c.is_section) return fail(EINVAL, fmt::format("{}: physical_volumes: {} is not a PV section", s.who(), c.key));
+    if (!c.is_section) return fail(EINVAL, fmt::format("{}: physical_volumes: {} is not a PV section", s.who(), name_for_message(c.key)));
     auto pv = import_pv(c, s.who());
     if (!pv) return fail(pv.error());
     vg.pvs.push_back(std::move(*pv));
@@ -266,7 +266,7 @@ Result<VolumeGroup> import_vg(const ConfigNode& node) {
   if (const ConfigNode* lvs = s.take("logical_volumes")) {
     if (!lvs->is_section) return fail(EINVAL, s.who() + ": logical_volumes is not a section");
     for (const auto& c : lvs->children) {
-      if (!c.is_section) return fail(EINVAL, fmt::format("{}: logical_volumes: {} is not an LV section", s.who(), c.key));
+      if (!c.is_section) return fail(EINVAL, fmt::format("{}: logical_volumes: {} is not an LV section", s.who(), name_for_message(c.key)));
       auto lv = import_lv(c, s.who());
       if (!lv) return fail(lv.error());
       vg.lvs.push_back(std::move(*lv));
@@ -292,7 +292,7 @@ Result<VgText> import_vg_tree(const ConfigTree& tree) {
   if (!contents) return fail(contents.error());
   if (!*contents) return fail(EINVAL, "Can't process text format file - missing contents field.");
   if (**contents != TEXT_CONTENTS)
-    return fail(EINVAL, fmt::format("unknown metadata contents \"{}\"", **contents));
+    return fail(EINVAL, fmt::format("unknown metadata contents {}", quote_for_message(**contents)));
   out.header.contents = **contents;
   auto version = top.opt_integer("version");
   if (!version) return fail(version.error());

@@ -27,6 +27,13 @@ namespace udm::lvm {
 
 using extent_t = std::uint64_t;  // a count or index of physical/logical extents
 
+// Untrusted text (from disk) for an error message: in double quotes, control
+// and non-ASCII bytes as \xNN, cut after `max` characters with "...".
+std::string quote_for_message(std::string_view text, std::size_t max = 48);
+// A VG/PV/LV name or device path for a message: as is when made of lvm name
+// characters and '/', else quoted.
+std::string name_for_message(std::string_view name);
+
 // ---------------------------------------------------------------- ids
 
 inline constexpr std::size_t ID_LEN = 32;          // raw, as in pv_header

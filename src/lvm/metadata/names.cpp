@@ -9,7 +9,7 @@ namespace {
 constexpr std::size_t NAME_MAX_LEN = 127;
 
 Result<void> check_chars(std::string_view what, std::string_view name) {
-  const std::string q = std::string(what) + " name \"" + std::string(name) + "\": ";
+  const std::string q = std::string(what) + " name " + quote_for_message(name, 130) + ": ";
   if (name.empty()) return fail(EINVAL, std::string(what) + " name is empty");
   if (name.size() > NAME_MAX_LEN) return fail(EINVAL, q + "longer than 127 characters");
   if (name == "." || name == "..") return fail(EINVAL, q + "\".\" and \"..\" are not allowed");
@@ -17,7 +17,7 @@ Result<void> check_chars(std::string_view what, std::string_view name) {
   for (char c : name) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
                     c == '_' || c == '.' || c == '-';
-    if (!ok) return fail(EINVAL, q + "character '" + std::string(1, c) + "' is not allowed (use a-z A-Z 0-9 + _ . -)");
+    if (!ok) return fail(EINVAL, q + "character " + quote_for_message(std::string_view(&c, 1)) + " is not allowed (use a-z A-Z 0-9 + _ . -)");
   }
   return {};
 }
@@ -29,7 +29,7 @@ Result<void> check_lv_name(std::string_view name) { return check_chars("LV", nam
 
 Result<void> check_new_lv_name(std::string_view name) {
   if (auto r = check_chars("LV", name); !r) return r;
-  const std::string q = "LV name \"" + std::string(name) + "\": ";
+  const std::string q = "LV name " + quote_for_message(name, 130) + ": ";
   for (std::string_view prefix : {"snapshot", "pvmove"})
     if (name.starts_with(prefix)) return fail(EINVAL, q + "names starting \"" + std::string(prefix) + "\" are reserved");
   static constexpr std::array<std::string_view, 15> RESERVED = {

@@ -26,15 +26,15 @@ bool is_power_of_two(std::uint64_t v) { return v && !(v & (v - 1)); }
 
 void check_flags(std::vector<std::string>& out, const std::string& who, const char* key, const FlagSet& f) {
   for (const auto& w : f.words())
-    if (!is_known_flag(f.kind(), w)) out.push_back(who + ": unknown " + key + " flag '" + w + "'");
+    if (!is_known_flag(f.kind(), w)) out.push_back(who + ": unknown " + key + " flag " + (name_for_message(w) == w ? "'" + w + "'" : quote_for_message(w)));
 }
 
 void check_pvs(const VolumeGroup& vg, std::vector<std::string>& out) {
   std::set<std::string> names, ids;
   for (const auto& pv : vg.pvs) {
-    const std::string who = "PV " + pv.name + (pv.device.empty() ? "" : " (" + pv.device + ")");
+    const std::string who = "PV " + name_for_message(pv.name) + (pv.device.empty() ? "" : " (" + name_for_message(pv.device) + ")");
     if (!names.insert(pv.name).second) out.push_back(who + ": name used twice");
-    if (!is_valid_raw_id(pv.id)) out.push_back(who + ": invalid id \"" + pv.id + "\"");
+    if (!is_valid_raw_id(pv.id)) out.push_back(who + ": invalid id " + quote_for_message(pv.id));
     else if (!ids.insert(pv.id).second) out.push_back(who + ": id " + format_id(pv.id) + " used by two PVs");
     check_flags(out, who, "status", pv.status);
     if (vg.extent_size && pv.dev_size) {
@@ -49,12 +49,12 @@ void check_pvs(const VolumeGroup& vg, std::vector<std::string>& out) {
 void check_segment(const VolumeGroup& vg, const LogicalVolume& lv, std::size_t index, extent_t expected_le,
                    std::vector<std::string>& out) {
   const Segment& seg = lv.segments[index];
-  const std::string who = "LV " + lv.name + " segment " + std::to_string(index + 1);
+  const std::string who = "LV " + name_for_message(lv.name) + " segment " + std::to_string(index + 1);
   if (seg.start_extent != expected_le)
     out.push_back(who + ": starts at LE " + std::to_string(seg.start_extent) + ", expected " +
                   std::to_string(expected_le));
   if (seg.extent_count == 0) out.push_back(who + ": extent_count is 0");
-  if (!is_known_segment_type(seg.type)) out.push_back(who + ": unknown segment type \"" + seg.type + "\"");
+  if (!is_known_segment_type(seg.type)) out.push_back(who + ": unknown segment type " + quote_for_message(seg.type));
   if (!seg.is_striped()) return;
   if (seg.stripes.empty()) {
     out.push_back(who + ": striped segment without stripes");
@@ -71,13 +71,13 @@ void check_segment(const VolumeGroup& vg, const LogicalVolume& lv, std::size_t i
     if (const PhysicalVolume* pv = vg.find_pv(area.name)) {
       if (area.start + seg.area_extents() > pv->pe_count)
         out.push_back(who + " stripe " + std::to_string(a) + ": extents " + std::to_string(area.start) + ".." +
-                      std::to_string(area.start + seg.area_extents() - 1) + " outside " + pv->name + " (" +
+                      std::to_string(area.start + seg.area_extents() - 1) + " outside " + name_for_message(pv->name) + " (" +
                       std::to_string(pv->pe_count) + " extents)");
     } else if (const LogicalVolume* sub = vg.find_lv(area.name)) {
       if (area.start + seg.area_extents() > sub->extent_count())
-        out.push_back(who + " stripe " + std::to_string(a) + ": extents past the end of LV " + sub->name);
+        out.push_back(who + " stripe " + std::to_string(a) + ": extents past the end of LV " + name_for_message(sub->name));
     } else {
-      out.push_back(who + " stripe " + std::to_string(a) + ": no PV or LV named \"" + area.name + "\"");
+      out.push_back(who + " stripe " + std::to_string(a) + ": no PV or LV named " + quote_for_message(area.name));
     }
   }
 }
@@ -85,10 +85,10 @@ void check_segment(const VolumeGroup& vg, const LogicalVolume& lv, std::size_t i
 void check_lvs(const VolumeGroup& vg, std::vector<std::string>& out) {
   std::set<std::string> names, ids;
   for (const auto& lv : vg.lvs) {
-    const std::string who = "LV " + lv.name;
+    const std::string who = "LV " + name_for_message(lv.name);
     if (auto r = check_lv_name(lv.name); !r) out.push_back(r.error().message);
     if (!names.insert(lv.name).second) out.push_back(who + ": name used twice");
-    if (!is_valid_raw_id(lv.id)) out.push_back(who + ": invalid id \"" + lv.id + "\"");
+    if (!is_valid_raw_id(lv.id)) out.push_back(who + ": invalid id " + quote_for_message(lv.id));
     else if (!ids.insert(lv.id).second) out.push_back(who + ": id " + format_id(lv.id) + " used twice");
     check_flags(out, who, "status", lv.status);
     if (lv.segments.empty()) out.push_back(who + ": no segments");
@@ -106,8 +106,8 @@ void check_overlaps(const VolumeGroup& vg, std::vector<std::string>& out) {
     const auto& a = map[i - 1];
     const auto& b = map[i];
     if (a.pv_name == b.pv_name && a.pe_start + a.pe_count > b.pe_start)
-      out.push_back("PV " + b.pv_name + ": extent " + std::to_string(b.pe_start) + " used by both LV " + a.lv_name +
-                    " segment " + std::to_string(a.segment_index + 1) + " and LV " + b.lv_name + " segment " +
+      out.push_back("PV " + name_for_message(b.pv_name) + ": extent " + std::to_string(b.pe_start) + " used by both LV " + name_for_message(a.lv_name) +
+                    " segment " + std::to_string(a.segment_index + 1) + " and LV " + name_for_message(b.lv_name) + " segment " +
                     std::to_string(b.segment_index + 1));
   }
 }
@@ -116,10 +116,10 @@ void check_overlaps(const VolumeGroup& vg, std::vector<std::string>& out) {
 
 std::vector<std::string> validation_problems(const VolumeGroup& vg) {
   std::vector<std::string> out;
-  const std::string who = "VG " + vg.name;
+  const std::string who = "VG " + name_for_message(vg.name);
   if (auto r = check_vg_name(vg.name); !r) out.push_back(r.error().message);
-  if (!is_valid_raw_id(vg.id)) out.push_back(who + ": invalid id \"" + vg.id + "\"");
-  if (vg.format != "lvm2") out.push_back(who + ": format \"" + vg.format + "\" is not \"lvm2\"");
+  if (!is_valid_raw_id(vg.id)) out.push_back(who + ": invalid id " + quote_for_message(vg.id));
+  if (vg.format != "lvm2") out.push_back(who + ": format " + quote_for_message(vg.format) + " is not \"lvm2\"");
   if (vg.extent_size == 0) out.push_back(who + ": extent_size is 0");
   check_flags(out, who, "status", vg.status);
   check_pvs(vg, out);

@@ -65,7 +65,7 @@ TEST_P(LvmTextFixture, RoundTripsByteForByte) {
 }
 
 INSTANTIATE_TEST_SUITE_P(RealLvm2, LvmTextFixture,
-                         ::testing::Values("fx1.vg", "fx2-exported.vg", "fx2-kinds.vg"),
+                         ::testing::Values("fx1.vg", "fx2-exported.vg", "fx2-kinds.vg", "fx3-raid-thin.vg"),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (auto& c : n)
