@@ -89,16 +89,16 @@ expect_eq "$(jq -r '.vgs[0].lvs[] | select(.name == "lin") | .segments | length'
 echo "== B. udm writes, real lvm2 reads"
 udm-lvm-dump pvcreate "$L4" >/dev/null
 udm-lvm-dump pvcreate --copies 2 "$L5" >/dev/null
-udm-lvm-dump pvcreate --align 65536 --mdsize 32768 --label-sector 2 "$L6" >/dev/null
+udm-lvm-dump pvcreate --align 16384 --mdsize 12288 --label-sector 2 "$L6" >/dev/null
 for d in "$L4" "$L5" "$L6"; do no_check "$d"; done
 lvmq pvs --noheadings --separator , --units b -o pv_name,vg_name,pe_start,pv_mda_count "$L4" "$L5" "$L6" >"$E2E_TMP/pvs.out"
-expect_eq "$(sed 's/^ *//' "$E2E_TMP/pvs.out" | sort)" "$(printf '%s,,1048576B,1\n%s,,1048576B,2\n%s,,65536B,1\n' "$L4" "$L5" "$L6" | sort)" "orphan PVs"
+expect_eq "$(sed 's/^ *//' "$E2E_TMP/pvs.out" | sort)" "$(printf '%s,,1048576B,1\n%s,,1048576B,2\n%s,,16384B,1\n' "$L4" "$L5" "$L6" | sort)" "orphan PVs"
 
 udm-lvm-dump vgcreate-demo ud "$L4" "$L5" "$L6" >/dev/null
 for d in "$L4" "$L5" "$L6"; do no_check "$d"; done
 lvmq vgck ud
 lvmq vgs --noheadings --separator , -o vg_name,pv_count,lv_count,vg_seqno,vg_extent_count ud >"$E2E_TMP/vgs.out"
-# 15 + 15 extents on the 1 MiB-aligned PVs, 15 on the 64 KiB-aligned one (63.9 MiB of data).
+# 15 + 15 extents on the 1 MiB-aligned PVs, 15 on the 16 KiB-aligned one.
 expect_eq "$(sed 's/^ *//' "$E2E_TMP/vgs.out")" "ud,3,4,1,45" "vgs of our VG"
 udm-lvm-dump dump "$L4" "$L5" "$L6" >"$E2E_TMP/b.json"
 expect_eq "$(real_segments ud)" "$(udm_segments ud "$E2E_TMP/b.json")" "segments of our VG"
@@ -123,6 +123,28 @@ expect_eq "$(tr -d ' ' <"$E2E_TMP/vgs.out")" 4 "seqno after real lvrename"
 udm-lvm-dump dump "$L4" "$L5" "$L6" >"$E2E_TMP/c2.json"
 expect_eq "$(jq -r '.vgs[0].lvs[4].name + "," + (.vgs[0].seqno|tostring)' "$E2E_TMP/c2.json")" "again,4" "after lvrename"
 expect_eq "$(jq -r '[.vgs[0].warnings[], .warnings[]] | length' "$E2E_TMP/c2.json")" 0 "warnings"
+
+echo "== C2. both writers wrap the 12 KiB circular buffer of $L6"
+# wrapped_after WRITER: note when the committed copy on $L6 wraps the area end.
+wrapped_real=0 wrapped_udm=0
+wrapped_now() {
+  udm-lvm-dump dump "$L4" "$L5" "$L6" >"$E2E_TMP/w.json"
+  expect_eq "$(jq -r '[.vgs[0].warnings[], .vgs[0].problems[], .warnings[]] | length' "$E2E_TMP/w.json")" 0 "warnings"
+  jq -r --arg d "$L6" '.pvs[] | select(.path == $d) | .mdas[0].committed.wrapped' "$E2E_TMP/w.json"
+}
+for round in $(seq 1 16); do
+  lvmq lvrename ud again real$round
+  lvmq vgck ud
+  [ "$(wrapped_now)" = true ] && wrapped_real=1
+  udm-lvm-dump rename-lv ud real$round again "$L4" "$L5" "$L6"
+  no_check "$L6"
+  lvmq vgck ud
+  [ "$(wrapped_now)" = true ] && wrapped_udm=1
+  [ $wrapped_real = 1 ] && [ $wrapped_udm = 1 ] && break
+done
+expect_eq "$wrapped_real$wrapped_udm" 11 "wrapped copies written by real lvm2 and by udm"
+lvmq lvs --noheadings -o lv_name ud >"$E2E_TMP/lvs.out"
+grep -qw again "$E2E_TMP/lvs.out" || fail "after wrapping: $(cat "$E2E_TMP/lvs.out")"
 
 echo "== D. udm removes the VG and the labels"
 udm-lvm-dump vgremove ud "$L4" "$L5" "$L6"

@@ -90,6 +90,9 @@ int cmd_dump(const std::vector<std::string>& devs) {
       for (const auto& m : pv.mdas) {
         json jm = {{"offset", m.locn.offset}, {"size", m.locn.size}, {"ignored", m.ignored()}, {"error", m.error}};
         if (m.seqno) jm["seqno"] = *m.seqno;
+        if (m.header && !m.header->committed.empty())
+          jm["committed"] = {{"offset", m.header->committed.offset}, {"size", m.header->committed.size},
+                             {"wrapped", m.header->committed.offset + m.header->committed.size > m.header->size}};
         p["mdas"].push_back(jm);
       }
     }
