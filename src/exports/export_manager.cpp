@@ -47,6 +47,9 @@ Result<void> ExportManager::start() {
     if (auto r = server->start(); !r) return fail(with_context("exports: ", r.error()));
     impl_->nbd = std::move(server);
   }
+  // Also follow the registry by itself: a deferred remove completes at the
+  // last close, which may come from inside the exports, not from a command.
+  impl_->registry.set_listener([this] { refresh(); });
   return {};
 }
 
@@ -66,6 +69,7 @@ void ExportManager::stop() {
   std::shared_ptr<nbd::Server> server;
   {
     std::lock_guard g(impl_->lock);
+    if (impl_->fuse || impl_->nbd) impl_->registry.set_listener({});
     fs = std::move(impl_->fuse);
     server = std::move(impl_->nbd);
   }

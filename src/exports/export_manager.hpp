@@ -34,10 +34,13 @@ class ExportManager {
   ExportManager& operator=(const ExportManager&) = delete;
 
   // Mounts FUSE and opens the NBD listeners. Errors name the path or address.
+  // Installs itself as the registry's listener (DeviceRegistry::set_listener),
+  // so creates, removes (deferred ones too) and renames refresh the exports
+  // without help; stop() clears it.
   Result<void> start();
 
-  // Re-reads the registry: call after create/remove/rename and after a table
-  // change (resume, which may change size or presence). Cheap; never blocks on I/O.
+  // Re-reads the registry: call after a table change (resume, which may change
+  // size or presence); harmless after anything else. Cheap; never blocks on I/O.
   void refresh();
 
   // Unmounts FUSE, closes listeners and connections. Safe to call twice.

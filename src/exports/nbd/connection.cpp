@@ -203,6 +203,7 @@ void Connection::drain(std::unique_lock<std::mutex>& lock, bool may_block) {
     lock.lock();
   }
   writing_ = false;
+  writer_idle_.notify_all();  // run() may be waiting to tear the connection down
 }
 
 void Connection::writer_loop() {
@@ -320,11 +321,14 @@ void Connection::run() {
     std::unique_lock lock(free_lock_);
     drained_.wait(lock, [&] { return in_flight_ == 0; });
   }
+  // The thread that released the last command may still be inside drain():
+  // wait until it has let go of the connection.
   {
-    std::lock_guard lock(out_lock_);
+    std::unique_lock lock(out_lock_);
+    writer_idle_.wait(lock, [&] { return !writing_; });
     stop_writer_ = true;
+    writer_wake_.notify_one();
   }
-  writer_wake_.notify_one();
   writer.join();
 }
 

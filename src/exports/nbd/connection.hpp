@@ -74,6 +74,7 @@ class Connection {
   bool handoff_ = false;       // the writer thread must finish iov_
   bool stop_writer_ = false;
   std::condition_variable writer_wake_;
+  std::condition_variable writer_idle_;  // writing_ became false
   std::atomic<bool> broken_{false};
 };
 

@@ -25,7 +25,7 @@ class FuseExport : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!testing::fuse_available()) GTEST_SKIP() << "needs root and /dev/fuse";
-    h = std::make_unique<Harness>(ExportOptions{.fuse = true, .nbd_unix = false});
+    h = std::make_unique<Harness>(testing::options(true, false));
     auto r = h->exports().start();
     ASSERT_TRUE(r) << r.error().message;
   }
@@ -140,6 +140,22 @@ TEST_F(FuseExport, RenameAndRemoveShowAtOnceAndOpenFilesBlockRemoval) {
   h->exports().refresh();
   EXPECT_FALSE(std::filesystem::exists(h->fuse_path("after")));
   EXPECT_TRUE(std::filesystem::is_empty(h->rundir() + "/dev/mapper"));
+}
+
+TEST_F(FuseExport, DeferredRemoveCompletesAtLastCloseAndLeavesTheTree) {
+  auto d = h->striped("deferred");
+  int fd = ::open(h->fuse_path("deferred").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(h->devices().remove(d, /*deferred=*/true));
+  EXPECT_TRUE(std::filesystem::exists(h->fuse_path("deferred")));
+  ::close(fd);
+  // No explicit refresh: the registry's listener does it.
+  bool gone = false;
+  for (int i = 0; i < 200 && !gone; ++i) {
+    gone = !h->devices().find_by_name("deferred") && !std::filesystem::exists(h->fuse_path("deferred"));
+    if (!gone) std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(gone);
 }
 
 TEST_F(FuseExport, ReadOnlyDeviceIsReadOnlyFile) {

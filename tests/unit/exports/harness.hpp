@@ -18,6 +18,14 @@
 
 namespace udm::exports::testing {
 
+inline ExportOptions options(bool fuse, bool nbd_unix, std::optional<std::string> tcp = {}) {
+  ExportOptions o;
+  o.fuse = fuse;
+  o.nbd_unix = nbd_unix;
+  o.nbd_tcp = std::move(tcp);
+  return o;
+}
+
 inline bool fuse_available() { return ::access("/dev/fuse", R_OK | W_OK) == 0 && ::geteuid() == 0; }
 
 inline std::vector<std::byte> pattern(std::size_t length, unsigned seed) {

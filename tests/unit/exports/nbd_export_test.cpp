@@ -35,12 +35,28 @@ struct Client {
 class NbdExport : public ::testing::Test {
  protected:
   void SetUp() override {
-    h = std::make_unique<Harness>(ExportOptions{.fuse = testing::fuse_available(), .nbd_unix = true});
+    port = 20000 + ::getpid() % 20000;
+    h = std::make_unique<Harness>(
+        testing::options(testing::fuse_available(), true, "127.0.0.1:" + std::to_string(port)));
     auto r = h->exports().start();
     ASSERT_TRUE(r) << r.error().message;
   }
   std::unique_ptr<Harness> h;
+  int port = 0;
 };
+
+TEST_F(NbdExport, TcpListenerServesTheSameExports) {
+  h->striped("s");
+  Client c;
+  nbd_set_export_name(c.h, "s");
+  ASSERT_NE(nbd_connect_tcp(c.h, "127.0.0.1", std::to_string(port).c_str()), -1) << nbd_get_error();
+  EXPECT_EQ(nbd_get_size(c.h), 8 << 20);
+  auto data = pattern(4096, 8);
+  ASSERT_EQ(nbd_pwrite(c.h, data.data(), data.size(), 0, 0), 0);
+  std::vector<std::byte> back(4096);
+  ASSERT_EQ(nbd_pread(c.h, back.data(), back.size(), 0, 0), 0);
+  EXPECT_EQ(back, data);
+}
 
 TEST_F(NbdExport, HandshakeNegotiatesEverythingAdvertised) {
   auto d = h->striped("s");
