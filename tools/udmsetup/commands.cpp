@@ -342,7 +342,8 @@ bool error_device(Context& ctx, const std::string* name, bool) {
 bool cmd_remove(Context& ctx, const std::vector<std::string>& args, bool multiple) {
   if (ctx.sw.force && (!args.empty() || ctx.sw.uuid || ctx.sw.major))
     (void)error_device(ctx, first(args), multiple);  // dmsetup ignores its result
-  return simple(ctx, TaskType::remove, first(args), true,
+  // dmsetup prints nothing after a remove, even with -v.
+  return simple(ctx, TaskType::remove, first(args), false,
                 [&](Task& t) { t.set_deferred_remove(ctx.sw.deferred); });
 }
 
@@ -556,7 +557,38 @@ int cmd_info_all(Context& ctx, const std::vector<std::string>& args) {
   }
   Report* rp = report ? &*report : nullptr;
   bool ok = true;
-  if (args.empty() && !ctx.sw.uuid && !ctx.sw.major) {
+  bool all = args.empty() && !ctx.sw.uuid && !ctx.sw.major;
+  if (all && rp && rp->needs().list_only && !ctx.sw.inactive) {
+    // One device list with event numbers and uuids answers these fields;
+    // libudm falls back to DEV_STATUS per device on drivers older than 4.45.
+    auto* c = ctx.connect();
+    if (!c) return 1;
+    Task list(*c, TaskType::list);
+    list.set_want_details();
+    if (auto r = list.run(); !r) {
+      report_error(list, r.error());
+      err("Command failed.");
+      return 1;
+    }
+    if (list.names().empty()) {
+      out("No devices found\n");
+      return 0;
+    }
+    for (const auto& n : list.names()) {
+      ReportRow row;
+      row.info.exists = true;
+      row.info.name = n.name;
+      row.info.major = n.major;
+      row.info.minor = n.minor;
+      row.info.event_nr = n.event_nr.value_or(0);
+      row.info.uuid = n.uuid.value_or("");
+      fill_split_name(row);
+      rp->add(row);
+    }
+    out(rp->render());
+    return 0;
+  }
+  if (all) {
     ok = process_all(ctx, [&](Context& x, const std::string* n, bool) { return info_one(x, n, rp); });
     if (!ok) err("Command failed.");
   } else if (args.empty()) {

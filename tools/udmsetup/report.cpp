@@ -197,7 +197,12 @@ ReportNeeds Report::needs() const {
   for (const auto& c : columns_) {
     std::string_view sec = fields()[c.field].section;
     if (sec == "deps") n.deps = true;
-    if (std::string_view(fields()[c.field].id) == "read_ahead") n.read_ahead = true;
+    std::string_view id = fields()[c.field].id;
+    if (id == "read_ahead") n.read_ahead = true;
+    if (sec != "split" && id != "name" && id != "mangled_name" && id != "unmangled_name" &&
+        id != "uuid" && id != "mangled_uuid" && id != "unmangled_uuid" && id != "devno" &&
+        id != "major" && id != "minor" && id != "events")
+      n.list_only = false;
   }
   return n;
 }

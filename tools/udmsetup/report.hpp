@@ -35,6 +35,9 @@ struct ReportOptions {
 struct ReportNeeds {
   bool deps = false;
   bool read_ahead = false;
+  // Every field comes from a device list with event numbers and uuids
+  // (name, uuid, major, minor, devno, events, split names): no DEV_STATUS needed.
+  bool list_only = true;
 };
 
 class Report {
