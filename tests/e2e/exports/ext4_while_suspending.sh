@@ -17,6 +17,7 @@ suspender() {
     udmsetup suspend st
     sleep 0.05
     udmsetup resume st
+    echo cycle
     sleep 0.05
   done
 }
@@ -27,11 +28,18 @@ cleanup_fn "kill $SUSPENDER; wait $SUSPENDER; udmsetup resume st"
 
 write_tree "$E2E_TMP/mnt/tree"
 sync
+head -c 48M /dev/urandom >"$E2E_TMP/mnt/tree2"
+sync
+md5_big=$(md5sum <"$E2E_TMP/mnt/tree2")
+echo 3 >/proc/sys/vm/drop_caches
+expect_eq "$(md5sum <"$E2E_TMP/mnt/tree2")" "$md5_big" "big file read back while suspending"
 check_tree "$E2E_TMP/mnt/tree"
 kill "$SUSPENDER"
 wait "$SUSPENDER" 2>/dev/null || true
 udmsetup resume st
-cycles=$(udmsetup info st >/dev/null 2>&1; grep -c . "$E2E_TMP/suspender.log" || true)
+cycles=$(grep -c '^cycle' "$E2E_TMP/suspender.log" || true)
+[ "$cycles" -ge 5 ] || fail "only $cycles suspend/resume cycles ran during the writes: $(cat "$E2E_TMP/suspender.log")"
+echo "suspend/resume cycles during I/O: $cycles"
 
 umount "$E2E_TMP/mnt"
 mount "$LOOP" "$E2E_TMP/mnt"
