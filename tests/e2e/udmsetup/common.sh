@@ -1,0 +1,28 @@
+# Sourced by the udmsetup e2e scripts: lib.sh, read through sed because its
+# line 6 has an apostrophe inside "${VAR:?...}" that bash 5.2 cannot parse
+# (harmless once lib.sh is fixed).
+. <(sed "s/build's bin/build bin/" "$UDM_E2E_LIB")
+
+# restart_daemon ARGS...: a fresh udmd in a new run directory.
+restart_daemon() {
+  stop_daemon
+  UDM_RUNDIR=$(mktemp -d "$E2E_TMP/run.XXXXXX")
+  export UDM_RUNDIR
+  start_daemon "$@"
+}
+
+# expect_fail RC STDERR CMD...: CMD exits with RC and prints exactly STDERR.
+expect_fail() {
+  local rc=$1 want=$2 got status
+  shift 2
+  set +e
+  got=$("$@" 2>&1 >/dev/null)
+  status=$?
+  set -e
+  [ "$status" == "$rc" ] || fail "$*: exit $status, expected $rc (stderr: $got)"
+  [ "$got" == "$want" ] || fail "$*: stderr
+--- expected
+$want
+--- got
+$got"
+}
