@@ -40,6 +40,7 @@ struct Options {
   std::string json;
   bool keep_file = false;
   bool cross_thread = false;
+  std::string ops = "randread,randwrite";
 };
 
 // Creates the file filled with pseudo-random data unless it already has the
@@ -187,6 +188,7 @@ int run(const Options& o) {
       return 1;
     }
     for (io::Op op : {io::Op::read, io::Op::write}) {
+      if (o.ops.find(op == io::Op::read ? "randread" : "randwrite") == std::string::npos) continue;
       Workload w;
       w.name = std::string(op == io::Op::read ? "randread" : "randwrite") + " " + std::to_string(o.block / 1024) +
                "k qd" + std::to_string(o.depth) + " " + mode;
@@ -256,6 +258,7 @@ int main(int argc, char** argv) {
   app.add_option("--depth", o.depth, "queue depth")->check(CLI::Range(1, 4096));
   app.add_option("--block", o.block, "request size in bytes")->check(CLI::Range(512, 1 << 20));
   app.add_option("--mode", o.mode, "buffered, direct or both")->check(CLI::IsMember({"buffered", "direct", "both"}));
+  app.add_option("--ops", o.ops, "which of randread,randwrite to run");
   app.add_option("--json", o.json, "write [{name, ours, baseline, ratio}] here");
   app.add_flag("--keep-file", o.keep_file, "keep the scratch file for the next run");
   app.add_flag("--cross-thread", o.cross_thread,
