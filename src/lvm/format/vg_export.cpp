@@ -55,28 +55,50 @@ std::string area_list(const std::vector<ConfigValue>& items, bool name_pairs = f
 class Writer {
  public:
   std::string out;
+  bool backup = false;  // vgcfgbackup style: tab indentation and comments
+  int depth = 0;
 
   void line(std::string_view s) {
+    if (backup) out.append(static_cast<std::size_t>(depth), '\t');
     out += s;
     out += '\n';
   }
+  void open(std::string_view name) {
+    line(std::string(name) + " {");
+    ++depth;
+  }
+  void close() {
+    --depth;
+    line("}");
+  }
   void blank() { out += '\n'; }
   void key(std::string_view k, std::string_view value) { line(fmt::format("{} = {}", k, value)); }
+  // `key = value` with a comment in backup style, aligned with tabs to column 40.
+  void keyc(std::string_view k, std::string_view value, std::string_view comment) {
+    if (!backup || comment.empty()) return key(k, value);
+    std::string text = fmt::format("{} = {}", k, value);
+    std::size_t col = static_cast<std::size_t>(depth) * 8 + text.size();
+    do {
+      text += '\t';
+      col = (col / 8 + 1) * 8;
+    } while (col < 40);
+    line(text + "# " + std::string(comment));
+  }
   void str(std::string_view k, std::string_view s) { key(k, quote_config_string(s)); }
   void num(std::string_view k, std::int64_t v) { key(k, std::to_string(v)); }
   void unum(std::string_view k, std::uint64_t v) { key(k, std::to_string(v)); }
 
   void node(const ConfigNode& n) {
     if (n.is_section) {
-      line(section_name(n.key) + " {");
+      open(section_name(n.key));
       for (const auto& c : n.children) node(c);
-      line("}");
+      close();
       return;
     }
     if (n.value.is_array()) {
       if (is_area_list(n.key)) {
         blank();
-        key(n.key, area_list(n.value.array, n.key == "raids"));
+        areas(n.key, n.value.array, n.key == "raids");
         return;
       }
       std::string v = "[";
@@ -85,6 +107,23 @@ class Writer {
       return;
     }
     key(n.key, scalar_text(n.value));
+  }
+  // An area list: one area per line, the items one level deeper.
+  void areas(std::string_view k, const std::vector<ConfigValue>& items, bool name_pairs) {
+    std::string text = area_list(items, name_pairs);
+    line(std::string(k) + " = [");
+    ++depth;
+    std::size_t start = 2;  // after "[\n"
+    while (start < text.size()) {
+      std::size_t end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      std::string_view l(text.data() + start, end - start);
+      if (l == "]") break;
+      line(l);
+      start = end + 1;
+    }
+    --depth;
+    line("]");
   }
   void nodes(const std::vector<ConfigNode>& ns) {
     for (const auto& n : ns) node(n);
@@ -97,36 +136,63 @@ class Writer {
   }
 };
 
-void write_segment(Writer& w, const Segment& seg, std::size_t number) {
-  w.line(fmt::format("segment{} {{", number));
+// "4 Megabytes", "64 Kilobytes": the size comments of vgcfgbackup files.
+std::string size_comment(sector_t sectors) {
+  static constexpr const char* UNITS[] = {"Exabytes", "Petabytes", "Terabytes", "Gigabytes", "Megabytes",
+                                          "Kilobytes"};
+  const double bytes = static_cast<double>(sectors) * 512.0;
+  double unit = 1024.0 * 1024 * 1024 * 1024 * 1024 * 1024;
+  for (const char* name : UNITS) {
+    if (bytes >= unit) {
+      const double v = bytes / unit;
+      if (v == static_cast<double>(static_cast<std::uint64_t>(v)))
+        return fmt::format("{} {}", static_cast<std::uint64_t>(v), name);
+      return fmt::format("{:.2f} {}", v, name);
+    }
+    unit /= 1024;
+  }
+  return fmt::format("{} Bytes", static_cast<std::uint64_t>(bytes));
+}
+
+void write_segment(Writer& w, const Segment& seg, std::size_t number, sector_t extent_size) {
+  w.open(fmt::format("segment{}", number));
   w.unum("start_extent", seg.start_extent);
-  w.unum("extent_count", seg.extent_count);
+  w.keyc("extent_count", std::to_string(seg.extent_count), size_comment(seg.extent_count * extent_size));
   if (seg.reshape_count) w.unum("reshape_count", *seg.reshape_count);
   w.blank();
   w.str("type", seg.type);
   if (!seg.tags.empty()) w.key("tags", word_list(seg.tags));
   if (seg.is_striped()) {
-    w.unum("stripe_count", seg.stripes.size());
-    if (seg.stripes.size() > 1) w.unum("stripe_size", seg.stripe_size);
+    w.keyc("stripe_count", std::to_string(seg.stripes.size()), seg.stripes.size() == 1 ? "linear" : "");
+    if (seg.stripes.size() > 1) w.keyc("stripe_size", std::to_string(seg.stripe_size), size_comment(seg.stripe_size));
     std::vector<ConfigValue> items;
     for (const auto& a : seg.stripes) {
       items.push_back(ConfigValue::of_string(a.name));
       items.push_back(ConfigValue::of_int(static_cast<std::int64_t>(a.start)));
     }
     w.blank();
-    w.key("stripes", area_list(items));
+    w.areas("stripes", items, false);
   }
   w.nodes(seg.unknown);
-  w.line("}");
+  w.close();
 }
 
-void write_lv(Writer& w, const LogicalVolume& lv) {
-  w.line(Writer::section_name(lv.name) + " {");
+std::string iso_time_text(std::int64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  localtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %z", &tm);
+  return buf;
+}
+
+void write_lv(Writer& w, const LogicalVolume& lv, sector_t extent_size) {
+  w.open(Writer::section_name(lv.name));
   w.str("id", format_id(lv.id));
   w.key("status", word_list(lv.status.words()));
   w.key("flags", word_list(lv.flags.words()));
   if (!lv.tags.empty()) w.key("tags", word_list(lv.tags));
-  w.num("creation_time", lv.creation_time);
+  w.keyc("creation_time", std::to_string(lv.creation_time), iso_time_text(lv.creation_time));
   w.str("creation_host", lv.creation_host);
   if (lv.lock_args) w.str("lock_args", *lv.lock_args);
   if (lv.allocation_policy) w.str("allocation_policy", allocation_policy_name(*lv.allocation_policy));
@@ -138,28 +204,28 @@ void write_lv(Writer& w, const LogicalVolume& lv) {
   w.unum("segment_count", lv.segments.size());
   for (std::size_t i = 0; i < lv.segments.size(); ++i) {
     if (i == 0) w.blank();
-    write_segment(w, lv.segments[i], i + 1);
+    write_segment(w, lv.segments[i], i + 1, extent_size);
   }
-  w.line("}");
+  w.close();
 }
 
-void write_pv(Writer& w, const PhysicalVolume& pv) {
-  w.line(Writer::section_name(pv.name) + " {");
+void write_pv(Writer& w, const PhysicalVolume& pv, sector_t extent_size) {
+  w.open(Writer::section_name(pv.name));
   w.str("id", format_id(pv.id));
-  w.str("device", pv.device);
+  w.keyc("device", quote_config_string(pv.device), "Hint only");
   w.blank();
   w.key("status", word_list(pv.status.words()));
   w.key("flags", word_list(pv.flags.words()));
   if (!pv.tags.empty()) w.key("tags", word_list(pv.tags));
   if (pv.device_id_type) w.str("device_id_type", *pv.device_id_type);
   if (pv.device_id) w.str("device_id", *pv.device_id);
-  w.unum("dev_size", pv.dev_size);
+  w.keyc("dev_size", std::to_string(pv.dev_size), size_comment(pv.dev_size));
   w.unum("pe_start", pv.pe_start);
-  w.unum("pe_count", pv.pe_count);
+  w.keyc("pe_count", std::to_string(pv.pe_count), size_comment(pv.pe_count * extent_size));
   if (pv.ba_start) w.unum("ba_start", *pv.ba_start);
   if (pv.ba_size) w.unum("ba_size", *pv.ba_size);
   w.nodes(pv.unknown);
-  w.line("}");
+  w.close();
 }
 
 std::string ctime_text(std::int64_t t) {
@@ -171,21 +237,18 @@ std::string ctime_text(std::int64_t t) {
   return buf;
 }
 
-}  // namespace
-
-std::string export_vg_text(const VolumeGroup& vg, const MetadataHeader& h) {
-  Writer w;
-  w.line(Writer::section_name(vg.name) + " {");
+void write_vg(Writer& w, const VolumeGroup& vg) {
+  w.open(Writer::section_name(vg.name));
   w.str("id", format_id(vg.id));
   w.unum("seqno", vg.seqno);
-  w.str("format", vg.format);
+  w.keyc("format", quote_config_string(vg.format), "informational");
   w.key("status", word_list(vg.status.words()));
   w.key("flags", word_list(vg.flags.words()));
   if (!vg.tags.empty()) w.key("tags", word_list(vg.tags));
   if (vg.system_id) w.str("system_id", *vg.system_id);
   if (vg.lock_type) w.str("lock_type", *vg.lock_type);
   if (vg.lock_args) w.str("lock_args", *vg.lock_args);
-  w.unum("extent_size", vg.extent_size);
+  w.keyc("extent_size", std::to_string(vg.extent_size), size_comment(vg.extent_size));
   w.unum("max_lv", vg.max_lv);
   w.unum("max_pv", vg.max_pv);
   if (vg.allocation_policy) {
@@ -196,25 +259,27 @@ std::string export_vg_text(const VolumeGroup& vg, const MetadataHeader& h) {
   w.unum("metadata_copies", vg.metadata_copies);
   w.nodes(vg.unknown);
   w.blank();
-  w.line("physical_volumes {");
+  w.open("physical_volumes");
   for (const auto& pv : vg.pvs) {
     w.blank();
-    write_pv(w, pv);
+    write_pv(w, pv, vg.extent_size);
   }
-  w.line("}");
+  w.close();
   w.blank();
   if (!vg.lvs.empty()) {
-    w.line("logical_volumes {");
+    w.open("logical_volumes");
     for (const auto& lv : vg.lvs) {
       w.blank();
-      write_lv(w, lv);
+      write_lv(w, lv, vg.extent_size);
     }
-    w.line("}");
+    w.close();
   }
   if (vg.historical_lvs) w.node(*vg.historical_lvs);
   w.blank();
-  w.line("}");
+  w.close();
+}
 
+void write_header(Writer& w, const MetadataHeader& h) {
   const std::string when = ctime_text(h.creation_time);
   w.line("# " + (h.generated_by.empty() ? "Generated by udm ulvm 0.1.0: " + when : h.generated_by));
   w.blank();
@@ -228,7 +293,29 @@ std::string export_vg_text(const VolumeGroup& vg, const MetadataHeader& h) {
                      h.creation_time_comment.empty() ? when : h.creation_time_comment));
   for (const auto& n : h.unknown) w.node(n);
   w.blank();
+}
+
+}  // namespace
+
+std::string export_vg_text(const VolumeGroup& vg, const MetadataHeader& h) {
+  Writer w;
+  write_vg(w, vg);
+  write_header(w, h);
   return w.out;
+}
+
+std::string export_vg_backup_text(const VolumeGroup& vg, const MetadataHeader& h) {
+  Writer w;
+  w.backup = true;
+  write_header(w, h);
+  write_vg(w, vg);
+  return w.out;
+}
+
+MetadataHeader make_backup_header(std::string_view description, std::int64_t now) {
+  MetadataHeader h = make_header("", now);
+  h.description = std::string(description);
+  return h;
 }
 
 MetadataHeader make_header(std::string_view command_line, std::int64_t now) {

@@ -43,8 +43,15 @@ Result<VgText> import_vg_tree(const ConfigTree& tree);
 // The text for an mda (without the terminating NUL, which the mda writer adds).
 std::string export_vg_text(const VolumeGroup& vg, const MetadataHeader& header);
 
+// The same VG as vgcfgbackup writes it: the header block first, then the VG
+// indented with tabs, with lvm2's comments ("# 4 Megabytes", "# Hint only").
+std::string export_vg_backup_text(const VolumeGroup& vg, const MetadataHeader& header);
+
 // A header for a new write: this host's nodename and uname, `now`, and
 // "Write from <command>." as lvm2 words it.
 MetadataHeader make_header(std::string_view command_line, std::int64_t now);
+// A header for a backup file, whose description is free text
+// ("Created *after* executing 'vgcreate ...'").
+MetadataHeader make_backup_header(std::string_view description, std::int64_t now);
 
 }  // namespace udm::lvm::format

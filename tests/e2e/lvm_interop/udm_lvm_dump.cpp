@@ -3,6 +3,7 @@
 //
 //   udm-lvm-dump dump DEV...                 labels, mdas and VGs as JSON
 //   udm-lvm-dump text DEV                    the committed metadata text
+//   udm-lvm-dump backup VG DEV...            the VG in vgcfgbackup style
 //   udm-lvm-dump pvcreate [--copies N] [--align BYTES] [--mdsize BYTES]
 //                [--basize BYTES] [--label-sector N] DEV...
 //   udm-lvm-dump pvremove DEV...
@@ -11,6 +12,7 @@
 //   udm-lvm-dump rename-lv VG OLD NEW DEV... read, rename, commit seqno+1
 //   udm-lvm-dump vgremove VG DEV...          orphan every PV of the VG
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -229,6 +231,13 @@ int main(int argc, char** argv) {
     auto t = st.committed_text(rest[0]);
     if (!t) return die(t.error().message);
     std::cout << *t;
+    return 0;
+  }
+  if (cmd == "backup" && rest.size() >= 2) {
+    auto st = open_store(std::vector<std::string>(rest.begin() + 1, rest.end()), false);
+    const VgState* vs = st.find_vg(rest[0]);
+    if (!vs) return die("Volume group \"" + rest[0] + "\" not found");
+    std::cout << export_vg_backup_text(vs->text.vg, make_backup_header("udm-lvm-dump backup", std::time(nullptr)));
     return 0;
   }
   if (cmd == "pvcreate" && !rest.empty()) return cmd_pvcreate(rest);

@@ -112,6 +112,21 @@ TEST(LvmText, ReadsBackupStyle) {
   EXPECT_EQ(backup->vg, mda->vg);
 }
 
+TEST(LvmText, BackupStyleRoundTripsByteForByte) {
+  const std::string text = fixture_text("fx1.backup");
+  auto vt = import_vg_text(text);
+  ASSERT_TRUE(vt.has_value()) << vt.error().message;
+  EXPECT_EQ(export_vg_backup_text(vt->vg, vt->header), text);
+  // And the backup style of a VG reads back as the same VG.
+  for (const char* name : {"fx2-kinds.vg", "fx3-raid-thin.vg"}) {
+    auto mda = import_vg_text(fixture_text(name));
+    ASSERT_TRUE(mda.has_value());
+    auto back = import_vg_text(export_vg_backup_text(mda->vg, mda->header));
+    ASSERT_TRUE(back.has_value()) << back.error().message;
+    EXPECT_EQ(back->vg, mda->vg);
+  }
+}
+
 TEST(LvmText, KeepsUnknownKeys) {
   std::string text = fixture_text("fx1.vg");
   // An unknown key in the VG, a PV, an LV and a segment.
