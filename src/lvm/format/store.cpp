@@ -378,6 +378,26 @@ Result<void> MetadataStore::clear_metadata(const std::string& path) {
   return {};
 }
 
+Result<void> MetadataStore::set_metadata_ignored(const std::string& path, bool ignored) {
+  PvState* pv = find_device(path);
+  if (!pv || !pv->is_pv) return fail(ENODATA, fmt::format("No PV label found on {}.", path));
+  for (auto& m : pv->mdas) {
+    if (!m.header) return fail(EIO, fmt::format("{}: metadata area at {} is damaged: {}", path, m.locn.offset, m.error));
+    MdaHeader h = *m.header;
+    if (ignored == h.committed.ignored()) continue;
+    // Ignoring keeps the old copy behind the flag; un-ignoring empties slot 0
+    // so that no stale copy shows up before the next write_vg fills it.
+    if (ignored) h.committed.flags |= RAW_LOCN_IGNORED;
+    else h.committed = {};
+    h.precommitted = {};
+    if (auto r = write_mda_header(*pv->dev, h); !r) return r;
+  }
+  if (auto r = pv->dev->flush(); !r) return r;
+  read_pv(*pv);
+  collect_vgs();
+  return {};
+}
+
 // ---------------------------------------------------------------- commit
 
 Result<void> MetadataStore::write_vg(const VolumeGroup& vg, std::string_view command_line) {
@@ -450,8 +470,8 @@ Result<void> MetadataStore::write_vg(const VolumeGroup& original, const Metadata
         t.in_use = true;
         ++used;
       }
-  } else {
-    for (auto& t : targets) t.in_use = true;
+  } else if (std::none_of(targets.begin(), targets.end(), [](const Target& t) { return t.in_use; })) {
+    for (auto& t : targets) t.in_use = true;  // unmanaged, but every mda ignored: use them all
   }
   if (std::none_of(targets.begin(), targets.end(), [](const Target& t) { return t.in_use; }))
     return fail(EINVAL, who + ": not written: none of its PVs has a metadata area");

@@ -115,6 +115,12 @@ class MetadataStore {
   // devices; device hints are updated to the paths. Sets PV_EXT_USED.
   Result<void> write_vg(const VolumeGroup& vg, const MetadataHeader& header);
   Result<void> write_vg(const VolumeGroup& vg, std::string_view command_line);
+  // pvchange --metadataignore y|n: flags (or un-flags) every mda of the PV as
+  // RAW_LOCN_IGNORED. Ignored mdas are skipped by readers and, with VG
+  // metadata_copies 0 (unmanaged), by write_vg; un-ignored ones get the text
+  // at the next write_vg. With metadata_copies N > 0, write_vg picks N mdas
+  // (those in use first) and flags the rest.
+  Result<void> set_metadata_ignored(const std::string& path, bool ignored);
   // Empties slot 0 of every mda of the PV (vgremove, vgreduce: it becomes an orphan).
   Result<void> clear_metadata(const std::string& path);
   // The committed text on one PV (its first usable mda).

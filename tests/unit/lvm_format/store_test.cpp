@@ -381,16 +381,47 @@ TEST(LvmStore, MetadataCopiesMarksOtherMdasIgnored) {
   EXPECT_EQ(ignored, 2);
   ASSERT_NE(back.find_vg("vg0"), nullptr);
   EXPECT_EQ(back.find_vg("vg0")->seqno, 2u);
-  // Back to all copies.
+  // Unmanaged again: the flags stay as they are until pvchange --metadataignore n.
   vg.seqno = 3;
   vg.metadata_copies = 0;
   ASSERT_TRUE(back.write_vg(vg, header_for(3)).has_value());
+  auto still = f.disks.scan();
+  int still_ignored = 0;
+  for (const auto& pv : still.pvs())
+    for (const auto& m : pv.mdas) still_ignored += m.ignored();
+  EXPECT_EQ(still_ignored, 2);
+  for (const auto& pv : still.pvs()) ASSERT_TRUE(still.set_metadata_ignored(pv.path, false).has_value());
+  vg.seqno = 4;
+  ASSERT_TRUE(still.write_vg(vg, header_for(4)).has_value());
   auto all = f.disks.scan();
   for (const auto& pv : all.pvs())
     for (const auto& m : pv.mdas) {
       EXPECT_FALSE(m.ignored());
-      EXPECT_EQ(m.seqno, 3u);
+      EXPECT_EQ(m.seqno, 4u);
     }
+}
+
+TEST(LvmStore, MetadataIgnoreOnOnePv) {
+  Fixture f;
+  auto st = f.disks.scan();
+  ASSERT_TRUE(st.set_metadata_ignored("/dev/b", true).has_value());
+  auto back = f.disks.scan();
+  for (const auto& m : back.device("/dev/b")->mdas) EXPECT_TRUE(m.ignored());
+  ASSERT_NE(back.find_vg("vg0"), nullptr);
+  VolumeGroup vg = f.vg;
+  vg.seqno = 2;
+  ASSERT_TRUE(back.write_vg(vg, header_for(2)).has_value());
+  auto after = f.disks.scan();
+  EXPECT_EQ(after.device("/dev/a")->mdas[0].seqno, 2u);
+  for (const auto& m : after.device("/dev/b")->mdas) {
+    EXPECT_TRUE(m.ignored());
+    EXPECT_FALSE(m.seqno.has_value());
+  }
+  // Ignoring every mda of the VG is refused by nobody, but write_vg still finds a home.
+  ASSERT_TRUE(after.set_metadata_ignored("/dev/a", true).has_value());
+  vg.seqno = 3;
+  ASSERT_TRUE(after.write_vg(vg, header_for(3)).has_value());
+  EXPECT_EQ(f.disks.scan().find_vg("vg0")->seqno, 3u);
 }
 
 TEST(LvmStore, OrphaningAPv) {
