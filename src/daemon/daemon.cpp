@@ -82,7 +82,19 @@ void Daemon::stop() {
   if (stopped_) return;
   stopped_ = true;
   if (server_) server_->stop();
+  // I/O held by a suspended device would keep the exports from stopping.
+  // Everything is discarded at exit anyway, so drop inactive tables and let
+  // held I/O go on to the live table it was addressed to.
+  if (registry_) {
+    for (const auto& dev : registry_->list()) {
+      if (!dev->info(false).suspended) continue;
+      dev->clear();
+      if (auto r = dev->resume(); !r)
+        log_.info("shutdown: resuming {} to release held I/O failed: {}", dev->name(), r.error().message);
+    }
+  }
   if (exports_) exports_->stop();
+  // Then flush every device: suspend drains in-flight I/O and flushes backing devices.
   if (registry_) {
     for (const auto& dev : registry_->list()) {
       if (auto r = dev->suspend(false); !r)

@@ -25,8 +25,10 @@ class Daemon {
   static Result<std::unique_ptr<Daemon>> start(const DaemonOptions& options, Log& log);
 
   // The shutdown sequence: stop accepting and close connections (waits are
-  // cancelled), stop exports (their I/O drains), suspend every device with a
-  // flush, remove the socket and the pid file. Idempotent; the destructor calls it.
+  // cancelled); resume suspended devices (dropping inactive tables) so that
+  // held I/O completes; stop exports (their I/O drains); suspend every device
+  // with a flush; remove the socket and the pid file. Idempotent; the
+  // destructor calls it.
   void stop();
   ~Daemon();
 
