@@ -140,6 +140,7 @@ struct ConnectOptions {
   Kind kind = Kind::automatic;
   std::string rundir;            // empty: $UDM_RUNDIR, /run/udm as root, $XDG_RUNTIME_DIR/udm
   bool autostart = true;         // start udmd when the socket is missing or refuses
+                                 // (never when $UDM_NO_AUTOSTART is set)
   std::string control_node = "/dev/mapper/control";
   // Versions to claim instead of this build's (tests of the refusal path);
   // empty: parsed from $UDM_CLIENT_CLAIM ("table_status=4.99.0,rename=5.0.0").

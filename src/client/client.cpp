@@ -124,7 +124,7 @@ std::unique_ptr<Client> Client::with_backend(std::unique_ptr<Backend> backend,
       else std::cerr << c.error().message << '\n';
     }
   }
-  if (!options.trace && std::getenv("UDM_CLIENT_TRACE"))
+  if (const char* t = std::getenv("UDM_CLIENT_TRACE"); !options.trace && t && *t)
     options.trace = [](const std::string& line) { std::cerr << line << '\n'; };
   impl->options = std::move(options);
   return std::unique_ptr<Client>(new Client(std::move(impl)));
@@ -149,7 +149,8 @@ Result<std::unique_ptr<Client>> Client::connect(const ConnectOptions& options) {
   auto b = detail::SocketBackend::connect(socket);
   if (!b) {
     int e = b.error().code;
-    if (!options.autostart || (e != ENOENT && e != ECONNREFUSED))
+    bool autostart = options.autostart && !std::getenv("UDM_NO_AUTOSTART");
+    if (!autostart || (e != ENOENT && e != ECONNREFUSED))
       return fail(e, fmt::format("cannot reach udmd: {}", b.error().message));
     b = detail::start_udmd_and_connect(rundir);
     if (!b) return fail(b.error().code, fmt::format("cannot start udmd: {}", b.error().message));

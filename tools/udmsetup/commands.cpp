@@ -217,7 +217,7 @@ std::optional<std::vector<client::TableLine>> read_table(Context& ctx, const std
   } else if (file) {
     std::ifstream f(*file);
     if (!f) {
-      err(fmt::format("Couldn't open '{}' for reading", *file));
+      err(fmt::format("Couldn't open '{}' for reading.", *file));
       return std::nullopt;
     }
     std::stringstream ss;

@@ -1,0 +1,72 @@
+#!/bin/bash
+# udmsetup against the real Debian dmsetup 1.02.185, both talking to the same
+# udmd (dmsetup through udm-run's preload shim): stdout, stderr and exit code
+# must be identical. Known, intended differences are not compared: the
+# Library version line, the program name in usage/getopt messages, and
+# `-o devname` (udmsetup knows udm's device names; dmsetup looks in sysfs).
+. "$(dirname "$0")/common.sh"
+requires dmsetup udm-run
+start_daemon --no-fuse --no-nbd
+
+same() {
+  udm-run --rundir "$UDM_RUNDIR" dmsetup "$@" >"$E2E_TMP/d.out" 2>"$E2E_TMP/d.err" && drc=0 || drc=$?
+  udmsetup "$@" >"$E2E_TMP/u.out" 2>"$E2E_TMP/u.err" && urc=0 || urc=$?
+  if ! cmp -s "$E2E_TMP/d.out" "$E2E_TMP/u.out" || ! cmp -s "$E2E_TMP/d.err" "$E2E_TMP/u.err" ||
+     [ "$drc" != "$urc" ]; then
+    diff "$E2E_TMP/d.out" "$E2E_TMP/u.out" >&2 || true
+    diff "$E2E_TMP/d.err" "$E2E_TMP/u.err" >&2 || true
+    fail "dmsetup $* differs (exit $drc vs $urc)"
+  fi
+  compared=$((compared + 1))
+}
+compared=0
+
+# Both tools make devices; each then reads what the other made.
+udm-run --rundir "$UDM_RUNDIR" dmsetup create x --table "0 8 zero" || fail "real dmsetup create"
+udmsetup create y -u DEMO-uuid --table "0 16 zero
+16 16 zero"
+udm-run --rundir "$UDM_RUNDIR" dmsetup create n --notable
+udmsetup load n --table "0 4 zero"
+udmsetup create l --table "0 8 linear 252:0 0"
+udm-run --rundir "$UDM_RUNDIR" dmsetup suspend y
+
+for args in "ls" "info" "info x" "info y n" "info -c" "info -c y" \
+    "info -c -o name,attr,tables_loaded,devno" "info -c --noheadings" "info -c --separator ," \
+    "info -c --nameprefixes" "info -c -O -minor" "info -c -o name,devs_used,devnos_used,device_count" \
+    "info -c -o +subsystem,vg_name,lv_name" "info -c -o help" "info -u DEMO-uuid" "info -j 252 -m 1" \
+    "table" "table y" "table x y" "table n" "table --inactive n" "table --target zero" "table -v x" \
+    "status" "status y" "status --target linear" "deps" "deps l" "deps -v l" "ls --target zero" \
+    "ls --tree" "ls --tree -o ascii" "ls -o blkdevname" "targets" "target-version zero linear" \
+    "mknodes" "mknodes x" "splitname vg-lv" "splitname -o vg_name,lv_name,subsystem --noheadings my--vg-lv"; do
+  # shellcheck disable=SC2086
+  same $args
+done
+# version's first line is udm's own library; compare the rest.
+udm-run --rundir "$UDM_RUNDIR" dmsetup version | sed 1d >"$E2E_TMP/d.v"
+udmsetup version | sed 1d >"$E2E_TMP/u.v"
+cmp -s "$E2E_TMP/d.v" "$E2E_TMP/u.v" || fail "Driver version line differs"
+
+# Error paths (they change nothing, so both see the same state).
+for args in "info nope" "status nope" "table nope" "remove nope" "suspend nope" "resume nope" \
+    "deps nope" "rename nope z" "wait nope" "clear nope" "remove x" "rename x y" \
+    "message x 0 hello" "message x x hello" "target-version nope" "info -c -o nope" "create" \
+    "load" "wait" "load x --notable" "info -j 252" "create x --notable" "create q /nonexistent"; do
+  # shellcheck disable=SC2086
+  same $args
+done
+same create x --table "0 8 zero"
+same create q -u DEMO-uuid --table "0 8 zero"
+same create q --table "0 8 nonsense"
+same create q --table "0 8"
+same create q --table "0 8 zero" --notable
+
+# Changes made one way and read back the other way.
+udm-run --rundir "$UDM_RUNDIR" dmsetup resume y
+same info -c y
+udmsetup rename n m
+udmsetup rename m --setuuid UUID-m
+same info m
+udm-run --rundir "$UDM_RUNDIR" dmsetup remove l
+udmsetup remove x
+same ls
+echo "vs_dmsetup: $compared commands identical"
