@@ -102,7 +102,7 @@ class Cmd {
   }
 
   std::string backup_text(const VolumeGroup& vg, std::string_view why) {
-    return format::export_vg_text(vg, format::make_header(why, std::time(nullptr)));
+    return format::export_vg_backup_text(vg, format::make_backup_header(why, std::time(nullptr)));
   }
   void archive(const VolumeGroup& old) {
     if (!cfg_.archive) return;
