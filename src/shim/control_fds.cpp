@@ -52,11 +52,13 @@ bool send_all(int fd, const void* data, std::size_t n) {
   return true;
 }
 
-bool recv_all(int fd, void* data, std::size_t n) {
+// `interruptible`: a signal ends the wait with EINTR, as the kernel's
+// DEV_WAIT does (the connection is then dropped, its reply never read).
+bool recv_all(int fd, void* data, std::size_t n, bool interruptible = false) {
   auto* p = static_cast<char*>(data);
   while (n > 0) {
     ssize_t r = ::recv(fd, p, n, 0);
-    if (r < 0 && errno == EINTR) continue;
+    if (r < 0 && errno == EINTR && !interruptible) continue;
     if (r <= 0) return false;
     p += r;
     n -= static_cast<std::size_t>(r);
@@ -175,8 +177,12 @@ int control_ioctl(int fd, unsigned long request, void* arg) noexcept {
     abi::FrameHeader header{abi::FRAME_MAGIC, static_cast<std::uint32_t>(_IOC_NR(request)), size, 0};
     if (!send_all(fd, &header, sizeof header) || !send_all(fd, buffer, size)) break;
     abi::FrameHeader reply{};
-    if (!recv_all(fd, &reply, sizeof reply) || reply.magic != abi::FRAME_MAGIC || reply.size > abi::MAX_FRAME_SIZE)
+    bool waits = header.command == abi::CMD_DEV_WAIT;
+    if (!recv_all(fd, &reply, sizeof reply, waits)) {
+      if (waits && errno == EINTR) error = EINTR;
       break;
+    }
+    if (reply.magic != abi::FRAME_MAGIC || reply.size > abi::MAX_FRAME_SIZE) break;
     if (reply.error == 0) {
       std::uint32_t copy = reply.size < size ? reply.size : size;
       if (!recv_all(fd, buffer, copy) || !recv_discard(fd, reply.size - copy, nullptr, 0)) break;
