@@ -311,8 +311,8 @@ Result<VgText> import_vg_tree(const ConfigTree& tree) {
   if (!time) return fail(time.error());
   out.header.creation_time = time->value_or(0);
   if (const ConfigNode* n = tree.root.find("creation_time")) out.header.creation_time_comment = n->comment;
-  for (auto& c : top.rest())
-    if (!(c.is_section && c.key == vg_node->key)) out.header.unknown.push_back(std::move(c));
+  (void)top.take(vg_node->key);  // not copied into the header's unknown items
+  out.header.unknown = top.rest();
 
   auto vg = import_vg(*vg_node);
   if (!vg) return fail(vg.error());
