@@ -211,6 +211,7 @@ class Task {
   Task& set_geometry(std::string cyl, std::string heads, std::string sectors, std::string start);
   Task& set_target_type(std::string type);   // get_target_version
   Task& set_want_details(bool on = true);    // list: fill NameEntry::event_nr and uuid
+  Task& set_retry_remove(bool on = true);    // remove: retry EBUSY for a few seconds (--retry)
 
   // Runs the command. On failure the error's code is the driver's errno
   // (ENXIO for an unknown device, EBUSY for busy/duplicates, ...) and its

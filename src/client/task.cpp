@@ -1,6 +1,8 @@
 // Task: one libdevmapper-style operation, encoded with the abi codec, sent
 // with the lowest version that covers what it uses, and decoded.
 #include <cerrno>
+#include <chrono>
+#include <thread>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -24,7 +26,7 @@ struct Task::Impl {
   std::optional<std::uint32_t> persistent_minor;
   std::vector<TableLine> targets;
   bool read_only = false, noflush = false, skip_lockfs = false, query_inactive = false;
-  bool deferred_remove = false, want_details = false;
+  bool deferred_remove = false, want_details = false, retry_remove = false;
   std::uint32_t event_nr = 0;
   std::uint64_t msg_sector = 0;
   std::string message;
@@ -417,7 +419,12 @@ Result<void> Task::Impl::run() {
     case TaskType::create: r = run_create(); break;
     case TaskType::reload: r = run_load("reload"); break;
     case TaskType::remove:
-      r = run_simple(abi::CMD_DEV_REMOVE, "remove", flag_if(deferred_remove, abi::DEFERRED_REMOVE_FLAG));
+      // --retry: like libdm, retry a busy device (a transient opener) for ~5 s.
+      for (int attempt = 0;; ++attempt) {
+        r = run_simple(abi::CMD_DEV_REMOVE, "remove", flag_if(deferred_remove, abi::DEFERRED_REMOVE_FLAG));
+        if (r || !retry_remove || error_code != EBUSY || attempt >= 24) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
       break;
     case TaskType::remove_all:
       r = run_simple(abi::CMD_REMOVE_ALL, "remove_all",
@@ -524,6 +531,7 @@ Task& Task::set_geometry(std::string cyl, std::string heads, std::string sectors
 }
 Task& Task::set_target_type(std::string type) { impl_->target_type = std::move(type); return *this; }
 Task& Task::set_want_details(bool on) { impl_->want_details = on; return *this; }
+Task& Task::set_retry_remove(bool on) { impl_->retry_remove = on; return *this; }
 
 Result<void> Task::run() { return impl_->run(); }
 

@@ -344,7 +344,7 @@ bool cmd_remove(Context& ctx, const std::vector<std::string>& args, bool multipl
     (void)error_device(ctx, first(args), multiple);  // dmsetup ignores its result
   // dmsetup prints nothing after a remove, even with -v.
   return simple(ctx, TaskType::remove, first(args), false,
-                [&](Task& t) { t.set_deferred_remove(ctx.sw.deferred); });
+                [&](Task& t) { t.set_deferred_remove(ctx.sw.deferred).set_retry_remove(ctx.sw.retry); });
 }
 
 bool count_devices(Context& ctx, int& count) {

@@ -73,8 +73,20 @@ udmsetup rename l l2
 udmsetup rename l2 --setuuid UUID-l
 expect_eq "$(udmsetup info -c --noheadings -o name,uuid l2)" "l2:UUID-l" "rename"
 
-# message: zero has no message method -> EINVAL, like the kernel
+# message: zero has no message method -> EINVAL, like the kernel; dust replies
 not udmsetup message a 0 hello 2>/dev/null
+udmsetup create d --table "0 8 dust 252:0 0 512"
+expect_eq "$(udmsetup message d 0 countbadblocks)" "countbadblocks: 0 badblock(s) found" "message reply"
+expect_eq "$(udmsetup message d 0 addbadblock 3)" "" "message without reply"
+expect_eq "$(udmsetup message d 0 listbadblocks | od -c | head -1 | tr -s ' ')" "0000000 3 \\n" "reply keeps its newline"
+udmsetup remove d
+
+# A table bigger than the first 16 KiB buffer: BUFFER_FULL, retried larger.
+for ((i = 0; i < 1000; i++)); do echo "$((i * 8)) 8 zero"; done >"$E2E_TMP/big.txt"
+udmsetup create big "$E2E_TMP/big.txt"
+expect_eq "$(udmsetup table big | wc -l)" "1000" "big table"
+expect_eq "$(udmsetup table big | tail -1)" "7992 8 zero " "big table end"
+udmsetup remove --retry big
 
 # wait returns at once when the event number differs
 expect_eq "$(udmsetup info -c --noheadings -o events l2)" "2" "each rename is an event"

@@ -60,6 +60,16 @@ same create q --table "0 8 nonsense"
 same create q --table "0 8"
 same create q --table "0 8 zero" --notable
 
+# Target messages with and without a reply.
+udmsetup create dust --table "0 8 dust 252:0 0 512"
+same message dust 0 countbadblocks
+same message dust 0 queryblock 3
+same message dust 0 listbadblocks
+same message dust 0 bogus
+udmsetup message dust 0 addbadblock 3
+same message dust 0 listbadblocks
+udmsetup remove dust
+
 # Changes made one way and read back the other way.
 udm-run --rundir "$UDM_RUNDIR" dmsetup resume y
 same info -c y

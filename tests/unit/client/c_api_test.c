@@ -1,5 +1,5 @@
 /* libudm's C API, from C: creates, inspects and removes a device on a real
- * udmd (started by libudm itself in the run directory given as argv[1]). */
+ * udmd listening in the run directory given as argv[1]. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
