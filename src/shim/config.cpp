@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace udm::shim {
@@ -36,7 +37,21 @@ void load() {
   }
   std::snprintf(c.control_socket, sizeof c.control_socket, "%s/control", c.rundir);
   c.node_prefix[0] = c.devno_dir[0] = 0;
-  if (const char* dev = std::getenv("DM_DEV_DIR"); dev && *dev) {
+  const char* dev = std::getenv("DM_DEV_DIR");
+  if (!dev || !*dev) {
+    // Never the host's /dev: without udm-run, libdevmapper would make its
+    // nodes in /dev/mapper. Point it at <rundir>/devdir as udm-run does
+    // (libdevmapper reads DM_DEV_DIR after this library's constructor ran).
+    char devdir[1100], mapper[1200];
+    std::snprintf(devdir, sizeof devdir, "%s/devdir", c.rundir);
+    std::snprintf(mapper, sizeof mapper, "%s/mapper", devdir);
+    ::mkdir(c.rundir, 0755);
+    ::mkdir(devdir, 0755);
+    ::mkdir(mapper, 0755);
+    ::setenv("DM_DEV_DIR", devdir, 0);
+    dev = std::getenv("DM_DEV_DIR");
+  }
+  if (dev && *dev) {
     std::size_t n = std::strlen(dev);
     while (n > 1 && dev[n - 1] == '/') --n;
     std::snprintf(c.node_prefix, sizeof c.node_prefix, "%.*s/mapper/", static_cast<int>(n), dev);
@@ -47,6 +62,9 @@ void load() {
   c.read_ahead_kb = env_unsigned("UDM_SHIM_READ_AHEAD_KB", 128);
   c.debug = std::getenv("UDM_SHIM_DEBUG") != nullptr;
 }
+
+// Settles the configuration (and DM_DEV_DIR) before the program's main runs.
+__attribute__((constructor)) void load_at_start() { pthread_once(&once, load); }
 
 }  // namespace
 
