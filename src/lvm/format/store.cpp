@@ -204,8 +204,15 @@ void MetadataStore::collect_vgs() {
     }
     for (const auto& vpv : st.text.vg.pvs) {
       std::size_t at = NO_PV;
-      for (std::size_t i = 0; i < pvs_.size(); ++i)
-        if (pvs_[i].is_pv && pvs_[i].label.pv_id == vpv.id) at = i;
+      for (std::size_t i = 0; i < pvs_.size(); ++i) {
+        if (!pvs_[i].is_pv || pvs_[i].label.pv_id != vpv.id) continue;
+        if (at == NO_PV) {
+          at = i;
+        } else {
+          st.warnings.push_back(fmt::format("WARNING: Not using device {} for PV {}: {} has the same PV id.",
+                                            pvs_[i].path, format_id(vpv.id), pvs_[at].path));
+        }
+      }
       st.pv_index.push_back(at);
       if (at == NO_PV) {
         st.warnings.push_back(fmt::format("WARNING: VG {} is missing PV {} (last written to {}).", st.text.vg.name,
@@ -423,7 +430,7 @@ Result<void> MetadataStore::write_vg(const VolumeGroup& original, const Metadata
     if (vpv.status.has("MISSING") || vpv.flags.has("MISSING")) continue;
     PvState* dev = nullptr;
     for (auto& p : pvs_)
-      if (p.is_pv && p.label.pv_id == vpv.id) dev = &p;
+      if (!dev && p.is_pv && p.label.pv_id == vpv.id) dev = &p;
     if (!dev)
       return fail(ENODEV, fmt::format("{}: not written: PV {} ({}) is not among the devices", who, vpv.name,
                                       format_id(vpv.id)));
@@ -478,13 +485,23 @@ Result<void> MetadataStore::write_vg(const VolumeGroup& original, const Metadata
 
   const std::string text = export_vg_text(vg, header);
 
-  // 1. write: the new text into every mda in use; nothing points at it yet.
-  for (auto& t : targets) {
+  // Where each copy goes, decided before anything is written (a text too
+  // large for one of the mdas fails here, with nothing written).
+  std::vector<byte_count> offsets(targets.size());
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    Target& t = targets[i];
     if (!t.in_use) continue;
     if (t.header.committed.ignored()) t.header.committed = {};  // was ignored: start afresh at 512
     auto off = next_text_offset(t.header, text.size() + 1);
-    if (!off) return fail(with_context(fmt::format("{}: {}: ", who, t.pv->path), off.error()));
-    auto locn = write_mda_text(*t.pv->dev, t.header, *off, text);
+    if (!off) return fail(with_context(fmt::format("{}: not written: {}: ", who, t.pv->path), off.error()));
+    offsets[i] = *off;
+  }
+
+  // 1. write: the new text into every mda in use; nothing points at it yet.
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    Target& t = targets[i];
+    if (!t.in_use) continue;
+    auto locn = write_mda_text(*t.pv->dev, t.header, offsets[i], text);
     if (!locn) return fail(with_context(who + ": ", locn.error()));
     t.locn = *locn;
   }

@@ -1,5 +1,6 @@
 // Structural validation of a VG: what real lvm2 refuses on read, plus what it
 // silently accepts but must never be written (extents past the device).
+#include <algorithm>
 #include <set>
 
 #include "lvm/metadata/model.hpp"
@@ -122,6 +123,13 @@ std::vector<std::string> validation_problems(const VolumeGroup& vg) {
   if (vg.format != "lvm2") out.push_back(who + ": format " + quote_for_message(vg.format) + " is not \"lvm2\"");
   if (vg.extent_size == 0) out.push_back(who + ": extent_size is 0");
   check_flags(out, who, "status", vg.status);
+  if (vg.max_pv && vg.pvs.size() > vg.max_pv)
+    out.push_back(who + ": " + std::to_string(vg.pvs.size()) + " PVs exceed max_pv " + std::to_string(vg.max_pv));
+  if (vg.max_lv) {
+    const auto visible = std::count_if(vg.lvs.begin(), vg.lvs.end(), [](const LogicalVolume& l) { return l.visible(); });
+    if (static_cast<std::uint64_t>(visible) > vg.max_lv)
+      out.push_back(who + ": " + std::to_string(visible) + " visible LVs exceed max_lv " + std::to_string(vg.max_lv));
+  }
   check_pvs(vg, out);
   check_lvs(vg, out);
   check_overlaps(vg, out);

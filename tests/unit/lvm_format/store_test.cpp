@@ -426,6 +426,38 @@ TEST(LvmStore, MetadataIgnoreOnOnePv) {
   EXPECT_EQ(f.disks.scan().find_vg("vg0")->seqno, 3u);
 }
 
+TEST(LvmStore, TooLargeForAnMdaWritesNothing) {
+  Disks d;
+  d.add("/dev/a", 64 * MIB);
+  d.add("/dev/s", 64 * MIB);
+  auto st = d.scan();
+  ASSERT_TRUE(st.create_pv("/dev/a").has_value());
+  PvCreateOptions small;
+  small.data_alignment = 16384;
+  small.metadata_size = 12288;  // mda of 12 KiB: copies of at most 5632 bytes
+  ASSERT_TRUE(st.create_pv("/dev/s", small).has_value());
+  VolumeGroup vg = make_vg(st, {"/dev/a", "/dev/s"});
+  for (int i = 0; i < 300; ++i) vg.tags.push_back("a-rather-long-tag-number-" + std::to_string(i));
+  const auto before_a = d.devs["/dev/a"]->bytes();
+  auto r = st.write_vg(vg, header_for(1));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ENOSPC);
+  EXPECT_NE(r.error().message.find("/dev/s"), std::string::npos) << r.error().message;
+  EXPECT_EQ(d.devs["/dev/a"]->bytes(), before_a);
+}
+
+TEST(LvmStore, DuplicatePvIdsAreReported) {
+  Fixture f;
+  f.disks.add("/dev/clone", 64 * MIB);
+  f.disks.devs["/dev/clone"]->bytes() = f.disks.devs["/dev/a"]->bytes();
+  auto st = f.disks.scan();
+  const VgState* vs = st.find_vg("vg0");
+  ASSERT_NE(vs, nullptr);
+  bool warned = false;
+  for (const auto& w : vs->warnings) warned = warned || w.find("has the same PV id") != std::string::npos;
+  EXPECT_TRUE(warned);
+}
+
 TEST(LvmStore, OrphaningAPv) {
   Fixture f;
   auto st = f.disks.scan();

@@ -138,6 +138,22 @@ TEST(LvmMetadataValidate, FindsEachProblem) {
   }
   {
     auto vg = sample_vg();
+    vg.max_lv = 1;
+    EXPECT_TRUE(validate(vg).has_value());
+    vg.lvs.push_back(vg.lvs[0]);
+    vg.lvs[1].name = "lin2";
+    vg.lvs[1].id = "L1cdef0123456789ABCDEF0123456789";
+    vg.lvs[1].segments = {vg.lvs[0].segments[0]};
+    vg.lvs[1].segments[0].stripes[0].start = 10;
+    expect_problem(vg, "VG vg0: 2 visible LVs exceed max_lv 1");
+  }
+  {
+    auto vg = sample_vg();
+    vg.max_pv = 1;
+    expect_problem(vg, "VG vg0: 2 PVs exceed max_pv 1");
+  }
+  {
+    auto vg = sample_vg();
     vg.name = "bad name";
     expect_problem(vg, "VG name \"bad name\"");
   }
