@@ -1,6 +1,7 @@
 #include "shim/fakes.hpp"
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "shim/config.hpp"
+#include "shim/control_fds.hpp"
 #include "shim/real_calls.hpp"
 
 namespace udm::shim {
@@ -35,9 +37,8 @@ int memory_file(const char* name, const char* text, std::size_t n, bool cloexec)
   return fd;
 }
 
-}  // namespace
-
-bool is_udm_read_ahead_path(const char* path) noexcept {
+// "/sys/dev/block/<udm major>:<minor><suffix>"
+bool is_udm_sysfs_path(const char* path, const char* suffix, unsigned* minor_out) {
   static const char prefix[] = "/sys/dev/block/";
   if (!path || std::strncmp(path, prefix, sizeof prefix - 1) != 0) return false;
   const char* p = path + sizeof prefix - 1;
@@ -45,10 +46,67 @@ bool is_udm_read_ahead_path(const char* path) noexcept {
   unsigned long major = std::strtoul(p, &end, 10);
   if (end == p || *end != ':' || major != config().major) return false;
   p = end + 1;
-  std::strtoul(p, &end, 10);
-  if (end == p) return false;
-  return std::strcmp(end, "/bdi/read_ahead_kb") == 0;
+  unsigned long minor = std::strtoul(p, &end, 10);
+  if (end == p || minor > 0xfffff) return false;
+  if (minor_out) *minor_out = static_cast<unsigned>(minor);
+  return std::strcmp(end, suffix) == 0;
 }
+
+}  // namespace
+
+bool is_udm_read_ahead_path(const char* path) noexcept {
+  return is_udm_sysfs_path(path, "/bdi/read_ahead_kb", nullptr);
+}
+
+bool is_udm_sysfs_device_link(const char* path, unsigned* minor) noexcept {
+  return is_udm_sysfs_path(path, "", minor);
+}
+
+ssize_t read_sysfs_device_link(unsigned minor, char* buf, std::size_t size) noexcept {
+  char text[64];
+  int n = std::snprintf(text, sizeof text, "../../devices/virtual/block/dm-%u", minor);
+  std::size_t len = static_cast<std::size_t>(n) < size ? static_cast<std::size_t>(n) : size;
+  std::memcpy(buf, text, len);  // readlink(2): no NUL, truncated silently
+  return static_cast<ssize_t>(len);
+}
+
+bool is_udm_dm_name_path(const char* path, unsigned* minor) noexcept {
+  return is_udm_sysfs_path(path, "/dm/name", minor);
+}
+
+int open_dm_name(unsigned minor, int flags) noexcept {
+  // A DEV_STATUS addressed by device number only, on a connection of our own.
+  constexpr std::uint32_t DM_DEV_STATUS_IOCTL = 0xc138fd07;
+  alignas(8) char buffer[1024] = {};
+  std::uint32_t header[5] = {4, 0, 0, sizeof buffer, 312};  // version, data_size, data_start
+  std::memcpy(buffer, header, sizeof header);
+  unsigned major = config().major;
+  std::uint64_t dev = (minor & 0xffu) | (std::uint64_t{major} << 8) | ((std::uint64_t{minor} & ~0xffull) << 12);
+  std::memcpy(buffer + 40, &dev, sizeof dev);
+  int fd = connect_control(true);
+  if (fd < 0) return -1;
+  set_fd_state(fd, FdState::connected);
+  int r = control_ioctl(fd, DM_DEV_STATUS_IOCTL, buffer);
+  int e = errno;
+  set_fd_state(fd, FdState::none);
+  UDM_SHIM_REAL(close, int (*)(int))(fd);
+  if (r < 0) {
+    errno = e == ENXIO ? ENOENT : e;
+    return -1;
+  }
+  char text[140];
+  int n = std::snprintf(text, sizeof text, "%.127s\n", buffer + 48);
+  return memory_file("udm-dm-name", text, static_cast<std::size_t>(n), (flags & O_CLOEXEC) != 0);
+}
+
+FILE* fopen_dm_name(unsigned minor) noexcept {
+  int fd = open_dm_name(minor, O_CLOEXEC);
+  if (fd < 0) return nullptr;
+  FILE* f = ::fdopen(fd, "r");
+  if (!f) UDM_SHIM_REAL(close, int (*)(int))(fd);
+  return f;
+}
+
 
 int open_read_ahead(int flags) noexcept {
   if ((flags & O_ACCMODE) != O_RDONLY) {

@@ -48,6 +48,11 @@ int open_udm_path(const char* path, int flags, bool* handled) {
     *handled = true;
     return open_read_ahead(flags);
   }
+  unsigned minor = 0;
+  if (is_udm_dm_name_path(path, &minor) && (flags & O_ACCMODE) == O_RDONLY) {
+    *handled = true;
+    return open_dm_name(minor, flags);
+  }
   return -1;
 }
 
@@ -234,10 +239,12 @@ UDM_EXPORT int __fxstatat64(int, int dirfd, const char* path, struct stat64* st,
 
 UDM_EXPORT FILE* fopen(const char* path, const char* mode) {
   if (is_fopen_proc_devices(path, mode)) return open_proc_devices();
+  if (unsigned minor; mode && mode[0] == 'r' && is_udm_dm_name_path(path, &minor)) return fopen_dm_name(minor);
   return UDM_SHIM_REAL(fopen, fopen_fn)(path, mode);
 }
 UDM_EXPORT FILE* fopen64(const char* path, const char* mode) {
   if (is_fopen_proc_devices(path, mode)) return open_proc_devices();
+  if (unsigned minor; mode && mode[0] == 'r' && is_udm_dm_name_path(path, &minor)) return fopen_dm_name(minor);
   return next_symbol<fopen_fn>("fopen64")(path, mode);
 }
 
@@ -276,4 +283,16 @@ UDM_EXPORT int chown(const char* path, uid_t uid, gid_t gid) __THROW {
   const char* name = nullptr;
   if (is_node_path(path, &name)) return ::lchown(path, uid, gid);
   return UDM_SHIM_REAL(chown, int (*)(const char*, uid_t, gid_t))(path, uid, gid);
+}
+
+// ---------------------------------------------------------------- sysfs names
+
+UDM_EXPORT ssize_t readlink(const char* path, char* buf, size_t size) __THROW {
+  if (unsigned minor; is_udm_sysfs_device_link(path, &minor)) return read_sysfs_device_link(minor, buf, size);
+  return UDM_SHIM_REAL(readlink, ssize_t (*)(const char*, char*, size_t))(path, buf, size);
+}
+UDM_EXPORT ssize_t readlinkat(int dirfd, const char* path, char* buf, size_t size) __THROW {
+  if (unsigned minor; path && path[0] == '/' && is_udm_sysfs_device_link(path, &minor))
+    return read_sysfs_device_link(minor, buf, size);
+  return UDM_SHIM_REAL(readlinkat, ssize_t (*)(int, const char*, char*, size_t))(dirfd, path, buf, size);
 }

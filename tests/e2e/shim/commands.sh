@@ -76,6 +76,15 @@ echo "$out" | grep -Eq "\($lomm\)" || fail "ls --tree: $out"
 # udmsetup does not take ls --tree -o options yet (reported); dmsetup's own format:
 out=$(D ls --tree -o active,rw,open,uuid)
 echo "$out" | grep -Eq '^ `-base \(252:[0-9]+\) \[ACTIVE, RW, 1, \]$' || fail "ls --tree -o: $out"
+same ls -o devname >/dev/null
+expect_eq "$(same deps -o devname top)" "1 dependencies	: (base)" "deps -o devname"
+same ls --target linear >/dev/null
+same status --target linear >/dev/null
+same table top base >/dev/null
+same info -c --noheadings --separator : >/dev/null
+same splitname vg-lv LVM >/dev/null
+# The kernel name is dm-<minor> (the shim answers sysfs as the kernel would).
+expect_eq "$(D ls -o blkdevname | grep '^base')" "base	(dm-${basemm#*:})" "ls -o blkdevname"
 # lookup by major:minor with an empty name
 out=$(D info -j "${basemm%:*}" -m "${basemm#*:}")
 echo "$out" | grep -qx 'Name:              base' || fail "info -j -m: $out"

@@ -27,6 +27,13 @@ expect_eq "$(env -u DM_DEV_DIR LD_PRELOAD="$shim" sh -c 'echo "$DM_DEV_DIR"')" "
 [ -d "$UDM_RUNDIR/devdir/mapper" ] || fail "no $UDM_RUNDIR/devdir/mapper"
 # read-ahead.
 expect_eq "$(P python3 -c 'print(open("/sys/dev/block/252:7/bdi/read_ahead_kb").read().strip())')" "128" "read_ahead_kb"
+# sysfs names of udm devices: the kernel name link; dm/name asks udmd.
+expect_eq "$(P readlink /sys/dev/block/252:9)" "../../devices/virtual/block/dm-9" "sysfs device link"
+D create named --table "0 8 zero"
+mm=$(D info -c -o devno --noheadings named)
+expect_eq "$(P python3 -c 'import sys; print(open(sys.argv[1]).read(), end="")' "/sys/dev/block/$mm/dm/name")" "named" "dm/name"
+P python3 -c 'open("/sys/dev/block/252:999/dm/name")' 2>/dev/null && fail "dm/name of a missing device opened"
+D remove named
 # Untouched: other files and other ioctls.
 expect_eq "$(P cat /etc/hostname)" "$(cat /etc/hostname)" "pass-through read"
 # dup, fork and threads on the control fd: the python helper issues DM_VERSION.
