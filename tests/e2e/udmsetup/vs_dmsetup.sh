@@ -70,6 +70,29 @@ udmsetup message dust 0 addbadblock 3
 same message dust 0 listbadblocks
 udmsetup remove dust
 
+# Trees: a stack with several children at several depths, in every layout.
+devno() { udmsetup info -c --noheadings -o devno "$1"; }
+udmsetup create t1 --table "0 8 zero"
+udmsetup create t2 --table "0 8 zero"
+udmsetup create t3 --table "0 8 zero"
+udmsetup create tl --table "0 8 linear $(devno t1) 0
+8 8 linear $(devno t2) 0"
+udmsetup create tm --table "0 8 linear $(devno t1) 0
+8 8 linear $(devno t2) 0
+16 8 linear $(devno t3) 0"
+udmsetup create ttop --table "0 16 linear $(devno tl) 0"
+udmsetup create tc2 --table "0 16 linear $(devno ttop) 0"
+udmsetup create tm2 --table "0 16 linear $(devno ttop) 0
+16 24 linear $(devno tm) 0"
+for o in "" "-o compact" "-o compact,ascii" "-o compact,nodevice" "-o inverted" "-o compact,inverted" \
+    "-o active,rw,open,uuid" "-o ascii,active" "-o nodevice" "-o compact,active" "-o bogus"; do
+  # shellcheck disable=SC2086
+  same ls --tree $o
+  # shellcheck disable=SC2086
+  LC_ALL=C same ls --tree $o >/dev/null
+done
+for d in tm2 tc2 ttop tm tl t3 t2 t1; do udmsetup remove "$d"; done
+
 # Changes made one way and read back the other way.
 udm-run --rundir "$UDM_RUNDIR" dmsetup resume y
 same info -c y
