@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -21,6 +22,7 @@
 #include "lvm/api/config.hpp"
 #include "lvm/format/mda_text.hpp"
 #include "lvm/format/store.hpp"
+#include "lvm/report/display.hpp"
 #include "lvm/report/report.hpp"
 #include "udm/client.hpp"
 
@@ -825,40 +827,18 @@ Outcome<void> cmd_lvrename(Cmd& c) {
 
 // ---------------------------------------------------------------- reports
 
-Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
-  report::Options o;
-  o.fields = c.cl().all("options");
-  o.sort = c.cl().all("sort");
-  if (auto u = c.cl().get("units")) {
-    auto units = report::parse_units(*u);
-    if (!units) return failed("Invalid units specification", EXIT_INVALID);
-    o.units = *units;
-  }
-  o.units.suffix = !c.cl().has("nosuffix");
-  o.headings = !c.cl().has("noheadings");
-  o.separator = c.cl().get("separator");
-  o.aligned = c.cl().has("aligned");
-  if (auto f = c.cl().get("reportformat")) {
-    if (*f == "json") o.json = true;
-    else if (*f != "basic") return failed(fmt::format("Invalid argument for --reportformat: {}", *f), EXIT_INVALID);
-  }
-  if (c.cl().has("select")) return failed("--select is not supported by ulvm yet.", EXIT_INVALID);
-  o.all = c.cl().has("all");
-  o.segments = c.cl().has("segments");
-  o.select_names = c.cl().args;
-  if (auto r = c.open(false); !r) return r;
-
+// The report layer's view of what the scan found (and the driver, when asked).
+struct ReportData {
+  std::vector<const VolumeGroup*> vgs;  // owned by the command's store
   report::Input in;
-  std::vector<VolumeGroup> vgs;
-  for (const auto& [n, f] : c.store().vgs()) vgs.push_back(f.text.vg);
-  for (const auto& name : c.cl().args) {
-    if (type == report::ReportType::pvs) break;
-    auto vgn = split_lv_path(name).first;
-    if (vgn.empty()) vgn = name;
-    if (!c.store().find_vg(vgn)) return failed(fmt::format("Volume group \"{}\" not found", vgn));
-  }
-  client::Client* drv = type == report::ReportType::lvs ? c.driver(false) : nullptr;
-  for (const auto& vg : vgs) {
+};
+
+ReportData report_data(Cmd& c, bool with_states) {
+  ReportData data;
+  for (const auto& [n, f] : c.store().vgs()) data.vgs.push_back(&f.text.vg);
+  client::Client* drv = with_states ? c.driver(false) : nullptr;
+  for (const VolumeGroup* vgp : data.vgs) {
+    const VolumeGroup& vg = *vgp;
     const format::VgState* f = c.store().find_vg(vg.name);
     report::VgView v;
     v.vg = &vg;
@@ -888,13 +868,13 @@ Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
           v.lv_states.push_back({s.active ? report::Tri::yes : report::Tri::no, s.open ? report::Tri::yes : report::Tri::no});
       }
     }
-    in.vgs.push_back(std::move(v));
+    data.in.vgs.push_back(std::move(v));
   }
   for (const auto& s : c.store().pvs()) {
     if (!s.is_pv) continue;
     bool in_vg = false;
-    for (const auto& vg : vgs)
-      for (const auto& pv : vg.pvs) in_vg = in_vg || pv.id == s.label.pv_id;
+    for (const VolumeGroup* vg : data.vgs)
+      for (const auto& pv : vg->pvs) in_vg = in_vg || pv.id == s.label.pv_id;
     if (in_vg) continue;
     report::OrphanPv o2;
     o2.id = s.label.pv_id;
@@ -903,11 +883,98 @@ Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
     o2.device.mda_count = static_cast<unsigned>(s.label.metadata_areas.size());
     o2.device.mda_used_count = o2.device.mda_count;
     if (!s.label.data_areas.empty()) o2.pe_start = bytes_to_sectors(s.label.data_areas[0].offset);
-    in.orphans.push_back(o2);
+    data.in.orphans.push_back(o2);
   }
+  return data;
+}
+
+Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
+  report::Options o;
+  o.fields = c.cl().all("options");
+  o.sort = c.cl().all("sort");
+  if (auto u = c.cl().get("units")) {
+    auto units = report::parse_units(*u);
+    if (!units) return failed("Invalid units specification", EXIT_INVALID);
+    o.units = *units;
+  }
+  o.units.suffix = !c.cl().has("nosuffix");
+  o.headings = !c.cl().has("noheadings");
+  o.separator = c.cl().get("separator");
+  o.aligned = c.cl().has("aligned");
+  if (auto f = c.cl().get("reportformat")) {
+    if (*f == "json") o.json = true;
+    else if (*f != "basic") return failed(fmt::format("Invalid argument for --reportformat: {}", *f), EXIT_INVALID);
+  }
+  if (c.cl().has("select")) return failed("--select is not supported by ulvm yet.", EXIT_INVALID);
+  o.all = c.cl().has("all");
+  o.segments = c.cl().has("segments");
+  o.select_names = c.cl().args;
+  if (auto r = c.open(false); !r) return r;
+  for (const auto& name : c.cl().args) {
+    if (type == report::ReportType::pvs) break;
+    auto vgn = split_lv_path(name).first;
+    if (vgn.empty()) vgn = name;
+    if (!c.store().find_vg(vgn)) return failed(fmt::format("Volume group \"{}\" not found", vgn));
+  }
+  ReportData data = report_data(c, type == report::ReportType::lvs);
+  const report::Input& in = data.in;
   auto text = report::render(type, in, o);
   if (!text) return failed(text.error().message, EXIT_INVALID);
   c.say_raw(*text);
+  return {};
+}
+
+Outcome<void> cmd_display(Cmd& c, char what) {
+  if (c.cl().has("colon") || c.cl().has("columns") || c.cl().has("short"))
+    return failed("-c/-C/-s are not supported by ulvm's display commands yet.", EXIT_INVALID);
+  if (auto r = c.open(false); !r) return r;
+  ReportData data = report_data(c, what == 'l');
+  const auto& args = c.cl().args;
+  std::string out;
+  auto wanted_vg = [&](const std::string& vg) {
+    if (args.empty()) return true;
+    for (const auto& a : args)
+      if (split_lv_path(a).first == vg || a == vg) return true;
+    return false;
+  };
+  if (what == 'v' || what == 'l') {
+    for (const auto& a : args) {
+      auto vgn = split_lv_path(a).first;
+      if (vgn.empty()) vgn = a;
+      if (!c.store().find_vg(vgn)) return failed(fmt::format("Volume group \"{}\" not found", vgn));
+    }
+  }
+  for (const auto& v : data.in.vgs) {
+    if (what == 'v') {
+      if (wanted_vg(v.vg->name)) out += report::display_vg(v);
+      continue;
+    }
+    if (what == 'l') {
+      for (std::size_t i = 0; i < v.vg->lvs.size(); ++i) {
+        const auto& lv = v.vg->lvs[i];
+        if (!lv.visible()) continue;
+        bool want = args.empty();
+        for (const auto& a : args) {
+          auto [vgn, lvn] = split_lv_path(a);
+          if ((vgn.empty() && a == v.vg->name) || (vgn == v.vg->name && (lvn.empty() || lvn == lv.name))) want = true;
+        }
+        if (want) out += report::display_lv(v, i, c.cl().has("maps"));
+      }
+      continue;
+    }
+    for (std::size_t i = 0; i < v.vg->pvs.size(); ++i) {
+      bool want = args.empty();
+      for (const auto& a : args) want = want || a == v.devices[i].path;
+      if (want) out += report::display_pv(v, i);
+    }
+  }
+  if (what == 'p')
+    for (const auto& o : data.in.orphans) {
+      bool want = args.empty();
+      for (const auto& a : args) want = want || a == o.device.path;
+      if (want) out += report::display_orphan(o);
+    }
+  c.say_raw(out);
   return {};
 }
 
@@ -936,6 +1003,9 @@ const std::map<std::string_view, Handler>& handlers() {
       {"lvrename", cmd_lvrename},
       {"lvs", [](Cmd& c) { return cmd_report(c, report::ReportType::lvs); }},
       {"lvchange", cmd_lvchange},
+      {"pvdisplay", [](Cmd& c) { return cmd_display(c, 'p'); }},
+      {"vgdisplay", [](Cmd& c) { return cmd_display(c, 'v'); }},
+      {"lvdisplay", [](Cmd& c) { return cmd_display(c, 'l'); }},
   };
   return h;
 }

@@ -334,6 +334,8 @@ Result<std::string> render(ReportType type, const Input& in, const Options& o) {
     out += "              ]\n          }\n      ]\n  }\n";
     return out;
   }
+  // No rows: lvm prints nothing at all, not even the headings.
+  if (b->cells.empty()) return out;
   const bool align = !o.separator || o.aligned;
   const std::string sep = o.separator.value_or(" ");
   std::vector<std::size_t> width(b->fields.size(), 0);

@@ -34,6 +34,14 @@ same pvs
 same pvs -o+pv_uuid,pe_start,pv_pe_count,pv_pe_alloc_count,dev_size,pv_mda_count,pv_used --units k
 same pvs --segments -o+lv_name,seg_start_pe,segtype
 
+# The display commands print what lvm2 prints.
+for cmd in "pvdisplay" "vgdisplay vgx" "lvdisplay -m vgx"; do
+  real=$(L $cmd)
+  ours=$(ulvm $cmd --devices "$A,$B") || fail "ulvm $cmd"
+  [ "$real" == "$ours" ] || fail "ulvm $cmd differs from lvm2:
+$(diff <(echo "$real") <(echo "$ours"))"
+done
+
 # ulvm writes the next version; real lvm2 reads it.
 ulvm lvcreate -an -L 4M -n made-by-ulvm vgx --devices "$A,$B" >/dev/null || fail "ulvm lvcreate"
 ulvm lvextend -L +4M vgx/str --devices "$A,$B" >/dev/null || fail "ulvm lvextend striped"

@@ -1,0 +1,186 @@
+#include "lvm/report/display.hpp"
+
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "lvm/report/fields.hpp"
+#include "lvm/report/units.hpp"
+
+namespace udm::lvm::report {
+namespace {
+
+void item(std::string& out, std::string_view label, std::string_view value, int width) {
+  out += fmt::format("  {:<{}}{}\n", label, width, value);
+}
+
+extent_t free_of(const VolumeGroup& vg, const PhysicalVolume& pv) { return pv_free_extents(vg, pv); }
+
+}  // namespace
+
+std::string long_size(sector_t sectors) {
+  if (sectors == 0) return "0   ";
+  std::string s = format_size(sectors, Units{.type = 'r'});
+  // "60.00m" -> "60.00 MiB"
+  char unit = s.back();
+  s.pop_back();
+  std::string_view name;
+  switch (unit) {
+    case 'k': name = "KiB"; break;
+    case 'm': name = "MiB"; break;
+    case 'g': name = "GiB"; break;
+    case 't': name = "TiB"; break;
+    case 'p': name = "PiB"; break;
+    case 'e': name = "EiB"; break;
+    default: name = "B"; break;
+  }
+  return s + " " + std::string(name);
+}
+
+std::string display_vg(const VgView& v) {
+  const VolumeGroup& vg = *v.vg;
+  std::string out = "  --- Volume group ---\n";
+  extent_t total = 0, free = 0;
+  for (const auto& pv : vg.pvs) {
+    total += pv.pe_count;
+    free += free_of(vg, pv);
+  }
+  unsigned mdas = 0, present = 0, open = 0, lvs = 0;
+  for (const auto& d : v.devices) {
+    mdas += d.mda_used_count;
+    present += d.path.empty() ? 0 : 1;
+  }
+  for (std::size_t i = 0; i < vg.lvs.size(); ++i) {
+    if (!vg.lvs[i].visible()) continue;
+    ++lvs;
+    if (i < v.lv_states.size() && v.lv_states[i].open == Tri::yes) ++open;
+  }
+  const int w = 22;
+  item(out, "VG Name", vg.name, w);
+  item(out, "System ID", vg.system_id.value_or(""), w);
+  item(out, "Format", vg.format, w);
+  item(out, "Metadata Areas", std::to_string(mdas), w);
+  item(out, "Metadata Sequence No", std::to_string(vg.seqno), w);
+  item(out, "VG Access", vg.status.has("WRITE") ? "read/write" : "read", w);
+  item(out, "VG Status", vg.status.has("RESIZEABLE") ? "resizable" : "", w);
+  item(out, "MAX LV", std::to_string(vg.max_lv), w);
+  item(out, "Cur LV", std::to_string(lvs), w);
+  item(out, "Open LV", std::to_string(open), w);
+  item(out, "Max PV", std::to_string(vg.max_pv), w);
+  item(out, "Cur PV", std::to_string(vg.pvs.size()), w);
+  item(out, "Act PV", std::to_string(present), w);
+  item(out, "VG Size", long_size(total * vg.extent_size), w);
+  item(out, "PE Size", long_size(vg.extent_size), w);
+  item(out, "Total PE", std::to_string(total), w);
+  item(out, "Alloc PE / Size", fmt::format("{} / {}", total - free, long_size((total - free) * vg.extent_size)), w);
+  item(out, "Free  PE / Size", fmt::format("{} / {}", free, long_size(free * vg.extent_size)), w);
+  item(out, "VG UUID", format_id(vg.id), w);
+  out += "   \n";
+  return out;
+}
+
+std::string display_pv(const VgView& v, std::size_t i) {
+  const VolumeGroup& vg = *v.vg;
+  const PhysicalVolume& pv = vg.pvs[i];
+  const PvDevice* d = i < v.devices.size() ? &v.devices[i] : nullptr;
+  const int w = 22;
+  std::string out = "  --- Physical volume ---\n";
+  sector_t dev_size = d && d->dev_size ? d->dev_size : pv.dev_size;
+  sector_t usable = pv.pe_count * vg.extent_size;
+  extent_t free = free_of(vg, pv);
+  item(out, "PV Name", d && !d->path.empty() ? d->path : "[unknown]", w);
+  item(out, "VG Name", vg.name, w);
+  item(out, "PV Size", fmt::format("{} / not usable {}", long_size(dev_size),
+                                   long_size(dev_size > usable ? dev_size - usable : 0)), w);
+  bool alloc = pv.status.has("ALLOCATABLE");
+  item(out, "Allocatable", alloc ? (free == 0 ? "yes (but full)" : "yes ") : "NO  ", w);
+  item(out, "PE Size", long_size(vg.extent_size), w);
+  item(out, "Total PE", std::to_string(pv.pe_count), w);
+  item(out, "Free PE", std::to_string(free), w);
+  item(out, "Allocated PE", std::to_string(pv.pe_count - free), w);
+  item(out, "PV UUID", format_id(pv.id), w);
+  out += "   \n";
+  return out;
+}
+
+std::string display_orphan(const OrphanPv& pv) {
+  const int w = 22;
+  std::string out = fmt::format("  \"{}\" is a new physical volume of \"{}\"\n", pv.device.path,
+                                long_size(pv.device.dev_size));
+  out += "  --- NEW Physical volume ---\n";
+  item(out, "PV Name", pv.device.path, w);
+  item(out, "VG Name", "", w);
+  item(out, "PV Size", long_size(pv.device.dev_size), w);
+  item(out, "Allocatable", "NO", w);
+  item(out, "PE Size", "0   ", w);
+  item(out, "Total PE", "0", w);
+  item(out, "Free PE", "0", w);
+  item(out, "Allocated PE", "0", w);
+  item(out, "PV UUID", format_id(pv.id), w);
+  out += "   \n";
+  return out;
+}
+
+std::string display_lv(const VgView& v, std::size_t i, bool maps) {
+  const VolumeGroup& vg = *v.vg;
+  const LogicalVolume& lv = vg.lvs[i];
+  const int w = 23;
+  std::string out = "  --- Logical volume ---\n";
+  item(out, "LV Path", "/dev/" + vg.name + "/" + lv.name, w);
+  item(out, "LV Name", lv.name, w);
+  item(out, "VG Name", vg.name, w);
+  item(out, "LV UUID", format_id(lv.id), w);
+  item(out, "LV Write Access", lv.status.has("WRITE") ? "read/write" : "read only", w);
+  std::time_t t = static_cast<std::time_t>(lv.creation_time);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char when[64];
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %z", &tm);
+  item(out, "LV Creation host, time", fmt::format("{}, {}", lv.creation_host, when), w);
+  LvState st = i < v.lv_states.size() ? v.lv_states[i] : LvState{};
+  if (st.active != Tri::unknown) {
+    item(out, "LV Status", st.active == Tri::yes ? "available" : "NOT available", w);
+    if (st.active == Tri::yes) item(out, "# open", st.open == Tri::yes ? "1" : "0", w);
+  }
+  item(out, "LV Size", long_size(lv.extent_count() * vg.extent_size), w);
+  item(out, "Current LE", std::to_string(lv.extent_count()), w);
+  item(out, "Segments", std::to_string(lv.segments.size()), w);
+  item(out, "Allocation",
+       lv.allocation_policy ? std::string(allocation_policy_name(*lv.allocation_policy)) : "inherit", w);
+  item(out, "Read ahead sectors", lv.read_ahead ? std::to_string(*lv.read_ahead) : "auto", w);
+  out += "   \n";
+  if (!maps) return out;
+  out += "  --- Segments ---\n";
+  auto dev = [&](const SegmentArea& a) {
+    for (std::size_t k = 0; k < vg.pvs.size(); ++k)
+      if (vg.pvs[k].name == a.name)
+        return k < v.devices.size() && !v.devices[k].path.empty() ? v.devices[k].path : std::string("[unknown]");
+    return a.name;
+  };
+  bool virtual_only = true;
+  for (const auto& s : lv.segments) {
+    bool virt = s.type == "zero" || s.type == "error";
+    virtual_only = virtual_only && virt;
+    out += fmt::format("  {} extents {} to {}:\n", virt ? "Virtual" : "Logical", s.start_extent,
+                       s.start_extent + s.extent_count - 1);
+    out += fmt::format("    Type\t\t{}\n", segment_type_name(s));
+    extent_t per = s.area_extents();
+    if (s.is_striped() && s.stripes.size() == 1) {
+      out += fmt::format("    Physical volume\t{}\n", dev(s.stripes[0]));
+      out += fmt::format("    Physical extents\t{} to {}\n", s.stripes[0].start, s.stripes[0].start + per - 1);
+    } else if (s.is_striped()) {
+      out += fmt::format("    Stripes\t\t{}\n", s.stripes.size());
+      out += fmt::format("    Stripe size\t\t{}\n", long_size(s.stripe_size));
+      for (std::size_t k = 0; k < s.stripes.size(); ++k) {
+        out += fmt::format("    Stripe {}:\n", k);
+        out += fmt::format("      Physical volume\t{}\n", dev(s.stripes[k]));
+        out += fmt::format("      Physical extents\t{} to {}\n", s.stripes[k].start, s.stripes[k].start + per - 1);
+      }
+    }
+    if (!virt) out += "   \n";
+  }
+  out += "   \n";
+  return out;
+}
+
+}  // namespace udm::lvm::report
