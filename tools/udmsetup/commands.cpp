@@ -22,6 +22,7 @@
 #include "format.hpp"
 #include "report.hpp"
 #include "table_text.hpp"
+#include "base/devno.hpp"
 #include "client/socket_backend.hpp"
 
 namespace udm::udmsetup {
@@ -236,7 +237,102 @@ std::optional<std::vector<client::TableLine>> read_table(Context& ctx, const std
   return *lines;
 }
 
+// --concise devices: "name,uuid,minor,flags,table[,table...]" separated by
+// ';', with '\\' escaping the next character. Each entry is created as soon
+// as it is parsed, as dmsetup does.
+bool create_concise(Context& ctx, const std::vector<std::string>& args) {
+  if (ctx.sw.table || ctx.sw.notable || ctx.sw.minor || ctx.sw.uuid || ctx.sw.inactive) {
+    err("--concise is incompatible with --[no]table, --minor, --uuid and --inactive.");
+    return false;
+  }
+  if (args.size() > 1) {
+    err("udmsetup create --concise takes at most one argument");
+    return false;
+  }
+  std::string text;
+  if (args.empty()) {
+    std::stringstream ss;
+    ss << std::cin.rdbuf();
+    text = ss.str();
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+  } else {
+    text = args[0];
+  }
+  std::vector<std::string> fields;
+  std::string field;
+  auto show = [&](std::size_t i) -> std::string {
+    if (i < fields.size()) return fields[i];
+    return "(null)";
+  };
+  auto parsed = [&]() {
+    err(fmt::format("Parsed {} fields: name: {} uuid: {} minor: {} flags: {} table: {}", fields.size(),
+                    show(0), show(1), show(2), show(3), show(4)));
+  };
+  auto finish_entry = [&]() -> bool {
+    fields.push_back(field);
+    field.clear();
+    if (fields.size() < 5 || fields[4].empty()) {
+      err(fields.size() <= 1 ? "Five comma-separated fields are required for each device"
+                             : "Incomplete entry: five comma-separated fields are required for each device");
+      parsed();
+      return false;
+    }
+    const std::string& flags = fields[3];
+    if (!flags.empty() && flags != "ro" && flags != "rw") {
+      err(fmt::format("Invalid flags parameter '{}' must be 'ro' or 'rw' or empty.", flags));
+      return false;
+    }
+    std::string table;
+    for (std::size_t i = 4; i < fields.size(); ++i) table += (i > 4 ? "\n" : "") + fields[i];
+    auto lines = parse_table(table, "");
+    if (!lines) {
+      err(lines.error().message);
+      return false;
+    }
+    auto* c = ctx.connect();
+    if (!c) return false;
+    Task t(*c, TaskType::create);
+    t.set_name(fields[0]);
+    if (!fields[1].empty()) t.set_uuid(fields[1]);
+    if (!fields[2].empty()) {
+      auto minor = static_cast<std::uint32_t>(std::strtoul(fields[2].c_str(), nullptr, 10));
+      t.set_persistent_minor(minor).set_devno(UDM_BLOCK_MAJOR, minor);
+    }
+    if (flags == "ro") t.set_read_only();
+    for (auto& l : *lines) t.add_target(std::move(l));
+    if (auto r = t.run(); !r) {
+      report_error(t, r.error());
+      return false;
+    }
+    if (ctx.sw.verbose && !display_info(ctx, t.info())) return false;
+    fields.clear();
+    return true;
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char ch = text[i];
+    if (ch == '\\') {
+      if (i + 1 >= text.size()) {
+        err("Backslash must be followed by another character at end of string.");
+        fields.push_back(field);
+        parsed();
+        return false;
+      }
+      field += text[++i];
+    } else if (ch == ',') {
+      fields.push_back(field);
+      field.clear();
+    } else if (ch == ';') {
+      if (!finish_entry()) return false;
+    } else {
+      field += ch;
+    }
+  }
+  if (!fields.empty() || !field.empty()) return finish_entry();
+  return true;
+}
+
 bool cmd_create(Context& ctx, const std::vector<std::string>& args, bool) {
+  if (ctx.sw.concise) return create_concise(ctx, args);
   if (args.empty()) {
     err("Please provide a name for the new device.");
     return false;
@@ -252,7 +348,7 @@ bool cmd_create(Context& ctx, const std::vector<std::string>& args, bool) {
   Task t(*c, TaskType::create);
   t.set_name(args[0]);
   if (ctx.sw.uuid) t.set_uuid(*ctx.sw.uuid);
-  if (ctx.sw.minor) t.set_persistent_minor(*ctx.sw.minor);
+  if (ctx.sw.minor) t.set_persistent_minor(*ctx.sw.minor).set_devno(*ctx.sw.major, *ctx.sw.minor);
   if (ctx.sw.readonly) t.set_read_only();
   for (auto& l : lines) t.add_target(std::move(l));
   if (auto r = t.run(); !r) {
@@ -1139,7 +1235,57 @@ int cmd_table_or_status(Context& ctx, const std::vector<std::string>& args, bool
   });
 }
 
+std::string concise_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == ',' || c == ';' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// `table --concise`: every device on one line, "name,uuid,minor,ro|rw" and
+// ",start length type params" per target, devices joined with ';'.
+int table_concise(Context& ctx, const std::vector<std::string>& args) {
+  std::vector<std::string> names = args;
+  if (names.empty()) {
+    auto all = list_devices(ctx);
+    if (!all) {
+      err("Command failed.");
+      return 1;
+    }
+    if (all->empty()) {
+      out("No devices found\n");
+      return 0;
+    }
+    for (const auto& e : *all) names.push_back(e.name);
+  }
+  std::string line;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    auto* c = ctx.connect();
+    if (!c) return 1;
+    Task t(*c, TaskType::table);
+    t.set_name(names[i]);
+    if (auto r = t.run(); !r) {
+      report_error(t, r.error());
+      err("Command failed.");
+      return 1;
+    }
+    const auto& info = t.info();
+    if (i) line += ';';
+    line += fmt::format("{},{},{},{}", concise_escape(info.name), concise_escape(info.uuid),
+                        info.minor, info.read_only ? "ro" : "rw");
+    for (const auto& l : t.table()) {
+      std::string params = ctx.sw.showkeys ? l.params : mask_keys(l.type, l.params);
+      line += "," + concise_escape(fmt::format("{} {} {} {}", l.start, l.length, l.type, params));
+    }
+  }
+  out(line + "\n");
+  return 0;
+}
+
 int cmd_table(Context& ctx, const std::vector<std::string>& args) {
+  if (ctx.sw.concise) return table_concise(ctx, args);
   return cmd_table_or_status(ctx, args, true);
 }
 int cmd_status(Context& ctx, const std::vector<std::string>& args) {

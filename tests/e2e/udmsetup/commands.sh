@@ -68,6 +68,22 @@ c (252:2)" "tree roots"
 expect_eq "$(LANG=C LC_ALL=C udmsetup ls --tree | grep -A1 '^l ')" "l (252:4)
  \`-a (252:0)" "tree child"
 
+# create --concise and table --concise
+udmsetup create --concise 'k1,UUID-k1,,ro,0 4 zero,4 4 zero;k2,,,,0 8 zero'
+expect_eq "$(udmsetup table --concise k1 k2)" "k1,UUID-k1,5,ro,0 4 zero ,4 4 zero ;k2,,6,rw,0 8 zero " "concise"
+udmsetup remove k1
+udmsetup remove k2
+
+# wait blocks until the event number moves
+expect_eq "$(udmsetup info -c --noheadings -o events a)" "0" "events before"
+udmsetup wait a 0 &
+waiter=$!
+sleep 0.3
+kill -0 "$waiter" 2>/dev/null || fail "wait returned before any event"
+udmsetup rename a a-tmp
+udmsetup rename a-tmp a
+wait "$waiter" || fail "wait failed"
+
 # rename, rename --setuuid
 udmsetup rename l l2
 udmsetup rename l2 --setuuid UUID-l
@@ -90,6 +106,7 @@ udmsetup remove --retry big
 
 # wait returns at once when the event number differs
 expect_eq "$(udmsetup info -c --noheadings -o events l2)" "2" "each rename is an event"
+expect_eq "$(udmsetup info -c --noheadings -o events a)" "2" "renames of a"
 udmsetup wait l2 0
 expect_eq "$(udmsetup wait -v l2 0 | sed -n 1p)" "Name:              l2" "wait -v"
 

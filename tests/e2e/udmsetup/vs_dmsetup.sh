@@ -93,6 +93,16 @@ for o in "" "-o compact" "-o compact,ascii" "-o compact,nodevice" "-o inverted" 
 done
 for d in tm2 tc2 ttop tm tl t3 t2 t1; do udmsetup remove "$d"; done
 
+# Concise tables, and concise entries that fail before creating anything.
+same table --concise
+same table --concise x y
+udmsetup create --concise 'cz,UUID-cz,,ro,0 4 zero,4 4 zero'
+same table --concise cz
+udmsetup remove cz
+for spec in 'c1,,,' 'c2,,,rx,0 8 zero' ';c3,,,,0 8 zero' 'c4,,,,0 8 zero\' 'c5,,,,0 8'; do
+  same create --concise "$spec"
+done
+
 # Changes made one way and read back the other way.
 udm-run --rundir "$UDM_RUNDIR" dmsetup resume y
 same info -c y
