@@ -47,8 +47,9 @@ int SocketBackend::transact(std::uint32_t nr, std::vector<std::uint8_t>& buffer,
   driver_message.clear();
   auto reply = abi::exchange(fd_, nr, buffer);
   if (!reply) {
-    driver_message = "udmd connection: " + reply.error().message;
-    return reply.error().code ? reply.error().code : EPROTO;
+    // The request never got an answer: say so, whatever errno the transport gave.
+    driver_message = "lost the connection to udmd: " + reply.error().message;
+    return ECONNRESET;
   }
   // The reply overwrites the start of the caller's buffer, never more of it.
   if (reply->copy_back.size() > buffer.size()) {

@@ -173,6 +173,7 @@ Result<Task::Impl::Sent> Task::Impl::send(abi::Command cmd, const char* task_nam
     if (err) {
       error_code = err;
       driver_message = msg;
+      if (err == ECONNRESET && !msg.empty()) return fail(err, msg);  // the socket, not the driver
       if (err == EINVAL)
         if (auto refused = detail::refusal_message(driver.driver, cmd, send_version, reply_version))
           return fail(EINVAL, *refused);

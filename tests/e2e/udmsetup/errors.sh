@@ -97,6 +97,15 @@ expect_eq "$(head -1 "$E2E_TMP/u.err")" "Incorrect number of arguments." "arg co
 udmsetup info -c -o name,nonsense 2>"$E2E_TMP/u.err" && fail "bad field accepted"
 expect_eq "$(tail -1 "$E2E_TMP/u.err")" "Unrecognised field: nonsense" "bad field"
 
+# udmd dies while a request waits for its answer
+udmsetup wait b 0 2>"$E2E_TMP/lost.err" >/dev/null &
+waiter=$!
+sleep 0.3
+kill -KILL "$UDMD_PID"
+wait "$waiter" && fail "wait survived the death of udmd"
+expect_eq "$(cat "$E2E_TMP/lost.err")" "lost the connection to udmd: control socket closed
+Command failed." "lost connection"
+
 # no driver at all
 stop_daemon
 expect_fail 1 "cannot reach udmd: $E2E_TMP/none/control: connect failed: No such file or directory
