@@ -42,6 +42,9 @@ struct MdaState {
   std::string vg_name;                 // of the committed copy
   std::string vg_id;                   // raw
   bool ignored() const { return header && header->committed.ignored(); }
+  // Slot 1 still set: a commit stopped after its precommit step (pvck prints
+  // "CHECK: ... precommit not empty"); the next write_vg clears it.
+  bool precommit_pending() const { return header && !header->precommitted.empty(); }
 };
 
 struct PvState {

@@ -446,6 +446,45 @@ TEST(LvmStore, TooLargeForAnMdaWritesNothing) {
   EXPECT_EQ(d.devs["/dev/a"]->bytes(), before_a);
 }
 
+TEST(LvmStore, LabelPointingPastTheDevice) {
+  Disks d;
+  d.add("/dev/a", 8 * MIB);
+  auto st = d.scan();
+  ASSERT_TRUE(st.create_pv("/dev/a").has_value());
+  // Rewrite the label with a second mda beyond the end of the 8 MiB device.
+  PvLabel l = st.device("/dev/a")->label;
+  l.metadata_areas.push_back({16 * MIB, MIB});
+  auto bytes = encode_label(l);
+  ASSERT_TRUE(bytes.has_value());
+  std::copy(bytes->begin(), bytes->end(), d.devs["/dev/a"]->bytes().begin() + 512);
+  auto back = d.scan();
+  const PvState* pv = back.device("/dev/a");
+  ASSERT_TRUE(pv->is_pv);
+  ASSERT_EQ(pv->mdas.size(), 2u);
+  EXPECT_TRUE(pv->mdas[0].error.empty());
+  EXPECT_NE(pv->mdas[1].error.find("runs past the end of the device"), std::string::npos) << pv->mdas[1].error;
+  ASSERT_EQ(back.warnings().size(), 1u);
+}
+
+TEST(LvmStore, PrecommitLeftoverIsVisibleAndCleared) {
+  Fixture f;
+  VolumeGroup next = f.vg;
+  next.seqno = 2;
+  {
+    auto st = f.disks.scan();
+    *f.disks.budget = 3 + 3;  // texts and precommits, no commit
+    EXPECT_FALSE(st.write_vg(next, header_for(2)).has_value());
+    *f.disks.budget = 1L << 40;
+  }
+  auto st = f.disks.scan();
+  EXPECT_EQ(st.find_vg("vg0")->seqno, 1u);
+  for (const auto& pv : st.pvs())
+    for (const auto& m : pv.mdas) EXPECT_TRUE(m.precommit_pending());
+  ASSERT_TRUE(st.write_vg(next, header_for(2)).has_value());
+  for (const auto& pv : f.disks.scan().pvs())
+    for (const auto& m : pv.mdas) EXPECT_FALSE(m.precommit_pending());
+}
+
 TEST(LvmStore, DuplicatePvIdsAreReported) {
   Fixture f;
   f.disks.add("/dev/clone", 64 * MIB);
