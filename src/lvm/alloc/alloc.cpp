@@ -122,7 +122,7 @@ Result<std::vector<Segment>> allocate(const VolumeGroup& vg, const LogicalVolume
 
   Pool pool(free_areas(vg, req.pv_names));
   const extent_t available = pool.total();
-  const std::string lv_name = lv ? lv->name : std::string();
+  const std::string lv_name = lv ? lv->name : req.lv_name;
   extent_t le = lv ? lv->extent_count() : 0;
   extent_t per_left = req.extents / n;
   std::vector<Segment> out;

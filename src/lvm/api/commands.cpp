@@ -657,7 +657,7 @@ Outcome<void> cmd_lvcreate(Cmd& c) {
       return failed(fmt::format("Volume group \"{}\" has insufficient free space ({} extents): {} required.", vg.name,
                                 free, extents));
     auto segs = alloc::allocate(vg, nullptr, {.extents = extents, .stripes = stripes, .stripe_size = stripe_size,
-                                              .policy = *policy, .pv_names = *pvn});
+                                              .policy = *policy, .pv_names = *pvn, .lv_name = name});
     if (!segs) return failed(segs.error().message);
     lv.segments = *segs;
     if (auto p = c.cl().get("alloc"); p && *policy != AllocationPolicy::normal) lv.allocation_policy = *policy;
