@@ -56,6 +56,9 @@ class FaultyPvDevice final : public PvDevice {
   // `writes_left` is shared so one budget can cover several PVs (a crash hits
   // the whole machine, not one disk).
   FaultyPvDevice(PvDevice& inner, std::shared_ptr<long> writes_left) : inner_(inner), writes_left_(std::move(writes_left)) {}
+  // The same, owning the device it forwards to.
+  FaultyPvDevice(PvDevicePtr owned, std::shared_ptr<long> writes_left)
+      : owned_(std::move(owned)), inner_(*owned_), writes_left_(std::move(writes_left)) {}
   byte_count size() const override { return inner_.size(); }
   const std::string& path() const override { return inner_.path(); }
   Result<void> read(byte_count offset, std::span<std::byte> out) override { return inner_.read(offset, out); }
@@ -63,6 +66,7 @@ class FaultyPvDevice final : public PvDevice {
   Result<void> flush() override { return inner_.flush(); }
 
  private:
+  PvDevicePtr owned_;
   PvDevice& inner_;
   std::shared_ptr<long> writes_left_;
 };

@@ -158,6 +158,40 @@ expect_eq "$wrapped_real$wrapped_udm" 11 "wrapped copies written by real lvm2 an
 lvmq lvs --noheadings -o lv_name ud >"$E2E_TMP/lvs.out"
 grep -qw again "$E2E_TMP/lvs.out" || fail "after wrapping: $(cat "$E2E_TMP/lvs.out")"
 
+echo "== C3. udm stops after N writes; real lvm2 sees the old or the new seqno"
+lvmq vgs --noheadings -o vg_seqno ud >"$E2E_TMP/vgs.out"
+seq_before=$(tr -d ' ' <"$E2E_TMP/vgs.out")
+name=again
+saw_old=0 saw_new=0
+for n in $(seq 0 20); do
+  rc=0
+  UDM_LVM_CRASH_AFTER=$n udm-lvm-dump rename-lv ud "$name" "crash$n" "$L4" "$L5" "$L6" 2>/dev/null || rc=$?
+  # Real lvm2 may warn that PVs disagree (a crash between commits); read anyway.
+  lvm vgs --config "$CFG" --noheadings -o vg_seqno ud >"$E2E_TMP/vgs.out" 2>/dev/null
+  lvm lvs --config "$CFG" --noheadings -o lv_name ud >"$E2E_TMP/lvs.out" 2>/dev/null
+  now=$(tr -d ' ' <"$E2E_TMP/vgs.out")
+  if [ "$now" = "$seq_before" ]; then
+    grep -qw "$name" "$E2E_TMP/lvs.out" || fail "crash after $n writes: seqno $now without LV $name"
+    saw_old=1
+  elif [ "$now" = $((seq_before + 1)) ]; then
+    grep -qw "crash$n" "$E2E_TMP/lvs.out" || fail "crash after $n writes: seqno $now without LV crash$n"
+    name=crash$n
+    saw_new=1
+  else
+    fail "crash after $n writes: seqno $now, expected $seq_before or $((seq_before + 1))"
+  fi
+  # Repair (rewrites every copy and clears precommits) and check all is clean.
+  lvm vgck --config "$CFG" --updatemetadata ud >/dev/null 2>&1 || fail "vgck --updatemetadata after $n writes"
+  lvmq vgck ud
+  for d in "$L4" "$L5" "$L6"; do no_check "$d"; done
+  lvmq vgs --noheadings -o vg_seqno ud >"$E2E_TMP/vgs.out"
+  seq_before=$(tr -d ' ' <"$E2E_TMP/vgs.out")
+  [ "$rc" = 0 ] && break
+done
+expect_eq "$saw_old$saw_new" 11 "both outcomes seen"
+[ "$rc" = 0 ] || fail "rename-lv never completed within 20 writes"
+lvmq lvrename ud "$name" again
+
 echo "== D. udm removes the VG and the labels"
 udm-lvm-dump vgremove ud "$L4" "$L5" "$L6"
 for d in "$L4" "$L5" "$L6"; do no_check "$d"; done

@@ -11,7 +11,10 @@
 //                                            str (2 stripes, with 2+ PVs), z (zero), e (error)
 //   udm-lvm-dump rename-lv VG OLD NEW DEV... read, rename, commit seqno+1
 //   udm-lvm-dump vgremove VG DEV...          orphan every PV of the VG
+// With UDM_LVM_CRASH_AFTER=N in the environment, every write after the N-th
+// fails (a simulated crash during the command).
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 #include <string>
@@ -33,8 +36,19 @@ int die(const std::string& msg) {
   return 1;
 }
 
+DeviceOpener crash_opener() {
+  const char* env = std::getenv("UDM_LVM_CRASH_AFTER");
+  if (!env) return {};
+  auto budget = std::make_shared<long>(std::stol(env));
+  return [budget](const std::string& path, bool writable) -> Result<PvDevicePtr> {
+    auto dev = open_file_device(path, !writable);
+    if (!dev) return dev;
+    return PvDevicePtr(std::make_unique<FaultyPvDevice>(std::move(*dev), budget));
+  };
+}
+
 MetadataStore open_store(const std::vector<std::string>& devs, bool writable) {
-  auto st = MetadataStore::scan(devs, writable);
+  auto st = MetadataStore::scan(devs, writable, crash_opener());
   if (!st) {
     std::cerr << "udm-lvm-dump: " << st.error().message << "\n";
     std::exit(1);
