@@ -26,6 +26,10 @@ a = p.parse_args()
 tmp = tempfile.mkdtemp(prefix="udm-bench-lvm.")
 env = dict(os.environ, LVM_SUPPRESS_FD_WARNINGS="1", UDM_LVM_CONFDIR=tmp + "/conf")
 env.pop("UDM_RUNDIR", None)
+# Same settings as the lvm2 side: no metadata archives or backups.
+os.makedirs(tmp + "/conf")
+with open(tmp + "/conf/lvm.conf", "w") as f:
+    f.write("backup {\n backup = 0\n archive = 0\n}\n")
 loops = []
 
 

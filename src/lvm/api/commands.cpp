@@ -245,6 +245,52 @@ Outcome<void> cmd_pvcreate(Cmd& c) {
   return {};
 }
 
+Outcome<void> cmd_pvresize(Cmd& c) {
+  if (c.cl().args.empty()) return failed("Please supply physical volume(s)", EXIT_INVALID);
+  std::optional<sector_t> wanted;
+  if (auto s = c.cl().get("setphysicalvolumesize")) {
+    auto sz = alloc::parse_size(*s);
+    if (!sz || sz->sign != alloc::Sign::none) return failed("Invalid argument for --setphysicalvolumesize: " + *s, EXIT_INVALID);
+    wanted = sz->sectors;
+  }
+  if (auto r = c.open(true); !r) return r;
+  unsigned done = 0;
+  for (const auto& path : c.cl().args) {
+    const format::PvState* d = c.store().device(path);
+    if (!d || !d->is_pv) return failed(fmt::format("Failed to find physical volume \"{}\".", path));
+    const format::VgState* owner = nullptr;
+    for (const auto& [n, f] : c.store().vgs())
+      for (const auto& pv : f.text.vg.pvs)
+        if (pv.id == d->label.pv_id) owner = &f;
+    if (!owner) return failed(fmt::format("{}: pvresize of a PV without a VG is not supported by ulvm.", path));
+    VolumeGroup vg = owner->text.vg;
+    PhysicalVolume* pv = nullptr;
+    for (auto& p : vg.pvs)
+      if (p.id == d->label.pv_id) pv = &p;
+    // The store keeps PVs inside the data area its label records (the size at
+    // pvcreate); growing past it would need a new pv_header.
+    sector_t dev = std::min<sector_t>(d->dev->size() / SECTOR_SIZE, bytes_to_sectors(format::data_area(d->label).end));
+    sector_t size = wanted.value_or(dev);
+    if (size > dev)
+      return failed(fmt::format("{}: requested size {} exceeds real size {}.", path, alloc::message_size(size),
+                                alloc::message_size(dev)));
+    if (size <= pv->pe_start) return failed(fmt::format("{}: size must exceed the data area start", path));
+    extent_t count = (size - pv->pe_start) / vg.extent_size;
+    extent_t used_end = 0;
+    for (const auto& u : pv_extent_map(vg))
+      if (u.pv_name == pv->name) used_end = std::max(used_end, u.pe_start + u.pe_count);
+    if (count < used_end)
+      return failed(fmt::format("{}: cannot resize to {} extents as later ones are allocated.", path, count));
+    pv->dev_size = size;
+    pv->pe_count = count;
+    if (auto r = c.commit(vg, owner->text.vg); !r) return r;
+    c.say(fmt::format("Physical volume \"{}\" changed", path));
+    ++done;
+  }
+  c.say(fmt::format("{} physical volume(s) resized or updated / 0 physical volume(s) not resized", done));
+  return {};
+}
+
 Outcome<void> cmd_pvremove(Cmd& c) {
   if (c.cl().args.empty()) return failed("Please enter a physical volume path", EXIT_INVALID);
   if (auto r = c.open(true); !r) return r;
@@ -984,6 +1030,7 @@ const std::map<std::string_view, Handler>& handlers() {
   static const std::map<std::string_view, Handler> h = {
       {"pvcreate", cmd_pvcreate},
       {"pvremove", cmd_pvremove},
+      {"pvresize", cmd_pvresize},
       {"pvs", [](Cmd& c) { return cmd_report(c, report::ReportType::pvs); }},
       {"vgcreate", cmd_vgcreate},
       {"vgextend", cmd_vgextend},

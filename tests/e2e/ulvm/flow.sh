@@ -65,12 +65,20 @@ expect_out '  lv-x
   str 
   z   ' ulvm lvs --noheadings -o lv_name vg1
 
+# pvresize shrinks a PV down to its last used extent and grows it back.
+expect_out "  Physical volume \"$B\" changed
+  1 physical volume(s) resized or updated / 0 physical volume(s) not resized" ulvm pvresize --setphysicalvolumesize 40M "$B"
+expect_out '    9' ulvm pvs --noheadings -o pv_pe_count "$B"
+expect_out "  Physical volume \"$B\" changed
+  1 physical volume(s) resized or updated / 0 physical volume(s) not resized" ulvm pvresize "$B"
+expect_out '   15' ulvm pvs --noheadings -o pv_pe_count "$B"
+
 # Archives of every earlier version and a backup of the latest.
 [ -f "$UDM_LVM_CONFDIR/backup/vg1" ] || fail "no backup file"
 n=$(ls "$UDM_LVM_CONFDIR/archive" | wc -l)
 [ "$n" -ge 10 ] || fail "expected >= 10 archives, got $n"
 expect_out '  Volume group "vg1" successfully backed up.' ulvm vgcfgbackup -f "$E2E_TMP/vg1.vg" vg1
-grep -q 'seqno = 13' "$E2E_TMP/vg1.vg" || fail "backup does not hold seqno 13"
+grep -q 'seqno = 15' "$E2E_TMP/vg1.vg" || fail "backup does not hold seqno 15"
 ulvm vgck vg1 || fail "vgck"
 
 expect_out '  Logical volume "lv0" successfully removed.
