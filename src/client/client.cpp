@@ -68,6 +68,7 @@ Result<const detail::DriverVersions*> Client::Impl::driver_versions() {
       trace(fmt::format("udm: list_commands {} -> {}", detail::version_string(h.version),
                         err ? std::strerror(err) : "ok"));
       if (err == ENOTTY) break;  // an older driver: fall back to its global version
+      if (err == ECONNRESET && !msg.empty()) return fail(err, msg);
       if (err)
         return fail(err, fmt::format("{}: list_commands failed: {}{}", dv.driver,
                                      std::strerror(err), msg.empty() ? "" : " (" + msg + ")"));

@@ -3,6 +3,10 @@
 # (harmless once lib.sh is fixed).
 . <(sed "s/build's bin/build bin/" "$UDM_E2E_LIB")
 
+# A test's udmd is started by the test: a client that cannot reach it fails
+# rather than starting another one behind the test's back.
+export UDM_NO_AUTOSTART=1
+
 # restart_daemon ARGS...: a fresh udmd in a new run directory.
 restart_daemon() {
   stop_daemon

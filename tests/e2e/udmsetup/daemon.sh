@@ -31,6 +31,7 @@ expect_eq "$(udmsetup --rundir "$run" daemon stop)" "udmd stopped (pid $pid)" "s
 expect_eq "$(udmsetup --rundir "$run" daemon stop)" "udmd is not running ($run/control)" "stop again"
 
 # Any command starts udmd when its socket is missing.
+unset UDM_NO_AUTOSTART
 expect_eq "$(udmsetup --rundir "$E2E_TMP/auto" ls)" "No devices found" "autostart"
 udmsetup --rundir "$E2E_TMP/auto" daemon status >/dev/null || fail "autostarted udmd not running"
 udmsetup --rundir "$E2E_TMP/auto" daemon stop >/dev/null

@@ -100,7 +100,11 @@ expect_eq "$(tail -1 "$E2E_TMP/u.err")" "Unrecognised field: nonsense" "bad fiel
 # udmd dies while a request waits for its answer
 udmsetup wait b 0 2>"$E2E_TMP/lost.err" >/dev/null &
 waiter=$!
-sleep 0.3
+for ((i = 0; i < 200; i++)); do  # until the waiter is connected
+  ls -l "/proc/$waiter/fd" 2>/dev/null | grep -q 'socket:' && break
+  sleep 0.05
+done
+sleep 0.2
 kill -KILL "$UDMD_PID"
 wait "$waiter" && fail "wait survived the death of udmd"
 expect_eq "$(cat "$E2E_TMP/lost.err")" "lost the connection to udmd: control socket closed
