@@ -17,6 +17,11 @@
 //
 // Thread safety: a Client serialises its own requests; a Task belongs to one
 // thread at a time. Nothing here throws on I/O paths; errors are values.
+//
+// Environment: UDM_RUNDIR (the run directory), UDM_NO_AUTOSTART (never start
+// udmd), UDM_CLIENT_TRACE (one stderr line per request: command, version
+// sent, result, the driver's version), UDM_CLIENT_CLAIM (tests: send these
+// versions instead of the lowest that works, "table_status=4.99.0,...").
 #pragma once
 
 #include <cstdint>
