@@ -2,7 +2,8 @@
 //
 //   request:  FrameHeader{magic, command, size, 0} then `size` bytes: the
 //             dm_ioctl buffer (size == dmi.data_size, >= 305).
-//   reply:    FrameHeader{magic, command, size, error} then `size` bytes.
+//   reply:    FrameHeader{magic, command, size, error} then `size` bytes;
+//             `command` echoes the request's. One reply per request, in order.
 //             error == 0: the bytes are to be copied over the caller's buffer
 //               from its start (kernel copy-back: 305 bytes for NO_PARAMS
 //               commands, 12 for DM_VERSION, data_size bytes otherwise).

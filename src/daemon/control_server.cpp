@@ -152,6 +152,12 @@ void ControlServer::serve(Connection& c) {
     } else {
       reply = dispatcher_.handle(header->command, body, state);
     }
+    // SECURE_DATA (keys in a table): wipe our copies of the request, as the kernel does.
+    if (body.size() >= 32) {
+      std::uint32_t flags;
+      std::memcpy(&flags, body.data() + 28, sizeof flags);
+      if (flags & abi::SECURE_DATA_FLAG) ::explicit_bzero(body.data(), body.size());
+    }
     if (auto w = abi::write_frame(c.fd, header->command, reply.error, reply.body); !w) return;
   }
 }

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <random>
 #include <string>
 #include <sys/socket.h>
@@ -257,6 +258,7 @@ int run_fuzz(long count, std::uint64_t seed) {
   Fuzzer f{std::mt19937_64(seed)};
   int fd = connect_control(3000);
   long replies = 0, reconnects = 0, timeouts = 0;
+  std::map<std::uint32_t, long> by_error;  // reply errno -> count, to show how deep the frames got
   for (long i = 0; i < count; ++i) {
     auto [cmd, body] = f.valid_request();
     if (f.coin(85)) f.mutate(cmd, body);
@@ -300,6 +302,7 @@ int run_fuzz(long count, std::uint64_t seed) {
         then_close = true;
       } else {
         ++replies;
+        ++by_error[reply->header.error];
         if (reply->header.magic != FRAME_MAGIC) die("frame " + std::to_string(i) + ": reply with bad magic");
         if (reply->body.size() < 12) die("frame " + std::to_string(i) + ": reply shorter than the version");
         if (fh.magic == FRAME_MAGIC && fh.size <= MAX_FRAME_SIZE && reply->header.command != cmd)
@@ -313,7 +316,10 @@ int run_fuzz(long count, std::uint64_t seed) {
     }
   }
   ::close(fd);
-  std::printf("fuzz: %ld frames, %ld replies, %ld reconnects, %ld timeouts\n", count, replies, reconnects, timeouts);
+  std::printf("fuzz: %ld frames, %ld replies, %ld reconnects, %ld timeouts\nreplies by errno:", count, replies,
+              reconnects, timeouts);
+  for (auto [e, n] : by_error) std::printf(" %s=%ld", e ? strerrorname_np(static_cast<int>(e)) : "ok", n);
+  std::printf("\n");
   return 0;
 }
 
