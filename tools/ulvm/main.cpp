@@ -1,6 +1,8 @@
 // ulvm: lvm(8) for udm. `ulvm COMMAND ARGS...`, or run as the command itself
 // through a link named after it (pvcreate, lvs, ...), as lvm's multi-call
 // binary is. A thin main over src/lvm/api.
+#include <malloc.h>
+
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -9,6 +11,11 @@
 #include "lvm/api/commands.hpp"
 
 int main(int argc, char** argv) {
+  // One short-lived command: grow the heap in big steps and never give memory
+  // back, instead of many brk/mmap calls while a large VG is parsed.
+  mallopt(M_TOP_PAD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
   std::string self = argv[0];
   if (auto slash = self.rfind('/'); slash != std::string::npos) self = self.substr(slash + 1);
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -28,6 +35,7 @@ int main(int argc, char** argv) {
     args.erase(args.begin());
   }
   udm::lvm::api::CommandIo io;
+  io.process_exits_after = true;
   int rc = 0;
   try {
     rc = udm::lvm::api::run_command(command, args, io);

@@ -49,6 +49,11 @@ std::string nodename() {
 class Cmd {
  public:
   Cmd(CommandLine cl, CommandIo& io) : cl_(std::move(cl)), io_(io) {}
+  ~Cmd() {
+    if (io_.process_exits_after) (void)store_.release();  // see CommandIo
+  }
+  Cmd(const Cmd&) = delete;
+  Cmd& operator=(const Cmd&) = delete;
 
   void say(const std::string& s) { io_.out += "  " + s + "\n"; }
   void warn(const std::string& s) { io_.err += "  " + s + "\n"; }
