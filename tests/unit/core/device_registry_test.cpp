@@ -174,3 +174,66 @@ TEST(DeviceRegistry, UnknownDevicesAreRefused) {
 
 }  // namespace
 }  // namespace udm::core
+
+namespace udm::core {
+namespace {
+
+TEST(DeviceRegistry, DeferredRemovalOfALowerDeviceHappensWhenTheUpperGoes) {
+  testing::TestBed bed;
+  bed.memory("/dev/a", 1 << 20);
+  auto lower = bed.make("lower", "0 64 linear /dev/a 0");
+  auto upper = bed.make("upper", "0 64 linear 252:0 0");
+  ASSERT_TRUE(bed.devices.remove(lower, true));  // held open by upper's table
+  EXPECT_EQ(bed.devices.find_by_name("lower"), lower);
+  ASSERT_TRUE(bed.devices.remove(upper, false));  // drops upper's table: the last close of lower
+  EXPECT_EQ(bed.devices.find_by_name("lower"), nullptr);
+  EXPECT_TRUE(bed.devices.list().empty());
+}
+
+TEST(DeviceRegistry, RemovingASuspendedDeviceFailsItsHeldIo) {
+  testing::TestBed bed;
+  bed.memory("/dev/a", 1 << 20);
+  auto d = bed.make("a", "0 64 linear /dev/a 0");
+  ASSERT_TRUE(d->suspend(false));
+  std::vector<std::byte> buf(512);
+  testing::PendingIo r(io::Op::read, 0, 512, buf.data());
+  d->submit(&r.request);
+  EXPECT_EQ(r.completions.load(), 0);
+  ASSERT_TRUE(bed.devices.remove(d, false));
+  r.wait();
+  EXPECT_EQ(r.result.load(), -EIO);
+  EXPECT_EQ(testing::sync_io(*d, io::Op::read, 0, 512, buf.data()), -EIO);  // no table any more
+}
+
+TEST(DeviceRegistry, TablesBuiltForADeviceCanRaiseItsEvents) {
+  testing::TestBed bed;
+  auto d = *bed.devices.create("a", "");
+  std::function<void()> captured;
+  auto probe = [](const TargetArgs& a) -> Result<std::unique_ptr<Target>> {
+    struct Probe final : Target {
+      std::function<void()> ev;
+      void map(io::Request* r) override {
+        ev();
+        r->complete(0);
+      }
+      std::string status(StatusType) const override { return ""; }
+    };
+    if (!a.raise_event) return fail(EINVAL, "no event hook");
+    auto p = std::make_unique<Probe>();
+    p->ev = a.raise_event;
+    return p;
+  };
+  ASSERT_TRUE(bed.targets.add(TargetType{"probe", {1, 0, 0}, 0, probe}));
+  auto lines = *parse_table_text("0 8 probe", "t");
+  EXPECT_FALSE(bed.devices.build_table(lines, false));  // built for no device: no hook
+  auto t = bed.devices.build_table(lines, false, *d);
+  ASSERT_TRUE(t) << t.error().message;
+  d->load(std::move(*t));
+  ASSERT_TRUE(d->resume());
+  std::vector<std::byte> buf(512);
+  ASSERT_EQ(testing::sync_io(*d, io::Op::read, 0, 512, buf.data()), 0);
+  EXPECT_EQ(d->info(false).event_nr, 1u);
+}
+
+}  // namespace
+}  // namespace udm::core
