@@ -864,13 +864,19 @@ Outcome<void> cmd_lvrename(Cmd& c) {
   LogicalVolume* lv = vg.find_lv(from);
   if (!lv) return failed(fmt::format("Existing logical volume \"{}\" not found in volume group \"{}\"", from, vgn));
   if (vg.find_lv(to)) return failed(fmt::format("Logical volume \"{}\" already exists in volume group \"{}\"", to, vgn));
-  bool active = c.is_active(vg, *lv);
-  lv->name = to;
-  if (auto r = c.commit(vg, *old); !r) return r;
-  if (active) {
+  const bool active = c.is_active(vg, *lv);
+  auto rename_device = [&](const std::string& a, const std::string& b) -> Result<void> {
     client::Task t(*c.driver(false), client::TaskType::rename);
-    t.set_uuid(dm_device_uuid(vg.id, lv->id)).set_new_name(dm_device_name(vgn, to));
-    if (auto r = t.run(); !r) return failed(r.error().message);
+    t.set_name(dm_device_name(vgn, a)).set_new_name(dm_device_name(vgn, b));
+    return t.run();
+  };
+  // The device first: a failed rename leaves metadata and device as they were.
+  if (active)
+    if (auto r = rename_device(from, to); !r) return failed(r.error().message);
+  lv->name = to;
+  if (auto r = c.commit(vg, *old); !r) {
+    if (active) (void)rename_device(to, from);
+    return r;
   }
   c.say(fmt::format("Renamed \"{}\" to \"{}\" in volume group \"{}\"", from, to, vgn));
   return {};

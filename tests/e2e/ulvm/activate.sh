@@ -52,5 +52,19 @@ ulvm lvchange -an vg0/lin || fail "lvchange -an"
 # Extending an active LV reloads its table.
 ulvm lvextend -L +4M vg0/other >/dev/null || fail "lvextend active"
 [ "$(stat -c %s "$UDM_RUNDIR/dev/vg0/other")" == $((8 << 20)) ] || fail "active LV not resized"
+# lvcreate activates by default when udmd runs; rename follows to the device.
+expect_out '  Logical volume "auto" created.' ulvm lvcreate -L 4M -n auto vg0
+for ((i=0; i<100; i++)); do [ -e "$UDM_RUNDIR/dev/vg0/auto" ] && break; sleep 0.05; done
+[ -e "$UDM_RUNDIR/dev/vg0/auto" ] || fail "lvcreate did not activate"
+expect_out '  Renamed "auto" to "auto2" in volume group "vg0"' ulvm lvrename vg0 auto auto2
+[ -e "$UDM_RUNDIR/dev/mapper/vg0-auto2" ] || fail "dm device not renamed"
+# Removing an open LV is refused and keeps it; closed, it goes with its device.
+exec 8<"$UDM_RUNDIR/dev/mapper/vg0-auto2"
+expect_fail 5 '  Logical volume vg0/auto2 in use.' ulvm lvremove -y vg0/auto2
+exec 8<&-
+sleep 0.2
+expect_out '  auto2' ulvm lvs --noheadings -o lv_name vg0/auto2
+expect_out '  Logical volume "auto2" successfully removed.' ulvm lvremove -y vg0/auto2
+[ -e "$UDM_RUNDIR/dev/mapper/vg0-auto2" ] && fail "device left after lvremove"
 expect_out '  0 logical volume(s) in volume group "vg0" now active' ulvm vgchange -an vg0
 echo PASS
