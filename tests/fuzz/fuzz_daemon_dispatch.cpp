@@ -44,12 +44,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   core::TargetRegistry targets;
   targets::register_builtin_targets(targets);
   core::DeviceRegistry devices{targets};
-  std::map<std::string, io::BlockDevicePtr> backing;
-  for (int i = 0; i < 4; ++i) {
-    std::string path = "/dev/s" + std::to_string(i);
-    backing[path] = std::make_shared<io::MemoryDevice>(1 << 20, path);
-  }
-  devices.set_backing_opener([&backing](const std::string& path) -> Result<io::BlockDevicePtr> {
+  // The backing devices live across inputs (only their bytes carry over,
+  // and no request reads them back to decide anything).
+  static std::map<std::string, io::BlockDevicePtr> backing = [] {
+    std::map<std::string, io::BlockDevicePtr> m;
+    for (int i = 0; i < 4; ++i) {
+      std::string path = "/dev/s" + std::to_string(i);
+      m[path] = std::make_shared<io::MemoryDevice>(1 << 20, path);
+    }
+    return m;
+  }();
+  devices.set_backing_opener([](const std::string& path) -> Result<io::BlockDevicePtr> {
     auto it = backing.find(path);
     if (it == backing.end()) return fail(ENOENT, path + ": No such file or directory");
     return it->second;
