@@ -105,9 +105,9 @@ void usage() {
 // Which device a per-device command addresses: a name argument, or -u / -j -m.
 bool set_device(Context& ctx, Task& t, const std::string* name) {
   if (name) {
-    t.set_name(*name);
+    t.set_name(mangle_name(*name));
   } else if (ctx.sw.uuid) {
-    t.set_uuid(*ctx.sw.uuid);
+    t.set_uuid(mangle_name(*ctx.sw.uuid));
   } else if (ctx.sw.major && ctx.sw.minor) {
     t.set_devno(*ctx.sw.major, *ctx.sw.minor);
   } else {

@@ -186,7 +186,7 @@ bool deps_one(Context& ctx, const std::string* name, bool multiple) {
   // devname / blkdevname: names instead of numbers where they can be found.
   std::optional<std::vector<client::NameEntry>> names;
   if (opt == "devname") names = list_devices(ctx);
-  std::string line = prefix ? *prefix + ": " : "";
+  std::string line = prefix ? unmangle_name(*prefix) + ": " : "";
   line += fmt::format("{} dependencies\t:", t.deps().size());
   for (const auto& d : t.deps()) {
     std::string n;
@@ -194,7 +194,8 @@ bool deps_one(Context& ctx, const std::string* name, bool multiple) {
       for (const auto& e : *names)
         if (e.major == d.major && e.minor == d.minor) n = e.name;
     if (n.empty()) n = blkdevname(d.major, d.minor);
-    line += n.empty() ? fmt::format(" ({}, {})", d.major, d.minor) : fmt::format(" ({})", n);
+    line += n.empty() ? fmt::format(" ({}, {})", d.major, d.minor)
+                      : fmt::format(" ({})", unmangle_name(n));
   }
   out(line + "\n");
   return true;
@@ -288,7 +289,7 @@ int table_concise(Context& ctx, const std::vector<std::string>& args) {
     auto* c = ctx.connect();
     if (!c) return 1;
     Task t(*c, TaskType::table);
-    t.set_name(names[i]);
+    t.set_name(mangle_name(names[i]));
     if (auto r = t.run(); !r) {
       report_error(t, r.error());
       err("Command failed.");
@@ -296,7 +297,8 @@ int table_concise(Context& ctx, const std::vector<std::string>& args) {
     }
     const auto& info = t.info();
     if (i) line += ';';
-    line += fmt::format("{},{},{},{}", concise_escape(info.name), concise_escape(info.uuid),
+    line += fmt::format("{},{},{},{}", concise_escape(unmangle_name(info.name)),
+                        concise_escape(unmangle_name(info.uuid)),
                         info.minor, info.read_only ? "ro" : "rw");
     for (const auto& l : t.table()) {
       std::string params = ctx.sw.showkeys ? l.params : mask_keys(l.type, l.params);

@@ -73,7 +73,7 @@ using TreeMap = std::map<std::pair<unsigned, unsigned>, TreeNode>;
 bool has_properties(const TreeOptions& o) { return o.active || o.rw || o.open || o.uuid; }
 
 std::string tree_label(const TreeNode& n, const TreeOptions& o) {
-  std::string line = n.name;
+  std::string line = unmangle_name(n.name);
   if (o.device || !n.is_dm) line += fmt::format(" ({}:{})", n.major, n.minor);
   if (n.is_dm && has_properties(o)) {
     std::vector<std::string> parts;
@@ -262,10 +262,10 @@ int cmd_ls(Context& ctx, const std::vector<std::string>&) {
   std::string opt = ctx.sw.options.value_or("devno");
   for (const auto& e : *names) {
     if (opt == "devname") {
-      out(fmt::format("{}\t({})\n", e.name, e.name));
+      out(fmt::format("{}\t({})\n", unmangle_name(e.name), unmangle_name(e.name)));
     } else if (opt == "blkdevname") {
       std::string b = blkdevname(e.major, e.minor);
-      out(b.empty() ? format_ls_line(e) : fmt::format("{}\t({})\n", e.name, b));
+      out(b.empty() ? format_ls_line(e) : fmt::format("{}\t({})\n", unmangle_name(e.name), b));
     } else {
       out(format_ls_line(e));
     }

@@ -1,5 +1,8 @@
 #include "format.hpp"
 
+#include <cctype>
+#include <string_view>
+
 #include <fmt/format.h>
 
 namespace udm::udmsetup {
@@ -20,7 +23,7 @@ std::string format_target_version(const client::NamedVersion& t) {
 std::string format_info_block(const client::DeviceInfo& info, std::optional<unsigned> read_ahead,
                               const std::string& extra_lines) {
   std::string out;
-  out += fmt::format("Name:              {}\n", info.name);
+  out += fmt::format("Name:              {}\n", unmangle_name(info.name));
   out += fmt::format("State:             {}{}{}\n", info.suspended ? "SUSPENDED" : "ACTIVE",
                      info.read_only ? " (READ-ONLY)" : "",
                      info.deferred_remove ? " (DEFERRED REMOVE)" : "");
@@ -35,7 +38,7 @@ std::string format_info_block(const client::DeviceInfo& info, std::optional<unsi
   out += fmt::format("Event number:      {}\n", info.event_nr);
   out += fmt::format("Major, minor:      {}, {}\n", info.major, info.minor);
   if (info.target_count != -1) out += fmt::format("Number of targets: {}\n", info.target_count);
-  if (!info.uuid.empty()) out += fmt::format("UUID: {}\n", info.uuid);
+  if (!info.uuid.empty()) out += fmt::format("UUID: {}\n", unmangle_name(info.uuid));
   out += extra_lines;
   out += "\n";
   return out;
@@ -44,24 +47,24 @@ std::string format_info_block(const client::DeviceInfo& info, std::optional<unsi
 std::string format_table_line(const std::optional<std::string>& name_prefix,
                               const client::TableLine* line) {
   std::string out;
-  if (name_prefix) out += *name_prefix + ": ";
+  if (name_prefix) out += unmangle_name(*name_prefix) + ": ";
   if (line) out += fmt::format("{} {} {} {}", line->start, line->length, line->type, line->params);
   out += "\n";
   return out;
 }
 
 std::string format_ls_line(const client::NameEntry& e) {
-  return fmt::format("{}\t({}:{})\n", e.name, e.major, e.minor);
+  return fmt::format("{}\t({}:{})\n", unmangle_name(e.name), e.major, e.minor);
 }
 
 std::string format_ls_target_line(const std::string& name, unsigned major, unsigned minor) {
-  return fmt::format("{}\t({}, {})\n", name, major, minor);
+  return fmt::format("{}\t({}, {})\n", unmangle_name(name), major, minor);
 }
 
 std::string format_deps(const std::optional<std::string>& name_prefix,
                         const std::vector<client::DevNumber>& deps) {
   std::string out;
-  if (name_prefix) out += *name_prefix + ": ";
+  if (name_prefix) out += unmangle_name(*name_prefix) + ": ";
   out += fmt::format("{} dependencies\t:", deps.size());
   for (const auto& d : deps) out += fmt::format(" ({}, {})", d.major, d.minor);
   out += "\n";
@@ -74,6 +77,52 @@ std::string format_file_line(const std::string& path) {
 
 std::string format_nbd_line(const std::string& name, const std::string& socket) {
   return fmt::format("NBD URI:           nbd+unix:///{}?socket={}\n", name, socket);
+}
+
+namespace {
+
+bool whitelisted(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("#+-.:=@_").find(c) != std::string_view::npos;
+}
+
+bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+
+// "\xNN" at position i.
+bool escape_at(const std::string& s, std::size_t i) {
+  return i + 3 < s.size() && s[i] == '\\' && s[i + 1] == 'x' && is_hex(s[i + 2]) && is_hex(s[i + 3]);
+}
+
+}  // namespace
+
+std::string mangle_name(const std::string& name) {
+  bool clean = true;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (escape_at(name, i)) {
+      i += 3;
+    } else if (!whitelisted(name[i])) {
+      clean = false;
+    }
+  }
+  if (clean) return name;  // plain, or already mangled
+  std::string out;
+  for (char c : name) {
+    if (whitelisted(c)) out += c;
+    else out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+  }
+  return out;
+}
+
+std::string unmangle_name(const std::string& name) {
+  std::string out;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (escape_at(name, i)) {
+      out += static_cast<char>(std::stoi(name.substr(i + 2, 2), nullptr, 16));
+      i += 3;
+    } else {
+      out += name[i];
+    }
+  }
+  return out;
 }
 
 namespace {

@@ -41,6 +41,13 @@ std::string format_deps(const std::optional<std::string>& name_prefix,
 std::string format_file_line(const std::string& path);
 std::string format_nbd_line(const std::string& name, const std::string& socket);
 
+// libdevmapper's name mangling (the default "auto" mode): characters outside
+// [A-Za-z0-9#+-.:=@_] are sent to the driver as \xNN; a name that already
+// holds only such escapes and whitelisted characters is sent as is. Output
+// shows names and uuids unmangled. Applied to names and uuids alike.
+std::string mangle_name(const std::string& name);
+std::string unmangle_name(const std::string& name);
+
 // dmsetup's key masking for `table` without --showkeys (crypt, integrity).
 std::string mask_keys(const std::string& type, const std::string& params);
 

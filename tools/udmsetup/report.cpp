@@ -1,4 +1,5 @@
 #include "report.hpp"
+#include "format.hpp"
 #include "report_help.hpp"
 
 #include <algorithm>
@@ -38,7 +39,7 @@ std::string join(const std::vector<std::string>& v) {
   for (const auto& s : v) {
     if (s.empty()) continue;
     if (!out.empty()) out += ',';
-    out += s;
+    out += unmangle_name(s);
   }
   return out;
 }
@@ -46,19 +47,19 @@ std::string join(const std::vector<std::string>& v) {
 const std::vector<Field>& fields() {
   static const std::vector<Field> table = {
       {"name", "Name", 16, Kind::str, "name", "Name of mapped device.",
-       [](const ReportRow& r) { return r.info.name; }},
+       [](const ReportRow& r) { return unmangle_name(r.info.name); }},
       {"mangled_name", "MangledName", 16, Kind::str, "name", "Mangled name of mapped device.",
        [](const ReportRow& r) { return r.info.name; }},
       {"unmangled_name", "UnmangledName", 16, Kind::str, "name", "Unmangled name of mapped device.",
-       [](const ReportRow& r) { return r.info.name; }},
+       [](const ReportRow& r) { return unmangle_name(r.info.name); }},
       {"uuid", "UUID", 32, Kind::str, "name", "Unique (optional) identifier for mapped device.",
-       [](const ReportRow& r) { return r.info.uuid; }},
+       [](const ReportRow& r) { return unmangle_name(r.info.uuid); }},
       {"mangled_uuid", "MangledUUID", 32, Kind::str, "name",
        "Mangled unique (optional) identifier for mapped device.",
        [](const ReportRow& r) { return r.info.uuid; }},
       {"unmangled_uuid", "UnmangledUUID", 32, Kind::str, "name",
        "Unmangled unique (optional) identifier for mapped device.",
-       [](const ReportRow& r) { return r.info.uuid; }},
+       [](const ReportRow& r) { return unmangle_name(r.info.uuid); }},
       {"read_ahead", "RAhead", 6, Kind::num, "name", "Read ahead value.",
        [](const ReportRow& r) { return r.read_ahead ? std::to_string(*r.read_ahead) : std::string(); }},
       {"blkdevname", "BlkDevName", 16, Kind::str, "info", "Name of block device.",

@@ -103,6 +103,21 @@ for spec in 'c1,,,' 'c2,,,rx,0 8 zero' ';c3,,,,0 8 zero' 'c4,,,,0 8 zero\' 'c5,,
   same create --concise "$spec"
 done
 
+# Names and uuids outside dmsetup's whitelist are mangled (\xNN) on the way
+# in and shown unmangled, whichever tool made them.
+udm-run --rundir "$UDM_RUNDIR" dmsetup create 'm a,b' -u 'u x,y' --table "0 8 zero"
+udmsetup create 'k%1' -u 'v p' --table "0 8 linear $(devno 'm a,b') 0"
+for args in "ls" "info" "info -c" "info -c -o name,mangled_name,unmangled_name,uuid,mangled_uuid" \
+    "table" "table --concise" "ls --tree" "deps" "info -c -o devs_used,name"; do
+  # shellcheck disable=SC2086
+  same $args
+done
+same info 'm a,b'
+same info 'm\x20a\x2cb'
+same info -u 'u x,y'
+udmsetup remove 'k%1'
+udm-run --rundir "$UDM_RUNDIR" dmsetup remove 'm a,b'
+
 # Changes made one way and read back the other way.
 udm-run --rundir "$UDM_RUNDIR" dmsetup resume y
 same info -c y

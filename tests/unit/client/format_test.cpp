@@ -91,6 +91,17 @@ TEST(Format, NbdLine) {
             "NBD URI:           nbd+unix:///x?socket=/run/udm/nbd.sock\n");
 }
 
+TEST(Format, NameMangling) {
+  EXPECT_EQ(mangle_name("vg-lv_1.2"), "vg-lv_1.2");
+  EXPECT_EQ(mangle_name("m a,b"), "m\\x20a\\x2cb");
+  EXPECT_EQ(mangle_name("n%1"), "n\\x251");
+  EXPECT_EQ(mangle_name("m\\x20a"), "m\\x20a");  // already mangled
+  EXPECT_EQ(mangle_name("a\\b"), "a\\x5cb");
+  EXPECT_EQ(unmangle_name("m\\x20a\\x2cb"), "m a,b");
+  EXPECT_EQ(unmangle_name("plain"), "plain");
+  EXPECT_EQ(unmangle_name(mangle_name("q&r w")), "q&r w");
+}
+
 TEST(Format, MaskKeys) {
   EXPECT_EQ(mask_keys("crypt", "aes-xts-plain64 abcdef 0 7:0 0"), "aes-xts-plain64 000000 0 7:0 0");
   EXPECT_EQ(mask_keys("crypt", "aes-xts-plain64 :64:logon:k 0 7:0 0"),
