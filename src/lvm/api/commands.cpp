@@ -60,13 +60,20 @@ class Cmd {
   void say_raw(const std::string& s) { io_.out += s; }
   const CommandLine& cl() const { return cl_; }
 
-  Outcome<void> open(bool writable) {
+  // Scans the configured devices plus `extra` (devices named on the command
+  // line of pvcreate, vgcreate, ...). Paths are made absolute so that
+  // "pv0.img" and "/srv/pv0.img" name the same device.
+  Outcome<void> open(bool writable, const std::vector<std::string>& extra = {}) {
     auto cfg = load_config(cl_.all("devices"));
     if (!cfg) return failed(cfg.error().message);
     cfg_ = *cfg;
-    if (cfg_.devices.empty())
+    std::vector<std::string> paths;
+    for (const auto& d : cfg_.devices) paths.push_back(normal_path(d));
+    for (const auto& d : extra)
+      if (std::find(paths.begin(), paths.end(), normal_path(d)) == paths.end()) paths.push_back(normal_path(d));
+    if (paths.empty())
       return failed("No devices to scan: give --devices or set devices in " + cfg_.confdir + "/lvm.conf");
-    auto st = format::MetadataStore::scan(cfg_.devices, writable);
+    auto st = format::MetadataStore::scan(paths, writable);
     if (!st) return failed(st.error().message);
     store_ = std::make_unique<format::MetadataStore>(std::move(*st));
     if (cl_.has("verbose"))
@@ -90,9 +97,15 @@ class Cmd {
       if (f->pv_index[i] != format::NO_PV) out[f->text.vg.pvs[i].name] = store_->pvs()[f->pv_index[i]].path;
     return out;
   }
+  static std::string normal_path(std::string_view path) {
+    std::error_code ec;
+    auto p = std::filesystem::absolute(std::filesystem::path(path), ec);
+    return ec ? std::string(path) : p.lexically_normal().string();
+  }
+  const format::PvState* device(std::string_view path) { return store_->device(normal_path(path)); }
   std::string pv_name_of_path(const VolumeGroup& vg, std::string_view path) {
     for (const auto& [name, p] : pv_paths(vg.name))
-      if (p == path) return name;
+      if (p == normal_path(path)) return name;
     (void)vg;
     return {};
   }
@@ -194,7 +207,7 @@ LogicalVolume new_lv(std::string name) {
 // ---------------------------------------------------------------- PV commands
 
 Outcome<void> add_new_pv(Cmd& c, VolumeGroup& vg, const std::string& path) {
-  const format::PvState* d = c.store().device(path);
+  const format::PvState* d = c.device(path);
   if (!d) return failed(fmt::format("No device found for {}.", path));
   if (d->is_pv && d->vg_id) {
     std::string owner;
@@ -203,16 +216,16 @@ Outcome<void> add_new_pv(Cmd& c, VolumeGroup& vg, const std::string& path) {
     if (!owner.empty()) return failed(fmt::format("Physical volume '{}' is already in volume group '{}'", path, owner));
   }
   if (!d->is_pv) {
-    if (auto r = c.store().create_pv(path); !r) return failed(r.error().message);
+    if (auto r = c.store().create_pv(Cmd::normal_path(path)); !r) return failed(r.error().message);
     c.say(fmt::format("Physical volume \"{}\" successfully created.", path));
-    d = c.store().device(path);
+    d = c.device(path);
   }
   for (const auto& pv : vg.pvs)
     if (pv.id == d->label.pv_id) return failed(fmt::format("Physical volume '{}' is already in volume group '{}'", path, vg.name));
   PhysicalVolume pv;
   pv.name = vg.next_pv_name();
   pv.id = d->label.pv_id;
-  pv.device = path;
+  pv.device = Cmd::normal_path(path);
   pv.dev_size = d->dev->size() / SECTOR_SIZE;
   pv.pe_start = bytes_to_sectors(format::data_area(d->label).start);
   pv.pe_count = format::usable_extents(d->label, vg.extent_bytes());
@@ -225,9 +238,9 @@ Outcome<void> add_new_pv(Cmd& c, VolumeGroup& vg, const std::string& path) {
 
 Outcome<void> cmd_pvcreate(Cmd& c) {
   if (c.cl().args.empty()) return failed("Please enter a physical volume path.", EXIT_INVALID);
-  if (auto r = c.open(true); !r) return r;
+  if (auto r = c.open(true, c.cl().args); !r) return r;
   for (const auto& path : c.cl().args) {
-    const format::PvState* d = c.store().device(path);
+    const format::PvState* d = c.device(path);
     if (!d) return failed(fmt::format("No device found for {}.", path));
     if (d->is_pv && d->vg_id) {
       for (const auto& [n, f] : c.store().vgs())
@@ -244,7 +257,7 @@ Outcome<void> cmd_pvcreate(Cmd& c) {
       if (*m != "0" && *m != "1" && *m != "2") return failed("Invalid argument for --pvmetadatacopies: " + *m, EXIT_INVALID);
       opts.metadata_copies = static_cast<unsigned>(std::stoul(*m));
     }
-    if (auto r = c.store().create_pv(path, opts); !r) return failed(r.error().message);
+    if (auto r = c.store().create_pv(Cmd::normal_path(path), opts); !r) return failed(r.error().message);
     c.say(fmt::format("Physical volume \"{}\" successfully created.", path));
   }
   return {};
@@ -258,10 +271,10 @@ Outcome<void> cmd_pvresize(Cmd& c) {
     if (!sz || sz->sign != alloc::Sign::none) return failed("Invalid argument for --setphysicalvolumesize: " + *s, EXIT_INVALID);
     wanted = sz->sectors;
   }
-  if (auto r = c.open(true); !r) return r;
+  if (auto r = c.open(true, c.cl().args); !r) return r;
   unsigned done = 0;
   for (const auto& path : c.cl().args) {
-    const format::PvState* d = c.store().device(path);
+    const format::PvState* d = c.device(path);
     if (!d || !d->is_pv) return failed(fmt::format("Failed to find physical volume \"{}\".", path));
     const format::VgState* owner = nullptr;
     for (const auto& [n, f] : c.store().vgs())
@@ -298,15 +311,15 @@ Outcome<void> cmd_pvresize(Cmd& c) {
 
 Outcome<void> cmd_pvremove(Cmd& c) {
   if (c.cl().args.empty()) return failed("Please enter a physical volume path", EXIT_INVALID);
-  if (auto r = c.open(true); !r) return r;
+  if (auto r = c.open(true, c.cl().args); !r) return r;
   for (const auto& path : c.cl().args) {
-    const format::PvState* d = c.store().device(path);
+    const format::PvState* d = c.device(path);
     if (!d || !d->is_pv) return failed(fmt::format("No PV found on device {}.", path));
     if (d->vg_id)
       for (const auto& [n, f] : c.store().vgs())
         if (f.text.vg.id == *d->vg_id)
           return failed(fmt::format("PV {} is used by VG {} so please use vgreduce first.", path, n));
-    if (auto r = c.store().wipe_label(path); !r) return failed(r.error().message);
+    if (auto r = c.store().wipe_label(Cmd::normal_path(path)); !r) return failed(r.error().message);
     c.say(fmt::format("Labels on physical volume \"{}\" successfully wiped.", path));
   }
   return {};
@@ -333,7 +346,7 @@ Outcome<void> cmd_vgcreate(Cmd& c) {
     if (!pol || *pol == AllocationPolicy::inherit) return failed(fmt::format("Invalid argument for --alloc: {}", *p), EXIT_INVALID);
     if (*pol != AllocationPolicy::normal) vg.allocation_policy = pol;
   }
-  if (auto r = c.open(true); !r) return r;
+  if (auto r = c.open(true, std::vector<std::string>(a.begin() + 1, a.end())); !r) return r;
   if (c.store().find_vg(vg.name)) return failed(fmt::format("A volume group called {} already exists.", vg.name));
   std::vector<std::string> paths(a.begin() + 1, a.end());
   for (const auto& p : paths)
@@ -346,7 +359,7 @@ Outcome<void> cmd_vgcreate(Cmd& c) {
 Outcome<void> cmd_vgextend(Cmd& c) {
   const auto& a = c.cl().args;
   if (a.size() < 2) return failed("Please enter volume group name and physical volume(s)", EXIT_INVALID);
-  if (auto r = c.open(true); !r) return r;
+  if (auto r = c.open(true, std::vector<std::string>(a.begin() + 1, a.end())); !r) return r;
   auto old = c.vg(a[0]);
   if (!old) return std::unexpected(old.error());
   VolumeGroup vg = *old;
@@ -377,8 +390,8 @@ Outcome<void> cmd_vgreduce(Cmd& c) {
   }
   if (auto r = c.commit(vg, *old); !r) return r;
   for (const auto& p : removed) {
-    if (auto r = c.store().clear_metadata(p); !r) return failed(r.error().message);
-    if (auto r = c.store().set_pv_in_use(p, false); !r) return failed(r.error().message);
+    if (auto r = c.store().clear_metadata(Cmd::normal_path(p)); !r) return failed(r.error().message);
+    if (auto r = c.store().set_pv_in_use(Cmd::normal_path(p), false); !r) return failed(r.error().message);
     c.say(fmt::format("Removed \"{}\" from volume group \"{}\"", p, vg.name));
   }
   return {};
@@ -403,8 +416,8 @@ Outcome<void> cmd_vgremove(Cmd& c) {
     for (const auto& lv : vg.lvs) c.say(fmt::format("Logical volume \"{}\" successfully removed.", lv.name));
     c.archive(vg);
     for (const auto& [pvn, p] : paths) {
-      if (auto r = c.store().clear_metadata(p); !r) return failed(r.error().message);
-      if (auto r = c.store().set_pv_in_use(p, false); !r) return failed(r.error().message);
+      if (auto r = c.store().clear_metadata(Cmd::normal_path(p)); !r) return failed(r.error().message);
+      if (auto r = c.store().set_pv_in_use(Cmd::normal_path(p), false); !r) return failed(r.error().message);
     }
     c.say(fmt::format("Volume group \"{}\" successfully removed", name));
   }
@@ -966,6 +979,8 @@ Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
   o.all = c.cl().has("all");
   o.segments = c.cl().has("segments");
   o.select_names = c.cl().args;
+  if (type == report::ReportType::pvs)
+    for (auto& n : o.select_names) n = Cmd::normal_path(n);
   if (auto r = c.open(false); !r) return r;
   for (const auto& name : c.cl().args) {
     if (type == report::ReportType::pvs) break;
@@ -1021,14 +1036,14 @@ Outcome<void> cmd_display(Cmd& c, char what) {
     }
     for (std::size_t i = 0; i < v.vg->pvs.size(); ++i) {
       bool want = args.empty();
-      for (const auto& a : args) want = want || a == v.devices[i].path;
+      for (const auto& a : args) want = want || Cmd::normal_path(a) == v.devices[i].path;
       if (want) out += report::display_pv(v, i);
     }
   }
   if (what == 'p')
     for (const auto& o : data.in.orphans) {
       bool want = args.empty();
-      for (const auto& a : args) want = want || a == o.device.path;
+      for (const auto& a : args) want = want || Cmd::normal_path(a) == o.device.path;
       if (want) out += report::display_orphan(o);
     }
   c.say_raw(out);
