@@ -95,6 +95,8 @@ class MetadataStore {
   MetadataStore(MetadataStore&&) = default;
   MetadataStore& operator=(MetadataStore&&) = default;
 
+  // References into pvs() and vgs() stay valid until the next rescan or
+  // write (create_pv, write_vg, ...), which re-read the devices.
   const std::vector<PvState>& pvs() const { return pvs_; }
   const std::map<std::string, VgState>& vgs() const { return vgs_; }  // by VG name
   const VgState* find_vg(std::string_view name) const;

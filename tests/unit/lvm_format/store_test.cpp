@@ -308,8 +308,9 @@ TEST(LvmStore, CommitIsCrashSafeAtEveryWrite) {
       ++saw_new;
     }
     // A later commit of seqno 2 from the recovered state always succeeds.
+    const std::uint64_t recovered = vs->seqno;  // `vs` dies with the next write
     auto retry = back.write_vg(next, header_for(2));
-    if (vs->seqno == 1) {
+    if (recovered == 1) {
       ASSERT_TRUE(retry.has_value()) << retry.error().message;
       auto final_scan = d.scan();
       EXPECT_EQ(final_scan.find_vg("vg0")->seqno, 2u);
@@ -481,7 +482,8 @@ TEST(LvmStore, PrecommitLeftoverIsVisibleAndCleared) {
   for (const auto& pv : st.pvs())
     for (const auto& m : pv.mdas) EXPECT_TRUE(m.precommit_pending());
   ASSERT_TRUE(st.write_vg(next, header_for(2)).has_value());
-  for (const auto& pv : f.disks.scan().pvs())
+  auto after = f.disks.scan();
+  for (const auto& pv : after.pvs())
     for (const auto& m : pv.mdas) EXPECT_FALSE(m.precommit_pending());
 }
 
