@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
   if (auto slash = self.rfind('/'); slash != std::string::npos) self = self.substr(slash + 1);
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string command = self;
-  if (self == "ulvm" || self == "lvm") {
+  // "ulvm", "lvm" and copies such as "ulvm-0.1" are the multi-call form.
+  if (self.starts_with("ulvm") || self == "lvm") {
     if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
       std::printf("Usage: ulvm COMMAND [ARGS]\nCommands:");
       for (auto n : udm::lvm::api::command_names()) std::printf(" %.*s", static_cast<int>(n.size()), n.data());
