@@ -11,6 +11,7 @@
 #include <linux/close_range.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "shim/config.hpp"
@@ -295,4 +296,26 @@ UDM_EXPORT ssize_t readlinkat(int dirfd, const char* path, char* buf, size_t siz
   if (unsigned minor; path && path[0] == '/' && is_udm_sysfs_device_link(path, &minor))
     return read_sysfs_device_link(minor, buf, size);
   return UDM_SHIM_REAL(readlinkat, ssize_t (*)(int, const char*, char*, size_t))(dirfd, path, buf, size);
+}
+
+// statx (coreutils' stat, newer programs): the same view as stat() gives.
+UDM_EXPORT int statx(int dirfd, const char* path, int flags, unsigned int mask, struct statx* out) __THROW {
+  auto real_statx = UDM_SHIM_REAL(statx, int (*)(int, const char*, int, unsigned int, struct statx*));
+  struct stat st;
+  if (out && path && (path[0] == '/' || dirfd == AT_FDCWD) &&
+      stat_udm_path(path, &st, !(flags & AT_SYMLINK_NOFOLLOW))) {
+    if (is_control_path(path)) {
+      std::memset(out, 0, sizeof *out);
+      out->stx_mask = STATX_BASIC_STATS;
+      out->stx_nlink = 1;
+      out->stx_blksize = 4096;
+    } else if (real_statx(dirfd, path, flags, mask, out) < 0) {
+      return -1;
+    }
+    out->stx_mode = static_cast<unsigned short>(st.st_mode);
+    out->stx_rdev_major = ::major(st.st_rdev);
+    out->stx_rdev_minor = ::minor(st.st_rdev);
+    return 0;
+  }
+  return real_statx(dirfd, path, flags, mask, out);
 }

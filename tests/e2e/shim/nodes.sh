@@ -20,6 +20,9 @@ for i in $(seq 50); do [ -e "$nodes/n1" ] && break; sleep 0.1; done
 printf 'hello-through-node' | dd of="$nodes/n1" bs=512 seek=1 conv=notrunc,sync status=none
 sync "$nodes/n1" 2>/dev/null || true
 expect_eq "$(dd if="$img" bs=512 skip=1 count=1 status=none | tr -d '\0')" "hello-through-node" "data via node"
+# stat through the shim shows libdevmapper's block node (statx too).
+mm=$(D info -c -o devno --noheadings n1)
+expect_eq "$(udm-run stat -L -c '%F %t:%T' "$nodes/n1")" "block special file fc:$(printf '%x' "${mm#*:}")" "node as a block device"
 # A second resume keeps the node (libdm stats it and sees the block node it expects).
 D suspend n1
 D resume n1

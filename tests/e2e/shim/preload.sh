@@ -22,6 +22,7 @@ grep -q 'device-mapper' /proc/devices && fail "the host's /proc/devices changed?
 # stat of the control node.
 expect_eq "$(P python3 -c 'import os,sys; s=os.stat(sys.argv[1]); print("%o %d:%d" % (s.st_mode, os.major(s.st_rdev), os.minor(s.st_rdev)))' "$UDM_RUNDIR/devdir/mapper/control")" \
   "20600 10:236" "stat of control"
+expect_eq "$(P stat -c '%F %t:%T %a' "$UDM_RUNDIR/devdir/mapper/control")" "character special file a:ec 600" "statx of control"
 # Without DM_DEV_DIR the shim sets it to <rundir>/devdir: nodes never go to the host's /dev.
 expect_eq "$(env -u DM_DEV_DIR LD_PRELOAD="$shim" sh -c 'echo "$DM_DEV_DIR"')" "$UDM_RUNDIR/devdir" "default DM_DEV_DIR"
 [ -d "$UDM_RUNDIR/devdir/mapper" ] || fail "no $UDM_RUNDIR/devdir/mapper"
