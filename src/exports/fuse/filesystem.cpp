@@ -119,6 +119,44 @@ struct Filesystem::Impl {
     std::size_t count = 0;   // data: bytes to reply; written: bytes written
   };
 
+  // Finished ops (with their buffers) are kept for reuse: no allocation or
+  // page faults per request once warm.
+  std::mutex pool_lock;
+  std::vector<IoOp*> pool;
+  static constexpr std::size_t POOL_LIMIT = 64;
+
+  IoOp* take_op(fuse_req_t req) {
+    IoOp* op = nullptr;
+    {
+      std::lock_guard g(pool_lock);
+      if (!pool.empty()) {
+        op = pool.back();
+        pool.pop_back();
+      }
+    }
+    if (!op) op = new IoOp;
+    op->io = io::Request{};
+    op->req = req;
+    op->reply = IoOp::Reply::status;
+    op->skip = op->count = 0;
+    return op;
+  }
+
+  void give_op(IoOp* op) {
+    {
+      std::lock_guard g(pool_lock);
+      if (pool.size() < POOL_LIMIT) {
+        pool.push_back(op);
+        return;
+      }
+    }
+    delete op;
+  }
+
+  ~Impl() {
+    for (IoOp* op : pool) delete op;
+  }
+
   static void io_done(io::Request* r, int result) {
     auto* op = static_cast<IoOp*>(r->context);
     if (result < 0)
@@ -130,7 +168,7 @@ struct Filesystem::Impl {
     else
       fuse_reply_err(op->req, 0);
     Impl* fs = op->fs;
-    delete op;
+    fs->give_op(op);
     fs->ops_in_flight.fetch_sub(1, std::memory_order_release);
   }
 
@@ -318,13 +356,12 @@ struct Filesystem::Impl {
     const byte_count end = std::min<byte_count>(offset + size, device_size);
     const byte_count start = round_down(offset);
     const byte_count aligned_end = std::min(round_up(end), device_size);
-    auto* op = new IoOp;
+    auto* op = fs->take_op(req);
     if (!op->buffer.grow(aligned_end - start)) {
-      delete op;
+      fs->give_op(op);
       fuse_reply_err(req, ENOMEM);
       return;
     }
-    op->req = req;
     op->reply = IoOp::Reply::data;
     op->skip = offset - start;
     op->count = end - offset;
@@ -354,14 +391,13 @@ struct Filesystem::Impl {
     }
     const byte_count count = std::min<byte_count>(size, device_size - offset);
     if (aligned(offset) && aligned(count)) {
-      auto* op = new IoOp;
+      auto* op = fs->take_op(req);
       if (!op->buffer.grow(count)) {
-        delete op;
+        fs->give_op(op);
         fuse_reply_err(req, ENOMEM);
         return;
       }
       std::memcpy(op->buffer.data(), buf, count);  // libfuse reuses `buf` once we return
-      op->req = req;
       op->reply = IoOp::Reply::written;
       op->count = count;
       op->io.op = io::Op::write;
@@ -404,8 +440,7 @@ struct Filesystem::Impl {
 
   static void flush_device(fuse_req_t req, fuse_file_info* fi) {
     Impl* fs = self(req);
-    auto* op = new IoOp;
-    op->req = req;
+    auto* op = fs->take_op(req);
     op->io.op = io::Op::flush;
     fs->submit(op, *open_file(fi)->device);
   }
@@ -448,8 +483,7 @@ struct Filesystem::Impl {
       fuse_reply_err(req, 0);
       return;
     }
-    auto* op = new IoOp;
-    op->req = req;
+    auto* op = fs->take_op(req);
     op->io.op = (mode & FALLOC_FL_PUNCH_HOLE) ? io::Op::discard : io::Op::write_zeroes;
     op->io.offset = start;
     op->io.length = stop - start;

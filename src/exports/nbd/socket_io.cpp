@@ -10,7 +10,7 @@ namespace udm::exports::nbd {
 int read_exact(int fd, void* buffer, std::size_t length) {
   auto* p = static_cast<char*>(buffer);
   while (length > 0) {
-    ssize_t n = ::recv(fd, p, length, 0);
+    ssize_t n = ::recv(fd, p, length, MSG_WAITALL);  // one call for a whole payload
     if (n < 0) {
       if (errno == EINTR) continue;
       return errno;
