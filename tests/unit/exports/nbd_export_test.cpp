@@ -3,12 +3,18 @@
 
 #include <libnbd.h>
 
+#include <array>
 #include <chrono>
 #include <cstring>
 #include <fcntl.h>
 #include <future>
 #include <thread>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+#include "exports/nbd/protocol.hpp"
+#include "exports/nbd/wire.hpp"
 
 #include "harness.hpp"
 
@@ -161,6 +167,45 @@ TEST_F(NbdExport, ManyRequestsInFlight) {
   while (nbd_aio_in_flight(c.h) > 0) ASSERT_NE(nbd_poll(c.h, -1), -1);
   for (auto cookie : cookies) EXPECT_EQ(nbd_aio_command_completed(c.h, cookie), 1);
   EXPECT_EQ(back, data);
+}
+
+TEST_F(NbdExport, SimpleRepliesWhenStructuredAreNotRequested) {
+  h->striped("s");
+  Client c;
+  nbd_set_request_structured_replies(c.h, false);
+  ASSERT_TRUE(c.connect(h->nbd_socket(), "s"));
+  EXPECT_EQ(nbd_get_structured_replies_negotiated(c.h), 0);
+  auto data = pattern(65536, 12);
+  ASSERT_EQ(nbd_pwrite(c.h, data.data(), data.size(), 8192, 0), 0);
+  std::vector<std::byte> back(data.size());
+  ASSERT_EQ(nbd_pread(c.h, back.data(), back.size(), 8192, 0), 0);
+  EXPECT_EQ(back, data);
+  EXPECT_EQ(nbd_pread(c.h, back.data(), 4096, (8 << 20) - 512, 0), -1);  // error reply, no payload
+  ASSERT_EQ(nbd_pread(c.h, back.data(), 4096, 0, 0), 0);                  // still in sync
+}
+
+// A raw socket speaking broken protocol: the server drops it and carries on.
+TEST_F(NbdExport, GarbageFromAClientClosesOnlyThatConnection) {
+  h->striped("s");
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, h->nbd_socket().c_str(), sizeof addr.sun_path - 1);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::array<std::byte, 18> hello;
+  ASSERT_EQ(::recv(fd, hello.data(), hello.size(), MSG_WAITALL), 18);
+  EXPECT_EQ(nbd::load_be<std::uint64_t>(hello.data()), nbd::NBDMAGIC);
+  EXPECT_EQ(nbd::load_be<std::uint64_t>(hello.data() + 8), nbd::IHAVEOPT);
+  std::array<std::byte, 4 + 16> bad{};
+  nbd::store_be(bad.data(), nbd::FLAG_C_FIXED_NEWSTYLE);
+  nbd::store_be(bad.data() + 4, std::uint64_t{0x1234});  // not IHAVEOPT
+  ASSERT_EQ(::send(fd, bad.data(), bad.size(), MSG_NOSIGNAL), ssize_t(bad.size()));
+  char sink;
+  EXPECT_EQ(::recv(fd, &sink, 1, 0), 0);  // closed by the server
+  ::close(fd);
+  Client c;  // others are unaffected
+  ASSERT_TRUE(c.connect(h->nbd_socket(), "s"));
+  EXPECT_EQ(nbd_get_size(c.h), 8 << 20);
 }
 
 TEST_F(NbdExport, ReadOnlyDeviceRefusesWrites) {
