@@ -60,7 +60,10 @@ expect_eq "$(same table a)" "0 4096 linear $img 0" "table after resume"
 echo "$(D info a)" | grep -qx 'State:             ACTIVE' || fail "not active: $(D info a)"
 
 # deps and ls --tree over a loop device and a stacked device
-lo=$(attach_loop "$E2E_TMP/a.img")
+# Not lib.sh's attach_loop: called in $(...) its cleanup_fn registers in the
+# subshell and the loop device would never be detached.
+lo=$(losetup -f --show "$E2E_TMP/a.img")
+cleanup_fn "losetup -d $lo"
 lomm=$(printf '%d:%d' $((0x$(stat -c %t "$lo"))) $((0x$(stat -c %T "$lo"))))
 D create base --table "0 2048 linear $lo 0"
 basemm=$(D info -c -o devno --noheadings base)
@@ -110,7 +113,7 @@ echo "$(same info c2)" | grep -qx 'UUID: UDM-TEST-c2' || fail "setuuid: $(D info
 
 # wait: returns at once when the event number already differs
 timeout 10 udm-run dmsetup wait a 1 || fail "wait a 1 did not return"
-D wait a 0 & waiter=$!
+udm-run dmsetup wait a 0 & waiter=$!
 sleep 0.5
 kill -0 $waiter 2>/dev/null || fail "wait a 0 returned although no event happened"
 kill $waiter 2>/dev/null || true
