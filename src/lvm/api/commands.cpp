@@ -58,6 +58,7 @@ class Cmd {
   void say(const std::string& s) { io_.out += "  " + s + "\n"; }
   void warn(const std::string& s) { io_.err += "  " + s + "\n"; }
   void say_raw(const std::string& s) { io_.out += s; }
+  auto* records() { return io_.records; }
   const CommandLine& cl() const { return cl_; }
 
   // Scans the configured devices plus `extra` (devices named on the command
@@ -990,6 +991,12 @@ Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
   }
   ReportData data = report_data(c, type == report::ReportType::lvs);
   const report::Input& in = data.in;
+  if (c.records()) {
+    auto rows = report::records(type, in, o);
+    if (!rows) return failed(rows.error().message, EXIT_INVALID);
+    *c.records() = std::move(*rows);
+    return {};
+  }
   auto text = report::render(type, in, o);
   if (!text) return failed(text.error().message, EXIT_INVALID);
   c.say_raw(*text);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct CommandIo {
   // (megabytes of small objects for a VG with 1000 LVs) is then left to the
   // exit instead of being freed piece by piece.
   bool process_exits_after = false;
+  // When set, pvs/vgs/lvs fill it with one row per line (field name, shown
+  // value) instead of printing.
+  std::vector<std::vector<std::pair<std::string, std::string>>>* records = nullptr;
 };
 
 // Runs `command` ("lvcreate", ...) with its arguments.

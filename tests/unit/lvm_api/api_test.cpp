@@ -173,3 +173,56 @@ TEST_F(LvmApiCommands, VgcfgrestoreBringsBackAnEarlierVersion) {
 
 }  // namespace
 }  // namespace udm::lvm::api
+
+#include "lvm/api/lvm.hpp"
+
+namespace udm::lvm::api {
+namespace {
+
+using LvmApiFacade = TempDir;
+
+TEST_F(LvmApiFacade, TypedCallsAndRows) {
+  std::string a = file("a.img", 64 << 20), b = file("b.img", 64 << 20);
+  Lvm lvm({a, b});
+  ASSERT_TRUE(lvm.vgcreate("vg0", {a, b}, "2m"));
+  ASSERT_TRUE(lvm.lvcreate({.vg = "vg0", .name = "lin", .size = "10m", .activate = false}));
+  ASSERT_TRUE(lvm.lvcreate({.vg = "vg0", .name = "str", .extents = "4", .stripes = 2, .stripe_size = "16k", .activate = false}));
+  ASSERT_TRUE(lvm.lvresize("vg0", "lin", "+2", true));
+  auto lvs = lvm.lvs("vg0");
+  ASSERT_TRUE(lvs) << lvs.error().message;
+  ASSERT_EQ(lvs->size(), 2u);
+  EXPECT_EQ((*lvs)[0].name, "lin");
+  EXPECT_EQ((*lvs)[0].size_bytes, 14u << 20);
+  EXPECT_EQ((*lvs)[0].segtype, "linear");
+  EXPECT_EQ((*lvs)[0].devices, a + "(0)," + a + "(7)");  // extended after str's area
+  EXPECT_EQ((*lvs)[0].segments, 2u);
+  EXPECT_EQ((*lvs)[1].segtype, "striped");
+  EXPECT_EQ((*lvs)[1].devices, a + "(5)," + b + "(0)");
+  EXPECT_FALSE((*lvs)[0].active);
+  auto vgs = lvm.vgs();
+  ASSERT_TRUE(vgs);
+  ASSERT_EQ(vgs->size(), 1u);
+  EXPECT_EQ((*vgs)[0].extent_bytes, 2u << 20);
+  EXPECT_EQ((*vgs)[0].lvs, 2u);
+  EXPECT_EQ((*vgs)[0].seqno, 4u);
+  auto pvs = lvm.pvs();
+  ASSERT_TRUE(pvs);
+  ASSERT_EQ(pvs->size(), 2u);
+  EXPECT_EQ((*pvs)[0].pe_start_bytes, 1u << 20);
+  EXPECT_EQ((*pvs)[0].size_bytes + (*pvs)[1].size_bytes, (*vgs)[0].size_bytes);
+
+  auto bad = lvm.lvcreate({.vg = "vg0", .name = "lin", .size = "4m", .activate = false});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, EIO);
+  EXPECT_EQ(bad.error().message, "Logical Volume \"lin\" already exists in volume group \"vg0\"");
+  auto usage = lvm.lvcreate({.vg = "vg0", .name = "bad name", .size = "4m", .activate = false});
+  ASSERT_FALSE(usage);
+  EXPECT_EQ(usage.error().code, EINVAL);
+  ASSERT_TRUE(lvm.lvrename("vg0", "lin", "lin2"));
+  ASSERT_TRUE(lvm.lvremove("vg0", "lin2"));
+  ASSERT_TRUE(lvm.vgremove("vg0", true));
+  EXPECT_TRUE(lvm.vgs()->empty());
+}
+
+}  // namespace
+}  // namespace udm::lvm::api
