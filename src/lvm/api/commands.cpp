@@ -115,7 +115,7 @@ class Cmd {
   // `vg`, archiving the previous version.
   Outcome<void> commit(VolumeGroup vg, const std::optional<VolumeGroup>& previous) {
     vg.seqno = previous ? previous->seqno + 1 : 1;
-    if (auto v = validate(vg); !v) return failed("Internal error: refusing to write invalid metadata: " + v.error().message);
+    // write_vg validates the whole VG (lvmfmt's model checks) before writing.
     if (previous) archive(*previous);
     if (auto r = store_->write_vg(vg, cl_.text); !r) return failed(r.error().message);
     backup(vg);
