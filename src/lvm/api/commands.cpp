@@ -1,8 +1,13 @@
 #include "lvm/api/commands.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <deque>
 #include <filesystem>
@@ -51,6 +56,7 @@ class Cmd {
   Cmd(CommandLine cl, CommandIo& io) : cl_(std::move(cl)), io_(io) {}
   ~Cmd() {
     if (io_.process_exits_after) (void)store_.release();  // see CommandIo
+    if (lock_fd_ >= 0) ::close(lock_fd_);
   }
   Cmd(const Cmd&) = delete;
   Cmd& operator=(const Cmd&) = delete;
@@ -74,6 +80,7 @@ class Cmd {
       if (std::find(paths.begin(), paths.end(), normal_path(d)) == paths.end()) paths.push_back(normal_path(d));
     if (paths.empty())
       return failed("No devices to scan: give --devices or set devices in " + cfg_.confdir + "/lvm.conf");
+    if (auto r = lock(writable); !r) return r;
     auto st = format::MetadataStore::scan(paths, writable);
     if (!st) return failed(st.error().message);
     store_ = std::make_unique<format::MetadataStore>(std::move(*st));
@@ -97,6 +104,31 @@ class Cmd {
     for (std::size_t i = 0; i < f->text.vg.pvs.size(); ++i)
       if (f->pv_index[i] != format::NO_PV) out[f->text.vg.pvs[i].name] = store_->pvs()[f->pv_index[i]].path;
     return out;
+  }
+  // Commands that write hold an exclusive lock for their whole run, readers a
+  // shared one (lvm's VG locks, simplified to one lock): two lvcreate at once
+  // would otherwise both commit seqno + 1. $UDM_LVM_LOCKDIR, else
+  // /run/lock/udm-lvm, else the temp directory.
+  Outcome<void> lock(bool exclusive) {
+    std::vector<std::string> dirs;
+    if (const char* d = std::getenv("UDM_LVM_LOCKDIR"); d && *d) dirs.push_back(d);
+    dirs.push_back("/run/lock/udm-lvm");
+    dirs.push_back((std::filesystem::temp_directory_path() / ("udm-lvm-lock-" + std::to_string(::getuid()))).string());
+    for (const auto& d : dirs) {
+      std::error_code ec;
+      std::filesystem::create_directories(d, ec);
+      int fd = ::open((d + "/global").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+      if (fd < 0) continue;
+      while (::flock(fd, exclusive ? LOCK_EX : LOCK_SH) != 0) {
+        if (errno != EINTR) {
+          ::close(fd);
+          return failed(fmt::format("Failed to lock {}/global: {}", d, std::strerror(errno)));
+        }
+      }
+      lock_fd_ = fd;
+      return {};
+    }
+    return failed("Failed to create a lock file (set UDM_LVM_LOCKDIR)");
   }
   static std::string normal_path(std::string_view path) {
     std::error_code ec;
@@ -186,6 +218,7 @@ class Cmd {
   std::unique_ptr<format::MetadataStore> store_;
   std::unique_ptr<client::Client> driver_;
   bool driver_tried_ = false;
+  int lock_fd_ = -1;
 };
 
 // "vg/lv" or "/dev/vg/lv" -> {vg, lv}; "lv" with a default VG.
