@@ -267,11 +267,14 @@ void write_vg(Writer& w, const VolumeGroup& vg) {
   w.close();
   w.blank();
   if (!vg.lvs.empty()) {
+    // lvm2's order: visible LVs first, then hidden ones, each in model order.
     w.open("logical_volumes");
-    for (const auto& lv : vg.lvs) {
-      w.blank();
-      write_lv(w, lv, vg.extent_size);
-    }
+    for (bool visible_pass : {true, false})
+      for (const auto& lv : vg.lvs) {
+        if (lv_is_visible(vg, lv) != visible_pass) continue;
+        w.blank();
+        write_lv(w, lv, vg.extent_size);
+      }
     w.close();
   }
   if (vg.historical_lvs) w.node(*vg.historical_lvs);

@@ -45,6 +45,31 @@ std::string VolumeGroup::next_pv_name() const {
 }
 
 namespace {
+const ConfigNode* find_key(const Segment& seg, std::string_view key) {
+  for (const auto& n : seg.unknown)
+    if (n.key == key && !n.is_section && n.value.is_string()) return &n;
+  return nullptr;
+}
+}  // namespace
+
+bool lv_is_visible(const VolumeGroup& vg, const LogicalVolume& lv) {
+  for (const auto& seg : lv.segments)
+    if (seg.type == "snapshot") return false;
+  for (const auto& other : vg.lvs)
+    for (const auto& seg : other.segments) {
+      if (seg.type != "snapshot") continue;
+      const ConfigNode* cow = find_key(seg, "cow_store");
+      if (!cow) cow = find_key(seg, "merging_store");
+      const ConfigNode* origin = find_key(seg, "origin");
+      if (cow && cow->value.text == lv.name) {
+        const LogicalVolume* o = origin ? vg.find_lv(origin->value.text) : nullptr;
+        return o && o->status.has("VISIBLE");
+      }
+    }
+  return lv.status.has("VISIBLE");
+}
+
+namespace {
 // PV areas of a mirror segment written by pvmove: mirrors = ["pv0", 0, "pv2", 2].
 std::vector<SegmentArea> mirror_pv_areas(const VolumeGroup& vg, const Segment& seg) {
   std::vector<SegmentArea> out;

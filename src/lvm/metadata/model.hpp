@@ -188,6 +188,17 @@ struct VolumeGroup {
   bool operator==(const VolumeGroup&) const = default;
 };
 
+// ---------------------------------------------------------------- visibility
+
+// Whether lvm2 counts the LV as visible (what `lvs` lists without -a, and the
+// order lvm2 writes LVs in: visible ones first, then the rest):
+//   - an old-style snapshot's carrier LV ("snapshot0", type "snapshot") is not,
+//     even though its status has VISIBLE;
+//   - the COW LV of such a snapshot (cow_store/merging_store) is visible when
+//     its origin is, although its own status lacks VISIBLE;
+//   - any other LV is visible when its status has VISIBLE.
+bool lv_is_visible(const VolumeGroup& vg, const LogicalVolume& lv);
+
 // ---------------------------------------------------------------- extent map
 
 // One run of physical extents on a PV used by one LV segment area.

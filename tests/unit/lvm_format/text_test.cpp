@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "fixtures.hpp"
 #include "lvm/format/config_parser.hpp"
 #include "lvm/format/vg_text.hpp"
@@ -209,4 +211,31 @@ TEST(LvmText, WritesNewVgThatReimports) {
   EXPECT_EQ(back->vg, vg);
   EXPECT_EQ(back->header.description, "Write from ulvm vgcreate new /dev/loop9.");
   EXPECT_EQ(export_vg_text(back->vg, back->header), text);
+}
+
+TEST(LvmText, VisibleLvsAreWrittenFirstAsLvm2Does) {
+  auto vt = import_vg_text(fixture_text("fx2-kinds.vg"));
+  ASSERT_TRUE(vt.has_value());
+  VolumeGroup& vg = vt->vg;
+  const LogicalVolume* cow = vg.find_lv("cow");
+  const LogicalVolume* snap = vg.find_lv("snapshot0");
+  ASSERT_TRUE(cow && snap);
+  EXPECT_TRUE(lv_is_visible(vg, *cow));     // COW of a visible origin
+  EXPECT_FALSE(lv_is_visible(vg, *snap));   // the snapshot carrier, despite VISIBLE
+  EXPECT_FALSE(lv_is_visible(vg, *vg.find_lv("m_mimage_0")));
+  // Put a hidden LV first and "a" after the other visible LVs: the hidden one
+  // is still written after every visible one, and "a" moves behind "cpool".
+  const std::string text = export_vg_text(vg, vt->header);
+  auto hidden = std::find_if(vg.lvs.begin(), vg.lvs.end(), [](const LogicalVolume& l) { return l.name == "r0_rimage_1"; });
+  std::rotate(vg.lvs.begin(), hidden, hidden + 1);
+  auto a = std::find_if(vg.lvs.begin(), vg.lvs.end(), [](const LogicalVolume& l) { return l.name == "a"; });
+  LogicalVolume moved = *a;
+  vg.lvs.erase(a);
+  vg.lvs.push_back(moved);
+  const std::string reordered = export_vg_text(vg, vt->header);
+  EXPECT_NE(reordered, text);
+  EXPECT_LT(reordered.find("\ncpool {"), reordered.find("\na {"));
+  EXPECT_LT(reordered.find("\na {"), reordered.find("\nm_mimage_0 {"));
+  EXPECT_LT(reordered.find("\nr0_rimage_1 {"), reordered.find("\nr0_rimage_0 {"));  // hidden: model order
+  EXPECT_GT(reordered.find("\nr0_rimage_1 {"), reordered.find("\ncow {"));
 }
