@@ -3,7 +3,7 @@
 # cleans up daemons, mounts and loop devices on exit, even on failure.
 set -euo pipefail
 
-: "${UDM_BIN:?UDM_BIN must point at the build's bin directory}"
+: "${UDM_BIN:?UDM_BIN must point at the bin directory of the build}"
 export PATH="$UDM_BIN:$PATH"
 
 E2E_TMP=$(mktemp -d /tmp/udm-e2e.XXXXXX)
@@ -19,6 +19,7 @@ _run_cleanups() {
   set +e
   local i
   for ((i=${#_cleanups[@]}-1; i>=0; i--)); do eval "${_cleanups[$i]}" >/dev/null 2>&1; done
+  _detach_loops  # before the daemon stops: a loop may sit on one of its FUSE files
   stop_daemon >/dev/null 2>&1
   rm -rf "$E2E_TMP"
   exit $rc
@@ -65,12 +66,19 @@ stop_daemon() {
 # sparse_file PATH SIZE: a sparse backing file (truncate sizes: 64M, 1G).
 sparse_file() { truncate -s "$2" "$1"; }
 
-# attach_loop FILE: prints the loop device; detached at exit.
+# attach_loop [LOSETUP-OPTIONS] FILE: prints the loop device; detached at exit.
+# Works inside $(...) too: the device is recorded in a file the exit trap reads.
 attach_loop() {
   local dev
   dev=$(losetup -f --show "$@")
-  cleanup_fn "losetup -d $dev"
+  echo "$dev" >> "$E2E_TMP/loops"
   echo "$dev"
+}
+
+_detach_loops() {
+  [ -f "$E2E_TMP/loops" ] || return 0
+  local dev
+  while read -r dev; do losetup -d "$dev" 2>/dev/null; done < <(tac "$E2E_TMP/loops")
 }
 
 # expect_eq ACTUAL EXPECTED [WHAT]
