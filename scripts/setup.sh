@@ -4,7 +4,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 packages=(
   # build
-  g++ cmake ninja-build pkg-config ccache clang libclang-rt-14-dev
+  g++ cmake ninja-build pkg-config ccache clang-16 libclang-rt-16-dev
   # libraries
   liburing-dev libfuse3-dev libnbd-dev libcli11-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev

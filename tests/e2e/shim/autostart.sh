@@ -1,5 +1,5 @@
 # udm-run starts udmd on a run directory where none answers, and reuses it after.
-if bash -n "$UDM_E2E_LIB" 2>/dev/null; then . "$UDM_E2E_LIB"; else . <(sed "s/build's bin/build bin/" "$UDM_E2E_LIB"); fi
+. "$UDM_E2E_LIB"
 requires dmsetup udmd udm-run
 export LC_ALL=C
 

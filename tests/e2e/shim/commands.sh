@@ -2,7 +2,7 @@
 # udmsetup's for the same state and with the formats of DMSETUP.md.
 # lib.sh's line 6 (an apostrophe inside "${UDM_BIN:?...}") does not parse in
 # bash 5.2; source a copy without it until lib.sh is fixed.
-if bash -n "$UDM_E2E_LIB" 2>/dev/null; then . "$UDM_E2E_LIB"; else . <(sed "s/build's bin/build bin/" "$UDM_E2E_LIB"); fi
+. "$UDM_E2E_LIB"
 . "$(dirname "$0")/shim_lib.sh"
 
 img="$E2E_TMP/a.img"

@@ -1,6 +1,6 @@
 # The fault targets end to end: real dmsetup loads dust and flakey into udmd,
 # and I/O through the device node (a symlink to the FUSE file) sees the faults.
-if bash -n "$UDM_E2E_LIB" 2>/dev/null; then . "$UDM_E2E_LIB"; else . <(sed "s/build's bin/build bin/" "$UDM_E2E_LIB"); fi
+. "$UDM_E2E_LIB"
 . "$(dirname "$0")/shim_lib.sh"
 [ -e /dev/fuse ] || { echo "SKIP: needs /dev/fuse"; exit 77; }
 

@@ -3,7 +3,7 @@
 # follow. Nothing appears under the host's /dev/mapper.
 # lib.sh's line 6 (an apostrophe inside "${UDM_BIN:?...}") does not parse in
 # bash 5.2; source a copy without it until lib.sh is fixed.
-if bash -n "$UDM_E2E_LIB" 2>/dev/null; then . "$UDM_E2E_LIB"; else . <(sed "s/build's bin/build bin/" "$UDM_E2E_LIB"); fi
+. "$UDM_E2E_LIB"
 . "$(dirname "$0")/shim_lib.sh"
 [ -e /dev/fuse ] || { echo "SKIP: needs /dev/fuse"; exit 77; }
 
