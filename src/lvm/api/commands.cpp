@@ -238,6 +238,24 @@ LogicalVolume new_lv(std::string name) {
   return lv;
 }
 
+// --addtag/--deltag on a tag list; true when it changed. Tags use lvm's
+// characters: [A-Za-z0-9_+.-/=!:#&], at most 1024 of them.
+Outcome<bool> apply_tags(const Cmd& c, std::vector<std::string>& tags) {
+  bool changed = false;
+  for (const auto& t : c.cl().all("addtag")) {
+    if (t.empty() || t.size() > 1024 ||
+        t.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+.-/=!:#&") != std::string::npos)
+      return failed(fmt::format("Tag must consist of only [A-Za-z0-9_+.-/=!:#&] and be at most 1024 characters: {}", t),
+                    EXIT_INVALID);
+    if (std::find(tags.begin(), tags.end(), t) == tags.end()) {
+      tags.push_back(t);
+      changed = true;
+    }
+  }
+  for (const auto& t : c.cl().all("deltag")) changed = std::erase(tags, t) > 0 || changed;
+  return changed;
+}
+
 // ---------------------------------------------------------------- PV commands
 
 Outcome<void> add_new_pv(Cmd& c, VolumeGroup& vg, const std::string& path) {
@@ -380,6 +398,7 @@ Outcome<void> cmd_vgcreate(Cmd& c) {
     if (!pol || *pol == AllocationPolicy::inherit) return failed(fmt::format("Invalid argument for --alloc: {}", *p), EXIT_INVALID);
     if (*pol != AllocationPolicy::normal) vg.allocation_policy = pol;
   }
+  if (auto t = apply_tags(c, vg.tags); !t) return std::unexpected(t.error());
   if (auto r = c.open(true, std::vector<std::string>(a.begin() + 1, a.end())); !r) return r;
   if (c.store().find_vg(vg.name)) return failed(fmt::format("A volume group called {} already exists.", vg.name));
   std::vector<std::string> paths(a.begin() + 1, a.end());
@@ -569,6 +588,23 @@ Outcome<bool> parse_activate(const std::string& v) {
 
 Outcome<void> cmd_vgchange(Cmd& c) {
   auto act = c.cl().get("activate");
+  if (!act && (c.cl().has("addtag") || c.cl().has("deltag"))) {
+    if (auto r = c.open(true); !r) return r;
+    std::vector<std::string> names = c.cl().args;
+    if (names.empty())
+      for (const auto& [n, f] : c.store().vgs()) names.push_back(n);
+    for (const auto& n : names) {
+      auto old = c.vg(n);
+      if (!old) return std::unexpected(old.error());
+      VolumeGroup vg = *old;
+      auto changed = apply_tags(c, vg.tags);
+      if (!changed) return std::unexpected(changed.error());
+      if (*changed)
+        if (auto r = c.commit(vg, *old); !r) return r;
+      c.say(fmt::format("Volume group \"{}\" successfully changed", n));
+    }
+    return {};
+  }
   if (!act) return failed("Need one or more command options.", EXIT_INVALID);
   auto on = parse_activate(*act);
   if (!on) return std::unexpected(on.error());
@@ -591,8 +627,46 @@ Outcome<void> cmd_vgchange(Cmd& c) {
   return {};
 }
 
+Outcome<void> lvchange_metadata(Cmd& c) {
+  if (c.cl().args.empty()) return failed("Please give logical volume path(s).", EXIT_INVALID);
+  auto perm = c.cl().get("permission");
+  if (perm && *perm != "r" && *perm != "rw") return failed("Invalid argument for --permission: " + *perm, EXIT_INVALID);
+  if (auto r = c.open(true); !r) return r;
+  for (const auto& a : c.cl().args) {
+    auto [vgn, lvn] = split_lv_path(a);
+    auto old = c.vg(vgn);
+    if (!old) return std::unexpected(old.error());
+    VolumeGroup vg = *old;
+    LogicalVolume* lv = vg.find_lv(lvn);
+    if (!lv) return failed(fmt::format("Failed to find logical volume \"{}/{}\"", vgn, lvn));
+    auto changed = apply_tags(c, lv->tags);
+    if (!changed) return std::unexpected(changed.error());
+    bool perm_changed = false;
+    if (perm) {
+      bool writable = lv->status.has("WRITE");
+      if ((*perm == "rw") == writable) {
+        c.warn(fmt::format("Logical volume {}/{} is already {}.", vgn, lvn, writable ? "writable" : "read-only"));
+        if (!*changed && !c.cl().has("addtag") && !c.cl().has("deltag")) return std::unexpected(Failure{EXIT_FAILED, ""});
+      } else {
+        if (*perm == "rw") lv->status.add("WRITE");
+        else lv->status.remove("WRITE");
+        perm_changed = true;
+      }
+    }
+    if (*changed || perm_changed) {
+      if (auto r = c.commit(vg, *old); !r) return r;
+      const LogicalVolume* now = vg.find_lv(lvn);
+      if (perm_changed && c.is_active(vg, *now))
+        if (auto r = c.activate(vg, *now); !r) return r;  // reload with the new access mode
+    }
+    c.say(fmt::format("Logical volume {}/{} changed.", vgn, lvn));
+  }
+  return {};
+}
+
 Outcome<void> cmd_lvchange(Cmd& c) {
   auto act = c.cl().get("activate");
+  if (!act && (c.cl().has("addtag") || c.cl().has("deltag") || c.cl().has("permission"))) return lvchange_metadata(c);
   if (!act) return failed("Need one or more command options.", EXIT_INVALID);
   auto on = parse_activate(*act);
   if (!on) return std::unexpected(on.error());
@@ -760,6 +834,11 @@ Outcome<void> cmd_lvcreate(Cmd& c) {
     lv.segments = *segs;
     if (auto p = c.cl().get("alloc"); p && *policy != AllocationPolicy::normal) lv.allocation_policy = *policy;
   }
+  if (auto t = apply_tags(c, lv.tags); !t) return std::unexpected(t.error());
+  if (auto p = c.cl().get("permission")) {
+    if (*p == "r") lv.status.remove("WRITE");
+    else if (*p != "rw") return failed("Invalid argument for --permission: " + *p, EXIT_INVALID);
+  }
   vg.lvs.push_back(lv);
   // Visible LVs before hidden ones, as lvm writes them.
   std::stable_partition(vg.lvs.begin(), vg.lvs.end(), [](const LogicalVolume& x) { return x.visible(); });
@@ -833,7 +912,7 @@ Outcome<void> cmd_lvresize(Cmd& c, Resize mode) {
       auto policy = policy_of(c, vg, lv);
       if (!policy) return std::unexpected(policy.error());
       if (auto r = alloc::extend_lv(vg, lvn, {.extents = rounded, .stripes = stripes, .stripe_size = ss,
-                                              .policy = *policy, .pv_names = *pvn});
+                                              .policy = *policy, .pv_names = *pvn, .lv_name = lvn});
           !r)
         return failed(r.error().message);
     }
@@ -1149,7 +1228,7 @@ int run_command(std::string_view command, const std::vector<std::string>& argv, 
   Cmd c(std::move(*cl), io);
   auto r = h->second(c);
   if (!r) {
-    c.warn(r.error().message);
+    if (!r.error().message.empty()) c.warn(r.error().message);
     if (r.error().code == EXIT_INVALID) c.warn(fmt::format("Run `{} --help' for more information.", command));
     return r.error().code;
   }

@@ -240,6 +240,18 @@ void MetadataStore::collect_vgs() {
     }
     vgs_[name] = std::move(st);
   }
+  warn_unclaimed_pvs();
+}
+
+void MetadataStore::warn_unclaimed_pvs() {
+  for (const auto& pv : pvs_) {
+    if (!pv.is_pv || !pv.label.in_use()) continue;
+    bool claimed = false;
+    for (const auto& [name, vs] : vgs_)
+      for (const auto& vpv : vs.text.vg.pvs) claimed = claimed || vpv.id == pv.label.pv_id;
+    if (!claimed)
+      warnings_.push_back(fmt::format("WARNING: PV {} is marked in use but no VG was found using it.", pv.path));
+  }
 }
 
 const VgState* MetadataStore::find_vg(std::string_view name) const {

@@ -102,7 +102,8 @@ class MetadataStore {
   const VgState* find_vg(std::string_view name) const;
   const PvState* device(std::string_view path) const;
   const PvState* pv_by_id(std::string_view raw_id) const;
-  // Devices that could not be opened, damaged labels, duplicate VG names.
+  // Devices that could not be opened, damaged labels and mdas, duplicate VG
+  // names, PVs flagged in use that no VG lists (lvm2's wording).
   const std::vector<std::string>& warnings() const { return warnings_; }
 
   // Re-reads labels and metadata from the open devices.
@@ -136,6 +137,7 @@ class MetadataStore {
   PvState* find_device(std::string_view path);
   void read_pv(PvState& pv);
   void collect_vgs();
+  void warn_unclaimed_pvs();
   Result<void> write_label(PvState& pv);
 
   DeviceOpener opener_;

@@ -118,7 +118,7 @@ const PvDevice* device_of(const Row& r) { return r.dev ? r.dev : (r.orphan ? &r.
 const FieldDef FIELDS[] = {
     // ------------------------------------------------------------ LV
     F("lv_uuid", "LV UUID", 7, false, str, lv, return text(format_id(r.lv->id));),
-    F("lv_name", "LV", 2, false, str, lv, return text(lv_display_name(r));),
+    F("lv_name", "LV", 4, false, str, lv, return text(lv_display_name(r));),
     F("lv_full_name", "LV", 2, false, str, lv, return text(vgof(r).name + "/" + r.lv->name);),
     F("lv_path", "Path", 4, false, str, lv,
       return text(r.lv->visible() ? "/dev/" + vgof(r).name + "/" + r.lv->name : "");),
@@ -256,7 +256,7 @@ const FieldDef FIELDS[] = {
       const PvDevice* d = device_of(r);
       return size(d ? d->dev_size : 0);
     }),
-    F("pv_name", "PV", 2, false, str, pv, {
+    F("pv_name", "PV", 10, false, str, pv, {
       const PvDevice* d = device_of(r);
       return text(d && !d->path.empty() ? d->path : "[unknown]");
     }),

@@ -46,7 +46,7 @@ expect_out '  {
       ]
   }' ulvm vgs --reportformat json
 # argv[0] dispatch: the same binary run as "lvs".
-expect_out '  lv0 20971520B' "$UDM_BIN/ulvm-links/lvs" --units b -o lv_name,lv_size --noheadings vg0/lv0
+expect_out '  lv0  20971520B' "$UDM_BIN/ulvm-links/lvs" --units b -o lv_name,lv_size --noheadings vg0/lv0
 
 # 100%FREE takes what is left; lvreduce/lvresize.
 expect_out '  Logical volume "big" created.' ulvm lvcreate -an -l 100%FREE -n big vg0
@@ -65,6 +65,17 @@ expect_out '  lv-x
   str 
   z   ' ulvm lvs --noheadings -o lv_name vg1
 
+# Tags and permissions, with lvm's messages.
+expect_out '  Volume group "vg1" successfully changed' ulvm vgchange --addtag t1 vg1
+expect_out '  Logical volume vg1/lv0 changed.' ulvm lvchange --addtag x1 --addtag x2 vg1/lv0
+expect_out '  Logical volume vg1/lv0 changed.' ulvm lvchange -p r vg1/lv0
+expect_out '  lv0  x1,x2   -ri-XX----' ulvm lvs --noheadings -o lv_name,lv_tags,lv_attr vg1/lv0
+expect_out '  vg1 t1     ' ulvm vgs --noheadings -o vg_name,vg_tags
+expect_fail 5 '  Logical volume vg1/lv0 is already read-only.' ulvm lvchange -p r vg1/lv0
+expect_out '  Logical volume vg1/lv0 changed.' ulvm lvchange -p rw --deltag x1 vg1/lv0
+expect_out '  Volume group "vg1" successfully changed' ulvm vgchange --deltag t1 vg1
+expect_out '  lv0  x2      -wi-XX----' ulvm lvs --noheadings -o lv_name,lv_tags,lv_attr vg1/lv0
+
 # pvresize shrinks a PV down to its last used extent and grows it back.
 expect_out "  Physical volume \"$B\" changed
   1 physical volume(s) resized or updated / 0 physical volume(s) not resized" ulvm pvresize --setphysicalvolumesize 40M "$B"
@@ -78,7 +89,7 @@ expect_out '   15' ulvm pvs --noheadings -o pv_pe_count "$B"
 n=$(ls "$UDM_LVM_CONFDIR/archive" | wc -l)
 [ "$n" -ge 10 ] || fail "expected >= 10 archives, got $n"
 expect_out '  Volume group "vg1" successfully backed up.' ulvm vgcfgbackup -f "$E2E_TMP/vg1.vg" vg1
-grep -q 'seqno = 15' "$E2E_TMP/vg1.vg" || fail "backup does not hold seqno 15"
+grep -q 'seqno = 20' "$E2E_TMP/vg1.vg" || fail "backup does not hold seqno 20"
 ulvm vgck vg1 || fail "vgck"
 
 expect_out '  Logical volume "lv0" successfully removed.
