@@ -145,7 +145,7 @@ TEST_F(ReportGolden, NameSelection) {
   o.fields = {"lv_name"};
   o.headings = false;
   o.select_names = {"vg0/str"};
-  EXPECT_EQ(run(ReportType::lvs, o), "  str\n");
+  EXPECT_EQ(run(ReportType::lvs, o), "  str \n");  // lv_name is at least 4 wide
 }
 
 }  // namespace
