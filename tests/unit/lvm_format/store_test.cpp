@@ -365,8 +365,10 @@ TEST(LvmStore, StaleAndDamagedCopies) {
   }
   auto st4 = f.disks.scan();
   EXPECT_EQ(st4.find_vg("vg0"), nullptr);
-  ASSERT_EQ(st4.warnings().size(), 3u);
-  EXPECT_NE(st4.warnings()[0].find("checksum error"), std::string::npos) << st4.warnings()[0];
+  // One per damaged copy, then the two PVs that are in use with no VG.
+  ASSERT_EQ(st4.warnings().size(), 5u);
+  for (int i = 0; i < 3; ++i) EXPECT_NE(st4.warnings()[i].find("checksum error"), std::string::npos) << st4.warnings()[i];
+  EXPECT_NE(st4.warnings()[3].find("marked in use but no VG"), std::string::npos) << st4.warnings()[3];
 }
 
 TEST(LvmStore, MetadataCopiesMarksOtherMdasIgnored) {
@@ -502,6 +504,21 @@ TEST(LvmStore, DuplicatePvIdsAreReported) {
 TEST(LvmStore, OrphaningAPv) {
   Fixture f;
   auto st = f.disks.scan();
+  // A PV flagged in use that no VG lists is reported (only /dev/b in the scan:
+  // its VG lists /dev/a, but a lone in-use PV without metadata is not claimed).
+  {
+    Disks lone;
+    lone.add("/dev/lone", 64 * MIB);
+    auto ls = lone.scan();
+    PvCreateOptions none;
+    none.metadata_copies = 0;
+    ASSERT_TRUE(ls.create_pv("/dev/lone", none).has_value());
+    ASSERT_TRUE(ls.set_pv_in_use("/dev/lone", true).has_value());
+    auto again = lone.scan();
+    ASSERT_EQ(again.warnings().size(), 1u);
+    EXPECT_EQ(again.warnings()[0], "WARNING: PV /dev/lone is marked in use but no VG was found using it.");
+  }
+  EXPECT_TRUE(st.warnings().empty());
   ASSERT_TRUE(st.clear_metadata("/dev/a").has_value());
   ASSERT_TRUE(st.set_pv_in_use("/dev/a", false).has_value());
   auto back = f.disks.scan();
