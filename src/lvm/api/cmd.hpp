@@ -1,0 +1,259 @@
+// Internal to src/lvm/api: the context every ulvm command runs in (its
+// command line, configuration, metadata store, driver connection, lock and
+// output) and the command functions, one file per object kind.
+#pragma once
+
+#include "lvm/api/commands.hpp"
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <fmt/format.h>
+#include "lvm/activate/activate.hpp"
+#include "lvm/activate/dm_names.hpp"
+#include "lvm/alloc/alloc.hpp"
+#include "lvm/alloc/sizes.hpp"
+#include "lvm/api/cmdline.hpp"
+#include "lvm/api/config.hpp"
+#include "lvm/format/mda_text.hpp"
+#include "lvm/format/store.hpp"
+#include "lvm/report/display.hpp"
+#include "lvm/report/report.hpp"
+#include "udm/client.hpp"
+
+namespace udm::lvm::api::detail {
+
+struct Failure {
+  int code = EXIT_FAILED;
+  std::string message;
+};
+template <class T>
+using Outcome = std::expected<T, Failure>;
+inline std::unexpected<Failure> failed(std::string m, int code = EXIT_FAILED) {
+  return std::unexpected<Failure>(Failure{code, std::move(m)});
+}
+
+inline std::string nodename() {
+  utsname u{};
+  if (uname(&u) != 0) return "unknown";
+  return u.nodename;
+}
+
+class Cmd {
+ public:
+  Cmd(CommandLine cl, CommandIo& io) : cl_(std::move(cl)), io_(io) {}
+  ~Cmd() {
+    if (io_.process_exits_after) (void)store_.release();  // see CommandIo
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+  }
+  Cmd(const Cmd&) = delete;
+  Cmd& operator=(const Cmd&) = delete;
+
+  void say(const std::string& s) { io_.out += "  " + s + "\n"; }
+  void warn(const std::string& s) { io_.err += "  " + s + "\n"; }
+  void say_raw(const std::string& s) { io_.out += s; }
+  auto* records() { return io_.records; }
+  const CommandLine& cl() const { return cl_; }
+
+  // Scans the configured devices plus `extra` (devices named on the command
+  // line of pvcreate, vgcreate, ...). Paths are made absolute so that
+  // "pv0.img" and "/srv/pv0.img" name the same device.
+  Outcome<void> open(bool writable, const std::vector<std::string>& extra = {}) {
+    auto cfg = load_config(cl_.all("devices"));
+    if (!cfg) return failed(cfg.error().message);
+    cfg_ = *cfg;
+    std::vector<std::string> paths;
+    for (const auto& d : cfg_.devices) paths.push_back(normal_path(d));
+    for (const auto& d : extra)
+      if (std::find(paths.begin(), paths.end(), normal_path(d)) == paths.end()) paths.push_back(normal_path(d));
+    if (paths.empty())
+      return failed("No devices to scan: give --devices or set devices in " + cfg_.confdir + "/lvm.conf");
+    if (auto r = lock(writable); !r) return r;
+    auto st = format::MetadataStore::scan(paths, writable);
+    if (!st) return failed(st.error().message);
+    store_ = std::make_unique<format::MetadataStore>(std::move(*st));
+    if (cl_.has("verbose"))
+      for (const auto& w : store_->warnings()) warn(w);
+    return {};
+  }
+  format::MetadataStore& store() { return *store_; }
+  const Config& config() const { return cfg_; }
+
+  Outcome<VolumeGroup> vg(std::string_view name) {
+    const format::VgState* f = store_->find_vg(name);
+    if (!f) return failed(fmt::format("Volume group \"{}\" not found", name));
+    return f->text.vg;
+  }
+  // PV name -> device path for the PVs of a VG that were found.
+  std::map<std::string, std::string> pv_paths(std::string_view vg_name) {
+    std::map<std::string, std::string> out;
+    const format::VgState* f = store_->find_vg(vg_name);
+    if (!f) return out;
+    for (std::size_t i = 0; i < f->text.vg.pvs.size(); ++i)
+      if (f->pv_index[i] != format::NO_PV) out[f->text.vg.pvs[i].name] = store_->pvs()[f->pv_index[i]].path;
+    return out;
+  }
+  // Commands that write hold an exclusive lock for their whole run, readers a
+  // shared one (lvm's VG locks, simplified to one lock): two lvcreate at once
+  // would otherwise both commit seqno + 1. $UDM_LVM_LOCKDIR, else
+  // /run/lock/udm-lvm, else the temp directory.
+  Outcome<void> lock(bool exclusive) {
+    std::vector<std::string> dirs;
+    if (const char* d = std::getenv("UDM_LVM_LOCKDIR"); d && *d) dirs.push_back(d);
+    dirs.push_back("/run/lock/udm-lvm");
+    dirs.push_back((std::filesystem::temp_directory_path() / ("udm-lvm-lock-" + std::to_string(::getuid()))).string());
+    for (const auto& d : dirs) {
+      std::error_code ec;
+      std::filesystem::create_directories(d, ec);
+      int fd = ::open((d + "/global").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+      if (fd < 0) continue;
+      while (::flock(fd, exclusive ? LOCK_EX : LOCK_SH) != 0) {
+        if (errno != EINTR) {
+          ::close(fd);
+          return failed(fmt::format("Failed to lock {}/global: {}", d, std::strerror(errno)));
+        }
+      }
+      lock_fd_ = fd;
+      return {};
+    }
+    return failed("Failed to create a lock file (set UDM_LVM_LOCKDIR)");
+  }
+  static std::string normal_path(std::string_view path) {
+    std::error_code ec;
+    auto p = std::filesystem::absolute(std::filesystem::path(path), ec);
+    return ec ? std::string(path) : p.lexically_normal().string();
+  }
+  const format::PvState* device(std::string_view path) { return store_->device(normal_path(path)); }
+  std::string pv_name_of_path(const VolumeGroup& vg, std::string_view path) {
+    for (const auto& [name, p] : pv_paths(vg.name))
+      if (p == normal_path(path)) return name;
+    (void)vg;
+    return {};
+  }
+
+  // Validates and writes `vg` as the next version (seqno + 1) to the PVs of
+  // `vg`, archiving the previous version.
+  Outcome<void> commit(VolumeGroup vg, const std::optional<VolumeGroup>& previous) {
+    vg.seqno = previous ? previous->seqno + 1 : 1;
+    // write_vg validates the whole VG (lvmfmt's model checks) before writing.
+    if (previous) archive(*previous);
+    if (auto r = store_->write_vg(vg, cl_.text); !r) return failed(r.error().message);
+    backup(vg);
+    return {};
+  }
+
+  std::string backup_text(const VolumeGroup& vg, std::string_view why) {
+    return format::export_vg_backup_text(vg, format::make_backup_header(why, std::time(nullptr)));
+  }
+  void archive(const VolumeGroup& old) {
+    if (!cfg_.archive) return;
+    std::error_code ec;
+    std::filesystem::path dir = std::filesystem::path(cfg_.confdir) / "archive";
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return;
+    unsigned n = 0;
+    for (auto& e : std::filesystem::directory_iterator(dir, ec))
+      if (e.path().filename().string().starts_with(old.name + "_")) ++n;
+    std::ofstream f(dir / fmt::format("{}_{:05}-{}.vg", old.name, n, std::time(nullptr)));
+    f << backup_text(old, "Created *before* executing '" + cl_.text + "'");
+  }
+  void backup(const VolumeGroup& vg) {
+    if (!cfg_.backup) return;
+    std::error_code ec;
+    std::filesystem::path dir = std::filesystem::path(cfg_.confdir) / "backup";
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return;
+    std::ofstream f(dir / vg.name);
+    f << backup_text(vg, "Created *after* executing '" + cl_.text + "'");
+  }
+
+  // The driver, when one answers (never started by a query).
+  client::Client* driver(bool start) {
+    if (!driver_tried_ || (start && !driver_)) {
+      driver_tried_ = true;
+      client::ConnectOptions o;
+      o.autostart = start;
+      auto c = client::Client::connect(o);
+      if (c) driver_ = std::move(*c);
+    }
+    return driver_.get();
+  }
+
+  Outcome<void> activate(const VolumeGroup& vg, const LogicalVolume& lv) {
+    client::Client* c = driver(true);
+    if (!c) return failed(fmt::format("Cannot activate {}/{}: udmd is not reachable", vg.name, lv.name));
+    if (auto r = activate::activate_lv(*c, vg, lv, pv_paths(vg.name)); !r) return failed(r.error().message);
+    return {};
+  }
+  Outcome<void> deactivate(const VolumeGroup& vg, const LogicalVolume& lv) {
+    client::Client* c = driver(false);
+    if (!c) return {};
+    if (auto r = activate::deactivate_lv(*c, vg, lv); !r) return failed(r.error().message);
+    return {};
+  }
+  bool is_active(const VolumeGroup& vg, const LogicalVolume& lv) {
+    client::Client* c = driver(false);
+    if (!c) return false;
+    client::Task t(*c, client::TaskType::info);
+    t.set_uuid(dm_device_uuid(vg.id, lv.id));
+    return t.run() && t.info().exists;
+  }
+
+ private:
+  CommandLine cl_;
+  CommandIo& io_;
+  Config cfg_;
+  std::unique_ptr<format::MetadataStore> store_;
+  std::unique_ptr<client::Client> driver_;
+  bool driver_tried_ = false;
+  int lock_fd_ = -1;
+};
+
+
+// "vg/lv" or "/dev/vg/lv" -> {vg, lv}; "lv" with a default VG.
+std::pair<std::string, std::string> split_lv_path(std::string_view s, std::string_view default_vg = {});
+LogicalVolume new_lv(std::string name);
+// --addtag/--deltag on a tag list; true when it changed.
+Outcome<bool> apply_tags(const Cmd& c, std::vector<std::string>& tags);
+Outcome<bool> parse_activate(const std::string& v);
+Outcome<void> set_activation(Cmd& c, VolumeGroup& vg, const LogicalVolume& lv, bool on);
+// Adds a device (pvcreate'd first when it is not a PV yet) to a VG being built.
+Outcome<void> add_new_pv(Cmd& c, VolumeGroup& vg, const std::string& path);
+// Deactivates and drops an LV from `vg` (the caller commits).
+Outcome<void> remove_lv(Cmd& c, VolumeGroup& vg, const std::string& lv_name);
+
+enum class Resize { extend, reduce, any };
+
+Outcome<void> cmd_pvcreate(Cmd& c);
+Outcome<void> cmd_pvremove(Cmd& c);
+Outcome<void> cmd_pvresize(Cmd& c);
+Outcome<void> cmd_vgcreate(Cmd& c);
+Outcome<void> cmd_vgextend(Cmd& c);
+Outcome<void> cmd_vgreduce(Cmd& c);
+Outcome<void> cmd_vgremove(Cmd& c);
+Outcome<void> cmd_vgrename(Cmd& c);
+Outcome<void> cmd_vgck(Cmd& c);
+Outcome<void> cmd_vgcfgbackup(Cmd& c);
+Outcome<void> cmd_vgcfgrestore(Cmd& c);
+Outcome<void> cmd_vgchange(Cmd& c);
+Outcome<void> cmd_lvcreate(Cmd& c);
+Outcome<void> cmd_lvresize(Cmd& c, Resize mode);
+Outcome<void> cmd_lvremove(Cmd& c);
+Outcome<void> cmd_lvrename(Cmd& c);
+Outcome<void> cmd_lvchange(Cmd& c);
+Outcome<void> cmd_report(Cmd& c, report::ReportType type);
+// pvdisplay ('p'), vgdisplay ('v'), lvdisplay ('l').
+Outcome<void> cmd_display(Cmd& c, char what);
+
+}  // namespace udm::lvm::api::detail

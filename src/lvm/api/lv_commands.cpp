@@ -1,0 +1,387 @@
+// lvcreate, lvextend/lvreduce/lvresize, lvremove, lvrename, lvchange.
+#include "lvm/api/cmd.hpp"
+
+namespace udm::lvm::api::detail {
+
+Outcome<void> lvchange_metadata(Cmd& c) {
+  if (c.cl().args.empty()) return failed("Please give logical volume path(s).", EXIT_INVALID);
+  auto perm = c.cl().get("permission");
+  if (perm && *perm != "r" && *perm != "rw") return failed("Invalid argument for --permission: " + *perm, EXIT_INVALID);
+  if (auto r = c.open(true); !r) return r;
+  for (const auto& a : c.cl().args) {
+    auto [vgn, lvn] = split_lv_path(a);
+    auto old = c.vg(vgn);
+    if (!old) return std::unexpected(old.error());
+    VolumeGroup vg = *old;
+    LogicalVolume* lv = vg.find_lv(lvn);
+    if (!lv) return failed(fmt::format("Failed to find logical volume \"{}/{}\"", vgn, lvn));
+    auto changed = apply_tags(c, lv->tags);
+    if (!changed) return std::unexpected(changed.error());
+    bool perm_changed = false;
+    if (perm) {
+      bool writable = lv->status.has("WRITE");
+      if ((*perm == "rw") == writable) {
+        c.warn(fmt::format("Logical volume {}/{} is already {}.", vgn, lvn, writable ? "writable" : "read-only"));
+        if (!*changed && !c.cl().has("addtag") && !c.cl().has("deltag")) return std::unexpected(Failure{EXIT_FAILED, ""});
+      } else {
+        if (*perm == "rw") lv->status.add("WRITE");
+        else lv->status.remove("WRITE");
+        perm_changed = true;
+      }
+    }
+    if (*changed || perm_changed) {
+      if (auto r = c.commit(vg, *old); !r) return r;
+      const LogicalVolume* now = vg.find_lv(lvn);
+      if (perm_changed && c.is_active(vg, *now))
+        if (auto r = c.activate(vg, *now); !r) return r;  // reload with the new access mode
+    }
+    c.say(fmt::format("Logical volume {}/{} changed.", vgn, lvn));
+  }
+  return {};
+}
+
+Outcome<void> cmd_lvchange(Cmd& c) {
+  auto act = c.cl().get("activate");
+  if (!act && (c.cl().has("addtag") || c.cl().has("deltag") || c.cl().has("permission"))) return lvchange_metadata(c);
+  if (!act) return failed("Need one or more command options.", EXIT_INVALID);
+  auto on = parse_activate(*act);
+  if (!on) return std::unexpected(on.error());
+  if (c.cl().args.empty()) return failed("Please give logical volume path(s).", EXIT_INVALID);
+  if (auto r = c.open(false); !r) return r;
+  for (const auto& a : c.cl().args) {
+    auto [vgn, lvn] = split_lv_path(a);
+    auto vg = c.vg(vgn);
+    if (!vg) return std::unexpected(vg.error());
+    std::vector<const LogicalVolume*> lvs;
+    if (lvn.empty()) {
+      for (const auto& lv : vg->lvs) lvs.push_back(&lv);
+    } else if (const LogicalVolume* lv = vg->find_lv(lvn)) {
+      lvs.push_back(lv);
+    } else {
+      return failed(fmt::format("Failed to find logical volume \"{}/{}\"", vgn, lvn));
+    }
+    for (const auto* lv : lvs)
+      if (auto r = set_activation(c, *vg, *lv, *on); !r) return r;
+  }
+  return {};
+}
+
+
+// ---------------------------------------------------------------- LV commands
+
+Outcome<extent_t> extents_from_args(Cmd& c, const VolumeGroup& vg, extent_t current, alloc::Sign* sign,
+                                    const std::vector<std::string>& pv_names, bool resize) {
+  auto L = c.cl().get("size");
+  auto l = c.cl().get("extents");
+  if (L && l) return failed("Please specify either size or extents (not both).", EXIT_INVALID);
+  if (!L && !l) return failed("Please specify either size or extents.", EXIT_INVALID);
+  if (L) {
+    auto s = alloc::parse_size(*L);
+    if (!s) return failed(fmt::format("Invalid argument for --size: {}", *L), EXIT_INVALID);
+    *sign = s->sign;
+    if (s->sectors == 0 && !resize) return failed("--size may not be zero.", EXIT_INVALID);
+    std::string note;
+    extent_t e = alloc::round_to_extents(s->sectors, vg.extent_size, &note);
+    if (!note.empty()) {
+      if (resize && s->sign == alloc::Sign::none)
+        c.say(fmt::format("Rounding size to boundary between physical extents: {}.",
+                          alloc::message_size(e * vg.extent_size)));
+      else
+        c.say(note);
+    }
+    return e;
+  }
+  auto e = alloc::parse_extents(*l);
+  if (!e) return failed(e.error().message, EXIT_INVALID);
+  *sign = e->sign;
+  if (e->percent == alloc::Percent::none) return e->value;
+  if (e->percent == alloc::Percent::origin) return failed("--extents with %ORIGIN needs a snapshot", EXIT_INVALID);
+  extent_t n = alloc::percent_extents(vg, e->percent, e->value, pv_names);
+  (void)current;
+  return n;
+}
+
+Outcome<std::vector<std::string>> pv_names_of_args(Cmd& c, const VolumeGroup& vg, const std::vector<std::string>& paths) {
+  std::vector<std::string> out;
+  for (const auto& p : paths) {
+    std::string n = c.pv_name_of_path(vg, p);
+    if (n.empty()) return failed(fmt::format("Physical Volume \"{}\" not found in Volume Group \"{}\".", p, vg.name));
+    out.push_back(n);
+  }
+  return out;
+}
+
+Outcome<AllocationPolicy> policy_of(Cmd& c, const VolumeGroup& vg, const LogicalVolume* lv) {
+  if (auto p = c.cl().get("alloc")) {
+    auto pol = parse_allocation_policy(*p);
+    if (!pol) return failed(fmt::format("Invalid argument for --alloc: {}", *p), EXIT_INVALID);
+    if (*pol != AllocationPolicy::inherit) return *pol;
+  }
+  if (auto cont = c.cl().get("contiguous"); cont && (*cont == "y" || *cont == "yes")) return AllocationPolicy::contiguous;
+  if (lv && lv->allocation_policy && *lv->allocation_policy != AllocationPolicy::inherit) return *lv->allocation_policy;
+  return vg.allocation_policy.value_or(AllocationPolicy::normal);
+}
+
+Outcome<void> cmd_lvcreate(Cmd& c) {
+  const auto& a = c.cl().args;
+  for (auto refused : {"snapshot", "thin", "mirrors", "virtualsize"})
+    if (c.cl().has(refused)) return failed(fmt::format("lvcreate --{} is not supported by ulvm yet.", refused));
+  if (a.empty()) return failed("Please specify a volume group name.", EXIT_INVALID);
+  auto [vgn, lvn_from_path] = split_lv_path(a[0]);
+  if (vgn.empty()) {
+    vgn = a[0];
+    lvn_from_path.clear();
+  }
+  std::string type = c.cl().get("type").value_or("");
+  unsigned stripes = 1;
+  if (auto i = c.cl().get("stripes")) {
+    try {
+      stripes = static_cast<unsigned>(std::stoul(*i));
+    } catch (...) {
+      return failed(fmt::format("Invalid argument for --stripes: {}", *i), EXIT_INVALID);
+    }
+    if (stripes < 1 || stripes > 128) return failed(fmt::format("Number of stripes ({}) must be between 1 and 128", stripes), EXIT_INVALID);
+  }
+  if (type.empty()) type = stripes > 1 ? "striped" : "linear";
+  if (type != "linear" && type != "striped" && type != "zero" && type != "error")
+    return failed(fmt::format("lvcreate --type {} is not supported by ulvm.", type));
+  if (type == "linear" && stripes > 1) return failed("--stripes not allowed with --type linear", EXIT_INVALID);
+  std::string name = c.cl().get("name").value_or(lvn_from_path);
+  if (!name.empty())
+    if (auto r = check_new_lv_name(name); !r)
+      return failed(fmt::format("Logical volume name \"{}\" is invalid.", name), EXIT_INVALID);
+  bool activate_it = true;
+  if (auto act = c.cl().get("activate")) {
+    auto on = parse_activate(*act);
+    if (!on) return std::unexpected(on.error());
+    activate_it = *on;
+  }
+  if (auto r = c.open(true); !r) return r;
+  auto old = c.vg(vgn);
+  if (!old) return std::unexpected(old.error());
+  VolumeGroup vg = *old;
+  if (name.empty()) {
+    for (unsigned n = 0;; ++n) {
+      name = fmt::format("lvol{}", n);
+      if (!vg.find_lv(name)) break;
+    }
+  }
+  if (vg.find_lv(name)) return failed(fmt::format("Logical Volume \"{}\" already exists in volume group \"{}\"", name, vg.name));
+  auto pvn = pv_names_of_args(c, vg, std::vector<std::string>(a.begin() + 1, a.end()));
+  if (!pvn) return std::unexpected(pvn.error());
+  sector_t stripe_size = 0;
+  if (stripes > 1) {
+    if (auto I = c.cl().get("stripesize")) {
+      auto s = alloc::parse_size(*I, 'k');
+      if (!s || s->sectors == 0 || (s->sectors & (s->sectors - 1)) != 0)
+        return failed(fmt::format("Invalid stripe size {}.", *I), EXIT_INVALID);
+      stripe_size = s->sectors;
+    } else {
+      stripe_size = 128;
+      c.say("Using default stripesize 64.00 KiB.");
+    }
+  }
+  alloc::Sign sign = alloc::Sign::none;
+  auto ext = extents_from_args(c, vg, 0, &sign, *pvn, false);
+  if (!ext) return std::unexpected(ext.error());
+  extent_t extents = *ext;
+  if (extents == 0) return failed("Unable to create new logical volume with no extents.");
+  std::string note;
+  extents = alloc::round_to_stripes(extents, stripes, vg.extent_size, &note);
+  if (!note.empty()) c.say(note);
+
+  LogicalVolume lv = new_lv(name);
+  if (type == "zero" || type == "error") {
+    Segment s;
+    s.start_extent = 0;
+    s.extent_count = extents;
+    s.type = type;
+    lv.segments.push_back(s);
+  } else {
+    auto policy = policy_of(c, vg, nullptr);
+    if (!policy) return std::unexpected(policy.error());
+    extent_t free = 0;
+    for (const auto& fa : alloc::free_areas(vg, *pvn)) free += fa.count;
+    if (extents > free)
+      return failed(fmt::format("Volume group \"{}\" has insufficient free space ({} extents): {} required.", vg.name,
+                                free, extents));
+    auto segs = alloc::allocate(vg, nullptr, {.extents = extents, .stripes = stripes, .stripe_size = stripe_size,
+                                              .policy = *policy, .pv_names = *pvn, .lv_name = name});
+    if (!segs) return failed(segs.error().message);
+    lv.segments = *segs;
+    if (auto p = c.cl().get("alloc"); p && *policy != AllocationPolicy::normal) lv.allocation_policy = *policy;
+  }
+  if (auto t = apply_tags(c, lv.tags); !t) return std::unexpected(t.error());
+  if (auto p = c.cl().get("permission")) {
+    if (*p == "r") lv.status.remove("WRITE");
+    else if (*p != "rw") return failed("Invalid argument for --permission: " + *p, EXIT_INVALID);
+  }
+  vg.lvs.push_back(lv);
+  // Visible LVs before hidden ones, as lvm writes them.
+  std::stable_partition(vg.lvs.begin(), vg.lvs.end(), [](const LogicalVolume& x) { return x.visible(); });
+  if (auto r = c.commit(vg, *old); !r) return r;
+  if (activate_it && c.driver(false)) {
+    if (auto r = c.activate(vg, *vg.find_lv(name)); !r) {
+      c.say(fmt::format("Logical volume \"{}\" created.", name));
+      return r;
+    }
+  }
+  c.say(fmt::format("Logical volume \"{}\" created.", name));
+  return {};
+}
+
+
+Outcome<void> cmd_lvresize(Cmd& c, Resize mode) {
+  const auto& a = c.cl().args;
+  if (a.empty()) return failed("Please provide the logical volume name", EXIT_INVALID);
+  auto [vgn, lvn] = split_lv_path(a[0]);
+  if (vgn.empty() || lvn.empty()) return failed("Please provide a volume group name", EXIT_INVALID);
+  if (c.cl().has("resizefs")) return failed("--resizefs is not supported by ulvm.");
+  if (auto r = c.open(true); !r) return r;
+  auto old = c.vg(vgn);
+  if (!old) return std::unexpected(old.error());
+  VolumeGroup vg = *old;
+  LogicalVolume* lv = vg.find_lv(lvn);
+  if (!lv) return failed(fmt::format("Logical volume {} not found in volume group {}.", lvn, vgn));
+  auto pvn = pv_names_of_args(c, vg, std::vector<std::string>(a.begin() + 1, a.end()));
+  if (!pvn) return std::unexpected(pvn.error());
+  const extent_t cur = lv->extent_count();
+  alloc::Sign sign = alloc::Sign::none;
+  auto n = extents_from_args(c, vg, cur, &sign, *pvn, true);
+  if (!n) return std::unexpected(n.error());
+  extent_t target = *n;
+  if (sign == alloc::Sign::plus) target = cur + *n;
+  if (sign == alloc::Sign::minus) {
+    if (*n >= cur) return failed("Unable to reduce logical volume to zero size.", EXIT_INVALID);
+    target = cur - *n;
+  }
+  if (mode == Resize::extend && target <= cur)
+    return failed(fmt::format("New size given ({} extents) not larger than existing size ({} extents)", target, cur));
+  if (mode == Resize::reduce && target >= cur)
+    return failed(fmt::format("New size given ({} extents) not less than existing size ({} extents)", target, cur));
+  if (target == cur) return failed(fmt::format("New size ({} extents) matches existing size ({} extents).", target, cur));
+  if (target == 0) return failed("Unable to reduce logical volume to zero size.", EXIT_INVALID);
+  const Segment& last = lv->segments.back();
+  const std::string size_before = fmt::format("{} ({} extents)", alloc::message_size(cur * vg.extent_size), cur);
+  if (target > cur) {
+    extent_t add = target - cur;
+    if (last.type == "zero" || last.type == "error") {
+      Segment s = last;
+      s.start_extent = cur;
+      s.extent_count = add;
+      lv->segments.push_back(s);
+      alloc::merge_segments(*lv);
+    } else {
+      unsigned stripes = static_cast<unsigned>(std::max<std::size_t>(1, last.stripes.size()));
+      sector_t ss = last.stripe_size;
+      if (auto i = c.cl().get("stripes")) stripes = static_cast<unsigned>(std::stoul(*i));
+      if (auto I = c.cl().get("stripesize")) {
+        auto s = alloc::parse_size(*I, 'k');
+        if (!s) return failed(fmt::format("Invalid stripe size {}.", *I), EXIT_INVALID);
+        ss = s->sectors;
+      }
+      if (stripes > 1 && ss == 0) ss = 128;
+      std::string note;
+      extent_t rounded = alloc::round_to_stripes(add, stripes, vg.extent_size, &note);
+      if (!note.empty()) c.say(note);
+      target = cur + rounded;
+      auto policy = policy_of(c, vg, lv);
+      if (!policy) return std::unexpected(policy.error());
+      if (auto r = alloc::extend_lv(vg, lvn, {.extents = rounded, .stripes = stripes, .stripe_size = ss,
+                                              .policy = *policy, .pv_names = *pvn, .lv_name = lvn});
+          !r)
+        return failed(r.error().message);
+    }
+  } else {
+    if (auto r = alloc::reduce_lv(vg, lvn, target); !r) return failed(r.error().message);
+  }
+  if (auto r = c.commit(vg, *old); !r) return r;
+  const LogicalVolume* now = vg.find_lv(lvn);
+  if (c.is_active(vg, *now))
+    if (auto r = c.activate(vg, *now); !r) return r;
+  c.say(fmt::format("Size of logical volume {}/{} changed from {} to {} ({} extents).", vgn, lvn, size_before,
+                    alloc::message_size(target * vg.extent_size), target));
+  c.say(fmt::format("Logical volume {}/{} successfully resized.", vgn, lvn));
+  return {};
+}
+
+Outcome<void> remove_lv(Cmd& c, VolumeGroup& vg, const std::string& lv_name) {
+  const LogicalVolume* lv = vg.find_lv(lv_name);
+  if (!lv) return failed(fmt::format("Failed to find logical volume \"{}/{}\"", vg.name, lv_name));
+  if (auto r = c.deactivate(vg, *lv); !r) return r;
+  std::erase_if(vg.lvs, [&](const LogicalVolume& x) { return x.name == lv_name; });
+  return {};
+}
+
+Outcome<void> cmd_lvremove(Cmd& c) {
+  const auto& a = c.cl().args;
+  if (a.empty()) return failed("Please enter one or more logical volume paths", EXIT_INVALID);
+  if (auto r = c.open(true); !r) return r;
+  for (const auto& arg : a) {
+    auto [vgn, lvn] = split_lv_path(arg);
+    if (vgn.empty()) {
+      vgn = lvn;
+      lvn.clear();
+    }
+    auto old = c.vg(vgn);
+    if (!old) return std::unexpected(old.error());
+    VolumeGroup vg = *old;
+    std::vector<std::string> names;
+    if (lvn.empty())
+      for (const auto& lv : vg.lvs) names.push_back(lv.name);
+    else
+      names.push_back(lvn);
+    for (const auto& n : names) {
+      if (auto r = remove_lv(c, vg, n); !r) return r;
+    }
+    if (auto r = c.commit(vg, *old); !r) return r;
+    for (const auto& n : names) c.say(fmt::format("Logical volume \"{}\" successfully removed.", n));
+  }
+  return {};
+}
+
+Outcome<void> cmd_lvrename(Cmd& c) {
+  const auto& a = c.cl().args;
+  std::string vgn, from, to;
+  if (a.size() == 3) {
+    vgn = a[0];
+    from = split_lv_path(a[1], vgn).second;
+    to = split_lv_path(a[2], vgn).second;
+  } else if (a.size() == 2) {
+    auto [v1, l1] = split_lv_path(a[0]);
+    auto [v2, l2] = split_lv_path(a[1], v1);
+    if (v1.empty()) return failed("Please provide a valid volume group name", EXIT_INVALID);
+    if (v1 != v2) return failed("Logical volume names must have the same volume group (\"" + v1 + "\" or \"" + v2 + "\").", EXIT_INVALID);
+    vgn = v1;
+    from = l1;
+    to = l2;
+  } else {
+    return failed("Old and new logical volume names required", EXIT_INVALID);
+  }
+  if (auto r = check_new_lv_name(to); !r) return failed(fmt::format("New logical volume name \"{}\" is invalid.", to), EXIT_INVALID);
+  if (auto r = c.open(true); !r) return r;
+  auto old = c.vg(vgn);
+  if (!old) return std::unexpected(old.error());
+  VolumeGroup vg = *old;
+  LogicalVolume* lv = vg.find_lv(from);
+  if (!lv) return failed(fmt::format("Existing logical volume \"{}\" not found in volume group \"{}\"", from, vgn));
+  if (vg.find_lv(to)) return failed(fmt::format("Logical volume \"{}\" already exists in volume group \"{}\"", to, vgn));
+  const bool active = c.is_active(vg, *lv);
+  auto rename_device = [&](const std::string& a, const std::string& b) -> Result<void> {
+    client::Task t(*c.driver(false), client::TaskType::rename);
+    t.set_name(dm_device_name(vgn, a)).set_new_name(dm_device_name(vgn, b));
+    return t.run();
+  };
+  // The device first: a failed rename leaves metadata and device as they were.
+  if (active)
+    if (auto r = rename_device(from, to); !r) return failed(r.error().message);
+  lv->name = to;
+  if (auto r = c.commit(vg, *old); !r) {
+    if (active) (void)rename_device(to, from);
+    return r;
+  }
+  c.say(fmt::format("Renamed \"{}\" to \"{}\" in volume group \"{}\"", from, to, vgn));
+  return {};
+}
+
+}  // namespace udm::lvm::api::detail

@@ -1,0 +1,127 @@
+// pvcreate, pvremove, pvresize.
+#include "lvm/api/cmd.hpp"
+
+namespace udm::lvm::api::detail {
+
+// ---------------------------------------------------------------- PV commands
+
+Outcome<void> add_new_pv(Cmd& c, VolumeGroup& vg, const std::string& path) {
+  const format::PvState* d = c.device(path);
+  if (!d) return failed(fmt::format("No device found for {}.", path));
+  if (d->is_pv && d->vg_id) {
+    std::string owner;
+    for (const auto& [n, f] : c.store().vgs())
+      if (f.text.vg.id == *d->vg_id) owner = n;
+    if (!owner.empty()) return failed(fmt::format("Physical volume '{}' is already in volume group '{}'", path, owner));
+  }
+  if (!d->is_pv) {
+    if (auto r = c.store().create_pv(Cmd::normal_path(path)); !r) return failed(r.error().message);
+    c.say(fmt::format("Physical volume \"{}\" successfully created.", path));
+    d = c.device(path);
+  }
+  for (const auto& pv : vg.pvs)
+    if (pv.id == d->label.pv_id) return failed(fmt::format("Physical volume '{}' is already in volume group '{}'", path, vg.name));
+  PhysicalVolume pv;
+  pv.name = vg.next_pv_name();
+  pv.id = d->label.pv_id;
+  pv.device = Cmd::normal_path(path);
+  pv.dev_size = d->dev->size() / SECTOR_SIZE;
+  pv.pe_start = bytes_to_sectors(format::data_area(d->label).start);
+  pv.pe_count = format::usable_extents(d->label, vg.extent_bytes());
+  if (pv.pe_count == 0)
+    return failed(fmt::format("Physical volume {} is too small for extent size {}", path,
+                              alloc::message_size(vg.extent_size)));
+  vg.pvs.push_back(std::move(pv));
+  return {};
+}
+
+Outcome<void> cmd_pvcreate(Cmd& c) {
+  if (c.cl().args.empty()) return failed("Please enter a physical volume path.", EXIT_INVALID);
+  if (auto r = c.open(true, c.cl().args); !r) return r;
+  for (const auto& path : c.cl().args) {
+    const format::PvState* d = c.device(path);
+    if (!d) return failed(fmt::format("No device found for {}.", path));
+    if (d->is_pv && d->vg_id) {
+      for (const auto& [n, f] : c.store().vgs())
+        if (f.text.vg.id == *d->vg_id)
+          return failed(fmt::format("Can't initialize physical volume \"{}\" of volume group \"{}\" without -ff", path, n));
+    }
+    format::PvCreateOptions opts;
+    if (auto u = c.cl().get("uuid")) {
+      auto p = parse_id(*u);
+      if (!p) return failed(p.error().message, EXIT_INVALID);
+      opts.id = *p;
+    }
+    if (auto m = c.cl().get("pvmetadatacopies")) {
+      if (*m != "0" && *m != "1" && *m != "2") return failed("Invalid argument for --pvmetadatacopies: " + *m, EXIT_INVALID);
+      opts.metadata_copies = static_cast<unsigned>(std::stoul(*m));
+    }
+    if (auto r = c.store().create_pv(Cmd::normal_path(path), opts); !r) return failed(r.error().message);
+    c.say(fmt::format("Physical volume \"{}\" successfully created.", path));
+  }
+  return {};
+}
+
+Outcome<void> cmd_pvresize(Cmd& c) {
+  if (c.cl().args.empty()) return failed("Please supply physical volume(s)", EXIT_INVALID);
+  std::optional<sector_t> wanted;
+  if (auto s = c.cl().get("setphysicalvolumesize")) {
+    auto sz = alloc::parse_size(*s);
+    if (!sz || sz->sign != alloc::Sign::none) return failed("Invalid argument for --setphysicalvolumesize: " + *s, EXIT_INVALID);
+    wanted = sz->sectors;
+  }
+  if (auto r = c.open(true, c.cl().args); !r) return r;
+  unsigned done = 0;
+  for (const auto& path : c.cl().args) {
+    const format::PvState* d = c.device(path);
+    if (!d || !d->is_pv) return failed(fmt::format("Failed to find physical volume \"{}\".", path));
+    const format::VgState* owner = nullptr;
+    for (const auto& [n, f] : c.store().vgs())
+      for (const auto& pv : f.text.vg.pvs)
+        if (pv.id == d->label.pv_id) owner = &f;
+    if (!owner) return failed(fmt::format("{}: pvresize of a PV without a VG is not supported by ulvm.", path));
+    VolumeGroup vg = owner->text.vg;
+    PhysicalVolume* pv = nullptr;
+    for (auto& p : vg.pvs)
+      if (p.id == d->label.pv_id) pv = &p;
+    // The store keeps PVs inside the data area its label records (the size at
+    // pvcreate); growing past it would need a new pv_header.
+    sector_t dev = std::min<sector_t>(d->dev->size() / SECTOR_SIZE, bytes_to_sectors(format::data_area(d->label).end));
+    sector_t size = wanted.value_or(dev);
+    if (size > dev)
+      return failed(fmt::format("{}: requested size {} exceeds real size {}.", path, alloc::message_size(size),
+                                alloc::message_size(dev)));
+    if (size <= pv->pe_start) return failed(fmt::format("{}: size must exceed the data area start", path));
+    extent_t count = (size - pv->pe_start) / vg.extent_size;
+    extent_t used_end = 0;
+    for (const auto& u : pv_extent_map(vg))
+      if (u.pv_name == pv->name) used_end = std::max(used_end, u.pe_start + u.pe_count);
+    if (count < used_end)
+      return failed(fmt::format("{}: cannot resize to {} extents as later ones are allocated.", path, count));
+    pv->dev_size = size;
+    pv->pe_count = count;
+    if (auto r = c.commit(vg, owner->text.vg); !r) return r;
+    c.say(fmt::format("Physical volume \"{}\" changed", path));
+    ++done;
+  }
+  c.say(fmt::format("{} physical volume(s) resized or updated / 0 physical volume(s) not resized", done));
+  return {};
+}
+
+Outcome<void> cmd_pvremove(Cmd& c) {
+  if (c.cl().args.empty()) return failed("Please enter a physical volume path", EXIT_INVALID);
+  if (auto r = c.open(true, c.cl().args); !r) return r;
+  for (const auto& path : c.cl().args) {
+    const format::PvState* d = c.device(path);
+    if (!d || !d->is_pv) return failed(fmt::format("No PV found on device {}.", path));
+    if (d->vg_id)
+      for (const auto& [n, f] : c.store().vgs())
+        if (f.text.vg.id == *d->vg_id)
+          return failed(fmt::format("PV {} is used by VG {} so please use vgreduce first.", path, n));
+    if (auto r = c.store().wipe_label(Cmd::normal_path(path)); !r) return failed(r.error().message);
+    c.say(fmt::format("Labels on physical volume \"{}\" successfully wiped.", path));
+  }
+  return {};
+}
+
+}  // namespace udm::lvm::api::detail

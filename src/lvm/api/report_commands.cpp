@@ -1,0 +1,167 @@
+// pvs, vgs, lvs and pvdisplay, vgdisplay, lvdisplay.
+#include "lvm/api/cmd.hpp"
+
+namespace udm::lvm::api::detail {
+
+// ---------------------------------------------------------------- reports
+
+// The report layer's view of what the scan found (and the driver, when asked).
+struct ReportData {
+  std::vector<const VolumeGroup*> vgs;  // owned by the command's store
+  report::Input in;
+};
+
+ReportData report_data(Cmd& c, bool with_states) {
+  ReportData data;
+  for (const auto& [n, f] : c.store().vgs()) data.vgs.push_back(&f.text.vg);
+  client::Client* drv = with_states ? c.driver(false) : nullptr;
+  for (const VolumeGroup* vgp : data.vgs) {
+    const VolumeGroup& vg = *vgp;
+    const format::VgState* f = c.store().find_vg(vg.name);
+    report::VgView v;
+    v.vg = &vg;
+    for (std::size_t i = 0; i < vg.pvs.size(); ++i) {
+      report::PvDevice d;
+      if (f->pv_index[i] != format::NO_PV) {
+        const format::PvState& s = c.store().pvs()[f->pv_index[i]];
+        d.path = s.path;
+        d.dev_size = s.dev->size() / SECTOR_SIZE;
+        d.mda_count = static_cast<unsigned>(s.label.metadata_areas.size());
+        for (const auto& m : s.mdas) {
+          if (!m.header) continue;
+          if (!m.header->committed.ignored()) ++d.mda_used_count;
+          byte_count free = format::max_text_size(m.header->size);
+          byte_count used = (m.header->committed.size + 511) / 512 * 512;
+          free = free > used ? free - used : 0;
+          d.mda_free = d.mda_free == 0 ? free : std::min(d.mda_free, free);
+          d.mda_size = d.mda_size == 0 ? m.header->size : std::min(d.mda_size, m.header->size);
+        }
+        d.ext_version = s.label.ext_version;
+      }
+      v.devices.push_back(d);
+    }
+    if (drv) {
+      if (auto st = activate::lv_states(*drv, vg); st) {
+        for (const auto& s : *st)
+          v.lv_states.push_back({s.active ? report::Tri::yes : report::Tri::no, s.open ? report::Tri::yes : report::Tri::no});
+      }
+    }
+    data.in.vgs.push_back(std::move(v));
+  }
+  for (const auto& s : c.store().pvs()) {
+    if (!s.is_pv) continue;
+    bool in_vg = false;
+    for (const VolumeGroup* vg : data.vgs)
+      for (const auto& pv : vg->pvs) in_vg = in_vg || pv.id == s.label.pv_id;
+    if (in_vg) continue;
+    report::OrphanPv o2;
+    o2.id = s.label.pv_id;
+    o2.device.path = s.path;
+    o2.device.dev_size = s.dev->size() / SECTOR_SIZE;
+    o2.device.mda_count = static_cast<unsigned>(s.label.metadata_areas.size());
+    o2.device.mda_used_count = o2.device.mda_count;
+    if (!s.label.data_areas.empty()) o2.pe_start = bytes_to_sectors(s.label.data_areas[0].offset);
+    data.in.orphans.push_back(o2);
+  }
+  return data;
+}
+
+Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
+  report::Options o;
+  o.fields = c.cl().all("options");
+  o.sort = c.cl().all("sort");
+  if (auto u = c.cl().get("units")) {
+    auto units = report::parse_units(*u);
+    if (!units) return failed("Invalid units specification", EXIT_INVALID);
+    o.units = *units;
+  }
+  o.units.suffix = !c.cl().has("nosuffix");
+  o.headings = !c.cl().has("noheadings");
+  o.separator = c.cl().get("separator");
+  o.aligned = c.cl().has("aligned");
+  if (auto f = c.cl().get("reportformat")) {
+    if (*f == "json") o.json = true;
+    else if (*f != "basic") return failed(fmt::format("Invalid argument for --reportformat: {}", *f), EXIT_INVALID);
+  }
+  if (c.cl().has("select")) return failed("--select is not supported by ulvm yet.", EXIT_INVALID);
+  o.all = c.cl().has("all");
+  o.segments = c.cl().has("segments");
+  o.select_names = c.cl().args;
+  if (type == report::ReportType::pvs)
+    for (auto& n : o.select_names) n = Cmd::normal_path(n);
+  if (auto r = c.open(false); !r) return r;
+  for (const auto& name : c.cl().args) {
+    if (type == report::ReportType::pvs) break;
+    auto vgn = split_lv_path(name).first;
+    if (vgn.empty()) vgn = name;
+    if (!c.store().find_vg(vgn)) return failed(fmt::format("Volume group \"{}\" not found", vgn));
+  }
+  ReportData data = report_data(c, type == report::ReportType::lvs);
+  const report::Input& in = data.in;
+  if (c.records()) {
+    auto rows = report::records(type, in, o);
+    if (!rows) return failed(rows.error().message, EXIT_INVALID);
+    *c.records() = std::move(*rows);
+    return {};
+  }
+  auto text = report::render(type, in, o);
+  if (!text) return failed(text.error().message, EXIT_INVALID);
+  c.say_raw(*text);
+  return {};
+}
+
+Outcome<void> cmd_display(Cmd& c, char what) {
+  if (c.cl().has("colon") || c.cl().has("columns") || c.cl().has("short"))
+    return failed("-c/-C/-s are not supported by ulvm's display commands yet.", EXIT_INVALID);
+  if (auto r = c.open(false); !r) return r;
+  ReportData data = report_data(c, what == 'l');
+  const auto& args = c.cl().args;
+  std::string out;
+  auto wanted_vg = [&](const std::string& vg) {
+    if (args.empty()) return true;
+    for (const auto& a : args)
+      if (split_lv_path(a).first == vg || a == vg) return true;
+    return false;
+  };
+  if (what == 'v' || what == 'l') {
+    for (const auto& a : args) {
+      auto vgn = split_lv_path(a).first;
+      if (vgn.empty()) vgn = a;
+      if (!c.store().find_vg(vgn)) return failed(fmt::format("Volume group \"{}\" not found", vgn));
+    }
+  }
+  for (const auto& v : data.in.vgs) {
+    if (what == 'v') {
+      if (wanted_vg(v.vg->name)) out += report::display_vg(v);
+      continue;
+    }
+    if (what == 'l') {
+      for (std::size_t i = 0; i < v.vg->lvs.size(); ++i) {
+        const auto& lv = v.vg->lvs[i];
+        if (!lv.visible()) continue;
+        bool want = args.empty();
+        for (const auto& a : args) {
+          auto [vgn, lvn] = split_lv_path(a);
+          if ((vgn.empty() && a == v.vg->name) || (vgn == v.vg->name && (lvn.empty() || lvn == lv.name))) want = true;
+        }
+        if (want) out += report::display_lv(v, i, c.cl().has("maps"));
+      }
+      continue;
+    }
+    for (std::size_t i = 0; i < v.vg->pvs.size(); ++i) {
+      bool want = args.empty();
+      for (const auto& a : args) want = want || Cmd::normal_path(a) == v.devices[i].path;
+      if (want) out += report::display_pv(v, i);
+    }
+  }
+  if (what == 'p')
+    for (const auto& o : data.in.orphans) {
+      bool want = args.empty();
+      for (const auto& a : args) want = want || Cmd::normal_path(a) == o.device.path;
+      if (want) out += report::display_orphan(o);
+    }
+  c.say_raw(out);
+  return {};
+}
+
+}  // namespace udm::lvm::api::detail

@@ -1,0 +1,246 @@
+// vgcreate, vgextend, vgreduce, vgremove, vgrename, vgck, vgcfgbackup,
+// vgcfgrestore, vgchange.
+#include "lvm/api/cmd.hpp"
+
+namespace udm::lvm::api::detail {
+
+// ---------------------------------------------------------------- VG commands
+
+Outcome<void> cmd_vgcreate(Cmd& c) {
+  const auto& a = c.cl().args;
+  if (a.empty()) return failed("Please provide volume group name and physical volumes", EXIT_INVALID);
+  if (a.size() < 2) return failed("Please enter physical volume name(s)", EXIT_INVALID);
+  if (auto r = check_vg_name(a[0]); !r) return failed(r.error().message, EXIT_INVALID);
+  VolumeGroup vg;
+  vg.name = a[0];
+  vg.id = generate_id();
+  if (auto s = c.cl().get("physicalextentsize")) {
+    auto sz = alloc::parse_size(*s, 'm');
+    if (!sz || sz->sign != alloc::Sign::none) return failed(fmt::format("Invalid argument for --physicalextentsize: {}", *s), EXIT_INVALID);
+    if (auto r = alloc::check_extent_size(sz->sectors); !r) return failed(r.error().message, EXIT_INVALID);
+    vg.extent_size = sz->sectors;
+  }
+  if (auto p = c.cl().get("alloc")) {
+    auto pol = parse_allocation_policy(*p);
+    if (!pol || *pol == AllocationPolicy::inherit) return failed(fmt::format("Invalid argument for --alloc: {}", *p), EXIT_INVALID);
+    if (*pol != AllocationPolicy::normal) vg.allocation_policy = pol;
+  }
+  if (auto t = apply_tags(c, vg.tags); !t) return std::unexpected(t.error());
+  if (auto r = c.open(true, std::vector<std::string>(a.begin() + 1, a.end())); !r) return r;
+  if (c.store().find_vg(vg.name)) return failed(fmt::format("A volume group called {} already exists.", vg.name));
+  std::vector<std::string> paths(a.begin() + 1, a.end());
+  for (const auto& p : paths)
+    if (auto r = add_new_pv(c, vg, p); !r) return r;
+  if (auto r = c.commit(vg, std::nullopt); !r) return r;
+  c.say(fmt::format("Volume group \"{}\" successfully created", vg.name));
+  return {};
+}
+
+Outcome<void> cmd_vgextend(Cmd& c) {
+  const auto& a = c.cl().args;
+  if (a.size() < 2) return failed("Please enter volume group name and physical volume(s)", EXIT_INVALID);
+  if (auto r = c.open(true, std::vector<std::string>(a.begin() + 1, a.end())); !r) return r;
+  auto old = c.vg(a[0]);
+  if (!old) return std::unexpected(old.error());
+  VolumeGroup vg = *old;
+  std::vector<std::string> paths(a.begin() + 1, a.end());
+  for (const auto& p : paths)
+    if (auto r = add_new_pv(c, vg, p); !r) return r;
+  if (auto r = c.commit(vg, *old); !r) return r;
+  c.say(fmt::format("Volume group \"{}\" successfully extended", vg.name));
+  return {};
+}
+
+Outcome<void> cmd_vgreduce(Cmd& c) {
+  const auto& a = c.cl().args;
+  if (a.size() < 2) return failed("Please enter volume group name and physical volume paths", EXIT_INVALID);
+  if (auto r = c.open(true); !r) return r;
+  auto old = c.vg(a[0]);
+  if (!old) return std::unexpected(old.error());
+  VolumeGroup vg = *old;
+  std::vector<std::string> removed;
+  for (std::size_t i = 1; i < a.size(); ++i) {
+    std::string name = c.pv_name_of_path(vg, a[i]);
+    if (name.empty()) return failed(fmt::format("Physical Volume \"{}\" not found in Volume Group \"{}\".", a[i], vg.name));
+    for (const auto& u : pv_extent_map(vg))
+      if (u.pv_name == name) return failed(fmt::format("Physical volume \"{}\" still in use", a[i]));
+    if (vg.pvs.size() == 1) return failed(fmt::format("Can't remove final physical volume \"{}\" from volume group \"{}\"", a[i], vg.name));
+    std::erase_if(vg.pvs, [&](const PhysicalVolume& p) { return p.name == name; });
+    removed.push_back(a[i]);
+  }
+  if (auto r = c.commit(vg, *old); !r) return r;
+  for (const auto& p : removed) {
+    if (auto r = c.store().clear_metadata(Cmd::normal_path(p)); !r) return failed(r.error().message);
+    if (auto r = c.store().set_pv_in_use(Cmd::normal_path(p), false); !r) return failed(r.error().message);
+    c.say(fmt::format("Removed \"{}\" from volume group \"{}\"", p, vg.name));
+  }
+  return {};
+}
+
+
+Outcome<void> cmd_vgremove(Cmd& c) {
+  const auto& a = c.cl().args;
+  if (a.empty()) return failed("Please enter one or more volume group paths", EXIT_INVALID);
+  if (auto r = c.open(true); !r) return r;
+  for (const auto& name : a) {
+    auto old = c.vg(name);
+    if (!old) return std::unexpected(old.error());
+    VolumeGroup vg = *old;
+    if (!vg.lvs.empty() && !c.cl().has("force"))
+      return failed(fmt::format("Volume group \"{}\" still contains {} logical volume(s): use -f to remove them", name,
+                                vg.lvs.size()));
+    for (const auto& lv : vg.lvs)
+      if (auto r = c.deactivate(vg, lv); !r) return r;
+    auto paths = c.pv_paths(name);
+    for (const auto& lv : vg.lvs) c.say(fmt::format("Logical volume \"{}\" successfully removed.", lv.name));
+    c.archive(vg);
+    for (const auto& [pvn, p] : paths) {
+      if (auto r = c.store().clear_metadata(Cmd::normal_path(p)); !r) return failed(r.error().message);
+      if (auto r = c.store().set_pv_in_use(Cmd::normal_path(p), false); !r) return failed(r.error().message);
+    }
+    c.say(fmt::format("Volume group \"{}\" successfully removed", name));
+  }
+  return {};
+}
+
+Outcome<void> cmd_vgrename(Cmd& c) {
+  const auto& a = c.cl().args;
+  if (a.size() != 2) return failed("Old and new volume group names need specifying", EXIT_INVALID);
+  if (auto r = check_vg_name(a[1]); !r) return failed(r.error().message, EXIT_INVALID);
+  if (auto r = c.open(true); !r) return r;
+  auto old = c.vg(a[0]);
+  if (!old) return std::unexpected(old.error());
+  if (c.store().find_vg(a[1])) return failed(fmt::format("New volume group \"{}\" already exists", a[1]));
+  VolumeGroup vg = *old;
+  vg.name = a[1];
+  if (auto r = c.commit(vg, *old); !r) return r;
+  c.say(fmt::format("Volume group \"{}\" successfully renamed to \"{}\"", a[0], a[1]));
+  return {};
+}
+
+Outcome<void> cmd_vgck(Cmd& c) {
+  if (auto r = c.open(false); !r) return r;
+  std::vector<std::string> names = c.cl().args;
+  if (names.empty())
+    for (const auto& [n, f] : c.store().vgs()) names.push_back(n);
+  for (const auto& n : names) {
+    const format::VgState* f = c.store().find_vg(n);
+    if (!f) return failed(fmt::format("Volume group \"{}\" not found", n));
+    for (const auto& w : f->warnings) c.warn(w);
+    for (std::size_t i = 0; i < f->pv_index.size(); ++i)
+      if (f->pv_index[i] == format::NO_PV)
+        c.warn(fmt::format("WARNING: Couldn't find device with uuid {}.", format_id(f->text.vg.pvs[i].id)));
+    if (auto v = validate(f->text.vg); !v) return failed(v.error().message);
+  }
+  return {};
+}
+
+Outcome<void> cmd_vgcfgbackup(Cmd& c) {
+  if (auto r = c.open(false); !r) return r;
+  std::vector<std::string> names = c.cl().args;
+  if (names.empty())
+    for (const auto& [n, f] : c.store().vgs()) names.push_back(n);
+  for (const auto& n : names) {
+    auto vg = c.vg(n);
+    if (!vg) return std::unexpected(vg.error());
+    std::string file = c.cl().get("file").value_or(c.config().confdir + "/backup/" + n);
+    if (names.size() > 1 && c.cl().has("file")) {
+      // lvm expands %s in the file name to the VG name.
+      if (auto p = file.find("%s"); p != std::string::npos) file.replace(p, 2, n);
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(file).parent_path(), ec);
+    std::ofstream f(file);
+    if (!f) return failed(fmt::format("Failed to write backup file {}", file));
+    f << c.backup_text(*vg, "Created *after* executing '" + c.cl().text + "'");
+    if (!f) return failed(fmt::format("Failed to write backup file {}", file));
+    c.say(fmt::format("Volume group \"{}\" successfully backed up.", n));
+  }
+  return {};
+}
+
+Outcome<void> cmd_vgcfgrestore(Cmd& c) {
+  const auto& a = c.cl().args;
+  if (auto r = c.open(true); !r) return r;
+  if (c.cl().has("list")) {
+    std::string name = a.empty() ? "" : a[0];
+    std::error_code ec;
+    std::vector<std::string> files;
+    for (auto& e : std::filesystem::directory_iterator(c.config().confdir + "/archive", ec))
+      if (e.path().filename().string().starts_with(name + "_")) files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) c.say("File:\t\t" + f);
+    return {};
+  }
+  if (a.size() != 1) return failed("Please specify a *single* volume group to restore.", EXIT_INVALID);
+  std::string file = c.cl().get("file").value_or(c.config().confdir + "/backup/" + a[0]);
+  std::ifstream f(file);
+  if (!f) return failed(fmt::format("Couldn't read backup file {}", file));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  auto text = format::import_vg_text(ss.str());
+  if (!text) return failed(fmt::format("Couldn't read volume group metadata from file {}: {}", file, text.error().message));
+  VolumeGroup vg = text->vg;
+  vg.name = a[0];
+  // PVs by id among the scanned devices.
+  std::vector<std::string> paths;
+  for (auto& pv : vg.pvs) {
+    std::string path;
+    for (const auto& s : c.store().pvs())
+      if (s.is_pv && s.label.pv_id == pv.id) path = s.path;
+    if (path.empty()) return failed(fmt::format("Couldn't find device with uuid {}.", format_id(pv.id)));
+    paths.push_back(path);
+  }
+  std::optional<VolumeGroup> previous;
+  if (const format::VgState* cur = c.store().find_vg(a[0])) previous = cur->text.vg;
+  std::uint64_t seq = std::max(previous ? previous->seqno : 0, vg.seqno);
+  VolumeGroup base = vg;
+  base.seqno = seq;
+  if (auto r = c.commit(vg, base); !r) return r;
+  c.say(fmt::format("Restored volume group {}.", vg.name));
+  return {};
+}
+
+
+Outcome<void> cmd_vgchange(Cmd& c) {
+  auto act = c.cl().get("activate");
+  if (!act && (c.cl().has("addtag") || c.cl().has("deltag"))) {
+    if (auto r = c.open(true); !r) return r;
+    std::vector<std::string> names = c.cl().args;
+    if (names.empty())
+      for (const auto& [n, f] : c.store().vgs()) names.push_back(n);
+    for (const auto& n : names) {
+      auto old = c.vg(n);
+      if (!old) return std::unexpected(old.error());
+      VolumeGroup vg = *old;
+      auto changed = apply_tags(c, vg.tags);
+      if (!changed) return std::unexpected(changed.error());
+      if (*changed)
+        if (auto r = c.commit(vg, *old); !r) return r;
+      c.say(fmt::format("Volume group \"{}\" successfully changed", n));
+    }
+    return {};
+  }
+  if (!act) return failed("Need one or more command options.", EXIT_INVALID);
+  auto on = parse_activate(*act);
+  if (!on) return std::unexpected(on.error());
+  if (auto r = c.open(false); !r) return r;
+  std::vector<std::string> names = c.cl().args;
+  if (names.empty())
+    for (const auto& [n, f] : c.store().vgs()) names.push_back(n);
+  for (const auto& n : names) {
+    auto vg = c.vg(n);
+    if (!vg) return std::unexpected(vg.error());
+    unsigned active = 0;
+    for (const auto& lv : vg->lvs) {
+      if (!lv.visible()) continue;
+      if (*on && lv.flags.has("ACTIVATION_SKIP") && !c.cl().has("ignoreactivationskip")) continue;
+      if (auto r = set_activation(c, *vg, lv, *on); !r) return r;
+      if (*on) ++active;
+    }
+    c.say(fmt::format("{} logical volume(s) in volume group \"{}\" now active", active, n));
+  }
+  return {};
+}
+
+}  // namespace udm::lvm::api::detail
