@@ -45,8 +45,9 @@ exec 7<"$UDM_RUNDIR/dev/vg0/lin"
 [ "$(ulvm lvs --noheadings -o lv_attr vg0/lin | tr -d ' ')" == "-wi-ao----" ] || fail "open LV not shown 'o'"
 expect_fail 5 '  Logical volume vg0/lin in use.' ulvm lvchange -an vg0/lin
 exec 7<&-
-sleep 0.2
-ulvm lvchange -an vg0/lin || fail "lvchange -an"
+# FUSE reports the close asynchronously: retry briefly.
+retry() { local i; for ((i=0; i<50; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done; "$@"; }
+retry ulvm lvchange -an vg0/lin || fail "lvchange -an"
 [ "$(ulvm lvs --noheadings -o lv_attr vg0/lin | tr -d ' ')" == "-wi-------" ] || fail "inactive LV attr"
 [ -e "$UDM_RUNDIR/dev/vg0/lin" ] && fail "FUSE file still there after -an"
 # Extending an active LV reloads its table.
@@ -62,8 +63,8 @@ expect_out '  Renamed "auto" to "auto2" in volume group "vg0"' ulvm lvrename vg0
 exec 8<"$UDM_RUNDIR/dev/mapper/vg0-auto2"
 expect_fail 5 '  Logical volume vg0/auto2 in use.' ulvm lvremove -y vg0/auto2
 exec 8<&-
-sleep 0.2
 expect_out '  auto2' ulvm lvs --noheadings -o lv_name vg0/auto2
+retry ulvm lvchange -an vg0/auto2 || fail "lvchange -an auto2"
 expect_out '  Logical volume "auto2" successfully removed.' ulvm lvremove -y vg0/auto2
 [ -e "$UDM_RUNDIR/dev/mapper/vg0-auto2" ] && fail "device left after lvremove"
 expect_out '  0 logical volume(s) in volume group "vg0" now active' ulvm vgchange -an vg0
