@@ -25,6 +25,11 @@ using client::TaskType;
 extern bool g_verbose;     // -v given: driver messages go before libdm's line
 extern bool g_help_shown;  // -o help printed the field list: succeed quietly
 
+extern bool g_mangle;      // --manglename none turns libdevmapper's mangling off
+
+// A device name or uuid from the command line as the driver gets it.
+std::string input_name(const std::string& name);
+
 void out(const std::string& s);  // stdout, as is
 void err(const std::string& s);  // stderr, one line
 void report_error(const Task& t, const Error& e);
@@ -51,7 +56,9 @@ bool process_all(Context& ctx, const DeviceFn& fn, bool silent = false);
 int for_devices(Context& ctx, const std::vector<std::string>& args, const DeviceFn& fn);
 std::optional<std::vector<client::TableLine>> read_table(Context& ctx, const std::string* file);
 std::optional<Report> make_report(Context& ctx, const std::string& defaults);
-std::string blkdevname(unsigned major, unsigned minor);  // "sda" from sysfs, "" if unknown
+// The kernel's name of a block device: "sda" from sysfs, "dm-N" for udm's
+// devices, "" if unknown.
+std::string blkdevname(Context& ctx, unsigned major, unsigned minor);
 
 // ------------------------------------------------------------- cmd_devices.cpp
 

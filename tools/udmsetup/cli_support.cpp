@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "cli.hpp"
+#include "base/devno.hpp"
 #include "format.hpp"
 #include "table_text.hpp"
 
@@ -31,6 +32,9 @@ void err(const std::string& s) {
 // it to dmesg instead).
 bool g_verbose = false;
 bool g_help_shown = false;
+bool g_mangle = true;
+
+std::string input_name(const std::string& name) { return g_mangle ? mangle_name(name) : name; }
 
 // Prints a library error the way dmsetup shows libdm's log lines. With -v the
 // driver's own explanation comes first (udmd gives one, as the kernel logs
@@ -105,9 +109,9 @@ void usage() {
 // Which device a per-device command addresses: a name argument, or -u / -j -m.
 bool set_device(Context& ctx, Task& t, const std::string* name) {
   if (name) {
-    t.set_name(mangle_name(*name));
+    t.set_name(input_name(*name));
   } else if (ctx.sw.uuid) {
-    t.set_uuid(mangle_name(*ctx.sw.uuid));
+    t.set_uuid(input_name(*ctx.sw.uuid));
   } else if (ctx.sw.major && ctx.sw.minor) {
     t.set_devno(*ctx.sw.major, *ctx.sw.minor);
   } else {
@@ -179,6 +183,14 @@ std::optional<std::vector<client::NameEntry>> list_devices(Context& ctx) {
     report_error(t, r.error());
     return std::nullopt;
   }
+  // libdm refuses a listing that holds a name it would have had to mangle.
+  if (g_mangle)
+    for (const auto& n : t.names())
+      if (mangle_name(n.name) != n.name) {
+        err(fmt::format("The name \"{}\" should be mangled but it contains blacklisted characters.",
+                        n.name));
+        return std::nullopt;
+      }
   return t.names();
 }
 
@@ -233,6 +245,7 @@ std::optional<Report> make_report(Context& ctx, const std::string& defaults) {
   o.separator = ctx.sw.separator;
   o.name_prefixes = ctx.sw.nameprefixes;
   if (ctx.sw.sort) o.sort = *ctx.sw.sort;
+  o.rows = ctx.sw.rows;
   auto r = Report::create(o, defaults);
   if (!r) {
     std::fflush(stdout);
@@ -269,7 +282,10 @@ int for_devices(Context& ctx, const std::vector<std::string>& args, const Device
   return 0;
 }
 
-std::string blkdevname(unsigned major, unsigned minor) {
+std::string blkdevname(Context& ctx, unsigned major, unsigned minor) {
+  // udm's devices have no sysfs entry; name them as the kernel would (dm-N),
+  // as udm-run's shim shows them to a real dmsetup.
+  if (ctx.on_udmd() && major == UDM_BLOCK_MAJOR) return fmt::format("dm-{}", minor);
   char link[4096];
   std::string path = fmt::format("/sys/dev/block/{}:{}", major, minor);
   ssize_t n = ::readlink(path.c_str(), link, sizeof(link) - 1);

@@ -74,8 +74,8 @@ bool create_concise(Context& ctx, const std::vector<std::string>& args) {
     auto* c = ctx.connect();
     if (!c) return false;
     Task t(*c, TaskType::create);
-    t.set_name(mangle_name(fields[0]));
-    if (!fields[1].empty()) t.set_uuid(mangle_name(fields[1]));
+    t.set_name(input_name(fields[0]));
+    if (!fields[1].empty()) t.set_uuid(input_name(fields[1]));
     if (!fields[2].empty()) {
       auto minor = static_cast<std::uint32_t>(std::strtoul(fields[2].c_str(), nullptr, 10));
       t.set_persistent_minor(minor).set_devno(UDM_BLOCK_MAJOR, minor);
@@ -128,8 +128,8 @@ bool cmd_create(Context& ctx, const std::vector<std::string>& args, bool) {
   auto* c = ctx.connect();
   if (!c) return false;
   Task t(*c, TaskType::create);
-  t.set_name(mangle_name(args[0]));
-  if (ctx.sw.uuid) t.set_uuid(mangle_name(*ctx.sw.uuid));
+  t.set_name(input_name(args[0]));
+  if (ctx.sw.uuid) t.set_uuid(input_name(*ctx.sw.uuid));
   if (ctx.sw.minor) t.set_persistent_minor(*ctx.sw.minor).set_devno(*ctx.sw.major, *ctx.sw.minor);
   if (ctx.sw.readonly) t.set_read_only();
   for (auto& l : lines) t.add_target(std::move(l));
@@ -307,9 +307,9 @@ bool cmd_rename(Context& ctx, const std::vector<std::string>& args, bool) {
     name = &resolved;
   }
   Task t(*c, TaskType::rename);
-  t.set_name(mangle_name(*name));
-  if (ctx.sw.setuuid) t.set_new_uuid(mangle_name(to));
-  else t.set_new_name(mangle_name(to));
+  t.set_name(input_name(*name));
+  if (ctx.sw.setuuid) t.set_new_uuid(input_name(to));
+  else t.set_new_name(input_name(to));
   if (auto r = t.run(); !r) {
     report_error(t, r.error());
     return false;

@@ -17,6 +17,7 @@ namespace udm::udmsetup {
 
 bool fill_row(Context& ctx, const client::DeviceInfo& info, const ReportNeeds& needs, ReportRow& row) {
   row.info = info;
+  row.blkdevname = blkdevname(ctx, info.major, info.minor);
   if (needs.read_ahead) row.read_ahead = read_ahead_of(ctx, info);
   fill_split_name(row);
   if (needs.deps) {
@@ -34,6 +35,7 @@ bool fill_row(Context& ctx, const client::DeviceInfo& info, const ReportNeeds& n
         for (const auto& e : *names)
           if (e.major == dep.major && e.minor == dep.minor) n = e.name;
       row.dep_names.push_back(n);
+      row.dep_blkdevnames.push_back(blkdevname(ctx, dep.major, dep.minor));
     }
   }
   return true;
@@ -193,7 +195,7 @@ bool deps_one(Context& ctx, const std::string* name, bool multiple) {
     if (names)
       for (const auto& e : *names)
         if (e.major == d.major && e.minor == d.minor) n = e.name;
-    if (n.empty()) n = blkdevname(d.major, d.minor);
+    if (n.empty()) n = blkdevname(ctx, d.major, d.minor);
     line += n.empty() ? fmt::format(" ({}, {})", d.major, d.minor)
                       : fmt::format(" ({})", unmangle_name(n));
   }
@@ -289,7 +291,7 @@ int table_concise(Context& ctx, const std::vector<std::string>& args) {
     auto* c = ctx.connect();
     if (!c) return 1;
     Task t(*c, TaskType::table);
-    t.set_name(mangle_name(names[i]));
+    t.set_name(input_name(names[i]));
     if (auto r = t.run(); !r) {
       report_error(t, r.error());
       err("Command failed.");

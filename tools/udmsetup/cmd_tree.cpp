@@ -25,6 +25,7 @@ namespace {
 
 struct TreeNode {
   std::string name;  // empty for a device that is not a mapped device
+  std::string blkdevname;  // "dm-3", "loop5": the kernel's name
   unsigned major = 0, minor = 0;
   std::vector<client::DevNumber> children;  // deps, or users when inverted
   client::DeviceInfo info;
@@ -34,7 +35,7 @@ struct TreeNode {
 
 struct TreeOptions {
   bool utf = false, device = true, active = false, rw = false, open = false, uuid = false;
-  bool inverted = false, compact = false;
+  bool inverted = false, compact = false, blkdevname = false, notrunc = false;
 };
 
 // dmsetup's -o for --tree: "Tree options not recognised: X." otherwise.
@@ -50,7 +51,9 @@ std::optional<TreeOptions> tree_options(const std::optional<std::string>& text) 
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
     if (w == "ascii") o.utf = false;
     else if (w == "utf") o.utf = true;
-    else if (w == "vt100" || w == "notrunc" || w == "blkdevname" || w == "devno") {}
+    else if (w == "vt100" || w == "devno") {}
+    else if (w == "notrunc") o.notrunc = true;
+    else if (w == "blkdevname") o.blkdevname = true;
     else if (w == "compact") o.compact = true;
     else if (w == "device") o.device = true;
     else if (w == "nodevice") o.device = false;
@@ -74,13 +77,14 @@ bool has_properties(const TreeOptions& o) { return o.active || o.rw || o.open ||
 
 std::string tree_label(const TreeNode& n, const TreeOptions& o) {
   std::string line = unmangle_name(n.name);
+  if (o.blkdevname && !n.blkdevname.empty()) line += " <" + n.blkdevname + ">";
   if (o.device || !n.is_dm) line += fmt::format(" ({}:{})", n.major, n.minor);
   if (n.is_dm && has_properties(o)) {
     std::vector<std::string> parts;
     if (o.active) parts.push_back(n.info.suspended ? "SUSPENDED" : "ACTIVE");
     if (o.rw) parts.push_back(n.info.read_only ? "RO" : "RW");
     if (o.open) parts.push_back(std::to_string(n.info.open_count));
-    if (o.uuid) parts.push_back(n.info.uuid);
+    if (o.uuid) parts.push_back(unmangle_name(n.info.uuid));
     std::string joined;
     for (const auto& p : parts) joined += (joined.empty() ? "" : ", ") + p;
     line += " [" + joined + "]";
@@ -97,12 +101,27 @@ const TreeNode& tree_child(const TreeMap& nodes, client::DevNumber d, TreeNode& 
   return leaf;
 }
 
+// dmsetup cuts a tree line longer than 80 columns to its first 79 and "..."
+// (so such a line prints 82 wide) unless -o notrunc. Columns are
+// characters: the box-drawing ones count one each.
+void tree_line(const std::string& line, const TreeOptions& o) {
+  constexpr std::size_t WIDTH = 80;
+  std::size_t columns = 0, cut = std::string::npos;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if ((static_cast<unsigned char>(line[i]) & 0xc0) == 0x80) continue;  // UTF-8 continuation
+    if (columns == WIDTH - 1) cut = i;
+    ++columns;
+  }
+  if (o.notrunc || columns <= WIDTH) out(line + "\n");
+  else out(line.substr(0, cut) + "...\n");
+}
+
 void print_tree(const TreeMap& nodes, const TreeNode& n, const std::string& indent, bool root,
                 bool last, const TreeOptions& o) {
   std::string line;
   if (!root) line = indent + (last ? (o.utf ? " \u2514\u2500" : " `-") : (o.utf ? " \u251c\u2500" : " |-"));
   line += tree_label(n, o);
-  out(line + "\n");
+  tree_line(line, o);
   std::string child_indent = root ? "" : indent + (last ? "   " : (o.utf ? " \u2502 " : " | "));
   for (std::size_t i = 0; i < n.children.size(); ++i) {
     TreeNode leaf;
@@ -172,7 +191,7 @@ void print_compact(const TreeMap& nodes, const TreeNode& root, const TreeOptions
   for (const auto& l : c.lines) {
     std::string s;
     for (const auto& cell : l) s += cell;
-    out(s + "\n");
+    tree_line(s, o);
   }
 }
 
@@ -208,6 +227,7 @@ int ls_tree(Context& ctx, const std::vector<client::NameEntry>& names) {
     auto& n = nodes[k];
     n.major = k.first;
     n.minor = k.second;
+    if (o->blkdevname) n.blkdevname = blkdevname(ctx, k.first, k.second);
     for (const auto& dep : deps[k]) {
       Key dk{dep.major, dep.minor};
       if (o->inverted) {
@@ -262,9 +282,9 @@ int cmd_ls(Context& ctx, const std::vector<std::string>&) {
   std::string opt = ctx.sw.options.value_or("devno");
   for (const auto& e : *names) {
     if (opt == "devname") {
-      out(fmt::format("{}\t({})\n", unmangle_name(e.name), unmangle_name(e.name)));
+      out(fmt::format("{}\t({})\n", unmangle_name(e.name), e.name));
     } else if (opt == "blkdevname") {
-      std::string b = blkdevname(e.major, e.minor);
+      std::string b = blkdevname(ctx, e.major, e.minor);
       out(b.empty() ? format_ls_line(e) : fmt::format("{}\t({})\n", unmangle_name(e.name), b));
     } else {
       out(format_ls_line(e));

@@ -79,6 +79,15 @@ int run_udmsetup(int argc, char** argv) {
   Context ctx;
   ctx.sw = cl->sw;
   g_verbose = ctx.sw.verbose > 0;
+  if (ctx.sw.manglename) {
+    if (*ctx.sw.manglename == "none") {
+      g_mangle = false;
+    } else if (*ctx.sw.manglename != "auto" && *ctx.sw.manglename != "hex") {
+      err("Unknown name mangling mode.");
+      err("Couldn't process command line.");
+      return 1;
+    }
+  }
   if (ctx.sw.rundir) ::setenv("UDM_RUNDIR", ctx.sw.rundir->c_str(), 1);
   auto& args = cl->args;
   if (ctx.sw.version) {
@@ -106,8 +115,8 @@ int run_udmsetup(int argc, char** argv) {
     usage();
     return 1;
   }
-  if (ctx.sw.select || ctx.sw.rows) {
-    err("udmsetup: --select and --rows are not supported.");
+  if (ctx.sw.select) {
+    err("udmsetup: --select is not supported.");
     return 1;
   }
   if (cmd->whole) return cmd->whole(ctx, rest);

@@ -101,6 +101,9 @@ const std::vector<Field>& fields() {
       {"devs_used", "DevNamesUsed", 16, Kind::str, "deps",
        "List of names of mapped devices used by this one.",
        [](const ReportRow& r) { return join(r.dep_names); }},
+      {"blkdevs_used", "BlkDevNamesUsed", 16, Kind::str, "deps",
+       "List of names of block devices used by this one.",
+       [](const ReportRow& r) { return join(r.dep_blkdevnames); }},
       {"devnos_used", "DevNosUsed", 16, Kind::str, "deps",
        "List of device numbers of devices used by this one.",
        [](const ReportRow& r) { return join_devnos(r.deps); }},
@@ -241,6 +244,25 @@ std::string Report::render() const {
     }
     return false;
   });
+
+  if (options_.rows) {
+    // --rows: "Heading value value..." per field, never aligned.
+    std::string out;
+    if (rows_.empty()) return out;
+    for (std::size_t i = 0; i < columns_.size(); ++i) {
+      const auto& f = fields()[columns_[i].field];
+      std::string line = headings ? std::string(f.heading) : std::string();
+      bool first = !headings;
+      for (std::size_t r : order) {
+        if (!first) line += sep;
+        first = false;
+        line += options_.name_prefixes ? fmt::format("DM_{}='{}'", upper(f.id), rows_[r][i])
+                                       : rows_[r][i];
+      }
+      out += line + "\n";
+    }
+    return out;
+  }
 
   std::vector<std::size_t> width(columns_.size());
   for (std::size_t i = 0; i < columns_.size(); ++i) {

@@ -19,6 +19,7 @@ struct ReportRow {
   std::optional<unsigned> read_ahead;
   std::vector<client::DevNumber> deps;
   std::vector<std::string> dep_names;   // devs_used: dm names of deps ("" if not dm)
+  std::vector<std::string> dep_blkdevnames;  // blkdevs_used: kernel names of deps
   std::string blkdevname;
   std::string subsystem, vg_name, lv_name, lv_layer;
 };
@@ -29,6 +30,7 @@ struct ReportOptions {
   std::optional<std::string> separator; // --separator
   bool name_prefixes = false;           // --nameprefixes
   std::string sort;                     // -O: "f,-g": sort by f, then g descending
+  bool rows = false;                    // --rows: one line per field
 };
 
 // Which data the chosen fields need, so the caller fetches only that.

@@ -2,8 +2,7 @@
 # udmsetup against the real Debian dmsetup 1.02.185, both talking to the same
 # udmd (dmsetup through udm-run's preload shim): stdout, stderr and exit code
 # must be identical. Known, intended differences are not compared: the
-# Library version line, the program name in usage/getopt messages, and
-# `-o devname` (udmsetup knows udm's device names; dmsetup looks in sysfs).
+# Library version line and the program name in usage/getopt messages.
 . "$(dirname "$0")/common.sh"
 requires dmsetup udm-run
 start_daemon --no-fuse --no-nbd
@@ -32,7 +31,8 @@ udm-run --rundir "$UDM_RUNDIR" dmsetup suspend y
 
 for args in "ls" "info" "info x" "info y n" "info -c" "info -c y" \
     "info -c -o name,attr,tables_loaded,devno" "info -c --noheadings" "info -c --separator ," \
-    "info -c --nameprefixes" "info -c -O -minor" "info -c -o name,devs_used,devnos_used,device_count" \
+    "info -c --nameprefixes" "info -c -O -minor" "info -c --rows" "info -c --rows --noheadings" \
+    "info -c --rows --nameprefixes -o name,minor" "info -c --rows --separator , x y" "info -c -o name,devs_used,devnos_used,device_count" \
     "info -c -o +subsystem,vg_name,lv_name" "info -c -o help" "info -u DEMO-uuid" "info -j 252 -m 1" \
     "table" "table y" "table x y" "table n" "table --inactive n" "table --target zero" "table -v x" \
     "status" "status y" "status --target linear" "deps" "deps l" "deps -v l" "ls --target zero" \
@@ -85,13 +85,26 @@ udmsetup create tc2 --table "0 16 linear $(devno ttop) 0"
 udmsetup create tm2 --table "0 16 linear $(devno ttop) 0
 16 24 linear $(devno tm) 0"
 for o in "" "-o compact" "-o compact,ascii" "-o compact,nodevice" "-o inverted" "-o compact,inverted" \
-    "-o active,rw,open,uuid" "-o ascii,active" "-o nodevice" "-o compact,active" "-o bogus"; do
+    "-o active,rw,open,uuid" "-o ascii,active" "-o nodevice" "-o compact,active" "-o bogus" \
+    "-o blkdevname" "-o blkdevname,compact" "-o blkdevname,compact,notrunc" "-o inverted,blkdevname"; do
   # shellcheck disable=SC2086
   same ls --tree $o
   # shellcheck disable=SC2086
   LC_ALL=C same ls --tree $o >/dev/null
 done
 for d in tm2 tc2 ttop tm tl t3 t2 t1; do udmsetup remove "$d"; done
+# Lines longer than 80 columns are cut to 79 and "..." (the names: 80 and 81 long).
+udmsetup create "$(printf 'z%.0s' {1..80})" --table "0 8 zero"
+udmsetup create "$(printf 'z%.0s' {1..81})" --table "0 8 zero"
+same ls --tree -o nodevice
+same ls --tree -o nodevice,notrunc
+udmsetup remove "$(printf 'z%.0s' {1..80})"
+udmsetup remove "$(printf 'z%.0s' {1..81})"
+same ls -o blkdevname
+same ls -o devname
+same deps -o devname
+same deps -o blkdevname
+same info -c -o name,blkdevname,blkdevs_used,devs_used
 
 # Concise tables, and concise entries that fail before creating anything.
 same table --concise

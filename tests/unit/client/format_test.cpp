@@ -188,6 +188,25 @@ TEST(Report, NamePrefixes) {
   EXPECT_EQ(quiet->render(), "DM_NAME='x':DM_MAJOR='252'\n");
 }
 
+TEST(Report, RowsPrintOneLinePerField) {
+  ReportRow a, b;
+  a.info = device("solo2", 4, 1);
+  b.info = device("a", 0, 1, "UB");
+  ReportOptions o;
+  o.rows = true;
+  o.fields = "name,minor,uuid";
+  auto r = Report::create(o, "");
+  ASSERT_TRUE(r);
+  r->add(a);
+  r->add(b);
+  EXPECT_EQ(r->render(), "Name solo2 a\nMin 4 0\nUUID  UB\n");
+  o.headings = false;
+  auto q = Report::create(o, "");
+  ASSERT_TRUE(q);
+  q->add(a);
+  EXPECT_EQ(q->render(), "solo2\n4\n\n");
+}
+
 TEST(Report, PlusAppendsToDefaultsAndUnknownFieldsFail) {
   ReportOptions o;
   o.fields = "+devno";
