@@ -151,7 +151,8 @@ struct ConnectOptions {
   // empty: parsed from $UDM_CLIENT_CLAIM ("table_status=4.99.0,rename=5.0.0").
   std::map<std::string, Version> claims;
   // Called with one line per request sent when set (or when $UDM_CLIENT_TRACE
-  // is set, to stderr): "udm: status 4.16.0 -> ok (udmd 4.48.0)".
+  // is set, to stderr): "udm: table_status 4.0.0 -> ok (udmd 4.16.0)", the
+  // version sent and, in parentheses, the driver's version of the command.
   std::function<void(const std::string&)> trace;
 };
 
@@ -178,7 +179,8 @@ class Client {
   // The driver's version of a command ("status", "names", abi names), learnt
   // once per connection; the global interface version against a kernel.
   Result<Version> driver_version_of(const std::string& command);
-  // The version this client sends for a command when it uses no newer feature.
+  // The newest version of a command this build speaks (abi::COMMANDS); each
+  // request carries the lowest version that covers the features it uses.
   static Version client_version_of(const std::string& command);
 
   struct Impl;
