@@ -37,8 +37,8 @@ struct Request {
   unsigned stripes = 1;
   sector_t stripe_size = 0;    // sectors; used when stripes > 1
   AllocationPolicy policy = AllocationPolicy::normal;  // inherit is resolved by the caller
-  std::vector<std::string> pv_names;  // restrict to these PVs ("pv0"); empty = all
-  std::string lv_name;                // for messages when allocating a new LV
+  std::vector<std::string> pv_names{};  // restrict to these PVs ("pv0"); empty = all
+  std::string lv_name{};              // for messages when allocating a new LV
 };
 
 // Segments that add `req.extents` logical extents after the end of `lv` (null

@@ -22,15 +22,15 @@
 namespace udm::lvm::api {
 
 struct LvSpec {
-  std::string vg;
-  std::string name;                // empty: lvolN
-  std::string size;                // -L ("10M", "1.5g"), or
-  std::string extents;             // -l ("10", "100%FREE")
+  std::string vg{};
+  std::string name{};                // empty: lvolN
+  std::string size{};                // -L ("10M", "1.5g"), or
+  std::string extents{};             // -l ("10", "100%FREE")
   unsigned stripes = 1;            // -i
-  std::string stripe_size;         // -I ("64k"); empty = 64 KiB
-  std::string type;                // "", linear, striped, zero, error
+  std::string stripe_size{};         // -I ("64k"); empty = 64 KiB
+  std::string type{};                // "", linear, striped, zero, error
   bool activate = true;            // -ay when udmd runs
-  std::vector<std::string> pvs;    // allocate only on these PVs
+  std::vector<std::string> pvs{};    // allocate only on these PVs
 };
 
 struct LvRow {
