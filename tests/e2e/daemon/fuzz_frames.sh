@@ -21,6 +21,10 @@ udm-frame-client "$sock" fuzz 10000 "$seed"
 kill -0 "$UDMD_PID" || fail "udmd died during the fuzz run (seed $seed)"
 
 udm-frame-client "$sock" check || fail "udmd answers wrongly after the fuzz run (seed $seed)"
+# Several clients at once, each on its own devices.
+pids=()
+for i in 1 2 3 4; do udm-frame-client "$sock" check & pids+=($!); done
+for p in "${pids[@]}"; do wait "$p" || fail "a concurrent check failed"; done
 sleep 2
 after=$(fd_count)
 expect_eq "$after" "$before" "open file descriptors of udmd before/after (seed $seed)"
