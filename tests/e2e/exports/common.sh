@@ -1,9 +1,7 @@
 # Shared by the exports e2e tests: sources lib.sh, then adds helpers.
-# bash 5.2 cannot parse an apostrophe inside "${VAR:?...}" (lib.sh line 6 has
-# one); read it through sed until lib.sh is fixed. A no-op afterwards.
 : "${UDM_E2E_LIB:?UDM_E2E_LIB must point at tests/e2e/lib.sh}"
 # shellcheck disable=SC1090
-. <(sed "s/the build's bin/the build bin/" "$UDM_E2E_LIB")
+. "$UDM_E2E_LIB"
 
 # striped_device NAME: a 128 MiB striped device over two 64 MiB backing files.
 striped_device() {
