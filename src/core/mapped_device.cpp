@@ -1,5 +1,7 @@
 #include "core/mapped_device.hpp"
 
+#include <algorithm>
+
 #include "core/mapped_device_impl.hpp"
 
 namespace udm::core {
@@ -162,8 +164,11 @@ std::vector<DevNo> MappedDevice::deps(bool inactive) const {
   std::vector<DevNo> out;
   const Table* t = inactive ? impl_->inactive.get() : impl_->live.get();
   if (!t) return out;
+  // One entry per distinct device number, as the kernel lists opened devices:
+  // two targets may have opened the same file or block device separately.
   for (const auto& d : t->devices())
-    if (auto n = d->devno(); !n.empty()) out.push_back(n);
+    if (auto n = d->devno(); !n.empty() && std::find(out.begin(), out.end(), n) == out.end())
+      out.push_back(n);
   return out;
 }
 

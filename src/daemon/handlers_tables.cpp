@@ -37,7 +37,7 @@ Result<void> table_load(Context& ctx) {
     auto& s = (*specs)[i];
     lines.push_back({s.start, s.length, std::move(s.type), std::move(s.text), static_cast<unsigned>(i + 1)});
   }
-  auto table = ctx.registry.build_table(lines, ctx.has(abi::READONLY_FLAG));
+  auto table = ctx.registry.build_table(lines, ctx.has(abi::READONLY_FLAG), **d);
   if (!table) {
     Error e = table.error();
     // As the kernel: a table that cannot be built is EINVAL, whatever the cause.
@@ -65,10 +65,7 @@ Result<void> table_deps(Context& ctx) {
   core::DeviceInfo info = (*d)->info(inactive);
   if (!(inactive ? info.inactive_present : info.live_present)) return {};
   std::vector<std::uint64_t> devs;
-  for (const auto& dn : (*d)->deps(inactive)) {
-    // One entry per distinct device, as the kernel's list of opened devices.
-    if (std::find(devs.begin(), devs.end(), dn.to_huge()) == devs.end()) devs.push_back(dn.to_huge());
-  }
+  for (const auto& dn : (*d)->deps(inactive)) devs.push_back(dn.to_huge());
   std::size_t room = ctx.result_room();
   std::size_t needed = sizeof(abi::TargetDeps) + 8 * devs.size();
   if (room < needed) {

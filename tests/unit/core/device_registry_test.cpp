@@ -235,5 +235,16 @@ TEST(DeviceRegistry, TablesBuiltForADeviceCanRaiseItsEvents) {
   EXPECT_EQ(d->info(false).event_nr, 1u);
 }
 
+TEST(DeviceRegistry, DepsListEachDeviceOnceWhenTargetsShareIt) {
+  TestBed bed;
+  bed.memory("/dev/a", 1 << 20);
+  bed.make("lower", "0 64 linear /dev/a 0");
+  // Two targets open the same lower device separately; deps names it once.
+  auto upper = bed.make("upper", "0 16 linear 252:0 0\n16 16 linear 252:0 32");
+  auto deps = upper->deps(false);
+  ASSERT_EQ(deps.size(), 1u);
+  EXPECT_EQ(deps[0], (DevNo{252, 0}));
+}
+
 }  // namespace
 }  // namespace udm::core
