@@ -77,8 +77,9 @@ void finish(IoContext* c) {
   MappedDevice::Impl* device = c->device;
   int error = c->error.load(std::memory_order_relaxed);
   pool.give(c);
-  original->complete(error);
+  // Leave first: the completion may drop the last reference to the device.
   device->leave();
+  original->complete(error);
 }
 
 void piece_done(io::Request* request, int result) {
