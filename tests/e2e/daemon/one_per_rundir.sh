@@ -2,9 +2,7 @@
 # One udmd per run directory: a second one says so and exits 1, in the
 # foreground and daemonized; the daemonized parent exits 0 only once the
 # socket listens.
-# lib.sh line 6 holds an apostrophe inside "${..:?..}" that bash 5.2 cannot
-# parse; source a copy without it until lib.sh is fixed (harmless after).
-. <(sed "s/the build's bin/the build bin/" "$UDM_E2E_LIB")
+. "$UDM_E2E_LIB"
 requires udmd udm-frame-client
 
 start_daemon --no-fuse --no-nbd

@@ -1,9 +1,7 @@
 #!/bin/bash
 # Only root and the daemon's own uid may use the control socket: another uid
 # that can reach the socket gets EPERM in the reply frame, and a log line.
-# lib.sh line 6 holds an apostrophe inside "${..:?..}" that bash 5.2 cannot
-# parse; source a copy without it until lib.sh is fixed (harmless after).
-. <(sed "s/the build's bin/the build bin/" "$UDM_E2E_LIB")
+. "$UDM_E2E_LIB"
 requires setpriv udm-frame-client udmd
 id nobody >/dev/null 2>&1 || { echo "SKIP: no user nobody"; exit 77; }
 

@@ -1,9 +1,7 @@
 #!/bin/bash
 # SIGTERM: stop accepting, flush and suspend devices, remove the socket and
 # the pid file, exit 0. Also while a client is blocked in DEV_WAIT.
-# lib.sh line 6 holds an apostrophe inside "${..:?..}" that bash 5.2 cannot
-# parse; source a copy without it until lib.sh is fixed (harmless after).
-. <(sed "s/the build's bin/the build bin/" "$UDM_E2E_LIB")
+. "$UDM_E2E_LIB"
 requires udmd udm-frame-client
 
 start_daemon --no-fuse --no-nbd

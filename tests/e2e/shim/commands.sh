@@ -1,7 +1,5 @@
 # Real dmsetup through udm-run: every common command, output compared with
 # udmsetup's for the same state and with the formats of DMSETUP.md.
-# lib.sh's line 6 (an apostrophe inside "${UDM_BIN:?...}") does not parse in
-# bash 5.2; source a copy without it until lib.sh is fixed.
 . "$UDM_E2E_LIB"
 . "$(dirname "$0")/shim_lib.sh"
 

@@ -1,6 +1,4 @@
 # Error paths of the real dmsetup against udmd: the tool's usual messages and exit codes.
-# lib.sh's line 6 (an apostrophe inside "${UDM_BIN:?...}") does not parse in
-# bash 5.2; source a copy without it until lib.sh is fixed.
 . "$UDM_E2E_LIB"
 . "$(dirname "$0")/shim_lib.sh"
 

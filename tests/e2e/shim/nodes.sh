@@ -1,8 +1,6 @@
 # Device nodes under DM_DEV_DIR: libdevmapper's mknod becomes a symlink to the
 # FUSE file, so the node path reads and writes the device; rename and remove
 # follow. Nothing appears under the host's /dev/mapper.
-# lib.sh's line 6 (an apostrophe inside "${UDM_BIN:?...}") does not parse in
-# bash 5.2; source a copy without it until lib.sh is fixed.
 . "$UDM_E2E_LIB"
 . "$(dirname "$0")/shim_lib.sh"
 [ -e /dev/fuse ] || { echo "SKIP: needs /dev/fuse"; exit 77; }

@@ -1,8 +1,6 @@
 # libudm-preload.so on its own: /proc/devices gains the device-mapper line,
 # stat of the control path shows 10:236, read-ahead is faked, everything else
 # passes through, and the control connection survives fork.
-# lib.sh's line 6 (an apostrophe inside "${UDM_BIN:?...}") does not parse in
-# bash 5.2; source a copy without it until lib.sh is fixed.
 . "$UDM_E2E_LIB"
 . "$(dirname "$0")/shim_lib.sh"
 requires python3

@@ -1,7 +1,5 @@
-# Sourced by the udmsetup e2e scripts: lib.sh, read through sed because its
-# line 6 has an apostrophe inside "${VAR:?...}" that bash 5.2 cannot parse
-# (harmless once lib.sh is fixed).
-. <(sed "s/build's bin/build bin/" "$UDM_E2E_LIB")
+# Sourced by the udmsetup e2e scripts.
+. "$UDM_E2E_LIB"
 
 # A test's udmd is started by the test: a client that cannot reach it fails
 # rather than starting another one behind the test's back.

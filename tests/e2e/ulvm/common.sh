@@ -1,8 +1,6 @@
 # Shared start of the ulvm e2e scripts: the project's lib.sh plus helpers.
-# lib.sh line 6 has an apostrophe inside "${UDM_BIN:?...}" that bash 5.2
-# refuses to parse; source it with that word rewritten (a no-op once fixed).
 # shellcheck disable=SC1090
-. <(sed "s/the build's bin/the bin/" "$UDM_E2E_LIB")
+. "$UDM_E2E_LIB"
 command -v ulvm >/dev/null || { echo "SKIP: ulvm not built"; exit 77; }
 export UDM_LVM_CONFDIR="$E2E_TMP/conf"
 
