@@ -269,11 +269,12 @@ void write_vg(Writer& w, const VolumeGroup& vg) {
   if (!vg.lvs.empty()) {
     // lvm2's order: visible LVs first, then hidden ones, each in model order.
     w.open("logical_volumes");
+    const std::vector<bool> visible = lv_visibility(vg);
     for (bool visible_pass : {true, false})
-      for (const auto& lv : vg.lvs) {
-        if (lv_is_visible(vg, lv) != visible_pass) continue;
+      for (std::size_t i = 0; i < vg.lvs.size(); ++i) {
+        if (visible[i] != visible_pass) continue;
         w.blank();
-        write_lv(w, lv, vg.extent_size);
+        write_lv(w, vg.lvs[i], vg.extent_size);
       }
     w.close();
   }

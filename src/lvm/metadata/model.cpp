@@ -1,5 +1,7 @@
 // Lookups and the PV extent map over the VG model.
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
 
 #include "lvm/metadata/model.hpp"
 
@@ -67,6 +69,35 @@ bool lv_is_visible(const VolumeGroup& vg, const LogicalVolume& lv) {
       }
     }
   return lv.status.has("VISIBLE");
+}
+
+std::vector<bool> lv_visibility(const VolumeGroup& vg) {
+  // The first snapshot segment naming each COW LV, as lv_is_visible finds it.
+  std::unordered_map<std::string_view, const Segment*> snapshot_of_cow;
+  std::unordered_map<std::string_view, const LogicalVolume*> by_name;
+  for (const auto& lv : vg.lvs) {
+    by_name.emplace(lv.name, &lv);
+    for (const auto& seg : lv.segments) {
+      if (seg.type != "snapshot") continue;
+      const ConfigNode* cow = find_key(seg, "cow_store");
+      if (!cow) cow = find_key(seg, "merging_store");
+      if (cow) snapshot_of_cow.emplace(cow->value.text, &seg);
+    }
+  }
+  std::vector<bool> out;
+  out.reserve(vg.lvs.size());
+  for (const auto& lv : vg.lvs) {
+    bool visible = lv.status.has("VISIBLE");
+    if (std::any_of(lv.segments.begin(), lv.segments.end(), [](const Segment& s) { return s.type == "snapshot"; })) {
+      visible = false;
+    } else if (auto it = snapshot_of_cow.find(lv.name); it != snapshot_of_cow.end()) {
+      const ConfigNode* origin = find_key(*it->second, "origin");
+      auto o = origin ? by_name.find(origin->value.text) : by_name.end();
+      visible = o != by_name.end() && o->second->status.has("VISIBLE");
+    }
+    out.push_back(visible);
+  }
+  return out;
 }
 
 namespace {

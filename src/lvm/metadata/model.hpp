@@ -198,6 +198,9 @@ struct VolumeGroup {
 //     its origin is, although its own status lacks VISIBLE;
 //   - any other LV is visible when its status has VISIBLE.
 bool lv_is_visible(const VolumeGroup& vg, const LogicalVolume& lv);
+// lv_is_visible for every LV at once, parallel to vg.lvs: linear in the size
+// of the VG, where calling lv_is_visible per LV is quadratic.
+std::vector<bool> lv_visibility(const VolumeGroup& vg);
 
 // ---------------------------------------------------------------- extent map
 

@@ -158,3 +158,50 @@ TEST(LvmMetadataValidate, FindsEachProblem) {
     expect_problem(vg, "VG name \"bad name\"");
   }
 }
+
+namespace {
+LogicalVolume plain_lv(std::string name, bool visible) {
+  LogicalVolume lv;
+  lv.name = std::move(name);
+  if (!visible) lv.status.remove("VISIBLE");
+  Segment s;
+  s.extent_count = 1;
+  s.stripes = {{"pv0", 0}};
+  lv.segments.push_back(s);
+  return lv;
+}
+LogicalVolume snapshot_carrier(std::string name, std::string origin, std::string cow, std::string cow_key) {
+  LogicalVolume lv;
+  lv.name = std::move(name);
+  Segment s;
+  s.type = "snapshot";
+  s.extent_count = 1;
+  s.unknown.push_back(ConfigNode{.key = "origin", .is_section = false, .value = ConfigValue::of_string(origin),
+                                 .children = {}, .comment = {}});
+  s.unknown.push_back(ConfigNode{.key = cow_key, .is_section = false, .value = ConfigValue::of_string(cow),
+                                 .children = {}, .comment = {}});
+  lv.segments.push_back(s);
+  return lv;
+}
+}  // namespace
+
+// lv_visibility computes in one pass what lv_is_visible answers per LV.
+TEST(LvmMetadataVisibility, AllAtOnceMatchesPerLv) {
+  VolumeGroup vg = sample_vg();
+  vg.lvs.push_back(plain_lv("hidden", false));
+  vg.lvs.push_back(plain_lv("origin", true));
+  vg.lvs.push_back(plain_lv("cow", false));
+  vg.lvs.push_back(snapshot_carrier("snapshot0", "origin", "cow", "cow_store"));
+  vg.lvs.push_back(plain_lv("hidden_origin", false));
+  vg.lvs.push_back(plain_lv("cow2", false));
+  vg.lvs.push_back(snapshot_carrier("snapshot1", "hidden_origin", "cow2", "merging_store"));
+  vg.lvs.push_back(plain_lv("cow3", true));
+  vg.lvs.push_back(snapshot_carrier("snapshot2", "no_such_lv", "cow3", "cow_store"));
+  const std::vector<bool> all = lv_visibility(vg);
+  ASSERT_EQ(all.size(), vg.lvs.size());
+  const std::vector<bool> expected = {true, false, true, true, false, false, false, false, false, false};
+  for (std::size_t i = 0; i < vg.lvs.size(); ++i) {
+    EXPECT_EQ(all[i], lv_is_visible(vg, vg.lvs[i])) << vg.lvs[i].name;
+    EXPECT_EQ(all[i], expected[i]) << vg.lvs[i].name;
+  }
+}
