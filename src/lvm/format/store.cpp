@@ -11,6 +11,18 @@
 
 namespace udm::lvm::format {
 
+// The text of a committed copy and, once needed, its parse.
+struct CommittedText {
+  std::string raw;  // without the NUL
+  std::optional<VgText> parsed;
+  std::string parse_error;  // "" when raw parses (or has not been tried)
+  // What the mda view needs of it: known from the parse, or from write_vg.
+  bool identified = false;
+  std::uint64_t seqno = 0;
+  std::string vg_name;
+  std::string vg_id;
+};
+
 namespace {
 
 constexpr byte_count MDA1_START = 4096;
@@ -74,9 +86,8 @@ Result<MetadataStore> MetadataStore::scan(const std::vector<std::string>& paths,
 }
 
 Result<void> MetadataStore::rescan() {
-  warnings_ = scan_warnings_;
   for (auto& pv : pvs_) read_pv(pv);
-  collect_vgs();
+  stale_ = true;
   return {};
 }
 
@@ -86,10 +97,11 @@ void MetadataStore::read_pv(PvState& pv) {
   pv.label_error.clear();
   pv.mdas.clear();
   pv.vg_id.reset();
+  pv.read_warnings.clear();
   std::array<std::byte, LABEL_SIZE * LABEL_SCAN_SECTORS> head{};
   if (pv.dev->size() < head.size()) return;
   if (auto r = pv.dev->read(0, head); !r) {
-    warnings_.push_back(fmt::format("WARNING: {}", r.error().message));
+    pv.read_warnings.push_back(fmt::format("WARNING: {}", r.error().message));
     return;
   }
   for (std::size_t s = 0; s < LABEL_SCAN_SECTORS; ++s) {
@@ -98,7 +110,7 @@ void MetadataStore::read_pv(PvState& pv) {
     auto label = decode_label(sector, s);
     if (!label) {
       pv.label_error = label.error().message;
-      warnings_.push_back(fmt::format("WARNING: {}: {}", pv.path, pv.label_error));
+      pv.read_warnings.push_back(fmt::format("WARNING: {}: {}", pv.path, pv.label_error));
       continue;  // another sector may still hold a good label
     }
     pv.is_pv = true;
@@ -121,23 +133,17 @@ void MetadataStore::read_pv(PvState& pv) {
     } else {
       m.header = *h;
     }
-    if (!m.error.empty()) {
-      warnings_.push_back(fmt::format("WARNING: bad metadata header on {} at {}: {}", pv.path, locn.offset, m.error));
-      pv.mdas.push_back(std::move(m));
-      continue;
-    }
-    pv.mdas.push_back(std::move(m));
+    pv.mdas.push_back(std::move(m));  // collect_vgs warns about a bad header
   }
 }
 
-void MetadataStore::collect_vgs() {
-  struct Copy {
-    std::shared_ptr<VgText> text;
-    std::shared_ptr<std::string> raw;
-  };
-  std::map<std::string, Copy> parsed;  // raw text -> parsed copy (identical copies parse once)
+void MetadataStore::collect_vgs() const {
+  stale_ = false;
+  warnings_ = scan_warnings_;
+  using TextPtr = std::shared_ptr<CommittedText>;
+  std::map<std::string_view, TextPtr> read_now;  // texts read in this pass, by content (identical copies parse once)
   struct Best {
-    Copy copy;
+    TextPtr copy;
     std::uint64_t seqno = 0;
     std::string path;
   };
@@ -147,39 +153,74 @@ void MetadataStore::collect_vgs() {
 
   for (std::size_t pi = 0; pi < pvs_.size(); ++pi) {
     PvState& pv = pvs_[pi];
+    pv.vg_id.reset();
+    warnings_.insert(warnings_.end(), pv.read_warnings.begin(), pv.read_warnings.end());
+    for (const MdaState& m : pv.mdas)
+      if (!m.header)
+        warnings_.push_back(
+            fmt::format("WARNING: bad metadata header on {} at {}: {}", pv.path, m.locn.offset, m.error));
     for (std::size_t mi = 0; mi < pv.mdas.size(); ++mi) {
       MdaState& m = pv.mdas[mi];
-      if (!m.header || m.header->committed.empty() || m.header->committed.ignored()) continue;
-      auto text = read_mda_text(*pv.dev, *m.header, m.header->committed);
-      if (!text) {
-        m.error = text.error().message;
-        warnings_.push_back(fmt::format("WARNING: {}", m.error));
+      m.seqno.reset();
+      m.vg_name.clear();
+      m.vg_id.clear();
+      if (!m.header) continue;  // m.error says why
+      m.error.clear();
+      if (m.header->committed.empty() || m.header->committed.ignored()) {
+        m.cached.reset();
         continue;
       }
-      auto it = parsed.find(*text);
-      if (it == parsed.end()) {
-        auto imp = import_vg_text(*text);
-        if (!imp) {
-          m.error = fmt::format("{}: metadata at {}: {}", pv.path, m.locn.offset, imp.error().message);
+      if (!m.cached || m.cached_locn != m.header->committed) {
+        m.cached.reset();
+        auto text = read_mda_text(*pv.dev, *m.header, m.header->committed);
+        if (!text) {
+          m.error = text.error().message;
           warnings_.push_back(fmt::format("WARNING: {}", m.error));
           continue;
         }
-        Copy c{std::make_shared<VgText>(std::move(*imp)), std::make_shared<std::string>(*text)};
-        it = parsed.emplace(*text, std::move(c)).first;
+        auto it = read_now.find(*text);
+        if (it == read_now.end()) {
+          auto c = std::make_shared<CommittedText>();
+          c->raw = std::move(*text);
+          it = read_now.emplace(std::string_view(c->raw), c).first;
+        }
+        m.cached = it->second;
+        m.cached_locn = m.header->committed;
       }
-      const VolumeGroup& vg = it->second.text->vg;
-      m.seqno = vg.seqno;
-      m.vg_name = vg.name;
-      m.vg_id = vg.id;
+      CommittedText& c = *m.cached;
+      if (!c.identified && c.parse_error.empty()) {
+        auto imp = import_vg_text(c.raw);
+        if (!imp) {
+          c.parse_error = imp.error().message;
+        } else {
+          c.parsed = std::move(*imp);
+          c.identified = true;
+          c.seqno = c.parsed->vg.seqno;
+          c.vg_name = c.parsed->vg.name;
+          c.vg_id = c.parsed->vg.id;
+        }
+      }
+      if (!c.parse_error.empty()) {
+        m.error = fmt::format("{}: metadata at {}: {}", pv.path, m.locn.offset, c.parse_error);
+        warnings_.push_back(fmt::format("WARNING: {}", m.error));
+        continue;
+      }
+      m.seqno = c.seqno;
+      m.vg_name = c.vg_name;
+      m.vg_id = c.vg_id;
       readable.emplace_back(pi, mi);
-      Best& b = best[vg.id];
-      if (!b.copy.text || vg.seqno > b.seqno) {
-        b = {it->second, vg.seqno, pv.path};
-      } else if (vg.seqno == b.seqno && *it->second.raw != *b.copy.raw &&
-                 it->second.text->vg != b.copy.text->vg) {
-        vg_warnings[vg.id].push_back(fmt::format(
-            "WARNING: metadata seqno {} on {} differs from the copy with the same seqno on {} for VG {}.", vg.seqno,
-            pv.path, b.path, vg.name));
+      Best& b = best[c.vg_id];
+      if (!b.copy || c.seqno > b.seqno) {
+        b = {m.cached, c.seqno, pv.path};
+      } else if (c.seqno == b.seqno && m.cached != b.copy && c.raw != b.copy->raw) {
+        // Same seqno, other text: parse both to tell a real difference from layout.
+        for (CommittedText* t : {&c, b.copy.get()})
+          if (!t->parsed)
+            if (auto imp = import_vg_text(t->raw)) t->parsed = std::move(*imp);
+        if (!c.parsed || !b.copy->parsed || c.parsed->vg != b.copy->parsed->vg)
+          vg_warnings[c.vg_id].push_back(fmt::format(
+              "WARNING: metadata seqno {} on {} differs from the copy with the same seqno on {} for VG {}.", c.seqno,
+              pv.path, b.path, c.vg_name));
       }
     }
   }
@@ -192,8 +233,18 @@ void MetadataStore::collect_vgs() {
   vgs_.clear();
   for (auto& [id, b] : best) {
     VgState st;
-    st.text = *b.copy.text;
-    st.raw_text = *b.copy.raw;
+    if (!b.copy->parsed) {  // known from write_vg, not parsed yet
+      auto imp = import_vg_text(b.copy->raw);
+      if (!imp) {  // cannot happen for a text this store exported; kept as a warning, not a crash
+        warnings_.push_back(fmt::format("WARNING: VG {}: {}", b.copy->vg_name, imp.error().message));
+        continue;
+      }
+      b.copy->parsed = std::move(*imp);
+    }
+    // The VG view takes the parse; a later refresh parses again if it needs it.
+    st.text = std::move(*b.copy->parsed);
+    b.copy->parsed.reset();
+    st.raw_text = b.copy->raw;
     st.seqno = b.seqno;
     st.warnings = std::move(vg_warnings[id]);
     for (auto [pi, mi] : readable) {
@@ -243,7 +294,7 @@ void MetadataStore::collect_vgs() {
   warn_unclaimed_pvs();
 }
 
-void MetadataStore::warn_unclaimed_pvs() {
+void MetadataStore::warn_unclaimed_pvs() const {
   for (const auto& pv : pvs_) {
     if (!pv.is_pv || !pv.label.in_use()) continue;
     bool claimed = false;
@@ -255,11 +306,13 @@ void MetadataStore::warn_unclaimed_pvs() {
 }
 
 const VgState* MetadataStore::find_vg(std::string_view name) const {
+  refresh();
   auto it = vgs_.find(std::string(name));
   return it == vgs_.end() ? nullptr : &it->second;
 }
 
 const PvState* MetadataStore::device(std::string_view path) const {
+  refresh();
   for (const auto& p : pvs_)
     if (p.path == path) return &p;
   return nullptr;
@@ -272,6 +325,7 @@ PvState* MetadataStore::find_device(std::string_view path) {
 }
 
 const PvState* MetadataStore::pv_by_id(std::string_view raw_id) const {
+  refresh();
   for (const auto& p : pvs_)
     if (p.is_pv && p.label.pv_id == raw_id) return &p;
   return nullptr;
@@ -357,7 +411,7 @@ Result<PvLabel> MetadataStore::create_pv(const std::string& path, const PvCreate
   pv->label = label;
   if (auto r = write_label(*pv); !r) return fail(r.error());
   read_pv(*pv);
-  collect_vgs();
+  stale_ = true;
   return label;
 }
 
@@ -368,7 +422,7 @@ Result<void> MetadataStore::wipe_label(const std::string& path) {
   if (auto r = write_zeros(*pv->dev, 0, LABEL_SIZE * LABEL_SCAN_SECTORS); !r) return r;
   if (auto r = pv->dev->flush(); !r) return r;
   read_pv(*pv);
-  collect_vgs();
+  stale_ = true;
   return {};
 }
 
@@ -393,7 +447,7 @@ Result<void> MetadataStore::clear_metadata(const std::string& path) {
   }
   if (auto r = pv->dev->flush(); !r) return r;
   read_pv(*pv);
-  collect_vgs();
+  stale_ = true;
   return {};
 }
 
@@ -413,7 +467,7 @@ Result<void> MetadataStore::set_metadata_ignored(const std::string& path, bool i
   }
   if (auto r = pv->dev->flush(); !r) return r;
   read_pv(*pv);
-  collect_vgs();
+  stale_ = true;
   return {};
 }
 
@@ -427,6 +481,7 @@ Result<void> MetadataStore::write_vg(const VolumeGroup& original, const Metadata
   const std::string who = "VG " + original.name;
   if (!writable_) return fail(EROFS, who + ": devices opened read-only");
   if (auto r = validate(original); !r) return fail(with_context(who + ": not written: ", r.error()));
+  refresh();  // the seqnos and VG ids on the mdas
 
   VolumeGroup vg = original;
   struct Target {
@@ -435,6 +490,7 @@ Result<void> MetadataStore::write_vg(const VolumeGroup& original, const Metadata
     MdaHeader header;  // as it will be rewritten
     bool in_use;
     RawLocn locn;
+    bool written = false;  // its header was rewritten at the commit step
   };
   std::vector<Target> targets;
   std::vector<PvState*> members;
@@ -473,7 +529,7 @@ Result<void> MetadataStore::write_vg(const VolumeGroup& original, const Metadata
         h.size = m.locn.size;
       }
       h.precommitted = {};
-      targets.push_back({dev, mi, h, !h.committed.ignored(), {}});
+      targets.push_back({dev, mi, h, !h.committed.ignored(), {}, false});
     }
   }
   // metadata_copies N > 0: use N mdas, mark the rest ignored; 0 = use them all.
@@ -537,14 +593,32 @@ Result<void> MetadataStore::write_vg(const VolumeGroup& original, const Metadata
     }
     t.header.precommitted = {};
     if (auto r = write_mda_header(*t.pv->dev, t.header); !r) return r;
+    t.written = true;
   }
   for (PvState* p : members)
     if (auto r = p->dev->flush(); !r) return r;
   // PVs of a VG carry PV_EXT_USED in their label.
   for (PvState* p : members)
     if (auto r = set_pv_in_use(p->path, true); !r) return r;
-  for (PvState* p : members) read_pv(*p);
-  collect_vgs();
+  // Keep what was just committed instead of reading it back: the mda
+  // headers as written, and the text, parsed only if the VG is asked for again.
+  auto written = std::make_shared<CommittedText>();
+  written->raw = text;
+  written->identified = true;
+  written->seqno = vg.seqno;
+  written->vg_name = vg.name;
+  written->vg_id = vg.id;
+  for (auto& t : targets) {
+    if (!t.written) continue;
+    MdaState& m = t.pv->mdas[t.mda];
+    m.header = t.header;
+    m.error.clear();
+    if (t.in_use) {
+      m.cached = written;
+      m.cached_locn = t.locn;
+    }
+  }
+  stale_ = true;
   return {};
 }
 

@@ -14,11 +14,18 @@
 //
 // Devices come from a DeviceOpener, so tests run the same code on memory and
 // fault-injecting devices.
+//
+// The per-VG view (vgs(), the seqnos in pvs(), warnings()) is built on first
+// use after a scan or a change, from the texts already in memory: write_vg
+// keeps the text it committed instead of reading the devices back, and parses
+// it only when someone asks for the VG again. So a const MetadataStore is not
+// safe to share between threads without a lock.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +41,9 @@ namespace udm::lvm::format {
 
 using DeviceOpener = std::function<Result<PvDevicePtr>(const std::string& path, bool writable)>;
 
+// A committed text in memory (store.cpp).
+struct CommittedText;
+
 struct MdaState {
   DiskLocn locn;
   std::optional<MdaHeader> header;     // null when the header is unreadable or damaged
@@ -41,6 +51,11 @@ struct MdaState {
   std::optional<std::uint64_t> seqno;  // of the committed copy, when it reads and parses
   std::string vg_name;                 // of the committed copy
   std::string vg_id;                   // raw
+  // The committed text read from (or last written to) this mda at
+  // `cached_locn`, shared by mdas holding the same text; reused while slot 0
+  // still points there.
+  std::shared_ptr<CommittedText> cached;
+  RawLocn cached_locn;
   bool ignored() const { return header && header->committed.ignored(); }
   // Slot 1 still set: a commit stopped after its precommit step (pvck prints
   // "CHECK: ... precommit not empty"); the next write_vg clears it.
@@ -53,6 +68,7 @@ struct PvState {
   bool is_pv = false;
   PvLabel label;              // when is_pv
   std::string label_error;    // a LABELONE sector that does not decode
+  std::vector<std::string> read_warnings;  // reading sectors 0-3 failed, or a label did not decode
   std::vector<MdaState> mdas;  // parallel to label.metadata_areas
   std::optional<std::string> vg_id;  // the VG its newest readable copy belongs to
 };
@@ -97,14 +113,23 @@ class MetadataStore {
 
   // References into pvs() and vgs() stay valid until the next rescan or
   // write (create_pv, write_vg, ...), which re-read the devices.
-  const std::vector<PvState>& pvs() const { return pvs_; }
-  const std::map<std::string, VgState>& vgs() const { return vgs_; }  // by VG name
+  const std::vector<PvState>& pvs() const {
+    refresh();
+    return pvs_;
+  }
+  const std::map<std::string, VgState>& vgs() const {  // by VG name
+    refresh();
+    return vgs_;
+  }
   const VgState* find_vg(std::string_view name) const;
   const PvState* device(std::string_view path) const;
   const PvState* pv_by_id(std::string_view raw_id) const;
   // Devices that could not be opened, damaged labels and mdas, duplicate VG
   // names, PVs flagged in use that no VG lists (lvm2's wording).
-  const std::vector<std::string>& warnings() const { return warnings_; }
+  const std::vector<std::string>& warnings() const {
+    refresh();
+    return warnings_;
+  }
 
   // Re-reads labels and metadata from the open devices.
   Result<void> rescan();
@@ -136,15 +161,22 @@ class MetadataStore {
   MetadataStore() = default;
   PvState* find_device(std::string_view path);
   void read_pv(PvState& pv);
-  void collect_vgs();
-  void warn_unclaimed_pvs();
+  // Builds the VG view when a scan or a change left it out of date.
+  void refresh() const {
+    if (stale_) collect_vgs();
+  }
+  void collect_vgs() const;
+  void warn_unclaimed_pvs() const;
   Result<void> write_label(PvState& pv);
 
   DeviceOpener opener_;
   bool writable_ = false;
-  std::vector<PvState> pvs_;
-  std::map<std::string, VgState> vgs_;
-  std::vector<std::string> warnings_;
+  // pvs_ holds what was read or written; the rest of it (mda seqnos and
+  // texts), vgs_ and warnings_ are the view refresh() derives from it.
+  mutable std::vector<PvState> pvs_;
+  mutable std::map<std::string, VgState> vgs_;
+  mutable std::vector<std::string> warnings_;
+  mutable bool stale_ = true;
   std::vector<std::string> scan_warnings_;
 };
 

@@ -569,3 +569,83 @@ TEST(LvmStore, ThousandLvs) {
   std::printf("1000 LVs: text %zu bytes; export %.1f ms, import %.1f ms, write_vg %.1f ms, scan %.1f ms\n",
               text.size(), ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t4 - t3));
 }
+
+namespace {
+// Everything a caller can see of a store, against a fresh scan of the same disks.
+void expect_same_view(const MetadataStore& kept, const MetadataStore& fresh, const std::string& step) {
+  SCOPED_TRACE(step);
+  EXPECT_EQ(kept.warnings(), fresh.warnings());
+  ASSERT_EQ(kept.pvs().size(), fresh.pvs().size());
+  for (std::size_t i = 0; i < kept.pvs().size(); ++i) {
+    const PvState& a = kept.pvs()[i];
+    const PvState& b = fresh.pvs()[i];
+    EXPECT_EQ(a.path, b.path);
+    EXPECT_EQ(a.is_pv, b.is_pv);
+    EXPECT_EQ(a.label, b.label);
+    EXPECT_EQ(a.vg_id, b.vg_id);
+    ASSERT_EQ(a.mdas.size(), b.mdas.size());
+    for (std::size_t m = 0; m < a.mdas.size(); ++m) {
+      EXPECT_EQ(a.mdas[m].header, b.mdas[m].header) << a.path << " mda " << m;
+      EXPECT_EQ(a.mdas[m].seqno, b.mdas[m].seqno) << a.path << " mda " << m;
+      EXPECT_EQ(a.mdas[m].vg_name, b.mdas[m].vg_name);
+      EXPECT_EQ(a.mdas[m].vg_id, b.mdas[m].vg_id);
+      EXPECT_EQ(a.mdas[m].error, b.mdas[m].error);
+    }
+  }
+  ASSERT_EQ(kept.vgs().size(), fresh.vgs().size());
+  for (const auto& [name, a] : kept.vgs()) {
+    const VgState* b = fresh.find_vg(name);
+    ASSERT_NE(b, nullptr) << name;
+    EXPECT_EQ(a.seqno, b->seqno);
+    EXPECT_EQ(a.raw_text, b->raw_text);
+    EXPECT_EQ(a.text.vg, b->text.vg);
+    EXPECT_EQ(a.text.header.description, b->text.header.description);
+    EXPECT_EQ(a.text.header.generated_by, b->text.header.generated_by);
+    EXPECT_EQ(a.pv_index, b->pv_index);
+    EXPECT_EQ(a.warnings, b->warnings);
+    EXPECT_EQ(a.problems, b->problems);
+  }
+}
+}  // namespace
+
+// write_vg keeps what it committed instead of reading the PVs back: the view
+// a store gives after each change must be what a fresh scan of the disks gives.
+TEST(LvmStore, ViewAfterChangesMatchesAFreshScan) {
+  Fixture f;
+  f.disks.add("/dev/c", 64 * MIB);
+  auto st = f.disks.scan();
+  expect_same_view(st, f.disks.scan(), "scan");
+  VolumeGroup vg = f.vg;
+  // Hidden LVs before visible ones: the text (and so a re-read) lists visible ones first.
+  LogicalVolume hidden = make_lv("hidden", {linear(0, 1, "pv0", 10)});
+  hidden.status.remove("VISIBLE");
+  vg.lvs.insert(vg.lvs.begin(), hidden);
+  for (std::uint64_t seq = 2; seq < 6; ++seq) {
+    vg.seqno = seq;
+    vg.lvs.push_back(make_lv("more" + std::to_string(seq), {linear(0, 1, "pv1", 6 + seq)}));
+    auto r = st.write_vg(vg, header_for(seq));
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    expect_same_view(st, f.disks.scan(), "write seqno " + std::to_string(seq));
+  }
+  ASSERT_TRUE(st.set_metadata_ignored("/dev/b", true).has_value());
+  expect_same_view(st, f.disks.scan(), "ignore /dev/b");
+  vg.seqno = 6;
+  ASSERT_TRUE(st.write_vg(vg, header_for(6)).has_value());
+  expect_same_view(st, f.disks.scan(), "write with /dev/b ignored");
+  ASSERT_TRUE(st.set_metadata_ignored("/dev/b", false).has_value());
+  vg.seqno = 7;
+  vg.metadata_copies = 1;
+  ASSERT_TRUE(st.write_vg(vg, header_for(7)).has_value());
+  expect_same_view(st, f.disks.scan(), "metadata_copies 1");
+  ASSERT_TRUE(st.create_pv("/dev/c").has_value());
+  expect_same_view(st, f.disks.scan(), "pvcreate /dev/c");
+  // A second VG on /dev/c, and /dev/a taken out of vg0 (orphaned).
+  VolumeGroup other = make_vg(st, {"/dev/c"});
+  other.name = "vg1";
+  other.id = "VG1dVGidVGidVGidVGidVGidVGidVGid";
+  ASSERT_TRUE(st.write_vg(other, header_for(1)).has_value());
+  expect_same_view(st, f.disks.scan(), "vgcreate vg1");
+  ASSERT_EQ(st.find_vg("vg1")->text.vg.pvs[0].device, "/dev/c");
+  EXPECT_EQ(st.find_vg("vg0")->seqno, 7u);
+  EXPECT_EQ(st.find_vg("vg0")->text.vg.lvs.front().name, "lin");  // visible first, as written
+}
