@@ -54,19 +54,20 @@ Result<std::string> block_device_path(DevNo d) {
 // DeviceOpener for one table build: refuses the device being loaded into.
 class SelfCheckingOpener final : public DeviceOpener {
  public:
-  SelfCheckingOpener(DeviceRegistry& r, DevNo self) : registry_(r), self_(self) {}
+  SelfCheckingOpener(DeviceRegistry& r, DevNo self, bool read_only) : registry_(r), self_(self), read_only_(read_only) {}
   Result<io::BlockDevicePtr> open(std::string_view arg, sector_t start, sector_t length) override {
-    return registry_.open_for(arg, start, length, self_);
+    return registry_.open_for(arg, start, length, self_, read_only_);
   }
 
  private:
   DeviceRegistry& registry_;
   DevNo self_;
+  bool read_only_;
 };
 
 }  // namespace
 
-Result<io::BlockDevicePtr> DeviceRegistry::open_path(const std::string& path) {
+Result<io::BlockDevicePtr> DeviceRegistry::open_path(const std::string& path, bool read_only) {
   BackingOpener opener;
   {
     std::lock_guard g(lock_);
@@ -74,7 +75,8 @@ Result<io::BlockDevicePtr> DeviceRegistry::open_path(const std::string& path) {
   }
   if (opener) return opener(path);
 #if UDM_HAVE_OPEN_BACKING
-  return io::open_backing(path);
+  // A read-only table opens its files read-only, so read-only files and mounts work.
+  return io::open_backing(path, io::OpenOptions{.read_only = read_only});
 #else
   return fail(ENOTSUP, path + ": opening backing files is not built in (io::open_backing missing)");
 #endif
@@ -91,7 +93,7 @@ bool DeviceRegistry::depends_on(const MappedDevice& device, DevNo target, int de
   return false;
 }
 
-Result<io::BlockDevicePtr> DeviceRegistry::open_device(std::string_view arg, DevNo self) {
+Result<io::BlockDevicePtr> DeviceRegistry::open_device(std::string_view arg, DevNo self, bool read_only) {
   if (arg.empty()) return fail(EINVAL, "device: empty device argument");
   if (auto devno = parse_devno(arg)) {
     if (devno->major == UDM_BLOCK_MAJOR) {
@@ -104,14 +106,14 @@ Result<io::BlockDevicePtr> DeviceRegistry::open_device(std::string_view arg, Dev
     }
     auto path = block_device_path(*devno);
     if (!path) return fail(path.error());
-    return open_path(*path);
+    return open_path(*path, read_only);
   }
-  return open_path(std::string(arg));
+  return open_path(std::string(arg), read_only);
 }
 
 Result<io::BlockDevicePtr> DeviceRegistry::open_for(std::string_view arg, sector_t start, sector_t length,
-                                                    DevNo self) {
-  auto device = open_device(arg, self);
+                                                    DevNo self, bool read_only) {
+  auto device = open_device(arg, self, read_only);
   if (!device) return device;
   const sector_t have = bytes_to_sectors((*device)->size());
   if (start > have || length > have - start)
@@ -130,7 +132,7 @@ Result<std::unique_ptr<Table>> DeviceRegistry::build_table(std::span<const Table
 
 Result<std::unique_ptr<Table>> DeviceRegistry::build_table(std::span<const TableLine> lines, bool read_only,
                                                            const MappedDevice& self) {
-  SelfCheckingOpener opener(*this, self.devno());
+  SelfCheckingOpener opener(*this, self.devno(), read_only);
   std::function<void()> raise_event;
   if (auto registered = find_by_devno(self.devno()); registered.get() == &self) {
     raise_event = [weak = std::weak_ptr<MappedDevice>(registered)] {

@@ -61,11 +61,12 @@ class DeviceRegistry final : public DeviceOpener {
   void set_listener(std::function<void()> listener);
 
   // open() that refuses `self` and devices depending on it (empty: no check).
-  Result<io::BlockDevicePtr> open_for(std::string_view arg, sector_t start, sector_t length, DevNo self);
+  Result<io::BlockDevicePtr> open_for(std::string_view arg, sector_t start, sector_t length, DevNo self,
+                                      bool read_only = false);
 
  private:
-  Result<io::BlockDevicePtr> open_device(std::string_view arg, DevNo self);
-  Result<io::BlockDevicePtr> open_path(const std::string& path);
+  Result<io::BlockDevicePtr> open_device(std::string_view arg, DevNo self, bool read_only);
+  Result<io::BlockDevicePtr> open_path(const std::string& path, bool read_only);
   bool depends_on(const MappedDevice& device, DevNo target, int depth) const;
   void erase_locked(const MappedDevicePtr& device);
   void finish_removal(const MappedDevicePtr& device);  // outside lock_
