@@ -2,8 +2,12 @@
 
 #include "lvm/metadata/model.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
+#include <cstring>
+#include <iterator>
 #include <fmt/format.h>
 
 namespace udm::lvm::format {
@@ -14,7 +18,7 @@ constexpr int MAX_DEPTH = 32;
 
 class Parser {
  public:
-  explicit Parser(std::string_view text) : t_(text) {}
+  explicit Parser(std::string_view text) : t_(text), scratch_(MAX_DEPTH + 2) {}
 
   Result<ConfigTree> run() {
     ConfigTree tree;
@@ -25,6 +29,10 @@ class Parser {
  private:
   std::string_view t_;
   std::size_t pos_ = 0;
+  // Children of the sections being parsed, one list per depth, reused: each
+  // section's children are then moved once into a vector of exact size
+  // instead of growing it node by node (a 1000-LV text has ~30k nodes).
+  std::vector<std::vector<ConfigNode>> scratch_;
 
   Error error(std::string_view what) const {
     std::size_t line = 1;
@@ -65,6 +73,15 @@ class Parser {
 
   Result<std::string> quoted() {
     const char q = t_[pos_++];
+    // Most strings have no escapes: take them in one piece.
+    if (const void* end = std::memchr(t_.data() + pos_, q, t_.size() - pos_)) {
+      const std::size_t e = static_cast<std::size_t>(static_cast<const char*>(end) - t_.data());
+      const std::string_view body = t_.substr(pos_, e - pos_);
+      if (q != '"' || body.find('\\') == std::string_view::npos) {
+        pos_ = e + 1;
+        return std::string(body);
+      }
+    }
     std::string out;
     while (pos_ < t_.size() && t_[pos_] != q) {
       if (q == '"' && t_[pos_] == '\\' && pos_ + 1 < t_.size() && (t_[pos_ + 1] == '"' || t_[pos_ + 1] == '\\')) ++pos_;
@@ -97,7 +114,15 @@ class Parser {
     std::size_t start = pos_;
     while (pos_ < t_.size() && !ends_word(t_[pos_]) && t_[pos_] != ',' && t_[pos_] != ']' && t_[pos_] != '[') ++pos_;
     if (pos_ == start) return fail(error("expected a value"));
-    std::string word(t_.substr(start, pos_ - start));
+    const std::string_view w = t_.substr(start, pos_ - start);
+    // Plain decimal integers (no leading 0, which strtoll base 0 reads as octal or hex).
+    if (const bool neg = w[0] == '-'; w.size() - neg <= 18 && w.size() > std::size_t(neg) &&
+                                      (w[neg] != '0' || w.size() == std::size_t(neg) + 1)) {
+      std::int64_t v = 0;
+      auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), v);
+      if (ec == std::errc() && end == w.data() + w.size()) return ConfigValue::of_int(v);
+    }
+    std::string word(w);
     const bool numeric_start = (word[0] >= '0' && word[0] <= '9') ||
                                ((word[0] == '-' || word[0] == '+') && word.size() > 1 && word[1] >= '0' && word[1] <= '9');
     if (numeric_start) {
@@ -152,16 +177,24 @@ class Parser {
 
   Result<void> items(std::vector<ConfigNode>& out, int depth, bool in_section) {
     if (depth > MAX_DEPTH) return fail(error("sections nested too deeply"));
+    std::vector<ConfigNode>& kids = scratch_[static_cast<std::size_t>(depth)];
+    kids.clear();
+    auto done = [&]() -> Result<void> {
+      out.reserve(out.size() + kids.size());
+      std::move(kids.begin(), kids.end(), std::back_inserter(out));
+      kids.clear();
+      return {};
+    };
     for (;;) {
       skip_space();
       if (pos_ >= t_.size()) {
         if (in_section) return fail(error("missing '}'"));
-        return {};
+        return done();
       }
       if (t_[pos_] == '}') {
         if (!in_section) return fail(error("unexpected '}'"));
         ++pos_;
-        return {};
+        return done();
       }
       auto key = name();
       if (!key) return fail(key.error());
@@ -182,7 +215,7 @@ class Parser {
       } else {
         return fail(error("expected '=' or '{' after " + quote_for_message(node.key)));
       }
-      out.push_back(std::move(node));
+      kids.push_back(std::move(node));
     }
   }
 };

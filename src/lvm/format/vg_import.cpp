@@ -14,7 +14,7 @@ namespace {
 // Reads typed keys out of one section and remembers which ones it used.
 class Section {
  public:
-  Section(const ConfigNode& node, std::string who) : node_(node), who_(std::move(who)) {}
+  Section(const ConfigNode& node, std::string who) : node_(node), who_(std::move(who)) { used_.reserve(16); }
 
   const std::string& who() const { return who_; }
 
@@ -99,7 +99,7 @@ class Section {
  private:
   const ConfigNode& node_;
   std::string who_;
-  std::vector<std::string> used_;
+  std::vector<std::string_view> used_;  // literals, or keys of the tree being read
 };
 
 #define TRY_ASSIGN(dst, expr)          \
