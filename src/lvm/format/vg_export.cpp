@@ -14,6 +14,16 @@ namespace udm::lvm::format {
 
 namespace {
 
+// quote_config_string, appended in place.
+void append_quoted(std::string& out, std::string_view s) {
+  out += '"';
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+}
+
 std::string scalar_text(const ConfigValue& v) {
   switch (v.kind) {
     case ConfigValue::Kind::integer: return std::to_string(v.integer);
@@ -22,12 +32,6 @@ std::string scalar_text(const ConfigValue& v) {
     case ConfigValue::Kind::array: break;
   }
   return "[]";
-}
-
-std::string word_list(const std::vector<std::string>& words) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < words.size(); ++i) out += (i ? ", " : "") + quote_config_string(words[i]);
-  return out + "]";
 }
 
 // Keys whose lists lvm2 writes one area per line, after a blank line.
@@ -59,9 +63,12 @@ class Writer {
   int depth = 0;
 
   void line(std::string_view s) {
-    if (backup) out.append(static_cast<std::size_t>(depth), '\t');
+    indent();
     out += s;
     out += '\n';
+  }
+  void indent() {
+    if (backup) out.append(static_cast<std::size_t>(depth), '\t');
   }
   void open(std::string_view name) {
     line(std::string(name) + " {");
@@ -72,7 +79,13 @@ class Writer {
     line("}");
   }
   void blank() { out += '\n'; }
-  void key(std::string_view k, std::string_view value) { line(fmt::format("{} = {}", k, value)); }
+  void key(std::string_view k, std::string_view value) {
+    indent();
+    out += k;
+    out += " = ";
+    out += value;
+    out += '\n';
+  }
   // `key = value` with a comment in backup style, aligned with tabs to column 40.
   void keyc(std::string_view k, std::string_view value, std::string_view comment) {
     if (!backup || comment.empty()) return key(k, value);
@@ -84,9 +97,26 @@ class Writer {
     } while (col < 40);
     line(text + "# " + std::string(comment));
   }
-  void str(std::string_view k, std::string_view s) { key(k, quote_config_string(s)); }
+  void str(std::string_view k, std::string_view s) {
+    indent();
+    out += k;
+    out += " = ";
+    append_quoted(out, s);
+    out += '\n';
+  }
   void num(std::string_view k, std::int64_t v) { key(k, std::to_string(v)); }
   void unum(std::string_view k, std::uint64_t v) { key(k, std::to_string(v)); }
+  // `key = ["a", "b"]`
+  void words(std::string_view k, const std::vector<std::string>& ws) {
+    indent();
+    out += k;
+    out += " = [";
+    for (std::size_t i = 0; i < ws.size(); ++i) {
+      if (i) out += ", ";
+      append_quoted(out, ws[i]);
+    }
+    out += "]\n";
+  }
 
   void node(const ConfigNode& n) {
     if (n.is_section) {
@@ -110,6 +140,13 @@ class Writer {
   }
   // An area list: one area per line, the items one level deeper.
   void areas(std::string_view k, const std::vector<ConfigValue>& items, bool name_pairs) {
+    if (!backup) {  // no indentation: the lines of area_list as they are
+      out += k;
+      out += " = ";
+      out += area_list(items, name_pairs);
+      out += '\n';
+      return;
+    }
     std::string text = area_list(items, name_pairs);
     line(std::string(k) + " = [");
     ++depth;
@@ -157,11 +194,11 @@ std::string size_comment(sector_t sectors) {
 void write_segment(Writer& w, const Segment& seg, std::size_t number, sector_t extent_size) {
   w.open(fmt::format("segment{}", number));
   w.unum("start_extent", seg.start_extent);
-  w.keyc("extent_count", std::to_string(seg.extent_count), size_comment(seg.extent_count * extent_size));
+  w.keyc("extent_count", std::to_string(seg.extent_count), w.backup ? size_comment(seg.extent_count * extent_size) : "");
   if (seg.reshape_count) w.unum("reshape_count", *seg.reshape_count);
   w.blank();
   w.str("type", seg.type);
-  if (!seg.tags.empty()) w.key("tags", word_list(seg.tags));
+  if (!seg.tags.empty()) w.words("tags", seg.tags);
   if (seg.is_striped()) {
     w.keyc("stripe_count", std::to_string(seg.stripes.size()), seg.stripes.size() == 1 ? "linear" : "");
     if (seg.stripes.size() > 1) w.keyc("stripe_size", std::to_string(seg.stripe_size), size_comment(seg.stripe_size));
@@ -189,10 +226,10 @@ std::string iso_time_text(std::int64_t t) {
 void write_lv(Writer& w, const LogicalVolume& lv, sector_t extent_size) {
   w.open(Writer::section_name(lv.name));
   w.str("id", format_id(lv.id));
-  w.key("status", word_list(lv.status.words()));
-  w.key("flags", word_list(lv.flags.words()));
-  if (!lv.tags.empty()) w.key("tags", word_list(lv.tags));
-  w.keyc("creation_time", std::to_string(lv.creation_time), iso_time_text(lv.creation_time));
+  w.words("status", lv.status.words());
+  w.words("flags", lv.flags.words());
+  if (!lv.tags.empty()) w.words("tags", lv.tags);
+  w.keyc("creation_time", std::to_string(lv.creation_time), w.backup ? iso_time_text(lv.creation_time) : "");
   w.str("creation_host", lv.creation_host);
   if (lv.lock_args) w.str("lock_args", *lv.lock_args);
   if (lv.allocation_policy) w.str("allocation_policy", allocation_policy_name(*lv.allocation_policy));
@@ -214,14 +251,14 @@ void write_pv(Writer& w, const PhysicalVolume& pv, sector_t extent_size) {
   w.str("id", format_id(pv.id));
   w.keyc("device", quote_config_string(pv.device), "Hint only");
   w.blank();
-  w.key("status", word_list(pv.status.words()));
-  w.key("flags", word_list(pv.flags.words()));
-  if (!pv.tags.empty()) w.key("tags", word_list(pv.tags));
+  w.words("status", pv.status.words());
+  w.words("flags", pv.flags.words());
+  if (!pv.tags.empty()) w.words("tags", pv.tags);
   if (pv.device_id_type) w.str("device_id_type", *pv.device_id_type);
   if (pv.device_id) w.str("device_id", *pv.device_id);
-  w.keyc("dev_size", std::to_string(pv.dev_size), size_comment(pv.dev_size));
+  w.keyc("dev_size", std::to_string(pv.dev_size), w.backup ? size_comment(pv.dev_size) : "");
   w.unum("pe_start", pv.pe_start);
-  w.keyc("pe_count", std::to_string(pv.pe_count), size_comment(pv.pe_count * extent_size));
+  w.keyc("pe_count", std::to_string(pv.pe_count), w.backup ? size_comment(pv.pe_count * extent_size) : "");
   if (pv.ba_start) w.unum("ba_start", *pv.ba_start);
   if (pv.ba_size) w.unum("ba_size", *pv.ba_size);
   w.nodes(pv.unknown);
@@ -242,9 +279,9 @@ void write_vg(Writer& w, const VolumeGroup& vg) {
   w.str("id", format_id(vg.id));
   w.unum("seqno", vg.seqno);
   w.keyc("format", quote_config_string(vg.format), "informational");
-  w.key("status", word_list(vg.status.words()));
-  w.key("flags", word_list(vg.flags.words()));
-  if (!vg.tags.empty()) w.key("tags", word_list(vg.tags));
+  w.words("status", vg.status.words());
+  w.words("flags", vg.flags.words());
+  if (!vg.tags.empty()) w.words("tags", vg.tags);
   if (vg.system_id) w.str("system_id", *vg.system_id);
   if (vg.lock_type) w.str("lock_type", *vg.lock_type);
   if (vg.lock_args) w.str("lock_args", *vg.lock_args);
