@@ -2,6 +2,8 @@
 // silently accepts but must never be written (extents past the device).
 #include <algorithm>
 #include <set>
+#include <string_view>
+#include <unordered_set>
 
 #include "lvm/metadata/model.hpp"
 
@@ -29,6 +31,15 @@ void check_flags(std::vector<std::string>& out, const std::string& who, const ch
   for (const auto& w : f.words())
     if (!is_known_flag(f.kind(), w)) out.push_back(who + ": unknown " + key + " flag " + (name_for_message(w) == w ? "'" + w + "'" : quote_for_message(w)));
 }
+// The status flags of an LV, naming it only when one is unknown.
+template <class MakeWho>
+void check_flags(std::vector<std::string>& out, const FlagSet& f, MakeWho make_who) {
+  for (const auto& w : f.words())
+    if (!is_known_flag(f.kind(), w)) {
+      check_flags(out, make_who(), "status", f);
+      return;
+    }
+}
 
 void check_pvs(const VolumeGroup& vg, std::vector<std::string>& out) {
   std::set<std::string> names, ids;
@@ -50,7 +61,14 @@ void check_pvs(const VolumeGroup& vg, std::vector<std::string>& out) {
 void check_segment(const VolumeGroup& vg, const LogicalVolume& lv, std::size_t index, extent_t expected_le,
                    std::vector<std::string>& out) {
   const Segment& seg = lv.segments[index];
-  const std::string who = "LV " + name_for_message(lv.name) + " segment " + std::to_string(index + 1);
+  // Built only for a problem: most VGs have none, and this runs per segment.
+  struct Who {
+    const LogicalVolume& lv;
+    std::size_t index;
+    operator std::string() const { return "LV " + name_for_message(lv.name) + " segment " + std::to_string(index + 1); }
+    std::string operator+(const std::string& s) const { return std::string(*this) + s; }
+    std::string operator+(const char* s) const { return std::string(*this) + s; }
+  } who{lv, index};
   if (seg.start_extent != expected_le)
     out.push_back(who + ": starts at LE " + std::to_string(seg.start_extent) + ", expected " +
                   std::to_string(expected_le));
@@ -84,14 +102,21 @@ void check_segment(const VolumeGroup& vg, const LogicalVolume& lv, std::size_t i
 }
 
 void check_lvs(const VolumeGroup& vg, std::vector<std::string>& out) {
-  std::set<std::string> names, ids;
+  std::unordered_set<std::string_view> names, ids;
+  names.reserve(vg.lvs.size());
+  ids.reserve(vg.lvs.size());
   for (const auto& lv : vg.lvs) {
-    const std::string who = "LV " + name_for_message(lv.name);
+    struct Who {  // built only for a problem
+      const LogicalVolume& lv;
+      operator std::string() const { return "LV " + name_for_message(lv.name); }
+      std::string operator+(const std::string& s) const { return std::string(*this) + s; }
+      std::string operator+(const char* s) const { return std::string(*this) + s; }
+    } who{lv};
     if (auto r = check_lv_name(lv.name); !r) out.push_back(r.error().message);
     if (!names.insert(lv.name).second) out.push_back(who + ": name used twice");
     if (!is_valid_raw_id(lv.id)) out.push_back(who + ": invalid id " + quote_for_message(lv.id));
     else if (!ids.insert(lv.id).second) out.push_back(who + ": id " + format_id(lv.id) + " used twice");
-    check_flags(out, who, "status", lv.status);
+    check_flags(out, lv.status, [&] { return std::string(who); });
     if (lv.segments.empty()) out.push_back(who + ": no segments");
     extent_t le = 0;
     for (std::size_t i = 0; i < lv.segments.size(); ++i) {
