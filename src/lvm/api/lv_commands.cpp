@@ -157,9 +157,9 @@ Outcome<void> cmd_lvcreate(Cmd& c) {
     activate_it = *on;
   }
   if (auto r = c.open(true); !r) return r;
-  auto old = c.vg(vgn);
+  auto old = c.current_vg(vgn);
   if (!old) return std::unexpected(old.error());
-  VolumeGroup vg = *old;
+  VolumeGroup vg = **old;
   if (name.empty()) {
     for (unsigned n = 0;; ++n) {
       name = fmt::format("lvol{}", n);
@@ -219,7 +219,7 @@ Outcome<void> cmd_lvcreate(Cmd& c) {
   vg.lvs.push_back(lv);
   // Visible LVs before hidden ones, as lvm writes them.
   std::stable_partition(vg.lvs.begin(), vg.lvs.end(), [](const LogicalVolume& x) { return x.visible(); });
-  if (auto r = c.commit(vg, *old); !r) return r;
+  if (auto r = c.commit(vg, **old); !r) return r;
   if (activate_it && c.driver(false)) {
     if (auto r = c.activate(vg, *vg.find_lv(name)); !r) {
       c.say(fmt::format("Logical volume \"{}\" created.", name));
@@ -323,9 +323,9 @@ Outcome<void> cmd_lvremove(Cmd& c) {
       vgn = lvn;
       lvn.clear();
     }
-    auto old = c.vg(vgn);
+    auto old = c.current_vg(vgn);
     if (!old) return std::unexpected(old.error());
-    VolumeGroup vg = *old;
+    VolumeGroup vg = **old;
     std::vector<std::string> names;
     if (lvn.empty())
       for (const auto& lv : vg.lvs) names.push_back(lv.name);
@@ -334,7 +334,7 @@ Outcome<void> cmd_lvremove(Cmd& c) {
     for (const auto& n : names) {
       if (auto r = remove_lv(c, vg, n); !r) return r;
     }
-    if (auto r = c.commit(vg, *old); !r) return r;
+    if (auto r = c.commit(vg, **old); !r) return r;
     for (const auto& n : names) c.say(fmt::format("Logical volume \"{}\" successfully removed.", n));
   }
   return {};

@@ -477,13 +477,19 @@ Result<void> MetadataStore::write_vg(const VolumeGroup& vg, std::string_view com
   return write_vg(vg, make_header(command_line, static_cast<std::int64_t>(std::time(nullptr))));
 }
 
-Result<void> MetadataStore::write_vg(const VolumeGroup& original, const MetadataHeader& header) {
-  const std::string who = "VG " + original.name;
-  if (!writable_) return fail(EROFS, who + ": devices opened read-only");
-  if (auto r = validate(original); !r) return fail(with_context(who + ": not written: ", r.error()));
-  refresh();  // the seqnos and VG ids on the mdas
+Result<void> MetadataStore::write_vg(VolumeGroup&& vg, std::string_view command_line) {
+  return write_vg(std::move(vg), make_header(command_line, static_cast<std::int64_t>(std::time(nullptr))));
+}
 
-  VolumeGroup vg = original;
+Result<void> MetadataStore::write_vg(const VolumeGroup& original, const MetadataHeader& header) {
+  return write_vg(VolumeGroup(original), header);
+}
+
+Result<void> MetadataStore::write_vg(VolumeGroup&& vg, const MetadataHeader& header) {
+  const std::string who = "VG " + vg.name;
+  if (!writable_) return fail(EROFS, who + ": devices opened read-only");
+  if (auto r = validate(vg); !r) return fail(with_context(who + ": not written: ", r.error()));
+  refresh();  // the seqnos and VG ids on the mdas
   struct Target {
     PvState* pv;
     std::size_t mda;

@@ -146,6 +146,9 @@ class MetadataStore {
   // devices; device hints are updated to the paths. Sets PV_EXT_USED.
   Result<void> write_vg(const VolumeGroup& vg, const MetadataHeader& header);
   Result<void> write_vg(const VolumeGroup& vg, std::string_view command_line);
+  // The same, using `vg` as its working copy (no copy of a large VG).
+  Result<void> write_vg(VolumeGroup&& vg, const MetadataHeader& header);
+  Result<void> write_vg(VolumeGroup&& vg, std::string_view command_line);
   // pvchange --metadataignore y|n: flags (or un-flags) every mda of the PV as
   // RAW_LOCN_IGNORED. Ignored mdas are skipped by readers and, with VG
   // metadata_copies 0 (unmanaged), by write_vg; un-ignored ones get the text
