@@ -200,7 +200,8 @@ class Parser {
       if (!key) return fail(key.error());
       skip_space();
       if (pos_ >= t_.size()) return fail(error("expected '=' or '{' after " + quote_for_message(*key)));
-      ConfigNode node;
+      // Built in place; the recursion below fills scratch_[depth + 1], not `kids`.
+      ConfigNode& node = kids.emplace_back();
       node.key = std::move(*key);
       if (t_[pos_] == '{') {
         ++pos_;
@@ -215,7 +216,6 @@ class Parser {
       } else {
         return fail(error("expected '=' or '{' after " + quote_for_message(node.key)));
       }
-      kids.push_back(std::move(node));
     }
   }
 };

@@ -14,9 +14,23 @@ namespace {
 // Reads typed keys out of one section and remembers which ones it used.
 class Section {
  public:
-  Section(const ConfigNode& node, std::string who) : node_(node), who_(std::move(who)) { used_.reserve(16); }
+  Section(const ConfigNode& node, std::string who) : node_(node), who_(std::move(who)), who_built_(true) {
+    used_.reserve(16);
+  }
+  // A nested section, named "<parent's name><joiner><this key>" only when a
+  // message needs it (a VG text has thousands of sections and rarely an error).
+  Section(const ConfigNode& node, const Section& parent, std::string_view joiner)
+      : node_(node), parent_(&parent), joiner_(joiner) {
+    used_.reserve(16);
+  }
 
-  const std::string& who() const { return who_; }
+  const std::string& who() const {
+    if (!who_built_) {
+      who_ = parent_->who() + std::string(joiner_) + name_for_message(node_.key);
+      who_built_ = true;
+    }
+    return who_;
+  }
 
   const ConfigNode* take(std::string_view key) {
     used_.emplace_back(key);
@@ -25,14 +39,14 @@ class Section {
 
   Result<std::int64_t> integer(std::string_view key) {
     const ConfigNode* n = take(key);
-    if (!n) return fail(EINVAL, fmt::format("{}: missing {}", who_, key));
-    if (n->is_section || !n->value.is_int()) return fail(EINVAL, fmt::format("{}: {} is not an integer", who_, key));
+    if (!n) return fail(EINVAL, fmt::format("{}: missing {}", who(), key));
+    if (n->is_section || !n->value.is_int()) return fail(EINVAL, fmt::format("{}: {} is not an integer", who(), key));
     return n->value.integer;
   }
   Result<std::uint64_t> count(std::string_view key) {
     auto v = integer(key);
     if (!v) return v;
-    if (*v < 0) return fail(EINVAL, fmt::format("{}: {} is negative", who_, key));
+    if (*v < 0) return fail(EINVAL, fmt::format("{}: {} is negative", who(), key));
     return static_cast<std::uint64_t>(*v);
   }
   Result<std::optional<std::int64_t>> opt_integer(std::string_view key) {
@@ -46,8 +60,8 @@ class Section {
   }
   Result<std::string> string(std::string_view key) {
     const ConfigNode* n = take(key);
-    if (!n) return fail(EINVAL, fmt::format("{}: missing {}", who_, key));
-    if (n->is_section || !n->value.is_string()) return fail(EINVAL, fmt::format("{}: {} is not a string", who_, key));
+    if (!n) return fail(EINVAL, fmt::format("{}: missing {}", who(), key));
+    if (n->is_section || !n->value.is_string()) return fail(EINVAL, fmt::format("{}: {} is not a string", who(), key));
     return n->value.text;
   }
   Result<std::optional<std::string>> opt_string(std::string_view key) {
@@ -64,9 +78,9 @@ class Section {
     const ConfigNode* n = take(key);
     std::vector<std::string> out;
     if (!n) return out;
-    if (n->is_section || !n->value.is_array()) return fail(EINVAL, fmt::format("{}: {} is not a list", who_, key));
+    if (n->is_section || !n->value.is_array()) return fail(EINVAL, fmt::format("{}: {} is not a list", who(), key));
     for (const auto& v : n->value.array) {
-      if (!v.is_string()) return fail(EINVAL, fmt::format("{}: {} holds a non-string", who_, key));
+      if (!v.is_string()) return fail(EINVAL, fmt::format("{}: {} holds a non-string", who(), key));
       out.push_back(v.text);
     }
     return out;
@@ -75,7 +89,7 @@ class Section {
     auto text = string("id");
     if (!text) return text;
     auto raw = parse_id(*text);
-    if (!raw) return fail(with_context(who_ + ": ", raw.error()));
+    if (!raw) return fail(with_context(who() + ": ", raw.error()));
     return raw;
   }
   Result<std::optional<AllocationPolicy>> policy() {
@@ -83,7 +97,7 @@ class Section {
     if (!s) return fail(s.error());
     if (!*s) return std::optional<AllocationPolicy>{};
     auto p = parse_allocation_policy(**s);
-    if (!p) return fail(EINVAL, fmt::format("{}: unknown allocation_policy {}", who_, quote_for_message(**s)));
+    if (!p) return fail(EINVAL, fmt::format("{}: unknown allocation_policy {}", who(), quote_for_message(**s)));
     return p;
   }
   // Items not taken, in file order.
@@ -98,7 +112,10 @@ class Section {
 
  private:
   const ConfigNode& node_;
-  std::string who_;
+  const Section* parent_ = nullptr;
+  std::string_view joiner_;
+  mutable std::string who_;
+  mutable bool who_built_ = false;
   std::vector<std::string_view> used_;  // literals, or keys of the tree being read
 };
 
@@ -109,8 +126,8 @@ class Section {
     dst = std::move(*_r);              \
   } while (0)
 
-Result<PhysicalVolume> import_pv(const ConfigNode& node, const std::string& vg_who) {
-  Section s(node, vg_who + ": PV " + name_for_message(node.key));
+Result<PhysicalVolume> import_pv(const ConfigNode& node, const Section& vg) {
+  Section s(node, vg, ": PV ");
   PhysicalVolume pv;
   pv.name = node.key;
   TRY_ASSIGN(pv.id, s.id());
@@ -137,21 +154,21 @@ Result<PhysicalVolume> import_pv(const ConfigNode& node, const std::string& vg_w
   return pv;
 }
 
-Result<std::vector<SegmentArea>> import_areas(const ConfigNode* n, const std::string& who, const char* key) {
+Result<std::vector<SegmentArea>> import_areas(const ConfigNode* n, const Section& s, const char* key) {
   std::vector<SegmentArea> out;
-  if (!n || n->is_section || !n->value.is_array()) return fail(EINVAL, fmt::format("{}: missing {} list", who, key));
+  if (!n || n->is_section || !n->value.is_array()) return fail(EINVAL, fmt::format("{}: missing {} list", s.who(), key));
   const auto& a = n->value.array;
-  if (a.size() % 2) return fail(EINVAL, fmt::format("{}: {} list has an odd number of items", who, key));
+  if (a.size() % 2) return fail(EINVAL, fmt::format("{}: {} list has an odd number of items", s.who(), key));
   for (std::size_t i = 0; i < a.size(); i += 2) {
     if (!a[i].is_string() || !a[i + 1].is_int() || a[i + 1].integer < 0)
-      return fail(EINVAL, fmt::format("{}: {} item {} is not a (\"name\", extent) pair", who, key, i / 2));
+      return fail(EINVAL, fmt::format("{}: {} item {} is not a (\"name\", extent) pair", s.who(), key, i / 2));
     out.push_back({a[i].text, static_cast<extent_t>(a[i + 1].integer)});
   }
   return out;
 }
 
-Result<Segment> import_segment(const ConfigNode& node, const std::string& lv_who) {
-  Section s(node, lv_who + " " + name_for_message(node.key));
+Result<Segment> import_segment(const ConfigNode& node, const Section& lv) {
+  Section s(node, lv, " ");
   Segment seg;
   TRY_ASSIGN(seg.start_extent, s.count("start_extent"));
   TRY_ASSIGN(seg.extent_count, s.count("extent_count"));
@@ -165,7 +182,7 @@ Result<Segment> import_segment(const ConfigNode& node, const std::string& lv_who
     TRY_ASSIGN(stripe_count, s.count("stripe_count"));
     TRY_ASSIGN(v, s.opt_integer("stripe_size"));
     seg.stripe_size = v ? static_cast<sector_t>(*v) : 0;
-    TRY_ASSIGN(seg.stripes, import_areas(s.take("stripes"), s.who(), "stripes"));
+    TRY_ASSIGN(seg.stripes, import_areas(s.take("stripes"), s, "stripes"));
     if (seg.stripes.size() != stripe_count)
       return fail(EINVAL, fmt::format("{}: stripe_count {} but {} stripes listed", s.who(), stripe_count,
                                       seg.stripes.size()));
@@ -174,8 +191,8 @@ Result<Segment> import_segment(const ConfigNode& node, const std::string& lv_who
   return seg;
 }
 
-Result<LogicalVolume> import_lv(const ConfigNode& node, const std::string& vg_who) {
-  Section s(node, vg_who + ": LV " + name_for_message(node.key));
+Result<LogicalVolume> import_lv(const ConfigNode& node, const Section& vg) {
+  Section s(node, vg, ": LV ");
   LogicalVolume lv;
   lv.name = node.key;
   TRY_ASSIGN(lv.id, s.id());
@@ -215,7 +232,7 @@ Result<LogicalVolume> import_lv(const ConfigNode& node, const std::string& vg_wh
   std::uint64_t expect = 1;
   for (const auto& [num, seg_node] : segs) {
     if (num != expect++) return fail(EINVAL, fmt::format("{}: segment{} is missing", s.who(), expect - 1));
-    auto seg = import_segment(*seg_node, s.who());
+    auto seg = import_segment(*seg_node, s);
     if (!seg) return fail(seg.error());
     lv.segments.push_back(std::move(*seg));
   }
@@ -259,7 +276,7 @@ Result<VolumeGroup> import_vg(const ConfigNode& node) {
   if (!pvs || !pvs->is_section) return fail(EINVAL, s.who() + ": missing physical_volumes section");
   for (const auto& c : pvs->children) {
     if (!c.is_section) return fail(EINVAL, fmt::format("{}: physical_volumes: {} is not a PV section", s.who(), name_for_message(c.key)));
-    auto pv = import_pv(c, s.who());
+    auto pv = import_pv(c, s);
     if (!pv) return fail(pv.error());
     vg.pvs.push_back(std::move(*pv));
   }
@@ -267,7 +284,7 @@ Result<VolumeGroup> import_vg(const ConfigNode& node) {
     if (!lvs->is_section) return fail(EINVAL, s.who() + ": logical_volumes is not a section");
     for (const auto& c : lvs->children) {
       if (!c.is_section) return fail(EINVAL, fmt::format("{}: logical_volumes: {} is not an LV section", s.who(), name_for_message(c.key)));
-      auto lv = import_lv(c, s.who());
+      auto lv = import_lv(c, s);
       if (!lv) return fail(lv.error());
       vg.lvs.push_back(std::move(*lv));
     }
