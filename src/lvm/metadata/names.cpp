@@ -9,15 +9,16 @@ namespace {
 constexpr std::size_t NAME_MAX_LEN = 127;
 
 Result<void> check_chars(std::string_view what, std::string_view name) {
-  const std::string q = std::string(what) + " name " + quote_for_message(name, 130) + ": ";
+  // The message prefix, built only for a bad name (this runs for every LV of a VG).
+  auto q = [&] { return std::string(what) + " name " + quote_for_message(name, 130) + ": "; };
   if (name.empty()) return fail(EINVAL, std::string(what) + " name is empty");
-  if (name.size() > NAME_MAX_LEN) return fail(EINVAL, q + "longer than 127 characters");
-  if (name == "." || name == "..") return fail(EINVAL, q + "\".\" and \"..\" are not allowed");
-  if (name[0] == '-') return fail(EINVAL, q + "must not start with '-'");
+  if (name.size() > NAME_MAX_LEN) return fail(EINVAL, q() + "longer than 127 characters");
+  if (name == "." || name == "..") return fail(EINVAL, q() + "\".\" and \"..\" are not allowed");
+  if (name[0] == '-') return fail(EINVAL, q() + "must not start with '-'");
   for (char c : name) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
                     c == '_' || c == '.' || c == '-';
-    if (!ok) return fail(EINVAL, q + "character " + quote_for_message(std::string_view(&c, 1)) + " is not allowed (use a-z A-Z 0-9 + _ . -)");
+    if (!ok) return fail(EINVAL, q() + "character " + quote_for_message(std::string_view(&c, 1)) + " is not allowed (use a-z A-Z 0-9 + _ . -)");
   }
   return {};
 }
