@@ -16,6 +16,7 @@ FileDevice::FileDevice(int fd, std::string path, bool block_device, DevNo devno,
       engine_(std::move(engine)) {
   file_.fd = fd;
   file_.block_device = block_device;
+  file_.buffered_file = !block_device && !direct;
 }
 
 FileDevice::~FileDevice() { ::close(file_.fd); }

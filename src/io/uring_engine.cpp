@@ -18,6 +18,7 @@
 
 #include "io/blocking_worker.hpp"
 #include "io/submit_plug.hpp"
+#include "io/write_pool.hpp"
 
 namespace udm::io {
 
@@ -152,6 +153,11 @@ struct PlugState {
     Request* newest = nullptr;
     Request* oldest = nullptr;
   } held[kPlugRings];
+  // Buffered file writes held for one write pool, oldest first.
+  WritePool* pool = nullptr;
+  Request* pool_oldest = nullptr;
+  Request* pool_newest = nullptr;
+  unsigned pool_count = 0;
 
   bool hold(UringRing* ring, Request* r) {
     for (auto& h : held) {
@@ -165,7 +171,26 @@ struct PlugState {
     }
     return false;
   }
+  bool hold(WritePool* target, Request* r) {
+    if (pool && pool != target) return false;
+    pool = target;
+    r->scratch.next = nullptr;
+    if (pool_newest) {
+      pool_newest->scratch.next = r;
+    } else {
+      pool_oldest = r;
+    }
+    pool_newest = r;
+    ++pool_count;
+    return true;
+  }
   void flush() {
+    if (pool) {
+      pool->submit_chain(pool_oldest, pool_newest, pool_count);
+      pool = nullptr;
+      pool_oldest = pool_newest = nullptr;
+      pool_count = 0;
+    }
     for (auto& h : held) {
       if (!h.ring) break;
       h.ring->push_remote_chain(h.newest, h.oldest);
@@ -384,6 +409,11 @@ Result<std::shared_ptr<UringEngine>> UringEngine::create(const Options& options)
     engine->rings_.push_back(std::move(ring));
   }
   engine->blocking_ = std::make_unique<BlockingWorker>();
+  if (options.write_threads > 0) {
+    auto spin = std::chrono::microseconds(50);
+    if (const char* us = std::getenv("UDM_IO_WRITE_SPIN_US")) spin = std::chrono::microseconds(std::atoi(us));
+    engine->writes_ = std::make_unique<WritePool>(options.write_threads, spin);
+  }
   return engine;
 }
 
@@ -396,6 +426,8 @@ Result<std::shared_ptr<UringEngine>> UringEngine::shared() {
   if (!*engine) {
     Options options;
     if (const char* rings = std::getenv("UDM_IO_RINGS")) options.rings = std::clamp(std::atoi(rings), 1, 64);
+    if (const char* writers = std::getenv("UDM_IO_WRITE_THREADS"))
+      options.write_threads = std::clamp(std::atoi(writers), 0, 64);
     auto made = create(options);
     if (!made) return fail(made.error());
     *engine = std::move(*made);
@@ -404,6 +436,7 @@ Result<std::shared_ptr<UringEngine>> UringEngine::shared() {
 }
 
 UringEngine::~UringEngine() {
+  writes_.reset();  // drains its queue; its completions may still submit to the rings
   for (auto& ring : rings_) {
     ring->stopping.store(true, std::memory_order_release);
     ring->wake();
@@ -416,8 +449,14 @@ UringEngine::~UringEngine() {
   blocking_.reset();
 }
 
+unsigned UringEngine::write_threads() const { return writes_ ? writes_->threads() : 0; }
+
 void UringEngine::submit(const FileHandle& file, Request* request) {
   request->scratch = Request::DeviceScratch{nullptr, &file, 0, 0, 0};
+  if (request->op == Op::write && file.buffered_file && writes_) {
+    if (t_plug.depth > 0 && t_plug.hold(writes_.get(), request)) return;
+    return writes_->submit(file, request);
+  }
   if (UringRing* ring = t_ring; ring && ring->engine == this) {
     ring->push_local(request);  // from a completion callback: no handover needed
     return;

@@ -22,6 +22,9 @@ namespace udm::io {
 struct FileHandle {
   int fd = -1;
   bool block_device = false;
+  // A regular file opened without O_DIRECT: its writes go to the engine's
+  // write pool (write_pool.hpp) instead of io_uring, when it has one.
+  bool buffered_file = false;
   // Learned at run time: the filesystem refused fallocate for this mode, so
   // write zeroes instead (files only).
   mutable std::atomic<bool> zero_range_unsupported{false};
@@ -29,6 +32,7 @@ struct FileHandle {
 };
 
 class BlockingWorker;
+class WritePool;
 struct UringRing;
 
 class UringEngine {
@@ -36,10 +40,14 @@ class UringEngine {
   struct Options {
     unsigned rings = 1;       // engine threads, one ring each
     unsigned entries = 256;   // SQ entries per ring; the CQ gets 4x
+    // Threads running buffered writes to regular files (write_pool.hpp);
+    // 0 sends them through io_uring like everything else.
+    unsigned write_threads = 4;
   };
 
   // The engine every open_backing device shares, made on first use. The ring
-  // count can be set with UDM_IO_RINGS in the environment.
+  // count can be set with UDM_IO_RINGS in the environment, the write pool's
+  // size with UDM_IO_WRITE_THREADS.
   static Result<std::shared_ptr<UringEngine>> shared();
   static Result<std::shared_ptr<UringEngine>> create(const Options& options);
 
@@ -54,6 +62,9 @@ class UringEngine {
   // (it may submit more requests, which then skip the handover).
   void submit(const FileHandle& file, Request* request);
 
+  // How many threads run buffered file writes (0: io_uring does).
+  unsigned write_threads() const;
+
   // Which setup flags the rings got (for benchmarks and logs).
   // An engine must not be destroyed from one of its own completions.
   unsigned setup_flags() const { return setup_flags_; }
@@ -66,6 +77,7 @@ class UringEngine {
   UringEngine() = default;
   std::vector<std::unique_ptr<UringRing>> rings_;
   std::unique_ptr<BlockingWorker> blocking_;
+  std::unique_ptr<WritePool> writes_;  // null when Options::write_threads is 0
   unsigned setup_flags_ = 0;
   std::atomic<unsigned> next_ring_{0};
 };
