@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "io/blocking_worker.hpp"
+#include "io/inline_writes.hpp"
 #include "io/submit_plug.hpp"
 #include "io/write_pool.hpp"
 
@@ -200,8 +201,13 @@ struct PlugState {
 };
 
 thread_local PlugState t_plug;
+thread_local byte_count t_inline_max = 0;  // InlineWrites on this thread
 
 }  // namespace
+
+InlineWrites::InlineWrites(byte_count max_length) : saved_(t_inline_max) { t_inline_max = max_length; }
+
+InlineWrites::~InlineWrites() { t_inline_max = saved_; }
 
 SubmitPlug::SubmitPlug() { ++t_plug.depth; }
 
@@ -454,6 +460,7 @@ unsigned UringEngine::write_threads() const { return writes_ ? writes_->threads(
 void UringEngine::submit(const FileHandle& file, Request* request) {
   request->scratch = Request::DeviceScratch{nullptr, &file, 0, 0, 0};
   if (request->op == Op::write && file.buffered_file && writes_) {
+    if (request->length <= t_inline_max) return request->complete(WritePool::write_now(file.fd, *request));
     if (t_plug.depth > 0 && t_plug.hold(writes_.get(), request)) return;
     return writes_->submit(file, request);
   }

@@ -93,12 +93,12 @@ void WritePool::run() {
     }
     g.unlock();
     const auto& file = *static_cast<const FileHandle*>(r->scratch.owner);
-    r->complete(execute(file.fd, *r));
+    r->complete(write_now(file.fd, *r));
     g.lock();
   }
 }
 
-int WritePool::execute(int fd, const Request& r) {
+int WritePool::write_now(int fd, const Request& r) {
   // A single write is at most 2 GiB minus a page; longer requests loop.
   constexpr byte_count kMaxChunk = byte_count{1} << 30;
   byte_count done = 0;

@@ -40,9 +40,11 @@ class WritePool {
 
   unsigned threads() const { return static_cast<unsigned>(threads_.size()); }
 
+  // Writes all of `request` at once on this thread: 0 or -errno.
+  static int write_now(int fd, const Request& request);
+
  private:
   void run();
-  static int execute(int fd, const Request& request);
 
   std::mutex lock_;
   std::condition_variable wake_;

@@ -12,6 +12,7 @@
 #include "exports/nbd/request_decoder.hpp"
 #include "exports/nbd/socket_io.hpp"
 #include "exports/nbd/wire.hpp"
+#include "io/inline_writes.hpp"
 
 namespace udm::exports::nbd {
 
@@ -223,6 +224,9 @@ void Connection::writer_loop() {
 void Connection::run() {
   std::thread writer([this] { writer_loop(); });
   std::array<std::byte, REQUEST_HEADER_SIZE> header;
+  // This thread blocks on the socket anyway: small buffered file writes run
+  // here rather than paying a hand-over to the write pool.
+  io::InlineWrites inline_writes;
   while (!broken_) {
     if (read_bytes(header.data(), header.size()) != 0) break;
     auto decoded = decode_request(header);

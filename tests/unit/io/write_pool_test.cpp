@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "io/file_device.hpp"
+#include "io/inline_writes.hpp"
 #include "io/uring_engine.hpp"
 #include "io/write_pool.hpp"
 #include "io_test_util.hpp"
@@ -301,6 +302,66 @@ TEST(WritePool, FullFilesystemGivesEnospcToEachFailedWrite) {
     // The device still works after the failures.
     auto in = aligned_buffer(kChunk);
     EXPECT_EQ(submit_sync(*dev, Op::read, 0, kChunk, in.get()), 0);
+  }
+  if (::umount(dir) != 0) ::umount2(dir, MNT_DETACH);
+  ::rmdir(dir);
+}
+
+// Under InlineWrites, small writes complete on the submitting thread before
+// submit() returns; longer ones, and writes after the scope ends, use the pool.
+TEST(WritePool, InlineWritesRunSmallWritesOnTheSubmitter) {
+  TempFile file(1 << 20);
+  auto engine = make_engine(2);
+  auto dev = open_file(file.path(), 1 << 20, false, engine);
+  auto data = aligned_buffer(256 << 10, std::byte{0x3c});
+  ::pthread_setname_np(::pthread_self(), "wp-submitter");
+  Tally tally;
+  Tracked small, large, after;
+  {
+    InlineWrites scope(64 << 10);
+    prepare(small, Op::write, 0, 64 << 10, data.get(), tally);
+    dev->submit(&small.request);
+    EXPECT_EQ(small.calls.load(), 1) << "an inline write completes before submit returns";
+    prepare(large, Op::write, 256 << 10, 256 << 10, data.get(), tally);
+    dev->submit(&large.request);
+    ASSERT_TRUE(tally.wait_for(2));
+  }
+  prepare(after, Op::write, 512 << 10, 4096, data.get(), tally);
+  dev->submit(&after.request);
+  ASSERT_TRUE(tally.wait_for(3));
+  for (auto* t : {&small, &large, &after}) {
+    EXPECT_EQ(t->calls.load(), 1);
+    EXPECT_EQ(t->result.load(), 0);
+  }
+  EXPECT_EQ(small.thread_name, "wp-submitter");
+  EXPECT_EQ(large.thread_name.rfind("udm-wr-", 0), 0u) << large.thread_name;
+  EXPECT_EQ(after.thread_name.rfind("udm-wr-", 0), 0u) << after.thread_name;
+  // Everything landed.
+  auto in = aligned_buffer(4096);
+  for (byte_count at : {byte_count{0}, byte_count{300 << 10}, byte_count{512 << 10}}) {
+    EXPECT_EQ(submit_sync(*dev, Op::read, at, 4096, in.get()), 0);
+    EXPECT_EQ(std::memcmp(in.get(), data.get(), 4096), 0) << at;
+  }
+}
+
+// An inline write that fails reports the error to its own completion, once.
+TEST(WritePool, InlineWriteEnospc) {
+  char dir[] = "/tmp/udm-io-wp-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  if (::mount("tmpfs", dir, "tmpfs", 0, "size=256k") != 0) {
+    ::rmdir(dir);
+    GTEST_SKIP() << "mount tmpfs: " << std::strerror(errno);
+  }
+  {
+    TempFile file(1 << 20, dir);
+    auto engine = make_engine(1);
+    auto dev = open_file(file.path(), 1 << 20, false, engine);
+    auto data = aligned_buffer(32 << 10, std::byte{1});
+    InlineWrites scope;
+    int result = 0;
+    for (byte_count at = 0; at < (1 << 20) && result == 0; at += 32 << 10)
+      result = submit_sync(*dev, Op::write, at, 32 << 10, data.get());
+    EXPECT_EQ(result, -ENOSPC);
   }
   if (::umount(dir) != 0) ::umount2(dir, MNT_DETACH);
   ::rmdir(dir);

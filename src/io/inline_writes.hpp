@@ -1,0 +1,26 @@
+// Opt-in for threads that may block: while an InlineWrites lives on a thread,
+// buffered writes of at most `max_length` bytes that it submits to regular
+// files run right there with pwrite and complete before submit() returns,
+// instead of going to the write pool. A small write into the page cache
+// costs less than handing it to another thread and waking it; larger ones
+// still go to the pool, so copying them overlaps with the submitter's work.
+// Only for threads that block anyway (an NBD connection reading its socket),
+// never engine threads: pwrite can wait for dirty-page writeback.
+#pragma once
+
+#include "base/units.hpp"
+
+namespace udm::io {
+
+class InlineWrites {
+ public:
+  explicit InlineWrites(byte_count max_length = 64 << 10);
+  ~InlineWrites();  // restores what the thread had before
+  InlineWrites(const InlineWrites&) = delete;
+  InlineWrites& operator=(const InlineWrites&) = delete;
+
+ private:
+  byte_count saved_;
+};
+
+}  // namespace udm::io
