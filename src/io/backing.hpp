@@ -10,7 +10,10 @@
 //   with -EROFS, offsets or lengths not multiple of 512 with -EINVAL; with
 //   `direct`, buffers must be aligned as the device requires (else -EINVAL).
 // - `done` runs on an engine thread ("udm-io-N") or, for BLKDISCARD and
-//   BLKZEROOUT, on a worker thread; it must not block. Requests submitted
+//   BLKZEROOUT, on a worker thread; it must not block. Buffered (non-direct)
+//   writes to regular files run with pwrite on the write pool ("udm-wr-N",
+//   write_pool.hpp; UDM_IO_WRITE_THREADS=N, default 4, 0 = io_uring), or on
+//   the submitting thread itself under io::InlineWrites (inline_writes.hpp). Requests submitted
 //   from `done` go out in the engine's next batch without a wake-up;
 //   other threads can batch with io::SubmitPlug (submit_plug.hpp).
 // - UDM_IO_RINGS=N in the environment gives the shared engine N rings and

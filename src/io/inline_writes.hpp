@@ -4,6 +4,9 @@
 // instead of going to the write pool. A small write into the page cache
 // costs less than handing it to another thread and waking it; larger ones
 // still go to the pool, so copying them overlaps with the submitter's work.
+// Reads of at most `max_length` bytes from regular files are first tried
+// here with RWF_NOWAIT (served only if the page cache holds them, without
+// waiting); what is not cached goes to io_uring as usual.
 // Only for threads that block anyway (an NBD connection reading its socket),
 // never engine threads: pwrite can wait for dirty-page writeback.
 #pragma once

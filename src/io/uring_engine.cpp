@@ -3,6 +3,7 @@
 #include <liburing.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -416,7 +417,7 @@ Result<std::shared_ptr<UringEngine>> UringEngine::create(const Options& options)
   }
   engine->blocking_ = std::make_unique<BlockingWorker>();
   if (options.write_threads > 0) {
-    auto spin = std::chrono::microseconds(50);
+    auto spin = std::chrono::microseconds(0);  // polling measured slower on 2 cores
     if (const char* us = std::getenv("UDM_IO_WRITE_SPIN_US")) spin = std::chrono::microseconds(std::atoi(us));
     engine->writes_ = std::make_unique<WritePool>(options.write_threads, spin);
   }
@@ -459,6 +460,15 @@ unsigned UringEngine::write_threads() const { return writes_ ? writes_->threads(
 
 void UringEngine::submit(const FileHandle& file, Request* request) {
   request->scratch = Request::DeviceScratch{nullptr, &file, 0, 0, 0};
+  if (request->op == Op::read && file.buffered_file && request->length <= t_inline_max) {
+    // Under InlineWrites, a read the page cache can serve at once is copied
+    // here: RWF_NOWAIT never waits for the disk (EAGAIN instead), so this
+    // does not block; whatever is left goes to the ring.
+    iovec iov{request->data, static_cast<std::size_t>(request->length)};
+    ssize_t n = ::preadv2(file.fd, &iov, 1, static_cast<off_t>(request->offset), RWF_NOWAIT);
+    if (n == static_cast<ssize_t>(request->length)) return request->complete(0);
+    if (n > 0) request->scratch.done = static_cast<byte_count>(n);
+  }
   if (request->op == Op::write && file.buffered_file && writes_) {
     if (request->length <= t_inline_max) return request->complete(WritePool::write_now(file.fd, *request));
     if (t_plug.depth > 0 && t_plug.hold(writes_.get(), request)) return;
