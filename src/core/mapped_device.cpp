@@ -1,6 +1,8 @@
 #include "core/mapped_device.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 
 #include "core/mapped_device_impl.hpp"
 
@@ -40,12 +42,56 @@ void MappedDevice::Impl::wait_drained() {
   drained.wait(l, [&] { return in_flight.load() == 0; });
 }
 
-void MappedDevice::Impl::suspend_locked() {
+namespace {
+
+// Sends a flush to every backing file and block device under `table` and
+// waits for them all. Stacked mapped devices are skipped: each flushes its
+// own backing devices when it is suspended, and a suspended lower device
+// would hold the flush forever.
+void flush_backing(const Table& table) {
+  struct Flush {
+    io::Request request;
+    std::mutex* lock;
+    std::condition_variable* cv;
+    std::size_t* left;
+  };
+  std::mutex lock;
+  std::condition_variable cv;
+  std::size_t left = 0;
+  std::vector<io::BlockDevicePtr> devices;
+  for (auto& d : table.devices())
+    if (d->devno().major != UDM_BLOCK_MAJOR) devices.push_back(std::move(d));
+  std::vector<Flush> flushes(devices.size());
+  left = flushes.size();
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    Flush& f = flushes[i];
+    f.lock = &lock;
+    f.cv = &cv;
+    f.left = &left;
+    f.request.op = io::Op::flush;
+    f.request.context = &f;
+    // A failed flush is not a failed suspend: the error reaches the next
+    // writer's flush, as the kernel's suspend does not fail on it either.
+    f.request.done = [](io::Request* r, int) {
+      auto* f = static_cast<Flush*>(r->context);
+      std::lock_guard g(*f->lock);
+      if (--*f->left == 0) f->cv->notify_all();
+    };
+    devices[i]->submit(&f.request);
+  }
+  std::unique_lock l(lock);
+  cv.wait(l, [&] { return left == 0; });
+}
+
+}  // namespace
+
+void MappedDevice::Impl::suspend_locked(bool flush) {
   if (suspended) return;
   if (live)
     for (auto& e : live->entries()) e.target->presuspend();
   blocking.store(true);
   wait_drained();
+  if (flush && live) flush_backing(*live);
   if (live)
     for (auto& e : live->entries()) e.target->postsuspend();
   suspended = true;
@@ -72,11 +118,11 @@ void MappedDevice::Impl::notify_change() {
   if (listener) listener(self);
 }
 
-Result<void> MappedDevice::suspend(bool /*noflush*/) {
+Result<void> MappedDevice::suspend(bool noflush) {
   // In-flight I/O is always drained, as for the kernel's bio-based devices;
-  // noflush only matters to targets that queue internally (none yet).
+  // then completed writes are made durable unless `noflush`.
   std::lock_guard g(impl_->control);
-  impl_->suspend_locked();
+  impl_->suspend_locked(!noflush);
   return {};
 }
 
@@ -87,7 +133,7 @@ Result<void> MappedDevice::resume() {
   {
     std::lock_guard g(impl_->control);
     if (impl_->inactive) {
-      impl_->suspend_locked();
+      impl_->suspend_locked(true);
       for (auto& e : impl_->inactive->entries()) {
         if (auto r = e.target->preresume(); !r) {
           old = std::move(impl_->inactive);  // a failed swap destroys the new table
@@ -118,7 +164,7 @@ void MappedDevice::drop_tables() {
   std::vector<io::Request*> held;
   {
     std::lock_guard g(impl_->control);
-    impl_->suspend_locked();
+    impl_->suspend_locked(false);
     live = std::move(impl_->live);
     inactive = std::move(impl_->inactive);
     impl_->publish_live();

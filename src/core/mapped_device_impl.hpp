@@ -54,7 +54,7 @@ struct MappedDevice::Impl {
   void leave();  // one request fewer in flight; wakes a waiting suspend
 
   // Control helpers; `control` must be held.
-  void suspend_locked();
+  void suspend_locked(bool flush);  // flush: make completed writes durable first
   void wait_drained();
   std::vector<io::Request*> release_held();  // clears `blocking`, returns what was held
   void notify_change();

@@ -123,6 +123,7 @@ TEST(MappedDevice, SuspendHoldsIoUntilResume) {
   ASSERT_TRUE(d->suspend(false));
   EXPECT_TRUE(d->info(false).suspended);
   ASSERT_TRUE(d->suspend(false));  // idempotent
+  const auto at_suspend = mem->completed();  // the suspend's own flush
 
   auto data = testing::pattern(4096, 7);
   PendingIo w(Op::write, 0, 4096, data.data());
@@ -133,7 +134,7 @@ TEST(MappedDevice, SuspendHoldsIoUntilResume) {
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_EQ(w.completions.load(), 0);
   EXPECT_EQ(f.completions.load(), 0);
-  EXPECT_EQ(mem->completed(), 0u);
+  EXPECT_EQ(mem->completed(), at_suspend);
   EXPECT_NE(std::memcmp(mem->raw(), data.data(), 4096), 0);
 
   ASSERT_TRUE(d->resume());
@@ -144,6 +145,30 @@ TEST(MappedDevice, SuspendHoldsIoUntilResume) {
   EXPECT_EQ(w.completions.load(), 1);
   EXPECT_EQ(std::memcmp(mem->raw(), data.data(), 4096), 0);
   EXPECT_FALSE(d->info(false).suspended);
+}
+
+TEST(MappedDevice, SuspendFlushesBackingDevicesUnlessNoflush) {
+  TestBed bed;
+  auto a = bed.memory("/dev/a", 1 << 20);
+  auto b = bed.memory("/dev/b", 1 << 20);
+  auto d = bed.make("d", "0 64 linear /dev/a 0\n64 64 linear /dev/b 0");
+  ASSERT_TRUE(d->suspend(false));
+  EXPECT_EQ(a->completed(), 1u);  // one flush each, nothing else was in flight
+  EXPECT_EQ(b->completed(), 1u);
+  ASSERT_TRUE(d->resume());
+
+  ASSERT_TRUE(d->suspend(true));  // noflush
+  EXPECT_EQ(a->completed(), 1u);
+  EXPECT_EQ(b->completed(), 1u);
+  ASSERT_TRUE(d->resume());
+
+  // A stacked device is not flushed through a suspended lower device (that
+  // would wait forever); the lower one flushed its own files when suspended.
+  auto upper = bed.make("upper", "0 32 linear 252:0 0");
+  ASSERT_TRUE(d->suspend(false));
+  ASSERT_TRUE(upper->suspend(false));
+  ASSERT_TRUE(upper->resume());
+  ASSERT_TRUE(d->resume());
 }
 
 TEST(MappedDevice, HeldIoGoesToTheNewTable) {
@@ -181,7 +206,11 @@ TEST(MappedDevice, SuspendWaitsForInFlightIo) {
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_FALSE(suspended.load());  // still draining: the read is in flight
-  slow->release();
+  // Release the read, then the suspend's own flush of the backing device.
+  while (!suspended.load()) {
+    slow->release();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   t.join();
   EXPECT_TRUE(suspended.load());
   EXPECT_EQ(r.completions.load(), 1);
