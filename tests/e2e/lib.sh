@@ -40,7 +40,8 @@ start_daemon() {
   UDMD_PID=$!
   local i
   for ((i=0; i<200; i++)); do
-    [ -S "$UDM_RUNDIR/control" ] && return 0
+    # The socket must answer: a killed daemon leaves a stale one behind.
+    [ -S "$UDM_RUNDIR/control" ] && UDM_NO_AUTOSTART=1 udmsetup daemon status >/dev/null 2>&1 && return 0
     kill -0 "$UDMD_PID" 2>/dev/null || { cat "$E2E_TMP/udmd.log" >&2; fail "udmd exited at start"; }
     sleep 0.05
   done

@@ -30,7 +30,7 @@ timeout 30 bash -c "while kill -0 $writer 2>/dev/null; do sleep 0.1; done" || fa
 # Recovery as docs/exports.md says: drop the dead FUSE mount, start again.
 fusermount3 -u -z "$UDM_RUNDIR/dev" 2>/dev/null || umount -l "$UDM_RUNDIR/dev" 2>/dev/null || true
 start_daemon
-ulvm vgchange $D -ay vgc >/dev/null || fail "vgchange -ay after restart"
+out=$(ulvm vgchange $D -ay vgc 2>&1) || fail "vgchange -ay after restart: $out"
 timeout 60 cmp -n $((8 << 20)) "$E2E_TMP/flushed.bin" "$lv" || fail "flushed data did not survive the kill"
 ulvm vgck $D vgc >/dev/null 2>&1 || fail "vgck after the kill"
 ulvm vgchange $D -an vgc >/dev/null
