@@ -11,7 +11,9 @@
 #include <fstream>
 #include <linux/falloc.h>
 #include <optional>
+#include <set>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <sstream>
 #include <sys/mount.h>
@@ -153,8 +155,34 @@ struct Filesystem::Impl {
     delete op;
   }
 
+  // Files open through this mount. A session that ends while files are open
+  // (a lazy unmount, udmd stopping) gets no release for them: close them here
+  // so the devices' open counts drop.
+  std::mutex files_lock;
+  std::set<OpenFile*> files;
+
+  OpenFile* add_file(core::MappedDevicePtr device) {
+    auto* f = new OpenFile{std::move(device)};
+    std::lock_guard g(files_lock);
+    files.insert(f);
+    return f;
+  }
+
+  void drop_file(OpenFile* f) {
+    {
+      std::lock_guard g(files_lock);
+      files.erase(f);
+    }
+    f->device->close();
+    delete f;
+  }
+
   ~Impl() {
     for (IoOp* op : pool) delete op;
+    for (OpenFile* f : files) {
+      f->device->close();
+      delete f;
+    }
   }
 
   static void io_done(io::Request* r, int result) {
@@ -326,21 +354,17 @@ struct Filesystem::Impl {
       return;
     }
     device->open();
-    fi->fh = reinterpret_cast<std::uint64_t>(new OpenFile{std::move(device)});
+    fi->fh = reinterpret_cast<std::uint64_t>(fs->add_file(std::move(device)));
     fi->direct_io = 1;  // no page cache: every export sees the same bytes at once
     fi->keep_cache = 0;
     fi->nonseekable = 0;
-    if (fuse_reply_open(req, fi) == -ENOENT) {  // the open was interrupted: no release will come
-      auto* f = open_file(fi);
-      f->device->close();
-      delete f;
-    }
+    // fs outlives req, which is gone once replied to
+    if (fuse_reply_open(req, fi) == -ENOENT)  // the open was interrupted: no release will come
+      fs->drop_file(open_file(fi));
   }
 
   static void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
-    auto* f = open_file(fi);
-    f->device->close();
-    delete f;
+    self(req)->drop_file(open_file(fi));
     fuse_reply_err(req, 0);
   }
 
