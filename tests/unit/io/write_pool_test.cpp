@@ -43,8 +43,10 @@ struct Tally {
   std::mutex lock;
   std::condition_variable wake;
   void add() {
-    completed.fetch_add(1);
+    // Count under the lock: a waiter that sees the total may destroy the
+    // Tally at once, so nothing may touch it after the lock is released.
     std::lock_guard g(lock);
+    completed.fetch_add(1);
     wake.notify_all();
   }
   bool wait_for(std::uint64_t n) {
