@@ -95,6 +95,13 @@ class Cmd {
     return {};
   }
   format::MetadataStore& store() { return *store_; }
+  // The VG names on the command line, or every VG the scan found.
+  std::vector<std::string> vg_names_or_all() {
+    std::vector<std::string> names = cl_.args;
+    if (names.empty())
+      for (const auto& [n, f] : store_->vgs()) names.push_back(n);
+    return names;
+  }
   const Config& config() const { return cfg_; }
 
   Outcome<VolumeGroup> vg(std::string_view name) {

@@ -120,9 +120,7 @@ Outcome<void> cmd_vgrename(Cmd& c) {
 
 Outcome<void> cmd_vgck(Cmd& c) {
   if (auto r = c.open(false); !r) return r;
-  std::vector<std::string> names = c.cl().args;
-  if (names.empty())
-    for (const auto& [n, f] : c.store().vgs()) names.push_back(n);
+  const std::vector<std::string> names = c.vg_names_or_all();
   for (const auto& n : names) {
     const format::VgState* f = c.store().find_vg(n);
     if (!f) return failed(fmt::format("Volume group \"{}\" not found", n));
@@ -137,9 +135,7 @@ Outcome<void> cmd_vgck(Cmd& c) {
 
 Outcome<void> cmd_vgcfgbackup(Cmd& c) {
   if (auto r = c.open(false); !r) return r;
-  std::vector<std::string> names = c.cl().args;
-  if (names.empty())
-    for (const auto& [n, f] : c.store().vgs()) names.push_back(n);
+  const std::vector<std::string> names = c.vg_names_or_all();
   for (const auto& n : names) {
     auto vg = c.vg(n);
     if (!vg) return std::unexpected(vg.error());
@@ -206,9 +202,7 @@ Outcome<void> cmd_vgchange(Cmd& c) {
   auto act = c.cl().get("activate");
   if (!act && (c.cl().has("addtag") || c.cl().has("deltag"))) {
     if (auto r = c.open(true); !r) return r;
-    std::vector<std::string> names = c.cl().args;
-    if (names.empty())
-      for (const auto& [n, f] : c.store().vgs()) names.push_back(n);
+    const std::vector<std::string> names = c.vg_names_or_all();
     for (const auto& n : names) {
       auto old = c.vg(n);
       if (!old) return std::unexpected(old.error());
@@ -225,9 +219,7 @@ Outcome<void> cmd_vgchange(Cmd& c) {
   auto on = parse_activate(*act);
   if (!on) return std::unexpected(on.error());
   if (auto r = c.open(false); !r) return r;
-  std::vector<std::string> names = c.cl().args;
-  if (names.empty())
-    for (const auto& [n, f] : c.store().vgs()) names.push_back(n);
+  const std::vector<std::string> names = c.vg_names_or_all();
   for (const auto& n : names) {
     auto vg = c.vg(n);
     if (!vg) return std::unexpected(vg.error());
