@@ -214,22 +214,13 @@ void write_segment(Writer& w, const Segment& seg, std::size_t number, sector_t e
   w.close();
 }
 
-std::string iso_time_text(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  localtime_r(&tt, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %z", &tm);
-  return buf;
-}
-
 void write_lv(Writer& w, const LogicalVolume& lv, sector_t extent_size) {
   w.open(Writer::section_name(lv.name));
   w.str("id", format_id(lv.id));
   w.words("status", lv.status.words());
   w.words("flags", lv.flags.words());
   if (!lv.tags.empty()) w.words("tags", lv.tags);
-  w.keyc("creation_time", std::to_string(lv.creation_time), w.backup ? iso_time_text(lv.creation_time) : "");
+  w.keyc("creation_time", std::to_string(lv.creation_time), w.backup ? lvm_time_text(lv.creation_time) : "");
   w.str("creation_host", lv.creation_host);
   if (lv.lock_args) w.str("lock_args", *lv.lock_args);
   if (lv.allocation_policy) w.str("allocation_policy", allocation_policy_name(*lv.allocation_policy));

@@ -1,5 +1,6 @@
 // Lookups and the PV extent map over the VG model.
 #include <algorithm>
+#include <ctime>
 #include <string_view>
 #include <unordered_map>
 
@@ -144,6 +145,15 @@ extent_t pv_free_extents(const VolumeGroup& vg, const PhysicalVolume& pv) {
   for (const auto& u : pv_extent_map(vg))
     if (u.pv_name == pv.name) used += u.pe_count;
   return used >= pv.pe_count ? 0 : pv.pe_count - used;
+}
+
+std::string lvm_time_text(std::int64_t unix_seconds) {
+  std::time_t tt = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  localtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %z", &tm);
+  return buf;
 }
 
 }  // namespace udm::lvm

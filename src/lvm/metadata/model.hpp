@@ -245,4 +245,8 @@ Result<void> validate(const VolumeGroup& vg);
 // Segment types this model knows (lvm2's list of types it can read).
 bool is_known_segment_type(std::string_view type);
 
+// A Unix time as lvm prints it in reports and backup comments, in local
+// time: "2026-11-25 00:47:12 +0000".
+std::string lvm_time_text(std::int64_t unix_seconds);
+
 }  // namespace udm::lvm

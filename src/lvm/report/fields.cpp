@@ -79,15 +79,6 @@ std::string alloc_name(const std::optional<AllocationPolicy>& p, std::string_vie
   return p ? std::string(allocation_policy_name(*p)) : std::string(dflt);
 }
 
-std::string format_time(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  localtime_r(&tt, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %z", &tm);
-  return buf;
-}
-
 bool pv_in_vg(const Row& r) { return r.pv != nullptr; }
 sector_t pv_dev_size(const Row& r) { return r.dev ? r.dev->dev_size : 0; }
 
@@ -143,7 +134,7 @@ const FieldDef FIELDS[] = {
     F("data_lv", "Data", 4, false, str, lv, return empty();),
     F("metadata_lv", "Meta", 4, false, str, lv, return empty();),
     F("lv_tags", "LV Tags", 7, false, str, lv, return text(join(r.lv->tags, ","));),
-    F("lv_time", "CTime", 26, false, str, lv, return text(format_time(r.lv->creation_time));),
+    F("lv_time", "CTime", 26, false, str, lv, return text(lvm_time_text(r.lv->creation_time));),
     F("lv_host", "Host", 10, false, str, lv, return text(r.lv->creation_host);),
     F("lv_active", "Active", 6, false, str, lv, {
       auto s = state_of(*r.vg, r.lv_index).active;
