@@ -67,7 +67,7 @@ for t in "${targets[@]}"; do
   artifact=""
   if [ $rc -ne 0 ]; then
     crashed=1
-    artifact=$(ls -t "$crashes" 2>/dev/null | head -1)
+    artifact=$(ls -t "$crashes" 2>/dev/null | sed -n 1p)
     result="CRASH rc=$rc ${artifact:+$crashes/$artifact} (log $log)"
   fi
   printf '%-12s %12s %9s %8s %8s %6s  %s\n' "$t" "${execs:-0}" "${rate:-0}" "$seeds" "$files" "${cov:-0}" "$result"

@@ -50,5 +50,5 @@ sleep 0.7
 not udmsetup remove lin
 wait $HOLDER
 remove_device lin
-! nbdinfo --list "nbd+unix:///?socket=$SOCK" | grep -q 'export="lin"' || fail "lin still listed after remove"
+! grep -q 'export="lin"' <<<"$(nbdinfo --list "nbd+unix:///?socket=$SOCK")" || fail "lin still listed after remove"
 echo PASS

@@ -19,7 +19,7 @@ rc=0
 out=$(timeout 60 dd if=/dev/zero of="$dev/full" bs=64k seek=16 count=256 oflag=direct conv=notrunc 2>&1) || rc=$?
 [ $rc -ne 124 ] || fail "write into a full filesystem hung"
 [ $rc -ne 0 ] || fail "16 MiB fit into a 4 MiB filesystem?"
-echo "$out" | grep -q "No space left on device" || fail "expected ENOSPC, got: $out"
+grep -q "No space left on device" <<<"$out" || fail "expected ENOSPC, got: $out"
 timeout 30 cmp -n 1048576 "$E2E_TMP/first.bin" "$dev/full" || fail "data written before the disk filled"
 kill -0 "$UDMD_PID" || fail "udmd died"
 expect_eq "$(udmsetup info -c --noheadings -o name full)" "full" "udmd answers after ENOSPC"

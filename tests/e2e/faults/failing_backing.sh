@@ -13,15 +13,15 @@ udmsetup create lower --table "0 32768 flakey $img 0 0 3600"
 udmsetup create upper --table "0 32768 linear 252:0 0"
 out=$(timeout 20 dd if="$dev/upper" of=/dev/null bs=4k count=16 iflag=direct 2>&1) && fail "read through flakey succeeded"
 [ $? -ne 124 ] || fail "read through flakey hung"
-echo "$out" | grep -q "Input/output error" || fail "no EIO from read: $out"
+grep -q "Input/output error" <<<"$out" || fail "no EIO from read: $out"
 out=$(timeout 20 dd if=/dev/zero of="$dev/upper" bs=4k count=16 oflag=direct conv=notrunc 2>&1) && fail "write through flakey succeeded"
-echo "$out" | grep -q "Input/output error" || fail "no EIO from write: $out"
+grep -q "Input/output error" <<<"$out" || fail "no EIO from write: $out"
 
 # Swap the lower table for error (as LVM's error_dev does): same result.
 udmsetup load lower --table "0 32768 error"
 udmsetup resume lower
 out=$(timeout 20 dd if="$dev/upper" of=/dev/null bs=4k count=16 iflag=direct 2>&1) && fail "read through error succeeded"
-echo "$out" | grep -q "Input/output error" || fail "no EIO through error: $out"
+grep -q "Input/output error" <<<"$out" || fail "no EIO through error: $out"
 
 # Heal it: a working table again, data flows, daemon answers.
 udmsetup load lower --table "0 32768 linear $img 0"

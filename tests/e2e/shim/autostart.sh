@@ -17,7 +17,7 @@ cleanup_fn stop_auto
 
 [ ! -e "$run2/control" ] || fail "run dir not fresh"
 out=$(udm-run --rundir "$run2" dmsetup version)
-echo "$out" | grep -Eqx 'Driver version:    4\.[0-9]+\.[0-9]+' || fail "version through an autostarted udmd: $out"
+grep -Eqx 'Driver version:    4\.[0-9]+\.[0-9]+' <<<"$out" || fail "version through an autostarted udmd: $out"
 [ -S "$run2/control" ] || fail "no control socket in $run2"
 pid=$(cat "$run2/udmd.pid")
 kill -0 "$pid" || fail "udmd not running"
@@ -26,10 +26,10 @@ expect_eq "$(UDM_RUNDIR="$run2" udm-run dmsetup table z)" "0 8 zero " "table via
 expect_eq "$(cat "$run2/udmd.pid")" "$pid" "the daemon was reused"
 # The environment udm-run gives the command.
 env_out=$(udm-run --rundir "$run2" env)
-echo "$env_out" | grep -qx "UDM_RUNDIR=$(realpath "$run2")" || fail "UDM_RUNDIR: $env_out"
-echo "$env_out" | grep -qx "DM_DEV_DIR=$(realpath "$run2")/devdir" || fail "DM_DEV_DIR: $env_out"
-echo "$env_out" | grep -qx "DM_DISABLE_UDEV=1" || fail "DM_DISABLE_UDEV: $env_out"
-echo "$env_out" | grep -q "^LD_PRELOAD=.*libudm-preload.so" || fail "LD_PRELOAD: $env_out"
+grep -qx "UDM_RUNDIR=$(realpath "$run2")" <<<"$env_out" || fail "UDM_RUNDIR: $env_out"
+grep -qx "DM_DEV_DIR=$(realpath "$run2")/devdir" <<<"$env_out" || fail "DM_DEV_DIR: $env_out"
+grep -qx "DM_DISABLE_UDEV=1" <<<"$env_out" || fail "DM_DISABLE_UDEV: $env_out"
+grep -q "^LD_PRELOAD=.*libudm-preload.so" <<<"$env_out" || fail "LD_PRELOAD: $env_out"
 # Usage errors.
 rc=0; udm-run >/dev/null 2>&1 || rc=$?
 expect_eq "$rc" "2" "udm-run without a command"

@@ -8,11 +8,11 @@ sparse_file "$img" 64M
 
 # version / targets
 out=$(D version)
-echo "$out" | grep -qx 'Library version:   1.02.185 (2022-05-18)' || fail "version: $out"
-echo "$out" | grep -Eqx 'Driver version:    4\.[0-9]+\.[0-9]+' || fail "version: $out"
+grep -qx 'Library version:   1.02.185 (2022-05-18)' <<<"$out" || fail "version: $out"
+grep -Eqx 'Driver version:    4\.[0-9]+\.[0-9]+' <<<"$out" || fail "version: $out"
 out=$(same targets)
 for t in linear striped zero error delay flakey dust; do
-  echo "$out" | grep -Eq "^$t +v[0-9]+\.[0-9]+\.[0-9]+$" || fail "targets lacks $t: $out"
+  grep -Eq "^$t +v[0-9]+\.[0-9]+\.[0-9]+$" <<<"$out" || fail "targets lacks $t: $out"
 done
 expect_eq "$(echo "$out" | grep '^linear')" "linear           v1.4.0" "targets linear line"
 expect_eq "$(D target-version dust)" "dust             v1.0.0" "target-version"
@@ -27,15 +27,15 @@ D create e --notable
 
 same ls >/dev/null
 expect_eq "$(D ls | cut -f1 | tr '\n' ' ')" "a b c d e " "ls names"
-D ls | grep -Pq '^a\t\(252:[0-9]+\)$' || fail "ls format: $(D ls)"
+grep -Pq '^a\t\(252:[0-9]+\)$' <<<"$(D ls)" || fail "ls format: $(D ls)"
 same info >/dev/null
 out=$(same info d)
-echo "$out" | grep -qx 'State:             ACTIVE' || fail "info d: $out"
-echo "$out" | grep -qx 'Tables present:    LIVE' || fail "info d: $out"
-echo "$out" | grep -qx 'UUID: UDM-TEST-d' || fail "info d: $out"
-echo "$out" | grep -qx 'Read Ahead:        256' || fail "info d read ahead: $out"
+grep -qx 'State:             ACTIVE' <<<"$out" || fail "info d: $out"
+grep -qx 'Tables present:    LIVE' <<<"$out" || fail "info d: $out"
+grep -qx 'UUID: UDM-TEST-d' <<<"$out" || fail "info d: $out"
+grep -qx 'Read Ahead:        256' <<<"$out" || fail "info d read ahead: $out"
 out=$(same info e)
-echo "$out" | grep -qx 'Tables present:    None' || fail "info e: $out"
+grep -qx 'Tables present:    None' <<<"$out" || fail "info e: $out"
 same info -c >/dev/null
 same info -c -o name,attr,tables_loaded,devno >/dev/null
 expect_eq "$(same table b)" "$(printf '0 1024 linear %s 2048\n1024 1024 zero ' "$img")" "table b"
@@ -47,15 +47,15 @@ same status a >/dev/null
 # load / suspend / resume
 D load a --table "0 4096 linear $img 0"
 out=$(same info a)
-echo "$out" | grep -qx 'Tables present:    LIVE & INACTIVE' || fail "info after load: $out"
+grep -qx 'Tables present:    LIVE & INACTIVE' <<<"$out" || fail "info after load: $out"
 expect_eq "$(D table a)" "0 2048 linear $img 0" "live table before resume"
 expect_eq "$(D table --inactive a)" "0 4096 linear $img 0" "inactive table"
 D suspend a
-echo "$(same info a)" | grep -qx 'State:             SUSPENDED' || fail "not suspended: $(D info a)"
+grep -qx 'State:             SUSPENDED' <<<"$(same info a)" || fail "not suspended: $(D info a)"
 expect_eq "$(same info -c -o attr --noheadings a)" "LIsw" "attr suspended with an inactive table"
 D resume a
 expect_eq "$(same table a)" "0 4096 linear $img 0" "table after resume"
-echo "$(D info a)" | grep -qx 'State:             ACTIVE' || fail "not active: $(D info a)"
+grep -qx 'State:             ACTIVE' <<<"$(D info a)" || fail "not active: $(D info a)"
 
 # deps and ls --tree over a loop device and a stacked device
 # Not lib.sh's attach_loop: called in $(...) its cleanup_fn registers in the
@@ -71,12 +71,12 @@ expect_eq "$(same deps top)" "1 dependencies	: (${basemm/:/, })" "deps top"
 expect_eq "$(same table top)" "0 1024 linear $basemm 0" "table top"
 same deps >/dev/null
 out=$(same ls --tree)
-echo "$out" | grep -Eq "^top \(252:[0-9]+\)$" || fail "ls --tree: $out"
-echo "$out" | grep -Eq "base \($basemm\)" || fail "ls --tree: $out"
-echo "$out" | grep -Eq "\($lomm\)" || fail "ls --tree: $out"
+grep -Eq "^top \(252:[0-9]+\)$" <<<"$out" || fail "ls --tree: $out"
+grep -Eq "base \($basemm\)" <<<"$out" || fail "ls --tree: $out"
+grep -Eq "\($lomm\)" <<<"$out" || fail "ls --tree: $out"
 # udmsetup does not take ls --tree -o options yet (reported); dmsetup's own format:
 out=$(D ls --tree -o active,rw,open,uuid)
-echo "$out" | grep -Eq '^ `-base \(252:[0-9]+\) \[ACTIVE, RW, 1, \]$' || fail "ls --tree -o: $out"
+grep -Eq '^ `-base \(252:[0-9]+\) \[ACTIVE, RW, 1, \]$' <<<"$out" || fail "ls --tree -o: $out"
 same ls -o devname >/dev/null
 expect_eq "$(same deps -o devname top)" "1 dependencies	: (base)" "deps -o devname"
 same ls --target linear >/dev/null
@@ -88,7 +88,7 @@ same splitname vg-lv LVM >/dev/null
 expect_eq "$(D ls -o blkdevname | grep '^base')" "base	(dm-${basemm#*:})" "ls -o blkdevname"
 # lookup by major:minor with an empty name
 out=$(D info -j "${basemm%:*}" -m "${basemm#*:}")
-echo "$out" | grep -qx 'Name:              base' || fail "info -j -m: $out"
+grep -qx 'Name:              base' <<<"$out" || fail "info -j -m: $out"
 
 # message (dust replies come back through DATA_OUT)
 D create dusty --table "0 2048 dust $lo 0 512"
@@ -107,7 +107,7 @@ expect_fail 1 "message ioctl on dusty .*failed: Invalid argument" D message dust
 D rename c c2
 expect_eq "$(D ls | cut -f1 | grep -c '^c2$')" "1" "renamed"
 D rename c2 --setuuid UDM-TEST-c2
-echo "$(same info c2)" | grep -qx 'UUID: UDM-TEST-c2' || fail "setuuid: $(D info c2)"
+grep -qx 'UUID: UDM-TEST-c2' <<<"$(same info c2)" || fail "setuuid: $(D info c2)"
 
 # wait: returns at once when the event number already differs
 timeout 10 udm-run dmsetup wait a 1 || fail "wait a 1 did not return"
@@ -120,7 +120,7 @@ wait $waiter 2>/dev/null || true
 # table --concise and the stats/status prefixes of several devices
 # udmsetup has no table --concise yet (reported); dmsetup's own format:
 out=$(D table --concise)
-echo "$out" | grep -q "c2,UDM-TEST-c2,[0-9]*,rw,0 100 zero " || fail "table --concise: $out"
+grep -q "c2,UDM-TEST-c2,[0-9]*,rw,0 100 zero " <<<"$out" || fail "table --concise: $out"
 same status a b >/dev/null
 
 # remove, remove_all

@@ -14,8 +14,8 @@ out=$(P python3 -c 'import ctypes,sys
 libc=ctypes.CDLL(None); libc.fopen.restype=ctypes.c_void_p
 f=libc.fopen(b"/proc/devices", b"r"); buf=ctypes.create_string_buffer(65536)
 n=libc.fread(buf,1,65535,ctypes.c_void_p(f)); sys.stdout.write(buf.raw[:n].decode())')
-echo "$out" | grep -qx '252 device-mapper' || fail "/proc/devices: $out"
-echo "$out" | grep -qx 'Block devices:' || fail "/proc/devices lost its content: $out"
+grep -qx '252 device-mapper' <<<"$out" || fail "/proc/devices: $out"
+grep -qx 'Block devices:' <<<"$out" || fail "/proc/devices lost its content: $out"
 grep -q 'device-mapper' /proc/devices && fail "the host's /proc/devices changed?"
 # stat of the control node.
 expect_eq "$(P python3 -c 'import os,sys; s=os.stat(sys.argv[1]); print("%o %d:%d" % (s.st_mode, os.major(s.st_rdev), os.minor(s.st_rdev)))' "$UDM_RUNDIR/devdir/mapper/control")" \

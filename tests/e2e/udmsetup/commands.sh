@@ -94,7 +94,7 @@ not udmsetup message a 0 hello 2>/dev/null
 udmsetup create d --table "0 8 dust 252:0 0 512"
 expect_eq "$(udmsetup message d 0 countbadblocks)" "countbadblocks: 0 badblock(s) found" "message reply"
 expect_eq "$(udmsetup message d 0 addbadblock 3)" "" "message without reply"
-expect_eq "$(udmsetup message d 0 listbadblocks | od -c | head -1 | tr -s ' ')" "0000000 3 \\n" "reply keeps its newline"
+expect_eq "$(udmsetup message d 0 listbadblocks | od -c | sed -n 1p | tr -s ' ')" "0000000 3 \\n" "reply keeps its newline"
 udmsetup remove d
 
 # A table bigger than the first 16 KiB buffer: BUFFER_FULL, retried larger.
@@ -111,13 +111,13 @@ udmsetup wait l2 0
 expect_eq "$(udmsetup wait -v l2 0 | sed -n 1p)" "Name:              l2" "wait -v"
 
 # targets, target-version, version, mknodes, help
-udmsetup targets | grep -Eq '^linear +v1\.[0-9]+\.[0-9]+$' || fail "targets"
+grep -Eq '^linear +v1\.[0-9]+\.[0-9]+$' <<<"$(udmsetup targets)" || fail "targets"
 expect_eq "$(udmsetup target-version zero linear | awk '{print $1}' | tr '\n' ' ')" "zero linear " "target-version"
 expect_eq "$(udmsetup version | sed -n 2p)" "Driver version:    4.48.0" "version"
 udmsetup mknodes
 udmsetup mknodes a
-udmsetup help 2>&1 | grep -q '^udmsetup$' || fail "help"
-udmsetup help -c 2>&1 | grep -q '^  attr ' || fail "help -c"
+grep -q '^udmsetup$' <<<"$(udmsetup help 2>&1)" || fail "help"
+grep -q '^  attr ' <<<"$(udmsetup help -c 2>&1)" || fail "help -c"
 
 # remove -f on an open device (l2 holds a), wipe_table, --deferred, remove_all
 not udmsetup remove a 2>/dev/null

@@ -101,7 +101,7 @@ expect_eq "$(tail -1 "$E2E_TMP/u.err")" "Unrecognised field: nonsense" "bad fiel
 udmsetup wait b 0 2>"$E2E_TMP/lost.err" >/dev/null &
 waiter=$!
 for ((i = 0; i < 200; i++)); do  # until the waiter is connected
-  ls -l "/proc/$waiter/fd" 2>/dev/null | grep -q 'socket:' && break
+  grep -q 'socket:' <<<"$(ls -l "/proc/$waiter/fd" 2>/dev/null)" && break
   sleep 0.05
 done
 sleep 0.2

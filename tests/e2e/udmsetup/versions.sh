@@ -86,7 +86,7 @@ restart_daemon --no-fuse --no-nbd
 populate
 # udmd's own versions of the two commands, as the trace shows them.
 version_of() {
-  UDM_CLIENT_TRACE=1 "${@:2}" 2>&1 >/dev/null | sed -n "s/^udm: $1 .*(udmd \(.*\))\$/\1/p" | head -1
+  UDM_CLIENT_TRACE=1 "${@:2}" 2>&1 >/dev/null | sed -n "s/^udm: $1 .*(udmd \(.*\))\$/\1/p" | sed -n 1p
 }
 ts=$(version_of table_status udmsetup table a)
 ds=$(version_of dev_status udmsetup info a)

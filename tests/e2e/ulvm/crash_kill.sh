@@ -40,7 +40,7 @@ for ((i = 1; i <= 200; i++)); do
 
   after=$(seqno) || fail "VG does not open after kill $i"
   has=absent
-  ulvm lvs $D --noheadings -o lv_name vgk | grep -qw "$lv" && has=present
+  grep -qw "$lv" <<<"$(ulvm lvs $D --noheadings -o lv_name vgk)" && has=present
   if [ "$after" == "$before" ]; then
     # Old metadata: the command's change must not show.
     [ "$want_after" == present ] && [ "$has" == present ] && fail "kill $i: $lv exists at the old seqno $before"

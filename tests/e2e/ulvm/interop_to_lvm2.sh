@@ -16,7 +16,7 @@ ulvm lvremove $D -y vgu/three >/dev/null || fail "lvremove"
 
 for f in "$FA" "$FB"; do
   out=$(pvck --dump headers "$f" 2>&1) || fail "pvck $f: $out"
-  echo "$out" | grep -q CHECK && fail "pvck $f: $out"
+  grep -q CHECK <<<"$out" && fail "pvck $f: $out"
 done
 A=$(attach_loop -r "$FA"); B=$(attach_loop -r "$FB")
 CFG=$(lvm_cfg "$A" "$B")
