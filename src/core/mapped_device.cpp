@@ -282,6 +282,8 @@ byte_count MappedDevice::size() const { return impl_->live_bytes.load(); }
 
 bool MappedDevice::read_only() const { return impl_->live_read_only.load(); }
 
+bool MappedDevice::holds_io() const { return impl_->blocking.load(std::memory_order_relaxed); }
+
 void MappedDevice::submit(io::Request* request) { impl_->submit(request); }
 
 }  // namespace udm::core

@@ -81,6 +81,10 @@ class MappedDevice final : public io::BlockDevice {
   std::string table_name() const override { return devno_.to_string(); }
   DevNo devno() const override { return devno_; }
   bool read_only() const override;
+  // True while suspended (new I/O is held until resume). A hint for callers
+  // that would rather not block a thread on a held request; it can change
+  // at any moment.
+  bool holds_io() const;
 
  private:
   friend class DeviceRegistry;  // renames and uuid changes go through it

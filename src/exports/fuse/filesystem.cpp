@@ -10,10 +10,10 @@
 #include <fcntl.h>
 #include <fstream>
 #include <linux/falloc.h>
+#include <linux/fuse.h>
 #include <optional>
 #include <set>
 #include <mutex>
-#include <set>
 #include <shared_mutex>
 #include <sstream>
 #include <sys/mount.h>
@@ -24,6 +24,7 @@
 
 #include "exports/aligned_buffer.hpp"
 #include "exports/fuse/device_tree.hpp"
+#include "io/inline_writes.hpp"
 
 namespace udm::exports::fuse {
 
@@ -31,6 +32,8 @@ namespace {
 
 constexpr double ENTRY_TIMEOUT = 1.0;  // seconds; refresh() also invalidates explicitly
 constexpr byte_count ALIGN = SECTOR_SIZE;
+// From this size on, copying a write costs more than holding a worker thread.
+constexpr byte_count IN_PLACE_WRITE_MIN = 128 << 10;
 
 constexpr bool aligned(byte_count v) { return v % ALIGN == 0; }
 constexpr byte_count round_down(byte_count v) { return v & ~(ALIGN - 1); }
@@ -42,7 +45,7 @@ struct OpenFile {
 
 OpenFile* open_file(fuse_file_info* fi) { return reinterpret_cast<OpenFile*>(fi->fh); }
 
-// Waits for one request on the calling thread (unaligned writes only).
+// Waits for one request on the calling thread (large and unaligned writes).
 struct SyncRequest {
   io::Request io;
   std::mutex lock;
@@ -354,13 +357,19 @@ struct Filesystem::Impl {
       return;
     }
     device->open();
-    fi->fh = reinterpret_cast<std::uint64_t>(fs->add_file(std::move(device)));
-    fi->direct_io = 1;  // no page cache: every export sees the same bytes at once
-    fi->keep_cache = 0;
-    fi->nonseekable = 0;
+    auto* file = fs->add_file(std::move(device));
+    // No page cache (FOPEN_DIRECT_IO): every export sees the same bytes at
+    // once. FOPEN_PARALLEL_DIRECT_WRITES lets the kernel send writes to one
+    // file concurrently instead of one at a time under the inode lock; a
+    // device has no size to extend, so nothing needs that lock. libfuse 3.14
+    // has no field for the flag, so the reply is built here: it is the same
+    // fuse_open_out that fuse_reply_open() would send.
+    fuse_open_out reply{};
+    reply.fh = reinterpret_cast<std::uint64_t>(file);
+    reply.open_flags = FOPEN_DIRECT_IO | FOPEN_PARALLEL_DIRECT_WRITES;
     // fs outlives req, which is gone once replied to
-    if (fuse_reply_open(req, fi) == -ENOENT)  // the open was interrupted: no release will come
-      fs->drop_file(open_file(fi));
+    if (fuse_reply_buf(req, reinterpret_cast<const char*>(&reply), sizeof reply) == -ENOENT)
+      fs->drop_file(file);  // the open was interrupted: no release will come
   }
 
   static void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
@@ -414,7 +423,10 @@ struct Filesystem::Impl {
       return;
     }
     const byte_count count = std::min<byte_count>(size, device_size - offset);
-    if (aligned(offset) && aligned(count)) {
+    if (aligned(offset) && aligned(count) && (count < IN_PLACE_WRITE_MIN || device.holds_io())) {
+      // Small aligned writes are copied and answered from their completion:
+      // the worker thread moves on. So are writes to a suspended device, so
+      // that it holds no worker thread until resume.
       auto* op = fs->take_op(req);
       if (!op->buffer.grow(count)) {
         fs->give_op(op);
@@ -431,35 +443,61 @@ struct Filesystem::Impl {
       fs->submit(op, device);
       return;
     }
-    // Partial sectors: read, patch, write back, one at a time.
-    std::lock_guard g(fs->unaligned_lock);
-    const byte_count start = round_down(offset);
-    const byte_count end = std::min(round_up(offset + count), device_size);
-    AlignedBuffer buffer;
-    if (!buffer.grow(end - start)) {
-      fuse_reply_err(req, ENOMEM);
-      return;
+    if (int r = fs->write_in_place(device, reinterpret_cast<const std::byte*>(buf), offset, count); r < 0)
+      fuse_reply_err(req, -r);
+    else
+      fuse_reply_write(req, count);
+  }
+
+  // Large or unaligned writes, on the worker thread: the whole sectors
+  // straight from libfuse's buffer (no copy; buffered file writes run right
+  // here under InlineWrites, no hand-over), partial sectors at either end by
+  // read-modify-write. Writers whose user buffer is not page aligned get
+  // their writes split by the kernel at odd byte counts (1 MiB - 16 and 16),
+  // so partial sectors are common. Buffers need no alignment: devices opened
+  // by the core never use O_DIRECT.
+  int write_in_place(core::MappedDevice& device, const std::byte* data, byte_count offset, byte_count count) {
+    const byte_count end = offset + count;
+    const byte_count whole_start = std::min(round_up(offset), end);
+    const byte_count whole_end = std::max(round_down(end), whole_start);
+    if (whole_end > whole_start) {
+      io::InlineWrites inline_here(whole_end - whole_start);
+      SyncRequest wr;
+      wr.io.op = io::Op::write;
+      wr.io.offset = whole_start;
+      wr.io.length = whole_end - whole_start;
+      wr.io.data = const_cast<std::byte*>(data + (whole_start - offset));
+      if (int r = wr.run(device); r < 0) return r;
     }
+    if (offset < whole_start)
+      if (int r = patch_sectors(device, data, offset, whole_start - offset); r < 0) return r;
+    if (whole_end < end)
+      if (int r = patch_sectors(device, data + (whole_end - offset), whole_end, end - whole_end); r < 0) return r;
+    return 0;
+  }
+
+  // Read, patch, write back the sectors around [offset, offset + count), one
+  // patch at a time so that two patches of one sector never interleave.
+  int patch_sectors(core::MappedDevice& device, const std::byte* data, byte_count offset, byte_count count) {
+    std::lock_guard g(unaligned_lock);
+    const byte_count start = round_down(offset);
+    const byte_count end = round_up(offset + count);  // device sizes are whole sectors
+    AlignedBuffer buffer;
+    if (!buffer.grow(end - start)) return -ENOMEM;
+    io::InlineWrites inline_here(end - start);  // cached reads and the write run here
     SyncRequest rd;
     rd.io.op = io::Op::read;
     rd.io.offset = start;
     rd.io.length = end - start;
     rd.io.data = buffer.data();
-    if (int r = rd.run(device); r < 0) {
-      fuse_reply_err(req, -r);
-      return;
-    }
-    std::memcpy(buffer.data() + (offset - start), buf, count);
+    if (int r = rd.run(device); r < 0) return r;
+    std::memcpy(buffer.data() + (offset - start), data, count);
     SyncRequest wr;
     wr.io.op = io::Op::write;
     wr.io.offset = start;
     wr.io.length = end - start;
     wr.io.data = buffer.data();
-    if (int r = wr.run(device); r < 0) {
-      fuse_reply_err(req, -r);
-      return;
-    }
-    fuse_reply_write(req, count);
+    return wr.run(device);
   }
 
   static void flush_device(fuse_req_t req, fuse_file_info* fi) {
