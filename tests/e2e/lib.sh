@@ -76,10 +76,22 @@ attach_loop() {
   echo "$dev"
 }
 
+# detach_loop DEV: detaches a loop device from attach_loop now, not at exit
+# (so the exit trap cannot detach the same number after another test got it).
+detach_loop() {
+  timeout 20 losetup -d "$1" || return 1
+  sed -i "\|^$1\$|d" "$E2E_TMP/loops"
+}
+
+# Loop devices are global: at exit, detach only those still backed by a file
+# of this test.
 _detach_loops() {
   [ -f "$E2E_TMP/loops" ] || return 0
-  local dev
-  while read -r dev; do losetup -d "$dev" 2>/dev/null; done < <(tac "$E2E_TMP/loops")
+  local dev back
+  while read -r dev; do
+    back=$(losetup -nO BACK-FILE "$dev" 2>/dev/null) || continue
+    [[ "$back" == "$E2E_TMP"/* ]] && losetup -d "$dev" 2>/dev/null
+  done < <(tac "$E2E_TMP/loops")
 }
 
 # expect_eq ACTUAL EXPECTED [WHAT]

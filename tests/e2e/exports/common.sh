@@ -18,10 +18,10 @@ wait_for_file() {
   fail "$1 did not appear"
 }
 
-# loop_on FILE: a loop device over FILE (direct I/O) in $LOOP, detached at exit.
+# loop_on FILE: a loop device over FILE (direct I/O) in $LOOP, detached at
+# exit or by detach_loop.
 loop_on() {
-  LOOP=$(losetup -f --show --direct-io=on "$1")
-  cleanup_fn "losetup -d $LOOP"
+  LOOP=$(attach_loop --direct-io=on "$1")
 }
 
 # mount_on DEV DIR: mounted until exit (lazy unmount in cleanup).

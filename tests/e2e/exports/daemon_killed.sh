@@ -25,7 +25,7 @@ mountpoint -q /sys/fs/fuse/connections || mount -t fusectl none /sys/fs/fuse/con
 [ -e "/sys/fs/fuse/connections/$ID/abort" ] || fail "no fusectl entry for connection $ID"
 echo 1 >"/sys/fs/fuse/connections/$ID/abort"
 timeout 20 umount -l "$E2E_TMP/mnt" || fail "umount -l of the ext4 hung or failed"
-timeout 20 losetup -d "$LOOP" || fail "losetup -d hung or failed"
+detach_loop "$LOOP" || fail "losetup -d hung or failed"
 # Accessing the dead mount now fails at once instead of hanging.
 not timeout 5 stat "$MNT/mapper/st" >/dev/null 2>&1
 

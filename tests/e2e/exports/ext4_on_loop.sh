@@ -22,7 +22,7 @@ e2fsck -fn "$LOOP" >"$E2E_TMP/fsck.log" 2>&1 || { cat "$E2E_TMP/fsck.log"; fail 
 
 # Held open by the loop device: removal is refused until it is detached.
 not udmsetup remove st
-losetup -d "$LOOP"
+detach_loop "$LOOP"
 remove_device st
 [ ! -e "$F" ] || fail "$F still there after remove"
 echo PASS

@@ -19,7 +19,7 @@ real_lvm_agrees() {
   lvm vgck vgk --config "$cfg" 2>"$E2E_TMP/vgck.err" || fail "real vgck after kill $1: $(cat "$E2E_TMP/vgck.err")"
   real=$(lvm vgs vgk --noheadings -o vg_seqno --config "$cfg" 2>/dev/null | tr -d ' ')
   expect_eq "$real" "$(seqno)" "real lvm2's seqno after kill $1"
-  losetup -d "$a"; losetup -d "$b"
+  detach_loop "$a"; detach_loop "$b"
 }
 
 moved=0
