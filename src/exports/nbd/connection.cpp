@@ -19,6 +19,12 @@ namespace udm::exports::nbd {
 namespace {
 constexpr std::size_t INPUT_BUFFER = 256 * 1024;
 constexpr std::size_t MAX_IN_FLIGHT = 256;  // per connection; the reader waits beyond it
+// Replies the reader thread may hold back while more requests are already
+// buffered: far below MAX_IN_FLIGHT, so holding never starves take_command().
+constexpr std::size_t MAX_HELD_REPLIES = 64;
+// The connection whose reader is the calling thread: replies finished on it
+// (cached reads, inline writes) wait for the reader's next socket read.
+thread_local const Connection* t_reading = nullptr;
 }  // namespace
 
 struct Connection::Command {
@@ -47,6 +53,9 @@ int Connection::read_bytes(std::byte* out, std::size_t length) {
   out += n;
   length -= n;
   if (length == 0) return 0;
+  // About to wait for the client: what was answered meanwhile goes out now,
+  // as one batch (one sendmsg, one wake-up of the client for many replies).
+  send_held_replies();
   // Large payloads go straight into the caller's buffer.
   if (length >= in_.size() / 2) return read_exact(fd_, out, length);
   in_begin_ = in_end_ = 0;
@@ -150,6 +159,14 @@ void Connection::finish(Command* c, int error) {
   std::unique_lock lock(out_lock_);
   out_queue_.push_back(c);
   if (writing_) return;  // the thread writing now picks it up
+  if (t_reading == this && out_queue_.size() < MAX_HELD_REPLIES) return;  // sent before the next read
+  writing_ = true;
+  drain(lock, /*may_block=*/false);
+}
+
+void Connection::send_held_replies() {
+  std::unique_lock lock(out_lock_);
+  if (writing_ || out_queue_.empty()) return;
   writing_ = true;
   drain(lock, /*may_block=*/false);
 }
@@ -227,6 +244,7 @@ void Connection::run() {
   // This thread blocks on the socket anyway: small buffered file writes run
   // here rather than paying a hand-over to the write pool.
   io::InlineWrites inline_writes;
+  t_reading = this;
   while (!broken_) {
     if (read_bytes(header.data(), header.size()) != 0) break;
     auto decoded = decode_request(header);
@@ -319,6 +337,8 @@ void Connection::run() {
     }
     device_->submit(&c->io);
   }
+  t_reading = nullptr;
+  send_held_replies();
   // Every submitted request completes (a suspended device holds them until
   // resume); replies to a vanished client are dropped.
   {

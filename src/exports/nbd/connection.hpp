@@ -47,6 +47,9 @@ class Connection {
   bool send_pending(bool may_block);
   void release_batch();
   void writer_loop();
+  // Sends the replies the reader held back (see finish()), unless another
+  // thread is writing: it picks them up.
+  void send_held_replies();
 
   // Buffered socket reading.
   int read_bytes(std::byte* out, std::size_t length);
