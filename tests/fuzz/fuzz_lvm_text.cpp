@@ -17,8 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto vg = import_vg_text(text);
   if (!vg) return 0;
   std::string out = export_vg_text(vg->vg, vg->header);
-  if (!parse_config(out)) {
-    std::fprintf(stderr, "exported VG text does not parse:\n%s\n", out.c_str());
+  if (auto again = parse_config(out); !again) {
+    std::fprintf(stderr, "exported VG text does not parse (%s):\n%s\n", again.error().message.c_str(), out.c_str());
     std::abort();
   }
   return 0;

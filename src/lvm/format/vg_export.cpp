@@ -81,7 +81,7 @@ class Writer {
   void blank() { out += '\n'; }
   void key(std::string_view k, std::string_view value) {
     indent();
-    out += k;
+    out += name_text(k);
     out += " = ";
     out += value;
     out += '\n';
@@ -89,7 +89,7 @@ class Writer {
   // `key = value` with a comment in backup style, aligned with tabs to column 40.
   void keyc(std::string_view k, std::string_view value, std::string_view comment) {
     if (!backup || comment.empty()) return key(k, value);
-    std::string text = fmt::format("{} = {}", k, value);
+    std::string text = fmt::format("{} = {}", name_text(k), value);
     std::size_t col = static_cast<std::size_t>(depth) * 8 + text.size();
     do {
       text += '\t';
@@ -99,7 +99,7 @@ class Writer {
   }
   void str(std::string_view k, std::string_view s) {
     indent();
-    out += k;
+    out += name_text(k);
     out += " = ";
     append_quoted(out, s);
     out += '\n';
@@ -109,7 +109,7 @@ class Writer {
   // `key = ["a", "b"]`
   void words(std::string_view k, const std::vector<std::string>& ws) {
     indent();
-    out += k;
+    out += name_text(k);
     out += " = [";
     for (std::size_t i = 0; i < ws.size(); ++i) {
       if (i) out += ", ";
@@ -120,7 +120,7 @@ class Writer {
 
   void node(const ConfigNode& n) {
     if (n.is_section) {
-      open(section_name(n.key));
+      open(name_text(n.key));
       for (const auto& c : n.children) node(c);
       close();
       return;
@@ -141,14 +141,14 @@ class Writer {
   // An area list: one area per line, the items one level deeper.
   void areas(std::string_view k, const std::vector<ConfigValue>& items, bool name_pairs) {
     if (!backup) {  // no indentation: the lines of area_list as they are
-      out += k;
+      out += name_text(k);
       out += " = ";
       out += area_list(items, name_pairs);
       out += '\n';
       return;
     }
     std::string text = area_list(items, name_pairs);
-    line(std::string(k) + " = [");
+    line(name_text(k) + " = [");
     ++depth;
     std::size_t start = 2;  // after "[\n"
     while (start < text.size()) {
@@ -166,10 +166,14 @@ class Writer {
     for (const auto& n : ns) node(n);
   }
 
-  static std::string section_name(const std::string& name) {
+  // A key or section name as the parser reads it back: bare when it is one
+  // word, else quoted (a name kept from the input may hold anything).
+  static std::string name_text(std::string_view name) {
+    bool bare = !name.empty() && name[0] != '"' && name[0] != '\'';
     for (char c : name)
-      if (c == ' ' || c == '\t' || c == '#' || c == '=' || c == '{' || c == '}' || c == '"') return quote_config_string(name);
-    return name;
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '#' || c == '=' || c == '{' || c == '}' || c == '\0')
+        bare = false;
+    return bare ? std::string(name) : quote_config_string(name);
   }
 };
 
@@ -215,7 +219,7 @@ void write_segment(Writer& w, const Segment& seg, std::size_t number, sector_t e
 }
 
 void write_lv(Writer& w, const LogicalVolume& lv, sector_t extent_size) {
-  w.open(Writer::section_name(lv.name));
+  w.open(Writer::name_text(lv.name));
   w.str("id", format_id(lv.id));
   w.words("status", lv.status.words());
   w.words("flags", lv.flags.words());
@@ -238,7 +242,7 @@ void write_lv(Writer& w, const LogicalVolume& lv, sector_t extent_size) {
 }
 
 void write_pv(Writer& w, const PhysicalVolume& pv, sector_t extent_size) {
-  w.open(Writer::section_name(pv.name));
+  w.open(Writer::name_text(pv.name));
   w.str("id", format_id(pv.id));
   w.keyc("device", quote_config_string(pv.device), "Hint only");
   w.blank();
@@ -266,7 +270,7 @@ std::string ctime_text(std::int64_t t) {
 }
 
 void write_vg(Writer& w, const VolumeGroup& vg) {
-  w.open(Writer::section_name(vg.name));
+  w.open(Writer::name_text(vg.name));
   w.str("id", format_id(vg.id));
   w.unum("seqno", vg.seqno);
   w.keyc("format", quote_config_string(vg.format), "informational");

@@ -148,6 +148,26 @@ TEST(LvmText, KeepsUnknownKeys) {
   EXPECT_EQ(export_vg_text(vt->vg, vt->header), text);
 }
 
+// Kept names that are not one word (quoted in the input) are written quoted,
+// in both styles, so that the export reads back (a fuzzer found the bare
+// `] x = ...` line).
+TEST(LvmText, QuotesKeptNamesThatAreNotOneWord) {
+  std::string text = fixture_text("fx1.vg");
+  auto p = text.find("metadata_copies = 0\n");
+  ASSERT_NE(p, std::string::npos);
+  text.insert(p, "\"odd key = 1\" = \"v\"\n\"odd {section}\" {\n\"a\\\"b\" = 2\n}\n");
+  auto vt = import_vg_text(text);
+  ASSERT_TRUE(vt.has_value()) << vt.error().message;
+  ASSERT_EQ(vt->vg.unknown.size(), 2u);
+  EXPECT_EQ(vt->vg.unknown[0].key, "odd key = 1");
+  EXPECT_EQ(vt->vg.unknown[1].key, "odd {section}");
+  for (const std::string& out : {export_vg_text(vt->vg, vt->header), export_vg_backup_text(vt->vg, vt->header)}) {
+    auto back = import_vg_text(out);
+    ASSERT_TRUE(back.has_value()) << back.error().message << "\n" << out;
+    EXPECT_EQ(back->vg, vt->vg);
+  }
+}
+
 TEST(LvmText, RefusesWhatLvm2Refuses) {
   const std::string good = fixture_text("fx1.vg");
   auto expect_error = [](std::string text, const std::string& needle) {
