@@ -163,7 +163,7 @@ Result<void> DeviceRegistry::rename(const MappedDevicePtr& device, const std::st
       return fail(ENXIO, "device '" + device->name() + "' is not registered");
     if (by_name_.contains(new_name)) return fail(EBUSY, "device name '" + new_name + "' is already in use");
     by_name_.erase(it);
-    device->name_ = new_name;
+    device->set_name(new_name);
     by_name_.emplace(new_name, device);
   }
   device->raise_event();
@@ -179,7 +179,7 @@ Result<void> DeviceRegistry::set_uuid(const MappedDevicePtr& device, const std::
       return fail(EINVAL, "device '" + device->name() + "' already has uuid '" + device->uuid() + "'");
     for (auto& [n, d] : by_name_)
       if (!uuid.empty() && d->uuid() == uuid) return fail(EBUSY, "device uuid '" + uuid + "' is already in use by '" + n + "'");
-    device->uuid_ = uuid;
+    device->set_uuid(uuid);
   }
   device->raise_event();
   notify();

@@ -222,14 +222,14 @@ Result<std::string> MappedDevice::message(sector_t sector, std::span<const std::
   if (args.empty()) return fail(EINVAL, "message: no message given");
   if (args[0] == "@cancel_deferred_remove") {
     if (args.size() != 1) return fail(EINVAL, "message: @cancel_deferred_remove takes no arguments");
-    if (!impl_->deferred_remove.exchange(false)) return fail(ENXIO, name_ + ": device is not marked for deferred removal");
+    if (!impl_->deferred_remove.exchange(false)) return fail(ENXIO, name() + ": device is not marked for deferred removal");
     return std::string{};
   }
   std::lock_guard g(impl_->control);
   const Table* t = impl_->live.get();
-  if (!t) return fail(EINVAL, name_ + ": message: device has no live table");
+  if (!t) return fail(EINVAL, name() + ": message: device has no live table");
   if (sector >= t->size())
-    return fail(EINVAL, name_ + ": message: sector " + std::to_string(sector) + " is beyond the end of the table");
+    return fail(EINVAL, name() + ": message: sector " + std::to_string(sector) + " is beyond the end of the table");
   return t->entry(t->find(sector)).target->message(args);
 }
 
@@ -281,6 +281,26 @@ std::uint32_t MappedDevice::wait_event(std::uint32_t seen, const std::atomic<boo
 byte_count MappedDevice::size() const { return impl_->live_bytes.load(); }
 
 bool MappedDevice::read_only() const { return impl_->live_read_only.load(); }
+
+std::string MappedDevice::name() const {
+  std::lock_guard g(names_lock_);
+  return name_;
+}
+
+std::string MappedDevice::uuid() const {
+  std::lock_guard g(names_lock_);
+  return uuid_;
+}
+
+void MappedDevice::set_name(std::string name) {
+  std::lock_guard g(names_lock_);
+  name_ = std::move(name);
+}
+
+void MappedDevice::set_uuid(std::string uuid) {
+  std::lock_guard g(names_lock_);
+  uuid_ = std::move(uuid);
+}
 
 bool MappedDevice::holds_io() const { return impl_->blocking.load(std::memory_order_relaxed); }
 

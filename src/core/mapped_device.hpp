@@ -39,8 +39,9 @@ class MappedDevice final : public io::BlockDevice {
   MappedDevice(std::string name, std::string uuid, DevNo devno);
   ~MappedDevice() override;
 
-  const std::string& name() const { return name_; }
-  const std::string& uuid() const { return uuid_; }
+  // Copies: a rename or uuid change may happen at any moment on another thread.
+  std::string name() const;
+  std::string uuid() const;
 
   // Tables. load() fills the inactive slot (replacing what was there);
   // resume() swaps it in atomically, bumping nothing (as Linux: event_nr counts
@@ -88,6 +89,8 @@ class MappedDevice final : public io::BlockDevice {
 
  private:
   friend class DeviceRegistry;  // renames and uuid changes go through it
+  void set_name(std::string name);
+  void set_uuid(std::string uuid);
   // Removal: drains, fails held I/O with EIO, destroys both tables.
   void drop_tables();
   void set_last_close_hook(std::function<void(MappedDevice&)> hook);
@@ -98,6 +101,7 @@ class MappedDevice final : public io::BlockDevice {
   struct Impl;  // internal to core (mapped_device_impl.hpp)
 
  private:
+  mutable std::mutex names_lock_;  // name_ and uuid_; set by the registry
   std::string name_;
   std::string uuid_;
   DevNo devno_;

@@ -159,9 +159,9 @@ Result<NegotiatedExport> negotiate(int fd, core::DeviceRegistry& registry) {
         }
         for (auto& d : registry.list()) {
           if (!exportable(*d)) continue;
-          std::vector<std::byte> entry(4 + d->name().size());
-          std::memcpy(store_be(entry.data(), static_cast<std::uint32_t>(d->name().size())),
-                      d->name().data(), d->name().size());
+          const std::string name = d->name();
+          std::vector<std::byte> entry(4 + name.size());
+          std::memcpy(store_be(entry.data(), static_cast<std::uint32_t>(name.size())), name.data(), name.size());
           if ((e = send_option_reply(fd, option, REP_SERVER, entry))) break;
         }
         if (!e) e = send_option_reply(fd, option, REP_ACK);

@@ -57,6 +57,24 @@ TEST(DeviceRegistry, LowestFreeMinorAndLookups) {
   EXPECT_EQ(names, (std::vector<std::string>{"a", "c", "d", "e"}));
 }
 
+// Exports and the daemon read a device's name while the control plane
+// renames it: every read sees one whole name (TSan checks the rest).
+TEST(DeviceRegistry, NamesReadDuringRenamesAreWhole) {
+  TestBed bed;
+  auto d = bed.make("short", "0 8 zero");
+  const std::string long_name(100, 'l');
+  std::atomic<bool> stop{false};
+  std::thread reader([&] {
+    while (!stop.load()) {
+      std::string n = d->name();
+      ASSERT_TRUE(n == "short" || n == long_name) << n;
+    }
+  });
+  for (int i = 0; i < 2000; ++i) ASSERT_TRUE(bed.devices.rename(d, i % 2 ? "short" : long_name));
+  stop = true;
+  reader.join();
+}
+
 TEST(DeviceRegistry, RenameBumpsEventAndKeepsDevice) {
   TestBed bed;
   auto a = bed.make("a", "0 8 zero");
