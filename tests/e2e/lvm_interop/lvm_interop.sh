@@ -6,7 +6,7 @@
 #      vgck, pvs, vgs, lvs -o+seg_pe_ranges; then real lvm2 and udm take turns
 #      changing the same VG.
 # lvm only ever sees our loop devices (global_filter), never the host's.
-. "$(dirname "$0")/helpers.sh"
+. "$UDM_E2E_LIB"
 requires lvm pvck losetup jq udm-lvm-dump
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root for loop devices"; exit 77; }
 
@@ -14,7 +14,7 @@ export LVM_SUPPRESS_FD_WARNINGS=1
 loops=()
 for i in 1 2 3 4 5 6; do
   sparse_file "$E2E_TMP/pv$i.img" 64M
-  attach_loop dev "$E2E_TMP/pv$i.img"
+  dev=$(attach_loop "$E2E_TMP/pv$i.img")
   loops+=("$dev")
 done
 L1=${loops[0]} L2=${loops[1]} L3=${loops[2]} L4=${loops[3]} L5=${loops[4]} L6=${loops[5]}
