@@ -4,6 +4,7 @@
 #include <fuse3/fuse_lowlevel.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -82,7 +83,9 @@ std::optional<unsigned> fuse_connection_id(const std::string& mountpoint) {
     if (point != mountpoint) continue;
     auto colon = devno.find(':');
     if (colon == std::string::npos) continue;
-    found = static_cast<unsigned>(std::stoul(devno.substr(colon + 1)));  // the last mount wins
+    unsigned minor = 0;
+    auto [end, ec] = std::from_chars(devno.data() + colon + 1, devno.data() + devno.size(), minor);
+    if (ec == std::errc() && end == devno.data() + devno.size()) found = minor;  // the last mount wins
   }
   return found;
 }

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -50,7 +51,8 @@ Result<SizeArg> parse_size(std::string_view text, char default_unit) {
     case 'e': mult = std::pow(1024.0, 6); break;
     default: return fail(EINVAL, fmt::format("Invalid size \"{}\": unknown unit '{}'", text, unit));
   }
-  double bytes = std::stod(std::string(number)) * mult;
+  // strtod, not stod: a number too long for a double is "too big", not an exception.
+  double bytes = std::strtod(std::string(number).c_str(), nullptr) * mult;
   if (bytes > 9.2e18) return fail(EINVAL, fmt::format("Size \"{}\" is too big", text));
   auto b = static_cast<std::uint64_t>(std::ceil(bytes));
   out.sectors = (b + SECTOR_SIZE - 1) / SECTOR_SIZE;

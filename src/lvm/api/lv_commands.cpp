@@ -1,7 +1,21 @@
 // lvcreate, lvextend/lvreduce/lvresize, lvremove, lvrename, lvchange.
 #include "lvm/api/cmd.hpp"
 
+#include <charconv>
+
 namespace udm::lvm::api::detail {
+
+namespace {
+// --stripes N: a whole number from 1 to 128, as lvm checks it.
+Outcome<unsigned> stripes_argument(const std::string& text) {
+  unsigned v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+    return failed(fmt::format("Invalid argument for --stripes: {}", text), EXIT_INVALID);
+  if (v < 1 || v > 128) return failed(fmt::format("Number of stripes ({}) must be between 1 and 128", v), EXIT_INVALID);
+  return v;
+}
+}  // namespace
 
 Outcome<void> lvchange_metadata(Cmd& c) {
   if (c.cl().args.empty()) return failed("Please give logical volume path(s).", EXIT_INVALID);
@@ -135,12 +149,9 @@ Outcome<void> cmd_lvcreate(Cmd& c) {
   std::string type = c.cl().get("type").value_or("");
   unsigned stripes = 1;
   if (auto i = c.cl().get("stripes")) {
-    try {
-      stripes = static_cast<unsigned>(std::stoul(*i));
-    } catch (...) {
-      return failed(fmt::format("Invalid argument for --stripes: {}", *i), EXIT_INVALID);
-    }
-    if (stripes < 1 || stripes > 128) return failed(fmt::format("Number of stripes ({}) must be between 1 and 128", stripes), EXIT_INVALID);
+    auto n = stripes_argument(*i);
+    if (!n) return std::unexpected(n.error());
+    stripes = *n;
   }
   if (type.empty()) type = stripes > 1 ? "striped" : "linear";
   if (type != "linear" && type != "striped" && type != "zero" && type != "error")
@@ -274,7 +285,11 @@ Outcome<void> cmd_lvresize(Cmd& c, Resize mode) {
     } else {
       unsigned stripes = static_cast<unsigned>(std::max<std::size_t>(1, last.stripes.size()));
       sector_t ss = last.stripe_size;
-      if (auto i = c.cl().get("stripes")) stripes = static_cast<unsigned>(std::stoul(*i));
+      if (auto i = c.cl().get("stripes")) {
+        auto n = stripes_argument(*i);
+        if (!n) return std::unexpected(n.error());
+        stripes = *n;
+      }
       if (auto I = c.cl().get("stripesize")) {
         auto s = alloc::parse_size(*I, 'k');
         if (!s) return failed(fmt::format("Invalid stripe size {}.", *I), EXIT_INVALID);

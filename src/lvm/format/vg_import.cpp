@@ -2,6 +2,7 @@
 // section; the rest is kept in `unknown` in file order.
 #include <algorithm>
 #include <fmt/format.h>
+#include <charconv>
 #include <map>
 
 #include "lvm/format/config_parser.hpp"
@@ -221,9 +222,12 @@ Result<LogicalVolume> import_lv(const ConfigNode& node, const Section& vg) {
   std::vector<std::string_view> seg_keys;
   for (const auto& c : node.children) {
     if (!c.is_section || !c.key.starts_with("segment")) continue;
-    const std::string num = c.key.substr(7);
-    if (num.empty() || num.find_first_not_of("0123456789") != std::string::npos) continue;
-    segs[std::stoull(num)] = &c;
+    const std::string_view num = std::string_view(c.key).substr(7);
+    if (num.empty() || num.find_first_not_of("0123456789") != std::string_view::npos) continue;
+    std::uint64_t n = 0;
+    if (std::from_chars(num.data(), num.data() + num.size(), n).ec != std::errc())
+      return fail(EINVAL, fmt::format("{}: {} is out of range", s.who(), quote_for_message(c.key)));
+    segs[n] = &c;
     seg_keys.push_back(c.key);
   }
   if (segs.size() != segment_count)

@@ -25,6 +25,14 @@ expect_fail 3 "  lvcreate: unrecognized option '--bogus'
 expect_fail 3 '  --size may not be zero.
   Run `lvcreate --help'"'"' for more information.' ulvm lvcreate -an -L 0 -n zero vg0
 expect_fail 5 '  New size given (5 extents) not larger than existing size (5 extents)' ulvm lvextend -l 5 vg0/lv0
+# Numbers too long for any integer or double: a refusal, not a crash.
+huge=$(printf '9%.0s' {1..400})
+expect_fail 3 "  Invalid argument for --size: ${huge}m
+  Run \`lvcreate --help' for more information." ulvm lvcreate -an -L "${huge}m" -n huge vg0
+expect_fail 3 '  Invalid argument for --stripes: 99999999999999999999
+  Run `lvcreate --help'"'"' for more information.' ulvm lvcreate -an -L 4M -i 99999999999999999999 -n st vg0
+expect_fail 3 '  Invalid argument for --stripes: 2x
+  Run `lvextend --help'"'"' for more information.' ulvm lvextend -L +4M -i 2x vg0/lv0
 expect_fail 5 '  New size given (6 extents) not less than existing size (5 extents)' ulvm lvreduce -l 6 vg0/lv0
 expect_fail 5 '  Volume group "nosuch" not found' ulvm lvcreate -an -L 4M -n x nosuch
 expect_fail 5 '  A volume group called vg0 already exists.' ulvm vgcreate vg0 "$C"

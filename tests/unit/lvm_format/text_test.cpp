@@ -191,6 +191,11 @@ TEST(LvmText, RefusesWhatLvm2Refuses) {
     expect_error(t, "stripe_count 2 but 3 stripes listed");
   }
   {
+    std::string t = good;  // a fuzzer found std::stoull throwing here
+    t.replace(t.find("segment1 {"), 10, "segment99999999999999999999999 {");
+    expect_error(t, "LV lin: \"segment99999999999999999999999\" is out of range");
+  }
+  {
     std::string t = good;
     t.resize(t.size() / 2);  // truncated text
     expect_error(t, "parse error");
