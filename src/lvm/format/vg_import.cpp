@@ -59,6 +59,17 @@ class Section {
     if (!v) return fail(v.error());
     return std::optional<std::int64_t>(*v);
   }
+  // An optional size or count: absent is fine, negative is refused (it
+  // would wrap to a huge number and be written back out of range).
+  Result<std::optional<std::uint64_t>> opt_count(std::string_view key) {
+    if (!node_.find(key)) {
+      used_.emplace_back(key);
+      return std::optional<std::uint64_t>{};
+    }
+    auto v = count(key);
+    if (!v) return fail(v.error());
+    return std::optional<std::uint64_t>(*v);
+  }
   Result<std::string> string(std::string_view key) {
     const ConfigNode* n = take(key);
     if (!n) return fail(EINVAL, fmt::format("{}: missing {}", who(), key));
@@ -146,11 +157,11 @@ Result<PhysicalVolume> import_pv(const ConfigNode& node, const Section& vg) {
   TRY_ASSIGN(pv.dev_size, s.count("dev_size"));
   TRY_ASSIGN(pv.pe_start, s.count("pe_start"));
   TRY_ASSIGN(pv.pe_count, s.count("pe_count"));
-  std::optional<std::int64_t> v;
-  TRY_ASSIGN(v, s.opt_integer("ba_start"));
-  if (v) pv.ba_start = static_cast<sector_t>(*v);
-  TRY_ASSIGN(v, s.opt_integer("ba_size"));
-  if (v) pv.ba_size = static_cast<sector_t>(*v);
+  std::optional<std::uint64_t> n;
+  TRY_ASSIGN(n, s.opt_count("ba_start"));
+  if (n) pv.ba_start = *n;
+  TRY_ASSIGN(n, s.opt_count("ba_size"));
+  if (n) pv.ba_size = *n;
   pv.unknown = s.rest();
   return pv;
 }
@@ -173,16 +184,16 @@ Result<Segment> import_segment(const ConfigNode& node, const Section& lv) {
   Segment seg;
   TRY_ASSIGN(seg.start_extent, s.count("start_extent"));
   TRY_ASSIGN(seg.extent_count, s.count("extent_count"));
-  std::optional<std::int64_t> v;
-  TRY_ASSIGN(v, s.opt_integer("reshape_count"));
-  if (v) seg.reshape_count = static_cast<std::uint64_t>(*v);
+  std::optional<std::uint64_t> n;
+  TRY_ASSIGN(n, s.opt_count("reshape_count"));
+  if (n) seg.reshape_count = *n;
   TRY_ASSIGN(seg.type, s.string("type"));
   TRY_ASSIGN(seg.tags, s.words("tags"));
   if (seg.is_striped()) {
     std::uint64_t stripe_count = 0;
     TRY_ASSIGN(stripe_count, s.count("stripe_count"));
-    TRY_ASSIGN(v, s.opt_integer("stripe_size"));
-    seg.stripe_size = v ? static_cast<sector_t>(*v) : 0;
+    TRY_ASSIGN(n, s.opt_count("stripe_size"));
+    seg.stripe_size = n.value_or(0);
     TRY_ASSIGN(seg.stripes, import_areas(s.take("stripes"), s, "stripes"));
     if (seg.stripes.size() != stripe_count)
       return fail(EINVAL, fmt::format("{}: stripe_count {} but {} stripes listed", s.who(), stripe_count,
@@ -266,15 +277,15 @@ Result<VolumeGroup> import_vg(const ConfigNode& node) {
   TRY_ASSIGN(vg.lock_type, s.opt_string("lock_type"));
   TRY_ASSIGN(vg.lock_args, s.opt_string("lock_args"));
   TRY_ASSIGN(vg.extent_size, s.count("extent_size"));
-  std::optional<std::int64_t> v;
-  TRY_ASSIGN(v, s.opt_integer("max_lv"));
-  vg.max_lv = static_cast<std::uint64_t>(v.value_or(0));
-  TRY_ASSIGN(v, s.opt_integer("max_pv"));
-  vg.max_pv = static_cast<std::uint64_t>(v.value_or(0));
+  std::optional<std::uint64_t> n;
+  TRY_ASSIGN(n, s.opt_count("max_lv"));
+  vg.max_lv = n.value_or(0);
+  TRY_ASSIGN(n, s.opt_count("max_pv"));
+  vg.max_pv = n.value_or(0);
   TRY_ASSIGN(vg.allocation_policy, s.policy());
   TRY_ASSIGN(vg.profile, s.opt_string("profile"));
-  TRY_ASSIGN(v, s.opt_integer("metadata_copies"));
-  vg.metadata_copies = static_cast<std::uint64_t>(v.value_or(0));
+  TRY_ASSIGN(n, s.opt_count("metadata_copies"));
+  vg.metadata_copies = n.value_or(0);
 
   const ConfigNode* pvs = s.take("physical_volumes");
   if (!pvs || !pvs->is_section) return fail(EINVAL, s.who() + ": missing physical_volumes section");

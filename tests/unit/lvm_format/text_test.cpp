@@ -195,6 +195,19 @@ TEST(LvmText, RefusesWhatLvm2Refuses) {
     t.replace(t.find("segment1 {"), 10, "segment99999999999999999999999 {");
     expect_error(t, "LV lin: \"segment99999999999999999999999\" is out of range");
   }
+  for (const std::string key : {"max_lv = 0", "pe_start = 2048", "stripe_count = 3"}) {
+    // Sizes and counts are never negative (a fuzzer found ba_start = -2048
+    // imported as 2^64 - 2048, which the export then could not write back).
+    std::string t = good;
+    const std::string name = key.substr(0, key.find(' '));
+    t.replace(t.find(key), key.size(), name + " = -1");
+    expect_error(t, name + " is negative");
+  }
+  {
+    std::string t = good;
+    t.insert(t.find("pe_start = 2048\n"), "ba_start = -2048\n");
+    expect_error(t, "ba_start is negative");
+  }
   {
     std::string t = good;
     t.resize(t.size() / 2);  // truncated text
