@@ -50,41 +50,28 @@ class Section {
     if (*v < 0) return fail(EINVAL, fmt::format("{}: {} is negative", who(), key));
     return static_cast<std::uint64_t>(*v);
   }
-  Result<std::optional<std::int64_t>> opt_integer(std::string_view key) {
+  // An optional key read with `get`: absent is fine (and counts as seen).
+  template <class T>
+  Result<std::optional<T>> optional_of(std::string_view key, Result<T> (Section::*get)(std::string_view)) {
     if (!node_.find(key)) {
       used_.emplace_back(key);
-      return std::optional<std::int64_t>{};
+      return std::optional<T>{};
     }
-    auto v = integer(key);
+    auto v = (this->*get)(key);
     if (!v) return fail(v.error());
-    return std::optional<std::int64_t>(*v);
+    return std::optional<T>(std::move(*v));
   }
-  // An optional size or count: absent is fine, negative is refused (it
-  // would wrap to a huge number and be written back out of range).
-  Result<std::optional<std::uint64_t>> opt_count(std::string_view key) {
-    if (!node_.find(key)) {
-      used_.emplace_back(key);
-      return std::optional<std::uint64_t>{};
-    }
-    auto v = count(key);
-    if (!v) return fail(v.error());
-    return std::optional<std::uint64_t>(*v);
-  }
+  Result<std::optional<std::int64_t>> opt_integer(std::string_view key) { return optional_of(key, &Section::integer); }
+  // An optional size or count: negative is refused (it would wrap to a huge
+  // number and be written back out of range).
+  Result<std::optional<std::uint64_t>> opt_count(std::string_view key) { return optional_of(key, &Section::count); }
   Result<std::string> string(std::string_view key) {
     const ConfigNode* n = take(key);
     if (!n) return fail(EINVAL, fmt::format("{}: missing {}", who(), key));
     if (n->is_section || !n->value.is_string()) return fail(EINVAL, fmt::format("{}: {} is not a string", who(), key));
     return n->value.text;
   }
-  Result<std::optional<std::string>> opt_string(std::string_view key) {
-    if (!node_.find(key)) {
-      used_.emplace_back(key);
-      return std::optional<std::string>{};
-    }
-    auto v = string(key);
-    if (!v) return fail(v.error());
-    return std::optional<std::string>(std::move(*v));
-  }
+  Result<std::optional<std::string>> opt_string(std::string_view key) { return optional_of(key, &Section::string); }
   // A list of strings; absent = empty.
   Result<std::vector<std::string>> words(std::string_view key) {
     const ConfigNode* n = take(key);
