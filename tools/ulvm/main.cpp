@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,20 @@ int main(int argc, char** argv) {
   }
   udm::lvm::api::CommandIo io;
   io.process_exits_after = true;
+  // lvm's questions: what was said so far, then the question on stderr, then
+  // a line from stdin (a pipe or a file as well as a terminal).
+  io.ask = [&io](const std::string& question) -> std::optional<std::string> {
+    std::fwrite(io.out.data(), 1, io.out.size(), stdout);
+    std::fflush(stdout);
+    std::fwrite(io.err.data(), 1, io.err.size(), stderr);
+    std::fwrite(question.data(), 1, question.size(), stderr);
+    std::fflush(stderr);
+    io.out.clear();
+    io.err.clear();
+    std::string line;
+    if (!std::getline(std::cin, line) && line.empty()) return std::nullopt;
+    return line;
+  };
   int rc = 0;
   try {
     rc = udm::lvm::api::run_command(command, args, io);

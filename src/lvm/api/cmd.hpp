@@ -26,6 +26,7 @@
 #include "lvm/alloc/sizes.hpp"
 #include "lvm/api/cmdline.hpp"
 #include "lvm/api/config.hpp"
+#include "lvm/api/prompt.hpp"
 #include "lvm/format/mda_text.hpp"
 #include "lvm/format/store.hpp"
 #include "lvm/report/display.hpp"
@@ -70,6 +71,18 @@ class Cmd {
   void say(const std::string& s) { io_.out += "  " + s + "\n"; }
   void warn(const std::string& s) { io_.err += "  " + s + "\n"; }
   void say_raw(const std::string& s) { io_.out += s; }
+  void warn_raw(const std::string& s) { io_.err += s; }
+  // One [y/n] question through CommandIo::ask (see prompt.hpp).
+  std::optional<std::string> ask(const std::string& question) {
+    if (io_.ask) return io_.ask(question);
+    io_.err += question;
+    return std::nullopt;
+  }
+  // -t/--test: read and validate, say what would be done, write nothing:
+  // no metadata, no (de)activation, no zeroing or wiping.
+  bool test_mode() const { return cl_.has("test"); }
+  // How many times -f/--force was given (lvm's -ff is 2).
+  std::size_t force_count() const { return cl_.all("force").size(); }
   auto* records() { return io_.records; }
   const CommandLine& cl() const { return cl_; }
 
@@ -87,7 +100,8 @@ class Cmd {
     if (paths.empty())
       return failed("No devices to scan: give --devices or set devices in " + cfg_.confdir + "/lvm.conf");
     if (auto r = lock(writable); !r) return r;
-    auto st = format::MetadataStore::scan(paths, writable);
+    // Test mode opens the devices read-only: nothing can be written.
+    auto st = format::MetadataStore::scan(paths, writable && !test_mode());
     if (!st) return failed(st.error().message);
     store_ = std::make_unique<format::MetadataStore>(std::move(*st));
     if (cl_.has("verbose"))
@@ -173,6 +187,10 @@ class Cmd {
     return commit_copy(vg, previous ? &*previous : nullptr);
   }
   Outcome<void> commit_copy(const VolumeGroup& original, const VolumeGroup* previous) {
+    if (test_mode()) {
+      if (auto v = validate(original); !v) return failed(v.error().message);
+      return {};
+    }
     VolumeGroup vg = original;
     vg.seqno = previous ? previous->seqno + 1 : 1;
     // write_vg validates the whole VG (lvmfmt's model checks) before writing.
@@ -190,7 +208,7 @@ class Cmd {
     return format::export_vg_backup_text(vg, format::make_backup_header(why, std::time(nullptr)));
   }
   void archive(const VolumeGroup& old) {
-    if (!cfg_.archive) return;
+    if (!cfg_.archive || test_mode()) return;
     std::error_code ec;
     std::filesystem::path dir = std::filesystem::path(cfg_.confdir) / "archive";
     std::filesystem::create_directories(dir, ec);
@@ -224,12 +242,14 @@ class Cmd {
   }
 
   Outcome<void> activate(const VolumeGroup& vg, const LogicalVolume& lv) {
+    if (test_mode()) return {};
     client::Client* c = driver(true);
     if (!c) return failed(fmt::format("Cannot activate {}/{}: udmd is not reachable", vg.name, lv.name));
     if (auto r = activate::activate_lv(*c, vg, lv, pv_paths(vg.name)); !r) return failed(r.error().message);
     return {};
   }
   Outcome<void> deactivate(const VolumeGroup& vg, const LogicalVolume& lv) {
+    if (test_mode()) return {};
     client::Client* c = driver(false);
     if (!c) return {};
     if (auto r = activate::deactivate_lv(*c, vg, lv); !r) return failed(r.error().message);
@@ -241,6 +261,15 @@ class Cmd {
     client::Task t(*c, client::TaskType::info);
     t.set_uuid(dm_device_uuid(vg.id, lv.id));
     return t.run() && t.info().exists;
+  }
+  // Active and open state of the LV's device (both false without udmd).
+  activate::DeviceState device_state(const VolumeGroup& vg, const LogicalVolume& lv) {
+    client::Client* c = driver(false);
+    if (!c) return {};
+    client::Task t(*c, client::TaskType::info);
+    t.set_uuid(dm_device_uuid(vg.id, lv.id));
+    if (!t.run() || !t.info().exists) return {};
+    return {.active = true, .open = t.info().open_count > 0};
   }
 
  private:

@@ -62,6 +62,7 @@ int run_command(std::string_view command, const std::vector<std::string>& argv, 
     io.err += fmt::format("  Run `{} --help' for more information.\n", command);
     return EXIT_INVALID;
   }
+  if (cl->has("test")) io.err += "  TEST MODE: Metadata will NOT be updated and volumes will not be (de)activated.\n";
   Cmd c(std::move(*cl), io);
   auto r = h->second(c);
   if (!r) {

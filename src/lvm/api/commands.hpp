@@ -8,6 +8,8 @@
 // two spaces as lvm prints them.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <string_view>
@@ -29,6 +31,11 @@ struct CommandIo {
   // When set, pvs/vgs/lvs fill it with one row per line (field name, shown
   // value) instead of printing.
   std::vector<std::vector<std::pair<std::string, std::string>>>* records = nullptr;
+  // Asks one of lvm's [y/n] questions and returns the line answered, or
+  // nullopt at end of input. A tool sets it to write what `out` and `err`
+  // hold so far, then the question to stderr, and read a line from stdin.
+  // Unset, every question is appended to `err` and meets end of input (no).
+  std::function<std::optional<std::string>(const std::string& question)> ask;
 };
 
 // Runs `command` ("lvcreate", ...) with its arguments.

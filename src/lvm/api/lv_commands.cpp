@@ -3,6 +3,8 @@
 
 #include <charconv>
 
+#include "lvm/api/wipe.hpp"
+
 namespace udm::lvm::api::detail {
 
 namespace {
@@ -14,6 +16,49 @@ Outcome<unsigned> stripes_argument(const std::string& text) {
     return failed(fmt::format("Invalid argument for --stripes: {}", text), EXIT_INVALID);
   if (v < 1 || v > 128) return failed(fmt::format("Number of stripes ({}) must be between 1 and 128", v), EXIT_INVALID);
   return v;
+}
+
+// -Z/--zero and -W/--wipesignatures take y or n.
+Outcome<std::optional<bool>> yes_no_option(const Cmd& c, const char* name) {
+  auto v = c.cl().get(name);
+  if (!v) return std::nullopt;
+  if (*v == "y" || *v == "yes") return true;
+  if (*v == "n" || *v == "no") return false;
+  return failed(fmt::format("Invalid argument for --{}: {}", name, *v), EXIT_INVALID);
+}
+
+// lvm zeroes the first 4 KiB of a new LV.
+constexpr std::uint64_t ZERO_BYTES = 4096;
+
+// Cleans the start of a new LV on its PVs before it is used: known
+// signatures wiped (asked about unless -y), the first 4 KiB zeroed.
+Outcome<void> clean_new_lv(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv, bool zero, bool wipe) {
+  const ByteTarget t = lv_target(vg, lv, c.pv_paths(vg.name));
+  if (wipe) {
+    WipeOptions o;
+    o.yes = c.cl().has("yes");
+    if (auto r = wipe_signatures(c, t, o); !r) return std::unexpected(r.error());
+  }
+  if (zero)
+    if (auto r = zero_start(t, ZERO_BYTES); !r) {
+      c.warn(r.error().message);
+      return failed(fmt::format("Failed to initialize {} of logical volume {}/{} with value 0.",
+                                alloc::message_size(std::min(ZERO_BYTES, t.size) / SECTOR_SIZE), vg.name, lv.name));
+    }
+  return {};
+}
+
+// Takes a new LV out of the VG again after a later step failed. `vg` is the
+// VG as given to commit(), which wrote it as seqno + 1.
+void revert_new_lv(Cmd& c, const VolumeGroup& vg, const std::string& name) {
+  VolumeGroup committed = vg;
+  committed.seqno = vg.seqno + 1;
+  VolumeGroup without = committed;
+  std::erase_if(without.lvs, [&](const LogicalVolume& x) { return x.name == name; });
+  if (auto r = c.commit(without, committed); !r) {
+    c.warn(r.error().message);
+    c.warn("Manual intervention may be required to remove abandoned LV(s) before retrying.");
+  }
 }
 }  // namespace
 
@@ -161,6 +206,13 @@ Outcome<void> cmd_lvcreate(Cmd& c) {
   if (!name.empty())
     if (auto r = check_new_lv_name(name); !r)
       return failed(fmt::format("Logical volume name \"{}\" is invalid.", name), EXIT_INVALID);
+  auto zero_arg = yes_no_option(c, "zero");
+  if (!zero_arg) return std::unexpected(zero_arg.error());
+  auto wipe_arg = yes_no_option(c, "wipesignatures");
+  if (!wipe_arg) return std::unexpected(wipe_arg.error());
+  // As lvm with wipe_signatures_when_zeroing_new_lvs = 1: -W follows -Z.
+  bool zero = zero_arg->value_or(true);
+  bool wipe = wipe_arg->value_or(zero);
   bool activate_it = true;
   if (auto act = c.cl().get("activate")) {
     auto on = parse_activate(*act);
@@ -230,13 +282,28 @@ Outcome<void> cmd_lvcreate(Cmd& c) {
   vg.lvs.push_back(lv);
   // Visible LVs before hidden ones, as lvm writes them.
   std::stable_partition(vg.lvs.begin(), vg.lvs.end(), [](const LogicalVolume& x) { return x.visible(); });
-  if (auto r = c.commit(vg, **old); !r) return r;
-  if (activate_it && c.driver(false)) {
-    if (auto r = c.activate(vg, *vg.find_lv(name)); !r) {
-      c.say(fmt::format("Logical volume \"{}\" created.", name));
-      return r;
+  const VolumeGroup before = **old;  // the store's copy changes at commit
+  if (auto r = c.commit(vg, before); !r) return r;
+  const LogicalVolume& made = *vg.find_lv(name);
+  const bool has_data = type != "zero" && type != "error";
+  if (has_data && made.status.has("WRITE") && !c.test_mode() && (zero || wipe)) {
+    if (auto r = clean_new_lv(c, vg, made, zero, wipe); !r) {
+      if (!r.error().message.empty()) c.warn(r.error().message);
+      c.warn("Aborting. Failed to wipe start of new LV.");
+      revert_new_lv(c, vg, name);
+      return failed("");
     }
   }
+  if (activate_it && c.driver(false)) {
+    if (auto r = c.activate(vg, made); !r) {
+      // lvm removes an LV it could not activate: the VG is as before.
+      c.warn(r.error().message);
+      c.warn(fmt::format("Failed to activate new LV {}/{}.", vg.name, name));
+      revert_new_lv(c, vg, name);
+      return failed("");
+    }
+  }
+  if (has_data && !zero) c.warn(fmt::format("WARNING: Logical volume {}/{} not zeroed.", vg.name, name));
   c.say(fmt::format("Logical volume \"{}\" created.", name));
   return {};
 }
