@@ -294,6 +294,9 @@ Outcome<void> set_activation(Cmd& c, VolumeGroup& vg, const LogicalVolume& lv, b
 Outcome<void> add_new_pv(Cmd& c, VolumeGroup& vg, const std::string& path);
 // Deactivates and drops an LV from `vg` (the caller commits).
 Outcome<void> remove_lv(Cmd& c, VolumeGroup& vg, const std::string& lv_name);
+// Before removing an LV: refused while open ("Logical volume VG/LV in use."),
+// asked about while active unless -f/-y; false when answered no.
+Outcome<bool> confirm_lv_removal(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv);
 
 enum class Resize { extend, reduce, any };
 

@@ -375,6 +375,15 @@ Outcome<void> cmd_lvresize(Cmd& c, Resize mode) {
         return failed(r.error().message);
     }
   } else {
+    // lvm asks before shrinking an active LV (open or not): its end is lost.
+    const activate::DeviceState st = c.device_state(vg, *lv);
+    if (st.active) {
+      c.warn(fmt::format("WARNING: Reducing active{} logical volume to {}", st.open ? " and open" : "",
+                         alloc::message_size(target * vg.extent_size)));
+      c.warn("THIS MAY DESTROY YOUR DATA (filesystem etc.)");
+      if (c.force_count() == 0 && yes_no(c, fmt::format("Do you really want to reduce {}/{}? [y/n]: ", vgn, lvn)) == 'n')
+        return failed(fmt::format("Logical volume {}/{} NOT reduced", vgn, lvn));
+    }
     if (auto r = alloc::reduce_lv(vg, lvn, target); !r) return failed(r.error().message);
   }
   if (auto r = c.commit(vg, *old); !r) return r;
@@ -395,10 +404,27 @@ Outcome<void> remove_lv(Cmd& c, VolumeGroup& vg, const std::string& lv_name) {
   return {};
 }
 
+// lvm's check before removing an LV: an open one is refused ("in use"), an
+// active one asked about unless -f or -y. False: not to be removed (the
+// message is printed).
+Outcome<bool> confirm_lv_removal(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv) {
+  const activate::DeviceState st = c.device_state(vg, lv);
+  if (!st.active) return true;
+  if (st.open) return failed(fmt::format("Logical volume {}/{} in use.", vg.name, lv.name));
+  if (c.force_count() > 0 || !lv.visible()) return true;
+  if (yes_no(c, fmt::format("Do you really want to remove active logical volume {}/{}? [y/n]: ", vg.name, lv.name)) ==
+      'n') {
+    c.warn(fmt::format("Logical volume {}/{} not removed.", vg.name, lv.name));
+    return false;
+  }
+  return true;
+}
+
 Outcome<void> cmd_lvremove(Cmd& c) {
   const auto& a = c.cl().args;
   if (a.empty()) return failed("Please enter one or more logical volume paths", EXIT_INVALID);
   if (auto r = c.open(true); !r) return r;
+  bool all_removed = true;
   for (const auto& arg : a) {
     auto [vgn, lvn] = split_lv_path(arg);
     if (vgn.empty()) {
@@ -413,12 +439,24 @@ Outcome<void> cmd_lvremove(Cmd& c) {
       for (const auto& lv : vg.lvs) names.push_back(lv.name);
     else
       names.push_back(lvn);
+    std::vector<std::string> removed;
     for (const auto& n : names) {
+      const LogicalVolume* lv = vg.find_lv(n);
+      if (!lv) return failed(fmt::format("Failed to find logical volume \"{}/{}\"", vg.name, n));
+      auto ok = confirm_lv_removal(c, vg, *lv);
+      if (!ok) return std::unexpected(ok.error());
+      if (!*ok) {
+        all_removed = false;
+        continue;
+      }
       if (auto r = remove_lv(c, vg, n); !r) return r;
+      removed.push_back(n);
     }
+    if (removed.empty()) continue;
     if (auto r = c.commit(vg, **old); !r) return r;
-    for (const auto& n : names) c.say(fmt::format("Logical volume \"{}\" successfully removed.", n));
+    for (const auto& n : removed) c.say(fmt::format("Logical volume \"{}\" successfully removed.", n));
   }
+  if (!all_removed) return failed("");
   return {};
 }
 
@@ -448,7 +486,7 @@ Outcome<void> cmd_lvrename(Cmd& c) {
   LogicalVolume* lv = vg.find_lv(from);
   if (!lv) return failed(fmt::format("Existing logical volume \"{}\" not found in volume group \"{}\"", from, vgn));
   if (vg.find_lv(to)) return failed(fmt::format("Logical volume \"{}\" already exists in volume group \"{}\"", to, vgn));
-  const bool active = c.is_active(vg, *lv);
+  const bool active = !c.test_mode() && c.is_active(vg, *lv);
   auto rename_device = [&](const std::string& a, const std::string& b) -> Result<void> {
     client::Task t(*c.driver(false), client::TaskType::rename);
     t.set_name(dm_device_name(vgn, a)).set_new_name(dm_device_name(vgn, b));

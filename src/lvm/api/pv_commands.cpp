@@ -1,7 +1,23 @@
 // pvcreate, pvremove, pvresize.
 #include "lvm/api/cmd.hpp"
+#include "lvm/api/wipe.hpp"
 
 namespace udm::lvm::api::detail {
+
+namespace {
+// Before a device becomes a PV: its known signatures are asked about and
+// wiped (-y or -f wipe without asking); any left refuse the device. An old
+// LVM2 label is pvcreate's to replace.
+Outcome<void> wipe_before_pvcreate(Cmd& c, const std::string& path) {
+  WipeOptions o;
+  o.yes = c.cl().has("yes") || c.force_count() > 0;
+  o.skip_types = {"LVM2_member"};
+  auto r = wipe_signatures(c, device_target(path, Cmd::normal_path(path)), o);
+  if (!r) return std::unexpected(r.error());
+  if (!*r) return failed("");
+  return {};
+}
+}  // namespace
 
 // ---------------------------------------------------------------- PV commands
 
@@ -15,6 +31,24 @@ Outcome<void> add_new_pv(Cmd& c, VolumeGroup& vg, const std::string& path) {
     if (!owner.empty()) return failed(fmt::format("Physical volume '{}' is already in volume group '{}'", path, owner));
   }
   if (!d->is_pv) {
+    if (auto r = wipe_before_pvcreate(c, path); !r) return r;
+    if (c.test_mode()) {
+      // Nothing written: the PV as pvcreate's defaults would lay it out
+      // (1 MiB data alignment), for the VG's validation.
+      PhysicalVolume pv;
+      pv.name = vg.next_pv_name();
+      pv.id = generate_id();
+      pv.device = Cmd::normal_path(path);
+      pv.dev_size = d->dev->size() / SECTOR_SIZE;
+      pv.pe_start = 2048;
+      pv.pe_count = pv.dev_size > pv.pe_start ? (pv.dev_size - pv.pe_start) / vg.extent_size : 0;
+      c.say(fmt::format("Physical volume \"{}\" successfully created.", path));
+      if (pv.pe_count == 0)
+        return failed(fmt::format("Physical volume {} is too small for extent size {}", path,
+                                  alloc::message_size(vg.extent_size)));
+      vg.pvs.push_back(std::move(pv));
+      return {};
+    }
     if (auto r = c.store().create_pv(Cmd::normal_path(path)); !r) return failed(r.error().message);
     c.say(fmt::format("Physical volume \"{}\" successfully created.", path));
     d = c.device(path);
@@ -41,12 +75,22 @@ Outcome<void> cmd_pvcreate(Cmd& c) {
   for (const auto& path : c.cl().args) {
     const format::PvState* d = c.device(path);
     if (!d) return failed(fmt::format("No device found for {}.", path));
+    format::PvCreateOptions opts;
     if (d->is_pv && d->vg_id) {
       for (const auto& [n, f] : c.store().vgs())
-        if (f.text.vg.id == *d->vg_id)
-          return failed(fmt::format("Can't initialize physical volume \"{}\" of volume group \"{}\" without -ff", path, n));
+        if (f.text.vg.id == *d->vg_id) {
+          // lvm: a PV of a VG is re-initialized only with -ff, and asked about.
+          if (c.force_count() < 2) {
+            c.warn(fmt::format("Can't initialize physical volume \"{}\" of volume group \"{}\" without -ff", path, n));
+            return failed(fmt::format("{}: physical volume not initialized.", path));
+          }
+          if (yes_no(c, fmt::format("Really INITIALIZE physical volume \"{}\" of volume group \"{}\" [y/n]? ", path,
+                                    n)) == 'n')
+            return failed(fmt::format("{}: physical volume not initialized.", path));
+          c.warn(fmt::format("WARNING: Forcing physical volume creation on {} of volume group \"{}\"", path, n));
+          opts.force = true;
+        }
     }
-    format::PvCreateOptions opts;
     if (auto u = c.cl().get("uuid")) {
       auto p = parse_id(*u);
       if (!p) return failed(p.error().message, EXIT_INVALID);
@@ -56,7 +100,9 @@ Outcome<void> cmd_pvcreate(Cmd& c) {
       if (*m != "0" && *m != "1" && *m != "2") return failed("Invalid argument for --pvmetadatacopies: " + *m, EXIT_INVALID);
       opts.metadata_copies = static_cast<unsigned>(std::stoul(*m));
     }
-    if (auto r = c.store().create_pv(Cmd::normal_path(path), opts); !r) return failed(r.error().message);
+    if (auto r = wipe_before_pvcreate(c, path); !r) return r;
+    if (!c.test_mode())
+      if (auto r = c.store().create_pv(Cmd::normal_path(path), opts); !r) return failed(r.error().message);
     c.say(fmt::format("Physical volume \"{}\" successfully created.", path));
   }
   return {};
@@ -116,9 +162,21 @@ Outcome<void> cmd_pvremove(Cmd& c) {
     if (!d || !d->is_pv) return failed(fmt::format("No PV found on device {}.", path));
     if (d->vg_id)
       for (const auto& [n, f] : c.store().vgs())
-        if (f.text.vg.id == *d->vg_id)
-          return failed(fmt::format("PV {} is used by VG {} so please use vgreduce first.", path, n));
-    if (auto r = c.store().wipe_label(Cmd::normal_path(path)); !r) return failed(r.error().message);
+        if (f.text.vg.id == *d->vg_id) {
+          // lvm: the label of a PV in a VG goes only with -ff, and asked about.
+          if (c.force_count() < 2) {
+            c.warn(fmt::format("PV {} is used by VG {} so please use vgreduce first.", path, n));
+            c.warn("(If you are certain you need pvremove, then confirm by using --force twice.)");
+            return failed(fmt::format("{}: physical volume label not removed.", path));
+          }
+          c.warn(fmt::format("WARNING: PV {} is used by VG {}.", path, n));
+          if (yes_no(c, fmt::format("Really WIPE LABELS from physical volume \"{}\" of volume group \"{}\" [y/n]? ",
+                                    path, n)) == 'n')
+            return failed(fmt::format("{}: physical volume label not removed.", path));
+          c.warn(fmt::format("WARNING: Wiping physical volume label from {} of volume group \"{}\".", path, n));
+        }
+    if (!c.test_mode())
+      if (auto r = c.store().wipe_label(Cmd::normal_path(path)); !r) return failed(r.error().message);
     c.say(fmt::format("Labels on physical volume \"{}\" successfully wiped.", path));
   }
   return {};

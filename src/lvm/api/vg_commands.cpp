@@ -70,6 +70,10 @@ Outcome<void> cmd_vgreduce(Cmd& c) {
   }
   if (auto r = c.commit(vg, *old); !r) return r;
   for (const auto& p : removed) {
+    if (c.test_mode()) {
+      c.say(fmt::format("Removed \"{}\" from volume group \"{}\"", p, vg.name));
+      continue;
+    }
     if (auto r = c.store().clear_metadata(Cmd::normal_path(p)); !r) return failed(r.error().message);
     if (auto r = c.store().set_pv_in_use(Cmd::normal_path(p), false); !r) return failed(r.error().message);
     c.say(fmt::format("Removed \"{}\" from volume group \"{}\"", p, vg.name));
@@ -82,24 +86,52 @@ Outcome<void> cmd_vgremove(Cmd& c) {
   const auto& a = c.cl().args;
   if (a.empty()) return failed("Please enter one or more volume group paths", EXIT_INVALID);
   if (auto r = c.open(true); !r) return r;
+  bool all_removed = true;
   for (const auto& name : a) {
     auto old = c.vg(name);
     if (!old) return std::unexpected(old.error());
-    VolumeGroup vg = *old;
-    if (!vg.lvs.empty() && !c.cl().has("force"))
-      return failed(fmt::format("Volume group \"{}\" still contains {} logical volume(s): use -f to remove them", name,
-                                vg.lvs.size()));
-    for (const auto& lv : vg.lvs)
-      if (auto r = c.deactivate(vg, lv); !r) return r;
-    auto paths = c.pv_paths(name);
-    for (const auto& lv : vg.lvs) c.say(fmt::format("Logical volume \"{}\" successfully removed.", lv.name));
-    c.archive(vg);
-    for (const auto& [pvn, p] : paths) {
-      if (auto r = c.store().clear_metadata(Cmd::normal_path(p)); !r) return failed(r.error().message);
-      if (auto r = c.store().set_pv_in_use(Cmd::normal_path(p), false); !r) return failed(r.error().message);
+    const VolumeGroup vg = *old;
+    const auto visible = std::count_if(vg.lvs.begin(), vg.lvs.end(), [](const LogicalVolume& x) { return x.visible(); });
+    // lvm asks about the VG, then about each active LV, unless -f (or -y).
+    if (visible > 0 && c.force_count() == 0 &&
+        yes_no(c, fmt::format("Do you really want to remove volume group \"{}\" containing {} logical volumes? [y/n]: ",
+                              name, visible)) == 'n') {
+      c.warn(fmt::format("Volume group \"{}\" not removed", name));
+      all_removed = false;
+      continue;
     }
+    VolumeGroup remaining = vg;
+    bool kept = false;
+    for (const auto& lv : vg.lvs) {
+      if (c.force_count() == 0) {
+        auto ok = confirm_lv_removal(c, vg, lv);
+        if (!ok) return std::unexpected(ok.error());
+        if (!*ok) {
+          kept = true;
+          continue;
+        }
+      }
+      if (auto r = c.deactivate(vg, lv); !r) return r;
+      std::erase_if(remaining.lvs, [&](const LogicalVolume& x) { return x.name == lv.name; });
+      if (lv.visible()) c.say(fmt::format("Logical volume \"{}\" successfully removed.", lv.name));
+    }
+    if (kept) {
+      // The LVs said yes to are gone, as lvm removes them one by one.
+      if (remaining.lvs.size() != vg.lvs.size())
+        if (auto r = c.commit(remaining, vg); !r) return r;
+      all_removed = false;
+      continue;
+    }
+    auto paths = c.pv_paths(name);
+    c.archive(vg);
+    if (!c.test_mode())
+      for (const auto& [pvn, p] : paths) {
+        if (auto r = c.store().clear_metadata(Cmd::normal_path(p)); !r) return failed(r.error().message);
+        if (auto r = c.store().set_pv_in_use(Cmd::normal_path(p), false); !r) return failed(r.error().message);
+      }
     c.say(fmt::format("Volume group \"{}\" successfully removed", name));
   }
+  if (!all_removed) return failed("");
   return {};
 }
 
@@ -155,6 +187,32 @@ Outcome<void> cmd_vgcfgbackup(Cmd& c) {
   return {};
 }
 
+// Restoring metadata under active LVs leaves devices that no longer match
+// it: lvm names each active LV and asks (unless -y).
+Outcome<void> confirm_restore_over_active(Cmd& c, const VolumeGroup& restored) {
+  client::Client* drv = c.driver(false);
+  if (!drv) return {};
+  std::vector<std::string> active;
+  auto collect = [&](const VolumeGroup& vg) {
+    auto states = activate::lv_states(*drv, vg);
+    if (!states) return;
+    for (std::size_t i = 0; i < vg.lvs.size(); ++i)
+      if ((*states)[i].active && std::find(active.begin(), active.end(), vg.lvs[i].name) == active.end())
+        active.push_back(vg.lvs[i].name);
+  };
+  if (const format::VgState* cur = c.store().find_vg(restored.name)) collect(cur->text.vg);
+  collect(restored);
+  if (active.empty()) return {};
+  for (const auto& lv : active) c.say(fmt::format("Volume group {} has active volume: {}.", restored.name, lv));
+  c.warn(fmt::format("WARNING: Found {} active volume(s) in volume group \"{}\".", active.size(), restored.name));
+  c.say("Restoring VG with active LVs, may cause mismatch with its metadata.");
+  if (yes_no(c, fmt::format("Do you really want to proceed with restore of volume group \"{}\", while {} volume(s) "
+                            "are active? [y/n]: ",
+                            restored.name, active.size())) == 'n')
+    return failed("Restore aborted.");
+  return {};
+}
+
 Outcome<void> cmd_vgcfgrestore(Cmd& c) {
   const auto& a = c.cl().args;
   if (auto r = c.open(true); !r) return r;
@@ -178,6 +236,7 @@ Outcome<void> cmd_vgcfgrestore(Cmd& c) {
   if (!text) return failed(fmt::format("Couldn't read volume group metadata from file {}: {}", file, text.error().message));
   VolumeGroup vg = text->vg;
   vg.name = a[0];
+  if (auto r = confirm_restore_over_active(c, vg); !r) return r;
   // PVs by id among the scanned devices.
   std::vector<std::string> paths;
   for (auto& pv : vg.pvs) {
@@ -220,6 +279,7 @@ Outcome<void> cmd_vgchange(Cmd& c) {
   if (!on) return std::unexpected(on.error());
   if (auto r = c.open(false); !r) return r;
   const std::vector<std::string> names = c.vg_names_or_all();
+  bool any_failed = false;
   for (const auto& n : names) {
     auto vg = c.vg(n);
     if (!vg) return std::unexpected(vg.error());
@@ -227,11 +287,18 @@ Outcome<void> cmd_vgchange(Cmd& c) {
     for (const auto& lv : vg->lvs) {
       if (!lv.visible()) continue;
       if (*on && lv.flags.has("ACTIVATION_SKIP") && !c.cl().has("ignoreactivationskip")) continue;
-      if (auto r = set_activation(c, *vg, lv, *on); !r) return r;
+      // As lvm: a failing LV is reported and the others still activated.
+      if (auto r = set_activation(c, *vg, lv, *on); !r) {
+        c.warn(r.error().message);
+        any_failed = true;
+        if (!*on && c.is_active(*vg, lv)) ++active;
+        continue;
+      }
       if (*on) ++active;
     }
     c.say(fmt::format("{} logical volume(s) in volume group \"{}\" now active", active, n));
   }
+  if (any_failed) return failed("");
   return {};
 }
 

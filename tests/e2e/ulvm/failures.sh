@@ -37,8 +37,11 @@ expect_fail 5 '  New size given (6 extents) not less than existing size (5 exten
 expect_fail 5 '  Volume group "nosuch" not found' ulvm lvcreate -an -L 4M -n x nosuch
 expect_fail 5 '  A volume group called vg0 already exists.' ulvm vgcreate vg0 "$C"
 expect_fail 5 "  Physical volume '$C' is already in volume group 'vg1'" ulvm vgextend vg0 "$C"
-expect_fail 5 "  PV $A is used by VG vg0 so please use vgreduce first." ulvm pvremove "$A"
-expect_fail 5 "  Can't initialize physical volume \"$A\" of volume group \"vg0\" without -ff" ulvm pvcreate "$A"
+expect_fail 5 "  PV $A is used by VG vg0 so please use vgreduce first.
+  (If you are certain you need pvremove, then confirm by using --force twice.)
+  $A: physical volume label not removed." ulvm pvremove "$A"
+expect_fail 5 "  Can't initialize physical volume \"$A\" of volume group \"vg0\" without -ff
+  $A: physical volume not initialized." ulvm pvcreate "$A"
 expect_fail 5 "  Physical volume \"$A\" still in use" ulvm vgreduce vg0 "$A"
 expect_fail 5 '  New volume group "vg1" already exists' ulvm vgrename vg0 vg1
 expect_fail 3 '  Invalid units specification
