@@ -58,3 +58,31 @@ grep -q "127.0.0.1:$PORT" "$E2E_TMP/ss" || fail ":PORT is not on 127.0.0.1: $(ca
 not grep -qE "(\*|0\.0\.0\.0|\[::\]):$PORT" "$E2E_TMP/ss"
 udmsetup create z --table "0 2048 zero"
 expect_eq "$(nbdinfo --size "nbd://127.0.0.1:$PORT/z")" 1048576 "plaintext with --nbd-insecure"
+stop_daemon
+
+# X.509 (--tls-creds DIR, qemu's file names): a client certificate signed by
+# the CA is required.
+X=$PUB/x509
+mkdir -p "$X/server" "$X/client" "$X/stranger"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$X/ca-key.pem" \
+  -out "$X/ca-cert.pem" -days 2 -subj /CN=udm-test-ca 2>/dev/null
+# cert ROLE DIR EXTENSIONS: a key and a certificate signed by the test CA in DIR/ROLE-{key,cert}.pem.
+cert() {
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$2/$1-key.pem" \
+    -out "$2/$1.csr" -subj "/CN=$1" 2>/dev/null
+  printf '%b' "$3" >"$2/$1.ext"
+  openssl x509 -req -in "$2/$1.csr" -CA "$X/ca-cert.pem" -CAkey "$X/ca-key.pem" -CAcreateserial \
+    -out "$2/$1-cert.pem" -days 2 -extfile "$2/$1.ext" 2>/dev/null
+  cp "$X/ca-cert.pem" "$2/"
+}
+cert server "$X/server" 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n'
+cert client "$X/client" 'extendedKeyUsage=clientAuth\n'
+cp "$X/ca-cert.pem" "$X/stranger/"  # trusts the server, has no certificate of its own
+chmod -R a+rX "$X"
+PORT=$(free_port)
+start_daemon --tls-creds "$X/server" --nbd-listen "127.0.0.1:$PORT"
+udmsetup create secret --table "0 16384 linear $E2E_TMP/secret.img 0"
+expect_eq "$(as_nobody nbdinfo --size "nbds://127.0.0.1:$PORT/secret?tls-certificates=$X/client")" 8388608 \
+  "size over X.509 TLS"
+not as_nobody nbdinfo --size "nbds://127.0.0.1:$PORT/secret?tls-certificates=$X/stranger" 2>/dev/null
+not as_nobody nbdinfo --size "nbd://127.0.0.1:$PORT/secret" 2>/dev/null
