@@ -25,8 +25,8 @@ constexpr std::size_t MAX_IN_FLIGHT = 256;  // per connection; the reader waits 
 constexpr std::size_t MAX_HELD_REPLIES = 64;
 // Idle commands keep their buffers for reuse up to this much per connection;
 // bigger buffers and the rest are freed when their reply has gone out.
-constexpr std::size_t MAX_POOLED_BYTES = 8u << 20;
-constexpr std::size_t MAX_POOLED_BUFFER = 1u << 20;
+constexpr std::size_t MAX_POOLED_BYTES = 16u << 20;
+constexpr std::size_t MAX_POOLED_BUFFER = 4u << 20;  // qemu-img asks 2 MiB at a time
 // The connection whose reader is the calling thread: replies finished on it
 // (cached reads, inline writes) wait for the reader's next socket read.
 thread_local const Connection* t_reading = nullptr;
