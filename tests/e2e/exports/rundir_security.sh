@@ -39,6 +39,17 @@ not timeout 10 udmd --rundir "$R" 2>"$E2E_TMP/err"
 grep -q "udmd.log is a symbolic link" "$E2E_TMP/err" || fail "udmd.log link: $(cat "$E2E_TMP/err")"
 expect_eq "$(cat "$E2E_TMP/victim")" precious "file behind the udmd.log link"
 
+# Symbolic links at control and nbd.sock are replaced, not followed.
+R=$E2E_TMP/r7
+mkdir -m 700 "$R"
+ln -s "$E2E_TMP/victim" "$R/control"
+ln -s "$E2E_TMP/victim" "$R/nbd.sock"
+UDM_RUNDIR=$R
+start_daemon
+[ -S "$R/control" ] && [ -S "$R/nbd.sock" ] || fail "sockets not created in place of the links"
+expect_eq "$(cat "$E2E_TMP/victim")" precious "file behind the control and nbd.sock links"
+stop_daemon
+
 # The run directory itself a symbolic link, owned by another user, or
 # group/world-writable without the sticky bit: refused.
 mkdir -m 700 "$E2E_TMP/real"
