@@ -4,6 +4,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "daemon/run_dir.hpp"
+
 #include "core/target_registry.hpp"
 
 #if UDM_HAVE_EXPORTS
@@ -32,9 +34,8 @@ struct Daemon::Exports {
 Daemon::Daemon(Log& log, PidFile pid_file) : log_(log), pid_file_(std::move(pid_file)) {}
 
 Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options, Log& log) {
-  std::error_code ec;
-  std::filesystem::create_directories(options.rundir, ec);
-  if (ec) return fail(ec.value(), "cannot create run directory " + options.rundir + ": " + ec.message());
+  auto access = prepare_run_dir(options.rundir, options.group);  // see run_dir.hpp
+  if (!access) return fail(access.error());
   auto pid = PidFile::acquire(options.rundir + "/udmd.pid");
   if (!pid) return fail(pid.error());
   std::unique_ptr<Daemon> d(new Daemon(log, std::move(*pid)));
@@ -54,8 +55,16 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options, Log&
     eo.fuse = options.fuse;
     eo.nbd_unix = options.nbd;
     if (options.nbd) eo.nbd_tcp = options.nbd_listen;
+    eo.access = {access->uid, access->gid, access->group};
+    eo.tls_creds = options.tls_creds;
+    eo.tls_psk = options.tls_psk;
+    eo.nbd_insecure = options.nbd_insecure;
+    eo.max_queued_bytes = options.nbd_max_queued_bytes;
+    eo.max_queued_bytes_total = options.nbd_max_queued_bytes_total;
     auto m = std::make_unique<exports::ExportManager>(eo, *d->registry_);
     if (auto r = m->start(); !r) {
+      // NBD over TCP was asked for by name (with its security): not silently dropped.
+      if (options.nbd && options.nbd_listen) return fail(r.error());
       log.info("exports not started: {}", r.error().message);
     } else {
       d->exports_->manager = std::move(m);

@@ -40,4 +40,32 @@ Result<std::string> resolve_rundir(const std::string& flag) {
   return fail(EINVAL, "no run directory: pass --rundir or set UDM_RUNDIR or XDG_RUNTIME_DIR");
 }
 
+Result<std::uint64_t> parse_byte_size(std::string_view option, std::string_view text) {
+  std::uint64_t value = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  unsigned shift = 0;
+  std::string_view suffix(p, static_cast<std::size_t>(text.data() + text.size() - p));
+  if (suffix == "K" || suffix == "k") shift = 10;
+  else if (suffix == "M" || suffix == "m") shift = 20;
+  else if (suffix == "G" || suffix == "g") shift = 30;
+  else if (suffix == "T" || suffix == "t") shift = 40;
+  else if (!suffix.empty()) ec = std::errc::invalid_argument;
+  if (ec != std::errc() || p == text.data() || value == 0 || value > (UINT64_MAX >> shift))
+    return fail(EINVAL, std::string(option) + " " + std::string(text) +
+                            ": expected a positive size in bytes (suffix K, M, G or T allowed)");
+  return value << shift;
+}
+
+Result<void> check_nbd_security(const DaemonOptions& options) {
+  if (!options.tls_creds.empty() && !options.tls_psk.empty())
+    return fail(EINVAL, "--tls-creds and --tls-psk cannot be used together");
+  if (options.nbd_listen && options.tls_creds.empty() && options.tls_psk.empty() && !options.nbd_insecure)
+    return fail(EINVAL, "--nbd-listen " + *options.nbd_listen +
+                            ": NBD over TCP needs TLS (--tls-psk FILE or --tls-creds DIR); "
+                            "pass --nbd-insecure to serve every device unencrypted and unauthenticated");
+  if (options.nbd_max_queued_bytes > options.nbd_max_queued_bytes_total)
+    return fail(EINVAL, "--nbd-max-queued-bytes is larger than --nbd-max-queued-bytes-total");
+  return {};
+}
+
 }  // namespace udm::daemon

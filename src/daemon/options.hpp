@@ -1,6 +1,7 @@
 // udmd's options, parsed by tools/udmd/main.cpp and usable in-process.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,7 +27,23 @@ struct DaemonOptions {
   bool nbd = true;           // --no-nbd clears
   std::optional<std::string> nbd_listen;  // HOST:PORT
   bool log_to_stderr = true; // false: <rundir>/udmd.log
+
+  // Access and NBD security (--group, --tls-creds, --tls-psk, --nbd-insecure,
+  // --nbd-max-queued-bytes[-total]).
+  std::string group;         // the run directory 0750 and its files 0660 for this group
+  std::string tls_creds;     // X.509 directory: server-cert.pem, server-key.pem
+  std::string tls_psk;       // PSK file, "username:hexkey" lines (psktool's format)
+  bool nbd_insecure = false; // plaintext NBD over TCP
+  std::uint64_t nbd_max_queued_bytes = std::uint64_t{64} << 20;         // per connection
+  std::uint64_t nbd_max_queued_bytes_total = std::uint64_t{256} << 20;  // daemon-wide
 };
+
+// "65536", "64M", "1G" (K/M/G/T, binary); the option name goes in the error.
+Result<std::uint64_t> parse_byte_size(std::string_view option, std::string_view text);
+
+// NBD over TCP needs TLS credentials, or --nbd-insecure to serve plaintext;
+// only one kind of credentials at a time.
+Result<void> check_nbd_security(const DaemonOptions& options);
 
 // --rundir if given, else $UDM_RUNDIR, else /run/udm as root, else
 // $XDG_RUNTIME_DIR/udm (EINVAL when none of those is set).

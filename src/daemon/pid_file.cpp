@@ -4,13 +4,26 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace udm::daemon {
 
 Result<PidFile> PidFile::acquire(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return fail(errno, "cannot open pid file " + path + ": " + std::strerror(errno));
+  // O_NOFOLLOW and no O_TRUNC: a symbolic link planted at the path must not
+  // make the daemon truncate or write the file it points to.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    int e = errno;
+    if (e == ELOOP) return fail(e, "pid file " + path + " is a symbolic link; refusing to use it");
+    return fail(e, "cannot open pid file " + path + ": " + std::strerror(e));
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid() || st.st_nlink != 1) {
+    ::close(fd);
+    return fail(EPERM, "pid file " + path + " is not a regular file of this user; refusing to use it");
+  }
+  ::fchmod(fd, 0644);  // explicit, whatever the umask
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int e = errno;
     char buf[32] = {};

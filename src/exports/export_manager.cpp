@@ -5,6 +5,7 @@
 
 #include "exports/fuse/filesystem.hpp"
 #include "exports/nbd/server.hpp"
+#include "exports/nbd/tls.hpp"
 
 namespace udm::exports {
 
@@ -31,17 +32,33 @@ std::string ExportManager::nbd_socket_path() const { return impl_->options.rundi
 Result<void> ExportManager::start() {
   std::lock_guard g(impl_->lock);
   auto& o = impl_->options;
-  ::mkdir(o.rundir.c_str(), 0755);
+  ::mkdir(o.rundir.c_str(), o.access.dir_mode());  // the daemon made it already; tests may not have
+  // TLS credentials first: a bad --tls-* must not leave FUSE half started.
+  nbd::ServerOptions so;
+  if ((o.nbd_unix || o.nbd_tcp) && !impl_->nbd) {
+    if (!o.tls_creds.empty() || !o.tls_psk.empty()) {
+      auto creds = o.tls_psk.empty() ? nbd::TlsCredentials::load_x509(o.tls_creds)
+                                     : nbd::TlsCredentials::load_psk(o.tls_psk);
+      if (!creds) return fail(with_context("exports: ", creds.error()));
+      so.tls = std::move(*creds);
+    }
+    so.tcp_insecure = o.nbd_insecure;
+    so.max_queued_bytes = o.max_queued_bytes;
+    so.max_queued_bytes_total = o.max_queued_bytes_total;
+  }
   if (o.fuse && !impl_->fuse) {
     auto fs = std::make_shared<fuse::Filesystem>();
+    fs->set_access(o.access.uid, o.access.gid, o.access.group);
     fs->refresh(impl_->registry.list());
     if (auto r = fs->mount(fuse_mountpoint()); !r) return fail(with_context("exports: ", r.error()));
     impl_->fuse = std::move(fs);
   }
   if ((o.nbd_unix || o.nbd_tcp) && !impl_->nbd) {
-    auto server = std::make_shared<nbd::Server>(impl_->registry);
+    auto server = std::make_shared<nbd::Server>(impl_->registry, std::move(so));
+    const gid_t group = o.access.group ? o.access.gid : static_cast<gid_t>(-1);
     if (o.nbd_unix)
-      if (auto r = server->listen_unix(nbd_socket_path()); !r) return fail(with_context("exports: ", r.error()));
+      if (auto r = server->listen_unix(nbd_socket_path(), o.access.file_mode(), group); !r)
+        return fail(with_context("exports: ", r.error()));
     if (o.nbd_tcp)
       if (auto r = server->listen_tcp(*o.nbd_tcp); !r) return fail(with_context("exports: ", r.error()));
     if (auto r = server->start(); !r) return fail(with_context("exports: ", r.error()));

@@ -10,20 +10,41 @@
 // but not concurrently with each other's start()/stop().
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include "base/result.hpp"
 #include "core/device_registry.hpp"
 
 namespace udm::exports {
 
+// Who may use the exports: the run directory's owner, and its group when the
+// daemon was given one (udmd --group). nbd.sock and the FUSE files get these
+// modes explicitly, never the umask's.
+struct ExportAccess {
+  uid_t uid = ::geteuid();
+  gid_t gid = ::getegid();
+  bool group = false;
+  mode_t file_mode() const { return group ? 0660 : 0600; }
+  mode_t dir_mode() const { return group ? 0750 : 0700; }
+};
+
 struct ExportOptions {
   std::string rundir;                    // the daemon's run directory
   bool fuse = true;                      // mount <rundir>/dev
   bool nbd_unix = true;                  // listen on <rundir>/nbd.sock
-  std::optional<std::string> nbd_tcp;    // "HOST:PORT" ("PORT" alone means 127.0.0.1)
+  std::optional<std::string> nbd_tcp;    // "HOST:PORT" ("PORT" or ":PORT" mean 127.0.0.1)
+  ExportAccess access;
+  // TLS for NBD (required over TCP when given): an X.509 directory or a PSK file.
+  std::string tls_creds;
+  std::string tls_psk;
+  bool nbd_insecure = false;             // plaintext NBD over TCP allowed
+  std::uint64_t max_queued_bytes = std::uint64_t{64} << 20;         // per NBD connection
+  std::uint64_t max_queued_bytes_total = std::uint64_t{256} << 20;  // every NBD connection
 };
 
 class ExportManager {

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <tuple>
 #include <sys/wait.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/daemon.hpp"
+#include "daemon/run_dir.hpp"
 
 namespace {
 
@@ -76,10 +78,34 @@ int main(int argc, char** argv) {
                  "COMMAND=MAJ.MIN.PATCH: behave as a driver with that version of COMMAND (testing)");
   app.add_flag("--no-fuse", no_fuse, "do not mount the FUSE export");
   app.add_flag("--no-nbd", no_nbd, "do not serve NBD");
-  app.add_option("--nbd-listen", nbd_listen, "HOST:PORT: also serve NBD over TCP");
-  CLI11_PARSE(app, argc, argv);
-
+  app.add_option("--nbd-listen", nbd_listen,
+                 "HOST:PORT: also serve NBD over TCP (PORT or :PORT alone: 127.0.0.1; all interfaces only "
+                 "when named, 0.0.0.0:PORT or [::]:PORT); needs --tls-psk/--tls-creds or --nbd-insecure");
   DaemonOptions opts;
+  std::string max_queued, max_queued_total;
+  app.add_option("--group", opts.group, "NAME: run directory 0750 and its sockets and files 0660 for this group");
+  app.add_option("--tls-creds", opts.tls_creds,
+                 "DIR: X.509 server-cert.pem and server-key.pem; NBD over TCP then requires TLS");
+  app.add_option("--tls-psk", opts.tls_psk,
+                 "FILE: TLS pre-shared keys, username:hexkey lines (psktool); NBD over TCP then requires TLS");
+  app.add_flag("--nbd-insecure", opts.nbd_insecure, "allow --nbd-listen without TLS (any client reads and writes every device)");
+  app.add_option("--nbd-max-queued-bytes", max_queued,
+                 "SIZE: NBD request bytes (read buffers, write payloads) queued per connection (default 64M)");
+  app.add_option("--nbd-max-queued-bytes-total", max_queued_total,
+                 "SIZE: NBD request bytes queued over all connections (default 256M)");
+  CLI11_PARSE(app, argc, argv);
+  for (auto [flag, text, out] : {std::tuple{"--nbd-max-queued-bytes", &max_queued, &opts.nbd_max_queued_bytes},
+                                 std::tuple{"--nbd-max-queued-bytes-total", &max_queued_total,
+                                            &opts.nbd_max_queued_bytes_total}}) {
+    if (text->empty()) continue;
+    auto size = udm::daemon::parse_byte_size(flag, *text);
+    if (!size) {
+      std::fprintf(stderr, "udmd: %s\n", size.error().message.c_str());
+      return 1;
+    }
+    *out = *size;
+  }
+
   auto rundir = udm::daemon::resolve_rundir(rundir_flag);
   if (!rundir) {
     std::fprintf(stderr, "udmd: %s\n", rundir.error().message.c_str());
@@ -100,6 +126,10 @@ int main(int argc, char** argv) {
     }
     opts.claims.push_back(*claim);
   }
+  if (auto ok = udm::daemon::check_nbd_security(opts); !ok) {
+    std::fprintf(stderr, "udmd: %s\n", ok.error().message.c_str());
+    return 1;
+  }
 
   // Signals are taken synchronously by the main thread; every thread started
   // from here on inherits the mask.
@@ -113,9 +143,21 @@ int main(int argc, char** argv) {
   if (!foreground) daemonize(ready_fd);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  std::filesystem::create_directories(opts.rundir, ec);
-  udm::daemon::Log log = foreground ? udm::daemon::Log(stderr)
-                                    : udm::daemon::Log::to_file((opts.rundir + "/udmd.log").c_str());
+  // The run directory is checked before anything is written into it (the log).
+  std::FILE* log_file = stderr;
+  auto access = udm::daemon::prepare_run_dir(opts.rundir, opts.group);
+  if (access && !foreground) {
+    auto fd = udm::daemon::open_in_run_dir(opts.rundir, "udmd.log", *access);
+    if (!fd) access = std::unexpected(fd.error());
+    else log_file = ::fdopen(*fd, "a");
+  }
+  if (!access || !log_file) {
+    std::string msg = access ? std::string("cannot open udmd.log") : access.error().message;
+    if (ready_fd >= 0) report(ready_fd, msg);
+    else std::fprintf(stderr, "udmd: %s\n", msg.c_str());
+    return 1;
+  }
+  udm::daemon::Log log(log_file, /*owned=*/log_file != stderr);
   opts.log_to_stderr = foreground;
   auto daemon = udm::daemon::Daemon::start(opts, log);
   if (!daemon) {

@@ -114,6 +114,9 @@ struct Filesystem::Impl {
   std::mutex unaligned_lock;  // read-modify-write of partial sectors
   std::atomic<std::int64_t> ops_in_flight{0};
   timespec mount_time{};
+  uid_t uid = ::geteuid();
+  gid_t gid = ::getegid();
+  bool group_access = false;
 
   // One asynchronous request answered from its completion.
   struct IoOp {
@@ -218,12 +221,15 @@ struct Filesystem::Impl {
     st = {};
     st.st_ino = node.ino;
     st.st_atim = st.st_mtim = st.st_ctim = mount_time;
+    st.st_uid = uid;
+    st.st_gid = gid;
     if (node.directory) {
-      st.st_mode = S_IFDIR | 0755;
+      st.st_mode = S_IFDIR | (group_access ? 0750 : 0700);
       st.st_nlink = 2;
       return;
     }
-    st.st_mode = S_IFREG | (node.device->read_only() ? 0440 : 0660);
+    const mode_t owner = node.device->read_only() ? 0400 : 0600;
+    st.st_mode = S_IFREG | owner | (group_access ? owner >> 3 : 0);
     st.st_nlink = 1;
     st.st_size = static_cast<off_t>(node.device->size());
     st.st_blksize = 4096;
@@ -577,17 +583,28 @@ Filesystem::Filesystem() : impl_(std::make_unique<Impl>()) {}
 
 Filesystem::~Filesystem() { unmount(); }
 
+void Filesystem::set_access(uid_t uid, gid_t gid, bool group) {
+  impl_->uid = uid;
+  impl_->gid = gid;
+  impl_->group_access = group;
+}
+
 Result<void> Filesystem::mount(const std::string& mountpoint) {
   Impl& s = *impl_;
   std::lock_guard g(s.state_lock);
   if (s.session) return {};
   struct stat st;
-  if (::stat(mountpoint.c_str(), &st) != 0) {
+  // lstat: a symbolic link planted here would move the mount onto its target.
+  if (::lstat(mountpoint.c_str(), &st) != 0) {
     if (errno == ENOTCONN) {
-      ::umount2(mountpoint.c_str(), MNT_DETACH);  // left by a daemon that died
-    } else if (::mkdir(mountpoint.c_str(), 0755) != 0 && errno != EEXIST) {
+      ::umount2(mountpoint.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW);  // left by a daemon that died
+    } else if (::mkdir(mountpoint.c_str(), s.group_access ? 0750 : 0700) != 0 && errno != EEXIST) {
       return fail(errno, mountpoint + ": " + std::strerror(errno));
     }
+  } else if (S_ISLNK(st.st_mode)) {
+    return fail(ELOOP, mountpoint + " is a symbolic link; refusing to mount there");
+  } else if (!S_ISDIR(st.st_mode)) {
+    return fail(ENOTDIR, mountpoint + " is not a directory; refusing to mount there");
   }
   clock_gettime(CLOCK_REALTIME, &s.mount_time);
 

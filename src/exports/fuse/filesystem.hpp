@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 #include "base/result.hpp"
@@ -19,8 +20,12 @@ class Filesystem {
   Filesystem();
   ~Filesystem();  // unmount()
 
+  // Owner of every file and directory, and whether its group may use them
+  // (files 0660, directories 0750; else 0600 and 0700). Before mount().
+  void set_access(uid_t uid, gid_t gid, bool group);
+
   // Mounts at `mountpoint` (created if missing; a stale mount left by a dead
-  // daemon is detached first) and starts serving.
+  // daemon is detached first; a symbolic link is refused) and starts serving.
   Result<void> mount(const std::string& mountpoint);
 
   // Replaces the tree with these devices (those with a live table appear) and

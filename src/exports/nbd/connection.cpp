@@ -1,16 +1,17 @@
 #include "exports/nbd/connection.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <sys/socket.h>
 #include <climits>
 #include <sys/uio.h>
 #include <thread>
+#include <utility>
 
 #include "exports/aligned_buffer.hpp"
 #include "exports/nbd/protocol.hpp"
 #include "exports/nbd/request_decoder.hpp"
-#include "exports/nbd/socket_io.hpp"
 #include "exports/nbd/wire.hpp"
 #include "io/inline_writes.hpp"
 
@@ -22,6 +23,10 @@ constexpr std::size_t MAX_IN_FLIGHT = 256;  // per connection; the reader waits 
 // Replies the reader thread may hold back while more requests are already
 // buffered: far below MAX_IN_FLIGHT, so holding never starves take_command().
 constexpr std::size_t MAX_HELD_REPLIES = 64;
+// Idle commands keep their buffers for reuse up to this much per connection;
+// bigger buffers and the rest are freed when their reply has gone out.
+constexpr std::size_t MAX_POOLED_BYTES = 16u << 20;
+constexpr std::size_t MAX_POOLED_BUFFER = 4u << 20;  // qemu-img asks 2 MiB at a time
 // The connection whose reader is the calling thread: replies finished on it
 // (cached reads, inline writes) wait for the reader's next socket read.
 thread_local const Connection* t_reading = nullptr;
@@ -37,10 +42,12 @@ struct Connection::Command {
   std::array<std::byte, 32> header;
   std::size_t header_length = 0;
   std::size_t data_length = 0;  // payload following the header (reads)
+  std::uint64_t reserved = 0;   // queue budget bytes held until released
 };
 
-Connection::Connection(int fd, NegotiatedExport negotiated)
-    : fd_(fd), device_(std::move(negotiated.device)), structured_(negotiated.structured_replies),
+Connection::Connection(int fd, Transport& plain, NegotiatedExport negotiated, ConnectionLimits limits)
+    : fd_(fd), tls_(std::move(negotiated.tls)), transport_(tls_ ? tls_.get() : &plain),
+      device_(std::move(negotiated.device)), structured_(negotiated.structured_replies), limits_(limits),
       in_(INPUT_BUFFER) {}
 
 Connection::~Connection() = default;
@@ -57,14 +64,11 @@ int Connection::read_bytes(std::byte* out, std::size_t length) {
   // as one batch (one sendmsg, one wake-up of the client for many replies).
   send_held_replies();
   // Large payloads go straight into the caller's buffer.
-  if (length >= in_.size() / 2) return read_exact(fd_, out, length);
+  if (length >= in_.size() / 2) return transport_->read_exact(out, length);
   in_begin_ = in_end_ = 0;
   while (in_end_ < length) {
-    ssize_t r = ::recv(fd_, in_.data() + in_end_, in_.size() - in_end_, 0);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
+    ssize_t r = transport_->recv_some(in_.data() + in_end_, in_.size() - in_end_, /*all=*/false);
+    if (r < 0) return static_cast<int>(-r);
     if (r == 0) return ECONNRESET;
     in_end_ += static_cast<std::size_t>(r);
   }
@@ -94,11 +98,51 @@ Connection::Command* Connection::take_command() {
   }
   Command* c = free_.back();
   free_.pop_back();
+  pooled_bytes_ -= c->buffer.capacity();
   return c;
 }
 
+bool Connection::reserve(Command* c, std::uint64_t bytes) {
+  {
+    std::unique_lock lock(free_lock_);
+    auto fits = [&] {
+      return queued_bytes_ == 0 ||
+             (queued_bytes_ <= limits_.max_queued_bytes && limits_.max_queued_bytes - queued_bytes_ >= bytes);
+    };
+    if (!fits()) {
+      // The replies that would free bytes may be held back by this very thread.
+      lock.unlock();
+      send_held_replies();
+      lock.lock();
+      drained_.wait(lock, [&] { return fits() || broken_.load(); });
+      if (broken_) return false;
+    }
+    queued_bytes_ += bytes;
+    c->reserved = bytes;
+  }
+  if (QueueBudget* all = limits_.daemon_wide; all && !all->try_acquire(bytes)) {
+    send_held_replies();
+    if (!all->acquire(bytes)) {
+      std::lock_guard lock(free_lock_);
+      queued_bytes_ -= bytes;
+      c->reserved = 0;
+      return false;
+    }
+  }
+  return true;
+}
+
 void Connection::release(Command* command) {
+  const std::uint64_t reserved = std::exchange(command->reserved, 0);
+  if (reserved && limits_.daemon_wide) limits_.daemon_wide->release(reserved);
+  AlignedBuffer dropped;  // freed after the lock is let go
   std::lock_guard lock(free_lock_);
+  queued_bytes_ -= reserved;
+  const std::size_t capacity = command->buffer.capacity();
+  if (capacity > MAX_POOLED_BUFFER || pooled_bytes_ + capacity > MAX_POOLED_BYTES)
+    dropped = std::move(command->buffer);
+  else
+    pooled_bytes_ += capacity;
   free_.push_back(command);
   --in_flight_;
   drained_.notify_all();
@@ -179,13 +223,10 @@ void Connection::release_batch() {
 bool Connection::send_pending(bool may_block) {
   while (iov_next_ < iov_.size()) {
     if (broken_.load(std::memory_order_relaxed)) break;
-    struct msghdr msg {};
-    msg.msg_iov = iov_.data() + iov_next_;
-    msg.msg_iovlen = std::min<std::size_t>(iov_.size() - iov_next_, IOV_MAX);
-    ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL | (may_block ? 0 : MSG_DONTWAIT));
+    const int count = static_cast<int>(std::min<std::size_t>(iov_.size() - iov_next_, IOV_MAX));
+    ssize_t n = transport_->send_some(iov_.data() + iov_next_, count, may_block);
     if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN && !may_block) return false;
+      if ((n == -EAGAIN || n == -EWOULDBLOCK) && !may_block) return false;
       // The client is gone: wake the reader so the connection winds down.
       broken_ = true;
       ::shutdown(fd_, SHUT_RDWR);
@@ -250,7 +291,7 @@ void Connection::run() {
     auto decoded = decode_request(header);
     if (!decoded) break;  // a desynchronised stream cannot be recovered
     const NbdRequest& r = *decoded;
-    if (r.type == CMD_DISC) break;
+    if (r.type == CMD_DISC && !r.error) break;
 
     Command* c = take_command();
     c->request = r;
@@ -261,6 +302,19 @@ void Connection::run() {
 
     if (r.type == CMD_WRITE) {
       if (r.length > MAX_PAYLOAD) {  // cannot hold the payload: give up on the client
+        release(c);
+        break;
+      }
+      if (r.error) {  // the payload is read past, to stay in step
+        if (skip_bytes(r.length) != 0) {
+          release(c);
+          break;
+        }
+        reply_now(c, r.error);
+        continue;
+      }
+      // Back-pressure: the payload stays in the socket while over the limits.
+      if (!reserve(c, r.length)) {
         release(c);
         break;
       }
@@ -282,7 +336,9 @@ void Connection::run() {
     const bool writes = r.type == CMD_WRITE || r.type == CMD_TRIM || r.type == CMD_WRITE_ZEROES;
     const bool ranged = writes || r.type == CMD_READ;
     int error = 0;
-    if (r.type != CMD_READ && r.type != CMD_FLUSH && !writes) {
+    if (r.error) {
+      error = r.error;
+    } else if (r.type != CMD_READ && r.type != CMD_FLUSH && !writes) {
       error = EINVAL;  // CACHE, BLOCK_STATUS, RESIZE: not advertised
     } else if (writes && device_->read_only()) {
       error = EPERM;
@@ -305,6 +361,11 @@ void Connection::run() {
       continue;
     }
 
+    // Back-pressure: no buffer and no further requests while over the limits.
+    if (r.type == CMD_READ && !reserve(c, r.length)) {
+      release(c);
+      break;
+    }
     switch (r.type) {
       case CMD_READ:
         if (!c->buffer.grow(r.length)) {

@@ -16,12 +16,22 @@
 
 #include "core/mapped_device.hpp"
 #include "exports/nbd/handshake.hpp"
+#include "exports/nbd/queue_budget.hpp"
+#include "exports/nbd/transport.hpp"
 
 namespace udm::exports::nbd {
 
+struct ConnectionLimits {
+  // Request bytes (read buffers until replied, write payloads until written)
+  // this connection may hold; beyond it the reader stops reading the socket.
+  std::uint64_t max_queued_bytes = std::uint64_t{64} << 20;
+  QueueBudget* daemon_wide = nullptr;  // shared by every connection; may be null
+};
+
 class Connection {
  public:
-  Connection(int fd, NegotiatedExport negotiated);
+  // `fd` is the socket under `plain` (shut down when the client is gone).
+  Connection(int fd, Transport& plain, NegotiatedExport negotiated, ConnectionLimits limits = {});
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -36,6 +46,9 @@ class Connection {
   static void on_done(io::Request* request, int result);
 
   Command* take_command();
+  // Takes `bytes` of the queue budgets for `command`, waiting for replies to
+  // drain while over a limit. False when the connection or server is ending.
+  bool reserve(Command* command, std::uint64_t bytes);
   void release(Command* command);
   void finish(Command* command, int result);  // queue the reply and maybe write
   void reply_now(Command* command, int error);  // reply without I/O
@@ -56,8 +69,11 @@ class Connection {
   int skip_bytes(std::size_t length);
 
   int fd_;
+  std::unique_ptr<Transport> tls_;
+  Transport* transport_;  // tls_ or the plain socket
   core::MappedDevicePtr device_;
   bool structured_;
+  ConnectionLimits limits_;
 
   std::vector<std::byte> in_;
   std::size_t in_begin_ = 0, in_end_ = 0;
@@ -67,6 +83,8 @@ class Connection {
   std::vector<Command*> free_;
   std::condition_variable drained_;
   std::size_t in_flight_ = 0;  // under free_lock_
+  std::uint64_t queued_bytes_ = 0;  // reserved by commands in flight; under free_lock_
+  std::size_t pooled_bytes_ = 0;    // buffers kept by free commands; under free_lock_
 
   std::mutex out_lock_;
   std::vector<Command*> out_queue_;

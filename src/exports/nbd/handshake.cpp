@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "exports/nbd/protocol.hpp"
-#include "exports/nbd/socket_io.hpp"
+#include "exports/nbd/tls.hpp"
 #include "exports/nbd/wire.hpp"
 
 namespace udm::exports::nbd {
@@ -22,7 +22,7 @@ Error socket_error(int error, const char* what) {
 }
 
 // One option reply: magic, option, type, length, data.
-int send_option_reply(int fd, std::uint32_t option, std::uint32_t type,
+int send_option_reply(Transport& fd, std::uint32_t option, std::uint32_t type,
                       std::span<const std::byte> data = {}) {
   std::array<std::byte, 20> header;
   std::byte* p = store_be(header.data(), OPTION_REPLY_MAGIC);
@@ -31,14 +31,14 @@ int send_option_reply(int fd, std::uint32_t option, std::uint32_t type,
   store_be(p, static_cast<std::uint32_t>(data.size()));
   struct iovec iov[2] = {{header.data(), header.size()},
                          {const_cast<std::byte*>(data.data()), data.size()}};
-  return writev_all(fd, iov, data.empty() ? 1 : 2);
+  return fd.writev_all(iov, data.empty() ? 1 : 2);
 }
 
-int send_error_reply(int fd, std::uint32_t option, std::uint32_t type, std::string_view text) {
+int send_error_reply(Transport& fd, std::uint32_t option, std::uint32_t type, std::string_view text) {
   return send_option_reply(fd, option, type, std::as_bytes(std::span(text.data(), text.size())));
 }
 
-int send_info_export(int fd, std::uint32_t option, const core::MappedDevice& device) {
+int send_info_export(Transport& fd, std::uint32_t option, const core::MappedDevice& device) {
   std::array<std::byte, 12> info;
   std::byte* p = store_be(info.data(), INFO_EXPORT);
   p = store_be(p, static_cast<std::uint64_t>(device.size()));
@@ -46,7 +46,7 @@ int send_info_export(int fd, std::uint32_t option, const core::MappedDevice& dev
   return send_option_reply(fd, option, REP_INFO, info);
 }
 
-int send_info_block_size(int fd, std::uint32_t option) {
+int send_info_block_size(Transport& fd, std::uint32_t option) {
   std::array<std::byte, 14> info;
   std::byte* p = store_be(info.data(), INFO_BLOCK_SIZE);
   p = store_be(p, MIN_BLOCK_SIZE);
@@ -55,7 +55,7 @@ int send_info_block_size(int fd, std::uint32_t option) {
   return send_option_reply(fd, option, REP_INFO, info);
 }
 
-int send_info_name(int fd, std::uint32_t option, const std::string& name) {
+int send_info_name(Transport& fd, std::uint32_t option, const std::string& name) {
   std::vector<std::byte> info(2 + name.size());
   std::byte* p = store_be(info.data(), INFO_NAME);
   std::memcpy(p, name.data(), name.size());
@@ -105,35 +105,66 @@ std::uint16_t transmission_flags(const core::MappedDevice& device) {
   return flags;
 }
 
-Result<NegotiatedExport> negotiate(int fd, core::DeviceRegistry& registry) {
+Result<NegotiatedExport> negotiate(Transport& plain, core::DeviceRegistry& registry, const NbdSecurity& security) {
+  Transport* t = &plain;  // the TLS session after NBD_OPT_STARTTLS
+  NegotiatedExport result;
   std::array<std::byte, 18> hello;
   std::byte* p = store_be(hello.data(), NBDMAGIC);
   p = store_be(p, IHAVEOPT);
   store_be(p, static_cast<std::uint16_t>(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES));
-  if (int e = write_all(fd, hello.data(), hello.size())) return fail(socket_error(e, "greeting"));
+  if (int e = t->write_all(hello.data(), hello.size())) return fail(socket_error(e, "greeting"));
 
   std::array<std::byte, 4> client_flags_bytes;
-  if (int e = read_exact(fd, client_flags_bytes.data(), 4)) return fail(socket_error(e, "client flags"));
+  if (int e = t->read_exact(client_flags_bytes.data(), 4)) return fail(socket_error(e, "client flags"));
   auto client_flags = load_be<std::uint32_t>(client_flags_bytes.data());
   if (client_flags & ~(FLAG_C_FIXED_NEWSTYLE | FLAG_C_NO_ZEROES))
     return fail(EPROTO, "nbd handshake: unknown client flags");
   const bool no_zeroes = client_flags & FLAG_C_NO_ZEROES;
 
-  NegotiatedExport result;
   std::vector<std::byte> data;
   for (;;) {
     std::array<std::byte, 16> header;
-    if (int e = read_exact(fd, header.data(), header.size())) return fail(socket_error(e, "option"));
+    if (int e = t->read_exact(header.data(), header.size())) return fail(socket_error(e, "option"));
     if (load_be<std::uint64_t>(header.data()) != IHAVEOPT) return fail(EPROTO, "nbd handshake: bad option magic");
     auto option = load_be<std::uint32_t>(header.data() + 8);
     auto length = load_be<std::uint32_t>(header.data() + 12);
     if (length > MAX_OPTION_LENGTH) return fail(EPROTO, "nbd handshake: option too long");
     data.resize(length);
     if (length > 0)
-      if (int e = read_exact(fd, data.data(), length)) return fail(socket_error(e, "option data"));
+      if (int e = t->read_exact(data.data(), length)) return fail(socket_error(e, "option data"));
 
     int e = 0;
+    Transport& fd = *t;
+    // TLS "require" mode: nothing but STARTTLS (or ABORT) before TLS.
+    if (security.require_tls && !result.tls && option != OPT_STARTTLS && option != OPT_ABORT) {
+      if (option == OPT_EXPORT_NAME) return fail(EACCES, "nbd handshake: NBD_OPT_EXPORT_NAME without TLS");
+      if ((e = send_error_reply(fd, option, REP_ERR_TLS_REQD, "TLS is required: use NBD_OPT_STARTTLS")))
+        return fail(socket_error(e, "option reply"));
+      continue;
+    }
     switch (option) {
+      case OPT_STARTTLS: {
+        if (!security.tls) {
+          e = send_error_reply(fd, option, REP_ERR_UNSUP, "TLS is not configured on this server");
+          break;
+        }
+        if (result.tls) {
+          e = send_error_reply(fd, option, REP_ERR_INVALID, "TLS is already in use");
+          break;
+        }
+        if (length != 0) {
+          e = send_error_reply(fd, option, REP_ERR_INVALID, "NBD_OPT_STARTTLS takes no data");
+          break;
+        }
+        if ((e = send_option_reply(fd, option, REP_ACK))) break;
+        auto session = security.tls->handshake(plain);
+        if (!session) return fail(session.error());
+        result.tls = std::move(*session);
+        t = result.tls.get();
+        // What was negotiated in plaintext does not carry over into TLS.
+        result.structured_replies = false;
+        break;
+      }
       case OPT_EXPORT_NAME: {
         std::string name(reinterpret_cast<const char*>(data.data()), data.size());
         auto device = find_export(registry, name);
@@ -142,7 +173,7 @@ Result<NegotiatedExport> negotiate(int fd, core::DeviceRegistry& registry) {
         std::byte* q = store_be(reply.data(), static_cast<std::uint64_t>(device->size()));
         store_be(q, transmission_flags(*device));
         device->open();  // before the client can see the export as connected
-        if ((e = write_all(fd, reply.data(), no_zeroes ? 10 : reply.size()))) {
+        if ((e = fd.write_all(reply.data(), no_zeroes ? 10 : reply.size()))) {
           device->close();
           return fail(socket_error(e, "export reply"));
         }

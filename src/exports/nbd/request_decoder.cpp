@@ -26,10 +26,8 @@ Result<NbdRequest> decode_request(std::span<const std::byte> bytes) {
   r.cookie = load_be<std::uint64_t>(p + 8);
   r.offset = load_be<std::uint64_t>(p + 16);
   r.length = load_be<std::uint32_t>(p + 24);
-  if (r.flags & ~KNOWN_FLAGS)
-    return fail(EINVAL, "nbd request: unknown flags 0x" + std::to_string(r.flags));
-  if (r.offset >= MAX_END || MAX_END - r.offset < r.length)
-    return fail(EINVAL, "nbd request: offset + length past 2^63");
+  // The stream is still in step: these get an EINVAL reply, not a disconnect.
+  if ((r.flags & ~KNOWN_FLAGS) || r.offset >= MAX_END || MAX_END - r.offset < r.length) r.error = EINVAL;
   return r;
 }
 

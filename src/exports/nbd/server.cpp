@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <list>
+#include <malloc.h>
 #include <mutex>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -10,12 +11,16 @@
 #include <set>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <thread>
 #include <unistd.h>
 
 #include "exports/nbd/connection.hpp"
 #include "exports/nbd/handshake.hpp"
+#include "exports/nbd/queue_budget.hpp"
+#include "exports/nbd/tls.hpp"
+#include "exports/nbd/transport.hpp"
 
 namespace udm::exports::nbd {
 
@@ -28,7 +33,10 @@ Error errno_error(const std::string& what) {
 
 struct Server::Impl {
   core::DeviceRegistry& registry;
+  ServerOptions options;
+  QueueBudget budget;
   std::vector<int> listeners;
+  std::vector<bool> listener_is_tcp;  // parallel to listeners
   std::string unix_path;
   int wake_fd = -1;
   std::thread acceptor;
@@ -37,13 +45,15 @@ struct Server::Impl {
   struct Client {
     std::thread thread;
     int fd = -1;
+    bool tcp = false;
     bool done = false;
   };
   std::mutex lock;
   std::list<Client> clients;  // list: stable addresses for the threads
   bool stopping = false;
 
-  explicit Impl(core::DeviceRegistry& r) : registry(r) {}
+  Impl(core::DeviceRegistry& r, ServerOptions o)
+      : registry(r), options(std::move(o)), budget(options.max_queued_bytes_total) {}
 
   void accept_loop();
   void serve(Client* client);
@@ -52,15 +62,18 @@ struct Server::Impl {
 
 void Server::Impl::serve(Client* client) {
   int fd = client->fd;
-  auto negotiated = negotiate(fd, registry);
+  SocketTransport plain(fd);
+  NbdSecurity security{options.tls, client->tcp && options.tls};
+  auto negotiated = negotiate(plain, registry, security);
   if (negotiated) {
     auto device = negotiated->device;  // opened by negotiate()
     {
-      Connection connection(fd, std::move(*negotiated));
+      Connection connection(fd, plain, std::move(*negotiated), {options.max_queued_bytes, &budget});
       connection.run();
     }
     device->close();
   }
+  ::malloc_trim(0);  // what a burst of this connection left in malloc's heap goes back
   std::lock_guard g(lock);
   ::close(fd);
   client->fd = -1;
@@ -108,46 +121,56 @@ void Server::Impl::accept_loop() {
       }
       auto& client = clients.emplace_back();
       client.fd = fd;
+      client.tcp = listener_is_tcp[i];
       client.thread = std::thread([this, c = &client] { serve(c); });
     }
   }
 }
 
-Server::Server(core::DeviceRegistry& registry) : impl_(std::make_unique<Impl>(registry)) {}
+Server::Server(core::DeviceRegistry& registry, ServerOptions options)
+    : impl_(std::make_unique<Impl>(registry, std::move(options))) {}
 
 Server::~Server() { stop(); }
 
-Result<void> Server::listen_unix(const std::string& path) {
+Result<void> Server::listen_unix(const std::string& path, mode_t mode, gid_t group) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (path.size() >= sizeof addr.sun_path) return fail(ENAMETOOLONG, path + ": socket path too long");
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return fail(errno_error(path));
-  ::unlink(path.c_str());
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 || ::listen(fd, 64) < 0) {
+  ::unlink(path.c_str());  // a stale socket (or a symlink: unlink removes the link itself)
+  // Mode and group are set before listen(): no client connects under the umask's mode.
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 || ::chmod(path.c_str(), mode) < 0 ||
+      (group != static_cast<gid_t>(-1) && ::lchown(path.c_str(), static_cast<uid_t>(-1), group) < 0) ||
+      ::listen(fd, 64) < 0) {
     auto e = errno_error(path);
     ::close(fd);
     return fail(e);
   }
   impl_->listeners.push_back(fd);
+  impl_->listener_is_tcp.push_back(false);
   impl_->unix_path = path;
   return {};
 }
 
 Result<void> Server::listen_tcp(const std::string& address) {
+  if (!impl_->options.tls && !impl_->options.tcp_insecure)
+    return fail(EACCES, "nbd listen " + address + ": NBD over TCP needs TLS credentials (or --nbd-insecure)");
   std::string host = "127.0.0.1", port = address;
   if (auto colon = address.rfind(':'); colon != std::string::npos) {
     host = address.substr(0, colon);
     port = address.substr(colon + 1);
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.empty()) host = "127.0.0.1";  // never every interface unless named
   }
+  if (port.empty()) return fail(EINVAL, "nbd listen " + address + ": no port");
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   addrinfo* found = nullptr;
-  if (int r = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &found); r != 0)
+  if (int r = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &found); r != 0)
     return fail(EINVAL, "nbd listen " + address + ": " + ::gai_strerror(r));
   Error last{EADDRNOTAVAIL, "nbd listen " + address + ": no usable address"};
   for (addrinfo* a = found; a; a = a->ai_next) {
@@ -157,6 +180,7 @@ Result<void> Server::listen_tcp(const std::string& address) {
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (::bind(fd, a->ai_addr, a->ai_addrlen) == 0 && ::listen(fd, 64) == 0) {
       impl_->listeners.push_back(fd);
+      impl_->listener_is_tcp.push_back(true);
       ::freeaddrinfo(found);
       return {};
     }
@@ -178,6 +202,7 @@ Result<void> Server::start() {
 
 void Server::stop() {
   if (!impl_) return;
+  impl_->budget.shutdown();  // readers waiting for room wake up and end
   if (impl_->started) {
     std::uint64_t one = 1;
     (void)!::write(impl_->wake_fd, &one, sizeof one);
@@ -196,6 +221,7 @@ void Server::stop() {
   impl_->clients.clear();
   for (int fd : impl_->listeners) ::close(fd);
   impl_->listeners.clear();
+  impl_->listener_is_tcp.clear();
   if (!impl_->unix_path.empty()) ::unlink(impl_->unix_path.c_str());
   impl_->unix_path.clear();
 }

@@ -23,6 +23,7 @@ inline ExportOptions options(bool fuse, bool nbd_unix, std::optional<std::string
   o.fuse = fuse;
   o.nbd_unix = nbd_unix;
   o.nbd_tcp = std::move(tcp);
+  o.nbd_insecure = true;  // the unit tests' TCP listener is plaintext on 127.0.0.1
   return o;
 }
 
