@@ -29,6 +29,8 @@ struct MappedDevice::Impl {
   // path, who may race with a swap.
   std::atomic<byte_count> live_bytes{0};
   std::atomic<bool> live_read_only{false};
+  mutable std::mutex limits_lock;  // live_limits
+  io::DeviceLimits live_limits;
   std::atomic<std::uint64_t> in_flight{0};
   std::atomic<bool> blocking{false};
   std::mutex hold_lock;  // guards `held` and the blocking -> false transition
@@ -54,7 +56,9 @@ struct MappedDevice::Impl {
   void leave();  // one request fewer in flight; wakes a waiting suspend
 
   // Control helpers; `control` must be held.
-  void suspend_locked(bool flush);  // flush: make completed writes durable first
+  // Runs the suspend hooks and drains; unless `noflush`, makes completed
+  // writes durable first. A failed presuspend leaves the device running.
+  Result<void> suspend_locked(bool noflush);
   void wait_drained();
   std::vector<io::Request*> release_held();  // clears `blocking`, returns what was held
   void notify_change();

@@ -74,7 +74,12 @@ class DelayTarget final : public core::Target {
       }
   }
 
-  void map(io::Request* request) override {
+  core::MapResult map(io::Request* request) override {
+    map_io(request);
+    return core::MapResult::submitted;
+  }
+
+  void map_io(io::Request* request) {
     IoClass k = request->op == io::Op::read    ? READ_CLASS
                 : request->op == io::Op::flush ? FLUSH_CLASS
                                                : WRITE_CLASS;
@@ -118,12 +123,13 @@ class DelayTarget final : public core::Target {
     return out;
   }
 
-  void presuspend() override {
+  Result<void> presuspend(bool /*noflush*/) override {
     {
       std::lock_guard g(lock_);
       may_delay_ = false;
     }
     release_all();
+    return {};
   }
 
   void resume() override {

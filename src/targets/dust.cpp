@@ -41,7 +41,12 @@ class DustTarget final : public core::Target {
   DustTarget(io::BlockDevicePtr dev, sector_t start, std::uint32_t blksz, sector_t length)
       : dev_(std::move(dev)), start_(start), blksz_(blksz), length_(length) {}
 
-  void map(io::Request* r) override {
+  core::MapResult map(io::Request* r) override {
+    map_io(r);
+    return core::MapResult::submitted;
+  }
+
+  void map_io(io::Request* r) {
     if (r->op != io::Op::flush) r->offset += sectors_to_bytes(start_);
     if (r->op == io::Op::flush || r->length == 0) return dev_->submit(r);
     std::uint64_t first = r->offset / blksz_, last = (r->offset + r->length - 1) / blksz_;

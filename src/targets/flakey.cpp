@@ -93,7 +93,12 @@ class FlakeyTarget final : public core::Target {
     return static_cast<std::uint64_t>(elapsed) % period >= c_.up;
   }
 
-  void map(io::Request* r) override {
+  core::MapResult map(io::Request* r) override {
+    map_io(r);
+    return core::MapResult::submitted;
+  }
+
+  void map_io(io::Request* r) {
     if (r->op != io::Op::flush) r->offset += sectors_to_bytes(c_.start);
     if (!down_now()) return dev_->submit(r);
 
