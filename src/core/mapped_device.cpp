@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "core/mapped_device_impl.hpp"
+#include "core/limits.hpp"
 #include "core/sync_io.hpp"
 
 namespace udm::core {
@@ -275,7 +276,7 @@ bool MappedDevice::read_only() const { return impl_->live_read_only.load(); }
 
 io::DeviceLimits MappedDevice::limits() const {
   std::lock_guard g(impl_->limits_lock);
-  return impl_->live_limits;
+  return normalize_limits(impl_->live_limits);
 }
 
 std::string MappedDevice::name() const {
