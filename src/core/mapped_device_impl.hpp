@@ -29,8 +29,6 @@ struct MappedDevice::Impl {
   // path, who may race with a swap.
   std::atomic<byte_count> live_bytes{0};
   std::atomic<bool> live_read_only{false};
-  mutable std::mutex limits_lock;  // live_limits
-  io::DeviceLimits live_limits;
   std::atomic<std::uint64_t> in_flight{0};
   std::atomic<bool> blocking{false};
   std::mutex hold_lock;  // guards `held` and the blocking -> false transition
@@ -49,6 +47,10 @@ struct MappedDevice::Impl {
   std::mutex event_lock;
   std::condition_variable event_cv;
   std::atomic<std::uint32_t> event_nr{0};
+
+  // Stacked limits of the live table (kept off the I/O path's cache lines).
+  mutable std::mutex limits_lock;  // live_limits
+  io::DeviceLimits live_limits;
 
   // I/O path (io_path.cpp).
   void submit(io::Request* r);
