@@ -71,7 +71,9 @@ class Copier {
 
   Copier();
   explicit Copier(Options options);
-  ~Copier();  // cancels every job still running and waits for them
+  // Cancels every job still running and waits for them. Not from a `done`
+  // callback (it runs on the copier's own thread, which this joins).
+  ~Copier();
   Copier(const Copier&) = delete;
   Copier& operator=(const Copier&) = delete;
 
