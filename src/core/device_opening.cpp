@@ -21,6 +21,7 @@ class StackedDevice final : public io::BlockDevice {
   std::string table_name() const override { return device_->table_name(); }
   DevNo devno() const override { return device_->devno(); }
   bool read_only() const override { return device_->read_only(); }
+  io::DeviceLimits limits() const override { return device_->limits(); }
 
  private:
   MappedDevicePtr device_;
@@ -58,6 +59,7 @@ class SelfCheckingOpener final : public DeviceOpener {
   Result<io::BlockDevicePtr> open(std::string_view arg, sector_t start, sector_t length) override {
     return registry_.open_for(arg, start, length, self_, read_only_);
   }
+  DevNo self() const override { return self_; }
 
  private:
   DeviceRegistry& registry_;

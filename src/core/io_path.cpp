@@ -16,6 +16,11 @@ struct Piece {
   io::Request request;
   IoContext* owner = nullptr;
   Target* target = nullptr;
+  // What map() first saw, for resubmit() of a held piece.
+  byte_count offset = 0;
+  std::byte* data = nullptr;
+  std::uint32_t index = 0;
+  alignas(16) std::byte per_io[PER_IO_DATA_SIZE];
 };
 
 constexpr std::uint32_t INLINE_PIECES = 4;
@@ -103,6 +108,23 @@ void prepare(Piece& p, IoContext* c, const io::Request& original, Target* target
   p.target = target;
 }
 
+// Hands a prepared piece to its target. Nothing of `p` (nor of the device:
+// the completion may drop its last reference) may be touched once map()
+// returns, so a held piece is not counted here: it stays in flight, and a
+// suspend waits for it until the target's presuspend resubmits it.
+void map_piece(Piece& p) {
+  p.offset = p.request.offset;
+  p.data = p.request.data;
+  p.index = p.request.index;
+  (void)p.target->map(&p.request);
+}
+
+Piece* piece_of(io::Request* request) {
+  // Only pieces the core made complete through piece_done.
+  if (request->done != piece_done) return nullptr;
+  return static_cast<Piece*>(request->context);
+}
+
 // Bytes of the piece starting at device byte `pos` inside entry `e`.
 byte_count piece_length(const Table::Entry& e, byte_count pos, byte_count remaining) {
   const byte_count target_begin = sectors_to_bytes(e.begin);
@@ -164,7 +186,7 @@ void MappedDevice::Impl::dispatch(io::Request* r) {
         p.request.offset = 0;
         p.request.length = 0;
         p.request.data = nullptr;
-        e.target->map(&p.request);  // `c` may be gone after the last of these
+        map_piece(p);  // `c` may be gone after the last of these
       }
     }
     return;
@@ -216,8 +238,25 @@ void MappedDevice::Impl::dispatch(io::Request* r) {
     p.request.data = original.data ? original.data + (pos - original.offset) : nullptr;
     pos += n;
     remaining -= n;
-    e->target->map(&p.request);  // `c` and `pieces` may be gone after the last one
+    map_piece(p);  // `c` and `pieces` may be gone after the last one
   }
 }
+
+std::span<std::byte, PER_IO_DATA_SIZE> per_io_data(io::Request* request) {
+  return std::span<std::byte, PER_IO_DATA_SIZE>(static_cast<Piece*>(request->context)->per_io, PER_IO_DATA_SIZE);
+}
+
+void resubmit(io::Request* request) {
+  Piece* p = piece_of(request);
+  if (!p) return request->complete(-EIO);  // not a piece: nothing to map again
+  p->request.offset = p->offset;
+  p->request.data = p->data;
+  p->request.index = p->index;
+  p->request.done = piece_done;
+  p->request.context = p;
+  map_piece(*p);
+}
+
+void complete_held(io::Request* request, int result) { request->complete(result); }
 
 }  // namespace udm::core

@@ -5,6 +5,8 @@
 #include <mutex>
 
 #include "core/mapped_device_impl.hpp"
+#include "core/limits.hpp"
+#include "core/sync_io.hpp"
 
 namespace udm::core {
 
@@ -49,52 +51,39 @@ namespace {
 // own backing devices when it is suspended, and a suspended lower device
 // would hold the flush forever.
 void flush_backing(const Table& table) {
-  struct Flush {
-    io::Request request;
-    std::mutex* lock;
-    std::condition_variable* cv;
-    std::size_t* left;
-  };
-  std::mutex lock;
-  std::condition_variable cv;
-  std::size_t left = 0;
-  std::vector<io::BlockDevicePtr> devices;
+  SyncBatch batch;
+  io::Request flush;
+  flush.op = io::Op::flush;
   for (auto& d : table.devices())
-    if (d->devno().major != UDM_BLOCK_MAJOR) devices.push_back(std::move(d));
-  std::vector<Flush> flushes(devices.size());
-  left = flushes.size();
-  for (std::size_t i = 0; i < devices.size(); ++i) {
-    Flush& f = flushes[i];
-    f.lock = &lock;
-    f.cv = &cv;
-    f.left = &left;
-    f.request.op = io::Op::flush;
-    f.request.context = &f;
-    // A failed flush is not a failed suspend: the error reaches the next
-    // writer's flush, as the kernel's suspend does not fail on it either.
-    f.request.done = [](io::Request* r, int) {
-      auto* f = static_cast<Flush*>(r->context);
-      std::lock_guard g(*f->lock);
-      if (--*f->left == 0) f->cv->notify_all();
-    };
-    devices[i]->submit(&f.request);
-  }
-  std::unique_lock l(lock);
-  cv.wait(l, [&] { return left == 0; });
+    if (d->devno().major != UDM_BLOCK_MAJOR) batch.submit(*d, flush);
+  // A failed flush is not a failed suspend: the error reaches the next
+  // writer's flush, as the kernel's suspend does not fail on it either.
+  (void)batch.wait();
 }
 
 }  // namespace
 
-void MappedDevice::Impl::suspend_locked(bool flush) {
-  if (suspended) return;
-  if (live)
-    for (auto& e : live->entries()) e.target->presuspend();
+Result<void> MappedDevice::Impl::suspend_locked(bool noflush) {
+  if (suspended) return {};
+  if (live) {
+    const auto entries = live->entries();
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      if (auto r = entries[i].target->presuspend(noflush); !r) {
+        const std::string where =
+            "suspend: target " + std::to_string(i + 1) + " (" + std::string(entries[i].type->name) + "): ";
+        // Undo in reverse order what the earlier targets did; the device keeps running.
+        for (std::size_t k = i; k-- > 0;) entries[k].target->presuspend_undo();
+        return fail(with_context(where, std::move(r.error())));
+      }
+    }
+  }
   blocking.store(true);
   wait_drained();
-  if (flush && live) flush_backing(*live);
+  if (!noflush && live) flush_backing(*live);
   if (live)
-    for (auto& e : live->entries()) e.target->postsuspend();
+    for (auto& e : live->entries()) e.target->postsuspend(noflush);
   suspended = true;
+  return {};
 }
 
 std::vector<io::Request*> MappedDevice::Impl::release_held() {
@@ -104,6 +93,10 @@ std::vector<io::Request*> MappedDevice::Impl::release_held() {
 }
 
 void MappedDevice::Impl::publish_live() {
+  {
+    std::lock_guard g(limits_lock);
+    live_limits = live ? live->limits() : io::DeviceLimits{};
+  }
   live_raw.store(live.get(), std::memory_order_release);
   live_bytes.store(live ? sectors_to_bytes(live->size()) : 0);
   live_read_only.store(live && live->read_only());
@@ -122,8 +115,7 @@ Result<void> MappedDevice::suspend(bool noflush) {
   // In-flight I/O is always drained, as for the kernel's bio-based devices;
   // then completed writes are made durable unless `noflush`.
   std::lock_guard g(impl_->control);
-  impl_->suspend_locked(!noflush);
-  return {};
+  return impl_->suspend_locked(noflush);
 }
 
 Result<void> MappedDevice::resume() {
@@ -133,7 +125,7 @@ Result<void> MappedDevice::resume() {
   {
     std::lock_guard g(impl_->control);
     if (impl_->inactive) {
-      impl_->suspend_locked(true);
+      if (auto r = impl_->suspend_locked(false); !r) return fail(with_context("resume: ", std::move(r.error())));
       for (auto& e : impl_->inactive->entries()) {
         if (auto r = e.target->preresume(); !r) {
           old = std::move(impl_->inactive);  // a failed swap destroys the new table
@@ -164,7 +156,7 @@ void MappedDevice::drop_tables() {
   std::vector<io::Request*> held;
   {
     std::lock_guard g(impl_->control);
-    impl_->suspend_locked(false);
+    (void)impl_->suspend_locked(true);  // removal goes on whatever a target says
     live = std::move(impl_->live);
     inactive = std::move(impl_->inactive);
     impl_->publish_live();
@@ -194,14 +186,14 @@ DeviceInfo MappedDevice::info(bool inactive) const {
   return i;
 }
 
-std::vector<TargetStatusLine> MappedDevice::status(StatusType type, bool inactive) const {
+std::vector<TargetStatusLine> MappedDevice::status(StatusType type, bool inactive, bool noflush) const {
   std::lock_guard g(impl_->control);
   std::vector<TargetStatusLine> out;
   const Table* t = inactive ? impl_->inactive.get() : impl_->live.get();
   if (!t) return out;
   out.reserve(t->target_count());
   for (const auto& e : t->entries())
-    out.push_back(TargetStatusLine{e.begin, e.length, std::string(e.type->name), e.target->status(type)});
+    out.push_back(TargetStatusLine{e.begin, e.length, std::string(e.type->name), e.target->status(type, StatusFlags{noflush})});
   return out;
 }
 
@@ -281,6 +273,11 @@ std::uint32_t MappedDevice::wait_event(std::uint32_t seen, const std::atomic<boo
 byte_count MappedDevice::size() const { return impl_->live_bytes.load(); }
 
 bool MappedDevice::read_only() const { return impl_->live_read_only.load(); }
+
+io::DeviceLimits MappedDevice::limits() const {
+  std::lock_guard g(impl_->limits_lock);
+  return normalize_limits(impl_->live_limits);
+}
 
 std::string MappedDevice::name() const {
   std::lock_guard g(names_lock_);

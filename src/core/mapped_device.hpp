@@ -50,15 +50,21 @@ class MappedDevice final : public io::BlockDevice {
   bool clear();  // drops the inactive table; false if there was none
 
   // Drains in-flight I/O and holds new I/O until resume. `noflush` keeps
-  // queued I/O queued instead of flushing backing devices. Idempotent.
+  // queued I/O queued instead of flushing backing devices, and is passed to
+  // the targets' presuspend and postsuspend. Idempotent. Fails (the device
+  // keeps running) when a target's presuspend fails; the targets presuspended
+  // before it get presuspend_undo.
   Result<void> suspend(bool noflush);
   // Swaps in the inactive table if there is one, then releases held I/O.
   // Resuming a running device without an inactive table is not an error.
+  // A target's preresume failing refuses the resume: the inactive table is
+  // dropped and the device stays suspended on its old table.
   Result<void> resume();
 
   DeviceInfo info(bool inactive) const;
   // One line per target of the live (or inactive) table.
-  std::vector<TargetStatusLine> status(StatusType type, bool inactive) const;
+  // `noflush`: the request's DM_NOFLUSH_FLAG, handed to each target's status.
+  std::vector<TargetStatusLine> status(StatusType type, bool inactive, bool noflush = false) const;
   std::vector<DevNo> deps(bool inactive) const;
   // Routes a message to the live target covering `sector`.
   Result<std::string> message(sector_t sector, std::span<const std::string> args);
@@ -82,6 +88,10 @@ class MappedDevice final : public io::BlockDevice {
   std::string table_name() const override { return devno_.to_string(); }
   DevNo devno() const override { return devno_; }
   bool read_only() const override;
+  // Logical/physical block size, io_min, io_opt and discard granularity of
+  // the live table, stacked from its devices and targets (limits.hpp);
+  // 512-byte defaults without a table. Exports advertise these.
+  io::DeviceLimits limits() const override;
   // True while suspended (new I/O is held until resume). A hint for callers
   // that would rather not block a thread on a held request; it can change
   // at any moment.

@@ -48,13 +48,19 @@ struct MappedDevice::Impl {
   std::condition_variable event_cv;
   std::atomic<std::uint32_t> event_nr{0};
 
+  // Stacked limits of the live table (kept off the I/O path's cache lines).
+  mutable std::mutex limits_lock;  // live_limits
+  io::DeviceLimits live_limits;
+
   // I/O path (io_path.cpp).
   void submit(io::Request* r);
   void dispatch(io::Request* r);
   void leave();  // one request fewer in flight; wakes a waiting suspend
 
   // Control helpers; `control` must be held.
-  void suspend_locked(bool flush);  // flush: make completed writes durable first
+  // Runs the suspend hooks and drains; unless `noflush`, makes completed
+  // writes durable first. A failed presuspend leaves the device running.
+  Result<void> suspend_locked(bool noflush);
   void wait_drained();
   std::vector<io::Request*> release_held();  // clears `blocking`, returns what was held
   void notify_change();

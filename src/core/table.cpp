@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "core/limits.hpp"
+#include "core/target_services.hpp"
+
 namespace udm::core {
 namespace {
 
@@ -58,9 +61,21 @@ Result<std::unique_ptr<Table>> Table::build(std::span<const TableLine> lines, co
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const auto& l = lines[i];
     auto args = split_params(l.params);
-    TargetArgs ta{l.start, l.length, read_only, args, &devices, raise_event};
+    TargetArgs ta{l.start, l.length, read_only, args, &devices, raise_event, devices.self(), &registry.services()};
     auto target = types[i]->create(ta);
     if (!target) return fail(with_context(line_prefix(l) + l.type + ": ", std::move(target.error())));
+    // The kernel's iterate_devices + io_hints, then its check that every
+    // target starts and ends on a logical block of the devices below.
+    io::DeviceLimits limits;
+    for (const auto& d : (*target)->devices()) limits = stack_limits(limits, d->limits());
+    (*target)->io_hints(limits);
+    limits = normalize_limits(limits);
+    const sector_t block = limits.logical_block_size / SECTOR_SIZE;
+    if (l.start % block || l.length % block)
+      return fail(EINVAL, line_prefix(l) + l.type + ": start sector " + std::to_string(l.start) + " length " +
+                              std::to_string(l.length) + " is not aligned to the logical block size " +
+                              std::to_string(limits.logical_block_size) + " of the devices below");
+    table->limits_ = i == 0 ? limits : stack_limits(table->limits_, limits);
     table->entries_.push_back(Entry{l.start, l.length, types[i], std::move(*target)});
     table->ends_.push_back(l.start + l.length);
   }

@@ -24,7 +24,8 @@ class Table {
   // Builds every target. Refuses, naming the line and the field: an empty
   // table, a gap or overlap, zero length, an unknown type, bad or missing
   // arguments, devices that do not exist or are too small, a size past 2^63
-  // bytes, a singleton that is not alone. Nothing is kept on failure.
+  // bytes, a singleton that is not alone, a target not aligned to the logical
+  // block size of the devices under it. Nothing is kept on failure.
   // `raise_event` is handed to every target (TargetArgs::raise_event).
   static Result<std::unique_ptr<Table>> build(std::span<const TableLine> lines,
                                               const TargetRegistry& registry,
@@ -36,6 +37,8 @@ class Table {
   const Entry& entry(std::size_t i) const { return entries_[i]; }
   std::span<const Entry> entries() const { return entries_; }
   bool read_only() const { return read_only_; }
+  // Block sizes and I/O hints of the whole table, stacked (limits.hpp).
+  const io::DeviceLimits& limits() const { return limits_; }
 
   // Index of the target covering `sector` (< size()). O(log n).
   std::size_t find(sector_t sector) const;
@@ -47,6 +50,7 @@ class Table {
   std::vector<Entry> entries_;
   std::vector<sector_t> ends_;  // entries_[i].begin + length, for binary search
   bool read_only_ = false;
+  io::DeviceLimits limits_;
 };
 
 }  // namespace udm::core

@@ -23,9 +23,24 @@ struct Version {
   std::string to_string() const;  // "1.4.0"
 };
 
+class TargetServices;  // target_services.hpp
+
 enum class StatusType {
   info,   // STATUSTYPE_INFO: what `dmsetup status` prints
   table,  // STATUSTYPE_TABLE: what `dmsetup table` prints; accepted back by the constructor
+};
+
+// The ioctl's DM_NOFLUSH_FLAG as a status request carries it: a thin-pool
+// must then not commit metadata just to report.
+struct StatusFlags {
+  bool noflush = false;
+};
+
+// What map() did with a piece (the kernel's DM_MAPIO_*).
+enum class MapResult {
+  submitted,  // forwarded to a device or completed: the target is done with it
+  held,       // parked by the target (snapshot waits for a copy, thin for a
+              // block): it later calls resubmit() or complete_held() exactly once
 };
 
 // Opens the devices a table line names. Implemented by the device registry so
@@ -37,6 +52,8 @@ class DeviceOpener {
   // Opens `arg` and checks that sectors [start, start + length) lie inside it:
   // "device 8:16 is too small: 2048 sectors, need 4096".
   virtual Result<io::BlockDevicePtr> open(std::string_view arg, sector_t start, sector_t length) = 0;
+  // The mapped device the table is being built for; empty when none.
+  virtual DevNo self() const { return {}; }
 };
 
 // What a constructor is given.
@@ -50,6 +67,12 @@ struct TargetArgs {
   // bumps event_nr, wakes `dmsetup wait`). Empty when the table was built for
   // no particular device. Callable from any thread, also after the device is gone.
   std::function<void()> raise_event;
+  // The mapped device the table is built for (empty for none): shared
+  // objects a pool target registers are keyed by it.
+  DevNo device;
+  // Worker pool, shared objects, device claims (target_services.hpp). Set by
+  // Table::build from the target registry; null only in hand-made TargetArgs.
+  TargetServices* services = nullptr;
 };
 
 class Target {
@@ -59,8 +82,11 @@ class Target {
   // Maps one piece of a request. `request->offset` is in bytes relative to the
   // start of this target, and the piece never crosses a max_io_bytes() boundary.
   // The target must complete the request exactly once: by rewriting offset (and
-  // index) and submitting it to a backing device, or by calling complete().
-  virtual void map(io::Request* request) = 0;
+  // index) and submitting it to a backing device, or by calling complete()
+  // (both: MapResult::submitted), or by keeping it and returning held, then
+  // later calling resubmit() or complete_held() (below). Must not block.
+  // Per-request scratch space: per_io_data(request).
+  virtual MapResult map(io::Request* request) = 0;
 
   // Bytes from target-relative `offset` to the next boundary a piece must not
   // cross (a stripe chunk end); UINT64_MAX when there is none.
@@ -79,6 +105,13 @@ class Target {
 
   // Status text in Linux's format, no trailing newline ("" for zero and error).
   virtual std::string status(StatusType type) const = 0;
+  // The same with the request's flags; targets that care override this one.
+  virtual std::string status(StatusType type, StatusFlags /*flags*/) const { return status(type); }
+
+  // Adjusts the limits stacked from devices() (the kernel's io_hints):
+  // striped sets io_min to its chunk, io_opt to a full stripe; a target with
+  // its own block size raises logical_block_size.
+  virtual void io_hints(io::DeviceLimits& /*limits*/) const {}
 
   // `dmsetup message`: words already split. A reply (DM_DATA_OUT) when non-empty.
   virtual Result<std::string> message(std::span<const std::string> /*args*/) {
@@ -88,12 +121,32 @@ class Target {
   // Devices this target opened, for deps.
   virtual std::vector<io::BlockDevicePtr> devices() const { return {}; }
 
-  // Around suspend and resume, for targets that keep state (thin, snapshot, raid).
-  virtual void presuspend() {}
-  virtual void postsuspend() {}
+  // Around suspend and resume, for targets that keep state (thin, snapshot,
+  // raid), in the kernel's order. Suspend: presuspend on every target (stop
+  // background work, release held I/O; may fail), then in-flight I/O drains,
+  // then backing devices are flushed unless `noflush`, then postsuspend
+  // (commit metadata). If a presuspend fails, the targets already presuspended
+  // get presuspend_undo and the device stays running. Resume: preresume on
+  // every target of the table about to go live (may fail: the resume is
+  // refused, the device stays suspended), then resume.
+  virtual Result<void> presuspend(bool /*noflush*/) { return {}; }
+  virtual void presuspend_undo() {}
+  virtual void postsuspend(bool /*noflush*/) {}
   virtual Result<void> preresume() { return {}; }
   virtual void resume() {}
 };
+
+// Per-request scratch space for the target a piece was mapped by (the
+// kernel's dm_per_bio_data): valid from map() until the piece completes;
+// not zeroed. Only for requests the core handed to map().
+inline constexpr std::size_t PER_IO_DATA_SIZE = 64;
+std::span<std::byte, PER_IO_DATA_SIZE> per_io_data(io::Request* request);
+
+// For a piece whose map() returned held: map it again from scratch (offset,
+// index and data as map() first saw them), on the calling thread.
+void resubmit(io::Request* request);
+// For a piece whose map() returned held: complete it with `result` (0 or -errno).
+void complete_held(io::Request* request, int result);
 
 enum TargetFeature : std::uint32_t {
   TARGET_SINGLETON = 1u << 0,        // must be alone in its table

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/target.hpp"
+#include "core/target_services.hpp"
 
 namespace udm::core {
 
@@ -18,7 +19,11 @@ class TargetRegistry {
   // Most recently registered first, as the kernel lists them.
   std::vector<const TargetType*> list() const;
 
+  // Services every target built from this registry is handed.
+  TargetServices& services() const { return *services_; }
+
  private:
+  std::unique_ptr<TargetServices> services_ = std::make_unique<TargetServices>();
   mutable std::mutex lock_;
   std::deque<TargetType> types_;  // deque: find() pointers stay valid as types are added
 };

@@ -13,7 +13,8 @@ void retrieve_status(Context& ctx, const core::MappedDevice& device) {
   if (!(inactive ? info.inactive_present : info.live_present)) return;
   const auto type = ctx.has(abi::STATUS_TABLE_FLAG) ? core::StatusType::table : core::StatusType::info;
   std::vector<abi::TargetSpecText> specs;
-  for (auto& line : device.status(type, inactive))
+  // DM_NOFLUSH_FLAG reaches the targets (a thin-pool must not commit to report).
+  for (auto& line : device.status(type, inactive, ctx.has(abi::NOFLUSH_FLAG)))
     specs.push_back({line.start, line.length, std::move(line.type), std::move(line.text), 0});
   auto out = abi::encode_status_specs(specs, ctx.result_room());
   if (out.buffer_full) ctx.out.flags |= abi::BUFFER_FULL_FLAG;

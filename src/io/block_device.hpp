@@ -11,6 +11,18 @@
 
 namespace udm::io {
 
+// What a device tells the layers above about the I/O it takes best, as the
+// kernel's queue_limits (only the fields udm uses). Bytes; 0 means "no
+// preference" for io_min, io_opt and discard_granularity.
+struct DeviceLimits {
+  std::uint32_t logical_block_size = 512;   // smallest addressable unit
+  std::uint32_t physical_block_size = 512;  // smallest unit written without read-modify-write
+  std::uint32_t io_min = 0;                 // preferred minimum I/O (a stripe chunk)
+  std::uint32_t io_opt = 0;                 // optimal I/O (a full stripe)
+  std::uint32_t discard_granularity = 0;    // 0: discards are not advertised
+  constexpr bool operator==(const DeviceLimits&) const = default;
+};
+
 class BlockDevice {
  public:
   virtual ~BlockDevice() = default;
@@ -30,6 +42,9 @@ class BlockDevice {
   virtual DevNo devno() const = 0;
 
   virtual bool read_only() const { return false; }
+
+  // Block sizes and I/O hints; a mapped device reports its table's, stacked.
+  virtual DeviceLimits limits() const { return {}; }
 };
 
 using BlockDevicePtr = std::shared_ptr<BlockDevice>;

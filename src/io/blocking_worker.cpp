@@ -10,45 +10,22 @@
 
 namespace udm::io {
 
-BlockingWorker::BlockingWorker() : thread_([this] { run(); }) {}
-
-BlockingWorker::~BlockingWorker() {
-  {
-    std::lock_guard g(lock_);
-    stopping_ = true;
-  }
-  wake_.notify_one();
-  thread_.join();
-}
-
 void BlockingWorker::submit(const FileHandle& file, Request* request) {
-  request->scratch.owner = &file;
-  request->scratch.next = nullptr;
-  {
-    std::lock_guard g(lock_);
-    if (tail_) {
-      tail_->scratch.next = request;
-    } else {
-      head_ = request;
-    }
-    tail_ = request;
-  }
-  wake_.notify_one();
-}
-
-void BlockingWorker::run() {
-  std::unique_lock g(lock_);
-  for (;;) {
-    wake_.wait(g, [this] { return head_ != nullptr || stopping_; });
-    if (!head_) return;  // stopping and drained
-    Request* r = head_;
-    head_ = r->scratch.next;
-    if (!head_) tail_ = nullptr;
-    g.unlock();
-    const auto& file = *static_cast<const FileHandle*>(r->scratch.owner);
-    r->complete(execute(file, *r));
-    g.lock();
-  }
+  struct Job : WorkerPool::Work {
+    const FileHandle* file;
+    Request* request;
+  };
+  auto* job = new Job;
+  job->file = &file;
+  job->request = request;
+  job->run = [](WorkerPool::Work* w) {
+    auto* j = static_cast<Job*>(w);
+    const FileHandle* f = j->file;
+    Request* r = j->request;
+    delete j;
+    r->complete(execute(*f, *r));
+  };
+  pool_.submit(job);
 }
 
 int BlockingWorker::execute(const FileHandle& file, const Request& r) {

@@ -1,8 +1,12 @@
 #include "io/file_device.hpp"
 
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <fstream>
 
 namespace udm::io {
 
@@ -20,6 +24,22 @@ FileDevice::FileDevice(int fd, std::string path, bool block_device, DevNo devno,
 }
 
 FileDevice::~FileDevice() { ::close(file_.fd); }
+
+DeviceLimits FileDevice::limits() const {
+  DeviceLimits l;
+  if (!file_.block_device) return l;
+  int value = 0;
+  unsigned int uvalue = 0;
+  if (::ioctl(file_.fd, BLKSSZGET, &value) == 0 && value >= 512) l.logical_block_size = static_cast<std::uint32_t>(value);
+  if (::ioctl(file_.fd, BLKPBSZGET, &uvalue) == 0 && uvalue >= 512) l.physical_block_size = uvalue;
+  if (::ioctl(file_.fd, BLKIOMIN, &uvalue) == 0) l.io_min = uvalue;
+  if (::ioctl(file_.fd, BLKIOOPT, &uvalue) == 0) l.io_opt = uvalue;
+  l.physical_block_size = std::max(l.physical_block_size, l.logical_block_size);
+  std::ifstream in("/sys/dev/block/" + devno_.to_string() + "/queue/discard_granularity");
+  std::uint64_t granularity = 0;
+  if (in >> granularity && granularity <= UINT32_MAX) l.discard_granularity = static_cast<std::uint32_t>(granularity);
+  return l;
+}
 
 std::string FileDevice::table_name() const { return file_.block_device ? devno_.to_string() : path_; }
 

@@ -22,6 +22,9 @@ class FileDevice final : public BlockDevice {
   std::string table_name() const override;
   DevNo devno() const override { return devno_; }
   bool read_only() const override { return read_only_; }
+  // Block devices: what the kernel reports for them (BLKSSZGET, BLKPBSZGET,
+  // BLKIOMIN, BLKIOOPT, discard granularity from sysfs). Files: 512-byte blocks.
+  DeviceLimits limits() const override;
 
   const std::string& path() const { return path_; }
   int fd() const { return file_.fd; }

@@ -16,7 +16,6 @@
 // and stops delaying until resume, as Linux does.
 #include <array>
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -24,18 +23,13 @@
 #include <thread>
 
 #include "core/target.hpp"
+#include "targets/args.hpp"
 #include "targets/target_types.hpp"
 
 namespace udm::targets {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-bool parse_unsigned(std::string_view text, std::uint64_t max, std::uint64_t& out) {
-  if (text.empty()) return false;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc() && p == text.data() + text.size() && out <= max;
-}
 
 enum IoClass : unsigned { READ_CLASS = 0, WRITE_CLASS = 1, FLUSH_CLASS = 2 };
 
@@ -74,7 +68,12 @@ class DelayTarget final : public core::Target {
       }
   }
 
-  void map(io::Request* request) override {
+  core::MapResult map(io::Request* request) override {
+    map_io(request);
+    return core::MapResult::submitted;
+  }
+
+  void map_io(io::Request* request) {
     IoClass k = request->op == io::Op::read    ? READ_CLASS
                 : request->op == io::Op::flush ? FLUSH_CLASS
                                                : WRITE_CLASS;
@@ -118,12 +117,13 @@ class DelayTarget final : public core::Target {
     return out;
   }
 
-  void presuspend() override {
+  Result<void> presuspend(bool /*noflush*/) override {
     {
       std::lock_guard g(lock_);
       may_delay_ = false;
     }
     release_all();
+    return {};
   }
 
   void resume() override {
@@ -183,17 +183,22 @@ class DelayTarget final : public core::Target {
   std::thread timer_;
 };
 
+constexpr ArgRange SECTOR_ARG{0, MAX_DEVICE_SECTORS, "Invalid device sector", true};
+constexpr ArgRange DELAY_ARG{0, UINT32_MAX, "Invalid delay", true};
+
+// <dev> <offset> <delay_ms>
 Result<void> parse_class(const core::TargetArgs& a, std::size_t first, DelayClass& c) {
-  std::uint64_t start = 0, delay = 0;
-  if (!parse_unsigned(a.args[first + 1], MAX_DEVICE_SECTORS, start))
-    return fail(EINVAL, "Invalid device sector '" + a.args[first + 1] + "'");
-  if (!parse_unsigned(a.args[first + 2], UINT32_MAX, delay))
-    return fail(EINVAL, "Invalid delay '" + a.args[first + 2] + "'");
-  auto dev = a.devices->open(a.args[first], start, a.length);
+  ArgSet as(a.args.subspan(first, 3));
+  const std::string* path = as.shift();
+  auto start = as.read(SECTOR_ARG);
+  if (!start) return fail(start.error());
+  auto delay = as.read(DELAY_ARG);
+  if (!delay) return fail(delay.error());
+  auto dev = a.devices->open(*path, *start, a.length);
   if (!dev) return fail(dev.error());
   c.dev = std::move(*dev);
-  c.start = start;
-  c.delay = std::chrono::milliseconds(delay);
+  c.start = *start;
+  c.delay = std::chrono::milliseconds(*delay);
   return {};
 }
 

@@ -15,12 +15,12 @@
 // 0 (Linux computes them after remapping, so <offset> is included). Unlike
 // Linux, which looks only at a bio's first block, every block a request
 // covers is checked: our requests can be far larger than one block.
-#include <charconv>
 #include <map>
 #include <mutex>
 #include <strings.h>
 
 #include "core/target.hpp"
+#include "targets/args.hpp"
 #include "targets/target_types.hpp"
 
 namespace udm::targets {
@@ -29,9 +29,7 @@ namespace {
 constexpr sector_t DUST_MAX_BLOCK_SECTORS = 2097152;  // 1 GiB
 
 bool parse_unsigned(std::string_view text, std::uint64_t max, std::uint64_t& out) {
-  if (text.empty()) return false;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc() && p == text.data() + text.size() && out <= max;
+  return parse_in_range(text, 0, max, out);
 }
 
 bool word_is(const std::string& word, const char* name) { return ::strcasecmp(word.c_str(), name) == 0; }
@@ -41,7 +39,12 @@ class DustTarget final : public core::Target {
   DustTarget(io::BlockDevicePtr dev, sector_t start, std::uint32_t blksz, sector_t length)
       : dev_(std::move(dev)), start_(start), blksz_(blksz), length_(length) {}
 
-  void map(io::Request* r) override {
+  core::MapResult map(io::Request* r) override {
+    map_io(r);
+    return core::MapResult::submitted;
+  }
+
+  void map_io(io::Request* r) {
     if (r->op != io::Op::flush) r->offset += sectors_to_bytes(start_);
     if (r->op == io::Op::flush || r->length == 0) return dev_->submit(r);
     std::uint64_t first = r->offset / blksz_, last = (r->offset + r->length - 1) / blksz_;
@@ -158,18 +161,18 @@ class DustTarget final : public core::Target {
 Result<std::unique_ptr<core::Target>> create_dust(const core::TargetArgs& a) {
   if (a.args.size() != 3) return fail(EINVAL, "Invalid argument count");
   if (!a.devices) return fail(EINVAL, "no device opener");
-  std::uint64_t blksz = 0, start = 0;
-  if (!parse_unsigned(a.args[2], UINT32_MAX, blksz) || blksz == 0)
-    return fail(EINVAL, "Invalid block size parameter '" + a.args[2] + "'");
-  if (blksz < 512) return fail(EINVAL, "Block size must be at least 512");
-  if ((blksz & (blksz - 1)) != 0) return fail(EINVAL, "Block size must be a power of 2");
-  if (bytes_to_sectors(blksz) > std::min<sector_t>(a.length, DUST_MAX_BLOCK_SECTORS))
+  // <dev> <offset> <blksz>; the block size is checked first, as Linux does.
+  auto blksz = ArgSet(a.args.subspan(2)).read({1, UINT32_MAX, "Invalid block size parameter", true});
+  if (!blksz) return fail(blksz.error());
+  if (*blksz < 512) return fail(EINVAL, "Block size must be at least 512");
+  if ((*blksz & (*blksz - 1)) != 0) return fail(EINVAL, "Block size must be a power of 2");
+  if (bytes_to_sectors(*blksz) > std::min<sector_t>(a.length, DUST_MAX_BLOCK_SECTORS))
     return fail(EINVAL, "Block size is too large");
-  if (!parse_unsigned(a.args[1], MAX_DEVICE_SECTORS, start))
-    return fail(EINVAL, "Invalid device offset sector '" + a.args[1] + "'");
-  auto dev = a.devices->open(a.args[0], start, a.length);
+  auto start = ArgSet(a.args.subspan(1, 1)).read({0, MAX_DEVICE_SECTORS, "Invalid device offset sector", true});
+  if (!start) return fail(start.error());
+  auto dev = a.devices->open(a.args[0], *start, a.length);
   if (!dev) return fail(dev.error());
-  return std::make_unique<DustTarget>(std::move(*dev), start, static_cast<std::uint32_t>(blksz), a.length);
+  return std::make_unique<DustTarget>(std::move(*dev), *start, static_cast<std::uint32_t>(*blksz), a.length);
 }
 
 }  // namespace

@@ -13,7 +13,10 @@ namespace {
 class Error final : public core::Target {
  public:
   explicit Error(io::BlockDevicePtr dev) : dev_(std::move(dev)) {}
-  void map(io::Request* r) override { r->complete(-EIO); }
+  core::MapResult map(io::Request* r) override {
+    r->complete(-EIO);
+    return core::MapResult::submitted;
+  }
   unsigned flush_copies() const override { return 0; }  // the kernel sends it no flushes
   std::string status(core::StatusType) const override { return ""; }
   std::vector<io::BlockDevicePtr> devices() const override {

@@ -17,13 +17,13 @@
 // corrupted copy so the caller's buffer is never changed.
 // corrupt_bio_byte's <flags> must all be present in the request's flags
 // (only FUA is modelled, as REQ_FUA's bit); 0 matches every request.
-#include <charconv>
 #include <chrono>
 #include <functional>
 #include <cstring>
 #include <random>
 
 #include "core/target.hpp"
+#include "targets/args.hpp"
 #include "targets/target_types.hpp"
 
 namespace udm::targets {
@@ -31,12 +31,6 @@ namespace {
 
 constexpr std::uint32_t PROBABILITY_BASE = 1000000000;
 constexpr std::uint32_t REQ_FUA_FLAG = 1u << 17;  // Linux's __REQ_FUA bit
-
-bool parse_unsigned(std::string_view text, std::uint64_t min, std::uint64_t max, std::uint64_t& out) {
-  if (text.empty()) return false;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc() && p == text.data() + text.size() && out >= min && out <= max;
-}
 
 std::uint64_t random_u64() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -93,7 +87,12 @@ class FlakeyTarget final : public core::Target {
     return static_cast<std::uint64_t>(elapsed) % period >= c_.up;
   }
 
-  void map(io::Request* r) override {
+  core::MapResult map(io::Request* r) override {
+    map_io(r);
+    return core::MapResult::submitted;
+  }
+
+  void map_io(io::Request* r) {
     if (r->op != io::Op::flush) r->offset += sectors_to_bytes(c_.start);
     if (!down_now()) return dev_->submit(r);
 
@@ -172,15 +171,15 @@ class FlakeyTarget final : public core::Target {
   bool error_reads_ = false, error_writes_ = false;  // in effect while down
 };
 
-Result<void> parse_features(std::span<const std::string> words, FlakeyConfig& c) {
-  std::uint64_t count = 0;
-  if (words.empty()) return {};
-  if (!parse_unsigned(words[0], 0, 11, count) || count > words.size() - 1)
-    return fail(EINVAL, "Invalid number of feature args");
-  if (words.size() - 1 != count) return fail(EINVAL, "Too many arguments");
-  for (std::size_t i = 1; i <= count; ++i) {
-    const std::string& w = words[i];
-    std::size_t left = count - i;  // words after this one
+// [<#feature_words> <feature>...]: the rest of the table line.
+Result<void> parse_features(ArgSet& as, FlakeyConfig& c) {
+  if (as.empty()) return {};
+  auto count = as.read_group({0, 11, "Invalid number of feature args"});
+  if (!count) return fail(count.error());
+  if (as.size() != *count) return fail(EINVAL, "Too many arguments");
+  while (!as.empty()) {
+    const std::string& w = *as.shift();
+    const std::size_t left = as.size();  // words after this one
     if (w == "error_reads") {
       if (c.error_reads) return fail(EINVAL, "Feature error_reads duplicated");
       c.error_reads = true;
@@ -194,23 +193,24 @@ Result<void> parse_features(std::span<const std::string> words, FlakeyConfig& c)
       c.error_writes = true;
     } else if (w == "corrupt_bio_byte") {
       if (left < 4) return fail(EINVAL, "Feature corrupt_bio_byte requires parameters");
-      std::uint64_t nth = 0, value = 0, flags = 0;
-      if (!parse_unsigned(words[i + 1], 1, UINT32_MAX, nth)) return fail(EINVAL, "Invalid corrupt bio byte");
-      const std::string& dir = words[i + 2];
+      auto nth = as.read({1, UINT32_MAX, "Invalid corrupt bio byte"});
+      if (!nth) return fail(nth.error());
+      const std::string& dir = *as.shift();
       if (dir != "r" && dir != "w") return fail(EINVAL, "Invalid corrupt bio direction (r or w)");
-      if (!parse_unsigned(words[i + 3], 0, 255, value)) return fail(EINVAL, "Invalid corrupt bio byte value");
-      if (!parse_unsigned(words[i + 4], 0, UINT32_MAX, flags)) return fail(EINVAL, "Invalid corrupt bio flags mask");
-      c.corrupt_byte = static_cast<std::uint32_t>(nth);
+      auto value = as.read({0, 255, "Invalid corrupt bio byte value"});
+      if (!value) return fail(value.error());
+      auto flags = as.read({0, UINT32_MAX, "Invalid corrupt bio flags mask"});
+      if (!flags) return fail(flags.error());
+      c.corrupt_byte = static_cast<std::uint32_t>(*nth);
       c.corrupt_on_write = dir == "w";
-      c.corrupt_value = static_cast<std::uint8_t>(value);
-      c.corrupt_flags = static_cast<std::uint32_t>(flags);
-      i += 4;
+      c.corrupt_value = static_cast<std::uint8_t>(*value);
+      c.corrupt_flags = static_cast<std::uint32_t>(*flags);
     } else if (w == "random_read_corrupt" || w == "random_write_corrupt") {
       if (left < 1) return fail(EINVAL, "Feature " + w + " requires a parameter");
-      std::uint64_t p = 0;
-      if (!parse_unsigned(words[i + 1], 0, PROBABILITY_BASE, p)) return fail(EINVAL, "Invalid " + w + " probability");
-      (w == "random_read_corrupt" ? c.random_read_corrupt : c.random_write_corrupt) = static_cast<std::uint32_t>(p);
-      i += 1;
+      const std::string error = "Invalid " + w + " probability";
+      auto p = as.read({0, PROBABILITY_BASE, error});
+      if (!p) return fail(p.error());
+      (w == "random_read_corrupt" ? c.random_read_corrupt : c.random_write_corrupt) = static_cast<std::uint32_t>(*p);
     } else {
       return fail(EINVAL, "Unrecognised flakey feature requested '" + w + "'");
     }
@@ -224,22 +224,24 @@ Result<void> parse_features(std::span<const std::string> words, FlakeyConfig& c)
 }  // namespace
 
 Result<std::unique_ptr<core::Target>> create_flakey(const core::TargetArgs& a, FlakeyClock clock) {
-  if (a.args.size() < 4) return fail(EINVAL, "Invalid argument count");
+  ArgSet as(a.args);
+  if (as.size() < 4) return fail(EINVAL, "Invalid argument count");
   if (!a.devices) return fail(EINVAL, "no device opener");
   FlakeyConfig c;
-  std::uint64_t start = 0, up = 0, down = 0;
-  if (!parse_unsigned(a.args[1], 0, MAX_DEVICE_SECTORS, start))
-    return fail(EINVAL, "Invalid device sector '" + a.args[1] + "'");
-  if (!parse_unsigned(a.args[2], 0, UINT32_MAX, up)) return fail(EINVAL, "Invalid up interval '" + a.args[2] + "'");
-  if (!parse_unsigned(a.args[3], 0, UINT32_MAX, down))
-    return fail(EINVAL, "Invalid down interval '" + a.args[3] + "'");
-  if (up + down == 0) return fail(EINVAL, "Total (up + down) interval is zero");
-  if (up + down > UINT32_MAX) return fail(EINVAL, "Total (up + down) interval too large");
-  c.start = start;
-  c.up = static_cast<std::uint32_t>(up);
-  c.down = static_cast<std::uint32_t>(down);
-  if (auto r = parse_features(a.args.subspan(4), c); !r) return fail(r.error());
-  auto dev = a.devices->open(a.args[0], start, a.length);
+  const std::string& path = *as.shift();
+  auto start = as.read({0, MAX_DEVICE_SECTORS, "Invalid device sector", true});
+  if (!start) return fail(start.error());
+  auto up = as.read({0, UINT32_MAX, "Invalid up interval", true});
+  if (!up) return fail(up.error());
+  auto down = as.read({0, UINT32_MAX, "Invalid down interval", true});
+  if (!down) return fail(down.error());
+  if (*up + *down == 0) return fail(EINVAL, "Total (up + down) interval is zero");
+  if (*up + *down > UINT32_MAX) return fail(EINVAL, "Total (up + down) interval too large");
+  c.start = *start;
+  c.up = static_cast<std::uint32_t>(*up);
+  c.down = static_cast<std::uint32_t>(*down);
+  if (auto r = parse_features(as, c); !r) return fail(r.error());
+  auto dev = a.devices->open(path, *start, a.length);
   if (!dev) return fail(dev.error());
   if (!clock) clock = [] { return std::chrono::steady_clock::now(); };
   return std::make_unique<FlakeyTarget>(c, std::move(*dev), std::move(clock));

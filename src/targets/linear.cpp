@@ -13,9 +13,10 @@ class Linear final : public core::Target {
  public:
   Linear(io::BlockDevicePtr dev, sector_t offset) : dev_(std::move(dev)), offset_(offset) {}
 
-  void map(io::Request* r) override {
+  core::MapResult map(io::Request* r) override {
     if (r->op != io::Op::flush) r->offset += sectors_to_bytes(offset_);
     dev_->submit(r);
+    return core::MapResult::submitted;
   }
 
   std::string status(core::StatusType type) const override {

@@ -32,7 +32,19 @@ class Striped final : public core::Target {
 
   Stripe& stripe(std::uint32_t i) { return stripes_[i]; }
 
-  void map(io::Request* r) override {
+  core::MapResult map(io::Request* r) override {
+    map_io(r);
+    return core::MapResult::submitted;
+  }
+
+  // As the kernel's stripe_io_hints: a chunk is the minimum, a full stripe the optimum.
+  void io_hints(io::DeviceLimits& limits) const override {
+    const std::uint64_t chunk = sectors_to_bytes(chunk_);
+    if (chunk <= UINT32_MAX) limits.io_min = static_cast<std::uint32_t>(chunk);
+    if (chunk * count_ <= UINT32_MAX) limits.io_opt = static_cast<std::uint32_t>(chunk * count_);
+  }
+
+  void map_io(io::Request* r) {
     if (r->op == io::Op::flush) {
       stripes_[r->index].dev->submit(r);  // the core sends one copy per stripe, index = stripe
       return;

@@ -12,7 +12,12 @@ namespace {
 
 class Zero final : public core::Target {
  public:
-  void map(io::Request* r) override {
+  core::MapResult map(io::Request* r) override {
+    map_io(r);
+    return core::MapResult::submitted;
+  }
+
+  void map_io(io::Request* r) {
     if (r->op == io::Op::read) std::memset(r->data, 0, r->length);
     r->complete(0);
   }

@@ -23,6 +23,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "core/sync_io.hpp"
 #include "exports/aligned_buffer.hpp"
 #include "exports/fuse/device_tree.hpp"
 #include "io/inline_writes.hpp"
@@ -47,28 +48,7 @@ struct OpenFile {
 OpenFile* open_file(fuse_file_info* fi) { return reinterpret_cast<OpenFile*>(fi->fh); }
 
 // Waits for one request on the calling thread (large and unaligned writes).
-struct SyncRequest {
-  io::Request io;
-  std::mutex lock;
-  std::condition_variable cv;
-  bool done = false;
-  int result = 0;
-
-  int run(io::BlockDevice& device) {
-    io.context = this;
-    io.done = [](io::Request* r, int result) {
-      auto* self = static_cast<SyncRequest*>(r->context);
-      std::lock_guard g(self->lock);
-      self->result = result;
-      self->done = true;
-      self->cv.notify_all();
-    };
-    device.submit(&io);
-    std::unique_lock l(lock);
-    cv.wait(l, [&] { return done; });
-    return result;
-  }
-};
+using core::SyncRequest;
 
 // Mount point's connection id (the minor of st_dev), from /proc/self/mountinfo
 // so the possibly hung filesystem itself is never touched.

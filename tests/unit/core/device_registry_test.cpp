@@ -230,9 +230,10 @@ TEST(DeviceRegistry, TablesBuiltForADeviceCanRaiseItsEvents) {
   auto probe = [](const TargetArgs& a) -> Result<std::unique_ptr<Target>> {
     struct Probe final : Target {
       std::function<void()> ev;
-      void map(io::Request* r) override {
+      MapResult map(io::Request* r) override {
         ev();
         r->complete(0);
+        return MapResult::submitted;
       }
       std::string status(StatusType) const override { return ""; }
     };

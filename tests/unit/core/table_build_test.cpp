@@ -67,7 +67,10 @@ TEST(TableBuild, RefusesEmptyTable) {
 // A target type that must be alone, registered only for this test.
 Result<std::unique_ptr<Target>> make_singleton(const TargetArgs&) {
   struct S final : Target {
-    void map(io::Request* r) override { r->complete(0); }
+    MapResult map(io::Request* r) override {
+      r->complete(0);
+      return MapResult::submitted;
+    }
     std::string status(StatusType) const override { return ""; }
   };
   return std::make_unique<S>();

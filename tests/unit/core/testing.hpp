@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "core/device_registry.hpp"
+#include "core/sync_io.hpp"
 #include "core/table_line.hpp"
 #include "io/memory_device.hpp"
 
@@ -147,32 +148,7 @@ struct PendingIo {
 };
 
 // Blocks until the request completes; returns its result.
-inline int sync_io(io::BlockDevice& dev, io::Op op, byte_count offset, byte_count length,
-                   std::byte* data = nullptr) {
-  struct Waiter {
-    std::mutex m;
-    std::condition_variable cv;
-    bool done = false;
-    int result = 0;
-  } w;
-  io::Request r;
-  r.op = op;
-  r.offset = offset;
-  r.length = length;
-  r.data = data;
-  r.context = &w;
-  r.done = [](io::Request* self, int result) {
-    auto* w = static_cast<Waiter*>(self->context);
-    std::lock_guard g(w->m);
-    w->result = result;
-    w->done = true;
-    w->cv.notify_all();
-  };
-  dev.submit(&r);
-  std::unique_lock l(w.m);
-  w.cv.wait(l, [&] { return w.done; });
-  return w.result;
-}
+using core::sync_io;
 
 inline std::vector<std::byte> pattern(byte_count length, std::uint32_t seed) {
   std::vector<std::byte> v(length);

@@ -216,7 +216,7 @@ TEST_F(FaultTargets, DelayCountsWritesAndFlushesSeparately) {
   (*t)->map(&d.req);
   EXPECT_EQ((*t)->status(StatusType::info), "0 2 1");
   // Suspend releases everything at once and stops delaying until resume.
-  (*t)->presuspend();
+  ASSERT_TRUE((*t)->presuspend(false));
   EXPECT_TRUE(w.wait(1s));
   EXPECT_TRUE(f.wait(1s));
   EXPECT_TRUE(d.wait(1s));
@@ -230,7 +230,7 @@ TEST_F(FaultTargets, DelayCountsWritesAndFlushesSeparately) {
   (*t)->map(&r2.req);
   EXPECT_FALSE(r2.done);
   EXPECT_EQ((*t)->status(StatusType::info), "1 0 0");
-  (*t)->presuspend();
+  ASSERT_TRUE((*t)->presuspend(false));
   EXPECT_TRUE(r2.wait(1s));
 }
 

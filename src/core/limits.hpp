@@ -1,0 +1,19 @@
+// Device limits through a stack (the kernel's blk_stack_limits and
+// dm_calculate_queue_limits): a table takes the largest block sizes of the
+// devices under each target, each target adjusts them (io_hints), and the
+// table's limits are what its mapped device reports, so a device over a
+// 4 KiB-sector disk reports 4096 and so does a device stacked on that one.
+#pragma once
+
+#include "io/block_device.hpp"
+
+namespace udm::core {
+
+// `top` after stacking `bottom` under it: the larger block sizes, io_min and
+// discard granularity; io_opt the least common multiple of the non-zero ones.
+io::DeviceLimits stack_limits(io::DeviceLimits top, const io::DeviceLimits& bottom);
+
+// Makes the fields consistent: physical >= logical, io_min >= physical.
+io::DeviceLimits normalize_limits(io::DeviceLimits limits);
+
+}  // namespace udm::core
