@@ -86,6 +86,8 @@ void flush_backing(const Table& table) {
 }  // namespace
 
 void MappedDevice::Impl::suspend_locked(bool flush) {
+  // `live` and `suspended` cannot change under us (`transition` is held), so
+  // they are read without `control`, which stays free during the wait.
   if (suspended) return;
   if (live)
     for (auto& e : live->entries()) e.target->presuspend();
@@ -94,6 +96,7 @@ void MappedDevice::Impl::suspend_locked(bool flush) {
   if (flush && live) flush_backing(*live);
   if (live)
     for (auto& e : live->entries()) e.target->postsuspend();
+  std::lock_guard g(control);
   suspended = true;
 }
 
@@ -121,7 +124,7 @@ void MappedDevice::Impl::notify_change() {
 Result<void> MappedDevice::suspend(bool noflush) {
   // In-flight I/O is always drained, as for the kernel's bio-based devices;
   // then completed writes are made durable unless `noflush`.
-  std::lock_guard g(impl_->control);
+  std::lock_guard t(impl_->transition);
   impl_->suspend_locked(!noflush);
   return {};
 }
@@ -130,10 +133,17 @@ Result<void> MappedDevice::resume() {
   std::unique_ptr<Table> old;
   std::vector<io::Request*> held;
   bool swapped = false;
+  std::lock_guard t(impl_->transition);
+  bool has_inactive;
   {
     std::lock_guard g(impl_->control);
-    if (impl_->inactive) {
-      impl_->suspend_locked(true);
+    has_inactive = impl_->inactive != nullptr;
+  }
+  if (has_inactive) impl_->suspend_locked(true);
+  {
+    std::lock_guard g(impl_->control);
+    // A table loaded while we were not suspending waits for the next resume.
+    if (impl_->inactive && impl_->suspended) {
       for (auto& e : impl_->inactive->entries()) {
         if (auto r = e.target->preresume(); !r) {
           old = std::move(impl_->inactive);  // a failed swap destroys the new table
@@ -162,9 +172,10 @@ Result<void> MappedDevice::resume() {
 void MappedDevice::drop_tables() {
   std::unique_ptr<Table> live, inactive;
   std::vector<io::Request*> held;
+  std::lock_guard t(impl_->transition);
+  impl_->suspend_locked(false);
   {
     std::lock_guard g(impl_->control);
-    impl_->suspend_locked(false);
     live = std::move(impl_->live);
     inactive = std::move(impl_->inactive);
     impl_->publish_live();
@@ -274,6 +285,18 @@ std::uint32_t MappedDevice::wait_event(std::uint32_t seen, const std::atomic<boo
   while (impl_->event_nr.load() == seen && !cancel.load())
     impl_->event_cv.wait_for(l, std::chrono::milliseconds(100));
   return impl_->event_nr.load();
+}
+
+std::uint32_t MappedDevice::event_nr() const { return impl_->event_nr.load(); }
+
+void MappedDevice::fail_held_io() {
+  std::vector<io::Request*> held;
+  {
+    std::lock_guard g(impl_->hold_lock);
+    impl_->failing = true;
+    held = std::exchange(impl_->held, {});
+  }
+  for (auto* r : held) r->complete(-EIO);
 }
 
 // --- BlockDevice --------------------------------------------------------------

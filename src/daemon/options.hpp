@@ -18,6 +18,14 @@ struct VersionClaim {
 };
 Result<VersionClaim> parse_version_claim(std::string_view text);
 
+// Bounds on the control socket (--max-connections, --frame-timeout,
+// --max-command-threads).
+struct ControlLimits {
+  std::size_t max_connections = 1024;        // more are accepted and closed at once, with a log line
+  std::uint32_t frame_timeout_ms = 10000;    // a started frame must be whole by then (and a reply read)
+  std::size_t max_command_threads = 64;      // commands running (or blocked) at once
+};
+
 struct DaemonOptions {
   std::string rundir;        // resolved: see resolve_rundir()
   bool foreground = false;   // else daemonize (main only)
@@ -26,6 +34,7 @@ struct DaemonOptions {
   bool nbd = true;           // --no-nbd clears
   std::optional<std::string> nbd_listen;  // HOST:PORT
   bool log_to_stderr = true; // false: <rundir>/udmd.log
+  ControlLimits control;
 };
 
 // --rundir if given, else $UDM_RUNDIR, else /run/udm as root, else
