@@ -30,6 +30,7 @@ struct ControlServer::Connection {
   Phase phase = Phase::reading;
   FrameReader reader;
   Clock::time_point frame_start{};
+  Clock::time_point last_active{};  // accepted, read from, or answered
   ConnectionState state;
   abi::FrameHeader parked_header{};
   abi::Bytes parked_body;
@@ -160,14 +161,29 @@ void ControlServer::loop() {
   for (int fd : idle) close_connection(fd);
 }
 
-void ControlServer::shed(const char* why, int pid) {
+void ControlServer::shed(const std::string& what, const std::string& why) {
   ++shed_since_log_;
   auto now = Clock::now();
-  if (now - last_shed_log_ < std::chrono::seconds(10)) return;
+  if (why == last_shed_why_ && now - last_shed_log_ < std::chrono::seconds(10)) return;
   last_shed_log_ = now;
-  log_.info("control: {}: closing a new connection from pid {} ({} shed since the last such line)", why, pid,
-            shed_since_log_);
+  last_shed_why_ = why;
+  log_.info("control: {} ({} connection(s) shed since the last such line)", what, shed_since_log_);
   shed_since_log_ = 0;
+}
+
+// At the connection limit (or out of descriptors), the connection idle for longest (between frames,
+// no command running, no wait parked) makes room: idle clients cannot lock
+// out one that has something to say. Its client sees EOF and may reconnect.
+bool ControlServer::evict_idle(const std::string& why) {
+  Connection* oldest = nullptr;
+  for (auto& [fd, c] : connections_)
+    if (c->phase == Connection::Phase::reading && !c->reader.started() &&
+        (!oldest || c->last_active < oldest->last_active))
+      oldest = c.get();
+  if (!oldest) return false;
+  shed(why + ": closing the longest idle control connection, of pid " + std::to_string(oldest->cred.pid), why);
+  close_connection(oldest->fd);
+  return true;
 }
 
 void ControlServer::accept_all() {
@@ -178,13 +194,15 @@ void ControlServer::accept_all() {
       if (errno == EMFILE || errno == ENFILE) {
         // Out of descriptors: the pending connection would wake us forever.
         // Give up the reserve to take it, close it, and take the reserve back.
-        const char* why = errno == EMFILE ? "out of file descriptors (EMFILE)" : "out of file descriptors (ENFILE)";
+        const char* why = errno == EMFILE ? "out of file descriptors (EMFILE): closing a new connection"
+                                          : "out of file descriptors (ENFILE): closing a new connection";
+        if (evict_idle("out of file descriptors")) continue;  // that freed one: accept again
         if (reserve_fd_ >= 0) {
           ::close(reserve_fd_);
           int victim = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
           if (victim >= 0) ::close(victim);
           reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-          shed(why, 0);
+          shed(why, why);
           if (victim >= 0) continue;
         }
         ::poll(nullptr, 0, 50);  // no reserve either: do not spin on the pending connection
@@ -198,12 +216,17 @@ void ControlServer::accept_all() {
     socklen_t len = sizeof c->cred;
     if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) == 0)
       c->allowed = c->cred.uid == 0 || c->cred.uid == ::geteuid();
-    if (connections_.size() >= limits_.max_connections) {
+    if (connections_.size() >= limits_.max_connections &&
+        !evict_idle("the limit of " + std::to_string(limits_.max_connections) +
+                    " control connections (--max-connections) is reached")) {
       ::close(fd);
-      std::string why = std::to_string(connections_.size()) + " control connections are open, the limit (--max-connections)";
-      shed(why.c_str(), c->cred.pid);
+      shed("the limit of " + std::to_string(limits_.max_connections) +
+               " control connections (--max-connections) is reached and none is idle: closing a new one from pid " +
+               std::to_string(c->cred.pid),
+           "limit, none idle");
       continue;
     }
+    c->last_active = Clock::now();
     if (!c->allowed)
       log_.info("control: refusing pid {} uid {}: only root and uid {} may use udmd", c->cred.pid, c->cred.uid,
                 ::geteuid());
@@ -247,7 +270,7 @@ void ControlServer::read_from(const ConnectionPtr& c) {
       if (c->reader.started()) log_.info("control: pid {}: connection closed mid-frame", c->cred.pid);
       return close_connection(c->fd);
     }
-    if (!c->reader.started()) c->frame_start = Clock::now();
+    if (!c->reader.started()) c->frame_start = c->last_active = Clock::now();
     if (auto r = c->reader.feed({buf, static_cast<std::size_t>(n)}); !r) {
       log_.info("control: pid {}: {}; closing the connection", c->cred.pid, r.error().message);
       const std::uint32_t command = c->reader.header().command;
@@ -309,6 +332,7 @@ void ControlServer::take_back() {
   }
   for (auto& c : back) {
     c->phase = c->parked_now ? Connection::Phase::parked : Connection::Phase::reading;
+    c->last_active = Clock::now();
     if (c->broken) {
       close_connection(c->fd);
       continue;

@@ -3,6 +3,9 @@
 // deadline per frame; complete frames run on a WorkerPool, one at a time per
 // connection, replies in order. Idle connections cost a socket and no
 // thread. DEV_WAITs that must wait are parked in the loop, not on a thread.
+// At --max-connections (or out of descriptors) the longest idle connection
+// is closed to make room; with none idle the new one is closed. A spare
+// descriptor is kept so that EMFILE never leaves a connection pending.
 // SO_PEERCRED checks: root and the daemon's own uid only; anyone else gets
 // EPERM for every frame, and a log line.
 #pragma once
@@ -54,7 +57,9 @@ class ControlServer {
   void take_back();  // connections whose command finished
   void check_deadlines();
   void close_connection(int fd);
-  void shed(const char* why, int pid);
+  // Logs `what`, at most every 10 s for the same `why`, with a count.
+  void shed(const std::string& what, const std::string& why);
+  bool evict_idle(const std::string& why);
   bool send_reply(Connection& c, std::uint32_t command, std::uint32_t error, abi::ByteView body, bool wait);
   abi::CommandVersion version_of(std::uint32_t command) const;
 
@@ -75,6 +80,7 @@ class ControlServer {
   std::vector<ConnectionPtr> finished_;  // handed back by workers
   std::chrono::steady_clock::time_point last_shed_log_{};
   std::size_t shed_since_log_ = 0;
+  std::string last_shed_why_;
 };
 
 }  // namespace udm::daemon
