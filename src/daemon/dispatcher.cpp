@@ -29,12 +29,14 @@ bool changes_exports(abi::Command c) {
   }
 }
 
-// Commands that work on one existing device: they run inside its gate.
+// Commands that change one existing device: they run inside its gate.
+// Queries (info, status, table, deps) take none: as with the kernel, they
+// answer while a suspend of the same device waits, showing the state before
+// or after a change, never half of one (the device's own locks see to that).
 bool takes_device_gate(abi::Command c) {
   switch (c) {
-    case abi::CMD_DEV_REMOVE: case abi::CMD_DEV_RENAME: case abi::CMD_DEV_SUSPEND: case abi::CMD_DEV_STATUS:
-    case abi::CMD_TABLE_LOAD: case abi::CMD_TABLE_CLEAR: case abi::CMD_TABLE_DEPS: case abi::CMD_TABLE_STATUS:
-    case abi::CMD_TARGET_MSG: case abi::CMD_DEV_SET_GEOMETRY:
+    case abi::CMD_DEV_REMOVE: case abi::CMD_DEV_RENAME: case abi::CMD_DEV_SUSPEND: case abi::CMD_TABLE_LOAD:
+    case abi::CMD_TABLE_CLEAR: case abi::CMD_TARGET_MSG: case abi::CMD_DEV_SET_GEOMETRY:
       return true;
     default:
       return false;

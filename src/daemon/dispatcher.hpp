@@ -3,8 +3,9 @@
 // version rule, sizes, flags, name/uuid checks), runs the command's handler
 // against the device registry and builds the reply body with the kernel's
 // copy-back rules (frame.hpp). Independent of sockets, so tests drive it
-// directly. Thread-safe: commands on one device run one at a time, in order
-// of arrival (DeviceGates); commands on different devices run in parallel,
+// directly. Thread-safe: commands that change a device run one at a time,
+// in order of arrival (DeviceGates); queries and commands on different
+// devices run in parallel,
 // so a suspend waiting for in-flight I/O holds up nothing but its own
 // device. DEV_WAIT takes no gate: a blocked waiter never stalls anyone.
 #pragma once
