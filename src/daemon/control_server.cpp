@@ -122,7 +122,8 @@ abi::CommandVersion ControlServer::version_of(std::uint32_t command) const {
 void ControlServer::loop() {
   epoll_event events[64];
   while (!stopping_) {
-    int n = ::epoll_wait(epoll_fd_, events, 64, 100);
+    // Parked waits are polled: often while there are any, else just for deadlines.
+    int n = ::epoll_wait(epoll_fd_, events, 64, any_parked_ ? 20 : 100);
     if (n < 0) {
       if (errno == EINTR) continue;
       log_.info("control: epoll_wait: {}", std::strerror(errno));
@@ -171,9 +172,10 @@ void ControlServer::shed(const std::string& what, const std::string& why) {
   shed_since_log_ = 0;
 }
 
-// At the connection limit (or out of descriptors), the connection idle for longest (between frames,
-// no command running, no wait parked) makes room: idle clients cannot lock
-// out one that has something to say. Its client sees EOF and may reconnect.
+// At the connection limit (or out of descriptors) the connection idle for
+// longest (between frames, no command running, no wait parked) makes room:
+// idle clients cannot lock out one that has something to say. Its client
+// sees EOF and may reconnect.
 bool ControlServer::evict_idle(const std::string& why) {
   Connection* oldest = nullptr;
   for (auto& [fd, c] : connections_)
@@ -350,7 +352,9 @@ void ControlServer::check_deadlines() {
   const auto timeout = std::chrono::milliseconds(limits_.frame_timeout_ms);
   std::vector<int> late;
   std::vector<ConnectionPtr> woken;
+  any_parked_ = false;
   for (auto& [fd, c] : connections_) {
+    if (c->phase == Connection::Phase::parked) any_parked_ = true;
     if (c->phase == Connection::Phase::reading && c->reader.started() && now - c->frame_start > timeout) {
       log_.info("control: pid {}: a frame was not complete after {} ms ({} bytes buffered); closing the connection",
                 c->cred.pid, limits_.frame_timeout_ms, c->reader.buffered());

@@ -75,6 +75,7 @@ class ControlServer {
   std::unique_ptr<WorkerPool> pool_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> count_{0};
+  bool any_parked_ = false;  // the loop's own
   std::unordered_map<int, ConnectionPtr> connections_;  // the loop's own
   std::mutex finished_lock_;
   std::vector<ConnectionPtr> finished_;  // handed back by workers
