@@ -145,5 +145,43 @@ TEST_F(ControlLimitsTest, ParkedWaitsTakeNoCommandThread) {
   ::close(admin);
 }
 
+// Many clients at once, each on its own device and all on a shared one:
+// every command answers, and (under TSan) the loop, the workers and the
+// gates share nothing unguarded.
+TEST_F(ControlLimitsTest, ManyClientsOnManyDevicesAtOnce) {
+  opts_.control.max_connections = 64;
+  opts_.control.max_command_threads = 4;
+  auto d = Daemon::start(opts_, *log_);
+  ASSERT_TRUE(d);
+  int admin = connect_to((*d)->control_path());
+  ASSERT_EQ(call(admin, abi::CMD_DEV_CREATE, "shared")->error, 0u);
+  auto client = [&](int n) {
+    int fd = connect_to((*d)->control_path());
+    const std::string own = "dev" + std::to_string(n);
+    int failures = 0;
+    auto expect = [&](Result<abi::Reply> r) { failures += !r || r->error != 0; };
+    expect(call(fd, abi::CMD_DEV_CREATE, own));
+    for (int i = 0; i < 20; ++i) {
+      abi::Header h;
+      h.version = {4, 0, 0};
+      h.name = i % 2 ? own : "shared";
+      h.target_count = 1;
+      std::vector<abi::TargetSpecText> table{{0, 8, "zero", "", 0}};
+      expect(abi::exchange(fd, abi::CMD_TABLE_LOAD, *abi::encode_request(h, *abi::encode_load_specs(table), 16384)));
+      expect(call(fd, abi::CMD_DEV_SUSPEND, h.name));  // resume: swaps the table in
+      expect(call(fd, abi::CMD_DEV_STATUS, h.name));
+      expect(call(fd, abi::CMD_LIST_DEVICES, ""));
+    }
+    expect(call(fd, abi::CMD_DEV_REMOVE, own));
+    ::close(fd);
+    return failures;
+  };
+  std::vector<std::future<int>> clients;
+  for (int n = 0; n < 8; ++n) clients.push_back(std::async(std::launch::async, client, n));
+  for (auto& c : clients) EXPECT_EQ(c.get(), 0);
+  EXPECT_EQ((*d)->registry().list().size(), 1u);
+  ::close(admin);
+}
+
 }  // namespace
 }  // namespace udm::daemon::test
