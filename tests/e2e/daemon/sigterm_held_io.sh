@@ -15,6 +15,8 @@ udmsetup create A --table "0 8192 linear 252:0 0"
 udmsetup suspend B
 (rc=0; timeout 30 dd if=/dev/zero of="$UDM_RUNDIR/dev/mapper/A" bs=4096 count=1 oflag=direct conv=notrunc \
   2>"$E2E_TMP/dd.err" || rc=$?; echo $rc >"$E2E_TMP/dd.rc") &
+# The writer has A open (FUSE), its write follows at once.
+for ((i=0; i<100; i++)); do udmsetup info A | grep -q "^Open count: *1" && break; sleep 0.05; done
 sleep 0.5
 (rc=0; timeout 30 udmsetup suspend A >"$E2E_TMP/suspend.out" 2>&1 || rc=$?; echo $rc >"$E2E_TMP/suspend.rc") &
 (rc=0; timeout 30 udmsetup wait A >"$E2E_TMP/wait.out" 2>&1 || rc=$?; echo $rc >"$E2E_TMP/wait.rc") &

@@ -17,6 +17,8 @@ udmsetup suspend B
 printf 'stacked' >"$E2E_TMP/data"
 (rc=0; timeout 30 dd if="$E2E_TMP/data" of="$UDM_RUNDIR/dev/mapper/A" bs=4096 count=1 conv=sync,notrunc oflag=direct \
   2>"$E2E_TMP/dd.err" || rc=$?; echo $rc >"$E2E_TMP/dd.rc") &
+# The writer has A open (FUSE), its write follows at once.
+for ((i=0; i<100; i++)); do udmsetup info A | grep -q "^Open count: *1" && break; sleep 0.05; done
 sleep 0.5
 [ ! -e "$E2E_TMP/dd.rc" ] || fail "the write to A was not held by suspended B: $(cat "$E2E_TMP/dd.err")"
 (rc=0; timeout 20 udmsetup suspend A || rc=$?; echo $rc >"$E2E_TMP/suspend.rc") &
