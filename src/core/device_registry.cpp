@@ -9,6 +9,33 @@ namespace {
 constexpr std::size_t MAX_NAME = 127;  // DM_NAME_LEN 128 with the NUL
 constexpr std::size_t MAX_UUID = 128;  // DM_UUID_LEN 129 with the NUL
 
+// `text` as dmsetup's hex mangling shows it: control characters as \xNN.
+std::string visible(const std::string& text) {
+  static const char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+// Control characters (a newline above all) would break every line-based
+// listing for everyone; dmsetup never sends them (it hex-mangles them), so
+// only a raw client could, and it is refused.
+Result<void> check_printable(const char* what, const std::string& text) {
+  for (unsigned char c : text)
+    if (c < 0x20 || c == 0x7f)
+      return fail(EINVAL, std::string(what) + " \"" + visible(text) + "\" contains a control character (" +
+                              visible(std::string(1, static_cast<char>(c))) + ")");
+  return {};
+}
+
 Result<void> check_name(const std::string& name) {
   if (name.empty()) return fail(EINVAL, "device name is empty");
   if (name == "control" || name == "." || name == "..")
@@ -18,14 +45,14 @@ Result<void> check_name(const std::string& name) {
   if (name.size() > MAX_NAME)
     return fail(EINVAL, "device name is " + std::to_string(name.size()) + " characters long, at most " +
                             std::to_string(MAX_NAME) + " are allowed");
-  return {};
+  return check_printable("device name", name);
 }
 
 Result<void> check_uuid(const std::string& uuid) {
   if (uuid.size() > MAX_UUID)
     return fail(EINVAL, "device uuid is " + std::to_string(uuid.size()) + " characters long, at most " +
                             std::to_string(MAX_UUID) + " are allowed");
-  return {};
+  return check_printable("device uuid", uuid);
 }
 
 }  // namespace

@@ -149,8 +149,13 @@ void MappedDevice::Impl::submit(io::Request* r) {
     in_flight.fetch_add(1);
     if (!blocking.load()) break;
     leave();
-    std::lock_guard g(hold_lock);
+    std::unique_lock g(hold_lock);
     if (blocking.load()) {
+      if (failing) {  // shutting down: nothing may wait for a resume
+        g.unlock();
+        r->complete(-EIO);
+        return;
+      }
       held.push_back(r);
       return;
     }

@@ -64,6 +64,8 @@ void flush_backing(const Table& table) {
 }  // namespace
 
 Result<void> MappedDevice::Impl::suspend_locked(bool noflush) {
+  // `live` and `suspended` cannot change under us (`transition` is held), so
+  // they are read without `control`, which stays free during the wait.
   if (suspended) return {};
   if (live) {
     const auto entries = live->entries();
@@ -82,6 +84,7 @@ Result<void> MappedDevice::Impl::suspend_locked(bool noflush) {
   if (!noflush && live) flush_backing(*live);
   if (live)
     for (auto& e : live->entries()) e.target->postsuspend(noflush);
+  std::lock_guard g(control);
   suspended = true;
   return {};
 }
@@ -114,7 +117,7 @@ void MappedDevice::Impl::notify_change() {
 Result<void> MappedDevice::suspend(bool noflush) {
   // In-flight I/O is always drained, as for the kernel's bio-based devices;
   // then completed writes are made durable unless `noflush`.
-  std::lock_guard g(impl_->control);
+  std::lock_guard t(impl_->transition);
   return impl_->suspend_locked(noflush);
 }
 
@@ -122,10 +125,18 @@ Result<void> MappedDevice::resume() {
   std::unique_ptr<Table> old;
   std::vector<io::Request*> held;
   bool swapped = false;
+  std::lock_guard t(impl_->transition);
+  bool has_inactive;
   {
     std::lock_guard g(impl_->control);
-    if (impl_->inactive) {
-      if (auto r = impl_->suspend_locked(false); !r) return fail(with_context("resume: ", std::move(r.error())));
+    has_inactive = impl_->inactive != nullptr;
+  }
+  if (has_inactive)
+    if (auto r = impl_->suspend_locked(false); !r) return fail(with_context("resume: ", std::move(r.error())));
+  {
+    std::lock_guard g(impl_->control);
+    // A table loaded while we were not suspending waits for the next resume.
+    if (impl_->inactive && impl_->suspended) {
       for (auto& e : impl_->inactive->entries()) {
         if (auto r = e.target->preresume(); !r) {
           old = std::move(impl_->inactive);  // a failed swap destroys the new table
@@ -154,9 +165,10 @@ Result<void> MappedDevice::resume() {
 void MappedDevice::drop_tables() {
   std::unique_ptr<Table> live, inactive;
   std::vector<io::Request*> held;
+  std::lock_guard t(impl_->transition);
+  (void)impl_->suspend_locked(true);  // removal goes on whatever a target says
   {
     std::lock_guard g(impl_->control);
-    (void)impl_->suspend_locked(true);  // removal goes on whatever a target says
     live = std::move(impl_->live);
     inactive = std::move(impl_->inactive);
     impl_->publish_live();
@@ -266,6 +278,18 @@ std::uint32_t MappedDevice::wait_event(std::uint32_t seen, const std::atomic<boo
   while (impl_->event_nr.load() == seen && !cancel.load())
     impl_->event_cv.wait_for(l, std::chrono::milliseconds(100));
   return impl_->event_nr.load();
+}
+
+std::uint32_t MappedDevice::event_nr() const { return impl_->event_nr.load(); }
+
+void MappedDevice::fail_held_io() {
+  std::vector<io::Request*> held;
+  {
+    std::lock_guard g(impl_->hold_lock);
+    impl_->failing = true;
+    held = std::exchange(impl_->held, {});
+  }
+  for (auto* r : held) r->complete(-EIO);
 }
 
 // --- BlockDevice --------------------------------------------------------------

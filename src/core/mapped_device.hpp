@@ -78,6 +78,12 @@ class MappedDevice final : public io::BlockDevice {
   // returns the current event number.
   void raise_event();
   std::uint32_t wait_event(std::uint32_t seen, const std::atomic<bool>& cancel);
+  // The event number without any lock (pollers of parked waits).
+  std::uint32_t event_nr() const;
+
+  // Shutdown: I/O held by a suspend fails with EIO now, and I/O that would
+  // be held from now on fails at once, so suspends waiting on it finish.
+  void fail_held_io();
 
   // Called when a table change alters what exports show (size, presence).
   void set_change_listener(std::function<void(MappedDevice&)> listener);

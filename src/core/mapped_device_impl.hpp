@@ -16,7 +16,12 @@ struct MappedDevice::Impl {
 
   MappedDevice& self;
 
-  // Control state, serialised by `control`: load/clear/suspend/resume/status.
+  // Serialises suspend/resume/removal. Held across the wait for in-flight
+  // I/O, so `control` is not: queries of this device (and of devices that
+  // stack on it) still answer while a suspend waits. Taken before `control`.
+  std::mutex transition;
+  // Control state, serialised by `control`: load/clear/status. `live` and
+  // `suspended` change only with both locks held.
   mutable std::mutex control;
   std::unique_ptr<Table> live;
   std::unique_ptr<Table> inactive;
@@ -33,6 +38,7 @@ struct MappedDevice::Impl {
   std::atomic<bool> blocking{false};
   std::mutex hold_lock;  // guards `held` and the blocking -> false transition
   std::vector<io::Request*> held;
+  bool failing = false;  // shutdown: I/O that would be held fails with EIO (under hold_lock)
   std::mutex drain_lock;
   std::condition_variable drained;
 
@@ -57,7 +63,7 @@ struct MappedDevice::Impl {
   void dispatch(io::Request* r);
   void leave();  // one request fewer in flight; wakes a waiting suspend
 
-  // Control helpers; `control` must be held.
+  // Control helpers. suspend_locked: `transition` held, `control` not.
   // Runs the suspend hooks and drains; unless `noflush`, makes completed
   // writes durable first. A failed presuspend leaves the device running.
   Result<void> suspend_locked(bool noflush);

@@ -4,14 +4,40 @@
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "abi/frame.hpp"
+#include "daemon/frame_reader.hpp"
 
 namespace udm::daemon {
+
+using Clock = std::chrono::steady_clock;
+
+struct ControlServer::Connection {
+  enum class Phase {
+    reading,  // in the loop's epoll set, reading a frame
+    busy,     // a worker runs its command and writes the reply
+    parked,   // a DEV_WAIT waits for an event; only hang-ups are watched
+  };
+  int fd = -1;
+  ucred cred{};
+  bool allowed = false;
+  Phase phase = Phase::reading;
+  FrameReader reader;
+  Clock::time_point frame_start{};
+  Clock::time_point last_active{};  // accepted, read from, or answered
+  ConnectionState state;
+  abi::FrameHeader parked_header{};
+  abi::Bytes parked_body;
+  // Set by the worker, read by the loop once it has the connection back.
+  bool broken = false;       // the reply could not be sent: close
+  bool parked_now = false;   // the command was a DEV_WAIT that now waits
+};
 
 ControlServer::~ControlServer() { stop(); }
 
@@ -20,7 +46,7 @@ Result<void> ControlServer::start(const std::string& path) {
   addr.sun_family = AF_UNIX;
   if (path.size() >= sizeof addr.sun_path) return fail(ENAMETOOLONG, "control socket path too long: " + path);
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return fail(errno, std::string("socket: ") + std::strerror(errno));
   ::unlink(path.c_str());
   mode_t old = ::umask(077);  // the socket is born 0600: no window for others
@@ -32,21 +58,30 @@ Result<void> ControlServer::start(const std::string& path) {
     return fail(e, "cannot bind " + path + ": " + std::strerror(e));
   }
   ::chmod(path.c_str(), 0600);
-  if (::listen(fd, 64) != 0) {
-    e = errno;
+  auto undo = [&](const char* what) {
+    int err = errno;
     ::close(fd);
     ::unlink(path.c_str());
-    return fail(e, "cannot listen on " + path + ": " + std::strerror(e));
-  }
-  if (::pipe2(wake_fd_, O_CLOEXEC) != 0) {
-    e = errno;
-    ::close(fd);
-    ::unlink(path.c_str());
-    return fail(e, std::string("pipe: ") + std::strerror(e));
-  }
+    if (epoll_fd_ >= 0) ::close(std::exchange(epoll_fd_, -1));
+    if (event_fd_ >= 0) ::close(std::exchange(event_fd_, -1));
+    return fail(err, std::string(what) + ": " + std::strerror(err));
+  };
+  if (::listen(fd, 128) != 0) return undo(("cannot listen on " + path).c_str());
+  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd_ < 0) return undo("epoll_create1");
+  event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (event_fd_ < 0) return undo("eventfd");
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = fd;
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) return undo("epoll_ctl");
+  ev.data.fd = event_fd_;
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, event_fd_, &ev) != 0) return undo("epoll_ctl");
+  reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   path_ = path;
   listen_fd_ = fd;
-  acceptor_ = std::thread([this] { accept_loop(); });
+  pool_ = std::make_unique<WorkerPool>(limits_.max_command_threads, log_);
+  loop_thread_ = std::thread([this] { loop(); });
   return {};
 }
 
@@ -54,112 +89,318 @@ void ControlServer::stop() {
   if (listen_fd_ < 0) return;
   stopping_ = true;
   dispatcher_.cancel_waits();
-  char b = 1;
-  ssize_t n = ::write(wake_fd_[1], &b, 1);
+  std::uint64_t one = 1;
+  ssize_t n = ::write(event_fd_, &one, sizeof one);
   (void)n;
-  if (acceptor_.joinable()) acceptor_.join();
-  {
-    std::lock_guard g(lock_);
-    for (auto& c : connections_) ::shutdown(c.fd, SHUT_RDWR);  // unblocks their reads
-  }
-  for (auto& c : connections_)
-    if (c.thread.joinable()) c.thread.join();
-  for (auto& c : connections_) ::close(c.fd);
+  if (loop_thread_.joinable()) loop_thread_.join();
+  // What is left is busy on a worker: make its reply fail at once, let the
+  // command finish (waits were cancelled, held I/O released by the daemon).
+  for (auto& [fd, c] : connections_) ::shutdown(fd, SHUT_RDWR);
+  pool_->stop();
+  for (auto& [fd, c] : connections_) ::close(fd);
   connections_.clear();
+  count_ = 0;
+  {
+    std::lock_guard g(finished_lock_);
+    finished_.clear();
+  }
   ::close(listen_fd_);
   listen_fd_ = -1;
-  ::close(wake_fd_[0]);
-  ::close(wake_fd_[1]);
+  ::close(epoll_fd_);
+  ::close(event_fd_);
+  if (reserve_fd_ >= 0) ::close(reserve_fd_);
+  epoll_fd_ = event_fd_ = reserve_fd_ = -1;
   ::unlink(path_.c_str());
 }
 
-std::size_t ControlServer::connection_count() const {
-  std::lock_guard g(lock_);
-  return connections_.size();
+abi::CommandVersion ControlServer::version_of(std::uint32_t command) const {
+  return dispatcher_.versions().of(command).value_or(dispatcher_.versions().at(abi::CMD_VERSION));
 }
 
-void ControlServer::reap_finished() {
-  std::lock_guard g(lock_);
-  for (auto it = connections_.begin(); it != connections_.end();) {
-    if (it->finished) {
-      it->thread.join();
-      ::close(it->fd);
-      it = connections_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-}
+// --- the loop -----------------------------------------------------------------
 
-void ControlServer::accept_loop() {
+void ControlServer::loop() {
+  epoll_event events[64];
   while (!stopping_) {
-    pollfd p[2] = {{listen_fd_, POLLIN, 0}, {wake_fd_[0], POLLIN, 0}};
-    if (::poll(p, 2, 1000) < 0 && errno != EINTR) {
-      log_.info("control: poll: {}", std::strerror(errno));
+    // Parked waits are polled: often while there are any, else just for deadlines.
+    int n = ::epoll_wait(epoll_fd_, events, 64, any_parked_ ? 20 : 100);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      log_.info("control: epoll_wait: {}", std::strerror(errno));
       break;
     }
-    reap_finished();
-    if (stopping_ || p[1].revents) break;
-    if (!(p[0].revents & POLLIN)) continue;
-    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED) {
-        log_.info("control: accept: {}", std::strerror(errno));
-        if (errno == EMFILE || errno == ENFILE) ::poll(nullptr, 0, 100);  // let fds free up
+    for (int i = 0; i < n; ++i) {
+      const int fd = events[i].data.fd;
+      if (fd == listen_fd_) {
+        accept_all();
+      } else if (fd == event_fd_) {
+        std::uint64_t v;
+        ssize_t r = ::read(event_fd_, &v, sizeof v);
+        (void)r;
+      } else if (auto it = connections_.find(fd); it != connections_.end()) {
+        ConnectionPtr c = it->second;
+        if (c->phase == Connection::Phase::reading)
+          read_from(c);
+        else if (c->phase == Connection::Phase::parked)
+          close_connection(fd);  // only hang-ups are watched while parked
       }
+    }
+    take_back();
+    if (!stopping_) check_deadlines();
+  }
+  take_back();
+  // Shutdown: parked waits get their EINTR, idle connections are closed.
+  std::vector<int> idle;
+  for (auto& [fd, c] : connections_) {
+    if (c->phase == Connection::Phase::busy) continue;
+    if (c->phase == Connection::Phase::parked) {
+      CommandReply reply = dispatcher_.handle(c->parked_header.command, c->parked_body, c->state);
+      (void)send_reply(*c, c->parked_header.command, reply.error, reply.body, false);
+    }
+    idle.push_back(fd);
+  }
+  for (int fd : idle) close_connection(fd);
+}
+
+void ControlServer::shed(const std::string& what, const std::string& why) {
+  ++shed_since_log_;
+  auto now = Clock::now();
+  if (why == last_shed_why_ && now - last_shed_log_ < std::chrono::seconds(10)) return;
+  last_shed_log_ = now;
+  last_shed_why_ = why;
+  log_.info("control: {} ({} connection(s) shed since the last such line)", what, shed_since_log_);
+  shed_since_log_ = 0;
+}
+
+// At the connection limit (or out of descriptors) the connection idle for
+// longest (between frames, no command running, no wait parked) makes room:
+// idle clients cannot lock out one that has something to say. Its client
+// sees EOF and may reconnect.
+bool ControlServer::evict_idle(const std::string& why) {
+  Connection* oldest = nullptr;
+  for (auto& [fd, c] : connections_)
+    if (c->phase == Connection::Phase::reading && !c->reader.started() &&
+        (!oldest || c->last_active < oldest->last_active))
+      oldest = c.get();
+  if (!oldest) return false;
+  shed(why + ": closing the longest idle control connection, of pid " + std::to_string(oldest->cred.pid), why);
+  close_connection(oldest->fd);
+  return true;
+}
+
+void ControlServer::accept_all() {
+  for (;;) {
+    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EMFILE || errno == ENFILE) {
+        // Out of descriptors: the pending connection would wake us forever.
+        // Give up the reserve to take it, close it, and take the reserve back.
+        const char* why = errno == EMFILE ? "out of file descriptors (EMFILE): closing a new connection"
+                                          : "out of file descriptors (ENFILE): closing a new connection";
+        if (evict_idle("out of file descriptors")) continue;  // that freed one: accept again
+        if (reserve_fd_ >= 0) {
+          ::close(reserve_fd_);
+          int victim = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+          if (victim >= 0) ::close(victim);
+          reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+          shed(why, why);
+          if (victim >= 0) continue;
+        }
+        ::poll(nullptr, 0, 50);  // no reserve either: do not spin on the pending connection
+        return;
+      }
+      if (errno != EAGAIN) log_.info("control: accept: {}", std::strerror(errno));
+      return;
+    }
+    auto c = std::make_shared<Connection>();
+    c->fd = fd;
+    socklen_t len = sizeof c->cred;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) == 0)
+      c->allowed = c->cred.uid == 0 || c->cred.uid == ::geteuid();
+    if (connections_.size() >= limits_.max_connections &&
+        !evict_idle("the limit of " + std::to_string(limits_.max_connections) +
+                    " control connections (--max-connections) is reached")) {
+      ::close(fd);
+      shed("the limit of " + std::to_string(limits_.max_connections) +
+               " control connections (--max-connections) is reached and none is idle: closing a new one from pid " +
+               std::to_string(c->cred.pid),
+           "limit, none idle");
       continue;
     }
-    std::lock_guard g(lock_);
-    auto& c = connections_.emplace_back();
-    c.fd = fd;
-    c.thread = std::thread([this, &c] {
-      serve(c);
-      c.finished = true;
-    });
+    c->last_active = Clock::now();
+    if (!c->allowed)
+      log_.info("control: refusing pid {} uid {}: only root and uid {} may use udmd", c->cred.pid, c->cred.uid,
+                ::geteuid());
+    c->state.fd = fd;
+    c->state.park_waits = true;
+    c->state.armed_global_event = dispatcher_.global_event_nr();
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLRDHUP;
+    ev.data.fd = fd;
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      log_.info("control: epoll_ctl: {}", std::strerror(errno));
+      ::close(fd);
+      continue;
+    }
+    connections_.emplace(fd, std::move(c));
+    ++count_;
   }
 }
 
-void ControlServer::serve(Connection& c) {
-  ucred cred{};
-  socklen_t len = sizeof cred;
-  bool allowed = false;
-  if (::getsockopt(c.fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
-    allowed = cred.uid == 0 || cred.uid == ::geteuid();
-  if (!allowed)
-    log_.info("control: refusing pid {} uid {}: only root and uid {} may use udmd", cred.pid, cred.uid, ::geteuid());
-  ConnectionState state;
-  state.fd = c.fd;
-  state.armed_global_event = dispatcher_.global_event_nr();
-  while (!stopping_) {
-    auto header = abi::read_frame_header(c.fd);
-    if (!header) {
-      if (header.error().code != ENODATA && !stopping_) log_.info("control: {}", header.error().message);
-      return;
+void ControlServer::close_connection(int fd) {
+  auto it = connections_.find(fd);
+  if (it == connections_.end()) return;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  ::close(fd);
+  connections_.erase(it);
+  --count_;
+}
+
+void ControlServer::read_from(const ConnectionPtr& c) {
+  std::uint8_t buf[64 << 10];
+  for (;;) {
+    const std::size_t want = std::min(c->reader.want(), sizeof buf);
+    ssize_t n = ::read(c->fd, buf, want);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) return;
+      log_.info("control: pid {}: read: {}", c->cred.pid, std::strerror(errno));
+      return close_connection(c->fd);
     }
-    const auto version = dispatcher_.versions().of(header->command).value_or(
-        dispatcher_.versions().at(abi::CMD_VERSION));
-    if (auto ok = abi::check_frame_header(*header); !ok) {
-      log_.info("control: pid {}: {}; closing the connection", cred.pid, ok.error().message);
-      (void)abi::write_frame(c.fd, header->command, EINVAL, abi::encode_error_body(version, ok.error().message));
-      return;
+    if (n == 0) {
+      if (c->reader.started()) log_.info("control: pid {}: connection closed mid-frame", c->cred.pid);
+      return close_connection(c->fd);
     }
-    abi::Bytes body(header->size);
-    if (auto r = abi::read_exact(c.fd, body); !r) return;
-    CommandReply reply;
-    if (!allowed) {
-      std::string m = "permission denied: uid " + std::to_string(cred.uid) + " may not use udmd";
-      reply = {EPERM, abi::encode_error_body(version, m), m};
-    } else {
-      reply = dispatcher_.handle(header->command, body, state);
+    if (!c->reader.started()) c->frame_start = c->last_active = Clock::now();
+    if (auto r = c->reader.feed({buf, static_cast<std::size_t>(n)}); !r) {
+      log_.info("control: pid {}: {}; closing the connection", c->cred.pid, r.error().message);
+      const std::uint32_t command = c->reader.header().command;
+      (void)send_reply(*c, command, EINVAL, abi::encode_error_body(version_of(command), r.error().message), false);
+      return close_connection(c->fd);
     }
+    if (c->reader.state() == FrameReader::State::complete) {
+      abi::FrameHeader h = c->reader.header();
+      return submit(c, h, c->reader.take_body());
+    }
+  }
+}
+
+void ControlServer::submit(const ConnectionPtr& c, abi::FrameHeader header, abi::Bytes body) {
+  // Out of the epoll set while a worker owns it: one command at a time per
+  // connection, and a hang-up is noticed when the reply is written.
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd, nullptr);
+  c->phase = Connection::Phase::busy;
+  pool_->submit([this, c, header, body = std::move(body)]() mutable { run_command(c, header, std::move(body)); });
+}
+
+void ControlServer::run_command(const ConnectionPtr& c, abi::FrameHeader header, abi::Bytes body) {
+  CommandReply reply;
+  if (!c->allowed) {
+    std::string m = "permission denied: uid " + std::to_string(c->cred.uid) + " may not use udmd";
+    reply = {EPERM, abi::encode_error_body(version_of(header.command), m), m};
+  } else {
+    reply = dispatcher_.handle(header.command, body, c->state);
+  }
+  if (reply.parked) {
+    c->parked_header = header;
+    c->parked_body = std::move(body);
+    c->parked_now = true;
+  } else {
+    c->parked_now = false;
+    c->state.wait_device = nullptr;
     // SECURE_DATA (keys in a table): wipe our copies of the request, as the kernel does.
     if (body.size() >= 32) {
       std::uint32_t flags;
       std::memcpy(&flags, body.data() + 28, sizeof flags);
       if (flags & abi::SECURE_DATA_FLAG) ::explicit_bzero(body.data(), body.size());
     }
-    if (auto w = abi::write_frame(c.fd, header->command, reply.error, reply.body); !w) return;
+    if (!send_reply(*c, header.command, reply.error, reply.body, true)) c->broken = true;
   }
+  {
+    std::lock_guard g(finished_lock_);
+    finished_.push_back(c);
+  }
+  std::uint64_t one = 1;
+  ssize_t n = ::write(event_fd_, &one, sizeof one);
+  (void)n;
+}
+
+void ControlServer::take_back() {
+  std::vector<ConnectionPtr> back;
+  {
+    std::lock_guard g(finished_lock_);
+    back.swap(finished_);
+  }
+  for (auto& c : back) {
+    c->phase = c->parked_now ? Connection::Phase::parked : Connection::Phase::reading;
+    c->last_active = Clock::now();
+    if (c->broken) {
+      close_connection(c->fd);
+      continue;
+    }
+    if (stopping_) continue;  // answered and closed on the way out
+    epoll_event ev{};
+    ev.events = c->phase == Connection::Phase::parked ? EPOLLRDHUP : EPOLLIN | EPOLLRDHUP;
+    ev.data.fd = c->fd;
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c->fd, &ev) != 0) close_connection(c->fd);
+  }
+}
+
+void ControlServer::check_deadlines() {
+  const auto now = Clock::now();
+  const auto timeout = std::chrono::milliseconds(limits_.frame_timeout_ms);
+  std::vector<int> late;
+  std::vector<ConnectionPtr> woken;
+  any_parked_ = false;
+  for (auto& [fd, c] : connections_) {
+    if (c->phase == Connection::Phase::parked) any_parked_ = true;
+    if (c->phase == Connection::Phase::reading && c->reader.started() && now - c->frame_start > timeout) {
+      log_.info("control: pid {}: a frame was not complete after {} ms ({} bytes buffered); closing the connection",
+                c->cred.pid, limits_.frame_timeout_ms, c->reader.buffered());
+      late.push_back(fd);
+    } else if (c->phase == Connection::Phase::parked && c->state.wait_device &&
+               c->state.wait_device->event_nr() != c->state.wait_event) {
+      woken.push_back(c);
+    }
+  }
+  for (int fd : late) close_connection(fd);
+  for (auto& c : woken) submit(c, c->parked_header, std::move(c->parked_body));
+}
+
+// Sends one reply frame. `wait`: poll while the peer's buffer is full, up to
+// the frame timeout (a client that does not read its reply is dropped);
+// else one non-blocking attempt (error replies on the way out).
+bool ControlServer::send_reply(Connection& c, std::uint32_t command, std::uint32_t error, abi::ByteView body,
+                               bool wait) {
+  if (body.size() > abi::MAX_FRAME_SIZE) return false;
+  abi::Bytes out(sizeof(abi::FrameHeader) + body.size());
+  abi::FrameHeader h{abi::FRAME_MAGIC, command, static_cast<std::uint32_t>(body.size()), error};
+  std::memcpy(out.data(), &h, sizeof h);
+  if (!body.empty()) std::memcpy(out.data() + sizeof h, body.data(), body.size());
+  const auto deadline = Clock::now() + std::chrono::milliseconds(limits_.frame_timeout_ms);
+  std::size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = ::send(c.fd, out.data() + done, out.size() - done, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      done += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN && wait && !stopping_) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) {
+        log_.info("control: pid {}: reply not read within {} ms; closing the connection", c.cred.pid,
+                  limits_.frame_timeout_ms);
+        return false;
+      }
+      pollfd p{c.fd, POLLOUT, 0};
+      ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 100)));
+      continue;
+    }
+    return false;
+  }
+  return true;
 }
 
 }  // namespace udm::daemon

@@ -1,53 +1,87 @@
-// The control socket: <rundir>/control (mode 0600), one thread per
-// connection, SO_PEERCRED checks (root and the daemon's own uid only; anyone
-// else gets EPERM for every frame, and a log line).
+// The control socket: <rundir>/control (mode 0600). One event-loop thread
+// (epoll) accepts connections and reads frames incrementally, with a
+// deadline per frame; complete frames run on a WorkerPool, one at a time per
+// connection, replies in order. Idle connections cost a socket and no
+// thread. DEV_WAITs that must wait are parked in the loop, not on a thread.
+// At --max-connections (or out of descriptors) the longest idle connection
+// is closed to make room; with none idle the new one is closed. A spare
+// descriptor is kept so that EMFILE never leaves a connection pending.
+// SO_PEERCRED checks: root and the daemon's own uid only; anyone else gets
+// EPERM for every frame, and a log line.
 #pragma once
 
 #include <atomic>
-#include <list>
+#include <chrono>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
+#include <vector>
 
+#include "abi/frame.hpp"
 #include "daemon/dispatcher.hpp"
 #include "daemon/log.hpp"
+#include "daemon/options.hpp"
+#include "daemon/worker_pool.hpp"
 
 namespace udm::daemon {
 
 class ControlServer {
  public:
-  ControlServer(Dispatcher& dispatcher, Log& log) : dispatcher_(dispatcher), log_(log) {}
+  ControlServer(Dispatcher& dispatcher, Log& log, ControlLimits limits = {})
+      : dispatcher_(dispatcher), log_(log), limits_(limits) {}
   ~ControlServer();  // stop()
 
   // Binds and listens on `path` (a stale socket file is replaced: the caller
-  // holds the pid-file lock) and starts accepting.
+  // holds the pid-file lock) and starts the loop.
   Result<void> start(const std::string& path);
 
-  // Stops accepting, cancels waits, closes every connection, joins the
-  // threads and removes the socket file. Idempotent.
+  // Stops accepting, answers parked waits with EINTR, closes every
+  // connection, waits for running commands and removes the socket file.
+  // Idempotent.
   void stop();
 
-  std::size_t connection_count() const;
+  std::size_t connection_count() const { return count_.load(); }
+  std::size_t command_threads() const { return pool_ ? pool_->threads() : 0; }
 
  private:
-  struct Connection {
-    int fd = -1;
-    std::thread thread;
-    std::atomic<bool> finished{false};
-  };
-  void accept_loop();
-  void serve(Connection& c);
-  void reap_finished();
+  struct Connection;
+  using ConnectionPtr = std::shared_ptr<Connection>;
+
+  void loop();
+  void accept_all();
+  void read_from(const ConnectionPtr& c);
+  void submit(const ConnectionPtr& c, abi::FrameHeader header, abi::Bytes body);
+  void run_command(const ConnectionPtr& c, abi::FrameHeader header, abi::Bytes body);  // on a worker
+  void take_back();  // connections whose command finished
+  void check_deadlines();
+  void close_connection(int fd);
+  // Logs `what`, at most every 10 s for the same `why`, with a count.
+  void shed(const std::string& what, const std::string& why);
+  bool evict_idle(const std::string& why);
+  bool send_reply(Connection& c, std::uint32_t command, std::uint32_t error, abi::ByteView body, bool wait);
+  abi::CommandVersion version_of(std::uint32_t command) const;
 
   Dispatcher& dispatcher_;
   Log& log_;
+  const ControlLimits limits_;
   std::string path_;
   int listen_fd_ = -1;
-  int wake_fd_[2] = {-1, -1};  // a pipe that wakes the accept loop on stop
-  std::thread acceptor_;
+  int epoll_fd_ = -1;
+  int event_fd_ = -1;    // wakes the loop: a command finished, or stop
+  int reserve_fd_ = -1;  // given up on EMFILE to accept-and-close a connection
+  std::thread loop_thread_;
+  std::unique_ptr<WorkerPool> pool_;
   std::atomic<bool> stopping_{false};
-  mutable std::mutex lock_;
-  std::list<Connection> connections_;
+  std::atomic<std::size_t> count_{0};
+  bool any_parked_ = false;  // the loop's own
+  std::unordered_map<int, ConnectionPtr> connections_;  // the loop's own
+  std::mutex finished_lock_;
+  std::vector<ConnectionPtr> finished_;  // handed back by workers
+  std::chrono::steady_clock::time_point last_shed_log_{};
+  std::size_t shed_since_log_ = 0;
+  std::string last_shed_why_;
 };
 
 }  // namespace udm::daemon

@@ -78,7 +78,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options, Log&
   d->dispatcher_->set_change_hook([ex] { ex->refresh(); });
 
   d->control_path_ = options.rundir + "/control";
-  d->server_ = std::make_unique<ControlServer>(*d->dispatcher_, log);
+  d->server_ = std::make_unique<ControlServer>(*d->dispatcher_, log, options.control);
   if (auto r = d->server_->start(d->control_path_); !r) {
     d->exports_->stop();
     return fail(r.error());
@@ -90,6 +90,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options, Log&
 void Daemon::stop() {
   if (stopped_) return;
   stopped_ = true;
+  fail_held_io();
   if (server_) server_->stop();
   // I/O held by a suspended device would keep the exports from stopping.
   // Everything is discarded at exit anyway, so drop inactive tables and let
@@ -112,6 +113,15 @@ void Daemon::stop() {
   }
   pid_file_.release();
   log_.info("stopped");
+}
+
+// Before the server stops: a command may be waiting for I/O that a
+// suspended device holds (suspend of a device stacked on it), and nobody
+// will resume that device now. Failing held I/O lets every such wait end.
+void Daemon::fail_held_io() {
+  if (dispatcher_) dispatcher_->cancel_waits();
+  if (!registry_) return;
+  for (const auto& dev : registry_->list()) dev->fail_held_io();
 }
 
 Daemon::~Daemon() { stop(); }

@@ -24,8 +24,9 @@ class Daemon {
   // once this returns, clients can connect. `log` must outlive the daemon.
   static Result<std::unique_ptr<Daemon>> start(const DaemonOptions& options, Log& log);
 
-  // The shutdown sequence: stop accepting and close connections (waits are
-  // cancelled); resume suspended devices (dropping inactive tables) so that
+  // The shutdown sequence: I/O held by suspended devices fails with EIO
+  // (commands waiting on it finish); stop accepting and close connections
+  // (waits are cancelled); resume suspended devices (dropping inactive tables) so that
   // held I/O completes; stop exports (their I/O drains); suspend every device
   // with a flush; remove the socket and the pid file. Idempotent; the
   // destructor calls it.
@@ -42,6 +43,7 @@ class Daemon {
 
  private:
   Daemon(Log& log, PidFile pid_file);
+  void fail_held_io();  // first step of stop()
   Log& log_;
   PidFile pid_file_;
   std::string control_path_;

@@ -29,6 +29,32 @@ bool changes_exports(abi::Command c) {
   }
 }
 
+// Commands that change one existing device: they run inside its gate.
+// Queries (info, status, table, deps) take none: as with the kernel, they
+// answer while a suspend of the same device waits, showing the state before
+// or after a change, never half of one (the device's own locks see to that).
+bool takes_device_gate(abi::Command c) {
+  switch (c) {
+    case abi::CMD_DEV_REMOVE: case abi::CMD_DEV_RENAME: case abi::CMD_DEV_SUSPEND: case abi::CMD_TABLE_LOAD:
+    case abi::CMD_TABLE_CLEAR: case abi::CMD_TARGET_MSG: case abi::CMD_DEV_SET_GEOMETRY:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The device a request names, by find_device()'s rules, or nullptr for no
+// device or a bad combination (the handler then reports it). RENAME looks
+// the old device up by name only.
+core::MappedDevicePtr lookup(const Context& ctx) {
+  const auto& in = ctx.in;
+  if (ctx.command == abi::CMD_DEV_RENAME) return in.name.empty() ? nullptr : ctx.registry.find_by_name(in.name);
+  if (!in.uuid.empty()) return in.name.empty() && in.dev == 0 ? ctx.registry.find_by_uuid(in.uuid) : nullptr;
+  if (!in.name.empty()) return in.dev == 0 ? ctx.registry.find_by_name(in.name) : nullptr;
+  if (in.dev != 0) return ctx.registry.find_by_devno(DevNo::from_huge(in.dev));
+  return nullptr;
+}
+
 CommandReply error_reply(abi::CommandVersion version, const Error& e) {
   return CommandReply{static_cast<std::uint32_t>(e.code > 0 ? e.code : EINVAL),
                       abi::encode_error_body(version, e.message), e.message};
@@ -55,6 +81,22 @@ Result<abi::Bytes> success_body(const Context& ctx) {
 }
 
 }  // namespace
+
+// Enters the gate of the device `ctx` names and pins that device in
+// ctx.device. A rename or remove may come in while we wait: the lookup is
+// repeated inside, and a changed answer means another round.
+DeviceGates::Pass Dispatcher::enter_gate(Context& ctx) {
+  for (int round = 0; round < 16; ++round) {
+    core::MappedDevicePtr d = lookup(ctx);
+    if (!d) return {};
+    DeviceGates::Pass pass = gates_.enter(d);
+    if (lookup(ctx) == d) {
+      ctx.device = std::move(d);
+      return pass;
+    }
+  }
+  return {};  // the name keeps moving: let the handler look it up unpinned
+}
 
 Dispatcher::Dispatcher(core::DeviceRegistry& registry, CommandVersions versions, Log& log)
     : registry_(registry), versions_(versions), log_(log) {}
@@ -121,14 +163,12 @@ CommandReply Dispatcher::handle(std::uint32_t frame_command, abi::ByteView reque
   ctx.out.data_size = abi::HEADER_MIN_SIZE;
 
   Handler handler = handlers::find(command);
-  Result<void> r;
-  if (command == abi::CMD_DEV_WAIT) {
-    r = handler(ctx);
-  } else {
-    std::lock_guard g(command_lock_);
-    r = handler(ctx);
-  }
+  DeviceGates::Pass pass;
+  if (takes_device_gate(command)) pass = enter_gate(ctx);
+  Result<void> r = handler(ctx);
+  pass.release();
   if (!r) return error_reply(version, r.error());
+  if (command == abi::CMD_DEV_WAIT && conn.wait_device) return CommandReply{0, {}, "", true};
   if (info->flags & abi::CMD_GLOBAL_EVENT) ++global_event_nr_;
   if (changes_exports(command) && change_hook_) change_hook_();
   auto body = success_body(ctx);

@@ -14,6 +14,11 @@ void Context::set_payload(abi::Bytes bytes) {
 }
 
 Result<core::MappedDevicePtr> find_device(Context& ctx) {
+  if (ctx.device) {
+    ctx.out.name = ctx.device->name();
+    ctx.out.uuid = ctx.device->uuid();
+    return ctx.device;
+  }
   const auto& in = ctx.in;
   core::MappedDevicePtr d;
   if (!in.uuid.empty()) {

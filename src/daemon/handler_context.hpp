@@ -24,6 +24,9 @@ struct Context {
   ConnectionState& conn;
   const std::atomic<bool>& shutdown;
   std::atomic<std::uint32_t>& global_event_nr;
+  // The device the request names, found and pinned by the dispatcher inside
+  // that device's gate (nullptr: none found, the handler looks it up).
+  core::MappedDevicePtr device = nullptr;
 
   bool has(std::uint32_t flag) const { return (in.flags & flag) != 0; }
 

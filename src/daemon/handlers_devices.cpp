@@ -60,7 +60,7 @@ Result<void> dev_rename(Context& ctx) {
   if (!set_uuid)
     if (auto r = check_new_name(*text); !r) return r;
   // The old device is looked up by name only.
-  auto d = ctx.registry.find_by_name(ctx.in.name);
+  auto d = ctx.device ? ctx.device : ctx.registry.find_by_name(ctx.in.name);
   if (!d) return fail(ENXIO, "rename: no device named \"" + ctx.in.name + "\"");
   Result<void> r = set_uuid ? ctx.registry.set_uuid(d, *text) : ctx.registry.rename(d, *text);
   if (!r) return r;
@@ -96,9 +96,28 @@ Result<void> dev_status(Context& ctx) {
 }
 
 Result<void> dev_wait(Context& ctx) {
-  auto d = find_device(ctx);
-  if (!d) return fail(d.error());
+  // A parked wait sent again waits on the device it found the first time
+  // (which may since have been renamed or removed, as with the kernel's).
+  Result<core::MappedDevicePtr> d = std::exchange(ctx.conn.wait_device, nullptr);
+  if (*d) {
+    ctx.out.name = (*d)->name();
+    ctx.out.uuid = (*d)->uuid();
+  } else {
+    d = find_device(ctx);
+    if (!d) return fail(d.error());
+  }
   const std::uint32_t seen = ctx.in.event_nr;
+  if (ctx.conn.park_waits) {
+    if (ctx.shutdown) return fail(EINTR, "wait on " + (*d)->name() + " interrupted");
+    if ((*d)->event_nr() == seen) {
+      ctx.conn.wait_device = *d;
+      ctx.conn.wait_event = seen;
+      return {};
+    }
+    fill_status(ctx, **d);
+    retrieve_status(ctx, **d);
+    return {};
+  }
   std::atomic<bool> cancel{ctx.shutdown.load()};
   std::atomic<bool> done{false};
   // Give up when the daemon shuts down or the waiting client hangs up.

@@ -19,6 +19,14 @@ struct VersionClaim {
 };
 Result<VersionClaim> parse_version_claim(std::string_view text);
 
+// Bounds on the control socket (--max-connections, --frame-timeout,
+// --max-command-threads).
+struct ControlLimits {
+  std::size_t max_connections = 1024;        // more are accepted and closed at once, with a log line
+  std::uint32_t frame_timeout_ms = 10000;    // a started frame must be whole by then (and a reply read)
+  std::size_t max_command_threads = 64;      // commands running (or blocked) at once
+};
+
 struct DaemonOptions {
   std::string rundir;        // resolved: see resolve_rundir()
   bool foreground = false;   // else daemonize (main only)
@@ -36,6 +44,8 @@ struct DaemonOptions {
   bool nbd_insecure = false; // plaintext NBD over TCP
   std::uint64_t nbd_max_queued_bytes = std::uint64_t{64} << 20;         // per connection
   std::uint64_t nbd_max_queued_bytes_total = std::uint64_t{256} << 20;  // daemon-wide
+
+  ControlLimits control;
 };
 
 // "65536", "64M", "1G" (K/M/G/T, binary); the option name goes in the error.

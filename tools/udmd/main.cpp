@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <string>
 #include <tuple>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <thread>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -63,6 +65,15 @@ void detach_stdio() {
   if (null > 2) ::close(null);
 }
 
+// Every control connection is a descriptor: take all the kernel allows us
+// (the soft limit is often 1024, the hard one far higher).
+void raise_fd_limit() {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max) return;
+  rl.rlim_cur = rl.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -81,6 +92,20 @@ int main(int argc, char** argv) {
   app.add_option("--nbd-listen", nbd_listen,
                  "HOST:PORT: also serve NBD over TCP (PORT or :PORT alone: 127.0.0.1; all interfaces only "
                  "when named, 0.0.0.0:PORT or [::]:PORT); needs --tls-psk/--tls-creds or --nbd-insecure");
+  udm::daemon::ControlLimits limits;
+  double frame_timeout = limits.frame_timeout_ms / 1000.0, stop_timeout = 20;
+  app.add_option("--max-connections", limits.max_connections,
+                 "control connections open at once; more are closed at once (default 1024)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--frame-timeout", frame_timeout,
+                 "SECONDS a client has to send a whole request frame, or to read a reply (default 10)")
+      ->check(CLI::Range(0.01, 3600.0));
+  app.add_option("--max-command-threads", limits.max_command_threads,
+                 "control commands running at once (default 64)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--stop-timeout", stop_timeout,
+                 "SECONDS after SIGTERM after which udmd exits even if shutting down has not finished (default 20)")
+      ->check(CLI::Range(1.0, 3600.0));
   DaemonOptions opts;
   std::string max_queued, max_queued_total;
   app.add_option("--group", opts.group, "NAME: run directory 0750 and its sockets and files 0660 for this group");
@@ -94,6 +119,7 @@ int main(int argc, char** argv) {
   app.add_option("--nbd-max-queued-bytes-total", max_queued_total,
                  "SIZE: NBD request bytes queued over all connections (default 256M)");
   CLI11_PARSE(app, argc, argv);
+  limits.frame_timeout_ms = static_cast<std::uint32_t>(frame_timeout * 1000);
   for (auto [flag, text, out] : {std::tuple{"--nbd-max-queued-bytes", &max_queued, &opts.nbd_max_queued_bytes},
                                  std::tuple{"--nbd-max-queued-bytes-total", &max_queued_total,
                                             &opts.nbd_max_queued_bytes_total}}) {
@@ -115,6 +141,7 @@ int main(int argc, char** argv) {
   opts.rundir = std::filesystem::absolute(*rundir, ec).lexically_normal().string();
   if (!opts.rundir.empty() && opts.rundir.size() > 1 && opts.rundir.back() == '/') opts.rundir.pop_back();
   opts.foreground = foreground;
+  opts.control = limits;
   opts.fuse = !no_fuse;
   opts.nbd = !no_nbd;
   if (!nbd_listen.empty()) opts.nbd_listen = nbd_listen;
@@ -143,6 +170,7 @@ int main(int argc, char** argv) {
   if (!foreground) daemonize(ready_fd);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  raise_fd_limit();
   // The run directory is checked before anything is written into it (the log).
   std::FILE* log_file = stderr;
   auto access = udm::daemon::prepare_run_dir(opts.rundir, opts.group);
@@ -179,6 +207,13 @@ int main(int argc, char** argv) {
   while (sigwait(&stop_signals, &sig) != 0) {
   }
   log.info("{}: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  // Shutdown releases everything it knows to be held; should anything still
+  // hang (a backing device that never answers), exit anyway.
+  std::thread([&log, stop_timeout] {
+    std::this_thread::sleep_for(std::chrono::duration<double>(stop_timeout));
+    log.info("shutdown did not finish within {} s; exiting now", stop_timeout);
+    ::_exit(1);
+  }).detach();
   (*daemon)->stop();
   daemon->reset();
   return 0;
