@@ -71,6 +71,8 @@ class MappedDevice final : public io::BlockDevice {
   // blocks until event_nr differs from `seen` or `cancel` becomes true;
   // returns the current event number.
   void raise_event();
+  // A restarted daemon puts back the event number it recorded (run state).
+  void restore_event_nr(std::uint32_t event_nr);
   std::uint32_t wait_event(std::uint32_t seen, const std::atomic<bool>& cancel);
 
   // Called when a table change alters what exports show (size, presence).

@@ -1,10 +1,15 @@
 #include "daemon/daemon.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
 #include "core/target_registry.hpp"
+#include "daemon/device_restore.hpp"
 
 #if UDM_HAVE_EXPORTS
 #include "exports/export_manager.hpp"
@@ -29,6 +34,61 @@ struct Daemon::Exports {
   }
 };
 
+namespace {
+
+// Brings back the devices of the record a previous udmd left in the run
+// directory, and records every later change there.
+void restore_devices(const DaemonOptions& options, core::DeviceRegistry& registry, Dispatcher& dispatcher,
+                     Log& log) {
+  LoadedRunState loaded = load_run_state(options.rundir);
+  if (loaded.problem) {
+    log.info("device record {}/{} cannot be read: {}; no devices restored; the record is kept as {}",
+             options.rundir, RUN_STATE_FILE, loaded.problem->message,
+             loaded.set_aside.empty() ? std::string("(rename failed, left in place)") : loaded.set_aside);
+  } else if (loaded.found) {
+    RestoreReport report = restore_run_state(registry, loaded.state, log);
+    log.info("restored {} of {} device(s) from {}/{} (format version {}){}", report.devices,
+             loaded.state.devices.size(), options.rundir, RUN_STATE_FILE, loaded.state.version,
+             report.failures ? fmt::format("; {} problem(s), see above", report.failures) : "");
+  }
+  auto recorder = std::make_shared<StateRecorder>(options.rundir, registry, log);
+  dispatcher.set_state_hook([recorder] { recorder->record(); });
+}
+
+// Why an export is not there: "" when it runs. Kept in <rundir>/exports.status
+// ("fuse: ..." and "nbd: ..." lines) for `udmsetup info`.
+struct ExportStatus {
+  std::string fuse, nbd;
+};
+
+void write_export_status(const std::string& rundir, const ExportStatus& st, Log& log) {
+  std::string text = "fuse: " + (st.fuse.empty() ? std::string("ok") : "unavailable: " + st.fuse) + "\n" +
+                     "nbd: " + (st.nbd.empty() ? std::string("ok") : "unavailable: " + st.nbd) + "\n";
+  const std::string path = rundir + "/exports.status";
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  ::unlink(tmp.c_str());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  if (fd >= 0) ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    log.info("cannot write {}: {}", path, std::strerror(errno));
+    ::unlink(tmp.c_str());
+  }
+}
+
+// What keeps FUSE from mounting, when libfuse's own error does not say.
+std::string fuse_device_problem() {
+  int fd = ::open("/dev/fuse", O_RDWR | O_CLOEXEC);
+  if (fd >= 0) {
+    ::close(fd);
+    return {};
+  }
+  int e = errno;
+  return fmt::format("cannot open /dev/fuse: {} (errno {})", std::strerror(e), e);
+}
+
+}  // namespace
+
 Daemon::Daemon(Log& log, PidFile pid_file) : log_(log), pid_file_(std::move(pid_file)) {}
 
 Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options, Log& log) {
@@ -42,29 +102,67 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options, Log&
   targets::register_builtin_targets(*d->targets_);
   d->registry_ = std::make_unique<core::DeviceRegistry>(*d->targets_);
   d->dispatcher_ = std::make_unique<Dispatcher>(*d->registry_, CommandVersions(options.claims), log);
+  // Before exports and the control socket: nobody sees a half-restored set.
+  restore_devices(options, *d->registry_, *d->dispatcher_, log);
   for (const auto& c : options.claims)
     log.info("claiming version {}.{}.{} for {}", c.version.major, c.version.minor, c.version.patch,
              abi::command_id(c.command));
 
   d->exports_ = std::make_unique<Exports>();
+  ExportStatus status;
+  if (!options.fuse) status.fuse = "disabled (udmd --no-fuse)";
+  if (!options.nbd) status.nbd = "disabled (udmd --no-nbd)";
 #if UDM_HAVE_EXPORTS
-  if (options.fuse || options.nbd) {
+  // One part failing (FUSE without /dev/fuse, typically) must not take the
+  // other down: on failure, try each part alone.
+  auto try_start = [&](bool fuse, bool nbd) -> Result<std::unique_ptr<exports::ExportManager>> {
     exports::ExportOptions eo;
     eo.rundir = options.rundir;
-    eo.fuse = options.fuse;
-    eo.nbd_unix = options.nbd;
-    if (options.nbd) eo.nbd_tcp = options.nbd_listen;
+    eo.fuse = fuse;
+    eo.nbd_unix = nbd;
+    if (nbd) eo.nbd_tcp = options.nbd_listen;
     auto m = std::make_unique<exports::ExportManager>(eo, *d->registry_);
     if (auto r = m->start(); !r) {
-      log.info("exports not started: {}", r.error().message);
-    } else {
-      d->exports_->manager = std::move(m);
-      log.info("exports started (fuse {}, nbd {})", options.fuse ? "on" : "off", options.nbd ? "on" : "off");
+      m->stop();
+      return fail(r.error());
     }
+    return m;
+  };
+  if (options.fuse || options.nbd) {
+    auto both = try_start(options.fuse, options.nbd);
+    if (both) {
+      d->exports_->manager = std::move(*both);
+    } else {
+      log.info("exports not started: {}", both.error().message);
+      if (options.fuse && options.nbd) {
+        auto nbd_only = try_start(false, true);
+        if (nbd_only) {
+          d->exports_->manager = std::move(*nbd_only);
+          status.fuse = both.error().message;
+        } else {
+          status.nbd = nbd_only.error().message;
+          auto fuse_only = try_start(true, false);
+          if (fuse_only) d->exports_->manager = std::move(*fuse_only);
+          else status.fuse = fuse_only.error().message;
+        }
+      } else {
+        (options.fuse ? status.fuse : status.nbd) = both.error().message;
+      }
+      if (!status.fuse.empty() && options.fuse)
+        if (auto why = fuse_device_problem(); !why.empty()) status.fuse += " (" + why + ")";
+      if (!status.fuse.empty() && options.fuse) log.info("FUSE export unavailable: {}", status.fuse);
+      if (!status.nbd.empty() && options.nbd) log.info("NBD export unavailable: {}", status.nbd);
+    }
+    if (d->exports_->manager)
+      log.info("exports started (fuse {}, nbd {})", status.fuse.empty() ? "on" : "off",
+               status.nbd.empty() ? "on" : "off");
   }
 #else
+  if (options.fuse) status.fuse = "not built into this udmd";
+  if (options.nbd) status.nbd = "not built into this udmd";
   if (options.fuse || options.nbd) log.info("exports are not built into this udmd");
 #endif
+  write_export_status(options.rundir, status, log);
   Exports* ex = d->exports_.get();
   d->dispatcher_->set_change_hook([ex] { ex->refresh(); });
 
