@@ -56,14 +56,20 @@ void restore_devices(const DaemonOptions& options, core::DeviceRegistry& registr
 }
 
 // Why an export is not there: "" when it runs. Kept in <rundir>/exports.status
-// ("fuse: ..." and "nbd: ..." lines) for `udmsetup info`.
+// ("fuse: ok", "fuse: off" (--no-fuse) or "fuse: unavailable: WHY", the same
+// for nbd) for `udmsetup info`.
 struct ExportStatus {
   std::string fuse, nbd;
 };
 
-void write_export_status(const std::string& rundir, const ExportStatus& st, Log& log) {
-  std::string text = "fuse: " + (st.fuse.empty() ? std::string("ok") : "unavailable: " + st.fuse) + "\n" +
-                     "nbd: " + (st.nbd.empty() ? std::string("ok") : "unavailable: " + st.nbd) + "\n";
+std::string status_word(bool wanted, const std::string& why) {
+  if (!wanted) return "off";
+  return why.empty() ? std::string("ok") : "unavailable: " + why;
+}
+
+void write_export_status(const DaemonOptions& options, const ExportStatus& st, Log& log) {
+  const std::string& rundir = options.rundir;
+  std::string text = "fuse: " + status_word(options.fuse, st.fuse) + "\n" + "nbd: " + status_word(options.nbd, st.nbd) + "\n";
   const std::string path = rundir + "/exports.status";
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   ::unlink(tmp.c_str());
@@ -162,7 +168,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options, Log&
   if (options.nbd) status.nbd = "not built into this udmd";
   if (options.fuse || options.nbd) log.info("exports are not built into this udmd");
 #endif
-  write_export_status(options.rundir, status, log);
+  write_export_status(options, status, log);
   Exports* ex = d->exports_.get();
   d->dispatcher_->set_change_hook([ex] { ex->refresh(); });
 
