@@ -1,6 +1,7 @@
 #include "daemon/daemon.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -82,15 +83,22 @@ void write_export_status(const DaemonOptions& options, const ExportStatus& st, L
   }
 }
 
-// What keeps FUSE from mounting, when libfuse's own error does not say.
-std::string fuse_device_problem() {
+// What keeps FUSE from mounting, when libfuse's own error does not say
+// (it prints the real cause on stderr, which a daemonized udmd has closed).
+std::string fuse_problem(const std::string& mountpoint) {
   int fd = ::open("/dev/fuse", O_RDWR | O_CLOEXEC);
-  if (fd >= 0) {
-    ::close(fd);
-    return {};
+  if (fd < 0) {
+    int e = errno;
+    return fmt::format("cannot open /dev/fuse: {} (errno {})", std::strerror(e), e);
   }
-  int e = errno;
-  return fmt::format("cannot open /dev/fuse: {} (errno {})", std::strerror(e), e);
+  ::close(fd);
+  struct stat st{};
+  if (::stat(mountpoint.c_str(), &st) != 0) {
+    int e = errno;
+    return fmt::format("mount point {}: {} (errno {})", mountpoint, std::strerror(e), e);
+  }
+  if (!S_ISDIR(st.st_mode)) return fmt::format("mount point {} is not a directory", mountpoint);
+  return {};
 }
 
 }  // namespace
@@ -155,7 +163,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options, Log&
         (options.fuse ? status.fuse : status.nbd) = both.error().message;
       }
       if (!status.fuse.empty() && options.fuse)
-        if (auto why = fuse_device_problem(); !why.empty()) status.fuse += " (" + why + ")";
+        if (auto why = fuse_problem(options.rundir + "/dev"); !why.empty()) status.fuse += " (" + why + ")";
       if (!status.fuse.empty() && options.fuse) log.info("FUSE export unavailable: {}", status.fuse);
       if (!status.nbd.empty() && options.nbd) log.info("NBD export unavailable: {}", status.nbd);
     }
