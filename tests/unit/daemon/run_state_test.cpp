@@ -11,8 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "abi/codec.hpp"
 #include "core/device_registry.hpp"
 #include "core/target_registry.hpp"
+#include "daemon/daemon.hpp"
 #include "daemon/device_restore.hpp"
 #include "daemon/run_state.hpp"
 
@@ -367,6 +369,66 @@ TEST_F(RestoreTest, RecorderWritesOnlyChanges) {
   auto loaded = load_run_state(dir_);
   ASSERT_EQ(loaded.state.devices.size(), 1u);
   EXPECT_EQ(loaded.state.devices[0].name, "x");
+}
+
+// The hookup in udmd: every changing command (table load and clear too) is
+// recorded before its reply; a stop keeps the record and the next daemon on
+// the run directory restores it before it listens.
+TEST_F(RunStateTest, DaemonRecordsEveryChangeAndRestoresAtStart) {
+  DaemonOptions opts;
+  opts.rundir = dir_ + "/run";
+  opts.fuse = false;
+  opts.nbd = false;
+  auto send = [](Daemon& d, abi::Command cmd, const std::string& name, std::uint32_t flags = 0,
+                 const std::vector<abi::TargetSpecText>& table = {}) {
+    abi::Header h;
+    h.version = {4, 0, 0};
+    h.name = name;
+    h.flags = flags;
+    h.target_count = static_cast<std::uint32_t>(table.size());
+    abi::Bytes payload;
+    if (!table.empty()) payload = *abi::encode_load_specs(table);
+    auto req = abi::encode_request(h, payload, 16384);
+    ConnectionState conn;
+    return d.dispatcher().handle(cmd, *req, conn).error;
+  };
+  auto recorded = [&] {
+    auto l = load_run_state(opts.rundir);
+    EXPECT_FALSE(l.problem);
+    return l.state;
+  };
+  {
+    auto d = Daemon::start(opts, log_);
+    ASSERT_TRUE(d) << d.error().message;
+    ASSERT_EQ(send(**d, abi::CMD_DEV_CREATE, "a"), 0u);
+    ASSERT_EQ(recorded().devices.size(), 1u);
+    ASSERT_EQ(send(**d, abi::CMD_TABLE_LOAD, "a", 0, {{0, 8, "zero", "", 0}}), 0u);
+    ASSERT_TRUE(recorded().devices[0].inactive);  // load alone is recorded
+    ASSERT_EQ(send(**d, abi::CMD_DEV_SUSPEND, "a"), 0u);  // resume
+    ASSERT_TRUE(recorded().devices[0].live);
+    ASSERT_EQ(send(**d, abi::CMD_TABLE_LOAD, "a", abi::READONLY_FLAG, {{0, 16, "error", "", 0}}), 0u);
+    ASSERT_EQ(send(**d, abi::CMD_TABLE_CLEAR, "a"), 0u);
+    EXPECT_FALSE(recorded().devices[0].inactive);  // clear too
+    ASSERT_EQ(send(**d, abi::CMD_TABLE_LOAD, "a", abi::READONLY_FLAG, {{0, 16, "error", "", 0}}), 0u);
+    ASSERT_EQ(send(**d, abi::CMD_DEV_SUSPEND, "a", abi::SUSPEND_FLAG), 0u);
+    ASSERT_EQ(send(**d, abi::CMD_DEV_CREATE, "b"), 0u);
+    ASSERT_EQ(send(**d, abi::CMD_DEV_REMOVE, "b"), 0u);
+    auto s = recorded();
+    ASSERT_EQ(s.devices.size(), 1u);
+    EXPECT_TRUE(s.devices[0].suspended);
+    (*d)->stop();  // as SIGTERM: the record stays
+  }
+  auto d = Daemon::start(opts, log_);
+  ASSERT_TRUE(d) << d.error().message;
+  auto a = (*d)->registry().find_by_name("a");
+  ASSERT_TRUE(a);
+  auto info = a->info(false);
+  EXPECT_TRUE(info.live_present);
+  EXPECT_TRUE(info.suspended);
+  EXPECT_TRUE(info.inactive_present);
+  EXPECT_TRUE(a->info(true).read_only);
+  EXPECT_EQ(a->size(), 8u * 512);
+  EXPECT_FALSE((*d)->registry().find_by_name("b"));
 }
 
 }  // namespace
