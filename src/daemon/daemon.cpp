@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 
 #include "core/target_registry.hpp"
@@ -51,6 +52,16 @@ void restore_devices(const DaemonOptions& options, core::DeviceRegistry& registr
     log.info("restored {} of {} device(s) from {}/{} (format version {}){}", report.devices,
              loaded.state.devices.size(), options.rundir, RUN_STATE_FILE, loaded.state.version,
              report.failures ? fmt::format("; {} problem(s), see above", report.failures) : "");
+    if (report.failures) {
+      // The next change rewrites the record without what did not come back:
+      // keep the whole of it aside first.
+      const std::string from = options.rundir + "/" + std::string(RUN_STATE_FILE);
+      const std::string to = from + ".incomplete-" + std::to_string(::time(nullptr));
+      std::error_code ec;
+      std::filesystem::copy_file(from, to, ec);
+      if (ec) log.info("cannot keep a copy of {} as {}: {}", from, to, ec.message());
+      else log.info("the record as it was is kept as {}", to);
+    }
   }
   auto recorder = std::make_shared<StateRecorder>(options.rundir, registry, log);
   dispatcher.set_state_hook([recorder] { recorder->record(); });

@@ -29,6 +29,24 @@ expect_eq "$(udmsetup ls)" "x	(252:0)
 y	(252:1)" "devices after stop --force and a new udmd"
 expect_eq "$(udmsetup table y)" "0 16 zero " "table after restart"
 
+# A device whose backing file is gone comes back without its table (logged,
+# the record kept whole aside); the others come back as they were.
+sparse_file "$E2E_TMP/lost.img" 1M
+udmsetup create lost --table "0 64 linear $E2E_TMP/lost.img 0"
+udmsetup daemon stop --force >/dev/null
+wait "$UDMD_PID" 2>/dev/null || true
+UDMD_PID=
+rm "$E2E_TMP/lost.img"
+start_daemon --no-fuse
+expect_eq "$(udmsetup ls)" "lost	(252:2)
+x	(252:0)
+y	(252:1)" "devices after a backing file went away"
+expect_eq "$(udmsetup info -c --noheadings -o tables_loaded lost | tr -d ' ')" "None" "lost has no table"
+expect_eq "$(udmsetup table y)" "0 16 zero " "y still has its table"
+grep -q "restore: lost: live table not restored: .*lost.img" "$E2E_TMP/udmd.log" || fail "no log line for lost"
+ls "$UDM_RUNDIR"/devices.state.incomplete-* >/dev/null || fail "the record was not kept aside"
+udmsetup remove lost
+
 # Without devices, stop just stops (and the empty record restores nothing).
 udmsetup remove x
 udmsetup remove y
