@@ -134,7 +134,12 @@ CommandReply Dispatcher::handle(std::uint32_t frame_command, abi::ByteView reque
     std::lock_guard g(command_lock_);
     r = handler(ctx);
   }
-  if (!r) return error_reply(version, r.error());
+  if (!r) {
+    // A failed command may have changed something (a failed resume drops
+    // the inactive table); the record skips the write when it did not.
+    if (changes_state(command) && state_hook_) state_hook_();
+    return error_reply(version, r.error());
+  }
   if (info->flags & abi::CMD_GLOBAL_EVENT) ++global_event_nr_;
   if (changes_exports(command) && change_hook_) change_hook_();
   if (changes_state(command) && state_hook_) state_hook_();
