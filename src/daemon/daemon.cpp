@@ -42,29 +42,47 @@ namespace {
 // directory, and records every later change there.
 void restore_devices(const DaemonOptions& options, core::DeviceRegistry& registry, Dispatcher& dispatcher,
                      Log& log) {
+  const std::string dir = options.rundir + "/" + std::string(RUN_STATE_DIR);
   LoadedRunState loaded = load_run_state(options.rundir);
-  if (loaded.problem) {
-    log.info("device record {}/{} cannot be read: {}; no devices restored; the record is kept as {}",
-             options.rundir, RUN_STATE_FILE, loaded.problem->message,
-             loaded.set_aside.empty() ? std::string("(rename failed, left in place)") : loaded.set_aside);
-  } else if (loaded.found) {
+  if (loaded.upgraded)
+    log.info("converted {}/{} to one record per device in {}", options.rundir, RUN_STATE_FILE, dir);
+  for (const auto& bad : loaded.set_aside)
+    log.info("device record cannot be read: {}; its device is not restored; the record is kept as {}",
+             bad.problem.message, bad.path.empty() ? std::string("(rename failed, left in place)") : bad.path);
+  auto recorder = std::make_shared<StateRecorder>(options.rundir, registry, log);
+  if (loaded.found) {
     RestoreReport report = restore_run_state(registry, loaded.state, log);
-    log.info("restored {} of {} device(s) from {}/{} (format version {}){}", report.devices,
-             loaded.state.devices.size(), options.rundir, RUN_STATE_FILE, loaded.state.version,
+    log.info("restored {} of {} device(s) from {} (format version {}){}", report.devices,
+             loaded.state.devices.size(), dir, DEVICE_STATE_VERSION,
              report.failures ? fmt::format("; {} problem(s), see above", report.failures) : "");
-    if (report.failures) {
-      // The next change rewrites the record without what did not come back:
-      // keep the whole of it aside first.
-      const std::string from = options.rundir + "/" + std::string(RUN_STATE_FILE);
-      const std::string to = from + ".incomplete-" + std::to_string(::time(nullptr));
+    // The recorder rewrites a device's file without what did not come back
+    // (and drops the file of a device that was not created): keep each such
+    // file whole aside first. Deferred removals are due: their files go.
+    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    auto keep = [&](std::uint32_t minor, bool copy) {
+      const std::string name = device_state_name(minor);
+      const std::string to = name + ".incomplete-" + std::to_string(::time(nullptr));
       std::error_code ec;
-      std::filesystem::copy_file(from, to, ec);
-      if (ec) log.info("cannot keep a copy of {} as {}: {}", from, to, ec.message());
-      else log.info("the record as it was is kept as {}", to);
+      if (copy) std::filesystem::copy_file(dir + "/" + name, dir + "/" + to, ec);
+      else if (::renameat(dfd, name.c_str(), dfd, to.c_str()) != 0) ec.assign(errno, std::generic_category());
+      if (ec) log.info("cannot keep {}/{} as {}: {}", dir, name, to, ec.message());
+      else log.info("the record of device {}:{} as it was is kept as {}/{}", UDM_BLOCK_MAJOR, minor, dir, to);
+      loaded.files.erase(minor);
+    };
+    if (dfd >= 0) {
+      for (auto m : report.incomplete) keep(m, true);
+      for (auto m : report.not_created) keep(m, false);
+      for (auto m : report.dropped) {
+        (void)remove_device_state(dfd, m);
+        loaded.files.erase(m);
+      }
+      ::close(dfd);
     }
   }
-  auto recorder = std::make_shared<StateRecorder>(options.rundir, registry, log);
-  dispatcher.set_state_hook([recorder] { recorder->record(); });
+  recorder->start(std::move(loaded.files));
+  dispatcher.set_state_hook([recorder](abi::Command command, const abi::Header& in, const abi::Header& out) {
+    recorder->record(state_change(command, in, out));
+  });
 }
 
 // Why an export is not there: "" when it runs. Kept in <rundir>/exports.status

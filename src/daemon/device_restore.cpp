@@ -1,6 +1,10 @@
 #include "daemon/device_restore.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -49,22 +53,24 @@ Result<std::unique_ptr<core::Table>> build(core::DeviceRegistry& registry, const
 
 }  // namespace
 
+DeviceRecord capture_device(const core::MappedDevice& dev) {
+  DeviceRecord r;
+  r.name = dev.name();
+  r.uuid = dev.uuid();
+  r.devno = dev.devno();
+  core::DeviceInfo info = dev.info(false);
+  r.suspended = info.suspended;
+  r.deferred_remove = info.deferred_remove;
+  r.event_nr = info.event_nr;
+  r.live = capture_table(dev, false);
+  r.inactive = capture_table(dev, true);
+  return r;
+}
+
 RunState capture_run_state(const core::DeviceRegistry& registry) {
   RunState state;
   state.writer = "udmd";
-  for (const auto& dev : registry.list()) {
-    DeviceRecord r;
-    r.name = dev->name();
-    r.uuid = dev->uuid();
-    r.devno = dev->devno();
-    core::DeviceInfo info = dev->info(false);
-    r.suspended = info.suspended;
-    r.deferred_remove = info.deferred_remove;
-    r.event_nr = info.event_nr;
-    r.live = capture_table(*dev, false);
-    r.inactive = capture_table(*dev, true);
-    state.devices.push_back(std::move(r));
-  }
+  for (const auto& dev : registry.list()) state.devices.push_back(capture_device(*dev));
   return state;
 }
 
@@ -76,12 +82,14 @@ RestoreReport restore_run_state(core::DeviceRegistry& registry, const RunState& 
       // Its openers (FUSE files, NBD clients) went with the old daemon, so
       // the removal it was waiting for is due now.
       log.info("restore: {} was marked for deferred removal; not restored", rec.name);
+      report.dropped.push_back(rec.devno.minor);
       continue;
     }
     auto dev = registry.create(rec.name, rec.uuid, rec.devno.minor);
     if (!dev) {
       log.info("restore: cannot recreate {} ({}): {}", rec.name, rec.devno.to_string(), dev.error().message);
       ++report.failures;
+      report.not_created.push_back(rec.devno.minor);
       continue;
     }
     made.emplace(rec.devno.minor, std::pair{&rec, *dev});
@@ -113,6 +121,7 @@ RestoreReport restore_run_state(core::DeviceRegistry& registry, const RunState& 
       done.insert(minor);
       const DeviceRecord& rec = *made[minor].first;
       core::MappedDevice& dev = *made[minor].second;
+      const std::size_t failures_before = report.failures;
       if (rec.live) {
         auto t = build(registry, dev, *rec.live);
         if (!t) {
@@ -145,30 +154,162 @@ RestoreReport restore_run_state(core::DeviceRegistry& registry, const RunState& 
         }
       }
       dev.restore_event_nr(rec.event_nr);
+      if (report.failures != failures_before) report.incomplete.push_back(minor);
     }
   }
   return report;
 }
 
-StateRecorder::StateRecorder(std::string rundir, core::DeviceRegistry& registry, Log& log)
-    : rundir_(std::move(rundir)), registry_(registry), log_(log) {}
-
-void StateRecorder::assume_written(std::string encoded) {
-  std::lock_guard g(lock_);
-  last_ = std::move(encoded);
+StateChange state_change(abi::Command command, const abi::Header& in, const abi::Header& out) {
+  StateChange c;
+  if (command == abi::CMD_REMOVE_ALL) {
+    c.all = true;
+    return c;
+  }
+  for (std::uint64_t dev : {in.dev, out.dev})
+    if (dev != 0) {
+      DevNo d = DevNo::from_huge(dev);
+      if (d.major == UDM_BLOCK_MAJOR) c.minors.push_back(d.minor);
+    }
+  for (const std::string* n : {&in.name, &out.name})
+    if (!n->empty()) c.names.push_back(*n);
+  for (const std::string* u : {&in.uuid, &out.uuid})
+    if (!u->empty()) c.uuids.push_back(*u);
+  return c;
 }
 
-void StateRecorder::record() {
-  std::lock_guard g(lock_);
-  // Captured under our lock: of two racing commands, the later write holds
-  // both changes.
-  std::string encoded = encode_run_state(capture_run_state(registry_));
-  if (encoded == last_) return;
-  if (auto r = write_run_state(rundir_, encoded); !r) {
-    log_.info("cannot record the device set in {}/{}: {}", rundir_, RUN_STATE_FILE, r.error().message);
+StateRecorder::StateRecorder(std::string rundir, core::DeviceRegistry& registry, Log& log)
+    : rundir_(std::move(rundir)), registry_(registry), log_(log) {
+  auto fd = open_device_state_dir(rundir_);
+  if (!fd) {
+    log_.info("cannot record the device set: {}", fd.error().message);
     return;
   }
-  last_ = std::move(encoded);
+  dirfd_ = *fd;
+  syncer_ = std::thread([this] { sync_loop(); });
+}
+
+StateRecorder::~StateRecorder() {
+  if (syncer_.joinable()) {
+    {
+      std::lock_guard g(sync_lock_);
+      stopping_ = true;
+    }
+    sync_cv_.notify_all();
+    syncer_.join();
+  }
+  if (dirfd_ >= 0) ::close(dirfd_);
+}
+
+void StateRecorder::mark_dirty() {
+  {
+    std::lock_guard g(sync_lock_);
+    if (dirty_) return;
+    dirty_ = true;
+  }
+  sync_cv_.notify_all();
+}
+
+void StateRecorder::sync_loop() {
+  std::unique_lock l(sync_lock_);
+  auto last = std::chrono::steady_clock::now() - SYNC_INTERVAL;
+  for (;;) {
+    sync_cv_.wait(l, [&] { return dirty_ || stopping_; });
+    // Changes that follow within the interval share this sync.
+    sync_cv_.wait_until(l, last + SYNC_INTERVAL, [&] { return stopping_; });
+    if (!dirty_) break;  // stopping, nothing to sync
+    dirty_ = false;
+    l.unlock();
+    if (::syncfs(dirfd_) != 0) log_.info("cannot sync the device record in {}: {}", rundir_, std::strerror(errno));
+    last = std::chrono::steady_clock::now();
+    l.lock();
+    if (stopping_ && !dirty_) break;
+  }
+}
+
+void StateRecorder::forget_locked(std::uint32_t minor) {
+  auto it = files_.find(minor);
+  if (it == files_.end()) return;
+  if (auto n = by_name_.find(it->second.name); n != by_name_.end() && n->second == minor) by_name_.erase(n);
+  if (auto u = by_uuid_.find(it->second.uuid); u != by_uuid_.end() && u->second == minor) by_uuid_.erase(u);
+  files_.erase(it);
+}
+
+void StateRecorder::sync_device_locked(std::uint32_t minor) {
+  auto dev = registry_.find_by_devno(DevNo{UDM_BLOCK_MAJOR, minor});
+  auto it = files_.find(minor);
+  if (!dev) {
+    if (it == files_.end()) return;
+    if (auto r = remove_device_state(dirfd_, minor); !r) {
+      log_.info("cannot record the removal of device {}:{} in {}/{}: {}", UDM_BLOCK_MAJOR, minor, rundir_,
+                RUN_STATE_DIR, r.error().message);
+      return;
+    }
+    forget_locked(minor);
+    ++writes_;
+    mark_dirty();
+    return;
+  }
+  DeviceRecord rec = capture_device(*dev);
+  std::string encoded = encode_device_state(rec);
+  if (it != files_.end() && it->second.encoded == encoded) return;
+  if (auto r = write_device_state(dirfd_, minor, encoded); !r) {
+    log_.info("cannot record device {} in {}/{}: {}", rec.name, rundir_, RUN_STATE_DIR, r.error().message);
+    return;
+  }
+  forget_locked(minor);
+  by_name_[rec.name] = minor;
+  if (!rec.uuid.empty()) by_uuid_[rec.uuid] = minor;
+  files_[minor] = Entry{std::move(encoded), std::move(rec.name), std::move(rec.uuid)};
+  ++writes_;
+  mark_dirty();
+}
+
+void StateRecorder::start(std::map<std::uint32_t, std::string> on_disk) {
+  std::lock_guard g(lock_);
+  for (auto& [minor, bytes] : on_disk) {
+    auto rec = decode_device_state(bytes);
+    if (!rec) continue;  // load_run_state kept only good ones
+    by_name_[rec->name] = minor;
+    if (!rec->uuid.empty()) by_uuid_[rec->uuid] = minor;
+    files_[minor] = Entry{std::move(bytes), std::move(rec->name), std::move(rec->uuid)};
+  }
+  // Files udmd did not read (none, unless someone adds one now) stay unknown
+  // until their minor is used; they are overwritten then.
+  std::set<std::uint32_t> minors;
+  for (auto& [minor, e] : files_) minors.insert(minor);
+  for (const auto& dev : registry_.list()) minors.insert(dev->devno().minor);
+  if (dirfd_ < 0) return;
+  for (auto m : minors) sync_device_locked(m);
+}
+
+void StateRecorder::record_all() {
+  std::lock_guard g(lock_);
+  if (dirfd_ < 0) return;
+  std::set<std::uint32_t> minors;
+  for (auto& [minor, e] : files_) minors.insert(minor);
+  for (const auto& dev : registry_.list()) minors.insert(dev->devno().minor);
+  for (auto m : minors) sync_device_locked(m);
+}
+
+void StateRecorder::record(const StateChange& change) {
+  if (change.all) return record_all();
+  std::lock_guard g(lock_);
+  if (dirfd_ < 0) return;
+  // Captured under our lock: of two racing commands on one device, the later
+  // write holds both changes. A device is looked up both where the record
+  // had it (a removed or renamed device is gone from the registry under its
+  // old name) and where the registry has it now.
+  std::set<std::uint32_t> minors(change.minors.begin(), change.minors.end());
+  for (const auto& n : change.names) {
+    if (auto it = by_name_.find(n); it != by_name_.end()) minors.insert(it->second);
+    if (auto d = registry_.find_by_name(n)) minors.insert(d->devno().minor);
+  }
+  for (const auto& u : change.uuids) {
+    if (auto it = by_uuid_.find(u); it != by_uuid_.end()) minors.insert(it->second);
+    if (auto d = registry_.find_by_uuid(u)) minors.insert(d->devno().minor);
+  }
+  for (auto m : minors) sync_device_locked(m);
 }
 
 }  // namespace udm::daemon

@@ -3,9 +3,15 @@
 // dispatcher calls after every command that changes the device set.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
+#include <map>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <unordered_map>
 
+#include "abi/codec.hpp"
 #include "core/device_registry.hpp"
 #include "daemon/log.hpp"
 #include "daemon/run_state.hpp"
@@ -16,10 +22,14 @@ namespace udm::daemon {
 // (what each target prints for STATUSTYPE_TABLE, which its constructor takes
 // back; stacked devices appear as "252:N").
 RunState capture_run_state(const core::DeviceRegistry& registry);
+DeviceRecord capture_device(const core::MappedDevice& device);
 
 struct RestoreReport {
   std::size_t devices = 0;   // devices created
   std::size_t failures = 0;  // devices or tables that did not come back
+  std::vector<std::uint32_t> not_created;  // minors whose device could not be created
+  std::vector<std::uint32_t> incomplete;   // minors created without all they had
+  std::vector<std::uint32_t> dropped;      // minors marked for deferred removal, not restored
 };
 
 // Recreates the recorded devices in `registry` (which should be empty): same
@@ -30,21 +40,70 @@ struct RestoreReport {
 // table, and the table text is logged so it can be loaded again by hand.
 RestoreReport restore_run_state(core::DeviceRegistry& registry, const RunState& state, Log& log);
 
-// Writes the record after each change. record() is serialised by its own
-// mutex and skips the write when nothing changed since the last one.
+// Which devices a command may have changed, from its request and reply
+// headers: the devices it names (number, name, uuid, before and after) or
+// all of them (remove_all).
+struct StateChange {
+  bool all = false;
+  std::vector<std::uint32_t> minors;
+  std::vector<std::string> names, uuids;
+};
+StateChange state_change(abi::Command command, const abi::Header& in, const abi::Header& out);
+
+// Keeps <rundir>/devices/<minor>.json in step with the registry. record()
+// rewrites only the files of the devices a command named, and only when
+// their record changed (it remembers what each file holds), so a command
+// costs one small file write however many devices exist.
+//
+// Durability: each write is a rename of a whole new file, atomic against a
+// crash of udmd (kill -9 included: the page cache survives it), so it is not
+// synced before the reply. A background thread group-commits instead: one
+// syncfs of the run directory's filesystem at most every SYNC_INTERVAL after
+// a change, and one at destruction, so a crash of the machine loses at most
+// the last interval of changes. A file torn by such a crash (empty, partial)
+// fails its checksum and is kept aside at the next start; the others restore.
 class StateRecorder {
  public:
+  static constexpr std::chrono::milliseconds SYNC_INTERVAL{1000};
+
+  // Opens (creates) <rundir>/devices; logs and records nothing if it cannot.
   StateRecorder(std::string rundir, core::DeviceRegistry& registry, Log& log);
-  void record();
-  // Marks `encoded` as already on disk (the record just restored).
-  void assume_written(std::string encoded);
+  ~StateRecorder();
+  StateRecorder(const StateRecorder&) = delete;
+  StateRecorder& operator=(const StateRecorder&) = delete;
+
+  // Takes `on_disk` (minor → file bytes, as load_run_state read them) as the
+  // files there, then brings the directory in step with the whole registry:
+  // rewrites what differs, removes files of devices not in it.
+  void start(std::map<std::uint32_t, std::string> on_disk);
+  void record(const StateChange& change);
+  void record_all();
+
+  std::size_t writes() const { return writes_.load(); }  // files written or removed so far
 
  private:
+  struct Entry {
+    std::string encoded, name, uuid;
+  };
+  void sync_device_locked(std::uint32_t minor);
+  void forget_locked(std::uint32_t minor);
+  void mark_dirty();
+  void sync_loop();
+
   std::string rundir_;
   core::DeviceRegistry& registry_;
   Log& log_;
+  int dirfd_ = -1;
   std::mutex lock_;
-  std::string last_;
+  std::map<std::uint32_t, Entry> files_;  // what each <minor>.json holds
+  std::unordered_map<std::string, std::uint32_t> by_name_, by_uuid_;  // of files_
+  std::atomic<std::size_t> writes_{0};
+
+  std::mutex sync_lock_;
+  std::condition_variable sync_cv_;
+  bool dirty_ = false;
+  bool stopping_ = false;
+  std::thread syncer_;
 };
 
 }  // namespace udm::daemon

@@ -137,12 +137,12 @@ CommandReply Dispatcher::handle(std::uint32_t frame_command, abi::ByteView reque
   if (!r) {
     // A failed command may have changed something (a failed resume drops
     // the inactive table); the record skips the write when it did not.
-    if (changes_state(command) && state_hook_) state_hook_();
+    if (changes_state(command) && state_hook_) state_hook_(command, ctx.in, ctx.out);
     return error_reply(version, r.error());
   }
   if (info->flags & abi::CMD_GLOBAL_EVENT) ++global_event_nr_;
   if (changes_exports(command) && change_hook_) change_hook_();
-  if (changes_state(command) && state_hook_) state_hook_();
+  if (changes_state(command) && state_hook_) state_hook_(command, ctx.in, ctx.out);
   auto body = success_body(ctx);
   if (!body) return error_reply(version, body.error());
   return CommandReply{0, std::move(*body), ""};

@@ -42,8 +42,10 @@ class Dispatcher {
   void set_change_hook(std::function<void()> hook) { change_hook_ = std::move(hook); }
   // Called after every command that changes the device set or any table
   // (the above, table load and clear, set_geometry), outside the lock,
-  // before the reply goes out: udmd records its devices there.
-  void set_state_hook(std::function<void()> hook) { state_hook_ = std::move(hook); }
+  // before the reply goes out, with the request and reply headers (which
+  // name the device): udmd records its devices there.
+  using StateHook = std::function<void(abi::Command, const abi::Header& in, const abi::Header& out)>;
+  void set_state_hook(StateHook hook) { state_hook_ = std::move(hook); }
 
   // Shutdown: waiting DEV_WAITs return EINTR, and new ones at once.
   void cancel_waits() { shutdown_ = true; }
@@ -60,7 +62,7 @@ class Dispatcher {
   std::atomic<bool> shutdown_{false};
   std::atomic<std::uint32_t> global_event_nr_{0};
   std::function<void()> change_hook_;
-  std::function<void()> state_hook_;
+  StateHook state_hook_;
 };
 
 }  // namespace udm::daemon

@@ -170,8 +170,8 @@ Result<std::optional<TableRecord>> decode_table(const json& dev, const char* key
   return std::optional<TableRecord>{std::move(out)};
 }
 
-Result<DeviceRecord> decode_device(const json& d, std::size_t index) {
-  Reader r{"device " + std::to_string(index + 1)};
+Result<DeviceRecord> decode_device(const json& d, std::string where) {
+  Reader r{std::move(where)};
   if (!d.is_object()) return fail(EINVAL, r.where + " is not an object");
   DeviceRecord out;
   auto name = r.text(d, "name");
@@ -210,6 +210,48 @@ Result<DeviceRecord> decode_device(const json& d, std::size_t index) {
   return out;
 }
 
+json device_json(const DeviceRecord& d) {
+  return json{{"name", text_json(d.name)},
+              {"uuid", text_json(d.uuid)},
+              {"major", d.devno.major},
+              {"minor", d.devno.minor},
+              {"suspended", d.suspended},
+              {"deferred_remove", d.deferred_remove},
+              {"event_nr", d.event_nr},
+              {"live", table_json(d.live)},
+              {"inactive", table_json(d.inactive)}};
+}
+
+std::string signed_dump(json doc) {
+  doc["crc32"] = crc32_ieee(doc.dump());
+  std::string out = doc.dump();
+  out.push_back('\n');
+  return out;
+}
+
+// Format name, version (1..max) and checksum of a record; removes "crc32".
+Result<std::uint64_t> check_envelope(json& doc, std::string_view format, std::uint32_t max_version) {
+  if (!doc.is_object()) return fail(EINVAL, "record is not a JSON object");
+  auto fmt = doc.find("format");
+  if (fmt == doc.end() || !fmt->is_string() || fmt->get_ref<const std::string&>() != format)
+    return fail(EINVAL, "record is not a udm device record (no \"format\": \"" + std::string(format) + "\")");
+  auto ver = doc.find("version");
+  if (ver == doc.end() || !ver->is_number_unsigned()) return fail(EINVAL, "record has no format version");
+  const std::uint64_t version = ver->get<std::uint64_t>();
+  if (version == 0 || version > max_version)
+    return fail(EPROTO, "record has format version " + std::to_string(version) + "; this udmd reads versions 1 to " +
+                            std::to_string(max_version) + " (written by a newer udmd?)");
+  auto crc = doc.find("crc32");
+  if (crc == doc.end() || !crc->is_number_unsigned()) return fail(EINVAL, "record has no crc32");
+  const std::uint64_t want = crc->get<std::uint64_t>();
+  doc.erase("crc32");
+  const std::uint32_t got = crc32_ieee(doc.dump());
+  if (want != got)
+    return fail(EILSEQ, "record checksum mismatch: stored crc32 " + std::to_string(want) + ", computed " +
+                            std::to_string(got));
+  return version;
+}
+
 Result<RunState> decode_v1(const json& doc) {
   RunState out;
   out.version = 1;
@@ -222,7 +264,7 @@ Result<RunState> decode_v1(const json& doc) {
   std::set<std::uint32_t> minors;
   std::size_t i = 0;
   for (const json& d : **devices) {
-    auto dev = decode_device(d, i++);
+    auto dev = decode_device(d, "device " + std::to_string(++i));
     if (!dev) return fail(dev.error());
     if (!names.insert(dev->name).second) return fail(EINVAL, "record: device name \"" + dev->name + "\" appears twice");
     if (!dev->uuid.empty() && !uuids.insert(dev->uuid).second)
@@ -271,68 +313,79 @@ std::uint32_t crc32_ieee(std::string_view data) {
   return crc ^ 0xffffffffu;
 }
 
-std::string encode_run_state(const RunState& state) {
-  json devices = json::array();
-  for (const auto& d : state.devices) {
-    devices.push_back(json{{"name", text_json(d.name)},
-                           {"uuid", text_json(d.uuid)},
-                           {"major", d.devno.major},
-                           {"minor", d.devno.minor},
-                           {"suspended", d.suspended},
-                           {"deferred_remove", d.deferred_remove},
-                           {"event_nr", d.event_nr},
-                           {"live", table_json(d.live)},
-                           {"inactive", table_json(d.inactive)}});
-  }
-  json doc{{"format", RUN_STATE_FORMAT},
-           {"version", RUN_STATE_VERSION},
-           {"writer", text_json(state.writer)},
-           {"devices", std::move(devices)}};
-  doc["crc32"] = crc32_ieee(doc.dump());
-  std::string out = doc.dump();
-  out.push_back('\n');
-  return out;
+std::string encode_device_state(const DeviceRecord& device) {
+  return signed_dump(json{{"format", DEVICE_STATE_FORMAT},
+                          {"version", DEVICE_STATE_VERSION},
+                          {"writer", "udmd"},
+                          {"device", device_json(device)}});
 }
 
-Result<RunState> decode_run_state(std::string_view bytes) {
-  // nlohmann throws on a few paths even with allow_exceptions off (dump of
-  // bad UTF-8 in a parsed string cannot happen: the parser refuses it first);
-  // keep any surprise from escaping into the daemon.
+Result<DeviceRecord> decode_device_state(std::string_view bytes) {
+  // nlohmann throws on a few paths even with allow_exceptions off; keep any
+  // surprise from escaping into the daemon.
   try {
     json doc = json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
     if (doc.is_discarded()) return fail(EINVAL, "record is not valid JSON");
-    if (!doc.is_object()) return fail(EINVAL, "record is not a JSON object");
-    auto fmt = doc.find("format");
-    if (fmt == doc.end() || !fmt->is_string() || fmt->get_ref<const std::string&>() != RUN_STATE_FORMAT)
-      return fail(EINVAL, "record is not a udm device record (no \"format\": \"" + std::string(RUN_STATE_FORMAT) +
-                              "\")");
-    auto ver = doc.find("version");
-    if (ver == doc.end() || !ver->is_number_unsigned())
-      return fail(EINVAL, "record has no format version");
-    const std::uint64_t version = ver->get<std::uint64_t>();
-    if (version == 0 || version > RUN_STATE_VERSION)
-      return fail(EPROTO, "record has format version " + std::to_string(version) + "; this udmd reads versions 1 to " +
-                              std::to_string(RUN_STATE_VERSION) + " (written by a newer udmd?)");
-    auto crc = doc.find("crc32");
-    if (crc == doc.end() || !crc->is_number_unsigned()) return fail(EINVAL, "record has no crc32");
-    const std::uint64_t want = crc->get<std::uint64_t>();
-    doc.erase("crc32");
-    const std::uint32_t got = crc32_ieee(doc.dump());
-    if (want != got)
-      return fail(EILSEQ, "record checksum mismatch: stored crc32 " + std::to_string(want) + ", computed " +
-                              std::to_string(got));
+    auto version = check_envelope(doc, DEVICE_STATE_FORMAT, DEVICE_STATE_VERSION);
+    if (!version) return fail(version.error());
     // One decoder per version; older versions are upgraded here as the format grows.
+    auto dev = Reader{"record"}.field(doc, "device");
+    if (!dev) return fail(dev.error());
+    return decode_device(**dev, "device");
+  } catch (const std::exception& e) {
+    return fail(EINVAL, std::string("record cannot be decoded: ") + e.what());
+  }
+}
+
+std::string device_state_name(std::uint32_t minor) { return std::to_string(minor) + ".json"; }
+
+std::optional<std::uint32_t> device_state_minor(std::string_view name) {
+  if (!name.ends_with(".json")) return std::nullopt;
+  name.remove_suffix(5);
+  if (name.empty() || name.size() > 7 || (name.size() > 1 && name[0] == '0')) return std::nullopt;
+  std::uint32_t minor = 0;
+  for (char c : name) {
+    if (c < '0' || c > '9') return std::nullopt;
+    minor = minor * 10 + static_cast<std::uint32_t>(c - '0');
+  }
+  if (minor > MAX_MINOR) return std::nullopt;
+  return minor;
+}
+
+std::string encode_run_state(const RunState& state) {
+  json devices = json::array();
+  for (const auto& d : state.devices) devices.push_back(device_json(d));
+  return signed_dump(json{{"format", RUN_STATE_FORMAT},
+                          {"version", RUN_STATE_VERSION},
+                          {"writer", text_json(state.writer)},
+                          {"devices", std::move(devices)}});
+}
+
+Result<RunState> decode_run_state(std::string_view bytes) {
+  try {
+    json doc = json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded()) return fail(EINVAL, "record is not valid JSON");
+    auto version = check_envelope(doc, RUN_STATE_FORMAT, RUN_STATE_VERSION);
+    if (!version) return fail(version.error());
     return decode_v1(doc);
   } catch (const std::exception& e) {
     return fail(EINVAL, std::string("record cannot be decoded: ") + e.what());
   }
 }
 
-Result<void> write_run_state(const std::string& rundir, std::string_view encoded) {
+Result<int> open_device_state_dir(const std::string& rundir) {
+  const std::string path = rundir + "/" + std::string(RUN_STATE_DIR);
+  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return fail(errno_error("cannot create " + path));
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return fail(errno_error("cannot open " + path));
+  return fd;
+}
+
+Result<void> write_device_state(int dirfd, std::uint32_t minor, std::string_view encoded) {
   static std::atomic<unsigned> counter{0};
-  const std::string final_path = rundir + "/" + std::string(RUN_STATE_FILE);
-  const std::string tmp = final_path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  const std::string final_name = device_state_name(minor);
+  const std::string tmp = final_name + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  int fd = ::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return fail(errno_error("cannot create " + tmp));
   std::size_t done = 0;
   while (done < encoded.size()) {
@@ -341,77 +394,166 @@ Result<void> write_run_state(const std::string& rundir, std::string_view encoded
     if (n <= 0) {
       Error e = errno_error("cannot write " + tmp);
       ::close(fd);
-      ::unlink(tmp.c_str());
+      ::unlinkat(dirfd, tmp.c_str(), 0);
       return fail(e);
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::fdatasync(fd) != 0) {
-    Error e = errno_error("cannot sync " + tmp);
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return fail(e);
-  }
   ::close(fd);
-  if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
-    Error e = errno_error("cannot rename " + tmp + " to " + final_path);
-    ::unlink(tmp.c_str());
+  // rename is atomic against a crash of udmd (the page cache outlives it);
+  // against a crash of the machine, see StateRecorder.
+  if (::renameat(dirfd, tmp.c_str(), dirfd, final_name.c_str()) != 0) {
+    Error e = errno_error("cannot rename " + tmp + " to " + final_name);
+    ::unlinkat(dirfd, tmp.c_str(), 0);
     return fail(e);
   }
-  int dfd = ::open(rundir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return fail(errno_error("cannot open " + rundir));
-  int r = ::fsync(dfd);
-  Error e = r != 0 ? errno_error("cannot sync " + rundir) : Error{};
-  ::close(dfd);
-  if (r != 0) return fail(e);
   return {};
 }
 
-LoadedRunState load_run_state(const std::string& rundir) {
-  LoadedRunState out;
-  const std::string name(RUN_STATE_FILE);
-  // A writer killed between creating its temp file and the rename leaves the
-  // temp file; the record itself is whole (old or new).
-  if (DIR* dir = ::opendir(rundir.c_str())) {
-    const std::string prefix = name + ".tmp-";
-    while (dirent* e = ::readdir(dir))
-      if (std::string_view(e->d_name).starts_with(prefix)) ::unlinkat(::dirfd(dir), e->d_name, 0);
-    ::closedir(dir);
-  }
-  const std::string path = rundir + "/" + name;
-  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT) return out;
-  out.found = true;
-  Result<RunState> state = fail(EIO, "");
-  if (fd < 0) {
-    state = fail(errno_error("cannot open " + path));
-  } else {
-    std::string bytes;
-    char buf[65536];
-    ssize_t n;
-    bool failed = false;
-    while ((n = ::read(fd, buf, sizeof buf)) != 0) {
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        state = fail(errno_error("cannot read " + path));
-        failed = true;
-        break;
-      }
-      bytes.append(buf, static_cast<std::size_t>(n));
-    }
-    ::close(fd);
-    if (!failed) state = decode_run_state(bytes);
-  }
-  if (state) {
-    out.state = std::move(*state);
-    return out;
-  }
-  out.problem = state.error();
-  // Kept aside, never dropped: the user may want the devices it lists.
-  std::string aside = path + ".bad-" + utc_stamp();
-  for (int i = 1; ::access(aside.c_str(), F_OK) == 0; ++i) aside = path + ".bad-" + utc_stamp() + "." + std::to_string(i);
-  if (::rename(path.c_str(), aside.c_str()) == 0) out.set_aside = aside;
-  return out;
+Result<void> remove_device_state(int dirfd, std::uint32_t minor) {
+  const std::string name = device_state_name(minor);
+  if (::unlinkat(dirfd, name.c_str(), 0) != 0 && errno != ENOENT) return fail(errno_error("cannot remove " + name));
+  return {};
 }
 
+Result<std::string> set_aside(int dirfd, const std::string& name, std::string_view what) {
+  const std::string base = name + "." + std::string(what) + "-" + utc_stamp();
+  std::string aside = base;
+  struct stat st{};
+  for (int i = 1; ::fstatat(dirfd, aside.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0; ++i)
+    aside = base + "." + std::to_string(i);
+  if (::renameat(dirfd, name.c_str(), dirfd, aside.c_str()) != 0)
+    return fail(errno_error("cannot rename " + name + " to " + aside));
+  return aside;
+}
+
+namespace {
+
+Result<std::string> read_all(int dirfd, const std::string& name) {
+  int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return fail(errno_error("cannot open " + name));
+  std::string bytes;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      Error e = errno_error("cannot read " + name);
+      ::close(fd);
+      return fail(e);
+    }
+    if (n == 0) break;
+    bytes.append(buf, static_cast<std::size_t>(n));
+    if (bytes.size() > (64u << 20)) {
+      ::close(fd);
+      return fail(EFBIG, name + " is larger than 64 MiB");
+    }
+  }
+  ::close(fd);
+  return bytes;
+}
+
+// Leftover temp files of a writer killed between create and rename; the
+// records themselves are whole (old or new).
+void remove_temps(int dirfd, std::string_view marker) {
+  DIR* dir = ::fdopendir(::dup(dirfd));
+  if (!dir) return;
+  std::vector<std::string> stale;
+  while (dirent* e = ::readdir(dir))
+    if (std::string_view(e->d_name).find(marker) != std::string_view::npos) stale.emplace_back(e->d_name);
+  ::closedir(dir);
+  for (const auto& n : stale) ::unlinkat(dirfd, n.c_str(), 0);
+}
+
+// The previous layout's <rundir>/devices.state: its devices become
+// per-device files (replacing any there: the single file is newer when an
+// older udmd ran last), then it goes. Done in that order so a crash in
+// between converts again at the next start.
+void upgrade_single_file(const std::string& rundir, int dirfd, LoadedRunState& out) {
+  int rfd = ::open(rundir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rfd < 0) return;
+  const std::string name(RUN_STATE_FILE);
+  remove_temps(rfd, name + ".tmp-");
+  auto bytes = read_all(rfd, name);
+  if (!bytes && bytes.error().code == ENOENT) {
+    ::close(rfd);
+    return;
+  }
+  out.found = true;
+  Result<RunState> state = bytes ? decode_run_state(*bytes) : Result<RunState>(fail(bytes.error()));
+  if (!state) {
+    auto aside = set_aside(rfd, name, "bad");
+    out.set_aside.push_back({aside ? rundir + "/" + *aside : std::string(), state.error()});
+    ::close(rfd);
+    return;
+  }
+  std::set<std::uint32_t> minors;
+  for (const auto& d : state->devices) {
+    minors.insert(d.devno.minor);
+    if (auto r = write_device_state(dirfd, d.devno.minor, encode_device_state(d)); !r) {
+      out.set_aside.push_back({rundir + "/" + name, r.error()});  // left in place, tried again next start
+      ::close(rfd);
+      return;
+    }
+  }
+  if (DIR* dir = ::fdopendir(::dup(dirfd))) {
+    std::vector<std::uint32_t> other;
+    while (dirent* e = ::readdir(dir))
+      if (auto m = device_state_minor(e->d_name); m && !minors.contains(*m)) other.push_back(*m);
+    ::closedir(dir);
+    for (auto m : other) (void)remove_device_state(dirfd, m);
+  }
+  ::unlinkat(rfd, name.c_str(), 0);
+  out.upgraded = true;
+  ::close(rfd);
+}
+
+}  // namespace
+
+LoadedRunState load_run_state(const std::string& rundir) {
+  LoadedRunState out;
+  const std::string dir_path = rundir + "/" + std::string(RUN_STATE_DIR);
+  auto dirfd = open_device_state_dir(rundir);
+  if (!dirfd) {
+    out.found = true;
+    out.set_aside.push_back({std::string(), dirfd.error()});
+    return out;
+  }
+  upgrade_single_file(rundir, *dirfd, out);
+  remove_temps(*dirfd, ".json.tmp-");
+  std::map<std::uint32_t, std::string> names;  // by minor: the files to read
+  if (DIR* dir = ::fdopendir(::dup(*dirfd))) {
+    while (dirent* e = ::readdir(dir))
+      if (auto m = device_state_minor(e->d_name)) names.emplace(*m, e->d_name);
+    ::closedir(dir);
+  }
+  std::set<std::string> seen_names, seen_uuids;
+  for (const auto& [minor, name] : names) {
+    out.found = true;
+    auto bytes = read_all(*dirfd, name);
+    Result<DeviceRecord> dev = bytes ? decode_device_state(*bytes) : Result<DeviceRecord>(fail(bytes.error()));
+    if (dev && dev->devno.minor != minor)
+      dev = fail(EINVAL, "it records device " + dev->devno.to_string() + ", not minor " + std::to_string(minor));
+    // Lower minors win a clash (a hand edit or a copied file): the later file
+    // is kept aside rather than restoring a device the earlier one holds.
+    if (dev && seen_names.contains(dev->name))
+      dev = fail(EINVAL, "device name \"" + dev->name + "\" is recorded by a lower minor too");
+    if (dev && !dev->uuid.empty() && seen_uuids.contains(dev->uuid))
+      dev = fail(EINVAL, "uuid \"" + dev->uuid + "\" is recorded by a lower minor too");
+    if (!dev) {
+      // Kept aside, never dropped: the user may want the device it holds.
+      Error problem = dev.error();
+      problem.message = dir_path + "/" + name + ": " + problem.message;
+      auto aside = set_aside(*dirfd, name, "bad");
+      out.set_aside.push_back({aside ? dir_path + "/" + *aside : std::string(), problem});
+      continue;
+    }
+    seen_names.insert(dev->name);
+    if (!dev->uuid.empty()) seen_uuids.insert(dev->uuid);
+    out.files.emplace(minor, std::move(*bytes));
+    out.state.devices.push_back(std::move(*dev));
+  }
+  ::close(*dirfd);
+  return out;
+}
 }  // namespace udm::daemon

@@ -92,7 +92,7 @@ int cmd_daemon(Context& ctx, const std::vector<std::string>& args) {
       if (::kill(*pid, 0) < 0 && errno == ESRCH) {
         out(fmt::format("udmd stopped (pid {})\n", *pid));
         if (active > 0)
-          out(fmt::format("{} device(s) kept in {}/devices.state; the next udmd restores them\n", active, rundir));
+          out(fmt::format("{} device(s) kept in {}/devices; the next udmd restores them\n", active, rundir));
         return 0;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
