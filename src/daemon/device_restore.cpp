@@ -212,18 +212,19 @@ void StateRecorder::mark_dirty() {
 
 void StateRecorder::sync_loop() {
   std::unique_lock l(sync_lock_);
-  auto last = std::chrono::steady_clock::now() - SYNC_INTERVAL;
+  auto last = std::chrono::steady_clock::now();
   for (;;) {
     sync_cv_.wait(l, [&] { return dirty_ || stopping_; });
     // Changes that follow within the interval share this sync.
     sync_cv_.wait_until(l, last + SYNC_INTERVAL, [&] { return stopping_; });
-    if (!dirty_) break;  // stopping, nothing to sync
+    // A stop does not wait for a sync of the whole filesystem (the files are
+    // whole in the page cache; a clean shutdown of the machine syncs them).
+    if (stopping_) break;
     dirty_ = false;
     l.unlock();
     if (::syncfs(dirfd_) != 0) log_.info("cannot sync the device record in {}: {}", rundir_, std::strerror(errno));
     last = std::chrono::steady_clock::now();
     l.lock();
-    if (stopping_ && !dirty_) break;
   }
 }
 

@@ -58,9 +58,9 @@ StateChange state_change(abi::Command command, const abi::Header& in, const abi:
 // Durability: each write is a rename of a whole new file, atomic against a
 // crash of udmd (kill -9 included: the page cache survives it), so it is not
 // synced before the reply. A background thread group-commits instead: one
-// syncfs of the run directory's filesystem at most every SYNC_INTERVAL after
-// a change, and one at destruction, so a crash of the machine loses at most
-// the last interval of changes. A file torn by such a crash (empty, partial)
+// syncfs of the run directory's filesystem at most every SYNC_INTERVAL while
+// changes come (none on a stop), so a crash of the machine loses about the
+// last interval of changes (more if the kernel is slow to write them back). A file torn by such a crash (empty, partial)
 // fails its checksum and is kept aside at the next start; the others restore.
 class StateRecorder {
  public:

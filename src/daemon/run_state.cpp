@@ -429,6 +429,19 @@ Result<std::string> set_aside(int dirfd, const std::string& name, std::string_vi
 
 namespace {
 
+// A stream over dirfd from its start (dup'ed descriptors share the offset).
+DIR* dir_stream(int dirfd) {
+  int fd = ::dup(dirfd);
+  if (fd < 0) return nullptr;
+  DIR* dir = ::fdopendir(fd);
+  if (!dir) {
+    ::close(fd);
+    return nullptr;
+  }
+  ::rewinddir(dir);
+  return dir;
+}
+
 Result<std::string> read_all(int dirfd, const std::string& name) {
   int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return fail(errno_error("cannot open " + name));
@@ -456,7 +469,7 @@ Result<std::string> read_all(int dirfd, const std::string& name) {
 // Leftover temp files of a writer killed between create and rename; the
 // records themselves are whole (old or new).
 void remove_temps(int dirfd, std::string_view marker) {
-  DIR* dir = ::fdopendir(::dup(dirfd));
+  DIR* dir = dir_stream(dirfd);
   if (!dir) return;
   std::vector<std::string> stale;
   while (dirent* e = ::readdir(dir))
@@ -496,7 +509,7 @@ void upgrade_single_file(const std::string& rundir, int dirfd, LoadedRunState& o
       return;
     }
   }
-  if (DIR* dir = ::fdopendir(::dup(dirfd))) {
+  if (DIR* dir = dir_stream(dirfd)) {
     std::vector<std::uint32_t> other;
     while (dirent* e = ::readdir(dir))
       if (auto m = device_state_minor(e->d_name); m && !minors.contains(*m)) other.push_back(*m);
@@ -522,7 +535,7 @@ LoadedRunState load_run_state(const std::string& rundir) {
   upgrade_single_file(rundir, *dirfd, out);
   remove_temps(*dirfd, ".json.tmp-");
   std::map<std::uint32_t, std::string> names;  // by minor: the files to read
-  if (DIR* dir = ::fdopendir(::dup(*dirfd))) {
+  if (DIR* dir = dir_stream(*dirfd)) {
     while (dirent* e = ::readdir(dir))
       if (auto m = device_state_minor(e->d_name)) names.emplace(*m, e->d_name);
     ::closedir(dir);
