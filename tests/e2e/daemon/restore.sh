@@ -49,8 +49,9 @@ for ((i=0; i<50; i++)); do
   sleep 0.1
 done
 before=$(snapshot)
-[ -f "$UDM_RUNDIR/devices.state" ] || fail "no record in $UDM_RUNDIR"
-grep -q '"version":1' "$UDM_RUNDIR/devices.state" || fail "record has no version"
+nrec=$(ls "$UDM_RUNDIR/devices" | grep -c '^[0-9]*\.json$' || true)
+expect_eq "$nrec" 6 "one record file per device in $UDM_RUNDIR/devices"
+grep -q '"version":1' "$UDM_RUNDIR/devices/0.json" || fail "record has no version"
 
 compare() {
   local after
