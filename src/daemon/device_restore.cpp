@@ -186,46 +186,10 @@ StateRecorder::StateRecorder(std::string rundir, core::DeviceRegistry& registry,
     return;
   }
   dirfd_ = *fd;
-  syncer_ = std::thread([this] { sync_loop(); });
 }
 
 StateRecorder::~StateRecorder() {
-  if (syncer_.joinable()) {
-    {
-      std::lock_guard g(sync_lock_);
-      stopping_ = true;
-    }
-    sync_cv_.notify_all();
-    syncer_.join();
-  }
   if (dirfd_ >= 0) ::close(dirfd_);
-}
-
-void StateRecorder::mark_dirty() {
-  {
-    std::lock_guard g(sync_lock_);
-    if (dirty_) return;
-    dirty_ = true;
-  }
-  sync_cv_.notify_all();
-}
-
-void StateRecorder::sync_loop() {
-  std::unique_lock l(sync_lock_);
-  auto last = std::chrono::steady_clock::now();
-  for (;;) {
-    sync_cv_.wait(l, [&] { return dirty_ || stopping_; });
-    // Changes that follow within the interval share this sync.
-    sync_cv_.wait_until(l, last + SYNC_INTERVAL, [&] { return stopping_; });
-    // A stop does not wait for a sync of the whole filesystem (the files are
-    // whole in the page cache; a clean shutdown of the machine syncs them).
-    if (stopping_) break;
-    dirty_ = false;
-    l.unlock();
-    if (::syncfs(dirfd_) != 0) log_.info("cannot sync the device record in {}: {}", rundir_, std::strerror(errno));
-    last = std::chrono::steady_clock::now();
-    l.lock();
-  }
 }
 
 void StateRecorder::forget_locked(std::uint32_t minor) {
@@ -236,7 +200,7 @@ void StateRecorder::forget_locked(std::uint32_t minor) {
   files_.erase(it);
 }
 
-void StateRecorder::sync_device_locked(std::uint32_t minor) {
+void StateRecorder::update_file_locked(std::uint32_t minor) {
   auto dev = registry_.find_by_devno(DevNo{UDM_BLOCK_MAJOR, minor});
   auto it = files_.find(minor);
   if (!dev) {
@@ -248,7 +212,6 @@ void StateRecorder::sync_device_locked(std::uint32_t minor) {
     }
     forget_locked(minor);
     ++writes_;
-    mark_dirty();
     return;
   }
   DeviceRecord rec = capture_device(*dev);
@@ -263,7 +226,6 @@ void StateRecorder::sync_device_locked(std::uint32_t minor) {
   if (!rec.uuid.empty()) by_uuid_[rec.uuid] = minor;
   files_[minor] = Entry{std::move(encoded), std::move(rec.name), std::move(rec.uuid)};
   ++writes_;
-  mark_dirty();
 }
 
 void StateRecorder::start(std::map<std::uint32_t, std::string> on_disk) {
@@ -281,7 +243,7 @@ void StateRecorder::start(std::map<std::uint32_t, std::string> on_disk) {
   for (auto& [minor, e] : files_) minors.insert(minor);
   for (const auto& dev : registry_.list()) minors.insert(dev->devno().minor);
   if (dirfd_ < 0) return;
-  for (auto m : minors) sync_device_locked(m);
+  for (auto m : minors) update_file_locked(m);
 }
 
 void StateRecorder::record_all() {
@@ -290,7 +252,7 @@ void StateRecorder::record_all() {
   std::set<std::uint32_t> minors;
   for (auto& [minor, e] : files_) minors.insert(minor);
   for (const auto& dev : registry_.list()) minors.insert(dev->devno().minor);
-  for (auto m : minors) sync_device_locked(m);
+  for (auto m : minors) update_file_locked(m);
 }
 
 void StateRecorder::record(const StateChange& change) {
@@ -310,7 +272,7 @@ void StateRecorder::record(const StateChange& change) {
     if (auto it = by_uuid_.find(u); it != by_uuid_.end()) minors.insert(it->second);
     if (auto d = registry_.find_by_uuid(u)) minors.insert(d->devno().minor);
   }
-  for (auto m : minors) sync_device_locked(m);
+  for (auto m : minors) update_file_locked(m);
 }
 
 }  // namespace udm::daemon
