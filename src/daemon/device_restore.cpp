@@ -235,7 +235,9 @@ void StateRecorder::start(std::map<std::uint32_t, std::string> on_disk) {
     if (!rec) continue;  // load_run_state kept only good ones
     by_name_[rec->name] = minor;
     if (!rec->uuid.empty()) by_uuid_[rec->uuid] = minor;
-    files_[minor] = Entry{std::move(bytes), std::move(rec->name), std::move(rec->uuid)};
+    // Re-encoded: a file updated in place carries padding; the encoding
+    // round-trips, so this is what the file holds.
+    files_[minor] = Entry{encode_device_state(*rec), std::move(rec->name), std::move(rec->uuid)};
   }
   // Files udmd did not read (none, unless someone adds one now) stay unknown
   // until their minor is used; they are overwritten then.

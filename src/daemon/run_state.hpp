@@ -88,9 +88,10 @@ Result<RunState> decode_run_state(std::string_view bytes);
 
 // <rundir>/devices, created (0700) if missing; never through a symlink.
 Result<int> open_device_state_dir(const std::string& rundir);
-// Writes <minor>.json in `dirfd` atomically: a new temp file (O_EXCL |
-// O_NOFOLLOW, relative to dirfd), rename over the record. No sync: see
-// StateRecorder for durability.
+// Writes <minor>.json in `dirfd`, atomically against a crash of udmd: a new
+// record through a new temp file (O_EXCL | O_NOFOLLOW, relative to dirfd)
+// renamed over it; an update that fits in one page in place (one pwrite, see
+// run_state.cpp). No sync: see StateRecorder for durability.
 Result<void> write_device_state(int dirfd, std::uint32_t minor, std::string_view encoded);
 // Unlinks <minor>.json (absent is fine).
 Result<void> remove_device_state(int dirfd, std::uint32_t minor);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -254,6 +255,36 @@ TEST_F(RecordDirTest, AtomicWriteAndLoad) {
   loaded = load_run_state(dir_);
   ASSERT_EQ(loaded.state.devices.size(), 1u);
   EXPECT_EQ(loaded.state.devices[0], changed);
+  ::close(*fd);
+}
+
+// An update that fits in a page is written in place (padded to the file's
+// size); a bigger one goes through a new file and a rename.
+TEST_F(RecordDirTest, UpdatesInPlaceWhenSmall) {
+  auto fd = open_device_state_dir(dir_);
+  ASSERT_TRUE(fd);
+  DeviceRecord d = sample().devices[0];
+  ASSERT_TRUE(write_device_state(*fd, 7, encode_device_state(d)));
+  const std::string path = devdir() + "/7.json";
+  struct stat st0{}, st1{};
+  ASSERT_EQ(::stat(path.c_str(), &st0), 0);
+  DeviceRecord shorter = d;
+  shorter.inactive.reset();
+  ASSERT_TRUE(write_device_state(*fd, 7, encode_device_state(shorter)));
+  ASSERT_EQ(::stat(path.c_str(), &st1), 0);
+  EXPECT_EQ(st1.st_ino, st0.st_ino);    // same file
+  EXPECT_EQ(st1.st_size, st0.st_size);  // padded
+  auto back = decode_device_state(read(path));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, shorter);
+  EXPECT_EQ(load_run_state(dir_).state.devices, std::vector<DeviceRecord>{shorter});
+  DeviceRecord big = d;
+  for (int i = 0; i < 200; ++i) big.live->targets.push_back({16 + 8u * i, 8, "zero", "", 0});
+  ASSERT_TRUE(write_device_state(*fd, 7, encode_device_state(big)));
+  ASSERT_EQ(::stat(path.c_str(), &st1), 0);
+  EXPECT_NE(st1.st_ino, st0.st_ino);  // renamed over
+  EXPECT_EQ(*decode_device_state(read(path)), big);
+  EXPECT_EQ(records(), std::vector<std::string>{"7.json"});
   ::close(*fd);
 }
 
