@@ -53,8 +53,8 @@ StateChange state_change(abi::Command command, const abi::Header& in, const abi:
 // their record changed (it remembers what each file holds), so a command
 // costs one small file write however many devices exist.
 //
-// Durability: each write is a rename of a whole new file, atomic against a
-// crash of udmd (kill -9 included: the page cache outlives the process), so
+// Durability: each write (a new file renamed in, or a one-page overwrite in
+// place, run_state.hpp) is atomic against a crash of udmd (kill -9 included: the page cache outlives the process), so
 // nothing is synced: neither before the reply (it cost milliseconds per
 // command) nor in batches (a syncfs every second, measured, made writes wait
 // on the journal and its writeback: 5x slower on ext4 at 2,000 devices). A
