@@ -17,7 +17,7 @@ cleanup() {
   mountpoint -q "$work/mnt" && umount "$work/mnt"
   [ -n "$loop" ] && losetup -d "$loop"
   ulvm vgchange -an demo >/dev/null 2>&1
-  udmsetup daemon stop >/dev/null 2>&1
+  udmsetup daemon stop --force >/dev/null 2>&1
   rm -rf "$work"
 }
 trap cleanup EXIT

@@ -272,6 +272,14 @@ void MappedDevice::raise_event() {
   impl_->event_cv.notify_all();
 }
 
+void MappedDevice::restore_event_nr(std::uint32_t event_nr) {
+  {
+    std::lock_guard g(impl_->event_lock);
+    impl_->event_nr.store(event_nr);
+  }
+  impl_->event_cv.notify_all();
+}
+
 std::uint32_t MappedDevice::wait_event(std::uint32_t seen, const std::atomic<bool>& cancel) {
   std::unique_lock l(impl_->event_lock);
   // The cancel flag belongs to the caller and is not tied to our condvar, so poll it.

@@ -77,6 +77,8 @@ class MappedDevice final : public io::BlockDevice {
   // blocks until event_nr differs from `seen` or `cancel` becomes true;
   // returns the current event number.
   void raise_event();
+  // A restarted daemon puts back the event number it recorded (run state).
+  void restore_event_nr(std::uint32_t event_nr);
   std::uint32_t wait_event(std::uint32_t seen, const std::atomic<bool>& cancel);
   // The event number without any lock (pollers of parked waits).
   std::uint32_t event_nr() const;

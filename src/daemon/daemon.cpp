@@ -1,12 +1,19 @@
 #include "daemon/daemon.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 
 #include "daemon/run_dir.hpp"
 
 #include "core/target_registry.hpp"
+#include "daemon/device_restore.hpp"
 
 #if UDM_HAVE_EXPORTS
 #include "exports/export_manager.hpp"
@@ -31,6 +38,102 @@ struct Daemon::Exports {
   }
 };
 
+namespace {
+
+// Brings back the devices of the record a previous udmd left in the run
+// directory, and records every later change there.
+void restore_devices(const DaemonOptions& options, core::DeviceRegistry& registry, Dispatcher& dispatcher,
+                     Log& log) {
+  const std::string dir = options.rundir + "/" + std::string(RUN_STATE_DIR);
+  LoadedRunState loaded = load_run_state(options.rundir);
+  if (loaded.upgraded)
+    log.info("converted {}/{} to one record per device in {}", options.rundir, RUN_STATE_FILE, dir);
+  for (const auto& bad : loaded.set_aside)
+    log.info("device record cannot be read: {}; its device is not restored; the record is kept as {}",
+             bad.problem.message, bad.path.empty() ? std::string("(rename failed, left in place)") : bad.path);
+  auto recorder = std::make_shared<StateRecorder>(options.rundir, registry, log);
+  if (loaded.found) {
+    RestoreReport report = restore_run_state(registry, loaded.state, log);
+    log.info("restored {} of {} device(s) from {} (format version {}){}", report.devices,
+             loaded.state.devices.size(), dir, DEVICE_STATE_VERSION,
+             report.failures ? fmt::format("; {} problem(s), see above", report.failures) : "");
+    // The recorder rewrites a device's file without what did not come back
+    // (and drops the file of a device that was not created): keep each such
+    // file whole aside first. Deferred removals are due: their files go.
+    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    auto keep = [&](std::uint32_t minor, bool copy) {
+      const std::string name = device_state_name(minor);
+      const std::string to = name + ".incomplete-" + std::to_string(::time(nullptr));
+      std::error_code ec;
+      if (copy) std::filesystem::copy_file(dir + "/" + name, dir + "/" + to, ec);
+      else if (::renameat(dfd, name.c_str(), dfd, to.c_str()) != 0) ec.assign(errno, std::generic_category());
+      if (ec) log.info("cannot keep {}/{} as {}: {}", dir, name, to, ec.message());
+      else log.info("the record of device {}:{} as it was is kept as {}/{}", UDM_BLOCK_MAJOR, minor, dir, to);
+      loaded.files.erase(minor);
+    };
+    if (dfd >= 0) {
+      for (auto m : report.incomplete) keep(m, true);
+      for (auto m : report.not_created) keep(m, false);
+      for (auto m : report.dropped) {
+        (void)remove_device_state(dfd, m);
+        loaded.files.erase(m);
+      }
+      ::close(dfd);
+    }
+  }
+  recorder->start(std::move(loaded.files));
+  dispatcher.set_state_hook([recorder](abi::Command command, const abi::Header& in, const abi::Header& out) {
+    recorder->record(state_change(command, in, out));
+  });
+}
+
+// Why an export is not there: "" when it runs. Kept in <rundir>/exports.status
+// ("fuse: ok", "fuse: off" (--no-fuse) or "fuse: unavailable: WHY", the same
+// for nbd) for `udmsetup info`.
+struct ExportStatus {
+  std::string fuse, nbd;
+};
+
+std::string status_word(bool wanted, const std::string& why) {
+  if (!wanted) return "off";
+  return why.empty() ? std::string("ok") : "unavailable: " + why;
+}
+
+void write_export_status(const DaemonOptions& options, const ExportStatus& st, Log& log) {
+  const std::string& rundir = options.rundir;
+  std::string text = "fuse: " + status_word(options.fuse, st.fuse) + "\n" + "nbd: " + status_word(options.nbd, st.nbd) + "\n";
+  const std::string path = rundir + "/exports.status";
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  ::unlink(tmp.c_str());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  if (fd >= 0) ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    log.info("cannot write {}: {}", path, std::strerror(errno));
+    ::unlink(tmp.c_str());
+  }
+}
+
+// What keeps FUSE from mounting, when libfuse's own error does not say
+// (it prints the real cause on stderr, which a daemonized udmd has closed).
+std::string fuse_problem(const std::string& mountpoint) {
+  int fd = ::open("/dev/fuse", O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    return fmt::format("cannot open /dev/fuse: {} (errno {})", std::strerror(e), e);
+  }
+  ::close(fd);
+  struct stat st{};
+  if (::stat(mountpoint.c_str(), &st) != 0) {
+    int e = errno;
+    return fmt::format("mount point {}: {} (errno {})", mountpoint, std::strerror(e), e);
+  }
+  if (!S_ISDIR(st.st_mode)) return fmt::format("mount point {} is not a directory", mountpoint);
+  return {};
+}
+
+}  // namespace
+
 Daemon::Daemon(Log& log, PidFile pid_file) : log_(log), pid_file_(std::move(pid_file)) {}
 
 Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options, Log& log) {
@@ -43,18 +146,25 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options, Log&
   targets::register_builtin_targets(*d->targets_);
   d->registry_ = std::make_unique<core::DeviceRegistry>(*d->targets_);
   d->dispatcher_ = std::make_unique<Dispatcher>(*d->registry_, CommandVersions(options.claims), log);
+  // Before exports and the control socket: nobody sees a half-restored set.
+  restore_devices(options, *d->registry_, *d->dispatcher_, log);
   for (const auto& c : options.claims)
     log.info("claiming version {}.{}.{} for {}", c.version.major, c.version.minor, c.version.patch,
              abi::command_id(c.command));
 
   d->exports_ = std::make_unique<Exports>();
+  ExportStatus status;
+  if (!options.fuse) status.fuse = "disabled (udmd --no-fuse)";
+  if (!options.nbd) status.nbd = "disabled (udmd --no-nbd)";
 #if UDM_HAVE_EXPORTS
-  if (options.fuse || options.nbd) {
+  // One part failing (FUSE without /dev/fuse, typically) must not take the
+  // other down: on failure, try each part alone.
+  auto try_start = [&](bool fuse, bool nbd) -> Result<std::unique_ptr<exports::ExportManager>> {
     exports::ExportOptions eo;
     eo.rundir = options.rundir;
-    eo.fuse = options.fuse;
-    eo.nbd_unix = options.nbd;
-    if (options.nbd) eo.nbd_tcp = options.nbd_listen;
+    eo.fuse = fuse;
+    eo.nbd_unix = nbd;
+    if (nbd) eo.nbd_tcp = options.nbd_listen;
     eo.access = {access->uid, access->gid, access->group};
     eo.tls_creds = options.tls_creds;
     eo.tls_psk = options.tls_psk;
@@ -63,17 +173,48 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options, Log&
     eo.max_queued_bytes_total = options.nbd_max_queued_bytes_total;
     auto m = std::make_unique<exports::ExportManager>(eo, *d->registry_);
     if (auto r = m->start(); !r) {
-      // NBD over TCP was asked for by name (with its security): not silently dropped.
-      if (options.nbd && options.nbd_listen) return fail(r.error());
-      log.info("exports not started: {}", r.error().message);
-    } else {
-      d->exports_->manager = std::move(m);
-      log.info("exports started (fuse {}, nbd {})", options.fuse ? "on" : "off", options.nbd ? "on" : "off");
+      m->stop();
+      return fail(r.error());
     }
+    return m;
+  };
+  if (options.fuse || options.nbd) {
+    auto both = try_start(options.fuse, options.nbd);
+    if (both) {
+      d->exports_->manager = std::move(*both);
+    } else {
+      log.info("exports not started: {}", both.error().message);
+      if (options.fuse && options.nbd) {
+        auto nbd_only = try_start(false, true);
+        if (nbd_only) {
+          d->exports_->manager = std::move(*nbd_only);
+          status.fuse = both.error().message;
+        } else {
+          status.nbd = nbd_only.error().message;
+          auto fuse_only = try_start(true, false);
+          if (fuse_only) d->exports_->manager = std::move(*fuse_only);
+          else status.fuse = fuse_only.error().message;
+        }
+      } else {
+        (options.fuse ? status.fuse : status.nbd) = both.error().message;
+      }
+      if (!status.fuse.empty() && options.fuse)
+        if (auto why = fuse_problem(options.rundir + "/dev"); !why.empty()) status.fuse += " (" + why + ")";
+      if (!status.fuse.empty() && options.fuse) log.info("FUSE export unavailable: {}", status.fuse);
+      if (!status.nbd.empty() && options.nbd) log.info("NBD export unavailable: {}", status.nbd);
+      // NBD over TCP was asked for by name (with its security): not silently dropped.
+      if (!status.nbd.empty() && options.nbd && options.nbd_listen) return fail(EINVAL, "NBD export: " + status.nbd);
+    }
+    if (d->exports_->manager)
+      log.info("exports started (fuse {}, nbd {})", status.fuse.empty() ? "on" : "off",
+               status.nbd.empty() ? "on" : "off");
   }
 #else
+  if (options.fuse) status.fuse = "not built into this udmd";
+  if (options.nbd) status.nbd = "not built into this udmd";
   if (options.fuse || options.nbd) log.info("exports are not built into this udmd");
 #endif
+  write_export_status(options, status, log);
   Exports* ex = d->exports_.get();
   d->dispatcher_->set_change_hook([ex] { ex->refresh(); });
 

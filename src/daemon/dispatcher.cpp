@@ -55,6 +55,12 @@ core::MappedDevicePtr lookup(const Context& ctx) {
   return nullptr;
 }
 
+// Commands after which the run-state record is rewritten: those above plus
+// the ones that change only inactive tables or device details.
+bool changes_state(abi::Command c) {
+  return changes_exports(c) || c == abi::CMD_TABLE_LOAD || c == abi::CMD_TABLE_CLEAR || c == abi::CMD_DEV_SET_GEOMETRY;
+}
+
 CommandReply error_reply(abi::CommandVersion version, const Error& e) {
   return CommandReply{static_cast<std::uint32_t>(e.code > 0 ? e.code : EINVAL),
                       abi::encode_error_body(version, e.message), e.message};
@@ -167,10 +173,16 @@ CommandReply Dispatcher::handle(std::uint32_t frame_command, abi::ByteView reque
   if (takes_device_gate(command)) pass = enter_gate(ctx);
   Result<void> r = handler(ctx);
   pass.release();
-  if (!r) return error_reply(version, r.error());
+  if (!r) {
+    // A failed command may have changed something (a failed resume drops
+    // the inactive table); the record skips the write when it did not.
+    if (changes_state(command) && state_hook_) state_hook_(command, ctx.in, ctx.out);
+    return error_reply(version, r.error());
+  }
   if (command == abi::CMD_DEV_WAIT && conn.wait_device) return CommandReply{0, {}, "", true};
   if (info->flags & abi::CMD_GLOBAL_EVENT) ++global_event_nr_;
   if (changes_exports(command) && change_hook_) change_hook_();
+  if (changes_state(command) && state_hook_) state_hook_(command, ctx.in, ctx.out);
   auto body = success_body(ctx);
   if (!body) return error_reply(version, body.error());
   return CommandReply{0, std::move(*body), ""};

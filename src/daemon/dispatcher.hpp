@@ -55,6 +55,12 @@ class Dispatcher {
   // Called after commands that change names, presence or live tables
   // (create, remove, remove_all, rename, resume), outside the lock.
   void set_change_hook(std::function<void()> hook) { change_hook_ = std::move(hook); }
+  // Called after every command that changes the device set or any table
+  // (the above, table load and clear, set_geometry), outside the lock,
+  // before the reply goes out, with the request and reply headers (which
+  // name the device): udmd records its devices there.
+  using StateHook = std::function<void(abi::Command, const abi::Header& in, const abi::Header& out)>;
+  void set_state_hook(StateHook hook) { state_hook_ = std::move(hook); }
 
   // Shutdown: waiting DEV_WAITs return EINTR, and new ones at once.
   void cancel_waits() { shutdown_ = true; }
@@ -74,6 +80,7 @@ class Dispatcher {
   std::atomic<bool> shutdown_{false};
   std::atomic<std::uint32_t> global_event_nr_{0};
   std::function<void()> change_hook_;
+  StateHook state_hook_;
 };
 
 }  // namespace udm::daemon

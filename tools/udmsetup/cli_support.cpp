@@ -138,14 +138,33 @@ bool path_exists(const std::string& p) {
   return ::stat(p.c_str(), &st) == 0;
 }
 
+// udmd's <rundir>/exports.status: "fuse: ok" or "fuse: unavailable: WHY",
+// the same for nbd. Returns WHY, or "" when the export runs (or the file is
+// missing: an older udmd).
+static std::string export_unavailable(const std::string& rundir, std::string_view which) {
+  std::ifstream f(rundir + "/exports.status");
+  std::string line;
+  const std::string prefix = std::string(which) + ": unavailable: ";
+  while (std::getline(f, line))
+    if (line.starts_with(prefix)) return line.substr(prefix.size());
+  return {};
+}
+
 std::string udm_extra_lines(Context& ctx, const client::DeviceInfo& info) {
   if (!ctx.on_udmd()) return {};
   std::string extra;
   const auto& rundir = ctx.client->rundir();
   std::string file = rundir + "/dev/mapper/" + info.name;
-  if (path_exists(file)) extra += format_file_line(file);
+  if (auto why = export_unavailable(rundir, "fuse"); !why.empty())
+    extra += format_file_line("(unavailable: " + why + ")");
+  else if (path_exists(file))
+    extra += format_file_line(file);
+  // A device without a live table is not exported over NBD.
   std::string nbd = rundir + "/nbd.sock";
-  if (path_exists(nbd)) extra += format_nbd_line(info.name, nbd);
+  if (auto why = export_unavailable(rundir, "nbd"); !why.empty())
+    extra += fmt::format("NBD URI:           (unavailable: {})\n", why);
+  else if (info.live_table && path_exists(nbd))
+    extra += format_nbd_line(info.name, nbd);
   return extra;
 }
 

@@ -54,6 +54,32 @@ int cmd_daemon(Context& ctx, const std::vector<std::string>& args) {
     }
     auto pid = client::detail::peer_pid((*b)->fd());
     b->reset();
+    // udmd keeps its devices across any stop (its record in the run
+    // directory brings them back at the next start), but a plain stop of a
+    // daemon holding devices is more likely a mistake: their files and NBD
+    // exports go away until then.
+    std::size_t active = 0;
+    {
+      client::ConnectOptions co;
+      co.rundir = rundir;
+      co.kind = client::ConnectOptions::Kind::udmd;
+      co.autostart = false;
+      auto c = client::Client::connect(co);
+      if (!c) {
+        err(fmt::format("cannot count the devices of udmd: {}", c.error().message));
+        return 1;
+      }
+      client::Task t(**c, client::TaskType::list);
+      if (auto r = t.run(); !r) {
+        err(fmt::format("cannot count the devices of udmd: {}", r.error().message));
+        return 1;
+      }
+      active = t.names().size();
+    }
+    if (active > 0 && !ctx.sw.force) {
+      err(fmt::format("{} devices are still active; remove them or use --force", active));
+      return 1;
+    }
     if (!pid || *pid <= 0) {
       err("cannot tell which process serves " + socket);
       return 1;
@@ -65,6 +91,8 @@ int cmd_daemon(Context& ctx, const std::vector<std::string>& args) {
     for (int i = 0; i < 500; ++i) {
       if (::kill(*pid, 0) < 0 && errno == ESRCH) {
         out(fmt::format("udmd stopped (pid {})\n", *pid));
+        if (active > 0)
+          out(fmt::format("{} device(s) kept in {}/devices; the next udmd restores them\n", active, rundir));
         return 0;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -7,8 +7,8 @@ requires fusermount3
 
 run="$E2E_TMP/bg"
 # Whatever happens, stop the background udmds this test starts.
-cleanup_fn "udmsetup --rundir $run daemon stop"
-cleanup_fn "udmsetup --rundir $E2E_TMP/auto daemon stop"
+cleanup_fn "udmsetup --rundir $run daemon stop --force"
+cleanup_fn "udmsetup --rundir $E2E_TMP/auto daemon stop --force"
 
 expect_fail 1 "" udmsetup --rundir "$run" daemon status
 expect_eq "$(udmsetup --rundir "$run" daemon status || true)" "udmd is not running ($run/control)" "status, none"
