@@ -10,7 +10,8 @@
 //   udm-thin-meta script FILE < commands    create_thin D | create_snap D O |
 //                                           provision D V | insert D V B | remove D V |
 //                                           delete D | commit | reserve_snap |
-//                                           release_snap | set_trans OLD NEW | resize_data N
+//                                           release_snap | set_trans OLD NEW | resize_data N |
+//                                           needs_check
 //   udm-thin-meta info FILE                 sizes and transaction id
 #include <cstdio>
 #include <iostream>
@@ -68,23 +69,23 @@ int workload(ThinMetadata& md, uint64_t seed, uint64_t ops) {
   for (uint64_t i = 0; i < ops; ++i) {
     unsigned op = unsigned(rng() % 1000);
     Result<void> r;
-    if (model.empty() || op < 10) {
+    if (model.empty() || op < 2) {
       uint32_t d = next_dev++;
       if (auto e = md.create_thin(d); !e) return die(e.error());
       model[d];
-    } else if (op < 20) {
+    } else if (op < 5) {
       uint32_t o = uint32_t(pick_dev()), d = next_dev++;
       if (auto e = md.create_snap(d, o); !e) return die(e.error());
       model[d] = model[o];
-    } else if (op < 25 && model.size() > 2) {
+    } else if (op < 6 && model.size() > 2) {
       uint32_t d = uint32_t(pick_dev());
       if (auto e = md.delete_device(d); !e) return die(e.error());
       model.erase(d);
-    } else if (op < 40) {
+    } else if (op < 12) {
       if (auto e = md.commit(); !e) return die(e.error());
     } else if (op < 700) {
       uint32_t d = uint32_t(pick_dev());
-      uint64_t v = rng() % 3000;
+      uint64_t v = rng() % 20000;
       auto b = md.provision(d, v);
       if (!b) return die(b.error());
       model[d][v] = *b;
@@ -134,6 +135,7 @@ int script(ThinMetadata& md) {
     else if (cmd == "release_snap") r = md.release_metadata_snap();
     else if (cmd == "set_trans") r = md.set_transaction_id(a, b);
     else if (cmd == "resize_data") r = md.resize_data(a);
+    else if (cmd == "needs_check") r = md.set_needs_check();
     else r = fail(EINVAL, "unknown command " + cmd);
     if (!r) return die(with_context("line " + std::to_string(n) + ": ", r.error()));
   }
