@@ -93,8 +93,11 @@ Result<std::unique_ptr<DataSpaceMap>> DataSpaceMap::create(TransactionManager& t
 }
 
 Result<std::unique_ptr<DataSpaceMap>> DataSpaceMap::open(TransactionManager& tm, const SmRoot& root) {
-  if (root.nr_blocks > (uint64_t(1) << 40))
-    return fail(EILSEQ, "data space map: " + std::to_string(root.nr_blocks) + " blocks is implausible");
+  // Each bitmap takes a metadata block: more bitmaps than that is corruption
+  // (and would make us allocate counts for blocks that cannot exist).
+  uint64_t nr_bitmaps = root.nr_blocks / kEntriesPerBitmap + 1;
+  if (nr_bitmaps > tm.sm().nr_blocks())
+    return fail(EILSEQ, "data space map: " + std::to_string(root.nr_blocks) + " blocks need more bitmaps than there are metadata blocks");
   std::unique_ptr<DataSpaceMap> sm(new DataSpaceMap(root.nr_blocks));
   sm->index_root_ = root.bitmap_root;
   sm->overflow_root_ = root.ref_count_root;

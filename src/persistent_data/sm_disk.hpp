@@ -62,6 +62,7 @@ class MetadataSpaceMap {
   Result<void> extend(TransactionManager& tm, uint64_t nr_blocks);
   Result<void> save(TransactionManager& tm);
   SmRoot root(const RefCounts& counts) const;
+  const std::vector<uint64_t>& bitmap_locations() const { return bitmap_locs_; }
 
  private:
   uint64_t index_block_ = 0, overflow_root_ = 0;

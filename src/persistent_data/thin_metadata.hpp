@@ -107,6 +107,11 @@ class ThinMetadata {
 
   Result<void> commit();
 
+  // Recounts every reference from the trees on disk (metadata blocks and
+  // data blocks) and compares with both space maps, like thin_check does for
+  // metadata. Call right after commit() or open().
+  Result<void> verify();
+
  private:
   ThinMetadata(BlockDevice& dev);
   void make_trees();
@@ -121,6 +126,7 @@ class ThinMetadata {
   std::unique_ptr<BlockManager> bm_;
   std::unique_ptr<RefCounts> meta_counts_;
   std::unique_ptr<TransactionManager> tm_;
+  friend class Verifier;
   std::unique_ptr<MetadataSpaceMap> meta_sm_;
   std::unique_ptr<DataSpaceMap> data_sm_;
   std::unique_ptr<BTree> top_, sub_, details_tree_;

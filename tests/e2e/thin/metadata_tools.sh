@@ -14,7 +14,10 @@ same_mappings() {
   python3 "$here/xml_mappings.py" dump.xml > dumped.txt
   diff -u "$1" dumped.txt > diff.txt || { head -20 diff.txt >&2; fail "thin_dump of $2 differs from $1"; }
 }
-clean() { thin_check "$1" > check.log 2>&1 || { cat check.log >&2; fail "thin_check $1"; }; }
+clean() {
+  thin_check "$1" > check.log 2>&1 || { cat check.log >&2; fail "thin_check $1"; }
+  udm-thin-meta verify "$1" || fail "udm-thin-meta verify $1"  # data counts too
+}
 
 # 1. A new pool, a random workload, the tools' verdict.
 truncate -s 64M meta

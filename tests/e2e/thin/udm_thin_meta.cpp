@@ -13,6 +13,7 @@
 //                                           release_snap | set_trans OLD NEW | resize_data N |
 //                                           needs_check
 //   udm-thin-meta info FILE                 sizes and transaction id
+//   udm-thin-meta verify FILE               recount every metadata and data reference
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -151,7 +152,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string cmd = argv[1];
-  auto dev = FileBlockDevice::open(argv[2], cmd != "dump" && cmd != "info");
+  auto dev = FileBlockDevice::open(argv[2], cmd != "dump" && cmd != "info" && cmd != "verify");
   if (!dev) return die(dev.error());
   if (cmd == "format") {
     if (argc != 5) return 2;
@@ -162,6 +163,10 @@ int main(int argc, char** argv) {
   auto md = ThinMetadata::open(**dev);
   if (!md) return die(md.error());
   if (cmd == "workload" && argc == 5) return workload(**md, std::stoull(argv[3]), std::stoull(argv[4]));
+  if (cmd == "verify") {
+    if (auto r = (*md)->verify(); !r) return die(r.error());
+    return 0;
+  }
   if (cmd == "script") return script(**md);
   if (cmd == "dump") {
     auto all = read_all(**md);
