@@ -13,7 +13,9 @@
 //                                           release_snap | set_trans OLD NEW | resize_data N |
 //                                           needs_check
 //   udm-thin-meta info FILE                 sizes and transaction id
+//   udm-thin-meta fuzz-seed FILE OUT        FILE's blocks as a fuzz_thin_metadata input
 //   udm-thin-meta verify FILE               recount every metadata and data reference
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -144,6 +146,29 @@ int script(ThinMetadata& md) {
   return 0;
 }
 
+// Writes FILE's used blocks as a tests/fuzz/fuzz_thin_metadata.cpp input.
+int fuzz_seed(BlockDevice& dev, const char* out_path) {
+  const Validator* kinds[] = {&kSuperblockValidator, &kBtreeValidator, &kBitmapValidator, &kIndexValidator};
+  uint64_t nr = std::min<uint64_t>(dev.nr_blocks(), 64);
+  std::vector<uint8_t> out{uint8_t(nr - 1)};
+  std::vector<uint8_t> b(kBlockSize);
+  for (uint64_t i = 0; i < nr; ++i) {
+    if (auto r = dev.read(i, b.data()); !r) return die(r.error());
+    uint8_t type = 0;
+    for (int k = 0; k < 4; ++k)
+      if (check_block(b.data(), i, *kinds[k])) type = uint8_t(k + 1);
+    size_t len = kBlockSize;
+    while (len && b[len - 1] == 0) --len;
+    if (!len) continue;
+    out.insert(out.end(), {uint8_t(i), type, uint8_t(len), uint8_t(len >> 8)});
+    out.insert(out.end(), b.begin(), b.begin() + long(len));
+  }
+  FILE* f = std::fopen(out_path, "wb");
+  if (!f || std::fwrite(out.data(), 1, out.size(), f) != out.size()) return die(Error{EIO, out_path});
+  std::fclose(f);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -152,7 +177,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string cmd = argv[1];
-  auto dev = FileBlockDevice::open(argv[2], cmd != "dump" && cmd != "info" && cmd != "verify");
+  auto dev = FileBlockDevice::open(argv[2], cmd != "dump" && cmd != "info" && cmd != "verify" && cmd != "fuzz-seed");
   if (!dev) return die(dev.error());
   if (cmd == "format") {
     if (argc != 5) return 2;
@@ -160,6 +185,7 @@ int main(int argc, char** argv) {
     if (!md) return die(md.error());
     return 0;
   }
+  if (cmd == "fuzz-seed" && argc == 4) return fuzz_seed(**dev, argv[3]);
   auto md = ThinMetadata::open(**dev);
   if (!md) return die(md.error());
   if (cmd == "workload" && argc == 5) return workload(**md, std::stoull(argv[3]), std::stoull(argv[4]));
