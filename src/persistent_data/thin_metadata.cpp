@@ -135,8 +135,9 @@ Result<std::unique_ptr<ThinMetadata>> ThinMetadata::format(BlockDevice& dev, uin
   return md;
 }
 
-Result<std::unique_ptr<ThinMetadata>> ThinMetadata::open(BlockDevice& dev) {
+Result<std::unique_ptr<ThinMetadata>> ThinMetadata::open(BlockDevice& dev, Mode mode) {
   std::unique_ptr<ThinMetadata> md(new ThinMetadata(dev));
+  md->read_only_ = mode == Mode::read_only;
   if (dev.nr_blocks() == 0) return fail(EINVAL, "metadata device is empty");
   {
     auto r = md->bm_->read_lock(0, kSuperblockValidator);
@@ -145,7 +146,7 @@ Result<std::unique_ptr<ThinMetadata>> ThinMetadata::open(BlockDevice& dev) {
     if (!sb) return fail(sb.error());
     md->sb_ = *sb;
   }
-  if (md->sb_.flags & kNeedsCheckFlag)
+  if ((md->sb_.flags & kNeedsCheckFlag) && !md->read_only_)
     return fail(EUCLEAN, "metadata needs checking: the needs_check flag is set; run thin_check first");
   if (md->sb_.metadata_nr_blocks > dev.nr_blocks())
     return fail(EINVAL, "superblock says " + std::to_string(md->sb_.metadata_nr_blocks) +
@@ -181,6 +182,12 @@ Result<void> ThinMetadata::load_details() {
 
 Result<void> ThinMetadata::usable() const {
   if (failed_) return fail(EIO, "metadata: an earlier operation failed; reopen the metadata");
+  return {};
+}
+
+Result<void> ThinMetadata::writable() const {
+  if (auto r = usable(); !r) return r;
+  if (read_only_) return fail(EROFS, "metadata is open read-only");
   return {};
 }
 
@@ -224,7 +231,7 @@ Result<void> ThinMetadata::touch_top(uint32_t dev, uint64_t subroot) {
   } while (0)
 
 Result<void> ThinMetadata::create_thin(uint32_t dev) {
-  if (auto r = usable(); !r) return r;
+  if (auto r = writable(); !r) return r;
   if (dev > kMaxDevId) return fail(EINVAL, "device id " + std::to_string(dev) + " is out of range (max " + std::to_string(kMaxDevId) + ")");
   if (details_.count(dev)) return fail(EEXIST, devname(dev) + " already exists");
   auto root = sub_->create();
@@ -241,7 +248,7 @@ Result<void> ThinMetadata::create_thin(uint32_t dev) {
 }
 
 Result<void> ThinMetadata::create_snap(uint32_t dev, uint32_t origin) {
-  if (auto r = usable(); !r) return r;
+  if (auto r = writable(); !r) return r;
   if (dev > kMaxDevId) return fail(EINVAL, "device id " + std::to_string(dev) + " is out of range (max " + std::to_string(kMaxDevId) + ")");
   if (details_.count(dev)) return fail(EEXIST, devname(dev) + " already exists");
   if (!details_.count(origin)) return fail(ENODATA, "snapshot origin " + devname(origin) + " does not exist");
@@ -264,7 +271,7 @@ Result<void> ThinMetadata::create_snap(uint32_t dev, uint32_t origin) {
 }
 
 Result<void> ThinMetadata::delete_device(uint32_t dev) {
-  if (auto r = usable(); !r) return r;
+  if (auto r = writable(); !r) return r;
   if (!details_.count(dev)) return fail(ENODATA, devname(dev) + " does not exist");
   bool removed = false;
   auto r = top_->remove(sb_.data_mapping_root, dev, &removed);
@@ -292,12 +299,12 @@ Result<std::optional<Mapping>> ThinMetadata::lookup(uint32_t dev, uint64_t vbloc
 }
 
 Result<uint64_t> ThinMetadata::alloc_data_block() {
-  if (auto r = usable(); !r) return fail(r.error());
+  if (auto r = writable(); !r) return fail(r.error());
   return data_sm_->counts().alloc();
 }
 
 Result<void> ThinMetadata::insert_block(uint32_t dev, uint64_t vblock, uint64_t data_block) {
-  if (auto r = usable(); !r) return r;
+  if (auto r = writable(); !r) return r;
   auto it = details_.find(dev);
   if (it == details_.end()) return fail(ENODATA, devname(dev) + " does not exist");
   if (data_block >= nr_data_blocks() || data_block >= (uint64_t(1) << 40))
@@ -325,7 +332,7 @@ Result<uint64_t> ThinMetadata::provision(uint32_t dev, uint64_t vblock) {
 }
 
 Result<bool> ThinMetadata::remove_block(uint32_t dev, uint64_t vblock) {
-  if (auto r = usable(); !r) return fail(r.error());
+  if (auto r = writable(); !r) return fail(r.error());
   auto it = details_.find(dev);
   if (it == details_.end()) return fail(ENODATA, devname(dev) + " does not exist");
   auto root = subtree_root(dev);
@@ -357,7 +364,7 @@ Result<void> ThinMetadata::walk_mappings(uint32_t dev, const std::function<Resul
 }
 
 Result<void> ThinMetadata::set_transaction_id(uint64_t old_id, uint64_t new_id) {
-  if (auto r = usable(); !r) return r;
+  if (auto r = writable(); !r) return r;
   if (old_id != sb_.trans_id)
     return fail(EINVAL, "transaction id mismatch: expected " + std::to_string(old_id) + ", but the metadata has " +
                             std::to_string(sb_.trans_id));
@@ -366,7 +373,7 @@ Result<void> ThinMetadata::set_transaction_id(uint64_t old_id, uint64_t new_id) 
 }
 
 Result<void> ThinMetadata::reserve_metadata_snap() {
-  if (auto r = usable(); !r) return r;
+  if (auto r = writable(); !r) return r;
   if (sb_.held_root) return fail(EBUSY, "a metadata snapshot is already held: release it before taking another");
   // Commit so the roots the copy holds are the ones on disk.
   if (auto r = commit(); !r) return r;
@@ -383,7 +390,7 @@ Result<void> ThinMetadata::reserve_metadata_snap() {
 }
 
 Result<void> ThinMetadata::release_metadata_snap() {
-  if (auto r = usable(); !r) return r;
+  if (auto r = writable(); !r) return r;
   if (!sb_.held_root) return fail(EINVAL, "no metadata snapshot is held");
   uint64_t mapping_root, details_root;
   {
@@ -400,7 +407,7 @@ Result<void> ThinMetadata::release_metadata_snap() {
 }
 
 Result<void> ThinMetadata::resize_data(uint64_t nr_blocks) {
-  if (auto r = usable(); !r) return r;
+  if (auto r = writable(); !r) return r;
   if (nr_blocks < nr_data_blocks())
     return fail(EINVAL, "data device cannot shrink from " + std::to_string(nr_data_blocks()) + " to " +
                             std::to_string(nr_blocks) + " blocks");
@@ -408,7 +415,7 @@ Result<void> ThinMetadata::resize_data(uint64_t nr_blocks) {
 }
 
 Result<void> ThinMetadata::resize_metadata(uint64_t nr_blocks) {
-  if (auto r = usable(); !r) return r;
+  if (auto r = writable(); !r) return r;
   if (nr_blocks < nr_metadata_blocks())
     return fail(EINVAL, "metadata device cannot shrink from " + std::to_string(nr_metadata_blocks()) + " to " +
                             std::to_string(nr_blocks) + " blocks");
@@ -420,12 +427,13 @@ Result<void> ThinMetadata::resize_metadata(uint64_t nr_blocks) {
 }
 
 Result<void> ThinMetadata::set_needs_check() {
+  if (auto r = writable(); !r) return r;
   sb_.flags |= kNeedsCheckFlag;
   return commit();
 }
 
 Result<void> ThinMetadata::commit() {
-  if (auto r = usable(); !r) return r;
+  if (auto r = writable(); !r) return r;
   for (uint32_t dev : deleted_details_) {
     auto r = details_tree_->remove(sb_.device_details_root, dev);
     PD_TRY(r);

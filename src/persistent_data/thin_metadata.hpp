@@ -66,8 +66,11 @@ class ThinMetadata {
   // Writes a new, empty pool metadata over `dev` and commits it.
   static Result<std::unique_ptr<ThinMetadata>> format(BlockDevice& dev, uint32_t data_block_size,
                                                       uint64_t nr_data_blocks);
-  // Opens existing metadata; refuses bad or unchecked metadata without writing.
-  static Result<std::unique_ptr<ThinMetadata>> open(BlockDevice& dev);
+  enum class Mode { read_write, read_only };
+  // Opens existing metadata; refuses bad metadata without writing. Metadata
+  // with the needs_check flag opens only read-only (as the kernel's pool
+  // then runs read-only); read-only refuses every change with EROFS.
+  static Result<std::unique_ptr<ThinMetadata>> open(BlockDevice& dev, Mode mode = Mode::read_write);
   ~ThinMetadata();
 
   Result<void> create_thin(uint32_t dev);
@@ -116,6 +119,7 @@ class ThinMetadata {
   ThinMetadata(BlockDevice& dev);
   void make_trees();
   Result<void> usable() const;
+  Result<void> writable() const;
   Result<uint64_t> subtree_root(uint32_t dev);
   // Shadows the top-level path to dev's entry before its subtree changes, so
   // a top-level leaf shared with a metadata snapshot is copied first.
@@ -134,6 +138,7 @@ class ThinMetadata {
   std::map<uint32_t, DeviceDetails> details_;
   std::set<uint32_t> dirty_details_, deleted_details_;
   bool failed_ = false;
+  bool read_only_ = false;
 };
 
 }  // namespace udm::pd

@@ -47,6 +47,17 @@ udm-thin-meta info meta | grep -q 'held_root 0' || fail "held root still set aft
 clean meta
 same_mappings expected3.txt meta
 
+# 3b. Growing the data and the metadata device.
+echo resize_data 500000 | udm-thin-meta script meta
+truncate -s 128M meta
+echo resize_meta 32768 | udm-thin-meta script meta
+udm-thin-meta info meta | grep -q '^data [0-9]*/500000$' || fail "data device not resized"
+udm-thin-meta info meta | grep -q '^metadata [0-9]*/32768$' || fail "metadata device not resized"
+udm-thin-meta workload meta 7 5000 > expected3.txt
+clean meta
+same_mappings expected3.txt meta
+grep -q 'nr_data_blocks="500000"' dump.xml || fail "thin_dump does not see the new data size"
+
 # 4. thin_restore writes, udm reads the same mappings, changes them, stays clean.
 python3 "$here/make_xml.py" 4 > in.xml
 python3 "$here/xml_mappings.py" in.xml > restored.txt
@@ -67,8 +78,10 @@ not udm-thin-meta workload bad 6 10 2> err.txt
 grep -q 'superblock at block 0 has a bad checksum' err.txt || { cat err.txt >&2; fail "wrong error for a bad superblock"; }
 [ "$(md5sum < bad)" = "$sum" ] || fail "udm wrote over bad metadata"
 echo needs_check | udm-thin-meta script meta
-not udm-thin-meta dump meta 2> err.txt
+not udm-thin-meta workload meta 8 10 2> err.txt
 grep -q 'needs_check flag is set' err.txt || { cat err.txt >&2; fail "needs_check not refused"; }
+udm-thin-meta dump meta > udm6.txt  # read-only is fine
+diff -u expected3.txt udm6.txt || fail "read-only view under needs_check differs"
 thin_check --clear-needs-check-flag meta > /dev/null 2>&1
 udm-thin-meta dump meta > udm6.txt
 diff -u expected3.txt udm6.txt || fail "mappings changed across needs_check"

@@ -11,7 +11,7 @@
 //                                           provision D V | insert D V B | remove D V |
 //                                           delete D | commit | reserve_snap |
 //                                           release_snap | set_trans OLD NEW | resize_data N |
-//                                           needs_check
+//                                           needs_check | resize_meta N
 //   udm-thin-meta info FILE                 sizes and transaction id
 //   udm-thin-meta fuzz-seed FILE OUT        FILE's blocks as a fuzz_thin_metadata input
 //   udm-thin-meta verify FILE               recount every metadata and data reference
@@ -139,6 +139,7 @@ int script(ThinMetadata& md) {
     else if (cmd == "set_trans") r = md.set_transaction_id(a, b);
     else if (cmd == "resize_data") r = md.resize_data(a);
     else if (cmd == "needs_check") r = md.set_needs_check();
+    else if (cmd == "resize_meta") r = md.resize_metadata(a);
     else r = fail(EINVAL, "unknown command " + cmd);
     if (!r) return die(with_context("line " + std::to_string(n) + ": ", r.error()));
   }
@@ -186,7 +187,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "fuzz-seed" && argc == 4) return fuzz_seed(**dev, argv[3]);
-  auto md = ThinMetadata::open(**dev);
+  bool ro = cmd == "dump" || cmd == "info" || cmd == "verify";
+  auto md = ThinMetadata::open(**dev, ro ? ThinMetadata::Mode::read_only : ThinMetadata::Mode::read_write);
   if (!md) return die(md.error());
   if (cmd == "workload" && argc == 5) return workload(**md, std::stoull(argv[3]), std::stoull(argv[4]));
   if (cmd == "verify") {

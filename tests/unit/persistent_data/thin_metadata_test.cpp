@@ -210,6 +210,13 @@ TEST(ThinMetadata, NeedsCheckIsRefused) {
   auto r = ThinMetadata::open(dev);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, EUCLEAN);
+  auto ro = ThinMetadata::open(dev, ThinMetadata::Mode::read_only);
+  ASSERT_TRUE(ro) << ro.error().message;
+  EXPECT_TRUE((*ro)->needs_check());
+  auto w = (*ro)->create_thin(1);
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().code, EROFS);
+  EXPECT_EQ((*ro)->commit().error().message, "metadata is open read-only");
 }
 
 }  // namespace
