@@ -216,6 +216,7 @@ Result<void> ThinMetadata::touch_top(uint32_t dev, uint64_t subroot) {
   auto r = top_->insert(sb_.data_mapping_root, dev, v, false);
   if (!r) return fail(r.error());
   sb_.data_mapping_root = *r;
+  touched_.insert(dev);
   return {};
 }
 
@@ -280,6 +281,7 @@ Result<void> ThinMetadata::delete_device(uint32_t dev) {
   details_.erase(dev);
   dirty_details_.erase(dev);
   deleted_details_.insert(dev);
+  touched_.erase(dev);
   return {};
 }
 
@@ -311,13 +313,13 @@ Result<void> ThinMetadata::insert_block(uint32_t dev, uint64_t vblock, uint64_t 
     return fail(EINVAL, "data block " + std::to_string(data_block) + " is out of range");
   auto root = subtree_root(dev);
   PD_TRY(root);
-  PD_TRY(touch_top(dev, *root));
+  if (!touched_.count(dev)) PD_TRY(touch_top(dev, *root));
   uint8_t v[8];
   put_le64(v, pack_mapping(data_block, sb_.time));
   bool inserted = false;
   auto nr = sub_->insert(*root, vblock, v, true, &inserted);
   PD_TRY(nr);
-  PD_TRY(touch_top(dev, *nr));
+  if (*nr != *root) PD_TRY(touch_top(dev, *nr));
   if (inserted) ++it->second.mapped_blocks;
   dirty_details_.insert(dev);
   return {};
@@ -337,11 +339,11 @@ Result<bool> ThinMetadata::remove_block(uint32_t dev, uint64_t vblock) {
   if (it == details_.end()) return fail(ENODATA, devname(dev) + " does not exist");
   auto root = subtree_root(dev);
   PD_TRY(root);
-  PD_TRY(touch_top(dev, *root));
+  if (!touched_.count(dev)) PD_TRY(touch_top(dev, *root));
   bool removed = false;
   auto nr = sub_->remove(*root, vblock, &removed);
   PD_TRY(nr);
-  PD_TRY(touch_top(dev, *nr));
+  if (*nr != *root) PD_TRY(touch_top(dev, *nr));
   if (removed) {
     --it->second.mapped_blocks;
     dirty_details_.insert(dev);
@@ -460,6 +462,7 @@ Result<void> ThinMetadata::commit() {
   PD_TRY(bm_->flush_block(0));
   deleted_details_.clear();
   dirty_details_.clear();
+  touched_.clear();
   data_sm_->counts().committed();
   meta_counts_->committed();
   tm_->committed();

@@ -137,6 +137,9 @@ class ThinMetadata {
   Superblock sb_;
   std::map<uint32_t, DeviceDetails> details_;
   std::set<uint32_t> dirty_details_, deleted_details_;
+  // Devices whose top-level path is already this transaction's own copy:
+  // top-level nodes only become shared at a commit (metadata snapshot).
+  std::set<uint32_t> touched_;
   bool failed_ = false;
   bool read_only_ = false;
 };
