@@ -38,6 +38,9 @@ snap = dict(devs[2])
 for v in random.sample(sorted(snap), 200):
     snap[v] = fresh()
 devs[7] = snap
+# two more plain copies: blocks mapped four times need the overflow ref-count tree
+devs[8] = dict(devs[2])
+devs[9] = dict(snap)
 
 print(f'<superblock uuid="" time="3" transaction="11" flags="0" version="2" data_block_size="128" nr_data_blocks="{nr_data}">')
 for d, m in sorted(devs.items()):
