@@ -9,7 +9,7 @@ packages=(
   liburing-dev libfuse3-dev libnbd-dev libcli11-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev libgnutls28-dev
   # runtime and the outside tools that judge udm in tests
-  fuse3 util-linux e2fsprogs lvm2 dmsetup qemu-utils libnbd-bin nbdkit fio
+  fuse3 util-linux e2fsprogs lvm2 dmsetup thin-provisioning-tools qemu-utils libnbd-bin nbdkit fio
 )
 missing=()
 for p in "${packages[@]}"; do
