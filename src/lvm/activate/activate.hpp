@@ -1,9 +1,7 @@
 // LV activation through libudm: an LV becomes one dm device named "VG-LV"
-// (hyphens doubled), uuid "LVM-<vg id><lv id>", whose table maps each segment:
-//   striped, 1 area  -> linear  <pv path> <pe_start + PE * extent_size>
-//   striped, n areas -> striped <n> <stripe_size> <path> <offset> ...
-//   zero / error     -> zero / error
-// All numbers in 512-byte sectors. The exports engineer's FUSE tree shows the
+// (hyphens doubled), uuid "LVM-<vg id><lv id>", whose table has one line per
+// segment, as the segment's type handler writes it (src/lvm/segtypes): e.g.
+// linear <pv path> <pe_start + PE * extent_size>. Numbers in 512-byte sectors. The exports engineer's FUSE tree shows the
 // device at <rundir>/dev/VG/LV from its uuid.
 #pragma once
 
