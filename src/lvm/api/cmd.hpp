@@ -83,7 +83,6 @@ class Cmd {
   bool test_mode() const { return cl_.has("test"); }
   // How many times -f/--force was given (lvm's -ff is 2).
   std::size_t force_count() const { return cl_.all("force").size(); }
-  auto* records() { return io_.records; }
   const CommandLine& cl() const { return cl_; }
 
   // Scans the configured devices plus `extra` (devices named on the command

@@ -154,7 +154,10 @@ class SegmentType {
 
 // ---------------------------------------------------------------- registry
 
-// Every built-in type, in registration order (registry.cpp).
+// Appends the built-in handlers to `out` in lookup order (lvm2's
+// init_segtype_array): one line per type, in registry.cpp.
+void register_builtin_segment_types(std::vector<const SegmentType*>& out);
+// Every built-in type, in registration order.
 const std::vector<const SegmentType*>& segment_types();
 // By lvm segtype name ("linear", "striped", "zero"), or null.
 const SegmentType* find_segment_type(std::string_view name);
