@@ -349,8 +349,9 @@ Outcome<void> cmd_lvresize(Cmd& c, Resize mode) {
       lv->segments.push_back(s);
       alloc::merge_segments(*lv);
     } else {
-      unsigned stripes = static_cast<unsigned>(std::max<std::size_t>(1, last.stripes.size()));
-      sector_t ss = last.stripe_size;
+      const segtypes::AllocShape shape = segtypes::segment_type_of(last).alloc_shape(last);
+      unsigned stripes = shape.stripes;
+      sector_t ss = shape.stripe_size;
       if (auto i = c.cl().get("stripes")) {
         auto n = stripes_argument(*i);
         if (!n) return std::unexpected(n.error());

@@ -91,6 +91,12 @@ struct DisplayContext {
   std::function<std::string(sector_t)> size;              // "64.00 KiB"
 };
 
+// The stripes an extension of an LV continues with (lvextend without -i/-I).
+struct AllocShape {
+  unsigned stripes = 1;
+  sector_t stripe_size = 0;
+};
+
 // lvcreate's request once the command line is read.
 struct CreateRequest {
   extent_t extents = 0;
@@ -143,6 +149,8 @@ class SegmentType {
   // ---- lvcreate / lvextend
   // Refuses what lvm refuses for this type ("--stripes not allowed with --type linear").
   virtual Result<void> check_create(const CreateRequest& req) const { (void)req; return {}; }
+  // What extending an LV that ends with `seg` allocates by default.
+  virtual AllocShape alloc_shape(const Segment& seg) const { (void)seg; return {}; }
   // The segment(s) of a new LV of this type that need no allocation (virtual
   // types); empty = allocate striped areas with req.stripes.
   virtual std::vector<Segment> virtual_segments(extent_t start, extent_t extents) const {

@@ -1,5 +1,7 @@
 #include "lvm/segtypes/striped_areas.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "lvm/segtypes/type_names.hpp"
@@ -44,6 +46,10 @@ std::vector<AreaUse> StripedAreas::pv_areas(const VolumeGroup& vg, const Segment
   for (const auto& a : seg.stripes)
     if (vg.find_pv(a.name)) out.push_back({a, seg.area_extents()});
   return out;
+}
+
+AllocShape StripedAreas::alloc_shape(const Segment& seg) const {
+  return {static_cast<unsigned>(std::max<std::size_t>(1, seg.stripes.size())), seg.stripe_size};
 }
 
 namespace {

@@ -15,6 +15,7 @@ class StripedAreas : public SegmentType {
   std::vector<AreaUse> pv_areas(const VolumeGroup& vg, const Segment& seg) const override;
   void validate(const VolumeGroup& vg, const Segment& seg, const std::function<std::string()>& who,
                 std::vector<std::string>& out) const override;
+  AllocShape alloc_shape(const Segment& seg) const override;
 
  protected:
   // "<device path> <sector of the area's first PE>"; an error names a missing PV.

@@ -268,6 +268,12 @@ TEST(Create, ChecksAndVirtualSegments) {
   EXPECT_EQ(z[0].extent_count, 5u);
   EXPECT_TRUE(z[0].stripes.empty());
   EXPECT_EQ(find_segment_type("error")->virtual_segments(0, 1).at(0).type, "error");
+  // lvextend continues with the last segment's stripes.
+  const Segment str = striped_seg(0, 8, {{"pv0", 4}, {"pv1", 0}}, 128);
+  EXPECT_EQ(segment_type_of(str).alloc_shape(str).stripes, 2u);
+  EXPECT_EQ(segment_type_of(str).alloc_shape(str).stripe_size, 128u);
+  const Segment lin = striped_seg(0, 4, {{"pv0", 0}});
+  EXPECT_EQ(segment_type_of(lin).alloc_shape(lin).stripes, 1u);
 }
 
 }  // namespace
