@@ -72,6 +72,20 @@ Result<void> deactivate_lv(client::Client& c, const VolumeGroup& vg, const Logic
   return t.run();
 }
 
+Result<DeviceState> lv_state(client::Client& c, const VolumeGroup& vg, const LogicalVolume& lv) {
+  auto info = info_by_uuid(c, dm_device_uuid(vg.id, lv.id));
+  if (!info) return fail(info.error());
+  if (!info->exists) return DeviceState{};
+  return DeviceState{.active = true, .open = info->open_count > 0};
+}
+
+Result<void> rename_lv_device(client::Client& c, std::string_view vg_name, std::string_view from,
+                              std::string_view to) {
+  client::Task t(c, client::TaskType::rename);
+  t.set_name(dm_device_name(vg_name, from)).set_new_name(dm_device_name(vg_name, to));
+  return t.run();
+}
+
 Result<std::vector<DeviceState>> lv_states(client::Client& c, const VolumeGroup& vg) {
   client::Task list(c, client::TaskType::list);
   list.set_want_details();

@@ -254,21 +254,13 @@ class Cmd {
     if (auto r = activate::deactivate_lv(*c, vg, lv); !r) return failed(r.error().message);
     return {};
   }
-  bool is_active(const VolumeGroup& vg, const LogicalVolume& lv) {
-    client::Client* c = driver(false);
-    if (!c) return false;
-    client::Task t(*c, client::TaskType::info);
-    t.set_uuid(dm_device_uuid(vg.id, lv.id));
-    return t.run() && t.info().exists;
-  }
+  bool is_active(const VolumeGroup& vg, const LogicalVolume& lv) { return device_state(vg, lv).active; }
   // Active and open state of the LV's device (both false without udmd).
   activate::DeviceState device_state(const VolumeGroup& vg, const LogicalVolume& lv) {
     client::Client* c = driver(false);
     if (!c) return {};
-    client::Task t(*c, client::TaskType::info);
-    t.set_uuid(dm_device_uuid(vg.id, lv.id));
-    if (!t.run() || !t.info().exists) return {};
-    return {.active = true, .open = t.info().open_count > 0};
+    auto st = activate::lv_state(*c, vg, lv);
+    return st ? *st : activate::DeviceState{};
   }
 
  private:

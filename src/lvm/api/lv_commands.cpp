@@ -488,9 +488,7 @@ Outcome<void> cmd_lvrename(Cmd& c) {
   if (vg.find_lv(to)) return failed(fmt::format("Logical volume \"{}\" already exists in volume group \"{}\"", to, vgn));
   const bool active = !c.test_mode() && c.is_active(vg, *lv);
   auto rename_device = [&](const std::string& a, const std::string& b) -> Result<void> {
-    client::Task t(*c.driver(false), client::TaskType::rename);
-    t.set_name(dm_device_name(vgn, a)).set_new_name(dm_device_name(vgn, b));
-    return t.run();
+    return activate::rename_lv_device(*c.driver(false), vgn, a, b);
   };
   // The device first: a failed rename leaves metadata and device as they were.
   if (active)
