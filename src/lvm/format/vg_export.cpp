@@ -35,11 +35,6 @@ std::string scalar_text(const ConfigValue& v) {
   return "[]";
 }
 
-// Keys whose lists lvm2 writes one area per line, after a blank line.
-bool is_area_list(std::string_view key) {
-  return key == "stripes" || key == "mirrors" || key == "raids" || key == "raid0_lvs" || key == "areas";
-}
-
 // An area list: ("name", extent) pairs on one line each, raid (rmeta, rimage)
 // pairs on one line each, other lone names one per line.
 std::string area_list(const std::vector<ConfigValue>& items, bool name_pairs = false) {
@@ -127,9 +122,9 @@ class Writer {
       return;
     }
     if (n.value.is_array()) {
-      if (is_area_list(n.key)) {
+      if (segtypes::is_area_list_key(n.key)) {  // after a blank line
         blank();
-        areas(n.key, n.value.array, n.key == "raids");
+        areas(n.key, n.value.array, segtypes::area_list_pairs_names(n.key));
         return;
       }
       std::string v = "[";

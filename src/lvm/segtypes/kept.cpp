@@ -16,6 +16,12 @@ void Kept::export_text(SegmentWriter& w, const Segment& seg) const {
   (void)seg;
 }
 
+bool is_area_list_key(std::string_view key) {
+  return key == "stripes" || key == "mirrors" || key == "raids" || key == "raid0_lvs" || key == "areas";
+}
+
+bool area_list_pairs_names(std::string_view key) { return key == "raids"; }
+
 const SegmentType& kept_segtype() {
   static const Kept t;
   return t;

@@ -179,6 +179,11 @@ const SegmentType& default_create_type(unsigned stripes);
 // The type new allocations are written as (striped areas).
 const SegmentType& striped_type();
 
+// Lists of kept keys lvm2 writes one area per line (stripes, mirrors, raids,
+// ...); in `raids` the items pair up as (rmeta, rimage) names.
+bool is_area_list_key(std::string_view key);
+bool area_list_pairs_names(std::string_view key);
+
 // Shared by handlers (segment_type.cpp).
 std::string lv_layout(const LogicalVolume& lv);
 bool lv_has_virtual_segment(const LogicalVolume& lv);
