@@ -1,24 +1,14 @@
 #include "exports/lvm_name.hpp"
 
-#include <vector>
+#include "lvm/metadata/dm_names.hpp"
 
 namespace udm::exports {
 
+// LVM's own rule (the one activation names devices with).
 std::optional<LvmName> split_lvm_name(std::string_view dm_name) {
-  std::vector<std::string> parts(1);
-  for (std::size_t i = 0; i < dm_name.size(); ++i) {
-    char c = dm_name[i];
-    if (c != '-') {
-      parts.back() += c;
-    } else if (i + 1 < dm_name.size() && dm_name[i + 1] == '-') {
-      parts.back() += '-';  // an escaped hyphen
-      ++i;
-    } else {
-      parts.emplace_back();
-    }
-  }
-  if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) return std::nullopt;
-  return LvmName{std::move(parts[0]), std::move(parts[1])};
+  auto n = lvm::split_dm_device_name(dm_name);
+  if (!n) return std::nullopt;
+  return LvmName{std::move(n->vg), std::move(n->lv)};
 }
 
 }  // namespace udm::exports

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "lvm/activate/dm_names.hpp"
+#include "lvm/segtypes/segment_type.hpp"
 #include "udm/client.hpp"
 
 namespace udm::lvm::activate {
@@ -11,36 +12,11 @@ Result<std::vector<TableLine>> lv_table(const VolumeGroup& vg, const LogicalVolu
                                         const std::map<std::string, std::string>& pv_paths) {
   std::vector<TableLine> out;
   const sector_t es = vg.extent_size;
+  const segtypes::TableContext ctx{vg, lv, pv_paths};
   for (const auto& seg : lv.segments) {
-    TableLine t;
-    t.start = seg.start_extent * es;
-    t.length = seg.extent_count * es;
-    if (seg.type == "zero" || seg.type == "error") {
-      t.type = seg.type;
-    } else if (seg.is_striped()) {
-      std::string devs;
-      for (const auto& a : seg.stripes) {
-        const PhysicalVolume* pv = vg.find_pv(a.name);
-        if (!pv) return fail(EINVAL, fmt::format("LV {}: segment area {} is not a PV of VG {}", lv.name, a.name, vg.name));
-        auto p = pv_paths.find(a.name);
-        if (p == pv_paths.end() || p->second.empty())
-          return fail(ENODEV, fmt::format("Cannot activate {}/{}: PV {} ({}) is missing", vg.name, lv.name,
-                                          format_id(pv->id), pv->device));
-        if (!devs.empty()) devs += ' ';
-        devs += fmt::format("{} {}", p->second, pv->pe_start + a.start * es);
-      }
-      if (seg.stripes.size() == 1) {
-        t.type = "linear";
-        t.params = devs;
-      } else {
-        t.type = "striped";
-        t.params = fmt::format("{} {} {}", seg.stripes.size(), seg.stripe_size, devs);
-      }
-    } else {
-      return fail(EOPNOTSUPP, fmt::format("Cannot activate {}/{}: segment type {} is not supported", vg.name,
-                                          lv.name, seg.type));
-    }
-    out.push_back(std::move(t));
+    auto line = segtypes::segment_type_of(seg).target_line(ctx, seg);
+    if (!line) return fail(line.error());
+    out.push_back({seg.start_extent * es, seg.extent_count * es, std::move(line->type), std::move(line->params)});
   }
   return out;
 }
@@ -93,6 +69,20 @@ Result<void> deactivate_lv(client::Client& c, const VolumeGroup& vg, const Logic
   if (info->open_count > 0) return fail(EBUSY, fmt::format("Logical volume {}/{} in use.", vg.name, lv.name));
   client::Task t(c, client::TaskType::remove);
   t.set_uuid(uuid);
+  return t.run();
+}
+
+Result<DeviceState> lv_state(client::Client& c, const VolumeGroup& vg, const LogicalVolume& lv) {
+  auto info = info_by_uuid(c, dm_device_uuid(vg.id, lv.id));
+  if (!info) return fail(info.error());
+  if (!info->exists) return DeviceState{};
+  return DeviceState{.active = true, .open = info->open_count > 0};
+}
+
+Result<void> rename_lv_device(client::Client& c, std::string_view vg_name, std::string_view from,
+                              std::string_view to) {
+  client::Task t(c, client::TaskType::rename);
+  t.set_name(dm_device_name(vg_name, from)).set_new_name(dm_device_name(vg_name, to));
   return t.run();
 }
 

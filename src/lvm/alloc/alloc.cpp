@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "lvm/segtypes/segment_type.hpp"
+
 namespace udm::lvm::alloc {
 namespace {
 
@@ -131,7 +133,7 @@ Result<std::vector<Segment>> allocate(const VolumeGroup& vg, const LogicalVolume
     Segment s;
     s.start_extent = le;
     s.extent_count = k * n;
-    s.type = "striped";
+    s.type = std::string(segtypes::striped_type().metadata_name());
     s.stripe_size = n > 1 ? req.stripe_size : 0;
     for (auto [pv, start] : starts) s.stripes.push_back({vg.pvs[pv].name, start});
     out.push_back(std::move(s));

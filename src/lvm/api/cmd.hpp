@@ -83,7 +83,6 @@ class Cmd {
   bool test_mode() const { return cl_.has("test"); }
   // How many times -f/--force was given (lvm's -ff is 2).
   std::size_t force_count() const { return cl_.all("force").size(); }
-  auto* records() { return io_.records; }
   const CommandLine& cl() const { return cl_; }
 
   // Scans the configured devices plus `extra` (devices named on the command
@@ -255,21 +254,13 @@ class Cmd {
     if (auto r = activate::deactivate_lv(*c, vg, lv); !r) return failed(r.error().message);
     return {};
   }
-  bool is_active(const VolumeGroup& vg, const LogicalVolume& lv) {
-    client::Client* c = driver(false);
-    if (!c) return false;
-    client::Task t(*c, client::TaskType::info);
-    t.set_uuid(dm_device_uuid(vg.id, lv.id));
-    return t.run() && t.info().exists;
-  }
+  bool is_active(const VolumeGroup& vg, const LogicalVolume& lv) { return device_state(vg, lv).active; }
   // Active and open state of the LV's device (both false without udmd).
   activate::DeviceState device_state(const VolumeGroup& vg, const LogicalVolume& lv) {
     client::Client* c = driver(false);
     if (!c) return {};
-    client::Task t(*c, client::TaskType::info);
-    t.set_uuid(dm_device_uuid(vg.id, lv.id));
-    if (!t.run() || !t.info().exists) return {};
-    return {.active = true, .open = t.info().open_count > 0};
+    auto st = activate::lv_state(*c, vg, lv);
+    return st ? *st : activate::DeviceState{};
   }
 
  private:

@@ -28,9 +28,6 @@ struct CommandIo {
   // (megabytes of small objects for a VG with 1000 LVs) is then left to the
   // exit instead of being freed piece by piece.
   bool process_exits_after = false;
-  // When set, pvs/vgs/lvs fill it with one row per line (field name, shown
-  // value) instead of printing.
-  std::vector<std::vector<std::pair<std::string, std::string>>>* records = nullptr;
   // Asks one of lvm's [y/n] questions and returns the line answered, or
   // nullopt at end of input. A tool sets it to write what `out` and `err`
   // hold so far, then the question to stderr, and read a line from stdin.

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "lvm/api/wipe.hpp"
+#include "lvm/segtypes/segment_type.hpp"
 
 namespace udm::lvm::api::detail {
 
@@ -198,10 +199,12 @@ Outcome<void> cmd_lvcreate(Cmd& c) {
     if (!n) return std::unexpected(n.error());
     stripes = *n;
   }
-  if (type.empty()) type = stripes > 1 ? "striped" : "linear";
-  if (type != "linear" && type != "striped" && type != "zero" && type != "error")
+  const segtypes::SegmentType* segtype = type.empty() ? &segtypes::default_create_type(stripes)
+                                                      : segtypes::find_segment_type(type);
+  if (!segtype || !segtype->has(segtypes::SEG_CAN_CREATE))
     return failed(fmt::format("lvcreate --type {} is not supported by ulvm.", type));
-  if (type == "linear" && stripes > 1) return failed("--stripes not allowed with --type linear", EXIT_INVALID);
+  if (auto r = segtype->check_create({.extents = 0, .stripes = stripes, .stripes_given = c.cl().has("stripes")}); !r)
+    return failed(r.error().message, EXIT_INVALID);
   std::string name = c.cl().get("name").value_or(lvn_from_path);
   if (!name.empty())
     if (auto r = check_new_lv_name(name); !r)
@@ -254,12 +257,8 @@ Outcome<void> cmd_lvcreate(Cmd& c) {
   if (!note.empty()) c.say(note);
 
   LogicalVolume lv = new_lv(name);
-  if (type == "zero" || type == "error") {
-    Segment s;
-    s.start_extent = 0;
-    s.extent_count = extents;
-    s.type = type;
-    lv.segments.push_back(s);
+  if (auto virt = segtype->virtual_segments(0, extents); !virt.empty()) {
+    lv.segments = std::move(virt);
   } else {
     auto policy = policy_of(c, vg, nullptr);
     if (!policy) return std::unexpected(policy.error());
@@ -285,7 +284,7 @@ Outcome<void> cmd_lvcreate(Cmd& c) {
   const VolumeGroup before = **old;  // the store's copy changes at commit
   if (auto r = c.commit(vg, before); !r) return r;
   const LogicalVolume& made = *vg.find_lv(name);
-  const bool has_data = type != "zero" && type != "error";
+  const bool has_data = !segtype->has(segtypes::SEG_VIRTUAL);
   if (has_data && made.status.has("WRITE") && !c.test_mode() && (zero || wipe)) {
     if (auto r = clean_new_lv(c, vg, made, zero, wipe); !r) {
       if (!r.error().message.empty()) c.warn(r.error().message);
@@ -343,15 +342,16 @@ Outcome<void> cmd_lvresize(Cmd& c, Resize mode) {
   const std::string size_before = fmt::format("{} ({} extents)", alloc::message_size(cur * vg.extent_size), cur);
   if (target > cur) {
     extent_t add = target - cur;
-    if (last.type == "zero" || last.type == "error") {
+    if (segtypes::segment_type_of(last).has(segtypes::SEG_VIRTUAL)) {
       Segment s = last;
       s.start_extent = cur;
       s.extent_count = add;
       lv->segments.push_back(s);
       alloc::merge_segments(*lv);
     } else {
-      unsigned stripes = static_cast<unsigned>(std::max<std::size_t>(1, last.stripes.size()));
-      sector_t ss = last.stripe_size;
+      const segtypes::AllocShape shape = segtypes::segment_type_of(last).alloc_shape(last);
+      unsigned stripes = shape.stripes;
+      sector_t ss = shape.stripe_size;
       if (auto i = c.cl().get("stripes")) {
         auto n = stripes_argument(*i);
         if (!n) return std::unexpected(n.error());
@@ -488,9 +488,7 @@ Outcome<void> cmd_lvrename(Cmd& c) {
   if (vg.find_lv(to)) return failed(fmt::format("Logical volume \"{}\" already exists in volume group \"{}\"", to, vgn));
   const bool active = !c.test_mode() && c.is_active(vg, *lv);
   auto rename_device = [&](const std::string& a, const std::string& b) -> Result<void> {
-    client::Task t(*c.driver(false), client::TaskType::rename);
-    t.set_name(dm_device_name(vgn, a)).set_new_name(dm_device_name(vgn, b));
-    return t.run();
+    return activate::rename_lv_device(*c.driver(false), vgn, a, b);
   };
   // The device first: a failed rename leaves metadata and device as they were.
   if (active)

@@ -3,11 +3,10 @@
 #include <map>
 
 #include "lvm/api/commands.hpp"
+#include "lvm/api/report_data.hpp"
 
 namespace udm::lvm::api {
 namespace {
-
-using Rows = std::vector<std::vector<std::pair<std::string, std::string>>>;
 
 Error error_of(int rc, const CommandIo& io) {
   std::string msg = io.err;
@@ -17,17 +16,6 @@ Error error_of(int rc, const CommandIo& io) {
   if (rc == EXIT_INVALID) msg = msg.substr(0, msg.find('\n'));
   while (!msg.empty() && msg.front() == ' ') msg.erase(0, 1);
   return Error{rc == EXIT_INVALID ? EINVAL : EIO, msg};
-}
-
-std::uint64_t number(const std::string& s) {
-  std::uint64_t v = 0;
-  for (char c : s)
-    if (c >= '0' && c <= '9') v = v * 10 + static_cast<unsigned>(c - '0');
-  return v;
-}
-
-std::map<std::string, std::string> as_map(const std::vector<std::pair<std::string, std::string>>& row) {
-  return {row.begin(), row.end()};
 }
 
 }  // namespace
@@ -44,17 +32,6 @@ Result<std::string> Lvm::run(const std::string& command, const std::vector<std::
   int rc = run_command(command, with_devices(args), io);
   if (rc != EXIT_OK) return fail(error_of(rc, io));
   return io.out;
-}
-
-Result<Rows> Lvm::records(const std::string& command, std::vector<std::string> args) {
-  CommandIo io;
-  Rows rows;
-  io.records = &rows;
-  args.push_back("--units=b");
-  args.push_back("--nosuffix");
-  int rc = run_command(command, with_devices(std::move(args)), io);
-  if (rc != EXIT_OK) return fail(error_of(rc, io));
-  return rows;
 }
 
 namespace {
@@ -116,62 +93,101 @@ Result<void> Lvm::activate(const std::string& vg, const std::string& lv, bool on
   return done(run("lvchange", {"-a", on ? "y" : "n", vg + "/" + lv}));
 }
 
+namespace {
+
+// One report's typed table, read within the scan that made it (its rows point
+// into the scan). `fields` as for -o.
+template <class Each>
+Result<void> each_row(const std::vector<std::string>& devices, report::ReportType type, std::string fields,
+                      const std::vector<std::string>& names, Each each) {
+  std::vector<std::string> args;
+  for (const auto& d : devices) args.push_back("--devices=" + d);
+  auto cl = parse_command_line(type == report::ReportType::lvs   ? "lvs"
+                               : type == report::ReportType::vgs ? "vgs"
+                                                                 : "pvs",
+                               args);
+  if (!cl) return fail(EINVAL, cl.error().message);
+  CommandIo io;
+  detail::Cmd c(std::move(*cl), io);
+  auto data = detail::load_report(c, type, names);
+  if (!data) return fail(data.error().code == EXIT_INVALID ? EINVAL : EIO, data.error().message);
+  report::Options o;
+  o.fields = {std::move(fields)};
+  o.select_names = names;
+  auto t = report::table(type, data->in, o);
+  if (!t) return fail(EINVAL, t.error().message);
+  for (std::size_t i = 0; i < t->rows.size(); ++i) {
+    std::map<std::string_view, const report::Cell*> cell;
+    for (std::size_t f = 0; f < t->fields.size(); ++f) cell[t->fields[f]->name] = &t->cells[i][f];
+    each(t->rows[i], cell);
+  }
+  return {};
+}
+
+using Cells = std::map<std::string_view, const report::Cell*>;
+const std::string& text(const Cells& c, std::string_view f) { return c.at(f)->text; }
+std::uint64_t bytes(const Cells& c, std::string_view f) { return sectors_to_bytes(c.at(f)->size); }
+std::uint64_t count(const Cells& c, std::string_view f) {
+  const std::int64_t v = c.at(f)->num;
+  return v < 0 ? 0 : static_cast<std::uint64_t>(v);
+}
+
+}  // namespace
+
 Result<std::vector<LvRow>> Lvm::lvs(const std::string& vg) {
-  std::vector<std::string> a{"-o", "vg_name,lv_name,lv_uuid,lv_attr,lv_size,seg_count"};
-  if (!vg.empty()) a.push_back(vg);
-  auto rows = records("lvs", a);
-  if (!rows) return fail(rows.error());
+  const std::vector<std::string> names = vg.empty() ? std::vector<std::string>{} : std::vector<std::string>{vg};
   std::vector<LvRow> out;
-  for (const auto& r : *rows) {
-    auto m = as_map(r);
-    LvRow row;
-    row.vg = m["vg_name"];
-    row.name = m["lv_name"];
-    row.uuid = m["lv_uuid"];
-    row.attr = m["lv_attr"];
-    row.size_bytes = number(m["lv_size"]);
-    row.segments = static_cast<unsigned>(number(m["seg_count"]));
-    row.active = row.attr.size() > 4 && row.attr[4] == 'a';
-    row.open = row.attr.size() > 5 && row.attr[5] == 'o';
-    out.push_back(std::move(row));
-  }
-  // Segment type and devices come from the segment report (one row per segment).
-  a[1] = "vg_name,lv_name,segtype,devices";
-  auto segs = records("lvs", a);
-  if (!segs) return fail(segs.error());
-  for (const auto& r : *segs) {
-    auto m = as_map(r);
-    for (auto& row : out) {
-      if (row.vg != m["vg_name"] || row.name != m["lv_name"]) continue;
-      if (row.segtype.empty()) row.segtype = m["segtype"];
-      if (!m["devices"].empty()) row.devices += (row.devices.empty() ? "" : ",") + m["devices"];
-    }
-  }
+  auto r = each_row(devices_, report::ReportType::lvs, "vg_name,lv_name,lv_uuid,lv_attr,lv_size,seg_count", names,
+                    [&](const report::Row&, const Cells& c) {
+                      LvRow row;
+                      row.vg = text(c, "vg_name");
+                      row.name = text(c, "lv_name");
+                      row.uuid = text(c, "lv_uuid");
+                      row.attr = text(c, "lv_attr");
+                      row.size_bytes = bytes(c, "lv_size");
+                      row.segments = static_cast<unsigned>(count(c, "seg_count"));
+                      row.active = row.attr.size() > 4 && row.attr[4] == 'a';
+                      row.open = row.attr.size() > 5 && row.attr[5] == 'o';
+                      out.push_back(std::move(row));
+                    });
+  if (!r) return fail(r.error());
+  // Segment type and devices come from the segment rows (one per segment).
+  r = each_row(devices_, report::ReportType::lvs, "vg_name,lv_name,segtype,devices", names,
+               [&](const report::Row&, const Cells& c) {
+                 for (auto& row : out) {
+                   if (row.vg != text(c, "vg_name") || row.name != text(c, "lv_name")) continue;
+                   if (row.segtype.empty()) row.segtype = text(c, "segtype");
+                   const std::string& d = text(c, "devices");
+                   if (!d.empty()) row.devices += (row.devices.empty() ? "" : ",") + d;
+                 }
+               });
+  if (!r) return fail(r.error());
   return out;
 }
 
 Result<std::vector<VgRow>> Lvm::vgs() {
-  auto rows = records("vgs", {"-o", "vg_name,vg_uuid,vg_attr,vg_size,vg_free,vg_extent_size,vg_seqno,pv_count,lv_count"});
-  if (!rows) return fail(rows.error());
   std::vector<VgRow> out;
-  for (const auto& r : *rows) {
-    auto m = as_map(r);
-    out.push_back({m["vg_name"], m["vg_uuid"], m["vg_attr"], number(m["vg_size"]), number(m["vg_free"]),
-                   number(m["vg_extent_size"]), number(m["vg_seqno"]), static_cast<unsigned>(number(m["pv_count"])),
-                   static_cast<unsigned>(number(m["lv_count"]))});
-  }
+  auto r = each_row(devices_, report::ReportType::vgs,
+                    "vg_name,vg_uuid,vg_attr,vg_size,vg_free,vg_extent_size,vg_seqno,pv_count,lv_count", {},
+                    [&](const report::Row&, const Cells& c) {
+                      out.push_back({text(c, "vg_name"), text(c, "vg_uuid"), text(c, "vg_attr"), bytes(c, "vg_size"),
+                                     bytes(c, "vg_free"), bytes(c, "vg_extent_size"), count(c, "vg_seqno"),
+                                     static_cast<unsigned>(count(c, "pv_count")),
+                                     static_cast<unsigned>(count(c, "lv_count"))});
+                    });
+  if (!r) return fail(r.error());
   return out;
 }
 
 Result<std::vector<PvRow>> Lvm::pvs() {
-  auto rows = records("pvs", {"-o", "pv_name,vg_name,pv_uuid,pv_attr,pv_size,pv_free,dev_size,pe_start"});
-  if (!rows) return fail(rows.error());
   std::vector<PvRow> out;
-  for (const auto& r : *rows) {
-    auto m = as_map(r);
-    out.push_back({m["pv_name"], m["vg_name"], m["pv_uuid"], m["pv_attr"], number(m["pv_size"]), number(m["pv_free"]),
-                   number(m["dev_size"]), number(m["pe_start"])});
-  }
+  auto r = each_row(devices_, report::ReportType::pvs, "pv_name,vg_name,pv_uuid,pv_attr,pv_size,pv_free,dev_size,pe_start",
+                    {}, [&](const report::Row&, const Cells& c) {
+                      out.push_back({text(c, "pv_name"), text(c, "vg_name"), text(c, "pv_uuid"), text(c, "pv_attr"),
+                                     bytes(c, "pv_size"), bytes(c, "pv_free"), bytes(c, "dev_size"),
+                                     bytes(c, "pe_start")});
+                    });
+  if (!r) return fail(r.error());
   return out;
 }
 

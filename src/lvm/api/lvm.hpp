@@ -77,8 +77,6 @@ class Lvm {
 
  private:
   std::vector<std::string> with_devices(std::vector<std::string> args) const;
-  Result<std::vector<std::vector<std::pair<std::string, std::string>>>> records(const std::string& command,
-                                                                                 std::vector<std::string> args);
   std::vector<std::string> devices_;
 };
 

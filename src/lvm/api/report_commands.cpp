@@ -1,16 +1,11 @@
 // pvs, vgs, lvs and pvdisplay, vgdisplay, lvdisplay.
-#include "lvm/api/cmd.hpp"
+#include "lvm/api/report_data.hpp"
 
 namespace udm::lvm::api::detail {
 
 // ---------------------------------------------------------------- reports
 
-// The report layer's view of what the scan found (and the driver, when asked).
-struct ReportData {
-  std::vector<const VolumeGroup*> vgs;  // owned by the command's store
-  report::Input in;
-};
-
+namespace {
 ReportData report_data(Cmd& c, bool with_states) {
   ReportData data;
   for (const auto& [n, f] : c.store().vgs()) data.vgs.push_back(&f.text.vg);
@@ -65,6 +60,18 @@ ReportData report_data(Cmd& c, bool with_states) {
   }
   return data;
 }
+}  // namespace
+
+Outcome<ReportData> load_report(Cmd& c, report::ReportType type, const std::vector<std::string>& names) {
+  if (auto r = c.open(false); !r) return std::unexpected(r.error());
+  for (const auto& name : names) {
+    if (type == report::ReportType::pvs) break;
+    auto vgn = split_lv_path(name).first;
+    if (vgn.empty()) vgn = name;
+    if (!c.store().find_vg(vgn)) return failed(fmt::format("Volume group \"{}\" not found", vgn));
+  }
+  return report_data(c, type == report::ReportType::lvs);
+}
 
 Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
   report::Options o;
@@ -89,22 +96,9 @@ Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
   o.select_names = c.cl().args;
   if (type == report::ReportType::pvs)
     for (auto& n : o.select_names) n = Cmd::normal_path(n);
-  if (auto r = c.open(false); !r) return r;
-  for (const auto& name : c.cl().args) {
-    if (type == report::ReportType::pvs) break;
-    auto vgn = split_lv_path(name).first;
-    if (vgn.empty()) vgn = name;
-    if (!c.store().find_vg(vgn)) return failed(fmt::format("Volume group \"{}\" not found", vgn));
-  }
-  ReportData data = report_data(c, type == report::ReportType::lvs);
-  const report::Input& in = data.in;
-  if (c.records()) {
-    auto rows = report::records(type, in, o);
-    if (!rows) return failed(rows.error().message, EXIT_INVALID);
-    *c.records() = std::move(*rows);
-    return {};
-  }
-  auto text = report::render(type, in, o);
+  auto data = load_report(c, type, c.cl().args);
+  if (!data) return std::unexpected(data.error());
+  auto text = report::render(type, data->in, o);
   if (!text) return failed(text.error().message, EXIT_INVALID);
   c.say_raw(*text);
   return {};

@@ -9,6 +9,7 @@
 
 #include "lvm/format/config_parser.hpp"
 #include "lvm/format/vg_text.hpp"
+#include "lvm/segtypes/segment_type.hpp"
 
 namespace udm::lvm::format {
 
@@ -32,11 +33,6 @@ std::string scalar_text(const ConfigValue& v) {
     case ConfigValue::Kind::array: break;
   }
   return "[]";
-}
-
-// Keys whose lists lvm2 writes one area per line, after a blank line.
-bool is_area_list(std::string_view key) {
-  return key == "stripes" || key == "mirrors" || key == "raids" || key == "raid0_lvs" || key == "areas";
 }
 
 // An area list: ("name", extent) pairs on one line each, raid (rmeta, rimage)
@@ -126,9 +122,9 @@ class Writer {
       return;
     }
     if (n.value.is_array()) {
-      if (is_area_list(n.key)) {
+      if (segtypes::is_area_list_key(n.key)) {  // after a blank line
         blank();
-        areas(n.key, n.value.array, n.key == "raids");
+        areas(n.key, n.value.array, segtypes::area_list_pairs_names(n.key));
         return;
       }
       std::string v = "[";
@@ -195,6 +191,26 @@ std::string size_comment(sector_t sectors) {
   return fmt::format("{} Bytes", static_cast<std::uint64_t>(bytes));
 }
 
+// A segment section's type-specific keys, written for its handler.
+class SectionWriter final : public segtypes::SegmentWriter {
+ public:
+  explicit SectionWriter(Writer& w) : w_(w) {}
+  void key(std::string_view k, std::string_view value, std::string_view comment) override { w_.keyc(k, value, comment); }
+  void blank() override { w_.blank(); }
+  void areas(std::string_view k, const std::vector<SegmentArea>& areas) override {
+    std::vector<ConfigValue> items;
+    for (const auto& a : areas) {
+      items.push_back(ConfigValue::of_string(a.name));
+      items.push_back(ConfigValue::of_int(static_cast<std::int64_t>(a.start)));
+    }
+    w_.areas(k, items, false);
+  }
+  std::string size_comment(sector_t sectors) const override { return format::size_comment(sectors); }
+
+ private:
+  Writer& w_;
+};
+
 void write_segment(Writer& w, const Segment& seg, std::size_t number, sector_t extent_size) {
   w.open(fmt::format("segment{}", number));
   w.unum("start_extent", seg.start_extent);
@@ -203,17 +219,8 @@ void write_segment(Writer& w, const Segment& seg, std::size_t number, sector_t e
   w.blank();
   w.str("type", seg.type);
   if (!seg.tags.empty()) w.words("tags", seg.tags);
-  if (seg.is_striped()) {
-    w.keyc("stripe_count", std::to_string(seg.stripes.size()), seg.stripes.size() == 1 ? "linear" : "");
-    if (seg.stripes.size() > 1) w.keyc("stripe_size", std::to_string(seg.stripe_size), size_comment(seg.stripe_size));
-    std::vector<ConfigValue> items;
-    for (const auto& a : seg.stripes) {
-      items.push_back(ConfigValue::of_string(a.name));
-      items.push_back(ConfigValue::of_int(static_cast<std::int64_t>(a.start)));
-    }
-    w.blank();
-    w.areas("stripes", items, false);
-  }
+  SectionWriter sw(w);
+  segtypes::segment_type_of(seg).export_text(sw, seg);
   w.nodes(seg.unknown);
   w.close();
 }

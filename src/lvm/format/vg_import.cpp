@@ -7,6 +7,7 @@
 
 #include "lvm/format/config_parser.hpp"
 #include "lvm/format/vg_text.hpp"
+#include "lvm/segtypes/segment_type.hpp"
 
 namespace udm::lvm::format {
 
@@ -166,6 +167,21 @@ Result<std::vector<SegmentArea>> import_areas(const ConfigNode* n, const Section
   return out;
 }
 
+// A segment section's keys as its type's handler reads them.
+class SectionKeys final : public segtypes::SegmentKeys {
+ public:
+  explicit SectionKeys(Section& s) : s_(s) {}
+  Result<std::uint64_t> count(std::string_view key) override { return s_.count(key); }
+  Result<std::optional<std::uint64_t>> opt_count(std::string_view key) override { return s_.opt_count(key); }
+  Result<std::vector<SegmentArea>> areas(std::string_view key) override {
+    return import_areas(s_.take(key), s_, std::string(key).c_str());
+  }
+  Error error(std::string_view what) const override { return Error{EINVAL, fmt::format("{}: {}", s_.who(), what)}; }
+
+ private:
+  Section& s_;
+};
+
 Result<Segment> import_segment(const ConfigNode& node, const Section& lv) {
   Section s(node, lv, " ");
   Segment seg;
@@ -176,16 +192,8 @@ Result<Segment> import_segment(const ConfigNode& node, const Section& lv) {
   if (n) seg.reshape_count = *n;
   TRY_ASSIGN(seg.type, s.string("type"));
   TRY_ASSIGN(seg.tags, s.words("tags"));
-  if (seg.is_striped()) {
-    std::uint64_t stripe_count = 0;
-    TRY_ASSIGN(stripe_count, s.count("stripe_count"));
-    TRY_ASSIGN(n, s.opt_count("stripe_size"));
-    seg.stripe_size = n.value_or(0);
-    TRY_ASSIGN(seg.stripes, import_areas(s.take("stripes"), s, "stripes"));
-    if (seg.stripes.size() != stripe_count)
-      return fail(EINVAL, fmt::format("{}: stripe_count {} but {} stripes listed", s.who(), stripe_count,
-                                      seg.stripes.size()));
-  }
+  SectionKeys keys(s);
+  if (auto r = segtypes::segment_type_of(seg).import_text(keys, seg); !r) return fail(r.error());
   seg.unknown = s.rest();
   return seg;
 }

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "lvm/metadata/model.hpp"
+#include "lvm/segtypes/segment_type.hpp"
 
 namespace udm::lvm {
 
@@ -47,25 +48,22 @@ std::string VolumeGroup::next_pv_name() const {
   }
 }
 
+bool Segment::is_striped() const { return segtypes::segment_type_of(*this).has(segtypes::SEG_AREAS_STRIPED); }
+
 namespace {
-const ConfigNode* find_key(const Segment& seg, std::string_view key) {
-  for (const auto& n : seg.unknown)
-    if (n.key == key && !n.is_section && n.value.is_string()) return &n;
-  return nullptr;
+bool hides_lv(const LogicalVolume& lv) {
+  return std::any_of(lv.segments.begin(), lv.segments.end(),
+                     [](const Segment& s) { return segtypes::segment_type_of(s).has(segtypes::SEG_HIDES_LV); });
 }
 }  // namespace
 
 bool lv_is_visible(const VolumeGroup& vg, const LogicalVolume& lv) {
-  for (const auto& seg : lv.segments)
-    if (seg.type == "snapshot") return false;
+  if (hides_lv(lv)) return false;
   for (const auto& other : vg.lvs)
     for (const auto& seg : other.segments) {
-      if (seg.type != "snapshot") continue;
-      const ConfigNode* cow = find_key(seg, "cow_store");
-      if (!cow) cow = find_key(seg, "merging_store");
-      const ConfigNode* origin = find_key(seg, "origin");
-      if (cow && cow->value.text == lv.name) {
-        const LogicalVolume* o = origin ? vg.find_lv(origin->value.text) : nullptr;
+      auto co = segtypes::segment_type_of(seg).cow_and_origin(seg);
+      if (co && co->first == lv.name) {
+        const LogicalVolume* o = vg.find_lv(co->second);
         return o && o->status.has("VISIBLE");
       }
     }
@@ -73,27 +71,23 @@ bool lv_is_visible(const VolumeGroup& vg, const LogicalVolume& lv) {
 }
 
 std::vector<bool> lv_visibility(const VolumeGroup& vg) {
-  // The first snapshot segment naming each COW LV, as lv_is_visible finds it.
-  std::unordered_map<std::string_view, const Segment*> snapshot_of_cow;
+  // The origin named by the first snapshot segment naming each COW LV, as
+  // lv_is_visible finds it.
+  std::unordered_map<std::string, std::string> origin_of_cow;
   std::unordered_map<std::string_view, const LogicalVolume*> by_name;
   for (const auto& lv : vg.lvs) {
     by_name.emplace(lv.name, &lv);
-    for (const auto& seg : lv.segments) {
-      if (seg.type != "snapshot") continue;
-      const ConfigNode* cow = find_key(seg, "cow_store");
-      if (!cow) cow = find_key(seg, "merging_store");
-      if (cow) snapshot_of_cow.emplace(cow->value.text, &seg);
-    }
+    for (const auto& seg : lv.segments)
+      if (auto co = segtypes::segment_type_of(seg).cow_and_origin(seg)) origin_of_cow.emplace(co->first, co->second);
   }
   std::vector<bool> out;
   out.reserve(vg.lvs.size());
   for (const auto& lv : vg.lvs) {
     bool visible = lv.status.has("VISIBLE");
-    if (std::any_of(lv.segments.begin(), lv.segments.end(), [](const Segment& s) { return s.type == "snapshot"; })) {
+    if (hides_lv(lv)) {
       visible = false;
-    } else if (auto it = snapshot_of_cow.find(lv.name); it != snapshot_of_cow.end()) {
-      const ConfigNode* origin = find_key(*it->second, "origin");
-      auto o = origin ? by_name.find(origin->value.text) : by_name.end();
+    } else if (auto it = origin_of_cow.find(lv.name); it != origin_of_cow.end()) {
+      auto o = by_name.find(it->second);
       visible = o != by_name.end() && o->second->status.has("VISIBLE");
     }
     out.push_back(visible);
@@ -101,37 +95,14 @@ std::vector<bool> lv_visibility(const VolumeGroup& vg) {
   return out;
 }
 
-namespace {
-// PV areas of a mirror segment written by pvmove: mirrors = ["pv0", 0, "pv2", 2].
-std::vector<SegmentArea> mirror_pv_areas(const VolumeGroup& vg, const Segment& seg) {
-  std::vector<SegmentArea> out;
-  for (const auto& node : seg.unknown) {
-    if (node.key != "mirrors" || !node.value.is_array()) continue;
-    const auto& a = node.value.array;
-    for (std::size_t i = 0; i + 1 < a.size(); i += 2)
-      if (a[i].is_string() && a[i + 1].is_int() && vg.find_pv(a[i].text))
-        out.push_back({a[i].text, static_cast<extent_t>(a[i + 1].integer)});
-  }
-  return out;
-}
-}  // namespace
-
 std::vector<PvExtentUse> pv_extent_map(const VolumeGroup& vg) {
   std::vector<PvExtentUse> out;
   for (const auto& lv : vg.lvs) {
     for (std::size_t si = 0; si < lv.segments.size(); ++si) {
       const Segment& seg = lv.segments[si];
-      if (seg.is_striped()) {
-        for (std::size_t ai = 0; ai < seg.stripes.size(); ++ai) {
-          const auto& area = seg.stripes[ai];
-          if (!vg.find_pv(area.name)) continue;
-          out.push_back({area.name, area.start, seg.area_extents(), lv.name, si, ai});
-        }
-      } else if (seg.type == "mirror") {
-        auto areas = mirror_pv_areas(vg, seg);
-        for (std::size_t ai = 0; ai < areas.size(); ++ai)
-          out.push_back({areas[ai].name, areas[ai].start, seg.extent_count, lv.name, si, ai});
-      }
+      auto areas = segtypes::segment_type_of(seg).pv_areas(vg, seg);
+      for (std::size_t ai = 0; ai < areas.size(); ++ai)
+        out.push_back({areas[ai].area.name, areas[ai].area.start, areas[ai].extents, lv.name, si, ai});
     }
   }
   std::sort(out.begin(), out.end(), [](const PvExtentUse& a, const PvExtentUse& b) {

@@ -22,6 +22,7 @@
 #include "base/result.hpp"
 #include "base/units.hpp"
 #include "lvm/metadata/config_tree.hpp"
+#include "lvm/segtypes/type_names.hpp"
 
 namespace udm::lvm {
 
@@ -96,7 +97,8 @@ struct Segment {
   extent_t start_extent = 0;   // first logical extent of the LV this segment maps
   extent_t extent_count = 0;   // logical extents
   std::optional<std::uint64_t> reshape_count;
-  std::string type = "striped";  // "striped", "zero", "error", "mirror", "raid1", "thin", ...
+  // The metadata word; src/lvm/segtypes has its handler (segment_type_of).
+  std::string type = std::string(segtypes::STRIPED);
   std::vector<std::string> tags;
 
   // striped: one area per stripe; each area holds extent_count / stripes.size()
@@ -108,7 +110,8 @@ struct Segment {
   // unknown ones, in file order.
   std::vector<ConfigNode> unknown;
 
-  bool is_striped() const { return type == "striped"; }
+  // Areas are stripes (linear or striped): asks the type's handler.
+  bool is_striped() const;
   // Extents each striped area covers (extent_count / number of stripes).
   extent_t area_extents() const { return stripes.empty() ? 0 : extent_count / stripes.size(); }
   bool operator==(const Segment&) const = default;
@@ -214,8 +217,8 @@ struct PvExtentUse {
   std::size_t area_index = 0;     // which stripe
 };
 
-// Every PV extent run used by striped segments (and mirror/pvmove PV areas),
-// sorted by (pv_name, pe_start). Areas that name LVs are not included.
+// Every PV extent run a segment's handler says it uses (striped areas on PVs,
+// pvmove's mirror PV areas), sorted by (pv_name, pe_start). Areas that name LVs are not included.
 std::vector<PvExtentUse> pv_extent_map(const VolumeGroup& vg);
 // Extents of a PV not used by any LV.
 extent_t pv_free_extents(const VolumeGroup& vg, const PhysicalVolume& pv);
@@ -243,7 +246,7 @@ std::vector<std::string> validation_problems(const VolumeGroup& vg);
 Result<void> validate(const VolumeGroup& vg);
 
 // Segment types this model knows (lvm2's list of types it can read).
-bool is_known_segment_type(std::string_view type);
+bool is_known_segment_type(std::string_view type);  // = segtypes::is_known_type
 
 // A Unix time as lvm prints it in reports and backup comments, in local
 // time: "2026-11-25 00:47:12 +0000".

@@ -6,26 +6,13 @@
 #include <unordered_set>
 
 #include "lvm/metadata/model.hpp"
+#include "lvm/segtypes/segment_type.hpp"
 
 namespace udm::lvm {
 
-bool is_known_segment_type(std::string_view type) {
-  // A type may carry "+FLAG" suffixes ("raid5+RESHAPE").
-  type = type.substr(0, type.find('+'));
-  static constexpr std::string_view KNOWN[] = {
-      "striped", "linear", "zero", "error", "mirror", "snapshot", "thin", "thin-pool", "cache",
-      "cache-pool", "writecache", "integrity", "vdo", "vdo-pool", "raid0", "raid0_meta", "raid1",
-      "raid4", "raid5", "raid5_la", "raid5_ra", "raid5_ls", "raid5_rs", "raid5_n", "raid6",
-      "raid6_zr", "raid6_nr", "raid6_nc", "raid6_ls_6", "raid6_rs_6", "raid6_la_6", "raid6_ra_6",
-      "raid6_n_6", "raid10", "raid10_near", "raid10_far", "raid10_offset", "free"};
-  for (auto k : KNOWN)
-    if (k == type) return true;
-  return false;
-}
+bool is_known_segment_type(std::string_view type) { return segtypes::is_known_type(type); }
 
 namespace {
-
-bool is_power_of_two(std::uint64_t v) { return v && !(v & (v - 1)); }
 
 void check_flags(std::vector<std::string>& out, const std::string& who, const char* key, const FlagSet& f) {
   for (const auto& w : f.words())
@@ -74,31 +61,7 @@ void check_segment(const VolumeGroup& vg, const LogicalVolume& lv, std::size_t i
                   std::to_string(expected_le));
   if (seg.extent_count == 0) out.push_back(who + ": extent_count is 0");
   if (!is_known_segment_type(seg.type)) out.push_back(who + ": unknown segment type " + quote_for_message(seg.type));
-  if (!seg.is_striped()) return;
-  if (seg.stripes.empty()) {
-    out.push_back(who + ": striped segment without stripes");
-    return;
-  }
-  const std::size_t n = seg.stripes.size();
-  if (seg.extent_count % n)
-    out.push_back(who + ": " + std::to_string(seg.extent_count) + " extents do not divide into " +
-                  std::to_string(n) + " stripes");
-  if (n > 1 && !is_power_of_two(seg.stripe_size))
-    out.push_back(who + ": stripe_size " + std::to_string(seg.stripe_size) + " is not a power of two");
-  for (std::size_t a = 0; a < n; ++a) {
-    const SegmentArea& area = seg.stripes[a];
-    if (const PhysicalVolume* pv = vg.find_pv(area.name)) {
-      if (area.start + seg.area_extents() > pv->pe_count)
-        out.push_back(who + " stripe " + std::to_string(a) + ": extents " + std::to_string(area.start) + ".." +
-                      std::to_string(area.start + seg.area_extents() - 1) + " outside " + name_for_message(pv->name) + " (" +
-                      std::to_string(pv->pe_count) + " extents)");
-    } else if (const LogicalVolume* sub = vg.find_lv(area.name)) {
-      if (area.start + seg.area_extents() > sub->extent_count())
-        out.push_back(who + " stripe " + std::to_string(a) + ": extents past the end of LV " + name_for_message(sub->name));
-    } else {
-      out.push_back(who + " stripe " + std::to_string(a) + ": no PV or LV named " + quote_for_message(area.name));
-    }
-  }
+  segtypes::segment_type_of(seg).validate(vg, seg, [&] { return std::string(who); }, out);
 }
 
 void check_lvs(const VolumeGroup& vg, std::vector<std::string>& out) {

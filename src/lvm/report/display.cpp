@@ -6,6 +6,7 @@
 
 #include "lvm/report/fields.hpp"
 #include "lvm/report/units.hpp"
+#include "lvm/segtypes/segment_type.hpp"
 
 namespace udm::lvm::report {
 namespace {
@@ -157,26 +158,14 @@ std::string display_lv(const VgView& v, std::size_t i, bool maps) {
         return k < v.devices.size() && !v.devices[k].path.empty() ? v.devices[k].path : std::string("[unknown]");
     return a.name;
   };
-  bool virtual_only = true;
+  const segtypes::DisplayContext ctx{dev, [](sector_t s) { return long_size(s); }};
   for (const auto& s : lv.segments) {
-    bool virt = s.type == "zero" || s.type == "error";
-    virtual_only = virtual_only && virt;
+    const segtypes::SegmentType& type = segtypes::segment_type_of(s);
+    const bool virt = type.has(segtypes::SEG_VIRTUAL);
     out += fmt::format("  {} extents {} to {}:\n", virt ? "Virtual" : "Logical", s.start_extent,
                        s.start_extent + s.extent_count - 1);
-    out += fmt::format("    Type\t\t{}\n", segment_type_name(s));
-    extent_t per = s.area_extents();
-    if (s.is_striped() && s.stripes.size() == 1) {
-      out += fmt::format("    Physical volume\t{}\n", dev(s.stripes[0]));
-      out += fmt::format("    Physical extents\t{} to {}\n", s.stripes[0].start, s.stripes[0].start + per - 1);
-    } else if (s.is_striped()) {
-      out += fmt::format("    Stripes\t\t{}\n", s.stripes.size());
-      out += fmt::format("    Stripe size\t\t{}\n", long_size(s.stripe_size));
-      for (std::size_t k = 0; k < s.stripes.size(); ++k) {
-        out += fmt::format("    Stripe {}:\n", k);
-        out += fmt::format("      Physical volume\t{}\n", dev(s.stripes[k]));
-        out += fmt::format("      Physical extents\t{} to {}\n", s.stripes[k].start, s.stripes[k].start + per - 1);
-      }
-    }
+    out += fmt::format("    Type\t\t{}\n", type.report(s).segtype);
+    out += type.display_lines(ctx, s);
     if (!virt) out += "   \n";
   }
   out += "   \n";

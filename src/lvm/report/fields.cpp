@@ -4,7 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "lvm/activate/dm_names.hpp"
+#include "lvm/metadata/dm_names.hpp"
+#include "lvm/segtypes/segment_type.hpp"
 
 namespace udm::lvm::report {
 namespace {
@@ -64,17 +65,6 @@ std::string lv_display_name(const Row& r) {
   return r.lv->visible() ? r.lv->name : "[" + r.lv->name + "]";
 }
 
-// lvm 2.03 cannot name the layout of zero/error LVs and reports "unknown".
-std::string layout(const LogicalVolume& lv) {
-  if (lv.segments.empty()) return "";
-  for (const auto& s : lv.segments)
-    if (s.type == "zero" || s.type == "error") return "unknown";
-  std::string t = segment_type_name(lv.segments.front());
-  for (const auto& s : lv.segments)
-    if (segment_type_name(s) == "striped") return "striped";
-  return t;
-}
-
 std::string alloc_name(const std::optional<AllocationPolicy>& p, std::string_view dflt) {
   return p ? std::string(allocation_policy_name(*p)) : std::string(dflt);
 }
@@ -89,16 +79,17 @@ extent_t pv_used_extents(const Row& r) {
 
 std::string ranges(const Row& r, bool with_pe_numbers_as_devices) {
   std::vector<std::string> parts;
-  const Segment& s = *r.seg;
-  extent_t per = s.area_extents();
-  for (const auto& a : s.stripes) {
+  for (const auto& u : segtypes::segment_type_of(*r.seg).report(*r.seg).areas) {
+    const SegmentArea& a = u.area;
     if (with_pe_numbers_as_devices)
       parts.push_back(fmt::format("{}({})", area_device(r, a), a.start));
     else
-      parts.push_back(fmt::format("{}:{}-{}", area_device(r, a), a.start, a.start + per - 1));
+      parts.push_back(fmt::format("{}:{}-{}", area_device(r, a), a.start, a.start + u.extents - 1));
   }
   return join(parts, with_pe_numbers_as_devices ? "," : " ");
 }
+
+segtypes::SegmentReport seg_report(const Row& r) { return segtypes::segment_type_of(*r.seg).report(*r.seg); }
 
 // The PV row's (or orphan's) device.
 const PvDevice* device_of(const Row& r) { return r.dev ? r.dev : (r.orphan ? &r.orphan->device : nullptr); }
@@ -116,7 +107,7 @@ const FieldDef FIELDS[] = {
     F("lv_dm_path", "DMPath", 6, false, str, lv,
       return text("/dev/mapper/" + dm_device_name(vgof(r).name, r.lv->name));),
     F("lv_parent", "Parent", 6, false, str, lv, return empty();),
-    F("lv_layout", "Layout", 10, false, str, lv, return text(layout(*r.lv));),
+    F("lv_layout", "Layout", 10, false, str, lv, return text(segtypes::lv_layout(*r.lv));),
     F("lv_role", "Role", 10, false, str, lv, return text(r.lv->visible() ? "public" : "private");),
     F("lv_attr", "Attr", 4, false, str, lv, return text(lv_attr(*r.vg, r.lv_index));),
     F("lv_size", "LSize", 5, true, size, lv, return size(r.lv->extent_count() * vgof(r).extent_size);),
@@ -162,9 +153,9 @@ const FieldDef FIELDS[] = {
     F("lv_autoactivation", "AutoAct", 7, false, str, lv, return text("enabled");),
     // ------------------------------------------------------------ segment
     F("segtype", "Type", 4, false, str, seg, return text(segment_type_name(*r.seg));),
-    F("stripes", "#Str", 4, true, num, seg, return num(static_cast<std::int64_t>(r.seg->stripes.size()));),
-    F("data_stripes", "#DStr", 5, true, num, seg, return num(static_cast<std::int64_t>(r.seg->stripes.size()));),
-    F("stripe_size", "Stripe", 6, true, size, seg, return size(r.seg->stripe_size);),
+    F("stripes", "#Str", 4, true, num, seg, return num(static_cast<std::int64_t>(seg_report(r).stripes));),
+    F("data_stripes", "#DStr", 5, true, num, seg, return num(static_cast<std::int64_t>(seg_report(r).stripes));),
+    F("stripe_size", "Stripe", 6, true, size, seg, return size(seg_report(r).stripe_size);),
     F("region_size", "Region", 6, true, size, seg, return size(0);),
     F("chunk_size", "Chunk", 5, true, size, seg, return size(0);),
     F("seg_start", "Start", 5, true, size, seg, return size(r.seg->start_extent * vgof(r).extent_size);),
@@ -309,17 +300,12 @@ const FieldDef* find_field(ReportType type, std::string_view name) {
   return nullptr;
 }
 
-std::string segment_type_name(const Segment& seg) {
-  if (seg.type == "striped") return seg.stripes.size() == 1 ? "linear" : "striped";
-  return seg.type;
-}
+std::string segment_type_name(const Segment& seg) { return segtypes::segment_type_of(seg).report(seg).segtype; }
 
 std::string lv_attr(const VgView& v, std::size_t i) {
   const LogicalVolume& lv = v.vg->lvs[i];
   std::string a(10, '-');
-  bool virt = false;
-  for (const auto& s : lv.segments)
-    if (s.type == "zero" || s.type == "error") virt = true;
+  const bool virt = segtypes::lv_has_virtual_segment(lv);
   if (virt) a[0] = 'v';
   a[1] = lv.status.has("WRITE") ? 'w' : 'r';
   char p = 'i';

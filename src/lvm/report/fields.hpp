@@ -62,7 +62,7 @@ const FieldDef* find_field(ReportType type, std::string_view name);
 std::string lv_attr(const VgView& vg, std::size_t lv_index);
 std::string vg_attr(const VgView& vg);
 std::string pv_attr(const Row& row);
-// "linear" for a 1-stripe striped segment, "striped" for more, else the type.
+// The segtype field: what the segment's handler reports ("linear", "striped", ...).
 std::string segment_type_name(const Segment& seg);
 
 }  // namespace udm::lvm::report

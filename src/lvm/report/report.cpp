@@ -244,12 +244,9 @@ void json_escape(std::string& out, std::string_view s) {
   }
 }
 
-struct Built {
-  std::vector<const FieldDef*> fields;
-  std::vector<std::vector<std::string>> cells;
-};
+}  // namespace
 
-Result<Built> build(ReportType type, const Input& in, const Options& o) {
+Result<Table> table(ReportType type, const Input& in, const Options& o) {
   auto fields = select_fields(type, o);
   if (!fields) return fail(fields.error());
   bool seg_rows = false;
@@ -278,12 +275,34 @@ Result<Built> build(ReportType type, const Input& in, const Options& o) {
     }
     return false;
   });
-  Built out;
+  Table out;
   out.fields = *fields;
   for (std::size_t i : order) {
-    std::vector<std::string> line;
-    for (auto* f : *fields) line.push_back(show(value(*f, rows[i]), o.units));
+    std::vector<Cell> line;
+    for (auto* f : *fields) line.push_back(value(*f, rows[i]));
+    out.rows.push_back(rows[i]);
     out.cells.push_back(std::move(line));
+  }
+  return out;
+}
+
+namespace {
+
+// A table's cells as the report shows them, in `units`.
+struct Built {
+  std::vector<const FieldDef*> fields;
+  std::vector<std::vector<std::string>> cells;
+};
+
+Result<Built> build(ReportType type, const Input& in, const Options& o) {
+  auto t = table(type, in, o);
+  if (!t) return fail(t.error());
+  Built out;
+  out.fields = t->fields;
+  for (const auto& line : t->cells) {
+    std::vector<std::string> shown;
+    for (const auto& c : line) shown.push_back(show(c, o.units));
+    out.cells.push_back(std::move(shown));
   }
   return out;
 }
@@ -359,18 +378,6 @@ Result<std::string> render(ReportType type, const Input& in, const Options& o) {
       pad(out, line[c], width[c], b->fields[c]->right);
     }
     out += '\n';
-  }
-  return out;
-}
-
-Result<std::vector<Record>> records(ReportType type, const Input& in, const Options& o) {
-  auto b = build(type, in, o);
-  if (!b) return fail(b.error());
-  std::vector<Record> out;
-  for (const auto& line : b->cells) {
-    Record r;
-    for (std::size_t c = 0; c < b->fields.size(); ++c) r.emplace_back(std::string(b->fields[c]->name), line[c]);
-    out.push_back(std::move(r));
   }
   return out;
 }

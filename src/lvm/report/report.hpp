@@ -36,9 +36,14 @@ std::string_view default_fields(ReportType type);
 // The full report text (ends with a newline unless empty).
 Result<std::string> render(ReportType type, const Input& input, const Options& opts);
 
-// Rows as field-name -> shown-value pairs (for the API): the same values the
-// report prints.
-using Record = std::vector<std::pair<std::string, std::string>>;
-Result<std::vector<Record>> records(ReportType type, const Input& input, const Options& opts);
+// The rows a report shows, selected and sorted, each field's value typed (a
+// size in sectors, a number, text) before unit formatting. render() prints
+// it; the library API reads its rows from it. Rows point into `input`.
+struct Table {
+  std::vector<const FieldDef*> fields;
+  std::vector<Row> rows;                 // in report order
+  std::vector<std::vector<Cell>> cells;  // per row, one per field
+};
+Result<Table> table(ReportType type, const Input& input, const Options& opts);
 
 }  // namespace udm::lvm::report

@@ -211,6 +211,20 @@ TEST_F(LvmApiFacade, TypedCallsAndRows) {
   EXPECT_EQ((*pvs)[0].pe_start_bytes, 1u << 20);
   EXPECT_EQ((*pvs)[0].size_bytes + (*pvs)[1].size_bytes, (*vgs)[0].size_bytes);
 
+  // Rows come from the typed report, with lvs' own refusal of unknown VGs.
+  auto none = lvm.lvs("nope");
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, EIO);
+  EXPECT_EQ(none.error().message, "Volume group \"nope\" not found");
+  ASSERT_TRUE(lvm.lvcreate({.vg = "vg0", .name = "z", .size = "8m", .type = "zero", .activate = false}));
+  auto with_zero = lvm.lvs("vg0");
+  ASSERT_TRUE(with_zero);
+  ASSERT_EQ(with_zero->size(), 3u);
+  EXPECT_EQ((*with_zero)[2].segtype, "zero");
+  EXPECT_EQ((*with_zero)[2].attr.substr(0, 1), "v");
+  EXPECT_EQ((*with_zero)[2].devices, "");
+  ASSERT_TRUE(lvm.lvremove("vg0", "z"));
+
   auto bad = lvm.lvcreate({.vg = "vg0", .name = "lin", .size = "4m", .activate = false});
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, EIO);

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "lvm/metadata/dm_names.hpp"
 #include "lvm/metadata/model.hpp"
 
 using namespace udm::lvm;
@@ -40,6 +41,22 @@ VolumeGroup sample_vg() {
 }
 
 }  // namespace
+
+// The one dm-name rule: activation builds names with it, the exports split them.
+TEST(LvmMetadataDmNames, BuildAndSplit) {
+  EXPECT_EQ(dm_device_name("my-vg", "lv-1"), "my--vg-lv--1");
+  EXPECT_EQ(dm_device_uuid("V", "L"), "LVM-VL");
+  for (auto [vg, lv] : {std::pair{"vg", "lv"}, {"my-vg", "lv"}, {"a--b", "c-d"}, {"x", "y-"}}) {
+    auto s = split_dm_device_name(dm_device_name(vg, lv));
+    ASSERT_TRUE(s) << vg << "/" << lv;
+    EXPECT_EQ(s->vg, vg);
+    EXPECT_EQ(s->lv, lv);
+  }
+  EXPECT_FALSE(split_dm_device_name("plain"));
+  EXPECT_FALSE(split_dm_device_name("vg-lv-real"));
+  EXPECT_FALSE(split_dm_device_name("-lv"));
+  EXPECT_FALSE(split_dm_device_name("vg-"));
+}
 
 TEST(LvmMetadataIds, FormatAndParse) {
   const std::string raw = "s4JnbCmUgGMTTA3eGvfEZgO6uZeeWHcB";

@@ -1,0 +1,21 @@
+// Internal to src/lvm/api: what pvs/vgs/lvs and the display commands are made
+// from — the scanned VGs, device facts and (for LVs) the driver's state — as
+// typed rows. The CLI prints them (report::render); Lvm::lvs/vgs/pvs return
+// them as structs. One path for both.
+#pragma once
+
+#include "lvm/api/cmd.hpp"
+
+namespace udm::lvm::api::detail {
+
+struct ReportData {
+  std::vector<const VolumeGroup*> vgs;  // owned by the command's store
+  report::Input in;
+};
+
+// The scan behind a report: opens the store read-only, refuses VG names in
+// `names` that are not found (as lvm: "Volume group "x" not found"), and asks
+// the driver for LV states when `type` is lvs and udmd runs.
+Outcome<ReportData> load_report(Cmd& c, report::ReportType type, const std::vector<std::string>& names);
+
+}  // namespace udm::lvm::api::detail
