@@ -305,6 +305,11 @@ Result<uint64_t> ThinMetadata::alloc_data_block() {
   return data_sm_->counts().alloc();
 }
 
+Result<void> ThinMetadata::release_data_block(uint64_t data_block) {
+  if (auto r = writable(); !r) return r;
+  return data_sm_->counts().dec(data_block);
+}
+
 Result<void> ThinMetadata::insert_block(uint32_t dev, uint64_t vblock, uint64_t data_block) {
   if (auto r = writable(); !r) return r;
   auto it = details_.find(dev);

@@ -81,6 +81,9 @@ class ThinMetadata {
 
   Result<std::optional<Mapping>> lookup(uint32_t dev, uint64_t vblock);
   Result<uint64_t> alloc_data_block();
+  // Gives back a block from alloc_data_block() that was never inserted
+  // (the write that was to fill it failed).
+  Result<void> release_data_block(uint64_t data_block);
   // Maps vblock to an allocated data block (takes over its reference);
   // a previous mapping's block is released.
   Result<void> insert_block(uint32_t dev, uint64_t vblock, uint64_t data_block);

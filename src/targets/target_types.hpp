@@ -16,6 +16,8 @@ const core::TargetType& zero_target_type();     // zero.cpp
 const core::TargetType& delay_target_type();    // delay.cpp
 const core::TargetType& flakey_target_type();   // flakey.cpp
 const core::TargetType& dust_target_type();     // dust.cpp
+const core::TargetType& thin_pool_target_type();  // thin_pool.cpp
+const core::TargetType& thin_target_type();     // thin.cpp
 
 // flakey with an injectable clock (tests): up/down intervals are measured
 // from the clock's value when the target is built.

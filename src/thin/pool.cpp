@@ -1,0 +1,601 @@
+#include "thin/pool.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <strings.h>
+
+#include "core/sync_io.hpp"
+#include "core/target.hpp"
+
+namespace udm::thin {
+namespace {
+
+std::atomic<long long> g_no_space_timeout_ms{60000};
+
+constexpr std::size_t kMaxCacheEntries = 1u << 22;
+
+uint64_t cache_key(uint32_t dev, uint64_t vblock) { return (uint64_t(dev) << 40) | (vblock & ((uint64_t(1) << 40) - 1)); }
+
+Error io_error(int r, const std::string& what) { return Error{-r, what + ": " + std::strerror(-r)}; }
+
+bool word_is(const std::string& a, const char* b) { return strcasecmp(a.c_str(), b) == 0; }
+
+Result<uint64_t> read_number(const std::string& s) {
+  if (s.empty() || s.size() > 20) return fail(EINVAL, "");
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return fail(EINVAL, "");
+    uint64_t d = uint64_t(c - '0');
+    if (v > (UINT64_MAX - d) / 10) return fail(EINVAL, "");
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+Result<uint32_t> read_dev_id(const std::string& s) {
+  auto v = read_number(s);
+  if (!v || *v > pd::kMaxDevId) return fail(EINVAL, "Message received with invalid device id: " + s);
+  return static_cast<uint32_t>(*v);
+}
+
+Result<void> check_arg_count(std::size_t argc, std::size_t required) {
+  if (argc != required)
+    return fail(EINVAL, "Message received with " + std::to_string(argc) + " arguments instead of " +
+                            std::to_string(required) + ".");
+  return {};
+}
+
+}  // namespace
+
+Result<void> MetadataDevice::read(uint64_t block, uint8_t* out) {
+  int r = core::sync_io(*dev_, io::Op::read, block * pd::kBlockSize, pd::kBlockSize, reinterpret_cast<std::byte*>(out));
+  if (r < 0) return fail(io_error(r, "metadata device " + dev_->table_name() + ": read of block " + std::to_string(block)));
+  return {};
+}
+
+Result<void> MetadataDevice::write(uint64_t block, const uint8_t* data) {
+  int r = core::sync_io(*dev_, io::Op::write, block * pd::kBlockSize, pd::kBlockSize,
+                        const_cast<std::byte*>(reinterpret_cast<const std::byte*>(data)));
+  if (r < 0) return fail(io_error(r, "metadata device " + dev_->table_name() + ": write of block " + std::to_string(block)));
+  return {};
+}
+
+Result<void> MetadataDevice::flush() {
+  int r = core::sync_io(*dev_, io::Op::flush, 0, 0);
+  if (r < 0) return fail(io_error(r, "metadata device " + dev_->table_name() + ": flush"));
+  return {};
+}
+
+void Pool::set_no_space_timeout(std::chrono::milliseconds t) { g_no_space_timeout_ms.store(t.count()); }
+
+Pool::Pool(io::BlockDevicePtr meta, io::BlockDevicePtr data, uint32_t block_sectors, const PoolFeatures& features,
+           io::WorkerPool& workers, core::DeviceClaims::Claim claim)
+    : meta_(std::move(meta)),
+      meta_name_(meta_.device()->table_name()),
+      data_(std::move(data)),
+      block_sectors_(block_sectors),
+      features_(features),
+      workers_(workers),
+      claim_(std::move(claim)) {
+  data_raw_ = data_.get();
+}
+
+Result<std::shared_ptr<Pool>> Pool::open(io::BlockDevicePtr meta, io::BlockDevicePtr data, uint32_t block_sectors,
+                                         const PoolFeatures& features, io::WorkerPool& workers,
+                                         core::DeviceClaims::Claim claim) {
+  std::shared_ptr<Pool> pool(new Pool(std::move(meta), std::move(data), block_sectors, features, workers, std::move(claim)));
+  const std::string& name = pool->meta_name_;
+  if (pool->meta_.nr_blocks() < 3) return fail(EINVAL, "metadata device " + name + " is too small");
+  std::vector<uint8_t> block0(pd::kBlockSize);
+  if (auto r = pool->meta_.read(0, block0.data()); !r) return fail(r.error());
+  const bool blank = std::all_of(block0.begin(), block0.end(), [](uint8_t b) { return b == 0; });
+  const uint64_t nr_data = pool->data_->size() / pool->block_bytes();
+  if (blank) {
+    if (features.read_only) return fail(EINVAL, "metadata device " + name + " is blank: cannot format it read-only");
+    auto md = pd::ThinMetadata::format(pool->meta_, block_sectors, nr_data);
+    if (!md) return fail(md.error().code, "metadata device " + name + ": format failed: " + md.error().message);
+    pool->md_ = std::move(*md);
+  } else {
+    auto md = pd::ThinMetadata::open(pool->meta_, features.read_only ? pd::ThinMetadata::Mode::read_only
+                                                                     : pd::ThinMetadata::Mode::read_write);
+    if (!md && md.error().code == EUCLEAN && !features.read_only) {
+      // needs_check: run read-only, as the kernel's pool does, never written over.
+      std::fprintf(stderr, "thin-pool %s: metadata needs checking; switching to read-only mode\n", name.c_str());
+      md = pd::ThinMetadata::open(pool->meta_, pd::ThinMetadata::Mode::read_only);
+      if (md) pool->mode_ = PoolMode::read_only;
+    }
+    if (!md) return fail(md.error().code, "metadata device " + name + ": " + md.error().message);
+    pool->md_ = std::move(*md);
+    if ((*pool->md_).data_block_size() != block_sectors)
+      return fail(EINVAL, "data block size " + std::to_string(block_sectors) + " differs from the metadata's " +
+                              std::to_string(pool->md_->data_block_size()) + " on " + name);
+  }
+  if (features.read_only) pool->mode_ = PoolMode::read_only;
+  pool->timer_ = std::thread([p = pool.get()] { p->tick(); });
+  return pool;
+}
+
+Pool::~Pool() {
+  {
+    std::lock_guard g(timer_lock_);
+    stopping_ = true;
+  }
+  timer_cv_.notify_all();
+  if (timer_.joinable()) timer_.join();
+  std::vector<Queued> q;
+  {
+    std::lock_guard g(queue_lock_);
+    q.swap(no_space_);
+  }
+  for (auto& e : q) core::complete_held(e.request, -EIO);
+  std::lock_guard g(md_lock_);
+  if (md_ && mode_ != PoolMode::read_only) (void)commit_locked();
+}
+
+// Once a second: commit what changed (on the worker pool) and fail writes
+// that waited too long for space.
+void Pool::tick() {
+  std::unique_lock g(timer_lock_);
+  while (!stopping_) {
+    timer_cv_.wait_for(g, std::chrono::seconds(1));
+    if (stopping_) break;
+    g.unlock();
+    std::weak_ptr<Pool> weak = weak_from_this();
+    workers_.post([weak] {
+      if (auto self = weak.lock()) {
+        std::lock_guard m(self->md_lock_);
+        (void)self->commit_locked();
+      }
+    });
+    auto now = std::chrono::steady_clock::now();
+    std::vector<io::Request*> expired;
+    {
+      std::lock_guard q(queue_lock_);
+      auto it = std::partition(no_space_.begin(), no_space_.end(), [&](const Queued& e) { return e.deadline > now; });
+      for (auto i = it; i != no_space_.end(); ++i) expired.push_back(i->request);
+      no_space_.erase(it, no_space_.end());
+    }
+    for (auto* r : expired) core::complete_held(r, -ENOSPC);
+    g.lock();
+  }
+}
+
+Result<void> Pool::commit_locked() {
+  if (!md_ || !dirty_ || mode_ == PoolMode::read_only) return {};
+  if (auto r = md_->commit(); !r) {
+    abort_to_read_only(r.error());
+    return r;
+  }
+  dirty_ = false;
+  return {};
+}
+
+Result<void> Pool::commit() {
+  std::lock_guard g(md_lock_);
+  return commit_locked();
+}
+
+void Pool::abort_to_read_only(const Error& why) {
+  std::fprintf(stderr, "thin-pool %s: metadata operation failed: %s; switching to read-only mode\n", meta_name_.c_str(),
+               why.message.c_str());
+  md_.reset();
+  auto md = pd::ThinMetadata::open(meta_, pd::ThinMetadata::Mode::read_only);
+  if (md) md_ = std::move(*md);
+  dirty_ = false;
+  mode_ = PoolMode::read_only;
+  cache_clear();
+}
+
+void Pool::out_of_space_locked() {
+  if (mode_ == PoolMode::write) {
+    std::fprintf(stderr, "thin-pool %s: switching to out-of-data-space (%s) mode\n", meta_name_.c_str(),
+                 features_.error_if_no_space ? "error IO" : "queue IO");
+    mode_ = PoolMode::out_of_data_space;
+  }
+}
+
+void Pool::check_low_water_locked() {
+  if (low_water_raised_ || !md_) return;
+  uint64_t free = md_->nr_data_blocks() - md_->used_data_blocks();
+  if (free <= low_water_) {
+    low_water_raised_ = true;
+    std::fprintf(stderr, "thin-pool %s: reached low water mark for data device: sending event.\n", meta_name_.c_str());
+    if (raise_event_) raise_event_();
+  }
+}
+
+Result<void> Pool::resize_locked() {
+  if (!md_) return fail(EIO, "pool metadata is not open");
+  const uint64_t nr = data_->size() / block_bytes();
+  const uint64_t have = md_->nr_data_blocks();
+  if (nr < have)
+    return fail(EINVAL, "pool target (" + std::to_string(nr) + " blocks) too small: expected " + std::to_string(have));
+  const bool writable = mode_ != PoolMode::read_only;
+  if (nr > have && writable) {
+    if (auto r = md_->resize_data(nr); !r) return fail(r.error().code, "could not resize data device: " + r.error().message);
+    dirty_ = true;
+  }
+  const uint64_t meta_nr = std::min<uint64_t>(meta_.nr_blocks(), 255ull * 16320);
+  if (meta_nr > md_->nr_metadata_blocks() && writable) {
+    if (auto r = md_->resize_metadata(meta_nr); !r)
+      return fail(r.error().code, "could not resize metadata device: " + r.error().message);
+    dirty_ = true;
+  }
+  return commit_locked();
+}
+
+Result<void> Pool::bind(io::BlockDevicePtr data, const PoolFeatures& features, uint64_t low_water,
+                        std::function<void()> raise_event) {
+  bool retry = false;
+  {
+    std::lock_guard g(md_lock_);
+    if (data != data_) {
+      std::unique_lock c(cache_lock_);
+      old_data_.push_back(data_);
+      data_ = std::move(data);
+      data_raw_ = data_.get();
+    }
+    const bool was_ro = features_.read_only;
+    features_ = features;
+    if (was_ro && !features.read_only && mode_ == PoolMode::read_only && md_ && !md_->needs_check()) {
+      auto md = pd::ThinMetadata::open(meta_, pd::ThinMetadata::Mode::read_write);
+      if (md) {
+        md_ = std::move(*md);
+        mode_ = PoolMode::write;
+        cache_clear();
+      }
+    } else if (features.read_only) {
+      (void)commit_locked();
+      mode_ = PoolMode::read_only;
+    }
+    low_water_ = low_water;
+    raise_event_ = std::move(raise_event);
+    if (auto r = resize_locked(); !r) return r;
+    if (mode_ == PoolMode::out_of_data_space && md_->used_data_blocks() < md_->nr_data_blocks()) {
+      mode_ = PoolMode::write;
+      retry = true;
+    }
+  }
+  if (retry) {
+    std::vector<Queued> q;
+    {
+      std::lock_guard g(queue_lock_);
+      q.swap(no_space_);
+    }
+    for (auto& e : q) defer(e.thin, e.request);
+  }
+  return {};
+}
+
+void Pool::resumed() {
+  std::lock_guard g(md_lock_);
+  low_water_raised_ = false;
+  check_low_water_locked();
+}
+
+Result<std::string> Pool::message(std::span<const std::string> args) {
+  if (args.empty()) return fail(EINVAL, "Unrecognised thin pool target message received: ");
+  std::lock_guard g(md_lock_);
+  if (mode_ == PoolMode::read_only || !md_)
+    return fail(EOPNOTSUPP, meta_name_ + ": unable to service pool target messages in READ_ONLY or FAIL mode");
+  const std::string& w = args[0];
+  Result<void> r;
+  if (word_is(w, "create_thin")) {
+    if (auto c = check_arg_count(args.size(), 2); !c) return fail(c.error());
+    auto id = read_dev_id(args[1]);
+    if (!id) return fail(id.error());
+    r = md_->create_thin(*id);
+    if (!r) return fail(r.error().code, "Creation of new thinly-provisioned device with id " + args[1] + " failed.");
+  } else if (word_is(w, "create_snap")) {
+    if (auto c = check_arg_count(args.size(), 3); !c) return fail(c.error());
+    auto id = read_dev_id(args[1]);
+    if (!id) return fail(id.error());
+    auto origin = read_dev_id(args[2]);
+    if (!origin) return fail(origin.error());
+    r = md_->create_snap(*id, *origin);
+    if (!r) return fail(r.error().code, "Creation of new snapshot " + args[1] + " of device " + args[2] + " failed.");
+    cache_drop_device(*origin);
+  } else if (word_is(w, "delete")) {
+    if (auto c = check_arg_count(args.size(), 2); !c) return fail(c.error());
+    auto id = read_dev_id(args[1]);
+    if (!id) return fail(id.error());
+    r = md_->delete_device(*id);
+    if (!r) return fail(r.error().code, "Deletion of thin device " + args[1] + " failed.");
+    cache_drop_device(*id);
+  } else if (word_is(w, "set_transaction_id")) {
+    if (auto c = check_arg_count(args.size(), 3); !c) return fail(c.error());
+    auto old_id = read_number(args[1]);
+    if (!old_id) return fail(EINVAL, "set_transaction_id message: Unrecognised id " + args[1] + ".");
+    auto new_id = read_number(args[2]);
+    if (!new_id) return fail(EINVAL, "set_transaction_id message: Unrecognised new id " + args[2] + ".");
+    r = md_->set_transaction_id(*old_id, *new_id);
+    if (!r)
+      return fail(r.error().code, "Failed to change transaction id from " + args[1] + " to " + args[2] + ".");
+  } else if (word_is(w, "reserve_metadata_snap")) {
+    if (auto c = check_arg_count(args.size(), 1); !c) return fail(c.error());
+    (void)commit_locked();
+    r = md_->reserve_metadata_snap();
+    if (!r) return fail(r.error().code, "reserve_metadata_snap message failed: " + r.error().message);
+  } else if (word_is(w, "release_metadata_snap")) {
+    if (auto c = check_arg_count(args.size(), 1); !c) return fail(c.error());
+    r = md_->release_metadata_snap();
+    if (!r) return fail(r.error().code, "release_metadata_snap message failed: " + r.error().message);
+  } else {
+    return fail(EINVAL, "Unrecognised thin pool target message received: " + w);
+  }
+  dirty_ = true;
+  if (auto c = commit_locked(); !c) return fail(c.error());
+  return std::string();
+}
+
+std::string Pool::status(bool commit_first) {
+  std::lock_guard g(md_lock_);
+  if (!md_) return "Fail";
+  if (commit_first) (void)commit_locked();
+  if (!md_) return "Fail";
+  std::string s = std::to_string(md_->transaction_id()) + " ";
+  s += std::to_string(md_->used_metadata_blocks()) + "/" + std::to_string(md_->nr_metadata_blocks()) + " ";
+  s += std::to_string(md_->used_data_blocks()) + "/" + std::to_string(md_->nr_data_blocks()) + " ";
+  s += md_->held_root() ? std::to_string(md_->held_root()) + " " : std::string("- ");
+  const PoolMode m = mode_;
+  s += m == PoolMode::out_of_data_space ? "out_of_data_space " : m == PoolMode::read_only ? "ro " : "rw ";
+  s += features_.ignore_discard ? "ignore_discard " : features_.no_discard_passdown ? "no_discard_passdown "
+                                                                                     : "discard_passdown ";
+  s += features_.error_if_no_space ? "error_if_no_space " : "queue_if_no_space ";
+  s += md_->needs_check() ? "needs_check " : "- ";
+  s += std::to_string(std::min<uint64_t>(1024, meta_.nr_blocks() / 4)) + " ";
+  return s;
+}
+
+Result<void> Pool::open_thin(uint32_t dev_id) {
+  std::lock_guard g(md_lock_);
+  if (!md_) return fail(EIO, "pool metadata is not open");
+  if (auto d = md_->details(dev_id); !d) return fail(d.error());
+  return {};
+}
+
+Result<pd::DeviceDetails> Pool::details(uint32_t dev_id) {
+  std::lock_guard g(md_lock_);
+  if (!md_) return fail(EIO, "pool metadata is not open");
+  return md_->details(dev_id);
+}
+
+Result<std::optional<uint64_t>> Pool::highest_mapped(uint32_t dev_id) {
+  std::lock_guard g(md_lock_);
+  if (!md_) return fail(EIO, "pool metadata is not open");
+  std::optional<uint64_t> high;
+  auto r = md_->walk_mappings(dev_id, [&](uint64_t vb, const pd::Mapping&) -> Result<void> {
+    if (!high || vb > *high) high = vb;
+    return {};
+  });
+  if (!r) return fail(r.error());
+  return high;
+}
+
+CachedMapping Pool::cached(uint32_t dev_id, uint64_t vblock) const {
+  std::shared_lock g(cache_lock_);
+  auto it = cache_.find(cache_key(dev_id, vblock));
+  return it == cache_.end() ? CachedMapping{} : it->second;
+}
+
+io::BlockDevice* Pool::data_device() const {
+  std::shared_lock g(cache_lock_);
+  return data_raw_;
+}
+
+void Pool::cache_put(uint32_t dev_id, uint64_t vblock, CachedMapping m) {
+  std::unique_lock g(cache_lock_);
+  if (cache_.size() >= kMaxCacheEntries) cache_.clear();
+  cache_[cache_key(dev_id, vblock)] = m;
+}
+
+void Pool::cache_drop_device(uint32_t dev_id) {
+  std::unique_lock g(cache_lock_);
+  std::erase_if(cache_, [&](const auto& e) { return (e.first >> 40) == dev_id; });
+}
+
+void Pool::cache_clear() {
+  std::unique_lock g(cache_lock_);
+  cache_.clear();
+}
+
+Result<CachedMapping> Pool::lookup_locked(uint32_t dev_id, uint64_t vblock) {
+  if (auto c = cached(dev_id, vblock); c.kind != CachedMapping::unknown) return c;
+  if (!md_) return fail(EIO, "pool metadata is not open");
+  auto m = md_->lookup(dev_id, vblock);
+  if (!m) return fail(m.error());
+  CachedMapping c;
+  if (*m) {
+    c.kind = CachedMapping::mapped;
+    c.shared = (*m)->shared;
+    c.data_block = (*m)->data_block;
+  } else {
+    c.kind = CachedMapping::unmapped;
+  }
+  cache_put(dev_id, vblock, c);
+  return c;
+}
+
+void Pool::defer(const ThinContext* thin, io::Request* request) {
+  workers_.post([self = shared_from_this(), thin, request] { self->process(thin, request); });
+}
+
+void Pool::queue_no_space(const ThinContext* thin, io::Request* request) {
+  if (features_.error_if_no_space) return core::complete_held(request, -ENOSPC);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(g_no_space_timeout_ms.load());
+  std::lock_guard g(queue_lock_);
+  no_space_.push_back(Queued{thin, request, deadline});
+}
+
+void Pool::fail_queued(const ThinContext* thin) {
+  std::vector<io::Request*> out;
+  {
+    std::lock_guard g(queue_lock_);
+    auto it = std::partition(no_space_.begin(), no_space_.end(), [&](const Queued& e) { return e.thin != thin; });
+    for (auto i = it; i != no_space_.end(); ++i) out.push_back(i->request);
+    no_space_.erase(it, no_space_.end());
+  }
+  for (auto* r : out) core::complete_held(r, -EIO);
+}
+
+void Pool::process(const ThinContext* thin, io::Request* request) {
+  switch (request->op) {
+    case io::Op::flush: return process_flush(request);
+    case io::Op::discard: return process_discard(thin, request);
+    case io::Op::read: return process_read(thin, request);
+    case io::Op::write:
+    case io::Op::write_zeroes: return process_write(thin, request);
+  }
+  core::complete_held(request, -EIO);
+}
+
+// Data first, then the metadata that points at it.
+void Pool::process_flush(io::Request* request) {
+  io::BlockDevice* data = data_device();
+  int r = core::sync_io(*data, io::Op::flush, 0, 0);
+  if (r == 0) {
+    std::lock_guard g(md_lock_);
+    if (!commit_locked()) r = -EIO;
+  }
+  core::complete_held(request, r);
+}
+
+void Pool::process_read(const ThinContext* thin, io::Request* request) {
+  const uint64_t bb = block_bytes();
+  const uint64_t vblock = request->offset / bb;
+  Result<CachedMapping> c;
+  {
+    std::lock_guard g(md_lock_);
+    c = lookup_locked(thin->dev_id, vblock);
+  }
+  if (!c) return core::complete_held(request, -EIO);
+  if (c->kind == CachedMapping::mapped) return core::resubmit(request);
+  // Unmapped: the external origin's bytes where it has them, zeros beyond.
+  std::memset(request->data, 0, request->length);
+  if (thin->origin) {
+    const uint64_t osize = thin->origin->size();
+    if (request->offset < osize) {
+      const uint64_t n = std::min<uint64_t>(request->length, osize - request->offset);
+      int r = core::sync_io(*thin->origin, io::Op::read, request->offset, n, request->data);
+      if (r < 0) return core::complete_held(request, r);
+    }
+  }
+  core::complete_held(request, 0);
+}
+
+void Pool::process_discard(const ThinContext* thin, io::Request* request) {
+  const uint64_t bb = block_bytes();
+  const uint64_t vblock = request->offset / bb;
+  if (request->offset % bb != 0 || request->length != bb) return core::complete_held(request, 0);  // partial: nothing to unmap
+  std::optional<uint64_t> passdown;
+  {
+    std::lock_guard g(md_lock_);
+    if (mode_ == PoolMode::read_only || !md_) return core::complete_held(request, -EIO);
+    auto c = lookup_locked(thin->dev_id, vblock);
+    if (!c) return core::complete_held(request, -EIO);
+    if (c->kind == CachedMapping::mapped) {
+      auto r = md_->remove_block(thin->dev_id, vblock);
+      if (!r) {
+        abort_to_read_only(r.error());
+        return core::complete_held(request, -EIO);
+      }
+      dirty_ = true;
+      cache_put(thin->dev_id, vblock, CachedMapping{CachedMapping::unmapped, false, 0});
+      if (!features_.no_discard_passdown) {
+        auto n = md_->data_block_count(c->data_block);
+        if (n && *n == 0) passdown = c->data_block;
+      }
+    }
+  }
+  if (passdown) (void)core::sync_io(*data_device(), io::Op::discard, *passdown * bb, bb);
+  core::complete_held(request, 0);
+}
+
+void Pool::process_write(const ThinContext* thin, io::Request* request) {
+  const uint64_t bb = block_bytes();
+  const uint64_t vblock = request->offset / bb;
+  const uint64_t in_off = request->offset % bb;
+  const uint64_t len = request->length;
+  std::unique_lock g(md_lock_);
+  auto c = lookup_locked(thin->dev_id, vblock);
+  if (!c) {
+    g.unlock();
+    return core::complete_held(request, -EIO);
+  }
+  io::BlockDevice* data = data_device();
+  if (c->kind == CachedMapping::mapped && !c->shared) {
+    g.unlock();
+    if (!request->fua) return core::resubmit(request);
+    int r = core::sync_io(*data, request->op, c->data_block * bb + in_off, len,
+                          request->op == io::Op::write ? request->data : nullptr, true);
+    if (r == 0) {
+      std::lock_guard m(md_lock_);
+      if (!commit_locked()) r = -EIO;
+    }
+    return core::complete_held(request, r);
+  }
+  if (mode_ == PoolMode::read_only || !md_) {
+    g.unlock();
+    return core::complete_held(request, -EIO);
+  }
+  if (mode_ == PoolMode::out_of_data_space) {
+    g.unlock();
+    return queue_no_space(thin, request);
+  }
+  auto b = md_->alloc_data_block();
+  if (!b) {
+    if (b.error().code == ENOSPC) {
+      out_of_space_locked();
+      g.unlock();
+      return queue_no_space(thin, request);
+    }
+    abort_to_read_only(b.error());
+    g.unlock();
+    return core::complete_held(request, -EIO);
+  }
+  // The new block's bytes: the shared block's, the external origin's, or
+  // zeros; then the write on top. Written whole unless zeroing is skipped.
+  const bool whole = in_off == 0 && len == bb;
+  const bool fill = !whole && (c->kind == CachedMapping::mapped || thin->origin || !features_.skip_block_zeroing);
+  int r = 0;
+  std::vector<std::byte> buf;
+  if (fill || request->op == io::Op::write_zeroes) buf.assign(bb, std::byte{0});
+  if (fill && c->kind == CachedMapping::mapped) {
+    r = core::sync_io(*data, io::Op::read, c->data_block * bb, bb, buf.data());
+  } else if (fill && thin->origin) {
+    const uint64_t osize = thin->origin->size();
+    if (vblock * bb < osize)
+      r = core::sync_io(*thin->origin, io::Op::read, vblock * bb, std::min<uint64_t>(bb, osize - vblock * bb), buf.data());
+  }
+  if (r == 0) {
+    if (fill) {
+      if (request->op == io::Op::write) std::memcpy(buf.data() + in_off, request->data, len);
+      else std::memset(buf.data() + in_off, 0, len);
+      r = core::sync_io(*data, io::Op::write, *b * bb, bb, buf.data());
+    } else {
+      r = core::sync_io(*data, io::Op::write, *b * bb + in_off, len,
+                        request->op == io::Op::write ? request->data : buf.data());
+    }
+  }
+  if (r < 0) {
+    (void)md_->release_data_block(*b);
+    g.unlock();
+    return core::complete_held(request, r);
+  }
+  if (auto ins = md_->insert_block(thin->dev_id, vblock, *b); !ins) {
+    abort_to_read_only(ins.error());
+    g.unlock();
+    return core::complete_held(request, -EIO);
+  }
+  dirty_ = true;
+  cache_put(thin->dev_id, vblock, CachedMapping{CachedMapping::mapped, false, *b});
+  check_low_water_locked();
+  if (request->fua) {
+    if (core::sync_io(*data, io::Op::flush, 0, 0) < 0 || !commit_locked()) r = -EIO;
+  }
+  g.unlock();
+  core::complete_held(request, r);
+}
+
+}  // namespace udm::thin

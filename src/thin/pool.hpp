@@ -1,0 +1,178 @@
+// The state of one thin pool, shared by the pool's tables (a reload finds it
+// in the SharedObjectRegistry keyed by the pool device) and by every thin
+// device that names the pool: the metadata (persistent_data::ThinMetadata),
+// a read-mostly mapping cache for the I/O hot path, the slow path that
+// provisions and breaks sharing on the worker pool, the periodic commit, and
+// the out-of-data-space queue. As the kernel's struct pool in dm-thin.c.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "base/result.hpp"
+#include "core/device_claims.hpp"
+#include "io/block_device.hpp"
+#include "io/worker_pool.hpp"
+#include "persistent_data/thin_metadata.hpp"
+
+namespace udm::thin {
+
+struct PoolFeatures {
+  bool skip_block_zeroing = false;
+  bool ignore_discard = false;
+  bool no_discard_passdown = false;
+  bool read_only = false;
+  bool error_if_no_space = false;
+};
+
+enum class PoolMode { write, out_of_data_space, read_only };
+
+// pd::BlockDevice over an io::BlockDevice, with synchronous I/O: the
+// metadata device as the persistent-data library reads and writes it.
+class MetadataDevice final : public pd::BlockDevice {
+ public:
+  explicit MetadataDevice(io::BlockDevicePtr dev) : dev_(std::move(dev)) {}
+  uint64_t nr_blocks() const override { return dev_->size() / pd::kBlockSize; }
+  Result<void> read(uint64_t block, uint8_t* out) override;
+  Result<void> write(uint64_t block, const uint8_t* data) override;
+  Result<void> flush() override;
+  const io::BlockDevicePtr& device() const { return dev_; }
+
+ private:
+  io::BlockDevicePtr dev_;
+};
+
+// What the cache knows about one virtual block.
+struct CachedMapping {
+  enum Kind : uint8_t { unknown, unmapped, mapped } kind = unknown;
+  bool shared = false;
+  uint64_t data_block = 0;
+};
+
+// Who a held thin request belongs to, for the slow path.
+struct ThinContext {
+  uint32_t dev_id = 0;
+  io::BlockDevicePtr origin;  // external origin, or null
+};
+
+class Pool : public std::enable_shared_from_this<Pool> {
+ public:
+  // Opens (or formats, when block 0 is all zeros) the pool metadata on `meta`.
+  static Result<std::shared_ptr<Pool>> open(io::BlockDevicePtr meta, io::BlockDevicePtr data, uint32_t block_sectors,
+                                            const PoolFeatures& features, io::WorkerPool& workers,
+                                            core::DeviceClaims::Claim claim);
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  // The seconds a write waits for space when the pool is out of data space
+  // (queue_if_no_space) before it fails; the kernel's no_space_timeout (60).
+  static void set_no_space_timeout(std::chrono::milliseconds t);
+
+  // Binds the table that goes live (preresume): its data device, features,
+  // low water mark and event; grows the data and metadata space to the
+  // devices' sizes. Retries queued writes when space was added.
+  Result<void> bind(io::BlockDevicePtr data, const PoolFeatures& features, uint64_t low_water,
+                    std::function<void()> raise_event);
+  void resumed();  // re-arms the low-water event (once per resume)
+
+  const std::string& metadata_name() const { return meta_name_; }
+  uint32_t block_sectors() const { return block_sectors_; }
+  uint64_t block_bytes() const { return uint64_t(block_sectors_) * 512; }
+
+  // Messages (already split; args[0] is the word).
+  Result<std::string> message(std::span<const std::string> args);
+  Result<void> commit();
+  // Status INFO line, trailing space included.
+  std::string status(bool commit_first);
+
+  // Thin devices.
+  Result<void> open_thin(uint32_t dev_id);
+  Result<pd::DeviceDetails> details(uint32_t dev_id);
+  Result<std::optional<uint64_t>> highest_mapped(uint32_t dev_id);
+  bool failed() const { return false; }
+
+  // Hot path: what the cache says (a shared lock held for the lookup only).
+  CachedMapping cached(uint32_t dev_id, uint64_t vblock) const;
+  io::BlockDevice* data_device() const;
+  PoolMode mode() const { return mode_.load(std::memory_order_relaxed); }
+  const PoolFeatures& features() const { return features_; }
+
+  // Slow path: runs `request` on a worker (held by the caller's map()).
+  void defer(const ThinContext* thin, io::Request* request);
+  // Fails the queued (out of space) requests of `thin` with -EIO (its presuspend).
+  void fail_queued(const ThinContext* thin);
+
+ private:
+  Pool(io::BlockDevicePtr meta, io::BlockDevicePtr data, uint32_t block_sectors, const PoolFeatures& features,
+       io::WorkerPool& workers, core::DeviceClaims::Claim claim);
+
+  void process(const ThinContext* thin, io::Request* request);
+  void process_flush(io::Request* request);
+  void process_discard(const ThinContext* thin, io::Request* request);
+  void process_write(const ThinContext* thin, io::Request* request);
+  void process_read(const ThinContext* thin, io::Request* request);
+  // Under md_lock_: lookup through the cache, filling it.
+  Result<CachedMapping> lookup_locked(uint32_t dev_id, uint64_t vblock);
+  void cache_put(uint32_t dev_id, uint64_t vblock, CachedMapping m);
+  void cache_drop_device(uint32_t dev_id);
+  void cache_clear();
+  // Metadata failed mid-transaction (full metadata device, I/O error):
+  // drop the transaction and continue read-only, as the kernel's abort.
+  void abort_to_read_only(const Error& why);
+  void out_of_space_locked();
+  void queue_no_space(const ThinContext* thin, io::Request* request);
+  void check_low_water_locked();
+  void tick();
+  Result<void> commit_locked();
+  Result<void> resize_locked();
+
+  MetadataDevice meta_;
+  std::string meta_name_;
+  io::BlockDevicePtr data_;  // the bound table's
+  std::vector<io::BlockDevicePtr> old_data_;  // kept: in-flight I/O may still use a raw pointer
+  uint32_t block_sectors_;
+  PoolFeatures features_;
+  uint64_t low_water_ = 0;
+  std::function<void()> raise_event_;
+  bool low_water_raised_ = false;
+  io::WorkerPool& workers_;
+  core::DeviceClaims::Claim claim_;
+
+  std::mutex md_lock_;  // the metadata and everything below it
+  std::unique_ptr<pd::ThinMetadata> md_;
+  bool dirty_ = false;
+  std::atomic<PoolMode> mode_{PoolMode::write};
+
+  mutable std::shared_mutex cache_lock_;
+  std::unordered_map<uint64_t, CachedMapping> cache_;
+  io::BlockDevice* data_raw_ = nullptr;  // under cache_lock_
+
+  struct Queued {
+    const ThinContext* thin;
+    io::Request* request;
+    std::chrono::steady_clock::time_point deadline;
+  };
+  std::mutex queue_lock_;
+  std::vector<Queued> no_space_;
+
+  std::mutex timer_lock_;
+  std::condition_variable timer_cv_;
+  bool stopping_ = false;
+  std::atomic<int> pending_work_{0};
+  std::thread timer_;
+};
+
+}  // namespace udm::thin
