@@ -1,0 +1,332 @@
+// thin-pool and thin: provisioning, zeros, snapshots, discard, messages,
+// status lines, commit on flush, out of data space and a grown data device,
+// on MemoryDevices; metadata is checked by reopening it with persistent_data.
+#include <chrono>
+#include <thread>
+
+#include "persistent_data/thin_metadata.hpp"
+#include "testing.hpp"
+#include "thin/pool.hpp"
+
+namespace udm::targets {
+namespace {
+
+using io::Op;
+using testing::sync_io;
+using testing::TestBed;
+
+constexpr byte_count kBlock = 64 * 1024;  // 128 sectors
+
+struct ThinBed {
+  TestBed bed;
+  std::shared_ptr<io::MemoryDevice> meta, data;
+  core::MappedDevicePtr pool;
+
+  explicit ThinBed(std::uint64_t data_blocks = 64, const std::string& features = "") {
+    meta = bed.memory("/dev/meta", 4 << 20);
+    data = bed.memory("/dev/data", data_blocks * kBlock);
+    pool = bed.make("pool", "0 " + std::to_string(data_blocks * 128) + " thin-pool /dev/meta /dev/data 128 0" +
+                                (features.empty() ? "" : " " + features));
+  }
+  std::string pool_name() const { return pool->devno().to_string(); }
+  Result<std::string> msg(const std::string& text) {
+    std::vector<std::string> words;
+    std::string w;
+    for (char c : text + " ") {
+      if (c == ' ') {
+        if (!w.empty()) words.push_back(w);
+        w.clear();
+      } else {
+        w += c;
+      }
+    }
+    return pool->message(0, words);
+  }
+  core::MappedDevicePtr thin(const std::string& name, unsigned id, sector_t sectors = 64 * 128) {
+    return bed.make(name, "0 " + std::to_string(sectors) + " thin " + pool_name() + " " + std::to_string(id));
+  }
+  std::string status(core::MappedDevice& d, core::StatusType t = core::StatusType::info) {
+    return d.status(t, false).at(0).text;
+  }
+  // The metadata as committed on the device right now.
+  std::unique_ptr<pd::ThinMetadata> committed() {
+    disk = std::make_unique<pd::MemoryBlockDevice>(meta->size() / pd::kBlockSize);
+    for (uint64_t b = 0; b < disk->nr_blocks(); ++b)
+      (void)disk->write(b, reinterpret_cast<const uint8_t*>(meta->raw() + b * pd::kBlockSize));
+    auto md = pd::ThinMetadata::open(*disk, pd::ThinMetadata::Mode::read_only);
+    EXPECT_TRUE(md.has_value()) << (md ? "" : md.error().message);
+    return md ? std::move(*md) : nullptr;
+  }
+  std::unique_ptr<pd::MemoryBlockDevice> disk;
+};
+
+std::vector<std::byte> read(io::BlockDevice& d, byte_count off, byte_count len) {
+  std::vector<std::byte> buf(len, std::byte{0x55});
+  EXPECT_EQ(sync_io(d, Op::read, off, len, buf.data()), 0);
+  return buf;
+}
+
+bool all_zero(const std::vector<std::byte>& v) {
+  return std::all_of(v.begin(), v.end(), [](std::byte b) { return b == std::byte{0}; });
+}
+
+TEST(ThinPool, FormatsBlankMetadataAndPrintsStatusAndTable) {
+  ThinBed t;
+  EXPECT_EQ(t.status(*t.pool), "0 9/1024 0/64 - rw discard_passdown queue_if_no_space - 256 ");
+  EXPECT_EQ(t.status(*t.pool, core::StatusType::table), "/dev/meta /dev/data 128 0 0 ");
+}
+
+TEST(ThinPool, TableEchoesRequestedFeaturesInKernelOrder) {
+  ThinBed t(64, "3 error_if_no_space ignore_discard skip_block_zeroing");
+  EXPECT_EQ(t.status(*t.pool, core::StatusType::table),
+            "/dev/meta /dev/data 128 0 3 skip_block_zeroing ignore_discard error_if_no_space ");
+  EXPECT_EQ(t.status(*t.pool), "0 9/1024 0/64 - rw ignore_discard error_if_no_space - 256 ");
+}
+
+TEST(ThinPool, BadArgumentsFailTheLoad) {
+  TestBed bed;
+  bed.memory("/dev/meta", 4 << 20);
+  bed.memory("/dev/data", 64 * kBlock);
+  auto bad = [&](const std::string& line, const std::string& want) {
+    auto t = bed.table(line);
+    ASSERT_FALSE(t.has_value()) << line;
+    EXPECT_NE(t.error().message.find(want), std::string::npos) << t.error().message;
+  };
+  bad("0 8192 thin-pool /dev/meta /dev/data 100 0", "Invalid block size");
+  bad("0 8192 thin-pool /dev/meta /dev/data 128 x", "Invalid low water mark");
+  bad("0 8192 thin-pool /dev/meta /dev/data 128 0 1 frobnicate", "Unrecognised pool feature requested");
+  bad("0 8192 thin-pool /dev/meta /dev/data", "Invalid argument count");
+}
+
+TEST(ThinPool, RefusesCorruptMetadataWithoutWritingIt) {
+  TestBed bed;
+  auto meta = bed.memory("/dev/meta", 4 << 20);
+  bed.memory("/dev/data", 64 * kBlock);
+  std::memset(meta->raw(), 0, 4096);
+  meta->raw()[100] = std::byte{7};  // not blank, not a superblock
+  std::vector<std::byte> before(meta->raw(), meta->raw() + meta->size());
+  auto t = bed.table("0 8192 thin-pool /dev/meta /dev/data 128 0");
+  ASSERT_FALSE(t.has_value());
+  EXPECT_NE(t.error().message.find("metadata device /dev/meta"), std::string::npos) << t.error().message;
+  EXPECT_EQ(std::memcmp(before.data(), meta->raw(), before.size()), 0);
+}
+
+TEST(ThinPool, MessagesAndTheirErrors) {
+  ThinBed t;
+  ASSERT_TRUE(t.msg("create_thin 0"));
+  auto dup = t.msg("create_thin 0");
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, EEXIST);
+  EXPECT_FALSE(t.msg("create_thin 16777216"));
+  EXPECT_FALSE(t.msg("create_thin"));
+  ASSERT_TRUE(t.msg("CREATE_SNAP 1 0"));
+  ASSERT_TRUE(t.msg("set_transaction_id 0 5"));
+  auto wrong = t.msg("set_transaction_id 0 6");
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code, EINVAL);
+  ASSERT_TRUE(t.msg("reserve_metadata_snap"));
+  EXPECT_NE(t.status(*t.pool).find(" - rw "), 8u);
+  auto st = t.status(*t.pool);
+  EXPECT_EQ(st.rfind("5 ", 0), 0u) << st;
+  EXPECT_EQ(st.find(" - rw"), std::string::npos) << st;  // held root shown
+  ASSERT_TRUE(t.msg("release_metadata_snap"));
+  EXPECT_NE(t.status(*t.pool).find(" - rw"), std::string::npos);
+  ASSERT_TRUE(t.msg("delete 1"));
+  auto unknown = t.msg("frob");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().message, "Unrecognised thin pool target message received: frob");
+  // Messages commit.
+  auto md = t.committed();
+  ASSERT_TRUE(md);
+  EXPECT_EQ(md->transaction_id(), 5u);
+  EXPECT_EQ(md->devices(), std::vector<uint32_t>{0});
+}
+
+TEST(Thin, ReadsZerosThenProvisionsOnFirstWrite) {
+  ThinBed t;
+  ASSERT_TRUE(t.msg("create_thin 0"));
+  auto d = t.thin("t0", 0);
+  EXPECT_EQ(t.status(*d), "0 -");
+  EXPECT_EQ(t.status(*d, core::StatusType::table), t.pool_name() + " 0");
+  EXPECT_TRUE(all_zero(read(*d, 0, 3 * kBlock)));
+  // A partial write in block 2: the rest of the new block reads as zeros.
+  std::memset(t.data->raw(), 0xAA, t.data->size());  // old garbage on the data device
+  auto pat = testing::pattern(4096, 1);
+  ASSERT_EQ(sync_io(*d, Op::write, 2 * kBlock + 8192, 4096, pat.data()), 0);
+  auto back = read(*d, 2 * kBlock, kBlock);
+  EXPECT_EQ(std::memcmp(back.data() + 8192, pat.data(), 4096), 0);
+  back.erase(back.begin() + 8192, back.begin() + 8192 + 4096);
+  EXPECT_TRUE(all_zero(back));
+  EXPECT_EQ(t.status(*d), "128 383");
+  EXPECT_NE(t.status(*t.pool).find(" 1/64 "), std::string::npos);
+  // The first data block went to virtual block 2; writes to it now go straight through.
+  auto pat2 = testing::pattern(kBlock, 2);
+  ASSERT_EQ(sync_io(*d, Op::write, 2 * kBlock, kBlock, pat2.data()), 0);
+  EXPECT_EQ(std::memcmp(t.data->raw(), pat2.data(), kBlock), 0);
+  EXPECT_NE(t.status(*t.pool).find(" 1/64 "), std::string::npos);
+}
+
+TEST(Thin, CommitsOnFlush) {
+  ThinBed t;
+  ASSERT_TRUE(t.msg("create_thin 0"));
+  auto d = t.thin("t0", 0);
+  auto pat = testing::pattern(kBlock, 3);
+  ASSERT_EQ(sync_io(*d, Op::write, 5 * kBlock, kBlock, pat.data()), 0);
+  {
+    auto md = t.committed();
+    ASSERT_TRUE(md);
+    auto m = md->lookup(0, 5);
+    ASSERT_TRUE(m);
+    EXPECT_FALSE(m->has_value());  // not yet committed (the timer runs once a second)
+  }
+  ASSERT_EQ(sync_io(*d, Op::flush, 0, 0, nullptr), 0);
+  auto md = t.committed();
+  ASSERT_TRUE(md);
+  auto m = md->lookup(0, 5);
+  ASSERT_TRUE(m && m->has_value());
+  EXPECT_TRUE(md->verify().has_value());
+}
+
+TEST(Thin, CommitsWithinASecondWithoutFlush) {
+  ThinBed t;
+  ASSERT_TRUE(t.msg("create_thin 0"));
+  auto d = t.thin("t0", 0);
+  auto pat = testing::pattern(kBlock, 3);
+  ASSERT_EQ(sync_io(*d, Op::write, 0, kBlock, pat.data()), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2300));
+  auto md = t.committed();
+  ASSERT_TRUE(md);
+  auto m = md->lookup(0, 0);
+  ASSERT_TRUE(m && m->has_value());
+}
+
+TEST(Thin, SnapshotSharingIsBrokenOnWrite) {
+  ThinBed t;
+  ASSERT_TRUE(t.msg("create_thin 0"));
+  auto origin = t.thin("t0", 0);
+  auto a = testing::pattern(2 * kBlock, 4);
+  ASSERT_EQ(sync_io(*origin, Op::write, 0, 2 * kBlock, a.data()), 0);
+  ASSERT_TRUE(origin->suspend(false));
+  ASSERT_TRUE(t.msg("create_snap 1 0"));
+  ASSERT_TRUE(origin->resume());
+  auto snap = t.thin("s1", 1);
+  EXPECT_EQ(read(*snap, 0, 2 * kBlock), a);
+  // Partial write to the origin's shared block 1: the rest is copied.
+  auto b = testing::pattern(4096, 5);
+  ASSERT_EQ(sync_io(*origin, Op::write, kBlock + 4096, 4096, b.data()), 0);
+  auto expect = a;
+  std::memcpy(expect.data() + kBlock + 4096, b.data(), 4096);
+  EXPECT_EQ(read(*origin, 0, 2 * kBlock), expect);
+  EXPECT_EQ(read(*snap, 0, 2 * kBlock), a);
+  EXPECT_NE(t.status(*t.pool).find(" 3/64 "), std::string::npos) << t.status(*t.pool);
+  // Writes to the snapshot's shared block 0 break sharing too.
+  ASSERT_EQ(sync_io(*snap, Op::write, 0, 4096, b.data()), 0);
+  EXPECT_EQ(std::memcmp(read(*origin, 0, 4096).data(), a.data(), 4096), 0);
+  EXPECT_NE(t.status(*t.pool).find(" 4/64 "), std::string::npos);
+  ASSERT_EQ(sync_io(*snap, Op::flush, 0, 0, nullptr), 0);
+  auto md = t.committed();
+  ASSERT_TRUE(md);
+  EXPECT_TRUE(md->verify().has_value());
+}
+
+TEST(Thin, DiscardUnmapsWholeBlocks) {
+  ThinBed t;
+  ASSERT_TRUE(t.msg("create_thin 0"));
+  auto d = t.thin("t0", 0);
+  auto a = testing::pattern(3 * kBlock, 6);
+  ASSERT_EQ(sync_io(*d, Op::write, 0, 3 * kBlock, a.data()), 0);
+  EXPECT_EQ(t.status(*d), "384 383");
+  // Block 0 partly, block 1 whole.
+  ASSERT_EQ(sync_io(*d, Op::discard, 4096, 2 * kBlock - 4096, nullptr), 0);
+  EXPECT_EQ(t.status(*d), "256 383");
+  EXPECT_TRUE(all_zero(read(*d, kBlock, kBlock)));
+  EXPECT_EQ(std::memcmp(read(*d, 0, kBlock).data(), a.data(), kBlock), 0);
+  EXPECT_NE(t.status(*t.pool).find(" 2/64 "), std::string::npos);
+}
+
+TEST(Thin, ErrorIfNoSpaceFailsAtOnce) {
+  ThinBed t(2, "1 error_if_no_space");
+  ASSERT_TRUE(t.msg("create_thin 0"));
+  auto d = t.thin("t0", 0);
+  auto a = testing::pattern(kBlock, 7);
+  ASSERT_EQ(sync_io(*d, Op::write, 0, kBlock, a.data()), 0);
+  ASSERT_EQ(sync_io(*d, Op::write, kBlock, kBlock, a.data()), 0);
+  EXPECT_EQ(sync_io(*d, Op::write, 2 * kBlock, kBlock, a.data()), -ENOSPC);
+  EXPECT_NE(t.status(*t.pool).find(" out_of_data_space "), std::string::npos) << t.status(*t.pool);
+  // Provisioned blocks still take writes.
+  EXPECT_EQ(sync_io(*d, Op::write, 0, kBlock, a.data()), 0);
+}
+
+TEST(Thin, QueuedWriteFailsAfterTheTimeout) {
+  thin::Pool::set_no_space_timeout(std::chrono::milliseconds(100));
+  ThinBed t(1);
+  ASSERT_TRUE(t.msg("create_thin 0"));
+  auto d = t.thin("t0", 0);
+  auto a = testing::pattern(kBlock, 8);
+  ASSERT_EQ(sync_io(*d, Op::write, 0, kBlock, a.data()), 0);
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(sync_io(*d, Op::write, kBlock, kBlock, a.data()), -ENOSPC);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
+  thin::Pool::set_no_space_timeout(std::chrono::seconds(60));
+}
+
+TEST(Thin, ReloadWithAGrownDataDeviceResumesQueuedWrites) {
+  ThinBed t(1);
+  ASSERT_TRUE(t.msg("create_thin 0"));
+  auto d = t.thin("t0", 0);
+  auto a = testing::pattern(2 * kBlock, 9);
+  ASSERT_EQ(sync_io(*d, Op::write, 0, kBlock, a.data()), 0);
+  testing::PendingIo w(Op::write, kBlock, kBlock, a.data() + kBlock);
+  d->submit(&w.request);
+  for (int i = 0; i < 200 && t.status(*t.pool).find("out_of_data_space") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_NE(t.status(*t.pool).find(" 1/1 - out_of_data_space "), std::string::npos) << t.status(*t.pool);
+  EXPECT_EQ(w.completions.load(), 0);
+  // The grown data device holds what the old one held.
+  auto big = t.bed.memory("/dev/data2", 4 * kBlock);
+  std::memcpy(big->raw(), t.data->raw(), t.data->size());
+  auto lines = core::parse_table_text("0 512 thin-pool /dev/meta /dev/data2 128 0", "test");
+  ASSERT_TRUE(lines.has_value());
+  auto table = t.bed.devices.build_table(*lines, false, *t.pool);  // finds the pool by its device
+  ASSERT_TRUE(table.has_value()) << table.error().message;
+  ASSERT_TRUE(t.pool->suspend(false));
+  t.pool->load(std::move(*table));
+  ASSERT_TRUE(t.pool->resume());
+  for (int i = 0; i < 400 && w.completions.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(w.completions.load(), 1);
+  EXPECT_EQ(w.result.load(), 0);
+  EXPECT_NE(t.status(*t.pool).find(" 2/4 - rw "), std::string::npos) << t.status(*t.pool);
+  EXPECT_EQ(read(*d, 0, 2 * kBlock), a);
+}
+
+TEST(Thin, LowWaterMarkRaisesAnEventOncePerResume) {
+  TestBed bed;
+  bed.memory("/dev/meta", 4 << 20);
+  bed.memory("/dev/data", 4 * kBlock);
+  auto pool = bed.make("pool", "0 512 thin-pool /dev/meta /dev/data 128 2");
+  std::vector<std::string> m{"create_thin", "0"};
+  ASSERT_TRUE(pool->message(0, m));
+  auto d = bed.make("t0", "0 1024 thin " + pool->devno().to_string() + " 0");
+  const auto before = pool->event_nr();
+  auto a = testing::pattern(kBlock, 10);
+  ASSERT_EQ(sync_io(*d, Op::write, 0, kBlock, a.data()), 0);
+  EXPECT_EQ(pool->event_nr(), before);
+  ASSERT_EQ(sync_io(*d, Op::write, kBlock, kBlock, a.data()), 0);  // 2 free: at the mark
+  EXPECT_EQ(pool->event_nr(), before + 1);
+  ASSERT_EQ(sync_io(*d, Op::write, 2 * kBlock, kBlock, a.data()), 0);
+  EXPECT_EQ(pool->event_nr(), before + 1);
+}
+
+TEST(Thin, UnknownDeviceIdAndNonPoolAreRefused) {
+  ThinBed t;
+  auto no_dev = t.bed.table("0 8 thin " + t.pool_name() + " 7");
+  ASSERT_FALSE(no_dev.has_value());
+  EXPECT_NE(no_dev.error().message.find("Couldn't open thin internal device"), std::string::npos);
+  auto z = t.bed.make("z", "0 8 zero");
+  auto not_pool = t.bed.table("0 8 thin " + z->devno().to_string() + " 0");
+  ASSERT_FALSE(not_pool.has_value());
+  EXPECT_NE(not_pool.error().message.find("not an active thin-pool device"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace udm::targets
