@@ -34,7 +34,7 @@ class ThinTarget final : public core::Target {
   core::MapResult map(io::Request* request) override {
     if (request->op == io::Op::flush) return defer(request);
     if (request->op == io::Op::discard) {
-      if (pool_->features().ignore_discard) {
+      if (pool_->ignore_discard()) {
         request->complete(0);
         return core::MapResult::submitted;
       }
@@ -88,7 +88,7 @@ class ThinTarget final : public core::Target {
     const auto bytes = static_cast<std::uint32_t>(block_bytes_);
     limits.io_min = bytes;
     limits.io_opt = bytes;
-    if (!pool_->features().ignore_discard) limits.discard_granularity = bytes;
+    if (!pool_->ignore_discard()) limits.discard_granularity = bytes;
   }
 
   Result<void> presuspend(bool /*noflush*/) override {

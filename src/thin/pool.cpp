@@ -79,6 +79,7 @@ Pool::Pool(io::BlockDevicePtr meta, io::BlockDevicePtr data, uint32_t block_sect
       workers_(workers),
       claim_(std::move(claim)) {
   data_raw_ = data_.get();
+  ignore_discard_ = features.ignore_discard;
 }
 
 Result<std::shared_ptr<Pool>> Pool::open(io::BlockDevicePtr meta, io::BlockDevicePtr data, uint32_t block_sectors,
@@ -238,6 +239,7 @@ Result<void> Pool::bind(io::BlockDevicePtr data, const PoolFeatures& features, u
     }
     const bool was_ro = features_.read_only;
     features_ = features;
+    ignore_discard_ = features.ignore_discard;
     if (was_ro && !features.read_only && mode_ == PoolMode::read_only && md_ && !md_->needs_check()) {
       auto md = pd::ThinMetadata::open(meta_, pd::ThinMetadata::Mode::read_write);
       if (md) {
@@ -421,8 +423,8 @@ void Pool::defer(const ThinContext* thin, io::Request* request) {
   workers_.post([self = shared_from_this(), thin, request] { self->process(thin, request); });
 }
 
-void Pool::queue_no_space(const ThinContext* thin, io::Request* request) {
-  if (features_.error_if_no_space) return core::complete_held(request, -ENOSPC);
+void Pool::queue_no_space(const ThinContext* thin, io::Request* request, bool error_if_no_space) {
+  if (error_if_no_space) return core::complete_held(request, -ENOSPC);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(g_no_space_timeout_ms.load());
   std::lock_guard g(queue_lock_);
   no_space_.push_back(Queued{thin, request, deadline});
@@ -539,16 +541,17 @@ void Pool::process_write(const ThinContext* thin, io::Request* request) {
     g.unlock();
     return core::complete_held(request, -EIO);
   }
+  const bool error_if_no_space = features_.error_if_no_space;
   if (mode_ == PoolMode::out_of_data_space) {
     g.unlock();
-    return queue_no_space(thin, request);
+    return queue_no_space(thin, request, error_if_no_space);
   }
   auto b = md_->alloc_data_block();
   if (!b) {
     if (b.error().code == ENOSPC) {
       out_of_space_locked();
       g.unlock();
-      return queue_no_space(thin, request);
+      return queue_no_space(thin, request, error_if_no_space);
     }
     abort_to_read_only(b.error());
     g.unlock();

@@ -108,7 +108,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
   CachedMapping cached(uint32_t dev_id, uint64_t vblock) const;
   io::BlockDevice* data_device() const;
   PoolMode mode() const { return mode_.load(std::memory_order_relaxed); }
-  const PoolFeatures& features() const { return features_; }
+  // Read on the hot path without the metadata lock (a reload may change it).
+  bool ignore_discard() const { return ignore_discard_.load(std::memory_order_relaxed); }
 
   // Slow path: runs `request` on a worker (held by the caller's map()).
   void defer(const ThinContext* thin, io::Request* request);
@@ -133,7 +134,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // drop the transaction and continue read-only, as the kernel's abort.
   void abort_to_read_only(const Error& why);
   void out_of_space_locked();
-  void queue_no_space(const ThinContext* thin, io::Request* request);
+  void queue_no_space(const ThinContext* thin, io::Request* request, bool error_if_no_space);
   void check_low_water_locked();
   void tick();
   Result<void> commit_locked();
@@ -144,7 +145,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
   io::BlockDevicePtr data_;  // the bound table's
   std::vector<io::BlockDevicePtr> old_data_;  // kept: in-flight I/O may still use a raw pointer
   uint32_t block_sectors_;
-  PoolFeatures features_;
+  PoolFeatures features_;  // under md_lock_
+  std::atomic<bool> ignore_discard_{false};
   uint64_t low_water_ = 0;
   std::function<void()> raise_event_;
   bool low_water_raised_ = false;

@@ -317,6 +317,69 @@ TEST(Thin, LowWaterMarkRaisesAnEventOncePerResume) {
   EXPECT_EQ(pool->event_nr(), before + 1);
 }
 
+TEST(ThinPool, FullMetadataSwitchesToReadOnly) {
+  TestBed bed;
+  auto meta = bed.memory("/dev/meta", 24 * 4096);
+  bed.memory("/dev/data", 2048 * kBlock);
+  auto pool = bed.make("pool", "0 " + std::to_string(2048 * 128) + " thin-pool /dev/meta /dev/data 128 0 1 skip_block_zeroing");
+  std::vector<std::string> m{"create_thin", "0"};
+  ASSERT_TRUE(pool->message(0, m));
+  auto d = bed.make("t0", "0 " + std::to_string(2048 * 128) + " thin " + pool->devno().to_string() + " 0");
+  auto a = testing::pattern(4096, 11);
+  int r = 0;
+  uint64_t v = 0;
+  for (; v < 2048 && r == 0; ++v) {
+    r = sync_io(*d, Op::write, v * kBlock, 4096, a.data());
+    if (r == 0 && v % 4 == 3) r = sync_io(*d, Op::flush, 0, 0, nullptr);
+  }
+  EXPECT_EQ(r, -EIO);
+  ASSERT_LT(v, 2048u) << "metadata never filled";
+  ASSERT_GT(v, 8u) << "metadata filled at once";
+  auto st = pool->status(core::StatusType::info, false).at(0).text;
+  EXPECT_NE(st.find(" ro "), std::string::npos) << st;
+  // What was committed still reads; new blocks are refused; messages too.
+  EXPECT_EQ(std::memcmp(read(*d, 0, 4096).data(), a.data(), 4096), 0);
+  EXPECT_EQ(sync_io(*d, Op::write, 2047 * kBlock, 4096, a.data()), -EIO);
+  auto msg = pool->message(0, m);
+  ASSERT_FALSE(msg);
+  EXPECT_EQ(msg.error().code, EOPNOTSUPP);
+}
+
+TEST(ThinPool, NeedsCheckActivatesReadOnlyAndIsNotWritten) {
+  ThinBed t;
+  ASSERT_TRUE(t.msg("create_thin 0"));
+  {
+    auto d = t.thin("t0", 0);
+    auto a = testing::pattern(kBlock, 12);
+    ASSERT_EQ(sync_io(*d, Op::write, 0, kBlock, a.data()), 0);
+    ASSERT_TRUE(t.bed.devices.remove(d, false));
+  }
+  ASSERT_TRUE(t.bed.devices.remove(t.pool, false));
+  t.pool.reset();
+  {
+    auto md = t.committed();
+    ASSERT_TRUE(md);
+  }
+  {
+    auto md = pd::ThinMetadata::open(*t.disk);
+    ASSERT_TRUE(md.has_value());
+    ASSERT_TRUE((*md)->set_needs_check());
+  }
+  for (uint64_t b = 0; b < t.disk->nr_blocks(); ++b)
+    std::memcpy(t.meta->raw() + b * pd::kBlockSize, t.disk->raw(b).data(), pd::kBlockSize);
+  std::vector<std::byte> before(t.meta->raw(), t.meta->raw() + t.meta->size());
+  auto pool = t.bed.make("pool2", "0 8192 thin-pool /dev/meta /dev/data 128 0");
+  ASSERT_TRUE(pool);
+  auto st = pool->status(core::StatusType::info, false).at(0).text;
+  EXPECT_NE(st.find(" ro discard_passdown queue_if_no_space needs_check "), std::string::npos) << st;
+  auto d = t.bed.make("t0", "0 8192 thin " + pool->devno().to_string() + " 0");
+  EXPECT_EQ(read(*d, 0, kBlock), testing::pattern(kBlock, 12));
+  auto a = testing::pattern(4096, 13);
+  EXPECT_EQ(sync_io(*d, Op::write, 5 * kBlock, 4096, a.data()), -EIO);
+  EXPECT_EQ(sync_io(*d, Op::flush, 0, 0, nullptr), 0);
+  EXPECT_EQ(std::memcmp(before.data(), t.meta->raw(), before.size()), 0);
+}
+
 TEST(Thin, UnknownDeviceIdAndNonPoolAreRefused) {
   ThinBed t;
   auto no_dev = t.bed.table("0 8 thin " + t.pool_name() + " 7");
