@@ -111,15 +111,23 @@ class ThinTarget final : public core::Target {
 
 Result<std::unique_ptr<core::Target>> create_thin(const core::TargetArgs& a) {
   if (a.args.size() != 2 && a.args.size() != 3) return fail(EINVAL, "Invalid argument count");
+  if (a.args.size() == 3 && a.args[0] == a.args[2]) return fail(EINVAL, "Error setting origin device");
   auto pool = core::open_mapped_device<thin::Pool>(a, a.args[0], "thin-pool");
-  if (!pool) return fail(pool.error().code, "Couldn't get pool mapped device: " + pool.error().message);
+  if (!pool) {
+    // The kernel's three steps: open the device, find its mapped device, find its pool.
+    const std::string& m = pool.error().message;
+    const char* what = m.find("not an active") != std::string::npos ? "Couldn't find pool object"
+                       : m.find("not a mapped") != std::string::npos ? "Couldn't get pool mapped device"
+                                                                       : "Error opening pool device";
+    return fail(pool.error().code, std::string(what) + ": " + m);
+  }
   uint64_t id = 0;
   if (!parse_in_range(a.args[1], 0, pd::kMaxDevId, id)) return fail(EINVAL, "Invalid device id");
   io::BlockDevicePtr origin;
   if (a.args.size() == 3) {
     auto o = a.devices->open(a.args[2], 0, 0);
     if (!o) return fail(o.error().code, "Error opening origin device: " + o.error().message);
-    if ((*o)->table_name() == pool->device->table_name()) return fail(EINVAL, "origin device cannot be the pool device");
+    if ((*o)->table_name() == pool->device->table_name()) return fail(EINVAL, "Error setting origin device");
     origin = std::move(*o);
   }
   if (auto r = pool->object->open_thin(static_cast<uint32_t>(id)); !r)

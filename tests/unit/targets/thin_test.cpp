@@ -380,6 +380,31 @@ TEST(ThinPool, NeedsCheckActivatesReadOnlyAndIsNotWritten) {
   EXPECT_EQ(std::memcmp(before.data(), t.meta->raw(), before.size()), 0);
 }
 
+TEST(Thin, ExternalOriginProvidesUnprovisionedBlocks) {
+  ThinBed t;
+  ASSERT_TRUE(t.msg("create_thin 0"));
+  auto origin = t.bed.memory("/dev/origin", 3 * kBlock + 8192);  // ends inside block 3
+  auto o = testing::pattern(origin->size(), 14);
+  std::memcpy(origin->raw(), o.data(), o.size());
+  auto d = t.bed.make("t0", "0 1024 thin " + t.pool_name() + " 0 /dev/origin");
+  EXPECT_EQ(t.status(*d, core::StatusType::table), t.pool_name() + " 0 /dev/origin");
+  auto whole = read(*d, 0, 4 * kBlock);
+  EXPECT_EQ(std::memcmp(whole.data(), o.data(), o.size()), 0);
+  EXPECT_TRUE(all_zero(std::vector<std::byte>(whole.begin() + o.size(), whole.end())));
+  // A partial write copies the origin's block first; the origin is untouched.
+  auto w = testing::pattern(4096, 15);
+  ASSERT_EQ(sync_io(*d, Op::write, kBlock + 4096, 4096, w.data()), 0);
+  auto expect = o;
+  std::memcpy(expect.data() + kBlock + 4096, w.data(), 4096);
+  EXPECT_EQ(std::memcmp(read(*d, 0, o.size()).data(), expect.data(), o.size()), 0);
+  EXPECT_EQ(std::memcmp(origin->raw(), o.data(), o.size()), 0);
+  ASSERT_EQ(sync_io(*d, Op::write, 3 * kBlock, 4096, w.data()), 0);  // the origin's last, partial block
+  auto last = read(*d, 3 * kBlock, kBlock);
+  EXPECT_EQ(std::memcmp(last.data(), w.data(), 4096), 0);
+  EXPECT_EQ(std::memcmp(last.data() + 4096, o.data() + 3 * kBlock + 4096, 4096), 0);
+  EXPECT_TRUE(all_zero(std::vector<std::byte>(last.begin() + 8192, last.end())));
+}
+
 TEST(Thin, UnknownDeviceIdAndNonPoolAreRefused) {
   ThinBed t;
   auto no_dev = t.bed.table("0 8 thin " + t.pool_name() + " 7");
@@ -388,7 +413,7 @@ TEST(Thin, UnknownDeviceIdAndNonPoolAreRefused) {
   auto z = t.bed.make("z", "0 8 zero");
   auto not_pool = t.bed.table("0 8 thin " + z->devno().to_string() + " 0");
   ASSERT_FALSE(not_pool.has_value());
-  EXPECT_NE(not_pool.error().message.find("not an active thin-pool device"), std::string::npos);
+  EXPECT_NE(not_pool.error().message.find("Couldn't find pool object"), std::string::npos) << not_pool.error().message;
 }
 
 }  // namespace
