@@ -187,6 +187,18 @@ TEST(Thin, CommitsOnFlush) {
   EXPECT_TRUE(md->verify().has_value());
 }
 
+TEST(Thin, FuaWriteCommitsItsMapping) {
+  ThinBed t;
+  ASSERT_TRUE(t.msg("create_thin 0"));
+  auto d = t.thin("t0", 0);
+  auto pat = testing::pattern(4096, 16);
+  ASSERT_EQ(sync_io(*d, Op::write, 9 * kBlock, 4096, pat.data(), true), 0);
+  auto md = t.committed();
+  ASSERT_TRUE(md);
+  auto m = md->lookup(0, 9);
+  ASSERT_TRUE(m && m->has_value());
+}
+
 TEST(Thin, CommitsWithinASecondWithoutFlush) {
   ThinBed t;
   ASSERT_TRUE(t.msg("create_thin 0"));
