@@ -228,7 +228,7 @@ Result<void> Pool::resize_locked() {
 
 Result<void> Pool::bind(io::BlockDevicePtr data, const PoolFeatures& features, uint64_t low_water,
                         std::function<void()> raise_event) {
-  bool retry = false;
+  std::vector<Queued> retry;
   {
     std::lock_guard g(md_lock_);
     if (data != data_) {
@@ -256,17 +256,11 @@ Result<void> Pool::bind(io::BlockDevicePtr data, const PoolFeatures& features, u
     if (auto r = resize_locked(); !r) return r;
     if (mode_ == PoolMode::out_of_data_space && md_->used_data_blocks() < md_->nr_data_blocks()) {
       mode_ = PoolMode::write;
-      retry = true;
+      std::lock_guard q(queue_lock_);
+      retry.swap(no_space_);
     }
   }
-  if (retry) {
-    std::vector<Queued> q;
-    {
-      std::lock_guard g(queue_lock_);
-      q.swap(no_space_);
-    }
-    for (auto& e : q) defer(e.thin, e.request);
-  }
+  for (auto& e : retry) defer(e.thin, e.request);
   return {};
 }
 
@@ -543,15 +537,19 @@ void Pool::process_write(const ThinContext* thin, io::Request* request) {
   }
   const bool error_if_no_space = features_.error_if_no_space;
   if (mode_ == PoolMode::out_of_data_space) {
+    // Queued under the metadata lock: a bind() that adds space retries
+    // the queue under it, so nothing is queued after the retry.
+    if (!error_if_no_space) return queue_no_space(thin, request, false);
     g.unlock();
-    return queue_no_space(thin, request, error_if_no_space);
+    return queue_no_space(thin, request, true);
   }
   auto b = md_->alloc_data_block();
   if (!b) {
     if (b.error().code == ENOSPC) {
       out_of_space_locked();
+      if (!error_if_no_space) return queue_no_space(thin, request, false);
       g.unlock();
-      return queue_no_space(thin, request, error_if_no_space);
+      return queue_no_space(thin, request, true);
     }
     abort_to_read_only(b.error());
     g.unlock();

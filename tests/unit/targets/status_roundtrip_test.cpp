@@ -22,6 +22,13 @@ const std::map<std::string, std::string, std::less<>> SAMPLES{
     {"dust", "/dev/s0 0 512"},
 };
 
+// Types whose tables need a live device (a pool found by its device, an
+// exclusive metadata claim): their round trip is in thin_test.cpp.
+const std::map<std::string, std::string, std::less<>> ROUND_TRIPPED_ELSEWHERE{
+    {"thin-pool", "thin_test.cpp"},
+    {"thin", "thin_test.cpp"},
+};
+
 TEST(TargetContract, EveryRegisteredTargetRoundTripsItsTableStatus) {
   testing::TestBed bed;
   for (int i = 0; i < 4; ++i) bed.memory("/dev/s" + std::to_string(i), 1 << 20);
@@ -29,6 +36,7 @@ TEST(TargetContract, EveryRegisteredTargetRoundTripsItsTableStatus) {
   ASSERT_FALSE(types.empty());
   for (const core::TargetType* type : types) {
     SCOPED_TRACE(std::string(type->name));
+    if (ROUND_TRIPPED_ELSEWHERE.count(type->name)) continue;
     auto sample = SAMPLES.find(type->name);
     ASSERT_NE(sample, SAMPLES.end()) << "target type '" << type->name
                                      << "' has no sample line in status_roundtrip_test.cpp; add one";

@@ -83,6 +83,25 @@ TEST(ThinPool, TableEchoesRequestedFeaturesInKernelOrder) {
   EXPECT_EQ(t.status(*t.pool), "0 9/1024 0/64 - rw ignore_discard error_if_no_space - 256 ");
 }
 
+// The contract of status_roundtrip_test.cpp: status(TABLE) loads back into
+// the same device (a reload finds the pool) and prints the same text.
+TEST(ThinPool, TableStatusRoundTripsThroughAReload) {
+  ThinBed t(64, "2 no_discard_passdown error_if_no_space");
+  ASSERT_TRUE(t.pool);
+  auto reload = [&](core::MappedDevice& d, const std::string& type, sector_t len) {
+    const std::string text = t.status(d, core::StatusType::table);
+    auto lines = core::parse_table_text("0 " + std::to_string(len) + " " + type + " " + text, "test");
+    ASSERT_TRUE(lines.has_value());
+    auto table = t.bed.devices.build_table(*lines, false, d);
+    ASSERT_TRUE(table.has_value()) << text << ": " << table.error().message;
+    EXPECT_EQ((*table)->entry(0).target->status(core::StatusType::table), text);
+  };
+  reload(*t.pool, "thin-pool", 64 * 128);
+  ASSERT_TRUE(t.msg("create_thin 3"));
+  auto d = t.thin("t3", 3);
+  reload(*d, "thin", 64 * 128);
+}
+
 TEST(ThinPool, BadArgumentsFailTheLoad) {
   TestBed bed;
   bed.memory("/dev/meta", 4 << 20);
