@@ -27,7 +27,10 @@ class ThinTarget final : public core::Target {
     ctx_.dev_id = dev_id;
     ctx_.origin = std::move(origin);
   }
-  ~ThinTarget() override { pool_->fail_queued(&ctx_); }
+  ~ThinTarget() override {
+    pool_->fail_queued(&ctx_);
+    pool_->close_thin(ctx_.dev_id);
+  }
 
   byte_count max_io_bytes(byte_count offset) const override { return block_bytes_ - offset % block_bytes_; }
 
@@ -41,9 +44,9 @@ class ThinTarget final : public core::Target {
       return defer(request);
     }
     const uint64_t vblock = request->offset / block_bytes_;
-    const thin::CachedMapping c = pool_->cached(ctx_.dev_id, vblock);
+    io::BlockDevice* data = nullptr;
+    const thin::CachedMapping c = pool_->cached(ctx_.dev_id, vblock, &data);
     if (c.kind == thin::CachedMapping::mapped && (request->op == io::Op::read || (!c.shared && !request->fua))) {
-      io::BlockDevice* data = pool_->data_device();
       request->offset = c.data_block * block_bytes_ + request->offset % block_bytes_;
       data->submit(request);
       return core::MapResult::submitted;

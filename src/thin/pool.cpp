@@ -296,6 +296,7 @@ Result<std::string> Pool::message(std::span<const std::string> args) {
     if (auto c = check_arg_count(args.size(), 2); !c) return fail(c.error());
     auto id = read_dev_id(args[1]);
     if (!id) return fail(id.error());
+    if (open_thins_.count(*id)) return fail(EBUSY, "Deletion of thin device " + args[1] + " failed.");
     r = md_->delete_device(*id);
     if (!r) return fail(r.error().code, "Deletion of thin device " + args[1] + " failed.");
     cache_drop_device(*id);
@@ -348,7 +349,13 @@ Result<void> Pool::open_thin(uint32_t dev_id) {
   std::lock_guard g(md_lock_);
   if (!md_) return fail(EIO, "pool metadata is not open");
   if (auto d = md_->details(dev_id); !d) return fail(d.error());
+  ++open_thins_[dev_id];
   return {};
+}
+
+void Pool::close_thin(uint32_t dev_id) {
+  std::lock_guard g(md_lock_);
+  if (auto it = open_thins_.find(dev_id); it != open_thins_.end() && --it->second == 0) open_thins_.erase(it);
 }
 
 Result<pd::DeviceDetails> Pool::details(uint32_t dev_id) {
@@ -369,8 +376,9 @@ Result<std::optional<uint64_t>> Pool::highest_mapped(uint32_t dev_id) {
   return high;
 }
 
-CachedMapping Pool::cached(uint32_t dev_id, uint64_t vblock) const {
+CachedMapping Pool::cached(uint32_t dev_id, uint64_t vblock, io::BlockDevice** data) const {
   std::shared_lock g(cache_lock_);
+  if (data) *data = data_raw_;
   auto it = cache_.find(cache_key(dev_id, vblock));
   return it == cache_.end() ? CachedMapping{} : it->second;
 }

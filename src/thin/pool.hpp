@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <map>
 #include <optional>
 #include <shared_mutex>
 #include <span>
@@ -99,13 +100,16 @@ class Pool : public std::enable_shared_from_this<Pool> {
   std::string status(bool commit_first);
 
   // Thin devices.
+  // A thin table holds its device open: `delete` of an open device is EBUSY.
   Result<void> open_thin(uint32_t dev_id);
+  void close_thin(uint32_t dev_id);
   Result<pd::DeviceDetails> details(uint32_t dev_id);
   Result<std::optional<uint64_t>> highest_mapped(uint32_t dev_id);
   bool failed() const { return false; }
 
   // Hot path: what the cache says (a shared lock held for the lookup only).
-  CachedMapping cached(uint32_t dev_id, uint64_t vblock) const;
+  // With `data`, also the data device to remap to, under the same lock.
+  CachedMapping cached(uint32_t dev_id, uint64_t vblock, io::BlockDevice** data = nullptr) const;
   io::BlockDevice* data_device() const;
   PoolMode mode() const { return mode_.load(std::memory_order_relaxed); }
   // Read on the hot path without the metadata lock (a reload may change it).
@@ -156,6 +160,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
   std::mutex md_lock_;  // the metadata and everything below it
   std::unique_ptr<pd::ThinMetadata> md_;
   bool dirty_ = false;
+  std::map<uint32_t, unsigned> open_thins_;
   std::atomic<PoolMode> mode_{PoolMode::write};
 
   mutable std::shared_mutex cache_lock_;

@@ -242,6 +242,9 @@ TEST(Thin, SnapshotSharingIsBrokenOnWrite) {
   ASSERT_TRUE(origin->resume());
   auto snap = t.thin("s1", 1);
   EXPECT_EQ(read(*snap, 0, 2 * kBlock), a);
+  auto busy = t.msg("delete 1");  // open by s1
+  ASSERT_FALSE(busy);
+  EXPECT_EQ(busy.error().code, EBUSY);
   // Partial write to the origin's shared block 1: the rest is copied.
   auto b = testing::pattern(4096, 5);
   ASSERT_EQ(sync_io(*origin, Op::write, kBlock + 4096, 4096, b.data()), 0);
