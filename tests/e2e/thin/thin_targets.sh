@@ -81,14 +81,26 @@ for d in r.findall('device'):
 print(len(s))")
 expect_eq "$nused" "$used" "data blocks in use (pool status vs thin_dump)"
 
-# Reactivate on the same files: every thin reads back.
+# Reactivate on the same files: every thin reads back; then grow the pool.
 udmsetup create pool --table "0 $SECT thin-pool $PWD/meta $PWD/data 128 0"
 udmsetup create thin0 --table "0 $THIN thin $POOL 0"
 udmsetup create snap1 --table "0 $THIN thin $POOL 1"
 $model readback st 0 "$F0" || fail "thin0 after reactivation"
 $model readback st 1 "$F1" || fail "snap1 after reactivation"
+# Grow the data device: reload the pool with the bigger file, resume.
+truncate -s 96M data
+udmsetup suspend pool
+udmsetup reload pool --table "0 $((SECT * 3 / 2)) thin-pool $PWD/meta $PWD/data 128 0"
+udmsetup resume pool
+expect_eq "$(udmsetup status pool | cut -d' ' -f6 | cut -d/ -f2)" "1536" "data blocks after growing"
+$model write st 0 "$F0" 5 20
+$model readback st 0 "$F0" || fail "thin0 after the pool grew"
+$model readback st 1 "$F1" || fail "snap1 after the pool grew"
 udmsetup remove snap1 thin0 pool
 thin_check meta > check.log 2>&1 || { cat check.log >&2; fail "thin_check after reactivation"; }
+thin_dump meta > dump.xml
+grep -q 'nr_data_blocks="1536"' dump.xml || fail "thin_dump does not see the grown data device"
+$model verify st dump.xml data || fail "thin_dump differs from the model after growing"
 
 # A pool made by the real thin_restore.
 $model restore-xml 9 pool.xml rdata
