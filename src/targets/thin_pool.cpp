@@ -67,7 +67,7 @@ class ThinPoolTarget final : public core::Target {
 
   void postsuspend(bool /*noflush*/) override { (void)pool_->commit(); }
 
-  Result<void> preresume() override { return pool_->bind(data_, requested_, low_water_, raise_event_); }
+  Result<void> preresume() override { return pool_->bind(meta_, data_, requested_, low_water_, raise_event_); }
   void resume() override { pool_->resumed(); }
 
  private:

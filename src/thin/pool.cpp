@@ -226,11 +226,15 @@ Result<void> Pool::resize_locked() {
   return commit_locked();
 }
 
-Result<void> Pool::bind(io::BlockDevicePtr data, const PoolFeatures& features, uint64_t low_water,
+Result<void> Pool::bind(io::BlockDevicePtr meta, io::BlockDevicePtr data, const PoolFeatures& features, uint64_t low_water,
                         std::function<void()> raise_event) {
   std::vector<Queued> retry;
   {
     std::lock_guard g(md_lock_);
+    if (meta != meta_.device() && meta->table_name() == meta_name_) {
+      old_meta_.push_back(meta_.device());
+      meta_.rebind(std::move(meta));
+    }
     if (data != data_) {
       std::unique_lock c(cache_lock_);
       old_data_.push_back(data_);

@@ -50,6 +50,8 @@ class MetadataDevice final : public pd::BlockDevice {
   Result<void> write(uint64_t block, const uint8_t* data) override;
   Result<void> flush() override;
   const io::BlockDevicePtr& device() const { return dev_; }
+  // The same device opened again by a new table (it may have grown).
+  void rebind(io::BlockDevicePtr dev) { dev_ = std::move(dev); }
 
  private:
   io::BlockDevicePtr dev_;
@@ -85,7 +87,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // Binds the table that goes live (preresume): its data device, features,
   // low water mark and event; grows the data and metadata space to the
   // devices' sizes. Retries queued writes when space was added.
-  Result<void> bind(io::BlockDevicePtr data, const PoolFeatures& features, uint64_t low_water,
+  Result<void> bind(io::BlockDevicePtr meta, io::BlockDevicePtr data, const PoolFeatures& features, uint64_t low_water,
                     std::function<void()> raise_event);
   void resumed();  // re-arms the low-water event (once per resume)
 
@@ -147,7 +149,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
   MetadataDevice meta_;
   std::string meta_name_;
   io::BlockDevicePtr data_;  // the bound table's
-  std::vector<io::BlockDevicePtr> old_data_;  // kept: in-flight I/O may still use a raw pointer
+  std::vector<io::BlockDevicePtr> old_data_, old_meta_;  // kept: in-flight I/O may still use a raw pointer
   uint32_t block_sectors_;
   PoolFeatures features_;  // under md_lock_
   std::atomic<bool> ignore_discard_{false};

@@ -89,10 +89,12 @@ $model readback st 0 "$F0" || fail "thin0 after reactivation"
 $model readback st 1 "$F1" || fail "snap1 after reactivation"
 # Grow the data device: reload the pool with the bigger file, resume.
 truncate -s 96M data
+truncate -s 16M meta
 udmsetup suspend pool
 udmsetup reload pool --table "0 $((SECT * 3 / 2)) thin-pool $PWD/meta $PWD/data 128 0"
 udmsetup resume pool
 expect_eq "$(udmsetup status pool | cut -d' ' -f6 | cut -d/ -f2)" "1536" "data blocks after growing"
+expect_eq "$(udmsetup status pool | cut -d' ' -f5 | cut -d/ -f2)" "4096" "metadata blocks after growing"
 $model write st 0 "$F0" 5 20
 $model readback st 0 "$F0" || fail "thin0 after the pool grew"
 $model readback st 1 "$F1" || fail "snap1 after the pool grew"
