@@ -51,8 +51,12 @@ struct ThinBed {
   // The metadata as committed on the device right now.
   std::unique_ptr<pd::ThinMetadata> committed() {
     disk = std::make_unique<pd::MemoryBlockDevice>(meta->size() / pd::kBlockSize);
-    for (uint64_t b = 0; b < disk->nr_blocks(); ++b)
-      (void)disk->write(b, reinterpret_cast<const uint8_t*>(meta->raw() + b * pd::kBlockSize));
+    // Through the device, not raw(): the pool's timer may be committing.
+    std::vector<std::byte> block(pd::kBlockSize);
+    for (uint64_t b = 0; b < disk->nr_blocks(); ++b) {
+      EXPECT_EQ(sync_io(*meta, Op::read, b * pd::kBlockSize, pd::kBlockSize, block.data()), 0);
+      (void)disk->write(b, reinterpret_cast<const uint8_t*>(block.data()));
+    }
     auto md = pd::ThinMetadata::open(*disk, pd::ThinMetadata::Mode::read_only);
     EXPECT_TRUE(md.has_value()) << (md ? "" : md.error().message);
     return md ? std::move(*md) : nullptr;
