@@ -41,7 +41,42 @@ Result<void> write_mda_header(PvDevice& dev, const MdaHeader& h) {
   return dev.write(h.start, bytes);
 }
 
+// The VG name a metadata text starts with ("vg0 {"), or "" when it does not.
+std::string vg_name_of_text(std::string_view t) {
+  std::size_t i = 0;
+  while (i < t.size() && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n')) ++i;
+  std::size_t j = i;
+  while (j < t.size() && t[j] != ' ' && t[j] != '\t' && t[j] != '\n' && t[j] != '{') ++j;
+  std::string name(t.substr(i, j - i));
+  while (j < t.size() && (t[j] == ' ' || t[j] == '\t' || t[j] == '\n')) ++j;
+  if (j >= t.size() || t[j] != '{' || !check_vg_name(name)) return {};
+  return name;
+}
+
 }  // namespace
+
+// What lvm2 prints reading a VG when one copy of its text does not read: a
+// checksum error, or a location or read error (our words), then its lines.
+void MetadataStore::unreadable_copy(const PvState& pv, std::size_t mi, const Error& e, const std::string& unchecked,
+                                    std::map<std::string, std::vector<std::string>>& out) const {
+  const MdaState& m = pv.mdas[mi];
+  const RawLocn& l = m.header->committed;
+  const std::string vg = vg_name_of_text(unchecked);
+  std::vector<std::string> lines;
+  if (e.code == EBADMSG)
+    lines.push_back(fmt::format("WARNING: Checksum error on {} at offset {}.", pv.path, m.header->start + l.offset));
+  else
+    lines.push_back(fmt::format("WARNING: {}", e.message));
+  lines.push_back(fmt::format("WARNING: couldn't read volume group metadata from {}.", pv.path));
+  if (!vg.empty())
+    lines.push_back(fmt::format("WARNING: Failed to read metadata text at {} off {} size {} VG {} on {}",
+                                m.header->start + l.offset, l.offset, l.size, vg, pv.path));
+  lines.push_back(fmt::format("WARNING: reading {} mda{} failed to read metadata.", pv.path, mi + 1));
+  lines.push_back(fmt::format("WARNING: repair VG metadata on {} with vgck --updatemetadata.", pv.path));
+  if (!vg.empty()) lines.push_back(fmt::format("WARNING: Reading VG {} on {} failed.", vg, pv.path));
+  auto& dst = out[vg];
+  for (auto& x : lines) dst.push_back(std::move(x));
+}
 
 DataArea data_area(const PvLabel& label) {
   DataArea d;
@@ -99,7 +134,7 @@ void MetadataStore::read_pv(PvState& pv) {
   pv.vg_id.reset();
   pv.read_warnings.clear();
   std::array<std::byte, LABEL_SIZE * LABEL_SCAN_SECTORS> head{};
-  if (pv.dev->size() < head.size()) return;
+  if (pv.dev->size() < head.size() || pv.dev->size() < PV_MIN_SIZE) return;
   if (auto r = pv.dev->read(0, head); !r) {
     pv.read_warnings.push_back(fmt::format("WARNING: {}", r.error().message));
     return;
@@ -130,16 +165,23 @@ void MetadataStore::read_pv(PvState& pv) {
       m.error = r.error().message;
     } else if (auto h = decode_mda_header(hb, locn); !h) {
       m.error = h.error().message;
+      const MdaHeaderFault f = classify_mda_header(hb, locn);
+      m.header_words = f.words;
+      m.bad_fields = f.bad_fields;
     } else {
       m.header = *h;
     }
+    if (!m.header && !m.bad_fields) m.bad_fields = BAD_MDA_READ;
     pv.mdas.push_back(std::move(m));  // collect_vgs warns about a bad header
   }
 }
 
 void MetadataStore::collect_vgs() const {
   stale_ = false;
-  warnings_ = scan_warnings_;
+  warnings_.clear();
+  diagnostics_.clear();
+  notes_.clear();
+  for (const auto& w : scan_warnings_) note(w);
   using TextPtr = std::shared_ptr<CommittedText>;
   std::map<std::string_view, TextPtr> read_now;  // texts read in this pass, by content (identical copies parse once)
   struct Best {
@@ -150,15 +192,30 @@ void MetadataStore::collect_vgs() const {
   std::map<std::string, Best> best;  // VG id -> newest copy
   std::vector<std::pair<std::size_t, std::size_t>> readable;  // (pv, mda) with a parsed copy
   std::map<std::string, std::vector<std::string>> vg_warnings;
+  std::map<std::string, std::vector<std::string>> unreadable;  // VG name -> lines about its copies that do not read
 
   for (std::size_t pi = 0; pi < pvs_.size(); ++pi) {
     PvState& pv = pvs_[pi];
     pv.vg_id.reset();
-    warnings_.insert(warnings_.end(), pv.read_warnings.begin(), pv.read_warnings.end());
-    for (const MdaState& m : pv.mdas)
-      if (!m.header)
-        warnings_.push_back(
-            fmt::format("WARNING: bad metadata header on {} at {}: {}", pv.path, m.locn.offset, m.error));
+    for (const auto& w : pv.read_warnings) note(w);
+    // lvm2's scan: a header that does not check out leaves that mda without
+    // a "metadata summary"; a PV left with none is named by its PVID.
+    bool summary = false;
+    for (std::size_t mi = 0; mi < pv.mdas.size(); ++mi) {
+      const MdaState& m = pv.mdas[mi];
+      if (m.header) {
+        summary = true;
+        continue;
+      }
+      if (!m.header_words.empty())
+        diag(fmt::format("WARNING: {} in mda header on {} at {}", m.header_words, pv.path, m.locn.offset));
+      diag(fmt::format("WARNING: bad metadata header on {} at {}.", pv.path, m.locn.offset));
+      diag(fmt::format("WARNING: scanning {} mda{} failed to read metadata summary.", pv.path, mi + 1));
+      diag(fmt::format("WARNING: repair VG metadata on {} with vgck --updatemetadata.", pv.path));
+      note(fmt::format("{}: {}", pv.path, m.error));
+    }
+    if (!pv.mdas.empty() && !summary)
+      diag(fmt::format("WARNING: scan failed to get metadata summary from {} PVID {}", pv.path, pv.label.pv_id));
     for (std::size_t mi = 0; mi < pv.mdas.size(); ++mi) {
       MdaState& m = pv.mdas[mi];
       m.seqno.reset();
@@ -166,16 +223,19 @@ void MetadataStore::collect_vgs() const {
       m.vg_id.clear();
       if (!m.header) continue;  // m.error says why
       m.error.clear();
+      m.bad_fields = 0;
       if (m.header->committed.empty() || m.header->committed.ignored()) {
         m.cached.reset();
         continue;
       }
       if (!m.cached || m.cached_locn != m.header->committed) {
         m.cached.reset();
-        auto text = read_mda_text(*pv.dev, *m.header, m.header->committed);
+        std::string unchecked;
+        auto text = read_mda_text(*pv.dev, *m.header, m.header->committed, &unchecked);
         if (!text) {
           m.error = text.error().message;
-          warnings_.push_back(fmt::format("WARNING: {}", m.error));
+          m.bad_fields = BAD_MDA_TEXT;
+          unreadable_copy(pv, mi, text.error(), unchecked, unreadable);
           continue;
         }
         auto it = read_now.find(*text);
@@ -202,7 +262,8 @@ void MetadataStore::collect_vgs() const {
       }
       if (!c.parse_error.empty()) {
         m.error = fmt::format("{}: metadata at {}: {}", pv.path, m.locn.offset, c.parse_error);
-        warnings_.push_back(fmt::format("WARNING: {}", m.error));
+        m.bad_fields = BAD_MDA_TEXT;
+        diag(fmt::format("WARNING: {}", m.error));
         continue;
       }
       m.seqno = c.seqno;
@@ -236,7 +297,7 @@ void MetadataStore::collect_vgs() const {
     if (!b.copy->parsed) {  // known from write_vg, not parsed yet
       auto imp = import_vg_text(b.copy->raw);
       if (!imp) {  // cannot happen for a text this store exported; kept as a warning, not a crash
-        warnings_.push_back(fmt::format("WARNING: VG {}: {}", b.copy->vg_name, imp.error().message));
+        diag(fmt::format("WARNING: VG {}: {}", b.copy->vg_name, imp.error().message));
         continue;
       }
       b.copy->parsed = std::move(*imp);
@@ -246,13 +307,23 @@ void MetadataStore::collect_vgs() const {
     b.copy->parsed.reset();
     st.raw_text = b.copy->raw;
     st.seqno = b.seqno;
-    st.warnings = std::move(vg_warnings[id]);
+    st.warnings = std::move(unreadable[st.text.vg.name]);
+    unreadable.erase(st.text.vg.name);
+    for (auto& w : vg_warnings[id]) st.warnings.push_back(std::move(w));
+    bool stale = false;
     for (auto [pi, mi] : readable) {
       const MdaState& m = pvs_[pi].mdas[mi];
-      if (m.vg_id == id && *m.seqno < b.seqno)
+      if (m.vg_id == id && *m.seqno < b.seqno) {
         st.warnings.push_back(fmt::format("WARNING: ignoring metadata seqno {} on {} for seqno {} on {} for VG {}.",
                                           *m.seqno, pvs_[pi].path, b.seqno, b.path, st.text.vg.name));
+        stale = true;
+      }
     }
+    if (stale) {
+      st.warnings.push_back(fmt::format("WARNING: Inconsistent metadata found for VG {}.", st.text.vg.name));
+      st.warnings.push_back("See vgck --updatemetadata to correct inconsistency.");
+    }
+    std::vector<std::string> missing;
     for (const auto& vpv : st.text.vg.pvs) {
       std::size_t at = NO_PV;
       for (std::size_t i = 0; i < pvs_.size(); ++i) {
@@ -266,8 +337,11 @@ void MetadataStore::collect_vgs() const {
       }
       st.pv_index.push_back(at);
       if (at == NO_PV) {
-        st.warnings.push_back(fmt::format("WARNING: VG {} is missing PV {} (last written to {}).", st.text.vg.name,
-                                          format_id(vpv.id), vpv.device.empty() ? "[unknown]" : vpv.device));
+        st.warnings.push_back(fmt::format("WARNING: Couldn't find device with uuid {}.", format_id(vpv.id)));
+        missing.push_back(vpv.device.empty()
+                              ? fmt::format("WARNING: VG {} is missing PV {}.", st.text.vg.name, format_id(vpv.id))
+                              : fmt::format("WARNING: VG {} is missing PV {} (last written to {}).", st.text.vg.name,
+                                            format_id(vpv.id), vpv.device));
         continue;
       }
       // What real lvm2 does not check: the extents must be on the device.
@@ -280,18 +354,32 @@ void MetadataStore::collect_vgs() const {
                                           vpv.name, dev.path, vpv.pe_count, vpv.pe_start,
                                           std::min<byte_count>(d.end, dev.dev->size())));
     }
+    for (auto& w : missing) st.warnings.push_back(std::move(w));
     auto problems = validation_problems(st.text.vg);
     st.problems.insert(st.problems.end(), problems.begin(), problems.end());
     const std::string name = st.text.vg.name;
     if (auto it = vgs_.find(name); it != vgs_.end()) {
-      warnings_.push_back(fmt::format("WARNING: VG name {} is used by VGs {} and {}; using the one with seqno {}.",
+      diag(fmt::format("WARNING: VG name {} is used by VGs {} and {}; using the one with seqno {}.",
                                       name, format_id(it->second.text.vg.id), format_id(id),
                                       std::max(it->second.seqno, st.seqno)));
       if (it->second.seqno >= st.seqno) continue;
     }
     vgs_[name] = std::move(st);
   }
+  // Copies that do not read, of a VG no copy of which reads.
+  for (auto& [name, lines] : unreadable)
+    for (auto& l : lines) diag(std::move(l));
   warn_unclaimed_pvs();
+}
+
+void MetadataStore::diag(std::string line) const {
+  warnings_.push_back(line);
+  diagnostics_.push_back(std::move(line));
+}
+
+void MetadataStore::note(std::string line) const {
+  warnings_.push_back(line);
+  notes_.push_back(std::move(line));
 }
 
 void MetadataStore::warn_unclaimed_pvs() const {
@@ -301,7 +389,7 @@ void MetadataStore::warn_unclaimed_pvs() const {
     for (const auto& [name, vs] : vgs_)
       for (const auto& vpv : vs.text.vg.pvs) claimed = claimed || vpv.id == pv.label.pv_id;
     if (!claimed)
-      warnings_.push_back(fmt::format("WARNING: PV {} is marked in use but no VG was found using it.", pv.path));
+      note(fmt::format("WARNING: PV {} is marked in use but no VG was found using it.", pv.path));
   }
 }
 
