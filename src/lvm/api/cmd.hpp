@@ -145,9 +145,13 @@ class Cmd {
   // ends, so ulvm and lvm2 commands on the same VG exclude each other.
   Outcome<void> lock(const locking::LockPlan& plan, const std::vector<std::string>& vgs) {
     if (!locks_) locks_ = std::make_unique<locking::FileLocks>(locking::locking_dir());
-    if (auto r = locks_->lock_global(plan.global); !r) return failed(r.error().message);
+    auto lines = [](std::string m) {  // lvm2 prints each line of the error indented
+      for (auto p = m.find('\n'); p != std::string::npos; p = m.find('\n', p + 3)) m.insert(p + 1, "  ");
+      return m;
+    };
+    if (auto r = locks_->lock_global(plan.global); !r) return failed(lines(r.error().message));
     for (const auto& vg : vgs)
-      if (auto r = locks_->lock_vg(vg, plan.vg_mode); !r) return failed(r.error().message);
+      if (auto r = locks_->lock_vg(vg, plan.vg_mode); !r) return failed(lines(r.error().message));
     return {};
   }
   static std::string normal_path(std::string_view path) {
