@@ -2,11 +2,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <memory>
 
 #include <fmt/format.h>
 
+#include "lvm/format/crc.hpp"
 #include "lvm/format/store.hpp"
 
 using namespace udm;
@@ -679,4 +681,104 @@ TEST(LvmStore, ViewAfterChangesMatchesAFreshScan) {
   ASSERT_EQ(st.find_vg("vg1")->text.vg.pvs[0].device, "/dev/c");
   EXPECT_EQ(st.find_vg("vg0")->seqno, 7u);
   EXPECT_EQ(st.find_vg("vg0")->text.vg.lvs.front().name, "lin");  // visible first, as written
+}
+
+// ---------------------------------------------------------------- scan diagnostics in lvm2's words
+
+namespace {
+// Rewrites the mda header at `off` of `dev` after `edit`, with a valid CRC.
+void edit_mda_header(MemoryPvDevice& dev, byte_count off, const std::function<void(std::byte*)>& edit) {
+  std::byte* h = dev.bytes().data() + off;
+  edit(h);
+  put_le32(h, lvm_crc(std::span<const std::byte>(h + 4, MDA_HEADER_SIZE - 4)));
+}
+}  // namespace
+
+TEST(LvmScanDiagnostics, HeaderFaultsInLvm2Order) {
+  Fixture f;
+  auto& a = *f.disks.devs["/dev/a"];
+  const std::vector<std::byte> good(a.bytes().begin() + 4096, a.bytes().begin() + 4096 + 512);
+  const DiskLocn where{4096, f.disks.scan().device("/dev/a")->label.metadata_areas[0].size};
+  auto restore = [&] { std::copy(good.begin(), good.end(), a.bytes().begin() + 4096); };
+  struct Case {
+    std::function<void()> damage;
+    std::string words;
+    std::uint32_t bits;
+  };
+  const std::vector<Case> cases = {
+      {[&] { a.bytes()[4096 + 300] ^= std::byte{0x40}; }, fmt::format("wrong checksum {:x}", get_le32(good.data())),
+       BAD_MDA_HEADER | BAD_MDA_CHECKSUM},
+      {[&] { edit_mda_header(a, 4096, [](std::byte* h) { h[5] ^= std::byte{1}; }); }, "wrong magic number",
+       BAD_MDA_HEADER | BAD_MDA_MAGIC},
+      {[&] { edit_mda_header(a, 4096, [](std::byte* h) { put_le32(h + 20, 7); }); }, "wrong version 7",
+       BAD_MDA_HEADER | BAD_MDA_VERSION},
+      {[&] { edit_mda_header(a, 4096, [](std::byte* h) { put_le64(h + 24, 8192); }); }, "wrong start sector 8192",
+       BAD_MDA_HEADER | BAD_MDA_START},
+  };
+  for (const auto& c : cases) {
+    restore();
+    c.damage();
+    const MdaHeaderFault fault = classify_mda_header(std::span<const std::byte>(a.bytes()).subspan(4096, 512), where);
+    EXPECT_EQ(fault.words, c.words);
+    EXPECT_EQ(fault.bad_fields, c.bits);
+    auto st = f.disks.scan();
+    ASSERT_FALSE(st.diagnostics().empty()) << c.words;
+    EXPECT_EQ(st.diagnostics()[0], "WARNING: " + c.words + " in mda header on /dev/a at 4096");
+    EXPECT_EQ(st.device("/dev/a")->mdas[0].bad_fields, c.bits);
+    // The VG is still served from /dev/b, whose copies are fine.
+    ASSERT_NE(st.find_vg("vg0"), nullptr);
+    EXPECT_TRUE(st.find_vg("vg0")->warnings.empty());
+  }
+  // An intact header: nothing to say.
+  restore();
+  EXPECT_EQ(classify_mda_header(std::span<const std::byte>(a.bytes()).subspan(4096, 512), where).words, "");
+  EXPECT_TRUE(f.disks.scan().diagnostics().empty());
+}
+
+TEST(LvmScanDiagnostics, SecondMdaOfAPvWithAGoodFirstOne) {
+  Fixture f;
+  auto st = f.disks.scan();
+  const byte_count mda2 = st.device("/dev/b")->label.metadata_areas[1].offset;
+  f.disks.devs["/dev/b"]->bytes()[mda2 + 64] ^= std::byte{1};
+  auto again = f.disks.scan();
+  // mda1 still gives the scan its summary: no "scan failed ... PVID" line.
+  ASSERT_EQ(again.diagnostics().size(), 4u);
+  EXPECT_EQ(again.diagnostics()[2], "WARNING: scanning /dev/b mda2 failed to read metadata summary.");
+  EXPECT_EQ(again.diagnostics()[3], "WARNING: repair VG metadata on /dev/b with vgck --updatemetadata.");
+}
+
+TEST(LvmScanDiagnostics, TextWhoseVgNameIsDamagedIsStillReported) {
+  Fixture f;
+  auto st = f.disks.scan();
+  const MdaState& m = st.device("/dev/a")->mdas[0];
+  // The first byte of the text is the VG name's: the copy no longer names a VG.
+  f.disks.devs["/dev/a"]->bytes()[m.locn.offset + m.header->committed.offset] = std::byte{'{'};
+  auto again = f.disks.scan();
+  ASSERT_NE(again.find_vg("vg0"), nullptr);
+  EXPECT_TRUE(again.find_vg("vg0")->warnings.empty());
+  EXPECT_EQ(again.diagnostics(), (std::vector<std::string>{
+                                     "WARNING: Checksum error on /dev/a at offset 4608.",
+                                     "WARNING: couldn't read volume group metadata from /dev/a.",
+                                     "WARNING: reading /dev/a mda1 failed to read metadata.",
+                                     "WARNING: repair VG metadata on /dev/a with vgck --updatemetadata.",
+                                 }));
+}
+
+TEST(LvmScanDiagnostics, DeviceBelowPvMinSizeIsAMissingPv) {
+  Fixture f;
+  // /dev/a cut to 4 KiB keeps its label sector, but lvm2 does not look at a
+  // device under pv_min_size: the PV is missing, not damaged.
+  f.disks.devs["/dev/a"]->bytes().resize(4096);
+  auto st = f.disks.scan();
+  EXPECT_FALSE(st.device("/dev/a")->is_pv);
+  EXPECT_TRUE(st.diagnostics().empty());
+  const VgState* vs = st.find_vg("vg0");
+  ASSERT_NE(vs, nullptr);
+  EXPECT_EQ(vs->missing_pvs(), 1u);
+  ASSERT_EQ(vs->warnings.size(), 2u);
+  EXPECT_EQ(vs->warnings[0].rfind("WARNING: Couldn't find device with uuid ", 0), 0u);
+  EXPECT_NE(vs->warnings[1].find("(last written to /dev/a)."), std::string::npos);
+  // Exactly pv_min_size is still a device lvm2 reads.
+  f.disks.devs["/dev/a"]->bytes().resize(PV_MIN_SIZE);
+  EXPECT_TRUE(f.disks.scan().device("/dev/a")->is_pv);
 }
