@@ -99,7 +99,8 @@ class Cmd {
       read_vgs.clear();
       for (const auto& [n, f] : store_->vgs()) read_vgs.push_back(n);
       if (auto r = lock(plan, read_vgs); !r) return r;
-      if (auto r = store_->rescan(); !r) return failed(r.error().message);
+      if (store_->changed_since_scan())
+        if (auto r = store_->rescan(); !r) return failed(r.error().message);
     }
     // What lvm2 prints while scanning, then while reading each VG.
     for (const auto& w : store_->diagnostics()) warn(w);

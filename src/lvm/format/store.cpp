@@ -55,27 +55,25 @@ std::string vg_name_of_text(std::string_view t) {
 
 }  // namespace
 
-// What lvm2 prints reading a VG when one copy of its text does not read: a
+// What lvm2 prints reading VG `vg` when one copy of its text does not read: a
 // checksum error, or a location or read error (our words), then its lines.
-void MetadataStore::unreadable_copy(const PvState& pv, std::size_t mi, const Error& e, const std::string& unchecked,
-                                    std::map<std::string, std::vector<std::string>>& out) const {
-  const MdaState& m = pv.mdas[mi];
+std::vector<std::string> MetadataStore::unreadable_lines(const UnreadableCopy& u, const std::string& vg) const {
+  const PvState& pv = pvs_[u.pv];
+  const MdaState& m = pv.mdas[u.mda];
   const RawLocn& l = m.header->committed;
-  const std::string vg = vg_name_of_text(unchecked);
   std::vector<std::string> lines;
-  if (e.code == EBADMSG)
+  if (u.error.code == EBADMSG)
     lines.push_back(fmt::format("WARNING: Checksum error on {} at offset {}.", pv.path, m.header->start + l.offset));
   else
-    lines.push_back(fmt::format("WARNING: {}", e.message));
+    lines.push_back(fmt::format("WARNING: {}", u.error.message));
   lines.push_back(fmt::format("WARNING: couldn't read volume group metadata from {}.", pv.path));
   if (!vg.empty())
     lines.push_back(fmt::format("WARNING: Failed to read metadata text at {} off {} size {} VG {} on {}",
                                 m.header->start + l.offset, l.offset, l.size, vg, pv.path));
-  lines.push_back(fmt::format("WARNING: reading {} mda{} failed to read metadata.", pv.path, mi + 1));
+  lines.push_back(fmt::format("WARNING: reading {} mda{} failed to read metadata.", pv.path, u.mda + 1));
   lines.push_back(fmt::format("WARNING: repair VG metadata on {} with vgck --updatemetadata.", pv.path));
   if (!vg.empty()) lines.push_back(fmt::format("WARNING: Reading VG {} on {} failed.", vg, pv.path));
-  auto& dst = out[vg];
-  for (auto& x : lines) dst.push_back(std::move(x));
+  return lines;
 }
 
 DataArea data_area(const PvLabel& label) {
@@ -124,6 +122,30 @@ Result<void> MetadataStore::rescan() {
   for (auto& pv : pvs_) read_pv(pv);
   stale_ = true;
   return {};
+}
+
+bool MetadataStore::changed_since_scan() const {
+  for (const auto& pv : pvs_) {
+    std::array<std::byte, LABEL_SIZE * LABEL_SCAN_SECTORS> head{};
+    if (pv.dev->size() < head.size() || pv.dev->size() < PV_MIN_SIZE) continue;
+    if (!pv.dev->read(0, head)) return true;
+    std::optional<PvLabel> now;
+    for (std::size_t s = 0; s < LABEL_SCAN_SECTORS && !now; ++s) {
+      std::span<const std::byte> sector(head.data() + s * LABEL_SIZE, LABEL_SIZE);
+      if (!looks_like_label(sector)) continue;
+      if (auto l = decode_label(sector, s)) now = std::move(*l);
+    }
+    if (now.has_value() != pv.is_pv || (now && *now != pv.label)) return true;
+    if (!now) continue;
+    for (const MdaState& m : pv.mdas) {
+      std::array<std::byte, MDA_HEADER_SIZE> hb{};
+      if (m.locn.offset > pv.dev->size() || m.locn.size > pv.dev->size() - m.locn.offset) continue;  // as scanned
+      if (!pv.dev->read(m.locn.offset, hb)) return true;
+      auto h = decode_mda_header(hb, m.locn);
+      if (h.has_value() != m.header.has_value() || (h && *h != *m.header)) return true;
+    }
+  }
+  return false;
 }
 
 void MetadataStore::read_pv(PvState& pv) {
@@ -192,7 +214,7 @@ void MetadataStore::collect_vgs() const {
   std::map<std::string, Best> best;  // VG id -> newest copy
   std::vector<std::pair<std::size_t, std::size_t>> readable;  // (pv, mda) with a parsed copy
   std::map<std::string, std::vector<std::string>> vg_warnings;
-  std::map<std::string, std::vector<std::string>> unreadable;  // VG name -> lines about its copies that do not read
+  std::vector<UnreadableCopy> unreadable;  // copies whose text does not read
 
   for (std::size_t pi = 0; pi < pvs_.size(); ++pi) {
     PvState& pv = pvs_[pi];
@@ -235,7 +257,7 @@ void MetadataStore::collect_vgs() const {
         if (!text) {
           m.error = text.error().message;
           m.bad_fields = BAD_MDA_TEXT;
-          unreadable_copy(pv, mi, text.error(), unchecked, unreadable);
+          unreadable.push_back({pi, mi, text.error(), vg_name_of_text(unchecked), false});
           continue;
         }
         auto it = read_now.find(*text);
@@ -307,8 +329,16 @@ void MetadataStore::collect_vgs() const {
     b.copy->parsed.reset();
     st.raw_text = b.copy->raw;
     st.seqno = b.seqno;
-    st.warnings = std::move(unreadable[st.text.vg.name]);
-    unreadable.erase(st.text.vg.name);
+    // A copy that does not read belongs to the VG that lists its PV (its own
+    // text may be damaged right in the VG name).
+    for (auto& u : unreadable) {
+      if (u.reported) continue;
+      const std::string& id = pvs_[u.pv].label.pv_id;
+      if (std::none_of(st.text.vg.pvs.begin(), st.text.vg.pvs.end(), [&](const auto& p) { return p.id == id; }))
+        continue;
+      u.reported = true;
+      for (auto& l : unreadable_lines(u, st.text.vg.name)) st.warnings.push_back(std::move(l));
+    }
     for (auto& w : vg_warnings[id]) st.warnings.push_back(std::move(w));
     bool stale = false;
     for (auto [pi, mi] : readable) {
@@ -367,8 +397,9 @@ void MetadataStore::collect_vgs() const {
     vgs_[name] = std::move(st);
   }
   // Copies that do not read, of a VG no copy of which reads.
-  for (auto& [name, lines] : unreadable)
-    for (auto& l : lines) diag(std::move(l));
+  for (const auto& u : unreadable)
+    if (!u.reported)
+      for (auto& l : unreadable_lines(u, u.text_vg)) diag(std::move(l));
   warn_unclaimed_pvs();
 }
 

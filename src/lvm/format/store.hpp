@@ -156,6 +156,10 @@ class MetadataStore {
 
   // Re-reads labels and metadata from the open devices.
   Result<void> rescan();
+  // True when a label or mda header on the devices differs from what the
+  // last scan read (someone committed since): then rescan(). Reads only the
+  // label sectors and mda headers, so checking is cheap when nothing changed.
+  bool changed_since_scan() const;
 
   // pvcreate: zero sectors 0-3 and the first 4 KiB of each mda, write empty
   // mda headers, then the label. Refuses a PV in a VG unless options.force.
@@ -194,8 +198,13 @@ class MetadataStore {
   void collect_vgs() const;
   void warn_unclaimed_pvs() const;
   void diag(std::string line) const;
-  void unreadable_copy(const PvState& pv, std::size_t mda, const Error& e, const std::string& unchecked,
-                       std::map<std::string, std::vector<std::string>>& out) const;
+  struct UnreadableCopy {
+    std::size_t pv, mda;
+    Error error;
+    std::string text_vg;  // the VG name its damaged text starts with, if any
+    bool reported;
+  };
+  std::vector<std::string> unreadable_lines(const UnreadableCopy& u, const std::string& vg) const;
   void note(std::string line) const;
   Result<void> write_label(PvState& pv);
 

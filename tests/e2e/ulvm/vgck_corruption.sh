@@ -37,6 +37,17 @@ ulvm: $(cat "$E2E_TMP/ulvm.out")"
 $(cat "$E2E_TMP/diff")"
   echo "$1: exit $RC_LVM, $(wc -l <"$E2E_TMP/lvm.out") lines, same"
 }
+# same_scan WHAT [lvm-config [ulvm-devices]]: other commands' scans print the
+# same lines too (vgs VG, lvs without a VG).
+same_scan() {
+  local cfg=${2:-$CFG} devs=${3:-$A,$B} cmd
+  for cmd in "vgs $VG" "lvs"; do
+    lvm $cmd --config "$cfg" 2>&1 >/dev/null | grep -v "WARNING: Activation disabled" >"$E2E_TMP/lvm.scan" || true
+    ulvm $cmd --devices "$devs" 2>"$E2E_TMP/ulvm.scan" >/dev/null || true
+    diff "$E2E_TMP/lvm.scan" "$E2E_TMP/ulvm.scan" >"$E2E_TMP/diff" || fail "$1: $cmd stderr differs (lvm2 <, ulvm >):
+$(cat "$E2E_TMP/diff")"
+  done
+}
 clean() {
   vgcks "$1"
   [ "$RC_LVM" == 0 ] && [ "$RC_ULVM" == 0 ] && [ ! -s "$E2E_TMP/lvm.out" ] && [ ! -s "$E2E_TMP/ulvm.out" ] ||
@@ -79,6 +90,7 @@ save
 xor_byte "$B" $((4096 + 100))
 same "mda header checksum"
 grep -q "wrong checksum" "$E2E_TMP/ulvm.out" || fail "no checksum warning"
+same_scan "mda header checksum"
 repair "mda header checksum" "repairing bad metadata (0x14) in mda1 at 4096"
 save
 
@@ -86,6 +98,7 @@ save
 read -r toff tsize < <(text_range "$B")
 xor_byte "$B" $((toff + tsize / 2))
 same "text checksum"
+same_scan "text checksum"
 repair "text checksum" "repairing bad metadata (0x8) in mda1 at 4096"
 save
 
@@ -94,15 +107,20 @@ L lvcreate -q -an -Zn -Wn -L 4M -n three "$VG"
 restore
 same "older seqno on one PV"
 grep -q "ignoring metadata seqno" "$E2E_TMP/ulvm.out" || fail "no seqno warning"
+same_scan "older seqno on one PV"
 repair "older seqno" "updating old metadata to"
 save
 
-# 4. 40 random byte flips in the mda header or the committed text of one PV:
+# 4. 40 byte flips (the VG name, the header checksum, then random) in the mda
+# header or the committed text of one PV:
 # ulvm warns whenever lvm2 warns, with the same lines and exit code.
 warned_lvm=0 warned_ulvm=0
 for t in $(seq 1 40); do
   read -r toff tsize < <(text_range "$B")
-  if (( RANDOM % 4 == 0 )); then off=$((4096 + RANDOM % 512)); else off=$((toff + (RANDOM * 32768 + RANDOM) % tsize)); fi
+  if (( t == 1 )); then off=$((toff + 2))  # the VG name in the text
+  elif (( t == 2 )); then off=4096         # the header's own checksum
+  elif (( RANDOM % 4 == 0 )); then off=$((4096 + RANDOM % 512))
+  else off=$((toff + (RANDOM * 32768 + RANDOM) % tsize)); fi
   xor_byte "$B" "$off"
   vgcks "flip $t"
   [ -s "$E2E_TMP/lvm.out" ] && warned_lvm=$((warned_lvm + 1))
@@ -118,6 +136,7 @@ clean "after flips"
 same "missing PV" "$CFG_A" "$A"
 grep -q "Couldn't find device with uuid" "$E2E_TMP/ulvm.out" || fail "no missing-PV warning"
 [ "$RC_ULVM" == 5 ] || fail "missing PV: exit $RC_ULVM"
+same_scan "missing PV" "$CFG_A" "$A"
 
 # 6. A PV cut to 4 KiB: lvm2 does not take a device that small (pv_min_size),
 # so the PV is missing.

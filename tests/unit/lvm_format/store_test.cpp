@@ -747,21 +747,35 @@ TEST(LvmScanDiagnostics, SecondMdaOfAPvWithAGoodFirstOne) {
   EXPECT_EQ(again.diagnostics()[3], "WARNING: repair VG metadata on /dev/b with vgck --updatemetadata.");
 }
 
-TEST(LvmScanDiagnostics, TextWhoseVgNameIsDamagedIsStillReported) {
+TEST(LvmScanDiagnostics, CopyWithADamagedVgNameIsReportedUnderTheVgOfItsPv) {
   Fixture f;
   auto st = f.disks.scan();
   const MdaState& m = st.device("/dev/a")->mdas[0];
-  // The first byte of the text is the VG name's: the copy no longer names a VG.
+  // The first byte of the text is the VG name's: the copy no longer names a
+  // VG, but lvm2 names the VG that lists the PV.
   f.disks.devs["/dev/a"]->bytes()[m.locn.offset + m.header->committed.offset] = std::byte{'{'};
   auto again = f.disks.scan();
   ASSERT_NE(again.find_vg("vg0"), nullptr);
-  EXPECT_TRUE(again.find_vg("vg0")->warnings.empty());
-  EXPECT_EQ(again.diagnostics(), (std::vector<std::string>{
-                                     "WARNING: Checksum error on /dev/a at offset 4608.",
-                                     "WARNING: couldn't read volume group metadata from /dev/a.",
-                                     "WARNING: reading /dev/a mda1 failed to read metadata.",
-                                     "WARNING: repair VG metadata on /dev/a with vgck --updatemetadata.",
-                                 }));
+  EXPECT_TRUE(again.diagnostics().empty());
+  const std::string size = std::to_string(m.header->committed.size);
+  EXPECT_EQ(again.find_vg("vg0")->warnings,
+            (std::vector<std::string>{
+                "WARNING: Checksum error on /dev/a at offset 4608.",
+                "WARNING: couldn't read volume group metadata from /dev/a.",
+                "WARNING: Failed to read metadata text at 4608 off 512 size " + size + " VG vg0 on /dev/a",
+                "WARNING: reading /dev/a mda1 failed to read metadata.",
+                "WARNING: repair VG metadata on /dev/a with vgck --updatemetadata.",
+                "WARNING: Reading VG vg0 on /dev/a failed.",
+            }));
+  // With no VG left that lists the PV, the lines go to the scan's diagnostics, unnamed.
+  auto alone = MetadataStore::scan({"/dev/a"}, false, f.disks.opener());
+  ASSERT_TRUE(alone.has_value());
+  EXPECT_EQ(alone->diagnostics(), (std::vector<std::string>{
+                                      "WARNING: Checksum error on /dev/a at offset 4608.",
+                                      "WARNING: couldn't read volume group metadata from /dev/a.",
+                                      "WARNING: reading /dev/a mda1 failed to read metadata.",
+                                      "WARNING: repair VG metadata on /dev/a with vgck --updatemetadata.",
+                                  }));
 }
 
 TEST(LvmScanDiagnostics, DeviceBelowPvMinSizeIsAMissingPv) {
@@ -781,4 +795,22 @@ TEST(LvmScanDiagnostics, DeviceBelowPvMinSizeIsAMissingPv) {
   // Exactly pv_min_size is still a device lvm2 reads.
   f.disks.devs["/dev/a"]->bytes().resize(PV_MIN_SIZE);
   EXPECT_TRUE(f.disks.scan().device("/dev/a")->is_pv);
+}
+
+TEST(LvmScanDiagnostics, ChangedSinceScanSeesCommitsOnly) {
+  Fixture f;
+  auto reader = f.disks.scan();
+  EXPECT_FALSE(reader.changed_since_scan());
+  // Another writer commits seqno 2: its headers changed.
+  auto writer = f.disks.scan();
+  VolumeGroup next = f.vg;
+  next.seqno = 2;
+  ASSERT_TRUE(writer.write_vg(next, header_for(2)).has_value());
+  EXPECT_TRUE(reader.changed_since_scan());
+  ASSERT_TRUE(reader.rescan().has_value());
+  EXPECT_FALSE(reader.changed_since_scan());
+  EXPECT_EQ(reader.find_vg("vg0")->seqno, 2u);
+  // A damaged header counts as a change too.
+  f.disks.devs["/dev/a"]->bytes()[4096 + 7] ^= std::byte{1};
+  EXPECT_TRUE(reader.changed_since_scan());
 }
