@@ -86,7 +86,6 @@ class Cmd {
       if (std::find(paths.begin(), paths.end(), normal_path(d)) == paths.end()) paths.push_back(normal_path(d));
     if (paths.empty())
       return failed("No devices to scan: give --devices or set devices in " + cfg_.confdir + "/lvm.conf");
-    (void)writable;  // the lock plan says which locks; `writable` only opens the devices read-write
     const locking::LockPlan plan = locking::plan_locks(cl_.command, cl_.args, cl_.has("updatemetadata"));
     if (auto r = lock(plan, plan.vgs); !r) return r;
     auto st = format::MetadataStore::scan(paths, writable);
