@@ -183,18 +183,20 @@ Result<MdaHeader> decode_mda_header(std::span<const std::byte> b, const DiskLocn
 MdaHeaderFault classify_mda_header(std::span<const std::byte> b, const DiskLocn& expected) {
   MdaHeaderFault f;
   if (b.size() != MDA_HEADER_SIZE) return f;
-  const std::uint32_t stored = get_le32(&b[MDA_CRC]);
-  if (stored != lvm_crc(b.subspan(MDA_MAGIC_OFF))) {
-    f.words = fmt::format("wrong checksum {:x}", stored);  // lvm2 prints the stored value
+  if (const std::uint32_t stored = get_le32(&b[MDA_CRC]); stored != lvm_crc(b.subspan(MDA_MAGIC_OFF))) {
+    f.words.push_back(fmt::format("wrong checksum {:x}", stored));
     f.bad_fields |= BAD_MDA_CHECKSUM;
-  } else if (std::memcmp(&b[MDA_MAGIC_OFF], MDA_MAGIC.data(), MDA_MAGIC.size()) != 0) {
-    f.words = "wrong magic number";
+  }
+  if (std::memcmp(&b[MDA_MAGIC_OFF], MDA_MAGIC.data(), MDA_MAGIC.size()) != 0) {
+    f.words.push_back("wrong magic number");
     f.bad_fields |= BAD_MDA_MAGIC;
-  } else if (const std::uint32_t v = get_le32(&b[MDA_VERSION_OFF]); v != MDA_VERSION) {
-    f.words = fmt::format("wrong version {}", v);
+  }
+  if (const std::uint32_t v = get_le32(&b[MDA_VERSION_OFF]); v != MDA_VERSION) {
+    f.words.push_back(fmt::format("wrong version {}", v));
     f.bad_fields |= BAD_MDA_VERSION;
-  } else if (const std::uint64_t start = get_le64(&b[MDA_START]); start != expected.offset) {
-    f.words = fmt::format("wrong start sector {}", start);
+  }
+  if (const std::uint64_t start = get_le64(&b[MDA_START]); start != expected.offset) {
+    f.words.push_back(fmt::format("wrong start sector {}", start));
     f.bad_fields |= BAD_MDA_START;
   }
   return f;

@@ -97,11 +97,12 @@ inline constexpr std::uint32_t BAD_MDA_VERSION = 0x40;
 inline constexpr std::uint32_t BAD_MDA_START = 0x80;
 
 // What lvm2 checks of an mda header, in its order (checksum, magic, version,
-// start), for a header decode_mda_header refused: lvm2's words ("wrong
-// checksum 9d323171", "wrong magic number", "wrong version 2", "wrong start
-// sector 8192"; empty when lvm2 checks pass but ours did not) and the bits.
+// start; it checks them all and names each one that is wrong), for a header
+// decode_mda_header refused: lvm2's words for each ("wrong checksum 9d323171"
+// (the stored value), "wrong magic number", "wrong version 2", "wrong start
+// sector 8192"; none when lvm2's checks pass but ours did not) and the bits.
 struct MdaHeaderFault {
-  std::string words;
+  std::vector<std::string> words;
   std::uint32_t bad_fields = BAD_MDA_HEADER;
 };
 MdaHeaderFault classify_mda_header(std::span<const std::byte> bytes, const DiskLocn& expected);

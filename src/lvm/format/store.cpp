@@ -229,8 +229,8 @@ void MetadataStore::collect_vgs() const {
         summary = true;
         continue;
       }
-      if (!m.header_words.empty())
-        diag(fmt::format("WARNING: {} in mda header on {} at {}", m.header_words, pv.path, m.locn.offset));
+      for (const auto& w : m.header_words)
+        diag(fmt::format("WARNING: {} in mda header on {} at {}", w, pv.path, m.locn.offset));
       diag(fmt::format("WARNING: bad metadata header on {} at {}.", pv.path, m.locn.offset));
       diag(fmt::format("WARNING: scanning {} mda{} failed to read metadata summary.", pv.path, mi + 1));
       diag(fmt::format("WARNING: repair VG metadata on {} with vgck --updatemetadata.", pv.path));

@@ -49,7 +49,7 @@ struct MdaState {
   DiskLocn locn;
   std::optional<MdaHeader> header;     // null when the header is unreadable or damaged
   std::string error;                   // why the header or its text is unusable; "" when fine
-  std::string header_words;            // lvm2's words for a damaged header ("wrong checksum 1a2b3c4d")
+  std::vector<std::string> header_words;  // lvm2's words for a damaged header ("wrong checksum 1a2b3c4d")
   std::uint32_t bad_fields = 0;        // lvm2's BAD_MDA_* bits when the header or the text is damaged
   std::optional<std::uint64_t> seqno;  // of the committed copy, when it reads and parses
   std::string vg_name;                 // of the committed copy

@@ -111,7 +111,8 @@ same_scan "older seqno on one PV"
 repair "older seqno" "updating old metadata to"
 save
 
-# 4. 40 byte flips (the VG name, the header checksum, then random) in the mda
+# 4. 40 byte flips (the VG name, the header's checksum, magic, version and
+# start, then random ones) in the mda
 # header or the committed text of one PV:
 # ulvm warns whenever lvm2 warns, with the same lines and exit code.
 warned_lvm=0 warned_ulvm=0
@@ -119,6 +120,9 @@ for t in $(seq 1 40); do
   read -r toff tsize < <(text_range "$B")
   if (( t == 1 )); then off=$((toff + 2))  # the VG name in the text
   elif (( t == 2 )); then off=4096         # the header's own checksum
+  elif (( t == 3 )); then off=$((4096 + 8))   # magic
+  elif (( t == 4 )); then off=$((4096 + 20))  # version
+  elif (( t == 5 )); then off=$((4096 + 25))  # start
   elif (( RANDOM % 4 == 0 )); then off=$((4096 + RANDOM % 512))
   else off=$((toff + (RANDOM * 32768 + RANDOM) % tsize)); fi
   xor_byte "$B" "$off"
