@@ -257,6 +257,14 @@ void MetadataStore::collect_vgs() const {
         if (!text) {
           m.error = text.error().message;
           m.bad_fields = BAD_MDA_TEXT;
+          // lvm2's scan reads the name the copy starts with (up to a space)
+          // before it checks the whole text.
+          if (text.error().code == EBADMSG) {
+            const std::string_view u(unchecked);
+            if (!check_vg_name(u.substr(0, std::min(u.find(' '), std::size_t{128}))))
+              diag(fmt::format("WARNING: Metadata location on {} at offset {} begins with invalid name.", pv.path,
+                               m.header->start + m.header->committed.offset));
+          }
           unreadable.push_back({pi, mi, text.error(), vg_name_of_text(unchecked), false});
           continue;
         }

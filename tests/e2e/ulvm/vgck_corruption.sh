@@ -118,7 +118,8 @@ save
 warned_lvm=0 warned_ulvm=0
 for t in $(seq 1 40); do
   read -r toff tsize < <(text_range "$B")
-  if (( t == 1 )); then off=$((toff + 2))  # the VG name in the text
+  if (( t == 1 )); then off=$((toff + 2))  # the VG name in the text (still a valid name)
+  elif (( t == 6 )); then off=$toff        # its first character (an invalid name)
   elif (( t == 2 )); then off=4096         # the header's own checksum
   elif (( t == 3 )); then off=$((4096 + 8))   # magic
   elif (( t == 4 )); then off=$((4096 + 20))  # version
