@@ -145,14 +145,15 @@ class Cmd {
   // ends, so ulvm and lvm2 commands on the same VG exclude each other.
   Outcome<void> lock(const locking::LockPlan& plan, const std::vector<std::string>& vgs) {
     if (!locks_) locks_ = std::make_unique<locking::FileLocks>(locking::locking_dir());
-    auto lines = [](std::string m) {  // lvm2 prints each line of the error indented
-      for (auto p = m.find('\n'); p != std::string::npos; p = m.find('\n', p + 3)) m.insert(p + 1, "  ");
-      return m;
-    };
-    if (auto r = locks_->lock_global(plan.global); !r) return failed(lines(r.error().message));
+    if (auto r = locks_->lock_global(plan.global); !r) return failed(indented(r.error().message));
     for (const auto& vg : vgs)
-      if (auto r = locks_->lock_vg(vg, plan.vg_mode); !r) return failed(lines(r.error().message));
+      if (auto r = locks_->lock_vg(vg, plan.vg_mode); !r) return failed(indented(r.error().message));
     return {};
+  }
+  // lvm2 prints each line of a several-line error indented.
+  static std::string indented(std::string m) {
+    for (auto p = m.find('\n'); p != std::string::npos; p = m.find('\n', p + 3)) m.insert(p + 1, "  ");
+    return m;
   }
   static std::string normal_path(std::string_view path) {
     std::error_code ec;
@@ -184,10 +185,10 @@ class Cmd {
     // write_vg validates the whole VG (lvmfmt's model checks) before writing.
     if (previous) archive(*previous);
     if (!cfg_.backup) {
-      if (auto r = store_->write_vg(std::move(vg), cl_.text); !r) return failed(r.error().message);
+      if (auto r = store_->write_vg(std::move(vg), cl_.text); !r) return failed(indented(r.error().message));
       return {};
     }
-    if (auto r = store_->write_vg(vg, cl_.text); !r) return failed(r.error().message);
+    if (auto r = store_->write_vg(vg, cl_.text); !r) return failed(indented(r.error().message));
     backup(vg);
     return {};
   }

@@ -632,9 +632,10 @@ Result<void> MetadataStore::write_vg(VolumeGroup&& vg, const MetadataHeader& hea
     PvState* dev = nullptr;
     for (auto& p : pvs_)
       if (!dev && p.is_pv && p.label.pv_id == vpv.id) dev = &p;
-    if (!dev)
-      return fail(ENODEV, fmt::format("{}: not written: PV {} ({}) is not among the devices", who, vpv.name,
-                                      format_id(vpv.id)));
+    if (!dev)  // lvm2's refusal, line by line
+      return fail(ENODEV, fmt::format("Cannot change VG {} while PVs are missing.\nSee vgreduce --removemissing and "
+                                      "vgextend --restoremissing.\nCannot process volume group {}",
+                                      vg.name, vg.name));
     // Extents must lie in the data area, clear of every mda (real lvm2 does not check).
     const DataArea d = data_area(dev->label);
     const byte_count pe_start = sectors_to_bytes(vpv.pe_start);

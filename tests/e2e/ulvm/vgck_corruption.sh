@@ -142,6 +142,15 @@ same "missing PV" "$CFG_A" "$A"
 grep -q "Couldn't find device with uuid" "$E2E_TMP/ulvm.out" || fail "no missing-PV warning"
 [ "$RC_ULVM" == 5 ] || fail "missing PV: exit $RC_ULVM"
 same_scan "missing PV" "$CFG_A" "$A"
+# Writes are refused the same way (nothing written).
+rc_l=0 rc_u=0
+lvm lvcreate -an -Zn -Wn -L 4M -n nope "$VG" --config "$CFG_A" 2>&1 >/dev/null |
+  grep -v "WARNING: Activation disabled" >"$E2E_TMP/lvm.w" || true
+lvm lvcreate -an -Zn -Wn -L 4M -n nope "$VG" --config "$CFG_A" >/dev/null 2>&1 || rc_l=$?
+ulvm lvcreate -an -L 4M -n nope "$VG" --devices "$A" 2>"$E2E_TMP/ulvm.w" >/dev/null || rc_u=$?
+expect_eq "$rc_u" "$rc_l" "lvcreate with a missing PV: exit"
+diff "$E2E_TMP/lvm.w" "$E2E_TMP/ulvm.w" >"$E2E_TMP/diff" || fail "lvcreate with a missing PV (lvm2 <, ulvm >):
+$(cat "$E2E_TMP/diff")"
 
 # 6. A PV cut to 4 KiB: lvm2 does not take a device that small (pv_min_size),
 # so the PV is missing.

@@ -271,7 +271,7 @@ TEST(LvmStore, RefusesInvalidVgsAndWritesNothing) {
   {
     auto vg = f.vg;
     vg.pvs[0].id = "UnknownPVUnknownPVUnknownPVUnkno";
-    expect_refused(vg, "is not among the devices");
+    expect_refused(vg, "Cannot change VG vg0 while PVs are missing.");
   }
 }
 
