@@ -102,7 +102,10 @@ class Cmd {
         if (auto r = store_->rescan(); !r) return failed(r.error().message);
     }
     // What lvm2 prints while scanning, then while reading each VG.
-    for (const auto& w : store_->diagnostics()) warn(w);
+    for (const auto& w : store_->diagnostics()) {
+      if (w == format::RETRY_SCAN_NOTICE) say(w);  // lvm2 prints this one on stdout
+      else warn(w);
+    }
     for (const auto& n : read_vgs)
       if (const format::VgState* f = store_->find_vg(n))
         for (const auto& w : f->warnings) warn(w);

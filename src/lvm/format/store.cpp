@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
 #include <ctime>
 #include <memory>
 
@@ -54,6 +55,14 @@ std::string vg_name_of_text(std::string_view t) {
 }
 
 }  // namespace
+
+// What lvm2's scan prints for a copy whose text fails its checksum.
+void MetadataStore::scan_text_lines(const SummaryFailure& f) const {
+  const std::string& path = pvs_[f.pv].path;
+  diag(fmt::format("WARNING: Checksum error on {} at offset {}.", path, f.offset));
+  diag(fmt::format("WARNING: invalid metadata text from {} at {}.", path, f.offset));
+  diag(fmt::format("WARNING: metadata on {} at {} has invalid summary for VG.", path, f.offset));
+}
 
 // What lvm2 prints reading VG `vg` when one copy of its text does not read: a
 // checksum error, or a location or read error (our words), then its lines.
@@ -215,6 +224,9 @@ void MetadataStore::collect_vgs() const {
   std::vector<std::pair<std::size_t, std::size_t>> readable;  // (pv, mda) with a parsed copy
   std::map<std::string, std::vector<std::string>> vg_warnings;
   std::vector<UnreadableCopy> unreadable;  // copies whose text does not read
+  std::set<std::pair<byte_count, std::uint32_t>> seen_good;  // (size, checksum) of copies read so far
+  std::vector<SummaryFailure> summary_failures;             // damaged copies lvm2's scan parses
+  std::vector<std::size_t> pvs_without_summary;
 
   for (std::size_t pi = 0; pi < pvs_.size(); ++pi) {
     PvState& pv = pvs_[pi];
@@ -222,13 +234,9 @@ void MetadataStore::collect_vgs() const {
     for (const auto& w : pv.read_warnings) note(w);
     // lvm2's scan: a header that does not check out leaves that mda without
     // a "metadata summary"; a PV left with none is named by its PVID.
-    bool summary = false;
     for (std::size_t mi = 0; mi < pv.mdas.size(); ++mi) {
       const MdaState& m = pv.mdas[mi];
-      if (m.header) {
-        summary = true;
-        continue;
-      }
+      if (m.header) continue;
       for (const auto& w : m.header_words)
         diag(fmt::format("WARNING: {} in mda header on {} at {}", w, pv.path, m.locn.offset));
       diag(fmt::format("WARNING: bad metadata header on {} at {}.", pv.path, m.locn.offset));
@@ -236,8 +244,7 @@ void MetadataStore::collect_vgs() const {
       diag(fmt::format("WARNING: repair VG metadata on {} with vgck --updatemetadata.", pv.path));
       note(fmt::format("{}: {}", pv.path, m.error));
     }
-    if (!pv.mdas.empty() && !summary)
-      diag(fmt::format("WARNING: scan failed to get metadata summary from {} PVID {}", pv.path, pv.label.pv_id));
+    const std::size_t failures_before = summary_failures.size();
     for (std::size_t mi = 0; mi < pv.mdas.size(); ++mi) {
       MdaState& m = pv.mdas[mi];
       m.seqno.reset();
@@ -265,6 +272,15 @@ void MetadataStore::collect_vgs() const {
               diag(fmt::format("WARNING: Metadata location on {} at offset {} begins with invalid name.", pv.path,
                                m.header->start + m.header->committed.offset));
           }
+          const RawLocn& l = m.header->committed;
+          if (text.error().code == EBADMSG && !seen_good.count({l.size, l.checksum})) {
+            // lvm2's scan parses a copy unlike every good one it read before
+            // (a copy like one of those it takes as read): the damage shows
+            // there, and the mda gives no summary.
+            summary_failures.push_back({pi, mi, m.header->start + l.offset});
+            scan_text_lines(summary_failures.back());
+            continue;
+          }
           unreadable.push_back({pi, mi, text.error(), vg_name_of_text(unchecked), false});
           continue;
         }
@@ -277,6 +293,7 @@ void MetadataStore::collect_vgs() const {
         m.cached = it->second;
         m.cached_locn = m.header->committed;
       }
+      seen_good.insert({m.header->committed.size, m.header->committed.checksum});
       CommittedText& c = *m.cached;
       if (!c.identified && c.parse_error.empty()) {
         auto imp = import_vg_text(c.raw);
@@ -314,6 +331,34 @@ void MetadataStore::collect_vgs() const {
               pv.path, b.path, c.vg_name));
       }
     }
+    // No mda gave the scan a summary: lvm2 names the PV by its PVID (after
+    // its retry, when a text was the reason).
+    const bool text_failed = summary_failures.size() > failures_before;
+    std::size_t summaries = 0;
+    for (std::size_t mi = 0; mi < pv.mdas.size(); ++mi)
+      if (pv.mdas[mi].header &&
+          std::none_of(summary_failures.begin() + static_cast<std::ptrdiff_t>(failures_before), summary_failures.end(),
+                       [&](const SummaryFailure& f) { return f.mda == mi; }))
+        ++summaries;
+    if (!pv.mdas.empty() && !summaries) {
+      if (text_failed) pvs_without_summary.push_back(pi);
+      else diag(fmt::format("WARNING: scan failed to get metadata summary from {} PVID {}", pv.path, pv.label.pv_id));
+    }
+  }
+  if (!summary_failures.empty()) {
+    // lvm2 scans those devices again, then gives up on their mdas.
+    diag(std::string(RETRY_SCAN_NOTICE));
+    for (const auto& f : summary_failures) scan_text_lines(f);
+    for (const auto& f : summary_failures) {
+      const std::string& path = pvs_[f.pv].path;
+      diag(fmt::format("WARNING: bad metadata text on {} in mda{}", path, f.mda + 1));
+      diag(fmt::format("WARNING: scanning {} mda{} failed to read metadata summary.", path, f.mda + 1));
+      diag(fmt::format("WARNING: repair VG metadata on {} with vgck --updatemetadata.", path));
+    }
+    for (std::size_t pi : pvs_without_summary)
+      if (std::any_of(summary_failures.begin(), summary_failures.end(), [&](const auto& f) { return f.pv == pi; }))
+        diag(fmt::format("WARNING: scan failed to get metadata summary from {} PVID {}", pvs_[pi].path,
+                         pvs_[pi].label.pv_id));
   }
   for (auto [pi, mi] : readable) {
     PvState& pv = pvs_[pi];

@@ -77,6 +77,8 @@ struct PvState {
 };
 
 inline constexpr std::size_t NO_PV = static_cast<std::size_t>(-1);
+// The one diagnostics() line lvm2 prints on stdout, not stderr.
+inline constexpr std::string_view RETRY_SCAN_NOTICE = "Retrying metadata scan.";
 // lvm2 ignores devices smaller than devices/pv_min_size (2048 KiB): a PV cut
 // shorter than that is a missing PV, not a damaged one.
 inline constexpr byte_count PV_MIN_SIZE = 2048 * 1024;
@@ -205,6 +207,11 @@ class MetadataStore {
     bool reported;
   };
   std::vector<std::string> unreadable_lines(const UnreadableCopy& u, const std::string& vg) const;
+  struct SummaryFailure {
+    std::size_t pv, mda;
+    byte_count offset;  // absolute, of the damaged copy
+  };
+  void scan_text_lines(const SummaryFailure& f) const;
   void note(std::string line) const;
   Result<void> write_label(PvState& pv);
 
