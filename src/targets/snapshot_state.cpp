@@ -149,9 +149,13 @@ Snapshot::Need Snapshot::origin_chunk(chunk_t chunk, io::Request* park) {
   Need need;
   {
     std::lock_guard g(lock_);
-    if (!valid_ || !active_ || merging_.load() || complete_.count(chunk)) return Need::nothing;
+    if (!valid_ || !active_ || merging_.load()) return Need::nothing;
+    // Pending first: a completed exception stays pending until the snapshot
+    // reads that went to the origin for it are done, and origin writes must
+    // wait for that too.
     auto it = pending_.find(chunk);
     Pending* pe = it == pending_.end() ? nullptr : it->second.get();
+    if (!pe && complete_.count(chunk)) return Need::nothing;
     if (!pe) {
       pe = new_pending_locked(chunk);
       if (!pe) {  // an origin write that finds no room always invalidates
