@@ -279,10 +279,12 @@ int ExceptionStore::prepare_merge(Exception& last) {
       area = current_area_ - 1;
     }
     if (int r = chunk_io(io::Op::read, area_location(area), area_.data()); r < 0) return r;
-    // A full area was validated at load; check again what was read now.
+    // A full area was validated at load; check again what was read now (the
+    // COW device may have grown since, never shrunk under a live store).
+    const chunk_t chunks = std::max(cow_chunks_, cow_->size() / sectors_to_bytes(chunk_size_));
     for (std::uint32_t i = 0; i < per_area_; ++i) {
       const Exception e = get_record(area_.data(), i);
-      if (e.new_chunk == 0 || e.new_chunk >= cow_chunks_) return -EIO;
+      if (e.new_chunk == 0 || e.new_chunk >= chunks) return -EIO;
     }
     std::lock_guard l(lock_);
     current_area_ = area;
