@@ -165,6 +165,7 @@ Snapshot::Need Snapshot::origin_chunk(chunk_t chunk, io::Request* park) {
     }
     if (!pe->started) {
       pe->started = true;
+      ++copies_in_flight_;
       start = pe;
     }
     if (park) {
@@ -211,6 +212,10 @@ void Snapshot::copy_done(Pending* pe, int result) {
     pe->copied = true;
     pe->error = result;
     copied_.emplace(pe->seq, pe);
+    --copies_in_flight_;
+    // As the kernel: one commit (two flushes) for everything copied while
+    // others were in flight, unless a whole area's worth is waiting.
+    if (copies_in_flight_ != 0 && copied_.size() < store_->exceptions_per_area()) return;
   }
   // Commit in allocation order (as the kernel does), so records on disk are
   // in COW order and a merge finds runs of consecutive chunks.
@@ -347,6 +352,7 @@ core::MapResult Snapshot::map_snapshot(io::Request* r, bool discard_zeroes_cow) 
   if (!pe->started && r->op == io::Op::write && within == 0 && r->length == chunk_bytes_) {
     // The write replaces the whole chunk: no copy, the write is the data.
     pe->started = true;
+    ++copies_in_flight_;
     pe->full_write = r;
     pe->io = io::Request{};
     pe->io.op = io::Op::write;
@@ -362,6 +368,7 @@ core::MapResult Snapshot::map_snapshot(io::Request* r, bool discard_zeroes_cow) 
   }
   pe->snapshot_waiters.push_back(r);
   const bool start = !pe->started;
+  if (start) ++copies_in_flight_;
   pe->started = true;
   g.unlock();
   if (start) start_copy(pe);

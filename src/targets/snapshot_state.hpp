@@ -136,6 +136,7 @@ class Snapshot : public std::enable_shared_from_this<Snapshot> {
   std::unordered_map<chunk_t, std::uint32_t> tracked_;
   std::uint64_t next_seq_ = 0, next_commit_seq_ = 0;
   std::map<std::uint64_t, Pending*> copied_;  // waiting for their turn to commit
+  std::uint64_t copies_in_flight_ = 0;       // started, not yet in copied_
   std::mutex commit_lock_;
   bool valid_ = true;
   bool overflowed_ = false;
