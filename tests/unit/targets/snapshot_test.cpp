@@ -491,6 +491,27 @@ TEST(Snapshot, OverflowSupportKeepsReadsWorking) {
   EXPECT_EQ(std::memcmp(buf.data(), data.data(), 4096), 0);
 }
 
+TEST(Snapshot, DiscardZeroesCowZeroesWholeExceptionsOnly) {
+  SnapBed bed;
+  bed.memory("/dev/c", MiB);
+  bed.memory("/dev/c2", MiB);
+  auto plain = bed.make("p", "0 2048 snapshot /dev/o /dev/c2 P 8");
+  auto s = bed.make("s", "0 2048 snapshot /dev/o /dev/c P 8 1 discard_zeroes_cow");
+  ASSERT_TRUE(plain && s);
+  EXPECT_EQ(sync_io(*plain, Op::discard, 0, 4096), -EOPNOTSUPP);
+  auto data = testing::pattern(2 * 4096, 3);
+  ASSERT_EQ(sync_io(*s, Op::write, 0, data.size(), data.data()), 0);
+  ASSERT_EQ(sync_io(*s, Op::discard, 0, 4096), 0);           // a whole chunk with an exception: zeroed
+  ASSERT_EQ(sync_io(*s, Op::discard, 10 * 4096, 4096), 0);   // no exception: nothing happens
+  std::vector<std::byte> buf(2 * 4096), zero(4096);
+  ASSERT_EQ(sync_io(*s, Op::read, 0, buf.size(), buf.data()), 0);
+  EXPECT_EQ(std::memcmp(buf.data(), zero.data(), 4096), 0);
+  EXPECT_EQ(std::memcmp(buf.data() + 4096, data.data() + 4096, 4096), 0);
+  ASSERT_EQ(sync_io(*s, Op::read, 10 * 4096, 4096, buf.data()), 0);
+  EXPECT_EQ(std::memcmp(buf.data(), bed.before.data() + 10 * 4096, 4096), 0);
+  EXPECT_EQ(std::memcmp(bed.origin->raw(), bed.before.data(), MiB), 0);
+}
+
 TEST(Snapshot, TableErrorsAreTheKernels) {
   SnapBed bed;
   bed.memory("/dev/c", MiB);
