@@ -448,6 +448,37 @@ TEST(Snapshot, WritesToTheSnapshotGoToTheCowAndSurviveAReload) {
   EXPECT_EQ(img.map.count(8), 1u);
 }
 
+TEST(Snapshot, OriginAndSnapshotStateSurviveTableSwaps) {
+  SnapBed bed;
+  bed.memory("/dev/c", MiB);
+  auto s = bed.make("s", "0 2048 snapshot /dev/o /dev/c P 8");
+  auto o = bed.make("o", "0 2048 snapshot-origin /dev/o");
+  ASSERT_TRUE(s && o);
+  auto reload = [&](const core::MappedDevicePtr& d, std::string_view text) {
+    auto lines = core::parse_table_text(text, "test");
+    ASSERT_TRUE(lines);
+    auto t = bed.devices.build_table(*lines, false, *d);
+    ASSERT_TRUE(t) << t.error().message;
+    d->load(std::move(*t));
+    ASSERT_TRUE(d->suspend(false));
+    ASSERT_TRUE(d->resume());
+  };
+  auto now = scribble(*o, bed.before, 51, 20);
+  const std::size_t shared = bed.targets.services().shared().size();
+  EXPECT_EQ(shared, 2u);  // one origin, one snapshot
+  reload(o, "0 2048 snapshot-origin /dev/o");
+  reload(s, "0 2048 snapshot /dev/o /dev/c P 8");
+  EXPECT_EQ(bed.targets.services().shared().size(), shared) << "a table swap made new state";
+  now = scribble(*o, now, 61, 20);
+  EXPECT_EQ(bed.read_all(*o), now);
+  EXPECT_TRUE(bed.read_all(*s) == bed.before) << "the snapshot lost its view across table swaps";
+  // A second table naming the same COW with another origin is refused.
+  bed.memory("/dev/o2", MiB);
+  auto other = bed.table("0 2048 snapshot /dev/o2 /dev/c P 8");
+  ASSERT_FALSE(other);
+  EXPECT_NE(other.error().message.find("Snapshot cow pairing for exception table handover failed"), std::string::npos);
+}
+
 TEST(Snapshot, RunningOutOfSpaceInvalidatesTheSnapshotButNotTheOrigin) {
   SnapBed bed;
   auto cow = bed.memory("/dev/c", 8 * 4096);  // header, area, 6 data chunks
