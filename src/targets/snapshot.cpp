@@ -28,7 +28,9 @@ class SnapshotTarget final : public core::Target {
         length_(length) {}
 
   core::MapResult map(io::Request* r) override {
-    return merge_ ? s_->map_merge(r) : s_->map_snapshot(r, discard_zeroes_cow_);
+    if (merge_) return s_->map_merge(r);
+    if (discard_passdown_origin_ && r->op == io::Op::discard) return s_->map_discard_passdown(r);
+    return s_->map_snapshot(r, discard_zeroes_cow_);
   }
   void end_io(const io::Request& r, int) override { s_->end_io(r); }
 

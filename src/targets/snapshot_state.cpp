@@ -375,6 +375,64 @@ core::MapResult Snapshot::map_snapshot(io::Request* r, bool discard_zeroes_cow) 
   return core::MapResult::held;
 }
 
+namespace {
+// One discard sent to two devices; the original completes when both have.
+struct Fanout {
+  io::Request parts[2];
+  io::Request* parent = nullptr;
+  std::atomic<int> left{0};
+  std::atomic<int> error{0};
+  static void done(io::Request* part, int result) {
+    auto* f = static_cast<Fanout*>(part->context);
+    if (result != 0) {
+      int none = 0;
+      f->error.compare_exchange_strong(none, result);
+    }
+    if (f->left.fetch_sub(1) == 1) {
+      io::Request* parent = f->parent;
+      const int e = f->error.load();
+      delete f;
+      core::complete_held(parent, e);
+    }
+  }
+};
+}  // namespace
+
+core::MapResult Snapshot::map_discard_passdown(io::Request* r) {
+  set_tracked(r, 0);
+  auto* f = new Fanout;
+  f->parent = r;
+  int n = 0;
+  {
+    std::lock_guard g(lock_);
+    if (!valid_ || merging_.load() || overflowed_) {
+      delete f;
+      r->complete(-EIO);
+      return core::MapResult::submitted;
+    }
+    const chunk_t chunk = r->offset / chunk_bytes_;
+    if (auto e = complete_.find(chunk); e != complete_.end()) {
+      io::Request& c = f->parts[n++];
+      c.op = r->length == chunk_bytes_ ? io::Op::write_zeroes : io::Op::discard;
+      c.offset = e->second * chunk_bytes_ + r->offset % chunk_bytes_;
+      c.length = r->length;
+    }
+  }
+  io::Request& o = f->parts[n++];
+  o.op = io::Op::discard;
+  o.offset = r->offset;
+  o.length = r->length;
+  f->left = n;
+  for (int i = 0; i < n; ++i) {
+    f->parts[i].done = Fanout::done;
+    f->parts[i].context = f;
+  }
+  // The origin part is last: `f` may be gone once the final part is submitted.
+  if (n == 2) cow_->submit(&f->parts[0]);
+  origin_->submit(&f->parts[n - 1]);
+  return core::MapResult::held;
+}
+
 core::MapResult Snapshot::map_merge(io::Request* r) {
   set_tracked(r, 0);
   if (r->op == io::Op::flush) {

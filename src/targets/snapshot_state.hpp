@@ -85,6 +85,9 @@ class Snapshot : public std::enable_shared_from_this<Snapshot> {
   // map() of the snapshot target (merge == false) and of snapshot-merge.
   core::MapResult map_snapshot(io::Request* r, bool discard_zeroes_cow);
   core::MapResult map_merge(io::Request* r);
+  // discard_passdown_origin: the discard goes to the origin device itself
+  // (no copy-out) and zeroes or discards the exception, if any, on the COW.
+  core::MapResult map_discard_passdown(io::Request* r);
   void end_io(const io::Request& r);
 
   // For Origin::write, under the origin's lock: make sure `chunk` is copied.

@@ -543,6 +543,23 @@ TEST(Snapshot, DiscardZeroesCowZeroesWholeExceptionsOnly) {
   EXPECT_EQ(std::memcmp(bed.origin->raw(), bed.before.data(), MiB), 0);
 }
 
+TEST(Snapshot, DiscardPassdownReachesTheOriginWithoutCopyOut) {
+  SnapBed bed;
+  bed.memory("/dev/c", MiB);
+  auto s = bed.make("s", "0 2048 snapshot /dev/o /dev/c P 8 2 discard_zeroes_cow discard_passdown_origin");
+  ASSERT_TRUE(s);
+  auto data = testing::pattern(4096, 3);
+  ASSERT_EQ(sync_io(*s, Op::write, 0, 4096, data.data()), 0);
+  const std::string before = status_of(s);
+  ASSERT_EQ(sync_io(*s, Op::discard, 0, 2 * 4096), 0);
+  std::vector<std::byte> zero(2 * 4096), buf(2 * 4096);
+  // MemoryDevice discards read back as zeros: both the COW chunk and the origin's.
+  EXPECT_EQ(std::memcmp(bed.origin->raw(), zero.data(), zero.size()), 0) << "the discard did not reach the origin";
+  ASSERT_EQ(sync_io(*s, Op::read, 0, 4096, buf.data()), 0);
+  EXPECT_EQ(std::memcmp(buf.data(), zero.data(), 4096), 0);
+  EXPECT_EQ(status_of(s), before) << "a passed-down discard must not allocate exceptions";
+}
+
 TEST(Snapshot, TableErrorsAreTheKernels) {
   SnapBed bed;
   bed.memory("/dev/c", MiB);
