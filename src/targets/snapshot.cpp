@@ -1,7 +1,8 @@
 // snapshot and snapshot-merge: a point-in-time view of an origin, keeping the
 // origin's old chunks on a COW device in Linux's COW format.
 //   table:  <origin> <COW dev> <P|PO|N> <chunk size> [<#features> <feature>...]
-//           features: discard_zeroes_cow, discard_passdown_origin (needs the first)
+//           features: discard_zeroes_cow (a whole-chunk discard zeroes the exception),
+//           discard_passdown_origin (needs the first; the discard also reaches the origin device)
 //   status: <allocated>/<total> <metadata> (sectors), or Invalid, Merge failed, Overflow
 //   table output: <origin> <cow> <P|PO|N> <chunk size> [<n> <features>]
 //   snapshot-merge: the same table (persistent stores only); it acts as the
