@@ -66,6 +66,7 @@ TEST_F(FuseExport, FileHasDeviceSizeAndCarriesReadsAndWrites) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);  // the run directory's owner only (no --group)
   EXPECT_EQ(st.st_uid, ::geteuid());
   EXPECT_EQ(st.st_size, 8 << 20);
+  EXPECT_EQ(st.st_blksize, 8192);  // the stripe's io_opt: two 4 KiB chunks
 
   Fd f(::open(h->fuse_path("s").c_str(), O_RDWR));
   ASSERT_GE(f.fd, 0) << std::strerror(errno);
@@ -209,6 +210,7 @@ TEST_F(FuseExport, ReadOnlyDeviceIsReadOnlyFile) {
   struct stat st;
   ASSERT_EQ(::stat(h->fuse_path("ro").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0400u);  // owner only without --group
+  EXPECT_EQ(st.st_blksize, 512);        // a plain file: 512-byte blocks, no io_opt
   EXPECT_EQ(::open(h->fuse_path("ro").c_str(), O_RDWR), -1);
   EXPECT_EQ(errno, EROFS);
   Fd f(::open(h->fuse_path("ro").c_str(), O_RDONLY));
