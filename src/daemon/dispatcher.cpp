@@ -19,16 +19,6 @@ std::string version_string(abi::CommandVersion v) {
 constexpr std::uint32_t OUTPUT_ONLY_FLAGS =
     abi::BUFFER_FULL_FLAG | abi::UEVENT_GENERATED_FLAG | abi::SECURE_DATA_FLAG | abi::DATA_OUT_FLAG;
 
-bool changes_exports(abi::Command c) {
-  switch (c) {
-    case abi::CMD_DEV_CREATE: case abi::CMD_DEV_REMOVE: case abi::CMD_REMOVE_ALL:
-    case abi::CMD_DEV_RENAME: case abi::CMD_DEV_SUSPEND: case abi::CMD_TARGET_MSG:
-      return true;
-    default:
-      return false;
-  }
-}
-
 CommandReply error_reply(abi::CommandVersion version, const Error& e) {
   return CommandReply{static_cast<std::uint32_t>(e.code > 0 ? e.code : EINVAL),
                       abi::encode_error_body(version, e.message), e.message};
@@ -130,7 +120,6 @@ CommandReply Dispatcher::handle(std::uint32_t frame_command, abi::ByteView reque
   }
   if (!r) return error_reply(version, r.error());
   if (info->flags & abi::CMD_GLOBAL_EVENT) ++global_event_nr_;
-  if (changes_exports(command) && change_hook_) change_hook_();
   auto body = success_body(ctx);
   if (!body) return error_reply(version, body.error());
   return CommandReply{0, std::move(*body), ""};

@@ -37,10 +37,6 @@ class Dispatcher {
   // `command`: the frame's command (nr, udm extension, or a full ioctl number).
   CommandReply handle(std::uint32_t command, abi::ByteView request, ConnectionState& conn);
 
-  // Called after commands that change names, presence or live tables
-  // (create, remove, remove_all, rename, resume), outside the lock.
-  void set_change_hook(std::function<void()> hook) { change_hook_ = std::move(hook); }
-
   // Shutdown: waiting DEV_WAITs return EINTR, and new ones at once.
   void cancel_waits() { shutdown_ = true; }
 
@@ -55,7 +51,6 @@ class Dispatcher {
   std::mutex command_lock_;
   std::atomic<bool> shutdown_{false};
   std::atomic<std::uint32_t> global_event_nr_{0};
-  std::function<void()> change_hook_;
 };
 
 }  // namespace udm::daemon

@@ -30,7 +30,7 @@ TEST(MappedDevice, LoadFillsInactiveResumeSwapsAndCallsListener) {
   auto mem = bed.memory("/dev/a", 1 << 20);
   auto d = *bed.devices.create("a", "");
   std::vector<byte_count> sizes_seen;
-  d->set_change_listener([&](MappedDevice& m) { sizes_seen.push_back(m.size()); });
+  bed.devices.set_listener([&] { sizes_seen.push_back(d->size()); });
 
   d->load(*bed.table("0 16 linear /dev/a 8"));
   EXPECT_TRUE(d->info(false).inactive_present);

@@ -161,6 +161,22 @@ TEST_F(FuseExport, FallocatePunchesAndZeroes) {
   EXPECT_EQ(std::memcmp(back.data() + (192 << 10), data.data() + (192 << 10), 64 << 10), 0);
 }
 
+// The registry's listener is the one change notification: a table swap
+// reaches the FUSE tree without anyone calling refresh().
+TEST_F(FuseExport, ATableSwapShowsAtOnceWithoutARefresh) {
+  auto d = h->make("grow", "0 2048 zero");
+  struct stat st;
+  ASSERT_EQ(::stat(h->fuse_path("grow").c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 1 << 20);
+  ASSERT_TRUE(h->load(d, "0 4096 linear " + h->backing("grow.img", 2 << 20) + " 0"));
+  ASSERT_EQ(::stat(h->fuse_path("grow").c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 2 << 20);
+  ASSERT_TRUE(h->load(d, "0 1024 zero", /*read_only=*/true));
+  ASSERT_EQ(::stat(h->fuse_path("grow").c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 512 << 10);
+  EXPECT_EQ(st.st_mode & 0777, 0400u);
+}
+
 TEST_F(FuseExport, RenameAndRemoveShowAtOnceAndOpenFilesBlockRemoval) {
   auto d = h->striped("before");
   ASSERT_TRUE(std::filesystem::exists(h->fuse_path("before")));
