@@ -84,6 +84,10 @@ TEST(MappedDevice, OutOfRangeAndMisalignedIoFail) {
   EXPECT_EQ(sync_io(*d, Op::read, 512, 4096, buf.data()), -EIO);
   EXPECT_EQ(sync_io(*d, Op::read, 100, 512, buf.data()), -EINVAL);
   EXPECT_EQ(sync_io(*d, Op::read, 0, 4096, buf.data()), 0);
+  // Writes past the end fail as on a block device file.
+  EXPECT_EQ(sync_io(*d, Op::write, 512, 4096, buf.data()), -ENOSPC);
+  EXPECT_EQ(sync_io(*d, Op::discard, 4096, 512), -ENOSPC);
+  EXPECT_EQ(sync_io(*d, Op::write, 4096, 0, buf.data()), 0);  // empty, at the end
 }
 
 TEST(MappedDevice, ReadOnlyRefusesWritesDiscardsAndWriteZeroes) {

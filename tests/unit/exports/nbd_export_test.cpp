@@ -162,6 +162,27 @@ TEST_F(NbdExport, ReadWriteFlushTrimZero) {
   EXPECT_EQ(nbd_pread(c.h, back.data(), 4096, 0, 0), 0);
 }
 
+// The range is checked by the core alone; the replies are still NBD's.
+TEST_F(NbdExport, RangeErrorsComeFromTheCoreInNbdTerms) {
+  h->striped("s");  // 8 MiB
+  Client c;
+  ASSERT_TRUE(c.connect(h->nbd_socket(), "s"));
+  nbd_set_strict_mode(c.h, 0);
+  std::vector<char> buf(4096);
+  EXPECT_EQ(nbd_pread(c.h, buf.data(), 4096, (8 << 20) - 512, 0), -1);
+  EXPECT_EQ(nbd_get_errno(), EINVAL);
+  EXPECT_EQ(nbd_pwrite(c.h, buf.data(), 4096, (8 << 20) - 512, 0), -1);
+  EXPECT_EQ(nbd_get_errno(), ENOSPC);
+  EXPECT_EQ(nbd_trim(c.h, 4096, 8 << 20, 0), -1);
+  EXPECT_EQ(nbd_get_errno(), ENOSPC);
+  EXPECT_EQ(nbd_zero(c.h, 100, 0, 0), -1);
+  EXPECT_EQ(nbd_get_errno(), EINVAL);
+  EXPECT_EQ(nbd_pwrite(c.h, buf.data(), 4096, 8 << 20, 0), -1);
+  EXPECT_EQ(nbd_get_errno(), ENOSPC);
+  EXPECT_EQ(nbd_pread(c.h, buf.data(), 0, 8 << 20, 0), 0);  // empty, at the end
+  EXPECT_EQ(nbd_pread(c.h, buf.data(), 4096, 0, 0), 0);
+}
+
 TEST_F(NbdExport, ManyRequestsInFlight) {
   h->striped("s");
   Client c;
