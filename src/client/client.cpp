@@ -16,8 +16,6 @@
 
 namespace udm::client {
 
-std::string Version::to_string() const { return fmt::format("{}.{}.{}", major, minor, patch); }
-
 namespace {
 std::atomic<std::uint32_t> buffer_factor{1};
 constexpr std::uint32_t FIRST_OUTPUT_BUFFER = 16 * 1024;
@@ -55,8 +53,8 @@ Result<Client::Impl::Exchange> Client::Impl::exchange(abi::Command cmd, const ab
     x.error = backend->transact(cmd, *buf, x.message);
     auto rv = abi::decode_version(*buf);
     x.reply_version = rv ? *rv : abi::CommandVersion{};
-    trace(fmt::format("udm: {} {} -> {} ({} {})", abi::command_id(cmd), detail::version_string(header.version),
-                      x.error ? std::strerror(x.error) : "ok", driver, detail::version_string(x.reply_version)));
+    trace(fmt::format("udm: {} {} -> {} ({} {})", abi::command_id(cmd), header.version.to_string(),
+                      x.error ? std::strerror(x.error) : "ok", driver, x.reply_version.to_string()));
     if (x.error) return x;
     auto h = abi::decode_header(*buf);
     if (!h) return fail(with_context(fmt::format("{} reply: ", abi::command_id(cmd)), h.error()));
@@ -173,13 +171,13 @@ Result<Version> Client::driver_version_of(const std::string& command) {
   if (!dv) return fail(dv.error());
   auto v = (*dv)->of(info->command);
   if (!v) return fail(ENOTTY, fmt::format("{} has no {}", (*dv)->driver, abi::command_id(info->command)));
-  return detail::from_abi(*v);
+  return *v;
 }
 
 Version Client::client_version_of(const std::string& command) {
   const auto* info = abi::find_command_by_name(command);
   if (!info) return {};
-  return detail::from_abi(info->version);
+  return info->version;
 }
 
 }  // namespace udm::client

@@ -14,7 +14,6 @@
 
 namespace udm::client {
 
-using detail::version_string;
 
 struct Task::Impl {
   Client* client;
@@ -333,7 +332,7 @@ Result<void> Task::Impl::run_versions(abi::Command cmd, const char* task_name,
   auto recs = abi::decode_versions(payload_of(sent->buffer, sent->header));
   if (!recs) return fail(with_context(fmt::format("{} reply: ", task_name), recs.error()));
   versions.clear();
-  for (auto& r : *recs) versions.push_back({r.name, detail::from_abi(r.version)});
+  for (auto& r : *recs) versions.push_back({r.name, r.version});
   return {};
 }
 
@@ -518,8 +517,8 @@ const std::vector<NameEntry>& Task::names() const { return impl_->names; }
 const std::vector<NamedVersion>& Task::versions() const { return impl_->versions; }
 const std::vector<DevNumber>& Task::deps() const { return impl_->deps; }
 const std::optional<std::string>& Task::message_reply() const { return impl_->reply; }
-Version Task::driver_version() const { return detail::from_abi(impl_->reply_version); }
-Version Task::sent_version() const { return detail::from_abi(impl_->sent_version); }
+Version Task::driver_version() const { return impl_->reply_version; }
+Version Task::sent_version() const { return impl_->sent_version; }
 const std::string& Task::driver_message() const { return impl_->driver_message; }
 int Task::error_code() const { return impl_->error_code; }
 
