@@ -10,11 +10,6 @@
 namespace udm::daemon {
 namespace {
 
-std::string version_string(abi::CommandVersion v) {
-  return std::to_string(v.major) + "." + std::to_string(v.minor) + "." + std::to_string(v.patch);
-}
-
-
 // Flags the kernel clears on entry: they only ever travel out.
 constexpr std::uint32_t OUTPUT_ONLY_FLAGS =
     abi::BUFFER_FULL_FLAG | abi::UEVENT_GENERATED_FLAG | abi::SECURE_DATA_FLAG | abi::DATA_OUT_FLAG;
@@ -66,8 +61,8 @@ CommandReply Dispatcher::handle(std::uint32_t frame_command, abi::ByteView reque
   auto user = abi::decode_version(request);
   if (!user) return error_reply(version, user.error());
   if (!abi::version_accepted(version, *user))
-    return error_reply(version, {EINVAL, "ioctl interface mismatch: driver(" + version_string(version) +
-                                             "), user(" + version_string(*user) + "), cmd(" +
+    return error_reply(version, {EINVAL, "ioctl interface mismatch: driver(" + version.to_string() +
+                                             "), user(" + user->to_string() + "), cmd(" +
                                              std::string(info->name) + ")"});
   if (command == abi::CMD_VERSION) return CommandReply{0, abi::encode_error_body(version, ""), ""};
 
@@ -84,7 +79,7 @@ CommandReply Dispatcher::handle(std::uint32_t frame_command, abi::ByteView reque
       need > version.minor)
     return error_reply(version, {EINVAL, std::string(info->name) + ": a flag of this request needs version " +
                                              std::to_string(version.major) + "." + std::to_string(need) +
-                                             ", the driver speaks " + version_string(version)});
+                                             ", the driver speaks " + version.to_string()});
   header->flags &= ~OUTPUT_ONLY_FLAGS;
   if (command != abi::CMD_REMOVE_ALL && command != abi::CMD_LIST_DEVICES && command != abi::CMD_LIST_VERSIONS &&
       command != abi::CMD_LIST_COMMANDS) {
