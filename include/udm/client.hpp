@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "base/version.hpp"
 
 namespace udm::client {
 
@@ -41,12 +42,8 @@ namespace udm::client {
 inline constexpr const char* LIBRARY_VERSION = "0.1.0";
 inline constexpr const char* LIBRARY_DATE = "2026-11-25";
 
-struct Version {
-  std::uint32_t major = 0, minor = 0, patch = 0;
-  constexpr bool operator==(const Version&) const = default;
-  constexpr auto operator<=>(const Version&) const = default;
-  std::string to_string() const;  // "4.48.0"
-};
+// The one version type (base/version.hpp), as the driver and the ABI use it.
+using Version = udm::Version;
 
 // What a task does. Each maps to one control command, except create (which
 // with targets is create + load + resume, rolled back with remove on failure)

@@ -25,13 +25,11 @@
 #include <string_view>
 
 #include "abi/dm_ioctl.hpp"
+#include "base/version.hpp"
 
 namespace udm::abi {
 
-struct CommandVersion {
-  std::uint32_t major = 0, minor = 0, patch = 0;
-  constexpr bool operator==(const CommandVersion&) const = default;
-};
+using CommandVersion = udm::Version;  // base/version.hpp
 
 enum CommandFlag : std::uint32_t {
   CMD_NO_PARAMS = 1u << 0,     // only the 305-byte header is read and returned

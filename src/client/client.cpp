@@ -16,8 +16,6 @@
 
 namespace udm::client {
 
-std::string Version::to_string() const { return fmt::format("{}.{}.{}", major, minor, patch); }
-
 namespace {
 std::atomic<std::uint32_t> buffer_factor{1};
 constexpr std::uint32_t FIRST_OUTPUT_BUFFER = 16 * 1024;
@@ -45,10 +43,33 @@ void Client::Impl::trace(const std::string& line) const {
   if (options.trace) options.trace(line);
 }
 
-int Client::Impl::transact(std::uint32_t nr, std::vector<std::uint8_t>& buffer,
-                           std::string& message) {
+Result<Client::Impl::Exchange> Client::Impl::exchange(abi::Command cmd, const abi::Header& header,
+                                                      abi::ByteView payload, bool output, std::string_view driver) {
   std::lock_guard lock(mutex);
-  return backend->transact(nr, buffer, message);
+  for (;;) {
+    auto buf = abi::encode_request(header, payload, output ? output_buffer_size() : 0);
+    if (!buf) return fail(buf.error());
+    Exchange x;
+    x.error = backend->transact(cmd, *buf, x.message);
+    auto rv = abi::decode_version(*buf);
+    x.reply_version = rv ? *rv : abi::CommandVersion{};
+    trace(fmt::format("udm: {} {} -> {} ({} {})", abi::command_id(cmd), header.version.to_string(),
+                      x.error ? std::strerror(x.error) : "ok", driver, x.reply_version.to_string()));
+    if (x.error) return x;
+    auto h = abi::decode_header(*buf);
+    if (!h) return fail(with_context(fmt::format("{} reply: ", abi::command_id(cmd)), h.error()));
+    if (h->flags & abi::BUFFER_FULL_FLAG) {
+      if (!output) return fail(ENOBUFS, "WARNING: libdevmapper buffer too small for data");
+      grow_output_buffer();
+      continue;
+    }
+    if (h->data_size > buf->size())
+      return fail(EPROTO, fmt::format("{} reply: data_size {} is larger than the buffer ({})", abi::command_id(cmd),
+                                      h->data_size, buf->size()));
+    x.header = std::move(*h);
+    x.buffer = std::move(*buf);
+    return x;
+  }
 }
 
 Result<const detail::DriverVersions*> Client::Impl::driver_versions() {
@@ -56,52 +77,34 @@ Result<const detail::DriverVersions*> Client::Impl::driver_versions() {
   if (versions) return &*versions;
   detail::DriverVersions dv;
   dv.driver = backend->driver_name();
+  abi::Header h;
+  h.flags = abi::EXISTS_FLAG;
   if (backend->has_command_list()) {
-    for (;;) {
-      abi::Header h;
-      h.version = detail::required_version(abi::CMD_LIST_COMMANDS, 0);
-      h.flags = abi::EXISTS_FLAG;
-      auto buf = abi::encode_request(h, {}, output_buffer_size());
-      if (!buf) return fail(buf.error());
-      std::string msg;
-      int err = backend->transact(abi::CMD_LIST_COMMANDS, *buf, msg);
-      trace(fmt::format("udm: list_commands {} -> {}", detail::version_string(h.version),
-                        err ? std::strerror(err) : "ok"));
-      if (err == ENOTTY) break;  // an older driver: fall back to its global version
-      if (err == ECONNRESET && !msg.empty()) return fail(err, msg);
-      if (err)
-        return fail(err, fmt::format("{}: list_commands failed: {}{}", dv.driver,
-                                     std::strerror(err), msg.empty() ? "" : " (" + msg + ")"));
-      auto hdr = abi::decode_header(*buf);
-      if (!hdr) return fail(hdr.error());
-      if (hdr->flags & abi::BUFFER_FULL_FLAG) {
-        grow_output_buffer();
-        continue;
-      }
-      std::size_t end = std::min<std::size_t>(hdr->data_size, buf->size());
-      if (hdr->data_start > end) return fail(EPROTO, "list_commands reply: data_start past data_size");
-      auto recs = abi::decode_versions(abi::ByteView(buf->data() + hdr->data_start,
-                                                     end - hdr->data_start));
+    h.version = detail::required_version(abi::CMD_LIST_COMMANDS, 0);
+    auto x = exchange(abi::CMD_LIST_COMMANDS, h, {}, true, dv.driver);
+    if (!x) return fail(x.error());
+    if (x->error == ECONNRESET && !x->message.empty()) return fail(x->error, x->message);
+    if (x->error && x->error != ENOTTY)  // ENOTTY: an older driver: fall back to its global version
+      return fail(x->error, fmt::format("{}: list_commands failed: {}{}", dv.driver, std::strerror(x->error),
+                                        x->message.empty() ? "" : " (" + x->message + ")"));
+    if (!x->error) {
+      const abi::Bytes& buf = x->buffer;
+      std::size_t end = std::min<std::size_t>(x->header.data_size, buf.size());
+      if (x->header.data_start > end) return fail(EPROTO, "list_commands reply: data_start past data_size");
+      auto recs = abi::decode_versions(abi::ByteView(buf.data() + x->header.data_start, end - x->header.data_start));
       if (!recs) return fail(with_context("list_commands reply: ", recs.error()));
       for (const auto& r : *recs)
-        if (const auto* info = abi::find_command_by_name(r.name))
-          dv.per_command[info->command] = r.version;
+        if (const auto* info = abi::find_command_by_name(r.name)) dv.per_command[info->command] = r.version;
       versions = std::move(dv);
       return &*versions;
     }
   }
-  abi::Header h;
   h.version = detail::required_version(abi::CMD_VERSION, 0);
-  h.flags = abi::EXISTS_FLAG;
-  auto buf = abi::encode_request(h, {}, output_buffer_size());
-  if (!buf) return fail(buf.error());
-  std::string msg;
-  int err = backend->transact(abi::CMD_VERSION, *buf, msg);
-  trace(fmt::format("udm: version {} -> {}", detail::version_string(h.version),
-                    err ? std::strerror(err) : "ok"));
-  if (err)
-    return fail(err, fmt::format("device-mapper: version ioctl on  failed: {}", std::strerror(err)));
-  auto v = abi::decode_version(*buf);
+  auto x = exchange(abi::CMD_VERSION, h, {}, true, dv.driver);
+  if (!x) return fail(x.error());
+  if (x->error)
+    return fail(x->error, fmt::format("device-mapper: version ioctl on  failed: {}", std::strerror(x->error)));
+  auto v = abi::decode_version(x->buffer);
   if (!v) return fail(v.error());
   dv.global = *v;
   versions = std::move(dv);
@@ -168,13 +171,13 @@ Result<Version> Client::driver_version_of(const std::string& command) {
   if (!dv) return fail(dv.error());
   auto v = (*dv)->of(info->command);
   if (!v) return fail(ENOTTY, fmt::format("{} has no {}", (*dv)->driver, abi::command_id(info->command)));
-  return detail::from_abi(*v);
+  return *v;
 }
 
 Version Client::client_version_of(const std::string& command) {
   const auto* info = abi::find_command_by_name(command);
   if (!info) return {};
-  return detail::from_abi(info->version);
+  return info->version;
 }
 
 }  // namespace udm::client

@@ -7,6 +7,7 @@
 
 #include <udm/client.hpp>
 
+#include "abi/codec.hpp"
 #include "client/versions.hpp"
 
 namespace udm::client {
@@ -21,8 +22,20 @@ struct Client::Impl {
   // The driver's versions, learnt on first use: CMD_LIST_COMMANDS, or
   // CMD_VERSION's global version when the driver does not know it.
   Result<const detail::DriverVersions*> driver_versions();
-  // One raw round trip, traced.
-  int transact(std::uint32_t nr, std::vector<std::uint8_t>& buffer, std::string& message);
+  // A command's reply, as exchange() hands it back.
+  struct Exchange {
+    int error = 0;                       // 0, or the driver's (ECONNRESET: the transport's) errno
+    std::string message;                 // the driver's words with `error`
+    abi::CommandVersion reply_version{};  // the driver's version of the command
+    abi::Header header;                  // the reply's header (error == 0)
+    abi::Bytes buffer;                   // the whole reply (error == 0)
+  };
+  // The one request loop of libudm: encodes `header` and `payload`, sends
+  // them, traces the round trip and, for a command with output, resends
+  // with a larger buffer while the driver says BUFFER_FULL. A driver error
+  // is a value in Exchange; a reply that cannot be read is a failure.
+  Result<Exchange> exchange(abi::Command cmd, const abi::Header& header, abi::ByteView payload, bool output,
+                            std::string_view driver);
   void trace(const std::string& line) const;
 };
 

@@ -14,7 +14,6 @@
 
 namespace udm::client {
 
-using detail::version_string;
 
 struct Task::Impl {
   Client* client;
@@ -55,6 +54,10 @@ struct Task::Impl {
 
   abi::Header base_header() const;
   std::string libdm_error(const char* task_name, const abi::Header& h, int err) const;
+  // A driver's refusal as libdm words it (or udm's version refusal); keeps
+  // the errno and the driver's message for the caller.
+  Error driver_error(abi::Command cmd, const char* task_name, const abi::Header& sent, Client::Impl::Exchange x,
+                     const std::string& driver);
 
   Result<void> run();
   Result<void> run_simple(abi::Command cmd, const char* task_name, std::uint32_t flags,
@@ -160,38 +163,22 @@ Result<Task::Impl::Sent> Task::Impl::send(abi::Command cmd, const char* task_nam
   header.version = send_version;
   sent_version = send_version;
 
-  for (;;) {
-    auto buf = abi::encode_request(header, payload, output ? output_buffer_size() : 0);
-    if (!buf) return fail(buf.error());
-    std::string msg;
-    int err = c.transact(cmd, *buf, msg);
-    auto rv = abi::decode_version(*buf);
-    reply_version = rv ? *rv : abi::CommandVersion{};
-    c.trace(fmt::format("udm: {} {} -> {} ({} {})", abi::command_id(cmd),
-                        version_string(send_version), err ? std::strerror(err) : "ok",
-                        driver.driver, version_string(reply_version)));
-    if (err) {
-      error_code = err;
-      driver_message = msg;
-      if (err == ECONNRESET && !msg.empty()) return fail(err, msg);  // the socket, not the driver
-      if (err == EINVAL)
-        if (auto refused = detail::refusal_message(driver.driver, cmd, send_version, reply_version))
-          return fail(EINVAL, *refused);
-      return fail(err, libdm_error(task_name, header, err));
-    }
-    auto h = abi::decode_header(*buf);
-    if (!h) return fail(with_context(fmt::format("{} reply: ", abi::command_id(cmd)), h.error()));
-    if (output && (h->flags & abi::BUFFER_FULL_FLAG)) {
-      grow_output_buffer();
-      continue;
-    }
-    if (!output && (h->flags & abi::BUFFER_FULL_FLAG))
-      return fail(ENOBUFS, "WARNING: libdevmapper buffer too small for data");
-    if (h->data_size > buf->size())
-      return fail(EPROTO, fmt::format("{} reply: data_size {} is larger than the buffer ({})",
-                                      abi::command_id(cmd), h->data_size, buf->size()));
-    return Sent{std::move(*h), std::move(*buf)};
-  }
+  auto x = c.exchange(cmd, header, payload, output, driver.driver);
+  if (!x) return fail(x.error());
+  reply_version = x->reply_version;
+  if (x->error) return fail(driver_error(cmd, task_name, header, std::move(*x), driver.driver));
+  return Sent{std::move(x->header), std::move(x->buffer)};
+}
+
+Error Task::Impl::driver_error(abi::Command cmd, const char* task_name, const abi::Header& sent,
+                               Client::Impl::Exchange x, const std::string& driver) {
+  error_code = x.error;
+  driver_message = std::move(x.message);
+  if (x.error == ECONNRESET && !driver_message.empty()) return Error{x.error, driver_message};  // the socket, not the driver
+  if (x.error == EINVAL)
+    if (auto refused = detail::refusal_message(driver, cmd, sent.version, x.reply_version))
+      return Error{EINVAL, *refused};
+  return Error{x.error, libdm_error(task_name, sent, x.error)};
 }
 
 Result<void> Task::Impl::run_simple(abi::Command cmd, const char* task_name, std::uint32_t flags,
@@ -345,7 +332,7 @@ Result<void> Task::Impl::run_versions(abi::Command cmd, const char* task_name,
   auto recs = abi::decode_versions(payload_of(sent->buffer, sent->header));
   if (!recs) return fail(with_context(fmt::format("{} reply: ", task_name), recs.error()));
   versions.clear();
-  for (auto& r : *recs) versions.push_back({r.name, detail::from_abi(r.version)});
+  for (auto& r : *recs) versions.push_back({r.name, r.version});
   return {};
 }
 
@@ -393,22 +380,10 @@ Result<void> Task::Impl::run_version() {
   if (auto claim = detail::claim_for(c.options.claims, abi::CMD_VERSION)) v = *claim;
   h.version = v;
   sent_version = v;
-  auto buf = abi::encode_request(h, {}, 0);
-  if (!buf) return fail(buf.error());
-  std::string msg;
-  int err = c.transact(abi::CMD_VERSION, *buf, msg);
-  auto rv = abi::decode_version(*buf);
-  reply_version = rv ? *rv : abi::CommandVersion{};
-  c.trace(fmt::format("udm: version {} -> {} ({} {})", version_string(v),
-                      err ? std::strerror(err) : "ok", (*dv)->driver, version_string(reply_version)));
-  if (err) {
-    error_code = err;
-    driver_message = msg;
-    if (err == EINVAL)
-      if (auto refused = detail::refusal_message((*dv)->driver, abi::CMD_VERSION, v, reply_version))
-        return fail(EINVAL, *refused);
-    return fail(err, libdm_error("version", h, err));
-  }
+  auto x = c.exchange(abi::CMD_VERSION, h, {}, false, (*dv)->driver);
+  if (!x) return fail(x.error());
+  reply_version = x->reply_version;
+  if (x->error) return fail(driver_error(abi::CMD_VERSION, "version", h, std::move(*x), (*dv)->driver));
   return {};
 }
 
@@ -542,8 +517,8 @@ const std::vector<NameEntry>& Task::names() const { return impl_->names; }
 const std::vector<NamedVersion>& Task::versions() const { return impl_->versions; }
 const std::vector<DevNumber>& Task::deps() const { return impl_->deps; }
 const std::optional<std::string>& Task::message_reply() const { return impl_->reply; }
-Version Task::driver_version() const { return detail::from_abi(impl_->reply_version); }
-Version Task::sent_version() const { return detail::from_abi(impl_->sent_version); }
+Version Task::driver_version() const { return impl_->reply_version; }
+Version Task::sent_version() const { return impl_->sent_version; }
 const std::string& Task::driver_message() const { return impl_->driver_message; }
 int Task::error_code() const { return impl_->error_code; }
 

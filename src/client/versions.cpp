@@ -7,13 +7,6 @@
 
 namespace udm::client::detail {
 
-abi::CommandVersion to_abi(Version v) { return {v.major, v.minor, v.patch}; }
-Version from_abi(abi::CommandVersion v) { return {v.major, v.minor, v.patch}; }
-
-std::string version_string(abi::CommandVersion v) {
-  return fmt::format("{}.{}.{}", v.major, v.minor, v.patch);
-}
-
 std::optional<abi::CommandVersion> DriverVersions::of(abi::Command c) const {
   if (global) {
     // A kernel has no list_commands; everything else is under its one version.
@@ -66,14 +59,14 @@ Result<void> check_driver_version(const DriverVersions& driver, abi::Command c,
   if (have.major != needed.major)
     return fail(EPROTO, fmt::format("{}'s {} is {} and this client speaks {}: the major versions "
                                     "differ",
-                                    driver.driver, id, version_string(have),
-                                    version_string(needed)));
+                                    driver.driver, id, have.to_string(),
+                                    needed.to_string()));
   if (have.minor < needed.minor) {
     if (feature.empty())
       return fail(EOPNOTSUPP, fmt::format("{}'s {} is {}; this request needs {}", driver.driver, id,
-                                          version_string(have), version_string(needed)));
+                                          have.to_string(), needed.to_string()));
     return fail(EOPNOTSUPP, fmt::format("{}'s {} is {}; {} needs {}", driver.driver, id,
-                                        version_string(have), feature, version_string(needed)));
+                                        have.to_string(), feature, needed.to_string()));
   }
   return {};
 }
@@ -83,10 +76,10 @@ std::optional<std::string> refusal_message(const std::string& driver, abi::Comma
   std::string id(abi::command_id(c));
   if (reply.major != sent.major)
     return fmt::format("{} refused {} {}: {}'s {} is {}, a different major", driver, id,
-                       version_string(sent), driver, id, version_string(reply));
+                       sent.to_string(), driver, id, reply.to_string());
   if (reply.minor < sent.minor)
     return fmt::format("{} refused {} {}: {}'s {} is {}, an older minor", driver, id,
-                       version_string(sent), driver, id, version_string(reply));
+                       sent.to_string(), driver, id, reply.to_string());
   return std::nullopt;
 }
 
@@ -135,7 +128,7 @@ std::optional<abi::CommandVersion> claim_for(const std::map<std::string, Version
                                              abi::Command c) {
   auto it = claims.find(std::string(abi::command_id(c)));
   if (it == claims.end()) return std::nullopt;
-  return to_abi(it->second);
+  return it->second;
 }
 
 }  // namespace udm::client::detail

@@ -16,9 +16,6 @@
 
 namespace udm::client::detail {
 
-abi::CommandVersion to_abi(Version v);
-Version from_abi(abi::CommandVersion v);
-std::string version_string(abi::CommandVersion v);
 
 // What the driver speaks: one version per command (udmd, from
 // CMD_LIST_COMMANDS), or one global version for all (a kernel, from

@@ -62,7 +62,10 @@ DeviceRegistry::DeviceRegistry(TargetRegistry& targets) : targets_(targets) {}
 DeviceRegistry::~DeviceRegistry() {
   // Devices may outlive us (held by exports); they must not call back.
   std::lock_guard g(lock_);
-  for (auto& [name, d] : by_name_) d->set_last_close_hook(nullptr);
+  for (auto& [name, d] : by_name_) {
+    d->set_last_close_hook(nullptr);
+    d->set_change_listener(nullptr);
+  }
 }
 
 void DeviceRegistry::set_backing_opener(BackingOpener opener) {
@@ -119,6 +122,8 @@ Result<MappedDevicePtr> DeviceRegistry::create(const std::string& name, const st
       }
       finish_removal(ptr);
     });
+    // A table swap changes what the exports show: it goes to the same listener.
+    device->set_change_listener([this](MappedDevice&) { notify(); });
     by_name_.emplace(name, device);
     by_minor_.emplace(m, device);
   }
@@ -130,6 +135,7 @@ void DeviceRegistry::erase_locked(const MappedDevicePtr& device) {
   by_name_.erase(device->name());
   by_minor_.erase(device->devno().minor);
   device->set_last_close_hook(nullptr);
+  device->set_change_listener(nullptr);  // finish_removal notifies once
 }
 
 void DeviceRegistry::finish_removal(const MappedDevicePtr& device) {

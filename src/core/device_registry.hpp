@@ -57,7 +57,9 @@ class DeviceRegistry final : public DeviceOpener {
   // /sys/dev/block; a path → file or block device through io::open_backing.
   Result<io::BlockDevicePtr> open(std::string_view arg, sector_t start, sector_t length) override;
 
-  // Called after create/remove/rename (exports keep their trees current).
+  // The one change notification from the core: called after create,
+  // remove and rename, and when a device's live table is swapped (size,
+  // read-only, limits). The exports follow it; never under the registry's lock.
   void set_listener(std::function<void()> listener);
 
   // open() that refuses `self` and devices depending on it (empty: no check).

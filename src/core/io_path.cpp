@@ -203,7 +203,12 @@ void MappedDevice::Impl::dispatch(io::Request* r) {
   if (original.offset % SECTOR_SIZE || original.length % SECTOR_SIZE) return complete_now(-EINVAL);
   if (original.op != io::Op::read && t && t->read_only()) return complete_now(-EROFS);
   const byte_count size = t ? sectors_to_bytes(t->size()) : 0;
-  if (original.offset > size || original.length > size - original.offset) return complete_now(-EIO);
+  // The one range check of a request: exports pass requests on unchecked and
+  // turn these results into their protocol's (NBD: EINVAL, EPERM, ENOSPC).
+  // Past the end, a read fails as a bio does (EIO), a write as on a block
+  // device file (ENOSPC).
+  if (original.offset > size || original.length > size - original.offset)
+    return complete_now(original.op == io::Op::read ? -EIO : -ENOSPC);
   if (original.length == 0) return complete_now(0);
 
   std::size_t first = t->find(bytes_to_sectors(original.offset));

@@ -19,8 +19,18 @@ io::DeviceLimits stack_limits(io::DeviceLimits top, const io::DeviceLimits& bott
   top.physical_block_size = std::max(top.physical_block_size, bottom.physical_block_size);
   top.io_min = std::max(top.io_min, bottom.io_min);
   top.io_opt = lcm_not_zero(top.io_opt, bottom.io_opt);
-  top.discard_granularity = std::max(top.discard_granularity, bottom.discard_granularity);
+  top.discard_granularity = top.discard_granularity && bottom.discard_granularity
+                                ? std::max(top.discard_granularity, bottom.discard_granularity)
+                                : 0;
+  top.write_zeroes = top.write_zeroes && bottom.write_zeroes;
   return normalize_limits(top);
+}
+
+io::DeviceLimits stack_devices(const std::vector<io::BlockDevicePtr>& devices) {
+  if (devices.empty()) return normalize_limits({});
+  io::DeviceLimits l = normalize_limits(devices.front()->limits());
+  for (std::size_t i = 1; i < devices.size(); ++i) l = stack_limits(l, devices[i]->limits());
+  return l;
 }
 
 io::DeviceLimits normalize_limits(io::DeviceLimits l) {

@@ -87,9 +87,6 @@ class MappedDevice final : public io::BlockDevice {
   // be held from now on fails at once, so suspends waiting on it finish.
   void fail_held_io();
 
-  // Called when a table change alters what exports show (size, presence).
-  void set_change_listener(std::function<void(MappedDevice&)> listener);
-
   // BlockDevice
   byte_count size() const override;  // live table size in bytes, 0 without one
   void submit(io::Request* request) override;
@@ -112,6 +109,9 @@ class MappedDevice final : public io::BlockDevice {
   // Removal: drains, fails held I/O with EIO, destroys both tables.
   void drop_tables();
   void set_last_close_hook(std::function<void(MappedDevice&)> hook);
+  // Called when a table swap goes live or the tables are dropped (size,
+  // read-only, limits): the registry passes it on to its one listener.
+  void set_change_listener(std::function<void(MappedDevice&)> listener);
   bool deferred_remove() const;
   void set_deferred_remove(bool on);
 

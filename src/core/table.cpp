@@ -66,8 +66,7 @@ Result<std::unique_ptr<Table>> Table::build(std::span<const TableLine> lines, co
     if (!target) return fail(with_context(line_prefix(l) + l.type + ": ", std::move(target.error())));
     // The kernel's iterate_devices + io_hints, then its check that every
     // target starts and ends on a logical block of the devices below.
-    io::DeviceLimits limits;
-    for (const auto& d : (*target)->devices()) limits = stack_limits(limits, d->limits());
+    io::DeviceLimits limits = stack_devices((*target)->devices());
     (*target)->io_hints(limits);
     limits = normalize_limits(limits);
     const sector_t block = limits.logical_block_size / SECTOR_SIZE;

@@ -1,5 +1,5 @@
-// Table lines as text: parsing dmsetup table syntax, and the kernel's
-// parameter splitting.
+// Table lines as text: dmsetup's table syntax, and the kernel's parameter
+// splitting.
 #pragma once
 
 #include <string>
@@ -7,22 +7,16 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "base/table_text.hpp"
 #include "base/units.hpp"
 
 namespace udm::core {
 
-struct TableLine {
-  sector_t start = 0;
-  sector_t length = 0;
-  std::string type;
-  std::string params;  // as given, unsplit
-  unsigned line_no = 0;  // 1-based line in the source, for messages
-};
-
-// dmsetup's table syntax: one target a line, blank lines and lines starting
-// with '#' ignored, '#' elsewhere starts a comment. "Invalid format on line N
-// of table SOURCE." for lines with fewer than three fields.
-Result<std::vector<TableLine>> parse_table_text(std::string_view text, std::string_view source);
+// Table text is parsed by the one parser of dmsetup's syntax (base/table_text.hpp),
+// shared with udmsetup: "Invalid format on line N of table SOURCE." for
+// lines with fewer than three fields.
+using TableLine = udm::TableTextLine;
+using udm::parse_table_text;
 
 // The kernel's dm_split_args: whitespace separates, a backslash makes the
 // next character literal.

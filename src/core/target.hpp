@@ -13,15 +13,12 @@
 
 #include "base/result.hpp"
 #include "base/units.hpp"
+#include "base/version.hpp"
 #include "io/block_device.hpp"
 
 namespace udm::core {
 
-struct Version {
-  std::uint32_t major = 0, minor = 0, patch = 0;
-  constexpr bool operator==(const Version&) const = default;
-  std::string to_string() const;  // "1.4.0"
-};
+using Version = udm::Version;  // base/version.hpp: "1.4.0"
 
 class TargetServices;  // target_services.hpp
 

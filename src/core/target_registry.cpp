@@ -2,10 +2,6 @@
 
 namespace udm::core {
 
-std::string Version::to_string() const {
-  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
-}
-
 Result<void> TargetRegistry::add(const TargetType& type) {
   std::lock_guard g(lock_);
   for (const auto& t : types_)

@@ -26,11 +26,6 @@ struct Daemon::Exports {
 #if UDM_HAVE_EXPORTS
   std::unique_ptr<exports::ExportManager> manager;
 #endif
-  void refresh() {
-#if UDM_HAVE_EXPORTS
-    if (manager) manager->refresh();
-#endif
-  }
   void stop() {
 #if UDM_HAVE_EXPORTS
     if (manager) manager->stop();
@@ -215,8 +210,6 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options, Log&
   if (options.fuse || options.nbd) log.info("exports are not built into this udmd");
 #endif
   write_export_status(options, status, log);
-  Exports* ex = d->exports_.get();
-  d->dispatcher_->set_change_hook([ex] { ex->refresh(); });
 
   d->control_path_ = options.rundir + "/control";
   d->server_ = std::make_unique<ControlServer>(*d->dispatcher_, log, options.control);

@@ -10,24 +10,9 @@
 namespace udm::daemon {
 namespace {
 
-std::string version_string(abi::CommandVersion v) {
-  return std::to_string(v.major) + "." + std::to_string(v.minor) + "." + std::to_string(v.patch);
-}
-
-
 // Flags the kernel clears on entry: they only ever travel out.
 constexpr std::uint32_t OUTPUT_ONLY_FLAGS =
     abi::BUFFER_FULL_FLAG | abi::UEVENT_GENERATED_FLAG | abi::SECURE_DATA_FLAG | abi::DATA_OUT_FLAG;
-
-bool changes_exports(abi::Command c) {
-  switch (c) {
-    case abi::CMD_DEV_CREATE: case abi::CMD_DEV_REMOVE: case abi::CMD_REMOVE_ALL:
-    case abi::CMD_DEV_RENAME: case abi::CMD_DEV_SUSPEND: case abi::CMD_TARGET_MSG:
-      return true;
-    default:
-      return false;
-  }
-}
 
 // Commands that change one existing device: they run inside its gate.
 // Queries (info, status, table, deps) take none: as with the kernel, they
@@ -55,10 +40,17 @@ core::MappedDevicePtr lookup(const Context& ctx) {
   return nullptr;
 }
 
-// Commands after which the run-state record is rewritten: those above plus
-// the ones that change only inactive tables or device details.
+// Commands after which the run-state record is rewritten: those that change
+// the device set, a table (live or inactive) or device details.
 bool changes_state(abi::Command c) {
-  return changes_exports(c) || c == abi::CMD_TABLE_LOAD || c == abi::CMD_TABLE_CLEAR || c == abi::CMD_DEV_SET_GEOMETRY;
+  switch (c) {
+    case abi::CMD_DEV_CREATE: case abi::CMD_DEV_REMOVE: case abi::CMD_REMOVE_ALL: case abi::CMD_DEV_RENAME:
+    case abi::CMD_DEV_SUSPEND: case abi::CMD_TARGET_MSG: case abi::CMD_TABLE_LOAD: case abi::CMD_TABLE_CLEAR:
+    case abi::CMD_DEV_SET_GEOMETRY:
+      return true;
+    default:
+      return false;
+  }
 }
 
 CommandReply error_reply(abi::CommandVersion version, const Error& e) {
@@ -124,8 +116,8 @@ CommandReply Dispatcher::handle(std::uint32_t frame_command, abi::ByteView reque
   auto user = abi::decode_version(request);
   if (!user) return error_reply(version, user.error());
   if (!abi::version_accepted(version, *user))
-    return error_reply(version, {EINVAL, "ioctl interface mismatch: driver(" + version_string(version) +
-                                             "), user(" + version_string(*user) + "), cmd(" +
+    return error_reply(version, {EINVAL, "ioctl interface mismatch: driver(" + version.to_string() +
+                                             "), user(" + user->to_string() + "), cmd(" +
                                              std::string(info->name) + ")"});
   if (command == abi::CMD_VERSION) return CommandReply{0, abi::encode_error_body(version, ""), ""};
 
@@ -142,7 +134,7 @@ CommandReply Dispatcher::handle(std::uint32_t frame_command, abi::ByteView reque
       need > version.minor)
     return error_reply(version, {EINVAL, std::string(info->name) + ": a flag of this request needs version " +
                                              std::to_string(version.major) + "." + std::to_string(need) +
-                                             ", the driver speaks " + version_string(version)});
+                                             ", the driver speaks " + version.to_string()});
   header->flags &= ~OUTPUT_ONLY_FLAGS;
   if (command != abi::CMD_REMOVE_ALL && command != abi::CMD_LIST_DEVICES && command != abi::CMD_LIST_VERSIONS &&
       command != abi::CMD_LIST_COMMANDS) {
@@ -181,7 +173,6 @@ CommandReply Dispatcher::handle(std::uint32_t frame_command, abi::ByteView reque
   }
   if (command == abi::CMD_DEV_WAIT && conn.wait_device) return CommandReply{0, {}, "", true};
   if (info->flags & abi::CMD_GLOBAL_EVENT) ++global_event_nr_;
-  if (changes_exports(command) && change_hook_) change_hook_();
   if (changes_state(command) && state_hook_) state_hook_(command, ctx.in, ctx.out);
   auto body = success_body(ctx);
   if (!body) return error_reply(version, body.error());

@@ -52,12 +52,9 @@ class Dispatcher {
   // `command`: the frame's command (nr, udm extension, or a full ioctl number).
   CommandReply handle(std::uint32_t command, abi::ByteView request, ConnectionState& conn);
 
-  // Called after commands that change names, presence or live tables
-  // (create, remove, remove_all, rename, resume), outside the lock.
-  void set_change_hook(std::function<void()> hook) { change_hook_ = std::move(hook); }
   // Called after every command that changes the device set or any table
-  // (the above, table load and clear, set_geometry), outside the lock,
-  // before the reply goes out, with the request and reply headers (which
+  // (create, remove, rename, suspend/resume, message, table load and clear,
+  // set_geometry), outside any device gate, before the reply goes out, with the request and reply headers (which
   // name the device): udmd records its devices there.
   using StateHook = std::function<void(abi::Command, const abi::Header& in, const abi::Header& out)>;
   void set_state_hook(StateHook hook) { state_hook_ = std::move(hook); }
@@ -79,7 +76,6 @@ class Dispatcher {
   DeviceGates gates_;
   std::atomic<bool> shutdown_{false};
   std::atomic<std::uint32_t> global_event_nr_{0};
-  std::function<void()> change_hook_;
   StateHook state_hook_;
 };
 

@@ -64,8 +64,8 @@ Result<void> ExportManager::start() {
     if (auto r = server->start(); !r) return fail(with_context("exports: ", r.error()));
     impl_->nbd = std::move(server);
   }
-  // Also follow the registry by itself: a deferred remove completes at the
-  // last close, which may come from inside the exports, not from a command.
+  // The registry's listener is the one change notification: commands, table
+  // swaps, and deferred removes completed at a last close inside the exports.
   impl_->registry.set_listener([this] { refresh(); });
   return {};
 }

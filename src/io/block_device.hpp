@@ -19,7 +19,8 @@ struct DeviceLimits {
   std::uint32_t physical_block_size = 512;  // smallest unit written without read-modify-write
   std::uint32_t io_min = 0;                 // preferred minimum I/O (a stripe chunk)
   std::uint32_t io_opt = 0;                 // optimal I/O (a full stripe)
-  std::uint32_t discard_granularity = 0;    // 0: discards are not advertised
+  std::uint32_t discard_granularity = 0;    // 0: the device does not take Op::discard
+  bool write_zeroes = false;                // takes Op::write_zeroes (max_write_zeroes_sectors != 0)
   constexpr bool operator==(const DeviceLimits&) const = default;
 };
 

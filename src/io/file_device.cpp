@@ -2,6 +2,7 @@
 
 #include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,8 +27,15 @@ FileDevice::FileDevice(int fd, std::string path, bool block_device, DevNo devno,
 FileDevice::~FileDevice() { ::close(file_.fd); }
 
 DeviceLimits FileDevice::limits() const {
-  DeviceLimits l;
-  if (!file_.block_device) return l;
+  // Both kinds take write-zeroes (ZERO_RANGE or BLKZEROOUT, else zeros written).
+  DeviceLimits l{.write_zeroes = true};
+  if (!file_.block_device) {
+    // Discards punch holes (or write zeros where the filesystem cannot),
+    // in the filesystem's blocks, as a loop device over the file advertises.
+    struct stat st {};
+    l.discard_granularity = ::fstat(file_.fd, &st) == 0 && st.st_blksize >= 512 ? static_cast<std::uint32_t>(st.st_blksize) : 512;
+    return l;
+  }
   int value = 0;
   unsigned int uvalue = 0;
   if (::ioctl(file_.fd, BLKSSZGET, &value) == 0 && value >= 512) l.logical_block_size = static_cast<std::uint32_t>(value);

@@ -23,7 +23,8 @@ class FileDevice final : public BlockDevice {
   DevNo devno() const override { return devno_; }
   bool read_only() const override { return read_only_; }
   // Block devices: what the kernel reports for them (BLKSSZGET, BLKPBSZGET,
-  // BLKIOMIN, BLKIOOPT, discard granularity from sysfs). Files: 512-byte blocks.
+  // BLKIOMIN, BLKIOOPT, discard granularity from sysfs). Files: 512-byte blocks,
+  // discards in the filesystem's block size. Both take write-zeroes.
   DeviceLimits limits() const override;
 
   const std::string& path() const { return path_; }

@@ -18,6 +18,8 @@ class MemoryDevice final : public BlockDevice {
   std::string table_name() const override { return name_; }
   DevNo devno() const override { return devno_; }
   void set_devno(DevNo d) { devno_ = d; }
+  // Discards and write-zeroes clear the bytes.
+  DeviceLimits limits() const override { return {.discard_granularity = 512, .write_zeroes = true}; }
 
   // Every later request fails with this errno (0 heals the device).
   void fail_with(int error) { fail_errno_.store(error); }

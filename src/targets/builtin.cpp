@@ -15,6 +15,9 @@ void register_builtin_targets(core::TargetRegistry& registry) {
            &delay_target_type(),
            &flakey_target_type(),
            &dust_target_type(),
+           &snapshot_origin_target_type(),
+           &snapshot_target_type(),
+           &snapshot_merge_target_type(),
            &thin_pool_target_type(),
            &thin_target_type(),
        }) {

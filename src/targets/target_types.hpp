@@ -16,6 +16,9 @@ const core::TargetType& zero_target_type();     // zero.cpp
 const core::TargetType& delay_target_type();    // delay.cpp
 const core::TargetType& flakey_target_type();   // flakey.cpp
 const core::TargetType& dust_target_type();     // dust.cpp
+const core::TargetType& snapshot_origin_target_type();  // snapshot_origin.cpp
+const core::TargetType& snapshot_target_type();         // snapshot.cpp
+const core::TargetType& snapshot_merge_target_type();   // snapshot.cpp
 const core::TargetType& thin_pool_target_type();  // thin_pool.cpp
 const core::TargetType& thin_target_type();     // thin.cpp
 

@@ -58,7 +58,8 @@ stop_daemon() {
     kill -KILL "$UDMD_PID" 2>/dev/null || true
   fi
   wait "$UDMD_PID" 2>/dev/null || true
-  if mountpoint -q "$UDM_RUNDIR/dev" 2>/dev/null; then
+  # mountpoint(1) fails on the mount of a dead FUSE daemon: ask /proc/mounts.
+  if grep -qF " $UDM_RUNDIR/dev " /proc/mounts 2>/dev/null; then
     fusermount3 -u -z "$UDM_RUNDIR/dev" 2>/dev/null || umount -l "$UDM_RUNDIR/dev" 2>/dev/null || true
   fi
   UDMD_PID=

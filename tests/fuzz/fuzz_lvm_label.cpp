@@ -29,9 +29,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (fix_crc) put_le32(&mda[0], lvm_crc(std::span<const std::byte>(mda).subspan(4)));
   DiskLocn expected{get_le64(&mda[24]), get_le64(&mda[32])};
   if (auto h = decode_mda_header(mda, expected); h) (void)encode_mda_header(*h);
+  (void)classify_mda_header(mda, expected);
   (void)decode_mda_header(mda, DiskLocn{4096, 1 << 20});
   // Also at the input's own length, for the short-buffer paths.
   (void)decode_label(std::span<const std::byte>(reinterpret_cast<const std::byte*>(data), size), sector);
   (void)decode_mda_header(std::span<const std::byte>(reinterpret_cast<const std::byte*>(data), size), expected);
+  (void)classify_mda_header(std::span<const std::byte>(reinterpret_cast<const std::byte*>(data), size), expected);
   return 0;
 }

@@ -1,6 +1,5 @@
-// dmsetup's table syntax (_parse_line): one target per line, `start length
-// type params...`; blank lines and lines starting with '#' are skipped, a '#'
-// in the parameters starts a comment, no line continuation.
+// Table text for udmsetup's --table, files and stdin, through the one parser
+// of dmsetup's syntax (base/table_text.hpp).
 #pragma once
 
 #include <string>

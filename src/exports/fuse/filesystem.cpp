@@ -33,13 +33,15 @@ namespace udm::exports::fuse {
 namespace {
 
 constexpr double ENTRY_TIMEOUT = 1.0;  // seconds; refresh() also invalidates explicitly
-constexpr byte_count ALIGN = SECTOR_SIZE;
 // From this size on, copying a write costs more than holding a worker thread.
 constexpr byte_count IN_PLACE_WRITE_MIN = 128 << 10;
 
-constexpr bool aligned(byte_count v) { return v % ALIGN == 0; }
-constexpr byte_count round_down(byte_count v) { return v & ~(ALIGN - 1); }
-constexpr byte_count round_up(byte_count v) { return (v + ALIGN - 1) & ~(ALIGN - 1); }
+// Unaligned reads and writes are widened to the device's logical block
+// (its limits(): 512, or 4096 over a 4Kn disk), a power of two.
+byte_count block_of(const core::MappedDevice& device) { return device.limits().logical_block_size; }
+constexpr bool aligned(byte_count v, byte_count block) { return v % block == 0; }
+constexpr byte_count round_down(byte_count v, byte_count block) { return v / block * block; }
+constexpr byte_count round_up(byte_count v, byte_count block) { return (v + block - 1) / block * block; }
 
 struct OpenFile {
   core::MappedDevicePtr device;
@@ -91,7 +93,7 @@ struct Filesystem::Impl {
   bool stopping = false;
   std::thread loop;
 
-  std::mutex unaligned_lock;  // read-modify-write of partial sectors
+  std::mutex unaligned_lock;  // read-modify-write of partial logical blocks
   std::atomic<std::int64_t> ops_in_flight{0};
   timespec mount_time{};
   uid_t uid = ::geteuid();
@@ -212,7 +214,9 @@ struct Filesystem::Impl {
     st.st_mode = S_IFREG | owner | (group_access ? owner >> 3 : 0);
     st.st_nlink = 1;
     st.st_size = static_cast<off_t>(node.device->size());
-    st.st_blksize = 4096;
+    // What stat's %o and cp/dd use as their I/O size.
+    const io::DeviceLimits limits = node.device->limits();
+    st.st_blksize = static_cast<blksize_t>(std::max(limits.physical_block_size, limits.io_opt));
     st.st_blocks = static_cast<blkcnt_t>(node.device->size() / 512);
   }
 
@@ -375,9 +379,10 @@ struct Filesystem::Impl {
       fuse_reply_buf(req, nullptr, 0);
       return;
     }
+    const byte_count block = block_of(device);
     const byte_count end = std::min<byte_count>(offset + size, device_size);
-    const byte_count start = round_down(offset);
-    const byte_count aligned_end = std::min(round_up(end), device_size);
+    const byte_count start = round_down(offset, block);
+    const byte_count aligned_end = std::min(round_up(end, block), device_size);
     auto* op = fs->take_op(req);
     if (!op->buffer.grow(aligned_end - start)) {
       fs->give_op(op);
@@ -412,7 +417,8 @@ struct Filesystem::Impl {
       return;
     }
     const byte_count count = std::min<byte_count>(size, device_size - offset);
-    if (aligned(offset) && aligned(count) && (count < IN_PLACE_WRITE_MIN || device.holds_io())) {
+    const byte_count block = block_of(device);
+    if (aligned(offset, block) && aligned(count, block) && (count < IN_PLACE_WRITE_MIN || device.holds_io())) {
       // Small aligned writes are copied and answered from their completion:
       // the worker thread moves on. So are writes to a suspended device, so
       // that it holds no worker thread until resume.
@@ -432,7 +438,7 @@ struct Filesystem::Impl {
       fs->submit(op, device);
       return;
     }
-    if (int r = fs->write_in_place(device, reinterpret_cast<const std::byte*>(buf), offset, count); r < 0)
+    if (int r = fs->write_in_place(device, block, reinterpret_cast<const std::byte*>(buf), offset, count); r < 0)
       fuse_reply_err(req, -r);
     else
       fuse_reply_write(req, count);
@@ -445,10 +451,11 @@ struct Filesystem::Impl {
   // their writes split by the kernel at odd byte counts (1 MiB - 16 and 16),
   // so partial sectors are common. Buffers need no alignment: devices opened
   // by the core never use O_DIRECT.
-  int write_in_place(core::MappedDevice& device, const std::byte* data, byte_count offset, byte_count count) {
+  int write_in_place(core::MappedDevice& device, byte_count block, const std::byte* data, byte_count offset,
+                     byte_count count) {
     const byte_count end = offset + count;
-    const byte_count whole_start = std::min(round_up(offset), end);
-    const byte_count whole_end = std::max(round_down(end), whole_start);
+    const byte_count whole_start = std::min(round_up(offset, block), end);
+    const byte_count whole_end = std::max(round_down(end, block), whole_start);
     if (whole_end > whole_start) {
       io::InlineWrites inline_here(whole_end - whole_start);
       SyncRequest wr;
@@ -459,18 +466,23 @@ struct Filesystem::Impl {
       if (int r = wr.run(device); r < 0) return r;
     }
     if (offset < whole_start)
-      if (int r = patch_sectors(device, data, offset, whole_start - offset); r < 0) return r;
+      if (int r = patch_blocks(device, block, data, offset, whole_start - offset); r < 0) return r;
     if (whole_end < end)
-      if (int r = patch_sectors(device, data + (whole_end - offset), whole_end, end - whole_end); r < 0) return r;
+      if (int r = patch_blocks(device, block, data + (whole_end - offset), whole_end, end - whole_end); r < 0)
+        return r;
     return 0;
   }
 
-  // Read, patch, write back the sectors around [offset, offset + count), one
-  // patch at a time so that two patches of one sector never interleave.
-  int patch_sectors(core::MappedDevice& device, const std::byte* data, byte_count offset, byte_count count) {
+  // Read, patch, write back the logical blocks around [offset, offset +
+  // count), one patch at a time so that two patches of one block never
+  // interleave.
+  int patch_blocks(core::MappedDevice& device, byte_count block, const std::byte* data, byte_count offset,
+                   byte_count count) {
     std::lock_guard g(unaligned_lock);
-    const byte_count start = round_down(offset);
-    const byte_count end = round_up(offset + count);  // device sizes are whole sectors
+    const byte_count start = round_down(offset, block);
+    // Device sizes are whole sectors, not always whole blocks (a 512-byte
+    // target after a 4 KiB one).
+    const byte_count end = std::min(round_up(offset + count, block), device.size());
     AlignedBuffer buffer;
     if (!buffer.grow(end - start)) return -ENOMEM;
     io::InlineWrites inline_here(end - start);  // cached reads and the write run here
@@ -523,10 +535,11 @@ struct Filesystem::Impl {
     }
     const byte_count end = std::min(offset + length, device_size);
     byte_count start = offset, stop = end;
+    const byte_count block = block_of(device);
     if (mode & FALLOC_FL_PUNCH_HOLE) {
-      start = round_up(offset);
-      stop = round_down(end);
-    } else if (!aligned(offset) || !aligned(end)) {
+      start = round_up(offset, block);
+      stop = round_down(end, block);
+    } else if (!aligned(offset, block) || !aligned(end, block)) {
       fuse_reply_err(req, EINVAL);
       return;
     }

@@ -160,7 +160,14 @@ void Connection::on_done(io::Request* request, int result) {
     c->connection->device_->submit(&c->io);
     return;
   }
-  c->connection->finish(c, result < 0 ? -result : 0);
+  int error = result < 0 ? -result : 0;
+  // The core fails a read past the end as a bio (EIO); NBD wants EINVAL
+  // (writes past the end already come back as ENOSPC, read-only as EROFS).
+  if (error == EIO && c->request.type == CMD_READ) {
+    const byte_count size = c->connection->device_->size();
+    if (c->request.offset > size || size - c->request.offset < c->request.length) error = EINVAL;
+  }
+  c->connection->finish(c, error);
 }
 
 void Connection::reply_now(Command* command, int error) { finish(command, error); }
@@ -332,20 +339,14 @@ void Connection::run() {
       }
     }
 
-    const byte_count size = device_->size();
+    // Alignment, read-only and the device's end are checked once, by the
+    // core (MappedDevice::submit); on_done turns its answers into NBD's.
     const bool writes = r.type == CMD_WRITE || r.type == CMD_TRIM || r.type == CMD_WRITE_ZEROES;
-    const bool ranged = writes || r.type == CMD_READ;
     int error = 0;
     if (r.error) {
       error = r.error;
     } else if (r.type != CMD_READ && r.type != CMD_FLUSH && !writes) {
       error = EINVAL;  // CACHE, BLOCK_STATUS, RESIZE: not advertised
-    } else if (writes && device_->read_only()) {
-      error = EPERM;
-    } else if (ranged && (r.offset % MIN_BLOCK_SIZE || r.length % MIN_BLOCK_SIZE)) {
-      error = EINVAL;
-    } else if (ranged && (r.offset > size || size - r.offset < r.length)) {
-      error = writes ? ENOSPC : EINVAL;
     } else if (r.type == CMD_READ && r.length > MAX_PAYLOAD) {
       error = EINVAL;
     } else if (r.flags & CMD_FLAG_FAST_ZERO) {
@@ -354,10 +355,6 @@ void Connection::run() {
     }
     if (error) {
       reply_now(c, error);
-      continue;
-    }
-    if (ranged && r.length == 0) {
-      reply_now(c, 0);
       continue;
     }
 

@@ -1,5 +1,6 @@
 #include "exports/nbd/handshake.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <optional>
@@ -46,12 +47,13 @@ int send_info_export(Transport& fd, std::uint32_t option, const core::MappedDevi
   return send_option_reply(fd, option, REP_INFO, info);
 }
 
-int send_info_block_size(Transport& fd, std::uint32_t option) {
+int send_info_block_size(Transport& fd, std::uint32_t option, const core::MappedDevice& device) {
+  const BlockSizes sizes = block_sizes(device.limits());
   std::array<std::byte, 14> info;
   std::byte* p = store_be(info.data(), INFO_BLOCK_SIZE);
-  p = store_be(p, MIN_BLOCK_SIZE);
-  p = store_be(p, PREFERRED_BLOCK_SIZE);
-  store_be(p, MAX_PAYLOAD);
+  p = store_be(p, sizes.minimum);
+  p = store_be(p, sizes.preferred);
+  store_be(p, sizes.maximum);
   return send_option_reply(fd, option, REP_INFO, info);
 }
 
@@ -98,9 +100,32 @@ core::MappedDevicePtr find_export(core::DeviceRegistry& registry, std::string_vi
   return d && exportable(*d) ? d : nullptr;
 }
 
+namespace {
+constexpr bool power_of_two(std::uint32_t v) { return v != 0 && (v & (v - 1)) == 0; }
+}  // namespace
+
+BlockSizes block_sizes(const io::DeviceLimits& limits) {
+  BlockSizes s;
+  // The protocol wants powers of two, preferred >= minimum and a maximum
+  // that the minimum divides; a 3-way stripe's io_opt (192 KiB) is none.
+  if (power_of_two(limits.logical_block_size) && limits.logical_block_size <= MAX_PAYLOAD)
+    s.minimum = std::max(limits.logical_block_size, MIN_BLOCK_SIZE);
+  s.preferred = s.minimum;
+  for (std::uint32_t v : {limits.physical_block_size, limits.io_min})
+    if (power_of_two(v) && v <= MAX_PAYLOAD) s.preferred = std::max(s.preferred, v);
+  if (power_of_two(limits.io_opt) && limits.io_opt >= s.preferred && limits.io_opt <= MAX_PAYLOAD)
+    s.preferred = limits.io_opt;
+  s.maximum = MAX_PAYLOAD;
+  return s;
+}
+
 std::uint16_t transmission_flags(const core::MappedDevice& device) {
-  std::uint16_t flags = FLAG_HAS_FLAGS | FLAG_SEND_FLUSH | FLAG_SEND_FUA | FLAG_SEND_TRIM |
-                        FLAG_SEND_WRITE_ZEROES | FLAG_SEND_FAST_ZERO | FLAG_CAN_MULTI_CONN;
+  const io::DeviceLimits limits = device.limits();
+  std::uint16_t flags = FLAG_HAS_FLAGS | FLAG_SEND_FLUSH | FLAG_SEND_FUA | FLAG_CAN_MULTI_CONN;
+  // Only what every target of the live table passes down (core/limits.hpp):
+  // a zero or error device takes neither.
+  if (limits.discard_granularity) flags |= FLAG_SEND_TRIM;
+  if (limits.write_zeroes) flags |= FLAG_SEND_WRITE_ZEROES | FLAG_SEND_FAST_ZERO;
   if (device.read_only()) flags |= FLAG_READ_ONLY;
   return flags;
 }
@@ -218,8 +243,8 @@ Result<NegotiatedExport> negotiate(Transport& plain, core::DeviceRegistry& regis
           break;
         }
         e = send_info_export(fd, option, *device);
-        // Block sizes are always sent: udm needs 512-byte alignment.
-        if (!e) e = send_info_block_size(fd, option);
+        // Block sizes are always sent: the device's logical block is the minimum.
+        if (!e) e = send_info_block_size(fd, option, *device);
         for (auto item : request->items)
           if (!e && item == INFO_NAME) e = send_info_name(fd, option, device->name());
         if (e) break;

@@ -34,7 +34,18 @@ Result<NegotiatedExport> negotiate(Transport& plain, core::DeviceRegistry& regis
 // "" means the only such device when there is exactly one.
 core::MappedDevicePtr find_export(core::DeviceRegistry& registry, std::string_view name);
 
-// Transmission flags for a device.
+// NBD_INFO_BLOCK_SIZE from a device's limits: minimum the logical block,
+// preferred the larger of the physical block and io_min, or io_opt when it
+// is set, and all of them powers of two within the payload limit.
+struct BlockSizes {
+  std::uint32_t minimum = 512;
+  std::uint32_t preferred = 512;
+  std::uint32_t maximum = 0;
+};
+BlockSizes block_sizes(const io::DeviceLimits& limits);
+
+// Transmission flags for a device: trim and write-zeroes only where its
+// live table takes them.
 std::uint16_t transmission_flags(const core::MappedDevice& device);
 
 }  // namespace udm::exports::nbd

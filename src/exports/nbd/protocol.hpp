@@ -112,9 +112,9 @@ inline constexpr std::uint32_t NBD_EOVERFLOW = 75;
 inline constexpr std::uint32_t NBD_ENOTSUP = 95;
 inline constexpr std::uint32_t NBD_ESHUTDOWN = 108;
 
-// Limits udm advertises (NBD_INFO_BLOCK_SIZE) and enforces.
+// Limits udm advertises (NBD_INFO_BLOCK_SIZE) and enforces; the minimum and
+// preferred block sizes come from each device's limits (handshake.hpp).
 inline constexpr std::uint32_t MIN_BLOCK_SIZE = 512;
-inline constexpr std::uint32_t PREFERRED_BLOCK_SIZE = 4096;
 inline constexpr std::uint32_t MAX_PAYLOAD = 32u << 20;
 inline constexpr std::uint32_t MAX_OPTION_LENGTH = 64u << 10;
 

@@ -29,6 +29,7 @@
 #include "lvm/api/prompt.hpp"
 #include "lvm/format/mda_text.hpp"
 #include "lvm/format/store.hpp"
+#include "lvm/locking/lock_plan.hpp"
 #include "lvm/report/display.hpp"
 #include "lvm/report/report.hpp"
 #include "udm/client.hpp"
@@ -58,7 +59,6 @@ class Cmd {
     // See CommandIo: the process exits next, so skip freeing the store. A
     // global keeps it reachable, so leak checkers do not report it.
     if (io_.process_exits_after) exiting_store_ = store_.release();
-    if (lock_fd_ >= 0) ::close(lock_fd_);
   }
   Cmd(const Cmd&) = delete;
   Cmd& operator=(const Cmd&) = delete;
@@ -98,13 +98,32 @@ class Cmd {
       if (std::find(paths.begin(), paths.end(), normal_path(d)) == paths.end()) paths.push_back(normal_path(d));
     if (paths.empty())
       return failed("No devices to scan: give --devices or set devices in " + cfg_.confdir + "/lvm.conf");
-    if (auto r = lock(writable); !r) return r;
+    const locking::LockPlan plan = locking::plan_locks(cl_.command, cl_.args, cl_.has("updatemetadata"));
+    if (auto r = lock(plan, plan.vgs); !r) return r;
     // Test mode opens the devices read-only: nothing can be written.
     auto st = format::MetadataStore::scan(paths, writable && !test_mode());
     if (!st) return failed(st.error().message);
     store_ = std::make_unique<format::MetadataStore>(std::move(*st));
+    std::vector<std::string> read_vgs = plan.vgs;
+    if (plan.all_vgs) {
+      // lvm2 reads every VG under the global lock, each under its own lock:
+      // the names cannot change meanwhile (that needs the global lock).
+      read_vgs.clear();
+      for (const auto& [n, f] : store_->vgs()) read_vgs.push_back(n);
+      if (auto r = lock(plan, read_vgs); !r) return r;
+      if (store_->changed_since_scan())
+        if (auto r = store_->rescan(); !r) return failed(r.error().message);
+    }
+    // What lvm2 prints while scanning, then while reading each VG.
+    for (const auto& w : store_->diagnostics()) {
+      if (w == format::RETRY_SCAN_NOTICE) say(w);  // lvm2 prints this one on stdout
+      else warn(w);
+    }
+    for (const auto& n : read_vgs)
+      if (const format::VgState* f = store_->find_vg(n))
+        for (const auto& w : f->warnings) warn(w);
     if (cl_.has("verbose"))
-      for (const auto& w : store_->warnings()) warn(w);
+      for (const auto& w : store_->notes()) warn(w);
     return {};
   }
   format::MetadataStore& store() { return *store_; }
@@ -138,30 +157,19 @@ class Cmd {
       if (f->pv_index[i] != format::NO_PV) out[f->text.vg.pvs[i].name] = store_->pvs()[f->pv_index[i]].path;
     return out;
   }
-  // Commands that write hold an exclusive lock for their whole run, readers a
-  // shared one (lvm's VG locks, simplified to one lock): two lvcreate at once
-  // would otherwise both commit seqno + 1. $UDM_LVM_LOCKDIR, else
-  // /run/lock/udm-lvm, else the temp directory.
-  Outcome<void> lock(bool exclusive) {
-    std::vector<std::string> dirs;
-    if (const char* d = std::getenv("UDM_LVM_LOCKDIR"); d && *d) dirs.push_back(d);
-    dirs.push_back("/run/lock/udm-lvm");
-    dirs.push_back((std::filesystem::temp_directory_path() / ("udm-lvm-lock-" + std::to_string(::getuid()))).string());
-    for (const auto& d : dirs) {
-      std::error_code ec;
-      std::filesystem::create_directories(d, ec);
-      int fd = ::open((d + "/global").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-      if (fd < 0) continue;
-      while (::flock(fd, exclusive ? LOCK_EX : LOCK_SH) != 0) {
-        if (errno != EINTR) {
-          ::close(fd);
-          return failed(fmt::format("Failed to lock {}/global: {}", d, std::strerror(errno)));
-        }
-      }
-      lock_fd_ = fd;
-      return {};
-    }
-    return failed("Failed to create a lock file (set UDM_LVM_LOCKDIR)");
+  // lvm2's own VG and global locks (see lvm/locking), held until the command
+  // ends, so ulvm and lvm2 commands on the same VG exclude each other.
+  Outcome<void> lock(const locking::LockPlan& plan, const std::vector<std::string>& vgs) {
+    if (!locks_) locks_ = std::make_unique<locking::FileLocks>(locking::locking_dir());
+    if (auto r = locks_->lock_global(plan.global); !r) return failed(indented(r.error().message));
+    for (const auto& vg : vgs)
+      if (auto r = locks_->lock_vg(vg, plan.vg_mode); !r) return failed(indented(r.error().message));
+    return {};
+  }
+  // lvm2 prints each line of a several-line error indented.
+  static std::string indented(std::string m) {
+    for (auto p = m.find('\n'); p != std::string::npos; p = m.find('\n', p + 3)) m.insert(p + 1, "  ");
+    return m;
   }
   static std::string normal_path(std::string_view path) {
     std::error_code ec;
@@ -186,6 +194,8 @@ class Cmd {
     return commit_copy(vg, previous ? &*previous : nullptr);
   }
   Outcome<void> commit_copy(const VolumeGroup& original, const VolumeGroup* previous) {
+    if (!locks_ || locks_->vg_mode(original.name) != locking::LockMode::exclusive)
+      return failed(fmt::format("Internal error: VG {} is written without its lock.", original.name));
     if (test_mode()) {
       if (auto v = validate(original); !v) return failed(v.error().message);
       return {};
@@ -195,10 +205,10 @@ class Cmd {
     // write_vg validates the whole VG (lvmfmt's model checks) before writing.
     if (previous) archive(*previous);
     if (!cfg_.backup) {
-      if (auto r = store_->write_vg(std::move(vg), cl_.text); !r) return failed(r.error().message);
+      if (auto r = store_->write_vg(std::move(vg), cl_.text); !r) return failed(indented(r.error().message));
       return {};
     }
-    if (auto r = store_->write_vg(vg, cl_.text); !r) return failed(r.error().message);
+    if (auto r = store_->write_vg(vg, cl_.text); !r) return failed(indented(r.error().message));
     backup(vg);
     return {};
   }
@@ -270,7 +280,7 @@ class Cmd {
   std::unique_ptr<format::MetadataStore> store_;
   std::unique_ptr<client::Client> driver_;
   bool driver_tried_ = false;
-  int lock_fd_ = -1;
+  std::unique_ptr<locking::FileLocks> locks_;
 };
 
 

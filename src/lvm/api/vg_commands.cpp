@@ -1,4 +1,4 @@
-// vgcreate, vgextend, vgreduce, vgremove, vgrename, vgck, vgcfgbackup,
+// vgcreate, vgextend, vgreduce, vgremove, vgrename, vgcfgbackup,
 // vgcfgrestore, vgchange.
 #include "lvm/api/cmd.hpp"
 
@@ -147,21 +147,6 @@ Outcome<void> cmd_vgrename(Cmd& c) {
   vg.name = a[1];
   if (auto r = c.commit(vg, *old); !r) return r;
   c.say(fmt::format("Volume group \"{}\" successfully renamed to \"{}\"", a[0], a[1]));
-  return {};
-}
-
-Outcome<void> cmd_vgck(Cmd& c) {
-  if (auto r = c.open(false); !r) return r;
-  const std::vector<std::string> names = c.vg_names_or_all();
-  for (const auto& n : names) {
-    const format::VgState* f = c.store().find_vg(n);
-    if (!f) return failed(fmt::format("Volume group \"{}\" not found", n));
-    for (const auto& w : f->warnings) c.warn(w);
-    for (std::size_t i = 0; i < f->pv_index.size(); ++i)
-      if (f->pv_index[i] == format::NO_PV)
-        c.warn(fmt::format("WARNING: Couldn't find device with uuid {}.", format_id(f->text.vg.pvs[i].id)));
-    if (auto v = validate(f->text.vg); !v) return failed(v.error().message);
-  }
   return {};
 }
 

@@ -180,6 +180,28 @@ Result<MdaHeader> decode_mda_header(std::span<const std::byte> b, const DiskLocn
   return h;
 }
 
+MdaHeaderFault classify_mda_header(std::span<const std::byte> b, const DiskLocn& expected) {
+  MdaHeaderFault f;
+  if (b.size() != MDA_HEADER_SIZE) return f;
+  if (const std::uint32_t stored = get_le32(&b[MDA_CRC]); stored != lvm_crc(b.subspan(MDA_MAGIC_OFF))) {
+    f.words.push_back(fmt::format("wrong checksum {:x}", stored));
+    f.bad_fields |= BAD_MDA_CHECKSUM;
+  }
+  if (std::memcmp(&b[MDA_MAGIC_OFF], MDA_MAGIC.data(), MDA_MAGIC.size()) != 0) {
+    f.words.push_back("wrong magic number");
+    f.bad_fields |= BAD_MDA_MAGIC;
+  }
+  if (const std::uint32_t v = get_le32(&b[MDA_VERSION_OFF]); v != MDA_VERSION) {
+    f.words.push_back(fmt::format("wrong version {}", v));
+    f.bad_fields |= BAD_MDA_VERSION;
+  }
+  if (const std::uint64_t start = get_le64(&b[MDA_START]); start != expected.offset) {
+    f.words.push_back(fmt::format("wrong start sector {}", start));
+    f.bad_fields |= BAD_MDA_START;
+  }
+  return f;
+}
+
 std::array<std::byte, MDA_HEADER_SIZE> encode_mda_header(const MdaHeader& h) {
   std::array<std::byte, MDA_HEADER_SIZE> b{};
   std::memcpy(&b[MDA_MAGIC_OFF], MDA_MAGIC.data(), MDA_MAGIC.size());

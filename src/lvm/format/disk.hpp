@@ -86,6 +86,27 @@ struct MdaHeader {
 Result<MdaHeader> decode_mda_header(std::span<const std::byte> bytes, const DiskLocn& expected);
 std::array<std::byte, MDA_HEADER_SIZE> encode_mda_header(const MdaHeader& header);
 
+// lvm2's "bad_fields" bits for a damaged metadata area (vgck --updatemetadata
+// prints them: "repairing bad metadata (0x14) in mda1 ...").
+inline constexpr std::uint32_t BAD_MDA_READ = 0x2;
+inline constexpr std::uint32_t BAD_MDA_HEADER = 0x4;
+inline constexpr std::uint32_t BAD_MDA_TEXT = 0x8;
+inline constexpr std::uint32_t BAD_MDA_CHECKSUM = 0x10;
+inline constexpr std::uint32_t BAD_MDA_MAGIC = 0x20;
+inline constexpr std::uint32_t BAD_MDA_VERSION = 0x40;
+inline constexpr std::uint32_t BAD_MDA_START = 0x80;
+
+// What lvm2 checks of an mda header, in its order (checksum, magic, version,
+// start; it checks them all and names each one that is wrong), for a header
+// decode_mda_header refused: lvm2's words for each ("wrong checksum 9d323171"
+// (the stored value), "wrong magic number", "wrong version 2", "wrong start
+// sector 8192"; none when lvm2's checks pass but ours did not) and the bits.
+struct MdaHeaderFault {
+  std::vector<std::string> words;
+  std::uint32_t bad_fields = BAD_MDA_HEADER;
+};
+MdaHeaderFault classify_mda_header(std::span<const std::byte> bytes, const DiskLocn& expected);
+
 // Little-endian helpers, bounds-checked by the callers.
 std::uint32_t get_le32(const std::byte* p);
 std::uint64_t get_le64(const std::byte* p);

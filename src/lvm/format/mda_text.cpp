@@ -23,7 +23,7 @@ byte_count max_text_size(byte_count mda_size) {
   return (mda_size - MDA_HEADER_SIZE) / 2 - MDA_HEADER_SIZE;
 }
 
-Result<std::string> read_mda_text(PvDevice& dev, const MdaHeader& mda, const RawLocn& locn) {
+Result<std::string> read_mda_text(PvDevice& dev, const MdaHeader& mda, const RawLocn& locn, std::string* unchecked) {
   const std::string where = fmt::format("{}: metadata text in mda at {}", dev.path(), mda.start);
   if (locn.empty()) return fail(ENODATA, where + ": no committed copy");
   if (locn.offset < MDA_HEADER_SIZE || locn.offset >= mda.size || locn.size == 0 ||
@@ -43,9 +43,11 @@ Result<std::string> read_mda_text(PvDevice& dev, const MdaHeader& mda, const Raw
   if (second)
     if (auto r = dev.read(mda.start + MDA_HEADER_SIZE, {bytes + first, second}); !r) return fail(r.error());
   const std::uint32_t crc = lvm_crc(std::string_view(text));
-  if (crc != locn.checksum)
-    return fail(EINVAL, fmt::format("{}: checksum error at offset {} (stored {:#x}, computed {:#x})", where,
+  if (crc != locn.checksum) {
+    if (unchecked) *unchecked = text;
+    return fail(EBADMSG, fmt::format("{}: checksum error at offset {} (stored {:#x}, computed {:#x})", where,
                                     mda.start + locn.offset, locn.checksum, crc));
+  }
   while (!text.empty() && text.back() == '\0') text.pop_back();
   return text;
 }

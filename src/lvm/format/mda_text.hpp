@@ -16,8 +16,11 @@ namespace udm::lvm::format {
 byte_count max_text_size(byte_count mda_size);
 
 // Reads the copy `locn` points at (joining the two parts of a wrapped copy),
-// checks its CRC, and returns the text without its trailing NUL(s).
-Result<std::string> read_mda_text(PvDevice& dev, const MdaHeader& mda, const RawLocn& locn);
+// checks its CRC, and returns the text without its trailing NUL(s). On a CRC
+// mismatch the error is EBADMSG and, when `unchecked` is given, it receives
+// the text as read (its VG name still tells which VG lost a copy).
+Result<std::string> read_mda_text(PvDevice& dev, const MdaHeader& mda, const RawLocn& locn,
+                                  std::string* unchecked = nullptr);
 
 // Where the next copy goes: at 512 when slot 0 is empty or ignored, else at
 // the first 512-aligned offset after the committed copy's last byte, back at

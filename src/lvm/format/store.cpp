@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
 #include <ctime>
 #include <memory>
 
@@ -41,7 +42,48 @@ Result<void> write_mda_header(PvDevice& dev, const MdaHeader& h) {
   return dev.write(h.start, bytes);
 }
 
+// The VG name a metadata text starts with ("vg0 {"), or "" when it does not.
+std::string vg_name_of_text(std::string_view t) {
+  std::size_t i = 0;
+  while (i < t.size() && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n')) ++i;
+  std::size_t j = i;
+  while (j < t.size() && t[j] != ' ' && t[j] != '\t' && t[j] != '\n' && t[j] != '{') ++j;
+  std::string name(t.substr(i, j - i));
+  while (j < t.size() && (t[j] == ' ' || t[j] == '\t' || t[j] == '\n')) ++j;
+  if (j >= t.size() || t[j] != '{' || !check_vg_name(name)) return {};
+  return name;
+}
+
 }  // namespace
+
+// What lvm2's scan prints for a copy whose text fails its checksum.
+void MetadataStore::scan_text_lines(const SummaryFailure& f) const {
+  const std::string& path = pvs_[f.pv].path;
+  diag(fmt::format("WARNING: Checksum error on {} at offset {}.", path, f.offset));
+  diag(fmt::format("WARNING: invalid metadata text from {} at {}.", path, f.offset));
+  diag(fmt::format("WARNING: metadata on {} at {} has invalid summary for VG.", path, f.offset));
+}
+
+// What lvm2 prints reading VG `vg` when one copy of its text does not read: a
+// checksum error, or a location or read error (our words), then its lines.
+std::vector<std::string> MetadataStore::unreadable_lines(const UnreadableCopy& u, const std::string& vg) const {
+  const PvState& pv = pvs_[u.pv];
+  const MdaState& m = pv.mdas[u.mda];
+  const RawLocn& l = m.header->committed;
+  std::vector<std::string> lines;
+  if (u.error.code == EBADMSG)
+    lines.push_back(fmt::format("WARNING: Checksum error on {} at offset {}.", pv.path, m.header->start + l.offset));
+  else
+    lines.push_back(fmt::format("WARNING: {}", u.error.message));
+  lines.push_back(fmt::format("WARNING: couldn't read volume group metadata from {}.", pv.path));
+  if (!vg.empty())
+    lines.push_back(fmt::format("WARNING: Failed to read metadata text at {} off {} size {} VG {} on {}",
+                                m.header->start + l.offset, l.offset, l.size, vg, pv.path));
+  lines.push_back(fmt::format("WARNING: reading {} mda{} failed to read metadata.", pv.path, u.mda + 1));
+  lines.push_back(fmt::format("WARNING: repair VG metadata on {} with vgck --updatemetadata.", pv.path));
+  if (!vg.empty()) lines.push_back(fmt::format("WARNING: Reading VG {} on {} failed.", vg, pv.path));
+  return lines;
+}
 
 DataArea data_area(const PvLabel& label) {
   DataArea d;
@@ -91,6 +133,30 @@ Result<void> MetadataStore::rescan() {
   return {};
 }
 
+bool MetadataStore::changed_since_scan() const {
+  for (const auto& pv : pvs_) {
+    std::array<std::byte, LABEL_SIZE * LABEL_SCAN_SECTORS> head{};
+    if (pv.dev->size() < head.size() || pv.dev->size() < PV_MIN_SIZE) continue;
+    if (!pv.dev->read(0, head)) return true;
+    std::optional<PvLabel> now;
+    for (std::size_t s = 0; s < LABEL_SCAN_SECTORS && !now; ++s) {
+      std::span<const std::byte> sector(head.data() + s * LABEL_SIZE, LABEL_SIZE);
+      if (!looks_like_label(sector)) continue;
+      if (auto l = decode_label(sector, s)) now = std::move(*l);
+    }
+    if (now.has_value() != pv.is_pv || (now && *now != pv.label)) return true;
+    if (!now) continue;
+    for (const MdaState& m : pv.mdas) {
+      std::array<std::byte, MDA_HEADER_SIZE> hb{};
+      if (m.locn.offset > pv.dev->size() || m.locn.size > pv.dev->size() - m.locn.offset) continue;  // as scanned
+      if (!pv.dev->read(m.locn.offset, hb)) return true;
+      auto h = decode_mda_header(hb, m.locn);
+      if (h.has_value() != m.header.has_value() || (h && *h != *m.header)) return true;
+    }
+  }
+  return false;
+}
+
 void MetadataStore::read_pv(PvState& pv) {
   pv.is_pv = false;
   pv.label = {};
@@ -99,7 +165,7 @@ void MetadataStore::read_pv(PvState& pv) {
   pv.vg_id.reset();
   pv.read_warnings.clear();
   std::array<std::byte, LABEL_SIZE * LABEL_SCAN_SECTORS> head{};
-  if (pv.dev->size() < head.size()) return;
+  if (pv.dev->size() < head.size() || pv.dev->size() < PV_MIN_SIZE) return;
   if (auto r = pv.dev->read(0, head); !r) {
     pv.read_warnings.push_back(fmt::format("WARNING: {}", r.error().message));
     return;
@@ -130,16 +196,23 @@ void MetadataStore::read_pv(PvState& pv) {
       m.error = r.error().message;
     } else if (auto h = decode_mda_header(hb, locn); !h) {
       m.error = h.error().message;
+      const MdaHeaderFault f = classify_mda_header(hb, locn);
+      m.header_words = f.words;
+      m.bad_fields = f.bad_fields;
     } else {
       m.header = *h;
     }
+    if (!m.header && !m.bad_fields) m.bad_fields = BAD_MDA_READ;
     pv.mdas.push_back(std::move(m));  // collect_vgs warns about a bad header
   }
 }
 
 void MetadataStore::collect_vgs() const {
   stale_ = false;
-  warnings_ = scan_warnings_;
+  warnings_.clear();
+  diagnostics_.clear();
+  notes_.clear();
+  for (const auto& w : scan_warnings_) note(w);
   using TextPtr = std::shared_ptr<CommittedText>;
   std::map<std::string_view, TextPtr> read_now;  // texts read in this pass, by content (identical copies parse once)
   struct Best {
@@ -150,15 +223,28 @@ void MetadataStore::collect_vgs() const {
   std::map<std::string, Best> best;  // VG id -> newest copy
   std::vector<std::pair<std::size_t, std::size_t>> readable;  // (pv, mda) with a parsed copy
   std::map<std::string, std::vector<std::string>> vg_warnings;
+  std::vector<UnreadableCopy> unreadable;  // copies whose text does not read
+  std::set<std::pair<byte_count, std::uint32_t>> seen_good;  // (size, checksum) of copies read so far
+  std::vector<SummaryFailure> summary_failures;             // damaged copies lvm2's scan parses
+  std::vector<std::size_t> pvs_without_summary;
 
   for (std::size_t pi = 0; pi < pvs_.size(); ++pi) {
     PvState& pv = pvs_[pi];
     pv.vg_id.reset();
-    warnings_.insert(warnings_.end(), pv.read_warnings.begin(), pv.read_warnings.end());
-    for (const MdaState& m : pv.mdas)
-      if (!m.header)
-        warnings_.push_back(
-            fmt::format("WARNING: bad metadata header on {} at {}: {}", pv.path, m.locn.offset, m.error));
+    for (const auto& w : pv.read_warnings) note(w);
+    // lvm2's scan: a header that does not check out leaves that mda without
+    // a "metadata summary"; a PV left with none is named by its PVID.
+    for (std::size_t mi = 0; mi < pv.mdas.size(); ++mi) {
+      const MdaState& m = pv.mdas[mi];
+      if (m.header) continue;
+      for (const auto& w : m.header_words)
+        diag(fmt::format("WARNING: {} in mda header on {} at {}", w, pv.path, m.locn.offset));
+      diag(fmt::format("WARNING: bad metadata header on {} at {}.", pv.path, m.locn.offset));
+      diag(fmt::format("WARNING: scanning {} mda{} failed to read metadata summary.", pv.path, mi + 1));
+      diag(fmt::format("WARNING: repair VG metadata on {} with vgck --updatemetadata.", pv.path));
+      note(fmt::format("{}: {}", pv.path, m.error));
+    }
+    const std::size_t failures_before = summary_failures.size();
     for (std::size_t mi = 0; mi < pv.mdas.size(); ++mi) {
       MdaState& m = pv.mdas[mi];
       m.seqno.reset();
@@ -166,16 +252,36 @@ void MetadataStore::collect_vgs() const {
       m.vg_id.clear();
       if (!m.header) continue;  // m.error says why
       m.error.clear();
+      m.bad_fields = 0;
       if (m.header->committed.empty() || m.header->committed.ignored()) {
         m.cached.reset();
         continue;
       }
       if (!m.cached || m.cached_locn != m.header->committed) {
         m.cached.reset();
-        auto text = read_mda_text(*pv.dev, *m.header, m.header->committed);
+        std::string unchecked;
+        auto text = read_mda_text(*pv.dev, *m.header, m.header->committed, &unchecked);
         if (!text) {
           m.error = text.error().message;
-          warnings_.push_back(fmt::format("WARNING: {}", m.error));
+          m.bad_fields = BAD_MDA_TEXT;
+          // lvm2's scan reads the name the copy starts with (up to a space)
+          // before it checks the whole text.
+          if (text.error().code == EBADMSG) {
+            const std::string_view u(unchecked);
+            if (!check_vg_name(u.substr(0, std::min(u.find(' '), std::size_t{128}))))
+              diag(fmt::format("WARNING: Metadata location on {} at offset {} begins with invalid name.", pv.path,
+                               m.header->start + m.header->committed.offset));
+          }
+          const RawLocn& l = m.header->committed;
+          if (text.error().code == EBADMSG && !seen_good.count({l.size, l.checksum})) {
+            // lvm2's scan parses a copy unlike every good one it read before
+            // (a copy like one of those it takes as read): the damage shows
+            // there, and the mda gives no summary.
+            summary_failures.push_back({pi, mi, m.header->start + l.offset});
+            scan_text_lines(summary_failures.back());
+            continue;
+          }
+          unreadable.push_back({pi, mi, text.error(), vg_name_of_text(unchecked), false});
           continue;
         }
         auto it = read_now.find(*text);
@@ -187,6 +293,7 @@ void MetadataStore::collect_vgs() const {
         m.cached = it->second;
         m.cached_locn = m.header->committed;
       }
+      seen_good.insert({m.header->committed.size, m.header->committed.checksum});
       CommittedText& c = *m.cached;
       if (!c.identified && c.parse_error.empty()) {
         auto imp = import_vg_text(c.raw);
@@ -202,7 +309,8 @@ void MetadataStore::collect_vgs() const {
       }
       if (!c.parse_error.empty()) {
         m.error = fmt::format("{}: metadata at {}: {}", pv.path, m.locn.offset, c.parse_error);
-        warnings_.push_back(fmt::format("WARNING: {}", m.error));
+        m.bad_fields = BAD_MDA_TEXT;
+        diag(fmt::format("WARNING: {}", m.error));
         continue;
       }
       m.seqno = c.seqno;
@@ -223,6 +331,34 @@ void MetadataStore::collect_vgs() const {
               pv.path, b.path, c.vg_name));
       }
     }
+    // No mda gave the scan a summary: lvm2 names the PV by its PVID (after
+    // its retry, when a text was the reason).
+    const bool text_failed = summary_failures.size() > failures_before;
+    std::size_t summaries = 0;
+    for (std::size_t mi = 0; mi < pv.mdas.size(); ++mi)
+      if (pv.mdas[mi].header &&
+          std::none_of(summary_failures.begin() + static_cast<std::ptrdiff_t>(failures_before), summary_failures.end(),
+                       [&](const SummaryFailure& f) { return f.mda == mi; }))
+        ++summaries;
+    if (!pv.mdas.empty() && !summaries) {
+      if (text_failed) pvs_without_summary.push_back(pi);
+      else diag(fmt::format("WARNING: scan failed to get metadata summary from {} PVID {}", pv.path, pv.label.pv_id));
+    }
+  }
+  if (!summary_failures.empty()) {
+    // lvm2 scans those devices again, then gives up on their mdas.
+    diag(std::string(RETRY_SCAN_NOTICE));
+    for (const auto& f : summary_failures) scan_text_lines(f);
+    for (const auto& f : summary_failures) {
+      const std::string& path = pvs_[f.pv].path;
+      diag(fmt::format("WARNING: bad metadata text on {} in mda{}", path, f.mda + 1));
+      diag(fmt::format("WARNING: scanning {} mda{} failed to read metadata summary.", path, f.mda + 1));
+      diag(fmt::format("WARNING: repair VG metadata on {} with vgck --updatemetadata.", path));
+    }
+    for (std::size_t pi : pvs_without_summary)
+      if (std::any_of(summary_failures.begin(), summary_failures.end(), [&](const auto& f) { return f.pv == pi; }))
+        diag(fmt::format("WARNING: scan failed to get metadata summary from {} PVID {}", pvs_[pi].path,
+                         pvs_[pi].label.pv_id));
   }
   for (auto [pi, mi] : readable) {
     PvState& pv = pvs_[pi];
@@ -236,7 +372,7 @@ void MetadataStore::collect_vgs() const {
     if (!b.copy->parsed) {  // known from write_vg, not parsed yet
       auto imp = import_vg_text(b.copy->raw);
       if (!imp) {  // cannot happen for a text this store exported; kept as a warning, not a crash
-        warnings_.push_back(fmt::format("WARNING: VG {}: {}", b.copy->vg_name, imp.error().message));
+        diag(fmt::format("WARNING: VG {}: {}", b.copy->vg_name, imp.error().message));
         continue;
       }
       b.copy->parsed = std::move(*imp);
@@ -246,13 +382,31 @@ void MetadataStore::collect_vgs() const {
     b.copy->parsed.reset();
     st.raw_text = b.copy->raw;
     st.seqno = b.seqno;
-    st.warnings = std::move(vg_warnings[id]);
+    // A copy that does not read belongs to the VG that lists its PV (its own
+    // text may be damaged right in the VG name).
+    for (auto& u : unreadable) {
+      if (u.reported) continue;
+      const std::string& id = pvs_[u.pv].label.pv_id;
+      if (std::none_of(st.text.vg.pvs.begin(), st.text.vg.pvs.end(), [&](const auto& p) { return p.id == id; }))
+        continue;
+      u.reported = true;
+      for (auto& l : unreadable_lines(u, st.text.vg.name)) st.warnings.push_back(std::move(l));
+    }
+    for (auto& w : vg_warnings[id]) st.warnings.push_back(std::move(w));
+    bool stale = false;
     for (auto [pi, mi] : readable) {
       const MdaState& m = pvs_[pi].mdas[mi];
-      if (m.vg_id == id && *m.seqno < b.seqno)
+      if (m.vg_id == id && *m.seqno < b.seqno) {
         st.warnings.push_back(fmt::format("WARNING: ignoring metadata seqno {} on {} for seqno {} on {} for VG {}.",
                                           *m.seqno, pvs_[pi].path, b.seqno, b.path, st.text.vg.name));
+        stale = true;
+      }
     }
+    if (stale) {
+      st.warnings.push_back(fmt::format("WARNING: Inconsistent metadata found for VG {}.", st.text.vg.name));
+      st.warnings.push_back("See vgck --updatemetadata to correct inconsistency.");
+    }
+    std::vector<std::string> missing;
     for (const auto& vpv : st.text.vg.pvs) {
       std::size_t at = NO_PV;
       for (std::size_t i = 0; i < pvs_.size(); ++i) {
@@ -266,8 +420,11 @@ void MetadataStore::collect_vgs() const {
       }
       st.pv_index.push_back(at);
       if (at == NO_PV) {
-        st.warnings.push_back(fmt::format("WARNING: VG {} is missing PV {} (last written to {}).", st.text.vg.name,
-                                          format_id(vpv.id), vpv.device.empty() ? "[unknown]" : vpv.device));
+        st.warnings.push_back(fmt::format("WARNING: Couldn't find device with uuid {}.", format_id(vpv.id)));
+        missing.push_back(vpv.device.empty()
+                              ? fmt::format("WARNING: VG {} is missing PV {}.", st.text.vg.name, format_id(vpv.id))
+                              : fmt::format("WARNING: VG {} is missing PV {} (last written to {}).", st.text.vg.name,
+                                            format_id(vpv.id), vpv.device));
         continue;
       }
       // What real lvm2 does not check: the extents must be on the device.
@@ -280,18 +437,33 @@ void MetadataStore::collect_vgs() const {
                                           vpv.name, dev.path, vpv.pe_count, vpv.pe_start,
                                           std::min<byte_count>(d.end, dev.dev->size())));
     }
+    for (auto& w : missing) st.warnings.push_back(std::move(w));
     auto problems = validation_problems(st.text.vg);
     st.problems.insert(st.problems.end(), problems.begin(), problems.end());
     const std::string name = st.text.vg.name;
     if (auto it = vgs_.find(name); it != vgs_.end()) {
-      warnings_.push_back(fmt::format("WARNING: VG name {} is used by VGs {} and {}; using the one with seqno {}.",
+      diag(fmt::format("WARNING: VG name {} is used by VGs {} and {}; using the one with seqno {}.",
                                       name, format_id(it->second.text.vg.id), format_id(id),
                                       std::max(it->second.seqno, st.seqno)));
       if (it->second.seqno >= st.seqno) continue;
     }
     vgs_[name] = std::move(st);
   }
+  // Copies that do not read, of a VG no copy of which reads.
+  for (const auto& u : unreadable)
+    if (!u.reported)
+      for (auto& l : unreadable_lines(u, u.text_vg)) diag(std::move(l));
   warn_unclaimed_pvs();
+}
+
+void MetadataStore::diag(std::string line) const {
+  warnings_.push_back(line);
+  diagnostics_.push_back(std::move(line));
+}
+
+void MetadataStore::note(std::string line) const {
+  warnings_.push_back(line);
+  notes_.push_back(std::move(line));
 }
 
 void MetadataStore::warn_unclaimed_pvs() const {
@@ -301,7 +473,7 @@ void MetadataStore::warn_unclaimed_pvs() const {
     for (const auto& [name, vs] : vgs_)
       for (const auto& vpv : vs.text.vg.pvs) claimed = claimed || vpv.id == pv.label.pv_id;
     if (!claimed)
-      warnings_.push_back(fmt::format("WARNING: PV {} is marked in use but no VG was found using it.", pv.path));
+      note(fmt::format("WARNING: PV {} is marked in use but no VG was found using it.", pv.path));
   }
 }
 
@@ -505,9 +677,10 @@ Result<void> MetadataStore::write_vg(VolumeGroup&& vg, const MetadataHeader& hea
     PvState* dev = nullptr;
     for (auto& p : pvs_)
       if (!dev && p.is_pv && p.label.pv_id == vpv.id) dev = &p;
-    if (!dev)
-      return fail(ENODEV, fmt::format("{}: not written: PV {} ({}) is not among the devices", who, vpv.name,
-                                      format_id(vpv.id)));
+    if (!dev)  // lvm2's refusal, line by line
+      return fail(ENODEV, fmt::format("Cannot change VG {} while PVs are missing.\nSee vgreduce --removemissing and "
+                                      "vgextend --restoremissing.\nCannot process volume group {}",
+                                      vg.name, vg.name));
     // Extents must lie in the data area, clear of every mda (real lvm2 does not check).
     const DataArea d = data_area(dev->label);
     const byte_count pe_start = sectors_to_bytes(vpv.pe_start);

@@ -22,6 +22,7 @@
 // safe to share between threads without a lock.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -48,6 +49,8 @@ struct MdaState {
   DiskLocn locn;
   std::optional<MdaHeader> header;     // null when the header is unreadable or damaged
   std::string error;                   // why the header or its text is unusable; "" when fine
+  std::vector<std::string> header_words;  // lvm2's words for a damaged header ("wrong checksum 1a2b3c4d")
+  std::uint32_t bad_fields = 0;        // lvm2's BAD_MDA_* bits when the header or the text is damaged
   std::optional<std::uint64_t> seqno;  // of the committed copy, when it reads and parses
   std::string vg_name;                 // of the committed copy
   std::string vg_id;                   // raw
@@ -74,15 +77,25 @@ struct PvState {
 };
 
 inline constexpr std::size_t NO_PV = static_cast<std::size_t>(-1);
+// The one diagnostics() line lvm2 prints on stdout, not stderr.
+inline constexpr std::string_view RETRY_SCAN_NOTICE = "Retrying metadata scan.";
+// lvm2 ignores devices smaller than devices/pv_min_size (2048 KiB): a PV cut
+// shorter than that is a missing PV, not a damaged one.
+inline constexpr byte_count PV_MIN_SIZE = 2048 * 1024;
 
 struct VgState {
   VgText text;                         // the committed copy with the highest seqno
   std::string raw_text;                // exactly as read (without the NUL)
   std::uint64_t seqno = 0;
   std::vector<std::size_t> pv_index;   // parallel to text.vg.pvs: index into pvs(), or NO_PV
-  std::vector<std::string> warnings;   // stale or unreadable copies, missing PVs
+  // What lvm2 prints reading the VG, in its words: copies whose text does not
+  // read, copies with an older seqno, missing PVs.
+  std::vector<std::string> warnings;
   std::vector<std::string> problems;   // validation problems (see validation_problems)
   bool consistent() const { return warnings.empty(); }
+  std::size_t missing_pvs() const {
+    return static_cast<std::size_t>(std::count(pv_index.begin(), pv_index.end(), NO_PV));
+  }
 };
 
 struct PvCreateOptions {
@@ -124,15 +137,31 @@ class MetadataStore {
   const VgState* find_vg(std::string_view name) const;
   const PvState* device(std::string_view path) const;
   const PvState* pv_by_id(std::string_view raw_id) const;
-  // Devices that could not be opened, damaged labels and mdas, duplicate VG
-  // names, PVs flagged in use that no VG lists (lvm2's wording).
+  // Everything the scan found wrong outside any one VG: diagnostics() and
+  // notes() in the order found.
   const std::vector<std::string>& warnings() const {
     refresh();
     return warnings_;
   }
+  // What lvm2 prints while scanning, in its words (every command shows
+  // them): damaged mda headers, metadata of no VG that reads, duplicate VG names.
+  const std::vector<std::string>& diagnostics() const {
+    refresh();
+    return diagnostics_;
+  }
+  // ulvm's own details (--verbose): devices that could not be opened, labels
+  // that do not decode, why a header was refused, PVs flagged in use that no VG lists.
+  const std::vector<std::string>& notes() const {
+    refresh();
+    return notes_;
+  }
 
   // Re-reads labels and metadata from the open devices.
   Result<void> rescan();
+  // True when a label or mda header on the devices differs from what the
+  // last scan read (someone committed since): then rescan(). Reads only the
+  // label sectors and mda headers, so checking is cheap when nothing changed.
+  bool changed_since_scan() const;
 
   // pvcreate: zero sectors 0-3 and the first 4 KiB of each mda, write empty
   // mda headers, then the label. Refuses a PV in a VG unless options.force.
@@ -170,6 +199,20 @@ class MetadataStore {
   }
   void collect_vgs() const;
   void warn_unclaimed_pvs() const;
+  void diag(std::string line) const;
+  struct UnreadableCopy {
+    std::size_t pv, mda;
+    Error error;
+    std::string text_vg;  // the VG name its damaged text starts with, if any
+    bool reported;
+  };
+  std::vector<std::string> unreadable_lines(const UnreadableCopy& u, const std::string& vg) const;
+  struct SummaryFailure {
+    std::size_t pv, mda;
+    byte_count offset;  // absolute, of the damaged copy
+  };
+  void scan_text_lines(const SummaryFailure& f) const;
+  void note(std::string line) const;
   Result<void> write_label(PvState& pv);
 
   DeviceOpener opener_;
@@ -179,6 +222,8 @@ class MetadataStore {
   mutable std::vector<PvState> pvs_;
   mutable std::map<std::string, VgState> vgs_;
   mutable std::vector<std::string> warnings_;
+  mutable std::vector<std::string> diagnostics_;
+  mutable std::vector<std::string> notes_;
   mutable bool stale_ = true;
   std::vector<std::string> scan_warnings_;
 };

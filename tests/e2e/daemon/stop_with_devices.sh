@@ -107,15 +107,16 @@ udmsetup remove old
 stop_daemon
 
 # A FUSE export that cannot start: info says so; NBD still runs. "dev" is a
-# dangling symlink here, so the mount fails.
-ln -s "$E2E_TMP/nowhere/dev" "$UDM_RUNDIR/dev"
+# regular file here, so the mount fails (a symlink is refused outright).
+rm -rf "$UDM_RUNDIR/dev"
+: >"$UDM_RUNDIR/dev"
 start_daemon
 udmsetup create e --table "0 8 zero"
 udmsetup create n --notable
 info=$(udmsetup info e)
 grep -q "^File:              (unavailable: .*$UDM_RUNDIR/dev" <<<"$info" || fail "no unavailable File line: $info"
 grep -q "^NBD URI:           nbd+unix:///e?socket=$UDM_RUNDIR/nbd.sock" <<<"$info" || fail "NBD URI missing: $info"
-grep -q "FUSE export unavailable: .*mount point $UDM_RUNDIR/dev: No such file or directory (errno 2)" "$E2E_TMP/udmd.log" ||
+grep -q "FUSE export unavailable: .*mount point $UDM_RUNDIR/dev is not a directory" "$E2E_TMP/udmd.log" ||
   fail "udmd did not log why FUSE is unavailable: $(cat "$E2E_TMP/udmd.log")"
 info=$(udmsetup info n)
 not grep -q "^NBD URI" <<<"$info"

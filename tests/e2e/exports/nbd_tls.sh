@@ -81,7 +81,8 @@ cp "$X/ca-cert.pem" "$X/stranger/"  # trusts the server, has no certificate of i
 chmod -R a+rX "$X"
 PORT=$(free_port)
 start_daemon --tls-creds "$X/server" --nbd-listen "127.0.0.1:$PORT"
-udmsetup create secret --table "0 16384 linear $E2E_TMP/secret.img 0"
+# "secret" is back from the device record of the first daemon.
+expect_eq "$(udmsetup table secret)" "0 16384 linear $E2E_TMP/secret.img 0" "secret restored"
 expect_eq "$(as_nobody nbdinfo --size "nbds://127.0.0.1:$PORT/secret?tls-certificates=$X/client")" 8388608 \
   "size over X.509 TLS"
 not as_nobody nbdinfo --size "nbds://127.0.0.1:$PORT/secret?tls-certificates=$X/stranger" 2>/dev/null

@@ -4,7 +4,6 @@
 . "$(dirname "$0")/common.sh"
 A="$E2E_TMP/a.img"
 sparse_file "$A" 256M
-export UDM_LVM_LOCKDIR="$E2E_TMP/lock"
 D="--devices $A"
 ulvm vgcreate $D vg0 "$A" >/dev/null || fail "vgcreate"
 pids=()

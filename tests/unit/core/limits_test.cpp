@@ -85,6 +85,26 @@ TEST(Limits, StripedSetsIoMinToAChunkAndIoOptToAFullStripe) {
   EXPECT_EQ(d->limits().logical_block_size, 512u);
 }
 
+TEST(Limits, DiscardsAndWriteZeroesOnlyWhenEveryTargetPassesThemDown) {
+  testing::TestBed bed;
+  bed.memory("/dev/a", 1 << 20);
+  auto linear = bed.make("lin", "0 64 linear /dev/a 0");
+  ASSERT_TRUE(linear);
+  EXPECT_NE(linear->limits().discard_granularity, 0u);
+  EXPECT_TRUE(linear->limits().write_zeroes);
+  int n = 0;
+  for (const char* table : {"0 64 zero", "0 64 error", "0 64 linear /dev/a 0\n64 64 zero"}) {
+    auto d = bed.make("no-discard-" + std::to_string(n++), table);
+    ASSERT_TRUE(d) << table;
+    EXPECT_EQ(d->limits().discard_granularity, 0u) << table;
+    EXPECT_FALSE(d->limits().write_zeroes) << table;
+  }
+  // A device without them under one of two stripes takes them away.
+  io::DeviceLimits none{.discard_granularity = 0, .write_zeroes = false};
+  EXPECT_EQ(stack_limits(linear->limits(), none).discard_granularity, 0u);
+  EXPECT_FALSE(stack_limits(linear->limits(), none).write_zeroes);
+}
+
 // With a real block device: a loop device with 4 KiB logical blocks.
 TEST(Limits, ADeviceOverA4KLoopDeviceReports4096) {
   char path[] = "/tmp/udm-limits-XXXXXX";

@@ -30,7 +30,7 @@ TEST(MappedDevice, LoadFillsInactiveResumeSwapsAndCallsListener) {
   auto mem = bed.memory("/dev/a", 1 << 20);
   auto d = *bed.devices.create("a", "");
   std::vector<byte_count> sizes_seen;
-  d->set_change_listener([&](MappedDevice& m) { sizes_seen.push_back(m.size()); });
+  bed.devices.set_listener([&] { sizes_seen.push_back(d->size()); });
 
   d->load(*bed.table("0 16 linear /dev/a 8"));
   EXPECT_TRUE(d->info(false).inactive_present);
@@ -84,6 +84,10 @@ TEST(MappedDevice, OutOfRangeAndMisalignedIoFail) {
   EXPECT_EQ(sync_io(*d, Op::read, 512, 4096, buf.data()), -EIO);
   EXPECT_EQ(sync_io(*d, Op::read, 100, 512, buf.data()), -EINVAL);
   EXPECT_EQ(sync_io(*d, Op::read, 0, 4096, buf.data()), 0);
+  // Writes past the end fail as on a block device file.
+  EXPECT_EQ(sync_io(*d, Op::write, 512, 4096, buf.data()), -ENOSPC);
+  EXPECT_EQ(sync_io(*d, Op::discard, 4096, 512), -ENOSPC);
+  EXPECT_EQ(sync_io(*d, Op::write, 4096, 0, buf.data()), 0);  // empty, at the end
 }
 
 TEST(MappedDevice, ReadOnlyRefusesWritesDiscardsAndWriteZeroes) {

@@ -66,6 +66,7 @@ TEST_F(FuseExport, FileHasDeviceSizeAndCarriesReadsAndWrites) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);  // the run directory's owner only (no --group)
   EXPECT_EQ(st.st_uid, ::geteuid());
   EXPECT_EQ(st.st_size, 8 << 20);
+  EXPECT_EQ(st.st_blksize, 8192);  // the stripe's io_opt: two 4 KiB chunks
 
   Fd f(::open(h->fuse_path("s").c_str(), O_RDWR));
   ASSERT_GE(f.fd, 0) << std::strerror(errno);
@@ -160,6 +161,22 @@ TEST_F(FuseExport, FallocatePunchesAndZeroes) {
   EXPECT_EQ(std::memcmp(back.data() + (192 << 10), data.data() + (192 << 10), 64 << 10), 0);
 }
 
+// The registry's listener is the one change notification: a table swap
+// reaches the FUSE tree without anyone calling refresh().
+TEST_F(FuseExport, ATableSwapShowsAtOnceWithoutARefresh) {
+  auto d = h->make("grow", "0 2048 zero");
+  struct stat st;
+  ASSERT_EQ(::stat(h->fuse_path("grow").c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 1 << 20);
+  ASSERT_TRUE(h->load(d, "0 4096 linear " + h->backing("grow.img", 2 << 20) + " 0"));
+  ASSERT_EQ(::stat(h->fuse_path("grow").c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 2 << 20);
+  ASSERT_TRUE(h->load(d, "0 1024 zero", /*read_only=*/true));
+  ASSERT_EQ(::stat(h->fuse_path("grow").c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 512 << 10);
+  EXPECT_EQ(st.st_mode & 0777, 0400u);
+}
+
 TEST_F(FuseExport, RenameAndRemoveShowAtOnceAndOpenFilesBlockRemoval) {
   auto d = h->striped("before");
   ASSERT_TRUE(std::filesystem::exists(h->fuse_path("before")));
@@ -209,6 +226,7 @@ TEST_F(FuseExport, ReadOnlyDeviceIsReadOnlyFile) {
   struct stat st;
   ASSERT_EQ(::stat(h->fuse_path("ro").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0400u);  // owner only without --group
+  EXPECT_EQ(st.st_blksize, 512);        // a plain file: 512-byte blocks, no io_opt
   EXPECT_EQ(::open(h->fuse_path("ro").c_str(), O_RDWR), -1);
   EXPECT_EQ(errno, EROFS);
   Fd f(::open(h->fuse_path("ro").c_str(), O_RDONLY));

@@ -78,12 +78,29 @@ TEST_F(NbdExport, HandshakeNegotiatesEverythingAdvertised) {
   EXPECT_EQ(nbd_can_fast_zero(c.h), 1);
   EXPECT_EQ(nbd_can_multi_conn(c.h), 1);
   EXPECT_EQ(nbd_get_block_size(c.h, LIBNBD_SIZE_MINIMUM), 512);
+  EXPECT_EQ(nbd_get_block_size(c.h, LIBNBD_SIZE_PREFERRED), 8192);  // io_opt: two 4 KiB chunks
   EXPECT_EQ(nbd_get_block_size(c.h, LIBNBD_SIZE_MAXIMUM), 32 << 20);
   // The connection holds the device open, so it cannot be removed.
   EXPECT_EQ(d->info(false).open_count, 1);
   auto r = h->devices().remove(d, false);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, EBUSY);
+}
+
+TEST_F(NbdExport, TrimAndZeroOnlyWhereTheTableTakesThem) {
+  h->make("z", "0 2048 zero");
+  h->make("l", "0 2048 linear " + h->backing("l.img", 1 << 20) + " 0");
+  Client z;
+  ASSERT_TRUE(z.connect(h->nbd_socket(), "z"));
+  EXPECT_EQ(nbd_can_trim(z.h), 0);
+  EXPECT_EQ(nbd_can_zero(z.h), 0);
+  EXPECT_EQ(nbd_can_fast_zero(z.h), 0);
+  EXPECT_EQ(nbd_can_flush(z.h), 1);
+  EXPECT_EQ(nbd_get_block_size(z.h, LIBNBD_SIZE_PREFERRED), 512);
+  Client l;
+  ASSERT_TRUE(l.connect(h->nbd_socket(), "l"));
+  EXPECT_EQ(nbd_can_trim(l.h), 1);
+  EXPECT_EQ(nbd_can_zero(l.h), 1);
 }
 
 TEST_F(NbdExport, UnknownExportIsRefused) {
@@ -143,6 +160,27 @@ TEST_F(NbdExport, ReadWriteFlushTrimZero) {
   EXPECT_EQ(nbd_pread(c.h, back.data(), 100, 0, 0), -1);
   EXPECT_EQ(nbd_get_errno(), EINVAL);
   EXPECT_EQ(nbd_pread(c.h, back.data(), 4096, 0, 0), 0);
+}
+
+// The range is checked by the core alone; the replies are still NBD's.
+TEST_F(NbdExport, RangeErrorsComeFromTheCoreInNbdTerms) {
+  h->striped("s");  // 8 MiB
+  Client c;
+  ASSERT_TRUE(c.connect(h->nbd_socket(), "s"));
+  nbd_set_strict_mode(c.h, 0);
+  std::vector<char> buf(4096);
+  EXPECT_EQ(nbd_pread(c.h, buf.data(), 4096, (8 << 20) - 512, 0), -1);
+  EXPECT_EQ(nbd_get_errno(), EINVAL);
+  EXPECT_EQ(nbd_pwrite(c.h, buf.data(), 4096, (8 << 20) - 512, 0), -1);
+  EXPECT_EQ(nbd_get_errno(), ENOSPC);
+  EXPECT_EQ(nbd_trim(c.h, 4096, 8 << 20, 0), -1);
+  EXPECT_EQ(nbd_get_errno(), ENOSPC);
+  EXPECT_EQ(nbd_zero(c.h, 100, 0, 0), -1);
+  EXPECT_EQ(nbd_get_errno(), EINVAL);
+  EXPECT_EQ(nbd_pwrite(c.h, buf.data(), 4096, 8 << 20, 0), -1);
+  EXPECT_EQ(nbd_get_errno(), ENOSPC);
+  EXPECT_EQ(nbd_pread(c.h, buf.data(), 0, 8 << 20, 0), 0);  // empty, at the end
+  EXPECT_EQ(nbd_pread(c.h, buf.data(), 4096, 0, 0), 0);
 }
 
 TEST_F(NbdExport, ManyRequestsInFlight) {

@@ -4,6 +4,7 @@
 #include <cerrno>
 
 #include "exports/lvm_name.hpp"
+#include "exports/nbd/handshake.hpp"
 #include "exports/nbd/protocol.hpp"
 #include "exports/nbd/request_decoder.hpp"
 #include "exports/nbd/wire.hpp"
@@ -59,6 +60,25 @@ TEST(NbdDecoder, MarksUnknownFlagsAndOverflowEinval) {
   auto ok = decode_request(header(REQUEST_MAGIC, CMD_FLAG_FUA, CMD_WRITE, 1, (1ull << 63) - 512, 512));
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->error, 0);
+}
+
+TEST(NbdBlockSizes, FromTheDeviceLimits) {
+  using nbd::block_sizes;
+  auto s = block_sizes({});
+  EXPECT_EQ(s.minimum, 512u);
+  EXPECT_EQ(s.preferred, 512u);
+  EXPECT_EQ(s.maximum, nbd::MAX_PAYLOAD);
+  s = block_sizes({.logical_block_size = 4096, .physical_block_size = 4096});
+  EXPECT_EQ(s.minimum, 4096u);
+  EXPECT_EQ(s.preferred, 4096u);
+  s = block_sizes({.logical_block_size = 512, .physical_block_size = 4096, .io_min = 65536, .io_opt = 131072});
+  EXPECT_EQ(s.minimum, 512u);
+  EXPECT_EQ(s.preferred, 131072u);
+  // io_opt not a power of two (three 64 KiB stripes) or past the payload limit: io_min.
+  s = block_sizes({.physical_block_size = 4096, .io_min = 65536, .io_opt = 3 * 65536});
+  EXPECT_EQ(s.preferred, 65536u);
+  s = block_sizes({.io_min = 4096, .io_opt = 64u << 20});
+  EXPECT_EQ(s.preferred, 4096u);
 }
 
 TEST(NbdDecoder, ErrnoMapping) {

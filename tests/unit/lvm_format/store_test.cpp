@@ -2,9 +2,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <memory>
 
+#include <fmt/format.h>
+
+#include "lvm/format/crc.hpp"
 #include "lvm/format/store.hpp"
 
 using namespace udm;
@@ -267,7 +271,7 @@ TEST(LvmStore, RefusesInvalidVgsAndWritesNothing) {
   {
     auto vg = f.vg;
     vg.pvs[0].id = "UnknownPVUnknownPVUnknownPVUnkno";
-    expect_refused(vg, "is not among the devices");
+    expect_refused(vg, "Cannot change VG vg0 while PVs are missing.");
   }
 }
 
@@ -337,18 +341,32 @@ TEST(LvmStore, StaleAndDamagedCopies) {
   const VgState* vs = st.find_vg("vg0");
   ASSERT_NE(vs, nullptr);
   EXPECT_EQ(vs->seqno, 2u);
-  ASSERT_EQ(vs->warnings.size(), 2u);
-  EXPECT_NE(vs->warnings[0].find("WARNING: ignoring metadata seqno 1 on /dev/b for seqno 2 on /dev/a for VG vg0."),
-            std::string::npos)
-      << vs->warnings[0];
+  // lvm2's lines, one per stale copy (/dev/b has two mdas), then its advice.
+  EXPECT_EQ(vs->warnings, (std::vector<std::string>{
+                              "WARNING: ignoring metadata seqno 1 on /dev/b for seqno 2 on /dev/a for VG vg0.",
+                              "WARNING: ignoring metadata seqno 1 on /dev/b for seqno 2 on /dev/a for VG vg0.",
+                              "WARNING: Inconsistent metadata found for VG vg0.",
+                              "See vgck --updatemetadata to correct inconsistency.",
+                          }));
 
   // Damage the mda header of /dev/a: the VG is served from /dev/b (seqno 1 there).
   f.disks.devs["/dev/a"]->bytes()[4096 + 100] ^= std::byte{1};
   auto st2 = f.disks.scan();
   ASSERT_NE(st2.find_vg("vg0"), nullptr);
   EXPECT_EQ(st2.find_vg("vg0")->seqno, 1u);
-  ASSERT_FALSE(st2.warnings().empty());
-  EXPECT_NE(st2.warnings()[0].find("bad metadata header on /dev/a at 4096"), std::string::npos) << st2.warnings()[0];
+  // lvm2's scan lines (it prints the stored checksum), then our detail.
+  const std::string stored = fmt::format("{:x}", get_le32(&f.disks.devs["/dev/a"]->bytes()[4096]));
+  EXPECT_EQ(st2.diagnostics(), (std::vector<std::string>{
+                                   "WARNING: wrong checksum " + stored + " in mda header on /dev/a at 4096",
+                                   "WARNING: bad metadata header on /dev/a at 4096.",
+                                   "WARNING: scanning /dev/a mda1 failed to read metadata summary.",
+                                   "WARNING: repair VG metadata on /dev/a with vgck --updatemetadata.",
+                                   "WARNING: scan failed to get metadata summary from /dev/a PVID " +
+                                       st2.device("/dev/a")->label.pv_id,
+                               }));
+  ASSERT_EQ(st2.notes().size(), 1u);
+  EXPECT_NE(st2.notes()[0].find("wrong checksum (stored 0x" + stored), std::string::npos) << st2.notes()[0];
+  EXPECT_EQ(st2.device("/dev/a")->mdas[0].bad_fields, BAD_MDA_HEADER | BAD_MDA_CHECKSUM);
   // A new write repairs it (like vgck --updatemetadata).
   next.seqno = 3;
   ASSERT_TRUE(st2.write_vg(next, header_for(3)).has_value());
@@ -366,9 +384,20 @@ TEST(LvmStore, StaleAndDamagedCopies) {
   auto st4 = f.disks.scan();
   EXPECT_EQ(st4.find_vg("vg0"), nullptr);
   // One per damaged copy, then the two PVs that are in use with no VG.
-  ASSERT_EQ(st4.warnings().size(), 5u);
-  for (int i = 0; i < 3; ++i) EXPECT_NE(st4.warnings()[i].find("checksum error"), std::string::npos) << st4.warnings()[i];
-  EXPECT_NE(st4.warnings()[3].find("marked in use but no VG"), std::string::npos) << st4.warnings()[3];
+  // No good copy read before any of them: lvm2's scan parses each and fails
+  // (three lines each), retries (three again), gives up on each mda (three),
+  // names both PVs by PVID; then the two PVs in use with no VG.
+  ASSERT_EQ(st4.warnings().size(), 3 * 3 + 1 + 3 * 3 + 3 * 3 + 2 + 2u);
+  EXPECT_EQ(st4.warnings()[0], "WARNING: Checksum error on /dev/a at offset 4608.");
+  EXPECT_EQ(st4.warnings()[1], "WARNING: invalid metadata text from /dev/a at 4608.");
+  EXPECT_EQ(st4.warnings()[2], "WARNING: metadata on /dev/a at 4608 has invalid summary for VG.");
+  EXPECT_EQ(st4.warnings()[9], "Retrying metadata scan.");
+  EXPECT_EQ(st4.warnings()[19], "WARNING: bad metadata text on /dev/a in mda1");
+  EXPECT_EQ(st4.warnings()[25], "WARNING: bad metadata text on /dev/b in mda2");
+  EXPECT_EQ(st4.diagnostics().size(), 30u);
+  EXPECT_EQ(st4.diagnostics()[28].rfind("WARNING: scan failed to get metadata summary from /dev/a PVID ", 0), 0u);
+  EXPECT_EQ(st4.notes().back(), "WARNING: PV /dev/b is marked in use but no VG was found using it.");
+  EXPECT_EQ(st4.device("/dev/a")->mdas[0].bad_fields, BAD_MDA_TEXT);
 }
 
 TEST(LvmStore, MetadataCopiesMarksOtherMdasIgnored) {
@@ -466,7 +495,11 @@ TEST(LvmStore, LabelPointingPastTheDevice) {
   ASSERT_EQ(pv->mdas.size(), 2u);
   EXPECT_TRUE(pv->mdas[0].error.empty());
   EXPECT_NE(pv->mdas[1].error.find("runs past the end of the device"), std::string::npos) << pv->mdas[1].error;
-  ASSERT_EQ(back.warnings().size(), 1u);
+  EXPECT_EQ(back.diagnostics(), (std::vector<std::string>{
+                                    "WARNING: bad metadata header on /dev/a at 16777216.",
+                                    "WARNING: scanning /dev/a mda2 failed to read metadata summary.",
+                                    "WARNING: repair VG metadata on /dev/a with vgck --updatemetadata.",
+                                }));
 }
 
 TEST(LvmStore, PrecommitLeftoverIsVisibleAndCleared) {
@@ -533,7 +566,11 @@ TEST(LvmStore, OrphaningAPv) {
   ASSERT_TRUE(only_b.has_value());
   ASSERT_NE(only_b->find_vg("vg0"), nullptr);
   EXPECT_EQ(only_b->find_vg("vg0")->pv_index[0], NO_PV);
-  EXPECT_NE(only_b->find_vg("vg0")->warnings[0].find("is missing PV"), std::string::npos);
+  const std::string uuid = format_id(only_b->find_vg("vg0")->text.vg.pvs[0].id);
+  EXPECT_EQ(only_b->find_vg("vg0")->warnings,
+            (std::vector<std::string>{"WARNING: Couldn't find device with uuid " + uuid + ".",
+                                      "WARNING: VG vg0 is missing PV " + uuid + " (last written to /dev/a)."}));
+  EXPECT_EQ(only_b->find_vg("vg0")->missing_pvs(), 1u);
 }
 
 // 1000 one-extent LVs (the spec's performance anchor: about 283 KB of text):
@@ -648,4 +685,164 @@ TEST(LvmStore, ViewAfterChangesMatchesAFreshScan) {
   ASSERT_EQ(st.find_vg("vg1")->text.vg.pvs[0].device, "/dev/c");
   EXPECT_EQ(st.find_vg("vg0")->seqno, 7u);
   EXPECT_EQ(st.find_vg("vg0")->text.vg.lvs.front().name, "lin");  // visible first, as written
+}
+
+// ---------------------------------------------------------------- scan diagnostics in lvm2's words
+
+namespace {
+// Rewrites the mda header at `off` of `dev` after `edit`, with a valid CRC.
+void edit_mda_header(MemoryPvDevice& dev, byte_count off, const std::function<void(std::byte*)>& edit) {
+  std::byte* h = dev.bytes().data() + off;
+  edit(h);
+  put_le32(h, lvm_crc(std::span<const std::byte>(h + 4, MDA_HEADER_SIZE - 4)));
+}
+}  // namespace
+
+TEST(LvmScanDiagnostics, HeaderFaultsInLvm2Order) {
+  Fixture f;
+  auto& a = *f.disks.devs["/dev/a"];
+  const std::vector<std::byte> good(a.bytes().begin() + 4096, a.bytes().begin() + 4096 + 512);
+  const DiskLocn where{4096, f.disks.scan().device("/dev/a")->label.metadata_areas[0].size};
+  auto restore = [&] { std::copy(good.begin(), good.end(), a.bytes().begin() + 4096); };
+  struct Case {
+    std::function<void()> damage;
+    std::vector<std::string> words;
+    std::uint32_t bits;
+  };
+  const std::string stored = fmt::format("{:x}", get_le32(good.data()));
+  const std::vector<Case> cases = {
+      {[&] { a.bytes()[4096 + 300] ^= std::byte{0x40}; }, {"wrong checksum " + stored},
+       BAD_MDA_HEADER | BAD_MDA_CHECKSUM},
+      {[&] { edit_mda_header(a, 4096, [](std::byte* h) { h[5] ^= std::byte{1}; }); }, {"wrong magic number"},
+       BAD_MDA_HEADER | BAD_MDA_MAGIC},
+      {[&] { edit_mda_header(a, 4096, [](std::byte* h) { put_le32(h + 20, 7); }); }, {"wrong version 7"},
+       BAD_MDA_HEADER | BAD_MDA_VERSION},
+      {[&] { edit_mda_header(a, 4096, [](std::byte* h) { put_le64(h + 24, 8192); }); }, {"wrong start sector 8192"},
+       BAD_MDA_HEADER | BAD_MDA_START},
+      // lvm2 checks every field and names each wrong one: a flipped magic byte
+      // also breaks the checksum.
+      {[&] { a.bytes()[4096 + 8] ^= std::byte{0x5a}; }, {"wrong checksum " + stored, "wrong magic number"},
+       BAD_MDA_HEADER | BAD_MDA_CHECKSUM | BAD_MDA_MAGIC},
+  };
+  for (const auto& c : cases) {
+    restore();
+    c.damage();
+    const MdaHeaderFault fault = classify_mda_header(std::span<const std::byte>(a.bytes()).subspan(4096, 512), where);
+    EXPECT_EQ(fault.words, c.words);
+    EXPECT_EQ(fault.bad_fields, c.bits);
+    auto st = f.disks.scan();
+    ASSERT_GT(st.diagnostics().size(), c.words.size()) << c.words[0];
+    for (std::size_t i = 0; i < c.words.size(); ++i)
+      EXPECT_EQ(st.diagnostics()[i], "WARNING: " + c.words[i] + " in mda header on /dev/a at 4096");
+    EXPECT_EQ(st.diagnostics()[c.words.size()], "WARNING: bad metadata header on /dev/a at 4096.");
+    EXPECT_EQ(st.device("/dev/a")->mdas[0].bad_fields, c.bits);
+    // The VG is still served from /dev/b, whose copies are fine.
+    ASSERT_NE(st.find_vg("vg0"), nullptr);
+    EXPECT_TRUE(st.find_vg("vg0")->warnings.empty());
+  }
+  // An intact header: nothing to say.
+  restore();
+  EXPECT_TRUE(classify_mda_header(std::span<const std::byte>(a.bytes()).subspan(4096, 512), where).words.empty());
+  EXPECT_TRUE(f.disks.scan().diagnostics().empty());
+}
+
+TEST(LvmScanDiagnostics, SecondMdaOfAPvWithAGoodFirstOne) {
+  Fixture f;
+  auto st = f.disks.scan();
+  const byte_count mda2 = st.device("/dev/b")->label.metadata_areas[1].offset;
+  f.disks.devs["/dev/b"]->bytes()[mda2 + 64] ^= std::byte{1};
+  auto again = f.disks.scan();
+  // mda1 still gives the scan its summary: no "scan failed ... PVID" line.
+  ASSERT_EQ(again.diagnostics().size(), 4u);
+  EXPECT_EQ(again.diagnostics()[2], "WARNING: scanning /dev/b mda2 failed to read metadata summary.");
+  EXPECT_EQ(again.diagnostics()[3], "WARNING: repair VG metadata on /dev/b with vgck --updatemetadata.");
+}
+
+TEST(LvmScanDiagnostics, CopyWithADamagedVgNameIsReportedUnderTheVgOfItsPv) {
+  Fixture f;
+  auto st = f.disks.scan();
+  const MdaState& m = st.device("/dev/b")->mdas[1];
+  const byte_count at = m.locn.offset + m.header->committed.offset;
+  // The first byte of the text is the VG name's: the copy no longer names a
+  // VG, but lvm2 names the VG that lists the PV. Like the copies scanned
+  // before it, it is read only with the VG (lvm2's scan takes it as read).
+  f.disks.devs["/dev/b"]->bytes()[at] = std::byte{'{'};
+  auto again = f.disks.scan();
+  ASSERT_NE(again.find_vg("vg0"), nullptr);
+  const std::string where = std::to_string(at);
+  EXPECT_EQ(again.diagnostics(), std::vector<std::string>{"WARNING: Metadata location on /dev/b at offset " + where +
+                                                          " begins with invalid name."});
+  EXPECT_EQ(again.find_vg("vg0")->warnings,
+            (std::vector<std::string>{
+                "WARNING: Checksum error on /dev/b at offset " + where + ".",
+                "WARNING: couldn't read volume group metadata from /dev/b.",
+                fmt::format("WARNING: Failed to read metadata text at {} off {} size {} VG vg0 on /dev/b", at,
+                            m.header->committed.offset, m.header->committed.size),
+                "WARNING: reading /dev/b mda2 failed to read metadata.",
+                "WARNING: repair VG metadata on /dev/b with vgck --updatemetadata.",
+                "WARNING: Reading VG vg0 on /dev/b failed.",
+            }));
+}
+
+TEST(LvmScanDiagnostics, DamagedCopyScannedFirstFailsTheScan) {
+  Fixture f;
+  auto st = f.disks.scan();
+  const MdaState& m = st.device("/dev/a")->mdas[0];
+  f.disks.devs["/dev/a"]->bytes()[m.locn.offset + m.header->committed.offset + 40] ^= std::byte{1};
+  auto again = f.disks.scan();
+  // Measured with lvm2 2.03.16: the first device's copy is parsed by the scan.
+  EXPECT_EQ(again.diagnostics(), (std::vector<std::string>{
+                                     "WARNING: Checksum error on /dev/a at offset 4608.",
+                                     "WARNING: invalid metadata text from /dev/a at 4608.",
+                                     "WARNING: metadata on /dev/a at 4608 has invalid summary for VG.",
+                                     "Retrying metadata scan.",
+                                     "WARNING: Checksum error on /dev/a at offset 4608.",
+                                     "WARNING: invalid metadata text from /dev/a at 4608.",
+                                     "WARNING: metadata on /dev/a at 4608 has invalid summary for VG.",
+                                     "WARNING: bad metadata text on /dev/a in mda1",
+                                     "WARNING: scanning /dev/a mda1 failed to read metadata summary.",
+                                     "WARNING: repair VG metadata on /dev/a with vgck --updatemetadata.",
+                                     "WARNING: scan failed to get metadata summary from /dev/a PVID " +
+                                         again.device("/dev/a")->label.pv_id,
+                                 }));
+  ASSERT_NE(again.find_vg("vg0"), nullptr);
+  EXPECT_TRUE(again.find_vg("vg0")->warnings.empty());
+  EXPECT_EQ(again.device("/dev/a")->mdas[0].bad_fields, BAD_MDA_TEXT);
+}
+
+TEST(LvmScanDiagnostics, DeviceBelowPvMinSizeIsAMissingPv) {
+  Fixture f;
+  // /dev/a cut to 4 KiB keeps its label sector, but lvm2 does not look at a
+  // device under pv_min_size: the PV is missing, not damaged.
+  f.disks.devs["/dev/a"]->bytes().resize(4096);
+  auto st = f.disks.scan();
+  EXPECT_FALSE(st.device("/dev/a")->is_pv);
+  EXPECT_TRUE(st.diagnostics().empty());
+  const VgState* vs = st.find_vg("vg0");
+  ASSERT_NE(vs, nullptr);
+  EXPECT_EQ(vs->missing_pvs(), 1u);
+  ASSERT_EQ(vs->warnings.size(), 2u);
+  EXPECT_EQ(vs->warnings[0].rfind("WARNING: Couldn't find device with uuid ", 0), 0u);
+  EXPECT_NE(vs->warnings[1].find("(last written to /dev/a)."), std::string::npos);
+  // Exactly pv_min_size is still a device lvm2 reads.
+  f.disks.devs["/dev/a"]->bytes().resize(PV_MIN_SIZE);
+  EXPECT_TRUE(f.disks.scan().device("/dev/a")->is_pv);
+}
+
+TEST(LvmScanDiagnostics, ChangedSinceScanSeesCommitsOnly) {
+  Fixture f;
+  auto reader = f.disks.scan();
+  EXPECT_FALSE(reader.changed_since_scan());
+  // Another writer commits seqno 2: its headers changed.
+  auto writer = f.disks.scan();
+  VolumeGroup next = f.vg;
+  next.seqno = 2;
+  ASSERT_TRUE(writer.write_vg(next, header_for(2)).has_value());
+  EXPECT_TRUE(reader.changed_since_scan());
+  ASSERT_TRUE(reader.rescan().has_value());
+  EXPECT_FALSE(reader.changed_since_scan());
+  EXPECT_EQ(reader.find_vg("vg0")->seqno, 2u);
+  // A damaged header counts as a change too.
+  f.disks.devs["/dev/a"]->bytes()[4096 + 7] ^= std::byte{1};
+  EXPECT_TRUE(reader.changed_since_scan());
 }

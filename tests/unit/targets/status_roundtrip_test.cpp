@@ -20,6 +20,9 @@ const std::map<std::string, std::string, std::less<>> SAMPLES{
     {"delay", "/dev/s0 0 10 /dev/s1 8 20"},
     {"flakey", "/dev/s0 0 5 5 1 drop_writes"},
     {"dust", "/dev/s0 0 512"},
+    {"snapshot-origin", "/dev/s0"},
+    {"snapshot", "/dev/s0 /dev/s1 P 8"},
+    {"snapshot-merge", "/dev/s0 /dev/s2 P 16"},
 };
 
 // Types whose tables need a live device (a pool found by its device, an

@@ -1,0 +1,161 @@
+// State shared by the snapshot targets (the kernel's dm_snapshot and
+// dm_origin), kept in the shared-object registry so it survives table swaps:
+//   Origin    keyed by the origin device: the snapshots of that origin, so a
+//             write through snapshot-origin (or snapshot-merge) first copies
+//             the old chunk into each of them.
+//   Snapshot  keyed by the COW device: the exception store, the completed
+//             and pending exceptions, and the merge.
+// A snapshot and snapshot-merge table naming the same COW device share one
+// Snapshot (the kernel's exception handover).
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "core/copier.hpp"
+#include "core/target.hpp"
+#include "io/worker_pool.hpp"
+#include "targets/exception_store.hpp"
+
+namespace udm::targets::snap {
+
+class Snapshot;
+
+class Origin {
+ public:
+  explicit Origin(io::BlockDevicePtr device) : device_(std::move(device)) {}
+
+  const io::BlockDevicePtr& device() const { return device_; }
+
+  // A write of [offset, offset + length) bytes to the origin: starts the
+  // copy of every chunk it touches into every active snapshot that has none
+  // yet. True when `request` was parked on one of those copies (it is then
+  // resubmitted when that copy is committed); false when it may go ahead.
+  bool write(io::Request* request, byte_count offset, byte_count length, const Snapshot* skip);
+  // The same without a request (a merge about to overwrite origin chunks):
+  // true while copies of that range are still in progress.
+  bool copies_pending(byte_count offset, byte_count length, const Snapshot* skip);
+  // Smallest chunk of the registered snapshots; 0 when there are none.
+  byte_count min_chunk_bytes() const;
+  // The merging snapshot, if any.
+  bool other_is_merging(const Snapshot* self) const;
+
+  void add(Snapshot* s);
+  void remove(Snapshot* s);
+
+ private:
+  io::BlockDevicePtr device_;
+  mutable std::shared_mutex lock_;
+  std::vector<Snapshot*> snapshots_;
+};
+
+struct SnapshotConfig {
+  io::BlockDevicePtr origin, cow;
+  std::shared_ptr<Origin> origin_object;
+  io::WorkerPool* workers = nullptr;
+};
+
+class Snapshot : public std::enable_shared_from_this<Snapshot> {
+ public:
+  Snapshot(SnapshotConfig config, std::unique_ptr<ExceptionStore> store);
+  ~Snapshot();
+
+  // Called with exceptions found while the store loads, before any I/O.
+  void add_loaded(const Exception& e) { complete_.emplace(e.old_chunk, e.new_chunk); }
+  void register_with_origin();
+
+  const io::BlockDevicePtr& origin() const { return origin_; }
+  const io::BlockDevicePtr& cow() const { return cow_; }
+  const std::shared_ptr<Origin>& origin_object() const { return origin_object_; }
+  ExceptionStore& store() { return *store_; }
+  const ExceptionStore& store() const { return *store_; }
+  byte_count chunk_bytes() const { return chunk_bytes_; }
+
+  void set_length(sector_t length);
+  void set_event(std::function<void()> raise);
+  void activate();
+
+  // map() of the snapshot target (merge == false) and of snapshot-merge.
+  core::MapResult map_snapshot(io::Request* r, bool discard_zeroes_cow);
+  core::MapResult map_merge(io::Request* r);
+  // discard_passdown_origin: the discard goes to the origin device itself
+  // (no copy-out) and zeroes or discards the exception, if any, on the COW.
+  core::MapResult map_discard_passdown(io::Request* r);
+  void end_io(const io::Request& r);
+
+  // For Origin::write, under the origin's lock: make sure `chunk` is copied.
+  enum class Need { nothing, parked, pending };
+  Need origin_chunk(chunk_t chunk, io::Request* park);
+  bool takes_origin_writes(byte_count offset) const;
+
+  // "Invalid", "Merge failed", "Overflow" or usage.
+  std::string status_info() const;
+  bool merging() const { return merging_.load(); }
+
+  void start_merge();
+  void stop_merge();
+
+  // Invalidates the snapshot (kernel's __invalidate_snapshot); lock_ held.
+  void invalidate_locked();
+
+ private:
+  struct Pending {
+    chunk_t old_chunk = 0, new_chunk = 0;
+    std::uint64_t seq = 0;
+    bool started = false, copied = false;
+    int error = 0;
+    std::vector<io::Request*> origin_waiters, snapshot_waiters;
+    io::Request* full_write = nullptr;  // a write of the whole chunk, written straight to the COW
+    io::Request io;                     // that write, as sent to the COW device
+    std::shared_ptr<Snapshot> keep;     // alive while the copy or write is out
+  };
+
+  Pending* new_pending_locked(chunk_t chunk);  // null on ENOSPC (snapshot then invalid or overflowed)
+  void start_copy(Pending* pe);
+  static void full_write_done(io::Request* r, int result);
+  void copy_done(Pending* pe, int result);
+  void track_locked(io::Request* r, chunk_t chunk);
+  void merge_loop();
+  void raise_event();
+
+  io::BlockDevicePtr origin_, cow_;
+  std::shared_ptr<Origin> origin_object_;
+  io::WorkerPool* workers_;
+  std::unique_ptr<ExceptionStore> store_;
+  const byte_count chunk_bytes_;
+  std::unique_ptr<core::Copier> copier_;
+
+  mutable std::mutex lock_;
+  std::condition_variable tracked_cv_;
+  std::unordered_map<chunk_t, chunk_t> complete_;
+  std::unordered_map<chunk_t, std::unique_ptr<Pending>> pending_;
+  std::unordered_map<chunk_t, std::uint32_t> tracked_;
+  std::uint64_t next_seq_ = 0, next_commit_seq_ = 0;
+  std::map<std::uint64_t, Pending*> copied_;  // waiting for their turn to commit
+  std::uint64_t copies_in_flight_ = 0;       // started, not yet in copied_
+  std::mutex commit_lock_;
+  bool valid_ = true;
+  bool overflowed_ = false;
+  bool active_ = false;
+  bool registered_ = false;
+  byte_count length_bytes_ = 0;
+  std::function<void()> raise_;
+
+  // Merge (snapshot-merge).
+  std::atomic<bool> merging_{false};
+  bool merge_failed_ = false;
+  chunk_t merge_first_ = 0, merge_count_ = 0;
+  std::vector<io::Request*> merge_queue_;
+  std::mutex merge_control_;
+  std::thread merge_thread_;
+  std::atomic<bool> merge_stop_{false};
+};
+
+}  // namespace udm::targets::snap
