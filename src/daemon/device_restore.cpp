@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <string_view>
 
 namespace udm::daemon {
 namespace {
@@ -122,18 +123,22 @@ RestoreReport restore_run_state(core::DeviceRegistry& registry, const RunState& 
       const DeviceRecord& rec = *made[minor].first;
       core::MappedDevice& dev = *made[minor].second;
       const std::size_t failures_before = report.failures;
-      if (rec.live) {
-        auto t = build(registry, dev, *rec.live);
+      // Loads a recorded table; false, logged and counted, if it cannot be built.
+      auto load = [&](const TableRecord& table, std::string_view which) {
+        auto t = build(registry, dev, table);
         if (!t) {
-          log.info("restore: {}: live table not restored: {}; its table was:{}", rec.name, t.error().message,
-                   table_text(*rec.live));
+          log.info("restore: {}: {} table not restored: {}; its table was:{}", rec.name, which, t.error().message,
+                   table_text(table));
           ++report.failures;
-        } else {
-          dev.load(std::move(*t));
-          if (auto r = dev.resume(); !r) {
-            log.info("restore: {}: resuming its live table failed: {}", rec.name, r.error().message);
-            ++report.failures;
-          }
+          return false;
+        }
+        dev.load(std::move(*t));
+        return true;
+      };
+      if (rec.live && load(*rec.live, "live")) {
+        if (auto r = dev.resume(); !r) {
+          log.info("restore: {}: resuming its live table failed: {}", rec.name, r.error().message);
+          ++report.failures;
         }
       }
       // No I/O can reach the device yet (no exports, no control socket), so
@@ -143,16 +148,7 @@ RestoreReport restore_run_state(core::DeviceRegistry& registry, const RunState& 
           log.info("restore: {}: cannot suspend it again: {}", rec.name, r.error().message);
           ++report.failures;
         }
-      if (rec.inactive) {
-        auto t = build(registry, dev, *rec.inactive);
-        if (!t) {
-          log.info("restore: {}: inactive table not restored: {}; its table was:{}", rec.name, t.error().message,
-                   table_text(*rec.inactive));
-          ++report.failures;
-        } else {
-          dev.load(std::move(*t));
-        }
-      }
+      if (rec.inactive) load(*rec.inactive, "inactive");
       dev.restore_event_nr(rec.event_nr);
       if (report.failures != failures_before) report.incomplete.push_back(minor);
     }

@@ -59,6 +59,11 @@ struct Node {
 
 std::string at(uint64_t b) { return "btree node " + std::to_string(b) + ": "; }
 
+// The refusal of a node reached below kMaxDepth levels (a loop or a corrupt tree).
+std::unexpected<Error> too_deep(uint64_t b) {
+  return fail(EILSEQ, at(b) + "tree is deeper than " + std::to_string(kMaxDepth) + " levels");
+}
+
 }  // namespace
 
 Result<void> check_node(const uint8_t* data, uint64_t location, uint32_t value_size) {
@@ -123,7 +128,7 @@ Result<std::optional<std::vector<uint8_t>>> BTree::lookup(uint64_t root, uint64_
     }
     b = n.value64(uint32_t(i));
   }
-  return fail(EILSEQ, at(root) + "tree is deeper than " + std::to_string(kMaxDepth) + " levels");
+  return too_deep(root);
 }
 
 Result<void> BTree::split_beneath(WriteRef& root) {
@@ -213,7 +218,7 @@ Result<uint64_t> BTree::insert(uint64_t root, uint64_t key, const uint8_t* value
     }
     cur = std::move(*c);
   }
-  return fail(EILSEQ, at(root) + "tree is deeper than " + std::to_string(kMaxDepth) + " levels");
+  return too_deep(root);
 }
 
 Result<uint64_t> BTree::remove(uint64_t root, uint64_t key, bool* removed) {
@@ -243,7 +248,7 @@ Result<uint64_t> BTree::remove(uint64_t root, uint64_t key, bool* removed) {
 }
 
 Result<uint64_t> BTree::remove_rec(uint64_t b, uint64_t key, bool& removed, int depth) {
-  if (depth >= kMaxDepth) return fail(EILSEQ, at(b) + "tree is deeper than " + std::to_string(kMaxDepth) + " levels");
+  if (depth >= kMaxDepth) return too_deep(b);
   auto w = shadow_node(b);
   if (!w) return fail(w.error());
   Node n{w->data()};
@@ -314,6 +319,14 @@ Result<void> BTree::rebalance(uint8_t* parent, uint32_t index) {
   return {};
 }
 
+Result<std::vector<uint8_t>> BTree::read_node_copy(uint64_t b) {
+  auto r = tm_.read_lock(b, kBtreeValidator);
+  if (!r) return fail(r.error());
+  if (auto c = check_node(r->data(), b, vt_.size); !c) return fail(c.error());
+  // Copy out, the lock dropped: the caller goes on to lock other blocks.
+  return std::vector<uint8_t>(r->data(), r->data() + kBlockSize);
+}
+
 Result<void> BTree::walk(uint64_t root, const std::function<Result<void>(uint64_t, const uint8_t*)>& fn) {
   std::unordered_set<uint64_t> seen;
   return walk_rec(root, 0, seen, fn);
@@ -321,15 +334,11 @@ Result<void> BTree::walk(uint64_t root, const std::function<Result<void>(uint64_
 
 Result<void> BTree::walk_rec(uint64_t b, int depth, std::unordered_set<uint64_t>& seen,
                              const std::function<Result<void>(uint64_t, const uint8_t*)>& fn) {
-  if (depth >= kMaxDepth) return fail(EILSEQ, at(b) + "tree is deeper than " + std::to_string(kMaxDepth) + " levels");
+  if (depth >= kMaxDepth) return too_deep(b);
   if (!seen.insert(b).second) return fail(EILSEQ, at(b) + "node is reached twice in one tree");
-  auto r = tm_.read_lock(b, kBtreeValidator);
-  if (!r) return fail(r.error());
-  if (auto c = check_node(r->data(), b, vt_.size); !c) return fail(c.error());
-  // Copy out: the callback may lock other blocks.
-  std::vector<uint8_t> copy(r->data(), r->data() + kBlockSize);
-  r = ReadRef();
-  Node n{copy.data()};
+  auto copy = read_node_copy(b);
+  if (!copy) return fail(copy.error());
+  Node n{copy->data()};
   for (uint32_t i = 0; i < n.nr(); ++i) {
     if (n.leaf()) {
       if (auto e = fn(n.key(i), n.value(i)); !e) return e;
@@ -343,16 +352,13 @@ Result<void> BTree::walk_rec(uint64_t b, int depth, std::unordered_set<uint64_t>
 Result<void> BTree::del(uint64_t root) { return del_rec(root, 0); }
 
 Result<void> BTree::del_rec(uint64_t b, int depth) {
-  if (depth >= kMaxDepth) return fail(EILSEQ, at(b) + "tree is deeper than " + std::to_string(kMaxDepth) + " levels");
+  if (depth >= kMaxDepth) return too_deep(b);
   auto count = tm_.ref(b);
   if (!count) return fail(count.error());
   if (*count > 1) return tm_.dec(b);
-  auto r = tm_.read_lock(b, kBtreeValidator);
-  if (!r) return fail(r.error());
-  if (auto c = check_node(r->data(), b, vt_.size); !c) return fail(c.error());
-  std::vector<uint8_t> copy(r->data(), r->data() + kBlockSize);
-  r = ReadRef();
-  Node n{copy.data()};
+  auto copy = read_node_copy(b);
+  if (!copy) return fail(copy.error());
+  Node n{copy->data()};
   for (uint32_t i = 0; i < n.nr(); ++i) {
     if (!n.leaf()) {
       if (auto e = del_rec(n.value64(i), depth + 1); !e) return e;

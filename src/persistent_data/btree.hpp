@@ -60,6 +60,8 @@ class BTree {
   Result<WriteRef> split_sibling(uint8_t* parent, uint32_t index, WriteRef& child);
   Result<uint64_t> remove_rec(uint64_t b, uint64_t key, bool& removed, int depth);
   Result<void> rebalance(uint8_t* parent, uint32_t index);
+  // Node b checked and copied out, its read lock already dropped.
+  Result<std::vector<uint8_t>> read_node_copy(uint64_t b);
   Result<void> walk_rec(uint64_t b, int depth, std::unordered_set<uint64_t>& seen,
                         const std::function<Result<void>(uint64_t, const uint8_t*)>& fn);
   Result<void> del_rec(uint64_t b, int depth);

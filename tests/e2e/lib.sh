@@ -65,6 +65,45 @@ stop_daemon() {
   UDMD_PID=
 }
 
+# start_fuse_daemon [ARGS...]: udmd with the FUSE export and no NBD; skips
+# the test where FUSE is missing or the export does not mount.
+start_fuse_daemon() {
+  [ -e /dev/fuse ] || { echo "SKIP: needs /dev/fuse"; exit 77; }
+  start_daemon --no-nbd "$@"
+  mountpoint -q "$UDM_RUNDIR/dev" || { echo "SKIP: the FUSE export did not mount"; exit 77; }
+}
+
+# term_daemon MESSAGE: SIGTERM udmd and fail with MESSAGE unless it exits
+# within 10 s; its exit code is left in DAEMON_RC.
+term_daemon() {
+  local pid=$UDMD_PID i
+  kill -TERM "$pid"
+  for ((i=0; i<200; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  kill -0 "$pid" 2>/dev/null && fail "$1"
+  DAEMON_RC=0
+  wait "$pid" || DAEMON_RC=$?
+  UDMD_PID=
+}
+
+# stack_on_suspended: A (linear) stacked on B (linear over a 4M file), then
+# B suspended, so I/O through A is held by B.
+stack_on_suspended() {
+  sparse_file "$E2E_TMP/b.img" 4M
+  udmsetup create B --table "0 8192 linear $E2E_TMP/b.img 0"
+  local b_minor
+  b_minor=$(udmsetup info B | sed -n 's/^Major, minor: *[0-9]*, *\([0-9]*\)$/\1/p')
+  udmsetup create A --table "0 8192 linear 252:$b_minor 0"
+  udmsetup suspend B
+}
+
+# wait_opened NAME: until a writer has NAME open (FUSE) and a moment for its
+# I/O, which follows the open at once, to arrive.
+wait_opened() {
+  local i
+  for ((i=0; i<100; i++)); do udmsetup info "$1" | grep -q "^Open count: *1" && break; sleep 0.05; done
+  sleep 0.5
+}
+
 # sparse_file PATH SIZE: a sparse backing file (truncate sizes: 64M, 1G).
 sparse_file() { truncate -s "$2" "$1"; }
 

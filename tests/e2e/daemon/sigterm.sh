@@ -35,14 +35,8 @@ if [ -e /dev/fuse ] && command -v udmsetup >/dev/null; then
     (timeout 30 dd if="$UDM_RUNDIR/dev/mapper/held" of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null || true) &
     reader=$!
     sleep 0.3
-    pid=$UDMD_PID
-    kill -TERM "$pid"
-    for ((i=0; i<200; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-    kill -0 "$pid" 2>/dev/null && fail "udmd did not exit within 10 s with I/O held by a suspended device"
-    rc=0
-    wait "$pid" || rc=$?
-    UDMD_PID=
-    expect_eq "$rc" 0 "udmd exit code after SIGTERM with held I/O"
+    term_daemon "udmd did not exit within 10 s with I/O held by a suspended device"
+    expect_eq "$DAEMON_RC" 0 "udmd exit code after SIGTERM with held I/O"
     wait "$reader" || true
   else
     echo "note: FUSE export did not mount; held-I/O shutdown case skipped"

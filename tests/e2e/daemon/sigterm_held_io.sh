@@ -5,32 +5,20 @@
 # exits 0 within 10 s.
 . "$UDM_E2E_LIB"
 requires udmd udmsetup
-[ -e /dev/fuse ] || { echo "SKIP: needs /dev/fuse"; exit 77; }
 
-start_daemon --no-nbd
-mountpoint -q "$UDM_RUNDIR/dev" || { echo "SKIP: the FUSE export did not mount"; exit 77; }
-sparse_file "$E2E_TMP/b.img" 4M
-udmsetup create B --table "0 8192 linear $E2E_TMP/b.img 0"
-udmsetup create A --table "0 8192 linear 252:0 0"
-udmsetup suspend B
+start_fuse_daemon
+stack_on_suspended
 (rc=0; timeout 30 dd if=/dev/zero of="$UDM_RUNDIR/dev/mapper/A" bs=4096 count=1 oflag=direct conv=notrunc \
   2>"$E2E_TMP/dd.err" || rc=$?; echo $rc >"$E2E_TMP/dd.rc") &
-# The writer has A open (FUSE), its write follows at once.
-for ((i=0; i<100; i++)); do udmsetup info A | grep -q "^Open count: *1" && break; sleep 0.05; done
-sleep 0.5
+wait_opened A
 (rc=0; timeout 30 udmsetup suspend A >"$E2E_TMP/suspend.out" 2>&1 || rc=$?; echo $rc >"$E2E_TMP/suspend.rc") &
 (rc=0; timeout 30 udmsetup wait A >"$E2E_TMP/wait.out" 2>&1 || rc=$?; echo $rc >"$E2E_TMP/wait.rc") &
 sleep 0.5
 [ ! -e "$E2E_TMP/suspend.rc" ] || fail "suspend A did not wait for the write held by B"
 
-pid=$UDMD_PID
 start=$(date +%s%N)
-kill -TERM "$pid"
-for ((i=0; i<200; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-kill -0 "$pid" 2>/dev/null && fail "udmd did not exit within 10 s of SIGTERM with I/O held and a suspend waiting"
-rc=0
-wait "$pid" || rc=$?
-UDMD_PID=
+term_daemon "udmd did not exit within 10 s of SIGTERM with I/O held and a suspend waiting"
+rc=$DAEMON_RC
 echo "udmd exited $rc after $(( ($(date +%s%N) - start) / 1000000 )) ms"
 expect_eq "$rc" 0 "udmd exit code"
 [ ! -e "$UDM_RUNDIR/control" ] || fail "socket left behind"

@@ -4,22 +4,13 @@
 # while `ls`, `info B` and `resume B` answer at once; then A's suspend ends.
 . "$UDM_E2E_LIB"
 requires udmd udmsetup
-[ -e /dev/fuse ] || { echo "SKIP: needs /dev/fuse"; exit 77; }
 
-start_daemon --no-nbd
-mountpoint -q "$UDM_RUNDIR/dev" || { echo "SKIP: the FUSE export did not mount"; exit 77; }
-sparse_file "$E2E_TMP/b.img" 4M
-udmsetup create B --table "0 8192 linear $E2E_TMP/b.img 0"
-b_minor=$(udmsetup info B | sed -n 's/^Major, minor: *[0-9]*, *\([0-9]*\)$/\1/p')
-udmsetup create A --table "0 8192 linear 252:$b_minor 0"
-
-udmsetup suspend B
+start_fuse_daemon
+stack_on_suspended
 printf 'stacked' >"$E2E_TMP/data"
 (rc=0; timeout 30 dd if="$E2E_TMP/data" of="$UDM_RUNDIR/dev/mapper/A" bs=4096 count=1 conv=sync,notrunc oflag=direct \
   2>"$E2E_TMP/dd.err" || rc=$?; echo $rc >"$E2E_TMP/dd.rc") &
-# The writer has A open (FUSE), its write follows at once.
-for ((i=0; i<100; i++)); do udmsetup info A | grep -q "^Open count: *1" && break; sleep 0.05; done
-sleep 0.5
+wait_opened A
 [ ! -e "$E2E_TMP/dd.rc" ] || fail "the write to A was not held by suspended B: $(cat "$E2E_TMP/dd.err")"
 (rc=0; timeout 20 udmsetup suspend A || rc=$?; echo $rc >"$E2E_TMP/suspend.rc") &
 sleep 0.5

@@ -27,6 +27,16 @@ got
 $(cat "$E2E_TMP/stderr")"
 }
 
+# vg0_on_file SIZE: VG vg0 on one sparse file $A of SIZE, the only device
+# ulvm sees (UDM_LVM_CONFIG).
+vg0_on_file() {
+  A="$E2E_TMP/a.img"
+  sparse_file "$A" "$1"
+  export UDM_LVM_CONFIG="$E2E_TMP/lvm.conf"
+  echo "devices = $A" > "$UDM_LVM_CONFIG"
+  ulvm vgcreate vg0 "$A" >/dev/null || fail "vgcreate"
+}
+
 # Real lvm2 on loop devices, safely (LVM2-FORMAT.md §10): activation off, only
 # our loop devices, no backups. lvm_cfg DEV... prints the --config string.
 lvm_cfg() {

@@ -4,11 +4,7 @@
 # holding the LV's dm name.
 . "$(dirname "$0")/common.sh"
 requires udmd
-A="$E2E_TMP/a.img"
-sparse_file "$A" 64M
-export UDM_LVM_CONFIG="$E2E_TMP/lvm.conf"
-echo "devices = $A" > "$UDM_LVM_CONFIG"
-ulvm vgcreate vg0 "$A" >/dev/null || fail "vgcreate"
+vg0_on_file 64M
 start_daemon
 lvnames() { ulvm lvs --noheadings -o lv_name vg0 2>/dev/null | tr -d ' ' | tr '\n' ' '; }
 

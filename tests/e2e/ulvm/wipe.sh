@@ -4,11 +4,7 @@
 . "$(dirname "$0")/common.sh"
 requires udmd mkfs.ext4 mkswap blkid
 [ -e /dev/fuse ] || { echo "SKIP: no /dev/fuse"; exit 77; }
-A="$E2E_TMP/a.img"
-sparse_file "$A" 64M
-export UDM_LVM_CONFIG="$E2E_TMP/lvm.conf"
-echo "devices = $A" > "$UDM_LVM_CONFIG"
-ulvm vgcreate vg0 "$A" >/dev/null || fail "vgcreate"
+vg0_on_file 64M
 start_daemon
 dev() { local f="$UDM_RUNDIR/dev/vg0/$1" i; for ((i=0; i<100; i++)); do [ -e "$f" ] && break; sleep 0.05; done; echo "$f"; }
 # type_is LV TYPE: blkid -p finds TYPE ("" = nothing) on the LV's FUSE file.

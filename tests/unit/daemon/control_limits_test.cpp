@@ -12,30 +12,10 @@
 
 #include "abi/frame.hpp"
 #include "daemon/daemon.hpp"
+#include "in_process.hpp"
 
 namespace udm::daemon::test {
 namespace {
-
-int connect_to(const std::string& path) {
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-Result<abi::Reply> call(int fd, abi::Command cmd, const std::string& name, std::uint32_t event_nr = 0) {
-  abi::Header h;
-  h.version = {4, 0, 0};
-  h.name = name;
-  h.event_nr = event_nr;
-  auto req = abi::encode_request(h, {}, 16384);
-  return abi::exchange(fd, cmd, *req);
-}
 
 // True once the peer closed `fd` (EOF within `ms`).
 bool closed_within(int fd, int ms) {
@@ -45,24 +25,14 @@ bool closed_within(int fd, int ms) {
   return ::recv(fd, &b, 1, MSG_DONTWAIT) == 0;
 }
 
-class ControlLimitsTest : public ::testing::Test {
+class ControlLimitsTest : public InProcessDaemon {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/udmd-test.XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    opts_.rundir = dir_ + "/run";
-    opts_.fuse = false;
-    opts_.nbd = false;
+    InProcessDaemon::SetUp();
     opts_.control.max_connections = 4;
     opts_.control.frame_timeout_ms = 300;
     opts_.control.max_command_threads = 2;
-    log_ = std::make_unique<Log>(std::tmpfile(), true);
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string dir_;
-  DaemonOptions opts_;
-  std::unique_ptr<Log> log_;
 };
 
 TEST_F(ControlLimitsTest, AtTheLimitTheLongestIdleConnectionMakesRoom) {

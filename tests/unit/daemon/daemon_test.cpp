@@ -10,51 +10,12 @@
 
 #include "abi/frame.hpp"
 #include "daemon/daemon.hpp"
+#include "in_process.hpp"
 
 namespace udm::daemon::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-int connect_to(const std::string& path) {
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-Result<abi::Reply> call(int fd, abi::Command cmd, const std::string& name, std::uint32_t flags = 0,
-                        std::uint32_t event_nr = 0) {
-  abi::Header h;
-  h.version = {4, 0, 0};
-  h.name = name;
-  h.flags = flags;
-  h.event_nr = event_nr;
-  auto req = abi::encode_request(h, {}, 16384);
-  return abi::exchange(fd, cmd, *req);
-}
-
-class InProcessDaemon : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/udmd-test.XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    opts_.rundir = dir_ + "/run";
-    opts_.fuse = false;
-    opts_.nbd = false;
-    log_ = std::make_unique<Log>(std::tmpfile(), true);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string dir_;
-  DaemonOptions opts_;
-  std::unique_ptr<Log> log_;
-};
 
 TEST_F(InProcessDaemon, ServesTheSocketWithMode0600AndCleansUp) {
   auto d = Daemon::start(opts_, *log_);

@@ -7,23 +7,10 @@
 #include <random>
 
 #include "persistent_data/thin_metadata.hpp"
+#include "mappings.hpp"
 
 namespace udm::pd {
 namespace {
-
-using Mappings = std::map<uint32_t, std::map<uint64_t, uint64_t>>;
-
-Mappings read_all(ThinMetadata& md) {
-  Mappings out;
-  for (uint32_t d : md.devices()) {
-    auto& m = out[d];
-    EXPECT_TRUE(md.walk_mappings(d, [&](uint64_t v, const Mapping& mp) -> Result<void> {
-      m[v] = mp.data_block;
-      return {};
-    }));
-  }
-  return out;
-}
 
 // The first transaction, then a second one with snapshots, overwrites,
 // removes and a delete. Deterministic, so it can be replayed for each crash point.

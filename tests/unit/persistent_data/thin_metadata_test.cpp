@@ -5,24 +5,10 @@
 
 #include "persistent_data/endian.hpp"
 #include "persistent_data/thin_metadata.hpp"
+#include "mappings.hpp"
 
 namespace udm::pd {
 namespace {
-
-using Mappings = std::map<uint32_t, std::map<uint64_t, uint64_t>>;
-
-Mappings read_all(ThinMetadata& md) {
-  Mappings out;
-  for (uint32_t d : md.devices()) {
-    auto& m = out[d];
-    auto r = md.walk_mappings(d, [&](uint64_t v, const Mapping& mp) -> Result<void> {
-      m[v] = mp.data_block;
-      return {};
-    });
-    EXPECT_TRUE(r) << r.error().message;
-  }
-  return out;
-}
 
 TEST(ThinMetadata, FormatOpenAndSuperblockFields) {
   MemoryBlockDevice dev(1024);
