@@ -21,6 +21,7 @@ _run_cleanups() {
   for ((i=${#_cleanups[@]}-1; i>=0; i--)); do eval "${_cleanups[$i]}" >/dev/null 2>&1; done
   _detach_loops  # before the daemon stops: a loop may sit on one of its FUSE files
   stop_daemon >/dev/null 2>&1
+  _stop_autostarted >/dev/null 2>&1
   rm -rf "$E2E_TMP"
   exit $rc
 }
@@ -50,7 +51,7 @@ start_daemon() {
 
 # stop_daemon: SIGTERM, wait; SIGKILL and abort a stuck FUSE mount if needed.
 stop_daemon() {
-  [ -n "${UDMD_PID:-}" ] || return 0
+  [ -n "${UDMD_PID:-}" ] || { _unmount_rundir; return 0; }
   kill -TERM "$UDMD_PID" 2>/dev/null || true
   local i
   for ((i=0; i<100; i++)); do kill -0 "$UDMD_PID" 2>/dev/null || break; sleep 0.05; done
@@ -58,11 +59,29 @@ stop_daemon() {
     kill -KILL "$UDMD_PID" 2>/dev/null || true
   fi
   wait "$UDMD_PID" 2>/dev/null || true
-  # mountpoint(1) fails on the mount of a dead FUSE daemon: ask /proc/mounts.
-  if grep -qF " $UDM_RUNDIR/dev " /proc/mounts 2>/dev/null; then
-    fusermount3 -u -z "$UDM_RUNDIR/dev" 2>/dev/null || umount -l "$UDM_RUNDIR/dev" 2>/dev/null || true
-  fi
+  _unmount_rundir
   UDMD_PID=
+}
+
+# _unmount_rundir: every FUSE mount left on $UDM_RUNDIR/dev. A udmd killed
+# with -9 leaves its mount, and the next udmd mounts over it, so there may be
+# several; mountpoint(1) fails on a dead daemon's mount: ask /proc/mounts.
+_unmount_rundir() {
+  local i
+  for ((i=0; i<20; i++)); do
+    grep -qF " $UDM_RUNDIR/dev " /proc/mounts 2>/dev/null || return 0
+    fusermount3 -u -z "$UDM_RUNDIR/dev" 2>/dev/null || umount -l "$UDM_RUNDIR/dev" 2>/dev/null || return 0
+  done
+}
+
+# _stop_autostarted: a udmd that udmsetup or ulvm started on $UDM_RUNDIR
+# (not through start_daemon) is stopped too, found by its pid file.
+_stop_autostarted() {
+  local pid
+  pid=$(cat "$UDM_RUNDIR/udmd.pid" 2>/dev/null) || return 0
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 0
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$UDM_RUNDIR" || return 0
+  UDMD_PID=$pid stop_daemon
 }
 
 # start_fuse_daemon [ARGS...]: udmd with the FUSE export and no NBD; skips
