@@ -20,6 +20,9 @@ import random
 import sys
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from xml_mappings import device_mappings  # noqa: E402
+
 BLOCK = 64 * 1024
 
 
@@ -134,20 +137,7 @@ def main():
     elif cmd == "verify":
         sp, dump, data = sys.argv[2:5]
         st = load(sp)
-        root = ET.parse(dump).getroot()
-        dumped = {}
-        for dev in root.findall("device"):
-            maps = {}
-            for m in dev:
-                if m.tag == "single_mapping":
-                    maps[int(m.get("origin_block"))] = int(m.get("data_block"))
-                elif m.tag == "range_mapping":
-                    o, b, n = int(m.get("origin_begin")), int(m.get("data_begin")), int(m.get("length"))
-                    for i in range(n):
-                        maps[o + i] = b + i
-            if int(dev.get("mapped_blocks")) != len(maps):
-                sys.exit(f"device {dev.get('dev_id')}: mapped_blocks differs from its mappings")
-            dumped[dev.get("dev_id")] = maps
+        dumped = device_mappings(ET.parse(dump).getroot())
         if sorted(dumped) != sorted(st["devs"]):
             sys.exit(f"devices: dumped {sorted(dumped)}, model {sorted(st['devs'])}")
         with open(data, "rb") as f:
