@@ -4,11 +4,15 @@
 // Nothing here throws (the library is built with -fno-exceptions), and every
 // hook keeps errno as the real call would.
 #include <cerrno>
+#include <cstdint>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <linux/dm-ioctl.h>
+#include <linux/keyctl.h>
+#include <sys/syscall.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -135,7 +139,22 @@ UDM_EXPORT int ioctl(int fd, unsigned long request, ...) __THROW {
   va_start(ap, request);
   void* arg = va_arg(ap, void*);
   va_end(ap);
-  if (_IOC_TYPE(request) == DM_IOCTL_TYPE && is_control_fd(fd)) return control_ioctl(fd, request, arg);
+  if (_IOC_TYPE(request) == DM_IOCTL_TYPE && is_control_fd(fd)) {
+    // cryptsetup's keyring references become the keys they name (fakes.hpp).
+    if (void* resolved = resolve_logon_keys(request, arg)) {
+      auto* mine = static_cast<dm_ioctl*>(arg);
+      const std::uint32_t data_size = mine->data_size;
+      int r = control_ioctl(fd, request, resolved);
+      int saved = errno;
+      // The reply's header (never the key-bearing body) goes back to the caller.
+      std::memcpy(mine, resolved, sizeof(dm_ioctl));
+      mine->data_size = data_size;
+      release_resolved(resolved);
+      errno = saved;
+      return r;
+    }
+    return control_ioctl(fd, request, arg);
+  }
   return UDM_SHIM_REAL(ioctl, int (*)(int, unsigned long, ...))(fd, request, arg);
 }
 
@@ -318,4 +337,26 @@ UDM_EXPORT int statx(int dirfd, const char* path, int flags, unsigned int mask, 
     return 0;
   }
   return real_statx(dirfd, path, flags, mask, out);
+}
+
+// ---------------------------------------------------------------- keyring (cryptsetup)
+
+// libcryptsetup calls add_key/keyctl through syscall(3): remember its logon
+// keys so table loads naming them can carry the key to udmd (fakes.hpp).
+UDM_EXPORT long syscall(long number, ...) __THROW {
+  va_list ap;
+  va_start(ap, number);
+  long a[6];
+  for (long& x : a) x = va_arg(ap, long);
+  va_end(ap);
+  long r = UDM_SHIM_REAL(syscall, long (*)(long, ...))(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+  if (number == SYS_add_key && r >= 0)
+    remember_logon_key(r, reinterpret_cast<const char*>(a[0]), reinterpret_cast<const char*>(a[1]),
+                       reinterpret_cast<const void*>(a[2]), static_cast<std::size_t>(a[3]));
+  if (number == SYS_keyctl && r >= 0 && (a[0] == KEYCTL_REVOKE || a[0] == KEYCTL_INVALIDATE)) {
+    int saved = errno;
+    forget_logon_key(a[1]);
+    errno = saved;
+  }
+  return r;
 }
