@@ -6,6 +6,9 @@
 //          options: ignore_corruption, ignore_zero_blocks, check_at_most_once, try_verify_in_tasklet.
 //          restart_on_corruption, panic_on_corruption, restart_on_error, panic_on_error are refused
 //          (udm cannot restart or stop the machine); FEC and root_hash_sig_key_desc too.
+//          Unlike the kernel, a root digest that does not match the top hash
+//          block is refused at load (unless ignore_corruption), so that a wrong
+//          root hash fails `veritysetup open` instead of every later read.
 // Status:  INFO  "V", or "C" once a block failed its check
 //          TABLE as loaded, devices as maj:min, options in the kernel's order
 // Messages: none.
@@ -226,6 +229,27 @@ Result<void> parse_options(ArgSet& as, VerityOptions& o) {
   return {};
 }
 
+// The kernel takes any root digest and fails every read later. udm checks
+// the top of the tree once at load so that a wrong root hash is refused at
+// `veritysetup open`: the top hash block (the data block itself for a
+// one-block device) must hash to the root digest.
+Result<void> check_root(const verity::HashTree& tree, io::BlockDevice& data, io::BlockDevice& hash) {
+  const auto& p = tree.params();
+  const bool leaf = tree.levels() == 0;
+  const std::uint32_t size = leaf ? p.data_block_size : p.hash_block_size;
+  const std::uint64_t index = leaf ? 0 : tree.level_start(tree.levels() - 1);
+  if (p.data_blocks == 0) return {};
+  std::vector<std::byte> block(size);
+  int r = core::sync_io(leaf ? data : hash, io::Op::read, index * size, size, block.data());
+  if (r < 0) return fail(-r, std::string(leaf ? "Data" : "Hash") + " device: cannot read block " + std::to_string(index));
+  std::vector<std::uint8_t> got(tree.digest_size());
+  if (!tree.digest(block.data(), size, got.data()) || got != p.root_digest)
+    return fail(EINVAL, "Root digest does not match the top of the hash tree (" +
+                            std::string(leaf ? "data" : "hash") + " block " + std::to_string(index) +
+                            "): wrong root hash, salt or hash device");
+  return {};
+}
+
 Result<std::unique_ptr<core::Target>> create_verity(const core::TargetArgs& a) {
   ArgSet as(a.args);
   if (as.size() < 10) return fail(EINVAL, "Not enough arguments");
@@ -263,6 +287,8 @@ Result<std::unique_ptr<core::Target>> create_verity(const core::TargetArgs& a) {
   const sector_t hash_sectors = tree->hash_end() * (tree->params().hash_block_size >> SECTOR_SHIFT);
   auto hash = open_device(a, hash_path, 0, hash_sectors, "Hash device lookup failed");
   if (!hash) return fail(hash.error());
+  if (!o.ignore_corruption)
+    if (auto r = check_root(*tree, **data, **hash); !r) return fail(r.error());
   io::WorkerPool& pool = a.services ? a.services->workers() : fallback_pool();
   return std::make_unique<VerityTarget>(std::move(*tree), std::move(*data), std::move(*hash), o, pool);
 }
