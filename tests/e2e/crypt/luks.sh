@@ -26,9 +26,14 @@ for combo in "luks2 512 4096" "luks1 256 512" "luks2 256 512"; do
   grep -q "sector size:  $ss" <<<"$st" || fail "$combo: status: $st"
   expect_eq "$(udmsetup info -c --noheadings -o uuid "$name" | cut -c1-6)" "CRYPT-" "dm uuid prefix"
   dev="$UDM_RUNDIR/dev/mapper/$name"
-  dd if="$E2E_TMP/pattern" of="$dev" bs=1M conv=fsync status=none
+  # The node cryptsetup made for /dev/mapper/NAME lives under udm-run's
+  # device directory (a link to the FUSE file); the host's /dev is untouched.
+  [ ! -e "/dev/mapper/$name" ] || fail "$combo: a node in the host's /dev/mapper"
+  [ -L "$UDM_RUNDIR/devdir/mapper/$name" ] || fail "$combo: no node under udm-run's device directory"
+  udm-run dd if="$E2E_TMP/pattern" of="/dev/mapper/$name" bs=1M conv=fsync status=none
   udm-run cryptsetup close "$name" || fail "$combo: close"
   [ -z "$(udmsetup ls | grep -w "$name" || true)" ] || fail "$combo: $name still there after close"
+  [ ! -L "$UDM_RUNDIR/devdir/mapper/$name" ] || fail "$combo: node left after close"
   udm-run cryptsetup open --key-file "$E2E_TMP/pw" "$img" "$name"
   cmp -s <(dd if="$dev" bs=1M count=1 status=none) "$E2E_TMP/pattern" || fail "$combo: pattern after reopen"
   key=$(cryptsetup luksDump --dump-volume-key --batch-mode --key-file "$E2E_TMP/pw" "$img" |
