@@ -37,5 +37,17 @@ for s in 0 1 2 7 100 511; do
     fail "essiv sector $s does not decrypt with openssl"
 done
 udm-run cryptsetup close pc
+
+# crypt stacks on another udm device (an LV is one): crypt over linear over the file.
+sparse_file "$E2E_TMP/s.img" 8M
+udmsetup create lower --table "0 16384 linear $E2E_TMP/s.img 0"
+lower=$(udmsetup info -c --noheadings -o major,minor --separator : lower)
+udmsetup create upper --table "0 8192 crypt aes-xts-plain64 $(hexkey "$E2E_TMP/key64") 0 $lower 4096"
+dd if="$E2E_TMP/pattern" of="$UDM_RUNDIR/dev/mapper/upper" bs=64K conv=fsync status=none
+dd if="$E2E_TMP/s.img" of="$E2E_TMP/raw" bs=512 skip=4096 count=512 status=none
+python3 "$HERE/xts_decrypt.py" "$(hexkey "$E2E_TMP/key64")" 512 0 1 "$E2E_TMP/raw" "$E2E_TMP/plain"
+cmp -s "$E2E_TMP/plain" "$E2E_TMP/pattern" || fail "crypt over linear: sectors do not decrypt"
+udmsetup remove upper
+udmsetup remove lower
 expect_eq "$(udmsetup ls)" "No devices found" "closed"
 echo PASS
