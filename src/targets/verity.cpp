@@ -24,7 +24,7 @@
 
 #include "core/sync_io.hpp"
 #include "core/target.hpp"
-#include "core/target_services.hpp"
+#include "io/worker_pool.hpp"
 #include "targets/args.hpp"
 #include "verity/hash_tree.hpp"
 
@@ -45,11 +45,6 @@ struct VerityIo : io::WorkerPool::Work {
   io::Request* parent = nullptr;
   VerityTarget* target = nullptr;
 };
-
-io::WorkerPool& fallback_pool() {
-  static io::WorkerPool pool(2, "udm-verity");
-  return pool;
-}
 
 std::string hex(const std::vector<std::uint8_t>& v) {
   static constexpr char digits[] = "0123456789abcdef";
@@ -80,10 +75,10 @@ bool parse_hex(std::string_view text, std::vector<std::uint8_t>& out) {
 
 class VerityTarget final : public core::Target {
  public:
-  VerityTarget(verity::HashTree tree, io::BlockDevicePtr data, io::BlockDevicePtr hash, VerityOptions o,
-               io::WorkerPool& pool)
-      : tree_(std::move(tree)), data_(std::move(data)), hash_(std::move(hash)), o_(o), pool_(pool),
-        verifier_(tree_, [this](std::uint64_t index, std::byte* out) { return read_hash_block(index, out); }) {
+  VerityTarget(verity::HashTree tree, io::BlockDevicePtr data, io::BlockDevicePtr hash, VerityOptions o)
+      : tree_(std::move(tree)), data_(std::move(data)), hash_(std::move(hash)), o_(o),
+        verifier_(tree_, [this](std::uint64_t index, std::byte* out) { return read_hash_block(index, out); }),
+        pool_(2, "udm-verity") {
     if (o_.check_at_most_once) checked_ = std::vector<std::atomic<std::uint64_t>>((tree_.params().data_blocks + 63) / 64);
   }
 
@@ -196,10 +191,13 @@ class VerityTarget final : public core::Target {
   verity::HashTree tree_;
   io::BlockDevicePtr data_, hash_;
   VerityOptions o_;
-  io::WorkerPool& pool_;
   verity::Verifier verifier_;
   std::atomic<std::uint64_t> corrupted_{0};
   std::vector<std::atomic<std::uint64_t>> checked_;
+  // Checks block on hash-block reads, so they get threads of their own: on
+  // the shared pool, verity over crypt (or over verity) could leave every
+  // worker waiting for work queued behind it. Last: stopped first.
+  io::WorkerPool pool_;
 };
 
 Result<void> parse_options(ArgSet& as, VerityOptions& o) {
@@ -289,8 +287,7 @@ Result<std::unique_ptr<core::Target>> create_verity(const core::TargetArgs& a) {
   if (!hash) return fail(hash.error());
   if (!o.ignore_corruption)
     if (auto r = check_root(*tree, **data, **hash); !r) return fail(r.error());
-  io::WorkerPool& pool = a.services ? a.services->workers() : fallback_pool();
-  return std::make_unique<VerityTarget>(std::move(*tree), std::move(*data), std::move(*hash), o, pool);
+  return std::make_unique<VerityTarget>(std::move(*tree), std::move(*data), std::move(*hash), o);
 }
 
 }  // namespace
