@@ -10,6 +10,9 @@
 #include "testing.hpp"
 #include "crypt/cipher_spec.hpp"
 #include "crypt/key.hpp"
+#include "crypt/sector_crypter.hpp"
+
+#include <openssl/evp.h>
 
 namespace udm::targets {
 namespace {
@@ -294,6 +297,39 @@ TEST(Crypt, WriteZeroesRefusedDiscardsOnlyWithAllowDiscards) {
   EXPECT_NE(disc->limits().discard_granularity, 0u);
   EXPECT_FALSE(plain->limits().write_zeroes);
   EXPECT_EQ(core::sync_io(*disc, io::Op::discard, 0, 4096), 0);
+}
+
+// XTS runs as ECB plus tweaks in SectorCrypter; OpenSSL's own XTS must agree.
+TEST(CryptSectorCrypter, XtsMatchesOpensslXtsBothWays) {
+  for (std::size_t key_bytes : {32u, 64u}) {
+    for (std::uint32_t ss : {512u, 4096u}) {
+      SCOPED_TRACE(std::to_string(key_bytes) + " " + std::to_string(ss));
+      const auto key = bytes(key_bytes, 20 + ss);
+      auto spec = crypt::parse_cipher_spec("aes-xts-plain64");
+      auto c = crypt::SectorCrypter::create(*spec, key);
+      ASSERT_TRUE(c);
+      const std::size_t n = 40;  // crosses a 64 KiB group for 4 KiB sectors
+      auto plain = bytes(n * ss, 21);
+      std::vector<std::uint8_t> mine(plain.size());
+      const std::uint64_t first = 123456789, step = 3;
+      ASSERT_TRUE((*c)->crypt(crypt::Direction::encrypt, reinterpret_cast<const std::byte*>(plain.data()),
+                              reinterpret_cast<std::byte*>(mine.data()), plain.size(), ss, first, step));
+      const EVP_CIPHER* xts = key_bytes == 32 ? EVP_aes_128_xts() : EVP_aes_256_xts();
+      std::vector<std::uint8_t> want(plain.size());
+      for (std::size_t i = 0; i < n; ++i) {
+        auto iv = le64_iv(first + i * step);
+        EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+        int outl = 0;
+        ASSERT_EQ(EVP_EncryptInit_ex(ctx, xts, nullptr, key.data(), iv.data()), 1);
+        ASSERT_EQ(EVP_EncryptUpdate(ctx, &want[i * ss], &outl, &plain[i * ss], static_cast<int>(ss)), 1);
+        EVP_CIPHER_CTX_free(ctx);
+      }
+      EXPECT_EQ(mine, want);
+      ASSERT_TRUE((*c)->crypt(crypt::Direction::decrypt, reinterpret_cast<const std::byte*>(mine.data()),
+                              reinterpret_cast<std::byte*>(mine.data()), mine.size(), ss, first, step));
+      EXPECT_EQ(mine, plain);
+    }
+  }
 }
 
 TEST(CryptCipherSpec, ParsesCryptsetupSpellings) {
