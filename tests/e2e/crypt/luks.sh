@@ -61,6 +61,10 @@ cmp -s <(dd if="$UDM_RUNDIR/dev/mapper/c1" bs=1M count=1 status=none) "$E2E_TMP/
 # Without the shim's keyring stand-in a keyring table is refused with a clear reason.
 sparse_file "$E2E_TMP/k.img" 24M
 cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file "$E2E_TMP/pw" "$E2E_TMP/k.img"
+# --disable-keyring: cryptsetup sends the hex key itself.
+udm-run cryptsetup open --disable-keyring --key-file "$E2E_TMP/pw" "$E2E_TMP/k.img" kd
+udm-run cryptsetup status kd | grep -q 'key location: dm-crypt' || fail "status kd: $(udm-run cryptsetup status kd)"
+udm-run cryptsetup close kd
 mm=$(losetup -f --show "$E2E_TMP/k.img")
 cleanup_fn losetup -d "$mm"
 expect_fail 1 "udm has no kernel keyring to read the logon key 'cryptsetup:x-d0'.*--disable-keyring" \
