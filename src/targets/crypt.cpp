@@ -367,7 +367,7 @@ Result<std::unique_ptr<core::Target>> create_crypt(const core::TargetArgs& a) {
 }  // namespace
 
 const core::TargetType& crypt_target_type() {
-  static const core::TargetType type{"crypt", {1, 28, 0}, 0, &create_crypt};
+  static const core::TargetType type{"crypt", {1, 28, 0}, core::TARGET_HOLDS_SECRETS, &create_crypt};
   return type;
 }
 
