@@ -6,6 +6,7 @@
 
 #include "core/sync_io.hpp"
 #include "core/target.hpp"
+#include "raid/buffer.hpp"
 
 namespace udm::raid {
 
@@ -158,13 +159,13 @@ Result<std::shared_ptr<RaidSet>> RaidSet::create(RaidConfig config, std::vector<
     if (d.data && d.data->size() < sectors_to_bytes(c.data_offset + set->dev_sectors_))
       return fail(EINVAL, "leg " + std::to_string(i) + " data device " + d.data->table_name() + " is too small");
     if (!d.meta) continue;
-    if (d.meta->size() < BITS_OFFSET + bitmap_bytes(set->regions_))
+    if (d.meta->size() < std::max<byte_count>(HEAD_BYTES, BITS_OFFSET + bitmap_bytes(set->regions_)))
       return fail(EINVAL, "leg " + std::to_string(i) + " metadata device " + d.meta->table_name() +
                               " is too small for the superblock and a bitmap of " + std::to_string(set->regions_) +
                               " regions");
   }
   // Validate what the metadata devices hold now; load() reads them again.
-  std::vector<std::byte> page(BITS_OFFSET);
+  Buffer page(HEAD_BYTES);
   for (unsigned i = 0; i < n; ++i) {
     const auto& d = set->devs_[i];
     if (!d.meta) continue;
@@ -172,7 +173,7 @@ Result<std::shared_ptr<RaidSet>> RaidSet::create(RaidConfig config, std::vector<
     if (int r = core::sync_io(*d.meta, io::Op::read, 0, page.size(), page.data()); r < 0)
       return fail(-r, who + "read failed: " + std::strerror(-r));
     Superblock sb;
-    auto kind = decode_superblock(std::span<const std::byte>(page).first(SB_BYTES), sb);
+    auto kind = decode_superblock(page.span().first(SB_BYTES), sb);
     if (!kind) return fail(with_context(who, kind.error()));
     if (*kind == SbKind::valid) {
       const RaidType* on_disk = find_raid_type(sb.level, sb.layout);
@@ -195,7 +196,7 @@ Result<std::shared_ptr<RaidSet>> RaidSet::create(RaidConfig config, std::vector<
                                 " (resizing is not supported)");
       if (level != 0) {
         BitmapSuper bsb;
-        auto bk = decode_bitmap_super(std::span<const std::byte>(page).subspan(BITMAP_OFFSET, BITMAP_SB_BYTES), bsb);
+        auto bk = decode_bitmap_super(page.span().subspan(BITMAP_OFFSET, BITMAP_SB_BYTES), bsb);
         if (!bk) return fail(with_context(who, bk.error()));
         if (*bk == SbKind::valid && bsb.chunksize != sectors_to_bytes(region))
           return fail(EINVAL, who + "bitmap region size " + std::to_string(bsb.chunksize / 512) +
@@ -248,7 +249,7 @@ Result<void> RaidSet::load() {
   std::vector<BitmapSuper> bsbs(n_);
   std::vector<bool> bitmap_valid(n_, false);
   std::vector<std::vector<std::uint8_t>> leg_bits(n_);
-  std::vector<std::byte> page(BITS_OFFSET);
+  Buffer page(HEAD_BYTES);
   const std::size_t nbytes = bitmap_bytes(regions_);
   for (unsigned i = 0; i < n_; ++i) {
     const auto& d = devs_[i];
@@ -259,18 +260,17 @@ Result<void> RaidSet::load() {
       legs_[i].failed.store(true);
       continue;
     }
-    auto kind = decode_superblock(std::span<const std::byte>(page).first(SB_BYTES), sbs[i]);
+    auto kind = decode_superblock(page.span().first(SB_BYTES), sbs[i]);
     if (!kind) return fail(with_context(who, kind.error()));
     kinds[i] = *kind;
     if (*kind != SbKind::valid || level == 0) continue;
-    auto bk = decode_bitmap_super(std::span<const std::byte>(page).subspan(BITMAP_OFFSET, BITMAP_SB_BYTES), bsbs[i]);
+    auto bk = decode_bitmap_super(page.span().subspan(BITMAP_OFFSET, BITMAP_SB_BYTES), bsbs[i]);
     if (!bk) return fail(with_context(who, bk.error()));
     if (*bk != SbKind::valid) continue;
-    std::vector<std::byte> raw((BITS_OFFSET + nbytes + 511) / 512 * 512 - BITS_OFFSET + (BITS_OFFSET % 512));
-    // Read whole sectors from the bitmap's first sector.
+    // Whole sectors from the bitmap's first sector.
     const byte_count first = BITS_OFFSET / 512 * 512;
     const byte_count len = (BITS_OFFSET + nbytes + 511) / 512 * 512 - first;
-    raw.resize(len);
+    Buffer raw(len);
     if (core::sync_io(*d.meta, io::Op::read, first, len, raw.data()) < 0) continue;
     leg_bits[i].resize(nbytes);
     std::memcpy(leg_bits[i].data(), raw.data() + (BITS_OFFSET - first), nbytes);
@@ -333,6 +333,7 @@ Result<void> RaidSet::load() {
     dirty += bit;
   }
   resync_pos_ = 0;
+  resync_active_ = std::any_of(need_sync_.begin(), need_sync_.end(), [](std::uint8_t v) { return v; });
   if (dirty && resync_cp_ == MAX_SECTOR)
     std::fprintf(stderr, "raid %s: %llu of %llu regions dirty in the write-intent bitmap: resyncing them\n",
                  config_.type_name.c_str(), static_cast<unsigned long long>(dirty),
@@ -375,7 +376,7 @@ Superblock RaidSet::make_sb_locked(unsigned i) const {
 // Superblock, bitmap superblock and the whole bitmap on every live leg's
 // metadata device. Caller holds meta_lock_.
 int RaidSet::write_superblocks() {
-  std::vector<std::vector<std::byte>> pages;
+  std::vector<Buffer> pages;
   std::vector<unsigned> who;
   const std::size_t nbytes = bitmap_bytes(regions_);
   const byte_count len = (BITS_OFFSET + nbytes + 511) / 512 * 512;
@@ -392,15 +393,13 @@ int RaidSet::write_superblocks() {
     bsb.write_behind = static_cast<std::uint32_t>(config_.max_write_behind);
     for (unsigned i = 0; i < n_; ++i) {
       if (!devs_[i].meta || !alive(i)) continue;
-      std::vector<std::byte> p(len);
+      Buffer p(has_bitmap() ? len : SB_BYTES);
       encode_superblock(make_sb_locked(i), std::span<std::byte, SB_BYTES>(p.data(), SB_BYTES));
       if (has_bitmap()) {
         bsb.sectors_reserved = static_cast<std::uint32_t>(
             std::min<std::uint64_t>((devs_[i].meta->size() - BITMAP_OFFSET) / 512, UINT32_MAX));
         encode_bitmap_super(bsb, std::span<std::byte, BITMAP_SB_BYTES>(p.data() + BITMAP_OFFSET, BITMAP_SB_BYTES));
         std::memcpy(p.data() + BITS_OFFSET, bits_.data(), nbytes);
-      } else {
-        p.resize(SB_BYTES);
       }
       pages.push_back(std::move(p));
       who.push_back(i);
@@ -424,7 +423,7 @@ int RaidSet::write_bits(std::size_t first_byte, std::size_t end_byte) {
   if (first_byte >= end_byte) return 0;
   const byte_count from = (BITS_OFFSET + first_byte) / 512 * 512;
   const byte_count to = (BITS_OFFSET + end_byte + 511) / 512 * 512;
-  std::vector<std::byte> buf(to - from);
+  Buffer buf(to - from);
   std::vector<unsigned> who;
   {
     std::lock_guard g(lock_);
@@ -432,7 +431,7 @@ int RaidSet::write_bits(std::size_t first_byte, std::size_t end_byte) {
     for (byte_count off = from; off < to; ++off) {
       std::byte v{0};
       if (off >= BITS_OFFSET && off - BITS_OFFSET < bits_.size()) v = std::byte{bits_[off - BITS_OFFSET]};
-      buf[off - from] = v;
+      buf.data()[off - from] = v;
     }
     for (unsigned i = 0; i < n_; ++i)
       if (devs_[i].meta && alive(i)) who.push_back(i);
@@ -930,13 +929,12 @@ bool RaidSet::step() {
         while (r < regions_ && !need_sync_[r]) ++r;
         resync_pos_ = r;
         if (r >= regions_) {
-          if (resync_cp_ != MAX_SECTOR ||
-              std::any_of(need_sync_.begin(), need_sync_.end(), [](std::uint8_t v) { return v; })) {
-            // Regions before the position got dirty again after a crash mid-way: go round once more.
-            if (std::any_of(need_sync_.begin(), need_sync_.end(), [](std::uint8_t v) { return v; })) {
-              resync_pos_ = 0;
-              return true;
-            }
+          if (std::any_of(need_sync_.begin(), need_sync_.end(), [](std::uint8_t v) { return v; })) {
+            resync_pos_ = 0;  // regions before the position still need it: go round once more
+            return true;
+          }
+          if (resync_cp_ != MAX_SECTOR || resync_active_) {
+            resync_active_ = false;
             resync_cp_ = MAX_SECTOR;
             resync_pos_ = 0;
             sb_dirty_ = true;
@@ -1037,7 +1035,7 @@ int RaidSet::copy_region_raid1(std::uint64_t region, const std::vector<unsigned>
     // Small enough that a pause or a throttle step is never long.
     chunk = std::clamp<byte_count>(config_.max_recovery_rate * 1024 / 8 / 4096 * 4096, 64 << 10, COPY_CHUNK);
   }
-  std::vector<std::byte> buf(chunk), other(compare ? chunk : 0);
+  Buffer buf(chunk), other(compare ? chunk : 0);
   const byte_count base = sectors_to_bytes(config_.data_offset);
   for (byte_count off = sectors_to_bytes(start); off < sectors_to_bytes(end); off += chunk) {
     {

@@ -182,6 +182,7 @@ class RaidSet {
   std::condition_variable barrier_cv_;      // inflight_[barrier_] reached 0
   std::uint64_t resync_pos_ = 0;            // region
   std::uint64_t resync_cp_ = MAX_SECTOR;    // array_resync_offset
+  bool resync_active_ = false;              // a resync ran since load (for its end message)
   bool check_ = false, repair_ = false;     // a requested check/repair is running
   std::uint64_t check_pos_ = 0;             // region
   std::uint64_t mismatches_ = 0;            // sectors

@@ -26,6 +26,7 @@ inline constexpr std::size_t SB_STRUCT_BYTES = 148;     // the fields below; the
 inline constexpr std::size_t BITMAP_OFFSET = 4096;      // bitmap superblock, from the metadata device start
 inline constexpr std::size_t BITMAP_SB_BYTES = 256;     // bitmap superblock; the bits follow it
 inline constexpr std::size_t BITS_OFFSET = BITMAP_OFFSET + BITMAP_SB_BYTES;
+inline constexpr std::size_t HEAD_BYTES = BITMAP_OFFSET + 512;  // both superblocks, in whole sectors
 inline constexpr unsigned MAX_DEVICES = 253;
 inline constexpr unsigned FAILED_WORDS = 4;  // 256 bits of failed devices: one word + 3 extended
 
