@@ -570,6 +570,13 @@ void RaidSet::persist_progress(bool force) {
 // ---------------------------------------------------------------------------
 // Legs
 
+// Parity sets and raid10 resync only when whole; raid1 with two live legs.
+bool RaidSet::can_resync_locked() const {
+  unsigned live = 0;
+  for (unsigned i = 0; i < n_; ++i) live += alive(i) ? 1 : 0;
+  return config_.type->level == 1 ? live >= 2 : live == n_;
+}
+
 bool RaidSet::degraded_locked() const {
   for (unsigned i = 0; i < n_; ++i)
     if (!alive(i) || legs_[i].recovery_offset.load() < dev_sectors_) return true;
@@ -740,7 +747,8 @@ SyncAction RaidSet::action_locked() const {
   for (unsigned i = 0; i < n_; ++i) if (alive(i) && legs_[i].recovery_offset.load() >= dev_sectors_) others = true;
   for (unsigned i = 0; i < n_; ++i)
     if (alive(i) && legs_[i].recovery_offset.load() < dev_sectors_ && others) return SyncAction::recover;
-  if (resync_cp_ != MAX_SECTOR || std::any_of(need_sync_.begin(), need_sync_.end(), [](std::uint8_t v) { return v; }))
+  if (can_resync_locked() &&
+      (resync_cp_ != MAX_SECTOR || std::any_of(need_sync_.begin(), need_sync_.end(), [](std::uint8_t v) { return v; })))
     return SyncAction::resync;
   return SyncAction::idle;
 }
@@ -924,6 +932,8 @@ bool RaidSet::step() {
           if (alive(i) && legs_[i].recovery_offset.load() < (region + 1) * region_ &&
               legs_[i].recovery_offset.load() < dev_sectors_)
             targets.push_back(i);
+      } else if (!can_resync_locked()) {
+        return false;  // degraded: the bits stay until a recovery makes the set whole
       } else {
         std::uint64_t r = resync_pos_;
         while (r < regions_ && !need_sync_[r]) ++r;

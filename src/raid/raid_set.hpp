@@ -23,6 +23,7 @@
 #include "base/units.hpp"
 #include "io/block_device.hpp"
 #include "io/worker_pool.hpp"
+#include "raid/buffer.hpp"
 #include "raid/raid_type.hpp"
 #include "raid/superblock.hpp"
 
@@ -121,6 +122,7 @@ class RaidSet {
   bool alive(unsigned i) const { return devs_[i].data && !legs_[i].failed.load(); }
   bool in_sync_to(unsigned i, sector_t end) const { return alive(i) && legs_[i].recovery_offset.load() >= end; }
   bool degraded_locked() const;
+  bool can_resync_locked() const;
   void fail_leg(unsigned i, int error);
 
   // raid1
@@ -135,6 +137,11 @@ class RaidSet {
   // raid4/5/6/10: on the worker pool, one stripe at a time
   void submit_striped(io::Request* r);
   int striped_io(io::Request* r);
+  std::uint64_t region_of(byte_count offset) const;  // of a write at array byte `offset`
+  void mark_dirty(std::uint64_t region);             // the bit on disk, synchronously
+  std::mutex& stripe_lock(std::uint64_t stripe);
+  int reconstruct(void* row, byte_count len) const;  // raid_parity.cpp's Row
+  void compute_parity(const void* row, byte_count len, Buffer& p, Buffer* q) const;
 
   // Metadata.
   void queue_bit_flush_locked();
@@ -197,7 +204,8 @@ class RaidSet {
   std::uint64_t throttle_bytes_ = 0;
   std::atomic<std::uint64_t> regions_resynced_{0};
   std::mutex meta_lock_;  // one metadata writer at a time
-  std::mutex stripe_lock_;  // raid4/5/6/10: one stripe operation at a time
+  static constexpr unsigned STRIPE_LOCKS = 64;
+  std::unique_ptr<std::mutex[]> stripe_locks_{new std::mutex[STRIPE_LOCKS]};  // by stripe number, hashed
   std::thread thread_;
 };
 
