@@ -220,12 +220,14 @@ RaidSet::RaidSet(RaidConfig config, std::vector<LegDevices> legs, sector_t array
 }
 
 RaidSet::~RaidSet() {
-  bool was_loaded;
+  // A set that was suspended wrote its state then, and a newer table may
+  // own the metadata since: only a set destroyed while live writes it now.
+  bool live;
   {
     std::lock_guard g(lock_);
-    was_loaded = loaded_;
+    live = loaded_ && !paused_;
   }
-  if (was_loaded) {
+  if (live) {
     pause();
     write_state();
   }
