@@ -20,6 +20,7 @@ void register_builtin_targets(core::TargetRegistry& registry) {
            &snapshot_merge_target_type(),
            &thin_pool_target_type(),
            &thin_target_type(),
+           &mirror_target_type(),
            &raid_target_type(),
        }) {
     // Duplicates mean the list above is wrong; the registry already has the type then.
