@@ -1,4 +1,5 @@
-// The dm-raid metadata decoders (superblock page, MD bitmap superblock) and
+// The dm-raid metadata decoders (superblock page, MD bitmap superblock, the
+// mirror target's disk log header) and
 // a raid set's load of them: arbitrary bytes as leg 0's metadata device of a
 // raid1 (2 legs) or raid5_ls (3 legs) set, the other legs blank. Input: one
 // byte choosing the set, then the metadata device's bytes.
@@ -7,6 +8,7 @@
 
 #include "io/memory_device.hpp"
 #include "io/worker_pool.hpp"
+#include "raid/mirror_log.hpp"
 #include "raid/raid_set.hpp"
 #include "raid/superblock.hpp"
 
@@ -20,6 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(data), size);
   raid::Superblock sb;
   (void)raid::decode_superblock(bytes, sb);
+  raid::MirrorLogHeader mh;  // the legacy mirror's disk log header
+  (void)raid::decode_mirror_log_header(bytes, size > 8 ? data[8] : 0, mh);
   raid::BitmapSuper bsb;
   if (size > raid::BITMAP_OFFSET) (void)raid::decode_bitmap_super(bytes.subspan(raid::BITMAP_OFFSET), bsb);
 
