@@ -23,6 +23,8 @@ const std::map<std::string, std::string, std::less<>> SAMPLES{
     {"snapshot-origin", "/dev/s0"},
     {"snapshot", "/dev/s0 /dev/s1 P 8"},
     {"snapshot-merge", "/dev/s0 /dev/s2 P 16"},
+    {"mirror", "core 2 32 nosync 2 /dev/s0 0 /dev/s1 8 1 handle_errors"},
+    {"raid", "raid1 6 0 nosync region_size 32 rebuild 1 2 /dev/s0 /dev/s1 /dev/s2 /dev/s3"},
 };
 
 // Types whose tables need a live device (a pool found by its device, an
