@@ -334,7 +334,9 @@ Result<void> RaidSet::load() {
     need_sync_[r] = (bit && !raid0) || below_cp;
     dirty += bit;
   }
-  resync_pos_ = 0;
+  resync_pos_ = 0;  // the first region due, so the status starts where a restart left off
+  while (resync_pos_ < regions_ && !need_sync_[resync_pos_]) ++resync_pos_;
+  if (resync_pos_ == regions_) resync_pos_ = 0;
   resync_active_ = std::any_of(need_sync_.begin(), need_sync_.end(), [](std::uint8_t v) { return v; });
   if (dirty && resync_cp_ == MAX_SECTOR)
     std::fprintf(stderr, "raid %s: %llu of %llu regions dirty in the write-intent bitmap: resyncing them\n",

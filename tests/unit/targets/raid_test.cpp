@@ -289,6 +289,28 @@ TEST(Raid1, ANewSetResyncsUnlessNosync) {
   EXPECT_TRUE(recorded);
 }
 
+TEST(Raid1, ResyncContinuesFromThePersistedOffset) {
+  Raid1Bed t;
+  std::memset(t.data[0]->raw(), 0x11, 16 * MiB);
+  // 128 KiB regions at 2 MiB/s: about 16 regions a second.
+  t.make("region_size 256 max_recovery_rate 2048");
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  ASSERT_TRUE(t.dev->suspend(false).has_value());
+  const std::uint64_t offset = t.sb(1).array_resync_offset;
+  EXPECT_GT(offset, 0u);
+  EXPECT_LT(offset, ARRAY);
+  // A new table (as after a restart of udmd) starts there, not at 0.
+  ASSERT_TRUE(t.dev->resume().has_value());
+  ASSERT_TRUE(t.reload("region_size 256 max_recovery_rate 2048").has_value());
+  const std::string s = t.status();
+  std::uint64_t cur = 0;
+  ASSERT_EQ(std::sscanf(s.c_str(), "raid1 2 aa %lu/", &cur), 1) << s;
+  EXPECT_GE(cur, offset) << s;
+  ASSERT_TRUE(t.reload("region_size 256").has_value());
+  ASSERT_TRUE(t.wait_status("raid1 2 AA 32768/32768 idle 0 0 -")) << t.status();
+  EXPECT_TRUE(t.legs_equal(0, 1));
+}
+
 TEST(Raid1, ACrashResyncsOnlyDirtyRegions) {
   Raid1Bed t;
   // A set as a crash leaves it: superblocks in sync, regions 2 and 9 dirty
