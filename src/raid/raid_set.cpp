@@ -1018,6 +1018,12 @@ bool RaidSet::step() {
     }
   }
   for (io::Request* w : waiters) core::resubmit(w);
+  if (result == -EAGAIN) {
+    // A device failed under the copy (or too many are gone for parity to
+    // help): let the failure settle instead of spinning on the region.
+    std::unique_lock g(lock_);
+    cv_.wait_for(g, std::chrono::milliseconds(100), [&] { return stop_ || paused_; });
+  }
   if (kind == Kind::recover && done_all) {
     std::fprintf(stderr, "raid %s: recovery done\n", config_.type_name.c_str());
     persist_progress(true);
