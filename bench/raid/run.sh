@@ -43,7 +43,11 @@ declare -A RESULTS
 run_fio() {  # dev rw bs depth -> IOPS
   fio --name=b --ioengine=nbd --uri="nbd+unix:///$1?socket=$WORK/run/nbd.sock" --rw="$2" --bs="$3" \
     --iodepth="$4" --size="${SIZE}M" --time_based --runtime="$RUNTIME" --output-format=json 2>/dev/null |
-    python3 -c "import json,sys; j=json.load(sys.stdin)['jobs'][0]; print(j['read']['iops'] + j['write']['iops'])"
+    python3 -c "
+import json, sys
+t = sys.stdin.read()  # fio's nbd engine prints a line before the JSON
+j = json.loads(t[t.index('{'):])['jobs'][0]
+print(j['read']['iops'] + j['write']['iops'])"
 }
 for ((round=0; round<ROUNDS; round++)); do
   for w in "${WORKLOADS[@]}"; do

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <new>
 
 #include "core/sync_io.hpp"
 #include "core/target.hpp"
@@ -67,47 +68,17 @@ struct WriteCtx {
   }
 };
 
-// One read of a raid1 set, retried on another leg when one fails.
-struct ReadCtx {
+// One read of a raid1 set, retried on another leg when one fails. The
+// request itself goes to the leg; what it must get back (its completion,
+// its offset) waits in its per-I/O scratch space, so reads allocate nothing.
+struct ReadState {
+  void (*done)(io::Request*, int);
+  void* context;
+  byte_count offset;
   RaidSet* set;
-  io::Request* parent;
-  io::Request child;
-  std::bitset<MAX_DEVICES> tried;
-
-  void go() {
-    for (;;) {
-      const int leg = set->choose_read_leg(parent->offset, parent->length, tried);
-      if (leg < 0) {
-        io::Request* p = parent;
-        delete this;
-        core::complete_held(p, -EIO);
-        return;
-      }
-      tried.set(static_cast<std::size_t>(leg));
-      child = io::Request{};
-      child.op = io::Op::read;
-      child.index = static_cast<std::uint32_t>(leg);
-      child.offset = parent->offset + sectors_to_bytes(set->config_.data_offset);
-      child.length = parent->length;
-      child.data = parent->data;
-      child.context = this;
-      child.done = done;
-      set->devs_[static_cast<std::size_t>(leg)].data->submit(&child);
-      return;
-    }
-  }
-  static void done(io::Request* child, int result) {
-    auto* c = static_cast<ReadCtx*>(child->context);
-    if (result == 0) {
-      io::Request* p = c->parent;
-      delete c;
-      core::complete_held(p, 0);
-      return;
-    }
-    c->set->fail_leg(child->index, result);
-    c->go();
-  }
+  std::bitset<256> tried;
 };
+static_assert(sizeof(ReadState) <= core::PER_IO_DATA_SIZE);
 
 Result<std::shared_ptr<RaidSet>> RaidSet::create(RaidConfig config, std::vector<LegDevices> legs,
                                                  sector_t array_sectors, io::WorkerPool& workers,
@@ -338,6 +309,7 @@ Result<void> RaidSet::load() {
   while (resync_pos_ < regions_ && !need_sync_[resync_pos_]) ++resync_pos_;
   if (resync_pos_ == regions_) resync_pos_ = 0;
   resync_active_ = std::any_of(need_sync_.begin(), need_sync_.end(), [](std::uint8_t v) { return v; });
+  maybe_unsynced_.store(resync_active_ || resync_cp_ != MAX_SECTOR);
   if (dirty && resync_cp_ == MAX_SECTOR)
     std::fprintf(stderr, "raid %s: %llu of %llu regions dirty in the write-intent bitmap: resyncing them\n",
                  config_.type_name.c_str(), static_cast<unsigned long long>(dirty),
@@ -623,7 +595,7 @@ void RaidSet::submit(io::Request* r) {
   }
 }
 
-int RaidSet::choose_read_leg(byte_count offset, byte_count length, const std::bitset<MAX_DEVICES>& tried) const {
+int RaidSet::choose_read_leg(byte_count offset, byte_count length, const std::bitset<256>& tried) const {
   const sector_t leg_end = bytes_to_sectors(offset + length);
   unsigned candidates[MAX_DEVICES];
   unsigned count = 0;
@@ -631,8 +603,8 @@ int RaidSet::choose_read_leg(byte_count offset, byte_count length, const std::bi
     if (!tried.test(i) && in_sync_to(i, leg_end)) candidates[count++] = i;
   if (!count) return -1;
   // A region not resynced yet reads from one leg only (the one resync copies from).
-  bool unsynced;
-  {
+  bool unsynced = false;
+  if (maybe_unsynced_.load(std::memory_order_acquire)) {
     const std::uint64_t r = bytes_to_sectors(offset) / region_;
     std::lock_guard g(lock_);
     unsynced = resync_cp_ != MAX_SECTOR || (r < need_sync_.size() && need_sync_[r]);
@@ -642,8 +614,37 @@ int RaidSet::choose_read_leg(byte_count offset, byte_count length, const std::bi
 }
 
 void RaidSet::read_raid1(io::Request* r) {
-  auto* c = new ReadCtx{this, r, {}, {}};
-  c->go();
+  auto* st = new (core::per_io_data(r).data()) ReadState{r->done, r->context, r->offset, this, {}};
+  r->context = st;
+  r->done = read_done;
+  read_try(r);
+}
+
+void RaidSet::read_try(io::Request* r) {
+  auto* st = static_cast<ReadState*>(r->context);
+  const int leg = choose_read_leg(st->offset, r->length, st->tried);
+  if (leg < 0) {
+    r->done = st->done;
+    r->context = st->context;
+    r->offset = st->offset;
+    return core::complete_held(r, -EIO);
+  }
+  st->tried.set(static_cast<std::size_t>(leg));
+  r->index = static_cast<std::uint32_t>(leg);
+  r->offset = st->offset + sectors_to_bytes(config_.data_offset);
+  devs_[static_cast<std::size_t>(leg)].data->submit(r);
+}
+
+void RaidSet::read_done(io::Request* r, int result) {
+  auto* st = static_cast<ReadState*>(r->context);
+  if (result == 0) {
+    r->done = st->done;
+    r->context = st->context;
+    r->offset = st->offset;
+    return core::complete_held(r, 0);
+  }
+  st->set->fail_leg(r->index, result);
+  st->set->read_try(r);
 }
 
 void RaidSet::submit_raid1(io::Request* r) {
@@ -950,6 +951,7 @@ bool RaidSet::step() {
           if (resync_cp_ != MAX_SECTOR || resync_active_) {
             resync_active_ = false;
             resync_cp_ = MAX_SECTOR;
+            maybe_unsynced_.store(false);
             resync_pos_ = 0;
             sb_dirty_ = true;
             std::fprintf(stderr, "raid %s: resync done, %llu regions copied\n", config_.type_name.c_str(),

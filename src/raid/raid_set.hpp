@@ -114,8 +114,6 @@ class RaidSet {
   enum RegionState : std::uint8_t { region_clean = 0, region_setting = 1, region_dirty = 2 };
 
   friend struct WriteCtx;
-  friend struct ReadCtx;
-  friend struct StripeWork;
 
   bool parity() const { return config_.type->parity_devs > 0; }
   bool has_bitmap() const { return config_.type->level != 0 && meta_count_ > 0; }
@@ -128,9 +126,11 @@ class RaidSet {
   // raid1
   void submit_raid1(io::Request* r);
   void read_raid1(io::Request* r);
+  void read_try(io::Request* r);
+  static void read_done(io::Request* r, int result);
   void start_write_locked(io::Request* r, std::uint64_t region, std::vector<io::Request*>& go);
   void issue_write(io::Request* r);
-  int choose_read_leg(byte_count offset, byte_count length, const std::bitset<MAX_DEVICES>& tried) const;
+  int choose_read_leg(byte_count offset, byte_count length, const std::bitset<256>& tried) const;
   void write_done(std::uint64_t region);
   // raid0
   void submit_raid0(io::Request* r);
@@ -190,6 +190,7 @@ class RaidSet {
   std::uint64_t resync_pos_ = 0;            // region
   std::uint64_t resync_cp_ = MAX_SECTOR;    // array_resync_offset
   bool resync_active_ = false;              // a resync ran since load (for its end message)
+  std::atomic<bool> maybe_unsynced_{false}; // some region may need resync: reads must look
   bool check_ = false, repair_ = false;     // a requested check/repair is running
   std::uint64_t check_pos_ = 0;             // region
   std::uint64_t mismatches_ = 0;            // sectors
