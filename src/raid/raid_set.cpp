@@ -782,7 +782,8 @@ std::string RaidSet::status() const {
   }
   cur = std::min<std::uint64_t>(cur, dev_sectors_);
   return config_.type_name + " " + std::to_string(n_) + " " + health + " " + std::to_string(cur) + "/" +
-         std::to_string(dev_sectors_) + " " + sync_action_name(a) + " " + std::to_string(mismatches_) + " " +
+         std::to_string(dev_sectors_) + " " + sync_action_name(a) + " " +
+         std::to_string(last_was_check_ ? mismatches_ : 0) + " " +
          std::to_string(config_.data_offset) + " -";
 }
 
@@ -816,6 +817,7 @@ Result<std::string> RaidSet::message(std::span<const std::string> args) {
   } else {
     check_ = true;
     repair_ = w == "repair";
+    last_was_check_ = !repair_;  // dm-raid shows mismatches only after a check
     check_pos_ = 0;
     mismatches_ = 0;
   }

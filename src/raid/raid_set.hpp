@@ -194,6 +194,7 @@ class RaidSet {
   bool check_ = false, repair_ = false;     // a requested check/repair is running
   std::uint64_t check_pos_ = 0;             // region
   std::uint64_t mismatches_ = 0;            // sectors
+  bool last_was_check_ = false;
   bool frozen_ = false;
   bool paused_ = true;
   bool stepping_ = false;

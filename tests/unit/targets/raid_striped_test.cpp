@@ -197,7 +197,7 @@ TEST(Raid5, ResyncWritesParityAndCheckCountsMismatches) {
   ASSERT_TRUE(t.dev->message(0, std::vector<std::string>{"check"}).has_value());
   ASSERT_TRUE(t.wait_status("raid5_la 3 AAA 2048/2048 idle 128 0 -")) << t.status();
   ASSERT_TRUE(t.dev->message(0, std::vector<std::string>{"repair"}).has_value());
-  ASSERT_TRUE(t.wait_status("raid5_la 3 AAA 2048/2048 idle 128 0 -")) << t.status();
+  ASSERT_TRUE(t.wait_status("raid5_la 3 AAA 2048/2048 idle 0 0 -")) << t.status();
   EXPECT_EQ(std::to_integer<int>(t.data[2]->raw()[5]), 0x12 ^ 0x34);
 }
 

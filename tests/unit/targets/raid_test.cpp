@@ -394,8 +394,8 @@ TEST(Raid1, CheckCountsAndRepairFixesMismatches) {
   ASSERT_TRUE(t.msg("check").has_value());
   ASSERT_TRUE(t.wait_status("raid1 2 AA 32768/32768 idle 128 0 -")) << t.status();
   EXPECT_FALSE(t.legs_equal(0, 1));
-  ASSERT_TRUE(t.msg("REPAIR").has_value());
-  ASSERT_TRUE(t.wait_status("raid1 2 AA 32768/32768 idle 128 0 -")) << t.status();
+  ASSERT_TRUE(t.msg("REPAIR").has_value());  // dm-raid prints mismatches after a check only
+  ASSERT_TRUE(t.wait_status("raid1 2 AA 32768/32768 idle 0 0 -")) << t.status();
   EXPECT_TRUE(t.legs_equal(0, 1));
   ASSERT_TRUE(t.msg("check").has_value());
   ASSERT_TRUE(t.wait_status("raid1 2 AA 32768/32768 idle 0 0 -")) << t.status();
