@@ -236,6 +236,9 @@ Result<std::unique_ptr<core::Target>> create(const core::TargetArgs& a) {
     if (!d) return fail(d.error());
     legs[i].data = std::move(*d);
   }
+  const bool any_meta = std::any_of(legs.begin(), legs.end(), [](const raid::LegDevices& l) { return l.meta != nullptr; });
+  // Without metadata nothing says the set is in sync, so nothing can be rebuilt from it.
+  if (!any_meta && !c.rebuild.empty() && !c.nosync) return fail(EINVAL, "Unable to rebuild drive while array is not in-sync");
   const unsigned can_lose = c.type->level == 1 ? n - 1 : c.type->level == 10 ? c.copies() - 1 : c.type->parity_devs;
   if (missing > can_lose) return fail(EINVAL, "Insufficient redundancy to activate array");
   if (!a.services) return fail(EINVAL, "raid needs the target services (worker pool)");
