@@ -126,8 +126,8 @@ Result<std::unique_ptr<core::Target>> create(const core::TargetArgs& a) {
   auto chunk = args.read({0, UINT32_MAX, "Bad numerical argument given for chunk_size"});
   if (!chunk) return fail(chunk.error());
   c.chunk = *chunk;
-  if (c.type->level == 1 && c.chunk) {
-    // dm-raid ignores a raid1 chunk size (it warns); keep it for the table output.
+  if (c.type->level == 1) {
+    c.chunk = 0;  // dm-raid ignores a raid1 chunk size (and prints 0 back)
   } else if (c.type->level != 1 && (c.chunk == 0 || (c.chunk & (c.chunk - 1)) || c.chunk < 8)) {
     return fail(EINVAL, "Chunk size must be a power of 2 and at least 8 sectors (4 KiB)");
   }
