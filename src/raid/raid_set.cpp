@@ -81,10 +81,8 @@ struct ReadState {
 static_assert(sizeof(ReadState) <= core::PER_IO_DATA_SIZE);
 
 Result<std::shared_ptr<RaidSet>> RaidSet::create(RaidConfig config, std::vector<LegDevices> legs,
-                                                 sector_t array_sectors, io::WorkerPool& workers,
-                                                 std::function<void()> raise_event) {
-  std::shared_ptr<RaidSet> set(
-      new RaidSet(std::move(config), std::move(legs), array_sectors, workers, std::move(raise_event)));
+                                                 sector_t array_sectors, std::function<void()> raise_event) {
+  std::shared_ptr<RaidSet> set(new RaidSet(std::move(config), std::move(legs), array_sectors, std::move(raise_event)));
   const RaidConfig& c = set->config_;
   const unsigned n = set->n_;
   const unsigned level = c.type->level;
@@ -178,14 +176,13 @@ Result<std::shared_ptr<RaidSet>> RaidSet::create(RaidConfig config, std::vector<
   return set;
 }
 
-RaidSet::RaidSet(RaidConfig config, std::vector<LegDevices> legs, sector_t array_sectors, io::WorkerPool& workers,
+RaidSet::RaidSet(RaidConfig config, std::vector<LegDevices> legs, sector_t array_sectors,
                  std::function<void()> raise_event)
     : config_(std::move(config)),
       devs_(std::move(legs)),
       legs_(new Leg[devs_.size()]),
       n_(static_cast<unsigned>(devs_.size())),
       array_sectors_(array_sectors),
-      workers_(workers),
       raise_event_(std::move(raise_event)) {
   for (const auto& d : devs_) meta_count_ += d.meta ? 1 : 0;
 }

@@ -70,8 +70,7 @@ class RaidSet {
   // Checks the geometry and reads every metadata device: a foreign or
   // damaged superblock or bitmap is an error naming the device; nothing is written.
   static Result<std::shared_ptr<RaidSet>> create(RaidConfig config, std::vector<LegDevices> legs,
-                                                 sector_t array_sectors, io::WorkerPool& workers,
-                                                 std::function<void()> raise_event);
+                                                 sector_t array_sectors, std::function<void()> raise_event);
   ~RaidSet();
   RaidSet(const RaidSet&) = delete;
   RaidSet& operator=(const RaidSet&) = delete;
@@ -104,8 +103,7 @@ class RaidSet {
   std::vector<std::uint8_t> bitmap_image() const;
 
  private:
-  RaidSet(RaidConfig config, std::vector<LegDevices> legs, sector_t array_sectors, io::WorkerPool& workers,
-          std::function<void()> raise_event);
+  RaidSet(RaidConfig config, std::vector<LegDevices> legs, sector_t array_sectors, std::function<void()> raise_event);
 
   struct Leg {
     std::atomic<bool> failed{false};
@@ -169,7 +167,6 @@ class RaidSet {
   sector_t dev_sectors_ = 0;
   sector_t region_ = 0;
   std::uint64_t regions_ = 0;
-  io::WorkerPool& workers_;
   std::function<void()> raise_event_;
   std::vector<Superblock> disk_sbs_;  // as read at create (for validation messages)
 
@@ -209,6 +206,10 @@ class RaidSet {
   static constexpr unsigned STRIPE_LOCKS = 64;
   std::unique_ptr<std::mutex[]> stripe_locks_{new std::mutex[STRIPE_LOCKS]};  // by stripe number, hashed
   std::thread thread_;
+  // Bit flushes, superblock updates and parity I/O block on synchronous I/O:
+  // the set's own threads, so a raid stacked on a device whose target needs
+  // the shared worker pool cannot starve it. Last: stops first.
+  io::WorkerPool workers_{4, "udm-raid"};
 };
 
 }  // namespace udm::raid

@@ -22,7 +22,7 @@
 #include <thread>
 
 #include "core/sync_io.hpp"
-#include "core/target_services.hpp"
+#include "io/worker_pool.hpp"
 #include "raid/buffer.hpp"
 #include "raid/mirror_log.hpp"
 #include "raid/superblock.hpp"
@@ -47,7 +47,7 @@ struct MirrorLeg {
 
 class Mirror final : public core::Target {
  public:
-  Mirror(sector_t length, sector_t region, SyncMode mode, io::BlockDevicePtr log, unsigned features, io::WorkerPool& workers,
+  Mirror(sector_t length, sector_t region, SyncMode mode, io::BlockDevicePtr log, unsigned features,
          std::function<void()> raise_event)
       : length_(length),
         region_(region),
@@ -55,7 +55,6 @@ class Mirror final : public core::Target {
         mode_(mode),
         log_(std::move(log)),
         features_(features),
-        workers_(workers),
         raise_event_(std::move(raise_event)) {}
   ~Mirror() override {
     bool live;
@@ -438,7 +437,6 @@ class Mirror final : public core::Target {
   SyncMode mode_;
   io::BlockDevicePtr log_;
   unsigned features_;  // 1 handle_errors, 2 keep_log
-  io::WorkerPool& workers_;
   std::function<void()> raise_event_;
   std::atomic<bool> log_failed_{false};
 
@@ -451,6 +449,7 @@ class Mirror final : public core::Target {
   std::vector<std::chrono::steady_clock::time_point> last_write_;
   std::mutex meta_lock_;
   std::thread thread_;
+  io::WorkerPool workers_{2, "udm-mirror"};  // writes block on the log and the legs; last: stops first
 };
 
 Result<std::unique_ptr<core::Target>> create(const core::TargetArgs& a) {
@@ -501,9 +500,7 @@ Result<std::unique_ptr<core::Target>> create(const core::TargetArgs& a) {
     }
     if ((features & 2) && !(features & 1)) return fail(EINVAL, "keep_log feature requires the handle_errors feature");
   }
-  if (!a.services) return fail(EINVAL, "mirror needs the target services (worker pool)");
-  auto m = std::make_unique<Mirror>(a.length, *region, mode, std::move(log), features, a.services->workers(),
-                                    a.raise_event);
+  auto m = std::make_unique<Mirror>(a.length, *region, mode, std::move(log), features, a.raise_event);
   for (std::size_t i = 0; i < devs.size(); ++i) {
     auto off = parse_number(devs[i].second, "mirror " + std::to_string(i) + " offset");
     if (!off) return fail(off.error());

@@ -10,7 +10,6 @@
 //   messages: idle, frozen, resync, recover, check, repair.
 #include <algorithm>
 
-#include "core/target_services.hpp"
 #include "raid/raid_set.hpp"
 #include "targets/args.hpp"
 #include "targets/target_types.hpp"
@@ -241,8 +240,7 @@ Result<std::unique_ptr<core::Target>> create(const core::TargetArgs& a) {
   if (!any_meta && !c.rebuild.empty() && !c.nosync) return fail(EINVAL, "Unable to rebuild drive while array is not in-sync");
   const unsigned can_lose = c.type->level == 1 ? n - 1 : c.type->level == 10 ? c.copies() - 1 : c.type->parity_devs;
   if (missing > can_lose) return fail(EINVAL, "Insufficient redundancy to activate array");
-  if (!a.services) return fail(EINVAL, "raid needs the target services (worker pool)");
-  auto set = RaidSet::create(std::move(c), std::move(legs), a.length, a.services->workers(), a.raise_event);
+  auto set = RaidSet::create(std::move(c), std::move(legs), a.length, a.raise_event);
   if (!set) return fail(set.error());
   return std::unique_ptr<core::Target>(new Raid(std::move(*set)));
 }

@@ -7,7 +7,6 @@
 #include <cstring>
 
 #include "io/memory_device.hpp"
-#include "io/worker_pool.hpp"
 #include "raid/mirror_log.hpp"
 #include "raid/raid_set.hpp"
 #include "raid/superblock.hpp"
@@ -27,7 +26,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   raid::BitmapSuper bsb;
   if (size > raid::BITMAP_OFFSET) (void)raid::decode_bitmap_super(bytes.subspan(raid::BITMAP_OFFSET), bsb);
 
-  static io::WorkerPool workers(1, "fuzz-raid");
   const unsigned n = raid5 ? 3 : 2;
   constexpr byte_count META = 64 << 10, DATA = 1 << 20;
   std::vector<raid::LegDevices> legs;
@@ -44,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   c.given = raid::RaidConfig::REGION_SIZE;
   c.nosync = true;
   const sector_t array = raid5 ? 2 * DATA / 512 : DATA / 512;
-  auto set = raid::RaidSet::create(c, std::move(legs), array, workers, {});
+  auto set = raid::RaidSet::create(c, std::move(legs), array, {});
   if (!set) return 0;
   if (!(*set)->load()) return 0;
   (void)(*set)->status();
