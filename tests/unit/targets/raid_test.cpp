@@ -388,6 +388,27 @@ TEST(Raid1, ReplacedLegIsRecoveredWithRebuild) {
   EXPECT_FALSE(s.failed_bit(1));
 }
 
+TEST(Raid1, RecoveryContinuesFromThePersistedOffset) {
+  Raid1Bed t;
+  std::memset(t.data[0]->raw(), 0x21, 16 * MiB);
+  t.make("nosync region_size 256 max_recovery_rate 2048 rebuild 1");
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  ASSERT_TRUE(t.dev->suspend(false).has_value());
+  const std::uint64_t offset = t.sb(1).disk_recovery_offset;
+  EXPECT_GT(offset, 0u);
+  EXPECT_LT(offset, ARRAY);
+  EXPECT_EQ(t.sb(0).disk_recovery_offset, raid::MAX_SECTOR);
+  ASSERT_TRUE(t.dev->resume().has_value());
+  // The same table again (a restarted udmd): `rebuild 1` continues, it does not start over.
+  ASSERT_TRUE(t.reload("nosync region_size 256 rebuild 1").has_value());
+  const std::string s = t.status();
+  std::uint64_t cur = 0;
+  ASSERT_EQ(std::sscanf(s.c_str(), "raid1 2 Aa %lu/", &cur), 1) << s;
+  EXPECT_GE(cur, offset) << s;
+  ASSERT_TRUE(t.wait_status("raid1 2 AA 32768/32768 idle 0 0 -")) << t.status();
+  EXPECT_TRUE(t.legs_equal(0, 1));
+}
+
 TEST(Raid1, MissingLegIsShownAndReadsUseTheOther) {
   Raid1Bed t;
   t.make("nosync region_size 2048", "2 /m0 /d0 - -");
