@@ -17,6 +17,52 @@ constexpr std::uint64_t DEFAULT_DAEMON_SLEEP_MS = 5000;  // MD's bitmap daemon
 constexpr byte_count COPY_CHUNK = 1 << 20;
 constexpr byte_count COMPARE_BLOCK = 64 << 10;  // mismatches count in these, as MD's resync pages
 constexpr unsigned READ_SPREAD_SHIFT = 16;  // reads alternate legs every 64 KiB
+// Writes to several metadata devices at once and tells each result apart
+// (the bit flush before a write waits for the slowest, not for the sum).
+class ParallelWrites {
+ public:
+  explicit ParallelWrites(std::size_t n) : entries_(n) {}
+  void submit(std::size_t k, io::BlockDevice& dev, byte_count offset, byte_count length, std::byte* data) {
+    Entry& e = entries_[k];
+    e.owner = this;
+    e.io.op = io::Op::write;
+    e.io.fua = true;
+    e.io.offset = offset;
+    e.io.length = length;
+    e.io.data = data;
+    e.io.context = &e;
+    e.io.done = [](io::Request* r, int result) {
+      auto* en = static_cast<Entry*>(r->context);
+      ParallelWrites* self = en->owner;
+      std::lock_guard g(self->lock_);
+      en->result = result;
+      if (--self->left_ == 0) self->cv_.notify_all();
+    };
+    {
+      std::lock_guard g(lock_);
+      ++left_;
+    }
+    dev.submit(&e.io);
+  }
+  // Waits for every write; the result of write k.
+  int wait_result(std::size_t k) {
+    std::unique_lock g(lock_);
+    cv_.wait(g, [&] { return left_ == 0; });
+    return entries_[k].result;
+  }
+
+ private:
+  struct Entry {
+    io::Request io;
+    ParallelWrites* owner = nullptr;
+    int result = 0;
+  };
+  std::vector<Entry> entries_;
+  std::mutex lock_;
+  std::condition_variable cv_;
+  std::size_t left_ = 0;
+};
+
 }  // namespace
 
 const char* sync_action_name(SyncAction a) {
@@ -380,9 +426,10 @@ int RaidSet::write_superblocks() {
     sb_dirty_ = false;
   }
   int err = 0;
+  ParallelWrites writes(pages.size());
+  for (std::size_t k = 0; k < pages.size(); ++k) writes.submit(k, *devs_[who[k]].meta, 0, pages[k].size(), pages[k].data());
   for (std::size_t k = 0; k < pages.size(); ++k) {
-    int r = core::sync_io(*devs_[who[k]].meta, io::Op::write, 0, pages[k].size(), pages[k].data(), true);
-    if (r < 0) {
+    if (int r = writes.wait_result(k); r < 0) {
       err = r;
       fail_leg(who[k], r);
     }
@@ -423,25 +470,34 @@ int RaidSet::write_bits(std::size_t first_byte, std::size_t end_byte) {
           ((config_.given & RaidConfig::DAEMON_SLEEP) ? config_.daemon_sleep_ms : DEFAULT_DAEMON_SLEEP_MS) / 1000);
       bsb.write_behind = static_cast<std::uint32_t>(config_.max_write_behind);
     }
-    int err = 0;
+    // Each device's own copy: sectors_reserved differs with its size.
+    std::vector<Buffer> copies;
     for (unsigned i : who) {
       bsb.sectors_reserved = static_cast<std::uint32_t>(
           std::min<std::uint64_t>((devs_[i].meta->size() - BITMAP_OFFSET) / 512, UINT32_MAX));
-      encode_bitmap_super(bsb, std::span<std::byte, BITMAP_SB_BYTES>(buf.data() + (BITMAP_OFFSET - from), BITMAP_SB_BYTES));
-      int r = core::sync_io(*devs_[i].meta, io::Op::write, from, buf.size(), buf.data(), true);
-      if (r < 0) {
+      Buffer c(buf.size());
+      std::memcpy(c.data(), buf.data(), buf.size());
+      encode_bitmap_super(bsb, std::span<std::byte, BITMAP_SB_BYTES>(c.data() + (BITMAP_OFFSET - from), BITMAP_SB_BYTES));
+      copies.push_back(std::move(c));
+    }
+    int err = 0;
+    ParallelWrites writes(who.size());
+    for (std::size_t k = 0; k < who.size(); ++k) writes.submit(k, *devs_[who[k]].meta, from, copies[k].size(), copies[k].data());
+    for (std::size_t k = 0; k < who.size(); ++k) {
+      if (int r = writes.wait_result(k); r < 0) {
         err = r;
-        fail_leg(i, r);
+        fail_leg(who[k], r);
       }
     }
     return err;
   }
   int err = 0;
-  for (unsigned i : who) {
-    int r = core::sync_io(*devs_[i].meta, io::Op::write, from, buf.size(), buf.data(), true);
-    if (r < 0) {
+  ParallelWrites writes(who.size());
+  for (std::size_t k = 0; k < who.size(); ++k) writes.submit(k, *devs_[who[k]].meta, from, buf.size(), buf.data());
+  for (std::size_t k = 0; k < who.size(); ++k) {
+    if (int r = writes.wait_result(k); r < 0) {
       err = r;
-      fail_leg(i, r);
+      fail_leg(who[k], r);
     }
   }
   return err;
