@@ -418,6 +418,19 @@ TEST(Raid1, MissingLegIsShownAndReadsUseTheOther) {
   EXPECT_EQ(std::to_integer<int>(t.read(0, 4096)[0]), 9);
 }
 
+TEST(Raid1, MetadataIsOptionalPerLeg) {
+  Raid1Bed t;
+  t.make("nosync region_size 2048", "2 /m0 /d0 - /d1");
+  EXPECT_EQ(t.status(), "raid1 2 AA 32768/32768 idle 0 0 -");
+  EXPECT_EQ(t.table_out(), "raid1 4 0 nosync region_size 2048 2 /m0 /d0 - /d1");
+  ASSERT_EQ(t.write(MiB, 8192, 0x3c), 0);
+  EXPECT_TRUE(t.legs_equal(0, 1));
+  EXPECT_EQ(t.sb(0).num_devices, 2u);
+  // No metadata at all: nothing says the set is in sync, so a rebuild is refused.
+  EXPECT_FALSE(t.bed.table("0 32768 raid raid1 3 0 rebuild 1 2 - /d0 - /d1").has_value());
+  EXPECT_TRUE(t.bed.table("0 32768 raid raid1 4 0 nosync rebuild 1 2 - /d0 - /d1").has_value());
+}
+
 TEST(Raid1, CheckCountsAndRepairFixesMismatches) {
   Raid1Bed t;
   t.make("nosync region_size 2048");
