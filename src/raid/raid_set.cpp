@@ -14,19 +14,21 @@ namespace udm::raid {
 namespace {
 constexpr sector_t DEFAULT_REGION = 1 << 13;  // 4 MiB, as dm-raid picks for small sets
 constexpr std::uint64_t DEFAULT_DAEMON_SLEEP_MS = 5000;  // MD's bitmap daemon
-constexpr byte_count COPY_CHUNK = 1 << 20;
+constexpr byte_count COPY_CHUNK = 1 << 20;  // several per region, so reads and writes overlap
 constexpr byte_count COMPARE_BLOCK = 64 << 10;  // mismatches count in these, as MD's resync pages
 constexpr unsigned READ_SPREAD_SHIFT = 16;  // reads alternate legs every 64 KiB
-// Writes to several metadata devices at once and tells each result apart
-// (the bit flush before a write waits for the slowest, not for the sum).
+// Several requests in flight at once, each result told apart: metadata
+// writes to every leg (the bit flush before a write waits for the slowest,
+// not for the sum), and a resync chunk's writes with the next chunk's read.
 class ParallelWrites {
  public:
   explicit ParallelWrites(std::size_t n) : entries_(n) {}
-  void submit(std::size_t k, io::BlockDevice& dev, byte_count offset, byte_count length, std::byte* data) {
+  void submit(std::size_t k, io::BlockDevice& dev, byte_count offset, byte_count length, std::byte* data,
+              io::Op op = io::Op::write, bool fua = true) {
     Entry& e = entries_[k];
     e.owner = this;
-    e.io.op = io::Op::write;
-    e.io.fua = true;
+    e.io.op = op;
+    e.io.fua = fua;
     e.io.offset = offset;
     e.io.length = length;
     e.io.data = data;
@@ -1112,8 +1114,47 @@ int RaidSet::copy_region_raid1(std::uint64_t region, const std::vector<unsigned>
     // Small enough that a pause or a throttle step is never long.
     chunk = std::clamp<byte_count>(config_.max_recovery_rate * 1024 / 8 / 4096 * 4096, 64 << 10, COPY_CHUNK);
   }
-  Buffer buf(chunk), other(compare ? chunk : 0);
   const byte_count base = sectors_to_bytes(config_.data_offset);
+  if (!compare) {
+    // Pipelined: chunk k goes to the targets while chunk k+1 is read.
+    Buffer bufs[2] = {Buffer(chunk), Buffer(chunk)};
+    const byte_count first = sectors_to_bytes(start), last = sectors_to_bytes(end);
+    io::BlockDevice& from = *devs_[static_cast<unsigned>(src)].data;
+    if (int r = core::sync_io(from, io::Op::read, base + first, std::min(chunk, last - first), bufs[0].data()); r < 0) {
+      fail_leg(static_cast<unsigned>(src), r);
+      return -EAGAIN;  // the region is tried again from another leg
+    }
+    unsigned k = 0;
+    for (byte_count off = first; off < last; off += chunk, k ^= 1) {
+      {
+        std::lock_guard g(lock_);
+        if (paused_ || stop_ || frozen_) return -EAGAIN;
+      }
+      const byte_count len = std::min<byte_count>(chunk, last - off);
+      const byte_count next = off + chunk;
+      ParallelWrites io(targets.size() + 1);
+      std::vector<unsigned> sent;
+      for (unsigned t : targets) {
+        if (!alive(t)) continue;
+        io.submit(sent.size(), *devs_[t].data, base + off, len, bufs[k].data(), io::Op::write, false);
+        sent.push_back(t);
+      }
+      const bool reading = next < last;
+      if (reading)
+        io.submit(sent.size(), from, base + next, std::min(chunk, last - next), bufs[k ^ 1].data(), io::Op::read, false);
+      for (std::size_t j = 0; j < sent.size(); ++j)
+        if (int r = io.wait_result(j); r < 0) fail_leg(sent[j], r);
+      if (reading) {
+        if (int r = io.wait_result(sent.size()); r < 0) {
+          fail_leg(static_cast<unsigned>(src), r);
+          return -EAGAIN;
+        }
+      }
+      throttle(len);
+    }
+    return 0;
+  }
+  Buffer buf(chunk), other(chunk);
   for (byte_count off = sectors_to_bytes(start); off < sectors_to_bytes(end); off += chunk) {
     {
       std::lock_guard g(lock_);
