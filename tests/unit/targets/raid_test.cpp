@@ -192,6 +192,17 @@ struct Raid1Bed {
     }
     return false;
   }
+  // Until the sync position passes `sectors` (throttled syncs, loaded machines).
+  bool wait_progress(std::uint64_t sectors) {
+    for (int i = 0; i < 3000; ++i) {
+      const std::string s = status();
+      const auto slash = s.find('/');
+      const auto space = s.rfind(' ', slash);
+      if (slash != std::string::npos && std::stoull(s.substr(space + 1, slash - space - 1)) >= sectors) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+  }
   int write(byte_count off, byte_count len, std::uint8_t fill) {
     std::vector<std::byte> buf(len, std::byte{fill});
     return testing::sync_io(*dev, Op::write, off, len, buf.data());
@@ -275,7 +286,7 @@ TEST(Raid1, TheDaemonClearsBitsOfIdleRegions) {
   t.make("nosync daemon_sleep 50 region_size 2048");
   ASSERT_EQ(t.write(5 * MiB, 4096, 1), 0);
   bool cleared = false;
-  for (int i = 0; i < 400 && !cleared; ++i) {
+  for (int i = 0; i < 2000 && !cleared; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     cleared = !t.bit(0, 5) && !t.bit(1, 5);
   }
@@ -290,7 +301,7 @@ TEST(Raid1, ANewSetResyncsUnlessNosync) {
   ASSERT_TRUE(t.wait_status("raid1 2 AA 32768/32768 idle 0 0 -")) << t.status();
   EXPECT_TRUE(t.legs_equal(0, 1));
   bool recorded = false;  // written just after the status turned idle
-  for (int i = 0; i < 400 && !recorded; ++i) {
+  for (int i = 0; i < 2000 && !recorded; ++i) {
     recorded = t.sb(1).array_resync_offset == raid::MAX_SECTOR;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -302,7 +313,7 @@ TEST(Raid1, ResyncContinuesFromThePersistedOffset) {
   std::memset(t.data[0]->raw(), 0x11, 16 * MiB);
   // 128 KiB regions at 2 MiB/s: about 16 regions a second.
   t.make("region_size 256 max_recovery_rate 2048");
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  ASSERT_TRUE(t.wait_progress(1024)) << t.status();
   ASSERT_TRUE(t.dev->suspend(false).has_value());
   const std::uint64_t offset = t.sb(1).array_resync_offset;
   EXPECT_GT(offset, 0u);
@@ -356,7 +367,7 @@ TEST(Raid1, AFailedLegIsMarkedAndReadsGoOn) {
   ASSERT_EQ(t.write(4 * MiB, 4096, 0x66), 0);  // writes go on degraded
   EXPECT_EQ(std::to_integer<int>(t.data[1]->raw()[4 * MiB]), 0x66);
   bool recorded = false;
-  for (int i = 0; i < 400 && !recorded; ++i) {
+  for (int i = 0; i < 2000 && !recorded; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     recorded = t.sb(1).failed_bit(0);
   }
@@ -392,7 +403,7 @@ TEST(Raid1, RecoveryContinuesFromThePersistedOffset) {
   Raid1Bed t;
   std::memset(t.data[0]->raw(), 0x21, 16 * MiB);
   t.make("nosync region_size 256 max_recovery_rate 2048 rebuild 1");
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  ASSERT_TRUE(t.wait_progress(1024)) << t.status();
   ASSERT_TRUE(t.dev->suspend(false).has_value());
   const std::uint64_t offset = t.sb(1).disk_recovery_offset;
   EXPECT_GT(offset, 0u);
