@@ -25,6 +25,8 @@ void register_builtin_targets(core::TargetRegistry& registry) {
            &thin_target_type(),
            &crypt_target_type(),
            &verity_target_type(),
+           &mirror_target_type(),
+           &raid_target_type(),
        }) {
     // Duplicates mean the list above is wrong; the registry already has the type then.
     (void)registry.add(*type);

@@ -21,6 +21,8 @@ const core::TargetType& snapshot_target_type();         // snapshot.cpp
 const core::TargetType& snapshot_merge_target_type();   // snapshot.cpp
 const core::TargetType& thin_pool_target_type();  // thin_pool.cpp
 const core::TargetType& thin_target_type();     // thin.cpp
+const core::TargetType& raid_target_type();     // raid.cpp
+const core::TargetType& mirror_target_type();   // mirror.cpp
 
 // flakey with an injectable clock (tests): up/down intervals are measured
 // from the clock's value when the target is built.

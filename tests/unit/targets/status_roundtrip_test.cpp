@@ -25,6 +25,8 @@ const std::map<std::string, std::string, std::less<>> SAMPLES{
     {"snapshot-merge", "/dev/s0 /dev/s2 P 16"},
     {"crypt", "aes-xts-plain64 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f 8 /dev/s0 16 2 "
               "allow_discards sector_size:4096"},
+    {"mirror", "core 2 32 nosync 2 /dev/s0 0 /dev/s1 8 1 handle_errors"},
+    {"raid", "raid1 6 0 nosync region_size 32 rebuild 1 2 /dev/s0 /dev/s1 /dev/s2 /dev/s3"},
 };
 
 // Types whose tables need a live device (a pool found by its device, an
