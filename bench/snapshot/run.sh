@@ -8,15 +8,19 @@
 #   against the linear device.
 #
 #   bench/snapshot/run.sh [BUILD_DIR]
-# Environment: SIZE (origin MiB, 256), CHUNK (sectors, 8: lvm2's default
+# Environment: SIZE (origin MiB, 128), ROUNDS (3; medians are printed), CHUNK (sectors, 8: lvm2's default
 #   4 KiB), WORK (scratch, /tmp/udm-snap-bench), OUT (JSON, $WORK/results.json),
 #   UDMD_ARGS (extra udmd options, e.g. --snapshot-copy-throttle 50).
-# Prints MB/s and ratios to linear; goals: one snapshot >= 0.5x linear on
-# first writes and >= 0.9x once copied. Numbers depend on the machine's load.
+# Prints MB/s, ratios to linear and udmd's CPU time per I/O (which a loaded
+# machine disturbs less than throughput); goals: one snapshot >= 0.5x linear
+# on first writes and >= 0.9x once copied. WORK on tmpfs (/dev/shm) measures
+# udm's own path; on a disk, the two flushes of each commit dominate first
+# writes (as they would for the kernel's dm-snapshot on the same disk).
 set -euo pipefail
 
 BUILD=${1:-$(cd "$(dirname "$0")/../.." && pwd)/build}
-SIZE=${SIZE:-256}
+SIZE=${SIZE:-128}
+ROUNDS=${ROUNDS:-3}
 CHUNK=${CHUNK:-8}
 WORK=${WORK:-/tmp/udm-snap-bench}
 OUT=${OUT:-$WORK/results.json}
@@ -68,18 +72,32 @@ setup() {
   "$UDMSETUP" create dev --table "0 $SECTORS snapshot-origin $ORIGIN"
 }
 
-# fio_mb NAME RW BS QD -> MB/s over the whole device (random map: each block once)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$UDMD_PID/stat"; }
+HZ=$(getconf CLK_TCK)
+
+# fio_mb NAME DEV RW BS QD -> "MB/s udmd-µs-per-I/O" over the whole device (random map: each block once)
 fio_mb() {
+  local before after
+  before=$(cpu_ticks)
   fio --name=b --rw="$3" --bs="$4" --iodepth="$5" --size=$((SIZE << 20)) --randrepeat=0 \
       --ioengine=nbd --uri="nbd+unix:///$2?socket=$UDM_RUNDIR/nbd.sock" \
       --output-format=json --output="$WORK/fio.json" >/dev/null 2>&1 || { echo "fio failed: $*" >&2; exit 1; }
-  jq -r '(.jobs[0].read.bw_bytes + .jobs[0].write.bw_bytes) / 1e6' "$WORK/fio.json"
+  after=$(cpu_ticks)
+  jq -r --argjson cpu "$(( (after - before) * 1000000 / HZ ))" \
+    '((.jobs[0].read.bw_bytes + .jobs[0].write.bw_bytes) / 1e6) as $mb |
+     (.jobs[0].read.total_ios + .jobs[0].write.total_ios) as $ios |
+     "\($mb) \($cpu / $ios)"' "$WORK/fio.json"
 }
 
 RESULTS=$WORK/raw.tsv
 : >"$RESULTS"
-row() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$RESULTS"; echo "$1 $2: $3 MB/s" >&2; }
+row() {
+  set -- "$1" "$2" $3
+  printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RESULTS"
+  echo "round $round: $1 $2: $3 MB/s, udmd $4 us/IO" >&2
+}
 
+for round in $(seq "$ROUNDS"); do
 for cfg in "linear 0" "origin 0" "origin 1" "origin 4"; do
   set -- $cfg
   name=$1; [ "$1" = origin ] && name="origin+$2snap"
@@ -89,34 +107,33 @@ for cfg in "linear 0" "origin 0" "origin 1" "origin 4"; do
   if [ "$cfg" = "linear 0" ]; then
     row read-1m-qd8 linear "$(fio_mb linear dev read 1m 8)"
   elif [ "$cfg" = "origin 1" ]; then
-    # Half the chunks of the snapshot on the COW device: rewrite the origin's
-    # first half once more is not needed; the snapshot's view of the whole
-    # origin comes from the COW (every chunk was copied) - read it all.
+    # Every chunk was copied: the snapshot reads it all from the COW device.
     row read-1m-qd8 snapshot "$(fio_mb snapshot snap0 read 1m 8)"
-    "$UDMSETUP" status snap0 >&2
   fi
   stop_udmd
 done
+done
 
-python3 - "$RESULTS" "$OUT" "$SIZE" "$CHUNK" <<'PY'
-import json, sys
+python3 - "$RESULTS" "$OUT" "$SIZE" "$CHUNK" "$ROUNDS" <<'PY'
+import json, statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
-    w, c, mb = line.rstrip("\n").split("\t")
-    rows.setdefault(w, {})[c] = float(mb)
-out = {"method": "udmd over NBD (fio nbd engine), page-cache backing files, one run",
-       "origin_mib": int(sys.argv[3]), "chunk_sectors": int(sys.argv[4]), "rows": []}
-print(f"{'workload':26} {'device':14} {'MB/s':>8} {'x linear':>8}")
-for w, by in rows.items():
-    base = by.get("linear")
-    for c, mb in by.items():
+    w, c, mb, us = line.rstrip("\n").split("\t")
+    rows.setdefault(w, {}).setdefault(c, []).append((float(mb), float(us)))
+out = {"method": "udmd over NBD (fio nbd engine), page-cache backing files, medians of interleaved rounds",
+       "origin_mib": int(sys.argv[3]), "chunk_sectors": int(sys.argv[4]), "rounds": int(sys.argv[5]), "rows": []}
+med = {w: {c: (statistics.median(v[0] for v in vals), statistics.median(v[1] for v in vals))
+           for c, vals in by.items()} for w, by in rows.items()}
+print(f"{'workload':26} {'device':14} {'MB/s':>8} {'x linear':>8} {'udmd us/IO':>10}")
+for w, by in med.items():
+    base = by.get("linear", (0, 0))[0]
+    for c, (mb, us) in by.items():
         ratio = mb / base if base else None
-        print(f"{w:26} {c:14} {mb:8.1f} {ratio:8.2f}")
-        out["rows"].append({"workload": w, "device": c, "mb_s": mb, "ratio_to_linear": ratio})
-goals = {"first": by1 if (by1 := rows.get("randwrite-4k-qd32-first", {})) else {},
-         "second": rows.get("randwrite-4k-qd32-second", {})}
-g1 = goals["first"].get("origin+1snap", 0) / goals["first"]["linear"]
-g2 = goals["second"].get("origin+1snap", 0) / goals["second"]["linear"]
+        print(f"{w:26} {c:14} {mb:8.1f} {ratio:8.2f} {us:10.1f}")
+        out["rows"].append({"workload": w, "device": c, "mb_s": mb, "ratio_to_linear": ratio, "udmd_us_per_io": us})
+first, second = med["randwrite-4k-qd32-first"], med["randwrite-4k-qd32-second"]
+g1 = first["origin+1snap"][0] / first["linear"][0]
+g2 = second["origin+1snap"][0] / second["linear"][0]
 out["goals"] = {"first_writes_ratio": g1, "first_writes_goal": 0.5, "copied_ratio": g2, "copied_goal": 0.9,
                 "met": g1 >= 0.5 and g2 >= 0.9}
 print(f"one snapshot: first writes {g1:.2f}x linear (goal 0.5), once copied {g2:.2f}x (goal 0.9)")
