@@ -73,3 +73,8 @@ class CopyThrottle {
 };
 
 }  // namespace udm::targets::snap
+
+namespace udm::targets {
+// udmd --snapshot-copy-throttle: the process-wide snapshot_copy_throttle.
+inline void set_snapshot_copy_throttle(unsigned percent) { snap::CopyThrottle::global().set_percent(percent); }
+}  // namespace udm::targets
