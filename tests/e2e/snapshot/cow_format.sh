@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../exports/common.sh"
 requires udmd udmsetup python3 cmp
 [ -w /dev/fuse ] || { echo "SKIP: needs /dev/fuse"; exit 77; }
-here=$(dirname "$0")
+here=$(cd "$(dirname "$0")" && pwd)
 CHUNK=16                # 8 KiB: 512 records an area; the workload fills more than one
 SECTORS=32768           # 16 MiB
 cd "$E2E_TMP"

@@ -24,8 +24,8 @@ def write(log, path, seed):
     rng = random.Random(seed)
     pages = os.path.getsize(path) // PAGE
     lf = open(log, "a", buffering=1)
-    lf.write("R\n")
     fd = os.open(path, os.O_WRONLY)
+    lf.write("R\n")
     n = 0
     try:
         while True:

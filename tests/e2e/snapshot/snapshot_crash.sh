@@ -13,11 +13,12 @@
 . "$(dirname "$0")/../exports/common.sh"
 requires udmd udmsetup python3 cmp fusermount3
 [ -w /dev/fuse ] || { echo "SKIP: needs /dev/fuse"; exit 77; }
-here=$(dirname "$0")
+here=$(cd "$(dirname "$0")" && pwd)
 ROUNDS=${ROUNDS:-10}
 CHUNK=8                 # 4 KiB chunks: 256 records an area, so areas fill up
 SECTORS=32768           # 16 MiB origin
 cd "$E2E_TMP"
+: >log
 
 head -c $((SECTORS * 512)) /dev/urandom >origin.img
 sparse_file cow.img 20M
@@ -31,8 +32,11 @@ ORIGIN=$UDM_RUNDIR/dev/mapper/origin
 wait_for_file "$ORIGIN"
 
 for ((round=1; round<=ROUNDS; round++)); do
+  lines=$(wc -l <log)
   python3 "$here/crash_writer.py" write log "$ORIGIN" "$round" &
   writer=$!
+  # Kill only once the writer is writing (python starts slowly on a busy machine).
+  for ((i=0; i<200; i++)); do [ "$(wc -l <log)" -gt $((lines + 1)) ] && break; sleep 0.05; done
   sleep "0.$((RANDOM % 6 + 2))"
   kill -KILL "$UDMD_PID"
   wait "$UDMD_PID" 2>/dev/null || true
