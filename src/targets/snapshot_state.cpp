@@ -197,6 +197,7 @@ void Snapshot::start_copy(Pending* pe) {
 void Snapshot::submit_copy(Pending* pe, byte_count bytes) {
   CopyThrottle::global().io_begin();
   pe->buffer.reset(new (std::align_val_t{4096}) std::byte[bytes]);
+  pe->copy_bytes = bytes;
   pe->io = io::Request{};
   pe->io.op = io::Op::read;
   pe->io.offset = pe->old_chunk * chunk_bytes_;
@@ -209,28 +210,8 @@ void Snapshot::submit_copy(Pending* pe, byte_count bytes) {
 
 void Snapshot::copy_read_done(io::Request* r, int result) {
   auto* pe = static_cast<Pending*>(r->context);
-  Snapshot* self = pe->keep.get();
-  if (result < 0) {
-    CopyThrottle::global().io_end();
-    pe->buffer.reset();
-    self->copy_done(pe, result);
-    return;
-  }
-  const byte_count bytes = r->length;
-  *r = io::Request{};
-  r->op = io::Op::write;
-  r->offset = pe->new_chunk * self->chunk_bytes_;
-  r->length = bytes;
-  r->data = pe->buffer.get();
-  r->done = copy_write_done;
-  r->context = pe;
-  self->cow_->submit(r);
-}
-
-void Snapshot::copy_write_done(io::Request* r, int result) {
-  auto* pe = static_cast<Pending*>(r->context);
   CopyThrottle::global().io_end();
-  pe->buffer.reset();
+  if (result < 0) pe->buffer.reset();
   pe->keep->copy_done(pe, result);
 }
 
@@ -258,6 +239,27 @@ void Snapshot::copy_done(Pending* pe, int result) {
   if (post) workers_->post([self = pe->keep] { self->commit_loop(); });
 }
 
+int Snapshot::write_copies(const std::vector<Pending*>& batch) {
+  core::SyncBatch writes;
+  bool any = false;
+  for (Pending* p : batch) {
+    if (!p->buffer) continue;  // a whole-chunk write already on the COW, or nothing to copy
+    io::Request w;
+    w.op = io::Op::write;
+    w.offset = p->new_chunk * chunk_bytes_;
+    w.length = p->copy_bytes;
+    w.data = p->buffer.get();
+    writes.submit(*cow_, w);
+    any = true;
+  }
+  if (!any) return 0;
+  CopyThrottle::global().io_begin();
+  const int r = writes.wait();
+  CopyThrottle::global().io_end();
+  for (Pending* p : batch) p->buffer.reset();
+  return r;
+}
+
 void Snapshot::commit_loop() {
   // A worker may block: the area write and the released origin writes run
   // here (pwrite into the page cache) instead of each waking a pool thread.
@@ -281,6 +283,7 @@ void Snapshot::commit_loop() {
     }
     bool ok = valid;
     for (Pending* p : batch) ok = ok && p->error == 0;
+    if (ok) ok = write_copies(batch) == 0;
     if (ok) {
       // One flush for every data chunk of the batch, the area, one flush.
       std::vector<Exception> records;

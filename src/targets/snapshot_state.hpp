@@ -117,19 +117,21 @@ class Snapshot : public std::enable_shared_from_this<Snapshot> {
     int error = 0;
     std::vector<io::Request*> origin_waiters, snapshot_waiters;
     io::Request* full_write = nullptr;  // a write of the whole chunk, written straight to the COW
-    io::Request io;                     // the copy's read, then its write (or that full write), as sent
-    std::unique_ptr<std::byte[], AlignedFree> buffer;  // the chunk on its way from origin to COW
+    io::Request io;                     // the copy's read (or that full write), as sent
+    std::unique_ptr<std::byte[], AlignedFree> buffer;  // the chunk read, until the committer writes it
+    byte_count copy_bytes = 0;                          // of it (less than a chunk at the origin's end)
     std::shared_ptr<Snapshot> keep;     // alive until committed
   };
 
   Pending* new_pending_locked(chunk_t chunk);  // null on ENOSPC (snapshot then invalid or overflowed)
-  // Copy-out without a thread per chunk: a read of the origin chunk whose
-  // completion submits the write to the COW, whose completion queues the
-  // exception for the next commit. As many in flight as there are pending chunks.
+  // Copy-out without a thread per chunk: reads of the origin chunks, as many
+  // in flight as there are pending chunks, whose completions queue them for
+  // the committer, which writes the batch's chunks to the COW together
+  // (write_copies: 0 or -errno) before its flush.
   void start_copy(Pending* pe);
   void submit_copy(Pending* pe, byte_count bytes);
   static void copy_read_done(io::Request* r, int result);
-  static void copy_write_done(io::Request* r, int result);
+  int write_copies(const std::vector<Pending*>& batch);
   static void full_write_done(io::Request* r, int result);
   // Never blocks (runs on I/O completion threads): hands the exception to the committer.
   void copy_done(Pending* pe, int result);
