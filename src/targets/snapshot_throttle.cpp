@@ -82,7 +82,7 @@ std::size_t CopyThrottle::deferred() const {
 }
 
 void CopyThrottle::start(std::function<void()> start) {
-  bool now = percent() >= 100;
+  bool now = percent() >= 100, wake = false;
   if (!now) {
     std::lock_guard g(lock_);
     // Behind copies already waiting, so none is overtaken.
@@ -91,6 +91,7 @@ void CopyThrottle::start(std::function<void()> start) {
       now = io_period_ * 100 <= total_period_ * percent();
     }
     if (!now) {
+      wake = queue_.empty();  // else the thread is already sleeping its 100 ms
       queue_.push_back({std::move(start), 0});
       if (!thread_.joinable()) {
         thread_ = std::thread([this] { run(); });
@@ -101,7 +102,7 @@ void CopyThrottle::start(std::function<void()> start) {
   // Outside the lock: start() submits I/O, which may complete at once.
   if (now)
     start();
-  else
+  else if (wake)
     cv_.notify_all();
 }
 
@@ -113,10 +114,9 @@ void CopyThrottle::run() {
       continue;
     }
     // A lifted throttle lets everything go at once; else one sleep, then ask again.
-    if (percent() < 100) {
-      cv_.wait_for(l, SLEEP);
-      if (stop_) break;
-    }
+    const auto until = Clock::now() + SLEEP;
+    cv_.wait_until(l, until, [&] { return stop_ || percent() >= 100; });
+    if (stop_) break;
     for (auto& d : queue_) ++d.sleeps;
     std::vector<std::function<void()>> go;
     while (!queue_.empty()) {

@@ -16,12 +16,12 @@ requires udmd udmsetup python3 cmp fusermount3
 here=$(cd "$(dirname "$0")" && pwd)
 ROUNDS=${ROUNDS:-10}
 CHUNK=8                 # 4 KiB chunks: 256 records an area, so areas fill up
-SECTORS=32768           # 16 MiB origin
+SECTORS=98304           # 48 MiB origin: first writes all through the 30 rounds
 cd "$E2E_TMP"
 : >log
 
 head -c $((SECTORS * 512)) /dev/urandom >origin.img
-sparse_file cow.img 20M
+sparse_file cow.img 52M
 cp origin.img at-snap.img   # the origin as the snapshot must keep showing it
 
 start_daemon
