@@ -544,11 +544,15 @@ std::shared_ptr<testing::FakeDevice> held_cow(SnapBed& bed, byte_count bytes) {
 
 TEST(Snapshot, FirstWritesCopyConcurrentlyAndCommitInOneBatch) {
   SnapBed bed;
-  auto cow = held_cow(bed, MiB);
+  // The copies' reads of the origin are held while `hold` is on.
+  auto origin = std::make_shared<testing::FakeDevice>(bed.origin, testing::FakeDevice::Options().only_op(Op::read));
+  bed.backing["/dev/o"] = origin;
+  auto cow = std::make_shared<testing::FakeDevice>(bed.memory("/dev/c", MiB), testing::FakeDevice::Options());
+  bed.backing["/dev/c"] = cow;
   auto s = bed.make("s", "0 2048 snapshot /dev/o /dev/c P 8");
   auto o = bed.make("o", "0 2048 snapshot-origin /dev/o");
   ASSERT_TRUE(s && o);
-  cow->hold(true);
+  origin->hold(true);
   constexpr int N = 16;
   std::vector<std::vector<std::byte>> data;
   std::vector<std::unique_ptr<testing::PendingIo>> ios;
@@ -558,17 +562,18 @@ TEST(Snapshot, FirstWritesCopyConcurrentlyAndCommitInOneBatch) {
     o->submit(&ios.back()->request);
   }
   // Every chunk's copy is out at once, not one (or a pool's worth) at a time.
-  EXPECT_TRUE(eventually([&] { return cow->queued() == N; }, 5000)) << cow->queued() << " copies in flight";
+  EXPECT_TRUE(eventually([&] { return origin->queued() == N; }, 5000)) << origin->queued() << " copies in flight";
   for (auto& io : ios) EXPECT_EQ(io->completions.load(), 0) << "an origin write went ahead of its copy";
-  const auto flushes = cow->count(Op::flush);
-  cow->hold(false);
-  cow->release();
+  const auto flushes = cow->count(Op::flush), writes = cow->count(Op::write);
+  origin->hold(false);
+  origin->release();
   for (auto& io : ios) {
     io->wait();
     EXPECT_EQ(io->result.load(), 0);
   }
-  // One commit for all of them: data flush, area write, flush.
+  // One commit for all of them: the data chunks, a flush, the area, a flush.
   EXPECT_EQ(cow->count(Op::flush) - flushes, 2u);
+  EXPECT_EQ(cow->count(Op::write) - writes, N + 1u);
   EXPECT_TRUE(bed.read_all(*s) == bed.before);
   const auto image = bed.read_all(*cow);
   EXPECT_EQ(read_cow(image.data(), image.size()).map.size(), std::size_t{N});
