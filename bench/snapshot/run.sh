@@ -4,12 +4,13 @@
 #   persistent snapshots against a plain linear device on the same backing
 #   file: "first" writes every block once (each write copies its chunk out),
 #   "second" writes every block again (every chunk already copied);
-#   1 MiB sequential reads of a snapshot (half its chunks on the COW device)
-#   against the linear device.
+#   1 MiB sequential reads of the one-snapshot case's snapshot (every chunk
+#   then on the COW device) against the linear device.
 #
 #   bench/snapshot/run.sh [BUILD_DIR]
-# Environment: SIZE (origin MiB, 128), ROUNDS (3; medians are printed), CHUNK (sectors, 8: lvm2's default
-#   4 KiB), WORK (scratch, /tmp/udm-snap-bench), OUT (JSON, $WORK/results.json),
+# Environment: SIZE (origin MiB, 128), ROUNDS (3; medians are printed),
+#   CHUNK (sectors, 8: lvm2's default 4 KiB), WORK (scratch,
+#   /tmp/udm-snap-bench), OUT (JSON, $WORK/results.json),
 #   UDMD_ARGS (extra udmd options, e.g. --snapshot-copy-throttle 50).
 # Prints MB/s, ratios to linear and udmd's CPU time per I/O (which a loaded
 # machine disturbs less than throughput); goals: one snapshot >= 0.5x linear
