@@ -7,6 +7,7 @@
 # Every origin chunk a write touched has exactly one exception and no other
 # chunk has one; each exception's data chunk holds what the snapshot must
 # show; the status' allocated count matches the highest chunk on disk.
+# udmd refuses a copy throttle over 100%.
 . "$(dirname "$0")/../exports/common.sh"
 requires udmd udmsetup python3 cmp
 [ -w /dev/fuse ] || { echo "SKIP: needs /dev/fuse"; exit 77; }
@@ -19,7 +20,10 @@ cp origin.img at-snap.img
 sparse_file cow.img 24M
 mkdir expect
 
-start_daemon
+# The copy throttle (dm-snapshot's snapshot_copy_throttle) is a percentage.
+out=$(udmd --rundir "$UDM_RUNDIR" --foreground --snapshot-copy-throttle 101 2>&1) && fail "a throttle of 101% was accepted"
+[[ "$out" == *"--snapshot-copy-throttle: Value 101 not in range 0 to 100"* ]] || fail "throttle error: $out"
+start_daemon --snapshot-copy-throttle 100
 udmsetup create snap --table "0 $SECTORS snapshot $PWD/origin.img $PWD/cow.img P $CHUNK"
 udmsetup create origin --table "0 $SECTORS snapshot-origin $PWD/origin.img"
 wait_for_file "$UDM_RUNDIR/dev/mapper/origin"
