@@ -14,6 +14,7 @@
 
 #include "core/target_registry.hpp"
 #include "daemon/device_restore.hpp"
+#include "targets/snapshot_throttle.hpp"
 
 #if UDM_HAVE_EXPORTS
 #include "exports/export_manager.hpp"
@@ -139,6 +140,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options, Log&
   std::unique_ptr<Daemon> d(new Daemon(log, std::move(*pid)));
   d->targets_ = std::make_unique<core::TargetRegistry>();
   targets::register_builtin_targets(*d->targets_);
+  targets::set_snapshot_copy_throttle(options.snapshot_copy_throttle);
   d->registry_ = std::make_unique<core::DeviceRegistry>(*d->targets_);
   d->dispatcher_ = std::make_unique<Dispatcher>(*d->registry_, CommandVersions(options.claims), log);
   // Before exports and the control socket: nobody sees a half-restored set.

@@ -46,6 +46,7 @@ struct DaemonOptions {
   std::uint64_t nbd_max_queued_bytes_total = std::uint64_t{256} << 20;  // daemon-wide
 
   ControlLimits control;
+  unsigned snapshot_copy_throttle = 100;  // percent of time (dm-snapshot's module parameter)
 };
 
 // "65536", "64M", "1G" (K/M/G/T, binary); the option name goes in the error.

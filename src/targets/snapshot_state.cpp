@@ -4,6 +4,8 @@
 #include <cstring>
 
 #include "core/sync_io.hpp"
+#include "io/inline_writes.hpp"
+#include "targets/snapshot_throttle.hpp"
 
 namespace udm::targets::snap {
 
@@ -185,88 +187,136 @@ void Snapshot::start_copy(Pending* pe) {
   const sector_t from = pe->old_chunk * cs;
   const sector_t count = from < origin_sectors ? std::min(cs, origin_sectors - from) : 0;
   pe->keep = shared_from_this();
-  if (count == 0) {
-    workers_->post([pe] {
-      auto self = std::move(pe->keep);
-      self->copy_done(pe, 0);
-    });
+  if (count == 0) {  // past the origin's end: nothing to copy
+    copy_done(pe, 0);
     return;
   }
-  io::WorkerPool* pool = workers_;
-  copier_->copy(origin_, {cow_}, {core::CopyRegion{from, pe->new_chunk * cs, count}}, [pool, pe](int result) {
-    // The last reference must not drop on the copier's own thread.
-    pool->post([self = std::move(pe->keep), pe, result] { self->copy_done(pe, result); });
-  });
+  CopyThrottle::global().start([pe, bytes = sectors_to_bytes(count)] { pe->keep->submit_copy(pe, bytes); });
+}
+
+void Snapshot::submit_copy(Pending* pe, byte_count bytes) {
+  CopyThrottle::global().io_begin();
+  pe->buffer.reset(new (std::align_val_t{4096}) std::byte[bytes]);
+  pe->copy_bytes = bytes;
+  pe->io = io::Request{};
+  pe->io.op = io::Op::read;
+  pe->io.offset = pe->old_chunk * chunk_bytes_;
+  pe->io.length = bytes;
+  pe->io.data = pe->buffer.get();
+  pe->io.done = copy_read_done;
+  pe->io.context = pe;
+  origin_->submit(&pe->io);
+}
+
+void Snapshot::copy_read_done(io::Request* r, int result) {
+  auto* pe = static_cast<Pending*>(r->context);
+  CopyThrottle::global().io_end();
+  if (result < 0) pe->buffer.reset();
+  pe->keep->copy_done(pe, result);
 }
 
 void Snapshot::full_write_done(io::Request* r, int result) {
   auto* pe = static_cast<Pending*>(r->context);
-  auto self = std::move(pe->keep);
-  io::WorkerPool* pool = self->workers_;
-  pool->post([self = std::move(self), pe, result] { self->copy_done(pe, result); });
+  pe->keep->copy_done(pe, result);
+}
+
+bool Snapshot::commit_ready_locked() const {
+  if (copied_.empty() || copied_.begin()->first != next_commit_seq_) return false;
+  return copies_in_flight_ == 0 || copied_.size() >= store_->exceptions_per_area();
 }
 
 void Snapshot::copy_done(Pending* pe, int result) {
+  bool post = false;
   {
     std::lock_guard g(lock_);
     pe->copied = true;
     pe->error = result;
     copied_.emplace(pe->seq, pe);
     --copies_in_flight_;
-    // As the kernel: one commit (two flushes) for everything copied while
-    // others were in flight, unless a whole area's worth is waiting.
-    if (copies_in_flight_ != 0 && copied_.size() < store_->exceptions_per_area()) return;
+    if (!committing_ && commit_ready_locked()) post = committing_ = true;
   }
-  // Commit in allocation order (as the kernel does), so records on disk are
-  // in COW order and a merge finds runs of consecutive chunks.
-  std::lock_guard commit(commit_lock_);
-  std::vector<Pending*> batch;
-  {
-    std::lock_guard g(lock_);
-    for (auto it = copied_.begin(); it != copied_.end() && it->first == next_commit_seq_; it = copied_.erase(it)) {
-      batch.push_back(it->second);
-      ++next_commit_seq_;
-    }
-  }
-  if (batch.empty()) return;
-  bool ok = true;
-  for (Pending* p : batch) ok = ok && p->error == 0;
-  bool valid;
-  {
-    std::lock_guard g(lock_);
-    valid = valid_;
-  }
-  if (ok && valid) {
-    std::vector<Exception> records;
-    for (Pending* p : batch) records.push_back({p->old_chunk, p->new_chunk});
-    ok = store_->commit(records) == 0;
-  } else {
-    ok = false;
-  }
+  // pe->keep holds us until the commit; the committer drops it on a worker.
+  if (post) workers_->post([self = pe->keep] { self->commit_loop(); });
+}
+
+int Snapshot::write_copies(const std::vector<Pending*>& batch) {
+  core::SyncBatch writes;
+  bool any = false;
   for (Pending* p : batch) {
-    std::vector<io::Request*> origin_waiters, snapshot_waiters;
-    io::Request* full = nullptr;
-    std::unique_ptr<Pending> owned;
+    if (!p->buffer) continue;  // a whole-chunk write already on the COW, or nothing to copy
+    io::Request w;
+    w.op = io::Op::write;
+    w.offset = p->new_chunk * chunk_bytes_;
+    w.length = p->copy_bytes;
+    w.data = p->buffer.get();
+    writes.submit(*cow_, w);
+    any = true;
+  }
+  if (!any) return 0;
+  CopyThrottle::global().io_begin();
+  const int r = writes.wait();
+  CopyThrottle::global().io_end();
+  for (Pending* p : batch) p->buffer.reset();
+  return r;
+}
+
+void Snapshot::commit_loop() {
+  // A worker may block: the area write and the released origin writes run
+  // here (pwrite into the page cache) instead of each waking a pool thread.
+  io::InlineWrites inline_writes;
+  for (;;) {
+    // Commit in allocation order (as the kernel does), so records on disk
+    // are in COW order and a merge finds runs of consecutive chunks.
+    std::vector<Pending*> batch;
+    bool valid;
     {
-      std::unique_lock g(lock_);
-      if (ok) {
-        complete_.emplace(p->old_chunk, p->new_chunk);
-        // Snapshot reads that went to the origin for this chunk must finish
-        // before an origin write may overwrite it.
-        tracked_cv_.wait(g, [&] { return !tracked_.count(p->old_chunk); });
-      } else {
-        invalidate_locked();
+      std::lock_guard g(lock_);
+      if (!commit_ready_locked()) {
+        committing_ = false;
+        return;
       }
-      auto it = pending_.find(p->old_chunk);
-      owned = std::move(it->second);
-      pending_.erase(it);
-      origin_waiters.swap(p->origin_waiters);
-      snapshot_waiters.swap(p->snapshot_waiters);
-      full = p->full_write;
+      for (auto it = copied_.begin(); it != copied_.end() && it->first == next_commit_seq_; it = copied_.erase(it)) {
+        batch.push_back(it->second);
+        ++next_commit_seq_;
+      }
+      valid = valid_;
     }
-    if (full) core::complete_held(full, ok ? 0 : -EIO);
-    for (auto* r : snapshot_waiters) core::resubmit(r);
-    for (auto* r : origin_waiters) core::resubmit(r);
+    bool ok = valid;
+    for (Pending* p : batch) ok = ok && p->error == 0;
+    if (ok) ok = write_copies(batch) == 0;
+    if (ok) {
+      // One flush for every data chunk of the batch, the area, one flush.
+      std::vector<Exception> records;
+      records.reserve(batch.size());
+      for (Pending* p : batch) records.push_back({p->old_chunk, p->new_chunk});
+      ok = store_->commit(records) == 0;
+    }
+    for (Pending* p : batch) {
+      std::vector<io::Request*> origin_waiters, snapshot_waiters;
+      io::Request* full = nullptr;
+      std::unique_ptr<Pending> owned;
+      {
+        std::unique_lock g(lock_);
+        if (ok) {
+          complete_.emplace(p->old_chunk, p->new_chunk);
+          // Snapshot reads that went to the origin for this chunk must finish
+          // before an origin write may overwrite it.
+          tracked_cv_.wait(g, [&] { return !tracked_.count(p->old_chunk); });
+        } else {
+          invalidate_locked();
+        }
+        auto it = pending_.find(p->old_chunk);
+        owned = std::move(it->second);
+        pending_.erase(it);
+        origin_waiters.swap(p->origin_waiters);
+        snapshot_waiters.swap(p->snapshot_waiters);
+        full = p->full_write;
+      }
+      if (full) core::complete_held(full, ok ? 0 : -EIO);
+      for (auto* r : snapshot_waiters) core::resubmit(r);
+      for (auto* r : origin_waiters) core::resubmit(r);
+      // `owned` (and its reference to us) goes here, on the worker.
+    }
   }
 }
 

@@ -106,6 +106,10 @@ class Snapshot : public std::enable_shared_from_this<Snapshot> {
   void invalidate_locked();
 
  private:
+  // Aligned for backing devices opened with O_DIRECT.
+  struct AlignedFree {
+    void operator()(std::byte* p) const { ::operator delete[](p, std::align_val_t{4096}); }
+  };
   struct Pending {
     chunk_t old_chunk = 0, new_chunk = 0;
     std::uint64_t seq = 0;
@@ -113,14 +117,29 @@ class Snapshot : public std::enable_shared_from_this<Snapshot> {
     int error = 0;
     std::vector<io::Request*> origin_waiters, snapshot_waiters;
     io::Request* full_write = nullptr;  // a write of the whole chunk, written straight to the COW
-    io::Request io;                     // that write, as sent to the COW device
-    std::shared_ptr<Snapshot> keep;     // alive while the copy or write is out
+    io::Request io;                     // the copy's read (or that full write), as sent
+    std::unique_ptr<std::byte[], AlignedFree> buffer;  // the chunk read, until the committer writes it
+    byte_count copy_bytes = 0;                          // of it (less than a chunk at the origin's end)
+    std::shared_ptr<Snapshot> keep;     // alive until committed
   };
 
   Pending* new_pending_locked(chunk_t chunk);  // null on ENOSPC (snapshot then invalid or overflowed)
+  // Copy-out without a thread per chunk: reads of the origin chunks, as many
+  // in flight as there are pending chunks, whose completions queue them for
+  // the committer, which writes the batch's chunks to the COW together
+  // (write_copies: 0 or -errno) before its flush.
   void start_copy(Pending* pe);
+  void submit_copy(Pending* pe, byte_count bytes);
+  static void copy_read_done(io::Request* r, int result);
+  int write_copies(const std::vector<Pending*>& batch);
   static void full_write_done(io::Request* r, int result);
+  // Never blocks (runs on I/O completion threads): hands the exception to the committer.
   void copy_done(Pending* pe, int result);
+  // The kernel's rule: commit once no copy is in flight, or an area's worth waits.
+  bool commit_ready_locked() const;
+  // On a worker, one at a time: commits what is ready (data flush, area
+  // write, flush), then releases the writes that waited, until nothing is ready.
+  void commit_loop();
   void track_locked(io::Request* r, chunk_t chunk);
   void merge_loop();
   void raise_event();
@@ -140,7 +159,7 @@ class Snapshot : public std::enable_shared_from_this<Snapshot> {
   std::uint64_t next_seq_ = 0, next_commit_seq_ = 0;
   std::map<std::uint64_t, Pending*> copied_;  // waiting for their turn to commit
   std::uint64_t copies_in_flight_ = 0;       // started, not yet in copied_
-  std::mutex commit_lock_;
+  bool committing_ = false;                  // a commit_loop is posted or running
   bool valid_ = true;
   bool overflowed_ = false;
   bool active_ = false;

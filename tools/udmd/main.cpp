@@ -118,6 +118,9 @@ int main(int argc, char** argv) {
                  "SIZE: NBD request bytes (read buffers, write payloads) queued per connection (default 64M)");
   app.add_option("--nbd-max-queued-bytes-total", max_queued_total,
                  "SIZE: NBD request bytes queued over all connections (default 256M)");
+  app.add_option("--snapshot-copy-throttle", opts.snapshot_copy_throttle,
+                 "PERCENT of time snapshot copy-outs may have I/O in flight (dm-snapshot's snapshot_copy_throttle; default 100: unthrottled)")
+      ->check(CLI::Range(0u, 100u));
   CLI11_PARSE(app, argc, argv);
   limits.frame_timeout_ms = static_cast<std::uint32_t>(frame_timeout * 1000);
   for (auto [flag, text, out] : {std::tuple{"--nbd-max-queued-bytes", &max_queued, &opts.nbd_max_queued_bytes},

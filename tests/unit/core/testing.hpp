@@ -5,12 +5,16 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <map>
 #include <deque>
+#include <functional>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include "core/device_registry.hpp"
@@ -63,14 +67,37 @@ struct TestBed {
   }
 };
 
-// Holds every request until release() (or, with a worker, completes them
-// from another thread), so I/O is really in flight while tests act.
-class DeferredDevice final : public io::BlockDevice {
+// A backing device for tests that need I/O really in flight, over a
+// MemoryDevice: requests it applies to (`only`, default all) are held until
+// release() while holding, or passed on by its own thread (each after a
+// random 0..max_delay, so completions reorder), or passed straight on.
+// Counts every request by op.
+class FakeDevice : public io::BlockDevice {
  public:
-  DeferredDevice(std::shared_ptr<io::MemoryDevice> inner, bool worker) : inner_(std::move(inner)) {
-    if (worker) thread_ = std::thread([this] { run(); });
+  struct Options {
+    bool hold = false;    // keep requests until release(); hold(bool) changes it later
+    bool worker = false;  // pass them on from a thread of its own
+    std::chrono::microseconds max_delay{0};  // with worker: random delay per request
+    std::function<bool(const io::Request&)> only;  // empty: every request
+    unsigned seed = 5;
+
+    // Only requests with this op.
+    Options& only_op(io::Op op) {
+      only = [op](const io::Request& r) { return r.op == op; };
+      return *this;
+    }
+    // Passed on by the worker after a random 0..delay.
+    Options& delayed(std::chrono::microseconds delay) {
+      worker = true;
+      max_delay = delay;
+      return *this;
+    }
+  };
+  FakeDevice(std::shared_ptr<io::MemoryDevice> inner, Options options)
+      : inner_(std::move(inner)), options_(std::move(options)), holding_(options_.hold), rng_(options_.seed) {
+    if (options_.worker) thread_ = std::thread([this] { run(); });
   }
-  ~DeferredDevice() override {
+  ~FakeDevice() override {
     {
       std::lock_guard g(m_);
       stop_ = true;
@@ -83,46 +110,90 @@ class DeferredDevice final : public io::BlockDevice {
   std::string table_name() const override { return inner_->table_name(); }
   DevNo devno() const override { return inner_->devno(); }
   void submit(io::Request* r) override {
+    counts_[static_cast<int>(r->op)].fetch_add(1);
+    if (options_.only && !options_.only(*r)) return inner_->submit(r);
     {
       std::lock_guard g(m_);
-      queue_.push_back(r);
+      if (holding_) {
+        held_.push_back(r);
+        return;
+      }
+      if (options_.worker) {
+        const auto delay = options_.max_delay.count() ? rng_() % (options_.max_delay.count() + 1) : 0;
+        due_.emplace(std::chrono::steady_clock::now() + std::chrono::microseconds(delay), r);
+        cv_.notify_all();
+        return;
+      }
     }
-    cv_.notify_all();
+    inner_->submit(r);
   }
+  // Requests held or waiting for the worker.
   std::size_t queued() {
     std::lock_guard g(m_);
-    return queue_.size();
+    return held_.size() + due_.size();
   }
+  void hold(bool on) {
+    std::lock_guard g(m_);
+    holding_ = on;
+  }
+  // Passes every held request on, in order, on the calling thread.
   void release() {
     std::deque<io::Request*> q;
     {
       std::lock_guard g(m_);
-      q.swap(queue_);
+      q.swap(held_);
     }
     for (auto* r : q) inner_->submit(r);
   }
+  std::uint64_t count(io::Op op) const { return counts_[static_cast<int>(op)].load(); }
 
  private:
   void run() {
     std::unique_lock l(m_);
-    while (!stop_) {
-      if (queue_.empty()) {
+    while (!stop_ || !due_.empty()) {
+      if (due_.empty()) {
         cv_.wait(l);
         continue;
       }
-      auto* r = queue_.front();
-      queue_.pop_front();
+      auto first = due_.begin();
+      if (first->first > std::chrono::steady_clock::now()) {
+        cv_.wait_until(l, first->first);
+        continue;
+      }
+      io::Request* r = first->second;
+      due_.erase(first);
       l.unlock();
       inner_->submit(r);
       l.lock();
     }
   }
   std::shared_ptr<io::MemoryDevice> inner_;
+  const Options options_;
   std::mutex m_;
   std::condition_variable cv_;
-  std::deque<io::Request*> queue_;
+  bool holding_;
+  std::deque<io::Request*> held_;
+  std::multimap<std::chrono::steady_clock::time_point, io::Request*> due_;  // equal times keep their order
+  std::mt19937 rng_;
+  std::array<std::atomic<std::uint64_t>, 8> counts_{};
   bool stop_ = false;
   std::thread thread_;
+};
+
+// Holds every request until release() (or, with a worker, completes them
+// from another thread), so I/O is really in flight while tests act.
+class DeferredDevice final : public FakeDevice {
+ public:
+  DeferredDevice(std::shared_ptr<io::MemoryDevice> inner, bool worker)
+      : FakeDevice(std::move(inner), options(worker)) {}
+
+ private:
+  static Options options(bool worker) {
+    Options o;
+    o.hold = !worker;
+    o.worker = worker;
+    return o;
+  }
 };
 
 // An asynchronous request whose completion can be checked and awaited.

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "targets/exception_store.hpp"
+#include "targets/snapshot_throttle.hpp"
 #include "testing.hpp"
 
 namespace udm::targets {
@@ -333,63 +334,12 @@ TEST(Snapshot, OriginWritesCopyToEverySnapshotAndTheCowIsInTheKernelFormat) {
   EXPECT_EQ(status_of(s1), std::to_string((top + 1) * 8) + "/2048 16");
 }
 
-class SlowReads final : public io::BlockDevice {
- public:
-  explicit SlowReads(std::shared_ptr<io::MemoryDevice> inner) : inner_(std::move(inner)) {
-    thread_ = std::thread([this] { run(); });
-  }
-  ~SlowReads() override {
-    {
-      std::lock_guard g(m_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-  byte_count size() const override { return inner_->size(); }
-  std::string table_name() const override { return inner_->table_name(); }
-  DevNo devno() const override { return {}; }
-  void submit(io::Request* r) override {
-    if (r->op != Op::read) return inner_->submit(r);
-    std::lock_guard g(m_);
-    due_.emplace(std::chrono::steady_clock::now() + std::chrono::microseconds(rng_() % 4000), r);
-    cv_.notify_all();
-  }
-
- private:
-  void run() {
-    std::unique_lock l(m_);
-    while (!stop_ || !due_.empty()) {
-      if (due_.empty()) {
-        cv_.wait(l);
-        continue;
-      }
-      auto first = due_.begin();
-      if (first->first > std::chrono::steady_clock::now()) {
-        cv_.wait_until(l, first->first);
-        continue;
-      }
-      io::Request* r = first->second;
-      due_.erase(first);
-      l.unlock();
-      inner_->submit(r);
-      l.lock();
-    }
-  }
-  std::shared_ptr<io::MemoryDevice> inner_;
-  std::mutex m_;
-  std::condition_variable cv_;
-  std::multimap<std::chrono::steady_clock::time_point, io::Request*> due_;
-  std::mt19937 rng_{5};
-  bool stop_ = false;
-  std::thread thread_;
-};
-
 TEST(Snapshot, ReadersOfTheSnapshotNeverSeeConcurrentOriginWrites) {
   SnapBed bed;
   // Reads of the origin take 0-4 ms and may overtake each other, so a
   // snapshot read is still in flight when an origin write is let through.
-  bed.backing["/dev/o"] = std::make_shared<SlowReads>(bed.origin);
+  bed.backing["/dev/o"] = std::make_shared<testing::FakeDevice>(
+      bed.origin, testing::FakeDevice::Options().delayed(std::chrono::microseconds(4000)).only_op(Op::read));
   bed.memory("/dev/c", 2 * MiB);
   auto s = bed.make("s", "0 2048 snapshot /dev/o /dev/c P 8");
   auto o = bed.make("o", "0 2048 snapshot-origin /dev/o");
@@ -582,6 +532,128 @@ TEST(Snapshot, TableErrorsAreTheKernels) {
   ASSERT_TRUE(ok) << ok.error().message;
   EXPECT_EQ((*ok)->entry(0).target->status(core::StatusType::table),
             "/dev/o /dev/c P 32 2 discard_zeroes_cow discard_passdown_origin");
+}
+
+// The COW device with its writes held while `hold` is on.
+std::shared_ptr<testing::FakeDevice> held_cow(SnapBed& bed, byte_count bytes) {
+  auto cow = std::make_shared<testing::FakeDevice>(
+      bed.memory("/dev/c", bytes), testing::FakeDevice::Options().only_op(Op::write));
+  bed.backing["/dev/c"] = cow;
+  return cow;
+}
+
+TEST(Snapshot, FirstWritesCopyConcurrentlyAndCommitInOneBatch) {
+  SnapBed bed;
+  // The copies' reads of the origin are held while `hold` is on.
+  auto origin = std::make_shared<testing::FakeDevice>(bed.origin, testing::FakeDevice::Options().only_op(Op::read));
+  bed.backing["/dev/o"] = origin;
+  auto cow = std::make_shared<testing::FakeDevice>(bed.memory("/dev/c", MiB), testing::FakeDevice::Options());
+  bed.backing["/dev/c"] = cow;
+  auto s = bed.make("s", "0 2048 snapshot /dev/o /dev/c P 8");
+  auto o = bed.make("o", "0 2048 snapshot-origin /dev/o");
+  ASSERT_TRUE(s && o);
+  origin->hold(true);
+  constexpr int N = 16;
+  std::vector<std::vector<std::byte>> data;
+  std::vector<std::unique_ptr<testing::PendingIo>> ios;
+  for (int i = 0; i < N; ++i) {
+    data.push_back(testing::pattern(4096, 300 + i));
+    ios.push_back(std::make_unique<testing::PendingIo>(Op::write, (3 * i + 1) * 4096, 4096, data.back().data()));
+    o->submit(&ios.back()->request);
+  }
+  // Every chunk's copy is out at once, not one (or a pool's worth) at a time.
+  EXPECT_TRUE(eventually([&] { return origin->queued() == N; }, 5000)) << origin->queued() << " copies in flight";
+  for (auto& io : ios) EXPECT_EQ(io->completions.load(), 0) << "an origin write went ahead of its copy";
+  const auto flushes = cow->count(Op::flush), writes = cow->count(Op::write);
+  origin->hold(false);
+  origin->release();
+  for (auto& io : ios) {
+    io->wait();
+    EXPECT_EQ(io->result.load(), 0);
+  }
+  // One commit for all of them: the data chunks, a flush, the area, a flush.
+  EXPECT_EQ(cow->count(Op::flush) - flushes, 2u);
+  EXPECT_EQ(cow->count(Op::write) - writes, N + 1u);
+  EXPECT_TRUE(bed.read_all(*s) == bed.before);
+  const auto image = bed.read_all(*cow);
+  EXPECT_EQ(read_cow(image.data(), image.size()).map.size(), std::size_t{N});
+}
+
+TEST(Snapshot, ReadsAndCopiedChunksDoNotWaitForCopiesOfOtherChunks) {
+  SnapBed bed;
+  auto cow = held_cow(bed, MiB);
+  auto s = bed.make("s", "0 2048 snapshot /dev/o /dev/c P 8");
+  auto o = bed.make("o", "0 2048 snapshot-origin /dev/o");
+  ASSERT_TRUE(s && o);
+  auto a = testing::pattern(4096, 1), b = testing::pattern(4096, 2);
+  ASSERT_EQ(sync_io(*o, Op::write, 5 * 4096, 4096, a.data()), 0);  // chunk 5 copied
+  cow->hold(true);
+  testing::PendingIo stuck(Op::write, 10 * 4096, 4096, b.data());  // chunk 10's copy is held
+  o->submit(&stuck.request);
+  ASSERT_TRUE(eventually([&] { return cow->queued() == 1; }));
+  std::vector<std::byte> buf(4096);
+  auto done_soon = [&](core::MappedDevice& d, Op op, chunk_t chunk, std::byte* data) {
+    testing::PendingIo io(op, chunk * 4096, 4096, data);
+    d.submit(&io.request);
+    const bool done = eventually([&] { return io.completions.load() == 1; }, 5000);
+    if (!done) {  // let it finish before `io` goes
+      cow->hold(false);
+      cow->release();
+      io.wait();
+    }
+    return done && io.result.load() == 0;
+  };
+  EXPECT_TRUE(done_soon(*o, Op::write, 5, b.data())) << "a write to a copied chunk waited";
+  EXPECT_TRUE(done_soon(*o, Op::read, 10, buf.data())) << "an origin read waited for a copy";
+  EXPECT_EQ(std::memcmp(buf.data(), bed.before.data() + 10 * 4096, 4096), 0);
+  EXPECT_TRUE(done_soon(*s, Op::read, 20, buf.data())) << "a snapshot read waited for another chunk's copy";
+  EXPECT_TRUE(done_soon(*s, Op::read, 5, buf.data())) << "a snapshot read of a copied chunk waited";
+  EXPECT_EQ(std::memcmp(buf.data(), bed.before.data() + 5 * 4096, 4096), 0);
+  EXPECT_TRUE(done_soon(*s, Op::read, 10, buf.data())) << "a snapshot read of the chunk being copied waited";
+  EXPECT_EQ(std::memcmp(buf.data(), bed.before.data() + 10 * 4096, 4096), 0);
+  EXPECT_EQ(stuck.completions.load(), 0);
+  cow->hold(false);
+  cow->release();
+  stuck.wait();
+  EXPECT_EQ(stuck.result.load(), 0);
+  EXPECT_TRUE(bed.read_all(*s) == bed.before);
+}
+
+TEST(SnapshotThrottle, CountsTheShareOfTimeWithCopiesInFlight) {
+  snap::CopyThrottle t;
+  using ms = std::chrono::milliseconds;
+  const auto t0 = snap::CopyThrottle::Clock::now();
+  EXPECT_TRUE(t.admit(t0));  // unthrottled by default
+  t.set_percent(50);
+  EXPECT_TRUE(t.admit(t0));
+  t.io_begin(t0);
+  t.io_end(t0 + ms(400));
+  EXPECT_FALSE(t.admit(t0 + ms(400))) << "busy all the time, 50% allowed";
+  EXPECT_FALSE(t.admit(t0 + ms(700)));
+  EXPECT_TRUE(t.admit(t0 + ms(800))) << "busy half the time";
+  t.set_percent(100);
+  t.io_begin(t0 + ms(800));
+  EXPECT_TRUE(t.admit(t0 + ms(2000)));
+}
+
+TEST(SnapshotThrottle, AThrottledSnapshotDelaysItsCopies) {
+  SnapBed bed;
+  // COW writes take up to 20 ms: a copy keeps the COW busy all the while.
+  bed.backing["/dev/c"] = std::make_shared<testing::FakeDevice>(
+      bed.memory("/dev/c", MiB),
+      testing::FakeDevice::Options().delayed(std::chrono::microseconds(20000)).only_op(Op::write));
+  auto s = bed.make("s", "0 2048 snapshot /dev/o /dev/c P 8");
+  auto o = bed.make("o", "0 2048 snapshot-origin /dev/o");
+  ASSERT_TRUE(s && o);
+  snap::CopyThrottle::global().set_percent(10);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto data = testing::pattern(4096, 9);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(sync_io(*o, Op::write, (40 + 2 * i) * 4096, 4096, data.data()), 0);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  snap::CopyThrottle::global().set_percent(100);
+  // A later copy found the COW busy more than 10% of the time and slept at least once.
+  EXPECT_GE(took, snap::CopyThrottle::SLEEP);
+  EXPECT_TRUE(bed.read_all(*s) == bed.before);
 }
 
 TEST(SnapshotMerge, MergeCopiesTheSnapshotBackWhileTheOriginStaysUsable) {

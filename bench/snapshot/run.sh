@@ -1,0 +1,143 @@
+#!/bin/bash
+# Snapshot benchmark on the real udmd (not part of ctest), fio's nbd engine:
+#   4 KiB random writes at QD32 to an origin (snapshot-origin) with 0, 1 and 4
+#   persistent snapshots against a plain linear device on the same backing
+#   file: "first" writes every block once (each write copies its chunk out),
+#   "second" writes every block again (every chunk already copied);
+#   1 MiB sequential reads of the one-snapshot case's snapshot (every chunk
+#   then on the COW device) against the linear device.
+#
+#   bench/snapshot/run.sh [BUILD_DIR]
+# Environment: SIZE (origin MiB, 128), ROUNDS (3; medians are printed),
+#   CHUNK (sectors, 8: lvm2's default 4 KiB), WORK (scratch,
+#   /tmp/udm-snap-bench), OUT (JSON, $WORK/results.json),
+#   UDMD_ARGS (extra udmd options, e.g. --snapshot-copy-throttle 50).
+# Prints MB/s, ratios to linear and udmd's CPU time per I/O (which a loaded
+# machine disturbs less than throughput); goals: one snapshot >= 0.5x linear
+# on first writes and >= 0.9x once copied. WORK on tmpfs (/dev/shm) measures
+# udm's own path; on a disk, the two flushes of each commit dominate first
+# writes (as they would for the kernel's dm-snapshot on the same disk).
+set -euo pipefail
+
+BUILD=${1:-$(cd "$(dirname "$0")/../.." && pwd)/build}
+SIZE=${SIZE:-128}
+ROUNDS=${ROUNDS:-3}
+CHUNK=${CHUNK:-8}
+WORK=${WORK:-/tmp/udm-snap-bench}
+OUT=${OUT:-$WORK/results.json}
+UDMD=$BUILD/bin/udmd
+UDMSETUP=$BUILD/bin/udmsetup
+for t in fio jq python3 "$UDMD" "$UDMSETUP"; do command -v "$t" >/dev/null || { echo "needs $t" >&2; exit 1; }; done
+
+mkdir -p "$WORK"
+export UDM_RUNDIR=$WORK/run UDM_NO_AUTOSTART=1
+UDMD_PID=
+cleanup() {
+  set +e
+  if [ -n "$UDMD_PID" ]; then kill "$UDMD_PID" 2>/dev/null; wait "$UDMD_PID" 2>/dev/null; fi
+  rm -f "$WORK"/cow*.img
+}
+trap cleanup EXIT
+
+ORIGIN=$WORK/origin.img
+if [ ! -f "$ORIGIN" ] || [ "$(stat -c %s "$ORIGIN")" -ne $((SIZE << 20)) ]; then
+  echo "making a ${SIZE} MiB origin of random data..." >&2
+  head -c $((SIZE << 20)) /dev/urandom >"$ORIGIN"
+fi
+SECTORS=$((SIZE << 11))
+# Room for every chunk plus the metadata areas (one per chunk*512/16 chunks).
+COW_SECTORS=$((SECTORS + SECTORS / (CHUNK * 32) + 4 * CHUNK + 2048))
+
+start_udmd() {
+  rm -rf "$UDM_RUNDIR"
+  # shellcheck disable=SC2086
+  "$UDMD" --rundir "$UDM_RUNDIR" --foreground --no-fuse ${UDMD_ARGS:-} >"$WORK/udmd.log" 2>&1 &
+  UDMD_PID=$!
+  for _ in $(seq 100); do [ -S "$UDM_RUNDIR/nbd.sock" ] && "$UDMSETUP" daemon status >/dev/null 2>&1 && return; sleep 0.1; done
+  echo "udmd did not start" >&2; cat "$WORK/udmd.log" >&2; exit 1
+}
+stop_udmd() { kill "$UDMD_PID"; wait "$UDMD_PID" 2>/dev/null || true; UDMD_PID=; }
+
+# setup KIND N: the device "dev" (linear, or snapshot-origin with N snapshots snap0..)
+setup() {
+  start_udmd
+  rm -f "$WORK"/cow*.img
+  if [ "$1" = linear ]; then
+    "$UDMSETUP" create dev --table "0 $SECTORS linear $ORIGIN 0"
+    return
+  fi
+  for ((k=0; k<$2; k++)); do
+    truncate -s $((COW_SECTORS * 512)) "$WORK/cow$k.img"
+    "$UDMSETUP" create "snap$k" --table "0 $SECTORS snapshot $ORIGIN $WORK/cow$k.img P $CHUNK"
+  done
+  "$UDMSETUP" create dev --table "0 $SECTORS snapshot-origin $ORIGIN"
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$UDMD_PID/stat"; }
+HZ=$(getconf CLK_TCK)
+
+# fio_mb NAME DEV RW BS QD -> "MB/s udmd-µs-per-I/O" over the whole device (random map: each block once)
+fio_mb() {
+  local before after
+  before=$(cpu_ticks)
+  fio --name=b --rw="$3" --bs="$4" --iodepth="$5" --size=$((SIZE << 20)) --randrepeat=0 \
+      --ioengine=nbd --uri="nbd+unix:///$2?socket=$UDM_RUNDIR/nbd.sock" \
+      --output-format=json --output="$WORK/fio.json" >/dev/null 2>&1 || { echo "fio failed: $*" >&2; exit 1; }
+  after=$(cpu_ticks)
+  jq -r --argjson cpu "$(( (after - before) * 1000000 / HZ ))" \
+    '((.jobs[0].read.bw_bytes + .jobs[0].write.bw_bytes) / 1e6) as $mb |
+     (.jobs[0].read.total_ios + .jobs[0].write.total_ios) as $ios |
+     "\($mb) \($cpu / $ios)"' "$WORK/fio.json"
+}
+
+RESULTS=$WORK/raw.tsv
+: >"$RESULTS"
+row() {
+  set -- "$1" "$2" $3
+  printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RESULTS"
+  echo "round $round: $1 $2: $3 MB/s, udmd $4 us/IO" >&2
+}
+
+for round in $(seq "$ROUNDS"); do
+for cfg in "linear 0" "origin 0" "origin 1" "origin 4"; do
+  set -- $cfg
+  name=$1; [ "$1" = origin ] && name="origin+$2snap"
+  setup "$1" "$2"
+  row randwrite-4k-qd32-first "$name" "$(fio_mb "$name" dev randwrite 4k 32)"
+  row randwrite-4k-qd32-second "$name" "$(fio_mb "$name" dev randwrite 4k 32)"
+  if [ "$cfg" = "linear 0" ]; then
+    row read-1m-qd8 linear "$(fio_mb linear dev read 1m 8)"
+  elif [ "$cfg" = "origin 1" ]; then
+    # Every chunk was copied: the snapshot reads it all from the COW device.
+    row read-1m-qd8 snapshot "$(fio_mb snapshot snap0 read 1m 8)"
+  fi
+  stop_udmd
+done
+done
+
+python3 - "$RESULTS" "$OUT" "$SIZE" "$CHUNK" "$ROUNDS" <<'PY'
+import json, statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    w, c, mb, us = line.rstrip("\n").split("\t")
+    rows.setdefault(w, {}).setdefault(c, []).append((float(mb), float(us)))
+out = {"method": "udmd over NBD (fio nbd engine), page-cache backing files, medians of interleaved rounds",
+       "origin_mib": int(sys.argv[3]), "chunk_sectors": int(sys.argv[4]), "rounds": int(sys.argv[5]), "rows": []}
+med = {w: {c: (statistics.median(v[0] for v in vals), statistics.median(v[1] for v in vals))
+           for c, vals in by.items()} for w, by in rows.items()}
+print(f"{'workload':26} {'device':14} {'MB/s':>8} {'x linear':>8} {'udmd us/IO':>10}")
+for w, by in med.items():
+    base = by.get("linear", (0, 0))[0]
+    for c, (mb, us) in by.items():
+        ratio = mb / base if base else None
+        print(f"{w:26} {c:14} {mb:8.1f} {ratio:8.2f} {us:10.1f}")
+        out["rows"].append({"workload": w, "device": c, "mb_s": mb, "ratio_to_linear": ratio, "udmd_us_per_io": us})
+first, second = med["randwrite-4k-qd32-first"], med["randwrite-4k-qd32-second"]
+g1 = first["origin+1snap"][0] / first["linear"][0]
+g2 = second["origin+1snap"][0] / second["linear"][0]
+out["goals"] = {"first_writes_ratio": g1, "first_writes_goal": 0.5, "copied_ratio": g2, "copied_goal": 0.9,
+                "met": g1 >= 0.5 and g2 >= 0.9}
+print(f"one snapshot: first writes {g1:.2f}x linear (goal 0.5), once copied {g2:.2f}x (goal 0.9)")
+json.dump(out, open(sys.argv[2], "w"), indent=2)
+print(f"JSON: {sys.argv[2]}")
+PY
