@@ -130,6 +130,12 @@ Pool::~Pool() {
     q.swap(no_space_);
   }
   for (auto& e : q) core::complete_held(e.request, -EIO);
+  std::vector<std::pair<const ThinContext*, io::Request*>> parked;
+  {
+    std::lock_guard g(park_lock_);
+    parked.swap(parked_);
+  }
+  for (auto& [thin, r] : parked) core::complete_held(r, -EIO);
   std::lock_guard g(md_lock_);
   if (md_ && mode_ != PoolMode::read_only) (void)commit_locked();
 }
@@ -387,6 +393,93 @@ CachedMapping Pool::cached(uint32_t dev_id, uint64_t vblock, io::BlockDevice** d
   return it == cache_.end() ? CachedMapping{} : it->second;
 }
 
+FastMap Pool::map_fast(uint32_t dev_id, uint64_t vblock, io::Request* request, uint8_t* epoch) {
+  const uint64_t key = cache_key(dev_id, vblock);
+  for (;;) {
+    {
+      std::shared_lock g(cache_lock_);
+      if (cells_.empty() || !cells_.contains(key)) {
+        FastMap f;
+        f.data = data_raw_;
+        if (auto it = cache_.find(key); it != cache_.end()) f.mapping = it->second;
+        if (f.mapping.kind == CachedMapping::mapped &&
+            (request->op == io::Op::read || (!f.mapping.shared && !request->fua))) {
+          // Counted under the lock a discard's epoch flip takes exclusively.
+          const unsigned e = epoch_.load(std::memory_order_relaxed) & 1;
+          in_flight_[e].fetch_add(1, std::memory_order_relaxed);
+          *epoch = static_cast<uint8_t>(e + 1);
+          f.action = FastMap::remap;
+        }
+        return f;
+      }
+    }
+    std::unique_lock g(cache_lock_);
+    if (auto it = cells_.find(key); it != cells_.end()) {
+      it->second.push_back(request);
+      return FastMap{FastMap::held, {}, nullptr};
+    }
+    // Released in between: look again.
+  }
+}
+
+void Pool::io_done(uint8_t epoch) {
+  if (epoch == 0) return;
+  auto& n = in_flight_[epoch - 1];
+  if (n.fetch_sub(1, std::memory_order_seq_cst) == 1) n.notify_all();
+}
+
+bool Pool::cell_acquire(uint64_t key, io::Request* request) {
+  std::unique_lock g(cache_lock_);
+  auto [it, inserted] = cells_.try_emplace(key);
+  if (!inserted) it->second.push_back(request);
+  return inserted;
+}
+
+bool Pool::cell_acquire_quiesced(uint64_t key, io::Request* request) {
+  std::lock_guard d(drain_lock_);
+  unsigned old;
+  {
+    std::unique_lock g(cache_lock_);
+    auto [it, inserted] = cells_.try_emplace(key);
+    if (!inserted) {
+      it->second.push_back(request);
+      return false;
+    }
+    old = epoch_.fetch_add(1, std::memory_order_relaxed) & 1;
+  }
+  // New I/O to the block waits in the cell; what was remapped before is
+  // counted in the old epoch.
+  for (int64_t v = in_flight_[old].load(); v != 0; v = in_flight_[old].load()) in_flight_[old].wait(v);
+  return true;
+}
+
+void Pool::cell_release(uint64_t key) {
+  std::vector<io::Request*> waiters;
+  {
+    std::unique_lock g(cache_lock_);
+    if (auto it = cells_.find(key); it != cells_.end()) {
+      waiters.swap(it->second);
+      cells_.erase(it);
+    }
+  }
+  for (auto* r : waiters) core::resubmit(r);
+}
+
+void Pool::suspend_io() {
+  std::lock_guard g(park_lock_);
+  suspended_ = true;
+}
+
+void Pool::resume_io() {
+  std::vector<std::pair<const ThinContext*, io::Request*>> parked;
+  {
+    std::lock_guard g(park_lock_);
+    suspended_ = false;
+    parked.swap(parked_);
+  }
+  for (auto& [thin, r] : parked) defer(thin, r);
+}
+
 io::BlockDevice* Pool::data_device() const {
   std::shared_lock g(cache_lock_);
   return data_raw_;
@@ -431,7 +524,9 @@ void Pool::defer(const ThinContext* thin, io::Request* request) {
 
 void Pool::queue_no_space(const ThinContext* thin, io::Request* request, bool error_if_no_space) {
   if (error_if_no_space) return core::complete_held(request, -ENOSPC);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(g_no_space_timeout_ms.load());
+  const long long ms = g_no_space_timeout_ms.load();
+  auto deadline = ms > 0 ? std::chrono::steady_clock::now() + std::chrono::milliseconds(ms)
+                         : std::chrono::steady_clock::time_point::max();
   std::lock_guard g(queue_lock_);
   no_space_.push_back(Queued{thin, request, deadline});
 }
@@ -448,6 +543,14 @@ void Pool::fail_queued(const ThinContext* thin) {
 }
 
 void Pool::process(const ThinContext* thin, io::Request* request) {
+  if (request->op != io::Op::read && request->op != io::Op::flush) {
+    // Writes and discards need the pool: they wait for its resume.
+    std::lock_guard g(park_lock_);
+    if (suspended_) {
+      parked_.emplace_back(thin, request);
+      return;
+    }
+  }
   switch (request->op) {
     case io::Op::flush: return process_flush(request);
     case io::Op::discard: return process_discard(thin, request);
@@ -496,76 +599,91 @@ void Pool::process_discard(const ThinContext* thin, io::Request* request) {
   const uint64_t bb = block_bytes();
   const uint64_t vblock = request->offset / bb;
   if (request->offset % bb != 0 || request->length != bb) return core::complete_held(request, 0);  // partial: nothing to unmap
-  std::optional<uint64_t> passdown;
+  const uint64_t key = cache_key(thin->dev_id, vblock);
+  // Reads remapped to the block before must finish before it is freed.
+  if (!cell_acquire_quiesced(key, request)) return;
+  int r = 0;
   {
     std::lock_guard g(md_lock_);
-    if (mode_ == PoolMode::read_only || !md_) return core::complete_held(request, -EIO);
-    auto c = lookup_locked(thin->dev_id, vblock);
-    if (!c) return core::complete_held(request, -EIO);
-    if (c->kind == CachedMapping::mapped) {
-      auto r = md_->remove_block(thin->dev_id, vblock);
-      if (!r) {
-        abort_to_read_only(r.error());
-        return core::complete_held(request, -EIO);
-      }
-      dirty_ = true;
-      cache_put(thin->dev_id, vblock, CachedMapping{CachedMapping::unmapped, false, 0});
-      if (!features_.no_discard_passdown) {
-        auto n = md_->data_block_count(c->data_block);
-        if (n && *n == 0) passdown = c->data_block;
+    if (mode_ == PoolMode::read_only || !md_) {
+      r = -EIO;
+    } else if (auto c = lookup_locked(thin->dev_id, vblock); !c) {
+      r = -EIO;
+    } else if (c->kind == CachedMapping::mapped) {
+      if (auto rm = md_->remove_block(thin->dev_id, vblock); !rm) {
+        abort_to_read_only(rm.error());
+        r = -EIO;
+      } else {
+        dirty_ = true;
+        cache_put(thin->dev_id, vblock, CachedMapping{CachedMapping::unmapped, false, 0});
+        // Passed down under the metadata lock: the freed block cannot be
+        // reused before a commit, and no commit runs meanwhile.
+        if (!features_.no_discard_passdown) {
+          auto n = md_->data_block_count(c->data_block);
+          if (n && *n == 0) (void)core::sync_io(*data_device(), io::Op::discard, c->data_block * bb, bb);
+        }
       }
     }
   }
-  if (passdown) (void)core::sync_io(*data_device(), io::Op::discard, *passdown * bb, bb);
-  core::complete_held(request, 0);
+  cell_release(key);
+  core::complete_held(request, r);
 }
 
 void Pool::process_write(const ThinContext* thin, io::Request* request) {
+  const uint64_t key = cache_key(thin->dev_id, request->offset / block_bytes());
+  if (!cell_acquire(key, request)) return;
+  const int r = write_in_cell(thin, request);
+  cell_release(key);
+  if (r == kMapAgain) return core::resubmit(request);
+  if (r != kQueued) core::complete_held(request, r);
+}
+
+// A write that is not a plain remap, with the block's cell held: a FUA
+// write to a provisioned block (then a commit), a first write (allocate,
+// fill, write, insert) or a write to a shared block (copy, remap).
+int Pool::write_in_cell(const ThinContext* thin, io::Request* request) {
   const uint64_t bb = block_bytes();
   const uint64_t vblock = request->offset / bb;
   const uint64_t in_off = request->offset % bb;
   const uint64_t len = request->length;
   std::unique_lock g(md_lock_);
   auto c = lookup_locked(thin->dev_id, vblock);
-  if (!c) {
-    g.unlock();
-    return core::complete_held(request, -EIO);
-  }
+  if (!c) return -EIO;
   io::BlockDevice* data = data_device();
   if (c->kind == CachedMapping::mapped && !c->shared) {
     g.unlock();
-    if (!request->fua) return core::resubmit(request);
+    if (!request->fua) return kMapAgain;
     int r = core::sync_io(*data, request->op, c->data_block * bb + in_off, len,
                           request->op == io::Op::write ? request->data : nullptr, true);
     if (r == 0) {
       std::lock_guard m(md_lock_);
       if (!commit_locked()) r = -EIO;
     }
-    return core::complete_held(request, r);
+    return r;
   }
-  if (mode_ == PoolMode::read_only || !md_) {
-    g.unlock();
-    return core::complete_held(request, -EIO);
-  }
+  if (mode_ == PoolMode::read_only || !md_) return -EIO;
   const bool error_if_no_space = features_.error_if_no_space;
   if (mode_ == PoolMode::out_of_data_space) {
     // Queued under the metadata lock: a bind() that adds space retries
     // the queue under it, so nothing is queued after the retry.
-    if (!error_if_no_space) return queue_no_space(thin, request, false);
-    g.unlock();
-    return queue_no_space(thin, request, true);
+    if (!error_if_no_space) {
+      queue_no_space(thin, request, false);
+      return kQueued;
+    }
+    return -ENOSPC;
   }
   auto b = md_->alloc_data_block();
   if (!b) {
     if (b.error().code == ENOSPC) {
       out_of_space_locked();
-      if (!error_if_no_space) return queue_no_space(thin, request, false);
-      g.unlock();
-      return queue_no_space(thin, request, true);
+      if (!error_if_no_space) {
+        queue_no_space(thin, request, false);
+        return kQueued;
+      }
+      return -ENOSPC;
     }
     abort_to_read_only(b.error());
-    g.unlock();
-    return core::complete_held(request, -EIO);
+    return -EIO;
   }
   // The new block's bytes: the shared block's, the external origin's, or
   // zeros; then the write on top. Written whole unless zeroing is skipped.
@@ -593,13 +711,11 @@ void Pool::process_write(const ThinContext* thin, io::Request* request) {
   }
   if (r < 0) {
     (void)md_->release_data_block(*b);
-    g.unlock();
-    return core::complete_held(request, r);
+    return r;
   }
   if (auto ins = md_->insert_block(thin->dev_id, vblock, *b); !ins) {
     abort_to_read_only(ins.error());
-    g.unlock();
-    return core::complete_held(request, -EIO);
+    return -EIO;
   }
   dirty_ = true;
   cache_put(thin->dev_id, vblock, CachedMapping{CachedMapping::mapped, false, *b});
@@ -607,8 +723,7 @@ void Pool::process_write(const ThinContext* thin, io::Request* request) {
   if (request->fua) {
     if (core::sync_io(*data, io::Op::flush, 0, 0) < 0 || !commit_locked()) r = -EIO;
   }
-  g.unlock();
-  core::complete_held(request, r);
+  return r;
 }
 
 }  // namespace udm::thin
