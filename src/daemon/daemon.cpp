@@ -17,6 +17,7 @@
 
 #if UDM_HAVE_EXPORTS
 #include "exports/export_manager.hpp"
+#include "thin/pool.hpp"
 #endif
 
 namespace udm::daemon {
@@ -139,6 +140,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options, Log&
   std::unique_ptr<Daemon> d(new Daemon(log, std::move(*pid)));
   d->targets_ = std::make_unique<core::TargetRegistry>();
   targets::register_builtin_targets(*d->targets_);
+  thin::Pool::set_no_space_timeout(std::chrono::seconds(options.thin_no_space_timeout_s));
   d->registry_ = std::make_unique<core::DeviceRegistry>(*d->targets_);
   d->dispatcher_ = std::make_unique<Dispatcher>(*d->registry_, CommandVersions(options.claims), log);
   // Before exports and the control socket: nobody sees a half-restored set.

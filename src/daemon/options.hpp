@@ -46,6 +46,10 @@ struct DaemonOptions {
   std::uint64_t nbd_max_queued_bytes_total = std::uint64_t{256} << 20;  // daemon-wide
 
   ControlLimits control;
+
+  // --thin-no-space-timeout: seconds a write to a full thin pool waits for
+  // space before failing (0: forever); the kernel's no_space_timeout.
+  std::uint32_t thin_no_space_timeout_s = 60;
 };
 
 // "65536", "64M", "1G" (K/M/G/T, binary); the option name goes in the error.

@@ -118,6 +118,8 @@ int main(int argc, char** argv) {
                  "SIZE: NBD request bytes (read buffers, write payloads) queued per connection (default 64M)");
   app.add_option("--nbd-max-queued-bytes-total", max_queued_total,
                  "SIZE: NBD request bytes queued over all connections (default 256M)");
+  app.add_option("--thin-no-space-timeout", opts.thin_no_space_timeout_s,
+                 "SECONDS a write to an out-of-space thin pool waits for space before failing, 0: forever (default 60)");
   CLI11_PARSE(app, argc, argv);
   limits.frame_timeout_ms = static_cast<std::uint32_t>(frame_timeout * 1000);
   for (auto [flag, text, out] : {std::tuple{"--nbd-max-queued-bytes", &max_queued, &opts.nbd_max_queued_bytes},
