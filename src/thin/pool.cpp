@@ -332,6 +332,13 @@ Result<std::string> Pool::message(std::span<const std::string> args) {
     return fail(EINVAL, "Unrecognised thin pool target message received: " + w);
   }
   dirty_ = true;
+  // Creating and deleting devices is committed with the next commit (the
+  // once-a-second timer, a flush or FUA write, a status, the pool's
+  // suspend), not here: a commit flushes the metadata device, several ms on
+  // a disk, and snapshots are taken in bursts. The kernel commits after
+  // every message; lvm2 ends each batch with set_transaction_id, which
+  // commits here, so what lvm2 recorded is on disk when it returns.
+  if (word_is(w, "create_thin") || word_is(w, "create_snap") || word_is(w, "delete")) return std::string();
   if (auto c = commit_locked(); !c) return fail(c.error());
   return std::string();
 }

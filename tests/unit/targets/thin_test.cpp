@@ -161,11 +161,14 @@ TEST(ThinPool, MessagesAndTheirErrors) {
   auto unknown = t.msg("frob");
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().message, "Unrecognised thin pool target message received: frob");
-  // Messages commit.
+  // create_thin, create_snap and delete wait for the next commit; set_transaction_id commits.
+  ASSERT_TRUE(t.msg("create_thin 9"));
+  EXPECT_EQ(t.committed()->devices(), (std::vector<uint32_t>{0, 1}));
+  ASSERT_TRUE(t.msg("set_transaction_id 5 6"));
   auto md = t.committed();
   ASSERT_TRUE(md);
-  EXPECT_EQ(md->transaction_id(), 5u);
-  EXPECT_EQ(md->devices(), std::vector<uint32_t>{0});
+  EXPECT_EQ(md->transaction_id(), 6u);
+  EXPECT_EQ(md->devices(), (std::vector<uint32_t>{0, 9}));
 }
 
 TEST(Thin, ReadsZerosThenProvisionsOnFirstWrite) {
@@ -196,6 +199,7 @@ TEST(Thin, CommitsOnFlush) {
   ThinBed t;
   ASSERT_TRUE(t.msg("create_thin 0"));
   auto d = t.thin("t0", 0);
+  ASSERT_EQ(sync_io(*d, Op::flush, 0, 0, nullptr), 0);  // commits the new device
   auto pat = testing::pattern(kBlock, 3);
   ASSERT_EQ(sync_io(*d, Op::write, 5 * kBlock, kBlock, pat.data()), 0);
   {
