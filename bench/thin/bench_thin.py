@@ -7,21 +7,25 @@ file, metadata on its own file.
   first_write   4 KiB random writes, QD32, each into a block never written
                 (64 KiB-aligned offsets, each once) of a new thin; the
                 linear device gets the same offsets on a never-written slice
-  provisioned   4 KiB random writes, QD32, over blocks written before
   seq_1m        1 MiB sequential writes, QD8, on a new thin / fresh slice
+  provisioned   4 KiB random writes, QD32, over blocks written before
   snapshots     1,000 create_snap messages of one thin volume (with its
                 blocks provisioned): through udmsetup (one process each) and
                 through libudm on one connection (the pool, not start-up)
 Prints a table and JSON with the ratios thin / linear (goals: provisioned
 >= 0.9, first_write >= 0.5, snapshot <= 1 ms).
 
-Usage: bench_thin.py BUILD_DIR [--runtime 8] [--snaps 1000] [--json out.json]
+Each measure runs --rounds times (3), thin and linear alternating first;
+the medians are compared.
+
+Usage: bench_thin.py BUILD_DIR [--runtime 5] [--rounds 3] [--snaps 1000] [--json out.json]
 """
 import argparse, ctypes, json, os, shutil, signal, subprocess, sys, tempfile, time
 
 p = argparse.ArgumentParser()
 p.add_argument("build")
-p.add_argument("--runtime", type=int, default=8)
+p.add_argument("--runtime", type=int, default=5)
+p.add_argument("--rounds", type=int, default=3)
 p.add_argument("--snaps", type=int, default=1000)
 p.add_argument("--json")
 a = p.parse_args()
@@ -31,7 +35,7 @@ tmp = tempfile.mkdtemp(prefix="udm-bench-thin.")
 run = tmp + "/run"
 env = dict(os.environ, UDM_RUNDIR=run, UDM_NO_AUTOSTART="1")
 GiB = 1 << 30
-SLICE = 2 * GiB  # sectors per slice below: SLICE / 512
+SLICE = 4 * GiB
 
 
 def sh(*cmd):
@@ -81,27 +85,51 @@ try:
     udmsetup("create", "pdata", "--table", f"0 {sl} linear {tmp}/backing {sl}")
     udmsetup("create", "pool", "--table", f"0 {sl} thin-pool {tmp}/meta {devno('pdata')} 128 0")
     pool = devno("pool")
-    for i in (0, 1):
-        udmsetup("message", "pool", "0", f"create_thin {i}")
-        udmsetup("create", f"thin{i}", "--table", f"0 {GiB // 512} thin {pool} {i}")
+    udmsetup("message", "pool", "0", "create_thin 0")
+    udmsetup("create", "thin0", "--table", f"0 {GiB // 512} thin {pool} 0")
 
     res = {}
-    # First writes: 64 KiB-aligned offsets, each once (fio's random map), one 4 KiB write per block.
-    fw = ["--blockalign=64k", f"--io_size={GiB // 16}"]
-    res["first_write"] = {"linear": fio("lin", "randwrite", "4k", 32, GiB, 0, fw),
-                          "thin": fio("thin0", "randwrite", "4k", 32, GiB, 0, fw)}
-    # 1 MiB sequential into fresh space.
-    res["seq_1m"] = {"linear": fio("lin", "write", "1m", 8, "512m", GiB),
-                     "thin": fio("thin1", "write", "1m", 8, "512m")}
-    # Provisioned: thin1's first 512 MiB (and the same linear slice) were just written.
+    rounds = a.rounds
+
+    def thin_dev(i):
+        udmsetup("message", "pool", "0", f"create_thin {i}")
+        udmsetup("create", f"thin{i}", "--table", f"0 {GiB // 512} thin {pool} {i}")
+        return f"thin{i}"
+
+    def median(runs):
+        return sorted(runs, key=lambda x: x["iops"])[len(runs) // 2]
+
+    # Each round on a new thin and a never-written linear slice, the order alternating.
+    fw = ["--blockalign=64k", "--io_size=32m"]  # one 4 KiB write into each of 8192 blocks
+    sq = {"linear": [], "thin": []}
+    first = {"linear": [], "thin": []}
+    for r in range(rounds):
+        t = thin_dev(10 + r)
+        runs = [("linear", lambda: fio("lin", "randwrite", "4k", 32, "512m", r * 512 * 2**20, fw)),
+                ("thin", lambda: fio(t, "randwrite", "4k", 32, "512m", 0, fw))]
+        for k, f in runs[::1 if r % 2 == 0 else -1]:
+            first[k].append(f())
+    for r in range(rounds):
+        t = thin_dev(20 + r)
+        runs = [("linear", lambda: fio("lin", "write", "1m", 8, "256m", 2 * GiB + r * 256 * 2**20)),
+                ("thin", lambda: fio(t, "write", "1m", 8, "256m"))]
+        for k, f in runs[::1 if r % 2 == 0 else -1]:
+            sq[k].append(f())
+    res["first_write"] = {k: median(v) for k, v in first.items()}
+    res["seq_1m"] = {k: median(v) for k, v in sq.items()}
+    # Provisioned: the last seq thin's 256 MiB and the linear slice written last.
     tb = ["--time_based", f"--runtime={a.runtime}", "--norandommap"]
     prov = {"linear": [], "thin": []}
-    for r in range(2):  # interleaved
-        for k, dev, off in (("linear", "lin", GiB), ("thin", "thin1", 0))[::1 if r % 2 == 0 else -1]:
-            prov[k].append(fio(dev, "randwrite", "4k", 32, "512m", off, tb))
-    res["provisioned"] = {k: max(v, key=lambda x: x["iops"]) for k, v in prov.items()}
+    for r in range(rounds):
+        runs = [("linear", lambda: fio("lin", "randwrite", "4k", 32, "256m", 2 * GiB + (rounds - 1) * 256 * 2**20, tb)),
+                ("thin", lambda: fio(f"thin{20 + rounds - 1}", "randwrite", "4k", 32, "256m", 0, tb))]
+        for k, f in runs[::1 if r % 2 == 0 else -1]:
+            prov[k].append(f())
+    res["provisioned"] = {k: median(v) for k, v in prov.items()}
+    res["runs"] = {"first_write": first, "seq_1m": sq, "provisioned": prov}
 
-    # Snapshots of thin0 (its first-write blocks mapped).
+    # Snapshots of thin0, 256 MiB of it written.
+    fio("thin0", "write", "1m", 8, "256m")
     n = a.snaps
     t0 = time.perf_counter()
     for i in range(n):
@@ -160,7 +188,7 @@ try:
         open(a.json, "w").write(js)
 finally:
     if udmd:
-        for dev in ["thin0", "thin1", "pool", "pdata", "lin"]:
+        for dev in ["thin0"] + [f"thin{10 + r}" for r in range(a.rounds)] + [f"thin{20 + r}" for r in range(a.rounds)] + ["pool", "pdata", "lin"]:
             subprocess.run([BIN + "/udmsetup", "remove", "--retry", dev], env=env, capture_output=True)
         udmd.send_signal(signal.SIGTERM)
         try:

@@ -5,6 +5,9 @@
 #include <cstring>
 #include <strings.h>
 
+#include <tuple>
+#include <utility>
+
 #include "core/sync_io.hpp"
 #include "core/target.hpp"
 
@@ -169,6 +172,14 @@ void Pool::tick() {
 }
 
 Result<void> Pool::commit_locked() {
+  // Not while a batch's blocks are allocated but not yet mapped: thin_check
+  // would call them leaked. New batches wait for this commit meanwhile.
+  if (provisioning_) {
+    ++commit_waiting_;
+    provisioned_cv_.wait(md_lock_, [&] { return provisioning_ == 0; });
+    --commit_waiting_;
+    provisioned_cv_.notify_all();
+  }
   if (!md_ || !dirty_ || mode_ == PoolMode::read_only) return {};
   if (auto r = md_->commit(); !r) {
     abort_to_read_only(r.error());
@@ -526,6 +537,17 @@ Result<CachedMapping> Pool::lookup_locked(uint32_t dev_id, uint64_t vblock) {
 }
 
 void Pool::defer(const ThinContext* thin, io::Request* request) {
+  if (request->op == io::Op::write || request->op == io::Op::write_zeroes) {
+    bool post = false;
+    {
+      std::lock_guard g(writes_lock_);
+      writes_.emplace_back(thin, request);
+      post = drainers_ < kDrainers;
+      drainers_ += post;
+    }
+    if (post) workers_.post([self = shared_from_this()] { self->drain_writes(); });
+    return;
+  }
   workers_.post([self = shared_from_this(), thin, request] { self->process(thin, request); });
 }
 
@@ -563,7 +585,7 @@ void Pool::process(const ThinContext* thin, io::Request* request) {
     case io::Op::discard: return process_discard(thin, request);
     case io::Op::read: return process_read(thin, request);
     case io::Op::write:
-    case io::Op::write_zeroes: return process_write(thin, request);
+    case io::Op::write_zeroes: break;  // through defer's queue
   }
   core::complete_held(request, -EIO);
 }
@@ -636,101 +658,231 @@ void Pool::process_discard(const ThinContext* thin, io::Request* request) {
   core::complete_held(request, r);
 }
 
-void Pool::process_write(const ThinContext* thin, io::Request* request) {
-  const uint64_t key = cache_key(thin->dev_id, request->offset / block_bytes());
-  if (!cell_acquire(key, request)) return;
-  const int r = write_in_cell(thin, request);
-  cell_release(key);
-  if (r == kMapAgain) return core::resubmit(request);
-  if (r != kQueued) core::complete_held(request, r);
+// One held write on the slow path.
+struct Pool::WriteJob {
+  const ThinContext* thin = nullptr;
+  io::Request* request = nullptr;
+  uint64_t key = 0;
+  enum What : uint8_t { complete, map_again, queued, fua_in_place, provision } what = complete;
+  int result = 0;
+  CachedMapping mapping;
+  uint64_t block = 0;          // allocated (provision)
+  bool fill = false;           // the whole block is written from a filled buffer
+  std::byte* bytes = nullptr;  // what goes to the data device: the filled block, or the request's
+};
+
+// Writes that are not plain remaps, taken from the queue in batches: every
+// allocation of a batch is made in one hold of the metadata lock, and the
+// batch's data writes (the write, or the whole block with zeros or the
+// shared block's bytes around it) go out together, merged where adjacent,
+// then their mappings are inserted. Allocation and insertion stay in one hold so no commit sees an
+// allocated block without its mapping (a leak to thin_check).
+void Pool::drain_writes() {
+  for (;;) {
+    std::vector<WriteJob> jobs;
+    {
+      std::lock_guard g(writes_lock_);
+      if (writes_.empty()) {
+        --drainers_;
+        return;
+      }
+      const std::size_t n = std::min<std::size_t>(writes_.size(), kWriteBatch);
+      jobs.resize(n);
+      for (std::size_t i = 0; i < n; ++i) std::tie(jobs[i].thin, jobs[i].request) = writes_[i];
+      writes_.erase(writes_.begin(), writes_.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+    {
+      std::lock_guard g(park_lock_);
+      if (suspended_) {
+        for (auto& j : jobs) parked_.emplace_back(j.thin, j.request);
+        continue;
+      }
+    }
+    process_writes(jobs);
+  }
 }
 
-// A write that is not a plain remap, with the block's cell held: a FUA
-// write to a provisioned block (then a commit), a first write (allocate,
-// fill, write, insert) or a write to a shared block (copy, remap).
-int Pool::write_in_cell(const ThinContext* thin, io::Request* request) {
+void Pool::process_writes(std::vector<WriteJob>& all) {
   const uint64_t bb = block_bytes();
-  const uint64_t vblock = request->offset / bb;
-  const uint64_t in_off = request->offset % bb;
-  const uint64_t len = request->length;
-  std::unique_lock g(md_lock_);
-  auto c = lookup_locked(thin->dev_id, vblock);
-  if (!c) return -EIO;
+  std::vector<WriteJob*> jobs;  // those holding their cell; the others wait in it
+  for (auto& j : all) {
+    j.key = cache_key(j.thin->dev_id, j.request->offset / bb);
+    if (cell_acquire(j.key, j.request)) jobs.push_back(&j);
+  }
   io::BlockDevice* data = data_device();
-  if (c->kind == CachedMapping::mapped && !c->shared) {
-    g.unlock();
-    if (!request->fua) return kMapAgain;
-    int r = core::sync_io(*data, request->op, c->data_block * bb + in_off, len,
-                          request->op == io::Op::write ? request->data : nullptr, true);
-    if (r == 0) {
-      std::lock_guard m(md_lock_);
-      if (!commit_locked()) r = -EIO;
-    }
-    return r;
-  }
-  if (mode_ == PoolMode::read_only || !md_) return -EIO;
-  const bool error_if_no_space = features_.error_if_no_space;
-  if (mode_ == PoolMode::out_of_data_space) {
-    // Queued under the metadata lock: a bind() that adds space retries
-    // the queue under it, so nothing is queued after the retry.
-    if (!error_if_no_space) {
-      queue_no_space(thin, request, false);
-      return kQueued;
-    }
-    return -ENOSPC;
-  }
-  auto b = md_->alloc_data_block();
-  if (!b) {
-    if (b.error().code == ENOSPC) {
-      out_of_space_locked();
-      if (!error_if_no_space) {
-        queue_no_space(thin, request, false);
-        return kQueued;
+  {
+    std::unique_lock g(md_lock_);
+    provisioned_cv_.wait(g, [&] { return commit_waiting_ == 0; });
+    std::vector<WriteJob*> prov;
+    std::size_t nr_fill = 0;
+    for (WriteJob* j : jobs) {
+      io::Request* req = j->request;
+      auto c = lookup_locked(j->thin->dev_id, req->offset / bb);
+      if (!c) {
+        j->result = -EIO;
+        continue;
       }
-      return -ENOSPC;
+      j->mapping = *c;
+      if (c->kind == CachedMapping::mapped && !c->shared) {
+        j->what = req->fua ? WriteJob::fua_in_place : WriteJob::map_again;
+        continue;
+      }
+      if (mode_ == PoolMode::read_only || !md_) {
+        j->result = -EIO;
+        continue;
+      }
+      if (mode_ == PoolMode::out_of_data_space) {
+        // Queued under the metadata lock: a bind() that adds space retries
+        // the queue under it, so nothing is queued after the retry.
+        if (features_.error_if_no_space) j->result = -ENOSPC;
+        else queue_no_space(j->thin, req, false), j->what = WriteJob::queued;
+        continue;
+      }
+      auto b = md_->alloc_data_block();
+      if (!b) {
+        if (b.error().code == ENOSPC) {
+          out_of_space_locked();
+          if (features_.error_if_no_space) j->result = -ENOSPC;
+          else queue_no_space(j->thin, req, false), j->what = WriteJob::queued;
+        } else {
+          abort_to_read_only(b.error());
+          j->result = -EIO;
+        }
+        continue;
+      }
+      j->block = *b;
+      j->what = WriteJob::provision;
+      // The new block's bytes: the shared block's, the external origin's,
+      // or zeros; then the write on top. Written whole unless zeroing is skipped.
+      const bool whole = req->offset % bb == 0 && req->length == bb;
+      j->fill = (!whole && (c->kind == CachedMapping::mapped || j->thin->origin || !features_.skip_block_zeroing)) ||
+                req->op == io::Op::write_zeroes;
+      nr_fill += j->fill;
+      prov.push_back(j);
     }
-    abort_to_read_only(b.error());
-    return -EIO;
-  }
-  // The new block's bytes: the shared block's, the external origin's, or
-  // zeros; then the write on top. Written whole unless zeroing is skipped.
-  const bool whole = in_off == 0 && len == bb;
-  const bool fill = !whole && (c->kind == CachedMapping::mapped || thin->origin || !features_.skip_block_zeroing);
-  int r = 0;
-  std::vector<std::byte> buf;
-  if (fill || request->op == io::Op::write_zeroes) buf.assign(bb, std::byte{0});
-  if (fill && c->kind == CachedMapping::mapped) {
-    r = core::sync_io(*data, io::Op::read, c->data_block * bb, bb, buf.data());
-  } else if (fill && thin->origin) {
-    const uint64_t osize = thin->origin->size();
-    if (vblock * bb < osize)
-      r = core::sync_io(*thin->origin, io::Op::read, vblock * bb, std::min<uint64_t>(bb, osize - vblock * bb), buf.data());
-  }
-  if (r == 0) {
-    if (fill) {
-      if (request->op == io::Op::write) std::memcpy(buf.data() + in_off, request->data, len);
-      else std::memset(buf.data() + in_off, 0, len);
-      r = core::sync_io(*data, io::Op::write, *b * bb, bb, buf.data());
-    } else {
-      r = core::sync_io(*data, io::Op::write, *b * bb + in_off, len,
-                        request->op == io::Op::write ? request->data : buf.data());
+    // Filled blocks in one buffer, so that blocks allocated one after the
+    // other go out as one write.
+    std::vector<std::byte> fill_buf(nr_fill * bb <= kFillBufferMax ? nr_fill * bb : 0);
+    std::vector<std::unique_ptr<std::byte[]>> own;  // beyond kFillBufferMax: one buffer each
+    std::size_t next_fill = 0;
+    for (WriteJob* j : prov) {
+      io::Request* req = j->request;
+      const uint64_t vblock = req->offset / bb, in_off = req->offset % bb;
+      if (!j->fill) {
+        j->bytes = req->data;
+        continue;
+      }
+      if (fill_buf.empty()) {
+        own.push_back(std::make_unique<std::byte[]>(bb));
+        j->bytes = own.back().get();
+      } else {
+        j->bytes = fill_buf.data() + next_fill++ * bb;
+      }
+      std::memset(j->bytes, 0, bb);
+      int r = 0;
+      if (j->mapping.kind == CachedMapping::mapped) {
+        r = core::sync_io(*data, io::Op::read, j->mapping.data_block * bb, bb, j->bytes);
+      } else if (j->thin->origin) {
+        const uint64_t osize = j->thin->origin->size();
+        if (vblock * bb < osize)
+          r = core::sync_io(*j->thin->origin, io::Op::read, vblock * bb, std::min<uint64_t>(bb, osize - vblock * bb),
+                            j->bytes);
+      }
+      if (r < 0) {
+        (void)md_->release_data_block(j->block);
+        j->result = r;
+        j->what = WriteJob::complete;
+        continue;
+      }
+      if (req->op == io::Op::write) std::memcpy(j->bytes + in_off, req->data, req->length);
+    }
+    std::erase_if(prov, [](WriteJob* j) { return j->what != WriteJob::provision; });
+    if (!prov.empty()) {
+      int err;
+      {
+        // The data writes go out without the metadata lock (another batch
+        // allocates meanwhile); the cells keep others off these blocks.
+        ++provisioning_;
+        g.unlock();
+        // Runs of whole blocks adjacent on the data device and in memory
+        // (a large write's pieces, a batch of filled blocks) go out as one.
+        core::SyncBatch io;
+        io::Request run{};
+        auto flush_run = [&] {
+          if (run.length) io.submit(*data, run);
+          run = io::Request{};
+        };
+        for (WriteJob* j : prov) {
+          const bool whole_block = j->fill || (j->request->offset % bb == 0 && j->request->length == bb);
+          if (!whole_block) {
+            flush_run();
+            io::Request r{};
+            r.op = io::Op::write;
+            r.offset = j->block * bb + j->request->offset % bb;
+            r.length = j->request->length;
+            r.data = j->bytes;
+            io.submit(*data, r);
+            continue;
+          }
+          if (run.length && run.offset + run.length == j->block * bb && run.data + run.length == j->bytes &&
+              run.length < kMaxMergedWrite) {
+            run.length += bb;
+            continue;
+          }
+          flush_run();
+          run.op = io::Op::write;
+          run.offset = j->block * bb;
+          run.length = bb;
+          run.data = j->bytes;
+        }
+        flush_run();
+        err = io.wait();
+        g.lock();
+        --provisioning_;
+      }
+      bool fua = false;
+      for (WriteJob* j : prov) {
+        j->what = WriteJob::complete;
+        if (err < 0) {
+          // Which one failed is not known: none is mapped.
+          (void)md_->release_data_block(j->block);
+          j->result = err;
+          continue;
+        }
+        const uint64_t vblock = j->request->offset / bb;
+        if (auto ins = md_->insert_block(j->thin->dev_id, vblock, j->block); !ins) {
+          if (mode_ != PoolMode::read_only) abort_to_read_only(ins.error());
+          j->result = -EIO;
+          continue;
+        }
+        dirty_ = true;
+        cache_put(j->thin->dev_id, vblock, CachedMapping{CachedMapping::mapped, false, j->block});
+        fua |= j->request->fua;
+      }
+      provisioned_cv_.notify_all();
+      check_low_water_locked();
+      if (fua && (core::sync_io(*data, io::Op::flush, 0, 0) < 0 || !commit_locked()))
+        for (WriteJob* j : prov)
+          if (j->request->fua) j->result = -EIO;
     }
   }
-  if (r < 0) {
-    (void)md_->release_data_block(*b);
-    return r;
+  // FUA writes to provisioned blocks: written through, then the mapping committed.
+  for (WriteJob* j : jobs) {
+    if (j->what != WriteJob::fua_in_place) continue;
+    io::Request* req = j->request;
+    const uint64_t bb_off = j->mapping.data_block * bb + req->offset % bb;
+    j->result = core::sync_io(*data, req->op, bb_off, req->length, req->op == io::Op::write ? req->data : nullptr, true);
+    if (j->result == 0) {
+      std::lock_guard m(md_lock_);
+      if (!commit_locked()) j->result = -EIO;
+    }
+    j->what = WriteJob::complete;
   }
-  if (auto ins = md_->insert_block(thin->dev_id, vblock, *b); !ins) {
-    abort_to_read_only(ins.error());
-    return -EIO;
+  for (WriteJob* j : jobs) cell_release(j->key);
+  for (WriteJob* j : jobs) {
+    if (j->what == WriteJob::map_again) core::resubmit(j->request);
+    else if (j->what == WriteJob::complete) core::complete_held(j->request, j->result);
   }
-  dirty_ = true;
-  cache_put(thin->dev_id, vblock, CachedMapping{CachedMapping::mapped, false, *b});
-  check_low_water_locked();
-  if (request->fua) {
-    if (core::sync_io(*data, io::Op::flush, 0, 0) < 0 || !commit_locked()) r = -EIO;
-  }
-  return r;
 }
 
 }  // namespace udm::thin

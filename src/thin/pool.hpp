@@ -155,12 +155,13 @@ class Pool : public std::enable_shared_from_this<Pool> {
   void process(const ThinContext* thin, io::Request* request);
   void process_flush(io::Request* request);
   void process_discard(const ThinContext* thin, io::Request* request);
-  void process_write(const ThinContext* thin, io::Request* request);
   void process_read(const ThinContext* thin, io::Request* request);
-  // write_in_cell's results besides a completion status.
-  static constexpr int kMapAgain = 1;  // remap it: the block is provisioned
-  static constexpr int kQueued = 2;    // waits for space (no_space_)
-  int write_in_cell(const ThinContext* thin, io::Request* request);
+  struct WriteJob;
+  static constexpr std::size_t kWriteBatch = 64;  // writes per metadata-lock hold
+  static constexpr uint64_t kFillBufferMax = 64ull << 20;  // one buffer for a batch's filled blocks
+  static constexpr uint64_t kMaxMergedWrite = 8ull << 20;  // adjacent blocks written as one
+  void drain_writes();
+  void process_writes(std::vector<WriteJob>& jobs);
   // Under md_lock_: lookup through the cache, filling it.
   Result<CachedMapping> lookup_locked(uint32_t dev_id, uint64_t vblock);
   void cache_put(uint32_t dev_id, uint64_t vblock, CachedMapping m);
@@ -202,6 +203,10 @@ class Pool : public std::enable_shared_from_this<Pool> {
   std::unique_ptr<pd::ThinMetadata> md_;
   bool dirty_ = false;
   std::map<uint32_t, unsigned> open_thins_;
+  // Batches whose blocks are allocated but not yet mapped, and commits
+  // waiting for them (under md_lock_; the condition waits on md_lock_).
+  unsigned provisioning_ = 0, commit_waiting_ = 0;
+  std::condition_variable_any provisioned_cv_;
   std::atomic<PoolMode> mode_{PoolMode::write};
 
   mutable std::shared_mutex cache_lock_;
@@ -216,6 +221,12 @@ class Pool : public std::enable_shared_from_this<Pool> {
   std::atomic<unsigned> epoch_{0};
   std::atomic<int64_t> in_flight_[2] = {0, 0};
   std::mutex drain_lock_;
+
+  // Held writes wait here for the draining workers (drain_writes).
+  static constexpr unsigned kDrainers = 2;  // one batch's data writes in flight while the next allocates
+  std::mutex writes_lock_;
+  std::vector<std::pair<const ThinContext*, io::Request*>> writes_;
+  unsigned drainers_ = 0;
 
   std::mutex park_lock_;
   bool suspended_ = false;  // under park_lock_
