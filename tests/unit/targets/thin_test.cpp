@@ -25,11 +25,12 @@ struct ThinBed {
   std::shared_ptr<io::MemoryDevice> meta, data;
   core::MappedDevicePtr pool;
 
-  explicit ThinBed(std::uint64_t data_blocks = 64, const std::string& features = "") {
-    meta = bed.memory("/dev/meta", 4 << 20);
+  explicit ThinBed(std::uint64_t data_blocks = 64, const std::string& features = "", unsigned low_water = 0,
+                   byte_count meta_bytes = 4 << 20) {
+    meta = bed.memory("/dev/meta", meta_bytes);
     data = bed.memory("/dev/data", data_blocks * kBlock);
-    pool = bed.make("pool", "0 " + std::to_string(data_blocks * 128) + " thin-pool /dev/meta /dev/data 128 0" +
-                                (features.empty() ? "" : " " + features));
+    pool = bed.make("pool", "0 " + std::to_string(data_blocks * 128) + " thin-pool /dev/meta /dev/data 128 " +
+                                std::to_string(low_water) + (features.empty() ? "" : " " + features));
   }
   std::string pool_name() const { return pool->devno().to_string(); }
   Result<std::string> msg(const std::string& text) {
@@ -48,6 +49,11 @@ struct ThinBed {
   core::MappedDevicePtr thin(const std::string& name, unsigned id, sector_t sectors = 64 * 128) {
     return bed.make(name, "0 " + std::to_string(sectors) + " thin " + pool_name() + " " + std::to_string(id));
   }
+  // create_thin ID, and a thin device of it.
+  core::MappedDevicePtr new_thin(unsigned id = 0, sector_t sectors = 64 * 128) {
+    EXPECT_TRUE(msg("create_thin " + std::to_string(id)));
+    return thin("t" + std::to_string(id), id, sectors);
+  }
   std::string status(core::MappedDevice& d, core::StatusType t = core::StatusType::info) {
     return d.status(t, false).at(0).text;
   }
@@ -63,6 +69,19 @@ struct ThinBed {
     auto md = pd::ThinMetadata::open(*disk, pd::ThinMetadata::Mode::read_only);
     EXPECT_TRUE(md.has_value()) << (md ? "" : md.error().message);
     return md ? std::move(*md) : nullptr;
+  }
+  // Whether the metadata committed on the device maps (dev, vblock).
+  bool committed_maps(uint32_t dev, uint64_t vblock) {
+    auto md = committed();
+    if (!md) return false;
+    auto m = md->lookup(dev, vblock);
+    EXPECT_TRUE(m.has_value());
+    return m && m->has_value();
+  }
+  // The committed metadata passes its own checks.
+  bool committed_verifies() {
+    auto md = committed();
+    return md && md->verify().has_value();
   }
   std::unique_ptr<pd::MemoryBlockDevice> disk;
 };
@@ -173,8 +192,7 @@ TEST(ThinPool, MessagesAndTheirErrors) {
 
 TEST(Thin, ReadsZerosThenProvisionsOnFirstWrite) {
   ThinBed t;
-  ASSERT_TRUE(t.msg("create_thin 0"));
-  auto d = t.thin("t0", 0);
+  auto d = t.new_thin();
   EXPECT_EQ(t.status(*d), "0 -");
   EXPECT_EQ(t.status(*d, core::StatusType::table), t.pool_name() + " 0");
   EXPECT_TRUE(all_zero(read(*d, 0, 3 * kBlock)));
@@ -197,55 +215,36 @@ TEST(Thin, ReadsZerosThenProvisionsOnFirstWrite) {
 
 TEST(Thin, CommitsOnFlush) {
   ThinBed t;
-  ASSERT_TRUE(t.msg("create_thin 0"));
-  auto d = t.thin("t0", 0);
+  auto d = t.new_thin();
   ASSERT_EQ(sync_io(*d, Op::flush, 0, 0, nullptr), 0);  // commits the new device
   auto pat = testing::pattern(kBlock, 3);
   ASSERT_EQ(sync_io(*d, Op::write, 5 * kBlock, kBlock, pat.data()), 0);
-  {
-    auto md = t.committed();
-    ASSERT_TRUE(md);
-    auto m = md->lookup(0, 5);
-    ASSERT_TRUE(m);
-    EXPECT_FALSE(m->has_value());  // not yet committed (the timer runs once a second)
-  }
+  EXPECT_FALSE(t.committed_maps(0, 5));  // not yet committed (the timer runs once a second)
   ASSERT_EQ(sync_io(*d, Op::flush, 0, 0, nullptr), 0);
-  auto md = t.committed();
-  ASSERT_TRUE(md);
-  auto m = md->lookup(0, 5);
-  ASSERT_TRUE(m && m->has_value());
-  EXPECT_TRUE(md->verify().has_value());
+  EXPECT_TRUE(t.committed_maps(0, 5));
+  EXPECT_TRUE(t.committed_verifies());
 }
 
 TEST(Thin, FuaWriteCommitsItsMapping) {
   ThinBed t;
-  ASSERT_TRUE(t.msg("create_thin 0"));
-  auto d = t.thin("t0", 0);
+  auto d = t.new_thin();
   auto pat = testing::pattern(4096, 16);
   ASSERT_EQ(sync_io(*d, Op::write, 9 * kBlock, 4096, pat.data(), true), 0);
-  auto md = t.committed();
-  ASSERT_TRUE(md);
-  auto m = md->lookup(0, 9);
-  ASSERT_TRUE(m && m->has_value());
+  EXPECT_TRUE(t.committed_maps(0, 9));
 }
 
 TEST(Thin, CommitsWithinASecondWithoutFlush) {
   ThinBed t;
-  ASSERT_TRUE(t.msg("create_thin 0"));
-  auto d = t.thin("t0", 0);
+  auto d = t.new_thin();
   auto pat = testing::pattern(kBlock, 3);
   ASSERT_EQ(sync_io(*d, Op::write, 0, kBlock, pat.data()), 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(2300));
-  auto md = t.committed();
-  ASSERT_TRUE(md);
-  auto m = md->lookup(0, 0);
-  ASSERT_TRUE(m && m->has_value());
+  EXPECT_TRUE(t.committed_maps(0, 0));
 }
 
 TEST(Thin, SnapshotSharingIsBrokenOnWrite) {
   ThinBed t;
-  ASSERT_TRUE(t.msg("create_thin 0"));
-  auto origin = t.thin("t0", 0);
+  auto origin = t.new_thin();
   auto a = testing::pattern(2 * kBlock, 4);
   ASSERT_EQ(sync_io(*origin, Op::write, 0, 2 * kBlock, a.data()), 0);
   ASSERT_TRUE(origin->suspend(false));
@@ -269,15 +268,12 @@ TEST(Thin, SnapshotSharingIsBrokenOnWrite) {
   EXPECT_EQ(std::memcmp(read(*origin, 0, 4096).data(), a.data(), 4096), 0);
   EXPECT_NE(t.status(*t.pool).find(" 4/64 "), std::string::npos);
   ASSERT_EQ(sync_io(*snap, Op::flush, 0, 0, nullptr), 0);
-  auto md = t.committed();
-  ASSERT_TRUE(md);
-  EXPECT_TRUE(md->verify().has_value());
+  EXPECT_TRUE(t.committed_verifies());
 }
 
 TEST(Thin, DiscardUnmapsWholeBlocks) {
   ThinBed t;
-  ASSERT_TRUE(t.msg("create_thin 0"));
-  auto d = t.thin("t0", 0);
+  auto d = t.new_thin();
   auto a = testing::pattern(3 * kBlock, 6);
   ASSERT_EQ(sync_io(*d, Op::write, 0, 3 * kBlock, a.data()), 0);
   EXPECT_EQ(t.status(*d), "384 383");
@@ -291,8 +287,7 @@ TEST(Thin, DiscardUnmapsWholeBlocks) {
 
 TEST(Thin, ErrorIfNoSpaceFailsAtOnce) {
   ThinBed t(2, "1 error_if_no_space");
-  ASSERT_TRUE(t.msg("create_thin 0"));
-  auto d = t.thin("t0", 0);
+  auto d = t.new_thin();
   auto a = testing::pattern(kBlock, 7);
   ASSERT_EQ(sync_io(*d, Op::write, 0, kBlock, a.data()), 0);
   ASSERT_EQ(sync_io(*d, Op::write, kBlock, kBlock, a.data()), 0);
@@ -305,8 +300,7 @@ TEST(Thin, ErrorIfNoSpaceFailsAtOnce) {
 TEST(Thin, QueuedWriteFailsAfterTheTimeout) {
   thin::Pool::set_no_space_timeout(std::chrono::milliseconds(100));
   ThinBed t(1);
-  ASSERT_TRUE(t.msg("create_thin 0"));
-  auto d = t.thin("t0", 0);
+  auto d = t.new_thin();
   auto a = testing::pattern(kBlock, 8);
   ASSERT_EQ(sync_io(*d, Op::write, 0, kBlock, a.data()), 0);
   auto start = std::chrono::steady_clock::now();
@@ -317,8 +311,7 @@ TEST(Thin, QueuedWriteFailsAfterTheTimeout) {
 
 TEST(Thin, ReloadWithAGrownDataDeviceResumesQueuedWrites) {
   ThinBed t(1);
-  ASSERT_TRUE(t.msg("create_thin 0"));
-  auto d = t.thin("t0", 0);
+  auto d = t.new_thin();
   auto a = testing::pattern(2 * kBlock, 9);
   ASSERT_EQ(sync_io(*d, Op::write, 0, kBlock, a.data()), 0);
   testing::PendingIo w(Op::write, kBlock, kBlock, a.data() + kBlock);
@@ -345,31 +338,21 @@ TEST(Thin, ReloadWithAGrownDataDeviceResumesQueuedWrites) {
 }
 
 TEST(Thin, LowWaterMarkRaisesAnEventOncePerResume) {
-  TestBed bed;
-  bed.memory("/dev/meta", 4 << 20);
-  bed.memory("/dev/data", 4 * kBlock);
-  auto pool = bed.make("pool", "0 512 thin-pool /dev/meta /dev/data 128 2");
-  std::vector<std::string> m{"create_thin", "0"};
-  ASSERT_TRUE(pool->message(0, m));
-  auto d = bed.make("t0", "0 1024 thin " + pool->devno().to_string() + " 0");
-  const auto before = pool->event_nr();
+  ThinBed t(4, "", 2);
+  auto d = t.new_thin(0, 1024);
+  const auto before = t.pool->event_nr();
   auto a = testing::pattern(kBlock, 10);
   ASSERT_EQ(sync_io(*d, Op::write, 0, kBlock, a.data()), 0);
-  EXPECT_EQ(pool->event_nr(), before);
+  EXPECT_EQ(t.pool->event_nr(), before);
   ASSERT_EQ(sync_io(*d, Op::write, kBlock, kBlock, a.data()), 0);  // 2 free: at the mark
-  EXPECT_EQ(pool->event_nr(), before + 1);
+  EXPECT_EQ(t.pool->event_nr(), before + 1);
   ASSERT_EQ(sync_io(*d, Op::write, 2 * kBlock, kBlock, a.data()), 0);
-  EXPECT_EQ(pool->event_nr(), before + 1);
+  EXPECT_EQ(t.pool->event_nr(), before + 1);
 }
 
 TEST(ThinPool, FullMetadataSwitchesToReadOnly) {
-  TestBed bed;
-  auto meta = bed.memory("/dev/meta", 24 * 4096);
-  bed.memory("/dev/data", 2048 * kBlock);
-  auto pool = bed.make("pool", "0 " + std::to_string(2048 * 128) + " thin-pool /dev/meta /dev/data 128 0 1 skip_block_zeroing");
-  std::vector<std::string> m{"create_thin", "0"};
-  ASSERT_TRUE(pool->message(0, m));
-  auto d = bed.make("t0", "0 " + std::to_string(2048 * 128) + " thin " + pool->devno().to_string() + " 0");
+  ThinBed t(2048, "1 skip_block_zeroing", 0, 24 * 4096);
+  auto d = t.new_thin(0, 2048 * 128);
   auto a = testing::pattern(4096, 11);
   int r = 0;
   uint64_t v = 0;
@@ -380,12 +363,11 @@ TEST(ThinPool, FullMetadataSwitchesToReadOnly) {
   EXPECT_EQ(r, -EIO);
   ASSERT_LT(v, 2048u) << "metadata never filled";
   ASSERT_GT(v, 8u) << "metadata filled at once";
-  auto st = pool->status(core::StatusType::info, false).at(0).text;
-  EXPECT_NE(st.find(" ro "), std::string::npos) << st;
+  EXPECT_NE(t.status(*t.pool).find(" ro "), std::string::npos) << t.status(*t.pool);
   // What was committed still reads; new blocks are refused; messages too.
   EXPECT_EQ(std::memcmp(read(*d, 0, 4096).data(), a.data(), 4096), 0);
   EXPECT_EQ(sync_io(*d, Op::write, 2047 * kBlock, 4096, a.data()), -EIO);
-  auto msg = pool->message(0, m);
+  auto msg = t.msg("create_thin 1");
   ASSERT_FALSE(msg);
   EXPECT_EQ(msg.error().code, EOPNOTSUPP);
 }
@@ -565,8 +547,7 @@ TEST(Thin, DiscardWaitsForReadsOfTheBlockInFlight) {
 // zeros or one whole pattern written there (TSan checks the cells' locking).
 TEST(Thin, ReadsWritesAndDiscardsOfTheSameBlocksStayWhole) {
   ThinBed t(64);
-  ASSERT_TRUE(t.msg("create_thin 0"));
-  auto d = t.thin("t0", 0);
+  auto d = t.new_thin();
   std::vector<std::vector<std::byte>> pats;
   for (int i = 0; i < 4; ++i) pats.push_back(testing::pattern(kBlock, 30 + i));
   std::atomic<int> bad{0};
@@ -588,9 +569,7 @@ TEST(Thin, ReadsWritesAndDiscardsOfTheSameBlocksStayWhole) {
   for (auto& x : th) x.join();
   EXPECT_EQ(bad.load(), 0);
   ASSERT_EQ(sync_io(*d, Op::flush, 0, 0, nullptr), 0);
-  auto md = t.committed();
-  ASSERT_TRUE(md);
-  EXPECT_TRUE(md->verify().has_value());
+  EXPECT_TRUE(t.committed_verifies());
 }
 
 // As the kernel's pool: while the pool device is suspended, a thin's first
@@ -598,8 +577,7 @@ TEST(Thin, ReadsWritesAndDiscardsOfTheSameBlocksStayWhole) {
 // writes to provisioned blocks and reads do not wait.
 TEST(Thin, PoolSuspendHoldsIoThatNeedsThePool) {
   ThinBed t;
-  ASSERT_TRUE(t.msg("create_thin 0"));
-  auto d = t.thin("t0", 0);
+  auto d = t.new_thin();
   auto a = testing::pattern(kBlock, 22);
   ASSERT_EQ(sync_io(*d, Op::write, 0, kBlock, a.data()), 0);
   ASSERT_TRUE(t.pool->suspend(false));
