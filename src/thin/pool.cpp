@@ -407,8 +407,7 @@ Result<std::optional<uint64_t>> Pool::highest_mapped(uint32_t dev_id) {
 CachedMapping Pool::cached(uint32_t dev_id, uint64_t vblock, io::BlockDevice** data) const {
   std::shared_lock g(cache_lock_);
   if (data) *data = data_raw_;
-  auto it = cache_.find(cache_key(dev_id, vblock));
-  return it == cache_.end() ? CachedMapping{} : it->second;
+  return cache_get(dev_id, cache_key(dev_id, vblock));
 }
 
 FastMap Pool::map_fast(uint32_t dev_id, uint64_t vblock, io::Request* request, uint8_t* epoch) {
@@ -419,7 +418,7 @@ FastMap Pool::map_fast(uint32_t dev_id, uint64_t vblock, io::Request* request, u
       if (cells_.empty() || !cells_.contains(key)) {
         FastMap f;
         f.data = data_raw_;
-        if (auto it = cache_.find(key); it != cache_.end()) f.mapping = it->second;
+        f.mapping = cache_get(dev_id, key);
         if (f.mapping.kind == CachedMapping::mapped &&
             (request->op == io::Op::read || (!f.mapping.shared && !request->fua))) {
           // Counted under the lock a discard's epoch flip takes exclusively.
@@ -506,17 +505,32 @@ io::BlockDevice* Pool::data_device() const {
 void Pool::cache_put(uint32_t dev_id, uint64_t vblock, CachedMapping m) {
   std::unique_lock g(cache_lock_);
   if (cache_.size() >= kMaxCacheEntries) cache_.clear();
+  auto g_it = dev_gen_.find(dev_id);
+  m.gen = g_it == dev_gen_.end() ? 0 : g_it->second;
   cache_[cache_key(dev_id, vblock)] = m;
 }
 
+// O(1) under the exclusive lock (a snapshot must not stall the hot path
+// for a walk of the cache): the device's entries are stale from now on.
 void Pool::cache_drop_device(uint32_t dev_id) {
   std::unique_lock g(cache_lock_);
-  std::erase_if(cache_, [&](const auto& e) { return (e.first >> 40) == dev_id; });
+  ++dev_gen_[dev_id];
+}
+
+CachedMapping Pool::cache_get(uint32_t dev_id, uint64_t key) const {
+  auto it = cache_.find(key);
+  if (it == cache_.end()) return {};
+  if (!dev_gen_.empty()) {
+    auto g = dev_gen_.find(dev_id);
+    if (g != dev_gen_.end() && g->second != it->second.gen) return {};
+  }
+  return it->second;
 }
 
 void Pool::cache_clear() {
   std::unique_lock g(cache_lock_);
   cache_.clear();
+  dev_gen_.clear();
 }
 
 Result<CachedMapping> Pool::lookup_locked(uint32_t dev_id, uint64_t vblock) {

@@ -62,6 +62,7 @@ struct CachedMapping {
   enum Kind : uint8_t { unknown, unmapped, mapped } kind = unknown;
   bool shared = false;
   uint64_t data_block = 0;
+  uint32_t gen = 0;  // the device's cache generation when filled
 };
 
 // What the hot path does with a thin request (Pool::map_fast).
@@ -166,6 +167,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
   Result<CachedMapping> lookup_locked(uint32_t dev_id, uint64_t vblock);
   void cache_put(uint32_t dev_id, uint64_t vblock, CachedMapping m);
   void cache_drop_device(uint32_t dev_id);
+  // Under cache_lock_ (either mode): the entry, unknown if its device's entries were dropped since.
+  CachedMapping cache_get(uint32_t dev_id, uint64_t key) const;
   void cache_clear();
   // Metadata failed mid-transaction (full metadata device, I/O error):
   // drop the transaction and continue read-only, as the kernel's abort.
@@ -211,6 +214,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
 
   mutable std::shared_mutex cache_lock_;
   std::unordered_map<uint64_t, CachedMapping> cache_;
+  std::unordered_map<uint32_t, uint32_t> dev_gen_;  // under cache_lock_: bumped to drop a device's entries
   io::BlockDevice* data_raw_ = nullptr;  // under cache_lock_
   std::unordered_map<uint64_t, std::vector<io::Request*>> cells_;  // under cache_lock_: held cells, their waiters
 

@@ -46,6 +46,7 @@ def write(log, path, seed):
     lf.write("R\n")  # a new writer: the last one's pending operations never got an fsync
     lf.flush()
     fd = os.open(path, os.O_WRONLY)
+    open(log + ".ready", "w").close()  # the test kills udmd only after this
     n = 0
     try:
         while True:

@@ -56,8 +56,12 @@ print(" ".join(d.get("dev_id") for d in ET.parse(sys.argv[1]).getroot().findall(
 
 total_snaps=0
 for round in $(seq 1 "$rounds"); do
+  rm -f log.ready
   python3 "$here/crash_writer.py" write log "$F" "$round" &
   writer=$!
+  # The kill comes a random time after the writer started (python may start slowly on a busy machine).
+  for ((i = 0; i < 400; i++)); do [ -e log.ready ] && break; sleep 0.05; done
+  [ -e log.ready ] || fail "round $round: the writer did not start"
   snapper "$round" &
   snaps=$!
   sleep "0.$((RANDOM % 8 + 2))"
