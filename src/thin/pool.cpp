@@ -682,6 +682,7 @@ struct Pool::WriteJob {
   CachedMapping mapping;
   uint64_t block = 0;          // allocated (provision)
   bool fill = false;           // the whole block is written from a filled buffer
+  bool zero_first = false;     // ... or zeroed by the device (write_zeroes), then the write
   std::byte* bytes = nullptr;  // what goes to the data device: the filled block, or the request's
 };
 
@@ -724,6 +725,7 @@ void Pool::process_writes(std::vector<WriteJob>& all) {
     if (cell_acquire(j.key, j.request)) jobs.push_back(&j);
   }
   io::BlockDevice* data = data_device();
+  const bool zeroes = data->limits().write_zeroes;
   {
     std::unique_lock g(md_lock_);
     provisioned_cv_.wait(g, [&] { return commit_waiting_ == 0; });
@@ -771,7 +773,10 @@ void Pool::process_writes(std::vector<WriteJob>& all) {
       const bool whole = req->offset % bb == 0 && req->length == bb;
       j->fill = (!whole && (c->kind == CachedMapping::mapped || j->thin->origin || !features_.skip_block_zeroing)) ||
                 req->op == io::Op::write_zeroes;
-      nr_fill += j->fill;
+      // Zeros around the write: the data device zeroes the blocks (a sparse
+      // file's ZERO_RANGE writes no bytes), then the write goes on top.
+      j->zero_first = j->fill && zeroes && c->kind != CachedMapping::mapped && !j->thin->origin;
+      nr_fill += j->fill && !j->zero_first;
       prov.push_back(j);
     }
     // Filled blocks in one buffer, so that blocks allocated one after the
@@ -782,7 +787,7 @@ void Pool::process_writes(std::vector<WriteJob>& all) {
     for (WriteJob* j : prov) {
       io::Request* req = j->request;
       const uint64_t vblock = req->offset / bb, in_off = req->offset % bb;
-      if (!j->fill) {
+      if (!j->fill || j->zero_first) {
         j->bytes = req->data;
         continue;
       }
@@ -818,6 +823,25 @@ void Pool::process_writes(std::vector<WriteJob>& all) {
         // allocates meanwhile); the cells keep others off these blocks.
         ++provisioning_;
         g.unlock();
+        int zero_err = 0;
+        {
+          core::SyncBatch z;
+          io::Request run{};
+          for (WriteJob* j : prov) {
+            if (!j->zero_first) continue;
+            if (run.length && run.offset + run.length == j->block * bb && run.length < kMaxMergedZeroes) {
+              run.length += bb;
+              continue;
+            }
+            if (run.length) z.submit(*data, run);
+            run = io::Request{};
+            run.op = io::Op::write_zeroes;
+            run.offset = j->block * bb;
+            run.length = bb;
+          }
+          if (run.length) z.submit(*data, run);
+          zero_err = z.wait();
+        }
         // Runs of whole blocks adjacent on the data device and in memory
         // (a large write's pieces, a batch of filled blocks) go out as one.
         core::SyncBatch io;
@@ -827,7 +851,10 @@ void Pool::process_writes(std::vector<WriteJob>& all) {
           run = io::Request{};
         };
         for (WriteJob* j : prov) {
-          const bool whole_block = j->fill || (j->request->offset % bb == 0 && j->request->length == bb);
+          if (zero_err < 0) break;
+          if (j->zero_first && j->request->op == io::Op::write_zeroes) continue;  // zeroed whole
+          const bool whole_block =
+              (j->fill && !j->zero_first) || (j->request->offset % bb == 0 && j->request->length == bb);
           if (!whole_block) {
             flush_run();
             io::Request r{};
@@ -851,6 +878,7 @@ void Pool::process_writes(std::vector<WriteJob>& all) {
         }
         flush_run();
         err = io.wait();
+        if (zero_err < 0) err = zero_err;
         g.lock();
         --provisioning_;
       }

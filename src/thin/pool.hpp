@@ -161,6 +161,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
   static constexpr std::size_t kWriteBatch = 64;  // writes per metadata-lock hold
   static constexpr uint64_t kFillBufferMax = 64ull << 20;  // one buffer for a batch's filled blocks
   static constexpr uint64_t kMaxMergedWrite = 8ull << 20;  // adjacent blocks written as one
+  static constexpr uint64_t kMaxMergedZeroes = 64ull << 20;  // adjacent blocks zeroed as one
   void drain_writes();
   void process_writes(std::vector<WriteJob>& jobs);
   // Under md_lock_: lookup through the cache, filling it.
