@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# kill -9 of udmd during a thin workload, UDM_THIN_CRASH_ROUNDS rounds (12 by
+# kill -9 of udmd during a thin workload, UDM_THIN_CRASH_ROUNDS rounds (10 by
 # default, for CI; 50 by hand): random page writes and whole-block discards
 # with fsyncs to thin0 while a loop takes snapshots of it (suspend,
 # create_snap, resume) and deletes older ones. After every kill: thin_check
@@ -10,7 +10,7 @@
 . "$UDM_E2E_LIB"
 requires thin_check thin_dump python3
 here=$(dirname "$0")
-rounds=${UDM_THIN_CRASH_ROUNDS:-12}
+rounds=${UDM_THIN_CRASH_ROUNDS:-10}
 cd "$E2E_TMP"
 start_daemon
 
