@@ -18,6 +18,7 @@
 
 #if UDM_HAVE_EXPORTS
 #include "exports/export_manager.hpp"
+#include "thin/pool.hpp"
 #endif
 
 namespace udm::daemon {
@@ -141,6 +142,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options, Log&
   d->targets_ = std::make_unique<core::TargetRegistry>();
   targets::register_builtin_targets(*d->targets_);
   targets::set_snapshot_copy_throttle(options.snapshot_copy_throttle);
+  thin::Pool::set_no_space_timeout(std::chrono::seconds(options.thin_no_space_timeout_s));
   d->registry_ = std::make_unique<core::DeviceRegistry>(*d->targets_);
   d->dispatcher_ = std::make_unique<Dispatcher>(*d->registry_, CommandVersions(options.claims), log);
   // Before exports and the control socket: nobody sees a half-restored set.

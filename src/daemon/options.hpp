@@ -47,6 +47,10 @@ struct DaemonOptions {
 
   ControlLimits control;
   unsigned snapshot_copy_throttle = 100;  // percent of time (dm-snapshot's module parameter)
+
+  // --thin-no-space-timeout: seconds a write to a full thin pool waits for
+  // space before failing (0: forever); the kernel's no_space_timeout.
+  std::uint32_t thin_no_space_timeout_s = 60;
 };
 
 // "65536", "64M", "1G" (K/M/G/T, binary); the option name goes in the error.

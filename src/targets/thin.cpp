@@ -7,8 +7,11 @@
 //
 // Hot path: a block the pool's mapping cache knows as provisioned (and, for
 // writes, unshared) is remapped to the data device under a shared lock held
-// for the lookup only. Everything else (first write, write to a shared
-// block, cache miss, discard, flush, FUA) is held and done on the worker pool.
+// for the lookup only, and counted in flight until end_io; a block whose
+// cell the pool holds (being provisioned, broken or discarded) keeps the
+// request until the cell is released. Everything else (first write, write
+// to a shared block, cache miss, discard, flush, FUA) is held and done on
+// the worker pool.
 #include <cstring>
 
 #include "core/device_handle.hpp"
@@ -35,6 +38,7 @@ class ThinTarget final : public core::Target {
   byte_count max_io_bytes(byte_count offset) const override { return block_bytes_ - offset % block_bytes_; }
 
   core::MapResult map(io::Request* request) override {
+    epoch_tag(request) = 0;
     if (request->op == io::Op::flush) return defer(request);
     if (request->op == io::Op::discard) {
       if (pool_->ignore_discard()) {
@@ -44,14 +48,14 @@ class ThinTarget final : public core::Target {
       return defer(request);
     }
     const uint64_t vblock = request->offset / block_bytes_;
-    io::BlockDevice* data = nullptr;
-    const thin::CachedMapping c = pool_->cached(ctx_.dev_id, vblock, &data);
-    if (c.kind == thin::CachedMapping::mapped && (request->op == io::Op::read || (!c.shared && !request->fua))) {
-      request->offset = c.data_block * block_bytes_ + request->offset % block_bytes_;
-      data->submit(request);
+    const thin::FastMap f = pool_->map_fast(ctx_.dev_id, vblock, request, &epoch_tag(request));
+    if (f.action == thin::FastMap::held) return core::MapResult::held;
+    if (f.action == thin::FastMap::remap) {
+      request->offset = f.mapping.data_block * block_bytes_ + request->offset % block_bytes_;
+      f.data->submit(request);
       return core::MapResult::submitted;
     }
-    if (c.kind == thin::CachedMapping::unmapped && request->op == io::Op::read) {
+    if (f.mapping.kind == thin::CachedMapping::unmapped && request->op == io::Op::read) {
       if (ctx_.origin && request->offset + request->length <= ctx_.origin->size()) {
         ctx_.origin->submit(request);
         return core::MapResult::submitted;
@@ -63,6 +67,11 @@ class ThinTarget final : public core::Target {
       }
     }
     return defer(request);
+  }
+
+  // A remapped request leaves the pool's in-flight count (its epoch).
+  void end_io(const io::Request& request, int /*result*/) override {
+    pool_->io_done(epoch_tag(const_cast<io::Request*>(&request)));
   }
 
   std::string status(core::StatusType type) const override {
@@ -101,6 +110,10 @@ class ThinTarget final : public core::Target {
   void postsuspend(bool /*noflush*/) override { (void)pool_->commit(); }
 
  private:
+  static uint8_t& epoch_tag(io::Request* request) {
+    return *reinterpret_cast<uint8_t*>(core::per_io_data(request).data());
+  }
+
   core::MapResult defer(io::Request* request) {
     pool_->defer(&ctx_, request);
     return core::MapResult::held;

@@ -65,10 +65,19 @@ class ThinPoolTarget final : public core::Target {
     if (!requested_.ignore_discard) limits.discard_granularity = bytes;
   }
 
+  // Suspended, the pool holds thin I/O that needs it until a resume.
+  Result<void> presuspend(bool /*noflush*/) override {
+    pool_->suspend_io();
+    return {};
+  }
+  void presuspend_undo() override { pool_->resume_io(); }
   void postsuspend(bool /*noflush*/) override { (void)pool_->commit(); }
 
   Result<void> preresume() override { return pool_->bind(meta_, data_, requested_, low_water_, raise_event_); }
-  void resume() override { pool_->resumed(); }
+  void resume() override {
+    pool_->resumed();
+    pool_->resume_io();
+  }
 
  private:
   std::shared_ptr<thin::Pool> pool_;

@@ -5,6 +5,9 @@
 #include <cstring>
 #include <strings.h>
 
+#include <tuple>
+#include <utility>
+
 #include "core/sync_io.hpp"
 #include "core/target.hpp"
 
@@ -130,6 +133,12 @@ Pool::~Pool() {
     q.swap(no_space_);
   }
   for (auto& e : q) core::complete_held(e.request, -EIO);
+  std::vector<std::pair<const ThinContext*, io::Request*>> parked;
+  {
+    std::lock_guard g(park_lock_);
+    parked.swap(parked_);
+  }
+  for (auto& [thin, r] : parked) core::complete_held(r, -EIO);
   std::lock_guard g(md_lock_);
   if (md_ && mode_ != PoolMode::read_only) (void)commit_locked();
 }
@@ -163,6 +172,14 @@ void Pool::tick() {
 }
 
 Result<void> Pool::commit_locked() {
+  // Not while a batch's blocks are allocated but not yet mapped: thin_check
+  // would call them leaked. New batches wait for this commit meanwhile.
+  if (provisioning_) {
+    ++commit_waiting_;
+    provisioned_cv_.wait(md_lock_, [&] { return provisioning_ == 0; });
+    --commit_waiting_;
+    provisioned_cv_.notify_all();
+  }
   if (!md_ || !dirty_ || mode_ == PoolMode::read_only) return {};
   if (auto r = md_->commit(); !r) {
     abort_to_read_only(r.error());
@@ -326,6 +343,13 @@ Result<std::string> Pool::message(std::span<const std::string> args) {
     return fail(EINVAL, "Unrecognised thin pool target message received: " + w);
   }
   dirty_ = true;
+  // Creating and deleting devices is committed with the next commit (the
+  // once-a-second timer, a flush or FUA write, a status, the pool's
+  // suspend), not here: a commit flushes the metadata device, several ms on
+  // a disk, and snapshots are taken in bursts. The kernel commits after
+  // every message; lvm2 ends each batch with set_transaction_id, which
+  // commits here, so what lvm2 recorded is on disk when it returns.
+  if (word_is(w, "create_thin") || word_is(w, "create_snap") || word_is(w, "delete")) return std::string();
   if (auto c = commit_locked(); !c) return fail(c.error());
   return std::string();
 }
@@ -383,8 +407,94 @@ Result<std::optional<uint64_t>> Pool::highest_mapped(uint32_t dev_id) {
 CachedMapping Pool::cached(uint32_t dev_id, uint64_t vblock, io::BlockDevice** data) const {
   std::shared_lock g(cache_lock_);
   if (data) *data = data_raw_;
-  auto it = cache_.find(cache_key(dev_id, vblock));
-  return it == cache_.end() ? CachedMapping{} : it->second;
+  return cache_get(dev_id, cache_key(dev_id, vblock));
+}
+
+FastMap Pool::map_fast(uint32_t dev_id, uint64_t vblock, io::Request* request, uint8_t* epoch) {
+  const uint64_t key = cache_key(dev_id, vblock);
+  for (;;) {
+    {
+      std::shared_lock g(cache_lock_);
+      if (cells_.empty() || !cells_.contains(key)) {
+        FastMap f;
+        f.data = data_raw_;
+        f.mapping = cache_get(dev_id, key);
+        if (f.mapping.kind == CachedMapping::mapped &&
+            (request->op == io::Op::read || (!f.mapping.shared && !request->fua))) {
+          // Counted under the lock a discard's epoch flip takes exclusively.
+          const unsigned e = epoch_.load(std::memory_order_relaxed) & 1;
+          in_flight_[e].fetch_add(1, std::memory_order_relaxed);
+          *epoch = static_cast<uint8_t>(e + 1);
+          f.action = FastMap::remap;
+        }
+        return f;
+      }
+    }
+    std::unique_lock g(cache_lock_);
+    if (auto it = cells_.find(key); it != cells_.end()) {
+      it->second.push_back(request);
+      return FastMap{FastMap::held, {}, nullptr};
+    }
+    // Released in between: look again.
+  }
+}
+
+void Pool::io_done(uint8_t epoch) {
+  if (epoch == 0) return;
+  auto& n = in_flight_[epoch - 1];
+  if (n.fetch_sub(1, std::memory_order_seq_cst) == 1) n.notify_all();
+}
+
+bool Pool::cell_acquire(uint64_t key, io::Request* request) {
+  std::unique_lock g(cache_lock_);
+  auto [it, inserted] = cells_.try_emplace(key);
+  if (!inserted) it->second.push_back(request);
+  return inserted;
+}
+
+bool Pool::cell_acquire_quiesced(uint64_t key, io::Request* request) {
+  std::lock_guard d(drain_lock_);
+  unsigned old;
+  {
+    std::unique_lock g(cache_lock_);
+    auto [it, inserted] = cells_.try_emplace(key);
+    if (!inserted) {
+      it->second.push_back(request);
+      return false;
+    }
+    old = epoch_.fetch_add(1, std::memory_order_relaxed) & 1;
+  }
+  // New I/O to the block waits in the cell; what was remapped before is
+  // counted in the old epoch.
+  for (int64_t v = in_flight_[old].load(); v != 0; v = in_flight_[old].load()) in_flight_[old].wait(v);
+  return true;
+}
+
+void Pool::cell_release(uint64_t key) {
+  std::vector<io::Request*> waiters;
+  {
+    std::unique_lock g(cache_lock_);
+    if (auto it = cells_.find(key); it != cells_.end()) {
+      waiters.swap(it->second);
+      cells_.erase(it);
+    }
+  }
+  for (auto* r : waiters) core::resubmit(r);
+}
+
+void Pool::suspend_io() {
+  std::lock_guard g(park_lock_);
+  suspended_ = true;
+}
+
+void Pool::resume_io() {
+  std::vector<std::pair<const ThinContext*, io::Request*>> parked;
+  {
+    std::lock_guard g(park_lock_);
+    suspended_ = false;
+    parked.swap(parked_);
+  }
+  for (auto& [thin, r] : parked) defer(thin, r);
 }
 
 io::BlockDevice* Pool::data_device() const {
@@ -395,17 +505,32 @@ io::BlockDevice* Pool::data_device() const {
 void Pool::cache_put(uint32_t dev_id, uint64_t vblock, CachedMapping m) {
   std::unique_lock g(cache_lock_);
   if (cache_.size() >= kMaxCacheEntries) cache_.clear();
+  auto g_it = dev_gen_.find(dev_id);
+  m.gen = g_it == dev_gen_.end() ? 0 : g_it->second;
   cache_[cache_key(dev_id, vblock)] = m;
 }
 
+// O(1) under the exclusive lock (a snapshot must not stall the hot path
+// for a walk of the cache): the device's entries are stale from now on.
 void Pool::cache_drop_device(uint32_t dev_id) {
   std::unique_lock g(cache_lock_);
-  std::erase_if(cache_, [&](const auto& e) { return (e.first >> 40) == dev_id; });
+  ++dev_gen_[dev_id];
+}
+
+CachedMapping Pool::cache_get(uint32_t dev_id, uint64_t key) const {
+  auto it = cache_.find(key);
+  if (it == cache_.end()) return {};
+  if (!dev_gen_.empty()) {
+    auto g = dev_gen_.find(dev_id);
+    if (g != dev_gen_.end() && g->second != it->second.gen) return {};
+  }
+  return it->second;
 }
 
 void Pool::cache_clear() {
   std::unique_lock g(cache_lock_);
   cache_.clear();
+  dev_gen_.clear();
 }
 
 Result<CachedMapping> Pool::lookup_locked(uint32_t dev_id, uint64_t vblock) {
@@ -426,12 +551,25 @@ Result<CachedMapping> Pool::lookup_locked(uint32_t dev_id, uint64_t vblock) {
 }
 
 void Pool::defer(const ThinContext* thin, io::Request* request) {
+  if (request->op == io::Op::write || request->op == io::Op::write_zeroes) {
+    bool post = false;
+    {
+      std::lock_guard g(writes_lock_);
+      writes_.emplace_back(thin, request);
+      post = drainers_ < kDrainers;
+      drainers_ += post;
+    }
+    if (post) workers_.post([self = shared_from_this()] { self->drain_writes(); });
+    return;
+  }
   workers_.post([self = shared_from_this(), thin, request] { self->process(thin, request); });
 }
 
 void Pool::queue_no_space(const ThinContext* thin, io::Request* request, bool error_if_no_space) {
   if (error_if_no_space) return core::complete_held(request, -ENOSPC);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(g_no_space_timeout_ms.load());
+  const long long ms = g_no_space_timeout_ms.load();
+  auto deadline = ms > 0 ? std::chrono::steady_clock::now() + std::chrono::milliseconds(ms)
+                         : std::chrono::steady_clock::time_point::max();
   std::lock_guard g(queue_lock_);
   no_space_.push_back(Queued{thin, request, deadline});
 }
@@ -448,12 +586,20 @@ void Pool::fail_queued(const ThinContext* thin) {
 }
 
 void Pool::process(const ThinContext* thin, io::Request* request) {
+  if (request->op != io::Op::read && request->op != io::Op::flush) {
+    // Writes and discards need the pool: they wait for its resume.
+    std::lock_guard g(park_lock_);
+    if (suspended_) {
+      parked_.emplace_back(thin, request);
+      return;
+    }
+  }
   switch (request->op) {
     case io::Op::flush: return process_flush(request);
     case io::Op::discard: return process_discard(thin, request);
     case io::Op::read: return process_read(thin, request);
     case io::Op::write:
-    case io::Op::write_zeroes: return process_write(thin, request);
+    case io::Op::write_zeroes: break;  // through defer's queue
   }
   core::complete_held(request, -EIO);
 }
@@ -496,119 +642,289 @@ void Pool::process_discard(const ThinContext* thin, io::Request* request) {
   const uint64_t bb = block_bytes();
   const uint64_t vblock = request->offset / bb;
   if (request->offset % bb != 0 || request->length != bb) return core::complete_held(request, 0);  // partial: nothing to unmap
-  std::optional<uint64_t> passdown;
+  const uint64_t key = cache_key(thin->dev_id, vblock);
+  // Reads remapped to the block before must finish before it is freed.
+  if (!cell_acquire_quiesced(key, request)) return;
+  int r = 0;
   {
     std::lock_guard g(md_lock_);
-    if (mode_ == PoolMode::read_only || !md_) return core::complete_held(request, -EIO);
-    auto c = lookup_locked(thin->dev_id, vblock);
-    if (!c) return core::complete_held(request, -EIO);
-    if (c->kind == CachedMapping::mapped) {
-      auto r = md_->remove_block(thin->dev_id, vblock);
-      if (!r) {
-        abort_to_read_only(r.error());
-        return core::complete_held(request, -EIO);
-      }
-      dirty_ = true;
-      cache_put(thin->dev_id, vblock, CachedMapping{CachedMapping::unmapped, false, 0});
-      if (!features_.no_discard_passdown) {
-        auto n = md_->data_block_count(c->data_block);
-        if (n && *n == 0) passdown = c->data_block;
+    if (mode_ == PoolMode::read_only || !md_) {
+      r = -EIO;
+    } else if (auto c = lookup_locked(thin->dev_id, vblock); !c) {
+      r = -EIO;
+    } else if (c->kind == CachedMapping::mapped) {
+      if (auto rm = md_->remove_block(thin->dev_id, vblock); !rm) {
+        abort_to_read_only(rm.error());
+        r = -EIO;
+      } else {
+        dirty_ = true;
+        cache_put(thin->dev_id, vblock, CachedMapping{CachedMapping::unmapped, false, 0});
+        // Passed down under the metadata lock: the freed block cannot be
+        // reused before a commit, and no commit runs meanwhile.
+        if (!features_.no_discard_passdown) {
+          auto n = md_->data_block_count(c->data_block);
+          if (n && *n == 0) (void)core::sync_io(*data_device(), io::Op::discard, c->data_block * bb, bb);
+        }
       }
     }
   }
-  if (passdown) (void)core::sync_io(*data_device(), io::Op::discard, *passdown * bb, bb);
-  core::complete_held(request, 0);
+  cell_release(key);
+  core::complete_held(request, r);
 }
 
-void Pool::process_write(const ThinContext* thin, io::Request* request) {
+// One held write on the slow path.
+struct Pool::WriteJob {
+  const ThinContext* thin = nullptr;
+  io::Request* request = nullptr;
+  uint64_t key = 0;
+  enum What : uint8_t { complete, map_again, queued, fua_in_place, provision } what = complete;
+  int result = 0;
+  CachedMapping mapping;
+  uint64_t block = 0;          // allocated (provision)
+  bool fill = false;           // the whole block is written from a filled buffer
+  bool zero_first = false;     // ... or zeroed by the device (write_zeroes), then the write
+  std::byte* bytes = nullptr;  // what goes to the data device: the filled block, or the request's
+};
+
+// Writes that are not plain remaps, taken from the queue in batches: every
+// allocation of a batch is made in one hold of the metadata lock, and the
+// batch's data writes (the write, or the whole block with zeros or the
+// shared block's bytes around it) go out together, merged where adjacent,
+// then their mappings are inserted. Allocation and insertion stay in one hold so no commit sees an
+// allocated block without its mapping (a leak to thin_check).
+void Pool::drain_writes() {
+  for (;;) {
+    std::vector<WriteJob> jobs;
+    {
+      std::lock_guard g(writes_lock_);
+      if (writes_.empty()) {
+        --drainers_;
+        return;
+      }
+      const std::size_t n = std::min<std::size_t>(writes_.size(), kWriteBatch);
+      jobs.resize(n);
+      for (std::size_t i = 0; i < n; ++i) std::tie(jobs[i].thin, jobs[i].request) = writes_[i];
+      writes_.erase(writes_.begin(), writes_.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+    {
+      std::lock_guard g(park_lock_);
+      if (suspended_) {
+        for (auto& j : jobs) parked_.emplace_back(j.thin, j.request);
+        continue;
+      }
+    }
+    process_writes(jobs);
+  }
+}
+
+void Pool::process_writes(std::vector<WriteJob>& all) {
   const uint64_t bb = block_bytes();
-  const uint64_t vblock = request->offset / bb;
-  const uint64_t in_off = request->offset % bb;
-  const uint64_t len = request->length;
-  std::unique_lock g(md_lock_);
-  auto c = lookup_locked(thin->dev_id, vblock);
-  if (!c) {
-    g.unlock();
-    return core::complete_held(request, -EIO);
+  std::vector<WriteJob*> jobs;  // those holding their cell; the others wait in it
+  for (auto& j : all) {
+    j.key = cache_key(j.thin->dev_id, j.request->offset / bb);
+    if (cell_acquire(j.key, j.request)) jobs.push_back(&j);
   }
   io::BlockDevice* data = data_device();
-  if (c->kind == CachedMapping::mapped && !c->shared) {
-    g.unlock();
-    if (!request->fua) return core::resubmit(request);
-    int r = core::sync_io(*data, request->op, c->data_block * bb + in_off, len,
-                          request->op == io::Op::write ? request->data : nullptr, true);
-    if (r == 0) {
+  const bool zeroes = data->limits().write_zeroes;
+  {
+    std::unique_lock g(md_lock_);
+    provisioned_cv_.wait(g, [&] { return commit_waiting_ == 0; });
+    std::vector<WriteJob*> prov;
+    std::size_t nr_fill = 0;
+    for (WriteJob* j : jobs) {
+      io::Request* req = j->request;
+      auto c = lookup_locked(j->thin->dev_id, req->offset / bb);
+      if (!c) {
+        j->result = -EIO;
+        continue;
+      }
+      j->mapping = *c;
+      if (c->kind == CachedMapping::mapped && !c->shared) {
+        j->what = req->fua ? WriteJob::fua_in_place : WriteJob::map_again;
+        continue;
+      }
+      if (mode_ == PoolMode::read_only || !md_) {
+        j->result = -EIO;
+        continue;
+      }
+      if (mode_ == PoolMode::out_of_data_space) {
+        // Queued under the metadata lock: a bind() that adds space retries
+        // the queue under it, so nothing is queued after the retry.
+        if (features_.error_if_no_space) j->result = -ENOSPC;
+        else queue_no_space(j->thin, req, false), j->what = WriteJob::queued;
+        continue;
+      }
+      auto b = md_->alloc_data_block();
+      if (!b) {
+        if (b.error().code == ENOSPC) {
+          out_of_space_locked();
+          if (features_.error_if_no_space) j->result = -ENOSPC;
+          else queue_no_space(j->thin, req, false), j->what = WriteJob::queued;
+        } else {
+          abort_to_read_only(b.error());
+          j->result = -EIO;
+        }
+        continue;
+      }
+      j->block = *b;
+      j->what = WriteJob::provision;
+      // The new block's bytes: the shared block's, the external origin's,
+      // or zeros; then the write on top. Written whole unless zeroing is skipped.
+      const bool whole = req->offset % bb == 0 && req->length == bb;
+      j->fill = (!whole && (c->kind == CachedMapping::mapped || j->thin->origin || !features_.skip_block_zeroing)) ||
+                req->op == io::Op::write_zeroes;
+      // Zeros around the write: the data device zeroes the blocks (a sparse
+      // file's ZERO_RANGE writes no bytes), then the write goes on top.
+      j->zero_first = j->fill && zeroes && c->kind != CachedMapping::mapped && !j->thin->origin;
+      nr_fill += j->fill && !j->zero_first;
+      prov.push_back(j);
+    }
+    // Filled blocks in one buffer, so that blocks allocated one after the
+    // other go out as one write.
+    std::vector<std::byte> fill_buf(nr_fill * bb <= kFillBufferMax ? nr_fill * bb : 0);
+    std::vector<std::unique_ptr<std::byte[]>> own;  // beyond kFillBufferMax: one buffer each
+    std::size_t next_fill = 0;
+    for (WriteJob* j : prov) {
+      io::Request* req = j->request;
+      const uint64_t vblock = req->offset / bb, in_off = req->offset % bb;
+      if (!j->fill || j->zero_first) {
+        j->bytes = req->data;
+        continue;
+      }
+      if (fill_buf.empty()) {
+        own.push_back(std::make_unique<std::byte[]>(bb));
+        j->bytes = own.back().get();
+      } else {
+        j->bytes = fill_buf.data() + next_fill++ * bb;
+      }
+      std::memset(j->bytes, 0, bb);
+      int r = 0;
+      if (j->mapping.kind == CachedMapping::mapped) {
+        r = core::sync_io(*data, io::Op::read, j->mapping.data_block * bb, bb, j->bytes);
+      } else if (j->thin->origin) {
+        const uint64_t osize = j->thin->origin->size();
+        if (vblock * bb < osize)
+          r = core::sync_io(*j->thin->origin, io::Op::read, vblock * bb, std::min<uint64_t>(bb, osize - vblock * bb),
+                            j->bytes);
+      }
+      if (r < 0) {
+        (void)md_->release_data_block(j->block);
+        j->result = r;
+        j->what = WriteJob::complete;
+        continue;
+      }
+      if (req->op == io::Op::write) std::memcpy(j->bytes + in_off, req->data, req->length);
+    }
+    std::erase_if(prov, [](WriteJob* j) { return j->what != WriteJob::provision; });
+    if (!prov.empty()) {
+      int err;
+      {
+        // The data writes go out without the metadata lock (another batch
+        // allocates meanwhile); the cells keep others off these blocks.
+        ++provisioning_;
+        g.unlock();
+        int zero_err = 0;
+        {
+          core::SyncBatch z;
+          io::Request run{};
+          for (WriteJob* j : prov) {
+            if (!j->zero_first) continue;
+            if (run.length && run.offset + run.length == j->block * bb && run.length < kMaxMergedZeroes) {
+              run.length += bb;
+              continue;
+            }
+            if (run.length) z.submit(*data, run);
+            run = io::Request{};
+            run.op = io::Op::write_zeroes;
+            run.offset = j->block * bb;
+            run.length = bb;
+          }
+          if (run.length) z.submit(*data, run);
+          zero_err = z.wait();
+        }
+        // Runs of whole blocks adjacent on the data device and in memory
+        // (a large write's pieces, a batch of filled blocks) go out as one.
+        core::SyncBatch io;
+        io::Request run{};
+        auto flush_run = [&] {
+          if (run.length) io.submit(*data, run);
+          run = io::Request{};
+        };
+        for (WriteJob* j : prov) {
+          if (zero_err < 0) break;
+          if (j->zero_first && j->request->op == io::Op::write_zeroes) continue;  // zeroed whole
+          const bool whole_block =
+              (j->fill && !j->zero_first) || (j->request->offset % bb == 0 && j->request->length == bb);
+          if (!whole_block) {
+            flush_run();
+            io::Request r{};
+            r.op = io::Op::write;
+            r.offset = j->block * bb + j->request->offset % bb;
+            r.length = j->request->length;
+            r.data = j->bytes;
+            io.submit(*data, r);
+            continue;
+          }
+          if (run.length && run.offset + run.length == j->block * bb && run.data + run.length == j->bytes &&
+              run.length < kMaxMergedWrite) {
+            run.length += bb;
+            continue;
+          }
+          flush_run();
+          run.op = io::Op::write;
+          run.offset = j->block * bb;
+          run.length = bb;
+          run.data = j->bytes;
+        }
+        flush_run();
+        err = io.wait();
+        if (zero_err < 0) err = zero_err;
+        g.lock();
+        --provisioning_;
+      }
+      bool fua = false;
+      for (WriteJob* j : prov) {
+        j->what = WriteJob::complete;
+        if (err < 0) {
+          // Which one failed is not known: none is mapped.
+          (void)md_->release_data_block(j->block);
+          j->result = err;
+          continue;
+        }
+        const uint64_t vblock = j->request->offset / bb;
+        if (auto ins = md_->insert_block(j->thin->dev_id, vblock, j->block); !ins) {
+          if (mode_ != PoolMode::read_only) abort_to_read_only(ins.error());
+          j->result = -EIO;
+          continue;
+        }
+        dirty_ = true;
+        cache_put(j->thin->dev_id, vblock, CachedMapping{CachedMapping::mapped, false, j->block});
+        fua |= j->request->fua;
+      }
+      provisioned_cv_.notify_all();
+      check_low_water_locked();
+      if (fua && (core::sync_io(*data, io::Op::flush, 0, 0) < 0 || !commit_locked()))
+        for (WriteJob* j : prov)
+          if (j->request->fua) j->result = -EIO;
+    }
+  }
+  // FUA writes to provisioned blocks: written through, then the mapping committed.
+  for (WriteJob* j : jobs) {
+    if (j->what != WriteJob::fua_in_place) continue;
+    io::Request* req = j->request;
+    const uint64_t bb_off = j->mapping.data_block * bb + req->offset % bb;
+    j->result = core::sync_io(*data, req->op, bb_off, req->length, req->op == io::Op::write ? req->data : nullptr, true);
+    if (j->result == 0) {
       std::lock_guard m(md_lock_);
-      if (!commit_locked()) r = -EIO;
+      if (!commit_locked()) j->result = -EIO;
     }
-    return core::complete_held(request, r);
+    j->what = WriteJob::complete;
   }
-  if (mode_ == PoolMode::read_only || !md_) {
-    g.unlock();
-    return core::complete_held(request, -EIO);
+  for (WriteJob* j : jobs) cell_release(j->key);
+  for (WriteJob* j : jobs) {
+    if (j->what == WriteJob::map_again) core::resubmit(j->request);
+    else if (j->what == WriteJob::complete) core::complete_held(j->request, j->result);
   }
-  const bool error_if_no_space = features_.error_if_no_space;
-  if (mode_ == PoolMode::out_of_data_space) {
-    // Queued under the metadata lock: a bind() that adds space retries
-    // the queue under it, so nothing is queued after the retry.
-    if (!error_if_no_space) return queue_no_space(thin, request, false);
-    g.unlock();
-    return queue_no_space(thin, request, true);
-  }
-  auto b = md_->alloc_data_block();
-  if (!b) {
-    if (b.error().code == ENOSPC) {
-      out_of_space_locked();
-      if (!error_if_no_space) return queue_no_space(thin, request, false);
-      g.unlock();
-      return queue_no_space(thin, request, true);
-    }
-    abort_to_read_only(b.error());
-    g.unlock();
-    return core::complete_held(request, -EIO);
-  }
-  // The new block's bytes: the shared block's, the external origin's, or
-  // zeros; then the write on top. Written whole unless zeroing is skipped.
-  const bool whole = in_off == 0 && len == bb;
-  const bool fill = !whole && (c->kind == CachedMapping::mapped || thin->origin || !features_.skip_block_zeroing);
-  int r = 0;
-  std::vector<std::byte> buf;
-  if (fill || request->op == io::Op::write_zeroes) buf.assign(bb, std::byte{0});
-  if (fill && c->kind == CachedMapping::mapped) {
-    r = core::sync_io(*data, io::Op::read, c->data_block * bb, bb, buf.data());
-  } else if (fill && thin->origin) {
-    const uint64_t osize = thin->origin->size();
-    if (vblock * bb < osize)
-      r = core::sync_io(*thin->origin, io::Op::read, vblock * bb, std::min<uint64_t>(bb, osize - vblock * bb), buf.data());
-  }
-  if (r == 0) {
-    if (fill) {
-      if (request->op == io::Op::write) std::memcpy(buf.data() + in_off, request->data, len);
-      else std::memset(buf.data() + in_off, 0, len);
-      r = core::sync_io(*data, io::Op::write, *b * bb, bb, buf.data());
-    } else {
-      r = core::sync_io(*data, io::Op::write, *b * bb + in_off, len,
-                        request->op == io::Op::write ? request->data : buf.data());
-    }
-  }
-  if (r < 0) {
-    (void)md_->release_data_block(*b);
-    g.unlock();
-    return core::complete_held(request, r);
-  }
-  if (auto ins = md_->insert_block(thin->dev_id, vblock, *b); !ins) {
-    abort_to_read_only(ins.error());
-    g.unlock();
-    return core::complete_held(request, -EIO);
-  }
-  dirty_ = true;
-  cache_put(thin->dev_id, vblock, CachedMapping{CachedMapping::mapped, false, *b});
-  check_low_water_locked();
-  if (request->fua) {
-    if (core::sync_io(*data, io::Op::flush, 0, 0) < 0 || !commit_locked()) r = -EIO;
-  }
-  g.unlock();
-  core::complete_held(request, r);
 }
 
 }  // namespace udm::thin

@@ -62,6 +62,18 @@ struct CachedMapping {
   enum Kind : uint8_t { unknown, unmapped, mapped } kind = unknown;
   bool shared = false;
   uint64_t data_block = 0;
+  uint32_t gen = 0;  // the device's cache generation when filled
+};
+
+// What the hot path does with a thin request (Pool::map_fast).
+struct FastMap {
+  enum Action : uint8_t {
+    remap,  // submit to `data` at data_block; counted in flight (end_io: Pool::io_done)
+    held,   // parked in a held cell; resubmitted when the cell is released
+    other,  // the target decides from `mapping` (unmapped reads) or defers
+  } action = other;
+  CachedMapping mapping;
+  io::BlockDevice* data = nullptr;
 };
 
 // Who a held thin request belongs to, for the slow path.
@@ -80,8 +92,10 @@ class Pool : public std::enable_shared_from_this<Pool> {
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
 
-  // The seconds a write waits for space when the pool is out of data space
-  // (queue_if_no_space) before it fails; the kernel's no_space_timeout (60).
+  // How long a write waits for space when the pool is out of data space
+  // (queue_if_no_space) before it fails with ENOSPC, for every pool of the
+  // process; 0 waits forever. The kernel's no_space_timeout module
+  // parameter (60 s); udmd --thin-no-space-timeout sets it.
   static void set_no_space_timeout(std::chrono::milliseconds t);
 
   // Binds the table that goes live (preresume): its data device, features,
@@ -112,6 +126,13 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // Hot path: what the cache says (a shared lock held for the lookup only).
   // With `data`, also the data device to remap to, under the same lock.
   CachedMapping cached(uint32_t dev_id, uint64_t vblock, io::BlockDevice** data = nullptr) const;
+  // The hot path of a thin request to `vblock`, as the kernel's bio prison:
+  // a block whose cell is held (being provisioned, broken, discarded)
+  // parks the request in the cell; a provisioned block (unshared, for a
+  // write without FUA) is remapped and the request counted in flight, its
+  // epoch written to `*epoch` (give it back to io_done at completion).
+  FastMap map_fast(uint32_t dev_id, uint64_t vblock, io::Request* request, uint8_t* epoch);
+  void io_done(uint8_t epoch);
   io::BlockDevice* data_device() const;
   PoolMode mode() const { return mode_.load(std::memory_order_relaxed); }
   // Read on the hot path without the metadata lock (a reload may change it).
@@ -122,6 +143,12 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // Fails the queued (out of space) requests of `thin` with -EIO (its presuspend).
   void fail_queued(const ThinContext* thin);
 
+  // The pool device's suspend: from presuspend to resume, thin I/O that
+  // needs the pool (allocation, breaking sharing, discards, commits of FUA
+  // writes) waits; I/O to provisioned blocks goes on, as the kernel's.
+  void suspend_io();
+  void resume_io();
+
  private:
   Pool(io::BlockDevicePtr meta, io::BlockDevicePtr data, uint32_t block_sectors, const PoolFeatures& features,
        io::WorkerPool& workers, core::DeviceClaims::Claim claim);
@@ -129,12 +156,20 @@ class Pool : public std::enable_shared_from_this<Pool> {
   void process(const ThinContext* thin, io::Request* request);
   void process_flush(io::Request* request);
   void process_discard(const ThinContext* thin, io::Request* request);
-  void process_write(const ThinContext* thin, io::Request* request);
   void process_read(const ThinContext* thin, io::Request* request);
+  struct WriteJob;
+  static constexpr std::size_t kWriteBatch = 64;  // writes per metadata-lock hold
+  static constexpr uint64_t kFillBufferMax = 64ull << 20;  // one buffer for a batch's filled blocks
+  static constexpr uint64_t kMaxMergedWrite = 8ull << 20;  // adjacent blocks written as one
+  static constexpr uint64_t kMaxMergedZeroes = 64ull << 20;  // adjacent blocks zeroed as one
+  void drain_writes();
+  void process_writes(std::vector<WriteJob>& jobs);
   // Under md_lock_: lookup through the cache, filling it.
   Result<CachedMapping> lookup_locked(uint32_t dev_id, uint64_t vblock);
   void cache_put(uint32_t dev_id, uint64_t vblock, CachedMapping m);
   void cache_drop_device(uint32_t dev_id);
+  // Under cache_lock_ (either mode): the entry, unknown if its device's entries were dropped since.
+  CachedMapping cache_get(uint32_t dev_id, uint64_t key) const;
   void cache_clear();
   // Metadata failed mid-transaction (full metadata device, I/O error):
   // drop the transaction and continue read-only, as the kernel's abort.
@@ -145,6 +180,15 @@ class Pool : public std::enable_shared_from_this<Pool> {
   void tick();
   Result<void> commit_locked();
   Result<void> resize_locked();
+  // Cells (the kernel's bio prison), keyed by cache_key: the slow path
+  // holds one per virtual block it changes; others' I/O to it waits.
+  // False: the cell is held and `request` now waits in it.
+  bool cell_acquire(uint64_t key, io::Request* request);
+  // As cell_acquire, then waits until the I/O remapped to the block before
+  // (the current epoch) completed: the block may then be freed and reused.
+  bool cell_acquire_quiesced(uint64_t key, io::Request* request);
+  // Releases the cell and resubmits the requests that waited in it.
+  void cell_release(uint64_t key);
 
   MetadataDevice meta_;
   std::string meta_name_;
@@ -163,11 +207,35 @@ class Pool : public std::enable_shared_from_this<Pool> {
   std::unique_ptr<pd::ThinMetadata> md_;
   bool dirty_ = false;
   std::map<uint32_t, unsigned> open_thins_;
+  // Batches whose blocks are allocated but not yet mapped, and commits
+  // waiting for them (under md_lock_; the condition waits on md_lock_).
+  unsigned provisioning_ = 0, commit_waiting_ = 0;
+  std::condition_variable_any provisioned_cv_;
   std::atomic<PoolMode> mode_{PoolMode::write};
 
   mutable std::shared_mutex cache_lock_;
   std::unordered_map<uint64_t, CachedMapping> cache_;
+  std::unordered_map<uint32_t, uint32_t> dev_gen_;  // under cache_lock_: bumped to drop a device's entries
   io::BlockDevice* data_raw_ = nullptr;  // under cache_lock_
+  std::unordered_map<uint64_t, std::vector<io::Request*>> cells_;  // under cache_lock_: held cells, their waiters
+
+  // Remapped I/O in flight by epoch (two alternating counters): a discard
+  // flips the epoch under cache_lock_ with its cell held and waits for the
+  // old counter to drain; drain_lock_ orders those waits so each old
+  // counter has drained before it is current again.
+  std::atomic<unsigned> epoch_{0};
+  std::atomic<int64_t> in_flight_[2] = {0, 0};
+  std::mutex drain_lock_;
+
+  // Held writes wait here for the draining workers (drain_writes).
+  static constexpr unsigned kDrainers = 2;  // one batch's data writes in flight while the next allocates
+  std::mutex writes_lock_;
+  std::vector<std::pair<const ThinContext*, io::Request*>> writes_;
+  unsigned drainers_ = 0;
+
+  std::mutex park_lock_;
+  bool suspended_ = false;  // under park_lock_
+  std::vector<std::pair<const ThinContext*, io::Request*>> parked_;
 
   struct Queued {
     const ThinContext* thin;

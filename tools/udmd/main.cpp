@@ -121,6 +121,8 @@ int main(int argc, char** argv) {
   app.add_option("--snapshot-copy-throttle", opts.snapshot_copy_throttle,
                  "PERCENT of time snapshot copy-outs may have I/O in flight (dm-snapshot's snapshot_copy_throttle; default 100: unthrottled)")
       ->check(CLI::Range(0u, 100u));
+  app.add_option("--thin-no-space-timeout", opts.thin_no_space_timeout_s,
+                 "SECONDS a write to an out-of-space thin pool waits for space before failing, 0: forever (default 60)");
   CLI11_PARSE(app, argc, argv);
   limits.frame_timeout_ms = static_cast<std::uint32_t>(frame_timeout * 1000);
   for (auto [flag, text, out] : {std::tuple{"--nbd-max-queued-bytes", &max_queued, &opts.nbd_max_queued_bytes},

@@ -43,10 +43,23 @@ udmsetup create snap1 --table "0 $THIN thin $POOL 1"
 cleanup_fn "udmsetup remove -f snap1"
 F1=$UDM_RUNDIR/dev/mapper/snap1
 
+# readback_all WHEN: thin0 and snap1 read what the model says.
+readback_all() {
+  $model readback st 0 "$F0" || fail "thin0 $1"
+  $model readback st 1 "$F1" || fail "snap1 $1"
+}
+# judge WHEN: with the devices removed, thin_check is clean and thin_dump
+# shows the model's mappings.
+judge() {
+  udmsetup remove snap1 thin0 pool
+  thin_check meta > check.log 2>&1 || { cat check.log >&2; fail "thin_check $1"; }
+  thin_dump meta > dump.xml
+  $model verify st dump.xml data || fail "thin_dump differs from the model $1"
+}
+
 $model write st 0 "$F0" 2 60
 $model write st 1 "$F1" 3 40
-$model readback st 0 "$F0" || fail "origin after the snapshot"
-$model readback st 1 "$F1" || fail "snapshot after writes"
+readback_all "after the snapshot and writes"
 
 udmsetup message pool 0 "create_thin 7"
 udmsetup create thin7 --table "0 $THIN thin $POOL 7"
@@ -62,14 +75,9 @@ udmsetup message pool 0 "set_transaction_id 0 42"
 expect_eq "$(udmsetup status pool | cut -d' ' -f4)" "42" "transaction id"
 used=$(udmsetup status pool | cut -d' ' -f6 | cut -d/ -f1)
 
-$model readback st 0 "$F0" || fail "thin0 before removal"
-$model readback st 1 "$F1" || fail "snap1 before removal"
-udmsetup remove snap1 thin0 pool
-
-thin_check meta > check.log 2>&1 || { cat check.log >&2; fail "thin_check after the workload"; }
-thin_dump meta > dump.xml
+readback_all "before removal"
+judge "after the workload"
 grep -q 'transaction="42"' dump.xml || fail "thin_dump: transaction id"
-$model verify st dump.xml data || fail "thin_dump differs from the model"
 nused=$(python3 -c "
 import sys, xml.etree.ElementTree as ET
 r = ET.parse('dump.xml').getroot(); s = set()
@@ -85,8 +93,7 @@ expect_eq "$nused" "$used" "data blocks in use (pool status vs thin_dump)"
 udmsetup create pool --table "0 $SECT thin-pool $PWD/meta $PWD/data 128 0"
 udmsetup create thin0 --table "0 $THIN thin $POOL 0"
 udmsetup create snap1 --table "0 $THIN thin $POOL 1"
-$model readback st 0 "$F0" || fail "thin0 after reactivation"
-$model readback st 1 "$F1" || fail "snap1 after reactivation"
+readback_all "after reactivation"
 # Grow the data device: reload the pool with the bigger file, resume.
 truncate -s 96M data
 truncate -s 16M meta
@@ -96,13 +103,9 @@ udmsetup resume pool
 expect_eq "$(udmsetup status pool | cut -d' ' -f6 | cut -d/ -f2)" "1536" "data blocks after growing"
 expect_eq "$(udmsetup status pool | cut -d' ' -f5 | cut -d/ -f2)" "4096" "metadata blocks after growing"
 $model write st 0 "$F0" 5 20
-$model readback st 0 "$F0" || fail "thin0 after the pool grew"
-$model readback st 1 "$F1" || fail "snap1 after the pool grew"
-udmsetup remove snap1 thin0 pool
-thin_check meta > check.log 2>&1 || { cat check.log >&2; fail "thin_check after reactivation"; }
-thin_dump meta > dump.xml
+readback_all "after the pool grew"
+judge "after growing"
 grep -q 'nr_data_blocks="1536"' dump.xml || fail "thin_dump does not see the grown data device"
-$model verify st dump.xml data || fail "thin_dump differs from the model after growing"
 
 # A pool made by the real thin_restore.
 $model restore-xml 9 pool.xml rdata
