@@ -401,6 +401,7 @@ Outcome<void> cmd_lvresize(Cmd& c, Resize mode) {
 Outcome<void> remove_lv(Cmd& c, VolumeGroup& vg, const std::string& lv_name) {
   const LogicalVolume* lv = vg.find_lv(lv_name);
   if (!lv) return failed(fmt::format("Failed to find logical volume \"{}/{}\"", vg.name, lv_name));
+  if (auto r = remove_snapshot_lv(c, vg, lv_name)) return *r;
   if (auto r = c.deactivate(vg, *lv); !r) return r;
   std::erase_if(vg.lvs, [&](const LogicalVolume& x) { return x.name == lv_name; });
   return {};
@@ -413,7 +414,7 @@ Outcome<bool> confirm_lv_removal(Cmd& c, const VolumeGroup& vg, const LogicalVol
   const activate::DeviceState st = c.device_state(vg, lv);
   if (!st.active) return true;
   if (st.open) return failed(fmt::format("Logical volume {}/{} in use.", vg.name, lv.name));
-  if (c.force_count() > 0 || !lv.visible()) return true;
+  if (c.force_count() > 0 || !lv_is_visible(vg, lv)) return true;
   if (yes_no(c, fmt::format("Do you really want to remove active logical volume {}/{}? [y/n]: ", vg.name, lv.name)) ==
       'n') {
     c.warn(fmt::format("Logical volume {}/{} not removed.", vg.name, lv.name));

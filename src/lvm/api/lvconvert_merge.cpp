@@ -58,7 +58,7 @@ Outcome<void> finish_merge(Cmd& c, const std::string& vg_name, const std::string
   const std::string cow_name = ref->cow;
   const std::string carrier_name = ref->carrier->name;
   const LogicalVolume* cow = vg.find_lv(cow_name);
-  const std::string cow_layer = cow ? dm_device_uuid(vg.id, cow->id) + "-cow" : std::string();
+  const std::string cow_layer = cow ? dm_device_uuid(vg.id, cow->id, "cow") : std::string();
   const std::string cow_top = cow ? dm_device_uuid(vg.id, cow->id) : std::string();
   std::erase_if(vg.lvs, [&](const LogicalVolume& x) { return x.name == cow_name || x.name == carrier_name; });
   if (auto r = c.commit(vg, *old); !r) return r;
@@ -70,7 +70,7 @@ Outcome<void> finish_merge(Cmd& c, const std::string& vg_name, const std::string
       remove_unused_device(c, cow_layer);
     }
     if (segtypes::snapshots_of_origin(vg, origin_name).empty())
-      remove_unused_device(c, dm_device_uuid(vg.id, origin->id) + "-real");
+      remove_unused_device(c, dm_device_uuid(vg.id, origin->id, "real"));
   }
   c.say(fmt::format("Logical volume \"{}\" successfully removed.", cow_name));
   return {};

@@ -142,7 +142,6 @@ Outcome<void> lvcreate_snapshot(Cmd& c) {
   if (auto t = apply_tags(c, cow.tags); !t) return std::unexpected(t.error());
   LogicalVolume carrier = new_lv(segtypes::next_snapshot_carrier_name(vg));
   carrier.segments.push_back(segtypes::make_snapshot_segment(origin_extents, *chunk, origin_name, name));
-  const std::string carrier_name = carrier.name;
   vg.lvs.push_back(std::move(cow));
   vg.lvs.push_back(std::move(carrier));
 
@@ -158,12 +157,11 @@ Outcome<void> lvcreate_snapshot(Cmd& c) {
   const bool origin_active = !c.test_mode() && c.is_active(before, *before.find_lv(origin_name));
   if (auto r = c.commit(vg, before); !r) return r;
   if (origin_active) {
-    if (auto r = c.activate(vg, *vg.find_lv(origin_name)); !r) {
+    if (auto r = activate_origin(c, vg, *vg.find_lv(origin_name)); !r) {
       c.warn(r.error().message);
       return failed("Aborting. Manual intervention required.");
     }
   }
-  (void)carrier_name;
   c.say(fmt::format("Logical volume \"{}\" created.", name));
   return {};
 }

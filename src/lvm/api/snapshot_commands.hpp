@@ -25,3 +25,16 @@ namespace udm::lvm::api::detail {
 // and origin of `vg` into `states` (parallel to vg.lvs).
 void fill_snapshot_states(Cmd& c, const VolumeGroup& vg, std::vector<report::LvState>& states);
 }  // namespace udm::lvm::api::detail
+
+namespace udm::lvm::api::detail {
+// Activates an origin with its snapshots (origin suspended while they are
+// made); a pending merge starts and is polled in the background.
+Outcome<void> activate_origin(Cmd& c, const VolumeGroup& vg, const LogicalVolume& origin);
+// set_activation of a snapshot-related LV: the carrier has no device, a COW
+// LV and an origin are (de)activated together through the origin. nullopt:
+// not one of those.
+std::optional<Outcome<void>> snapshot_activation(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv, bool on);
+// remove_lv of a snapshot (COW LV): its devices and carrier go, the origin is
+// reloaded; of an origin with snapshots: refused. nullopt: neither.
+std::optional<Outcome<void>> remove_snapshot_lv(Cmd& c, VolumeGroup& vg, const std::string& lv_name);
+}  // namespace udm::lvm::api::detail

@@ -4,19 +4,17 @@ namespace udm::lvm::api::detail {
 
 DeviceTarget device_target(Cmd& c, const std::string& uuid) {
   DeviceTarget out;
-  client::Client* drv = c.driver(false);
+  activate::Driver* drv = c.driver(false);
   if (!drv) return out;
-  client::Task t(*drv, client::TaskType::status);
-  t.set_uuid(uuid);
-  if (auto r = t.run(); !r) return out;
-  const client::DeviceInfo& info = t.info();
-  if (!info.exists) return out;
+  auto info = drv->info(uuid);
+  if (!info || !info->exists) return out;
   out.exists = true;
-  out.open = info.open_count > 0;
-  out.suspended = info.suspended;
-  if (!t.table().empty()) {
-    out.type = t.table().front().type;
-    out.status = t.table().front().params;
+  out.open = info->open_count > 0;
+  out.suspended = info->suspended;
+  auto st = drv->status(uuid);
+  if (st && !st->empty()) {
+    out.type = st->front().type;
+    out.status = st->front().params;
   }
   return out;
 }
@@ -24,9 +22,11 @@ DeviceTarget device_target(Cmd& c, const std::string& uuid) {
 void remove_unused_device(Cmd& c, const std::string& uuid) {
   DeviceTarget d = device_target(c, uuid);
   if (!d.exists || d.open) return;
-  client::Task t(*c.driver(false), client::TaskType::remove);
-  t.set_uuid(uuid);
-  (void)t.run();
+  activate::DeviceTree one;
+  activate::DmDevice dev;
+  dev.uuid = uuid;
+  one.add(std::move(dev));
+  (void)c.driver(false)->remove(one, uuid);
 }
 
 }  // namespace udm::lvm::api::detail

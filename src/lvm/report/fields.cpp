@@ -137,8 +137,9 @@ const FieldDef FIELDS[] = {
     F("seg_count", "#Seg", 4, true, num, lv, return num(static_cast<std::int64_t>(r.lv->segments.size()));),
     F("origin", "Origin", 6, false, str, lv, return origin_of(r);),
     F("pool_lv", "Pool", 4, false, str, lv, return empty();),
-    F("data_percent", "Data%", 6, true, str, lv, return snapshot_percent(r);),
-    F("snap_percent", "Snap%", 6, true, str, lv, return snapshot_percent(r);),
+    // Percent fields are left-aligned in lvm2 2.03 (libdm aligns only numbers and sizes right).
+    F("data_percent", "Data%", 6, false, str, lv, return snapshot_percent(r);),
+    F("snap_percent", "Snap%", 6, false, str, lv, return snapshot_percent(r);),
     F("metadata_percent", "Meta%", 6, true, str, lv, return empty();),
     F("copy_percent", "Cpy%Sync", 8, true, str, lv, return empty();),
     F("sync_percent", "Cpy%Sync", 8, true, str, lv, return empty();),

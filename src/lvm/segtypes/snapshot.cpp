@@ -20,8 +20,44 @@ const ConfigNode* kept_number(const Segment& seg, std::string_view key) {
   return nullptr;
 }
 
+SnapshotRef ref_of(const LogicalVolume& carrier, const Segment& seg);
+
+using Lines = std::optional<std::vector<TableLine>>;
+
 class Snapshot final : public Kept {
  public:
+  // lvm2's stacks (all in sectors, the snapshot devices as long as the origin):
+  //   origin:        VG-ORIGIN-real  = the origin's own segments
+  //                  VG-ORIGIN       = snapshot-origin VG-ORIGIN-real
+  //   each snapshot: VG-SNAP-cow     = the COW LV's own segments
+  //                  VG-SNAP         = snapshot VG-ORIGIN-real VG-SNAP-cow P <chunk>
+  //   merging:       VG-ORIGIN       = snapshot-merge VG-ORIGIN-real VG-SNAP-cow P <chunk>
+  //                  (the merging snapshot has no device of its own).
+  // Planning the origin plans its snapshots too, as lvm2 activates them
+  // together; the first snapshot segment naming the origin decides for it.
+  Result<Lines> lay_out(const TableContext& ctx, const Segment& seg, const LogicalVolume& lv) const override {
+    if (!ctx.planner) return Lines{};
+    const SnapshotRef me = ref_of(lv, seg);
+    if (lv.name == me.origin) {
+      const auto all = snapshots_of_origin(ctx.vg, lv.name);
+      if (all.empty() || all.front().seg != &seg) return Lines{};
+      return origin_lines(ctx, lv, all);
+    }
+    if (lv.name == me.cow) {
+      if (me.merging)
+        return fail(EBUSY, fmt::format("Snapshot {}/{} is merging into {}.", ctx.vg.name, lv.name, me.origin));
+      const LogicalVolume* origin = ctx.vg.find_lv(me.origin);
+      if (!origin) return fail(ENOENT, fmt::format("Snapshot {}/{} has no origin {}.", ctx.vg.name, lv.name, me.origin));
+      auto real = real_device(ctx, *origin);
+      if (!real) return fail(real.error());
+      auto cow = cow_device(ctx, lv);
+      if (!cow) return fail(cow.error());
+      const sector_t len = origin->extent_count() * ctx.vg.extent_size;
+      return Lines{{{0, len, "snapshot", fmt::format("{} {} P {}", *real, *cow, me.chunk_size)}}};
+    }
+    return Lines{};
+  }
+
   std::string_view name() const override { return SNAPSHOT; }
   unsigned flags() const override { return SEG_HIDES_LV; }
 
@@ -32,6 +68,38 @@ class Snapshot final : public Kept {
     if (!cow) return std::nullopt;
     const ConfigNode* origin = kept_string(seg, "origin");
     return std::pair{cow->value.text, origin ? origin->value.text : std::string()};
+  }
+
+  static Result<std::string> real_device(const TableContext& ctx, const LogicalVolume& origin) {
+    auto own = ctx.planner->own_table(origin);
+    if (!own) return fail(own.error());
+    return ctx.planner->layer_device(origin, "real", std::move(*own));
+  }
+  static Result<std::string> cow_device(const TableContext& ctx, const LogicalVolume& cow) {
+    auto own = ctx.planner->own_table(cow);
+    if (!own) return fail(own.error());
+    return ctx.planner->layer_device(cow, "cow", std::move(*own));
+  }
+
+  static Result<Lines> origin_lines(const TableContext& ctx, const LogicalVolume& origin,
+                                    const std::vector<SnapshotRef>& all) {
+    auto real = real_device(ctx, origin);
+    if (!real) return fail(real.error());
+    const sector_t len = origin.extent_count() * ctx.vg.extent_size;
+    for (const auto& r : all) {
+      if (!r.merging) continue;
+      const LogicalVolume* cow = ctx.vg.find_lv(r.cow);
+      if (!cow) return fail(ENOENT, fmt::format("Snapshot COW {}/{} not found.", ctx.vg.name, r.cow));
+      auto cowdev = cow_device(ctx, *cow);
+      if (!cowdev) return fail(cowdev.error());
+      return Lines{{{0, len, "snapshot-merge", fmt::format("{} {} P {}", *real, *cowdev, r.chunk_size)}}};
+    }
+    for (const auto& r : all) {
+      const LogicalVolume* cow = ctx.vg.find_lv(r.cow);
+      if (!cow) return fail(ENOENT, fmt::format("Snapshot COW {}/{} not found.", ctx.vg.name, r.cow));
+      if (auto d = ctx.planner->lv_device(*cow); !d) return fail(d.error());
+    }
+    return Lines{{{0, len, "snapshot-origin", *real}}};
   }
 
   void validate(const VolumeGroup& vg, const Segment& seg, const std::function<std::string()>& who,
