@@ -33,7 +33,24 @@ std::optional<Outcome<void>> snapshot_activation(Cmd& c, const VolumeGroup& vg, 
   else if (segtypes::lv_is_origin(vg, lv)) origin = &lv;
   if (!origin) return std::nullopt;
   if (on) return activate_origin(c, vg, *origin);
-  return c.deactivate(vg, *origin);
+  // The snapshots' devices first: the origin's plan does not hold a merging
+  // snapshot's own device (still there when the merge waits for activation).
+  std::vector<std::string> tops;
+  for (const auto& r : segtypes::snapshots_of_origin(vg, origin->name)) {
+    const LogicalVolume* cow = vg.find_lv(r.cow);
+    if (!cow) continue;
+    const std::string uuid = dm_device_uuid(vg.id, cow->id);
+    if (device_target(c, uuid).open) return failed(fmt::format("Logical volume {}/{} in use.", vg.name, r.cow));
+    tops.push_back(uuid);
+  }
+  if (device_target(c, dm_device_uuid(vg.id, origin->id)).open)
+    return failed(fmt::format("Logical volume {}/{} in use.", vg.name, origin->name));
+  for (const auto& u : tops) remove_unused_device(c, u);
+  if (auto r = c.deactivate(vg, *origin); !r) return r;
+  for (const auto& r : segtypes::snapshots_of_origin(vg, origin->name))
+    if (const LogicalVolume* cow = vg.find_lv(r.cow)) remove_unused_device(c, dm_device_uuid(vg.id, cow->id, "cow"));
+  remove_unused_device(c, dm_device_uuid(vg.id, origin->id, "real"));
+  return Outcome<void>{};
 }
 
 std::optional<Outcome<void>> remove_snapshot_lv(Cmd& c, VolumeGroup& vg, const std::string& lv_name) {
