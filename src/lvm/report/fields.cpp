@@ -128,7 +128,10 @@ const FieldDef FIELDS[] = {
     F("lv_layout", "Layout", 10, false, str, lv, return text(segtypes::lv_layout(*r.lv));),
     F("lv_role", "Role", 10, false, str, lv, {
       std::string role = visible(r) ? "public" : "private";
-      if (segtypes::lv_is_origin(vgof(r), *r.lv)) role += ",origin,thickorigin";
+      if (const auto n = segtypes::snapshots_of_origin(vgof(r), r.lv->name).size()) {
+        role += ",origin,thickorigin";
+        if (n > 1) role += ",multithickorigin";
+      }
       else if (segtypes::lv_is_cow(vgof(r), *r.lv)) role += ",snapshot,thicksnapshot";
       return text(role);
     }),
