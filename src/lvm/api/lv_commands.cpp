@@ -6,6 +6,7 @@
 #include "lvm/api/snapshot_commands.hpp"
 #include "lvm/api/wipe.hpp"
 #include "lvm/segtypes/segment_type.hpp"
+#include "lvm/segtypes/snapshot.hpp"
 
 namespace udm::lvm::api::detail {
 
@@ -494,6 +495,7 @@ Outcome<void> cmd_lvrename(Cmd& c) {
   if (active)
     if (auto r = c.driver(false)->rename(vg, *lv, to); !r) return failed(r.error().message);
   lv->name = to;
+  segtypes::rename_snapshot_refs(vg, from, to);
   if (auto r = c.commit(vg, *old); !r) {
     if (active) (void)c.driver(false)->rename(vg, *lv, from);
     return r;

@@ -205,6 +205,17 @@ void set_snapshot_merging(Segment& seg, bool merging) {
     if (n.key == (merging ? "cow_store" : "merging_store")) n.key = merging ? "merging_store" : "cow_store";
 }
 
+void rename_snapshot_refs(VolumeGroup& vg, std::string_view from, std::string_view to) {
+  for (auto& lv : vg.lvs)
+    for (auto& seg : lv.segments) {
+      if (seg.type != SNAPSHOT) continue;
+      for (auto& n : seg.unknown)
+        if ((n.key == "origin" || n.key == "cow_store" || n.key == "merging_store") && n.value.is_string() &&
+            n.value.text == from)
+          n.value.text = std::string(to);
+    }
+}
+
 std::string next_snapshot_carrier_name(const VolumeGroup& vg) {
   for (unsigned n = 0;; ++n) {
     std::string name = fmt::format("snapshot{}", n);

@@ -42,6 +42,8 @@ bool lv_is_snapshot_carrier(const LogicalVolume& lv);
 Segment make_snapshot_segment(extent_t extents, sector_t chunk_size, std::string_view origin, std::string_view cow);
 // Turns cow_store into merging_store (or back).
 void set_snapshot_merging(Segment& seg, bool merging);
+// lvrename: snapshot segments naming `from` (as origin or COW) name `to`.
+void rename_snapshot_refs(VolumeGroup& vg, std::string_view from, std::string_view to);
 // The first free "snapshotN" name.
 std::string next_snapshot_carrier_name(const VolumeGroup& vg);
 
