@@ -403,6 +403,7 @@ Outcome<void> remove_lv(Cmd& c, VolumeGroup& vg, const std::string& lv_name) {
   const LogicalVolume* lv = vg.find_lv(lv_name);
   if (!lv) return failed(fmt::format("Failed to find logical volume \"{}/{}\"", vg.name, lv_name));
   if (auto r = remove_snapshot_lv(c, vg, lv_name)) return *r;
+  lv = vg.find_lv(lv_name);  // snapshots of it may have left vg.lvs
   if (auto r = c.deactivate(vg, *lv); !r) return r;
   std::erase_if(vg.lvs, [&](const LogicalVolume& x) { return x.name == lv_name; });
   return {};
@@ -416,8 +417,11 @@ Outcome<bool> confirm_lv_removal(Cmd& c, const VolumeGroup& vg, const LogicalVol
   if (!st.active) return true;
   if (st.open) return failed(fmt::format("Logical volume {}/{} in use.", vg.name, lv.name));
   if (c.force_count() > 0 || !lv_is_visible(vg, lv)) return true;
-  if (yes_no(c, fmt::format("Do you really want to remove active logical volume {}/{}? [y/n]: ", vg.name, lv.name)) ==
-      'n') {
+  // lvm2 names an origin and its snapshot count.
+  const auto snaps = segtypes::snapshots_of_origin(vg, lv.name).size();
+  const std::string what = snaps ? fmt::format("origin logical volume {}/{} with {} snapshots(s)", vg.name, lv.name, snaps)
+                                 : fmt::format("logical volume {}/{}", vg.name, lv.name);
+  if (yes_no(c, fmt::format("Do you really want to remove active {}? [y/n]: ", what)) == 'n') {
     c.warn(fmt::format("Logical volume {}/{} not removed.", vg.name, lv.name));
     return false;
   }
@@ -439,13 +443,16 @@ Outcome<void> cmd_lvremove(Cmd& c) {
     if (!old) return std::unexpected(old.error());
     VolumeGroup vg = **old;
     std::vector<std::string> names;
-    if (lvn.empty())
-      for (const auto& lv : vg.lvs) names.push_back(lv.name);
-    else
+    if (lvn.empty()) {
+      for (const auto& lv : vg.lvs)
+        if (!segtypes::lv_is_snapshot_carrier(lv)) names.push_back(lv.name);  // goes with its snapshot
+    } else {
       names.push_back(lvn);
+    }
     std::vector<std::string> removed;
     for (const auto& n : names) {
       const LogicalVolume* lv = vg.find_lv(n);
+      if (!lv && lvn.empty()) continue;  // a snapshot removed with its origin
       if (!lv) return failed(fmt::format("Failed to find logical volume \"{}/{}\"", vg.name, n));
       auto ok = confirm_lv_removal(c, vg, *lv);
       if (!ok) return std::unexpected(ok.error());

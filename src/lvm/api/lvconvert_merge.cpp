@@ -126,9 +126,11 @@ void poll_merge_in_background(Cmd& c, const PollOptions& o, const VolumeGroup& v
     }
     return;
   }
-  // The grandchild polls, detached from the terminal and the caller.
+  // The grandchild polls, detached from the terminal and the caller, on a
+  // connection of its own (the caller goes on using the one it has).
   if (fork() != 0) _exit(0);
   setsid();
+  c.forget_driver();
   const int null = open("/dev/null", O_RDWR);
   if (null >= 0) {
     dup2(null, STDIN_FILENO);

@@ -56,9 +56,16 @@ std::optional<Outcome<void>> snapshot_activation(Cmd& c, const VolumeGroup& vg, 
 std::optional<Outcome<void>> remove_snapshot_lv(Cmd& c, VolumeGroup& vg, const std::string& lv_name) {
   auto ref = segtypes::snapshot_of_cow(vg, lv_name);
   if (!ref) {
-    const LogicalVolume* lv = vg.find_lv(lv_name);
-    if (lv && segtypes::lv_is_origin(vg, *lv))
-      return failed(fmt::format("Can't remove logical volume {}/{} under snapshot.", vg.name, lv_name));
+    // An origin: its snapshots go first (lvm2's lv_remove_with_dependencies),
+    // then the caller removes the origin itself.
+    const auto snaps = segtypes::snapshots_of_origin(vg, lv_name);
+    if (snaps.empty()) return std::nullopt;
+    std::vector<std::string> cows;
+    for (const auto& r : snaps) cows.push_back(r.cow);
+    for (const auto& cow : cows) {
+      if (auto r = remove_snapshot_lv(c, vg, cow); r && !*r) return r;
+      c.say(fmt::format("Logical volume \"{}\" successfully removed.", cow));
+    }
     return std::nullopt;
   }
   const std::string origin_name = ref->origin;

@@ -82,4 +82,22 @@ expect_out '  Logical volume "snap" successfully removed.' ulvm lvremove -f vg0/
 expect_eq "$(udmsetup table vg0-lv | awk '{print $3}')" "linear" "plain origin"
 expect_eq "$(udmsetup ls | awk '{print $1}' | tr '\n' ' ')" "vg0-lv " "only the origin"
 expect_eq "$(ulvm lvs -a --noheadings -o lv_name | tr -d ' ')" "lv" "only lv left in metadata"
+
+# lvremove of an origin takes its snapshots along (after lvm2's question).
+ulvm lvcreate -s -L 4M -n s1 vg0/lv >/dev/null || fail "lvcreate s1"
+ulvm lvcreate -s -L 4M -n s2 vg0/lv >/dev/null || fail "lvcreate s2"
+echo n | ulvm lvremove vg0/lv >"$E2E_TMP/out" 2>"$E2E_TMP/err" && fail "lvremove answered no succeeded"
+grep -q '^Do you really want to remove active origin logical volume vg0/lv with 2 snapshots(s)? \[y/n\]: ' "$E2E_TMP/err" || fail "origin question: $(cat "$E2E_TMP/err")"
+expect_out '  Logical volume "s1" successfully removed.
+  Logical volume "s2" successfully removed.
+  Logical volume "lv" successfully removed.' ulvm lvremove -f vg0/lv
+expect_eq "$(udmsetup ls)" "No devices found" "no device left"
+expect_eq "$(ulvm lvs -a --noheadings -o lv_name vg0 | xargs)" "" "no LV left"
+
+# vgremove of a VG with an active snapshot.
+ulvm lvcreate -L 8M -n o vg0 >/dev/null && ulvm lvcreate -s -L 4M -n s vg0/o >/dev/null || fail "o, s"
+expect_out '  Logical volume "o" successfully removed.
+  Logical volume "s" successfully removed.
+  Volume group "vg0" successfully removed' ulvm vgremove -f vg0
+expect_eq "$(udmsetup ls)" "No devices found" "vgremove left devices"
 echo PASS
