@@ -341,6 +341,13 @@ Outcome<void> cmd_lvresize(Cmd& c, Resize mode) {
     return failed(fmt::format("New size given ({} extents) not less than existing size ({} extents)", target, cur));
   if (target == cur) return failed(fmt::format("New size ({} extents) matches existing size ({} extents).", target, cur));
   if (target == 0) return failed("Unable to reduce logical volume to zero size.", EXIT_INVALID);
+  if (auto t = snapshot_resize(c, vg, *lv, cur, target); !t) {
+    return std::unexpected(t.error());
+  } else if (*t == cur) {
+    return {};
+  } else {
+    target = *t;
+  }
   const Segment& last = lv->segments.back();
   const std::string size_before = fmt::format("{} ({} extents)", alloc::message_size(cur * vg.extent_size), cur);
   if (target > cur) {

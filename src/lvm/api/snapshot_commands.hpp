@@ -38,3 +38,10 @@ std::optional<Outcome<void>> snapshot_activation(Cmd& c, const VolumeGroup& vg, 
 // reloaded; of an origin with snapshots: refused. nullopt: neither.
 std::optional<Outcome<void>> remove_snapshot_lv(Cmd& c, VolumeGroup& vg, const std::string& lv_name);
 }  // namespace udm::lvm::api::detail
+
+namespace udm::lvm::api::detail {
+// lvresize of a snapshot or origin: lvm2's refusals for an origin (no
+// reduce, only while inactive) and a COW capped at what the origin can use.
+// Returns the target to resize to (== cur: nothing to do).
+Outcome<extent_t> snapshot_resize(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv, extent_t cur, extent_t target);
+}  // namespace udm::lvm::api::detail

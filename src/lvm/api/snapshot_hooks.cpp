@@ -101,3 +101,27 @@ std::optional<Outcome<void>> remove_snapshot_lv(Cmd& c, VolumeGroup& vg, const s
 }
 
 }  // namespace udm::lvm::api::detail
+
+namespace udm::lvm::api::detail {
+
+Outcome<extent_t> snapshot_resize(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv, extent_t cur, extent_t target) {
+  if (segtypes::lv_is_origin(vg, lv)) {
+    if (target < cur) return failed("Snapshot origin volumes cannot be reduced in size yet.");
+    if (c.is_active(vg, lv))
+      return failed("Snapshot origin volumes can be resized only while inactive: try lvchange -an.");
+    return target;
+  }
+  auto ref = segtypes::snapshot_of_cow(vg, lv.name);
+  if (!ref || target <= cur) return target;
+  // A COW never needs more than the whole origin plus its exception tables.
+  const LogicalVolume* origin = vg.find_lv(ref->origin);
+  if (!origin) return target;
+  const extent_t max = segtypes::cow_max_extents(origin->extent_count() * vg.extent_size, ref->chunk_size, vg.extent_size);
+  if (max < target) {
+    c.say(fmt::format("Reached maximum COW size {} ({} extents).", alloc::message_size(max * vg.extent_size), max));
+    return std::max(max, cur);
+  }
+  return target;
+}
+
+}  // namespace udm::lvm::api::detail

@@ -67,6 +67,11 @@ expect_out '  Logical volume "big" successfully removed.' ulvm lvremove -f vg0/b
 # lvextend grows the COW live.
 ulvm lvextend -L +4M vg0/snap >/dev/null || fail "lvextend snap"
 expect_eq "$(udmsetup status vg0-snap | awk '{split($4,a,"/"); print a[2]}')" "24576" "COW grown live"
+expect_out '  Reached maximum COW size 20.00 MiB (5 extents).
+  Size of logical volume vg0/snap changed from 12.00 MiB (3 extents) to 20.00 MiB (5 extents).
+  Logical volume vg0/snap successfully resized.' ulvm lvextend -L +40M vg0/snap
+expect_fail 5 "  Snapshot origin volumes can be resized only while inactive: try lvchange -an." ulvm lvextend -L +4M vg0/lv
+expect_fail 5 "  Snapshot origin volumes cannot be reduced in size yet." ulvm lvreduce -f -L -4M vg0/lv
 
 # vgchange -an / -ay keep the stack.
 expect_out '  0 logical volume(s) in volume group "vg0" now active' ulvm vgchange -an vg0
