@@ -88,6 +88,19 @@ expect_eq "$(udmsetup table vg0-lv | awk '{print $3}')" "linear" "plain origin"
 expect_eq "$(udmsetup ls | awk '{print $1}' | tr '\n' ' ')" "vg0-lv " "only the origin"
 expect_eq "$(ulvm lvs -a --noheadings -o lv_name | tr -d ' ')" "lv" "only lv left in metadata"
 
+# lvconvert --merge -b: polled and finished by a background process.
+ulvm lvcreate -s -L 4M -n s3 vg0/lv >/dev/null || fail "lvcreate s3"
+S3_MD5=$(md5sum <"$UDM_RUNDIR/dev/vg0/s3")
+dd if=/dev/urandom of="$UDM_RUNDIR/dev/vg0/lv" bs=64k count=16 conv=notrunc,fsync status=none
+expect_out '  Merging of volume vg0/s3 started.' ulvm lvconvert --merge -b -i 1 vg0/s3
+for ((i=0; i<100; i++)); do
+  [ "$(ulvm lvs -a --noheadings -o lv_name vg0 | xargs)" == "lv" ] && break
+  sleep 0.2
+done
+expect_eq "$(ulvm lvs -a --noheadings -o lv_name vg0 | xargs)" "lv" "background merge finished"
+expect_eq "$(md5sum <"$UDM_RUNDIR/dev/vg0/lv")" "$S3_MD5" "origin = merged snapshot"
+expect_eq "$(udmsetup table vg0-lv | awk '{print $3}')" "linear" "plain origin after the merge"
+
 # lvremove of an origin takes its snapshots along (after lvm2's question).
 ulvm lvcreate -s -L 4M -n s1 vg0/lv >/dev/null || fail "lvcreate s1"
 ulvm lvcreate -s -L 4M -n s2 vg0/lv >/dev/null || fail "lvcreate s2"
