@@ -101,6 +101,15 @@ expect_eq "$(ulvm lvs -a --noheadings -o lv_name vg0 | xargs)" "lv" "background 
 expect_eq "$(md5sum <"$UDM_RUNDIR/dev/vg0/lv")" "$S3_MD5" "origin = merged snapshot"
 expect_eq "$(udmsetup table vg0-lv | awk '{print $3}')" "linear" "plain origin after the merge"
 
+# On a terminal the progress lines become one bar redrawn in place.
+if command -v script >/dev/null; then
+  ulvm lvcreate -s -L 4M -n s4 vg0/lv >/dev/null || fail "lvcreate s4"
+  dd if=/dev/urandom of="$UDM_RUNDIR/dev/vg0/lv" bs=64k count=16 conv=notrunc,fsync status=none
+  script -qec "ulvm lvconvert --merge -i 1 vg0/s4" /dev/null >"$E2E_TMP/tty.out" || fail "merge on a terminal"
+  grep -q $'\r  vg0/lv: Merged: \[[#-]*\] 100.00%' "$E2E_TMP/tty.out" || fail "no progress bar: $(cat -A "$E2E_TMP/tty.out")"
+  grep -q 'Logical volume "s4" successfully removed.' "$E2E_TMP/tty.out" || fail "terminal merge did not finish"
+fi
+
 # lvremove of an origin takes its snapshots along (after lvm2's question).
 ulvm lvcreate -s -L 4M -n s1 vg0/lv >/dev/null || fail "lvcreate s1"
 ulvm lvcreate -s -L 4M -n s2 vg0/lv >/dev/null || fail "lvcreate s2"
