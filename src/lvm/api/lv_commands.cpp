@@ -186,7 +186,8 @@ Outcome<AllocationPolicy> policy_of(Cmd& c, const VolumeGroup& vg, const Logical
 
 Outcome<void> cmd_lvcreate(Cmd& c) {
   const auto& a = c.cl().args;
-  if (c.cl().has("snapshot") && !c.cl().has("thin") && !c.cl().has("virtualsize")) return lvcreate_snapshot(c);
+  if ((c.cl().has("snapshot") || c.cl().get("type") == "snapshot") && !c.cl().has("thin") && !c.cl().has("virtualsize"))
+    return lvcreate_snapshot(c);
   for (auto refused : {"snapshot", "thin", "mirrors", "virtualsize"})
     if (c.cl().has(refused)) return failed(fmt::format("lvcreate --{} is not supported by ulvm yet.", refused));
   if (a.empty()) return failed("Please specify a volume group name.", EXIT_INVALID);
