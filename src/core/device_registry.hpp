@@ -23,6 +23,7 @@ class DeviceRegistry final : public DeviceOpener {
   void set_backing_opener(BackingOpener opener);
 
   TargetRegistry& targets() { return targets_; }
+  const TargetRegistry& targets() const { return targets_; }
 
   // EBUSY if the name or uuid is taken; EINVAL for a bad name ("", "control",
   // ".", "..", containing '/', longer than 127) or uuid (longer than 128).

@@ -150,6 +150,9 @@ enum TargetFeature : std::uint32_t {
   TARGET_IMMUTABLE = 1u << 1,        // a reload may not change the type (but to a wildcard)
   TARGET_ALWAYS_WRITEABLE = 1u << 2, // cannot be loaded read-only
   TARGET_WILDCARD = 1u << 3,         // may replace an immutable target (error)
+  // Its table holds a secret (a crypt key): never written to disk or logs by
+  // udmd (the device record skips the device, as the kernel keeps no key).
+  TARGET_HOLDS_SECRETS = 1u << 4,
 };
 
 struct TargetType {

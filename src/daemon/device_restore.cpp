@@ -1,5 +1,8 @@
 #include "daemon/device_restore.hpp"
 
+#include "core/target.hpp"
+#include "core/target_registry.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -68,10 +71,20 @@ DeviceRecord capture_device(const core::MappedDevice& dev) {
   return r;
 }
 
+bool holds_secrets(const core::MappedDevice& dev, const core::TargetRegistry& types) {
+  for (bool inactive : {false, true})
+    for (const auto& s : dev.status(core::StatusType::info, inactive)) {
+      const core::TargetType* t = types.find(s.type);
+      if (t && (t->features & core::TARGET_HOLDS_SECRETS)) return true;
+    }
+  return false;
+}
+
 RunState capture_run_state(const core::DeviceRegistry& registry) {
   RunState state;
   state.writer = "udmd";
-  for (const auto& dev : registry.list()) state.devices.push_back(capture_device(*dev));
+  for (const auto& dev : registry.list())
+    if (!holds_secrets(*dev, registry.targets())) state.devices.push_back(capture_device(*dev));
   return state;
 }
 
@@ -199,7 +212,7 @@ void StateRecorder::forget_locked(std::uint32_t minor) {
 void StateRecorder::update_file_locked(std::uint32_t minor) {
   auto dev = registry_.find_by_devno(DevNo{UDM_BLOCK_MAJOR, minor});
   auto it = files_.find(minor);
-  if (!dev) {
+  if (!dev || holds_secrets(*dev, registry_.targets())) {
     if (it == files_.end()) return;
     if (auto r = remove_device_state(dirfd_, minor); !r) {
       log_.info("cannot record the removal of device {}:{} in {}/{}: {}", UDM_BLOCK_MAJOR, minor, rundir_,

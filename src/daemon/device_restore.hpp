@@ -21,6 +21,11 @@ namespace udm::daemon {
 // back; stacked devices appear as "252:N").
 RunState capture_run_state(const core::DeviceRegistry& registry);
 DeviceRecord capture_device(const core::MappedDevice& device);
+// Whether a table of the device (live or inactive) holds a secret, such as a
+// crypt key: such a device is not recorded (the kernel keeps no key across a
+// restart either); it has to be opened again, and devices above it are then
+// set aside as incomplete.
+bool holds_secrets(const core::MappedDevice& device, const core::TargetRegistry& types);
 
 struct RestoreReport {
   std::size_t devices = 0;   // devices created

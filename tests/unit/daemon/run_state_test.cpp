@@ -578,6 +578,35 @@ TEST_F(RestoreTest, RecorderWritesOnlyTheDeviceACommandNamed) {
   EXPECT_TRUE(records_in(dir_ + "/devices").empty());
 }
 
+// A crypt key never reaches the disk: the device holding it is not recorded
+// (nor is it when only its inactive table has a key), the others are.
+TEST_F(RestoreTest, DevicesHoldingKeysAreNotRecorded) {
+  const std::string key = std::string(32, 'a') + std::string(32, 'b');  // XTS halves must differ
+  std::string a = file("a.img");
+  core::DeviceRegistry reg(targets_);
+  StateRecorder rec(dir_, reg, log_);
+  rec.start({});
+  make(reg, "plain", {{0, 8, "zero", ""}});
+  make(reg, "secret", {{0, 2048, "crypt", "aes-xts-plain64 " + key + " 0 " + a + " 0"}});
+  auto later = make(reg, "later", {{0, 8, "zero", ""}});
+  StateChange all;
+  all.all = true;
+  rec.record(all);
+  EXPECT_EQ(records_in(dir_ + "/devices"), (std::vector<std::string>{"0.json", "2.json"}));
+  // A key loaded into the inactive slot of a recorded device drops its record.
+  std::vector<core::TableLine> lines{{0, 2048, "crypt", "aes-xts-plain64 " + key + " 0 " + a + " 0", 1}};
+  auto t = reg.build_table(lines, false, *later);
+  ASSERT_TRUE(t) << t.error().message;
+  later->load(std::move(*t));
+  rec.record(all);
+  EXPECT_EQ(records_in(dir_ + "/devices"), (std::vector<std::string>{"0.json"}));
+  for (const auto& e : fs::directory_iterator(dir_ + "/devices"))
+    EXPECT_EQ(read(e.path().string()).find(key), std::string::npos) << e.path();
+  auto state = capture_run_state(reg);
+  ASSERT_EQ(state.devices.size(), 1u);
+  EXPECT_EQ(state.devices[0].name, "plain");
+}
+
 TEST_F(RestoreTest, RecorderStartBringsFilesInStep) {
   core::DeviceRegistry reg(targets_);
   make(reg, "a", {{0, 8, "zero", ""}});
