@@ -52,6 +52,14 @@ int main(int argc, char** argv) {
     if (!std::getline(std::cin, line) && line.empty()) return std::nullopt;
     return line;
   };
+  io.flush = [&io] {
+    std::fwrite(io.out.data(), 1, io.out.size(), stdout);
+    std::fflush(stdout);
+    std::fwrite(io.err.data(), 1, io.err.size(), stderr);
+    std::fflush(stderr);
+    io.out.clear();
+    io.err.clear();
+  };
   int rc = 0;
   try {
     rc = udm::lvm::api::run_command(command, args, io);

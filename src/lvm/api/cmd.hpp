@@ -71,6 +71,19 @@ class Cmd {
   void warn(const std::string& s) { io_.err += "  " + s + "\n"; }
   void say_raw(const std::string& s) { io_.out += s; }
   void warn_raw(const std::string& s) { io_.err += s; }
+  // Writes what was said so far when the tool can (progress while polling).
+  void flush() {
+    if (io_.flush) io_.flush();
+  }
+  // Lets other commands at the VG while this one waits (polling); open()
+  // takes them again.
+  void release_locks() { locks_.reset(); }
+  // In a forked child: leaves the parent's driver connection alone (not
+  // closed, not used) and connects anew on the next driver().
+  void forget_driver() {
+    (void)driver_.release();
+    driver_tried_ = false;
+  }
   // One [y/n] question through CommandIo::ask (see prompt.hpp).
   std::optional<std::string> ask(const std::string& question) {
     if (io_.ask) return io_.ask(question);

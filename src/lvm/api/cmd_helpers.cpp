@@ -1,5 +1,6 @@
 // Helpers shared by the ulvm commands.
 #include "lvm/api/cmd.hpp"
+#include "lvm/api/snapshot_commands.hpp"
 
 namespace udm::lvm::api::detail {
 
@@ -40,6 +41,7 @@ Outcome<bool> apply_tags(const Cmd& c, std::vector<std::string>& tags) {
 
 
 Outcome<void> set_activation(Cmd& c, VolumeGroup& vg, const LogicalVolume& lv, bool on) {
+  if (auto r = snapshot_activation(c, vg, lv, on)) return *r;
   if (on) return c.activate(vg, lv);
   return c.deactivate(vg, lv);
 }

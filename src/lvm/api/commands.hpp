@@ -33,6 +33,9 @@ struct CommandIo {
   // hold so far, then the question to stderr, and read a line from stdin.
   // Unset, every question is appended to `err` and meets end of input (no).
   std::function<std::optional<std::string>(const std::string& question)> ask;
+  // Writes what `out` and `err` hold so far and clears them (progress lines
+  // of a polling command); unset, they wait for the end of the command.
+  std::function<void()> flush;
 };
 
 // Runs `command` ("lvcreate", ...) with its arguments.

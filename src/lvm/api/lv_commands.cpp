@@ -3,8 +3,10 @@
 
 #include <charconv>
 
+#include "lvm/api/snapshot_commands.hpp"
 #include "lvm/api/wipe.hpp"
 #include "lvm/segtypes/segment_type.hpp"
+#include "lvm/segtypes/snapshot.hpp"
 
 namespace udm::lvm::api::detail {
 
@@ -184,6 +186,8 @@ Outcome<AllocationPolicy> policy_of(Cmd& c, const VolumeGroup& vg, const Logical
 
 Outcome<void> cmd_lvcreate(Cmd& c) {
   const auto& a = c.cl().args;
+  if ((c.cl().has("snapshot") || c.cl().get("type") == "snapshot") && !c.cl().has("thin") && !c.cl().has("virtualsize"))
+    return lvcreate_snapshot(c);
   for (auto refused : {"snapshot", "thin", "mirrors", "virtualsize"})
     if (c.cl().has(refused)) return failed(fmt::format("lvcreate --{} is not supported by ulvm yet.", refused));
   if (a.empty()) return failed("Please specify a volume group name.", EXIT_INVALID);
@@ -338,6 +342,13 @@ Outcome<void> cmd_lvresize(Cmd& c, Resize mode) {
     return failed(fmt::format("New size given ({} extents) not less than existing size ({} extents)", target, cur));
   if (target == cur) return failed(fmt::format("New size ({} extents) matches existing size ({} extents).", target, cur));
   if (target == 0) return failed("Unable to reduce logical volume to zero size.", EXIT_INVALID);
+  if (auto t = snapshot_resize(c, vg, *lv, cur, target); !t) {
+    return std::unexpected(t.error());
+  } else if (*t == cur) {
+    return {};
+  } else {
+    target = *t;
+  }
   const Segment& last = lv->segments.back();
   const std::string size_before = fmt::format("{} ({} extents)", alloc::message_size(cur * vg.extent_size), cur);
   if (target > cur) {
@@ -399,6 +410,8 @@ Outcome<void> cmd_lvresize(Cmd& c, Resize mode) {
 Outcome<void> remove_lv(Cmd& c, VolumeGroup& vg, const std::string& lv_name) {
   const LogicalVolume* lv = vg.find_lv(lv_name);
   if (!lv) return failed(fmt::format("Failed to find logical volume \"{}/{}\"", vg.name, lv_name));
+  if (auto r = remove_snapshot_lv(c, vg, lv_name)) return *r;
+  lv = vg.find_lv(lv_name);  // snapshots of it may have left vg.lvs
   if (auto r = c.deactivate(vg, *lv); !r) return r;
   std::erase_if(vg.lvs, [&](const LogicalVolume& x) { return x.name == lv_name; });
   return {};
@@ -411,9 +424,12 @@ Outcome<bool> confirm_lv_removal(Cmd& c, const VolumeGroup& vg, const LogicalVol
   const activate::DeviceState st = c.device_state(vg, lv);
   if (!st.active) return true;
   if (st.open) return failed(fmt::format("Logical volume {}/{} in use.", vg.name, lv.name));
-  if (c.force_count() > 0 || !lv.visible()) return true;
-  if (yes_no(c, fmt::format("Do you really want to remove active logical volume {}/{}? [y/n]: ", vg.name, lv.name)) ==
-      'n') {
+  if (c.force_count() > 0 || !lv_is_visible(vg, lv)) return true;
+  // lvm2 names an origin and its snapshot count.
+  const auto snaps = segtypes::snapshots_of_origin(vg, lv.name).size();
+  const std::string what = snaps ? fmt::format("origin logical volume {}/{} with {} snapshots(s)", vg.name, lv.name, snaps)
+                                 : fmt::format("logical volume {}/{}", vg.name, lv.name);
+  if (yes_no(c, fmt::format("Do you really want to remove active {}? [y/n]: ", what)) == 'n') {
     c.warn(fmt::format("Logical volume {}/{} not removed.", vg.name, lv.name));
     return false;
   }
@@ -435,13 +451,16 @@ Outcome<void> cmd_lvremove(Cmd& c) {
     if (!old) return std::unexpected(old.error());
     VolumeGroup vg = **old;
     std::vector<std::string> names;
-    if (lvn.empty())
-      for (const auto& lv : vg.lvs) names.push_back(lv.name);
-    else
+    if (lvn.empty()) {
+      for (const auto& lv : vg.lvs)
+        if (!segtypes::lv_is_snapshot_carrier(lv)) names.push_back(lv.name);  // goes with its snapshot
+    } else {
       names.push_back(lvn);
+    }
     std::vector<std::string> removed;
     for (const auto& n : names) {
       const LogicalVolume* lv = vg.find_lv(n);
+      if (!lv && lvn.empty()) continue;  // a snapshot removed with its origin
       if (!lv) return failed(fmt::format("Failed to find logical volume \"{}/{}\"", vg.name, n));
       auto ok = confirm_lv_removal(c, vg, *lv);
       if (!ok) return std::unexpected(ok.error());
@@ -491,6 +510,7 @@ Outcome<void> cmd_lvrename(Cmd& c) {
   if (active)
     if (auto r = c.driver(false)->rename(vg, *lv, to); !r) return failed(r.error().message);
   lv->name = to;
+  segtypes::rename_snapshot_refs(vg, from, to);
   if (auto r = c.commit(vg, *old); !r) {
     if (active) (void)c.driver(false)->rename(vg, *lv, from);
     return r;

@@ -1,5 +1,6 @@
 // pvs, vgs, lvs and pvdisplay, vgdisplay, lvdisplay.
 #include "lvm/api/report_data.hpp"
+#include "lvm/api/snapshot_commands.hpp"
 
 namespace udm::lvm::api::detail {
 
@@ -38,7 +39,11 @@ ReportData report_data(Cmd& c, bool with_states) {
     if (drv) {
       if (auto st = drv->states(vg); st) {
         for (const auto& s : *st)
-          v.lv_states.push_back({s.active ? report::Tri::yes : report::Tri::no, s.open ? report::Tri::yes : report::Tri::no});
+          v.lv_states.push_back({.active = s.active ? report::Tri::yes : report::Tri::no,
+                                 .open = s.open ? report::Tri::yes : report::Tri::no,
+                                 .target_type = {},
+                                 .target_status = {}});
+        fill_snapshot_states(c, vg, v.lv_states);
       }
     }
     data.in.vgs.push_back(std::move(v));
@@ -132,7 +137,7 @@ Outcome<void> cmd_display(Cmd& c, char what) {
     if (what == 'l') {
       for (std::size_t i = 0; i < v.vg->lvs.size(); ++i) {
         const auto& lv = v.vg->lvs[i];
-        if (!lv.visible()) continue;
+        if (!lv_is_visible(*v.vg, lv)) continue;
         bool want = args.empty();
         for (const auto& a : args) {
           auto [vgn, lvn] = split_lv_path(a);

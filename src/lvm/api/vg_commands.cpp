@@ -1,6 +1,7 @@
 // vgcreate, vgextend, vgreduce, vgremove, vgrename, vgcfgbackup,
 // vgcfgrestore, vgchange.
 #include "lvm/api/cmd.hpp"
+#include "lvm/api/snapshot_commands.hpp"
 
 namespace udm::lvm::api::detail {
 
@@ -91,7 +92,8 @@ Outcome<void> cmd_vgremove(Cmd& c) {
     auto old = c.vg(name);
     if (!old) return std::unexpected(old.error());
     const VolumeGroup vg = *old;
-    const auto visible = std::count_if(vg.lvs.begin(), vg.lvs.end(), [](const LogicalVolume& x) { return x.visible(); });
+    const auto vis = lv_visibility(vg);  // lvm2's: a snapshot counts as its COW LV
+    const auto visible = std::count(vis.begin(), vis.end(), true);
     // lvm asks about the VG, then about each active LV, unless -f (or -y).
     if (visible > 0 && c.force_count() == 0 &&
         yes_no(c, fmt::format("Do you really want to remove volume group \"{}\" containing {} logical volumes? [y/n]: ",
@@ -111,9 +113,14 @@ Outcome<void> cmd_vgremove(Cmd& c) {
           continue;
         }
       }
-      if (auto r = c.deactivate(vg, lv); !r) return r;
+      // Snapshots and their carriers go down with their origin.
+      if (auto r = snapshot_activation(c, vg, lv, false)) {
+        if (!*r) return *r;
+      } else if (auto r2 = c.deactivate(vg, lv); !r2) {
+        return r2;
+      }
       std::erase_if(remaining.lvs, [&](const LogicalVolume& x) { return x.name == lv.name; });
-      if (lv.visible()) c.say(fmt::format("Logical volume \"{}\" successfully removed.", lv.name));
+      if (lv_is_visible(vg, lv)) c.say(fmt::format("Logical volume \"{}\" successfully removed.", lv.name));
     }
     if (kept) {
       // The LVs said yes to are gone, as lvm removes them one by one.

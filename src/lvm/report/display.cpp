@@ -1,12 +1,14 @@
 #include "lvm/report/display.hpp"
 
 #include <ctime>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "lvm/report/fields.hpp"
 #include "lvm/report/units.hpp"
 #include "lvm/segtypes/segment_type.hpp"
+#include "lvm/segtypes/snapshot.hpp"
 
 namespace udm::lvm::report {
 namespace {
@@ -16,6 +18,21 @@ void item(std::string& out, std::string_view label, std::string_view value, int 
 }
 
 extent_t free_of(const VolumeGroup& vg, const PhysicalVolume& pv) { return pv_free_extents(vg, pv); }
+
+// A snapshot (its COW LV) counts as active for lvdisplay when its device
+// answers with a valid snapshot status; its percent then.
+std::optional<std::int64_t> active_snapshot_percent(const VgView& v, std::string_view cow) {
+  const VolumeGroup& vg = *v.vg;
+  for (std::size_t k = 0; k < vg.lvs.size() && k < v.lv_states.size(); ++k) {
+    if (vg.lvs[k].name != cow) continue;
+    const LvState& st = v.lv_states[k];
+    if (st.active != Tri::yes || st.target_type != "snapshot") return std::nullopt;
+    auto s = segtypes::parse_snapshot_status(st.target_status);
+    if (!s || s->invalid || s->merge_failed || s->unknown) return std::nullopt;
+    return segtypes::snapshot_percent(*s);
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -138,13 +155,37 @@ std::string display_lv(const VgView& v, std::size_t i, bool maps) {
   char when[64];
   std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %z", &tm);
   item(out, "LV Creation host, time", fmt::format("{}, {}", lv.creation_host, when), w);
+  // Old-style snapshots: the origin lists its snapshots, a snapshot (COW LV)
+  // names its origin and shows the origin's size and its COW's.
+  const bool inkernel = i < v.lv_states.size() && v.lv_states[i].active != Tri::unknown;
+  const auto snaps = segtypes::snapshots_of_origin(vg, lv.name);
+  const auto cow_of = snaps.empty() ? segtypes::snapshot_of_cow(vg, lv.name) : std::nullopt;
+  std::optional<std::int64_t> snap_percent;
+  const LogicalVolume* snap_origin = cow_of ? vg.find_lv(cow_of->origin) : nullptr;
+  if (!snaps.empty()) {
+    item(out, "LV snapshot status", "source of", w);
+    for (const auto& r : snaps)
+      item(out, "", fmt::format("{} [{}]", r.cow, inkernel && active_snapshot_percent(v, r.cow) ? "active" : "INACTIVE"), w);
+  } else if (cow_of) {
+    if (inkernel) snap_percent = active_snapshot_percent(v, lv.name);
+    item(out, "LV snapshot status",
+         fmt::format("{} destination for {}", snap_percent ? "active" : "INACTIVE", cow_of->origin), w);
+  }
   LvState st = i < v.lv_states.size() ? v.lv_states[i] : LvState{};
   if (st.active != Tri::unknown) {
     item(out, "LV Status", st.active == Tri::yes ? "available" : "NOT available", w);
     if (st.active == Tri::yes) item(out, "# open", st.open == Tri::yes ? "1" : "0", w);
   }
-  item(out, "LV Size", long_size(lv.extent_count() * vg.extent_size), w);
-  item(out, "Current LE", std::to_string(lv.extent_count()), w);
+  const extent_t shown_le = snap_origin ? snap_origin->extent_count() : lv.extent_count();
+  item(out, "LV Size", long_size(shown_le * vg.extent_size), w);
+  item(out, "Current LE", std::to_string(shown_le), w);
+  if (cow_of) {
+    item(out, "COW-table size", long_size(lv.extent_count() * vg.extent_size), w);
+    item(out, "COW-table LE", std::to_string(lv.extent_count()), w);
+    if (snap_percent)
+      item(out, "Allocated to snapshot", fmt::format("{:.2f}%", static_cast<double>(*snap_percent) / 1'000'000.0), w);
+    item(out, "Snapshot chunk size", long_size(cow_of->chunk_size), w);
+  }
   item(out, "Segments", std::to_string(lv.segments.size()), w);
   item(out, "Allocation",
        lv.allocation_policy ? std::string(allocation_policy_name(*lv.allocation_policy)) : "inherit", w);

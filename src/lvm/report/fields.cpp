@@ -6,6 +6,7 @@
 
 #include "lvm/metadata/dm_names.hpp"
 #include "lvm/segtypes/segment_type.hpp"
+#include "lvm/segtypes/snapshot.hpp"
 
 namespace udm::lvm::report {
 namespace {
@@ -57,12 +58,29 @@ extent_t vg_free_count(const VolumeGroup& vg) {
 
 std::int64_t visible_lv_count(const VolumeGroup& vg) {
   std::int64_t n = 0;
-  for (const auto& lv : vg.lvs) n += lv.visible() ? 1 : 0;
+  for (bool v : lv_visibility(vg)) n += v ? 1 : 0;
   return n;
 }
 
-std::string lv_display_name(const Row& r) {
-  return r.lv->visible() ? r.lv->name : "[" + r.lv->name + "]";
+bool visible(const Row& r) { return lv_is_visible(vgof(r), *r.lv); }
+
+std::string lv_display_name(const Row& r) { return visible(r) ? r.lv->name : "[" + r.lv->name + "]"; }
+
+// Old-style snapshots: the COW LV shows its origin and how full it is; a
+// merging origin shows how much is left to merge (the driver's status).
+Cell origin_of(const Row& r) {
+  auto ref = segtypes::snapshot_of_cow(vgof(r), r.lv->name);
+  return text(ref ? ref->origin : "");
+}
+
+Cell snapshot_percent(const Row& r) {
+  const LvState st = state_of(*r.vg, r.lv_index);
+  if (st.target_type != "snapshot" && st.target_type != "snapshot-merge") return empty();
+  auto s = segtypes::parse_snapshot_status(st.target_status);
+  if (!s) return empty();
+  auto p = segtypes::snapshot_percent(*s);
+  if (!p) return empty();
+  return text(fmt::format("{:.2f}", static_cast<double>(*p) / 1'000'000.0));
 }
 
 std::string alloc_name(const std::optional<AllocationPolicy>& p, std::string_view dflt) {
@@ -103,19 +121,28 @@ const FieldDef FIELDS[] = {
     F("lv_name", "LV", 4, false, str, lv, return text(lv_display_name(r));),
     F("lv_full_name", "LV", 2, false, str, lv, return text(vgof(r).name + "/" + r.lv->name);),
     F("lv_path", "Path", 4, false, str, lv,
-      return text(r.lv->visible() ? "/dev/" + vgof(r).name + "/" + r.lv->name : "");),
+      return text(visible(r) ? "/dev/" + vgof(r).name + "/" + r.lv->name : "");),
     F("lv_dm_path", "DMPath", 6, false, str, lv,
       return text("/dev/mapper/" + dm_device_name(vgof(r).name, r.lv->name));),
     F("lv_parent", "Parent", 6, false, str, lv, return empty();),
     F("lv_layout", "Layout", 10, false, str, lv, return text(segtypes::lv_layout(*r.lv));),
-    F("lv_role", "Role", 10, false, str, lv, return text(r.lv->visible() ? "public" : "private");),
+    F("lv_role", "Role", 10, false, str, lv, {
+      std::string role = visible(r) ? "public" : "private";
+      if (const auto n = segtypes::snapshots_of_origin(vgof(r), r.lv->name).size()) {
+        role += ",origin,thickorigin";
+        if (n > 1) role += ",multithickorigin";
+      }
+      else if (segtypes::lv_is_cow(vgof(r), *r.lv)) role += ",snapshot,thicksnapshot";
+      return text(role);
+    }),
     F("lv_attr", "Attr", 4, false, str, lv, return text(lv_attr(*r.vg, r.lv_index));),
     F("lv_size", "LSize", 5, true, size, lv, return size(r.lv->extent_count() * vgof(r).extent_size);),
     F("seg_count", "#Seg", 4, true, num, lv, return num(static_cast<std::int64_t>(r.lv->segments.size()));),
-    F("origin", "Origin", 6, false, str, lv, return empty();),
+    F("origin", "Origin", 6, false, str, lv, return origin_of(r);),
     F("pool_lv", "Pool", 4, false, str, lv, return empty();),
-    F("data_percent", "Data%", 6, true, str, lv, return empty();),
-    F("snap_percent", "Snap%", 6, true, str, lv, return empty();),
+    // Percent fields are left-aligned in lvm2 2.03 (libdm aligns only numbers and sizes right).
+    F("data_percent", "Data%", 6, false, str, lv, return snapshot_percent(r);),
+    F("snap_percent", "Snap%", 6, false, str, lv, return snapshot_percent(r);),
     F("metadata_percent", "Meta%", 6, true, str, lv, return empty();),
     F("copy_percent", "Cpy%Sync", 8, true, str, lv, return empty();),
     F("sync_percent", "Cpy%Sync", 8, true, str, lv, return empty();),
@@ -199,7 +226,7 @@ const FieldDef FIELDS[] = {
       return num(n);
     }),
     F("lv_count", "#LV", 3, true, num, vg, return num(visible_lv_count(vgof(r)));),
-    F("snap_count", "#SN", 3, true, num, vg, return num(0);),
+    F("snap_count", "#SN", 3, true, num, vg, return num(static_cast<std::int64_t>(segtypes::snapshots(vgof(r)).size()));),
     F("vg_seqno", "Seq", 3, true, num, vg, return num(static_cast<std::int64_t>(vgof(r).seqno));),
     F("vg_tags", "VG Tags", 7, false, str, vg, return text(join(vgof(r).tags, ","));),
     F("vg_profile", "VProfile", 8, false, str, vg, return text(vgof(r).profile.value_or(""));),
@@ -307,6 +334,11 @@ std::string lv_attr(const VgView& v, std::size_t i) {
   std::string a(10, '-');
   const bool virt = segtypes::lv_has_virtual_segment(lv);
   if (virt) a[0] = 'v';
+  // Old-style snapshots: origin 'o' ('O' merging), COW 's' ('S' merging).
+  const bool origin = segtypes::lv_is_origin(*v.vg, lv);
+  const auto cow = segtypes::snapshot_of_cow(*v.vg, lv.name);
+  if (origin) a[0] = segtypes::merging_snapshot_of_origin(*v.vg, lv.name) ? 'O' : 'o';
+  else if (cow) a[0] = cow->merging ? 'S' : 's';
   a[1] = lv.status.has("WRITE") ? 'w' : 'r';
   char p = 'i';
   if (lv.allocation_policy) {
@@ -325,7 +357,13 @@ std::string lv_attr(const VgView& v, std::size_t i) {
   LvState st = state_of(v, i);
   a[4] = st.active == Tri::unknown ? 'X' : st.active == Tri::yes ? 'a' : '-';
   a[5] = st.open == Tri::unknown ? 'X' : st.open == Tri::yes ? 'o' : '-';
-  if (virt) a[6] = 'v';
+  if (st.active == Tri::yes && st.target_type == "snapshot") {
+    auto s = segtypes::parse_snapshot_status(st.target_status);
+    if (s && s->invalid) a[4] = 'I';  // invalid snapshot
+    else if (s && s->merge_failed) a[4] = 'm';
+  }
+  if (origin || cow) a[6] = 's';
+  else if (virt) a[6] = 'v';
   if (lv.flags.has("ACTIVATION_SKIP")) a[9] = 'k';
   return a;
 }

@@ -1,5 +1,7 @@
 #include "lvm/report/report.hpp"
 
+#include "lvm/segtypes/snapshot.hpp"
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -124,10 +126,12 @@ std::vector<Row> make_rows(ReportType type, const Input& in, const Options& o, b
     return rows;
   }
   if (type == ReportType::lvs) {
-    for (const auto& v : in.vgs)
+    for (const auto& v : in.vgs) {
+      const std::vector<bool> visible = lv_visibility(*v.vg);  // lvm2's: snapshots as their COW LV
       for (std::size_t i = 0; i < v.vg->lvs.size(); ++i) {
         const LogicalVolume& lv = v.vg->lvs[i];
-        if (!o.all && !lv.visible()) continue;
+        if (!o.all && !visible[i]) continue;
+        if (segtypes::lv_is_snapshot_carrier(lv)) continue;  // lvm2 never shows "snapshotN"
         if (!name_selected(o, v.vg->name, lv.name, "")) continue;
         if (!seg_rows) {
           rows.push_back(Row{.vg = &v, .lv = &lv, .lv_index = i});
@@ -135,6 +139,7 @@ std::vector<Row> make_rows(ReportType type, const Input& in, const Options& o, b
         }
         for (const auto& s : lv.segments) rows.push_back(Row{.vg = &v, .lv = &lv, .lv_index = i, .seg = &s});
       }
+    }
     return rows;
   }
   // pvs

@@ -31,6 +31,10 @@ enum class Tri : std::uint8_t { unknown, no, yes };
 struct LvState {
   Tri active = Tri::unknown;
   Tri open = Tri::unknown;
+  // For old-style snapshots and their origins: the first target of the LV's
+  // device ("snapshot", "snapshot-origin", "snapshot-merge") and its status.
+  std::string target_type;
+  std::string target_status;
 };
 
 struct VgView {
