@@ -158,7 +158,7 @@ std::string display_lv(const VgView& v, std::size_t i, bool maps) {
         return k < v.devices.size() && !v.devices[k].path.empty() ? v.devices[k].path : std::string("[unknown]");
     return a.name;
   };
-  const segtypes::DisplayContext ctx{dev, [](sector_t s) { return long_size(s); }};
+  const segtypes::DisplayContext ctx{dev, [](sector_t s) { return long_size(s); }, &vg};
   for (const auto& s : lv.segments) {
     const segtypes::SegmentType& type = segtypes::segment_type_of(s);
     const bool virt = type.has(segtypes::SEG_VIRTUAL);

@@ -89,6 +89,7 @@ struct SegmentReport {
 struct DisplayContext {
   std::function<std::string(const SegmentArea&)> device;  // "/dev/loop0", "[unknown]", an LV name
   std::function<std::string(sector_t)> size;              // "64.00 KiB"
+  const VolumeGroup* vg = nullptr;                        // the LV's VG (a pool's thin count)
 };
 
 // The stripes an extension of an LV continues with (lvextend without -i/-I).
