@@ -27,6 +27,7 @@
 #include "lvm/api/cmdline.hpp"
 #include "lvm/api/config.hpp"
 #include "lvm/api/prompt.hpp"
+#include "lvm/api/thin_activate.hpp"
 #include "lvm/format/mda_text.hpp"
 #include "lvm/format/store.hpp"
 #include "lvm/locking/lock_plan.hpp"
@@ -51,6 +52,11 @@ inline std::string nodename() {
   if (uname(&u) != 0) return "unknown";
   return u.nodename;
 }
+
+class Cmd;
+// Thin pools, thin LVs and pool sub-LVs activate through lvcreate_thin.cpp.
+Outcome<void> activate_thin_lv(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv);
+Outcome<void> deactivate_thin_lv(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv);
 
 class Cmd {
  public:
@@ -252,6 +258,7 @@ class Cmd {
 
   Outcome<void> activate(const VolumeGroup& vg, const LogicalVolume& lv) {
     if (test_mode()) return {};
+    if (is_thin_lv(vg, lv)) return activate_thin_lv(*this, vg, lv);
     client::Client* c = driver(true);
     if (!c) return failed(fmt::format("Cannot activate {}/{}: udmd is not reachable", vg.name, lv.name));
     if (auto r = activate::activate_lv(*c, vg, lv, pv_paths(vg.name)); !r) return failed(r.error().message);
@@ -259,6 +266,7 @@ class Cmd {
   }
   Outcome<void> deactivate(const VolumeGroup& vg, const LogicalVolume& lv) {
     if (test_mode()) return {};
+    if (is_thin_lv(vg, lv)) return deactivate_thin_lv(*this, vg, lv);
     client::Client* c = driver(false);
     if (!c) return {};
     if (auto r = activate::deactivate_lv(*c, vg, lv); !r) return failed(r.error().message);
@@ -269,7 +277,7 @@ class Cmd {
   activate::DeviceState device_state(const VolumeGroup& vg, const LogicalVolume& lv) {
     client::Client* c = driver(false);
     if (!c) return {};
-    auto st = activate::lv_state(*c, vg, lv);
+    auto st = is_thin_lv(vg, lv) ? thin_state(*c, vg, lv) : activate::lv_state(*c, vg, lv);
     return st ? *st : activate::DeviceState{};
   }
 

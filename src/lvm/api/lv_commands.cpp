@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "lvm/api/lvcreate_thin.hpp"
 #include "lvm/api/wipe.hpp"
 #include "lvm/segtypes/segment_type.hpp"
 
@@ -184,6 +185,7 @@ Outcome<AllocationPolicy> policy_of(Cmd& c, const VolumeGroup& vg, const Logical
 
 Outcome<void> cmd_lvcreate(Cmd& c) {
   const auto& a = c.cl().args;
+  if (auto thin = lvcreate_thin(c)) return *thin;
   for (auto refused : {"snapshot", "thin", "mirrors", "virtualsize"})
     if (c.cl().has(refused)) return failed(fmt::format("lvcreate --{} is not supported by ulvm yet.", refused));
   if (a.empty()) return failed("Please specify a volume group name.", EXIT_INVALID);
@@ -431,6 +433,11 @@ Outcome<void> cmd_lvremove(Cmd& c) {
       vgn = lvn;
       lvn.clear();
     }
+    if (!lvn.empty())
+      if (auto thin = lvremove_thin(c, vgn, lvn)) {
+        if (!*thin) return *thin;
+        continue;
+      }
     auto old = c.current_vg(vgn);
     if (!old) return std::unexpected(old.error());
     VolumeGroup vg = **old;
