@@ -39,6 +39,7 @@ ReportData report_data(Cmd& c, bool with_states) {
       if (auto st = activate::lv_states(*drv, vg); st) {
         for (const auto& s : *st)
           v.lv_states.push_back({s.active ? report::Tri::yes : report::Tri::no, s.open ? report::Tri::yes : report::Tri::no});
+        thin_report_states(*drv, vg, v.lv_states);
       }
     }
     data.in.vgs.push_back(std::move(v));

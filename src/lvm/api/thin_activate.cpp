@@ -307,6 +307,38 @@ Result<std::optional<ThinStatus>> thin_status(client::Client& c, const VolumeGro
   return std::optional<ThinStatus>(st);
 }
 
+namespace {
+// lvm2's dm_percent display: 2 decimals, never 0.00 for a non-zero use
+// nor 100.00 for a not full one.
+std::string percent_text(std::uint64_t used, std::uint64_t total) {
+  if (total == 0) return "0.00";
+  double p = 100.0 * static_cast<double>(used) / static_cast<double>(total);
+  if (used > 0 && p < 0.01) p = 0.01;
+  if (used < total && p > 99.99) p = 99.99;
+  return fmt::format("{:.2f}", p);
+}
+}  // namespace
+
+void thin_report_states(client::Client& c, const VolumeGroup& vg, std::vector<report::LvState>& states) {
+  for (std::size_t i = 0; i < vg.lvs.size() && i < states.size(); ++i) {
+    const LogicalVolume& lv = vg.lvs[i];
+    if (lv_is_thin_pool(lv)) {
+      if (auto st = thin_state(c, vg, lv)) {
+        states[i].active = st->active ? report::Tri::yes : report::Tri::no;
+        states[i].open = st->open ? report::Tri::yes : report::Tri::no;
+      }
+      auto ps = pool_status(c, vg, lv);
+      if (ps && *ps && !(*ps)->fail) {
+        states[i].data_percent = percent_text((*ps)->used_data, (*ps)->total_data);
+        states[i].metadata_percent = percent_text((*ps)->used_meta, (*ps)->total_meta);
+      }
+    } else if (lv_is_thin_volume(lv)) {
+      auto ts = thin_status(c, vg, lv);
+      if (ts && *ts && !(*ts)->fail) states[i].data_percent = percent_text((*ts)->mapped_sectors, lv_sectors(vg, lv));
+    }
+  }
+}
+
 Result<void> send_pool_messages(client::Client& c, const VolumeGroup& vg, const LogicalVolume& pool) {
   auto k = segtypes::thin_pool_keys(pool.segments.at(0));
   if (!k) return fail(k.error());

@@ -16,6 +16,7 @@
 
 #include "base/result.hpp"
 #include "lvm/activate/activate.hpp"
+#include "lvm/report/view.hpp"
 #include "lvm/segtypes/thin_keys.hpp"
 
 namespace udm::client {
@@ -61,6 +62,10 @@ Result<activate::DeviceState> thin_state(client::Client& c, const VolumeGroup& v
 Result<std::optional<ThinPoolStatus>> pool_status(client::Client& c, const VolumeGroup& vg,
                                                   const LogicalVolume& pool);
 Result<std::optional<ThinStatus>> thin_status(client::Client& c, const VolumeGroup& vg, const LogicalVolume& lv);
+
+// Pools (their -tpool layer), Data% and Meta% of active pools and thins,
+// into report states parallel to vg.lvs.
+void thin_report_states(client::Client& c, const VolumeGroup& vg, std::vector<report::LvState>& states);
 
 // Sends the pool segment's queued messages then set_transaction_id, as
 // libdevmapper does: nothing when the pool already has the segment's

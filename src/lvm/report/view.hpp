@@ -31,6 +31,10 @@ enum class Tri : std::uint8_t { unknown, no, yes };
 struct LvState {
   Tri active = Tri::unknown;
   Tri open = Tri::unknown;
+  // Data% and Meta% of an active thin pool or thin LV, as lvs prints them
+  // ("0.00"); empty when there is none.
+  std::string data_percent;
+  std::string metadata_percent;
 };
 
 struct VgView {
