@@ -31,6 +31,8 @@ class ThinPool final : public SegmentType {
     (void)seg;
   }
 
+  bool is_size_key(std::string_view key) const override { return key == "chunk_size"; }
+
   SegmentReport report(const Segment& seg) const override {
     SegmentReport r;
     r.segtype = std::string(THIN_POOL);

@@ -113,5 +113,11 @@ $real
 ulvm:
 $ours"
   done
+  # The metadata text itself, as both write it (vgcfgbackup, header cut).
+  lvm vgcfgbackup -f "$E2E_TMP/real.vg" vg0 --config "$CFG" >/dev/null 2>&1 || fail "lvm vgcfgbackup"
+  ulvm vgcfgbackup -f "$E2E_TMP/ours.vg" vg0 --devices "$L" >/dev/null || fail "ulvm vgcfgbackup"
+  diff <(sed -n '/^vg0 {/,$p' "$E2E_TMP/real.vg" | grep -v 'device = ') \
+       <(sed -n '/^vg0 {/,$p' "$E2E_TMP/ours.vg" | grep -v 'device = ') > "$E2E_TMP/vg.diff" ||
+    fail "vgcfgbackup text differs: $(cat "$E2E_TMP/vg.diff")"
 fi
 echo PASS
