@@ -20,8 +20,8 @@
 #include <memory>
 #include <sstream>
 #include <fmt/format.h>
-#include "lvm/activate/activate.hpp"
-#include "lvm/activate/dm_names.hpp"
+#include "lvm/activate/driver.hpp"
+#include "lvm/metadata/dm_names.hpp"
 #include "lvm/alloc/alloc.hpp"
 #include "lvm/alloc/sizes.hpp"
 #include "lvm/api/cmdline.hpp"
@@ -33,7 +33,6 @@
 #include "lvm/locking/lock_plan.hpp"
 #include "lvm/report/display.hpp"
 #include "lvm/report/report.hpp"
-#include "udm/client.hpp"
 
 namespace udm::lvm::api::detail {
 
@@ -54,9 +53,9 @@ inline std::string nodename() {
 }
 
 class Cmd;
-// Thin pools, thin LVs and pool sub-LVs activate through lvcreate_thin.cpp.
+// Thin pools and thin LVs activate through lvcreate_thin.cpp (queued pool
+// messages are sent then).
 Outcome<void> activate_thin_lv(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv);
-Outcome<void> deactivate_thin_lv(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv);
 
 class Cmd {
  public:
@@ -244,40 +243,38 @@ class Cmd {
     f << backup_text(vg, "Created *after* executing '" + cl_.text + "'");
   }
 
-  // The driver, when one answers (never started by a query).
-  client::Client* driver(bool start) {
+  // The driver, when one answers (never started by a query). All lvm code
+  // reaches udmd through it.
+  activate::Driver* driver(bool start) {
     if (!driver_tried_ || (start && !driver_)) {
       driver_tried_ = true;
-      client::ConnectOptions o;
-      o.autostart = start;
-      auto c = client::Client::connect(o);
-      if (c) driver_ = std::move(*c);
+      auto d = activate::Driver::connect(start);
+      if (d) driver_ = std::move(*d);
     }
     return driver_.get();
   }
 
-  Outcome<void> activate(const VolumeGroup& vg, const LogicalVolume& lv) {
+  Outcome<void> activate(const VolumeGroup& vg, const LogicalVolume& lv, const activate::ApplyOptions& opts = {}) {
     if (test_mode()) return {};
     if (is_thin_lv(vg, lv)) return activate_thin_lv(*this, vg, lv);
-    client::Client* c = driver(true);
-    if (!c) return failed(fmt::format("Cannot activate {}/{}: udmd is not reachable", vg.name, lv.name));
-    if (auto r = activate::activate_lv(*c, vg, lv, pv_paths(vg.name)); !r) return failed(r.error().message);
+    activate::Driver* d = driver(true);
+    if (!d) return failed(fmt::format("Cannot activate {}/{}: udmd is not reachable", vg.name, lv.name));
+    if (auto r = d->activate(vg, lv, pv_paths(vg.name), opts); !r) return failed(r.error().message);
     return {};
   }
   Outcome<void> deactivate(const VolumeGroup& vg, const LogicalVolume& lv) {
     if (test_mode()) return {};
-    if (is_thin_lv(vg, lv)) return deactivate_thin_lv(*this, vg, lv);
-    client::Client* c = driver(false);
-    if (!c) return {};
-    if (auto r = activate::deactivate_lv(*c, vg, lv); !r) return failed(r.error().message);
+    activate::Driver* d = driver(false);
+    if (!d) return {};
+    if (auto r = d->deactivate(vg, lv, pv_paths(vg.name)); !r) return failed(r.error().message);
     return {};
   }
   bool is_active(const VolumeGroup& vg, const LogicalVolume& lv) { return device_state(vg, lv).active; }
   // Active and open state of the LV's device (both false without udmd).
   activate::DeviceState device_state(const VolumeGroup& vg, const LogicalVolume& lv) {
-    client::Client* c = driver(false);
-    if (!c) return {};
-    auto st = is_thin_lv(vg, lv) ? thin_state(*c, vg, lv) : activate::lv_state(*c, vg, lv);
+    activate::Driver* d = driver(false);
+    if (!d) return {};
+    auto st = is_thin_lv(vg, lv) ? thin_state(*d, vg, lv) : d->state(vg, lv);
     return st ? *st : activate::DeviceState{};
   }
 
@@ -286,7 +283,7 @@ class Cmd {
   CommandIo& io_;
   Config cfg_;
   std::unique_ptr<format::MetadataStore> store_;
-  std::unique_ptr<client::Client> driver_;
+  std::unique_ptr<activate::Driver> driver_;
   bool driver_tried_ = false;
   std::unique_ptr<locking::FileLocks> locks_;
 };

@@ -494,15 +494,12 @@ Outcome<void> cmd_lvrename(Cmd& c) {
   if (!lv) return failed(fmt::format("Existing logical volume \"{}\" not found in volume group \"{}\"", from, vgn));
   if (vg.find_lv(to)) return failed(fmt::format("Logical volume \"{}\" already exists in volume group \"{}\"", to, vgn));
   const bool active = !c.test_mode() && c.is_active(vg, *lv);
-  auto rename_device = [&](const std::string& a, const std::string& b) -> Result<void> {
-    return activate::rename_lv_device(*c.driver(false), vgn, a, b);
-  };
   // The device first: a failed rename leaves metadata and device as they were.
   if (active)
-    if (auto r = rename_device(from, to); !r) return failed(r.error().message);
+    if (auto r = c.driver(false)->rename(vg, *lv, to); !r) return failed(r.error().message);
   lv->name = to;
   if (auto r = c.commit(vg, *old); !r) {
-    if (active) (void)rename_device(to, from);
+    if (active) (void)c.driver(false)->rename(vg, *lv, from);
     return r;
   }
   c.say(fmt::format("Renamed \"{}\" to \"{}\" in volume group \"{}\"", from, to, vgn));

@@ -4,7 +4,6 @@
 
 #include "lvm/api/thin_activate.hpp"
 #include "lvm/api/wipe.hpp"
-#include "udm/client.hpp"
 
 namespace udm::lvm::api::detail {
 
@@ -72,7 +71,7 @@ Outcome<void> deliver_messages(Cmd& c, const std::string& vgn, const std::string
   if (!cur) return std::unexpected(cur.error());
   const VolumeGroup written = **cur;
   const LogicalVolume* pool = written.find_lv(pool_name);
-  client::Client* d = c.driver(true);
+  activate::Driver* d = c.driver(true);
   if (!d) return failed(fmt::format("Cannot activate thin pool {}/{}: udmd is not reachable", vgn, pool_name));
   if (auto r = thin_activate_pool_layer(*d, written, *pool, c.pv_paths(vgn)); !r)
     return failed(fmt::format("{}\n  Failed to activate thin pool {}/{}.", r.error().message, vgn, pool_name));
@@ -82,16 +81,12 @@ Outcome<void> deliver_messages(Cmd& c, const std::string& vgn, const std::string
     auto st = thin_state(*d, written, *suspend_origin);
     if (st && st->active) {
       origin_uuid = dm_device_uuid(written.id, suspend_origin->id);
-      client::Task s(*d, client::TaskType::suspend);
-      s.set_uuid(origin_uuid);
-      if (auto r = s.run(); !r) return failed(r.error().message);
+      if (auto r = d->suspend(origin_uuid); !r) return failed(r.error().message);
     }
   }
   auto sent = send_pool_messages(*d, written, *pool);
   if (!origin_uuid.empty()) {
-    client::Task r(*d, client::TaskType::resume);
-    r.set_uuid(origin_uuid);
-    (void)r.run();
+    (void)d->resume(origin_uuid);
   }
   if (!sent) return failed(sent.error().message);
   VolumeGroup next = written;
@@ -377,9 +372,9 @@ std::string thin_display_size(sector_t sectors) {
 
 Outcome<void> activate_thin_lv(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv) {
   if (c.test_mode()) return {};
-  client::Client* d = c.driver(true);
+  activate::Driver* d = c.driver(true);
   if (!d) return failed(fmt::format("Cannot activate {}/{}: udmd is not reachable", vg.name, lv.name));
-  if (auto r = thin_activate(*d, vg, lv, c.pv_paths(vg.name)); !r) return failed(r.error().message);
+  if (auto r = d->activate(vg, lv, c.pv_paths(vg.name)); !r) return failed(r.error().message);
   // A pool whose metadata still queues messages gets them now (lvm2 sends
   // them on activation).
   const LogicalVolume* pool = segtypes::lv_is_thin_pool(lv) ? &lv : nullptr;
@@ -393,13 +388,7 @@ Outcome<void> activate_thin_lv(Cmd& c, const VolumeGroup& vg, const LogicalVolum
   return {};
 }
 
-Outcome<void> deactivate_thin_lv(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv) {
-  if (c.test_mode()) return {};
-  client::Client* d = c.driver(false);
-  if (!d) return {};
-  if (auto r = thin_deactivate(*d, vg, lv); !r) return failed(r.error().message);
-  return {};
-}
+Outcome<void> deactivate_thin_lv(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv) { return c.deactivate(vg, lv); }
 
 std::optional<Outcome<void>> lvcreate_thin(Cmd& c) {
   const auto& a = c.cl().args;
@@ -525,9 +514,9 @@ std::optional<Outcome<void>> lvremove_thin(Cmd& c, const std::string& vgn, const
   if (auto r = deliver_messages(c, vgn, tk->thin_pool, nullptr); !r) return r;
   // The pool layer came up for the message: back down unless in use.
   if (!c.test_mode())
-    if (client::Client* d = c.driver(false)) {
+    if (activate::Driver* d = c.driver(false)) {
       auto now = c.current_vg(vgn);
-      if (now) (void)thin_release_pool_layer(*d, **now, *(*now)->find_lv(tk->thin_pool));
+      if (now) (void)thin_release_pool_layer(*d, **now, *(*now)->find_lv(tk->thin_pool), c.pv_paths(vgn));
     }
   c.say(fmt::format("Logical volume \"{}\" successfully removed.", lvn));
   return Outcome<void>{};

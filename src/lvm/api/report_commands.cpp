@@ -9,7 +9,7 @@ namespace {
 ReportData report_data(Cmd& c, bool with_states) {
   ReportData data;
   for (const auto& [n, f] : c.store().vgs()) data.vgs.push_back(&f.text.vg);
-  client::Client* drv = with_states ? c.driver(false) : nullptr;
+  activate::Driver* drv = with_states ? c.driver(false) : nullptr;
   for (const VolumeGroup* vgp : data.vgs) {
     const VolumeGroup& vg = *vgp;
     const format::VgState* f = c.store().find_vg(vg.name);
@@ -36,7 +36,7 @@ ReportData report_data(Cmd& c, bool with_states) {
       v.devices.push_back(d);
     }
     if (drv) {
-      if (auto st = activate::lv_states(*drv, vg); st) {
+      if (auto st = drv->states(vg); st) {
         for (const auto& s : *st)
           v.lv_states.push_back({s.active ? report::Tri::yes : report::Tri::no, s.open ? report::Tri::yes : report::Tri::no});
         thin_report_states(*drv, vg, v.lv_states);

@@ -175,11 +175,11 @@ Outcome<void> cmd_vgcfgbackup(Cmd& c) {
 // Restoring metadata under active LVs leaves devices that no longer match
 // it: lvm names each active LV and asks (unless -y).
 Outcome<void> confirm_restore_over_active(Cmd& c, const VolumeGroup& restored) {
-  client::Client* drv = c.driver(false);
+  activate::Driver* drv = c.driver(false);
   if (!drv) return {};
   std::vector<std::string> active;
   auto collect = [&](const VolumeGroup& vg) {
-    auto states = activate::lv_states(*drv, vg);
+    auto states = drv->states(vg);
     if (!states) return;
     for (std::size_t i = 0; i < vg.lvs.size(); ++i)
       if ((*states)[i].active && std::find(active.begin(), active.end(), vg.lvs[i].name) == active.end())

@@ -21,12 +21,19 @@ inline std::string dm_escape_hyphens(std::string_view s) {
   return out;
 }
 
-inline std::string dm_device_name(std::string_view vg, std::string_view lv) {
-  return dm_escape_hyphens(vg) + "-" + dm_escape_hyphens(lv);
+// A layer ("real", "cow", "tpool") adds "-LAYER" to both, as lvm2's layered
+// devices have it ("vg-lv-real", "LVM-<ids>-real").
+inline std::string dm_device_name(std::string_view vg, std::string_view lv, std::string_view layer = {}) {
+  std::string n = dm_escape_hyphens(vg) + "-" + dm_escape_hyphens(lv);
+  if (!layer.empty()) n += "-" + dm_escape_hyphens(layer);
+  return n;
 }
 
-inline std::string dm_device_uuid(std::string_view vg_raw_id, std::string_view lv_raw_id) {
-  return "LVM-" + std::string(vg_raw_id) + std::string(lv_raw_id);
+inline std::string dm_device_uuid(std::string_view vg_raw_id, std::string_view lv_raw_id,
+                                  std::string_view layer = {}) {
+  std::string u = "LVM-" + std::string(vg_raw_id) + std::string(lv_raw_id);
+  if (!layer.empty()) u += "-" + std::string(layer);
+  return u;
 }
 
 struct DmLvName {

@@ -64,11 +64,39 @@ struct TargetLine {
   bool operator==(const TargetLine&) const = default;
 };
 
+// One line of a dm table: `start length type params`, in 512-byte sectors.
+struct TableLine {
+  sector_t start = 0;
+  sector_t length = 0;
+  std::string type;
+  std::string params;
+  bool operator==(const TableLine&) const = default;
+};
+
+// Lets a handler name other dm devices in its table lines while an LV is
+// planned for activation (src/lvm/activate/device_tree implements it, as
+// LVM2's deptree): each call plans that device below the one being built and
+// returns a token the line carries in its place; the token becomes the
+// device's maj:min when the tree loads the line.
+class DevicePlanner {
+ public:
+  virtual ~DevicePlanner() = default;
+  // The top device of another LV of the VG (a pool's _tdata, an _rimage).
+  virtual Result<std::string> lv_device(const LogicalVolume& lv) = 0;
+  // A layer device of `lv` ("real", "cow", "tpool"): dm name VG-LV-LAYER,
+  // uuid LVM-<vg id><lv id>-LAYER, with this table.
+  virtual Result<std::string> layer_device(const LogicalVolume& lv, std::string_view layer,
+                                           std::vector<TableLine> table, bool read_only = false) = 0;
+  // `lv`'s segments as table lines, as its device has them without lay_out.
+  virtual Result<std::vector<TableLine>> own_table(const LogicalVolume& lv) = 0;
+};
+
 // What a table line needs besides the segment.
 struct TableContext {
   const VolumeGroup& vg;
   const LogicalVolume& lv;
   const std::map<std::string, std::string>& pv_paths;  // PV name -> device path; empty = missing
+  DevicePlanner* planner = nullptr;  // null when only the LV's own lines are wanted
 };
 
 // An area as reports and maps show it: where it is and how many extents it holds.
@@ -129,6 +157,18 @@ class SegmentType {
 
   // ---- activation
   virtual Result<TargetLine> target_line(const TableContext& ctx, const Segment& seg) const;
+  // While `lv` (any LV of the VG) is planned for activation, the handler of
+  // every segment `seg` of the VG may decide `lv`'s top device: its table, or
+  // nullopt (the default: `lv`'s segments' target lines). The snapshot
+  // handler uses it to put an origin on snapshot-origin over a -real layer
+  // and to show a COW LV as the snapshot. ctx.lv is `lv`.
+  virtual Result<std::optional<std::vector<TableLine>>> lay_out(const TableContext& ctx, const Segment& seg,
+                                                               const LogicalVolume& lv) const {
+    (void)ctx;
+    (void)seg;
+    (void)lv;
+    return std::optional<std::vector<TableLine>>{};
+  }
 
   // ---- reports and display
   virtual SegmentReport report(const Segment& seg) const;

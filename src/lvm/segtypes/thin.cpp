@@ -27,6 +27,19 @@ class Thin final : public SegmentType {
     (void)seg;
   }
 
+  Result<TargetLine> target_line(const TableContext& ctx, const Segment& seg) const override {
+    auto k = thin_keys(seg);
+    if (!k) return fail(k.error());
+    if (k->external_origin)
+      return fail(EOPNOTSUPP, fmt::format("Cannot activate {}/{}: thin volumes with an external origin are not "
+                                          "supported by ulvm.", ctx.vg.name, ctx.lv.name));
+    const LogicalVolume* pool = ctx.vg.find_lv(k->thin_pool);
+    if (!pool) return fail(ENOENT, fmt::format("Thin pool {} of {}/{} not found.", k->thin_pool, ctx.vg.name, ctx.lv.name));
+    auto tok = plan_thin_pool_layer(ctx, *pool);
+    if (!tok) return fail(tok.error());
+    return TargetLine{std::string(THIN), fmt::format("{} {}", *tok, k->device_id)};
+  }
+
   SegmentReport report(const Segment& seg) const override {
     SegmentReport r;
     r.segtype = std::string(THIN);

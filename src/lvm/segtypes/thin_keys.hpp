@@ -68,4 +68,9 @@ std::vector<const LogicalVolume*> pool_thin_lvs(const VolumeGroup& vg, std::stri
 const LogicalVolume* pool_of_sub_lv(const VolumeGroup& vg, const LogicalVolume& lv, bool* is_metadata = nullptr);
 bool lv_is_pool_metadata_spare(const LogicalVolume& lv);
 
+// Plans the pool's VG-POOL-tpool layer (thin-pool over the _tmeta and
+// _tdata devices, with libdevmapper's feature words) and returns its token.
+struct TableContext;
+Result<std::string> plan_thin_pool_layer(const TableContext& ctx, const LogicalVolume& pool);
+
 }  // namespace udm::lvm::segtypes

@@ -33,6 +33,16 @@ class ThinPool final : public SegmentType {
 
   bool is_size_key(std::string_view key) const override { return key == "chunk_size"; }
 
+  // VG-POOL is a linear map of the -tpool layer (lvm2's "used" pool layout).
+  Result<TargetLine> target_line(const TableContext& ctx, const Segment& seg) const override {
+    (void)seg;
+    if (!ctx.planner)
+      return fail(EOPNOTSUPP, fmt::format("Thin pool {}/{} has no table of its own.", ctx.vg.name, ctx.lv.name));
+    auto tok = plan_thin_pool_layer(ctx, ctx.lv);
+    if (!tok) return fail(tok.error());
+    return TargetLine{"linear", *tok + " 0"};
+  }
+
   SegmentReport report(const Segment& seg) const override {
     SegmentReport r;
     r.segtype = std::string(THIN_POOL);
@@ -91,6 +101,33 @@ class ThinPool final : public SegmentType {
 };
 
 }  // namespace
+
+Result<std::string> plan_thin_pool_layer(const TableContext& ctx, const LogicalVolume& pool) {
+  if (!ctx.planner) return fail(EOPNOTSUPP, "thin pools are planned with a device planner");
+  if (!lv_is_thin_pool(pool)) return fail(EINVAL, fmt::format("LV {}/{} is not a thin pool.", ctx.vg.name, pool.name));
+  const Segment& seg = pool.segments[0];
+  auto k = thin_pool_keys(seg);
+  if (!k) return fail(k.error());
+  const LogicalVolume* meta = ctx.vg.find_lv(k->metadata);
+  const LogicalVolume* data = ctx.vg.find_lv(k->pool);
+  if (!meta || !data)
+    return fail(ENOENT, fmt::format("Thin pool {}/{} is missing its {} LV.", ctx.vg.name, pool.name,
+                                    meta ? k->pool : k->metadata));
+  auto mt = ctx.planner->lv_device(*meta);
+  if (!mt) return fail(mt.error());
+  auto dt = ctx.planner->lv_device(*data);
+  if (!dt) return fail(dt.error());
+  std::vector<std::string> f;
+  if (!k->zero_new_blocks) f.push_back("skip_block_zeroing");
+  if (k->discards == "ignore") f.push_back("ignore_discard");
+  if (k->discards == "nopassdown") f.push_back("no_discard_passdown");
+  if (pool.flags.has("ERROR_WHEN_FULL")) f.push_back("error_if_no_space");
+  // Low water mark 0: lvm2's with thin_pool_autoextend_threshold = 100.
+  std::string params = fmt::format("{} {} {} 0 {}", *mt, *dt, k->chunk_size, f.size());
+  for (const auto& w : f) params += " " + w;
+  const sector_t len = seg.extent_count * ctx.vg.extent_size;
+  return ctx.planner->layer_device(pool, "tpool", {TableLine{0, len, std::string(THIN_POOL), params}}, false);
+}
 
 const SegmentType& thin_pool_segtype() {
   static const ThinPool t;

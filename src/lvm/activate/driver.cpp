@@ -1,0 +1,304 @@
+#include "lvm/activate/driver.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "lvm/metadata/dm_names.hpp"
+#include "udm/client.hpp"
+
+namespace udm::lvm::activate {
+
+namespace {
+
+using Devnos = std::map<std::string, std::string, std::less<>>;
+
+client::TableLine to_client(const TableLine& t, std::string params) {
+  return {t.start, t.length, t.type, std::move(params)};
+}
+
+DeviceInfo from_client(const client::DeviceInfo& i) {
+  DeviceInfo d;
+  d.exists = i.exists;
+  d.suspended = i.suspended;
+  d.live_table = i.live_table;
+  d.inactive_table = i.inactive_table;
+  d.read_only = i.read_only;
+  d.open_count = i.open_count;
+  d.event_nr = i.event_nr;
+  d.major = i.major;
+  d.minor = i.minor;
+  d.name = i.name;
+  return d;
+}
+
+std::string devno_text(const DeviceInfo& i) { return fmt::format("{}:{}", i.major, i.minor); }
+
+Result<std::vector<client::TableLine>> resolved(const DmDevice& d, const Devnos& devnos) {
+  std::vector<client::TableLine> out;
+  for (const auto& l : d.table) {
+    auto p = resolve_refs(l.params, devnos);
+    if (!p) return fail(p.error());
+    out.push_back(to_client(l, std::move(*p)));
+  }
+  return out;
+}
+
+// pv_paths with every PV of the VG named, so that removing an LV on a missing
+// PV can still be planned (only names and uuids matter then).
+std::map<std::string, std::string> all_pv_paths(const VolumeGroup& vg,
+                                                 const std::map<std::string, std::string>& pv_paths) {
+  std::map<std::string, std::string> out = pv_paths;
+  for (const auto& pv : vg.pvs) {
+    auto& p = out[pv.name];
+    if (p.empty()) p = "[unknown]";
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Driver>> Driver::connect(bool autostart) {
+  client::ConnectOptions o;
+  o.autostart = autostart;
+  auto c = client::Client::connect(o);
+  if (!c) return fail(c.error());
+  return std::make_unique<Driver>(std::move(*c));
+}
+
+Driver::Driver(std::unique_ptr<client::Client> client) : client_(std::move(client)) {}
+Driver::~Driver() = default;
+
+// ---------------------------------------------------------------- single devices
+
+Result<DeviceInfo> Driver::info(std::string_view uuid) {
+  client::Task t(*client_, client::TaskType::info);
+  t.set_uuid(std::string(uuid));
+  if (auto r = t.run(); !r) {
+    if (t.error_code() == ENXIO) return DeviceInfo{};
+    return fail(r.error());
+  }
+  return from_client(t.info());
+}
+
+Result<void> Driver::message(std::string_view uuid, std::string_view text) {
+  client::Task t(*client_, client::TaskType::target_msg);
+  t.set_uuid(std::string(uuid)).set_message(0, std::string(text));
+  return t.run();
+}
+
+Result<std::vector<TableLine>> Driver::status(std::string_view uuid, bool inactive) {
+  client::Task t(*client_, client::TaskType::status);
+  t.set_uuid(std::string(uuid)).set_query_inactive(inactive);
+  if (auto r = t.run(); !r) return fail(r.error());
+  std::vector<TableLine> out;
+  for (const auto& l : t.table()) out.push_back({l.start, l.length, l.type, l.params});
+  return out;
+}
+
+Result<std::vector<TableLine>> Driver::table(std::string_view uuid, bool inactive) {
+  client::Task t(*client_, client::TaskType::table);
+  t.set_uuid(std::string(uuid)).set_query_inactive(inactive);
+  if (auto r = t.run(); !r) return fail(r.error());
+  std::vector<TableLine> out;
+  for (const auto& l : t.table()) out.push_back({l.start, l.length, l.type, l.params});
+  return out;
+}
+
+Result<void> Driver::suspend(std::string_view uuid, bool noflush) {
+  client::Task t(*client_, client::TaskType::suspend);
+  t.set_uuid(std::string(uuid)).set_noflush(noflush);
+  return t.run();
+}
+
+Result<void> Driver::resume(std::string_view uuid) {
+  client::Task t(*client_, client::TaskType::resume);
+  t.set_uuid(std::string(uuid));
+  return t.run();
+}
+
+// ---------------------------------------------------------------- trees
+
+// As LVM2's deptree: suspend top-down what changes (and what the caller
+// names), create new devices and load changed tables bottom-up, then resume
+// bottom-up. On failure, what was created is removed, loaded tables are
+// cleared and suspended devices resumed with their old tables.
+Result<void> Driver::apply(const DeviceTree& tree, const ApplyOptions& opts) {
+  const auto& devs = tree.devices();
+  std::vector<DeviceInfo> infos;
+  Devnos devnos;
+  for (const auto& d : devs) {
+    auto i = info(d.uuid);
+    if (!i) return fail(i.error());
+    if (i->exists) devnos[d.uuid] = devno_text(*i);
+    infos.push_back(*i);
+  }
+  auto exists = [&](std::string_view uuid) { return devnos.find(uuid) != devnos.end(); };
+
+  // Which existing devices get a new table: one naming a device not there
+  // yet, or one whose text differs from the live table.
+  std::vector<bool> change(devs.size(), false);
+  for (std::size_t k = 0; k < devs.size(); ++k) {
+    if (!infos[k].exists) continue;
+    if (!infos[k].live_table) { change[k] = true; continue; }
+    if (std::any_of(devs[k].deps.begin(), devs[k].deps.end(), [&](const std::string& u) { return !exists(u); })) {
+      change[k] = true;
+      continue;
+    }
+    auto want = resolved(devs[k], devnos);
+    if (!want) return fail(want.error());
+    auto live = table(devs[k].uuid);
+    if (!live) return fail(live.error());
+    std::vector<client::TableLine> have;
+    for (const auto& l : *live) have.push_back(to_client(l, l.params));
+    change[k] = have != *want || infos[k].read_only != devs[k].read_only;
+  }
+
+  std::vector<std::string> suspended, created, loaded;
+  auto undo = [&](Error e) -> Result<void> {
+    for (auto it = created.rbegin(); it != created.rend(); ++it) {
+      client::Task t(*client_, client::TaskType::remove);
+      t.set_uuid(*it);
+      (void)t.run();
+    }
+    for (const auto& u : loaded) {
+      client::Task t(*client_, client::TaskType::clear);
+      t.set_uuid(u);
+      (void)t.run();
+    }
+    for (const auto& u : suspended) (void)resume(u);
+    return fail(std::move(e));
+  };
+
+  // Suspend top-down: the LV's top device first, so nothing writes through
+  // a stack whose lower parts are being replaced.
+  std::vector<std::string> to_suspend;
+  for (std::size_t k = devs.size(); k-- > 0;)
+    if (infos[k].exists && !infos[k].suspended && change[k]) to_suspend.push_back(devs[k].uuid);
+  for (const auto& u : opts.suspend_too)
+    if (std::find(to_suspend.begin(), to_suspend.end(), u) == to_suspend.end()) {
+      auto i = info(u);
+      if (i && i->exists && !i->suspended) to_suspend.insert(to_suspend.begin(), u);
+    }
+  for (const auto& u : to_suspend) {
+    if (auto r = suspend(u); !r) return undo(r.error());
+    suspended.push_back(u);
+  }
+
+  for (std::size_t k = 0; k < devs.size(); ++k) {
+    const DmDevice& d = devs[k];
+    if (infos[k].exists && !change[k]) continue;
+    auto lines = resolved(d, devnos);
+    if (!lines) return undo(lines.error());
+    if (!infos[k].exists) {
+      client::Task t(*client_, client::TaskType::create);
+      t.set_name(d.name).set_uuid(d.uuid);
+      if (d.read_only) t.set_read_only();
+      for (auto& l : *lines) t.add_target(std::move(l));
+      if (auto r = t.run(); !r) return undo(r.error());
+      created.push_back(d.uuid);
+      auto i = info(d.uuid);
+      if (!i) return undo(i.error());
+      devnos[d.uuid] = devno_text(*i);
+      continue;
+    }
+    client::Task t(*client_, client::TaskType::reload);
+    t.set_uuid(d.uuid);
+    if (d.read_only) t.set_read_only();
+    for (auto& l : *lines) t.add_target(std::move(l));
+    if (auto r = t.run(); !r) return undo(r.error());
+    loaded.push_back(d.uuid);
+  }
+
+  // Resume bottom-up: each device's lower devices run before it does.
+  for (std::size_t k = 0; k < devs.size(); ++k) {
+    const bool was_suspended = std::find(suspended.begin(), suspended.end(), devs[k].uuid) != suspended.end();
+    const bool was_loaded = std::find(loaded.begin(), loaded.end(), devs[k].uuid) != loaded.end();
+    if (!was_suspended && !was_loaded) continue;
+    if (auto r = resume(devs[k].uuid); !r) return undo(r.error());
+    std::erase(suspended, devs[k].uuid);
+    std::erase(loaded, devs[k].uuid);
+  }
+  for (const auto& u : suspended) (void)resume(u);  // suspend_too devices outside the tree
+  return {};
+}
+
+Result<void> Driver::remove(const DeviceTree& tree, std::string_view who) {
+  const auto& devs = tree.devices();
+  for (std::size_t k = devs.size(); k-- > 0;) {
+    auto i = info(devs[k].uuid);
+    if (!i) return fail(i.error());
+    if (!i->exists) continue;
+    if (i->open_count > 0) {
+      if (k + 1 == devs.size()) return fail(EBUSY, fmt::format("Logical volume {} in use.", who));
+      continue;  // held by another LV's device
+    }
+    client::Task t(*client_, client::TaskType::remove);
+    t.set_uuid(devs[k].uuid);
+    if (auto r = t.run(); !r) return r;
+  }
+  return {};
+}
+
+// ---------------------------------------------------------------- LVs
+
+Result<void> Driver::activate(const VolumeGroup& vg, const LogicalVolume& lv,
+                              const std::map<std::string, std::string>& pv_paths, const ApplyOptions& opts) {
+  auto tree = plan_lv(vg, lv, pv_paths);
+  if (!tree) return fail(tree.error());
+  return apply(*tree, opts);
+}
+
+Result<void> Driver::deactivate(const VolumeGroup& vg, const LogicalVolume& lv,
+                                const std::map<std::string, std::string>& pv_paths) {
+  auto tree = plan_lv(vg, lv, all_pv_paths(vg, pv_paths));
+  if (!tree) return fail(tree.error());
+  return remove(*tree, fmt::format("{}/{}", vg.name, lv.name));
+}
+
+Result<DeviceState> Driver::state(const VolumeGroup& vg, const LogicalVolume& lv) {
+  auto i = info(dm_device_uuid(vg.id, lv.id));
+  if (!i) return fail(i.error());
+  if (!i->exists) return DeviceState{};
+  return DeviceState{.active = true, .open = i->open_count > 0};
+}
+
+Result<std::vector<DeviceState>> Driver::states(const VolumeGroup& vg) {
+  client::Task list(*client_, client::TaskType::list);
+  list.set_want_details();
+  if (auto r = list.run(); !r) return fail(r.error());
+  std::vector<DeviceState> out(vg.lvs.size());
+  for (std::size_t i = 0; i < vg.lvs.size(); ++i) {
+    const std::string uuid = dm_device_uuid(vg.id, vg.lvs[i].id);
+    for (const auto& n : list.names()) {
+      if (!n.uuid || *n.uuid != uuid) continue;
+      out[i].active = true;
+      auto in = info(uuid);
+      if (in && in->open_count > 0) out[i].open = true;
+    }
+  }
+  return out;
+}
+
+Result<void> Driver::rename(const VolumeGroup& vg, const LogicalVolume& lv, std::string_view to) {
+  const std::string top = dm_device_uuid(vg.id, lv.id);
+  client::Task list(*client_, client::TaskType::list);
+  list.set_want_details();
+  if (auto r = list.run(); !r) return fail(r.error());
+  for (const auto& n : list.names()) {
+    if (!n.uuid) continue;
+    std::string layer;
+    if (*n.uuid == top) {
+    } else if (n.uuid->starts_with(top + "-")) {
+      layer = n.uuid->substr(top.size() + 1);
+    } else {
+      continue;
+    }
+    client::Task t(*client_, client::TaskType::rename);  // DEV_RENAME finds its device by name
+    t.set_name(n.name).set_new_name(dm_device_name(vg.name, to, layer));
+    if (auto r = t.run(); !r) return r;
+  }
+  return {};
+}
+
+}  // namespace udm::lvm::activate

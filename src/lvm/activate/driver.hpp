@@ -1,0 +1,89 @@
+// The one way lvm code reaches the device-mapper driver (udmd or a kernel):
+// activation of planned device trees, state queries, and the few device
+// commands segment types need (messages to a pool, status for Data%, suspend
+// around a snapshot). Nothing else in src/lvm talks to libudm.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.hpp"
+#include "lvm/activate/device_tree.hpp"
+#include "lvm/metadata/model.hpp"
+
+namespace udm::client {
+class Client;
+}
+
+namespace udm::lvm::activate {
+
+struct DeviceState {
+  bool active = false;
+  bool open = false;
+};
+
+// What the driver says of one device (exists = false when it has none).
+struct DeviceInfo {
+  bool exists = false;
+  bool suspended = false;
+  bool live_table = false;
+  bool inactive_table = false;
+  bool read_only = false;
+  std::int32_t open_count = 0;
+  std::uint32_t event_nr = 0;
+  std::uint32_t major = 0, minor = 0;
+  std::string name;
+};
+
+struct ApplyOptions {
+  // Devices kept suspended while the tree loads even when their own table
+  // does not change (an origin while a snapshot of it is created).
+  std::vector<std::string> suspend_too;
+};
+
+class Driver {
+ public:
+  // Connects to udmd; `autostart` starts it when nobody answers (activation
+  // only: queries never start a driver). Null with the reason when none answers.
+  static Result<std::unique_ptr<Driver>> connect(bool autostart);
+  explicit Driver(std::unique_ptr<client::Client> client);
+  ~Driver();
+  Driver(const Driver&) = delete;
+  Driver& operator=(const Driver&) = delete;
+
+  // ---- LVs
+  // Plans `lv` and carries the plan out (creates, reloads, resumes).
+  Result<void> activate(const VolumeGroup& vg, const LogicalVolume& lv,
+                        const std::map<std::string, std::string>& pv_paths, const ApplyOptions& opts = {});
+  // Removes `lv`'s devices top-down; refused (EBUSY) while its top device is
+  // open; lower devices still open (held by another LV) stay. Not active: no-op.
+  Result<void> deactivate(const VolumeGroup& vg, const LogicalVolume& lv,
+                          const std::map<std::string, std::string>& pv_paths);
+  Result<DeviceState> state(const VolumeGroup& vg, const LogicalVolume& lv);
+  // Every LV of the VG (by top uuid), in one list request plus an info per active one.
+  Result<std::vector<DeviceState>> states(const VolumeGroup& vg);
+  // lvrename of an active LV: its top device and its layers get the new name.
+  Result<void> rename(const VolumeGroup& vg, const LogicalVolume& lv, std::string_view to);
+
+  // ---- trees
+  Result<void> apply(const DeviceTree& tree, const ApplyOptions& opts = {});
+  Result<void> remove(const DeviceTree& tree, std::string_view who);
+
+  // ---- single devices, by dm uuid
+  Result<DeviceInfo> info(std::string_view uuid);
+  Result<void> message(std::string_view uuid, std::string_view text);
+  // Status or table lines of the live table (or the inactive one).
+  Result<std::vector<TableLine>> status(std::string_view uuid, bool inactive = false);
+  Result<std::vector<TableLine>> table(std::string_view uuid, bool inactive = false);
+  Result<void> suspend(std::string_view uuid, bool noflush = false);
+  Result<void> resume(std::string_view uuid);
+
+ private:
+  std::unique_ptr<client::Client> client_;
+};
+
+}  // namespace udm::lvm::activate
