@@ -102,6 +102,7 @@ Outcome<void> lvchange_metadata(Cmd& c) {
 }
 
 Outcome<void> cmd_lvchange(Cmd& c) {
+  if (auto thin = lvchange_thin(c)) return *thin;
   auto act = c.cl().get("activate");
   if (!act && (c.cl().has("addtag") || c.cl().has("deltag") || c.cl().has("permission"))) return lvchange_metadata(c);
   if (!act) return failed("Need one or more command options.", EXIT_INVALID);
@@ -317,6 +318,7 @@ Outcome<void> cmd_lvresize(Cmd& c, Resize mode) {
   if (vgn.empty() || lvn.empty()) return failed("Please provide a volume group name", EXIT_INVALID);
   if (c.cl().has("resizefs")) return failed("--resizefs is not supported by ulvm.");
   if (auto r = c.open(true); !r) return r;
+  if (auto thin = lvresize_thin(c, mode)) return *thin;
   auto old = c.vg(vgn);
   if (!old) return std::unexpected(old.error());
   VolumeGroup vg = *old;

@@ -18,6 +18,12 @@ std::optional<Outcome<void>> lvcreate_thin(Cmd& c);
 // otherwise. `vg` is the VG as the store holds it.
 std::optional<Outcome<void>> lvremove_thin(Cmd& c, const std::string& vgn, const std::string& lvn);
 
+// lvextend/lvresize of a thin pool (its _tdata; --poolmetadatasize grows
+// _tmeta) or of a thin LV (virtual size); the live pool is reloaded.
+std::optional<Outcome<void>> lvresize_thin(Cmd& c, Resize mode);
+// lvchange --errorwhenfull y|n of a thin pool.
+std::optional<Outcome<void>> lvchange_thin(Cmd& c);
+
 // Activation/deactivation of a thin LV, pool or pool sub-LV, with the
 // driver started when needed.
 Outcome<void> activate_thin_lv(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv);
