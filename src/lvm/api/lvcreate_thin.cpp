@@ -314,7 +314,19 @@ Outcome<void> create_thin_lv(Cmd& c, const std::string& vgn, const std::string& 
   sort_lvs(vg);
   const VolumeGroup before = **old;
   if (auto r = c.commit(vg, before); !r) return r;
-  if (auto r = deliver_messages(c, vgn, pool_name, origin_in ? vg.find_lv(origin_in->name) : nullptr); !r) return r;
+  if (auto r = deliver_messages(c, vgn, pool_name, origin_in ? vg.find_lv(origin_in->name) : nullptr); !r) {
+    // As lvm2's revert_new_lv: the VG goes back to what it was (the pool's
+    // transaction id included), so the pool and the metadata stay in step.
+    auto written = c.current_vg(vgn);
+    if (written) {
+      const VolumeGroup w = **written;
+      if (auto rr = c.commit(before, w); !rr) {
+        c.warn(rr.error().message);
+        c.warn("Manual intervention may be required to remove abandoned LV(s) before retrying.");
+      }
+    }
+    return r;
+  }
   auto now = c.current_vg(vgn);
   if (!now) return std::unexpected(now.error());
   const LogicalVolume* made = (*now)->find_lv(name);

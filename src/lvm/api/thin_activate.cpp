@@ -117,8 +117,10 @@ Result<activate::DeviceState> thin_state(activate::Driver& d, const VolumeGroup&
     if (!top) return fail(top.error());
     auto tp = d.info(tpool_uuid(vg, lv));
     if (!tp) return fail(tp.error());
+    // VG-POOL itself holds the layer open: only other holders (thin LVs) count.
+    const std::int32_t users = tp->exists ? tp->open_count - (top->exists ? 1 : 0) : 0;
     return activate::DeviceState{.active = top->exists || tp->exists,
-                                 .open = (top->exists && top->open_count > 0) || (tp->exists && tp->open_count > 0)};
+                                 .open = (top->exists && top->open_count > 0) || users > 0};
   }
   return d.state(vg, lv);
 }
