@@ -7,6 +7,7 @@
 #include "lvm/report/fields.hpp"
 #include "lvm/report/units.hpp"
 #include "lvm/segtypes/segment_type.hpp"
+#include "lvm/segtypes/thin_keys.hpp"
 
 namespace udm::lvm::report {
 namespace {
@@ -127,7 +128,8 @@ std::string display_lv(const VgView& v, std::size_t i, bool maps) {
   const LogicalVolume& lv = vg.lvs[i];
   const int w = 23;
   std::string out = "  --- Logical volume ---\n";
-  item(out, "LV Path", "/dev/" + vg.name + "/" + lv.name, w);
+  // A thin pool has no /dev/VG/LV link, so lvm2 shows no path.
+  if (!segtypes::lv_is_thin_pool(lv)) item(out, "LV Path", "/dev/" + vg.name + "/" + lv.name, w);
   item(out, "LV Name", lv.name, w);
   item(out, "VG Name", vg.name, w);
   item(out, "LV UUID", format_id(lv.id), w);
@@ -138,12 +140,31 @@ std::string display_lv(const VgView& v, std::size_t i, bool maps) {
   char when[64];
   std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %z", &tm);
   item(out, "LV Creation host, time", fmt::format("{}, {}", lv.creation_host, when), w);
+  if (segtypes::lv_is_thin_volume(lv)) {
+    if (auto k = segtypes::thin_keys(lv.segments[0])) {
+      item(out, "LV Pool name", k->thin_pool, w);
+      if (k->origin) item(out, "LV Thin origin name", *k->origin, w);
+      if (k->external_origin) item(out, "LV External origin name", *k->external_origin, w + 1);
+      if (k->merge) item(out, "LV merging to", *k->merge, w);
+    }
+  } else if (segtypes::lv_is_thin_pool(lv)) {
+    if (auto k = segtypes::thin_pool_keys(lv.segments[0])) {
+      item(out, "LV Pool metadata", k->metadata, w);
+      item(out, "LV Pool data", k->pool, w);
+    }
+  }
   LvState st = i < v.lv_states.size() ? v.lv_states[i] : LvState{};
   if (st.active != Tri::unknown) {
     item(out, "LV Status", st.active == Tri::yes ? "available" : "NOT available", w);
     if (st.active == Tri::yes) item(out, "# open", st.open == Tri::yes ? "1" : "0", w);
   }
   item(out, "LV Size", long_size(lv.extent_count() * vg.extent_size), w);
+  if (segtypes::lv_is_thin_pool(lv) && !st.data_percent.empty()) {
+    item(out, "Allocated pool data", st.data_percent + "%", w);
+    item(out, "Allocated metadata", st.metadata_percent + "%", w);
+  } else if (segtypes::lv_is_thin_volume(lv) && !st.data_percent.empty()) {
+    item(out, "Mapped size", st.data_percent + "%", w);
+  }
   item(out, "Current LE", std::to_string(lv.extent_count()), w);
   item(out, "Segments", std::to_string(lv.segments.size()), w);
   item(out, "Allocation",

@@ -48,6 +48,16 @@ dd if="$E2E_TMP/d2" of="$F/vg0/thin2" bs=64K seek=64 conv=notrunc,fsync status=n
 expect_out '  pool    3.75
   thin1   6.25
   thin2   3.12' ulvm lvs --noheadings -o lv_name,data_percent vg0
+ulvm lvdisplay vg0/thin1 > "$E2E_TMP/disp" || fail "lvdisplay thin1"
+for l in "  LV Pool name           pool" "  LV Size                16.00 MiB" "  Mapped size            6.25%"; do
+  grep -qxF "$l" "$E2E_TMP/disp" || fail "lvdisplay thin1 lacks [$l]: $(cat "$E2E_TMP/disp")"
+done
+ulvm lvdisplay -m vg0/pool > "$E2E_TMP/disp" || fail "lvdisplay pool"
+grep -q "LV Path" "$E2E_TMP/disp" && fail "a thin pool has no LV Path line"
+for l in "  LV Pool metadata       pool_tmeta" "  LV Pool data           pool_tdata" "  Allocated pool data    3.75%" \
+         "    Type		thin-pool" "    Chunk size		64.00 KiB" "    Thin count		2" "    Transaction ID	2"; do
+  grep -qxF "$(printf "%b" "$l")" "$E2E_TMP/disp" || fail "lvdisplay -m pool lacks [$l]: $(cat "$E2E_TMP/disp")"
+done
 
 # A thin snapshot of thin1 (lvm2 marks it to skip activation), then thin1 changes.
 # 48 MiB of thin LVs on a 40 MiB pool: lvm2's overprovisioning warnings.
