@@ -323,6 +323,7 @@ Outcome<void> cmd_lvresize(Cmd& c, Resize mode);
 Outcome<void> cmd_lvremove(Cmd& c);
 Outcome<void> cmd_lvrename(Cmd& c);
 Outcome<void> cmd_lvchange(Cmd& c);
+Outcome<void> cmd_lvconvert(Cmd& c);
 Outcome<void> cmd_report(Cmd& c, report::ReportType type);
 // pvdisplay ('p'), vgdisplay ('v'), lvdisplay ('l').
 Outcome<void> cmd_display(Cmd& c, char what);

@@ -32,6 +32,7 @@ const std::map<std::string_view, Handler>& handlers() {
       {"lvrename", cmd_lvrename},
       {"lvs", [](Cmd& c) { return cmd_report(c, report::ReportType::lvs); }},
       {"lvchange", cmd_lvchange},
+      {"lvconvert", cmd_lvconvert},
       {"pvdisplay", [](Cmd& c) { return cmd_display(c, 'p'); }},
       {"vgdisplay", [](Cmd& c) { return cmd_display(c, 'v'); }},
       {"lvdisplay", [](Cmd& c) { return cmd_display(c, 'l'); }},

@@ -24,6 +24,9 @@ std::optional<Outcome<void>> lvresize_thin(Cmd& c, Resize mode);
 // lvchange --errorwhenfull y|n of a thin pool.
 std::optional<Outcome<void>> lvchange_thin(Cmd& c);
 
+// lvconvert --type thin-pool VG/DATA --poolmetadata META (lvconvert_thin.cpp).
+std::optional<Outcome<void>> lvconvert_thin(Cmd& c);
+
 // Activation/deactivation of a thin LV, pool or pool sub-LV, with the
 // driver started when needed.
 Outcome<void> activate_thin_lv(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv);

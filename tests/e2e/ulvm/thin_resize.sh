@@ -46,4 +46,28 @@ expect_out '  Logical volume "thin" successfully removed.
   Logical volume "pool" successfully removed.' ulvm lvremove -f vg0/pool
 expect_eq "$(ulvm lvs -a --noheadings -o lv_name vg0 | xargs)" "" "LVs left"
 [ -z "$(udmsetup ls | grep vg0)" ] || fail "devices left: $(udmsetup ls)"
+
+# lvconvert of two existing LVs into a pool, after lvm2's warning and question.
+ulvm lvcreate -L 20M -n data vg0 >/dev/null || fail "lvcreate data"
+ulvm lvcreate -L 4M -n meta vg0 >/dev/null || fail "lvcreate meta"
+data_id=$(ulvm lvs --noheadings -o lv_uuid vg0/data | xargs)
+rc=0; echo n | ulvm lvconvert --type thin-pool vg0/data --poolmetadata meta >"$E2E_TMP/out" 2>"$E2E_TMP/err" || rc=$?
+expect_eq "$rc" 5 "answered no"
+expect_eq "$(cat "$E2E_TMP/err")" '  WARNING: Converting vg0/data and vg0/meta to thin pool'"'"'s data and metadata volumes with metadata wiping.
+  THIS WILL DESTROY CONTENT OF LOGICAL VOLUME (filesystem etc.)
+Do you really want to convert vg0/data and vg0/meta? [y/n]:   Conversion aborted.' "lvconvert question"
+expect_out '  Thin pool volume with chunk size 64.00 KiB can address at most <15.88 TiB of data.
+  Converted vg0/data and vg0/meta to thin pool.' ulvm lvconvert -y --type thin-pool vg0/data --poolmetadata vg0/meta
+expect_out '  data            twi-a-tz-- 20.00m     
+  [data_tdata]    Twi-ao---- 20.00m     
+  [data_tmeta]    ewi-ao----  4.00m     
+  [lvol0_pmspare] ewi-------  4.00m     ' ulvm lvs -a --noheadings -o lv_name,lv_attr,lv_size,pool_lv vg0
+expect_eq "$(ulvm lvs -a --noheadings -o lv_uuid vg0/data_tdata | xargs)" "$data_id" "data LV keeps its id"
+expect_out '  Logical volume "t" created.' ulvm lvcreate -T vg0/data -V 8M -n t
+F="$UDM_RUNDIR/dev/vg0/t"
+for ((i=0; i<100; i++)); do [ -e "$F" ] && break; sleep 0.05; done
+head -c 1M /dev/urandom > "$E2E_TMP/t"
+dd if="$E2E_TMP/t" of="$F" bs=64K conv=notrunc,fsync status=none || fail "write t"
+cmp -n 1048576 "$F" "$E2E_TMP/t" || fail "t reads back"
+expect_eq "$(ulvm lvs --noheadings -o data_percent vg0/data | xargs)" "5.00" "converted pool Data%"
 echo PASS
