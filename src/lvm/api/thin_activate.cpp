@@ -56,7 +56,9 @@ Result<std::string> status_line(activate::Driver& d, const std::string& uuid) {
   return (*st)[0].params;
 }
 
-Result<ThinPoolStatus> parse_pool_status(std::string_view s) {
+}  // namespace
+
+Result<ThinPoolStatus> parse_thin_pool_status(std::string_view s) {
   ThinPoolStatus st;
   auto w = words(s);
   if (!w.empty() && w[0] == "Fail") {
@@ -73,6 +75,8 @@ Result<ThinPoolStatus> parse_pool_status(std::string_view s) {
   }
   return st;
 }
+
+namespace {
 
 // lvm2's dm_percent display: 2 decimals, never 0.00 for a non-zero use
 // nor 100.00 for a not full one.
@@ -131,7 +135,7 @@ Result<std::optional<ThinPoolStatus>> pool_status(activate::Driver& d, const Vol
   if (!i->exists) return std::optional<ThinPoolStatus>{};
   auto s = status_line(d, tpool_uuid(vg, pool));
   if (!s) return fail(s.error());
-  auto st = parse_pool_status(*s);
+  auto st = parse_thin_pool_status(*s);
   if (!st) return fail(st.error());
   return std::optional<ThinPoolStatus>(*st);
 }

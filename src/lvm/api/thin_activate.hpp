@@ -33,6 +33,10 @@ struct ThinStatus {
   bool fail = false;
 };
 
+// A thin-pool status line as the kernel prints it ("Fail" included);
+// errors name the text. Bytes from the driver: bounds-checked.
+Result<ThinPoolStatus> parse_thin_pool_status(std::string_view line);
+
 // A thin pool or thin LV (activated with its pool's messages).
 bool is_thin_lv(const VolumeGroup& vg, const LogicalVolume& lv);
 
