@@ -129,5 +129,10 @@ $ours"
   diff <(sed -n '/^vg0 {/,$p' "$E2E_TMP/real.vg" | grep -v 'device = ') \
        <(sed -n '/^vg0 {/,$p' "$E2E_TMP/ours.vg" | grep -v 'device = ') > "$E2E_TMP/vg.diff" ||
     fail "vgcfgbackup text differs: $(cat "$E2E_TMP/vg.diff")"
+  detach_loop "$L"
 fi
+# vgremove -f takes the pool, its thins and sub-LVs, active or not.
+ulvm vgchange -ay vg0 >/dev/null || fail "vgchange -ay before vgremove"
+ulvm vgremove -f vg0 > "$E2E_TMP/out" 2>&1 || fail "vgremove: $(cat "$E2E_TMP/out")"
+[ -z "$(udmsetup ls | grep vg0)" ] || fail "devices left after vgremove: $(udmsetup ls)"
 echo PASS
