@@ -25,3 +25,27 @@ FILE* fopen_dm_name(unsigned minor) noexcept;
 FILE* open_proc_devices() noexcept;
 
 }  // namespace udm::shim
+
+// ---- cryptsetup's volume keys (the kernel keyring stand-in for udmd)
+//
+// LUKS2 puts the volume key in the kernel keyring as a `logon` key
+// ("cryptsetup:<uuid>-d<segment>") and loads a crypt table naming it
+// (":64:logon:cryptsetup:..."). udmd is a process and cannot read logon keys,
+// so the shim remembers the payload of cryptsetup's own add_key calls (in
+// locked memory, wiped when the key is revoked or invalidated and at exit)
+// and puts the hex key in place of the reference in the table load or
+// `key set` message it sends to udmd. Nothing is written anywhere else.
+namespace udm::shim {
+
+// After a successful add_key(2): remembers `payload` if this is cryptsetup's logon key.
+void remember_logon_key(long serial, const char* type, const char* description, const void* payload,
+                        std::size_t size) noexcept;
+// After keyctl(KEYCTL_REVOKE / KEYCTL_INVALIDATE, serial).
+void forget_logon_key(long serial) noexcept;
+// For DM_TABLE_LOAD and DM_TARGET_MSG: a malloc'd copy of the ioctl buffer
+// with known logon key references replaced by hex keys, or null when there
+// is nothing to replace. The caller wipes and frees it (release_resolved).
+void* resolve_logon_keys(unsigned long request, const void* arg) noexcept;
+void release_resolved(void* copy) noexcept;
+
+}  // namespace udm::shim

@@ -4,11 +4,15 @@
 // Nothing here throws (the library is built with -fno-exceptions), and every
 // hook keeps errno as the real call would.
 #include <cerrno>
+#include <cstdint>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <linux/dm-ioctl.h>
+#include <linux/keyctl.h>
+#include <sys/syscall.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -32,6 +36,11 @@ using openat_fn = int (*)(int, const char*, int, ...);
 using stat_fn = int (*)(const char*, struct stat*);
 using fstatat_fn = int (*)(int, const char*, struct stat*, int);
 using fopen_fn = FILE* (*)(const char*, const char*);
+
+// Paths under the host's /dev/mapper/ go to $DM_DEV_DIR/mapper/ (nodes.hpp).
+#define UDM_REDIRECT(path)                    \
+  char path##_buf[4400];                      \
+  path = redirect_host_node(path, path##_buf, sizeof path##_buf)
 
 bool needs_mode(int flags) { return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE; }
 
@@ -60,6 +69,7 @@ int open_udm_path(const char* path, int flags, bool* handled) {
 // stat of the control path or of a node we made; false: not ours.
 bool stat_udm_path(const char* path, struct stat* st, bool follow) {
   if (!path || !st) return false;
+  UDM_REDIRECT(path);
   if (is_control_path(path)) {
     fill_control_stat(st);
     return true;
@@ -73,6 +83,7 @@ bool is_fopen_proc_devices(const char* path, const char* mode) {
 }
 
 int do_open(const char* path, int flags, mode_t mode, const char* real_name) {
+  UDM_REDIRECT(path);
   bool handled;
   int fd = open_udm_path(path, flags, &handled);
   if (handled) return fd;
@@ -80,6 +91,7 @@ int do_open(const char* path, int flags, mode_t mode, const char* real_name) {
 }
 
 int do_openat(int dirfd, const char* path, int flags, mode_t mode, const char* real_name) {
+  UDM_REDIRECT(path);
   bool handled;
   if (path && (path[0] == '/' || dirfd == AT_FDCWD)) {
     int fd = open_udm_path(path, flags, &handled);
@@ -135,7 +147,22 @@ UDM_EXPORT int ioctl(int fd, unsigned long request, ...) __THROW {
   va_start(ap, request);
   void* arg = va_arg(ap, void*);
   va_end(ap);
-  if (_IOC_TYPE(request) == DM_IOCTL_TYPE && is_control_fd(fd)) return control_ioctl(fd, request, arg);
+  if (_IOC_TYPE(request) == DM_IOCTL_TYPE && is_control_fd(fd)) {
+    // cryptsetup's keyring references become the keys they name (fakes.hpp).
+    if (void* resolved = resolve_logon_keys(request, arg)) {
+      auto* mine = static_cast<dm_ioctl*>(arg);
+      const std::uint32_t data_size = mine->data_size;
+      int r = control_ioctl(fd, request, resolved);
+      int saved = errno;
+      // The reply's header (never the key-bearing body) goes back to the caller.
+      std::memcpy(mine, resolved, sizeof(dm_ioctl));
+      mine->data_size = data_size;
+      release_resolved(resolved);
+      errno = saved;
+      return r;
+    }
+    return control_ioctl(fd, request, arg);
+  }
   return UDM_SHIM_REAL(ioctl, int (*)(int, unsigned long, ...))(fd, request, arg);
 }
 
@@ -198,27 +225,33 @@ UDM_EXPORT int close_range(unsigned int first, unsigned int last, int flags) __T
 // ---------------------------------------------------------------- stat
 
 UDM_EXPORT int stat(const char* path, struct stat* st) __THROW {
+  UDM_REDIRECT(path);
   if (stat_udm_path(path, st, true)) return 0;
   return UDM_SHIM_REAL(stat, stat_fn)(path, st);
 }
 UDM_EXPORT int stat64(const char* path, struct stat64* st) __THROW {
+  UDM_REDIRECT(path);
   if (stat_udm_path(path, reinterpret_cast<struct stat*>(st), true)) return 0;
   return next_symbol<int (*)(const char*, struct stat64*)>("stat64")(path, st);
 }
 UDM_EXPORT int lstat(const char* path, struct stat* st) __THROW {
+  UDM_REDIRECT(path);
   if (stat_udm_path(path, st, false)) return 0;
   return UDM_SHIM_REAL(lstat, stat_fn)(path, st);
 }
 UDM_EXPORT int lstat64(const char* path, struct stat64* st) __THROW {
+  UDM_REDIRECT(path);
   if (stat_udm_path(path, reinterpret_cast<struct stat*>(st), false)) return 0;
   return next_symbol<int (*)(const char*, struct stat64*)>("lstat64")(path, st);
 }
 UDM_EXPORT int fstatat(int dirfd, const char* path, struct stat* st, int flags) __THROW {
+  UDM_REDIRECT(path);
   if (path && (path[0] == '/' || dirfd == AT_FDCWD) && stat_udm_path(path, st, !(flags & AT_SYMLINK_NOFOLLOW)))
     return 0;
   return UDM_SHIM_REAL(fstatat, fstatat_fn)(dirfd, path, st, flags);
 }
 UDM_EXPORT int fstatat64(int dirfd, const char* path, struct stat64* st, int flags) __THROW {
+  UDM_REDIRECT(path);
   if (path && (path[0] == '/' || dirfd == AT_FDCWD) &&
       stat_udm_path(path, reinterpret_cast<struct stat*>(st), !(flags & AT_SYMLINK_NOFOLLOW)))
     return 0;
@@ -252,11 +285,13 @@ UDM_EXPORT FILE* fopen64(const char* path, const char* mode) {
 // ---------------------------------------------------------------- nodes under DM_DEV_DIR
 
 UDM_EXPORT int mknod(const char* path, mode_t mode, dev_t dev) __THROW {
+  UDM_REDIRECT(path);
   const char* name = nullptr;
   if (S_ISBLK(mode) && is_node_path(path, &name)) return make_node(path, name, dev);
   return UDM_SHIM_REAL(mknod, int (*)(const char*, mode_t, dev_t))(path, mode, dev);
 }
 UDM_EXPORT int mknodat(int dirfd, const char* path, mode_t mode, dev_t dev) __THROW {
+  UDM_REDIRECT(path);
   const char* name = nullptr;
   if (S_ISBLK(mode) && path && (path[0] == '/' || dirfd == AT_FDCWD) && is_node_path(path, &name))
     return make_node(path, name, dev);
@@ -265,6 +300,7 @@ UDM_EXPORT int mknodat(int dirfd, const char* path, mode_t mode, dev_t dev) __TH
 UDM_EXPORT int __xmknod(int, const char* path, mode_t mode, dev_t* dev) { return mknod(path, mode, *dev); }
 
 UDM_EXPORT int unlink(const char* path) __THROW {
+  UDM_REDIRECT(path);
   int r = UDM_SHIM_REAL(unlink, int (*)(const char*))(path);
   const char* name = nullptr;
   if (r == 0 && is_node_path(path, &name)) node_removed(name);
@@ -272,6 +308,8 @@ UDM_EXPORT int unlink(const char* path) __THROW {
 }
 
 UDM_EXPORT int rename(const char* from, const char* to) __THROW {
+  UDM_REDIRECT(from);
+  UDM_REDIRECT(to);
   int r = UDM_SHIM_REAL(rename, int (*)(const char*, const char*))(from, to);
   const char *old_name = nullptr, *new_name = nullptr;
   if (r == 0 && is_node_path(from, &old_name) && is_node_path(to, &new_name)) node_renamed(old_name, new_name, to);
@@ -281,6 +319,7 @@ UDM_EXPORT int rename(const char* from, const char* to) __THROW {
 // libdevmapper chowns each node it makes; ours are symlinks, so change the
 // link, never the FUSE file behind it.
 UDM_EXPORT int chown(const char* path, uid_t uid, gid_t gid) __THROW {
+  UDM_REDIRECT(path);
   const char* name = nullptr;
   if (is_node_path(path, &name)) return ::lchown(path, uid, gid);
   return UDM_SHIM_REAL(chown, int (*)(const char*, uid_t, gid_t))(path, uid, gid);
@@ -300,6 +339,7 @@ UDM_EXPORT ssize_t readlinkat(int dirfd, const char* path, char* buf, size_t siz
 
 // statx (coreutils' stat, newer programs): the same view as stat() gives.
 UDM_EXPORT int statx(int dirfd, const char* path, int flags, unsigned int mask, struct statx* out) __THROW {
+  UDM_REDIRECT(path);
   auto real_statx = UDM_SHIM_REAL(statx, int (*)(int, const char*, int, unsigned int, struct statx*));
   struct stat st;
   if (out && path && (path[0] == '/' || dirfd == AT_FDCWD) &&
@@ -318,4 +358,26 @@ UDM_EXPORT int statx(int dirfd, const char* path, int flags, unsigned int mask, 
     return 0;
   }
   return real_statx(dirfd, path, flags, mask, out);
+}
+
+// ---------------------------------------------------------------- keyring (cryptsetup)
+
+// libcryptsetup calls add_key/keyctl through syscall(3): remember its logon
+// keys so table loads naming them can carry the key to udmd (fakes.hpp).
+UDM_EXPORT long syscall(long number, ...) __THROW {
+  va_list ap;
+  va_start(ap, number);
+  long a[6];
+  for (long& x : a) x = va_arg(ap, long);
+  va_end(ap);
+  long r = UDM_SHIM_REAL(syscall, long (*)(long, ...))(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+  if (number == SYS_add_key && r >= 0)
+    remember_logon_key(r, reinterpret_cast<const char*>(a[0]), reinterpret_cast<const char*>(a[1]),
+                       reinterpret_cast<const void*>(a[2]), static_cast<std::size_t>(a[3]));
+  if (number == SYS_keyctl && r >= 0 && (a[0] == KEYCTL_REVOKE || a[0] == KEYCTL_INVALIDATE)) {
+    int saved = errno;
+    forget_logon_key(a[1]);
+    errno = saved;
+  }
+  return r;
 }

@@ -29,6 +29,18 @@ bool fuse_path(const char* name, char* out, std::size_t size) {
 
 }  // namespace
 
+const char* redirect_host_node(const char* path, char* buf, std::size_t size) noexcept {
+  static constexpr char HOST[] = "/dev/mapper/";
+  constexpr std::size_t HOST_LEN = sizeof HOST - 1;
+  const Config& c = config();
+  if (!path || c.node_prefix_len == 0 || std::strncmp(path, HOST, HOST_LEN) != 0) return path;
+  if (std::strcmp(c.node_prefix, HOST) == 0) return path;  // DM_DEV_DIR is /dev itself
+  const char* name = path + HOST_LEN;
+  if (!*name || std::strchr(name, '/') || std::strcmp(name, "control") == 0) return path;
+  if (std::snprintf(buf, size, "%s%s", c.node_prefix, name) >= static_cast<int>(size)) return path;
+  return buf;
+}
+
 bool is_control_path(const char* path) noexcept { return ends_with(path, "/mapper/control"); }
 
 bool is_node_path(const char* path, const char** name) noexcept {

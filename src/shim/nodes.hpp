@@ -9,7 +9,16 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <cstddef>
+
 namespace udm::shim {
+
+// Programs that use libdevmapper without setting its device directory
+// (libcryptsetup: cryptsetup, veritysetup) make and look for nodes under the
+// host's /dev/mapper/. Under udm-run those paths are redirected to
+// $DM_DEV_DIR/mapper/, so the host's /dev is never touched: the result is
+// `path`, or the redirected path written into `buf`.
+const char* redirect_host_node(const char* path, char* buf, std::size_t size) noexcept;
 
 // The control node: "*/mapper/control".
 bool is_control_path(const char* path) noexcept;

@@ -6,6 +6,9 @@
 
 namespace udm::targets {
 
+const core::TargetType& crypt_target_type();   // crypt.cpp
+const core::TargetType& verity_target_type();  // verity.cpp
+
 void register_builtin_targets(core::TargetRegistry& registry) {
   for (const core::TargetType* type : {
            &error_target_type(),
@@ -20,6 +23,8 @@ void register_builtin_targets(core::TargetRegistry& registry) {
            &snapshot_merge_target_type(),
            &thin_pool_target_type(),
            &thin_target_type(),
+           &crypt_target_type(),
+           &verity_target_type(),
        }) {
     // Duplicates mean the list above is wrong; the registry already has the type then.
     (void)registry.add(*type);

@@ -1,0 +1,68 @@
+// Sector-at-a-time encryption for dm-crypt tables with OpenSSL EVP (AES-NI
+// where the CPU has it). Each sector gets its own IV from its sector number
+// (the IV mode). EVP contexts are keyed once, when the table is built, and
+// then handed to one worker thread at a time; a job only sets the IV per sector.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <vector>
+
+#include "base/result.hpp"
+#include "crypt/cipher_spec.hpp"
+#include "crypt/key.hpp"
+
+typedef struct evp_cipher_st EVP_CIPHER;
+typedef struct evp_cipher_ctx_st EVP_CIPHER_CTX;
+
+namespace udm::crypt {
+
+enum class Direction { encrypt, decrypt };
+
+class SectorCrypter {
+ public:
+  // Checks the key size against the cipher ("aes-xts" takes 32 or 64 bytes).
+  static Result<std::unique_ptr<SectorCrypter>> create(const CipherSpec& spec, std::span<const std::uint8_t> key);
+  ~SectorCrypter();
+  SectorCrypter(const SectorCrypter&) = delete;
+  SectorCrypter& operator=(const SectorCrypter&) = delete;
+
+  // Transforms `length` bytes (a multiple of sector_size) from `in` to `out`
+  // (may be the same buffer). The first sector's IV number is `iv_sector`,
+  // each next one `iv_step` more. False on an OpenSSL failure.
+  bool crypt(Direction dir, const std::byte* in, std::byte* out, std::size_t length, std::uint32_t sector_size,
+             std::uint64_t iv_sector, std::uint64_t iv_step) noexcept;
+
+  // The IV of one sector (iv_size() bytes), for tests.
+  void make_iv(std::uint64_t sector, std::uint8_t* iv) noexcept;
+  std::size_t iv_size() const { return iv_size_; }
+
+ private:
+  struct Slot {
+    EVP_CIPHER_CTX* enc = nullptr;
+    EVP_CIPHER_CTX* dec = nullptr;
+    EVP_CIPHER_CTX* essiv = nullptr;  // ECB keyed with the hash of the key
+  };
+  SectorCrypter() = default;
+  Slot* take() noexcept;
+  void give(Slot* slot) noexcept;
+  Result<void> key_slot(Slot& slot);
+  bool make_iv_with(Slot& slot, std::uint64_t sector, std::uint8_t* iv) noexcept;
+  static void free_slot(Slot& slot) noexcept;
+
+  CipherSpec spec_;
+  bool null_cipher_ = false;
+  EVP_CIPHER* cipher_ = nullptr;
+  EVP_CIPHER* essiv_cipher_ = nullptr;
+  SecretBytes key_;
+  SecretBytes essiv_salt_;
+  std::size_t iv_size_ = 0;
+  std::mutex lock_;
+  std::vector<std::unique_ptr<Slot>> slots_;  // every slot made
+  std::vector<Slot*> free_;
+};
+
+}  // namespace udm::crypt

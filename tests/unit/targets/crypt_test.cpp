@@ -1,0 +1,357 @@
+// crypt: sectors on the backing device must be what `openssl enc` makes of
+// them with the IV each IV mode prescribes (known answers from the openssl
+// command, not from the code under test); table text, options, errors, and
+// the key messages.
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+
+#include "testing.hpp"
+#include "crypt/cipher_spec.hpp"
+#include "crypt/key.hpp"
+#include "crypt/sector_crypter.hpp"
+
+#include <openssl/evp.h>
+
+namespace udm::targets {
+namespace {
+
+using testing::TestBed;
+
+std::string hex(const std::vector<std::uint8_t>& v) { return crypt::to_hex(v); }
+
+std::vector<std::uint8_t> bytes(std::size_t n, std::uint32_t seed) {
+  auto p = testing::pattern(n, seed);
+  std::vector<std::uint8_t> out(n);
+  std::memcpy(out.data(), p.data(), n);
+  return out;
+}
+
+std::string tmp_path(const char* tag) {
+  return (::testing::TempDir().empty() ? std::string("/tmp/") : ::testing::TempDir()) + "udm-crypt-" +
+         std::to_string(::getpid()) + "-" + tag;
+}
+
+void write_file(const std::string& path, const void* data, std::size_t n) {
+  std::ofstream f(path, std::ios::binary);
+  f.write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
+}
+
+std::vector<std::uint8_t> read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), {}};
+}
+
+// `openssl <args> < IN > OUT` on `in`.
+std::vector<std::uint8_t> openssl(const std::string& args, const std::vector<std::uint8_t>& in) {
+  const std::string a = tmp_path("in"), b = tmp_path("out");
+  write_file(a, in.data(), in.size());
+  std::string cmd = "openssl " + args + " < " + a + " > " + b;
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  auto out = read_file(b);
+  std::remove(a.c_str());
+  std::remove(b.c_str());
+  return out;
+}
+
+std::vector<std::uint8_t> openssl_enc(const std::string& cipher, const std::vector<std::uint8_t>& key,
+                                      const std::vector<std::uint8_t>& iv, const std::vector<std::uint8_t>& in) {
+  std::string args = "enc -" + cipher + " -nopad -K " + hex(key);
+  if (!iv.empty()) args += " -iv " + hex(iv);
+  return openssl(args, in);
+}
+
+// XTS (IEEE 1619) built here from AES-ECB by the openssl command, whose
+// `enc` refuses XTS: T = E_K2(iv); C_j = E_K1(P_j ^ T_j) ^ T_j; T_j+1 = T_j * x in GF(2^128).
+std::vector<std::uint8_t> xts_reference(const std::vector<std::uint8_t>& key, const std::vector<std::uint8_t>& iv,
+                                        const std::vector<std::uint8_t>& plain) {
+  const std::size_t half = key.size() / 2;
+  const std::string ecb = "aes-" + std::to_string(half * 8) + "-ecb";
+  std::vector<std::uint8_t> k1(key.begin(), key.begin() + half), k2(key.begin() + half, key.end());
+  auto t = openssl_enc(ecb, k2, {}, iv);
+  EXPECT_EQ(t.size(), 16u);
+  std::vector<std::uint8_t> tweaks(plain.size()), mixed(plain.size());
+  for (std::size_t j = 0; j < plain.size(); j += 16) {
+    std::copy(t.begin(), t.end(), tweaks.begin() + j);
+    std::uint8_t carry = 0;
+    for (std::size_t i = 0; i < 16; ++i) {
+      std::uint8_t next = t[i] >> 7;
+      t[i] = static_cast<std::uint8_t>(t[i] << 1 | carry);
+      carry = next;
+    }
+    if (carry) t[0] ^= 0x87;
+  }
+  for (std::size_t i = 0; i < plain.size(); ++i) mixed[i] = plain[i] ^ tweaks[i];
+  auto out = openssl_enc(ecb, k1, {}, mixed);
+  EXPECT_EQ(out.size(), plain.size());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] ^= tweaks[i];
+  return out;
+}
+
+std::vector<std::uint8_t> le64_iv(std::uint64_t n) {
+  std::vector<std::uint8_t> iv(16, 0);
+  for (int i = 0; i < 8; ++i) iv[i] = static_cast<std::uint8_t>(n >> (8 * i));
+  return iv;
+}
+
+std::vector<std::uint8_t> raw_at(io::MemoryDevice& m, byte_count offset, std::size_t n) {
+  return {reinterpret_cast<std::uint8_t*>(m.raw()) + offset, reinterpret_cast<std::uint8_t*>(m.raw()) + offset + n};
+}
+
+std::vector<std::uint8_t> device_read(io::BlockDevice& d, byte_count offset, std::size_t n) {
+  std::vector<std::uint8_t> out(n);
+  EXPECT_EQ(core::sync_io(d, io::Op::read, offset, n, reinterpret_cast<std::byte*>(out.data())), 0);
+  return out;
+}
+
+TEST(Crypt, XtsPlain64SectorsMatchOpensslAndBufferIsUntouched) {
+  TestBed bed;
+  auto mem = bed.memory("/dev/c0", 4 << 20);
+  const auto key = bytes(64, 1);  // AES-256-XTS
+  // iv_offset 5, device offset 8 sectors; 1 MiB + 4 KiB so the request is split over the workers.
+  auto dev = bed.make("c", "0 2056 crypt aes-xts-plain64 " + hex(key) + " 5 /dev/c0 8");
+  ASSERT_TRUE(dev);
+  auto data = bytes(2056 * 512, 2);
+  const auto copy = data;
+  ASSERT_EQ(core::sync_io(*dev, io::Op::write, 0, data.size(), reinterpret_cast<std::byte*>(data.data())), 0);
+  EXPECT_EQ(data, copy) << "the write buffer was encrypted in place";
+  for (std::uint64_t s : {0ull, 1ull, 1000ull, 2055ull}) {
+    SCOPED_TRACE(s);
+    std::vector<std::uint8_t> plain(data.begin() + s * 512, data.begin() + (s + 1) * 512);
+    EXPECT_EQ(raw_at(*mem, (8 + s) * 512, 512), xts_reference(key, le64_iv(s + 5), plain));
+  }
+  EXPECT_EQ(device_read(*dev, 0, data.size()), data);
+  EXPECT_EQ(device_read(*dev, 1000 * 512, 4096), std::vector<std::uint8_t>(data.begin() + 1000 * 512,
+                                                                         data.begin() + 1000 * 512 + 4096));
+}
+
+TEST(Crypt, CapiSpellingGivesTheSameCiphertext) {
+  TestBed bed;
+  auto a = bed.memory("/dev/a", 1 << 20);
+  auto b = bed.memory("/dev/b", 1 << 20);
+  const auto key = bytes(32, 3);  // AES-128-XTS
+  auto da = bed.make("a", "0 64 crypt aes-xts-plain64 " + hex(key) + " 0 /dev/a 0");
+  auto db = bed.make("b", "0 64 crypt capi:xts(aes)-plain64 " + hex(key) + " 0 /dev/b 0");
+  auto data = bytes(64 * 512, 4);
+  ASSERT_EQ(core::sync_io(*da, io::Op::write, 0, data.size(), reinterpret_cast<std::byte*>(data.data())), 0);
+  ASSERT_EQ(core::sync_io(*db, io::Op::write, 0, data.size(), reinterpret_cast<std::byte*>(data.data())), 0);
+  EXPECT_EQ(raw_at(*a, 0, data.size()), raw_at(*b, 0, data.size()));
+  std::vector<std::uint8_t> s3(data.begin() + 3 * 512, data.begin() + 4 * 512);
+  EXPECT_EQ(raw_at(*a, 3 * 512, 512), xts_reference(key, le64_iv(3), s3));
+  EXPECT_EQ(db->status(core::StatusType::table, false)[0].text.substr(0, 22), "capi:xts(aes)-plain64 ");
+}
+
+TEST(Crypt, FourKiBSectorsWithAndWithoutLargeIvs) {
+  for (bool large : {false, true}) {
+    SCOPED_TRACE(large);
+    TestBed bed;
+    auto mem = bed.memory("/dev/c0", 1 << 20);
+    const auto key = bytes(64, 5);
+    auto dev = bed.make("c", "0 256 crypt aes-xts-plain64 " + hex(key) + " 0 /dev/c0 0 " +
+                                 (large ? "2 sector_size:4096 iv_large_sectors" : "1 sector_size:4096"));
+    ASSERT_TRUE(dev);
+    EXPECT_EQ(dev->limits().logical_block_size, 4096u);
+    auto data = bytes(256 * 512, 6);
+    ASSERT_EQ(core::sync_io(*dev, io::Op::write, 0, data.size(), reinterpret_cast<std::byte*>(data.data())), 0);
+    std::vector<std::uint8_t> block2(data.begin() + 2 * 4096, data.begin() + 3 * 4096);
+    // Block 2: IV 2 in 4 KiB units, else 16 (its first 512-byte sector).
+    EXPECT_EQ(raw_at(*mem, 2 * 4096, 4096), xts_reference(key, le64_iv(large ? 2 : 16), block2));
+    EXPECT_EQ(device_read(*dev, 0, data.size()), data);
+    // A 512-byte request cannot be served by a 4 KiB-sector crypt.
+    std::vector<std::byte> small(512);
+    EXPECT_NE(core::sync_io(*dev, io::Op::read, 512, 512, small.data()), 0);
+  }
+}
+
+TEST(Crypt, EssivSha256MatchesOpenssl) {
+  TestBed bed;
+  auto mem = bed.memory("/dev/c0", 1 << 20);
+  const auto key = bytes(32, 7);
+  auto dev = bed.make("c", "0 64 crypt aes-cbc-essiv:sha256 " + hex(key) + " 0 /dev/c0 0");
+  ASSERT_TRUE(dev);
+  auto data = bytes(64 * 512, 8);
+  ASSERT_EQ(core::sync_io(*dev, io::Op::write, 0, data.size(), reinterpret_cast<std::byte*>(data.data())), 0);
+  const auto salt = openssl("dgst -sha256 -binary", key);
+  ASSERT_EQ(salt.size(), 32u);
+  for (std::uint64_t s : {0ull, 9ull}) {
+    const auto iv = openssl_enc("aes-256-ecb", salt, {}, le64_iv(s));
+    std::vector<std::uint8_t> plain(data.begin() + s * 512, data.begin() + (s + 1) * 512);
+    EXPECT_EQ(raw_at(*mem, s * 512, 512), openssl_enc("aes-256-cbc", key, iv, plain)) << s;
+  }
+  EXPECT_EQ(device_read(*dev, 0, data.size()), data);
+}
+
+TEST(Crypt, PlainPlain64beAndNullIvs) {
+  const std::uint64_t iv_offset = (1ull << 32) + 3;  // plain keeps only the low 32 bits
+  struct Case {
+    const char* mode;
+    std::vector<std::uint8_t> (*iv)(std::uint64_t);
+  };
+  const Case cases[] = {
+      {"plain", [](std::uint64_t s) { return le64_iv(s & 0xffffffffu); }},
+      {"plain64", [](std::uint64_t s) { return le64_iv(s); }},
+      {"plain64be",
+       [](std::uint64_t s) {
+         std::vector<std::uint8_t> iv(16, 0);
+         for (int i = 0; i < 8; ++i) iv[15 - i] = static_cast<std::uint8_t>(s >> (8 * i));
+         return iv;
+       }},
+      {"null", [](std::uint64_t) { return std::vector<std::uint8_t>(16, 0); }},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.mode);
+    TestBed bed;
+    auto mem = bed.memory("/dev/c0", 1 << 20);
+    const auto key = bytes(32, 9);
+    auto dev = bed.make("c", "0 16 crypt aes-cbc-" + std::string(c.mode) + " " + hex(key) + " " +
+                                 std::to_string(iv_offset) + " /dev/c0 0");
+    ASSERT_TRUE(dev);
+    auto data = bytes(16 * 512, 10);
+    ASSERT_EQ(core::sync_io(*dev, io::Op::write, 0, data.size(), reinterpret_cast<std::byte*>(data.data())), 0);
+    std::vector<std::uint8_t> s5(data.begin() + 5 * 512, data.begin() + 6 * 512);
+    EXPECT_EQ(raw_at(*mem, 5 * 512, 512), openssl_enc("aes-256-cbc", key, c.iv(iv_offset + 5), s5));
+    EXPECT_EQ(device_read(*dev, 0, data.size()), data);
+  }
+}
+
+TEST(Crypt, TableOutputHasTheFullKeyAndOptionsInKernelOrder) {
+  TestBed bed;
+  bed.memory("/dev/c0", 1 << 20);
+  const auto key = bytes(64, 11);
+  auto t = bed.table("0 64 crypt aes-xts-plain64 " + hex(key) +
+                     " 7 /dev/c0 16 5 iv_large_sectors sector_size:4096 no_write_workqueue allow_discards "
+                     "same_cpu_crypt");
+  ASSERT_FALSE(t) << "iv_offset 7 is not a multiple of 8 sectors";
+  t = bed.table("0 64 crypt aes-xts-plain64 " + hex(key) +
+                " 8 /dev/c0 16 5 iv_large_sectors sector_size:4096 no_write_workqueue allow_discards same_cpu_crypt");
+  ASSERT_TRUE(t) << t.error().message;
+  auto* target = (*t)->entry(0).target.get();
+  EXPECT_EQ(target->status(core::StatusType::table),
+            "aes-xts-plain64 " + hex(key) +
+                " 8 /dev/c0 16 5 allow_discards same_cpu_crypt no_write_workqueue sector_size:4096 iv_large_sectors");
+  EXPECT_EQ(target->status(core::StatusType::info), "");
+}
+
+TEST(Crypt, ErrorsNameTheProblemAndNeverTheKey) {
+  TestBed bed;
+  bed.memory("/dev/c0", 1 << 20);
+  const std::string key = hex(bytes(64, 12));
+  auto err = [&](const std::string& params) {
+    auto t = bed.table("0 64 crypt " + params);
+    EXPECT_FALSE(t) << params;
+    std::string m = t ? "" : t.error().message;
+    EXPECT_EQ(m.find(key), std::string::npos) << m;
+    return m;
+  };
+  EXPECT_NE(err("aes-xts-plain64 " + key + " 0 /dev/c0").find("Not enough arguments"), std::string::npos);
+  EXPECT_NE(err("aes-xts " + key + " 0 /dev/c0 0").find("IV mechanism required"), std::string::npos);
+  EXPECT_NE(err("aes-cbc-essiv " + key + " 0 /dev/c0 0").find("Digest algorithm missing for ESSIV mode"),
+            std::string::npos);
+  EXPECT_NE(err("aes-xts-lmk " + key + " 0 /dev/c0 0").find("Invalid IV mode"), std::string::npos);
+  EXPECT_NE(err("aes-xts-bogus " + key + " 0 /dev/c0 0").find("Invalid IV mode"), std::string::npos);
+  EXPECT_NE(err("aes-xts-plain64 " + key + "zz 0 /dev/c0 0").find("Error decoding and setting key"),
+            std::string::npos);
+  EXPECT_NE(err("aes-xts-plain64 " + key.substr(0, 40) + " 0 /dev/c0 0").find("key"), std::string::npos);
+  EXPECT_NE(err("aes-xts-plain64 " + key + " 0 /dev/c0 0 1 sector_size:1000").find("sector_size"),
+            std::string::npos);
+  EXPECT_NE(err("aes-xts-plain64 " + key + " 0 /dev/c0 0 1 bogus").find("Invalid feature arguments"),
+            std::string::npos);
+  EXPECT_NE(err("aes-xts-plain64 " + key + " 0 /dev/c0 0 1 integrity:28:aead").find("dm-integrity"),
+            std::string::npos);
+  EXPECT_NE(err("aes-xts-plain64 " + key + " 0 /dev/nope 0").find("Device lookup failed"), std::string::npos);
+  const std::string m = err("aes-xts-plain64 :64:logon:cryptsetup:1234-d0 0 /dev/c0 0");
+  EXPECT_NE(m.find("keyring"), std::string::npos) << m;
+  EXPECT_NE(m.find("--disable-keyring"), std::string::npos) << m;
+}
+
+TEST(Crypt, KeyWipeNeedsSuspendAndHoldsResumeUntilKeySet) {
+  TestBed bed;
+  bed.memory("/dev/c0", 1 << 20);
+  const auto key = bytes(64, 13);
+  auto dev = bed.make("c", "0 64 crypt aes-xts-plain64 " + hex(key) + " 0 /dev/c0 0");
+  auto data = bytes(64 * 512, 14);
+  ASSERT_EQ(core::sync_io(*dev, io::Op::write, 0, data.size(), reinterpret_cast<std::byte*>(data.data())), 0);
+  const std::vector<std::string> wipe{"key", "wipe"};
+  EXPECT_FALSE(dev->message(0, wipe)) << "key wipe while running";
+  ASSERT_TRUE(dev->suspend(false));
+  ASSERT_TRUE(dev->message(0, wipe));
+  EXPECT_EQ(dev->status(core::StatusType::table, false)[0].text.find(hex(key)), std::string::npos);
+  EXPECT_FALSE(dev->resume()) << "resume without a key";
+  const std::vector<std::string> bad{"key", "set", hex(bytes(32, 1))};
+  EXPECT_FALSE(dev->message(0, bad)) << "key size changed";
+  const std::vector<std::string> set{"key", "set", hex(key)};
+  ASSERT_TRUE(dev->message(0, set));
+  ASSERT_TRUE(dev->resume());
+  EXPECT_EQ(device_read(*dev, 0, data.size()), data);
+}
+
+TEST(Crypt, WriteZeroesRefusedDiscardsOnlyWithAllowDiscards) {
+  TestBed bed;
+  bed.memory("/dev/c0", 1 << 20);
+  bed.memory("/dev/c1", 1 << 20);
+  const auto key = hex(bytes(64, 15));
+  auto plain = bed.make("p", "0 64 crypt aes-xts-plain64 " + key + " 0 /dev/c0 0");
+  auto disc = bed.make("d", "0 64 crypt aes-xts-plain64 " + key + " 0 /dev/c1 0 1 allow_discards");
+  EXPECT_EQ(plain->limits().discard_granularity, 0u);
+  EXPECT_NE(disc->limits().discard_granularity, 0u);
+  EXPECT_FALSE(plain->limits().write_zeroes);
+  EXPECT_EQ(core::sync_io(*disc, io::Op::discard, 0, 4096), 0);
+}
+
+// XTS runs as ECB plus tweaks in SectorCrypter; OpenSSL's own XTS must agree.
+TEST(CryptSectorCrypter, XtsMatchesOpensslXtsBothWays) {
+  for (std::size_t key_bytes : {32u, 64u}) {
+    for (std::uint32_t ss : {512u, 4096u}) {
+      SCOPED_TRACE(std::to_string(key_bytes) + " " + std::to_string(ss));
+      const auto key = bytes(key_bytes, 20 + ss);
+      auto spec = crypt::parse_cipher_spec("aes-xts-plain64");
+      auto c = crypt::SectorCrypter::create(*spec, key);
+      ASSERT_TRUE(c);
+      const std::size_t n = 40;  // crosses a 64 KiB group for 4 KiB sectors
+      auto plain = bytes(n * ss, 21);
+      std::vector<std::uint8_t> mine(plain.size());
+      const std::uint64_t first = 123456789, step = 3;
+      ASSERT_TRUE((*c)->crypt(crypt::Direction::encrypt, reinterpret_cast<const std::byte*>(plain.data()),
+                              reinterpret_cast<std::byte*>(mine.data()), plain.size(), ss, first, step));
+      const EVP_CIPHER* xts = key_bytes == 32 ? EVP_aes_128_xts() : EVP_aes_256_xts();
+      std::vector<std::uint8_t> want(plain.size());
+      for (std::size_t i = 0; i < n; ++i) {
+        auto iv = le64_iv(first + i * step);
+        EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+        int outl = 0;
+        ASSERT_EQ(EVP_EncryptInit_ex(ctx, xts, nullptr, key.data(), iv.data()), 1);
+        ASSERT_EQ(EVP_EncryptUpdate(ctx, &want[i * ss], &outl, &plain[i * ss], static_cast<int>(ss)), 1);
+        EVP_CIPHER_CTX_free(ctx);
+      }
+      EXPECT_EQ(mine, want);
+      ASSERT_TRUE((*c)->crypt(crypt::Direction::decrypt, reinterpret_cast<const std::byte*>(mine.data()),
+                              reinterpret_cast<std::byte*>(mine.data()), mine.size(), ss, first, step));
+      EXPECT_EQ(mine, plain);
+    }
+  }
+}
+
+TEST(CryptCipherSpec, ParsesCryptsetupSpellings) {
+  auto a = crypt::parse_cipher_spec("aes-cbc-essiv:sha256");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->cipher, "aes");
+  EXPECT_EQ(a->chain, "cbc");
+  EXPECT_EQ(a->iv, crypt::IvMode::essiv);
+  EXPECT_EQ(a->iv_opts, "sha256");
+  auto b = crypt::parse_cipher_spec("capi:cbc(aes)-essiv:sha256");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->chain, "cbc");
+  EXPECT_EQ(b->cipher, "aes");
+  EXPECT_EQ(b->iv_opts, "sha256");
+  auto c = crypt::parse_cipher_spec("aes");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->chain, "cbc");
+  EXPECT_EQ(c->iv, crypt::IvMode::plain);
+  EXPECT_TRUE(crypt::parse_cipher_spec("aes-ecb"));
+  EXPECT_FALSE(crypt::parse_cipher_spec("aes:64-cbc-lmk"));
+  EXPECT_FALSE(crypt::parse_cipher_spec("capi:authenc(hmac(sha256),xts(aes))-random"));
+}
+
+}  // namespace
+}  // namespace udm::targets
