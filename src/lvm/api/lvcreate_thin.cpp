@@ -191,6 +191,11 @@ Outcome<void> add_pool(Cmd& c, VolumeGroup& vg, const PoolRequest& req) {
     else if (*zero == "n" || *zero == "no") k.zero_new_blocks = false;
     else return failed(fmt::format("Invalid argument for --zero: {}", *zero), EXIT_INVALID);
   }
+  if (k.zero_new_blocks && k.chunk_size >= 1024) {
+    c.warn(fmt::format("WARNING: Pool zeroing and {} large chunk size slows down thin provisioning.",
+                       thin_display_size(k.chunk_size)));
+    c.warn("WARNING: Consider disabling zeroing (-Zn) or using smaller chunk size (<512.00 KiB).");
+  }
   if (auto d = c.cl().get("discards")) {
     if (*d != "passdown" && *d != "nopassdown" && *d != "ignore")
       return failed(fmt::format("Invalid argument for --discards: {}", *d), EXIT_INVALID);

@@ -4,6 +4,8 @@
 // planner is asked for (VG-POOL-tpool over _tmeta and _tdata).
 #include <gtest/gtest.h>
 
+#include "lvm/api/lvcreate_thin.hpp"
+#include "lvm/api/thin_activate.hpp"
 #include "lvm/format/vg_text.hpp"
 #include "lvm/segtypes/segment_type.hpp"
 #include "lvm/segtypes/thin_keys.hpp"
@@ -198,6 +200,26 @@ TEST(Thin, PlannedDevices) {
   EXPECT_EQ(*top, (TargetLine{"linear", "<pool-tpool> 0"}));
   // Without a planner there is no table of its own.
   EXPECT_FALSE(segment_type_of(pool.segments[0]).target_line(TableContext{vg, pool, paths}, pool.segments[0]));
+}
+
+TEST(Thin, PoolStatusAndSizes) {
+  using api::detail::parse_thin_pool_status;
+  auto st = parse_thin_pool_status("3 37/1024 24/640 - rw discard_passdown queue_if_no_space - 256");
+  ASSERT_TRUE(st) << st.error().message;
+  EXPECT_EQ(st->transaction_id, 3u);
+  EXPECT_EQ(st->used_meta, 37u);
+  EXPECT_EQ(st->total_data, 640u);
+  EXPECT_FALSE(st->read_only);
+  auto ro = parse_thin_pool_status("3 37/1024 640/640 - out_of_data_space discard_passdown queue_if_no_space needs_check 256");
+  ASSERT_TRUE(ro);
+  EXPECT_TRUE(ro->out_of_data);
+  EXPECT_TRUE(ro->needs_check);
+  EXPECT_TRUE(parse_thin_pool_status("Fail")->fail);
+  EXPECT_FALSE(parse_thin_pool_status("3 x/1 2/3 -"));
+  EXPECT_FALSE(parse_thin_pool_status(""));
+  EXPECT_EQ(api::detail::thin_display_size(128), "64.00 KiB");
+  EXPECT_EQ(api::detail::thin_display_size(33292800ull * 128 * 8), "<15.88 TiB");
+  EXPECT_EQ(api::detail::thin_display_size(8192), "4.00 MiB");
 }
 
 }  // namespace
