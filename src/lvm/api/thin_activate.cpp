@@ -163,13 +163,30 @@ void thin_report_states(activate::Driver& d, const VolumeGroup& vg, std::vector<
         states[i].open = st->open ? report::Tri::yes : report::Tri::no;
       }
       auto ps = pool_status(d, vg, lv);
-      if (ps && *ps && !(*ps)->fail) {
-        states[i].data_percent = percent_text((*ps)->used_data, (*ps)->total_data);
-        states[i].metadata_percent = percent_text((*ps)->used_meta, (*ps)->total_meta);
+      if (ps && *ps) {
+        const ThinPoolStatus& p = **ps;
+        if (!p.fail) {
+          states[i].data_percent = percent_text(p.used_data, p.total_data);
+          states[i].metadata_percent = percent_text(p.used_meta, p.total_meta);
+        }
+        states[i].health = p.fail ? "failed" : p.out_of_data ? "out_of_data" : p.read_only ? "metadata_read_only" : "";
+        states[i].needs_check = p.needs_check;
       }
     } else if (lv_is_thin_volume(lv)) {
       auto ts = thin_status(d, vg, lv);
-      if (ts && *ts && !(*ts)->fail) states[i].data_percent = percent_text((*ts)->mapped_sectors, lv_sectors(vg, lv));
+      if (ts && *ts) {
+        if ((*ts)->fail) {
+          states[i].health = "failed";
+        } else {
+          // The pool maps whole chunks: the size rounds up to one (lvm2).
+          sector_t size = lv_sectors(vg, lv);
+          if (auto tk = segtypes::thin_keys(lv.segments[0]))
+            if (const LogicalVolume* p = vg.find_lv(tk->thin_pool); p && lv_is_thin_pool(*p))
+              if (auto pk = segtypes::thin_pool_keys(p->segments[0]); pk && pk->chunk_size)
+                size = (size + pk->chunk_size - 1) / pk->chunk_size * pk->chunk_size;
+          states[i].data_percent = percent_text(std::min((*ts)->mapped_sectors, size), size);
+        }
+      }
     }
   }
 }
@@ -199,12 +216,15 @@ Result<void> send_pool_messages(activate::Driver& d, const VolumeGroup& vg, cons
       text = fmt::format("delete {}", m.delete_id);
     } else {
       const LogicalVolume* t = vg.find_lv(m.create);
-      if (!t) return fail(ENOENT, fmt::format("Thin LV {} of a pool message not found.", m.create));
-      auto tk = segtypes::thin_keys(t->segments.at(0));
+      if (!t || !lv_is_thin_volume(*t))
+        return fail(ENOENT, fmt::format("Thin LV {} of a pool message not found.", m.create));
+      auto tk = segtypes::thin_keys(t->segments[0]);
       if (!tk) return fail(tk.error());
       const LogicalVolume* origin = tk->origin ? vg.find_lv(*tk->origin) : nullptr;
+      if (origin && !lv_is_thin_volume(*origin))
+        return fail(EINVAL, fmt::format("Origin {} of thin LV {} is not a thin LV.", origin->name, t->name));
       if (origin) {
-        auto ok = segtypes::thin_keys(origin->segments.at(0));
+        auto ok = segtypes::thin_keys(origin->segments[0]);
         if (!ok) return fail(ok.error());
         text = fmt::format("create_snap {} {}", tk->device_id, ok->device_id);
       } else {

@@ -209,7 +209,7 @@ const FieldDef FIELDS[] = {
     F("lv_skip_activation", "SkipAct", 15, false, str, lv,
       return text(r.lv->flags.has("ACTIVATION_SKIP") ? "skip activation" : "");),
     F("lv_fixed_minor", "FixMin", 10, false, str, lv, return text(r.lv->minor ? "fixed minor" : "");),
-    F("lv_health_status", "Health", 15, false, str, lv, return empty();),
+    F("lv_health_status", "Health", 15, false, str, lv, return text(state_of(*r.vg, r.lv_index).health);),
     F("lv_profile", "LProfile", 8, false, str, lv, return text(r.lv->profile.value_or(""));),
     F("lv_autoactivation", "AutoAct", 7, false, str, lv, return text("enabled");),
     // ------------------------------------------------------------ segment
@@ -410,6 +410,11 @@ std::string lv_attr(const VgView& v, std::size_t i) {
   if (virt) a[6] = 'v';
   if (lv.flags.has("ACTIVATION_SKIP")) a[9] = 'k';
   thin_attr(*v.vg, lv, a);
+  // lvm2's letters for a pool's or thin's trouble.
+  if (st.needs_check) a[4] = 'c';
+  if (st.health == "failed") a[8] = 'F';
+  else if (st.health == "out_of_data") a[8] = 'D';
+  else if (st.health == "metadata_read_only") a[8] = 'M';
   return a;
 }
 

@@ -35,6 +35,10 @@ struct LvState {
   // ("0.00"); empty when there is none.
   std::string data_percent;
   std::string metadata_percent;
+  // A thin pool's or thin LV's trouble as lvs names it ("failed",
+  // "out_of_data", "metadata_read_only"); needs_check: the pool says so.
+  std::string health;
+  bool needs_check = false;
 };
 
 struct VgView {

@@ -70,4 +70,12 @@ head -c 1M /dev/urandom > "$E2E_TMP/t"
 dd if="$E2E_TMP/t" of="$F" bs=64K conv=notrunc,fsync status=none || fail "write t"
 cmp -n 1048576 "$F" "$E2E_TMP/t" || fail "t reads back"
 expect_eq "$(ulvm lvs --noheadings -o data_percent vg0/data | xargs)" "5.00" "converted pool Data%"
+
+# A full pool that errors when full: lvm2's 'D' in lv_attr and out_of_data health.
+ulvm lvchange --errorwhenfull y vg0/data >/dev/null || fail "errorwhenfull"
+ulvm lvcreate -T vg0/data -V 24M -n big >/dev/null 2>&1 || fail "lvcreate big"
+F="$UDM_RUNDIR/dev/vg0/big"
+for ((i=0; i<100; i++)); do [ -e "$F" ] && break; sleep 0.05; done
+dd if=/dev/urandom of="$F" bs=1M count=24 conv=notrunc,fsync status=none 2>/dev/null && fail "writing past the pool's end succeeded"
+expect_eq "$(ulvm lvs --noheadings -o lv_attr,data_percent,lv_health_status vg0/data | xargs)" "twi-aotzD- 100.00 out_of_data" "full pool"
 echo PASS
