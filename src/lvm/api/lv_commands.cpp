@@ -122,8 +122,11 @@ Outcome<void> cmd_lvchange(Cmd& c) {
     } else {
       return failed(fmt::format("Failed to find logical volume \"{}/{}\"", vgn, lvn));
     }
-    for (const auto* lv : lvs)
+    for (const auto* lv : lvs) {
+      // As lvm2: LVs flagged to skip activation (thin snapshots) need -K.
+      if (*on && lv->flags.has("ACTIVATION_SKIP") && !c.cl().has("ignoreactivationskip")) continue;
       if (auto r = set_activation(c, *vg, *lv, *on); !r) return r;
+    }
   }
   return {};
 }

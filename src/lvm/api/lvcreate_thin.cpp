@@ -336,8 +336,14 @@ Outcome<void> create_thin_lv(Cmd& c, const std::string& vgn, const std::string& 
   if (!now) return std::unexpected(now.error());
   const LogicalVolume* made = (*now)->find_lv(name);
   const bool skip = made->flags.has("ACTIVATION_SKIP") && !c.cl().has("ignoreactivationskip");
-  if (activation_wanted(c) && !skip && !c.test_mode())
+  if (activation_wanted(c) && !skip && !c.test_mode()) {
     if (auto r = activate_thin_lv(c, **now, *made); !r) return r;
+  } else if (!c.test_mode()) {
+    // The pool layer came up only for the message: back down, as lvm2
+    // restores an inactive pool.
+    if (activate::Driver* d = c.driver(false))
+      (void)thin_release_pool_layer(*d, **now, *(*now)->find_lv(pool_name), c.pv_paths(vgn));
+  }
   warn_overprovisioning(c, **now, *(*now)->find_lv(pool_name));
   c.say(fmt::format("Logical volume \"{}\" created.", name));
   return {};

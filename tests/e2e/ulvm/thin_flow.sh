@@ -91,6 +91,8 @@ expect_eq "$(grep -o 'dev_id="[0-9]*"' "$E2E_TMP/dump.xml" | tr '\n' ' ')" 'dev_
 
 # Reactivated (snap1 skipped, as lvm2 does), everything reads back.
 expect_out '  3 logical volume(s) in volume group "vg0" now active' ulvm vgchange -ay vg0
+ulvm lvchange -ay vg0/snap1 >/dev/null || fail "lvchange -ay snap1"
+[ -e "$F/vg0/snap1" ] && fail "snap1 activated without -K"
 ulvm lvchange -ay -K vg0/snap1 >/dev/null || fail "lvchange -ay -K snap1"
 wait_file "$F/vg0/thin1"; wait_file "$F/vg0/snap1"
 cmp -n 65536 "$F/vg0/thin1" "$E2E_TMP/new" || fail "thin1 first chunk"

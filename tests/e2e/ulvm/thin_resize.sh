@@ -41,6 +41,12 @@ expect_fail 5 '  Thin pool vg0-pool-tpool transaction_id is 7, while expected 1.
 expect_eq "$(ulvm lvs --noheadings -o transaction_id vg0/pool | xargs)" 1 "metadata transaction id restored"
 udmsetup message vg0-pool-tpool 0 "set_transaction_id 7 1" || fail "message back"
 
+# -an: the thin is made but stays inactive, and so does the pool layer
+# the message needed (the pool LV itself is active here, so -tpool stays).
+ulvm lvcreate -an -V 4M -T vg0/pool -n quiet >/dev/null 2>&1 || fail "lvcreate -an"
+udmsetup info vg0-quiet >/dev/null 2>&1 && fail "vg0-quiet activated with -an"
+ulvm lvremove -y vg0/quiet >/dev/null || fail "lvremove quiet"
+
 # lvremove of the pool takes its thin and the spare.
 expect_out '  Logical volume "thin" successfully removed.
   Logical volume "pool" successfully removed.' ulvm lvremove -f vg0/pool
