@@ -138,6 +138,7 @@ Result<void> Driver::apply(const DeviceTree& tree, const ApplyOptions& opts) {
   // Which existing devices get a new table: one naming a device not there
   // yet, or one whose text differs from the live table.
   std::vector<bool> change(devs.size(), false);
+  std::vector<std::uint64_t> live_len(devs.size(), 0);
   for (std::size_t k = 0; k < devs.size(); ++k) {
     if (!infos[k].exists) continue;
     if (!infos[k].live_table) { change[k] = true; continue; }
@@ -151,6 +152,7 @@ Result<void> Driver::apply(const DeviceTree& tree, const ApplyOptions& opts) {
     if (!live) return fail(live.error());
     std::vector<client::TableLine> have;
     for (const auto& l : *live) have.push_back(to_client(l, l.params));
+    for (const auto& l : *live) live_len[k] += l.length;
     change[k] = have != *want || infos[k].read_only != devs[k].read_only;
   }
 
@@ -207,6 +209,16 @@ Result<void> Driver::apply(const DeviceTree& tree, const ApplyOptions& opts) {
     if (d.read_only) t.set_read_only();
     for (auto& l : *lines) t.add_target(std::move(l));
     if (auto r = t.run(); !r) return undo(r.error());
+    // A device that grows runs its new table before the devices above it
+    // load theirs (libdevmapper's resume when growing): their tables are
+    // checked against its new size.
+    std::uint64_t new_len = 0;
+    for (const auto& l : d.table) new_len += l.length;
+    if (new_len > live_len[k]) {
+      if (auto r = resume(d.uuid); !r) return undo(r.error());
+      std::erase(suspended, d.uuid);
+      continue;
+    }
     loaded.push_back(d.uuid);
   }
 

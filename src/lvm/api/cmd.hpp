@@ -27,6 +27,7 @@
 #include "lvm/api/cmdline.hpp"
 #include "lvm/api/config.hpp"
 #include "lvm/api/prompt.hpp"
+#include "lvm/api/thin_activate.hpp"
 #include "lvm/format/mda_text.hpp"
 #include "lvm/format/store.hpp"
 #include "lvm/locking/lock_plan.hpp"
@@ -50,6 +51,11 @@ inline std::string nodename() {
   if (uname(&u) != 0) return "unknown";
   return u.nodename;
 }
+
+class Cmd;
+// Thin pools and thin LVs activate through lvcreate_thin.cpp (queued pool
+// messages are sent then).
+Outcome<void> activate_thin_lv(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv);
 
 class Cmd {
  public:
@@ -263,6 +269,7 @@ class Cmd {
 
   Outcome<void> activate(const VolumeGroup& vg, const LogicalVolume& lv, const activate::ApplyOptions& opts = {}) {
     if (test_mode()) return {};
+    if (is_thin_lv(vg, lv)) return activate_thin_lv(*this, vg, lv);
     activate::Driver* d = driver(true);
     if (!d) return failed(fmt::format("Cannot activate {}/{}: udmd is not reachable", vg.name, lv.name));
     if (auto r = d->activate(vg, lv, pv_paths(vg.name), opts); !r) return failed(r.error().message);
@@ -280,7 +287,7 @@ class Cmd {
   activate::DeviceState device_state(const VolumeGroup& vg, const LogicalVolume& lv) {
     activate::Driver* d = driver(false);
     if (!d) return {};
-    auto st = d->state(vg, lv);
+    auto st = is_thin_lv(vg, lv) ? thin_state(*d, vg, lv) : d->state(vg, lv);
     return st ? *st : activate::DeviceState{};
   }
 

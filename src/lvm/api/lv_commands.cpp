@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "lvm/api/snapshot_commands.hpp"
+#include "lvm/api/lvcreate_thin.hpp"
 #include "lvm/api/wipe.hpp"
 #include "lvm/segtypes/segment_type.hpp"
 #include "lvm/segtypes/snapshot.hpp"
@@ -103,6 +104,7 @@ Outcome<void> lvchange_metadata(Cmd& c) {
 }
 
 Outcome<void> cmd_lvchange(Cmd& c) {
+  if (auto thin = lvchange_thin(c)) return *thin;
   auto act = c.cl().get("activate");
   if (!act && (c.cl().has("addtag") || c.cl().has("deltag") || c.cl().has("permission"))) return lvchange_metadata(c);
   if (!act) return failed("Need one or more command options.", EXIT_INVALID);
@@ -122,8 +124,11 @@ Outcome<void> cmd_lvchange(Cmd& c) {
     } else {
       return failed(fmt::format("Failed to find logical volume \"{}/{}\"", vgn, lvn));
     }
-    for (const auto* lv : lvs)
+    for (const auto* lv : lvs) {
+      // As lvm2: LVs flagged to skip activation (thin snapshots) need -K.
+      if (*on && lv->flags.has("ACTIVATION_SKIP") && !c.cl().has("ignoreactivationskip")) continue;
       if (auto r = set_activation(c, *vg, *lv, *on); !r) return r;
+    }
   }
   return {};
 }
@@ -186,6 +191,7 @@ Outcome<AllocationPolicy> policy_of(Cmd& c, const VolumeGroup& vg, const Logical
 
 Outcome<void> cmd_lvcreate(Cmd& c) {
   const auto& a = c.cl().args;
+  if (auto thin = lvcreate_thin(c)) return *thin;
   if ((c.cl().has("snapshot") || c.cl().get("type") == "snapshot") && !c.cl().has("thin") && !c.cl().has("virtualsize"))
     return lvcreate_snapshot(c);
   for (auto refused : {"snapshot", "thin", "mirrors", "virtualsize"})
@@ -319,6 +325,7 @@ Outcome<void> cmd_lvresize(Cmd& c, Resize mode) {
   if (vgn.empty() || lvn.empty()) return failed("Please provide a volume group name", EXIT_INVALID);
   if (c.cl().has("resizefs")) return failed("--resizefs is not supported by ulvm.");
   if (auto r = c.open(true); !r) return r;
+  if (auto thin = lvresize_thin(c, mode)) return *thin;
   auto old = c.vg(vgn);
   if (!old) return std::unexpected(old.error());
   VolumeGroup vg = *old;
@@ -447,6 +454,11 @@ Outcome<void> cmd_lvremove(Cmd& c) {
       vgn = lvn;
       lvn.clear();
     }
+    if (!lvn.empty())
+      if (auto thin = lvremove_thin(c, vgn, lvn)) {
+        if (!*thin) return *thin;
+        continue;
+      }
     auto old = c.current_vg(vgn);
     if (!old) return std::unexpected(old.error());
     VolumeGroup vg = **old;

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lvm/api/lvcreate_thin.hpp"
 #include "lvm/api/progress.hpp"
 #include "lvm/api/snapshot_commands.hpp"
 #include "lvm/api/snapshot_devices.hpp"
@@ -146,7 +147,9 @@ void poll_merge_in_background(Cmd& c, const PollOptions& o, const VolumeGroup& v
 }
 
 Outcome<void> cmd_lvconvert(Cmd& c) {
-  if (!c.cl().has("merge")) return failed("lvconvert: only --merge of a snapshot is supported by ulvm yet.", EXIT_INVALID);
+  if (auto thin = lvconvert_thin(c)) return *thin;
+  if (!c.cl().has("merge"))
+    return failed("lvconvert: only --merge of a snapshot and --type thin-pool are supported by ulvm yet.", EXIT_INVALID);
   if (c.cl().args.empty()) return failed("Please specify a logical volume path.", EXIT_INVALID);
   auto o = poll_options(c);
   if (!o) return std::unexpected(o.error());

@@ -44,6 +44,7 @@ ReportData report_data(Cmd& c, bool with_states) {
                                  .target_type = {},
                                  .target_status = {}});
         fill_snapshot_states(c, vg, v.lv_states);
+        thin_report_states(*drv, vg, v.lv_states);
       }
     }
     data.in.vgs.push_back(std::move(v));

@@ -220,8 +220,14 @@ void write_segment(Writer& w, const Segment& seg, std::size_t number, sector_t e
   w.str("type", seg.type);
   if (!seg.tags.empty()) w.words("tags", seg.tags);
   SectionWriter sw(w);
-  segtypes::segment_type_of(seg).export_text(sw, seg);
-  w.nodes(seg.unknown);
+  const segtypes::SegmentType& type = segtypes::segment_type_of(seg);
+  type.export_text(sw, seg);
+  for (const auto& n : seg.unknown) {
+    if (w.backup && !n.is_section && n.value.is_int() && n.value.integer >= 0 && type.is_size_key(n.key))
+      w.keyc(n.key, std::to_string(n.value.integer), size_comment(static_cast<sector_t>(n.value.integer)));
+    else
+      w.node(n);
+  }
   w.close();
 }
 

@@ -9,6 +9,7 @@
 #include "lvm/report/units.hpp"
 #include "lvm/segtypes/segment_type.hpp"
 #include "lvm/segtypes/snapshot.hpp"
+#include "lvm/segtypes/thin_keys.hpp"
 
 namespace udm::lvm::report {
 namespace {
@@ -144,7 +145,8 @@ std::string display_lv(const VgView& v, std::size_t i, bool maps) {
   const LogicalVolume& lv = vg.lvs[i];
   const int w = 23;
   std::string out = "  --- Logical volume ---\n";
-  item(out, "LV Path", "/dev/" + vg.name + "/" + lv.name, w);
+  // A thin pool has no /dev/VG/LV link, so lvm2 shows no path.
+  if (!segtypes::lv_is_thin_pool(lv)) item(out, "LV Path", "/dev/" + vg.name + "/" + lv.name, w);
   item(out, "LV Name", lv.name, w);
   item(out, "VG Name", vg.name, w);
   item(out, "LV UUID", format_id(lv.id), w);
@@ -171,6 +173,19 @@ std::string display_lv(const VgView& v, std::size_t i, bool maps) {
     item(out, "LV snapshot status",
          fmt::format("{} destination for {}", snap_percent ? "active" : "INACTIVE", cow_of->origin), w);
   }
+  if (segtypes::lv_is_thin_volume(lv)) {
+    if (auto k = segtypes::thin_keys(lv.segments[0])) {
+      item(out, "LV Pool name", k->thin_pool, w);
+      if (k->origin) item(out, "LV Thin origin name", *k->origin, w);
+      if (k->external_origin) item(out, "LV External origin name", *k->external_origin, w + 1);
+      if (k->merge) item(out, "LV merging to", *k->merge, w);
+    }
+  } else if (segtypes::lv_is_thin_pool(lv)) {
+    if (auto k = segtypes::thin_pool_keys(lv.segments[0])) {
+      item(out, "LV Pool metadata", k->metadata, w);
+      item(out, "LV Pool data", k->pool, w);
+    }
+  }
   LvState st = i < v.lv_states.size() ? v.lv_states[i] : LvState{};
   if (st.active != Tri::unknown) {
     item(out, "LV Status", st.active == Tri::yes ? "available" : "NOT available", w);
@@ -178,6 +193,12 @@ std::string display_lv(const VgView& v, std::size_t i, bool maps) {
   }
   const extent_t shown_le = snap_origin ? snap_origin->extent_count() : lv.extent_count();
   item(out, "LV Size", long_size(shown_le * vg.extent_size), w);
+  if (segtypes::lv_is_thin_pool(lv) && !st.data_percent.empty()) {
+    item(out, "Allocated pool data", st.data_percent + "%", w);
+    item(out, "Allocated metadata", st.metadata_percent + "%", w);
+  } else if (segtypes::lv_is_thin_volume(lv) && !st.data_percent.empty()) {
+    item(out, "Mapped size", st.data_percent + "%", w);
+  }
   item(out, "Current LE", std::to_string(shown_le), w);
   if (cow_of) {
     item(out, "COW-table size", long_size(lv.extent_count() * vg.extent_size), w);
@@ -199,7 +220,7 @@ std::string display_lv(const VgView& v, std::size_t i, bool maps) {
         return k < v.devices.size() && !v.devices[k].path.empty() ? v.devices[k].path : std::string("[unknown]");
     return a.name;
   };
-  const segtypes::DisplayContext ctx{dev, [](sector_t s) { return long_size(s); }};
+  const segtypes::DisplayContext ctx{dev, [](sector_t s) { return long_size(s); }, &vg};
   for (const auto& s : lv.segments) {
     const segtypes::SegmentType& type = segtypes::segment_type_of(s);
     const bool virt = type.has(segtypes::SEG_VIRTUAL);

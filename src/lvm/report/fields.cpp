@@ -7,6 +7,7 @@
 #include "lvm/metadata/dm_names.hpp"
 #include "lvm/segtypes/segment_type.hpp"
 #include "lvm/segtypes/snapshot.hpp"
+#include "lvm/segtypes/thin_keys.hpp"
 
 namespace udm::lvm::report {
 namespace {
@@ -109,6 +110,62 @@ std::string ranges(const Row& r, bool with_pe_numbers_as_devices) {
 
 segtypes::SegmentReport seg_report(const Row& r) { return segtypes::segment_type_of(*r.seg).report(*r.seg); }
 
+// ---- thin fields: a thin LV's values come from its pool's segment.
+std::optional<segtypes::ThinPoolKeys> pool_keys_of(const VolumeGroup& vg, const Segment& seg) {
+  if (seg.type == segtypes::THIN_POOL) {
+    auto k = segtypes::thin_pool_keys(seg);
+    return k ? std::optional(*k) : std::nullopt;
+  }
+  if (seg.type != segtypes::THIN) return std::nullopt;
+  auto t = segtypes::thin_keys(seg);
+  if (!t) return std::nullopt;
+  const LogicalVolume* p = vg.find_lv(t->thin_pool);
+  if (!p || !segtypes::lv_is_thin_pool(*p)) return std::nullopt;
+  auto k = segtypes::thin_pool_keys(p->segments[0]);
+  return k ? std::optional(*k) : std::nullopt;
+}
+Cell blank_num() { Cell c = Cell::of_num(0); c.blank = true; return c; }
+Cell thin_transaction_id(const Row& r) {
+  if (r.seg->type == segtypes::THIN_POOL)
+    if (auto k = segtypes::thin_pool_keys(*r.seg)) return num(static_cast<std::int64_t>(k->transaction_id));
+  if (r.seg->type == segtypes::THIN)
+    if (auto k = segtypes::thin_keys(*r.seg)) return num(static_cast<std::int64_t>(k->transaction_id));
+  return blank_num();
+}
+Cell thin_id(const Row& r) {
+  if (r.seg->type == segtypes::THIN)
+    if (auto k = segtypes::thin_keys(*r.seg)) return num(static_cast<std::int64_t>(k->device_id));
+  return blank_num();
+}
+Cell thin_pool_lv(const Row& r) {
+  if (!r.lv || !segtypes::lv_is_thin_volume(*r.lv)) return empty();
+  auto k = segtypes::thin_keys(r.lv->segments[0]);
+  return text(k ? k->thin_pool : "");
+}
+Cell thin_origin(const Row& r) {
+  if (!r.lv || !segtypes::lv_is_thin_volume(*r.lv)) return empty();
+  auto k = segtypes::thin_keys(r.lv->segments[0]);
+  return text(k && k->origin ? *k->origin : "");
+}
+Cell thin_count(const Row& r) {
+  if (r.seg->type != segtypes::THIN_POOL || !r.lv) return blank_num();
+  return num(static_cast<std::int64_t>(segtypes::pool_thin_lvs(vgof(r), r.lv->name).size()));
+}
+Cell chunk_size_cell(const Row& r) {
+  if (r.seg->type == segtypes::THIN_POOL)
+    if (auto k = segtypes::thin_pool_keys(*r.seg)) return size(k->chunk_size);
+  return size(0);
+}
+Cell thin_discards(const Row& r) {
+  auto k = pool_keys_of(vgof(r), *r.seg);
+  return text(k ? k->discards : "");
+}
+Cell thin_zero(const Row& r) {
+  auto k = pool_keys_of(vgof(r), *r.seg);
+  if (!k) return text("unknown");
+  return text(k->zero_new_blocks ? "zero" : "");
+}
+
 // The PV row's (or orphan's) device.
 const PvDevice* device_of(const Row& r) { return r.dev ? r.dev : (r.orphan ? &r.orphan->device : nullptr); }
 
@@ -138,12 +195,22 @@ const FieldDef FIELDS[] = {
     F("lv_attr", "Attr", 4, false, str, lv, return text(lv_attr(*r.vg, r.lv_index));),
     F("lv_size", "LSize", 5, true, size, lv, return size(r.lv->extent_count() * vgof(r).extent_size);),
     F("seg_count", "#Seg", 4, true, num, lv, return num(static_cast<std::int64_t>(r.lv->segments.size()));),
-    F("origin", "Origin", 6, false, str, lv, return origin_of(r);),
-    F("pool_lv", "Pool", 4, false, str, lv, return empty();),
+    F("origin", "Origin", 6, false, str, lv, {
+      Cell thin = thin_origin(r);
+      return thin.text.empty() ? origin_of(r) : thin;
+    }),
+    F("pool_lv", "Pool", 4, false, str, lv, return thin_pool_lv(r);),
     // Percent fields are left-aligned in lvm2 2.03 (libdm aligns only numbers and sizes right).
-    F("data_percent", "Data%", 6, false, str, lv, return snapshot_percent(r);),
+    F("data_percent", "Data%", 6, false, str, lv, {
+      const std::string& thin = state_of(*r.vg, r.lv_index).data_percent;
+      return thin.empty() ? snapshot_percent(r) : text(thin);
+    }),
     F("snap_percent", "Snap%", 6, false, str, lv, return snapshot_percent(r);),
-    F("metadata_percent", "Meta%", 6, true, str, lv, return empty();),
+    F("metadata_percent", "Meta%", 6, false, str, lv, return text(state_of(*r.vg, r.lv_index).metadata_percent);),
+    F("lv_when_full", "WhenFull", 15, false, str, lv, {
+      if (!segtypes::lv_is_thin_pool(*r.lv)) return empty();
+      return text(r.lv->flags.has("ERROR_WHEN_FULL") ? "error" : "queue");
+    }),
     F("copy_percent", "Cpy%Sync", 8, true, str, lv, return empty();),
     F("sync_percent", "Cpy%Sync", 8, true, str, lv, return empty();),
     F("move_pv", "Move", 4, false, str, lv, return empty();),
@@ -175,7 +242,7 @@ const FieldDef FIELDS[] = {
     F("lv_skip_activation", "SkipAct", 15, false, str, lv,
       return text(r.lv->flags.has("ACTIVATION_SKIP") ? "skip activation" : "");),
     F("lv_fixed_minor", "FixMin", 10, false, str, lv, return text(r.lv->minor ? "fixed minor" : "");),
-    F("lv_health_status", "Health", 15, false, str, lv, return empty();),
+    F("lv_health_status", "Health", 15, false, str, lv, return text(state_of(*r.vg, r.lv_index).health);),
     F("lv_profile", "LProfile", 8, false, str, lv, return text(r.lv->profile.value_or(""));),
     F("lv_autoactivation", "AutoAct", 7, false, str, lv, return text("enabled");),
     // ------------------------------------------------------------ segment
@@ -184,7 +251,12 @@ const FieldDef FIELDS[] = {
     F("data_stripes", "#DStr", 5, true, num, seg, return num(static_cast<std::int64_t>(seg_report(r).stripes));),
     F("stripe_size", "Stripe", 6, true, size, seg, return size(seg_report(r).stripe_size);),
     F("region_size", "Region", 6, true, size, seg, return size(0);),
-    F("chunk_size", "Chunk", 5, true, size, seg, return size(0);),
+    F("chunk_size", "Chunk", 5, true, size, seg, return chunk_size_cell(r);),
+    F("transaction_id", "TransId", 7, true, num, seg, return thin_transaction_id(r);),
+    F("thin_id", "ThId", 4, true, num, seg, return thin_id(r);),
+    F("thin_count", "#Thins", 6, true, num, seg, return thin_count(r);),
+    F("discards", "Discards", 8, false, str, seg, return thin_discards(r);),
+    F("zero", "Zero", 4, true, str, seg, return thin_zero(r);),
     F("seg_start", "Start", 5, true, size, seg, return size(r.seg->start_extent * vgof(r).extent_size);),
     F("seg_start_pe", "Start", 5, true, num, seg, return num(static_cast<std::int64_t>(r.seg->start_extent));),
     F("seg_size", "SSize", 5, true, size, seg, return size(r.seg->extent_count * vgof(r).extent_size);),
@@ -329,6 +401,22 @@ const FieldDef* find_field(ReportType type, std::string_view name) {
 
 std::string segment_type_name(const Segment& seg) { return segtypes::segment_type_of(seg).report(seg).segtype; }
 
+// lvm2's thin letters: pool 't', thin 'V', pool data 'T', pool metadata
+// and spare 'e'; target type 't' and 'z' when the pool zeroes new blocks.
+void thin_attr(const VolumeGroup& vg, const LogicalVolume& lv, std::string& a) {
+  bool meta = false;
+  if (segtypes::lv_is_thin_pool(lv) || segtypes::lv_is_thin_volume(lv)) {
+    a[0] = segtypes::lv_is_thin_pool(lv) ? 't' : 'V';
+    a[6] = 't';
+    auto k = pool_keys_of(vg, lv.segments[0]);
+    a[7] = k && k->zero_new_blocks ? 'z' : '-';
+  } else if (segtypes::pool_of_sub_lv(vg, lv, &meta)) {
+    a[0] = meta ? 'e' : 'T';
+  } else if (segtypes::lv_is_pool_metadata_spare(lv)) {
+    a[0] = 'e';
+  }
+}
+
 std::string lv_attr(const VgView& v, std::size_t i) {
   const LogicalVolume& lv = v.vg->lvs[i];
   std::string a(10, '-');
@@ -365,6 +453,12 @@ std::string lv_attr(const VgView& v, std::size_t i) {
   if (origin || cow) a[6] = 's';
   else if (virt) a[6] = 'v';
   if (lv.flags.has("ACTIVATION_SKIP")) a[9] = 'k';
+  thin_attr(*v.vg, lv, a);
+  // lvm2's letters for a pool's or thin's trouble.
+  if (st.needs_check) a[4] = 'c';
+  if (st.health == "failed") a[8] = 'F';
+  else if (st.health == "out_of_data") a[8] = 'D';
+  else if (st.health == "metadata_read_only") a[8] = 'M';
   return a;
 }
 

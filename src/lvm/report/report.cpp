@@ -270,7 +270,14 @@ Result<Table> table(ReportType type, const Input& in, const Options& o) {
   // Sort on cell values; stable so segments keep their logical order.
   std::vector<std::vector<Cell>> sortvals(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i)
-    for (const auto& k : *keys) sortvals[i].push_back(value(*k.field, rows[i]));
+    for (const auto& k : *keys) {
+      Cell v = value(*k.field, rows[i]);
+      // lvm2 sorts hidden LVs by name, without the brackets lvs shows.
+      if (std::string_view(k.field->name) == "lv_name" && v.text.size() > 1 && v.text.front() == '[' &&
+          v.text.back() == ']')
+        v.text = v.text.substr(1, v.text.size() - 2);
+      sortvals[i].push_back(std::move(v));
+    }
   std::vector<std::size_t> order(rows.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {

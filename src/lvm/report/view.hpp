@@ -35,6 +35,14 @@ struct LvState {
   // device ("snapshot", "snapshot-origin", "snapshot-merge") and its status.
   std::string target_type;
   std::string target_status;
+  // Data% and Meta% of an active thin pool or thin LV, as lvs prints them
+  // ("0.00"); empty when there is none.
+  std::string data_percent;
+  std::string metadata_percent;
+  // A thin pool's or thin LV's trouble as lvs names it ("failed",
+  // "out_of_data", "metadata_read_only"); needs_check: the pool says so.
+  std::string health;
+  bool needs_check = false;
 };
 
 struct VgView {

@@ -11,6 +11,8 @@ const SegmentType& zero_segtype();
 const SegmentType& error_segtype();
 const SegmentType& mirror_segtype();
 const SegmentType& snapshot_segtype();
+const SegmentType& thin_pool_segtype();
+const SegmentType& thin_segtype();
 // Any other type word: keys kept, no activation.
 const SegmentType& kept_segtype();
 

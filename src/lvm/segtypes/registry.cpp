@@ -16,6 +16,8 @@ void register_builtin_segment_types(std::vector<const SegmentType*>& out) {
   out.push_back(&error_segtype());
   out.push_back(&mirror_segtype());
   out.push_back(&snapshot_segtype());
+  out.push_back(&thin_pool_segtype());
+  out.push_back(&thin_segtype());
 }
 
 const std::vector<const SegmentType*>& segment_types() {
@@ -46,7 +48,7 @@ bool is_known_type(std::string_view type) {
     if (t->name() == type || t->metadata_name() == type) return true;
   // Types LVM2 has that udm reads and keeps but does not run yet.
   static constexpr std::string_view KEPT[] = {
-      "thin", "thin-pool", "cache", "cache-pool", "writecache", "integrity", "vdo", "vdo-pool",
+      "cache", "cache-pool", "writecache", "integrity", "vdo", "vdo-pool",
       "raid0", "raid0_meta", "raid1", "raid4", "raid5", "raid5_la", "raid5_ra", "raid5_ls", "raid5_rs",
       "raid5_n", "raid6", "raid6_zr", "raid6_nr", "raid6_nc", "raid6_ls_6", "raid6_rs_6", "raid6_la_6",
       "raid6_ra_6", "raid6_n_6", "raid10", "raid10_near", "raid10_far", "raid10_offset", "free"};

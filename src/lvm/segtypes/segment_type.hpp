@@ -117,6 +117,7 @@ struct SegmentReport {
 struct DisplayContext {
   std::function<std::string(const SegmentArea&)> device;  // "/dev/loop0", "[unknown]", an LV name
   std::function<std::string(sector_t)> size;              // "64.00 KiB"
+  const VolumeGroup* vg = nullptr;                        // the LV's VG (a pool's thin count)
 };
 
 // The stripes an extension of an LV continues with (lvextend without -i/-I).
@@ -150,6 +151,9 @@ class SegmentType {
   virtual Result<void> import_text(SegmentKeys& keys, Segment& seg) const = 0;
   // Writes this type's keys (not the unknown ones).
   virtual void export_text(SegmentWriter& w, const Segment& seg) const = 0;
+  // Kept keys whose value lvm2's backup files follow with a size comment
+  // ("chunk_size = 128\t# 64 Kilobytes").
+  virtual bool is_size_key(std::string_view key) const { (void)key; return false; }
 
   // ---- activation
   virtual Result<TargetLine> target_line(const TableContext& ctx, const Segment& seg) const;

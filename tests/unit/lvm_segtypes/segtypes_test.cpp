@@ -61,7 +61,8 @@ VolumeGroup test_vg() {
   vg.lvs.push_back(lv_of("str", std::string(32, 's'), {striped_seg(0, 8, {{"pv0", 4}, {"pv1", 0}}, 128)}));
   vg.lvs.push_back(lv_of("z", std::string(32, 'z'), {typed_seg("zero", 10)}));
   vg.lvs.push_back(lv_of("e", std::string(32, 'e'), {typed_seg("error", 2)}));
-  Segment thin = typed_seg("thin", 5);
+  // A type udm keeps without running (its keys round-trip as read).
+  Segment thin = typed_seg("writecache", 5);
   thin.unknown.push_back(ConfigNode{.key = "thin_pool", .is_section = false, .value = ConfigValue::of_string("pool"),
                                     .children = {}, .comment = {}});
   thin.unknown.push_back(ConfigNode{.key = "transaction_id", .is_section = false, .value = ConfigValue::of_int(0),
@@ -77,7 +78,7 @@ TEST(Registry, BuiltinListInLookupOrder) {
   register_builtin_segment_types(v);
   std::vector<std::string_view> names;
   for (auto* t : v) names.push_back(t->name());
-  EXPECT_EQ(names, (std::vector<std::string_view>{"linear", "striped", "zero", "error", "mirror", "snapshot"}));
+  EXPECT_EQ(names, (std::vector<std::string_view>{"linear", "striped", "zero", "error", "mirror", "snapshot", "thin-pool", "thin"}));
   EXPECT_EQ(segment_types().size(), v.size());
 }
 
@@ -89,14 +90,14 @@ TEST(Registry, FindByNameAndBySegment) {
     EXPECT_TRUE(t->has(SEG_CAN_CREATE)) << n;
     EXPECT_TRUE(t->has(SEG_CAN_ACTIVATE)) << n;
   }
-  EXPECT_EQ(find_segment_type("thin"), nullptr);
+  EXPECT_EQ(find_segment_type("writecache"), nullptr);
   EXPECT_EQ(find_segment_type("linear")->metadata_name(), "striped");
   EXPECT_EQ(segment_type_of(striped_seg(0, 1, {{"pv0", 0}})).name(), "linear");
   EXPECT_EQ(segment_type_of(striped_seg(0, 2, {{"pv0", 0}, {"pv1", 0}}, 128)).name(), "striped");
   EXPECT_EQ(segment_type_of(striped_seg(0, 2, {})).name(), "striped");  // broken, still striped's to judge
   EXPECT_EQ(segment_type_of(typed_seg("zero", 1)).name(), "zero");
   EXPECT_TRUE(segment_type_of(typed_seg("zero", 1)).has(SEG_VIRTUAL));
-  const SegmentType& kept = segment_type_of(typed_seg("thin", 1));
+  const SegmentType& kept = segment_type_of(typed_seg("writecache", 1));
   EXPECT_EQ(kept.name(), "");
   EXPECT_FALSE(kept.has(SEG_CAN_ACTIVATE));
   EXPECT_TRUE(segment_type_of(typed_seg("snapshot", 1)).has(SEG_HIDES_LV));
@@ -129,7 +130,7 @@ TEST(Text, EveryTypeRoundTrips) {
       << text;
   EXPECT_NE(text.find("type = \"zero\"\n}"), std::string::npos) << text;
   EXPECT_NE(text.find("type = \"error\"\n}"), std::string::npos) << text;
-  EXPECT_NE(text.find("type = \"thin\"\nthin_pool = \"pool\"\ntransaction_id = 0\n}"), std::string::npos) << text;
+  EXPECT_NE(text.find("type = \"writecache\"\nthin_pool = \"pool\"\ntransaction_id = 0\n}"), std::string::npos) << text;
 
   auto back = format::import_vg_text(text);
   ASSERT_TRUE(back) << back.error().message;
@@ -177,7 +178,7 @@ TEST(TableLine, EachType) {
   auto thin = line(4);
   ASSERT_FALSE(thin);
   EXPECT_EQ(thin.error().code, EOPNOTSUPP);
-  EXPECT_EQ(thin.error().message, "Cannot activate vg0/t: segment type thin is not supported");
+  EXPECT_EQ(thin.error().message, "Cannot activate vg0/t: segment type writecache is not supported");
 
   const std::map<std::string, std::string> missing{{"pv0", "/dev/loop0"}};
   const LogicalVolume& s = vg.lvs[1];
@@ -205,12 +206,12 @@ TEST(Report, ValuesPerType) {
   EXPECT_EQ(rep(2).segtype, "zero");
   EXPECT_EQ(rep(2).stripes, 0u);
   EXPECT_TRUE(rep(2).areas.empty());
-  EXPECT_EQ(rep(4).segtype, "thin");
+  EXPECT_EQ(rep(4).segtype, "writecache");
 
   EXPECT_EQ(lv_layout(vg.lvs[0]), "linear");
   EXPECT_EQ(lv_layout(vg.lvs[1]), "striped");
   EXPECT_EQ(lv_layout(vg.lvs[2]), "unknown");
-  EXPECT_EQ(lv_layout(vg.lvs[4]), "thin");
+  EXPECT_EQ(lv_layout(vg.lvs[4]), "writecache");
   LogicalVolume mixed = vg.lvs[0];
   mixed.segments.push_back(vg.lvs[1].segments[0]);
   EXPECT_EQ(lv_layout(mixed), "striped");
