@@ -38,11 +38,12 @@ ReportData report_data(Cmd& c, bool with_states) {
     }
     if (drv) {
       if (auto st = drv->states(vg); st) {
-        for (const auto& s : *st)
-          v.lv_states.push_back({.active = s.active ? report::Tri::yes : report::Tri::no,
-                                 .open = s.open ? report::Tri::yes : report::Tri::no,
-                                 .target_type = {},
-                                 .target_status = {}});
+        for (const auto& s : *st) {
+          report::LvState ls;
+          ls.active = s.active ? report::Tri::yes : report::Tri::no;
+          ls.open = s.open ? report::Tri::yes : report::Tri::no;
+          v.lv_states.push_back(std::move(ls));
+        }
         fill_snapshot_states(c, vg, v.lv_states);
         thin_report_states(*drv, vg, v.lv_states);
       }
