@@ -2,7 +2,6 @@
 // as it also runs inside the preload shim's ioctl hook. Built into udm_abi
 // and, on its own, into libudm-preload.so.
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,31 +14,18 @@ namespace {
 
 constexpr std::uint32_t VERSION_BYTES = 12;
 
-// Sends both pieces as one message where the socket takes it whole, so the
-// peer never sees a header without its body in a separate segment.
-int send_two(int fd, const void* a, std::size_t an, const void* b, std::size_t bn) noexcept {
-  iovec iov[2] = {{const_cast<void*>(a), an}, {const_cast<void*>(b), bn}};
-  iovec* v = iov;
-  int count = 2;
-  while (count > 0) {
-    msghdr m{};
-    m.msg_iov = v;
-    m.msg_iovlen = static_cast<std::size_t>(count);
-    ssize_t n = ::sendmsg(fd, &m, MSG_NOSIGNAL);
-    if (n < 0) {
+// 0 or send's errno. MSG_MORE on the header: the peer gets header and body
+// in one segment where the socket can, without copying them together.
+int send_all(int fd, const void* data, std::size_t n, int flags) noexcept {
+  const auto* p = static_cast<const char*>(data);
+  while (n > 0) {
+    ssize_t w = ::send(fd, p, n, flags | MSG_NOSIGNAL);
+    if (w < 0) {
       if (errno == EINTR) continue;
       return errno;
     }
-    auto done = static_cast<std::size_t>(n);
-    while (count > 0 && done >= v->iov_len) {
-      done -= v->iov_len;
-      ++v;
-      --count;
-    }
-    if (count > 0) {
-      v->iov_base = static_cast<char*>(v->iov_base) + done;
-      v->iov_len -= done;
-    }
+    p += w;
+    n -= static_cast<std::size_t>(w);
   }
   return 0;
 }
@@ -94,8 +80,9 @@ InPlaceReply exchange_in_place(int fd, std::uint32_t command, std::span<std::uin
   if (request_size > buffer.size() || request_size > MAX_FRAME_SIZE)
     return failed(EINVAL, "control request larger than its buffer");
   FrameHeader header{FRAME_MAGIC, command, request_size, 0};
-  if (int e = send_two(fd, &header, sizeof header, buffer.data(), request_size))
-    return failed(e, "control socket write");
+  int e = send_all(fd, &header, sizeof header, request_size ? MSG_MORE : 0);
+  if (!e) e = send_all(fd, buffer.data(), request_size, 0);
+  if (e) return failed(e, "control socket write");
 
   FrameHeader reply{};
   if (int e = recv_exact(fd, &reply, sizeof reply, interruptible))

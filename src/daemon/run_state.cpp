@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -320,7 +321,11 @@ std::string encode_device_state(const DeviceRecord& device) {
                           {"device", device_json(device)}});
 }
 
-Result<DeviceRecord> decode_device_state(std::string_view bytes) {
+namespace {
+
+// One record document: the device and its slot sequence number (0 when the
+// document has none: written whole, by rename).
+Result<std::pair<DeviceRecord, std::uint64_t>> decode_one(std::string_view bytes) {
   // nlohmann throws on a few paths even with allow_exceptions off; keep any
   // surprise from escaping into the daemon.
   try {
@@ -328,13 +333,39 @@ Result<DeviceRecord> decode_device_state(std::string_view bytes) {
     if (doc.is_discarded()) return fail(EINVAL, "record is not valid JSON");
     auto version = check_envelope(doc, DEVICE_STATE_FORMAT, DEVICE_STATE_VERSION);
     if (!version) return fail(version.error());
+    std::uint64_t seq = 0;
+    if (auto q = doc.find("seq"); q != doc.end()) {
+      if (!q->is_number_unsigned()) return fail(EINVAL, "record: field \"seq\" is not a non-negative integer");
+      seq = q->get<std::uint64_t>();
+    }
     // One decoder per version; older versions are upgraded here as the format grows.
     auto dev = Reader{"record"}.field(doc, "device");
     if (!dev) return fail(dev.error());
-    return decode_device(**dev, "device");
+    auto d = decode_device(**dev, "device");
+    if (!d) return fail(d.error());
+    return std::pair{std::move(*d), seq};
   } catch (const std::exception& e) {
     return fail(EINVAL, std::string("record cannot be decoded: ") + e.what());
   }
+}
+
+std::string_view slot_of(std::string_view file, unsigned k) { return file.substr(k * DEVICE_STATE_SLOT, DEVICE_STATE_SLOT); }
+
+}  // namespace
+
+Result<DeviceRecord> decode_device_state(std::string_view bytes) {
+  if (bytes.size() == 2 * DEVICE_STATE_SLOT) {
+    // Two slots: the valid one with the higher sequence number; a slot torn
+    // by a crash during its write fails its checksum and the other stands.
+    std::optional<std::pair<DeviceRecord, std::uint64_t>> best;
+    for (unsigned k = 0; k < 2; ++k)
+      if (auto r = decode_one(slot_of(bytes, k)); r && (!best || r->second > best->second)) best = std::move(*r);
+    if (best) return std::move(best->first);
+    // Neither: perhaps one document of that very size (written by rename).
+  }
+  auto r = decode_one(bytes);
+  if (!r) return fail(r.error());
+  return std::move(r->first);
 }
 
 std::string device_state_name(std::uint32_t minor) { return std::to_string(minor) + ".json"; }
@@ -383,32 +414,59 @@ Result<int> open_device_state_dir(const std::string& rundir) {
 
 namespace {
 
-// An update of an existing record that fits in its first page: one pwrite at
-// offset 0, padded with spaces (JSON ignores them) to the file's size so no
-// truncate is needed. A process killed during it leaves the old or the new
-// bytes: the kernel copies a write into the page cache page by page and
-// checks for a fatal signal only between pages. This skips the inode
-// creation of a temp file, which the ext4 journal makes cost ~1.6 ms on a
-// busy machine (the overwrite: ~10 us). false: not done, rename instead.
-bool overwrite_in_place(int dirfd, const std::string& name, std::string_view encoded) {
-  static const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-  if (encoded.size() > page) return false;
-  int fd = ::openat(dirfd, name.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+// `encoded` (a signed record) with "seq": `seq`, signed again, padded with
+// spaces (JSON ignores them) to a whole slot; nullopt if it does not fit or
+// is not a record.
+std::optional<std::string> slot_record(std::string_view encoded, std::uint64_t seq) {
+  try {
+    json doc = json::parse(encoded.begin(), encoded.end(), nullptr, /*allow_exceptions=*/false);
+    if (!doc.is_object() || !doc.contains("crc32")) return std::nullopt;
+    doc.erase("crc32");
+    doc["seq"] = seq;
+    std::string out = signed_dump(std::move(doc));
+    if (out.size() > DEVICE_STATE_SLOT) return std::nullopt;
+    out.pop_back();  // the newline goes last
+    out.append(DEVICE_STATE_SLOT - out.size() - 1, ' ');
+    out.push_back('\n');
+    return out;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// The sequence number of the valid record in a slot; nullopt if torn or empty.
+std::optional<std::uint64_t> slot_seq(std::string_view slot) {
+  auto r = decode_one(slot);
+  if (!r) return std::nullopt;
+  return r->second;
+}
+
+// An update of a two-slot record: the new record goes into the slot that
+// does not hold the newest valid one, with the next sequence number, in one
+// pwrite. A crash (of udmd or of the machine) tearing that write leaves the
+// other slot's record, one change older, which is what load reads then;
+// never a record set aside. Skips the inode creation of a temp file, which
+// the ext4 journal makes cost ~1.6 ms on a busy machine. false: not done
+// (no such file, not two slots, too big), rename instead.
+bool write_slot(int dirfd, const std::string& name, std::string_view encoded) {
+  int fd = ::openat(dirfd, name.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return false;
-  struct stat st{};
   bool done = false;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 && st.st_size > 0 &&
-      static_cast<std::size_t>(st.st_size) <= page) {
-    std::string buf(encoded);
-    if (buf.size() < static_cast<std::size_t>(st.st_size)) {
-      buf.pop_back();  // the newline goes last
-      buf.append(static_cast<std::size_t>(st.st_size) - buf.size() - 1, ' ');
-      buf.push_back('\n');
+  struct stat st{};
+  std::string file(2 * DEVICE_STATE_SLOT, '\0');
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+      static_cast<std::size_t>(st.st_size) == file.size() &&
+      ::pread(fd, file.data(), file.size(), 0) == static_cast<ssize_t>(file.size())) {
+    auto s0 = slot_seq(slot_of(file, 0));
+    auto s1 = slot_seq(slot_of(file, 1));
+    const unsigned target = s0 && (!s1 || *s0 >= *s1) ? 1 : 0;
+    const std::uint64_t seq = std::max(s0.value_or(0), s1.value_or(0)) + 1;
+    if (auto slot = slot_record(encoded, seq)) {
+      ssize_t n;
+      do n = ::pwrite(fd, slot->data(), slot->size(), static_cast<off_t>(target * DEVICE_STATE_SLOT));
+      while (n < 0 && errno == EINTR);
+      done = n == static_cast<ssize_t>(slot->size());
     }
-    ssize_t n;
-    do n = ::pwrite(fd, buf.data(), buf.size(), 0);
-    while (n < 0 && errno == EINTR);
-    done = n == static_cast<ssize_t>(buf.size());
   }
   ::close(fd);
   return done;
@@ -419,7 +477,16 @@ bool overwrite_in_place(int dirfd, const std::string& name, std::string_view enc
 Result<void> write_device_state(int dirfd, std::uint32_t minor, std::string_view encoded) {
   static std::atomic<unsigned> counter{0};
   const std::string final_name = device_state_name(minor);
-  if (overwrite_in_place(dirfd, final_name, encoded)) return {};
+  if (write_slot(dirfd, final_name, encoded)) return {};
+  // A new file: two slots, the record (sequence 1) in the first, the second
+  // blank; a record too big for a slot is written whole.
+  std::string content;
+  if (auto slot = slot_record(encoded, 1)) {
+    content = std::move(*slot);
+    content.append(DEVICE_STATE_SLOT - 1, ' ');
+    content.push_back('\n');
+    encoded = content;
+  }
   const std::string tmp = final_name + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
   int fd = ::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return fail(errno_error("cannot create " + tmp));
