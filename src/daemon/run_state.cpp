@@ -354,17 +354,22 @@ std::string_view slot_of(std::string_view file, unsigned k) { return file.substr
 }  // namespace
 
 Result<DeviceRecord> decode_device_state(std::string_view bytes) {
+  std::optional<Error> slot_problem;
   if (bytes.size() == 2 * DEVICE_STATE_SLOT) {
     // Two slots: the valid one with the higher sequence number; a slot torn
     // by a crash during its write fails its checksum and the other stands.
     std::optional<std::pair<DeviceRecord, std::uint64_t>> best;
-    for (unsigned k = 0; k < 2; ++k)
-      if (auto r = decode_one(slot_of(bytes, k)); r && (!best || r->second > best->second)) best = std::move(*r);
+    for (unsigned k = 0; k < 2; ++k) {
+      std::string_view slot = slot_of(bytes, k);
+      auto r = decode_one(slot);
+      if (r && (!best || r->second > best->second)) best = std::move(*r);
+      if (!r && !slot_problem && slot.find_first_not_of(" \n") != std::string_view::npos) slot_problem = r.error();
+    }
     if (best) return std::move(best->first);
     // Neither: perhaps one document of that very size (written by rename).
   }
   auto r = decode_one(bytes);
-  if (!r) return fail(r.error());
+  if (!r) return fail(slot_problem ? *slot_problem : r.error());
   return std::move(r->first);
 }
 
