@@ -349,7 +349,14 @@ Result<std::pair<DeviceRecord, std::uint64_t>> decode_one(std::string_view bytes
   }
 }
 
-std::string_view slot_of(std::string_view file, unsigned k) { return file.substr(k * DEVICE_STATE_SLOT, DEVICE_STATE_SLOT); }
+// Slot k without its padding (the JSON lexer takes the spaces one by one: a
+// slot is mostly padding).
+std::string_view slot_of(std::string_view file, unsigned k) {
+  std::string_view slot = file.substr(k * DEVICE_STATE_SLOT, DEVICE_STATE_SLOT);
+  std::size_t end = slot.size();
+  while (end > 0 && (slot[end - 1] == ' ' || slot[end - 1] == '\n')) --end;
+  return slot.substr(0, end);
+}
 
 }  // namespace
 
@@ -363,7 +370,7 @@ Result<DeviceRecord> decode_device_state(std::string_view bytes) {
       std::string_view slot = slot_of(bytes, k);
       auto r = decode_one(slot);
       if (r && (!best || r->second > best->second)) best = std::move(*r);
-      if (!r && !slot_problem && slot.find_first_not_of(" \n") != std::string_view::npos) slot_problem = r.error();
+      if (!r && !slot_problem && !slot.empty()) slot_problem = r.error();
     }
     if (best) return std::move(best->first);
     // Neither: perhaps one document of that very size (written by rename).
