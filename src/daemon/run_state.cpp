@@ -11,6 +11,9 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -349,13 +352,11 @@ Result<std::pair<DeviceRecord, std::uint64_t>> decode_one(std::string_view bytes
   }
 }
 
-// Slot k without its padding (the JSON lexer takes the spaces one by one: a
-// slot is mostly padding).
+// Slot k up to its first newline: a record's compact JSON has none, and
+// what follows is padding (which the JSON lexer would take space by space).
 std::string_view slot_of(std::string_view file, unsigned k) {
   std::string_view slot = file.substr(k * DEVICE_STATE_SLOT, DEVICE_STATE_SLOT);
-  std::size_t end = slot.size();
-  while (end > 0 && (slot[end - 1] == ' ' || slot[end - 1] == '\n')) --end;
-  return slot.substr(0, end);
+  return slot.substr(0, slot.find('\n'));
 }
 
 }  // namespace
@@ -426,24 +427,34 @@ Result<int> open_device_state_dir(const std::string& rundir) {
 
 namespace {
 
-// `encoded` (a signed record) with "seq": `seq`, signed again, padded with
-// spaces (JSON ignores them) to a whole slot; nullopt if it does not fit or
-// is not a record.
+// `encoded` (a signed record, as signed_dump writes it) with "seq": `seq`
+// added under a new checksum. Done on the text: the dump is canonical (keys
+// sorted, so "seq" goes just before the top-level "version", whose quotes
+// cannot stand bare inside a string), which spares a parse and a dump per
+// update. nullopt when `encoded` is not shaped so.
+std::optional<std::string> with_seq(std::string_view encoded, std::uint64_t seq) {
+  constexpr std::string_view head = "{\"crc32\":";
+  if (!encoded.starts_with(head) || !encoded.ends_with("}\n")) return std::nullopt;
+  const std::size_t comma = encoded.find(',', head.size());
+  const std::size_t version = encoded.rfind(",\"version\":");
+  if (comma == std::string_view::npos || version == std::string_view::npos || version < comma) return std::nullopt;
+  std::string body = "{";
+  body.append(encoded.substr(comma + 1, version - comma - 1));
+  body += ",\"seq\":" + std::to_string(seq);
+  body.append(encoded.substr(version, encoded.size() - 1 - version));  // without the newline
+  std::string out = std::string(head) + std::to_string(crc32_ieee(body)) + ",";
+  out.append(body, 1);
+  out.push_back('\n');
+  return out;
+}
+
+// `encoded` with "seq" as one slot: padded with spaces after its newline to
+// DEVICE_STATE_SLOT; nullopt if it does not fit or is not a record.
 std::optional<std::string> slot_record(std::string_view encoded, std::uint64_t seq) {
-  try {
-    json doc = json::parse(encoded.begin(), encoded.end(), nullptr, /*allow_exceptions=*/false);
-    if (!doc.is_object() || !doc.contains("crc32")) return std::nullopt;
-    doc.erase("crc32");
-    doc["seq"] = seq;
-    std::string out = signed_dump(std::move(doc));
-    if (out.size() > DEVICE_STATE_SLOT) return std::nullopt;
-    out.pop_back();  // the newline goes last
-    out.append(DEVICE_STATE_SLOT - out.size() - 1, ' ');
-    out.push_back('\n');
-    return out;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  auto out = with_seq(encoded, seq);
+  if (!out || out->size() >= DEVICE_STATE_SLOT) return std::nullopt;
+  out->append(DEVICE_STATE_SLOT - out->size(), ' ');
+  return out;
 }
 
 // The sequence number of the valid record in a slot; nullopt if torn or empty.
@@ -460,24 +471,66 @@ std::optional<std::uint64_t> slot_seq(std::string_view slot) {
 // never a record set aside. Skips the inode creation of a temp file, which
 // the ext4 journal makes cost ~1.6 ms on a busy machine. false: not done
 // (no such file, not two slots, too big), rename instead.
+// What this process last wrote into each two-slot file (by device and
+// inode): the slot holding the newest record, its sequence number and how
+// that slot starts ({"crc32":N,), so an update need not check both slots
+// again. An update reads that slot's start to see it is still there (a file
+// replaced since, by a hand edit, may have the same inode number) and checks
+// both slots when not; a file torn by a crash is read by a new process.
+struct SlotState {
+  unsigned newest = 0;
+  std::uint64_t seq = 0;
+  std::string head;
+};
+
+std::string head_of(std::string_view slot) { return std::string(slot.substr(0, slot.find(',') + 1)); }
+
+std::mutex slot_cache_lock;
+std::map<std::pair<dev_t, ino_t>, SlotState> slot_cache;
+
+void remember_slot(const struct stat& st, std::optional<SlotState> s) {
+  std::lock_guard g(slot_cache_lock);
+  if (s) slot_cache[{st.st_dev, st.st_ino}] = *s;
+  else slot_cache.erase({st.st_dev, st.st_ino});
+}
+
 bool write_slot(int dirfd, const std::string& name, std::string_view encoded) {
   int fd = ::openat(dirfd, name.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return false;
   bool done = false;
   struct stat st{};
-  std::string file(2 * DEVICE_STATE_SLOT, '\0');
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
-      static_cast<std::size_t>(st.st_size) == file.size() &&
-      ::pread(fd, file.data(), file.size(), 0) == static_cast<ssize_t>(file.size())) {
-    auto s0 = slot_seq(slot_of(file, 0));
-    auto s1 = slot_seq(slot_of(file, 1));
-    const unsigned target = s0 && (!s1 || *s0 >= *s1) ? 1 : 0;
-    const std::uint64_t seq = std::max(s0.value_or(0), s1.value_or(0)) + 1;
-    if (auto slot = slot_record(encoded, seq)) {
-      ssize_t n;
-      do n = ::pwrite(fd, slot->data(), slot->size(), static_cast<off_t>(target * DEVICE_STATE_SLOT));
-      while (n < 0 && errno == EINTR);
-      done = n == static_cast<ssize_t>(slot->size());
+      static_cast<std::size_t>(st.st_size) == 2 * DEVICE_STATE_SLOT) {
+    std::optional<SlotState> known;
+    {
+      std::lock_guard g(slot_cache_lock);
+      if (auto it = slot_cache.find({st.st_dev, st.st_ino}); it != slot_cache.end()) known = it->second;
+    }
+    if (known) {
+      char head[32];
+      const std::size_t n = std::min(known->head.size(), sizeof head);
+      if (::pread(fd, head, n, static_cast<off_t>(known->newest * DEVICE_STATE_SLOT)) != static_cast<ssize_t>(n) ||
+          known->head.compare(0, n, head, n) != 0)
+        known.reset();
+    }
+    if (!known) {
+      std::string file(2 * DEVICE_STATE_SLOT, '\0');
+      if (::pread(fd, file.data(), file.size(), 0) == static_cast<ssize_t>(file.size())) {
+        auto s0 = slot_seq(slot_of(file, 0));
+        auto s1 = slot_seq(slot_of(file, 1));
+        known = SlotState{s0 && (!s1 || *s0 >= *s1) ? 0u : 1u, std::max(s0.value_or(0), s1.value_or(0)), {}};
+      }
+    }
+    if (known) {
+      const unsigned target = 1 - known->newest;
+      const std::uint64_t seq = known->seq + 1;
+      if (auto slot = slot_record(encoded, seq)) {
+        ssize_t n;
+        do n = ::pwrite(fd, slot->data(), slot->size(), static_cast<off_t>(target * DEVICE_STATE_SLOT));
+        while (n < 0 && errno == EINTR);
+        done = n == static_cast<ssize_t>(slot->size());
+        remember_slot(st, done ? std::optional(SlotState{target, seq, head_of(*slot)}) : std::nullopt);
+      }
     }
   }
   ::close(fd);
@@ -485,6 +538,11 @@ bool write_slot(int dirfd, const std::string& name, std::string_view encoded) {
 }
 
 }  // namespace
+
+void forget_device_state_slots() {
+  std::lock_guard g(slot_cache_lock);
+  slot_cache.clear();
+}
 
 Result<void> write_device_state(int dirfd, std::uint32_t minor, std::string_view encoded) {
   static std::atomic<unsigned> counter{0};
@@ -495,8 +553,8 @@ Result<void> write_device_state(int dirfd, std::uint32_t minor, std::string_view
   std::string content;
   if (auto slot = slot_record(encoded, 1)) {
     content = std::move(*slot);
+    content.push_back('\n');  // an empty slot
     content.append(DEVICE_STATE_SLOT - 1, ' ');
-    content.push_back('\n');
     encoded = content;
   }
   const std::string tmp = final_name + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
@@ -522,11 +580,14 @@ Result<void> write_device_state(int dirfd, std::uint32_t minor, std::string_view
     ::unlinkat(dirfd, tmp.c_str(), 0);
     return fail(e);
   }
+  if (struct stat st{}; !content.empty() && ::fstatat(dirfd, final_name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0)
+    remember_slot(st, SlotState{0, 1, head_of(content)});
   return {};
 }
 
 Result<void> remove_device_state(int dirfd, std::uint32_t minor) {
   const std::string name = device_state_name(minor);
+  if (struct stat st{}; ::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) remember_slot(st, std::nullopt);
   if (::unlinkat(dirfd, name.c_str(), 0) != 0 && errno != ENOENT) return fail(errno_error("cannot remove " + name));
   return {};
 }

@@ -102,6 +102,10 @@ Result<int> open_device_state_dir(const std::string& rundir);
 // two-slot record into its older slot (one pwrite, see run_state.cpp), so a
 // torn write loses that change only. No sync: see StateRecorder for durability.
 Result<void> write_device_state(int dirfd, std::uint32_t minor, std::string_view encoded);
+// The writer remembers which slot of each file it wrote last; a new process
+// starts without that (a torn slot is only ever read by one). For tests that
+// tear a file in-process.
+void forget_device_state_slots();
 // Unlinks <minor>.json (absent is fine).
 Result<void> remove_device_state(int dirfd, std::uint32_t minor);
 // Renames `name` in dirfd to `name`.<what>-<UTC time>[.k] (never over an

@@ -223,6 +223,12 @@ class RecordDirTest : public RunStateTest {
     return out;
   }
   void put(std::uint32_t minor, const std::string& bytes) { std::ofstream(devdir() + "/" + device_state_name(minor)) << bytes; }
+  // As put, then as a new udmd would read it (a crash tears a file; the
+  // process that wrote it is gone).
+  void replace(std::uint32_t minor, const std::string& bytes) {
+    put(minor, bytes);
+    forget_device_state_slots();
+  }
 };
 
 TEST_F(RecordDirTest, AtomicWriteAndLoad) {
@@ -311,7 +317,7 @@ TEST_F(RecordDirTest, TornSlotLeavesTheOtherSlotsRecord) {
   for (char fill : {'\0', 'x'}) {
     std::string torn = whole;
     std::fill(torn.begin() + 300, torn.begin() + DEVICE_STATE_SLOT, fill);
-    put(7, torn);
+    replace(7, torn);
     auto loaded = load_run_state(dir_);
     EXPECT_TRUE(loaded.set_aside.empty());
     ASSERT_EQ(loaded.state.devices.size(), 1u);
@@ -325,11 +331,11 @@ TEST_F(RecordDirTest, TornSlotLeavesTheOtherSlotsRecord) {
   // Slot 1 torn instead: slot 0's record stands.
   std::string torn = whole;
   torn[DEVICE_STATE_SLOT + 40] ^= 1;
-  put(7, torn);
+  replace(7, torn);
   EXPECT_EQ(load_run_state(dir_).state.devices, std::vector<DeviceRecord>{c});
   // Both torn: set aside, as any unreadable record.
   torn[40] ^= 1;
-  put(7, torn);
+  replace(7, torn);
   auto loaded = load_run_state(dir_);
   EXPECT_TRUE(loaded.state.devices.empty());
   EXPECT_EQ(loaded.set_aside.size(), 1u);
