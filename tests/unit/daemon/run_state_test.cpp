@@ -668,24 +668,26 @@ TEST_F(RestoreTest, RecorderStartBringsFilesInStep) {
 // The hookup in udmd: every changing command (table load and clear too) is
 // recorded before its reply; a stop keeps the record and the next daemon on
 // the run directory restores it before it listens.
+// One command to an in-process daemon, as a client's frame would carry it.
+std::uint32_t send(Daemon& d, abi::Command cmd, const std::string& name, std::uint32_t flags = 0,
+                   const std::vector<abi::TargetSpecText>& table = {}) {
+  abi::Header h;
+  h.version = {4, 0, 0};
+  h.name = name;
+  h.flags = flags;
+  h.target_count = static_cast<std::uint32_t>(table.size());
+  abi::Bytes payload;
+  if (!table.empty()) payload = *abi::encode_load_specs(table);
+  auto req = abi::encode_request(h, payload, 16384);
+  ConnectionState conn;
+  return d.dispatcher().handle(cmd, *req, conn).error;
+}
+
 TEST_F(RunStateTest, DaemonRecordsEveryChangeAndRestoresAtStart) {
   DaemonOptions opts;
   opts.rundir = dir_ + "/run";
   opts.fuse = false;
   opts.nbd = false;
-  auto send = [](Daemon& d, abi::Command cmd, const std::string& name, std::uint32_t flags = 0,
-                 const std::vector<abi::TargetSpecText>& table = {}) {
-    abi::Header h;
-    h.version = {4, 0, 0};
-    h.name = name;
-    h.flags = flags;
-    h.target_count = static_cast<std::uint32_t>(table.size());
-    abi::Bytes payload;
-    if (!table.empty()) payload = *abi::encode_load_specs(table);
-    auto req = abi::encode_request(h, payload, 16384);
-    ConnectionState conn;
-    return d.dispatcher().handle(cmd, *req, conn).error;
-  };
   auto recorded = [&] {
     auto l = load_run_state(opts.rundir);
     EXPECT_TRUE(l.set_aside.empty());
@@ -733,24 +735,12 @@ TEST_F(RunStateTest, DeviceWithOneTornSlotIsRestored) {
   opts.rundir = dir_ + "/run";
   opts.fuse = false;
   opts.nbd = false;
-  auto send = [](Daemon& d, abi::Command cmd, const std::string& name,
-                 const std::vector<abi::TargetSpecText>& table = {}) {
-    abi::Header h;
-    h.version = {4, 0, 0};
-    h.name = name;
-    h.target_count = static_cast<std::uint32_t>(table.size());
-    abi::Bytes payload;
-    if (!table.empty()) payload = *abi::encode_load_specs(table);
-    auto req = abi::encode_request(h, payload, 16384);
-    ConnectionState conn;
-    return d.dispatcher().handle(cmd, *req, conn).error;
-  };
   std::uint32_t minor = 0;
   {
     auto d = Daemon::start(opts, log_);
     ASSERT_TRUE(d) << d.error().message;
     ASSERT_EQ(send(**d, abi::CMD_DEV_CREATE, "t"), 0u);
-    ASSERT_EQ(send(**d, abi::CMD_TABLE_LOAD, "t", {{0, 8, "zero", "", 0}}), 0u);
+    ASSERT_EQ(send(**d, abi::CMD_TABLE_LOAD, "t", 0, {{0, 8, "zero", "", 0}}), 0u);
     ASSERT_EQ(send(**d, abi::CMD_DEV_SUSPEND, "t"), 0u);  // resume: the newest record has a live table
     minor = (*d)->registry().find_by_name("t")->devno().minor;
     (*d)->stop();
