@@ -3,58 +3,116 @@
 # image, fio's nbd engine, interleaved rounds with rotating order (PERF.md).
 #
 #   bench/nbd/run.sh [BUILD_DIR]
+#   MODE=lv [BEFORE=OLD_BUILD_DIR] bench/nbd/run.sh [BUILD_DIR]
+# MODE=bench (default): the in-process bench server (udm's exports over one
+#   file) and the FUSE file against the raw file.
+# MODE=lv: the real udmd (NBD on <rundir>/nbd.sock) serving an ulvm linear LV
+#   on a file PV, beside nbdkit and qemu-nbd on the PV file; with BEFORE, a
+#   second udmd + ulvm from an older build serves the same LV too ("udm-before"),
+#   so one run compares the two builds round by round. 4 KiB random at QD1
+#   and QD32, 1 MiB sequential.
 # Environment: SIZE (image MiB, 1024), RUNTIME (s per run, 10), ROUNDS (3),
 #   WORK (scratch dir, /tmp/udm-nbd-bench), OUT (JSON path, $WORK/results.json).
-# Prints a table of medians with udm/best-peer ratios and CPU per I/O, and
-# writes the same as JSON. Not a test: numbers depend on the machine's load.
+# Prints a table of medians with udm/best-peer ratios (and udm/udm-before)
+# and CPU per I/O, and writes the same as JSON. Not a test: numbers depend on
+# the machine's load.
 set -euo pipefail
 
 BUILD=${1:-$(cd "$(dirname "$0")/../.." && pwd)/build}
+MODE=${MODE:-bench}
+BEFORE=${BEFORE:-}
 SERVER=$BUILD/bin/udm_export_bench_server
 SIZE=${SIZE:-1024}
 RUNTIME=${RUNTIME:-10}
 ROUNDS=${ROUNDS:-3}
 WORK=${WORK:-/tmp/udm-nbd-bench}
 OUT=${OUT:-$WORK/results.json}
-for t in fio nbdkit qemu-nbd jq "$SERVER"; do command -v "$t" >/dev/null || { echo "needs $t" >&2; exit 1; }; done
+needs=(fio nbdkit qemu-nbd jq bc)
+case $MODE in
+  bench) needs+=("$SERVER") ;;
+  lv) needs+=("$BUILD/bin/udmd" "$BUILD/bin/ulvm")
+      [ -z "$BEFORE" ] || needs+=("$BEFORE/bin/udmd" "$BEFORE/bin/ulvm") ;;
+  *) echo "MODE is bench or lv" >&2; exit 1 ;;
+esac
+for t in "${needs[@]}"; do command -v "$t" >/dev/null || { echo "needs $t" >&2; exit 1; }; done
 
 mkdir -p "$WORK"
 IMG=$WORK/disk.img
-if [ ! -f "$IMG" ] || [ "$(stat -c %s "$IMG")" -ne $((SIZE << 20)) ]; then
-  echo "making a ${SIZE} MiB image of random data..." >&2
-  head -c $((SIZE << 20)) /dev/urandom >"$IMG"
+# MODE=lv: the image is the PV; the LV's extents start at pe_start (1 MiB).
+IMG_MIB=$SIZE
+[ "$MODE" = lv ] && IMG_MIB=$((SIZE + 8))
+if [ ! -f "$IMG" ] || [ "$(stat -c %s "$IMG")" -ne $((IMG_MIB << 20)) ]; then
+  echo "making a ${IMG_MIB} MiB image of random data..." >&2
+  head -c $((IMG_MIB << 20)) /dev/urandom >"$IMG"
 fi
 
 PIDS=()
+DAEMONS=()  # "rundir build": udmds to stop (their LVs deactivated first)
 cleanup() {
   set +e
+  for d in "${DAEMONS[@]}"; do
+    set -- $d
+    UDM_RUNDIR=$1 UDM_LVM_CONFIG=$WORK/lvm.conf UDM_NO_AUTOSTART=1 "$2/bin/ulvm" vgchange -an vgb >/dev/null 2>&1
+  done
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  mountpoint -q "$WORK/run/dev" && { fusermount3 -u -z "$WORK/run/dev" || umount -l "$WORK/run/dev"; }
+  for r in "$WORK/run" "$WORK"/run-*; do
+    mountpoint -q "$r/dev" 2>/dev/null && { fusermount3 -u -z "$r/dev" || umount -l "$r/dev"; }
+  done
   rm -f "$WORK"/*.sock "$WORK"/*.pid
 }
 trap cleanup EXIT
 
-# Servers: one of each, all on the same image, all page-cache (buffered).
-rm -rf "$WORK/run"
-"$SERVER" --rundir "$WORK/run" --backing "$IMG" --fuse >"$WORK/udm.log" 2>&1 &
-UDM_PID=$!; PIDS+=($UDM_PID)
-nbdkit --unix "$WORK/nbdkit.sock" --pidfile "$WORK/nbdkit.pid" --foreground file file="$IMG" &
-NBDKIT_PID=$!; PIDS+=($NBDKIT_PID)
-qemu-nbd --socket "$WORK/qemu.sock" -f raw --cache=writeback --aio=threads --shared=8 --persistent "$IMG" &
-QEMU_PID=$!; PIDS+=($QEMU_PID)
-for s in "$WORK/run/nbd.sock" "$WORK/nbdkit.sock" "$WORK/qemu.sock"; do
-  for i in $(seq 100); do [ -S "$s" ] && break; sleep 0.1; done
-  [ -S "$s" ] || { echo "server socket $s did not appear" >&2; exit 1; }
-done
+wait_socket() {
+  local i
+  for i in $(seq 100); do [ -S "$1" ] && return 0; sleep 0.1; done
+  echo "server socket $1 did not appear" >&2
+  exit 1
+}
 
-declare -A URI=(
-  [udm]="nbd+unix:///bench?socket=$WORK/run/nbd.sock"
-  [nbdkit]="nbd+unix:///?socket=$WORK/nbdkit.sock"
-  [qemu-nbd]="nbd+unix:///?socket=$WORK/qemu.sock"
-)
-declare -A SRVPID=([udm]=$UDM_PID [nbdkit]=$NBDKIT_PID [qemu-nbd]=$QEMU_PID)
-WORKLOADS=("randread 4k 32" "randwrite 4k 32" "read 1m 8" "write 1m 8")
-CONTENDERS=(udm nbdkit qemu-nbd)
+declare -A URI SRVPID
+if [ "$MODE" = bench ]; then
+  rm -rf "$WORK/run"
+  "$SERVER" --rundir "$WORK/run" --backing "$IMG" --fuse >"$WORK/udm.log" 2>&1 &
+  SRVPID[udm]=$!; PIDS+=($!)
+  wait_socket "$WORK/run/nbd.sock"
+  URI[udm]="nbd+unix:///bench?socket=$WORK/run/nbd.sock"
+  CONTENDERS=(udm nbdkit qemu-nbd)
+  WORKLOADS=("randread 4k 32" "randwrite 4k 32" "read 1m 8" "write 1m 8")
+else
+  # One VG "vgb" with one linear LV "lvb" of SIZE MiB on the image, written
+  # once by this build's ulvm; every udmd activates the same LV.
+  export UDM_LVM_CONFIG=$WORK/lvm.conf
+  echo "devices = $IMG" >"$UDM_LVM_CONFIG"
+  if ! UDM_NO_AUTOSTART=1 "$BUILD/bin/ulvm" lvs vgb/lvb >/dev/null 2>&1; then
+    UDM_NO_AUTOSTART=1 "$BUILD/bin/ulvm" vgcreate -y vgb "$IMG" >/dev/null
+    UDM_NO_AUTOSTART=1 "$BUILD/bin/ulvm" lvcreate -an -L "${SIZE}M" -n lvb vgb >/dev/null
+  fi
+  CONTENDERS=(udm)
+  builds=("udm $BUILD")
+  [ -z "$BEFORE" ] || { builds+=("udm-before $BEFORE"); CONTENDERS+=(udm-before); }
+  for b in "${builds[@]}"; do
+    set -- $b
+    run=$WORK/run-$1
+    rm -rf "$run"
+    "$2/bin/udmd" --rundir "$run" --foreground --no-fuse >"$WORK/$1.log" 2>&1 &
+    SRVPID[$1]=$!; PIDS+=($!); DAEMONS+=("$run $2")
+    wait_socket "$run/control"
+    UDM_RUNDIR=$run "$2/bin/ulvm" vgchange -ay vgb >/dev/null
+    wait_socket "$run/nbd.sock"
+    URI[$1]="nbd+unix:///vgb-lvb?socket=$run/nbd.sock"
+  done
+  CONTENDERS+=(nbdkit qemu-nbd)
+  WORKLOADS=("randread 4k 1" "randread 4k 32" "randwrite 4k 1" "randwrite 4k 32" "read 1m 8" "write 1m 8")
+fi
+# The peers, all on the same image, page cache (buffered).
+nbdkit --unix "$WORK/nbdkit.sock" --pidfile "$WORK/nbdkit.pid" --foreground file file="$IMG" &
+SRVPID[nbdkit]=$!; PIDS+=($!)
+qemu-nbd --socket "$WORK/qemu.sock" -f raw --cache=writeback --aio=threads --shared=8 --persistent "$IMG" &
+SRVPID[qemu-nbd]=$!; PIDS+=($!)
+wait_socket "$WORK/nbdkit.sock"
+wait_socket "$WORK/qemu.sock"
+URI[nbdkit]="nbd+unix:///?socket=$WORK/nbdkit.sock"
+URI[qemu-nbd]="nbd+unix:///?socket=$WORK/qemu.sock"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
@@ -89,12 +147,13 @@ for round in $(seq "$ROUNDS"); do
     done
   done
   # FUSE file vs the raw file, 1 MiB sequential, buffered, io_uring.
+  [ "$MODE" = bench ] || continue
   for rw in read write; do
     for c in raw fuse; do
       f=$IMG; [ $c = fuse ] && f=$WORK/run/dev/mapper/bench
-      before=$(cpu_ticks "$UDM_PID")
+      before=$(cpu_ticks "${SRVPID[udm]}")
       read -r iops bps fcpu < <(run_fio "$rw" 1m 8 --ioengine=io_uring --filename="$f")
-      after=$(cpu_ticks "$UDM_PID")
+      after=$(cpu_ticks "${SRVPID[udm]}")
       scpu=$(echo "($after - $before) / $HZ / $RUNTIME" | bc -l)
       printf '%s\t%s\t%s\t%s\t%s\t%s\n' "fuse-$rw 1m 8" "$c" "$iops" "$bps" "$scpu" "$fcpu" >>"$RESULTS"
       echo "round $round: $rw 1m $c: $(printf '%.0f' "$bps") B/s" >&2
@@ -110,7 +169,8 @@ for line in open(sys.argv[1]):
     w, c, iops, bps, scpu, fcpu = line.rstrip("\n").split("\t")
     rows.setdefault(w, {}).setdefault(c, []).append((float(iops), float(bps), float(scpu), float(fcpu)))
 out = {"method": "fio nbd engine, medians of interleaved rounds, page cache", "rows": []}
-print(f"{'workload':22} {'contender':9} {'IOPS':>9} {'MB/s':>8} {'srv cores':>9} {'srv µs/IO':>9} {'ratio':>6}")
+print("ratio: udm / best peer on udm's row; udm / udm-before on udm-before's row")
+print(f"{'workload':22} {'contender':10} {'IOPS':>9} {'MB/s':>8} {'srv cores':>9} {'srv µs/IO':>9} {'ratio':>6}")
 for w, by in rows.items():
     med = {c: {"iops": statistics.median(v[0] for v in vals),
                "mb_s": statistics.median(v[1] for v in vals) / 1e6,
@@ -119,14 +179,18 @@ for w, by in rows.items():
     for m in med.values():
         m["server_us_per_io"] = m["server_cores"] * 1e6 / m["iops"] if m["iops"] else None
     ours = "fuse" if w.startswith("fuse-") else "udm"
-    peers = [c for c in med if c != ours]
+    peers = [c for c in med if c not in (ours, "udm-before")]
     best = max(peers, key=lambda c: med[c]["iops"])
     ratio = med[ours]["iops"] / med[best]["iops"] if med[best]["iops"] else None
+    before = med.get("udm-before")
+    vs_before = med[ours]["iops"] / before["iops"] if before and before["iops"] else None
     for c, m in med.items():
         r = f"{ratio:.2f}" if c == ours and ratio else ""
+        if c == "udm-before" and vs_before: r = f"{vs_before:.2f}"
         us = f"{m['server_us_per_io']:.1f}" if m["server_us_per_io"] else "-"
-        print(f"{w:22} {c:9} {m['iops']:9.0f} {m['mb_s']:8.0f} {m['server_cores']:9.2f} {us:>9} {r:>6}")
-    out["rows"].append({"workload": w, "contenders": med, "ours": ours, "best_peer": best, "ratio": ratio})
+        print(f"{w:22} {c:10} {m['iops']:9.0f} {m['mb_s']:8.0f} {m['server_cores']:9.2f} {us:>9} {r:>6}")
+    out["rows"].append({"workload": w, "contenders": med, "ours": ours, "best_peer": best, "ratio": ratio,
+                        "ratio_to_before": vs_before})
 json.dump(out, open(sys.argv[2], "w"), indent=2)
 print(f"JSON: {sys.argv[2]}")
 PY

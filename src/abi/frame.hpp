@@ -82,7 +82,35 @@ Result<Reply> split_reply(const Frame& frame);
 
 // One round trip on a connected control socket: sends `request` (a whole
 // dm_ioctl buffer) as command `command`, reads the reply. Transport errors are
-// errors; a command's errno comes back inside Reply.
+// errors; a command's errno comes back inside Reply. (exchange_in_place with
+// an allocated buffer.)
 Result<Reply> exchange(int fd, std::uint32_t command, ByteView request);
+
+// The one client round trip, used by libudm's socket backend and by the
+// preload shim, which runs it inside an unmodified program's ioctl() call:
+// so it allocates nothing and throws nothing. Sends the first `request_size`
+// bytes of `buffer` as one frame, reads the reply and copies it over the
+// start of `buffer` by the rule above: on success the body up to
+// buffer.size() (the rest is read and dropped; reply_size says how much
+// there was), on failure version[3] only, the driver's message going to
+// `message` (cut to fit, always NUL-terminated when not empty).
+struct InPlaceReply {
+  int transport = 0;            // 0, or the transport's errno; then nothing below is valid
+  const char* what = "";        // with `transport`: which step failed (a static string)
+  std::uint32_t error = 0;      // the command's errno: 0 or positive
+  std::uint32_t reply_size = 0; // bytes in the reply's body
+  std::uint32_t copied = 0;     // of those, copied over `buffer`
+};
+// Transport errors: the errno of send/recv; ENODATA when the peer closed
+// before the reply's first byte; EPROTO for a frame cut short, a bad magic, a
+// body over MAX_FRAME_SIZE or an error reply without version; EINVAL when
+// request_size does not fit `buffer` or MAX_FRAME_SIZE; EINTR when
+// `interruptible` and a signal came while waiting for the reply (as the
+// kernel's DEV_WAIT: the connection is then out of step and must be dropped).
+InPlaceReply exchange_in_place(int fd, std::uint32_t command, std::span<std::uint8_t> buffer,
+                               std::uint32_t request_size, std::span<char> message,
+                               bool interruptible = false) noexcept;
+// "control socket read: Connection reset by peer": a transport failure in words.
+std::string describe_failure(const InPlaceReply& reply);
 
 }  // namespace udm::abi

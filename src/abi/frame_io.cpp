@@ -112,10 +112,30 @@ Result<Reply> split_reply(const Frame& frame) {
 }
 
 Result<Reply> exchange(int fd, std::uint32_t command, ByteView request) {
-  if (auto w = write_frame(fd, command, 0, request); !w) return fail(w.error());
-  auto f = read_frame(fd);
-  if (!f) return fail(f.error());
-  return split_reply(*f);
+  if (request.size() > MAX_FRAME_SIZE)
+    return fail(EINVAL, "control frame: " + std::to_string(request.size()) + " bytes, at most " +
+                            std::to_string(MAX_FRAME_SIZE));
+  Bytes buffer(request.begin(), request.end());
+  std::string message(MAX_ERROR_MESSAGE + 1, '\0');
+  auto x = exchange_in_place(fd, command, buffer, static_cast<std::uint32_t>(buffer.size()), message);
+  if (x.transport) return fail(x.transport, describe_failure(x));
+  if (x.error == 0 && x.reply_size > buffer.size())
+    return fail(EPROTO, "control reply: " + std::to_string(x.reply_size) + " bytes, more than the " +
+                            std::to_string(buffer.size()) + "-byte request");
+  Reply r;
+  r.error = x.error;
+  buffer.resize(x.copied);
+  r.copy_back = std::move(buffer);
+  message.resize(std::strlen(message.c_str()));
+  r.message = std::move(message);
+  return r;
+}
+
+std::string describe_failure(const InPlaceReply& reply) {
+  std::string out = reply.what;
+  if (reply.transport != ENODATA && reply.transport != EPROTO)
+    out += std::string(": ") + std::strerror(reply.transport);
+  return out;
 }
 
 }  // namespace udm::abi

@@ -22,18 +22,45 @@ namespace udm::client::detail {
 
 std::string control_socket_path(const std::string& rundir) { return rundir + "/control"; }
 
+namespace {
+bool trusted_uid(uid_t uid) { return uid == 0 || uid == ::geteuid(); }
+}  // namespace
+
+Result<void> check_control_path(const std::string& socket_path) {
+  struct stat st{};
+  if (::lstat(socket_path.c_str(), &st) != 0)
+    return fail(errno, fmt::format("{}: {}", socket_path, std::strerror(errno)));
+  if (S_ISLNK(st.st_mode)) return fail(ELOOP, fmt::format("{} is a symbolic link; refusing to use it", socket_path));
+  if (!S_ISSOCK(st.st_mode)) return fail(ENOTSOCK, fmt::format("{} is not a socket; refusing to use it", socket_path));
+  if (!trusted_uid(st.st_uid))
+    return fail(EPERM, fmt::format("{} is owned by uid {}, not by root or this user (uid {}); refusing to use it",
+                                   socket_path, st.st_uid, ::geteuid()));
+  return {};
+}
+
 Result<std::unique_ptr<SocketBackend>> SocketBackend::connect(const std::string& socket_path) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (socket_path.size() >= sizeof(addr.sun_path))
     return fail(ENAMETOOLONG, fmt::format("{}: socket path too long", socket_path));
   std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
+  if (auto r = check_control_path(socket_path); !r) return fail(r.error());
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return fail(errno, fmt::format("socket: {}", std::strerror(errno)));
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) < 0) {
     int e = errno;
     ::close(fd);
     return fail(e, fmt::format("{}: connect failed: {}", socket_path, std::strerror(e)));
+  }
+  // The path may have been swapped between the check and connect(): the
+  // listener itself must be root or this user too.
+  ucred cred{};
+  socklen_t len = sizeof(cred);
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && !trusted_uid(cred.uid)) {
+    ::close(fd);
+    return fail(EPERM, fmt::format("{}: the listener runs as uid {}, not as root or this user (uid {}); "
+                                   "refusing to use it",
+                                   socket_path, cred.uid, ::geteuid()));
   }
   return std::unique_ptr<SocketBackend>(new SocketBackend(fd));
 }
@@ -45,21 +72,25 @@ SocketBackend::~SocketBackend() {
 int SocketBackend::transact(std::uint32_t nr, std::vector<std::uint8_t>& buffer,
                             std::string& driver_message) {
   driver_message.clear();
-  auto reply = abi::exchange(fd_, nr, buffer);
-  if (!reply) {
+  if (buffer.size() > abi::MAX_FRAME_SIZE) {
+    driver_message = fmt::format("request of {} bytes is larger than a control frame may be", buffer.size());
+    return EINVAL;
+  }
+  char message[abi::MAX_ERROR_MESSAGE + 1];
+  auto x = abi::exchange_in_place(fd_, nr, buffer, static_cast<std::uint32_t>(buffer.size()), message);
+  if (x.transport) {
     // The request never got an answer: say so, whatever errno the transport gave.
-    driver_message = "lost the connection to udmd: " + reply.error().message;
+    driver_message = "lost the connection to udmd: " + abi::describe_failure(x);
     return ECONNRESET;
   }
   // The reply overwrites the start of the caller's buffer, never more of it.
-  if (reply->copy_back.size() > buffer.size()) {
-    driver_message = fmt::format("udmd reply of {} bytes is larger than the {}-byte request",
-                                 reply->copy_back.size(), buffer.size());
+  if (x.error == 0 && x.reply_size > buffer.size()) {
+    driver_message =
+        fmt::format("udmd reply of {} bytes is larger than the {}-byte request", x.reply_size, buffer.size());
     return EPROTO;
   }
-  std::memcpy(buffer.data(), reply->copy_back.data(), reply->copy_back.size());
-  driver_message = reply->message;
-  return static_cast<int>(reply->error);
+  driver_message = message;
+  return static_cast<int>(x.error);
 }
 
 Result<int> peer_pid(int fd) {

@@ -13,7 +13,8 @@ namespace udm::client::detail {
 
 class SocketBackend final : public Backend {
  public:
-  // Connects to `socket_path`. ENOENT/ECONNREFUSED when nobody listens.
+  // Connects to `socket_path` (check_control_path first). ENOENT/ECONNREFUSED
+  // when nobody listens.
   static Result<std::unique_ptr<SocketBackend>> connect(const std::string& socket_path);
   ~SocketBackend() override;
 
@@ -31,6 +32,12 @@ class SocketBackend final : public Backend {
 
 // <rundir>/control
 std::string control_socket_path(const std::string& rundir);
+
+// What connect() checks first, as udmd's run-directory rules: the control
+// path must be a socket (not a symbolic link) owned by root or this user.
+// ENOENT when it does not exist; ELOOP, ENOTSOCK or EPERM, with a message
+// naming the path, when it must not be used.
+Result<void> check_control_path(const std::string& socket_path);
 
 // The udmd to start: beside the running executable (/proc/self/exe), else
 // the first on $PATH. ENOENT when there is none.

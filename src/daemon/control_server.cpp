@@ -1,5 +1,6 @@
 #include "daemon/control_server.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -80,7 +81,20 @@ Result<void> ControlServer::start(const std::string& path) {
   reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   path_ = path;
   listen_fd_ = fd;
-  pool_ = std::make_unique<WorkerPool>(limits_.max_command_threads, log_);
+  // Grows to the bound as commands block (a suspend may wait for another
+  // device's resume, which needs a thread of its own); idle threads beyond
+  // the first go after 30 s; commands still queued at stop are dropped.
+  pool_ = std::make_unique<io::WorkerPool>(io::WorkerPool::Options{
+      .name = "udm-cmd",
+      .min_threads = 1,
+      .max_threads = static_cast<unsigned>(std::max<std::size_t>(limits_.max_command_threads, 1)),
+      .idle_exit = std::chrono::seconds(30),
+      .drain_on_stop = false,
+      .on_saturated =
+          [this](unsigned threads, std::size_t waiting) {
+            log_.info("control: all {} command threads are busy; {} command(s) wait for one", threads, waiting);
+          },
+  });
   loop_thread_ = std::thread([this] { loop(); });
   return {};
 }
@@ -291,7 +305,7 @@ void ControlServer::submit(const ConnectionPtr& c, abi::FrameHeader header, abi:
   // connection, and a hang-up is noticed when the reply is written.
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd, nullptr);
   c->phase = Connection::Phase::busy;
-  pool_->submit([this, c, header, body = std::move(body)]() mutable { run_command(c, header, std::move(body)); });
+  pool_->post([this, c, header, body = std::move(body)]() mutable { run_command(c, header, std::move(body)); });
 }
 
 void ControlServer::run_command(const ConnectionPtr& c, abi::FrameHeader header, abi::Bytes body) {

@@ -23,7 +23,7 @@
 #include "daemon/dispatcher.hpp"
 #include "daemon/log.hpp"
 #include "daemon/options.hpp"
-#include "daemon/worker_pool.hpp"
+#include "io/worker_pool.hpp"
 
 namespace udm::daemon {
 
@@ -72,7 +72,7 @@ class ControlServer {
   int event_fd_ = -1;    // wakes the loop: a command finished, or stop
   int reserve_fd_ = -1;  // given up on EMFILE to accept-and-close a connection
   std::thread loop_thread_;
-  std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<io::WorkerPool> pool_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> count_{0};
   bool any_parked_ = false;  // the loop's own

@@ -5,11 +5,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -320,7 +324,11 @@ std::string encode_device_state(const DeviceRecord& device) {
                           {"device", device_json(device)}});
 }
 
-Result<DeviceRecord> decode_device_state(std::string_view bytes) {
+namespace {
+
+// One record document: the device and its slot sequence number (0 when the
+// document has none: written whole, by rename).
+Result<std::pair<DeviceRecord, std::uint64_t>> decode_one(std::string_view bytes) {
   // nlohmann throws on a few paths even with allow_exceptions off; keep any
   // surprise from escaping into the daemon.
   try {
@@ -328,13 +336,49 @@ Result<DeviceRecord> decode_device_state(std::string_view bytes) {
     if (doc.is_discarded()) return fail(EINVAL, "record is not valid JSON");
     auto version = check_envelope(doc, DEVICE_STATE_FORMAT, DEVICE_STATE_VERSION);
     if (!version) return fail(version.error());
+    std::uint64_t seq = 0;
+    if (auto q = doc.find("seq"); q != doc.end()) {
+      if (!q->is_number_unsigned()) return fail(EINVAL, "record: field \"seq\" is not a non-negative integer");
+      seq = q->get<std::uint64_t>();
+    }
     // One decoder per version; older versions are upgraded here as the format grows.
     auto dev = Reader{"record"}.field(doc, "device");
     if (!dev) return fail(dev.error());
-    return decode_device(**dev, "device");
+    auto d = decode_device(**dev, "device");
+    if (!d) return fail(d.error());
+    return std::pair{std::move(*d), seq};
   } catch (const std::exception& e) {
     return fail(EINVAL, std::string("record cannot be decoded: ") + e.what());
   }
+}
+
+// Slot k up to its first newline: a record's compact JSON has none, and
+// what follows is padding (which the JSON lexer would take space by space).
+std::string_view slot_of(std::string_view file, unsigned k) {
+  std::string_view slot = file.substr(k * DEVICE_STATE_SLOT, DEVICE_STATE_SLOT);
+  return slot.substr(0, slot.find('\n'));
+}
+
+}  // namespace
+
+Result<DeviceRecord> decode_device_state(std::string_view bytes) {
+  std::optional<Error> slot_problem;
+  if (bytes.size() == 2 * DEVICE_STATE_SLOT) {
+    // Two slots: the valid one with the higher sequence number; a slot torn
+    // by a crash during its write fails its checksum and the other stands.
+    std::optional<std::pair<DeviceRecord, std::uint64_t>> best;
+    for (unsigned k = 0; k < 2; ++k) {
+      std::string_view slot = slot_of(bytes, k);
+      auto r = decode_one(slot);
+      if (r && (!best || r->second > best->second)) best = std::move(*r);
+      if (!r && !slot_problem && !slot.empty()) slot_problem = r.error();
+    }
+    if (best) return std::move(best->first);
+    // Neither: perhaps one document of that very size (written by rename).
+  }
+  auto r = decode_one(bytes);
+  if (!r) return fail(slot_problem ? *slot_problem : r.error());
+  return std::move(r->first);
 }
 
 std::string device_state_name(std::uint32_t minor) { return std::to_string(minor) + ".json"; }
@@ -383,32 +427,111 @@ Result<int> open_device_state_dir(const std::string& rundir) {
 
 namespace {
 
-// An update of an existing record that fits in its first page: one pwrite at
-// offset 0, padded with spaces (JSON ignores them) to the file's size so no
-// truncate is needed. A process killed during it leaves the old or the new
-// bytes: the kernel copies a write into the page cache page by page and
-// checks for a fatal signal only between pages. This skips the inode
-// creation of a temp file, which the ext4 journal makes cost ~1.6 ms on a
-// busy machine (the overwrite: ~10 us). false: not done, rename instead.
-bool overwrite_in_place(int dirfd, const std::string& name, std::string_view encoded) {
-  static const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-  if (encoded.size() > page) return false;
-  int fd = ::openat(dirfd, name.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+// `encoded` (a signed record, as signed_dump writes it) with "seq": `seq`
+// added under a new checksum. Done on the text: the dump is canonical (keys
+// sorted, so "seq" goes just before the top-level "version", whose quotes
+// cannot stand bare inside a string), which spares a parse and a dump per
+// update. nullopt when `encoded` is not shaped so.
+std::optional<std::string> with_seq(std::string_view encoded, std::uint64_t seq) {
+  constexpr std::string_view head = "{\"crc32\":";
+  if (!encoded.starts_with(head) || !encoded.ends_with("}\n")) return std::nullopt;
+  const std::size_t comma = encoded.find(',', head.size());
+  const std::size_t version = encoded.rfind(",\"version\":");
+  if (comma == std::string_view::npos || version == std::string_view::npos || version < comma) return std::nullopt;
+  std::string body = "{";
+  body.append(encoded.substr(comma + 1, version - comma - 1));
+  body += ",\"seq\":" + std::to_string(seq);
+  body.append(encoded.substr(version, encoded.size() - 1 - version));  // without the newline
+  std::string out = std::string(head) + std::to_string(crc32_ieee(body)) + ",";
+  out.append(body, 1);
+  out.push_back('\n');
+  return out;
+}
+
+// `encoded` with "seq" as one slot: padded with spaces after its newline to
+// DEVICE_STATE_SLOT; nullopt if it does not fit or is not a record.
+std::optional<std::string> slot_record(std::string_view encoded, std::uint64_t seq) {
+  auto out = with_seq(encoded, seq);
+  if (!out || out->size() >= DEVICE_STATE_SLOT) return std::nullopt;
+  out->append(DEVICE_STATE_SLOT - out->size(), ' ');
+  return out;
+}
+
+// The sequence number of the valid record in a slot; nullopt if torn or empty.
+std::optional<std::uint64_t> slot_seq(std::string_view slot) {
+  auto r = decode_one(slot);
+  if (!r) return std::nullopt;
+  return r->second;
+}
+
+// An update of a two-slot record: the new record goes into the slot that
+// does not hold the newest valid one, with the next sequence number, in one
+// pwrite. A crash (of udmd or of the machine) tearing that write leaves the
+// other slot's record, one change older, which is what load reads then;
+// never a record set aside. Skips the inode creation of a temp file, which
+// the ext4 journal makes cost ~1.6 ms on a busy machine. false: not done
+// (no such file, not two slots, too big), rename instead.
+// What this process last wrote into each two-slot file (by device and
+// inode): the slot holding the newest record, its sequence number and how
+// that slot starts ({"crc32":N,), so an update need not check both slots
+// again. An update reads that slot's start to see it is still there (a file
+// replaced since, by a hand edit, may have the same inode number) and checks
+// both slots when not; a file torn by a crash is read by a new process.
+struct SlotState {
+  unsigned newest = 0;
+  std::uint64_t seq = 0;
+  std::string head;
+};
+
+std::string head_of(std::string_view slot) { return std::string(slot.substr(0, slot.find(',') + 1)); }
+
+std::mutex slot_cache_lock;
+std::map<std::pair<dev_t, ino_t>, SlotState> slot_cache;
+
+void remember_slot(const struct stat& st, std::optional<SlotState> s) {
+  std::lock_guard g(slot_cache_lock);
+  if (s) slot_cache[{st.st_dev, st.st_ino}] = *s;
+  else slot_cache.erase({st.st_dev, st.st_ino});
+}
+
+bool write_slot(int dirfd, const std::string& name, std::string_view encoded) {
+  int fd = ::openat(dirfd, name.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return false;
-  struct stat st{};
   bool done = false;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 && st.st_size > 0 &&
-      static_cast<std::size_t>(st.st_size) <= page) {
-    std::string buf(encoded);
-    if (buf.size() < static_cast<std::size_t>(st.st_size)) {
-      buf.pop_back();  // the newline goes last
-      buf.append(static_cast<std::size_t>(st.st_size) - buf.size() - 1, ' ');
-      buf.push_back('\n');
+  struct stat st{};
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+      static_cast<std::size_t>(st.st_size) == 2 * DEVICE_STATE_SLOT) {
+    std::optional<SlotState> known;
+    {
+      std::lock_guard g(slot_cache_lock);
+      if (auto it = slot_cache.find({st.st_dev, st.st_ino}); it != slot_cache.end()) known = it->second;
     }
-    ssize_t n;
-    do n = ::pwrite(fd, buf.data(), buf.size(), 0);
-    while (n < 0 && errno == EINTR);
-    done = n == static_cast<ssize_t>(buf.size());
+    if (known) {
+      char head[32];
+      const std::size_t n = std::min(known->head.size(), sizeof head);
+      if (::pread(fd, head, n, static_cast<off_t>(known->newest * DEVICE_STATE_SLOT)) != static_cast<ssize_t>(n) ||
+          known->head.compare(0, n, head, n) != 0)
+        known.reset();
+    }
+    if (!known) {
+      std::string file(2 * DEVICE_STATE_SLOT, '\0');
+      if (::pread(fd, file.data(), file.size(), 0) == static_cast<ssize_t>(file.size())) {
+        auto s0 = slot_seq(slot_of(file, 0));
+        auto s1 = slot_seq(slot_of(file, 1));
+        known = SlotState{s0 && (!s1 || *s0 >= *s1) ? 0u : 1u, std::max(s0.value_or(0), s1.value_or(0)), {}};
+      }
+    }
+    if (known) {
+      const unsigned target = 1 - known->newest;
+      const std::uint64_t seq = known->seq + 1;
+      if (auto slot = slot_record(encoded, seq)) {
+        ssize_t n;
+        do n = ::pwrite(fd, slot->data(), slot->size(), static_cast<off_t>(target * DEVICE_STATE_SLOT));
+        while (n < 0 && errno == EINTR);
+        done = n == static_cast<ssize_t>(slot->size());
+        remember_slot(st, done ? std::optional(SlotState{target, seq, head_of(*slot)}) : std::nullopt);
+      }
+    }
   }
   ::close(fd);
   return done;
@@ -416,10 +539,24 @@ bool overwrite_in_place(int dirfd, const std::string& name, std::string_view enc
 
 }  // namespace
 
+void forget_device_state_slots() {
+  std::lock_guard g(slot_cache_lock);
+  slot_cache.clear();
+}
+
 Result<void> write_device_state(int dirfd, std::uint32_t minor, std::string_view encoded) {
   static std::atomic<unsigned> counter{0};
   const std::string final_name = device_state_name(minor);
-  if (overwrite_in_place(dirfd, final_name, encoded)) return {};
+  if (write_slot(dirfd, final_name, encoded)) return {};
+  // A new file: two slots, the record (sequence 1) in the first, the second
+  // blank; a record too big for a slot is written whole.
+  std::string content;
+  if (auto slot = slot_record(encoded, 1)) {
+    content = std::move(*slot);
+    content.push_back('\n');  // an empty slot
+    content.append(DEVICE_STATE_SLOT - 1, ' ');
+    encoded = content;
+  }
   const std::string tmp = final_name + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
   int fd = ::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return fail(errno_error("cannot create " + tmp));
@@ -443,11 +580,14 @@ Result<void> write_device_state(int dirfd, std::uint32_t minor, std::string_view
     ::unlinkat(dirfd, tmp.c_str(), 0);
     return fail(e);
   }
+  if (struct stat st{}; !content.empty() && ::fstatat(dirfd, final_name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0)
+    remember_slot(st, SlotState{0, 1, head_of(content)});
   return {};
 }
 
 Result<void> remove_device_state(int dirfd, std::uint32_t minor) {
   const std::string name = device_state_name(minor);
+  if (struct stat st{}; ::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) remember_slot(st, std::nullopt);
   if (::unlinkat(dirfd, name.c_str(), 0) != 0 && errno != ENOENT) return fail(errno_error("cannot remove " + name));
   return {};
 }

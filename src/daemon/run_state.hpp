@@ -19,6 +19,13 @@
 // not UTF-8 (device names are bytes) are stored as {"hex":"..."}.
 // A newer udmd reads every older version; an older one refuses a newer one.
 //
+// A record that fits in DEVICE_STATE_SLOT bytes is kept in two such slots
+// (the file is then 2 x DEVICE_STATE_SLOT bytes, each slot one document
+// padded with spaces, with a "seq" field under the checksum): an update
+// writes the slot not holding the newest valid record, so a write torn by a
+// crash leaves the other slot's valid, one change older record, which load
+// takes. A bigger record is one document, replaced by a rename.
+//
 // The first udmd with a record kept the whole set in <rundir>/devices.state
 // ("format":"udm-devices-state", the same device objects in a "devices"
 // array); it is read once, converted to per-device files and removed.
@@ -40,6 +47,7 @@ namespace udm::daemon {
 inline constexpr std::uint32_t DEVICE_STATE_VERSION = 1;
 inline constexpr std::string_view DEVICE_STATE_FORMAT = "udm-device-state";
 inline constexpr std::string_view RUN_STATE_DIR = "devices";  // under the run directory
+inline constexpr std::size_t DEVICE_STATE_SLOT = 4096;
 // The single-file record of the previous layout (read for the upgrade only).
 inline constexpr std::uint32_t RUN_STATE_VERSION = 1;
 inline constexpr std::string_view RUN_STATE_FORMAT = "udm-devices-state";
@@ -71,8 +79,9 @@ struct RunState {
 
 std::uint32_t crc32_ieee(std::string_view data);
 
-// One device's file.
+// One device's record document (write_device_state puts it into a slot).
 std::string encode_device_state(const DeviceRecord& device);
+// A file's bytes: one document, or two slots (the newer valid one wins).
 // Refuses, naming the problem: not JSON, a wrong format name, a version newer
 // than DEVICE_STATE_VERSION (or 0), a bad checksum, a missing or mistyped
 // field, a device number that is not udm's.
@@ -88,11 +97,15 @@ Result<RunState> decode_run_state(std::string_view bytes);
 
 // <rundir>/devices, created (0700) if missing; never through a symlink.
 Result<int> open_device_state_dir(const std::string& rundir);
-// Writes <minor>.json in `dirfd`, atomically against a crash of udmd: a new
-// record through a new temp file (O_EXCL | O_NOFOLLOW, relative to dirfd)
-// renamed over it; an update that fits in one page in place (one pwrite, see
-// run_state.cpp). No sync: see StateRecorder for durability.
+// Writes <minor>.json in `dirfd`: a new record through a new temp file
+// (O_EXCL | O_NOFOLLOW, relative to dirfd) renamed over it; an update of a
+// two-slot record into its older slot (one pwrite, see run_state.cpp), so a
+// torn write loses that change only. No sync: see StateRecorder for durability.
 Result<void> write_device_state(int dirfd, std::uint32_t minor, std::string_view encoded);
+// The writer remembers which slot of each file it wrote last; a new process
+// starts without that (a torn slot is only ever read by one). For tests that
+// tear a file in-process.
+void forget_device_state_slots();
 // Unlinks <minor>.json (absent is fine).
 Result<void> remove_device_state(int dirfd, std::uint32_t minor);
 // Renames `name` in dirfd to `name`.<what>-<UTC time>[.k] (never over an

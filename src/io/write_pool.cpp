@@ -1,6 +1,5 @@
 #include "io/write_pool.hpp"
 
-#include <pthread.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -13,23 +12,11 @@
 namespace udm::io {
 
 WritePool::WritePool(unsigned threads, std::chrono::nanoseconds spin) : spin_(spin) {
-  threads_.reserve(threads);
-  for (unsigned i = 0; i < threads; ++i) {
-    threads_.emplace_back([this, i] {
-      ::pthread_setname_np(::pthread_self(), ("udm-wr-" + std::to_string(i)).c_str());
-      run();
-    });
-  }
+  std::lock_guard g(group_.lock);
+  for (unsigned i = 0; i < threads; ++i) group_.start([this] { run(); });
 }
 
-WritePool::~WritePool() {
-  {
-    std::lock_guard g(lock_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  for (auto& t : threads_) t.join();
-}
+WritePool::~WritePool() { group_.stop(); }  // the threads run what is queued first
 
 void WritePool::submit(const FileHandle& file, Request* request) {
   request->scratch.owner = &file;
@@ -41,7 +28,7 @@ void WritePool::submit_chain(Request* oldest, Request* newest, unsigned count) {
   newest->scratch.next = nullptr;
   unsigned wake = 0;
   {
-    std::lock_guard g(lock_);
+    std::lock_guard g(group_.lock);
     if (tail_) {
       tail_->scratch.next = oldest;
     } else {
@@ -56,13 +43,13 @@ void WritePool::submit_chain(Request* oldest, Request* newest, unsigned count) {
     wake = std::min(count, idle_ - waking_);
     waking_ += wake;
   }
-  for (unsigned i = 0; i < wake; ++i) wake_.notify_one();
+  for (unsigned i = 0; i < wake; ++i) group_.wake.notify_one();
 }
 
 void WritePool::run() {
-  std::unique_lock g(lock_);
+  std::unique_lock g(group_.lock);
   for (;;) {
-    if (!head_ && !stopping_ && !spinning_ && spin_.count() > 0) {
+    if (!head_ && !group_.stopping && !spinning_ && spin_.count() > 0) {
       // Poll a little before sleeping: at queue depth the next request
       // usually arrives within microseconds. One poller at a time, so idle
       // threads do not eat the CPU the submitters need.
@@ -78,9 +65,9 @@ void WritePool::run() {
       g.lock();
       spinning_ = false;
     }
-    while (!head_ && !stopping_) {
+    while (!head_ && !group_.stopping) {
       ++idle_;
-      wake_.wait(g);
+      group_.wake.wait(g);
       --idle_;
       if (waking_ > 0) --waking_;
     }

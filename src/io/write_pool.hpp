@@ -9,12 +9,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
-#include <vector>
 
 #include "io/request.hpp"
+#include "io/thread_group.hpp"
 
 namespace udm::io {
 
@@ -40,7 +37,7 @@ class WritePool {
   // wake-up per sleeping thread (for SubmitPlug).
   void submit_chain(Request* oldest, Request* newest, unsigned count);
 
-  unsigned threads() const { return static_cast<unsigned>(threads_.size()); }
+  unsigned threads() const { return group_.size(); }
 
   // Writes all of `request` at once on this thread: 0 or -errno.
   static int write_now(int fd, const Request& request);
@@ -48,17 +45,14 @@ class WritePool {
  private:
   void run();
 
-  std::mutex lock_;
-  std::condition_variable wake_;
+  ThreadGroup group_{"udm-wr"};  // its lock guards the queue below
   Request* head_ = nullptr;
   Request* tail_ = nullptr;
-  unsigned idle_ = 0;          // threads waiting on wake_
+  unsigned idle_ = 0;          // threads waiting on group_.wake
   unsigned waking_ = 0;        // of those, notified but not yet running
   bool spinning_ = false;      // one thread is polling queued_ instead of sleeping
   std::atomic<bool> queued_{false};  // head_ != nullptr, readable without the lock
   std::chrono::nanoseconds spin_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
 };
 
 }  // namespace udm::io

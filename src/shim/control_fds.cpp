@@ -20,7 +20,6 @@ namespace {
 
 constexpr int MAX_TRACKED_FD = 1 << 16;
 constexpr std::uint32_t MIN_IOCTL_BUFFER = 305;  // offsetof(struct dm_ioctl, data): the kernel reads at least this
-constexpr std::uint32_t VERSION_BYTES = 12;
 
 std::atomic<unsigned char> states[MAX_TRACKED_FD];
 std::atomic<int> tracked{0};
@@ -39,50 +38,6 @@ void after_fork_in_child() {
 
 pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 void install_atfork() { pthread_atfork(nullptr, nullptr, after_fork_in_child); }
-
-bool send_all(int fd, const void* data, std::size_t n) {
-  auto* p = static_cast<const char*>(data);
-  while (n > 0) {
-    ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
-}
-
-// `interruptible`: a signal ends the wait with EINTR, as the kernel's
-// DEV_WAIT does (the connection is then dropped, its reply never read).
-bool recv_all(int fd, void* data, std::size_t n, bool interruptible = false) {
-  auto* p = static_cast<char*>(data);
-  while (n > 0) {
-    ssize_t r = ::recv(fd, p, n, 0);
-    if (r < 0 && errno == EINTR && !interruptible) continue;
-    if (r <= 0) return false;
-    p += r;
-    n -= static_cast<std::size_t>(r);
-  }
-  return true;
-}
-
-// Reads and throws away n bytes, or keeps up to `keep` of them in `out`.
-bool recv_discard(int fd, std::size_t n, char* out, std::size_t keep) {
-  char scratch[4096];
-  std::size_t kept = 0;
-  while (n > 0) {
-    std::size_t chunk = n < sizeof scratch ? n : sizeof scratch;
-    if (!recv_all(fd, scratch, chunk)) return false;
-    if (out && kept < keep) {
-      std::size_t k = chunk < keep - kept ? chunk : keep - kept;
-      std::memcpy(out + kept, scratch, k);
-      kept += k;
-    }
-    n -= chunk;
-  }
-  if (out) out[kept] = 0;
-  return true;
-}
 
 // Gives a stale (post-fork) fd a fresh connection at the same number.
 bool reconnect(int fd) {
@@ -172,34 +127,22 @@ int control_ioctl(int fd, unsigned long request, void* arg) noexcept {
   pthread_mutex_lock(&exchange_lock);
   int result = -1, error = EIO;
   bool transport_failed = true;
-  do {
-    if (fd_state(fd) == FdState::stale && !reconnect(fd)) break;
-    abi::FrameHeader header{abi::FRAME_MAGIC, static_cast<std::uint32_t>(_IOC_NR(request)), size, 0};
-    if (!send_all(fd, &header, sizeof header) || !send_all(fd, buffer, size)) break;
-    abi::FrameHeader reply{};
-    bool waits = header.command == abi::CMD_DEV_WAIT;
-    if (!recv_all(fd, &reply, sizeof reply, waits)) {
-      if (waits && errno == EINTR) error = EINTR;
-      break;
-    }
-    if (reply.magic != abi::FRAME_MAGIC || reply.size > abi::MAX_FRAME_SIZE) break;
-    if (reply.error == 0) {
-      std::uint32_t copy = reply.size < size ? reply.size : size;
-      if (!recv_all(fd, buffer, copy) || !recv_discard(fd, reply.size - copy, nullptr, 0)) break;
-      result = 0;
-      error = 0;
-      transport_failed = false;
-      break;
-    }
-    // A failed command: only version[3] comes back; the rest is the daemon's message.
-    std::uint32_t copy = reply.size < VERSION_BYTES ? reply.size : VERSION_BYTES;
-    if (!recv_all(fd, buffer, copy)) break;
+  if (fd_state(fd) != FdState::stale || reconnect(fd)) {
+    // The one client round trip (abi/frame.hpp), as libudm's. DEV_WAIT may
+    // be ended by a signal, as the kernel's ioctl is.
+    auto command = static_cast<std::uint32_t>(_IOC_NR(request));
     char message[512];
-    if (!recv_discard(fd, reply.size - copy, message, sizeof message - 1)) break;
-    if (config().debug && message[0]) std::fprintf(stderr, "udm-preload: udmd: %s\n", message);
-    error = static_cast<int>(reply.error);
-    transport_failed = false;
-  } while (false);
+    auto x = abi::exchange_in_place(fd, command, {reinterpret_cast<std::uint8_t*>(buffer), size}, size, message,
+                                    command == abi::CMD_DEV_WAIT);
+    if (x.transport == 0) {
+      transport_failed = false;
+      error = static_cast<int>(x.error);
+      if (error == 0) result = 0;
+      else if (config().debug && message[0]) std::fprintf(stderr, "udm-preload: udmd: %s\n", message);
+    } else if (x.transport == EINTR) {
+      error = EINTR;
+    }
+  }
   if (transport_failed && fd_state(fd) == FdState::connected) {
     // The connection is broken (udmd went away): try a fresh one next time.
     set_fd_state(fd, FdState::stale);

@@ -1,8 +1,12 @@
 // The control ABI decoders (src/abi/codec.hpp) on arbitrary bytes, as udmd
 // meets them in request frames and libudm in replies: the header, TABLE_LOAD
 // and status spec chains, name lists, version records, deps, target messages,
-// strings, and the frame reply split. Decoders must bound-check everything;
-// ASan reports any read outside the input.
+// strings, the frame reply split, and the client round trip
+// (exchange_in_place) reading the input as udmd's reply stream. Decoders must
+// bound-check everything; ASan reports any read or write outside the buffers.
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdint>
 #include <vector>
 
@@ -40,5 +44,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   frame.body = copy;
   (void)abi::split_reply(frame);
   (void)abi::check_frame_header(frame.header);
+
+  // The input as the reply stream: the caller's buffer and message buffer
+  // are exact-size heap copies too.
+  int fds[2];
+  if (size <= (64u << 10) && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0) {
+    if (::send(fds[1], copy.data(), copy.size(), MSG_DONTWAIT | MSG_NOSIGNAL) == static_cast<ssize_t>(size)) {
+      ::shutdown(fds[1], SHUT_WR);
+      std::vector<std::uint8_t> request(305, 0);
+      std::vector<char> message(17);
+      (void)abi::exchange_in_place(fds[0], abi::CMD_DEV_STATUS, request, 305, message);
+    }
+    ::close(fds[0]);
+    ::close(fds[1]);
+  }
   return 0;
 }

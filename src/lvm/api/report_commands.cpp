@@ -152,7 +152,7 @@ Outcome<void> cmd_display(Cmd& c, char what) {
     for (std::size_t i = 0; i < v.vg->pvs.size(); ++i) {
       bool want = args.empty();
       for (const auto& a : args) want = want || Cmd::normal_path(a) == v.devices[i].path;
-      if (want) out += report::display_pv(v, i);
+      if (want) out += report::display_pv(v, i, c.cl().has("maps"));
     }
   }
   if (what == 'p')

@@ -1,5 +1,6 @@
 #include "lvm/report/display.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <optional>
 
@@ -33,6 +34,39 @@ std::optional<std::int64_t> active_snapshot_percent(const VgView& v, std::string
     return segtypes::snapshot_percent(*s);
   }
   return std::nullopt;
+}
+
+// pvdisplay -m: the PV's used runs and the free gaps between them, in PE
+// order; what a used run says is its segment type's (pv_display_lines).
+std::string physical_segments(const VolumeGroup& vg, const PhysicalVolume& pv) {
+  std::vector<PvExtentUse> uses;
+  for (auto& u : pv_extent_map(vg))
+    if (u.pv_name == pv.name) uses.push_back(std::move(u));
+  std::sort(uses.begin(), uses.end(), [](const auto& a, const auto& b) { return a.pe_start < b.pe_start; });
+  std::string out = "  --- Physical Segments ---\n";
+  auto run = [&](extent_t first, extent_t count) {
+    out += fmt::format("  Physical extent {} to {}:\n", first, first + count - 1);
+  };
+  extent_t at = 0;
+  for (const auto& u : uses) {
+    if (u.pe_start > at) {
+      run(at, u.pe_start - at);
+      out += "    FREE\n";
+    }
+    run(u.pe_start, u.pe_count);
+    for (const auto& lv : vg.lvs)
+      if (lv.name == u.lv_name && u.segment_index < lv.segments.size()) {
+        const Segment& seg = lv.segments[u.segment_index];
+        out += segtypes::segment_type_of(seg).pv_display_lines(vg, lv, seg);
+      }
+    at = std::max(at, u.pe_start + u.pe_count);
+  }
+  if (at < pv.pe_count) {
+    run(at, pv.pe_count - at);
+    out += "    FREE\n";
+  }
+  out += "   \n";
+  return out;
 }
 
 }  // namespace
@@ -98,7 +132,7 @@ std::string display_vg(const VgView& v) {
   return out;
 }
 
-std::string display_pv(const VgView& v, std::size_t i) {
+std::string display_pv(const VgView& v, std::size_t i, bool maps) {
   const VolumeGroup& vg = *v.vg;
   const PhysicalVolume& pv = vg.pvs[i];
   const PvDevice* d = i < v.devices.size() ? &v.devices[i] : nullptr;
@@ -119,6 +153,7 @@ std::string display_pv(const VgView& v, std::size_t i) {
   item(out, "Allocated PE", std::to_string(pv.pe_count - free), w);
   item(out, "PV UUID", format_id(pv.id), w);
   out += "   \n";
+  if (maps) out += physical_segments(vg, pv);
   return out;
 }
 

@@ -10,8 +10,9 @@
 namespace udm::lvm::report {
 
 std::string display_vg(const VgView& vg);
-// One PV of a VG (index into vg.vg->pvs).
-std::string display_pv(const VgView& vg, std::size_t pv_index);
+// One PV of a VG (index into vg.vg->pvs); `maps` adds the --- Physical
+// Segments --- part (pvdisplay -m).
+std::string display_pv(const VgView& vg, std::size_t pv_index, bool maps = false);
 // A PV without a VG.
 std::string display_orphan(const OrphanPv& pv);
 // One LV (index into vg.vg->lvs); `maps` adds the --- Segments --- part.

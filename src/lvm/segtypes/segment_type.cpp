@@ -18,6 +18,11 @@ SegmentReport SegmentType::report(const Segment& seg) const {
   return r;
 }
 
+std::string SegmentType::pv_display_lines(const VolumeGroup& vg, const LogicalVolume& lv, const Segment& seg) const {
+  return fmt::format("    Logical volume\t/dev/{}/{}\n    Logical extents\t{} to {}\n", vg.name, lv.name,
+                     seg.start_extent, seg.start_extent + seg.extent_count - 1);
+}
+
 std::string SegmentType::display_lines(const DisplayContext& ctx, const Segment& seg) const {
   (void)ctx;
   (void)seg;

@@ -177,6 +177,10 @@ class SegmentType {
   virtual int layout_rank() const { return 0; }
   // lvdisplay -m lines for the segment, after "Logical extents a to b:".
   virtual std::string display_lines(const DisplayContext& ctx, const Segment& seg) const;
+  // pvdisplay -m lines for a run of PV extents the segment uses, after
+  // "Physical extent a to b:": by default the LV's path and the segment's
+  // logical extents (what lvm2 prints for linear and striped alike).
+  virtual std::string pv_display_lines(const VolumeGroup& vg, const LogicalVolume& lv, const Segment& seg) const;
 
   // ---- metadata map and validation
   // PV extent runs the segment uses (areas naming LVs excluded).

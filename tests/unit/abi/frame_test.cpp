@@ -1,7 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
+
+#include <cstring>
+#include <thread>
 
 #include "abi/frame.hpp"
 
@@ -81,4 +86,105 @@ TEST(Frame, ExchangeOverSocket) {
   auto sent = read_frame(s.fd[1]);
   ASSERT_TRUE(sent);
   EXPECT_EQ(sent->body, req);
+}
+
+// exchange_in_place: the round trip libudm and the preload shim share.
+TEST(FrameInPlace, SuccessCopiesWhatFitsAndReadsTheRest) {
+  SocketPair s;
+  Bytes body(64);
+  for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<std::uint8_t>(i);
+  ASSERT_TRUE(write_frame(s.fd[1], CMD_DEV_STATUS, 0, body));
+  ASSERT_TRUE(write_frame(s.fd[1], CMD_VERSION, 0, Bytes(12, 7)));  // the next reply stays in step
+  std::uint8_t buffer[40] = {};
+  char message[16];
+  auto x = exchange_in_place(s.fd[0], CMD_DEV_STATUS, buffer, 40, message);
+  EXPECT_EQ(x.transport, 0);
+  EXPECT_EQ(x.error, 0u);
+  EXPECT_EQ(x.reply_size, 64u);
+  EXPECT_EQ(x.copied, 40u);
+  EXPECT_EQ(buffer[39], 39);
+  auto sent = read_frame(s.fd[1]);
+  ASSERT_TRUE(sent);
+  EXPECT_EQ(sent->header.command, (std::uint32_t)CMD_DEV_STATUS);
+  EXPECT_EQ(sent->body.size(), 40u);
+  x = exchange_in_place(s.fd[0], CMD_VERSION, buffer, 12, message);
+  EXPECT_EQ(x.transport, 0);
+  EXPECT_EQ(x.reply_size, 12u);
+  EXPECT_EQ(buffer[0], 7);
+}
+
+TEST(FrameInPlace, ErrorCopiesVersionOnlyAndCutsTheMessage) {
+  SocketPair s;
+  ASSERT_TRUE(write_frame(s.fd[1], CMD_TABLE_LOAD, EINVAL,
+                          encode_error_body({4, 48, 0}, "table line 1: linear: bad")));
+  std::uint8_t buffer[305];
+  std::memset(buffer, 0xaa, sizeof buffer);
+  char message[11];
+  auto x = exchange_in_place(s.fd[0], CMD_TABLE_LOAD, buffer, sizeof buffer, message);
+  EXPECT_EQ(x.transport, 0);
+  EXPECT_EQ(x.error, (std::uint32_t)EINVAL);
+  EXPECT_EQ(x.copied, 12u);
+  EXPECT_EQ(*decode_version(ByteView(buffer, 12)), (CommandVersion{4, 48, 0}));
+  EXPECT_EQ(buffer[12], 0xaa);  // nothing past version[3], as the kernel on failure
+  EXPECT_STREQ(message, "table line");
+}
+
+TEST(FrameInPlace, TransportFailures) {
+  std::uint8_t buffer[32] = {};
+  char message[8];
+  {
+    SocketPair s;
+    ::close(s.fd[1]);
+    s.fd[1] = -1;
+    auto x = exchange_in_place(s.fd[0], CMD_VERSION, buffer, 32, message);
+    EXPECT_NE(x.transport, 0);  // EPIPE on send or ENODATA on the reply
+  }
+  {
+    SocketPair s;
+    FrameHeader bad{0x1234, 0, 0, 0};
+    ASSERT_EQ(::write(s.fd[1], &bad, sizeof bad), (ssize_t)sizeof bad);
+    EXPECT_EQ(exchange_in_place(s.fd[0], CMD_VERSION, buffer, 32, message).transport, EPROTO);
+  }
+  {
+    SocketPair s;
+    FrameHeader cut{FRAME_MAGIC, 0, 100, 0};
+    ASSERT_EQ(::write(s.fd[1], &cut, sizeof cut), (ssize_t)sizeof cut);
+    ::shutdown(s.fd[1], SHUT_WR);
+    auto x = exchange_in_place(s.fd[0], CMD_VERSION, buffer, 32, message);
+    EXPECT_EQ(x.transport, EPROTO);
+    EXPECT_STREQ(x.what, "control socket closed mid-frame");
+  }
+  {
+    SocketPair s;
+    EXPECT_EQ(exchange_in_place(s.fd[0], CMD_VERSION, buffer, 33, message).transport, EINVAL);
+  }
+}
+
+namespace {
+void on_alarm(int) {}
+}  // namespace
+
+TEST(FrameInPlace, InterruptibleWaitEndsWithEintr) {
+  SocketPair s;
+  struct sigaction sa{}, old{};
+  sa.sa_handler = on_alarm;  // no SA_RESTART: recv returns EINTR
+  ASSERT_EQ(0, ::sigaction(SIGALRM, &sa, &old));
+  std::uint8_t buffer[32] = {};
+  char message[8];
+  itimerval t{{0, 0}, {0, 50000}};
+  ::setitimer(ITIMER_REAL, &t, nullptr);
+  auto x = exchange_in_place(s.fd[0], CMD_DEV_WAIT, buffer, 32, message, true);
+  EXPECT_EQ(x.transport, EINTR);
+  // Not interruptible: the signal is retried through, and the reply is read.
+  ::setitimer(ITIMER_REAL, &t, nullptr);
+  std::thread peer([&] {
+    ::usleep(150000);
+    (void)read_frame(s.fd[1]);  // the DEV_WAIT above
+    (void)write_frame(s.fd[1], CMD_VERSION, 0, Bytes(12, 1));
+  });
+  x = exchange_in_place(s.fd[0], CMD_VERSION, buffer, 32, message, false);
+  peer.join();
+  EXPECT_EQ(x.transport, 0);
+  EXPECT_EQ(x.reply_size, 12u);
+  ::sigaction(SIGALRM, &old, nullptr);
 }

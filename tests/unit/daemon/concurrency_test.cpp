@@ -5,7 +5,6 @@
 #include <thread>
 
 #include "daemon/device_gates.hpp"
-#include "daemon/worker_pool.hpp"
 #include "fixture.hpp"
 
 namespace udm::daemon::test {
@@ -168,28 +167,6 @@ TEST(DeviceGates, CommandsOnOneDeviceGoInOrderOthersDoNotWait) {
   for (auto& t : waiters) t.join();
   EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4}));
   EXPECT_EQ(gates.busy(), 0u);
-}
-
-TEST(WorkerPool, GrowsForBlockedJobsUpToItsBound) {
-  Log log(std::tmpfile(), true);
-  WorkerPool pool(3, log);
-  std::atomic<int> running{0}, done{0};
-  std::atomic<bool> go{false};
-  for (int i = 0; i < 5; ++i)
-    pool.submit([&] {
-      ++running;
-      while (!go) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      ++done;
-    });
-  for (int i = 0; i < 200 && running < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  std::this_thread::sleep_for(SHORT);
-  EXPECT_EQ(running.load(), 3);  // the bound: two jobs wait for a thread
-  EXPECT_EQ(pool.threads(), 3u);
-  go = true;
-  for (int i = 0; i < 400 && done < 5; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  EXPECT_EQ(done.load(), 5);
-  pool.stop();
-  EXPECT_EQ(pool.threads(), 0u);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -222,6 +223,12 @@ class RecordDirTest : public RunStateTest {
     return out;
   }
   void put(std::uint32_t minor, const std::string& bytes) { std::ofstream(devdir() + "/" + device_state_name(minor)) << bytes; }
+  // As put, then as a new udmd would read it (a crash tears a file; the
+  // process that wrote it is gone).
+  void replace(std::uint32_t minor, const std::string& bytes) {
+    put(minor, bytes);
+    forget_device_state_slots();
+  }
 };
 
 TEST_F(RecordDirTest, AtomicWriteAndLoad) {
@@ -236,7 +243,7 @@ TEST_F(RecordDirTest, AtomicWriteAndLoad) {
   ASSERT_EQ(loaded.state.devices.size(), 2u);
   EXPECT_EQ(loaded.state.devices[0], s.devices[1]);  // by minor
   EXPECT_EQ(loaded.state.devices[1], s.devices[0]);
-  EXPECT_EQ(loaded.files.at(7), encode_device_state(s.devices[0]));
+  EXPECT_EQ(*decode_device_state(loaded.files.at(7)), s.devices[0]);
 
   // A writer killed before its rename: the temp file is there, half written,
   // and the record is the old one.
@@ -258,8 +265,8 @@ TEST_F(RecordDirTest, AtomicWriteAndLoad) {
   ::close(*fd);
 }
 
-// An update that fits in a page is written in place (padded to the file's
-// size); a bigger one goes through a new file and a rename.
+// An update that fits in a slot is written in place (into the older of two
+// slots); a bigger one goes through a new file and a rename.
 TEST_F(RecordDirTest, UpdatesInPlaceWhenSmall) {
   auto fd = open_device_state_dir(dir_);
   ASSERT_TRUE(fd);
@@ -273,7 +280,8 @@ TEST_F(RecordDirTest, UpdatesInPlaceWhenSmall) {
   ASSERT_TRUE(write_device_state(*fd, 7, encode_device_state(shorter)));
   ASSERT_EQ(::stat(path.c_str(), &st1), 0);
   EXPECT_EQ(st1.st_ino, st0.st_ino);    // same file
-  EXPECT_EQ(st1.st_size, st0.st_size);  // padded
+  EXPECT_EQ(st1.st_size, st0.st_size);  // two whole slots
+  EXPECT_EQ(st1.st_size, (off_t)(2 * DEVICE_STATE_SLOT));
   auto back = decode_device_state(read(path));
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(*back, shorter);
@@ -285,6 +293,69 @@ TEST_F(RecordDirTest, UpdatesInPlaceWhenSmall) {
   EXPECT_NE(st1.st_ino, st0.st_ino);  // renamed over
   EXPECT_EQ(*decode_device_state(read(path)), big);
   EXPECT_EQ(records(), std::vector<std::string>{"7.json"});
+  ::close(*fd);
+}
+
+// A crash of the machine tearing an update's write spoils one slot; the
+// other holds the record one change older, and that is what loads and
+// restores: nothing is set aside. Updates keep alternating slots.
+TEST_F(RecordDirTest, TornSlotLeavesTheOtherSlotsRecord) {
+  auto fd = open_device_state_dir(dir_);
+  ASSERT_TRUE(fd);
+  DeviceRecord a = sample().devices[0], b = a, c = a;
+  b.event_nr = 2;
+  c.event_nr = 3;
+  c.suspended = !a.suspended;
+  const std::string path = devdir() + "/7.json";
+  ASSERT_TRUE(write_device_state(*fd, 7, encode_device_state(a)));  // slot 0, seq 1
+  ASSERT_TRUE(write_device_state(*fd, 7, encode_device_state(b)));  // slot 1, seq 2
+  ASSERT_TRUE(write_device_state(*fd, 7, encode_device_state(c)));  // slot 0, seq 3
+  EXPECT_EQ(*decode_device_state(read(path)), c);
+  const std::string whole = read(path);
+
+  // Slot 0 (c) torn: its second half is still old bytes (or zeroes).
+  for (char fill : {'\0', 'x'}) {
+    std::string torn = whole;
+    std::fill(torn.begin() + 300, torn.begin() + DEVICE_STATE_SLOT, fill);
+    replace(7, torn);
+    auto loaded = load_run_state(dir_);
+    EXPECT_TRUE(loaded.set_aside.empty());
+    ASSERT_EQ(loaded.state.devices.size(), 1u);
+    EXPECT_EQ(loaded.state.devices[0], b);
+    // The next update goes over the torn slot, not over b.
+    ASSERT_TRUE(write_device_state(*fd, 7, encode_device_state(a)));
+    EXPECT_EQ(*decode_device_state(read(path)), a);
+    std::string after = read(path);
+    EXPECT_EQ(after.substr(DEVICE_STATE_SLOT), torn.substr(DEVICE_STATE_SLOT));  // b's slot untouched
+  }
+  // Slot 1 torn instead: slot 0's record stands.
+  std::string torn = whole;
+  torn[DEVICE_STATE_SLOT + 40] ^= 1;
+  replace(7, torn);
+  EXPECT_EQ(load_run_state(dir_).state.devices, std::vector<DeviceRecord>{c});
+  // Both torn: set aside, as any unreadable record.
+  torn[40] ^= 1;
+  replace(7, torn);
+  auto loaded = load_run_state(dir_);
+  EXPECT_TRUE(loaded.state.devices.empty());
+  EXPECT_EQ(loaded.set_aside.size(), 1u);
+  ::close(*fd);
+}
+
+// An older udmd's one-document record (updated in place, padded) reads, and
+// its next update makes it two slots.
+TEST_F(RecordDirTest, OneDocumentRecordBecomesTwoSlots) {
+  auto fd = open_device_state_dir(dir_);
+  ASSERT_TRUE(fd);
+  DeviceRecord a = sample().devices[0], b = a;
+  b.event_nr = 42;
+  std::string doc = encode_device_state(a);
+  doc.insert(doc.size() - 1, std::string(100, ' '));
+  put(7, doc);
+  EXPECT_EQ(load_run_state(dir_).state.devices, std::vector<DeviceRecord>{a});
+  ASSERT_TRUE(write_device_state(*fd, 7, encode_device_state(b)));
+  EXPECT_EQ(fs::file_size(devdir() + "/7.json"), 2 * DEVICE_STATE_SLOT);
+  EXPECT_EQ(load_run_state(dir_).state.devices, std::vector<DeviceRecord>{b});
   ::close(*fd);
 }
 
@@ -626,24 +697,26 @@ TEST_F(RestoreTest, RecorderStartBringsFilesInStep) {
 // The hookup in udmd: every changing command (table load and clear too) is
 // recorded before its reply; a stop keeps the record and the next daemon on
 // the run directory restores it before it listens.
+// One command to an in-process daemon, as a client's frame would carry it.
+std::uint32_t send(Daemon& d, abi::Command cmd, const std::string& name, std::uint32_t flags = 0,
+                   const std::vector<abi::TargetSpecText>& table = {}) {
+  abi::Header h;
+  h.version = {4, 0, 0};
+  h.name = name;
+  h.flags = flags;
+  h.target_count = static_cast<std::uint32_t>(table.size());
+  abi::Bytes payload;
+  if (!table.empty()) payload = *abi::encode_load_specs(table);
+  auto req = abi::encode_request(h, payload, 16384);
+  ConnectionState conn;
+  return d.dispatcher().handle(cmd, *req, conn).error;
+}
+
 TEST_F(RunStateTest, DaemonRecordsEveryChangeAndRestoresAtStart) {
   DaemonOptions opts;
   opts.rundir = dir_ + "/run";
   opts.fuse = false;
   opts.nbd = false;
-  auto send = [](Daemon& d, abi::Command cmd, const std::string& name, std::uint32_t flags = 0,
-                 const std::vector<abi::TargetSpecText>& table = {}) {
-    abi::Header h;
-    h.version = {4, 0, 0};
-    h.name = name;
-    h.flags = flags;
-    h.target_count = static_cast<std::uint32_t>(table.size());
-    abi::Bytes payload;
-    if (!table.empty()) payload = *abi::encode_load_specs(table);
-    auto req = abi::encode_request(h, payload, 16384);
-    ConnectionState conn;
-    return d.dispatcher().handle(cmd, *req, conn).error;
-  };
   auto recorded = [&] {
     auto l = load_run_state(opts.rundir);
     EXPECT_TRUE(l.set_aside.empty());
@@ -681,6 +754,44 @@ TEST_F(RunStateTest, DaemonRecordsEveryChangeAndRestoresAtStart) {
   EXPECT_TRUE(a->info(true).read_only);
   EXPECT_EQ(a->size(), 8u * 512);
   EXPECT_FALSE((*d)->registry().find_by_name("b"));
+}
+
+// A daemon killed by a machine crash mid-update: the newest slot of the
+// device's record is torn. The next udmd restores the device from the other
+// slot (one change older) instead of setting it aside.
+TEST_F(RunStateTest, DeviceWithOneTornSlotIsRestored) {
+  DaemonOptions opts;
+  opts.rundir = dir_ + "/run";
+  opts.fuse = false;
+  opts.nbd = false;
+  std::uint32_t minor = 0;
+  {
+    auto d = Daemon::start(opts, log_);
+    ASSERT_TRUE(d) << d.error().message;
+    ASSERT_EQ(send(**d, abi::CMD_DEV_CREATE, "t"), 0u);
+    ASSERT_EQ(send(**d, abi::CMD_TABLE_LOAD, "t", 0, {{0, 8, "zero", "", 0}}), 0u);
+    ASSERT_EQ(send(**d, abi::CMD_DEV_SUSPEND, "t"), 0u);  // resume: the newest record has a live table
+    minor = (*d)->registry().find_by_name("t")->devno().minor;
+    (*d)->stop();
+  }
+  const std::string path = opts.rundir + "/devices/" + device_state_name(minor);
+  std::string bytes = read(path);
+  ASSERT_EQ(bytes.size(), 2 * DEVICE_STATE_SLOT);
+  // Tear whichever slot holds the live table (the newest).
+  unsigned newest = bytes.substr(0, DEVICE_STATE_SLOT).find("\"live\":null") == std::string::npos ? 0 : 1;
+  std::fill(bytes.begin() + newest * DEVICE_STATE_SLOT + 100, bytes.begin() + (newest + 1) * DEVICE_STATE_SLOT, '\0');
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  auto d = Daemon::start(opts, log_);
+  ASSERT_TRUE(d) << d.error().message;
+  auto t = (*d)->registry().find_by_name("t");
+  ASSERT_TRUE(t);  // restored, not set aside
+  auto info = t->info(false);
+  EXPECT_FALSE(info.live_present);  // the record before the resume
+  EXPECT_TRUE(info.inactive_present);
+  bool aside = false;
+  for (auto& e : fs::directory_iterator(opts.rundir + "/devices"))
+    aside = aside || e.path().filename().string().find(".bad-") != std::string::npos;
+  EXPECT_FALSE(aside);
 }
 
 }  // namespace
