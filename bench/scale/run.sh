@@ -15,7 +15,12 @@ udmd=$(find "$PWD/$build" -name udmd -type f -perm -u+x | head -1)
 [ -n "$driver" ] && [ -n "$udmd" ] || { echo "build udmd and udm-bench-scale first" >&2; exit 1; }
 counts=${UDM_SCALE_COUNTS:-1000 10000}
 
-tmp=$(mktemp -d /tmp/udm-scale.XXXXXX)
+# The run directory on tmpfs, as /run/udm is on a real host: udmd writes a
+# record file per device there, and on a busy ext4 creating files costs more
+# than everything else measured here. UDM_SCALE_TMP picks another place.
+base=${UDM_SCALE_TMP:-/dev/shm}
+[ -d "$base" ] || base=/tmp
+tmp=$(mktemp -d "$base/udm-scale.XXXXXX")
 pid=
 cleanup() {
   if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; fi
@@ -59,10 +64,11 @@ print(json.dumps(r))
 PY
 )")
 done
-json=$(python3 - "${rows[@]}" <<'PY'
+json=$(BASE=$base python3 - "${rows[@]}" <<'PY'
 import json, sys
 rows = [json.loads(a) for a in sys.argv[1:]]
-doc = {"bench": "scale", "exports": "default (FUSE + NBD)", "rows": rows}
+import os
+doc = {"bench": "scale", "exports": "default (FUSE + NBD)", "rundir_base": os.environ.get("BASE", ""), "rows": rows}
 if len(rows) >= 2:
     doc["ms_each_ratio_last_vs_first"] = round(rows[-1]["create_ms_each"] / rows[0]["create_ms_each"], 3)
 print(json.dumps(doc, indent=1))
