@@ -39,12 +39,12 @@ for n in $counts; do
   mountpoint -q "$rundir/dev" || echo "warning: the FUSE export is not mounted" >&2
   # The driver pauses nothing: RSS is read by a second pass (create only) below.
   rss_before=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
-  out=$("$driver" "$rundir" "$n" a)
+  out=$(UDM_SCALE_PID=$pid "$driver" "$rundir" "$n" a)
   # RSS with all N devices present: create them again and read /proc.
   UDM_NO_AUTOSTART=1 "$driver" "$rundir" "$n" b --keep >/dev/null 2>&1 || true
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
   threads=$(awk '/Threads/ {print $2}' "/proc/$pid/status")
-  fuse_count=$(ls "$rundir/dev/mapper" 2>/dev/null | wc -l)
+  fuse_count=$( (ls "$rundir/dev/mapper" 2>/dev/null || true) | wc -l)
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=
   grep -qF " $rundir/dev " /proc/mounts && umount -l "$rundir/dev"
   rm -rf "$rundir"
