@@ -73,18 +73,23 @@ void DeviceRegistry::set_backing_opener(BackingOpener opener) {
   backing_opener_ = std::move(opener);
 }
 
-void DeviceRegistry::set_listener(std::function<void()> listener) {
+void DeviceRegistry::set_listener(std::function<void(const Change&)> listener) {
   std::lock_guard g(lock_);
   listener_ = std::move(listener);
 }
 
-void DeviceRegistry::notify() {
-  std::function<void()> listener;
+void DeviceRegistry::set_listener(std::function<void()> listener) {
+  if (!listener) return set_listener(std::function<void(const Change&)>{});
+  set_listener([l = std::move(listener)](const Change&) { l(); });
+}
+
+void DeviceRegistry::notify(Change::Kind kind, const MappedDevicePtr& device) {
+  std::function<void(const Change&)> listener;
   {
     std::lock_guard g(lock_);
     listener = listener_;
   }
-  if (listener) listener();
+  if (listener) listener(Change{kind, device});
 }
 
 Result<MappedDevicePtr> DeviceRegistry::create(const std::string& name, const std::string& uuid,
@@ -104,10 +109,11 @@ Result<MappedDevicePtr> DeviceRegistry::create(const std::string& name, const st
       if (m >= (1u << 20)) return fail(EINVAL, "minor " + std::to_string(m) + " is out of range");
       if (by_minor_.contains(m)) return fail(EBUSY, "minor " + std::to_string(m) + " is already in use");
     } else {
-      for (auto& [used, d] : by_minor_) {
-        if (used != m) break;
-        ++m;
-      }
+      // The lowest free minor, from the hint on: O(log n) when minors are
+      // handed out in order, instead of a walk over every device.
+      m = free_minor_hint_;
+      for (auto it = by_minor_.lower_bound(m); it != by_minor_.end() && it->first == m; ++it) ++m;
+      free_minor_hint_ = m + 1;
     }
     device = std::make_shared<MappedDevice>(name, uuid, DevNo{UDM_BLOCK_MAJOR, m});
     // The hook holds no reference to the device, only to us; ~DeviceRegistry clears it.
@@ -123,17 +129,27 @@ Result<MappedDevicePtr> DeviceRegistry::create(const std::string& name, const st
       finish_removal(ptr);
     });
     // A table swap changes what the exports show: it goes to the same listener.
-    device->set_change_listener([this](MappedDevice&) { notify(); });
+    device->set_change_listener([this](MappedDevice& d) {
+      MappedDevicePtr ptr;
+      {
+        std::lock_guard g(lock_);
+        auto it = by_minor_.find(d.devno().minor);
+        if (it == by_minor_.end() || it->second.get() != &d) return;
+        ptr = it->second;
+      }
+      notify(Change::Kind::table, ptr);
+    });
     by_name_.emplace(name, device);
     by_minor_.emplace(m, device);
   }
-  notify();
+  notify(Change::Kind::created, device);
   return device;
 }
 
 void DeviceRegistry::erase_locked(const MappedDevicePtr& device) {
   by_name_.erase(device->name());
   by_minor_.erase(device->devno().minor);
+  free_minor_hint_ = std::min(free_minor_hint_, device->devno().minor);
   device->set_last_close_hook(nullptr);
   device->set_change_listener(nullptr);  // finish_removal notifies once
 }
@@ -144,7 +160,7 @@ void DeviceRegistry::finish_removal(const MappedDevicePtr& device) {
   device->set_deferred_remove(false);
   device->drop_tables();
   device->raise_event();  // as Linux: a remove is an event
-  notify();
+  notify(Change::Kind::removed, device);
 }
 
 Result<void> DeviceRegistry::remove(const MappedDevicePtr& device, bool deferred) {
@@ -200,7 +216,7 @@ Result<void> DeviceRegistry::rename(const MappedDevicePtr& device, const std::st
     by_name_.emplace(new_name, device);
   }
   device->raise_event();
-  notify();
+  notify(Change::Kind::renamed, device);
   return {};
 }
 
@@ -215,7 +231,7 @@ Result<void> DeviceRegistry::set_uuid(const MappedDevicePtr& device, const std::
     device->set_uuid(uuid);
   }
   device->raise_event();
-  notify();
+  notify(Change::Kind::uuid_set, device);
   return {};
 }
 

@@ -61,7 +61,13 @@ class DeviceRegistry final : public DeviceOpener {
   // The one change notification from the core: called after create,
   // remove and rename, and when a device's live table is swapped (size,
   // read-only, limits). The exports follow it; never under the registry's lock.
-  void set_listener(std::function<void()> listener);
+  // It names the one device changed, so listeners update per device.
+  struct Change {
+    enum class Kind { created, removed, renamed, uuid_set, table } kind;
+    MappedDevicePtr device;
+  };
+  void set_listener(std::function<void(const Change&)> listener);
+  void set_listener(std::function<void()> listener);  // without the details
 
   // open() that refuses `self` and devices depending on it (empty: no check).
   Result<io::BlockDevicePtr> open_for(std::string_view arg, sector_t start, sector_t length, DevNo self,
@@ -73,13 +79,14 @@ class DeviceRegistry final : public DeviceOpener {
   bool depends_on(const MappedDevice& device, DevNo target, int depth) const;
   void erase_locked(const MappedDevicePtr& device);
   void finish_removal(const MappedDevicePtr& device);  // outside lock_
-  void notify();
+  void notify(Change::Kind kind, const MappedDevicePtr& device);
 
   TargetRegistry& targets_;
   mutable std::mutex lock_;
   std::map<std::string, MappedDevicePtr, std::less<>> by_name_;
   std::map<std::uint32_t, MappedDevicePtr> by_minor_;
-  std::function<void()> listener_;
+  std::function<void(const Change&)> listener_;
+  std::uint32_t free_minor_hint_ = 0;  // every minor below it is in use
   BackingOpener backing_opener_;
 };
 

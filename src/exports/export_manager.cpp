@@ -66,7 +66,7 @@ Result<void> ExportManager::start() {
   }
   // The registry's listener is the one change notification: commands, table
   // swaps, and deferred removes completed at a last close inside the exports.
-  impl_->registry.set_listener([this] { refresh(); });
+  impl_->registry.set_listener([this](const core::DeviceRegistry::Change& change) { update(change.device); });
   return {};
 }
 
@@ -80,13 +80,22 @@ void ExportManager::refresh() {
   if (fs) fs->refresh(impl_->registry.list());
 }
 
+void ExportManager::update(const core::MappedDevicePtr& device) {
+  std::shared_ptr<fuse::Filesystem> fs;
+  {
+    std::lock_guard g(impl_->lock);
+    fs = impl_->fuse;
+  }
+  if (fs) fs->update(device);
+}
+
 void ExportManager::stop() {
   if (!impl_) return;
   std::shared_ptr<fuse::Filesystem> fs;
   std::shared_ptr<nbd::Server> server;
   {
     std::lock_guard g(impl_->lock);
-    if (impl_->fuse || impl_->nbd) impl_->registry.set_listener({});
+    if (impl_->fuse || impl_->nbd) impl_->registry.set_listener(std::function<void()>{});
     fs = std::move(impl_->fuse);
     server = std::move(impl_->nbd);
   }

@@ -60,9 +60,14 @@ class ExportManager {
   // without help; stop() clears it.
   Result<void> start();
 
-  // Re-reads the registry: call after a table change (resume, which may change
-  // size or presence); harmless after anything else. Cheap; never blocks on I/O.
+  // Re-reads the whole registry (O(n)); the listener keeps the exports up
+  // to date without it. Never blocks on I/O.
   void refresh();
+
+  // One device changed: what the registry's listener calls. O(1) in the
+  // number of devices (the NBD export list is read from the registry at
+  // NBD_OPT_LIST time and keeps no copy).
+  void update(const core::MappedDevicePtr& device);
 
   // Unmounts FUSE, closes listeners and connections. Safe to call twice.
   void stop();

@@ -220,6 +220,18 @@ struct Filesystem::Impl {
     st.st_blocks = static_cast<blkcnt_t>(node.device->size() / 512);
   }
 
+  // Invalidates the kernel's cached entries and sizes named by `diff`, one
+  // entry at a time. Sent without the tree lock: the kernel may be waiting on
+  // a lookup that needs it.
+  void notify(const DeviceTree::Diff& diff) {
+    if (diff.entries.empty() && diff.inodes.empty()) return;
+    std::lock_guard g(state_lock);
+    if (!mounted) return;
+    for (const auto& [parent, name] : diff.entries)
+      fuse_lowlevel_notify_inval_entry(session, parent, name.c_str(), name.size());
+    for (Ino ino : diff.inodes) fuse_lowlevel_notify_inval_inode(session, ino, 0, 0);
+  }
+
   static Impl* self(fuse_req_t req) { return static_cast<Impl*>(fuse_req_userdata(req)); }
 
   // ---- operations ----
@@ -288,13 +300,22 @@ struct Filesystem::Impl {
       fuse_reply_attr(req, &st, ENTRY_TIMEOUT);
   }
 
+  // Offsets are the directory's cookies (FIRST_COOKIE on; 1 and 2 are "."
+  // and ".."): each call starts at its offset in O(log n) and reads only as
+  // many entries as fit, so listing n devices costs O(n log n), not O(n^2).
   static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info*) {
     Impl* fs = self(req);
-    struct Entry {
-      std::string name;
-      struct stat st;
+    std::vector<char> buffer(size);
+    std::size_t used = 0;
+    auto add = [&](const char* name, Ino entry_ino, bool directory, std::uint64_t next) {
+      struct stat st{};
+      st.st_ino = entry_ino;
+      st.st_mode = directory ? S_IFDIR : S_IFREG;
+      std::size_t n = fuse_add_direntry(req, buffer.data() + used, size - used, name, &st, static_cast<off_t>(next));
+      if (n > size - used) return false;
+      used += n;
+      return true;
     };
-    std::vector<Entry> entries;
     {
       std::shared_lock l(fs->tree_lock);
       const TreeNode* dir = fs->tree.find(ino);
@@ -303,27 +324,15 @@ struct Filesystem::Impl {
         fuse_reply_err(req, dir ? ENOTDIR : ENOENT);
         return;
       }
-      struct stat st{};
-      st.st_mode = S_IFDIR;
-      st.st_ino = dir->ino;
-      entries.push_back({".", st});
-      st.st_ino = dir->parent;
-      entries.push_back({"..", st});
-      for (const auto& [name, child_ino] : dir->children) {
-        const TreeNode* child = fs->tree.find(child_ino);
+      const auto from = static_cast<std::uint64_t>(std::max<off_t>(offset, 0));
+      bool room = true;
+      if (from < 1) room = add(".", dir->ino, true, 1);
+      if (room && from < 2) room = add("..", dir->parent, true, 2);
+      for (auto it = dir->listing.lower_bound(std::max(from, FIRST_COOKIE)); room && it != dir->listing.end(); ++it) {
+        const TreeNode* child = fs->tree.find(it->second);
         if (!child) continue;
-        Entry e{name, {}};
-        fs->fill_attr(*child, e.st);
-        entries.push_back(std::move(e));
+        room = add(child->name.c_str(), child->ino, child->directory, it->first + 1);
       }
-    }
-    std::vector<char> buffer(size);
-    std::size_t used = 0;
-    for (std::size_t i = static_cast<std::size_t>(offset); i < entries.size(); ++i) {
-      std::size_t n = fuse_add_direntry(req, buffer.data() + used, size - used, entries[i].name.c_str(),
-                                        &entries[i].st, static_cast<off_t>(i + 1));
-      if (n > size - used) break;
-      used += n;
     }
     fuse_reply_buf(req, buffer.data(), used);
   }
@@ -633,13 +642,17 @@ void Filesystem::refresh(const std::vector<core::MappedDevicePtr>& devices) {
     std::unique_lock l(s.tree_lock);
     diff = s.tree.rebuild(devices);
   }
-  // Notifications go out without the tree lock: the kernel may be waiting on
-  // a lookup that needs it.
-  std::lock_guard g(s.state_lock);
-  if (!s.mounted) return;
-  for (const auto& [parent, name] : diff.entries)
-    fuse_lowlevel_notify_inval_entry(s.session, parent, name.c_str(), name.size());
-  for (Ino ino : diff.inodes) fuse_lowlevel_notify_inval_inode(s.session, ino, 0, 0);
+  s.notify(diff);
+}
+
+void Filesystem::update(const core::MappedDevicePtr& device) {
+  Impl& s = *impl_;
+  DeviceTree::Diff diff;
+  {
+    std::unique_lock l(s.tree_lock);
+    diff = s.tree.sync(device);
+  }
+  s.notify(diff);
 }
 
 void Filesystem::unmount() {

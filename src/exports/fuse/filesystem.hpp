@@ -29,8 +29,12 @@ class Filesystem {
   Result<void> mount(const std::string& mountpoint);
 
   // Replaces the tree with these devices (those with a live table appear) and
-  // invalidates the kernel's cached entries and sizes that changed.
+  // invalidates the kernel's cached entries and sizes that changed. O(n).
   void refresh(const std::vector<core::MappedDevicePtr>& devices);
+
+  // One device changed (created, removed, renamed, new uuid or live table):
+  // its entries alone are updated and invalidated. O(1) in the device count.
+  void update(const core::MappedDevicePtr& device);
 
   // Unmounts (aborting the connection when files are still open, e.g. by a
   // loop device) and stops the loop. Idempotent.

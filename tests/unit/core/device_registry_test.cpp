@@ -265,5 +265,39 @@ TEST(DeviceRegistry, DepsListEachDeviceOnceWhenTargetsShareIt) {
   EXPECT_EQ(deps[0], (DevNo{252, 0}));
 }
 
+// The listener is told which device changed and how, so the exports update
+// one entry instead of re-reading every device.
+TEST(DeviceRegistry, ListenerNamesTheChangedDevice) {
+  TestBed bed;
+  using Kind = DeviceRegistry::Change::Kind;
+  std::vector<std::pair<Kind, MappedDevicePtr>> seen;
+  bed.devices.set_listener([&](const DeviceRegistry::Change& c) { seen.emplace_back(c.kind, c.device); });
+  auto a = bed.make("a", "0 8 zero");  // create, then the table swap at resume
+  ASSERT_TRUE(bed.devices.rename(a, "b"));
+  ASSERT_TRUE(bed.devices.set_uuid(a, "U"));
+  ASSERT_TRUE(bed.devices.remove(a, false));
+  std::vector<std::pair<Kind, MappedDevicePtr>> want{
+      {Kind::created, a}, {Kind::table, a}, {Kind::renamed, a}, {Kind::uuid_set, a}, {Kind::removed, a}};
+  EXPECT_EQ(seen, want);
+  bed.devices.set_listener(std::function<void()>{});
+  (void)*bed.devices.create("quiet", "");
+  EXPECT_EQ(seen.size(), want.size());
+}
+
+// Minors come from a hint: still the lowest free one, also after explicit
+// minors and removes below the hint.
+TEST(DeviceRegistry, LowestFreeMinorAfterExplicitAndRemoved) {
+  TestBed bed;
+  auto m0 = *bed.devices.create("m0", "");
+  auto m2 = *bed.devices.create("m2", "", 2u);
+  EXPECT_EQ((*bed.devices.create("m1", ""))->devno().minor, 1u);
+  EXPECT_EQ((*bed.devices.create("m3", ""))->devno().minor, 3u);  // skips the explicit 2
+  ASSERT_TRUE(bed.devices.remove(m0, false));
+  ASSERT_TRUE(bed.devices.remove(m2, false));
+  EXPECT_EQ((*bed.devices.create("n0", ""))->devno().minor, 0u);
+  EXPECT_EQ((*bed.devices.create("n2", ""))->devno().minor, 2u);
+  EXPECT_EQ((*bed.devices.create("n4", ""))->devno().minor, 4u);
+}
+
 }  // namespace
 }  // namespace udm::core
