@@ -32,8 +32,9 @@ class SocketBackend final : public Backend {
 // <rundir>/control
 std::string control_socket_path(const std::string& rundir);
 
-// The udmd to start: beside the running executable (/proc/self/exe), else
-// the first on $PATH. ENOENT when there is none.
+// The udmd to start: beside the running executable (/proc/self/exe), by the
+// install layout from the program or libudm.so, on $PATH, in the configured
+// sbin. ENOENT when there is none.
 Result<std::string> find_udmd();
 
 // Starts `udmd --rundir DIR` detached (its own session, stdio on /dev/null)

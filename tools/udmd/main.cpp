@@ -15,6 +15,7 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/daemon.hpp"
+#include "udm_build_version.h"
 #include "daemon/run_dir.hpp"
 
 namespace {
@@ -118,6 +119,7 @@ int main(int argc, char** argv) {
                  "SIZE: NBD request bytes (read buffers, write payloads) queued per connection (default 64M)");
   app.add_option("--nbd-max-queued-bytes-total", max_queued_total,
                  "SIZE: NBD request bytes queued over all connections (default 256M)");
+  app.set_version_flag("--version", "udmd " UDM_VERSION, "print udmd's version and exit");
   CLI11_PARSE(app, argc, argv);
   limits.frame_timeout_ms = static_cast<std::uint32_t>(frame_timeout * 1000);
   for (auto [flag, text, out] : {std::tuple{"--nbd-max-queued-bytes", &max_queued, &opts.nbd_max_queued_bytes},
