@@ -1,3 +1,4 @@
-// Result<T>/Error live in the public header (libudm's API returns them).
+// Result<T>/Error live in the public header (libudm's API returns them);
+// included by path so targets need no include/ directory for it.
 #pragma once
-#include "udm/result.hpp"
+#include "../../include/udm/result.hpp"
