@@ -107,6 +107,9 @@ expect_eq "$(readlink "/proc/$(cat "$RUN2/udmd.pid")/exe")" "$(realpath "$P/sbin
 UDM_RUNDIR="$RUN2" "$P/bin/udmsetup" daemon stop >/dev/null || fail "stop libudm's udmd"
 
 # ---- ulvm: a VG and an LV on a sparse file, active through the installed udmd
+# (lvcreate activates only when a driver answers, as lvm without dm-mod.)
+"$P/bin/udmsetup" daemon start >/dev/null || fail "udmsetup daemon start"
+expect_eq "$(readlink "/proc/$(cat "$UDM_RUNDIR/udmd.pid")/exe")" "$(realpath "$P/sbin/udmd")" "udmd started by daemon start"
 PV="$E2E_TMP/pv0.img"
 sparse_file "$PV" 64M
 export UDM_LVM_CONFIG="$E2E_TMP/lvm.conf"
@@ -114,7 +117,7 @@ echo "devices = $PV" >"$UDM_LVM_CONFIG"
 "$P/bin/ulvm" pvcreate "$PV" >/dev/null || fail "ulvm pvcreate"
 "$P/bin/ulvm" vgcreate pkgvg "$PV" >/dev/null || fail "ulvm vgcreate"
 "$P/bin/ulvm" lvcreate -L 8M -n lv0 pkgvg >/dev/null || fail "ulvm lvcreate"
-expect_eq "$("$P/bin/ulvm" lvs --noheadings -o lv_name,lv_attr pkgvg)" "  lv0 -wi-a-----" "ulvm lvs"
+expect_eq "$("$P/bin/ulvm" lvs --noheadings -o lv_name,lv_attr pkgvg)" "  lv0  -wi-a-----" "ulvm lvs"
 f="$UDM_RUNDIR/dev/pkgvg/lv0"
 for ((i=0; i<100; i++)); do [ -e "$f" ] && break; sleep 0.05; done
 expect_eq "$(stat -c %s "$f")" $((8 << 20)) "size of $f"
