@@ -19,7 +19,7 @@ LOOP=""
 teardown() {
   mountpoint -q "$MNT" 2>/dev/null && { umount "$MNT" || umount -l "$MNT"; }
   [ -n "$LOOP" ] && losetup -d "$LOOP" 2>/dev/null
-  local pid; pid=$(cat "$UDM_RUNDIR/udmd.pid" 2>/dev/null) || pid=""
+  local i pid; pid=$(cat "$UDM_RUNDIR/udmd.pid" 2>/dev/null) || pid=""
   if [ -n "$pid" ]; then
     kill -TERM "$pid" 2>/dev/null
     for ((i=0; i<100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done

@@ -47,7 +47,7 @@ expect_eq "$(UDM_NO_AUTOSTART=1 "$P/bin/udmsetup" --version 2>/dev/null | head -
 
 # Daemons on the extra run directories go at exit, even on failure.
 stop_rundir() {
-  local pid; pid=$(cat "$1/udmd.pid" 2>/dev/null) || return 0
+  local i pid; pid=$(cat "$1/udmd.pid" 2>/dev/null) || return 0
   kill -TERM "$pid" 2>/dev/null || return 0
   for ((i=0; i<100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
   kill -KILL "$pid" 2>/dev/null || true
