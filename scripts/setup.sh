@@ -11,6 +11,8 @@ packages=(
   # runtime and the outside tools that judge udm in tests
   fuse3 util-linux e2fsprogs lvm2 dmsetup thin-provisioning-tools qemu-utils libnbd-bin nbdkit fio
   cryptsetup-bin
+  # packaging: man -l checks, the .deb (CPack runs dpkg-shlibdeps and file)
+  man-db groff-base dpkg-dev file
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -2,6 +2,7 @@
 # Sets up, builds and runs every test: the normal build, the same suite under
 # ASan+UBSan, and the I/O-path concurrency tests under TSan.
 #   UDM_TEST_SANITIZERS=0  skips the ASan and TSan passes (quick local runs)
+#   UDM_TEST_DEB=0         skips the .deb step (build, dpkg -i, smoke test, purge)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -11,7 +12,11 @@ scripts/setup.sh
 echo "== build (default)"
 scripts/build.sh default
 echo "== test (default)"
-ctest --preset default -j"$jobs" --timeout 900
+ctest --preset default -j"$jobs" --timeout 900 -LE '^deb$'
+if [ "${UDM_TEST_DEB:-1}" != 0 ]; then
+  echo "== package (.deb: build, dpkg -i, smoke test, dpkg --purge)"
+  UDM_TEST_DEB=1 ctest --preset default --timeout 900 -L '^deb$'
+fi
 
 if [ "${UDM_TEST_SANITIZERS:-1}" != 0 ]; then
   echo "== build (asan)"

@@ -32,8 +32,8 @@
 #include <string>
 #include <vector>
 
-#include "base/result.hpp"
-#include "base/version.hpp"
+#include "udm/result.hpp"
+#include "udm/version.hpp"
 
 namespace udm::client {
 
@@ -42,7 +42,7 @@ namespace udm::client {
 inline constexpr const char* LIBRARY_VERSION = "0.1.0";
 inline constexpr const char* LIBRARY_DATE = "2026-11-25";
 
-// The one version type (base/version.hpp), as the driver and the ABI use it.
+// The one version type (udm/version.hpp), as the driver and the ABI use it.
 using Version = udm::Version;
 
 // What a task does. Each maps to one control command, except create (which

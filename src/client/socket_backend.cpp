@@ -1,6 +1,8 @@
 #include "client/socket_backend.hpp"
 
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -108,16 +111,38 @@ bool is_executable(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
 }
 
+// The directory of the file this code was loaded from: the program for the
+// static client, libudm.so for the shared one.
+std::string loaded_from_dir() {
+  Dl_info info{};
+  if (::dladdr(reinterpret_cast<void*>(&loaded_from_dir), &info) == 0 || !info.dli_fname) return "";
+  char real[PATH_MAX];
+  if (!::realpath(info.dli_fname, real)) return "";
+  std::string dir(real);
+  return dir.substr(0, dir.rfind('/'));
+}
+
 }  // namespace
 
 Result<std::string> find_udmd() {
+  // Beside the program (the build tree's bin/), then by the install layout
+  // (bin/../sbin for the tools, <libdir>/<rel>/sbin for libudm.so), then PATH,
+  // then the configured sbin.
+  std::vector<std::string> candidates;
   char self[4096];
   ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
   if (n > 0) {
     std::string dir(self, static_cast<std::size_t>(n));
     dir = dir.substr(0, dir.rfind('/'));
-    if (is_executable(dir + "/udmd")) return dir + "/udmd";
+    candidates.push_back(dir + "/udmd");
+    candidates.push_back(dir + "/" UDM_BINDIR_TO_SBINDIR "/udmd");
   }
+  if (std::string lib = loaded_from_dir(); !lib.empty()) {
+    candidates.push_back(lib + "/../bin/udmd");  // build tree: lib/libudm.so beside bin/
+    candidates.push_back(lib + "/" UDM_LIBDIR_TO_SBINDIR "/udmd");
+  }
+  for (const auto& c : candidates)
+    if (is_executable(c)) return c;
   const char* path = std::getenv("PATH");
   std::string_view rest = path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   while (!rest.empty()) {
@@ -127,7 +152,8 @@ Result<std::string> find_udmd() {
     if (dir.empty()) continue;
     if (is_executable(dir + "/udmd")) return dir + "/udmd";
   }
-  return fail(ENOENT, "cannot find udmd beside this program or on PATH");
+  if (is_executable(UDM_FULL_SBINDIR "/udmd")) return std::string(UDM_FULL_SBINDIR "/udmd");
+  return fail(ENOENT, "cannot find udmd beside this program, in " UDM_FULL_SBINDIR " or on PATH");
 }
 
 Result<std::unique_ptr<SocketBackend>> start_udmd_and_connect(const std::string& rundir,

@@ -39,8 +39,9 @@ std::string control_socket_path(const std::string& rundir);
 // naming the path, when it must not be used.
 Result<void> check_control_path(const std::string& socket_path);
 
-// The udmd to start: beside the running executable (/proc/self/exe), else
-// the first on $PATH. ENOENT when there is none.
+// The udmd to start: beside the running executable (/proc/self/exe), by the
+// install layout from the program or libudm.so, on $PATH, in the configured
+// sbin. ENOENT when there is none.
 Result<std::string> find_udmd();
 
 // Starts `udmd --rundir DIR` detached (its own session, stdio on /dev/null)

@@ -24,6 +24,8 @@
 #include <unistd.h>
 #include <vector>
 
+#include "udm_build_version.h"
+
 namespace {
 
 std::string default_rundir() {
@@ -63,9 +65,11 @@ bool control_answers(const std::string& socket_path) {
   return ok;
 }
 
+// Beside udm-run (the build tree's bin/), by the install layout (bin/../sbin),
+// on PATH, then in the configured sbin.
 std::string find_udmd() {
-  std::string beside = self_dir() + "/udmd";
-  if (::access(beside.c_str(), X_OK) == 0) return beside;
+  for (const std::string& c : {self_dir() + "/udmd", self_dir() + "/" UDM_BINDIR_TO_SBINDIR "/udmd"})
+    if (exists(c, S_IFREG) && ::access(c.c_str(), X_OK) == 0) return c;
   if (const char* path = std::getenv("PATH")) {
     std::string all(path);
     std::size_t start = 0;
@@ -77,6 +81,7 @@ std::string find_udmd() {
       start = end + 1;
     }
   }
+  if (::access(UDM_FULL_SBINDIR "/udmd", X_OK) == 0) return UDM_FULL_SBINDIR "/udmd";
   return "";
 }
 
@@ -85,7 +90,7 @@ std::string find_udmd() {
 bool start_udmd(const std::string& rundir) {
   std::string udmd = find_udmd();
   if (udmd.empty()) {
-    std::fprintf(stderr, "udm-run: cannot find udmd beside udm-run or on PATH\n");
+    std::fprintf(stderr, "udm-run: cannot find udmd beside udm-run, in " UDM_FULL_SBINDIR " or on PATH\n");
     return false;
   }
   pid_t child = ::fork();
@@ -121,8 +126,10 @@ bool start_udmd(const std::string& rundir) {
 std::string find_shim() {
   if (const char* env = std::getenv("UDM_PRELOAD"); env && *env) return env;
   std::string here = self_dir();
-  for (const std::string& c : {here + "/../lib/libudm-preload.so", here + "/../" UDM_INSTALL_LIBDIR "/libudm-preload.so",
-                               std::string(UDM_INSTALL_PREFIX "/" UDM_INSTALL_LIBDIR "/libudm-preload.so")})
+  // The build tree's lib/, then the install layout (<libdir>/udm), then the
+  // configured path.
+  for (const std::string& c : {here + "/../lib/libudm-preload.so", here + "/" UDM_BINDIR_TO_PKGLIBDIR "/libudm-preload.so",
+                               std::string(UDM_FULL_PKGLIBDIR "/libudm-preload.so")})
     if (exists(c, S_IFREG)) {
       char real[PATH_MAX];
       return ::realpath(c.c_str(), real) ? std::string(real) : c;
@@ -133,7 +140,11 @@ std::string find_shim() {
 int usage() {
   std::fprintf(stderr,
                "Usage: udm-run [--rundir DIR] COMMAND [ARGS...]\n"
-               "Runs COMMAND with libdevmapper redirected to udmd (LD_PRELOAD=libudm-preload.so).\n");
+               "       udm-run --version\n"
+               "Runs COMMAND with libdevmapper redirected to udmd (LD_PRELOAD=libudm-preload.so).\n"
+               "  --rundir DIR  udmd's run directory (default: $UDM_RUNDIR, /run/udm as root)\n"
+               "  -h, --help    this text\n"
+               "  --version     print udm-run's version\n");
   return 2;
 }
 
@@ -154,6 +165,9 @@ int main(int argc, char** argv) {
       rundir = a.substr(9);
     } else if (a == "-h" || a == "--help") {
       usage();
+      return 0;
+    } else if (a == "--version") {
+      std::printf("udm-run %s\n", UDM_VERSION);
       return 0;
     } else {
       std::fprintf(stderr, "udm-run: unknown option %s\n", a.c_str());

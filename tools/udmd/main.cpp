@@ -15,6 +15,7 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/daemon.hpp"
+#include "udm_build_version.h"
 #include "daemon/run_dir.hpp"
 
 namespace {
@@ -123,6 +124,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0u, 100u));
   app.add_option("--thin-no-space-timeout", opts.thin_no_space_timeout_s,
                  "SECONDS a write to an out-of-space thin pool waits for space before failing, 0: forever (default 60)");
+  app.set_version_flag("--version", "udmd " UDM_VERSION, "print udmd's version and exit");
   CLI11_PARSE(app, argc, argv);
   limits.frame_timeout_ms = static_cast<std::uint32_t>(frame_timeout * 1000);
   for (auto [flag, text, out] : {std::tuple{"--nbd-max-queued-bytes", &max_queued, &opts.nbd_max_queued_bytes},

@@ -1,5 +1,7 @@
 #include "lvm/api/cmdline.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace udm::lvm::api {
@@ -164,6 +166,156 @@ Result<CommandLine> parse_command_line(std::string_view command, const std::vect
     }
   }
   return cl;
+}
+
+}  // namespace udm::lvm::api
+
+// ------------------------------------------------------------------ help text
+
+namespace udm::lvm::api {
+namespace {
+
+struct CommandDoc {
+  std::string_view description;
+  std::string_view required;  // positional arguments that must be given ("VG_new PV ...")
+  std::string_view optional;  // positional arguments that may be given ("VG|LV|Tag ...")
+};
+
+const std::map<std::string_view, CommandDoc>& docs() {
+  static const std::map<std::string_view, CommandDoc> d = {
+      {"pvcreate", {"Initialize physical volume(s) for use by LVM", "PV ...", ""}},
+      {"pvremove", {"Remove LVM label(s) from physical volume(s)", "PV ...", ""}},
+      {"pvresize", {"Resize physical volume(s)", "PV ...", ""}},
+      {"pvs", {"Display information about physical volumes", "", "PV|Tag ..."}},
+      {"pvdisplay", {"Display various attributes of physical volume(s)", "", "PV|Tag ..."}},
+      {"pvscan", {"List all physical volumes", "", ""}},
+      {"vgcreate", {"Create a volume group", "VG_new PV ...", ""}},
+      {"vgextend", {"Add physical volumes to a volume group", "VG PV ...", ""}},
+      {"vgreduce", {"Remove physical volume(s) from a volume group", "VG", "PV ..."}},
+      {"vgremove", {"Remove volume group(s)", "VG|Tag|Select ...", ""}},
+      {"vgrename", {"Rename a volume group", "VG VG_new", ""}},
+      {"vgs", {"Display information about volume groups", "", "VG|Tag ..."}},
+      {"vgdisplay", {"Display volume group information", "", "VG|Tag ..."}},
+      {"vgchange", {"Change volume group attributes", "", "VG|Tag|Select ..."}},
+      {"vgck", {"Check the consistency of volume group(s)", "", "VG|Tag ..."}},
+      {"vgcfgbackup", {"Backup volume group configuration(s)", "", "VG ..."}},
+      {"vgcfgrestore", {"Restore volume group configuration", "VG", ""}},
+      {"vgscan", {"Search for all volume groups", "", ""}},
+      {"lvcreate", {"Create a logical volume", "VG", "PV ..."}},
+      {"lvextend", {"Add space to a logical volume", "LV", "PV ..."}},
+      {"lvreduce", {"Reduce the size of a logical volume", "LV", ""}},
+      {"lvresize", {"Resize a logical volume", "LV", "PV ..."}},
+      {"lvremove", {"Remove logical volume(s) from the system", "VG|LV|Tag|Select ...", ""}},
+      {"lvrename", {"Rename a logical volume", "VG LV LV_new", ""}},
+      {"lvs", {"Display information about logical volumes", "", "VG|LV|Tag ..."}},
+      {"lvdisplay", {"Display information about a logical volume", "", "VG|LV|Tag ..."}},
+      {"lvchange", {"Change the attributes of logical volume(s)", "VG|LV|Tag|Select ...", ""}},
+      {"lvscan", {"List all logical volumes in all volume groups", "", ""}},
+      {"help", {"Display help for commands", "", ""}},
+      {"version", {"Display software and driver version information", "", ""}},
+  };
+  return d;
+}
+
+// The value placeholder lvm's usage shows for an option.
+std::string_view value_name(std::string_view long_name) {
+  static const std::map<std::string_view, std::string_view> v = {
+      {"size", "Size[m|UNIT]"},
+      {"virtualsize", "Size[m|UNIT]"},
+      {"extents", "Number[PERCENT]"},
+      {"stripes", "Number"},
+      {"mirrors", "Number"},
+      {"stripesize", "Size[k|UNIT]"},
+      {"physicalextentsize", "Size[m|UNIT]"},
+      {"metadatasize", "Size[m|UNIT]"},
+      {"dataalignment", "Size[k|UNIT]"},
+      {"setphysicalvolumesize", "Size[m|UNIT]"},
+      {"activate", "y|n|ay"},
+      {"zero", "y|n"},
+      {"wipesignatures", "y|n"},
+      {"autobackup", "y|n"},
+      {"contiguous", "y|n"},
+      {"setactivationskip", "y|n"},
+      {"driverloaded", "y|n"},
+      {"permission", "rw|r"},
+      {"alloc", "contiguous|cling|cling_by_tags|normal|anywhere|inherit"},
+      {"type", "SegType"},
+      {"units", "[Number]r|R|h|H|b|B|s|S|k|K|m|M|g|G|t|T|p|P|e|E"},
+      {"reportformat", "basic|json"},
+      {"maxlogicalvolumes", "Number"},
+      {"maxphysicalvolumes", "Number"},
+      {"pvmetadatacopies", "0|1|2"},
+      {"metadatacopies", "all|unmanaged|Number"},
+      {"vgmetadatacopies", "all|unmanaged|Number"},
+      {"metadatatype", "lvm2"},
+      {"labelsector", "Number"},
+      {"readahead", "auto|none|Number"},
+      {"devices", "PV"},
+      {"file", "String"},
+  };
+  auto it = v.find(long_name);
+  return it == v.end() ? std::string_view("String") : it->second;
+}
+
+std::string option_line(const OptionSpec& s) {
+  std::string names = s.short_name ? fmt::format("-{}|--{}", s.short_name, s.long_name)
+                                   : fmt::format("   --{}", s.long_name);
+  if (s.takes_value) return fmt::format("\t[ {} {} ]\n", names, value_name(s.long_name));
+  return fmt::format("\t[ {} ]\n", names);
+}
+
+bool is_common(const OptionSpec& s) {
+  for (const auto& c : COMMON)
+    if (c.long_name == s.long_name) return true;
+  return false;
+}
+
+// One entry per long name, those with a short letter first (as lvm lists them).
+std::vector<OptionSpec> listed(const std::vector<OptionSpec>& specs) {
+  std::vector<OptionSpec> out;
+  for (int pass = 0; pass < 2; ++pass)
+    for (const auto& s : specs) {
+      if ((s.short_name != 0) != (pass == 0)) continue;
+      bool seen = false;
+      for (const auto& o : out) seen = seen || o.long_name == s.long_name;
+      if (!seen) out.push_back(s);
+    }
+  return out;
+}
+
+}  // namespace
+
+std::string_view command_description(std::string_view command) {
+  auto it = docs().find(command);
+  return it == docs().end() ? std::string_view{} : it->second.description;
+}
+
+std::string command_usage(std::string_view command) {
+  const auto* specs = command_options(command);
+  auto doc = docs().find(command);
+  if (!specs || doc == docs().end()) return "";
+  std::string out = fmt::format("  {} - {}\n\n  {}", command, doc->second.description, command);
+  if (!doc->second.required.empty()) out += fmt::format(" {}", doc->second.required);
+  out += "\n";
+  std::vector<OptionSpec> own;
+  for (const auto& s : *specs)
+    if (!is_common(s)) own.push_back(s);
+  for (const auto& s : listed(own)) out += option_line(s);
+  out += "\t[ COMMON_OPTIONS ]\n";
+  if (!doc->second.optional.empty()) out += fmt::format("\t[ {} ]\n", doc->second.optional);
+  out += "\n  Common options for lvm:\n";
+  for (const auto& s : listed(COMMON)) out += option_line(s);
+  out += "\n";
+  return out;
+}
+
+std::string commands_help(const std::vector<std::string_view>& names, std::string_view program) {
+  std::string out = fmt::format("  Available lvm commands:\n  Use '{} help <command>' for more information\n   \n", program);
+  std::vector<std::string_view> all = names;
+  for (std::string_view extra : {"help", "version"}) all.push_back(extra);
+  std::sort(all.begin(), all.end());
+  for (auto n : all) out += fmt::format("  {:<15} {}\n", n, command_description(n));
+  return out;
 }
 
 }  // namespace udm::lvm::api

@@ -45,4 +45,18 @@ const std::vector<OptionSpec>* command_options(std::string_view command);
 // "lvcreate: unrecognized option '--foo'".
 Result<CommandLine> parse_command_line(std::string_view command, const std::vector<std::string>& argv);
 
+// lvm's one-line description of `command` ("Create a logical volume"); empty
+// when unknown.
+std::string_view command_description(std::string_view command);
+
+// `command --help` in lvm2's shape, generated from the option table: the
+// description, the command with its positional arguments, one
+// "\t[ -x|--long Value ]" line per option, then lvm's common options.
+// Empty when the command is unknown.
+std::string command_usage(std::string_view command);
+
+// `lvm help`: every command in `names` with its description, as lvm lists them.
+// `program` names the tool in "Use 'lvm help <command>' ...".
+std::string commands_help(const std::vector<std::string_view>& names, std::string_view program);
+
 }  // namespace udm::lvm::api
