@@ -190,7 +190,7 @@ Outcome<void> cmd_lvconvert(Cmd& c) {
   // init_snapshot_merge: merging_store, and the carrier is no longer VISIBLE.
   LogicalVolume* carrier = vg.find_lv(ref->carrier->name);
   for (auto& seg : carrier->segments)
-    if (seg.type == segtypes::SNAPSHOT) segtypes::set_snapshot_merging(seg, true);
+    if (segtypes::is_snapshot_segment(seg)) segtypes::set_snapshot_merging(seg, true);
   carrier->status.remove("VISIBLE");
   if (auto r = c.commit(vg, *old); !r) return r;
   const std::string origin_name = origin->name;

@@ -11,6 +11,7 @@
 #include "lvm/api/snapshot_commands.hpp"
 #include "lvm/api/wipe.hpp"
 #include "lvm/segtypes/snapshot.hpp"
+#include "lvm/segtypes/thin_keys.hpp"
 
 namespace udm::lvm::api::detail {
 
@@ -47,7 +48,7 @@ Outcome<void> check_origin(const VolumeGroup& vg, const LogicalVolume& origin) {
 }
 
 bool is_thin_volume(const LogicalVolume& lv) {
-  return !lv.segments.empty() && lv.segments.front().type == "thin";
+  return segtypes::lv_is_thin_volume(lv);
 }
 
 }  // namespace

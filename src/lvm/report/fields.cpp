@@ -112,11 +112,11 @@ segtypes::SegmentReport seg_report(const Row& r) { return segtypes::segment_type
 
 // ---- thin fields: a thin LV's values come from its pool's segment.
 std::optional<segtypes::ThinPoolKeys> pool_keys_of(const VolumeGroup& vg, const Segment& seg) {
-  if (seg.type == segtypes::THIN_POOL) {
+  if (segtypes::is_thin_pool_segment(seg)) {
     auto k = segtypes::thin_pool_keys(seg);
     return k ? std::optional(*k) : std::nullopt;
   }
-  if (seg.type != segtypes::THIN) return std::nullopt;
+  if (!segtypes::is_thin_segment(seg)) return std::nullopt;
   auto t = segtypes::thin_keys(seg);
   if (!t) return std::nullopt;
   const LogicalVolume* p = vg.find_lv(t->thin_pool);
@@ -126,14 +126,14 @@ std::optional<segtypes::ThinPoolKeys> pool_keys_of(const VolumeGroup& vg, const 
 }
 Cell blank_num() { Cell c = Cell::of_num(0); c.blank = true; return c; }
 Cell thin_transaction_id(const Row& r) {
-  if (r.seg->type == segtypes::THIN_POOL)
+  if (segtypes::is_thin_pool_segment(*r.seg))
     if (auto k = segtypes::thin_pool_keys(*r.seg)) return num(static_cast<std::int64_t>(k->transaction_id));
-  if (r.seg->type == segtypes::THIN)
+  if (segtypes::is_thin_segment(*r.seg))
     if (auto k = segtypes::thin_keys(*r.seg)) return num(static_cast<std::int64_t>(k->transaction_id));
   return blank_num();
 }
 Cell thin_id(const Row& r) {
-  if (r.seg->type == segtypes::THIN)
+  if (segtypes::is_thin_segment(*r.seg))
     if (auto k = segtypes::thin_keys(*r.seg)) return num(static_cast<std::int64_t>(k->device_id));
   return blank_num();
 }
@@ -148,11 +148,11 @@ Cell thin_origin(const Row& r) {
   return text(k && k->origin ? *k->origin : "");
 }
 Cell thin_count(const Row& r) {
-  if (r.seg->type != segtypes::THIN_POOL || !r.lv) return blank_num();
+  if (!segtypes::is_thin_pool_segment(*r.seg) || !r.lv) return blank_num();
   return num(static_cast<std::int64_t>(segtypes::pool_thin_lvs(vgof(r), r.lv->name).size()));
 }
 Cell chunk_size_cell(const Row& r) {
-  if (r.seg->type == segtypes::THIN_POOL)
+  if (segtypes::is_thin_pool_segment(*r.seg))
     if (auto k = segtypes::thin_pool_keys(*r.seg)) return size(k->chunk_size);
   return size(0);
 }

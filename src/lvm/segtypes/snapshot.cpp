@@ -153,9 +153,11 @@ const SegmentType& snapshot_segtype() {
   return t;
 }
 
+bool is_snapshot_segment(const Segment& seg) { return seg.type == SNAPSHOT; }
+
 bool lv_is_snapshot_carrier(const LogicalVolume& lv) {
   for (const auto& s : lv.segments)
-    if (s.type == SNAPSHOT) return true;
+    if (is_snapshot_segment(s)) return true;
   return false;
 }
 

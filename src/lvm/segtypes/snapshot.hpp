@@ -37,6 +37,7 @@ inline bool lv_is_origin(const VolumeGroup& vg, const LogicalVolume& lv) {
 }
 // The carrier of a snapshot segment (an LV with a `snapshot` segment).
 bool lv_is_snapshot_carrier(const LogicalVolume& lv);
+bool is_snapshot_segment(const Segment& seg);
 
 // The segment of a new carrier: `extents` = the origin's extent count.
 Segment make_snapshot_segment(extent_t extents, sector_t chunk_size, std::string_view origin, std::string_view cow);

@@ -165,11 +165,12 @@ void set_thin_keys(Segment& seg, const ThinKeys& k) {
   seg.unknown = std::move(out);
 }
 
-bool lv_is_thin_pool(const LogicalVolume& lv) {
-  return lv.segments.size() == 1 && lv.segments[0].type == THIN_POOL;
-}
+bool is_thin_pool_segment(const Segment& seg) { return seg.type == THIN_POOL; }
+bool is_thin_segment(const Segment& seg) { return seg.type == THIN; }
 
-bool lv_is_thin_volume(const LogicalVolume& lv) { return lv.segments.size() == 1 && lv.segments[0].type == THIN; }
+bool lv_is_thin_pool(const LogicalVolume& lv) { return lv.segments.size() == 1 && is_thin_pool_segment(lv.segments[0]); }
+
+bool lv_is_thin_volume(const LogicalVolume& lv) { return lv.segments.size() == 1 && is_thin_segment(lv.segments[0]); }
 
 std::vector<const LogicalVolume*> pool_thin_lvs(const VolumeGroup& vg, std::string_view pool) {
   std::vector<const LogicalVolume*> out;

@@ -60,6 +60,8 @@ inline constexpr sector_t THIN_MAX_CHUNK = 2097152;
 inline constexpr std::uint64_t THIN_MAX_DEVICE_ID = (1u << 24) - 1;
 
 // The pool LV a thin LV's first segment names, and the like.
+bool is_thin_pool_segment(const Segment& seg);
+bool is_thin_segment(const Segment& seg);
 bool lv_is_thin_pool(const LogicalVolume& lv);
 bool lv_is_thin_volume(const LogicalVolume& lv);
 // The thin LVs of a pool, in VG order.
