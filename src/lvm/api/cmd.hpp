@@ -313,6 +313,12 @@ Outcome<void> set_activation(Cmd& c, VolumeGroup& vg, const LogicalVolume& lv, b
 Outcome<void> add_new_pv(Cmd& c, VolumeGroup& vg, const std::string& path);
 // Deactivates and drops an LV from `vg` (the caller commits).
 Outcome<void> remove_lv(Cmd& c, VolumeGroup& vg, const std::string& lv_name);
+// lvcreate/lvextend argument readers (lv_commands.cpp), shared with the thin
+// and snapshot commands: -L/-l into extents, PV arguments, --alloc.
+Outcome<extent_t> extents_from_args(Cmd& c, const VolumeGroup& vg, extent_t current, alloc::Sign* sign,
+                                    const std::vector<std::string>& pv_names, bool resize);
+Outcome<std::vector<std::string>> pv_names_of_args(Cmd& c, const VolumeGroup& vg, const std::vector<std::string>& paths);
+Outcome<AllocationPolicy> policy_of(Cmd& c, const VolumeGroup& vg, const LogicalVolume* lv);
 // Before removing an LV: refused while open ("Logical volume VG/LV in use."),
 // asked about while active unless -f/-y; false when answered no.
 Outcome<bool> confirm_lv_removal(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv);

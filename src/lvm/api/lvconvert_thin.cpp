@@ -121,11 +121,7 @@ std::optional<Outcome<void>> lvconvert_thin(Cmd& c) {
           !r)
         return failed(r.error().message);
     } else {
-      std::string name;
-      for (unsigned n = 0;; ++n) {
-        name = fmt::format("lvol{}_pmspare", n);
-        if (!vg.find_lv(name)) break;
-      }
+      const std::string name = free_pmspare_name(vg);
       LogicalVolume s = new_lv(name);
       s.status.remove("VISIBLE");
       auto segs = alloc::allocate(vg, nullptr, {.extents = add, .stripes = 1, .stripe_size = 0,

@@ -15,12 +15,6 @@
 
 namespace udm::lvm::api::detail {
 
-// lv_commands.cpp's shared argument readers.
-Outcome<extent_t> extents_from_args(Cmd& c, const VolumeGroup& vg, extent_t current, alloc::Sign* sign,
-                                    const std::vector<std::string>& pv_names, bool resize);
-Outcome<std::vector<std::string>> pv_names_of_args(Cmd& c, const VolumeGroup& vg, const std::vector<std::string>& paths);
-Outcome<AllocationPolicy> policy_of(Cmd& c, const VolumeGroup& vg, const LogicalVolume* lv);
-
 namespace {
 
 // --chunksize: 4 KiB to 512 KiB, a power of 2 (in sectors 8..1024).

@@ -7,11 +7,12 @@
 
 namespace udm::lvm::api::detail {
 
-// lv_commands.cpp's argument helpers.
-Outcome<extent_t> extents_from_args(Cmd& c, const VolumeGroup& vg, extent_t current, alloc::Sign* sign,
-                                    const std::vector<std::string>& pv_names, bool resize);
-Outcome<std::vector<std::string>> pv_names_of_args(Cmd& c, const VolumeGroup& vg, const std::vector<std::string>& paths);
-Outcome<AllocationPolicy> policy_of(Cmd& c, const VolumeGroup& vg, const LogicalVolume* lv);
+std::string free_pmspare_name(const VolumeGroup& vg) {
+  for (unsigned n = 0;; ++n) {
+    std::string name = fmt::format("lvol{}_pmspare", n);
+    if (!vg.find_lv(name)) return name;
+  }
+}
 
 namespace {
 
@@ -217,11 +218,7 @@ Outcome<void> add_pool(Cmd& c, VolumeGroup& vg, const PoolRequest& req) {
           !r)
         return failed(r.error().message);
     } else {
-      std::string name;
-      for (unsigned n = 0;; ++n) {
-        name = fmt::format("lvol{}_pmspare", n);
-        if (!vg.find_lv(name)) break;
-      }
+      const std::string name = free_pmspare_name(vg);
       LogicalVolume s = hidden_lv(name);
       auto segs = allocate(c, vg, name, spare_extents, req.pvn);
       if (!segs) return std::unexpected(segs.error());

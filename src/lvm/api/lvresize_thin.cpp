@@ -6,12 +6,6 @@
 
 namespace udm::lvm::api::detail {
 
-// lv_commands.cpp's argument helpers.
-Outcome<extent_t> extents_from_args(Cmd& c, const VolumeGroup& vg, extent_t current, alloc::Sign* sign,
-                                    const std::vector<std::string>& pv_names, bool resize);
-Outcome<std::vector<std::string>> pv_names_of_args(Cmd& c, const VolumeGroup& vg, const std::vector<std::string>& paths);
-Outcome<AllocationPolicy> policy_of(Cmd& c, const VolumeGroup& vg, const LogicalVolume* lv);
-
 namespace {
 Outcome<extent_t> new_extents(Cmd& c, const VolumeGroup& vg, extent_t cur, const char* size_opt) {
   auto v = c.cl().get(size_opt);

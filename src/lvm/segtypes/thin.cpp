@@ -10,22 +10,13 @@
 namespace udm::lvm::segtypes {
 namespace {
 
-class Thin final : public SegmentType {
+class Thin final : public KeysInFileOrder {
  public:
   std::string_view name() const override { return THIN; }
   unsigned flags() const override { return SEG_VIRTUAL | SEG_CAN_ACTIVATE; }
   std::string_view layout() const override { return "thin,sparse"; }
   int layout_rank() const override { return 4; }
 
-  Result<void> import_text(SegmentKeys& keys, Segment& seg) const override {
-    (void)keys;
-    (void)seg;
-    return {};
-  }
-  void export_text(SegmentWriter& w, const Segment& seg) const override {
-    (void)w;
-    (void)seg;
-  }
 
   Result<TargetLine> target_line(const TableContext& ctx, const Segment& seg) const override {
     auto k = thin_keys(seg);

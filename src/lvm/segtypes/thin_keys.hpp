@@ -12,6 +12,7 @@
 
 #include "base/result.hpp"
 #include "lvm/metadata/model.hpp"
+#include "lvm/segtypes/segment_type.hpp"
 
 namespace udm::lvm::segtypes {
 
@@ -60,6 +61,21 @@ inline constexpr sector_t THIN_MAX_CHUNK = 2097152;
 inline constexpr std::uint64_t THIN_MAX_DEVICE_ID = (1u << 24) - 1;
 
 // The pool LV a thin LV's first segment names, and the like.
+// thin and thin-pool keep their keys in Segment::unknown, in file order, so
+// text lvm2 wrote goes back byte for byte; thin_keys() reads them.
+class KeysInFileOrder : public SegmentType {
+ public:
+  Result<void> import_text(SegmentKeys& keys, Segment& seg) const override {
+    (void)keys;
+    (void)seg;
+    return {};
+  }
+  void export_text(SegmentWriter& w, const Segment& seg) const override {
+    (void)w;
+    (void)seg;
+  }
+};
+
 bool is_thin_pool_segment(const Segment& seg);
 bool is_thin_segment(const Segment& seg);
 bool lv_is_thin_pool(const LogicalVolume& lv);

@@ -13,23 +13,13 @@
 namespace udm::lvm::segtypes {
 namespace {
 
-class ThinPool final : public SegmentType {
+class ThinPool final : public KeysInFileOrder {
  public:
   std::string_view name() const override { return THIN_POOL; }
   unsigned flags() const override { return SEG_CAN_ACTIVATE; }
   std::string_view layout() const override { return "pool,thin"; }
   int layout_rank() const override { return 4; }
 
-  // The keys stay in Segment::unknown in file order (thin_keys.hpp reads them).
-  Result<void> import_text(SegmentKeys& keys, Segment& seg) const override {
-    (void)keys;
-    (void)seg;
-    return {};
-  }
-  void export_text(SegmentWriter& w, const Segment& seg) const override {
-    (void)w;
-    (void)seg;
-  }
 
   bool is_size_key(std::string_view key) const override { return key == "chunk_size"; }
 
