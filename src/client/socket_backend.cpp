@@ -32,7 +32,7 @@ bool trusted_uid(uid_t uid) { return uid == 0 || uid == ::geteuid(); }
 Result<void> check_control_path(const std::string& socket_path) {
   struct stat st{};
   if (::lstat(socket_path.c_str(), &st) != 0)
-    return fail(errno, fmt::format("{}: {}", socket_path, std::strerror(errno)));
+    return fail(errno, fmt::format("{}: connect failed: {}", socket_path, std::strerror(errno)));  // as connect() words it
   if (S_ISLNK(st.st_mode)) return fail(ELOOP, fmt::format("{} is a symbolic link; refusing to use it", socket_path));
   if (!S_ISSOCK(st.st_mode)) return fail(ENOTSOCK, fmt::format("{} is not a socket; refusing to use it", socket_path));
   if (!trusted_uid(st.st_uid))
