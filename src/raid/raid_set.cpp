@@ -371,6 +371,20 @@ Result<void> RaidSet::load() {
 // ---------------------------------------------------------------------------
 // Metadata writes
 
+// The bitmap superblock every metadata device carries, but sectors_reserved
+// (which depends on the device's size).
+BitmapSuper RaidSet::make_bitmap_super_locked() const {
+  BitmapSuper bsb;
+  bsb.events = events_;
+  bsb.events_cleared = events_;
+  bsb.sync_size = dev_sectors_;
+  bsb.chunksize = static_cast<std::uint32_t>(sectors_to_bytes(region_));
+  bsb.daemon_sleep = static_cast<std::uint32_t>(
+      ((config_.given & RaidConfig::DAEMON_SLEEP) ? config_.daemon_sleep_ms : DEFAULT_DAEMON_SLEEP_MS) / 1000);
+  bsb.write_behind = static_cast<std::uint32_t>(config_.max_write_behind);
+  return bsb;
+}
+
 Superblock RaidSet::make_sb_locked(unsigned i) const {
   Superblock sb;
   sb.num_devices = n_;
@@ -404,14 +418,7 @@ int RaidSet::write_superblocks() {
   {
     std::lock_guard g(lock_);
     ++events_;
-    BitmapSuper bsb;
-    bsb.events = events_;
-    bsb.events_cleared = events_;
-    bsb.sync_size = dev_sectors_;
-    bsb.chunksize = static_cast<std::uint32_t>(sectors_to_bytes(region_));
-    bsb.daemon_sleep = static_cast<std::uint32_t>(
-        ((config_.given & RaidConfig::DAEMON_SLEEP) ? config_.daemon_sleep_ms : DEFAULT_DAEMON_SLEEP_MS) / 1000);
-    bsb.write_behind = static_cast<std::uint32_t>(config_.max_write_behind);
+    BitmapSuper bsb = make_bitmap_super_locked();
     for (unsigned i = 0; i < n_; ++i) {
       if (!devs_[i].meta || !alive(i)) continue;
       Buffer p(has_bitmap() ? len : SB_BYTES);
@@ -464,13 +471,7 @@ int RaidSet::write_bits(std::size_t first_byte, std::size_t end_byte) {
     BitmapSuper bsb;
     {
       std::lock_guard g(lock_);
-      bsb.events = events_;
-      bsb.events_cleared = events_;
-      bsb.sync_size = dev_sectors_;
-      bsb.chunksize = static_cast<std::uint32_t>(sectors_to_bytes(region_));
-      bsb.daemon_sleep = static_cast<std::uint32_t>(
-          ((config_.given & RaidConfig::DAEMON_SLEEP) ? config_.daemon_sleep_ms : DEFAULT_DAEMON_SLEEP_MS) / 1000);
-      bsb.write_behind = static_cast<std::uint32_t>(config_.max_write_behind);
+      bsb = make_bitmap_super_locked();
     }
     // Each device's own copy: sectors_reserved differs with its size.
     std::vector<Buffer> copies;

@@ -147,6 +147,7 @@ class RaidSet {
   int write_bits(std::size_t first_byte, std::size_t end_byte);
   int write_superblocks();
   Superblock make_sb_locked(unsigned i) const;
+  BitmapSuper make_bitmap_super_locked() const;
   void clear_clean_bits();
 
   // The sync thread.

@@ -305,6 +305,9 @@ class Cmd {
 // "vg/lv" or "/dev/vg/lv" -> {vg, lv}; "lv" with a default VG.
 std::pair<std::string, std::string> split_lv_path(std::string_view s, std::string_view default_vg = {});
 LogicalVolume new_lv(std::string name);
+// The first free "lvolN<suffix>" name, as lvm2 names LVs it is given no name
+// for ("lvol0") and the pool metadata spare ("lvol0_pmspare").
+std::string free_lvol_name(const VolumeGroup& vg, std::string_view suffix = {});
 // --addtag/--deltag on a tag list; true when it changed.
 Outcome<bool> apply_tags(const Cmd& c, std::vector<std::string>& tags);
 Outcome<bool> parse_activate(const std::string& v);

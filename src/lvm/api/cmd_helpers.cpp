@@ -12,6 +12,13 @@ std::pair<std::string, std::string> split_lv_path(std::string_view s, std::strin
   return {std::string(s.substr(0, slash)), std::string(s.substr(slash + 1))};
 }
 
+std::string free_lvol_name(const VolumeGroup& vg, std::string_view suffix) {
+  for (unsigned n = 0;; ++n) {
+    std::string name = fmt::format("lvol{}{}", n, suffix);
+    if (!vg.find_lv(name)) return name;
+  }
+}
+
 LogicalVolume new_lv(std::string name) {
   LogicalVolume lv;
   lv.name = std::move(name);

@@ -236,12 +236,7 @@ Outcome<void> cmd_lvcreate(Cmd& c) {
   auto old = c.current_vg(vgn);
   if (!old) return std::unexpected(old.error());
   VolumeGroup vg = **old;
-  if (name.empty()) {
-    for (unsigned n = 0;; ++n) {
-      name = fmt::format("lvol{}", n);
-      if (!vg.find_lv(name)) break;
-    }
-  }
+  if (name.empty()) name = free_lvol_name(vg);
   if (vg.find_lv(name)) return failed(fmt::format("Logical Volume \"{}\" already exists in volume group \"{}\"", name, vg.name));
   auto pvn = pv_names_of_args(c, vg, std::vector<std::string>(a.begin() + 1, a.end()));
   if (!pvn) return std::unexpected(pvn.error());

@@ -121,7 +121,7 @@ std::optional<Outcome<void>> lvconvert_thin(Cmd& c) {
           !r)
         return failed(r.error().message);
     } else {
-      const std::string name = free_pmspare_name(vg);
+      const std::string name = free_lvol_name(vg, "_pmspare");
       LogicalVolume s = new_lv(name);
       s.status.remove("VISIBLE");
       auto segs = alloc::allocate(vg, nullptr, {.extents = add, .stripes = 1, .stripe_size = 0,

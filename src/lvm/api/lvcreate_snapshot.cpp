@@ -109,11 +109,7 @@ Outcome<void> lvcreate_snapshot(Cmd& c) {
                               segtypes::SNAPSHOT_MIN_CHUNKS, (min + vg.extent_size - 1) / vg.extent_size,
                               alloc::message_size(min)));
   }
-  if (name.empty())
-    for (unsigned n = 0;; ++n) {
-      name = fmt::format("lvol{}", n);
-      if (!vg.find_lv(name)) break;
-    }
+  if (name.empty()) name = free_lvol_name(vg);
   if (vg.find_lv(name)) return failed(fmt::format("Logical Volume \"{}\" already exists in volume group \"{}\"", name, vg.name));
   extent_t free = 0;
   for (const auto& fa : alloc::free_areas(vg, *pvn)) free += fa.count;

@@ -7,13 +7,6 @@
 
 namespace udm::lvm::api::detail {
 
-std::string free_pmspare_name(const VolumeGroup& vg) {
-  for (unsigned n = 0;; ++n) {
-    std::string name = fmt::format("lvol{}_pmspare", n);
-    if (!vg.find_lv(name)) return name;
-  }
-}
-
 namespace {
 
 using segtypes::ThinKeys;
@@ -218,7 +211,7 @@ Outcome<void> add_pool(Cmd& c, VolumeGroup& vg, const PoolRequest& req) {
           !r)
         return failed(r.error().message);
     } else {
-      const std::string name = free_pmspare_name(vg);
+      const std::string name = free_lvol_name(vg, "_pmspare");
       LogicalVolume s = hidden_lv(name);
       auto segs = allocate(c, vg, name, spare_extents, req.pvn);
       if (!segs) return std::unexpected(segs.error());
@@ -275,11 +268,7 @@ Outcome<void> create_thin_lv(Cmd& c, const std::string& vgn, const std::string& 
   LogicalVolume* pool = vg.find_lv(pool_name);
   if (!pool || !segtypes::lv_is_thin_pool(*pool))
     return failed(fmt::format("Thin pool {}/{} not found.", vgn, pool_name));
-  if (name.empty())
-    for (unsigned n = 0;; ++n) {
-      name = fmt::format("lvol{}", n);
-      if (!vg.find_lv(name)) break;
-    }
+  if (name.empty()) name = free_lvol_name(vg);
   if (vg.find_lv(name))
     return failed(fmt::format("Logical Volume \"{}\" already exists in volume group \"{}\"", name, vgn));
   auto pk = segtypes::thin_pool_keys(pool->segments[0]);
@@ -351,11 +340,7 @@ Outcome<void> create_pool_cmd(Cmd& c, const std::string& vgn, std::string name,
   auto old = c.current_vg(vgn);
   if (!old) return std::unexpected(old.error());
   VolumeGroup vg = **old;
-  if (name.empty())
-    for (unsigned n = 0;; ++n) {
-      name = fmt::format("lvol{}", n);
-      if (!vg.find_lv(name)) break;
-    }
+  if (name.empty()) name = free_lvol_name(vg);
   if (vg.find_lv(name))
     return failed(fmt::format("Logical Volume \"{}\" already exists in volume group \"{}\"", name, vgn));
   auto pvn = pv_names_of_args(c, vg, pv_args);

@@ -26,8 +26,6 @@ std::optional<Outcome<void>> lvchange_thin(Cmd& c);
 
 // lvconvert --type thin-pool VG/DATA --poolmetadata META (lvconvert_thin.cpp).
 std::optional<Outcome<void>> lvconvert_thin(Cmd& c);
-// The first free "lvolN_pmspare" name, as lvm2 names the pool metadata spare.
-std::string free_pmspare_name(const VolumeGroup& vg);
 
 // Activation/deactivation of a thin LV, pool or pool sub-LV, with the
 // driver started when needed.
