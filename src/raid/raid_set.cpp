@@ -967,6 +967,7 @@ bool RaidSet::step() {
   enum class Kind { none, check, recover, resync } kind = Kind::none;
   std::uint64_t region = 0;
   std::vector<unsigned> targets;
+  bool repair = false;  // read under the lock: an `idle` message may clear it meanwhile
   {
     std::unique_lock g(lock_);
     if (!loaded_ || config_.type->level == 0) return false;
@@ -979,6 +980,7 @@ bool RaidSet::step() {
       }
       kind = Kind::check;
       region = check_pos_;
+      repair = repair_;
     } else {
       std::uint64_t low = MAX_SECTOR;
       bool source = false;
@@ -1033,7 +1035,7 @@ bool RaidSet::step() {
   const bool par = parity() || config_.type->level == 10;
   switch (kind) {
     case Kind::check:
-      result = par ? sync_region_parity(region, -1, true, repair_) : copy_region_raid1(region, {}, true, repair_);
+      result = par ? sync_region_parity(region, -1, true, repair) : copy_region_raid1(region, {}, true, repair);
       break;
     case Kind::recover:
       result = par ? sync_region_parity(region, static_cast<int>(targets.front()), false, true)
