@@ -211,8 +211,11 @@ const FieldDef FIELDS[] = {
       if (!segtypes::lv_is_thin_pool(*r.lv)) return empty();
       return text(r.lv->flags.has("ERROR_WHEN_FULL") ? "error" : "queue");
     }),
-    F("copy_percent", "Cpy%Sync", 8, true, str, lv, return empty();),
-    F("sync_percent", "Cpy%Sync", 8, true, str, lv, return empty();),
+    F("copy_percent", "Cpy%Sync", 8, true, str, lv, return text(state_of(*r.vg, r.lv_index).copy_percent);),
+    F("sync_percent", "Cpy%Sync", 8, true, str, lv, return text(state_of(*r.vg, r.lv_index).copy_percent);),
+    F("raid_sync_action", "SyncAction", 10, false, str, lv, return text(state_of(*r.vg, r.lv_index).sync_action);),
+    F("raid_mismatch_count", "Mismatches", 10, true, str, lv,
+      return text(state_of(*r.vg, r.lv_index).mismatch_count);),
     F("move_pv", "Move", 4, false, str, lv, return empty();),
     F("mirror_log", "Log", 3, false, str, lv, return empty();),
     F("convert_lv", "Convert", 7, false, str, lv, return empty();),

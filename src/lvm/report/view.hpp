@@ -43,6 +43,11 @@ struct LvState {
   // "out_of_data", "metadata_read_only"); needs_check: the pool says so.
   std::string health;
   bool needs_check = false;
+  // Cpy%Sync of an active raid, mirror or pvmove LV ("100.00"), and a raid's
+  // sync action ("idle", "resync", ...) and mismatch count; empty when none.
+  std::string copy_percent;
+  std::string sync_action;
+  std::string mismatch_count;
 };
 
 struct VgView {
