@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include "crypt/xts.hpp"
+
 #include <algorithm>
 #include <cstring>
 
@@ -47,6 +49,24 @@ Result<std::unique_ptr<SectorCrypter>> SectorCrypter::create(const CipherSpec& s
   if (static_cast<std::size_t>(EVP_CIPHER_get_key_length(c->cipher_)) != key.size())
     return fail(EINVAL, "Error decoding and setting key: wrong key size for " + name);
   c->iv_size_ = static_cast<std::size_t>(EVP_CIPHER_get_iv_length(c->cipher_));
+  if (spec.chain == "xts") {
+    // OpenSSL's XTS judges the key (it refuses equal halves); the work is
+    // done by ECB with each half.
+    EVP_CIPHER_CTX* check = EVP_CIPHER_CTX_new();
+    bool taken = check && EVP_CipherInit_ex2(check, c->cipher_, c->key_.data(), nullptr, 1, nullptr) == 1 &&
+                 EVP_CipherInit_ex2(check, c->cipher_, c->key_.data(), nullptr, 0, nullptr) == 1;
+    EVP_CIPHER_CTX_free(check);
+    if (!taken)
+      return fail(EINVAL, "Error decoding and setting key: OpenSSL refused the key for " + spec.chain + "(" +
+                              spec.cipher + ")");
+    const std::string ecb = evp_name(spec.cipher, "ecb", key.size() / 2);
+    c->xts_ecb_ = EVP_CIPHER_fetch(nullptr, ecb.c_str(), nullptr);
+    if (c->xts_ecb_ && (c->iv_size_ != xts::BLOCK ||
+                        static_cast<std::size_t>(EVP_CIPHER_get_block_size(c->xts_ecb_)) != xts::BLOCK)) {
+      EVP_CIPHER_free(c->xts_ecb_);  // not a 128-bit block cipher: OpenSSL's XTS per sector
+      c->xts_ecb_ = nullptr;
+    }
+  }
   if (c->iv_size_ > MAX_IV) return fail(EINVAL, "Error creating IV: IV of " + name + " is too long");
   if (c->iv_size_ > 0 && c->iv_size_ < 8 && spec.iv != IvMode::null && spec.iv != IvMode::none)
     return fail(EINVAL, "Error creating IV: IV of " + name + " is too short");
@@ -81,22 +101,32 @@ Result<std::unique_ptr<SectorCrypter>> SectorCrypter::create(const CipherSpec& s
 SectorCrypter::~SectorCrypter() {
   for (auto& s : slots_) free_slot(*s);  // EVP_CIPHER_CTX_free cleanses the key schedules
   EVP_CIPHER_free(cipher_);
+  EVP_CIPHER_free(xts_ecb_);
   EVP_CIPHER_free(essiv_cipher_);
 }
 
 void SectorCrypter::free_slot(Slot& s) noexcept {
   EVP_CIPHER_CTX_free(s.enc);
   EVP_CIPHER_CTX_free(s.dec);
+  EVP_CIPHER_CTX_free(s.tweak);
   EVP_CIPHER_CTX_free(s.essiv);
-  s = {};
+  s.enc = s.dec = s.tweak = s.essiv = nullptr;
 }
 
 Result<void> SectorCrypter::key_slot(Slot& s) {
   s.enc = EVP_CIPHER_CTX_new();
   s.dec = EVP_CIPHER_CTX_new();
   if (!s.enc || !s.dec) return fail(ENOMEM, "Error allocating crypto tfm");
-  if (EVP_CipherInit_ex2(s.enc, cipher_, key_.data(), nullptr, 1, nullptr) != 1 ||
-      EVP_CipherInit_ex2(s.dec, cipher_, key_.data(), nullptr, 0, nullptr) != 1)
+  const EVP_CIPHER* bulk = xts_ecb_ ? xts_ecb_ : cipher_;
+  if (xts_ecb_) {
+    s.tweak = EVP_CIPHER_CTX_new();
+    if (!s.tweak) return fail(ENOMEM, "Error allocating crypto tfm");
+    if (EVP_CipherInit_ex2(s.tweak, xts_ecb_, key_.data() + key_.size() / 2, nullptr, 1, nullptr) != 1)
+      return fail(EINVAL, "Error decoding and setting key: OpenSSL refused the tweak key");
+    EVP_CIPHER_CTX_set_padding(s.tweak, 0);
+  }
+  if (EVP_CipherInit_ex2(s.enc, bulk, key_.data(), nullptr, 1, nullptr) != 1 ||
+      EVP_CipherInit_ex2(s.dec, bulk, key_.data(), nullptr, 0, nullptr) != 1)
     // OpenSSL refuses XTS keys whose two halves are equal.
     return fail(EINVAL, "Error decoding and setting key: OpenSSL refused the key for " + spec_.chain + "(" +
                             spec_.cipher + ")");
@@ -179,6 +209,11 @@ bool SectorCrypter::crypt(Direction dir, const std::byte* in, std::byte* out, st
   Slot* s = take();
   if (!s) return false;
   EVP_CIPHER_CTX* ctx = dir == Direction::encrypt ? s->enc : s->dec;
+  if (xts_ecb_) {
+    bool ok = crypt_xts(*s, ctx, in, out, length, sector_size, iv_sector, iv_step);
+    give(s);
+    return ok;
+  }
   const int enc = dir == Direction::encrypt ? 1 : 0;
   std::uint8_t iv[MAX_IV];
   bool ok = true;
@@ -191,6 +226,21 @@ bool SectorCrypter::crypt(Direction dir, const std::byte* in, std::byte* out, st
   }
   give(s);
   return ok;
+}
+
+bool SectorCrypter::crypt_xts(Slot& s, EVP_CIPHER_CTX* bulk, const std::byte* in, std::byte* out,
+                              std::size_t length, std::uint32_t sector_size, std::uint64_t iv_sector,
+                              std::uint64_t iv_step) noexcept {
+  const std::size_t per_group = XTS_GROUP / sector_size;  // sector_size <= 4096
+  for (std::size_t pos = 0; pos < length;) {
+    const std::size_t n = std::min(per_group, (length - pos) / sector_size);
+    if (n == 0) return false;  // a partial sector
+    for (std::size_t k = 0; k < n; ++k, iv_sector += iv_step)
+      if (!make_iv_with(s, iv_sector, s.ivs + k * xts::BLOCK)) return false;
+    if (!xts::crypt_group(bulk, s.tweak, s.ivs, s.tweaks, in + pos, out + pos, n, sector_size)) return false;
+    pos += n * sector_size;
+  }
+  return true;
 }
 
 }  // namespace udm::crypt

@@ -1,7 +1,9 @@
 // Sector-at-a-time encryption for dm-crypt tables with OpenSSL EVP (AES-NI
 // where the CPU has it). Each sector gets its own IV from its sector number
 // (the IV mode). EVP contexts are keyed once, when the table is built, and
-// then handed to one worker thread at a time; a job only sets the IV per sector.
+// then handed to one worker thread at a time. XTS runs as ECB plus tweaks
+// (crypt/xts.hpp), a group of sectors per EVP call; other modes set the IV
+// per sector on a keyed context.
 #pragma once
 
 #include <cstddef>
@@ -41,10 +43,16 @@ class SectorCrypter {
   std::size_t iv_size() const { return iv_size_; }
 
  private:
+  // Bytes of sectors per XTS group: the data, its tweaks and the output stay
+  // in the first-level cache.
+  static constexpr std::size_t XTS_GROUP = 16 * 1024;
   struct Slot {
-    EVP_CIPHER_CTX* enc = nullptr;
+    EVP_CIPHER_CTX* enc = nullptr;    // XTS: ECB keyed with the first half of the key
     EVP_CIPHER_CTX* dec = nullptr;
+    EVP_CIPHER_CTX* tweak = nullptr;  // XTS: ECB encryption keyed with the second half
     EVP_CIPHER_CTX* essiv = nullptr;  // ECB keyed with the hash of the key
+    alignas(64) std::uint8_t ivs[XTS_GROUP / 512 * 16];
+    alignas(64) std::uint8_t tweaks[XTS_GROUP];
   };
   SectorCrypter() = default;
   Slot* take() noexcept;
@@ -52,10 +60,13 @@ class SectorCrypter {
   Result<void> key_slot(Slot& slot);
   bool make_iv_with(Slot& slot, std::uint64_t sector, std::uint8_t* iv) noexcept;
   static void free_slot(Slot& slot) noexcept;
+  bool crypt_xts(Slot& s, EVP_CIPHER_CTX* bulk, const std::byte* in, std::byte* out, std::size_t length,
+                 std::uint32_t sector_size, std::uint64_t iv_sector, std::uint64_t iv_step) noexcept;
 
   CipherSpec spec_;
   bool null_cipher_ = false;
   EVP_CIPHER* cipher_ = nullptr;
+  EVP_CIPHER* xts_ecb_ = nullptr;  // set when XTS runs on ECB
   EVP_CIPHER* essiv_cipher_ = nullptr;
   SecretBytes key_;
   SecretBytes essiv_salt_;
