@@ -50,15 +50,6 @@ Result<std::unique_ptr<SectorCrypter>> SectorCrypter::create(const CipherSpec& s
     return fail(EINVAL, "Error decoding and setting key: wrong key size for " + name);
   c->iv_size_ = static_cast<std::size_t>(EVP_CIPHER_get_iv_length(c->cipher_));
   if (spec.chain == "xts") {
-    // OpenSSL's XTS judges the key (it refuses equal halves); the work is
-    // done by ECB with each half.
-    EVP_CIPHER_CTX* check = EVP_CIPHER_CTX_new();
-    bool taken = check && EVP_CipherInit_ex2(check, c->cipher_, c->key_.data(), nullptr, 1, nullptr) == 1 &&
-                 EVP_CipherInit_ex2(check, c->cipher_, c->key_.data(), nullptr, 0, nullptr) == 1;
-    EVP_CIPHER_CTX_free(check);
-    if (!taken)
-      return fail(EINVAL, "Error decoding and setting key: OpenSSL refused the key for " + spec.chain + "(" +
-                              spec.cipher + ")");
     const std::string ecb = evp_name(spec.cipher, "ecb", key.size() / 2);
     c->xts_ecb_ = EVP_CIPHER_fetch(nullptr, ecb.c_str(), nullptr);
     if (c->xts_ecb_ && (c->iv_size_ != xts::BLOCK ||
@@ -108,30 +99,37 @@ SectorCrypter::~SectorCrypter() {
 void SectorCrypter::free_slot(Slot& s) noexcept {
   EVP_CIPHER_CTX_free(s.enc);
   EVP_CIPHER_CTX_free(s.dec);
+  EVP_CIPHER_CTX_free(s.ecb_enc);
+  EVP_CIPHER_CTX_free(s.ecb_dec);
   EVP_CIPHER_CTX_free(s.tweak);
   EVP_CIPHER_CTX_free(s.essiv);
-  s.enc = s.dec = s.tweak = s.essiv = nullptr;
+  s.enc = s.dec = s.ecb_enc = s.ecb_dec = s.tweak = s.essiv = nullptr;
 }
 
 Result<void> SectorCrypter::key_slot(Slot& s) {
   s.enc = EVP_CIPHER_CTX_new();
   s.dec = EVP_CIPHER_CTX_new();
   if (!s.enc || !s.dec) return fail(ENOMEM, "Error allocating crypto tfm");
-  const EVP_CIPHER* bulk = xts_ecb_ ? xts_ecb_ : cipher_;
-  if (xts_ecb_) {
-    s.tweak = EVP_CIPHER_CTX_new();
-    if (!s.tweak) return fail(ENOMEM, "Error allocating crypto tfm");
-    if (EVP_CipherInit_ex2(s.tweak, xts_ecb_, key_.data() + key_.size() / 2, nullptr, 1, nullptr) != 1)
-      return fail(EINVAL, "Error decoding and setting key: OpenSSL refused the tweak key");
-    EVP_CIPHER_CTX_set_padding(s.tweak, 0);
-  }
-  if (EVP_CipherInit_ex2(s.enc, bulk, key_.data(), nullptr, 1, nullptr) != 1 ||
-      EVP_CipherInit_ex2(s.dec, bulk, key_.data(), nullptr, 0, nullptr) != 1)
+  if (EVP_CipherInit_ex2(s.enc, cipher_, key_.data(), nullptr, 1, nullptr) != 1 ||
+      EVP_CipherInit_ex2(s.dec, cipher_, key_.data(), nullptr, 0, nullptr) != 1)
     // OpenSSL refuses XTS keys whose two halves are equal.
     return fail(EINVAL, "Error decoding and setting key: OpenSSL refused the key for " + spec_.chain + "(" +
                             spec_.cipher + ")");
   EVP_CIPHER_CTX_set_padding(s.enc, 0);
   EVP_CIPHER_CTX_set_padding(s.dec, 0);
+  if (xts_ecb_) {
+    const std::uint8_t* k1 = key_.data();
+    const std::uint8_t* k2 = key_.data() + key_.size() / 2;
+    s.ecb_enc = EVP_CIPHER_CTX_new();
+    s.ecb_dec = EVP_CIPHER_CTX_new();
+    s.tweak = EVP_CIPHER_CTX_new();
+    if (!s.ecb_enc || !s.ecb_dec || !s.tweak) return fail(ENOMEM, "Error allocating crypto tfm");
+    if (EVP_CipherInit_ex2(s.ecb_enc, xts_ecb_, k1, nullptr, 1, nullptr) != 1 ||
+        EVP_CipherInit_ex2(s.ecb_dec, xts_ecb_, k1, nullptr, 0, nullptr) != 1 ||
+        EVP_CipherInit_ex2(s.tweak, xts_ecb_, k2, nullptr, 1, nullptr) != 1)
+      return fail(EINVAL, "Error decoding and setting key: OpenSSL refused a half of the XTS key");
+    for (EVP_CIPHER_CTX* x : {s.ecb_enc, s.ecb_dec, s.tweak}) EVP_CIPHER_CTX_set_padding(x, 0);
+  }
   if (essiv_cipher_) {
     s.essiv = EVP_CIPHER_CTX_new();
     if (!s.essiv || EVP_CipherInit_ex2(s.essiv, essiv_cipher_, essiv_salt_.data(), nullptr, 1, nullptr) != 1)
@@ -208,12 +206,13 @@ bool SectorCrypter::crypt(Direction dir, const std::byte* in, std::byte* out, st
   }
   Slot* s = take();
   if (!s) return false;
-  EVP_CIPHER_CTX* ctx = dir == Direction::encrypt ? s->enc : s->dec;
-  if (xts_ecb_) {
-    bool ok = crypt_xts(*s, ctx, in, out, length, sector_size, iv_sector, iv_step);
+  if (xts_ecb_ && sector_size < XTS_ECB_BELOW) {
+    bool ok = crypt_xts(*s, dir == Direction::encrypt ? s->ecb_enc : s->ecb_dec, in, out, length, sector_size,
+                        iv_sector, iv_step);
     give(s);
     return ok;
   }
+  EVP_CIPHER_CTX* ctx = dir == Direction::encrypt ? s->enc : s->dec;
   const int enc = dir == Direction::encrypt ? 1 : 0;
   std::uint8_t iv[MAX_IV];
   bool ok = true;
