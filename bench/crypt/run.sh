@@ -8,86 +8,134 @@
 # fio (psync, O_DIRECT, queue depth 1; and libaio queue depth 8 for 1 MiB) on
 # the devices' FUSE files: 1 MiB sequential read and write, 4 KiB random read.
 # crypt is aes-xts-plain64 with a 512-bit key, 512-byte and 4096-byte sectors.
-# The devices take turns for ROUNDS rounds (default 3) and each keeps its
-# best rate, so load from other processes hits all of them alike.
-# Prints a table and one JSON line of rates (MB/s) and ratios.
 #
-# Env: UDM_BIN (default <repo>/build/bin), BENCH_SIZE_MB (backing file, 256).
+# With BEFORE=<bin dir of another build> a second udmd from that build serves
+# the same devices on its own backing file, and the two take turns, so a
+# before/after comparison sees the same load from other processes.
+# Every (build, device, row) runs once per round for ROUNDS rounds (default
+# 3), interleaved; the median is kept. Besides MB/s (wall clock, which other
+# processes on the machine depress) each row records udmd's CPU time per MB
+# (utime+stime of the daemon), and from it MB per udmd CPU-second: like
+# `openssl speed`, which counts user CPU time, this rate does not move with the
+# machine's load. Prints tables and one JSON line.
+#
+# Also runs udm-bench-crypt (the crypto loop alone, CPU time) when built.
+#
+# Env: UDM_BIN (default <repo>/build/bin), BEFORE, BENCH_SIZE_MB (backing
+# file, 256).
 set -euo pipefail
 secs=${1:-5}
 rounds=${2:-3}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${UDM_BIN:-$repo/build/bin}
-export PATH="$bin:$PATH"
-for t in udmd udmsetup fio openssl python3; do
+before=${BEFORE:-}
+for t in fio openssl python3; do
   command -v "$t" >/dev/null || { echo "run.sh: needs $t" >&2; exit 2; }
+done
+for b in "$bin" ${before:+"$before"}; do
+  for t in udmd udmsetup; do [ -x "$b/$t" ] || { echo "run.sh: no $b/$t" >&2; exit 2; }; done
 done
 [ -e /dev/fuse ] || { echo "run.sh: needs /dev/fuse" >&2; exit 2; }
 
 tmp=$(mktemp -d /tmp/udm-bench-crypt.XXXXXX)
-export UDM_RUNDIR="$tmp/run"
-mkdir -p "$UDM_RUNDIR"
-pid=
+builds=(now)
+[ -n "$before" ] && builds+=(before)
+declare -A bindir=([now]=$bin [before]=$before) pid=()
 cleanup() {
   set +e
-  for d in bl bc bc4; do udmsetup remove "$d" >/dev/null 2>&1; done
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  for b in "${builds[@]}"; do
+    for d in bl bc bc4; do UDM_RUNDIR="$tmp/$b" "${bindir[$b]}/udmsetup" remove "$d" >/dev/null 2>&1; done
+    [ -n "${pid[$b]:-}" ] && kill "${pid[$b]}" 2>/dev/null && wait "${pid[$b]}" 2>/dev/null
+  done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-udmd --rundir "$UDM_RUNDIR" --foreground >"$tmp/udmd.log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do [ -S "$UDM_RUNDIR/control" ] && break; sleep 0.05; done
-
 mb=${BENCH_SIZE_MB:-256}
 sectors=$((mb * 2048))
-fallocate -l "${mb}M" "$tmp/back.img"
 key=$(head -c 64 /dev/urandom | od -An -v -tx1 | tr -d ' \n')
-udmsetup create bl --table "0 $sectors linear $tmp/back.img 0"
-udmsetup create bc --table "0 $sectors crypt aes-xts-plain64 $key 0 $tmp/back.img 0"
-udmsetup create bc4 --table "0 $sectors crypt aes-xts-plain64 $key 0 $tmp/back.img 0 1 sector_size:4096"
+for b in "${builds[@]}"; do
+  mkdir -p "$tmp/$b"
+  "${bindir[$b]}/udmd" --rundir "$tmp/$b" --foreground >"$tmp/udmd-$b.log" 2>&1 &
+  pid[$b]=$!
+  for _ in $(seq 100); do [ -S "$tmp/$b/control" ] && break; sleep 0.05; done
+  fallocate -l "${mb}M" "$tmp/back-$b.img"
+  u() { UDM_RUNDIR="$tmp/$b" "${bindir[$b]}/udmsetup" "$@"; }
+  u create bl --table "0 $sectors linear $tmp/back-$b.img 0"
+  u create bc --table "0 $sectors crypt aes-xts-plain64 $key 0 $tmp/back-$b.img 0"
+  u create bc4 --table "0 $sectors crypt aes-xts-plain64 $key 0 $tmp/back-$b.img 0 1 sector_size:4096"
+  # Fill once so reads are of real data.
+  dd if=/dev/urandom of="$tmp/$b/dev/mapper/bl" bs=1M count="$mb" conv=fsync status=none
+done
 key=
 
-# fio_rate DEV RW BS [ENGINE DEPTH]: MB/s
-fio_rate() {
-  local dev=$1 rw=$2 bs=$3 engine=${4:-psync} depth=${5:-1}
-  fio --name=b --filename="$UDM_RUNDIR/dev/mapper/$dev" --rw="$rw" --bs="$bs" --direct=1 \
+# cpu PID: utime+stime of the process in clock ticks.
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# run BUILD DEV ROW RW BS [ENGINE DEPTH]: appends "BUILD DEV ROW MB/s udmd-CPU-s MB" to results.
+run() {
+  local b=$1 dev=$2 row=$3 rw=$4 bs=$5 engine=${6:-psync} depth=${7:-1} c0 c1 out
+  c0=$(cpu "${pid[$b]}")
+  out=$(fio --name=b --filename="$tmp/$b/dev/mapper/$dev" --rw="$rw" --bs="$bs" --direct=1 \
     --ioengine="$engine" --iodepth="$depth" --size="${mb}M" --runtime="$secs" --time_based \
     --output-format=json 2>/dev/null |
-    python3 -c "import json,sys; j=json.load(sys.stdin)['jobs'][0]; print(round((j['read']['bw_bytes']+j['write']['bw_bytes'])/1e6, 1))"
+    python3 -c "import json,sys; j=json.load(sys.stdin)['jobs'][0]
+b=j['read']['io_bytes']+j['write']['io_bytes']; print(round((j['read']['bw_bytes']+j['write']['bw_bytes'])/1e6, 1), b/1e6)")
+  c1=$(cpu "${pid[$b]}")
+  set -- $out
+  echo "$b $dev $row $1 $(python3 -c "print(($c1 - $c0) / $(getconf CLK_TCK))") $2" >>"$tmp/results"
 }
 
 ossl=$(openssl speed -evp aes-256-xts -seconds "$secs" -bytes 16384 -mr 2>/dev/null |
        awk -F: '/^\+F:/{printf "%.1f", $4/1e6}')
-declare -A r
-# keep KEY RATE: the best rate seen for KEY.
-keep() { r[$1]=$(python3 -c "print(max(${r[$1]:-0}, $2))"); }
-# Fill once so reads are of real data.
-dd if=/dev/urandom of="$UDM_RUNDIR/dev/mapper/bl" bs=1M count="$mb" conv=fsync status=none
 for ((round = 0; round < rounds; round++)); do
-  for dev in bl bc bc4; do
-    keep "$dev.write1m" "$(fio_rate "$dev" write 1M)"
-    keep "$dev.read1m" "$(fio_rate "$dev" read 1M)"
-    keep "$dev.read1m_qd8" "$(fio_rate "$dev" read 1M libaio 8)"
-    keep "$dev.randread4k" "$(fio_rate "$dev" randread 4k)"
+  for b in "${builds[@]}"; do
+    for dev in bl bc bc4; do
+      run "$b" "$dev" write1m write 1M
+      run "$b" "$dev" read1m read 1M
+      run "$b" "$dev" read1m_qd8 read 1M libaio 8
+      run "$b" "$dev" randread4k randread 4k
+    done
   done
 done
 
-ratio() { python3 -c "print(round($1 / $2, 3) if $2 else 0)"; }
-printf '%-22s %10s %10s %10s %10s\n' "MB/s" linear crypt512 crypt4096 openssl
-for k in read1m write1m read1m_qd8 randread4k; do
-  printf '%-22s %10s %10s %10s %10s\n' "$k" "${r[bl.$k]}" "${r[bc.$k]}" "${r[bc4.$k]}" "$ossl"
+micro=
+for b in "${builds[@]}"; do
+  if [ -x "${bindir[$b]}/udm-bench-crypt" ]; then
+    micro+="${micro:+,}\"$b\":$("${bindir[$b]}/udm-bench-crypt" 2)"
+  fi
 done
-load=$(cut -d' ' -f1 /proc/loadavg)
-json="{\"seconds\":$secs,\"rounds\":$rounds,\"openssl_aes256xts_1core_MBps\":$ossl,\"load_avg\":$load"
-for k in read1m write1m read1m_qd8 randread4k; do
-  for dev in bl bc bc4; do json+=",\"$dev.$k\":${r[$dev.$k]}"; done
-  json+=",\"ratio_crypt512_vs_linear.$k\":$(ratio "${r[bc.$k]}" "${r[bl.$k]}")"
-  json+=",\"ratio_crypt4096_vs_linear.$k\":$(ratio "${r[bc4.$k]}" "${r[bl.$k]}")"
-done
-for k in read1m write1m read1m_qd8; do
-  json+=",\"ratio_crypt512_vs_openssl.$k\":$(ratio "${r[bc.$k]}" "$ossl")"
-  json+=",\"ratio_crypt4096_vs_openssl.$k\":$(ratio "${r[bc4.$k]}" "$ossl")"
-done
-echo "$json}"
+
+python3 - "$tmp/results" "$ossl" "$secs" "$rounds" "$(cut -d' ' -f1 /proc/loadavg)" "{$micro}" <<'EOF'
+import json, statistics, sys
+path, ossl, secs, rounds, load, micro = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
+runs = {}
+for line in open(path):
+    b, dev, row, rate, cpu, mbytes = line.split()
+    runs.setdefault((b, dev, row), []).append((float(rate), float(cpu), float(mbytes)))
+out = {"seconds": secs, "rounds": rounds, "openssl_aes256xts_1core_MBps": ossl, "load_avg": float(load),
+       "crypto_loop": json.loads(micro)}
+rows = ["read1m", "write1m", "read1m_qd8", "randread4k"]
+names = {"bl": "linear", "bc": "crypt512", "bc4": "crypt4096"}
+for b in sorted({k[0] for k in runs}, key=lambda x: x != "now"):
+    print(f"== {b}: median of {rounds}; MB/s wall | MB per udmd CPU-second (openssl {ossl:.0f} MB/s per CPU-second)")
+    print(f"{'':12}" + "".join(f"{names[d]:>22}" for d in names))
+    for row in rows:
+        cells = []
+        for dev in names:
+            r = runs.get((b, dev, row), [])
+            wall = statistics.median(x[0] for x in r)
+            per_cpu = statistics.median(x[2] / x[1] if x[1] else 0 for x in r)
+            out[f"{b}.{dev}.{row}"] = wall
+            out[f"{b}.{dev}.{row}.MB_per_cpu_s"] = round(per_cpu, 1)
+            cells.append(f"{wall:9.1f} | {per_cpu:9.1f}")
+        print(f"{row:12}" + "".join(f"{c:>22}" for c in cells))
+    for dev in ("bc", "bc4"):
+        for row in rows:
+            lin = out[f"{b}.bl.{row}"]
+            out[f"{b}.ratio_{names[dev]}_vs_linear.{row}"] = round(out[f"{b}.{dev}.{row}"] / lin, 3) if lin else 0
+            if row != "randread4k":
+                out[f"{b}.ratio_{names[dev]}_vs_openssl.{row}"] = round(out[f"{b}.{dev}.{row}"] / ossl, 3)
+                out[f"{b}.ratio_{names[dev]}_vs_openssl.{row}.per_cpu"] = round(
+                    out[f"{b}.{dev}.{row}.MB_per_cpu_s"] / ossl, 3)
+print(json.dumps(out))
+EOF
