@@ -9,6 +9,9 @@
 //          Unlike the kernel, a root digest that does not match the top hash
 //          block is refused at load (unless ignore_corruption), so that a wrong
 //          root hash fails `veritysetup open` instead of every later read.
+//          That one read waits at most 2 s (a suspended lower device would
+//          otherwise hold the load, and udmd's start-up restore, forever);
+//          after that the check is left to the reads, as in the kernel.
 // Status:  INFO  "V", or "C" once a block failed its check
 //          TABLE as loaded, devices as maj:min, options in the kernel's order
 // Messages: none.
@@ -19,8 +22,11 @@
 // digest does not match fails the request with EIO (or, with
 // ignore_corruption, is only counted).
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <memory>
+#include <mutex>
 
 #include "core/sync_io.hpp"
 #include "core/target.hpp"
@@ -227,18 +233,71 @@ Result<void> parse_options(ArgSet& as, VerityOptions& o) {
   return {};
 }
 
+constexpr auto ROOT_CHECK_WAIT = std::chrono::seconds(2);
+constexpr int TIMED_OUT = 1;
+
+// One read that the loader stops waiting for after ROOT_CHECK_WAIT: whichever
+// of the loader and the completion is last frees it.
+struct BoundedRead {
+  io::Request request;
+  std::vector<std::byte> block;
+  std::mutex lock;
+  std::condition_variable cv;
+  bool done = false;
+  int result = 0;
+  std::atomic<int> refs{2};
+  void unref() {
+    if (refs.fetch_sub(1) == 1) delete this;
+  }
+};
+
+// 0 with `size` bytes at `offset` in out, -errno, or TIMED_OUT.
+int bounded_read(io::BlockDevice& dev, byte_count offset, std::uint32_t size, std::vector<std::byte>& out) {
+  auto* b = new (std::nothrow) BoundedRead;
+  if (!b) return -ENOMEM;
+  b->block.resize(size);
+  b->request.op = io::Op::read;
+  b->request.offset = offset;
+  b->request.length = size;
+  b->request.data = b->block.data();
+  b->request.context = b;
+  b->request.done = [](io::Request* self, int result) {
+    auto* me = static_cast<BoundedRead*>(self->context);
+    {
+      std::lock_guard g(me->lock);
+      me->done = true;
+      me->result = result;
+      me->cv.notify_all();
+    }
+    me->unref();
+  };
+  dev.submit(&b->request);
+  int r = TIMED_OUT;
+  {
+    std::unique_lock g(b->lock);
+    if (b->cv.wait_for(g, ROOT_CHECK_WAIT, [b] { return b->done; })) {
+      r = b->result < 0 ? b->result : 0;
+      if (r == 0) out = std::move(b->block);
+    }
+  }
+  b->unref();
+  return r;
+}
+
 // The kernel takes any root digest and fails every read later. udm checks
 // the top of the tree once at load so that a wrong root hash is refused at
 // `veritysetup open`: the top hash block (the data block itself for a
-// one-block device) must hash to the root digest.
+// one-block device) must hash to the root digest. A device that does not
+// answer in time leaves the check to the reads.
 Result<void> check_root(const verity::HashTree& tree, io::BlockDevice& data, io::BlockDevice& hash) {
   const auto& p = tree.params();
   const bool leaf = tree.levels() == 0;
   const std::uint32_t size = leaf ? p.data_block_size : p.hash_block_size;
   const std::uint64_t index = leaf ? 0 : tree.level_start(tree.levels() - 1);
   if (p.data_blocks == 0) return {};
-  std::vector<std::byte> block(size);
-  int r = core::sync_io(leaf ? data : hash, io::Op::read, index * size, size, block.data());
+  std::vector<std::byte> block;
+  int r = bounded_read(leaf ? data : hash, index * size, size, block);
+  if (r == TIMED_OUT) return {};
   if (r < 0) return fail(-r, std::string(leaf ? "Data" : "Hash") + " device: cannot read block " + std::to_string(index));
   std::vector<std::uint8_t> got(tree.digest_size());
   if (!tree.digest(block.data(), size, got.data()) || got != p.root_digest)

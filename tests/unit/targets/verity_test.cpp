@@ -179,6 +179,37 @@ TEST(Verity, FlippedHashBlockOrWrongRootFails) {
   }
 }
 
+// A hash device that does not answer (a suspended lower device) must not
+// hold the table load: after a bounded wait the root check is left to the
+// reads, which still refuse a wrong root.
+TEST(Verity, LoadDoesNotWaitForeverForTheRootBlock) {
+  for (bool wrong_root : {false, true}) {
+    SCOPED_TRACE(wrong_root ? "wrong root" : "right root");
+    Fixture f(1, "sha256", 4096, 4096, 10, 1);
+    if (wrong_root) {
+      f.tree.root[0] ^= 1;
+      f.params = f.params.substr(0, f.params.find("sha256 ") + 7) + hex(f.tree.root) + " 0102030405060708";
+    }
+    testing::FakeDevice::Options hold;
+    hold.hold = true;
+    auto held = std::make_shared<testing::FakeDevice>(f.hash_dev, hold);
+    f.bed.backing["/dev/hash"] = held;
+    const auto start = std::chrono::steady_clock::now();
+    auto dev = f.bed.make("v", f.line(), true);
+    const auto waited = std::chrono::steady_clock::now() - start;
+    ASSERT_TRUE(dev);
+    EXPECT_LT(waited, std::chrono::seconds(10));
+    EXPECT_EQ(held->queued(), 1u) << "the root block read is still in flight";
+    held->hold(false);
+    held->release();  // the late read completes and frees itself
+    Bytes got;
+    EXPECT_EQ(read_at(*dev, 0, 4096, &got), wrong_root ? -EIO : 0);
+    if (!wrong_root) {
+      EXPECT_EQ(got, Bytes(f.data.begin(), f.data.begin() + 4096));
+    }
+  }
+}
+
 TEST(Verity, IgnoreCorruptionIgnoreZeroBlocksAndCheckAtMostOnce) {
   Fixture f(1, "sha256", 4096, 4096, 16, 1, " 3 ignore_corruption ignore_zero_blocks check_at_most_once");
   auto dev = f.bed.make("v", f.line(), true);
