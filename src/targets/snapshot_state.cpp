@@ -182,37 +182,58 @@ Snapshot::Need Snapshot::origin_chunk(chunk_t chunk, io::Request* park) {
 }
 
 void Snapshot::start_copy(Pending* pe) {
-  const sector_t cs = store_->chunk_size();
-  const sector_t origin_sectors = bytes_to_sectors(origin_->size());
-  const sector_t from = pe->old_chunk * cs;
-  const sector_t count = from < origin_sectors ? std::min(cs, origin_sectors - from) : 0;
   pe->keep = shared_from_this();
-  if (count == 0) {  // past the origin's end: nothing to copy
-    copy_done(pe, 0);
-    return;
+  CopyThrottle::global().start([pe] { pe->keep->queue_copy(pe); });
+}
+
+void Snapshot::queue_copy(Pending* pe) {
+  bool post = false;
+  {
+    std::lock_guard g(lock_);
+    to_copy_.push_back(pe);
+    if (!committing_) post = committing_ = true;
   }
-  CopyThrottle::global().start([pe, bytes = sectors_to_bytes(count)] { pe->keep->submit_copy(pe, bytes); });
+  if (post) workers_->post([self = pe->keep] { self->commit_loop(); });
 }
 
-void Snapshot::submit_copy(Pending* pe, byte_count bytes) {
+int Snapshot::copy_chunks(const std::vector<Pending*>& batch) {
+  const byte_count origin_bytes = origin_->size();
+  if (copy_buffer_bytes_ < batch.size() * chunk_bytes_) {
+    copy_buffer_bytes_ = batch.size() * chunk_bytes_;
+    copy_buffer_.reset(new (std::align_val_t{4096}) std::byte[copy_buffer_bytes_]);
+  }
+  // Reads first (cached ones are served right here), then the writes.
+  std::vector<io::Request> ios(batch.size());
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const byte_count from = batch[i]->old_chunk * chunk_bytes_;
+    if (from >= origin_bytes) continue;  // past the origin's end: nothing to copy
+    io::Request& r = ios[n++];
+    r.op = io::Op::read;
+    r.offset = from;
+    r.length = std::min(chunk_bytes_, origin_bytes - from);
+    r.data = copy_buffer_.get() + i * chunk_bytes_;
+    r.context = batch[i];
+  }
+  if (n == 0) return 0;
   CopyThrottle::global().io_begin();
-  pe->buffer.reset(new (std::align_val_t{4096}) std::byte[bytes]);
-  pe->copy_bytes = bytes;
-  pe->io = io::Request{};
-  pe->io.op = io::Op::read;
-  pe->io.offset = pe->old_chunk * chunk_bytes_;
-  pe->io.length = bytes;
-  pe->io.data = pe->buffer.get();
-  pe->io.done = copy_read_done;
-  pe->io.context = pe;
-  origin_->submit(&pe->io);
-}
-
-void Snapshot::copy_read_done(io::Request* r, int result) {
-  auto* pe = static_cast<Pending*>(r->context);
+  int result;
+  {
+    core::SyncBatch reads;
+    for (std::size_t i = 0; i < n; ++i) reads.submit(*origin_, ios[i]);
+    result = reads.wait();
+  }
+  if (result == 0) {
+    core::SyncBatch writes;
+    for (std::size_t i = 0; i < n; ++i) {
+      ios[i].op = io::Op::write;
+      ios[i].offset = static_cast<Pending*>(ios[i].context)->new_chunk * chunk_bytes_;
+      writes.submit(*cow_, ios[i]);
+    }
+    result = writes.wait();
+  }
   CopyThrottle::global().io_end();
-  if (result < 0) pe->buffer.reset();
-  pe->keep->copy_done(pe, result);
+  return result;
 }
 
 void Snapshot::full_write_done(io::Request* r, int result) {
@@ -239,42 +260,43 @@ void Snapshot::copy_done(Pending* pe, int result) {
   if (post) workers_->post([self = pe->keep] { self->commit_loop(); });
 }
 
-int Snapshot::write_copies(const std::vector<Pending*>& batch) {
-  core::SyncBatch writes;
-  bool any = false;
-  for (Pending* p : batch) {
-    if (!p->buffer) continue;  // a whole-chunk write already on the COW, or nothing to copy
-    io::Request w;
-    w.op = io::Op::write;
-    w.offset = p->new_chunk * chunk_bytes_;
-    w.length = p->copy_bytes;
-    w.data = p->buffer.get();
-    writes.submit(*cow_, w);
-    any = true;
-  }
-  if (!any) return 0;
-  CopyThrottle::global().io_begin();
-  const int r = writes.wait();
-  CopyThrottle::global().io_end();
-  for (Pending* p : batch) p->buffer.reset();
-  return r;
-}
-
 void Snapshot::commit_loop() {
-  // A worker may block: the area write and the released origin writes run
-  // here (pwrite into the page cache) instead of each waking a pool thread.
-  io::InlineWrites inline_writes;
+  // A worker may block: the copies, the flushes, the area write and the
+  // released origin writes run here (pread/pwrite of the page cache,
+  // fdatasync) instead of each hopping to another thread.
+  io::InlineWrites inline_writes(64 << 10, true);
+  // Chunks copied at once: an area's worth, at most 4 MiB.
+  const std::size_t max_copies =
+      std::max<std::size_t>(1, std::min<std::size_t>(store_->exceptions_per_area(), (4 << 20) / chunk_bytes_));
   for (;;) {
-    // Commit in allocation order (as the kernel does), so records on disk
-    // are in COW order and a merge finds runs of consecutive chunks.
-    std::vector<Pending*> batch;
+    std::vector<Pending*> copies, batch;
     bool valid;
     {
       std::lock_guard g(lock_);
-      if (!commit_ready_locked()) {
+      const std::size_t take = std::min(to_copy_.size(), max_copies);
+      copies.assign(to_copy_.begin(), to_copy_.begin() + static_cast<std::ptrdiff_t>(take));
+      to_copy_.erase(to_copy_.begin(), to_copy_.begin() + static_cast<std::ptrdiff_t>(take));
+      if (copies.empty() && !commit_ready_locked()) {
         committing_ = false;
         return;
       }
+    }
+    if (!copies.empty()) {
+      const int r = copy_chunks(copies);
+      std::lock_guard g(lock_);
+      for (Pending* p : copies) {
+        p->copied = true;
+        p->error = r;
+        copied_.emplace(p->seq, p);
+      }
+      copies_in_flight_ -= copies.size();
+      // Copies queued meanwhile are copied first, so one commit covers them.
+      continue;
+    }
+    {
+      // Commit in allocation order (as the kernel does), so records on disk
+      // are in COW order and a merge finds runs of consecutive chunks.
+      std::lock_guard g(lock_);
       for (auto it = copied_.begin(); it != copied_.end() && it->first == next_commit_seq_; it = copied_.erase(it)) {
         batch.push_back(it->second);
         ++next_commit_seq_;
@@ -283,9 +305,8 @@ void Snapshot::commit_loop() {
     }
     bool ok = valid;
     for (Pending* p : batch) ok = ok && p->error == 0;
-    if (ok) ok = write_copies(batch) == 0;
     if (ok) {
-      // One flush for every data chunk of the batch, the area, one flush.
+      // The chunks are written: one flush for all of them, the area, one flush.
       std::vector<Exception> records;
       records.reserve(batch.size());
       for (Pending* p : batch) records.push_back({p->old_chunk, p->new_chunk});
