@@ -14,18 +14,19 @@ namespace udm::targets::snap {
 void Origin::add(Snapshot* s) {
   std::unique_lock g(lock_);
   snapshots_.push_back(s);
+  update_min_chunk_locked();
 }
 
 void Origin::remove(Snapshot* s) {
   std::unique_lock g(lock_);
   std::erase(snapshots_, s);
+  update_min_chunk_locked();
 }
 
-byte_count Origin::min_chunk_bytes() const {
-  std::shared_lock g(lock_);
+void Origin::update_min_chunk_locked() {
   byte_count m = 0;
   for (const Snapshot* s : snapshots_) m = m == 0 ? s->chunk_bytes() : std::min(m, s->chunk_bytes());
-  return m;
+  min_chunk_bytes_.store(m, std::memory_order_relaxed);
 }
 
 bool Origin::other_is_merging(const Snapshot* self) const {
@@ -38,7 +39,7 @@ bool Origin::write(io::Request* request, byte_count offset, byte_count length, c
   bool parked = false;
   std::shared_lock g(lock_);
   for (Snapshot* s : snapshots_) {
-    if (s == skip || !s->takes_origin_writes(offset)) continue;
+    if (s == skip) continue;
     const byte_count cb = s->chunk_bytes();
     for (chunk_t c = offset / cb; c * cb < offset + length; ++c)
       if (s->origin_chunk(c, parked ? nullptr : request) == Snapshot::Need::parked) parked = true;
@@ -50,7 +51,7 @@ bool Origin::copies_pending(byte_count offset, byte_count length, const Snapshot
   bool pending = false;
   std::shared_lock g(lock_);
   for (Snapshot* s : snapshots_) {
-    if (s == skip || !s->takes_origin_writes(offset)) continue;
+    if (s == skip) continue;
     const byte_count cb = s->chunk_bytes();
     for (chunk_t c = offset / cb; c * cb < offset + length; ++c)
       if (s->origin_chunk(c, nullptr) != Snapshot::Need::nothing) pending = true;
@@ -120,11 +121,6 @@ void Snapshot::raise_event() {
   if (raise) raise();
 }
 
-bool Snapshot::takes_origin_writes(byte_count offset) const {
-  std::lock_guard g(lock_);
-  return active_ && valid_ && !merging_.load() && offset < length_bytes_;
-}
-
 void Snapshot::invalidate_locked() {
   if (!valid_) return;
   valid_ = false;
@@ -150,8 +146,9 @@ Snapshot::Need Snapshot::origin_chunk(chunk_t chunk, io::Request* park) {
   Pending* start = nullptr;
   Need need;
   {
+    // The already-copied path: one lock, two lookups, nothing else.
     std::lock_guard g(lock_);
-    if (!valid_ || !active_ || merging_.load()) return Need::nothing;
+    if (!valid_ || !active_ || merging_.load() || chunk * chunk_bytes_ >= length_bytes_) return Need::nothing;
     // Pending first: a completed exception stays pending until the snapshot
     // reads that went to the origin for it are done, and origin writes must
     // wait for that too.

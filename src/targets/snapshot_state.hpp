@@ -9,6 +9,7 @@
 // Snapshot (the kernel's exception handover).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -43,7 +44,8 @@ class Origin {
   // true while copies of that range are still in progress.
   bool copies_pending(byte_count offset, byte_count length, const Snapshot* skip);
   // Smallest chunk of the registered snapshots; 0 when there are none.
-  byte_count min_chunk_bytes() const;
+  // Lock-free: asked for every origin I/O.
+  byte_count min_chunk_bytes() const { return min_chunk_bytes_.load(std::memory_order_relaxed); }
   // The merging snapshot, if any.
   bool other_is_merging(const Snapshot* self) const;
 
@@ -51,9 +53,12 @@ class Origin {
   void remove(Snapshot* s);
 
  private:
+  void update_min_chunk_locked();
+
   io::BlockDevicePtr device_;
   mutable std::shared_mutex lock_;
   std::vector<Snapshot*> snapshots_;
+  std::atomic<byte_count> min_chunk_bytes_{0};
 };
 
 struct SnapshotConfig {
@@ -92,8 +97,9 @@ class Snapshot : public std::enable_shared_from_this<Snapshot> {
 
   // For Origin::write, under the origin's lock: make sure `chunk` is copied.
   enum class Need { nothing, parked, pending };
+  // Nothing to do when the snapshot is inactive, invalid, merging or
+  // shorter than `chunk`.
   Need origin_chunk(chunk_t chunk, io::Request* park);
-  bool takes_origin_writes(byte_count offset) const;
 
   // "Invalid", "Merge failed", "Overflow" or usage.
   std::string status_info() const;
