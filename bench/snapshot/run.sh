@@ -15,7 +15,8 @@
 #   CHUNK (sectors, 8: lvm2's default 4 KiB), WORK (scratch,
 #   /tmp/udm-snap-bench), OUT (JSON, $WORK/results.json),
 #   UDMD_ARGS (extra udmd options, e.g. --snapshot-copy-throttle 50).
-# Prints MB/s, ratios to linear and udmd's CPU time per I/O (which a loaded
+# Prints MB/s, ratios to linear (of the medians, and the median of each
+# round's ratio to that round's linear run: "paired") and udmd's CPU time per I/O (which a loaded
 # machine disturbs less than throughput); goals: one snapshot >= 0.5x linear
 # on first writes and >= 0.9x once copied. WORK on tmpfs (/dev/shm) measures
 # udm's own path; on a disk, the two flushes of each commit dominate first
@@ -98,7 +99,7 @@ RESULTS=$WORK/raw.tsv
 : >"$RESULTS"
 row() {
   set -- "$1" "$2" $3
-  printf '%s\t%s%s\t%s\t%s\n' "$1" "$LABEL" "$2" "$3" "$4" >>"$RESULTS"
+  printf '%s\t%s%s\t%s\t%s\t%s\n' "$1" "$LABEL" "$2" "$3" "$4" "$round" >>"$RESULTS"
   echo "round $round: $1 $LABEL$2: $3 MB/s, udmd $4 us/IO" >&2
 }
 
@@ -127,21 +128,31 @@ done
 
 python3 - "$RESULTS" "$OUT" "$SIZE" "$CHUNK" "$ROUNDS" <<'PY'
 import json, statistics, sys
-rows = {}
+rows, by_round = {}, {}
 for line in open(sys.argv[1]):
-    w, c, mb, us = line.rstrip("\n").split("\t")
+    w, c, mb, us, rnd = line.rstrip("\n").split("\t")
     rows.setdefault(w, {}).setdefault(c, []).append((float(mb), float(us)))
+    by_round[(w, c, rnd)] = float(mb)
+# Each round's ratio to the same build's linear device in that round (the
+# machine's load drifts less within a round), then the median of those.
+def paired(w, c):
+    base = c.split(":")[0] + ":linear" if ":" in c else "linear"
+    v = [mb / by_round[(w2, base, r)] for (w2, c2, r), mb in by_round.items()
+         if w2 == w and c2 == c and by_round.get((w2, base, r))]
+    return statistics.median(v) if v else None
 out = {"method": "udmd over NBD (fio nbd engine), page-cache backing files, medians of interleaved rounds",
        "origin_mib": int(sys.argv[3]), "chunk_sectors": int(sys.argv[4]), "rounds": int(sys.argv[5]), "rows": []}
 med = {w: {c: (statistics.median(v[0] for v in vals), statistics.median(v[1] for v in vals))
            for c, vals in by.items()} for w, by in rows.items()}
-print(f"{'workload':26} {'device':20} {'MB/s':>8} {'x linear':>8} {'udmd us/IO':>10}")
+print(f"{'workload':26} {'device':20} {'MB/s':>8} {'x linear':>8} {'paired':>8} {'udmd us/IO':>10}")
 for w, by in med.items():
     for c, (mb, us) in by.items():
         base = by.get(c.split(":")[0] + ":linear" if ":" in c else "linear", (0, 0))[0]
         ratio = mb / base if base else None
-        print(f"{w:26} {c:20} {mb:8.1f} {ratio:8.2f} {us:10.1f}")
-        out["rows"].append({"workload": w, "device": c, "mb_s": mb, "ratio_to_linear": ratio, "udmd_us_per_io": us})
+        pr = paired(w, c)
+        print(f"{w:26} {c:20} {mb:8.1f} {ratio:8.2f} {pr:8.2f} {us:10.1f}")
+        out["rows"].append({"workload": w, "device": c, "mb_s": mb, "ratio_to_linear": ratio,
+                            "paired_ratio_median": pr, "udmd_us_per_io": us})
 first, second = med["randwrite-4k-qd32-first"], med["randwrite-4k-qd32-second"]
 g1 = first["origin+1snap"][0] / first["linear"][0]
 g2 = second["origin+1snap"][0] / second["linear"][0]

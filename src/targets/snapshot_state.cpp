@@ -1,6 +1,7 @@
 #include "targets/snapshot_state.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include "core/sync_io.hpp"
@@ -188,6 +189,7 @@ void Snapshot::queue_copy(Pending* pe) {
   {
     std::lock_guard g(lock_);
     to_copy_.push_back(pe);
+    if (gathering_) queued_cv_.notify_one();
     if (!committing_) post = committing_ = true;
   }
   if (post) workers_->post([self = pe->keep] { self->commit_loop(); });
@@ -265,11 +267,25 @@ void Snapshot::commit_loop() {
   // Chunks copied at once: an area's worth, at most 4 MiB.
   const std::size_t max_copies =
       std::max<std::size_t>(1, std::min<std::size_t>(store_->exceptions_per_area(), (4 << 20) / chunk_bytes_));
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point gather_until{};  // of this commit; {} until a wait starts
   for (;;) {
     std::vector<Pending*> copies, batch;
     bool valid;
     {
-      std::lock_guard g(lock_);
+      std::unique_lock g(lock_);
+      // Group commit where flushes are slow (as jbd2 waits for more syncers
+      // for a share of its commit time): when fewer are ready than the last
+      // commit released (whose writers are likely sending their next ones),
+      // wait up to half a commit's time (at most 2 ms) for more to queue.
+      if (to_copy_.empty() && commit_ready_locked() && copied_.size() < last_batch_ &&
+          commit_time_ >= std::chrono::microseconds(200)) {
+        if (gather_until == Clock::time_point{})
+          gather_until = Clock::now() + std::min<Clock::duration>(commit_time_ / 2, std::chrono::milliseconds(2));
+        gathering_ = true;
+        queued_cv_.wait_until(g, gather_until, [&] { return !to_copy_.empty(); });
+        gathering_ = false;
+      }
       const std::size_t take = std::min(to_copy_.size(), max_copies);
       copies.assign(to_copy_.begin(), to_copy_.begin() + static_cast<std::ptrdiff_t>(take));
       to_copy_.erase(to_copy_.begin(), to_copy_.begin() + static_cast<std::ptrdiff_t>(take));
@@ -307,8 +323,12 @@ void Snapshot::commit_loop() {
       std::vector<Exception> records;
       records.reserve(batch.size());
       for (Pending* p : batch) records.push_back({p->old_chunk, p->new_chunk});
+      const auto t0 = Clock::now();
       ok = store_->commit(records) == 0;
+      commit_time_ = (3 * commit_time_ + (Clock::now() - t0)) / 4;
     }
+    last_batch_ = batch.size();
+    gather_until = {};
     for (Pending* p : batch) {
       std::vector<io::Request*> origin_waiters, snapshot_waiters;
       io::Request* full = nullptr;

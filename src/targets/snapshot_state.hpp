@@ -10,6 +10,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -174,6 +175,13 @@ class Snapshot : public std::enable_shared_from_this<Snapshot> {
   bool registered_ = false;
   byte_count length_bytes_ = 0;
   std::function<void()> raise_;
+  // Group commit: the committer waits on queued_cv_ (while gathering_) for
+  // more copies when flushes are slow; last_batch_ and commit_time_ (a
+  // moving average) are the committer's own.
+  std::condition_variable queued_cv_;
+  bool gathering_ = false;
+  std::size_t last_batch_ = 0;
+  std::chrono::steady_clock::duration commit_time_{};
   // The committer's copy buffer (only the committer touches it).
   std::unique_ptr<std::byte[], AlignedFree> copy_buffer_;
   byte_count copy_buffer_bytes_ = 0;

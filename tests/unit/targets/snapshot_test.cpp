@@ -584,6 +584,56 @@ TEST(Snapshot, FirstWritesCopyConcurrentlyAndCommitInOneBatch) {
   EXPECT_EQ(read_cow(image.data(), image.size()).map.size(), std::size_t{N});
 }
 
+// Where a commit's flushes are slow, a commit that would hold fewer
+// exceptions than the last one waits a little for more (group commit):
+// writes that come just after the first one's copy share its commit.
+TEST(Snapshot, SlowFlushesGatherTheNextWritesIntoOneCommit) {
+  SnapBed bed;
+  auto origin = std::make_shared<testing::FakeDevice>(bed.origin, testing::FakeDevice::Options().only_op(Op::read));
+  bed.backing["/dev/o"] = origin;
+  auto cow = std::make_shared<testing::FakeDevice>(bed.memory("/dev/c", MiB),
+                                                   testing::FakeDevice::Options().only_op(Op::flush));
+  bed.backing["/dev/c"] = cow;
+  auto s = bed.make("s", "0 2048 snapshot /dev/o /dev/c P 8");
+  auto o = bed.make("o", "0 2048 snapshot-origin /dev/o");
+  ASSERT_TRUE(s && o);
+  constexpr int N = 4;
+  std::vector<std::vector<std::byte>> data;
+  std::vector<std::unique_ptr<testing::PendingIo>> ios;
+  auto write = [&](int chunk) {
+    data.push_back(testing::pattern(4096, 500 + chunk));
+    ios.push_back(std::make_unique<testing::PendingIo>(Op::write, chunk * 4096, 4096, data.back().data()));
+    o->submit(&ios.back()->request);
+  };
+  // A first commit of N (their copies held until all are queued) whose
+  // flush takes 20 ms: flushes are slow.
+  origin->hold(true);
+  cow->hold(true);
+  for (int i = 0; i < N; ++i) write(2 * i);
+  ASSERT_TRUE(eventually([&] { return origin->queued() >= 1; }, 5000));
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  origin->hold(false);
+  origin->release();
+  ASSERT_TRUE(eventually([&] { return cow->queued() == 1; }, 5000));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  cow->hold(false);
+  cow->release();
+  for (auto& io : ios) io->wait();
+  const auto flushes = cow->count(Op::flush), reads = origin->count(Op::read);
+  // One write; once its chunk is copied (the committer now decides whether
+  // to commit), N - 1 more.
+  write(40);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (origin->count(Op::read) == reads && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+  for (int i = 1; i < N; ++i) write(40 + 2 * i);
+  for (auto& io : ios) {
+    io->wait();
+    EXPECT_EQ(io->result.load(), 0);
+  }
+  EXPECT_EQ(cow->count(Op::flush) - flushes, 2u) << "the later writes got a commit of their own";
+  EXPECT_TRUE(bed.read_all(*s) == bed.before);
+}
+
 TEST(Snapshot, ReadsAndCopiedChunksDoNotWaitForCopiesOfOtherChunks) {
   SnapBed bed;
   auto cow = held_cow(bed, MiB);
