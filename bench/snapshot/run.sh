@@ -65,6 +65,10 @@ stop_udmd() { kill "$UDMD_PID"; wait "$UDMD_PID" 2>/dev/null || true; UDMD_PID=;
 
 # setup KIND N: the device "dev" (linear, or snapshot-origin with N snapshots snap0..)
 setup() {
+  # The previous run's dirty pages are written back first: left behind, they
+  # would load the next run's flushes (on a disk, the later of two runs
+  # would pay for the earlier one's writes).
+  sync
   start_udmd
   rm -f "$WORK"/cow*.img
   if [ "$1" = linear ]; then
