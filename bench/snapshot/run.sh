@@ -7,12 +7,16 @@
 #   1 MiB sequential reads of the one-snapshot case's snapshot (every chunk
 #   then on the COW device) against the linear device.
 #
-#   bench/snapshot/run.sh [BUILD_DIR]
+#   [BEFORE=OLD_BUILD_DIR] bench/snapshot/run.sh [BUILD_DIR]
+# With BEFORE, every configuration runs on both builds one after the other
+# in each round (rows "before:..." are the old build), so the comparison
+# sees the same machine load.
 # Environment: SIZE (origin MiB, 128), ROUNDS (3; medians are printed),
 #   CHUNK (sectors, 8: lvm2's default 4 KiB), WORK (scratch,
 #   /tmp/udm-snap-bench), OUT (JSON, $WORK/results.json),
 #   UDMD_ARGS (extra udmd options, e.g. --snapshot-copy-throttle 50).
-# Prints MB/s, ratios to linear and udmd's CPU time per I/O (which a loaded
+# Prints MB/s, ratios to linear (of the medians, and the median of each
+# round's ratio to that round's linear run: "paired") and udmd's CPU time per I/O (which a loaded
 # machine disturbs less than throughput); goals: one snapshot >= 0.5x linear
 # on first writes and >= 0.9x once copied. WORK on tmpfs (/dev/shm) measures
 # udm's own path; on a disk, the two flushes of each commit dominate first
@@ -25,9 +29,10 @@ ROUNDS=${ROUNDS:-3}
 CHUNK=${CHUNK:-8}
 WORK=${WORK:-/tmp/udm-snap-bench}
 OUT=${OUT:-$WORK/results.json}
+BEFORE=${BEFORE:-}
 UDMD=$BUILD/bin/udmd
 UDMSETUP=$BUILD/bin/udmsetup
-for t in fio jq python3 "$UDMD" "$UDMSETUP"; do command -v "$t" >/dev/null || { echo "needs $t" >&2; exit 1; }; done
+for t in fio jq python3 "$UDMD" "$UDMSETUP" ${BEFORE:+"$BEFORE/bin/udmd" "$BEFORE/bin/udmsetup"}; do command -v "$t" >/dev/null || { echo "needs $t" >&2; exit 1; }; done
 
 mkdir -p "$WORK"
 export UDM_RUNDIR=$WORK/run UDM_NO_AUTOSTART=1
@@ -60,6 +65,10 @@ stop_udmd() { kill "$UDMD_PID"; wait "$UDMD_PID" 2>/dev/null || true; UDMD_PID=;
 
 # setup KIND N: the device "dev" (linear, or snapshot-origin with N snapshots snap0..)
 setup() {
+  # The previous run's dirty pages are written back first: left behind, they
+  # would load the next run's flushes (on a disk, the later of two runs
+  # would pay for the earlier one's writes).
+  sync
   start_udmd
   rm -f "$WORK"/cow*.img
   if [ "$1" = linear ]; then
@@ -94,12 +103,17 @@ RESULTS=$WORK/raw.tsv
 : >"$RESULTS"
 row() {
   set -- "$1" "$2" $3
-  printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RESULTS"
-  echo "round $round: $1 $2: $3 MB/s, udmd $4 us/IO" >&2
+  printf '%s\t%s%s\t%s\t%s\t%s\n' "$1" "$LABEL" "$2" "$3" "$4" "$round" >>"$RESULTS"
+  echo "round $round: $1 $LABEL$2: $3 MB/s, udmd $4 us/IO" >&2
 }
 
+BUILDS=("$BUILD")
+[ -z "$BEFORE" ] || BUILDS+=("$BEFORE")
 for round in $(seq "$ROUNDS"); do
 for cfg in "linear 0" "origin 0" "origin 1" "origin 4"; do
+for build in "${BUILDS[@]}"; do
+  UDMD=$build/bin/udmd UDMSETUP=$build/bin/udmsetup LABEL=
+  [ "$build" = "$BUILD" ] || LABEL=before:
   set -- $cfg
   name=$1; [ "$1" = origin ] && name="origin+$2snap"
   setup "$1" "$2"
@@ -114,27 +128,43 @@ for cfg in "linear 0" "origin 0" "origin 1" "origin 4"; do
   stop_udmd
 done
 done
+done
 
 python3 - "$RESULTS" "$OUT" "$SIZE" "$CHUNK" "$ROUNDS" <<'PY'
 import json, statistics, sys
-rows = {}
+rows, by_round = {}, {}
 for line in open(sys.argv[1]):
-    w, c, mb, us = line.rstrip("\n").split("\t")
+    w, c, mb, us, rnd = line.rstrip("\n").split("\t")
     rows.setdefault(w, {}).setdefault(c, []).append((float(mb), float(us)))
+    by_round[(w, c, rnd)] = float(mb)
+# Each round's ratio to the same build's linear device in that round (the
+# machine's load drifts less within a round), then the median of those.
+def paired(w, c):
+    base = c.split(":")[0] + ":linear" if ":" in c else "linear"
+    v = [mb / by_round[(w2, base, r)] for (w2, c2, r), mb in by_round.items()
+         if w2 == w and c2 == c and by_round.get((w2, base, r))]
+    return statistics.median(v) if v else None
 out = {"method": "udmd over NBD (fio nbd engine), page-cache backing files, medians of interleaved rounds",
        "origin_mib": int(sys.argv[3]), "chunk_sectors": int(sys.argv[4]), "rounds": int(sys.argv[5]), "rows": []}
 med = {w: {c: (statistics.median(v[0] for v in vals), statistics.median(v[1] for v in vals))
            for c, vals in by.items()} for w, by in rows.items()}
-print(f"{'workload':26} {'device':14} {'MB/s':>8} {'x linear':>8} {'udmd us/IO':>10}")
+print(f"{'workload':26} {'device':20} {'MB/s':>8} {'x linear':>8} {'paired':>8} {'udmd us/IO':>10}")
 for w, by in med.items():
-    base = by.get("linear", (0, 0))[0]
     for c, (mb, us) in by.items():
+        base = by.get(c.split(":")[0] + ":linear" if ":" in c else "linear", (0, 0))[0]
         ratio = mb / base if base else None
-        print(f"{w:26} {c:14} {mb:8.1f} {ratio:8.2f} {us:10.1f}")
-        out["rows"].append({"workload": w, "device": c, "mb_s": mb, "ratio_to_linear": ratio, "udmd_us_per_io": us})
+        pr = paired(w, c)
+        print(f"{w:26} {c:20} {mb:8.1f} {ratio:8.2f} {pr:8.2f} {us:10.1f}")
+        out["rows"].append({"workload": w, "device": c, "mb_s": mb, "ratio_to_linear": ratio,
+                            "paired_ratio_median": pr, "udmd_us_per_io": us})
 first, second = med["randwrite-4k-qd32-first"], med["randwrite-4k-qd32-second"]
 g1 = first["origin+1snap"][0] / first["linear"][0]
 g2 = second["origin+1snap"][0] / second["linear"][0]
+if "before:origin+1snap" in first:
+    b1 = first["before:origin+1snap"][0] / first["before:linear"][0]
+    b2 = second["before:origin+1snap"][0] / second["before:linear"][0]
+    print(f"before: first writes {b1:.2f}x linear, once copied {b2:.2f}x")
+    out["before"] = {"first_writes_ratio": b1, "copied_ratio": b2}
 out["goals"] = {"first_writes_ratio": g1, "first_writes_goal": 0.5, "copied_ratio": g2, "copied_goal": 0.9,
                 "met": g1 >= 0.5 and g2 >= 0.9}
 print(f"one snapshot: first writes {g1:.2f}x linear (goal 0.5), once copied {g2:.2f}x (goal 0.9)")

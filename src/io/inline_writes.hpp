@@ -9,6 +9,11 @@
 // waiting); what is not cached goes to io_uring as usual.
 // Only for threads that block anyway (an NBD connection reading its socket),
 // never engine threads: pwrite can wait for dirty-page writeback.
+// With `flushes`, flushes of files and block devices submitted here run here
+// too (fdatasync) instead of hopping through the ring and an io_uring worker,
+// and so do reads of files that do not take RWF_NOWAIT (tmpfs): for a thread
+// whose next step waits for that I/O anyway (the snapshot committer), never
+// one that must keep serving other requests meanwhile.
 #pragma once
 
 #include "base/units.hpp"
@@ -17,13 +22,14 @@ namespace udm::io {
 
 class InlineWrites {
  public:
-  explicit InlineWrites(byte_count max_length = 64 << 10);
+  explicit InlineWrites(byte_count max_length = 64 << 10, bool flushes = false);
   ~InlineWrites();  // restores what the thread had before
   InlineWrites(const InlineWrites&) = delete;
   InlineWrites& operator=(const InlineWrites&) = delete;
 
  private:
   byte_count saved_;
+  bool saved_flushes_;
 };
 
 }  // namespace udm::io

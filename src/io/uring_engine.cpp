@@ -203,12 +203,20 @@ struct PlugState {
 
 thread_local PlugState t_plug;
 thread_local byte_count t_inline_max = 0;  // InlineWrites on this thread
+thread_local bool t_inline_flushes = false;
 
 }  // namespace
 
-InlineWrites::InlineWrites(byte_count max_length) : saved_(t_inline_max) { t_inline_max = max_length; }
+InlineWrites::InlineWrites(byte_count max_length, bool flushes)
+    : saved_(t_inline_max), saved_flushes_(t_inline_flushes) {
+  t_inline_max = max_length;
+  t_inline_flushes = flushes;
+}
 
-InlineWrites::~InlineWrites() { t_inline_max = saved_; }
+InlineWrites::~InlineWrites() {
+  t_inline_max = saved_;
+  t_inline_flushes = saved_flushes_;
+}
 
 SubmitPlug::SubmitPlug() { ++t_plug.depth; }
 
@@ -460,12 +468,17 @@ unsigned UringEngine::write_threads() const { return writes_ ? writes_->threads(
 
 void UringEngine::submit(const FileHandle& file, Request* request) {
   request->scratch = Request::DeviceScratch{nullptr, &file, 0, 0, 0};
+  if (request->op == Op::flush && t_inline_flushes) return request->complete(::fdatasync(file.fd) == 0 ? 0 : -errno);
   if (request->op == Op::read && file.buffered_file && request->length <= t_inline_max) {
     // Under InlineWrites, a read the page cache can serve at once is copied
     // here: RWF_NOWAIT never waits for the disk (EAGAIN instead), so this
     // does not block; whatever is left goes to the ring.
     iovec iov{request->data, static_cast<std::size_t>(request->length)};
     ssize_t n = ::preadv2(file.fd, &iov, 1, static_cast<off_t>(request->offset), RWF_NOWAIT);
+    // A file that cannot say whether it would wait (tmpfs) is read here
+    // anyway by a thread that may block.
+    if (n < 0 && errno == EOPNOTSUPP && t_inline_flushes)
+      n = ::preadv2(file.fd, &iov, 1, static_cast<off_t>(request->offset), 0);
     if (n == static_cast<ssize_t>(request->length)) return request->complete(0);
     if (n > 0) request->scratch.done = static_cast<byte_count>(n);
   }

@@ -1,6 +1,7 @@
 #include "targets/snapshot_state.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include "core/sync_io.hpp"
@@ -14,18 +15,19 @@ namespace udm::targets::snap {
 void Origin::add(Snapshot* s) {
   std::unique_lock g(lock_);
   snapshots_.push_back(s);
+  update_min_chunk_locked();
 }
 
 void Origin::remove(Snapshot* s) {
   std::unique_lock g(lock_);
   std::erase(snapshots_, s);
+  update_min_chunk_locked();
 }
 
-byte_count Origin::min_chunk_bytes() const {
-  std::shared_lock g(lock_);
+void Origin::update_min_chunk_locked() {
   byte_count m = 0;
   for (const Snapshot* s : snapshots_) m = m == 0 ? s->chunk_bytes() : std::min(m, s->chunk_bytes());
-  return m;
+  min_chunk_bytes_.store(m, std::memory_order_relaxed);
 }
 
 bool Origin::other_is_merging(const Snapshot* self) const {
@@ -38,7 +40,7 @@ bool Origin::write(io::Request* request, byte_count offset, byte_count length, c
   bool parked = false;
   std::shared_lock g(lock_);
   for (Snapshot* s : snapshots_) {
-    if (s == skip || !s->takes_origin_writes(offset)) continue;
+    if (s == skip) continue;
     const byte_count cb = s->chunk_bytes();
     for (chunk_t c = offset / cb; c * cb < offset + length; ++c)
       if (s->origin_chunk(c, parked ? nullptr : request) == Snapshot::Need::parked) parked = true;
@@ -50,7 +52,7 @@ bool Origin::copies_pending(byte_count offset, byte_count length, const Snapshot
   bool pending = false;
   std::shared_lock g(lock_);
   for (Snapshot* s : snapshots_) {
-    if (s == skip || !s->takes_origin_writes(offset)) continue;
+    if (s == skip) continue;
     const byte_count cb = s->chunk_bytes();
     for (chunk_t c = offset / cb; c * cb < offset + length; ++c)
       if (s->origin_chunk(c, nullptr) != Snapshot::Need::nothing) pending = true;
@@ -120,11 +122,6 @@ void Snapshot::raise_event() {
   if (raise) raise();
 }
 
-bool Snapshot::takes_origin_writes(byte_count offset) const {
-  std::lock_guard g(lock_);
-  return active_ && valid_ && !merging_.load() && offset < length_bytes_;
-}
-
 void Snapshot::invalidate_locked() {
   if (!valid_) return;
   valid_ = false;
@@ -150,8 +147,9 @@ Snapshot::Need Snapshot::origin_chunk(chunk_t chunk, io::Request* park) {
   Pending* start = nullptr;
   Need need;
   {
+    // The already-copied path: one lock, two lookups, nothing else.
     std::lock_guard g(lock_);
-    if (!valid_ || !active_ || merging_.load()) return Need::nothing;
+    if (!valid_ || !active_ || merging_.load() || chunk * chunk_bytes_ >= length_bytes_) return Need::nothing;
     // Pending first: a completed exception stays pending until the snapshot
     // reads that went to the origin for it are done, and origin writes must
     // wait for that too.
@@ -182,37 +180,59 @@ Snapshot::Need Snapshot::origin_chunk(chunk_t chunk, io::Request* park) {
 }
 
 void Snapshot::start_copy(Pending* pe) {
-  const sector_t cs = store_->chunk_size();
-  const sector_t origin_sectors = bytes_to_sectors(origin_->size());
-  const sector_t from = pe->old_chunk * cs;
-  const sector_t count = from < origin_sectors ? std::min(cs, origin_sectors - from) : 0;
   pe->keep = shared_from_this();
-  if (count == 0) {  // past the origin's end: nothing to copy
-    copy_done(pe, 0);
-    return;
+  CopyThrottle::global().start([pe] { pe->keep->queue_copy(pe); });
+}
+
+void Snapshot::queue_copy(Pending* pe) {
+  bool post = false;
+  {
+    std::lock_guard g(lock_);
+    to_copy_.push_back(pe);
+    if (gathering_) queued_cv_.notify_one();
+    if (!committing_) post = committing_ = true;
   }
-  CopyThrottle::global().start([pe, bytes = sectors_to_bytes(count)] { pe->keep->submit_copy(pe, bytes); });
+  if (post) workers_->post([self = pe->keep] { self->commit_loop(); });
 }
 
-void Snapshot::submit_copy(Pending* pe, byte_count bytes) {
+int Snapshot::copy_chunks(const std::vector<Pending*>& batch) {
+  const byte_count origin_bytes = origin_->size();
+  if (copy_buffer_bytes_ < batch.size() * chunk_bytes_) {
+    copy_buffer_bytes_ = batch.size() * chunk_bytes_;
+    copy_buffer_.reset(new (std::align_val_t{4096}) std::byte[copy_buffer_bytes_]);
+  }
+  // Reads first (cached ones are served right here), then the writes.
+  std::vector<io::Request> ios(batch.size());
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const byte_count from = batch[i]->old_chunk * chunk_bytes_;
+    if (from >= origin_bytes) continue;  // past the origin's end: nothing to copy
+    io::Request& r = ios[n++];
+    r.op = io::Op::read;
+    r.offset = from;
+    r.length = std::min(chunk_bytes_, origin_bytes - from);
+    r.data = copy_buffer_.get() + i * chunk_bytes_;
+    r.context = batch[i];
+  }
+  if (n == 0) return 0;
   CopyThrottle::global().io_begin();
-  pe->buffer.reset(new (std::align_val_t{4096}) std::byte[bytes]);
-  pe->copy_bytes = bytes;
-  pe->io = io::Request{};
-  pe->io.op = io::Op::read;
-  pe->io.offset = pe->old_chunk * chunk_bytes_;
-  pe->io.length = bytes;
-  pe->io.data = pe->buffer.get();
-  pe->io.done = copy_read_done;
-  pe->io.context = pe;
-  origin_->submit(&pe->io);
-}
-
-void Snapshot::copy_read_done(io::Request* r, int result) {
-  auto* pe = static_cast<Pending*>(r->context);
+  int result;
+  {
+    core::SyncBatch reads;
+    for (std::size_t i = 0; i < n; ++i) reads.submit(*origin_, ios[i]);
+    result = reads.wait();
+  }
+  if (result == 0) {
+    core::SyncBatch writes;
+    for (std::size_t i = 0; i < n; ++i) {
+      ios[i].op = io::Op::write;
+      ios[i].offset = static_cast<Pending*>(ios[i].context)->new_chunk * chunk_bytes_;
+      writes.submit(*cow_, ios[i]);
+    }
+    result = writes.wait();
+  }
   CopyThrottle::global().io_end();
-  if (result < 0) pe->buffer.reset();
-  pe->keep->copy_done(pe, result);
+  return result;
 }
 
 void Snapshot::full_write_done(io::Request* r, int result) {
@@ -239,42 +259,57 @@ void Snapshot::copy_done(Pending* pe, int result) {
   if (post) workers_->post([self = pe->keep] { self->commit_loop(); });
 }
 
-int Snapshot::write_copies(const std::vector<Pending*>& batch) {
-  core::SyncBatch writes;
-  bool any = false;
-  for (Pending* p : batch) {
-    if (!p->buffer) continue;  // a whole-chunk write already on the COW, or nothing to copy
-    io::Request w;
-    w.op = io::Op::write;
-    w.offset = p->new_chunk * chunk_bytes_;
-    w.length = p->copy_bytes;
-    w.data = p->buffer.get();
-    writes.submit(*cow_, w);
-    any = true;
-  }
-  if (!any) return 0;
-  CopyThrottle::global().io_begin();
-  const int r = writes.wait();
-  CopyThrottle::global().io_end();
-  for (Pending* p : batch) p->buffer.reset();
-  return r;
-}
-
 void Snapshot::commit_loop() {
-  // A worker may block: the area write and the released origin writes run
-  // here (pwrite into the page cache) instead of each waking a pool thread.
-  io::InlineWrites inline_writes;
+  // A worker may block: the copies, the flushes, the area write and the
+  // released origin writes run here (pread/pwrite of the page cache,
+  // fdatasync) instead of each hopping to another thread.
+  io::InlineWrites inline_writes(64 << 10, true);
+  // Chunks copied at once: an area's worth, at most 4 MiB.
+  const std::size_t max_copies =
+      std::max<std::size_t>(1, std::min<std::size_t>(store_->exceptions_per_area(), (4 << 20) / chunk_bytes_));
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point gather_until{};  // of this commit; {} until a wait starts
   for (;;) {
-    // Commit in allocation order (as the kernel does), so records on disk
-    // are in COW order and a merge finds runs of consecutive chunks.
-    std::vector<Pending*> batch;
+    std::vector<Pending*> copies, batch;
     bool valid;
     {
-      std::lock_guard g(lock_);
-      if (!commit_ready_locked()) {
+      std::unique_lock g(lock_);
+      // Group commit where flushes are slow (as jbd2 waits for more syncers
+      // for a share of its commit time): when fewer are ready than the last
+      // commit released (whose writers are likely sending their next ones),
+      // wait up to half a commit's time (at most 2 ms) for more to queue.
+      if (to_copy_.empty() && commit_ready_locked() && copied_.size() < last_batch_ &&
+          commit_time_ >= std::chrono::microseconds(200)) {
+        if (gather_until == Clock::time_point{})
+          gather_until = Clock::now() + std::min<Clock::duration>(commit_time_ / 2, std::chrono::milliseconds(2));
+        gathering_ = true;
+        queued_cv_.wait_until(g, gather_until, [&] { return !to_copy_.empty(); });
+        gathering_ = false;
+      }
+      const std::size_t take = std::min(to_copy_.size(), max_copies);
+      copies.assign(to_copy_.begin(), to_copy_.begin() + static_cast<std::ptrdiff_t>(take));
+      to_copy_.erase(to_copy_.begin(), to_copy_.begin() + static_cast<std::ptrdiff_t>(take));
+      if (copies.empty() && !commit_ready_locked()) {
         committing_ = false;
         return;
       }
+    }
+    if (!copies.empty()) {
+      const int r = copy_chunks(copies);
+      std::lock_guard g(lock_);
+      for (Pending* p : copies) {
+        p->copied = true;
+        p->error = r;
+        copied_.emplace(p->seq, p);
+      }
+      copies_in_flight_ -= copies.size();
+      // Copies queued meanwhile are copied first, so one commit covers them.
+      continue;
+    }
+    {
+      // Commit in allocation order (as the kernel does), so records on disk
+      // are in COW order and a merge finds runs of consecutive chunks.
+      std::lock_guard g(lock_);
       for (auto it = copied_.begin(); it != copied_.end() && it->first == next_commit_seq_; it = copied_.erase(it)) {
         batch.push_back(it->second);
         ++next_commit_seq_;
@@ -283,14 +318,17 @@ void Snapshot::commit_loop() {
     }
     bool ok = valid;
     for (Pending* p : batch) ok = ok && p->error == 0;
-    if (ok) ok = write_copies(batch) == 0;
     if (ok) {
-      // One flush for every data chunk of the batch, the area, one flush.
+      // The chunks are written: one flush for all of them, the area, one flush.
       std::vector<Exception> records;
       records.reserve(batch.size());
       for (Pending* p : batch) records.push_back({p->old_chunk, p->new_chunk});
+      const auto t0 = Clock::now();
       ok = store_->commit(records) == 0;
+      commit_time_ = (3 * commit_time_ + (Clock::now() - t0)) / 4;
     }
+    last_batch_ = batch.size();
+    gather_until = {};
     for (Pending* p : batch) {
       std::vector<io::Request*> origin_waiters, snapshot_waiters;
       io::Request* full = nullptr;

@@ -9,6 +9,8 @@
 // Snapshot (the kernel's exception handover).
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -43,7 +45,8 @@ class Origin {
   // true while copies of that range are still in progress.
   bool copies_pending(byte_count offset, byte_count length, const Snapshot* skip);
   // Smallest chunk of the registered snapshots; 0 when there are none.
-  byte_count min_chunk_bytes() const;
+  // Lock-free: asked for every origin I/O.
+  byte_count min_chunk_bytes() const { return min_chunk_bytes_.load(std::memory_order_relaxed); }
   // The merging snapshot, if any.
   bool other_is_merging(const Snapshot* self) const;
 
@@ -51,9 +54,12 @@ class Origin {
   void remove(Snapshot* s);
 
  private:
+  void update_min_chunk_locked();
+
   io::BlockDevicePtr device_;
   mutable std::shared_mutex lock_;
   std::vector<Snapshot*> snapshots_;
+  std::atomic<byte_count> min_chunk_bytes_{0};
 };
 
 struct SnapshotConfig {
@@ -92,8 +98,9 @@ class Snapshot : public std::enable_shared_from_this<Snapshot> {
 
   // For Origin::write, under the origin's lock: make sure `chunk` is copied.
   enum class Need { nothing, parked, pending };
+  // Nothing to do when the snapshot is inactive, invalid, merging or
+  // shorter than `chunk`.
   Need origin_chunk(chunk_t chunk, io::Request* park);
-  bool takes_origin_writes(byte_count offset) const;
 
   // "Invalid", "Merge failed", "Overflow" or usage.
   std::string status_info() const;
@@ -117,28 +124,29 @@ class Snapshot : public std::enable_shared_from_this<Snapshot> {
     int error = 0;
     std::vector<io::Request*> origin_waiters, snapshot_waiters;
     io::Request* full_write = nullptr;  // a write of the whole chunk, written straight to the COW
-    io::Request io;                     // the copy's read (or that full write), as sent
-    std::unique_ptr<std::byte[], AlignedFree> buffer;  // the chunk read, until the committer writes it
-    byte_count copy_bytes = 0;                          // of it (less than a chunk at the origin's end)
+    io::Request io;                     // that full write, as sent
     std::shared_ptr<Snapshot> keep;     // alive until committed
   };
 
   Pending* new_pending_locked(chunk_t chunk);  // null on ENOSPC (snapshot then invalid or overflowed)
-  // Copy-out without a thread per chunk: reads of the origin chunks, as many
-  // in flight as there are pending chunks, whose completions queue them for
-  // the committer, which writes the batch's chunks to the COW together
-  // (write_copies: 0 or -errno) before its flush.
+  // Copy-out without a thread per chunk and without a hop per chunk: a
+  // chunk to copy is queued (through the copy throttle) for the committer,
+  // which reads the queued chunks from the origin together, writes them to
+  // the COW and then commits their exceptions with one data flush, one area
+  // write and one flush (group commit: what queued meanwhile goes into the
+  // same commit, as the kernel's pending list does).
   void start_copy(Pending* pe);
-  void submit_copy(Pending* pe, byte_count bytes);
-  static void copy_read_done(io::Request* r, int result);
-  int write_copies(const std::vector<Pending*>& batch);
+  void queue_copy(Pending* pe);
+  // On the committer: reads and writes the chunks of `batch` (0 or -errno).
+  int copy_chunks(const std::vector<Pending*>& batch);
   static void full_write_done(io::Request* r, int result);
   // Never blocks (runs on I/O completion threads): hands the exception to the committer.
   void copy_done(Pending* pe, int result);
   // The kernel's rule: commit once no copy is in flight, or an area's worth waits.
   bool commit_ready_locked() const;
-  // On a worker, one at a time: commits what is ready (data flush, area
-  // write, flush), then releases the writes that waited, until nothing is ready.
+  // On a worker, one at a time: copies what is queued, commits what is ready
+  // (data flush, area write, flush), then releases the writes that waited,
+  // until nothing is left.
   void commit_loop();
   void track_locked(io::Request* r, chunk_t chunk);
   void merge_loop();
@@ -158,6 +166,7 @@ class Snapshot : public std::enable_shared_from_this<Snapshot> {
   std::unordered_map<chunk_t, std::uint32_t> tracked_;
   std::uint64_t next_seq_ = 0, next_commit_seq_ = 0;
   std::map<std::uint64_t, Pending*> copied_;  // waiting for their turn to commit
+  std::vector<Pending*> to_copy_;            // queued for the committer to copy
   std::uint64_t copies_in_flight_ = 0;       // started, not yet in copied_
   bool committing_ = false;                  // a commit_loop is posted or running
   bool valid_ = true;
@@ -166,6 +175,16 @@ class Snapshot : public std::enable_shared_from_this<Snapshot> {
   bool registered_ = false;
   byte_count length_bytes_ = 0;
   std::function<void()> raise_;
+  // Group commit: the committer waits on queued_cv_ (while gathering_) for
+  // more copies when flushes are slow; last_batch_ and commit_time_ (a
+  // moving average) are the committer's own.
+  std::condition_variable queued_cv_;
+  bool gathering_ = false;
+  std::size_t last_batch_ = 0;
+  std::chrono::steady_clock::duration commit_time_{};
+  // The committer's copy buffer (only the committer touches it).
+  std::unique_ptr<std::byte[], AlignedFree> copy_buffer_;
+  byte_count copy_buffer_bytes_ = 0;
 
   // Merge (snapshot-merge).
   std::atomic<bool> merging_{false};

@@ -11,6 +11,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <map>
+#include <optional>
+
 #include "lvm/api/lvcreate_thin.hpp"
 #include "lvm/api/progress.hpp"
 #include "lvm/api/snapshot_commands.hpp"
@@ -146,28 +150,35 @@ void poll_merge_in_background(Cmd& c, const PollOptions& o, const VolumeGroup& v
   _exit(0);
 }
 
-Outcome<void> cmd_lvconvert(Cmd& c) {
-  if (auto thin = lvconvert_thin(c)) return *thin;
-  if (!c.cl().has("merge"))
-    return failed("lvconvert: only --merge of a snapshot and --type thin-pool are supported by ulvm yet.", EXIT_INVALID);
-  if (c.cl().args.empty()) return failed("Please specify a logical volume path.", EXIT_INVALID);
-  auto o = poll_options(c);
-  if (!o) return std::unexpected(o.error());
-  if (auto r = c.open(true); !r) return r;
-  const std::string arg = c.cl().args.front();
-  auto [vgn, lvn] = split_lv_path(arg);
+namespace {
+
+// A merge started by this command, polled once every merge has started.
+struct StartedMerge {
+  VolumeGroup vg;
+  std::string origin;
+};
+
+// lvm2's _lvconvert_merge_old_snapshot for one LV: starts the merge (or
+// defers it to the next activation). Returns the merge to poll, if any.
+Outcome<std::optional<StartedMerge>> merge_one(Cmd& c, const std::string& vgn, const std::string& lvn) {
   auto old = c.vg(vgn);
   if (!old) return std::unexpected(old.error());
   VolumeGroup vg = *old;
   const LogicalVolume* lv = vg.find_lv(lvn);
   if (!lv) return failed(fmt::format("Failed to find logical volume \"{}/{}\"", vgn, lvn));
   auto ref = segtypes::snapshot_of_cow(vg, lvn);
-  if (!ref) return failed(fmt::format("Command on LV {} does not accept LV type {}.", lvname(vg, lvn), segtypes::lv_layout(*lv)));
+  if (!ref) {
+    const std::string layout = segtypes::lv_layout(*lv);
+    // lvm2 takes a linear or striped LV for a split raid image to merge back.
+    if (layout == "linear" || layout == "striped")
+      return failed(fmt::format("{} cannot be merged because --trackchanges was not used.", lvname(vg, lvn)));
+    return failed(fmt::format("Command on LV {} does not accept LV type {}.", lvname(vg, lvn), layout));
+  }
   const LogicalVolume* origin = vg.find_lv(ref->origin);
   if (!origin) return failed(fmt::format("Snapshot {} has no origin.", lvname(vg, lvn)));
   if (auto m = segtypes::merging_snapshot_of_origin(vg, origin->name))
     return failed(fmt::format("Cannot merge snapshot {} into the origin {} with merging snapshot {}.", lvname(vg, lvn),
-                              lvname(vg, origin->name), lvname(vg, ref->carrier->name)));
+                              lvname(vg, origin->name), lvname(vg, m->carrier->name)));
   if (!origin->status.has("WRITE"))
     return failed(fmt::format("Cannot merge snapshot {} into the read-only origin {}. (Use lvchange -p rw).",
                               lvname(vg, lvn), lvname(vg, origin->name)));
@@ -192,7 +203,7 @@ Outcome<void> cmd_lvconvert(Cmd& c) {
   for (auto& seg : carrier->segments)
     if (segtypes::is_snapshot_segment(seg)) segtypes::set_snapshot_merging(seg, true);
   carrier->status.remove("VISIBLE");
-  if (auto r = c.commit(vg, *old); !r) return r;
+  if (auto r = c.commit(vg, *old); !r) return std::unexpected(r.error());
   const std::string origin_name = origin->name;
   const LogicalVolume* now_origin = vg.find_lv(origin_name);
   if (!on_activate && !c.test_mode()) {
@@ -200,7 +211,7 @@ Outcome<void> cmd_lvconvert(Cmd& c) {
       c.say("Conversion starts after activation.");
       on_activate = true;
     } else if (auto r = c.activate(vg, *now_origin); !r) {
-      return r;
+      return std::unexpected(r.error());
     } else {
       // The snapshot's own devices go: the merge owns the COW now.
       remove_unused_device(c, dm_device_uuid(vg.id, lv->id));
@@ -209,15 +220,90 @@ Outcome<void> cmd_lvconvert(Cmd& c) {
   if (on_activate) {
     c.say(fmt::format("Merging of snapshot {} will occur on next activation of {}.", lvname(vg, lvn),
                       lvname(vg, origin_name)));
-    return {};
+    return std::nullopt;
   }
   c.say(fmt::format("Merging of volume {} started.", lvname(vg, lvn)));
-  if (c.test_mode()) return {};
-  if (c.cl().has("background")) {
-    poll_merge_in_background(c, *o, vg, *now_origin);
-    return {};
+  if (c.test_mode()) return std::nullopt;
+  return StartedMerge{std::move(vg), origin_name};
+}
+
+bool has_tag(const std::vector<std::string>& tags, std::string_view tag) {
+  return std::find(tags.begin(), tags.end(), tag) != tags.end();
+}
+
+}  // namespace
+
+// lvconvert --merge LV|VG|@tag ...: as lvm2's process_each_lv, the LVs named
+// (a VG names its visible LVs, @tag the LVs with that tag in every VG) are
+// taken VG by VG in the VG's order; every merge is started, a failing one
+// reported and the others still started, names not found reported after
+// their VG; then each started merge is polled in turn (lvm2's poll list).
+Outcome<void> cmd_lvconvert(Cmd& c) {
+  if (auto thin = lvconvert_thin(c)) return *thin;
+  if (!c.cl().has("merge"))
+    return failed("lvconvert: only --merge of a snapshot and --type thin-pool are supported by ulvm yet.", EXIT_INVALID);
+  if (c.cl().args.empty()) return failed("Please specify a logical volume path.", EXIT_INVALID);
+  auto o = poll_options(c);
+  if (!o) return std::unexpected(o.error());
+  if (auto r = c.open(true); !r) return r;
+  // VG name -> LV names asked for (empty: every visible LV), in lvm2's VG order.
+  struct Wanted {
+    bool all = false;
+    std::vector<std::string> names, tags;
+  };
+  std::map<std::string, Wanted> wanted;
+  std::vector<std::string> tags;
+  for (const std::string& arg : c.cl().args) {
+    if (arg.starts_with("@")) {
+      tags.push_back(arg.substr(1));
+      continue;
+    }
+    auto [vgn, lvn] = split_lv_path(arg);
+    Wanted& w = wanted[vgn];
+    if (lvn.empty()) w.all = true;
+    else if (std::find(w.names.begin(), w.names.end(), lvn) == w.names.end()) w.names.push_back(lvn);
   }
-  return poll_merge(c, *o, vgn, origin_name, vg, *now_origin);
+  if (!tags.empty())
+    for (const auto& [n, f] : c.store().vgs()) wanted[n].tags = tags;
+  bool any_failed = false;
+  auto report = [&](const Failure& f) {
+    if (!f.message.empty()) c.warn(f.message);
+    any_failed = true;
+  };
+  std::vector<StartedMerge> started;
+  for (const auto& [vgn, w] : wanted) {
+    auto vg = c.vg(vgn);
+    if (!vg) {
+      report(vg.error());
+      continue;
+    }
+    std::vector<std::string> names;
+    const std::vector<bool> visible = lv_visibility(*vg);
+    for (std::size_t i = 0; i < vg->lvs.size(); ++i) {
+      const LogicalVolume& lv = vg->lvs[i];
+      const bool named = std::find(w.names.begin(), w.names.end(), lv.name) != w.names.end();
+      const bool tagged = std::any_of(w.tags.begin(), w.tags.end(), [&](const std::string& t) { return has_tag(lv.tags, t); });
+      if (named || ((w.all || tagged) && visible[i])) names.push_back(lv.name);
+    }
+    for (const std::string& lvn : names) {
+      auto r = merge_one(c, vgn, lvn);
+      if (!r) report(r.error());
+      else if (*r) started.push_back(std::move(**r));
+    }
+    for (const std::string& lvn : w.names)
+      if (!vg->find_lv(lvn)) report(Failure{EXIT_FAILED, fmt::format("Failed to find logical volume \"{}/{}\"", vgn, lvn)});
+  }
+  for (const StartedMerge& m : started) {
+    const LogicalVolume* origin = m.vg.find_lv(m.origin);
+    if (!origin) continue;
+    if (c.cl().has("background")) {
+      poll_merge_in_background(c, *o, m.vg, *origin);
+      continue;
+    }
+    if (auto r = poll_merge(c, *o, m.vg.name, m.origin, m.vg, *origin); !r) report(r.error());
+  }
+  if (any_failed) return failed("");
+  return {};
 }
 
 }  // namespace udm::lvm::api::detail

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -377,6 +378,43 @@ TEST(WritePool, InlineReadsServeCachedPagesAndFallBackToTheRing) {
   EXPECT_EQ(dropped.calls.load(), 1);
   EXPECT_EQ(dropped.result.load(), 0);
   EXPECT_EQ(std::memcmp(in.get(), data.get(), 64 << 10), 0);
+}
+
+// InlineWrites with `flushes` (a thread that waits for its I/O anyway): a
+// flush runs on the submitter before submit() returns, and so does a read of
+// a file that does not take RWF_NOWAIT (tmpfs); without it, neither does.
+TEST(WritePool, InlineFlushesAndTmpfsReadsRunOnTheSubmitter) {
+  struct stat st {};
+  if (::stat("/dev/shm", &st) != 0 || !S_ISDIR(st.st_mode)) GTEST_SKIP() << "no /dev/shm";
+  TempFile file(1 << 20, "/dev/shm");
+  auto engine = make_engine(1);
+  auto dev = open_file(file.path(), 1 << 20, false, engine);
+  auto data = aligned_buffer(4096, std::byte{0x5a});
+  ASSERT_EQ(submit_sync(*dev, Op::write, 8192, 4096, data.get()), 0);
+  ::pthread_setname_np(::pthread_self(), "wp-committer");
+  Tally tally;
+  Tracked flush, read, plain_flush;
+  auto in = aligned_buffer(4096);
+  {
+    InlineWrites scope(64 << 10, true);
+    prepare(flush, Op::flush, 0, 0, nullptr, tally);
+    dev->submit(&flush.request);
+    EXPECT_EQ(flush.calls.load(), 1) << "an inline flush completes before submit returns";
+    prepare(read, Op::read, 8192, 4096, in.get(), tally);
+    dev->submit(&read.request);
+    EXPECT_EQ(read.calls.load(), 1) << "a tmpfs read completes before submit returns";
+  }
+  {
+    InlineWrites scope;
+    prepare(plain_flush, Op::flush, 0, 0, nullptr, tally);
+    dev->submit(&plain_flush.request);
+  }
+  ASSERT_TRUE(tally.wait_for(3));
+  for (auto* t : {&flush, &read, &plain_flush}) EXPECT_EQ(t->result.load(), 0);
+  EXPECT_EQ(flush.thread_name, "wp-committer");
+  EXPECT_EQ(read.thread_name, "wp-committer");
+  EXPECT_NE(plain_flush.thread_name, "wp-committer");
+  EXPECT_EQ(std::memcmp(in.get(), data.get(), 4096), 0);
 }
 
 // An inline write that fails reports the error to its own completion, once.
