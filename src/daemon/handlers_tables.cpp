@@ -66,7 +66,7 @@ Result<void> table_deps(Context& ctx) {
   core::DeviceInfo info = (*d)->info(inactive);
   if (!(inactive ? info.inactive_present : info.live_present)) return {};
   std::vector<std::uint64_t> devs;
-  for (const auto& dn : (*d)->deps(inactive)) devs.push_back(dn.to_huge());
+  for (const auto& dn : (*d)->deps(inactive)) devs.push_back(ctx.registry.reported_devno(dn).to_huge());
   std::size_t room = ctx.result_room();
   std::size_t needed = sizeof(abi::TargetDeps) + 8 * devs.size();
   if (room < needed) {
