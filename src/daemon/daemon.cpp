@@ -10,6 +10,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "daemon/listen_fds.hpp"
 #include "daemon/run_dir.hpp"
 
 #include "core/target_registry.hpp"
@@ -245,11 +246,17 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options, Log&
 
   d->control_path_ = options.rundir + "/control";
   d->server_ = std::make_unique<ControlServer>(*d->dispatcher_, log, options.control);
-  if (auto r = d->server_->start(d->control_path_); !r) {
+  if (options.control_fd >= 0) {
+    std::string bound = socket_path(options.control_fd);
+    if (bound != d->control_path_)
+      log.info("the control socket passed by systemd is {}, not {}: clients look for the latter", bound,
+               d->control_path_);
+  }
+  if (auto r = d->server_->start(d->control_path_, options.control_fd); !r) {
     d->exports_->stop();
     return fail(r.error());
   }
-  log.info("listening on {}", d->control_path_);
+  log.info("listening on {}{}", d->control_path_, options.control_fd >= 0 ? " (socket passed by systemd)" : "");
   return d;
 }
 

@@ -41,6 +41,9 @@ struct DaemonOptions {
   // on, --no-block-devices off; unset: on when udmd is root, DEVDIR is
   // writable and FUSE runs ($UDM_BLOCK_DEVICES=0 makes that default off).
   std::optional<bool> block_devices;
+
+  // A listening control socket passed by systemd (listen_fds.hpp), -1: none.
+  int control_fd = -1;
   std::string devdir = "/dev";
 
   // Access and NBD security (--group, --tls-creds, --tls-psk, --nbd-insecure,

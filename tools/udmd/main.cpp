@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/daemon.hpp"
+#include "daemon/listen_fds.hpp"
 #include "udm_build_version.h"
 #include "daemon/run_dir.hpp"
 
@@ -183,6 +184,14 @@ int main(int argc, char** argv) {
   if (auto ok = udm::daemon::check_nbd_security(opts); !ok) {
     std::fprintf(stderr, "udmd: %s\n", ok.error().message.c_str());
     return 1;
+  }
+
+  // Socket activation: taken before daemonizing (LISTEN_PID is this pid).
+  if (auto passed = udm::daemon::take_listen_fd(); !passed) {
+    std::fprintf(stderr, "udmd: %s\n", passed.error().message.c_str());
+    return 1;
+  } else if (*passed) {
+    opts.control_fd = **passed;
   }
 
   // Signals are taken synchronously by the main thread; every thread started
