@@ -94,6 +94,7 @@ void restore_devices(const DaemonOptions& options, core::DeviceRegistry& registr
 // for nbd) for `udmsetup info`.
 struct ExportStatus {
   std::string fuse, nbd;
+  bool block = false;  // "block: on": devices are kernel block devices (loop devices)
 };
 
 std::string status_word(bool wanted, const std::string& why) {
@@ -103,7 +104,8 @@ std::string status_word(bool wanted, const std::string& why) {
 
 void write_export_status(const DaemonOptions& options, const ExportStatus& st, Log& log) {
   const std::string& rundir = options.rundir;
-  std::string text = "fuse: " + status_word(options.fuse, st.fuse) + "\n" + "nbd: " + status_word(options.nbd, st.nbd) + "\n";
+  std::string text = "fuse: " + status_word(options.fuse, st.fuse) + "\n" + "nbd: " + status_word(options.nbd, st.nbd) + "\n" +
+                     "block: " + (st.block ? "on" : "off") + "\n";
   const std::string path = rundir + "/exports.status";
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   ::unlink(tmp.c_str());
@@ -235,6 +237,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options, Log&
       blocks->start();
       log.info("block devices on: links in {}/mapper", options.devdir);
       d->exports_->block_devices = std::move(blocks);
+      status.block = true;
     }
   }
 #else

@@ -60,6 +60,12 @@ const char* redirect_host_node(const char* path, char* buf, std::size_t size) no
   const char* name = path + HOST_LEN;
   if (!*name || std::strchr(name, '/') || std::strcmp(name, "control") == 0) return path;
   if (std::snprintf(buf, size, "%s%s", c.node_prefix, name) >= static_cast<int>(size)) return path;
+  // udmd's own /dev/mapper/NAME link to the device's block device (udmd
+  // --block-devices) is used as it is when there is no node of ours.
+  struct stat st;
+  if (UDM_SHIM_REAL(lstat, int (*)(const char*, struct stat*))(buf, &st) != 0 &&
+      UDM_SHIM_REAL(lstat, int (*)(const char*, struct stat*))(path, &st) == 0 && S_ISLNK(st.st_mode))
+    return path;
   return buf;
 }
 
