@@ -15,6 +15,7 @@
 #include "base/devno.hpp"
 #include "shim/config.hpp"
 #include "shim/fakes.hpp"
+#include "shim/renumber.hpp"
 #include "shim/real_calls.hpp"
 
 namespace udm::shim {
@@ -52,61 +53,6 @@ bool reconnect(int fd) {
   if (r < 0) return false;
   set_fd_state(fd, FdState::connected);
   return true;
-}
-
-// Block devices on: udmd reports a device's loop devno (7:N), or 252:M for
-// one without a loop yet; libdevmapper here knows major 7 only (fakes.cpp).
-// 252:M goes out as 7:(OFFSET + M) and comes back as 252:M.
-std::uint64_t dev_to_caller(std::uint64_t huge) {
-  DevNo d = DevNo::from_huge(huge);
-  if (d.major != UDM_BLOCK_MAJOR || d.minor >= SHIM_LOOP_OFFSET) return huge;
-  return DevNo{LOOP_MAJOR, SHIM_LOOP_OFFSET + d.minor}.to_huge();
-}
-std::uint64_t dev_to_udmd(std::uint64_t huge) {
-  DevNo d = DevNo::from_huge(huge);
-  if (d.major != LOOP_MAJOR || d.minor < SHIM_LOOP_OFFSET) return huge;
-  return DevNo{UDM_BLOCK_MAJOR, d.minor - SHIM_LOOP_OFFSET}.to_huge();
-}
-
-// struct dm_ioctl offsets (linux/dm-ioctl.h): data_size 12, data_start 16, dev 40.
-constexpr std::size_t DATA_SIZE_AT = 12, DATA_START_AT = 16, DEV_AT = 40;
-
-std::uint64_t load64(const char* p) {
-  std::uint64_t v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-void store64(char* p, std::uint64_t v) { std::memcpy(p, &v, sizeof v); }
-std::uint32_t load32(const char* p) {
-  std::uint32_t v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-// The reply's devnos: the header's, each dm_name_list entry's (LIST), each
-// dm_target_deps entry's (DEPS). Bounded by the buffer the caller gave.
-void reply_devs_to_caller(std::uint32_t command, char* buffer, std::uint32_t size) {
-  store64(buffer + DEV_AT, dev_to_caller(load64(buffer + DEV_AT)));
-  std::uint32_t start = load32(buffer + DATA_START_AT), used = load32(buffer + DATA_SIZE_AT);
-  if (used > size) used = size;
-  if (start < MIN_IOCTL_BUFFER || start >= used) return;
-  if (command == abi::CMD_LIST_DEVICES) {
-    // struct dm_name_list { __u64 dev; __u32 next; char name[]; }: next is relative.
-    std::uint32_t at = start;
-    for (int guard = 0; guard < 1 << 20 && at + 12 <= used; ++guard) {
-      if (load64(buffer + at) == 0) break;  // an empty list
-      store64(buffer + at, dev_to_caller(load64(buffer + at)));
-      std::uint32_t next = load32(buffer + at + 8);
-      if (next == 0 || next > used - at) break;
-      at += next;
-    }
-  } else if (command == abi::CMD_TABLE_DEPS) {
-    // struct dm_target_deps { __u32 count; __u32 padding; __u64 dev[]; }
-    if (start + 8 > used) return;
-    std::uint32_t count = load32(buffer + start);
-    for (std::uint32_t i = 0; i < count && start + 8 + (i + 1) * 8 <= used; ++i)
-      store64(buffer + start + 8 + i * 8, dev_to_caller(load64(buffer + start + 8 + i * 8)));
-  }
 }
 
 }  // namespace
@@ -189,7 +135,7 @@ int control_ioctl(int fd, unsigned long request, void* arg) noexcept {
     // be ended by a signal, as the kernel's ioctl is.
     auto command = static_cast<std::uint32_t>(_IOC_NR(request));
     const bool renumber = block_devices_on();
-    if (renumber) store64(buffer + DEV_AT, dev_to_udmd(load64(buffer + DEV_AT)));
+    if (renumber) request_dev_to_udmd(buffer, size);
     char message[512];
     auto x = abi::exchange_in_place(fd, command, {reinterpret_cast<std::uint8_t*>(buffer), size}, size, message,
                                     command == abi::CMD_DEV_WAIT);
