@@ -39,6 +39,8 @@ expect_eq "$lv" "$(readlink "$devdir/mapper/my--vg-lv--1")" "VG/LV and mapper li
 udmsetup create upper --table "0 8192 linear $mm 0
 8192 8192 linear $devdir/mapper/plain 8192"
 expect_eq "$(udmsetup deps upper)" "1 dependencies	: (7, ${mm#7:})" "deps"
+expect_eq "$(udmsetup table upper)" "0 8192 linear $mm 0
+8192 8192 linear $mm 8192" "table names the block device"
 expect_eq "$(dd if="$devdir/mapper/upper" bs=4096 skip=1 count=1 iflag=direct status=none | tr -d '\0')" \
   "through-the-loop" "stacked read"
 udmsetup remove upper
