@@ -28,4 +28,5 @@ install(FILES ${PROJECT_SOURCE_DIR}/completions/udmsetup ${PROJECT_SOURCE_DIR}/c
 # <prefix>/lib/systemd/system (/usr/lib/systemd/system or /lib/... in a .deb).
 set(UDM_SYSTEMD_UNITDIR "lib/systemd/system" CACHE STRING "where the systemd units go, relative to the prefix")
 configure_file(${PROJECT_SOURCE_DIR}/systemd/udmd.service.in ${PROJECT_BINARY_DIR}/systemd/udmd.service @ONLY)
-install(FILES ${PROJECT_BINARY_DIR}/systemd/udmd.service DESTINATION ${UDM_SYSTEMD_UNITDIR} COMPONENT runtime)
+install(FILES ${PROJECT_BINARY_DIR}/systemd/udmd.service ${PROJECT_SOURCE_DIR}/systemd/udmd.socket
+        DESTINATION ${UDM_SYSTEMD_UNITDIR} COMPONENT runtime)

@@ -3,6 +3,8 @@
 // paths through the backing opener (io::open_backing by default).
 #include <charconv>
 #include <fstream>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "core/device_registry.hpp"
 #include "io/backing.hpp"
@@ -97,7 +99,24 @@ bool DeviceRegistry::depends_on(const MappedDevice& device, DevNo target, int de
 
 Result<io::BlockDevicePtr> DeviceRegistry::open_device(std::string_view arg, DevNo self, bool read_only) {
   if (arg.empty()) return fail(EINVAL, "device: empty device argument");
-  if (auto devno = parse_devno(arg)) {
+  std::optional<DevNo> devno = parse_devno(arg);
+  bool any_block;
+  {
+    std::lock_guard g(lock_);
+    any_block = !block_by_minor_.empty();
+  }
+  if (!devno && any_block) {
+    // A path of udmd's own block device (/dev/mapper/NAME, /dev/VG/LV,
+    // /dev/loopN) is the mapped device behind it.
+    struct stat st{};
+    if (::stat(std::string(arg).c_str(), &st) == 0 && S_ISBLK(st.st_mode)) {
+      DevNo b{::major(st.st_rdev), ::minor(st.st_rdev)};
+      if (find_by_devno(b)) devno = b;
+    }
+  }
+  if (devno) {
+    if (devno->major != UDM_BLOCK_MAJOR && any_block)
+      if (auto mapped = find_by_devno(*devno)) devno = mapped->devno();
     if (devno->major == UDM_BLOCK_MAJOR) {
       auto device = find_by_devno(*devno);
       if (!device) return fail(ENODEV, "device " + devno->to_string() + ": no such mapped device");

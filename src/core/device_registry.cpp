@@ -152,6 +152,10 @@ void DeviceRegistry::erase_locked(const MappedDevicePtr& device) {
   free_minor_hint_ = std::min(free_minor_hint_, device->devno().minor);
   device->set_last_close_hook(nullptr);
   device->set_change_listener(nullptr);  // finish_removal notifies once
+  if (auto b = block_by_minor_.find(device->devno().minor); b != block_by_minor_.end()) {
+    minor_by_block_.erase(b->second.to_huge());
+    block_by_minor_.erase(b);
+  }
 }
 
 void DeviceRegistry::finish_removal(const MappedDevicePtr& device) {
@@ -163,7 +167,56 @@ void DeviceRegistry::finish_removal(const MappedDevicePtr& device) {
   notify(Change::Kind::removed, device);
 }
 
+void DeviceRegistry::set_block_devno(std::uint32_t minor, DevNo block) {
+  std::lock_guard g(lock_);
+  if (auto old = block_by_minor_.find(minor); old != block_by_minor_.end()) {
+    minor_by_block_.erase(old->second.to_huge());
+    block_by_minor_.erase(old);
+  }
+  if (block.empty()) return;
+  block_by_minor_[minor] = block;
+  minor_by_block_[block.to_huge()] = minor;
+}
+
+DevNo DeviceRegistry::reported_devno(DevNo mapped) const {
+  if (mapped.major != UDM_BLOCK_MAJOR) return mapped;
+  std::lock_guard g(lock_);
+  auto it = block_by_minor_.find(mapped.minor);
+  return it == block_by_minor_.end() ? mapped : it->second;
+}
+
+void DeviceRegistry::set_remove_hook(RemoveHook hook) {
+  std::lock_guard g(lock_);
+  remove_hook_ = std::move(hook);
+}
+
+void DeviceRegistry::set_open_count_hook(OpenCountHook hook) {
+  std::lock_guard g(lock_);
+  open_count_hook_ = std::move(hook);
+}
+
+std::int32_t DeviceRegistry::reported_open_count(const MappedDevice& device, std::int32_t raw) const {
+  OpenCountHook hook;
+  {
+    std::lock_guard g(lock_);
+    if (!open_count_hook_ || block_by_minor_.find(device.devno().minor) == block_by_minor_.end()) return raw;
+    hook = open_count_hook_;
+  }
+  return hook(device, raw);
+}
+
 Result<void> DeviceRegistry::remove(const MappedDevicePtr& device, bool deferred) {
+  RemoveHook hook;
+  {
+    std::lock_guard g(lock_);
+    hook = remove_hook_;
+  }
+  if (hook)
+    if (auto r = hook(device); !r) {
+      if (!deferred) return r;
+      device->set_deferred_remove(true);  // the block device stays until then
+      return {};
+    }
   {
     std::lock_guard g(lock_);
     auto it = by_name_.find(device->name());
@@ -185,8 +238,15 @@ std::size_t DeviceRegistry::remove_all(bool deferred) {
   for (;;) {
     std::vector<MappedDevicePtr> all = list();
     bool progress = false;
-    for (auto& d : all)
+    RemoveHook hook;
+    {
+      std::lock_guard g(lock_);
+      hook = remove_hook_;
+    }
+    for (auto& d : all) {
+      if (hook && !hook(d)) continue;
       if (d->info(false).open_count == 0 && remove(d, false)) progress = true;
+    }
     if (!progress) break;
   }
   auto left = list();
@@ -250,8 +310,12 @@ MappedDevicePtr DeviceRegistry::find_by_uuid(std::string_view uuid) const {
 }
 
 MappedDevicePtr DeviceRegistry::find_by_devno(DevNo devno) const {
-  if (devno.major != UDM_BLOCK_MAJOR) return nullptr;
   std::lock_guard g(lock_);
+  if (devno.major != UDM_BLOCK_MAJOR) {
+    auto alias = minor_by_block_.find(devno.to_huge());
+    if (alias == minor_by_block_.end()) return nullptr;
+    devno = DevNo{UDM_BLOCK_MAJOR, alias->second};
+  }
   auto it = by_minor_.find(devno.minor);
   return it == by_minor_.end() ? nullptr : it->second;
 }

@@ -69,6 +69,28 @@ class DeviceRegistry final : public DeviceOpener {
   void set_listener(std::function<void(const Change&)> listener);
   void set_listener(std::function<void()> listener);  // without the details
 
+  // Kernel block devices standing for mapped devices (udmd's loop devices):
+  // `block` is reported as the device's devno, and "M:m" or a path of that
+  // block device in a table opens the mapped device itself (never I/O through
+  // the block device, which would come back to udmd). DevNo{} clears.
+  void set_block_devno(std::uint32_t minor, DevNo block);
+  // The block device's devno when there is one, else `mapped` itself.
+  DevNo reported_devno(DevNo mapped) const;
+
+  // Called before a remove (and each device remove_all tries) looks at the
+  // open count, outside the registry's lock: the owner of an open udmd made
+  // itself (the block device's hold on the FUSE file) drops it here. An
+  // error refuses the remove (EBUSY: the block device is in use).
+  using RemoveHook = std::function<Result<void>(const MappedDevicePtr&)>;
+  void set_remove_hook(RemoveHook hook);
+
+  // The open count to report: the block device's own hold on the device is
+  // not an open by a user, an open of the block device is. The hook gets the
+  // device and its raw count; none: the raw count.
+  using OpenCountHook = std::function<std::int32_t(const MappedDevice&, std::int32_t raw)>;
+  void set_open_count_hook(OpenCountHook hook);
+  std::int32_t reported_open_count(const MappedDevice& device, std::int32_t raw) const;
+
   // open() that refuses `self` and devices depending on it (empty: no check).
   Result<io::BlockDevicePtr> open_for(std::string_view arg, sector_t start, sector_t length, DevNo self,
                                       bool read_only = false);
@@ -88,6 +110,10 @@ class DeviceRegistry final : public DeviceOpener {
   std::function<void(const Change&)> listener_;
   std::uint32_t free_minor_hint_ = 0;  // every minor below it is in use
   BackingOpener backing_opener_;
+  std::map<std::uint32_t, DevNo> block_by_minor_;  // set_block_devno
+  std::map<std::uint64_t, std::uint32_t> minor_by_block_;  // key: DevNo::to_huge()
+  RemoveHook remove_hook_;
+  OpenCountHook open_count_hook_;
 };
 
 }  // namespace udm::core

@@ -42,32 +42,40 @@ struct ControlServer::Connection {
 
 ControlServer::~ControlServer() { stop(); }
 
-Result<void> ControlServer::start(const std::string& path) {
+Result<void> ControlServer::start(const std::string& path, int inherited_fd) {
+  int fd = inherited_fd;
+  owns_path_ = inherited_fd < 0;
+  if (inherited_fd >= 0) {
+    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  }
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (path.size() >= sizeof addr.sun_path) return fail(ENAMETOOLONG, "control socket path too long: " + path);
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return fail(errno, std::string("socket: ") + std::strerror(errno));
-  ::unlink(path.c_str());
-  mode_t old = ::umask(077);  // the socket is born 0600: no window for others
-  int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  int e = errno;
-  ::umask(old);
-  if (rc != 0) {
-    ::close(fd);
-    return fail(e, "cannot bind " + path + ": " + std::strerror(e));
+  if (owns_path_) {
+    ::unlink(path.c_str());
+    mode_t old = ::umask(077);  // the socket is born 0600: no window for others
+    int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    int e = errno;
+    ::umask(old);
+    if (rc != 0) {
+      ::close(fd);
+      return fail(e, "cannot bind " + path + ": " + std::strerror(e));
+    }
+    ::chmod(path.c_str(), 0600);
   }
-  ::chmod(path.c_str(), 0600);
   auto undo = [&](const char* what) {
     int err = errno;
     ::close(fd);
-    ::unlink(path.c_str());
+    if (owns_path_) ::unlink(path.c_str());
     if (epoll_fd_ >= 0) ::close(std::exchange(epoll_fd_, -1));
     if (event_fd_ >= 0) ::close(std::exchange(event_fd_, -1));
     return fail(err, std::string(what) + ": " + std::strerror(err));
   };
-  if (::listen(fd, 128) != 0) return undo(("cannot listen on " + path).c_str());
+  if (owns_path_ && ::listen(fd, 128) != 0) return undo(("cannot listen on " + path).c_str());
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) return undo("epoll_create1");
   event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -124,7 +132,7 @@ void ControlServer::stop() {
   ::close(event_fd_);
   if (reserve_fd_ >= 0) ::close(reserve_fd_);
   epoll_fd_ = event_fd_ = reserve_fd_ = -1;
-  ::unlink(path_.c_str());
+  if (owns_path_) ::unlink(path_.c_str());
 }
 
 abi::CommandVersion ControlServer::version_of(std::uint32_t command) const {

@@ -35,7 +35,10 @@ class ControlServer {
 
   // Binds and listens on `path` (a stale socket file is replaced: the caller
   // holds the pid-file lock) and starts the loop.
-  Result<void> start(const std::string& path);
+  // With `inherited_fd` (a socket systemd passed, listen_fds.hpp) that
+  // listening socket is used as it is, and `path` is only named in messages
+  // and left in place at stop (systemd owns it).
+  Result<void> start(const std::string& path, int inherited_fd = -1);
 
   // Stops accepting, answers parked waits with EINTR, closes every
   // connection, waits for running commands and removes the socket file.
@@ -68,6 +71,7 @@ class ControlServer {
   const ControlLimits limits_;
   std::string path_;
   int listen_fd_ = -1;
+  bool owns_path_ = true;  // false for an inherited socket
   int epoll_fd_ = -1;
   int event_fd_ = -1;    // wakes the loop: a command finished, or stop
   int reserve_fd_ = -1;  // given up on EMFILE to accept-and-close a connection

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "daemon/listen_fds.hpp"
 #include "daemon/run_dir.hpp"
 
 #include "core/target_registry.hpp"
@@ -17,6 +18,7 @@
 #include "targets/snapshot_throttle.hpp"
 
 #if UDM_HAVE_EXPORTS
+#include "blockdev/block_device_manager.hpp"
 #include "exports/export_manager.hpp"
 #include "thin/pool.hpp"
 #endif
@@ -26,10 +28,13 @@ namespace udm::daemon {
 // The exports seam: udm_exports' ExportManager when it is built in, else nothing.
 struct Daemon::Exports {
 #if UDM_HAVE_EXPORTS
+  std::unique_ptr<blockdev::BlockDeviceManager> block_devices;  // over the FUSE files
   std::unique_ptr<exports::ExportManager> manager;
 #endif
   void stop() {
 #if UDM_HAVE_EXPORTS
+    // Loops first: they hold FUSE files open.
+    if (block_devices) block_devices->stop();
     if (manager) manager->stop();
 #endif
   }
@@ -89,6 +94,7 @@ void restore_devices(const DaemonOptions& options, core::DeviceRegistry& registr
 // for nbd) for `udmsetup info`.
 struct ExportStatus {
   std::string fuse, nbd;
+  bool block = false;  // "block: on": devices are kernel block devices (loop devices)
 };
 
 std::string status_word(bool wanted, const std::string& why) {
@@ -98,7 +104,8 @@ std::string status_word(bool wanted, const std::string& why) {
 
 void write_export_status(const DaemonOptions& options, const ExportStatus& st, Log& log) {
   const std::string& rundir = options.rundir;
-  std::string text = "fuse: " + status_word(options.fuse, st.fuse) + "\n" + "nbd: " + status_word(options.nbd, st.nbd) + "\n";
+  std::string text = "fuse: " + status_word(options.fuse, st.fuse) + "\n" + "nbd: " + status_word(options.nbd, st.nbd) + "\n" +
+                     "block: " + (st.block ? "on" : "off") + "\n";
   const std::string path = rundir + "/exports.status";
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   ::unlink(tmp.c_str());
@@ -156,6 +163,23 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options, Log&
   if (!options.fuse) status.fuse = "disabled (udmd --no-fuse)";
   if (!options.nbd) status.nbd = "disabled (udmd --no-nbd)";
 #if UDM_HAVE_EXPORTS
+  // Block devices: decided before FUSE mounts, so that loops a crashed udmd
+  // left over its FUSE files are found by their path while it still shows.
+  std::unique_ptr<blockdev::BlockDeviceManager> blocks;
+  if (options.fuse && options.block_devices.value_or(true)) {
+    std::string why = blockdev::BlockDeviceManager::unavailable_reason(options.devdir);
+    if (why.empty()) {
+      log.info("{}", blockdev::BlockDeviceManager::ublk_note());
+      blocks = std::make_unique<blockdev::BlockDeviceManager>(
+          blockdev::BlockDeviceOptions{options.rundir + "/dev", options.devdir, true}, *d->registry_,
+          [&log](const std::string& line) { log.info("{}", line); });
+      blocks->detach_stale();
+    } else {
+      log.info("block devices {}: {}", options.block_devices ? "unavailable" : "off", why);
+    }
+  } else if (options.block_devices.value_or(false)) {
+    log.info("block devices unavailable: they need the FUSE export (udmd --no-fuse)");
+  }
   // One part failing (FUSE without /dev/fuse, typically) must not take the
   // other down: on failure, try each part alone.
   auto try_start = [&](bool fuse, bool nbd) -> Result<std::unique_ptr<exports::ExportManager>> {
@@ -170,6 +194,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options, Log&
     eo.nbd_insecure = options.nbd_insecure;
     eo.max_queued_bytes = options.nbd_max_queued_bytes;
     eo.max_queued_bytes_total = options.nbd_max_queued_bytes_total;
+    if (fuse && blocks)
+      eo.after_update = [b = blocks.get()](const core::DeviceRegistry::Change& c) { b->on_change(c); };
     auto m = std::make_unique<exports::ExportManager>(eo, *d->registry_);
     if (auto r = m->start(); !r) {
       m->stop();
@@ -207,6 +233,12 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options, Log&
     if (d->exports_->manager)
       log.info("exports started (fuse {}, nbd {})", status.fuse.empty() ? "on" : "off",
                status.nbd.empty() ? "on" : "off");
+    if (blocks && d->exports_->manager && status.fuse.empty()) {
+      blocks->start();
+      log.info("block devices on: links in {}/mapper", options.devdir);
+      d->exports_->block_devices = std::move(blocks);
+      status.block = true;
+    }
   }
 #else
   if (options.fuse) status.fuse = "not built into this udmd";
@@ -217,11 +249,17 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options, Log&
 
   d->control_path_ = options.rundir + "/control";
   d->server_ = std::make_unique<ControlServer>(*d->dispatcher_, log, options.control);
-  if (auto r = d->server_->start(d->control_path_); !r) {
+  if (options.control_fd >= 0) {
+    std::string bound = socket_path(options.control_fd);
+    if (bound != d->control_path_)
+      log.info("the control socket passed by systemd is {}, not {}: clients look for the latter", bound,
+               d->control_path_);
+  }
+  if (auto r = d->server_->start(d->control_path_, options.control_fd); !r) {
     d->exports_->stop();
     return fail(r.error());
   }
-  log.info("listening on {}", d->control_path_);
+  log.info("listening on {}{}", d->control_path_, options.control_fd >= 0 ? " (socket passed by systemd)" : "");
   return d;
 }
 

@@ -51,8 +51,10 @@ void fill_status(Context& ctx, const core::MappedDevice& device) {
   if (live.suspended) f |= abi::SUSPEND_FLAG;
   if (live.deferred_remove) f |= abi::DEFERRED_REMOVE_FLAG;
   if (live.inactive_present) f |= abi::INACTIVE_PRESENT_FLAG;
-  ctx.out.dev = device.devno().to_huge();
-  ctx.out.open_count = live.open_count;
+  // A kernel block device standing for it (udmd's loop device) is what
+  // programs find in /dev: its devno, and its users, are reported.
+  ctx.out.dev = ctx.registry.reported_devno(device.devno()).to_huge();
+  ctx.out.open_count = ctx.registry.reported_open_count(device, live.open_count);
   ctx.out.event_nr = live.event_nr;
   ctx.out.target_count = 0;
   if (live.live_present) {

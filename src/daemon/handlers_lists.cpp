@@ -27,7 +27,7 @@ Result<void> list_devices(Context& ctx) {
     if (!ctx.in.name.empty() && !d->name().starts_with(ctx.in.name)) continue;
     if (!ctx.in.uuid.empty() && (d->uuid().empty() || !d->uuid().starts_with(ctx.in.uuid))) continue;
     abi::NameEntry e;
-    e.dev = d->devno().to_huge();
+    e.dev = ctx.registry.reported_devno(d->devno()).to_huge();
     e.name = d->name();
     e.event_nr = d->info(false).event_nr;
     if (!d->uuid().empty()) e.uuid = d->uuid();

@@ -6,6 +6,32 @@
 #include "daemon/handlers.hpp"
 
 namespace udm::daemon {
+namespace {
+
+// "252:M" words in a table or status line name mapped devices; where one has
+// a kernel block device (udmd --block-devices), its devno is shown, as info
+// and deps show it. The device record keeps the 252:M form (device_restore).
+std::string with_block_devnos(const core::DeviceRegistry& registry, std::string text) {
+  const std::string prefix = std::to_string(UDM_BLOCK_MAJOR) + ":";
+  std::size_t pos = 0;
+  while ((pos = text.find(prefix, pos)) != std::string::npos) {
+    std::size_t end = pos + prefix.size();
+    while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
+    const bool word = (pos == 0 || text[pos - 1] == ' ') && end > pos + prefix.size() &&
+                      (end == text.size() || text[end] == ' ') && end - pos - prefix.size() <= 7;
+    if (!word) {
+      pos = end;
+      continue;
+    }
+    DevNo mapped{UDM_BLOCK_MAJOR, static_cast<std::uint32_t>(std::stoul(text.substr(pos + prefix.size(), end - pos - prefix.size())))};
+    const std::string shown = registry.reported_devno(mapped).to_string();
+    text.replace(pos, end - pos, shown);
+    pos += shown.size();
+  }
+  return text;
+}
+
+}  // namespace
 
 void retrieve_status(Context& ctx, const core::MappedDevice& device) {
   const bool inactive = ctx.has(abi::QUERY_INACTIVE_TABLE_FLAG);
@@ -15,7 +41,7 @@ void retrieve_status(Context& ctx, const core::MappedDevice& device) {
   std::vector<abi::TargetSpecText> specs;
   // DM_NOFLUSH_FLAG reaches the targets (a thin-pool must not commit to report).
   for (auto& line : device.status(type, inactive, ctx.has(abi::NOFLUSH_FLAG)))
-    specs.push_back({line.start, line.length, std::move(line.type), std::move(line.text), 0});
+    specs.push_back({line.start, line.length, std::move(line.type), with_block_devnos(ctx.registry, std::move(line.text)), 0});
   auto out = abi::encode_status_specs(specs, ctx.result_room());
   if (out.buffer_full) ctx.out.flags |= abi::BUFFER_FULL_FLAG;
   if (out.used) {
@@ -66,7 +92,7 @@ Result<void> table_deps(Context& ctx) {
   core::DeviceInfo info = (*d)->info(inactive);
   if (!(inactive ? info.inactive_present : info.live_present)) return {};
   std::vector<std::uint64_t> devs;
-  for (const auto& dn : (*d)->deps(inactive)) devs.push_back(dn.to_huge());
+  for (const auto& dn : (*d)->deps(inactive)) devs.push_back(ctx.registry.reported_devno(dn).to_huge());
   std::size_t room = ctx.result_room();
   std::size_t needed = sizeof(abi::TargetDeps) + 8 * devs.size();
   if (room < needed) {

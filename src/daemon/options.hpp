@@ -36,6 +36,16 @@ struct DaemonOptions {
   std::optional<std::string> nbd_listen;  // HOST:PORT
   bool log_to_stderr = true; // false: <rundir>/udmd.log
 
+  // Kernel block devices (loop devices) for mapped devices, with
+  // DEVDIR/mapper/NAME and DEVDIR/VG/LV links: --block-devices forces them
+  // on, --no-block-devices off; unset: on when udmd is root, DEVDIR is
+  // writable and FUSE runs ($UDM_BLOCK_DEVICES=0 makes that default off).
+  std::optional<bool> block_devices;
+
+  // A listening control socket passed by systemd (listen_fds.hpp), -1: none.
+  int control_fd = -1;
+  std::string devdir = "/dev";
+
   // Access and NBD security (--group, --tls-creds, --tls-psk, --nbd-insecure,
   // --nbd-max-queued-bytes[-total]).
   std::string group;         // the run directory 0750 and its files 0660 for this group

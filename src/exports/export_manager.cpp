@@ -66,7 +66,10 @@ Result<void> ExportManager::start() {
   }
   // The registry's listener is the one change notification: commands, table
   // swaps, and deferred removes completed at a last close inside the exports.
-  impl_->registry.set_listener([this](const core::DeviceRegistry::Change& change) { update(change.device); });
+  impl_->registry.set_listener([this](const core::DeviceRegistry::Change& change) {
+    update(change.device);
+    if (impl_->options.after_update) impl_->options.after_update(change);
+  });
   return {};
 }
 

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +46,9 @@ struct ExportOptions {
   bool nbd_insecure = false;             // plaintext NBD over TCP allowed
   std::uint64_t max_queued_bytes = std::uint64_t{64} << 20;         // per NBD connection
   std::uint64_t max_queued_bytes_total = std::uint64_t{256} << 20;  // every NBD connection
+  // Called for every registry change after the FUSE tree has it (udmd's
+  // block devices open the device's FUSE file).
+  std::function<void(const core::DeviceRegistry::Change&)> after_update;
 };
 
 class ExportManager {

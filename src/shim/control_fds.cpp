@@ -12,7 +12,10 @@
 #include <unistd.h>
 
 #include "abi/frame.hpp"
+#include "base/devno.hpp"
 #include "shim/config.hpp"
+#include "shim/fakes.hpp"
+#include "shim/renumber.hpp"
 #include "shim/real_calls.hpp"
 
 namespace udm::shim {
@@ -131,11 +134,14 @@ int control_ioctl(int fd, unsigned long request, void* arg) noexcept {
     // The one client round trip (abi/frame.hpp), as libudm's. DEV_WAIT may
     // be ended by a signal, as the kernel's ioctl is.
     auto command = static_cast<std::uint32_t>(_IOC_NR(request));
+    const bool renumber = block_devices_on();
+    if (renumber) request_dev_to_udmd(buffer, size);
     char message[512];
     auto x = abi::exchange_in_place(fd, command, {reinterpret_cast<std::uint8_t*>(buffer), size}, size, message,
                                     command == abi::CMD_DEV_WAIT);
     if (x.transport == 0) {
       transport_failed = false;
+      if (renumber) reply_devs_to_caller(command, buffer, size);
       error = static_cast<int>(x.error);
       if (error == 0) result = 0;
       else if (config().debug && message[0]) std::fprintf(stderr, "udm-preload: udmd: %s\n", message);

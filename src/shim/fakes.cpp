@@ -119,6 +119,29 @@ int open_read_ahead(int flags) noexcept {
   return memory_file("udm-read_ahead_kb", text, static_cast<std::size_t>(n), (flags & O_CLOEXEC) != 0);
 }
 
+namespace {
+
+bool read_block_devices_on() noexcept {
+  using fopen_fn = FILE* (*)(const char*, const char*);
+  char path[1100];
+  if (std::snprintf(path, sizeof path, "%s/exports.status", config().rundir) >= static_cast<int>(sizeof path)) return false;
+  FILE* f = UDM_SHIM_REAL(fopen, fopen_fn)(path, "re");
+  if (!f) return false;
+  char line[256];
+  bool on = false;
+  while (!on && std::fgets(line, sizeof line, f)) on = std::strncmp(line, "block: on", 9) == 0;
+  std::fclose(f);
+  return on;
+}
+
+}  // namespace
+
+bool block_devices_on() noexcept {
+  // Once per process: a process sees one numbering throughout.
+  static const bool on = read_block_devices_on();
+  return on;
+}
+
 FILE* open_proc_devices() noexcept {
   using fopen_fn = FILE* (*)(const char*, const char*);
   FILE* real = UDM_SHIM_REAL(fopen, fopen_fn)("/proc/devices", "r");
@@ -144,7 +167,12 @@ FILE* open_proc_devices() noexcept {
   }
   std::fclose(real);
   char line[64];
-  int n = std::snprintf(line, sizeof line, "%3u device-mapper\n", config().major);
+  // With udmd's block devices on, a device's devno is its loop device's
+  // (major 7): libdevmapper (one dm major on any recent kernel) must take
+  // that major for device-mapper's, or its dependency trees (lvm2's
+  // activation) see no dm device there. control_ioctl numbers devices
+  // without a loop yet inside that major (SHIM_LOOP_OFFSET).
+  int n = std::snprintf(line, sizeof line, "%3u device-mapper\n", block_devices_on() ? LOOP_MAJOR : config().major);
   if (!text || used + static_cast<std::size_t>(n) > size) {
     char* grown = static_cast<char*>(std::realloc(text, used + static_cast<std::size_t>(n) + 1));
     if (!grown) {

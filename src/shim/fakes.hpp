@@ -24,6 +24,15 @@ FILE* fopen_dm_name(unsigned minor) noexcept;
 // /proc/devices with "<major> device-mapper" appended to its block section.
 FILE* open_proc_devices() noexcept;
 
+// udmd's devices are kernel block devices (loop devices): "block: on" in
+// <rundir>/exports.status, read once per process.
+bool block_devices_on() noexcept;
+inline constexpr unsigned LOOP_MAJOR = 7;
+// Devices without a loop (no live table yet) are shown to libdevmapper as
+// 7:(OFFSET + minor), inside the one major it takes for device-mapper's;
+// loop minors stay far below.
+inline constexpr unsigned SHIM_LOOP_OFFSET = 1u << 19;
+
 }  // namespace udm::shim
 
 // ---- cryptsetup's volume keys (the kernel keyring stand-in for udmd)

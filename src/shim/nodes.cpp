@@ -6,6 +6,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "base/devno.hpp"
 #include "shim/config.hpp"
 #include "shim/real_calls.hpp"
 
@@ -27,6 +28,27 @@ bool fuse_path(const char* name, char* out, std::size_t size) {
   return std::snprintf(out, size, "%s/dev/mapper/%s", config().rundir, name) < static_cast<int>(size);
 }
 
+// A devno outside udm's major is the kernel block device udmd made for the
+// device (a loop device): the node is a link to its /dev node, named by
+// /sys/dev/block/M:m/uevent (DEVNAME=loop3). False: no such block device.
+bool block_node_path(dev_t dev, char* out, std::size_t size) {
+  if (::major(dev) == UDM_BLOCK_MAJOR) return false;
+  char uevent[96];
+  std::snprintf(uevent, sizeof uevent, "/sys/dev/block/%u:%u/uevent", ::major(dev), ::minor(dev));
+  std::FILE* f = std::fopen(uevent, "re");
+  if (!f) return false;
+  char line[256];
+  bool found = false;
+  while (!found && std::fgets(line, sizeof line, f)) {
+    if (std::strncmp(line, "DEVNAME=", 8) != 0) continue;
+    line[std::strcspn(line, "\n")] = 0;
+    found = line[8] && !std::strstr(line + 8, "..") &&
+            std::snprintf(out, size, "/dev/%s", line + 8) < static_cast<int>(size);
+  }
+  std::fclose(f);
+  return found;
+}
+
 }  // namespace
 
 const char* redirect_host_node(const char* path, char* buf, std::size_t size) noexcept {
@@ -38,6 +60,12 @@ const char* redirect_host_node(const char* path, char* buf, std::size_t size) no
   const char* name = path + HOST_LEN;
   if (!*name || std::strchr(name, '/') || std::strcmp(name, "control") == 0) return path;
   if (std::snprintf(buf, size, "%s%s", c.node_prefix, name) >= static_cast<int>(size)) return path;
+  // udmd's own /dev/mapper/NAME link to the device's block device (udmd
+  // --block-devices) is used as it is when there is no node of ours.
+  struct stat st;
+  if (UDM_SHIM_REAL(lstat, int (*)(const char*, struct stat*))(buf, &st) != 0 &&
+      UDM_SHIM_REAL(lstat, int (*)(const char*, struct stat*))(path, &st) == 0 && S_ISLNK(st.st_mode))
+    return path;
   return buf;
 }
 
@@ -54,7 +82,8 @@ bool is_node_path(const char* path, const char** name) noexcept {
 
 int make_node(const char* path, const char* name, dev_t dev) noexcept {
   char target[1024], record[1024], devno[32];
-  if (!fuse_path(name, target, sizeof target) || !record_path(name, record, sizeof record)) {
+  if ((!block_node_path(dev, target, sizeof target) && !fuse_path(name, target, sizeof target)) ||
+      !record_path(name, record, sizeof record)) {
     errno = ENAMETOOLONG;
     return -1;
   }
@@ -97,7 +126,12 @@ void node_renamed(const char* old_name, const char* new_name, const char* new_pa
   if (!record_path(old_name, old_record, sizeof old_record) || !record_path(new_name, new_record, sizeof new_record))
     return;
   if (real_rename(old_record, new_record) < 0) return;  // not one of ours
-  // The FUSE file follows the device's new name.
+  // A link to the FUSE file follows the device's new name (a link to its
+  // block device stays as it is).
+  char old_target[1024];
+  ssize_t n = ::readlink(new_path, old_target, sizeof old_target - 1);
+  if (n > 0) old_target[n] = 0;
+  if (n > 0 && std::strncmp(old_target, "/dev/", 5) == 0) return;
   if (fuse_path(new_name, target, sizeof target)) {
     real_unlink(new_path);
     if (::symlink(target, new_path) < 0) return;

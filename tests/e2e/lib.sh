@@ -8,6 +8,9 @@ export PATH="$UDM_BIN:$PATH"
 
 E2E_TMP=$(mktemp -d /tmp/udm-e2e.XXXXXX)
 export UDM_RUNDIR="$E2E_TMP/run"
+# udmd's kernel block devices (loop devices, /dev/mapper links) are global:
+# off unless a test asks (UDM_BLOCK_DEVICES=1 before sourcing, or udmd --block-devices).
+export UDM_BLOCK_DEVICES=${UDM_BLOCK_DEVICES:-0}
 mkdir -p "$UDM_RUNDIR"
 _cleanups=()
 

@@ -2,6 +2,7 @@
 // itself is udm::daemon::Daemon (src/daemon).
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -15,6 +16,7 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/daemon.hpp"
+#include "daemon/listen_fds.hpp"
 #include "udm_build_version.h"
 #include "daemon/run_dir.hpp"
 
@@ -90,6 +92,13 @@ int main(int argc, char** argv) {
                  "COMMAND=MAJ.MIN.PATCH: behave as a driver with that version of COMMAND (testing)");
   app.add_flag("--no-fuse", no_fuse, "do not mount the FUSE export");
   app.add_flag("--no-nbd", no_nbd, "do not serve NBD");
+  bool block_devices = false, no_block_devices = false;
+  app.add_flag("--block-devices", block_devices,
+               "back every device with a kernel block device (a loop device over its FUSE file) and make "
+               "DEVDIR/mapper/NAME and DEVDIR/VG/LV; default when root with DEVDIR writable and FUSE on");
+  app.add_flag("--no-block-devices", no_block_devices, "no kernel block devices nor /dev links");
+  std::string devdir = "/dev";
+  app.add_option("--devdir", devdir, "DIR: where mapper/NAME and VG/LV links go (default /dev)");
   app.add_option("--nbd-listen", nbd_listen,
                  "HOST:PORT: also serve NBD over TCP (PORT or :PORT alone: 127.0.0.1; all interfaces only "
                  "when named, 0.0.0.0:PORT or [::]:PORT); needs --tls-psk/--tls-creds or --nbd-insecure");
@@ -151,6 +160,18 @@ int main(int argc, char** argv) {
   opts.control = limits;
   opts.fuse = !no_fuse;
   opts.nbd = !no_nbd;
+  if (block_devices && no_block_devices) {
+    std::fprintf(stderr, "udmd: --block-devices and --no-block-devices cannot be used together\n");
+    return 1;
+  }
+  if (block_devices) opts.block_devices = true;
+  else if (no_block_devices) opts.block_devices = false;
+  else if (const char* e = std::getenv("UDM_BLOCK_DEVICES"); e && std::string_view(e) == "0") opts.block_devices = false;
+  opts.devdir = devdir;
+  if (!opts.devdir.empty() && opts.devdir != "/") {
+    opts.devdir = std::filesystem::absolute(opts.devdir, ec).lexically_normal().string();
+    if (opts.devdir.size() > 1 && opts.devdir.back() == '/') opts.devdir.pop_back();
+  }
   if (!nbd_listen.empty()) opts.nbd_listen = nbd_listen;
   for (const auto& c : claims) {
     auto claim = udm::daemon::parse_version_claim(c);
@@ -163,6 +184,14 @@ int main(int argc, char** argv) {
   if (auto ok = udm::daemon::check_nbd_security(opts); !ok) {
     std::fprintf(stderr, "udmd: %s\n", ok.error().message.c_str());
     return 1;
+  }
+
+  // Socket activation: taken before daemonizing (LISTEN_PID is this pid).
+  if (auto passed = udm::daemon::take_listen_fd(); !passed) {
+    std::fprintf(stderr, "udmd: %s\n", passed.error().message.c_str());
+    return 1;
+  } else if (*passed) {
+    opts.control_fd = **passed;
   }
 
   // Signals are taken synchronously by the main thread; every thread started

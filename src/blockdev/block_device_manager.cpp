@@ -1,0 +1,219 @@
+#include "blockdev/block_device_manager.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <optional>
+#include <thread>
+
+namespace udm::blockdev {
+
+BlockDeviceManager::BlockDeviceManager(BlockDeviceOptions options, core::DeviceRegistry& registry, LogFn log)
+    : options_(std::move(options)), registry_(registry), log_(std::move(log)), links_(options_.devdir) {}
+
+BlockDeviceManager::~BlockDeviceManager() { stop(); }
+
+std::string BlockDeviceManager::unavailable_reason(const std::string& devdir) {
+  if (::geteuid() != 0) return "udmd is not running as root";
+  if (::access(devdir.c_str(), W_OK) != 0)
+    return "the dev dir " + devdir + " is not writable: " + std::strerror(errno);
+  int fd = ::open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+  if (fd < 0) return std::string("cannot open /dev/loop-control: ") + std::strerror(errno);
+  ::close(fd);
+  return {};
+}
+
+std::string BlockDeviceManager::ublk_note() {
+  struct stat st{};
+  if (::stat("/dev/ublk-control", &st) == 0)
+    return "ublk is present (/dev/ublk-control) but not used yet: block devices are loop devices";
+  return "this kernel has no ublk (/dev/ublk-control missing): block devices are loop devices";
+}
+
+std::size_t BlockDeviceManager::detach_stale() {
+  std::size_t n = 0;
+  for (int number : loops_backed_under(options_.fuse_root + "/")) {
+    const std::string backing = loop_backing_file(number);
+    if (auto r = loop_detach(number); !r) {
+      log_("cannot detach /dev/loop" + std::to_string(number) + " left by a previous udmd (" + backing +
+           "): " + r.error().message);
+      continue;
+    }
+    log_("detached /dev/loop" + std::to_string(number) + " left by a previous udmd (" + backing + ")");
+    ++n;
+  }
+  return n;
+}
+
+void BlockDeviceManager::start() {
+  {
+    std::lock_guard g(lock_);
+    if (started_) return;
+    started_ = true;
+  }
+  registry_.set_remove_hook([this](const core::MappedDevicePtr& d) { return before_remove(d); });
+  registry_.set_open_count_hook([this](const core::MappedDevice& d, std::int32_t raw) {
+    int number = loop_of(d.devno().minor);
+    if (number < 0) return raw;
+    // The loop's own hold on the FUSE file is not a user; a holder of the loop is.
+    return std::max<std::int32_t>(raw - 1, 0) + (loop_in_use(number) ? 1 : 0);
+  });
+  for (const auto& d : registry_.list()) sync(d);
+}
+
+int BlockDeviceManager::loop_of(std::uint32_t minor) const {
+  std::lock_guard g(lock_);
+  auto it = entries_.find(minor);
+  return it == entries_.end() ? -1 : it->second.loop.number;
+}
+
+void BlockDeviceManager::on_change(const core::DeviceRegistry::Change& change) {
+  {
+    std::lock_guard g(lock_);
+    if (!started_) return;
+  }
+  using Kind = core::DeviceRegistry::Change::Kind;
+  const auto& device = change.device;
+  switch (change.kind) {
+    case Kind::created:
+      break;  // no live table yet
+    case Kind::table:
+      sync(device);
+      break;
+    case Kind::removed:
+      release(device->devno().minor, device->name());
+      break;
+    case Kind::renamed:
+    case Kind::uuid_set: {
+      std::unique_lock g(lock_);
+      auto it = entries_.find(device->devno().minor);
+      if (it == entries_.end()) break;
+      Entry entry = it->second;
+      g.unlock();
+      relink(entry, *device);
+      g.lock();
+      if (auto again = entries_.find(device->devno().minor); again != entries_.end()) again->second.links = entry.links;
+      break;
+    }
+  }
+}
+
+void BlockDeviceManager::sync(const core::MappedDevicePtr& device) {
+  const std::uint32_t minor = device->devno().minor;
+  const std::uint64_t size = device->size();
+  const std::string name = device->name();
+  std::optional<Entry> entry;
+  {
+    std::lock_guard g(lock_);
+    if (auto it = entries_.find(minor); it != entries_.end()) entry = it->second;
+  }
+  const std::string backing = options_.fuse_root + "/mapper/" + name;
+  if (!entry) {
+    if (size == 0) return;  // no live table: nothing to stand for yet
+    LoopSetup setup{backing, device->limits().logical_block_size, device->read_only(), options_.direct_io};
+    auto loop = loop_attach(setup);
+    if (!loop) {
+      log_(name + ": no block device: " + loop.error().message);
+      return;
+    }
+    Entry e{*loop, {}, size};
+    registry_.set_block_devno(minor, loop->devno);
+    relink(e, *device);
+    {
+      std::lock_guard g(lock_);
+      entries_[minor] = e;
+    }
+    log_(name + ": block device " + loop->path() + " (" + loop->devno.to_string() + "), direct I/O " +
+         (loop->direct_io ? "on" : "off"));
+    return;
+  }
+  if (size == entry->size || size == 0) return;
+  // The loop reads the size from the FUSE inode: a stat brings the new size
+  // in (the export invalidated the old one).
+  struct stat st{};
+  ::stat(backing.c_str(), &st);
+  if (auto r = loop_set_capacity(entry->loop.number); !r) {
+    log_(name + ": block device not resized: " + r.error().message);
+    return;
+  }
+  std::lock_guard g(lock_);
+  if (auto it = entries_.find(minor); it != entries_.end()) it->second.size = size;
+}
+
+void BlockDeviceManager::relink(Entry& entry, const core::MappedDevice& device) {
+  const auto wanted = dev_link_names(device.name(), device.uuid());
+  const std::string node = entry.loop.path();
+  for (const auto& old : entry.links)
+    if (std::find(wanted.begin(), wanted.end(), old) == wanted.end()) links_.remove(old, node);
+  entry.links.clear();
+  for (const auto& link : wanted) {
+    if (auto r = links_.add(link, node); !r) {
+      log_(device.name() + ": " + r.error().message);
+      continue;
+    }
+    entry.links.push_back(link);
+  }
+}
+
+void BlockDeviceManager::release(std::uint32_t minor, const std::string& name) {
+  Entry entry;
+  {
+    std::lock_guard g(lock_);
+    auto it = entries_.find(minor);
+    if (it == entries_.end()) return;
+    entry = std::move(it->second);
+    entries_.erase(it);
+  }
+  for (const auto& link : entry.links) links_.remove(link, entry.loop.path());
+  if (auto r = loop_detach(entry.loop.number); !r) log_(name + ": " + r.error().message);
+  registry_.set_block_devno(minor, DevNo{});
+}
+
+void BlockDeviceManager::wait_for_close(const core::MappedDevice& device, std::int32_t below) {
+  // The loop lets go of the FUSE file at its last close; the FUSE release
+  // reaches udmd a moment later.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (device.info(false).open_count >= below && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+Result<void> BlockDeviceManager::before_remove(const core::MappedDevicePtr& device) {
+  const std::uint32_t minor = device->devno().minor;
+  int number = loop_of(minor);
+  if (number < 0) return {};
+  const std::string name = device->name();
+  if (loop_in_use(number))
+    return fail(EBUSY, "device '" + name + "' is open (its block device /dev/loop" + std::to_string(number) +
+                           " is in use)");
+  const std::int32_t raw = device->info(false).open_count;
+  if (raw > 1) return fail(EBUSY, "device '" + name + "' is open");
+  release(minor, name);
+  if (raw > 0) wait_for_close(*device, raw);
+  return {};
+}
+
+void BlockDeviceManager::stop() {
+  {
+    std::lock_guard g(lock_);
+    if (!started_) return;
+    started_ = false;
+  }
+  registry_.set_remove_hook(nullptr);
+  registry_.set_open_count_hook(nullptr);
+  std::vector<std::uint32_t> minors;
+  {
+    std::lock_guard g(lock_);
+    for (auto& [m, e] : entries_) minors.push_back(m);
+  }
+  for (auto m : minors) {
+    auto d = registry_.find_by_devno(DevNo{UDM_BLOCK_MAJOR, m});
+    release(m, d ? d->name() : std::to_string(m));
+  }
+}
+
+}  // namespace udm::blockdev
