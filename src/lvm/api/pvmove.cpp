@@ -1,0 +1,491 @@
+// pvmove as lvm2 does it. The extents of the source PV that LVs use become
+// segments of a hidden LV `pvmove0` (status PVMOVE, LOCKED; allocation
+// contiguous), each a `mirror` of its source area and a destination area
+// (extents_moved = 0); the LVs' areas name pvmove0 instead (the LVs get
+// LOCKED). One segment runs as a mirror at a time: the others are linear,
+// on the destination once copied and on the source before. Each time the
+// running segment is in sync its extents_moved is committed and pvmove0
+// reloaded, so the next one runs; the metadata is the only state, so a
+// kill of ulvm or udmd at any point is continued by a bare `pvmove` (or
+// undone by `pvmove --abort`: copied segments stay moved, the rest stay on
+// the source, as lvm2 does). At the end the LVs' areas go back onto PVs
+// (split where pvmove0's segments split them), pvmove0 leaves the metadata
+// and its device goes once the LVs are reloaded off it.
+//
+// Device changes keep the LVs in use: pvmove0 first comes up (or is
+// reloaded) with every segment linear, the very mapping the LVs had, and
+// only once every active LV maps onto it does a segment run as a mirror, so
+// no write can reach a region being copied without going through the mirror.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lvm/api/mirror_activate.hpp"
+#include "lvm/api/progress.hpp"
+#include "lvm/segtypes/mirror.hpp"
+#include "lvm/segtypes/segment_type.hpp"
+
+namespace udm::lvm::api::detail {
+namespace {
+
+constexpr std::string_view PVMOVE_PREFIX = "pvmove";
+
+const LogicalVolume* pvmove_lv(const VolumeGroup& vg) {
+  for (const auto& lv : vg.lvs)
+    if (segtypes::lv_is_pvmove(lv)) return &lv;
+  return nullptr;
+}
+
+// The source PV of a pvmove LV: the first area of its first mirror segment.
+std::string pvmove_source(const LogicalVolume& mv) {
+  for (const auto& s : mv.segments)
+    if (auto k = segtypes::mirror_keys(s); k && !k->mirrors.empty()) return k->mirrors[0].name;
+  return {};
+}
+
+// LVs whose segments name `layer`.
+std::vector<std::string> lvs_using(const VolumeGroup& vg, std::string_view layer) {
+  std::vector<std::string> out;
+  for (const auto& lv : vg.lvs)
+    for (const auto& s : lv.segments)
+      if (std::any_of(s.stripes.begin(), s.stripes.end(), [&](const SegmentArea& a) { return a.name == layer; })) {
+        out.push_back(lv.name);
+        break;
+      }
+  return out;
+}
+
+// The VG as it would be with each of pvmove0's mirror segments linear where
+// its data is now (destination once copied, else source): the mapping the
+// LVs had, for bringing devices onto pvmove0 without a mirror running.
+VolumeGroup linear_view(const VolumeGroup& vg, const std::string& mv_name) {
+  VolumeGroup out = vg;
+  LogicalVolume* mv = out.find_lv(mv_name);
+  for (auto& s : mv->segments) {
+    auto k = segtypes::mirror_keys(s);
+    if (!k || k->mirrors.empty()) continue;
+    const bool copied = k->mirrors.size() > 1 && k->extents_moved.value_or(0) >= s.extent_count;
+    Segment lin;
+    lin.start_extent = s.start_extent;
+    lin.extent_count = s.extent_count;
+    lin.stripes = {k->mirrors[copied ? 1 : 0]};
+    s = std::move(lin);
+  }
+  return out;
+}
+
+struct Move {
+  std::string vg_name;
+  std::string mv_name;       // "pvmove0"
+  std::string display_name;  // the source PV as lvm2 prints it
+};
+
+// Brings the devices in line with the metadata: active LVs onto pvmove0
+// (which comes up linear), then pvmove0 with its running segment.
+Outcome<void> bring_up(Cmd& c, const VolumeGroup& vg, const std::string& mv_name) {
+  if (c.test_mode()) return {};
+  const VolumeGroup lin = linear_view(vg, mv_name);
+  std::vector<const LogicalVolume*> active;
+  for (const auto& n : lvs_using(vg, mv_name))
+    if (const LogicalVolume* lv = vg.find_lv(n); lv && c.is_active(vg, *lv)) active.push_back(lv);
+  if (!active.empty()) {
+    if (auto r = c.activate(lin, *lin.find_lv(mv_name)); !r) return r;
+    for (const LogicalVolume* lv : active)
+      if (auto r = c.activate(lin, *lin.find_lv(lv->name)); !r) return r;
+  }
+  return c.activate(vg, *vg.find_lv(mv_name));
+}
+
+// Splits `lv`'s segments so that no area naming `layer` crosses one of the
+// layer's segment boundaries (lvm2 splits the parent the same way before
+// taking the layer out).
+void split_at_layer_boundaries(LogicalVolume& lv, const LogicalVolume& layer) {
+  std::vector<extent_t> bounds;
+  for (const auto& s : layer.segments) bounds.push_back(s.start_extent);
+  std::vector<Segment> out;
+  for (const auto& seg : lv.segments) {
+    const extent_t area_len = seg.area_extents();
+    std::vector<extent_t> cuts;  // offsets inside the areas
+    for (const auto& a : seg.stripes) {
+      if (a.name != layer.name) continue;
+      for (extent_t b : bounds)
+        if (b > a.start && b < a.start + area_len) cuts.push_back(b - a.start);
+    }
+    if (cuts.empty() || seg.stripes.empty()) {
+      out.push_back(seg);
+      continue;
+    }
+    std::sort(cuts.begin(), cuts.end());
+    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+    cuts.push_back(area_len);
+    const extent_t n = seg.stripes.size();
+    extent_t from = 0;
+    for (extent_t to : cuts) {
+      Segment piece = seg;
+      piece.start_extent = seg.start_extent + from * n;
+      piece.extent_count = (to - from) * n;
+      for (auto& a : piece.stripes) a.start += from;
+      out.push_back(std::move(piece));
+      from = to;
+    }
+  }
+  lv.segments = std::move(out);
+}
+
+// The metadata without the pvmove: each LV area on pvmove0 becomes the PV
+// area its data is on (destination if the segment was copied, else source).
+void remove_pvmove(VolumeGroup& vg, const std::string& mv_name) {
+  const LogicalVolume mv = *vg.find_lv(mv_name);
+  for (const auto& name : lvs_using(vg, mv_name)) {
+    LogicalVolume& lv = *vg.find_lv(name);
+    split_at_layer_boundaries(lv, mv);
+    for (auto& seg : lv.segments)
+      for (auto& a : seg.stripes) {
+        if (a.name != mv_name) continue;
+        for (const auto& ms : mv.segments) {
+          if (a.start < ms.start_extent || a.start >= ms.start_extent + ms.extent_count) continue;
+          auto k = segtypes::mirror_keys(ms);
+          SegmentArea to = ms.stripes.empty() ? SegmentArea{} : ms.stripes[0];
+          if (k && !k->mirrors.empty()) {
+            const bool copied = k->mirrors.size() > 1 && k->extents_moved.value_or(0) >= ms.extent_count;
+            to = k->mirrors[copied ? 1 : 0];
+          }
+          a = {to.name, to.start + (a.start - ms.start_extent)};
+          break;
+        }
+      }
+    alloc::merge_segments(lv);
+    lv.status.remove("LOCKED");
+  }
+  std::erase_if(vg.lvs, [&](const LogicalVolume& x) { return x.name == mv_name; });
+}
+
+// Ends a pvmove (finished or aborted): the metadata without pvmove0, the
+// LVs reloaded off it, its device removed.
+Outcome<void> finish(Cmd& c, const std::string& vg_name, const std::string& mv_name) {
+  if (auto r = c.open(true); !r) return r;
+  auto old = c.vg(vg_name);
+  if (!old) return std::unexpected(old.error());
+  VolumeGroup vg = *old;
+  const LogicalVolume* mv = vg.find_lv(mv_name);
+  if (!mv) return {};
+  const std::string mv_uuid = dm_device_uuid(vg.id, mv->id);
+  const std::vector<std::string> users = lvs_using(vg, mv_name);
+  remove_pvmove(vg, mv_name);
+  if (auto r = c.commit(vg, *old); !r) return r;
+  if (c.test_mode()) return {};
+  for (const auto& n : users) {
+    const LogicalVolume* lv = vg.find_lv(n);
+    if (lv && c.is_active(vg, *lv))
+      if (auto r = c.activate(vg, *lv); !r) return r;
+  }
+  if (activate::Driver* d = c.driver(false)) {
+    auto i = d->info(mv_uuid);
+    if (i && i->exists) {
+      activate::DeviceTree t;
+      activate::DmDevice dev;
+      dev.uuid = mv_uuid;
+      t.add(std::move(dev));
+      if (auto r = d->remove(t, fmt::format("{}/{}", vg_name, mv_name)); !r) return failed(r.error().message);
+    }
+  }
+  c.release_locks();
+  return {};
+}
+
+// One poll: reads pvmove0's status; when its running segment is in sync,
+// commits it as moved and reloads pvmove0 so the next one runs.
+Outcome<PollCheck> check_move(Cmd& c, const Move& m) {
+  if (auto r = c.open(true); !r) return std::unexpected(r.error());
+  auto old = c.vg(m.vg_name);
+  if (!old) return std::unexpected(old.error());
+  VolumeGroup vg = *old;
+  LogicalVolume* mv = vg.find_lv(m.mv_name);
+  if (!mv) {
+    // Aborted or finished by another command meanwhile.
+    c.release_locks();
+    return PollCheck{PollState::finished, 100};
+  }
+  activate::Driver* d = c.driver(false);
+  std::optional<std::vector<extent_t>> copied;
+  if (d) copied = mirror_extents_copied(*d, vg, *mv);
+  if (!copied) {
+    c.release_locks();
+    c.say(fmt::format("{}: Interrupted: No longer active.", m.display_name));
+    return PollCheck{PollState::failed, 0};
+  }
+  const std::size_t run = segtypes::pvmove_running_segment(*mv);
+  const double percent = static_cast<double>(mirror_copy_percent(*mv, *copied)) / 1'000'000.0;
+  if (run >= mv->segments.size()) {
+    c.release_locks();
+    return PollCheck{PollState::finished, 100};
+  }
+  Segment& seg = mv->segments[run];
+  if ((*copied)[run] < seg.extent_count) {
+    c.release_locks();
+    return PollCheck{PollState::unfinished, percent};
+  }
+  // The running segment is in sync: commit it as moved, then reload.
+  auto k = *segtypes::mirror_keys(seg);
+  k.extents_moved = seg.extent_count;
+  segtypes::set_mirror_keys(seg, k);
+  const bool last = segtypes::pvmove_running_segment(*mv) >= mv->segments.size();
+  if (auto r = c.commit(vg, *old); !r) return std::unexpected(r.error());
+  if (!c.test_mode())
+    if (auto r = c.activate(vg, *vg.find_lv(m.mv_name)); !r) {
+      c.warn(r.error().message);
+      c.release_locks();
+      return failed(fmt::format("Unable to reactivate logical volume \"{}\".", m.mv_name));
+    }
+  c.release_locks();
+  return PollCheck{last ? PollState::finished : PollState::unfinished, percent};
+}
+
+Outcome<void> poll_move(Cmd& c, const PollOptions& o, const Move& m) {
+  c.release_locks();
+  auto r = poll_progress(c, o, m.display_name, "Moved", [&] { return check_move(c, m); });
+  if (!r) {
+    if (r.error().message.empty()) return {};  // "Interrupted" was printed
+    return r;
+  }
+  return finish(c, m.vg_name, m.mv_name);
+}
+
+// -b: a detached grandchild polls on a connection of its own.
+void poll_in_background(Cmd& c, const PollOptions& o, const Move& m) {
+  c.release_locks();
+  c.flush();
+  const pid_t pid = fork();
+  if (pid != 0) {
+    if (pid > 0) {
+      int st = 0;
+      (void)waitpid(pid, &st, 0);
+    }
+    return;
+  }
+  if (fork() != 0) _exit(0);
+  setsid();
+  c.forget_driver();
+  const int null = open("/dev/null", O_RDWR);
+  if (null >= 0) {
+    dup2(null, STDIN_FILENO);
+    dup2(null, STDOUT_FILENO);
+    dup2(null, STDERR_FILENO);
+    if (null > STDERR_FILENO) close(null);
+  }
+  PollOptions quiet = o;
+  quiet.terminal = false;
+  if (quiet.interval_seconds == 0) quiet.interval_seconds = 1;
+  (void)poll_move(c, quiet, m);
+  _exit(0);
+}
+
+Outcome<void> run_move(Cmd& c, const PollOptions& o, const Move& m) {
+  if (c.test_mode()) return {};
+  if (c.cl().has("background")) {
+    poll_in_background(c, o, m);
+    return {};
+  }
+  return poll_move(c, o, m);
+}
+
+// Sets up pvmove0 for the extents of `source` (only `only_lv`'s when given)
+// onto `dests`; returns the VG to commit, or an error as lvm2 words it.
+Outcome<VolumeGroup> set_up(Cmd& c, const VolumeGroup& old, const std::string& source,
+                            const std::vector<std::string>& dests, const std::string& only_lv,
+                            AllocationPolicy policy) {
+  VolumeGroup vg = old;
+  LogicalVolume mv = new_lv(std::string(PVMOVE_PREFIX) + "0");
+  for (unsigned n = 1; vg.find_lv(mv.name); ++n) mv.name = fmt::format("{}{}", PVMOVE_PREFIX, n);
+  mv.status = FlagSet(FlagSet::Kind::lv_status, {"READ", "WRITE", "PVMOVE", "LOCKED"});
+  mv.allocation_policy = AllocationPolicy::contiguous;
+  std::vector<SegmentArea> sources;  // per pvmove0 segment
+  for (auto& lv : vg.lvs) {
+    if (!only_lv.empty() && lv.name != only_lv) continue;
+    if (segtypes::lv_is_pvmove(lv)) continue;
+    bool moved = false;
+    for (auto& seg : lv.segments) {
+      if (!seg.is_striped()) continue;
+      for (auto& a : seg.stripes) {
+        if (a.name != source) continue;
+        Segment s;
+        s.start_extent = mv.extent_count();
+        s.extent_count = seg.area_extents();
+        sources.push_back(a);
+        a = {mv.name, s.start_extent};
+        s.stripes = {sources.back()};
+        mv.segments.push_back(std::move(s));
+        moved = true;
+      }
+    }
+    if (moved) lv.status.add("LOCKED");
+  }
+  if (mv.segments.empty()) {
+    if (!only_lv.empty())
+      return failed(fmt::format("Logical volume {} not found on {}.", only_lv, source));
+    return failed(fmt::format("No data to move for {}.", vg.name));
+  }
+  const extent_t total = mv.extent_count();
+  vg.lvs.push_back(mv);
+  // Destination extents: one allocation for the whole of pvmove0.
+  auto pieces = alloc::allocate(vg, nullptr, {.extents = total, .stripes = 1, .stripe_size = 0, .policy = policy,
+                                              .pv_names = dests, .lv_name = mv.name});
+  if (!pieces) {
+    c.warn(pieces.error().message);
+    c.warn(fmt::format("Unable to allocate mirror extents for {}/{}.", vg.name, mv.name));
+    return failed("Failed to convert pvmove LV to mirrored");
+  }
+  // Each pvmove0 segment becomes a mirror of its source and destination,
+  // split where the destination allocation is.
+  struct Run { SegmentArea area; extent_t count; };
+  std::vector<Run> runs;
+  for (const auto& p : *pieces) runs.push_back({p.stripes.at(0), p.extent_count});
+  LogicalVolume& m = *vg.find_lv(mv.name);
+  std::vector<Segment> segs;
+  std::size_t ri = 0;
+  extent_t run_used = 0;
+  for (std::size_t i = 0; i < m.segments.size(); ++i) {
+    const Segment& s = m.segments[i];
+    extent_t done = 0;
+    while (done < s.extent_count) {
+      const extent_t take = std::min(s.extent_count - done, runs[ri].count - run_used);
+      Segment out;
+      out.start_extent = s.start_extent + done;
+      out.extent_count = take;
+      segtypes::MirrorKeys k;
+      k.extents_moved = 0;
+      k.region_size = segtypes::DEFAULT_MIRROR_REGION;
+      k.mirrors = {{sources[i].name, sources[i].start + done},
+                   {runs[ri].area.name, runs[ri].area.start + run_used}};
+      segtypes::set_mirror_keys(out, k);
+      segs.push_back(std::move(out));
+      done += take;
+      run_used += take;
+      if (run_used == runs[ri].count) {
+        ++ri;
+        run_used = 0;
+      }
+    }
+  }
+  m.segments = std::move(segs);
+  std::stable_partition(vg.lvs.begin(), vg.lvs.end(), [](const LogicalVolume& x) { return x.visible(); });
+  return vg;
+}
+
+// The VG a PV path belongs to, with the PV's name in it.
+struct PvRef {
+  std::string vg;
+  std::string pv;
+};
+
+Outcome<PvRef> find_pv(Cmd& c, const std::string& path) {
+  for (const auto& [name, f] : c.store().vgs()) {
+    (void)f;
+    auto vg = c.current_vg(name);
+    if (!vg) continue;
+    std::string pv = c.pv_name_of_path(**vg, path);
+    if (!pv.empty()) return PvRef{name, pv};
+  }
+  if (c.device(path)) return failed(fmt::format("Physical volume {} not in a volume group.", path));
+  return failed(fmt::format("Failed to find physical volume \"{}\".", path));
+}
+
+// Every pvmove in progress: the VG and its pvmove LV.
+std::vector<Move> moves_in_progress(Cmd& c, std::string_view only_vg = {}) {
+  std::vector<Move> out;
+  for (const auto& [name, f] : c.store().vgs()) {
+    (void)f;
+    if (!only_vg.empty() && name != only_vg) continue;
+    auto vg = c.current_vg(name);
+    if (!vg) continue;
+    for (const auto& lv : (*vg)->lvs) {
+      if (!segtypes::lv_is_pvmove(lv)) continue;
+      const std::string src = pvmove_source(lv);
+      const auto paths = c.pv_paths(name);
+      auto p = paths.find(src);
+      out.push_back({name, lv.name, p != paths.end() ? p->second : src});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Outcome<void> cmd_pvmove(Cmd& c) {
+  if (c.cl().has("atomic")) return failed("pvmove --atomic is not supported by ulvm.");
+  auto o = poll_options(c);
+  if (!o) return std::unexpected(o.error());
+  const auto& args = c.cl().args;
+  if (auto r = c.open(true); !r) return r;
+
+  if (c.cl().has("abort")) {
+    std::string only_vg;
+    if (!args.empty()) {
+      auto p = find_pv(c, args[0]);
+      if (!p) return std::unexpected(p.error());
+      only_vg = p->vg;
+    }
+    for (const auto& m : moves_in_progress(c, only_vg))
+      if (auto r = finish(c, m.vg_name, m.mv_name); !r) return r;
+    return {};
+  }
+
+  if (args.empty()) {
+    // A bare pvmove continues every move in progress.
+    const std::vector<Move> moves = moves_in_progress(c);
+    for (const auto& m : moves) {
+      auto vg = c.vg(m.vg_name);
+      if (!vg) return std::unexpected(vg.error());
+      if (auto r = bring_up(c, *vg, m.mv_name); !r) return r;
+    }
+    for (const auto& m : moves)
+      if (auto r = run_move(c, *o, m); !r) return r;
+    return {};
+  }
+
+  auto src = find_pv(c, args[0]);
+  if (!src) return std::unexpected(src.error());
+  auto old = c.vg(src->vg);
+  if (!old) return std::unexpected(old.error());
+  if (const LogicalVolume* running = pvmove_lv(*old)) {
+    if (pvmove_source(*running) != src->pv)
+      return failed("ulvm runs one pvmove per volume group at a time; finish or abort the one in progress first.");
+    // lvm2 continues the move in progress for this PV.
+    c.say(fmt::format("Detected pvmove in progress for {}", args[0]));
+    if (auto r = bring_up(c, *old, running->name); !r) return r;
+    return run_move(c, *o, {src->vg, running->name, args[0]});
+  }
+  std::vector<std::string> dests;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    std::string n = c.pv_name_of_path(*old, args[i]);
+    if (n.empty())
+      return failed(fmt::format("Physical Volume \"{}\" not found in Volume Group \"{}\".", args[i], old->name));
+    if (n == src->pv) continue;
+    dests.push_back(n);
+  }
+  if (dests.empty())
+    for (const auto& pv : old->pvs)
+      if (pv.name != src->pv && pv.status.has("ALLOCATABLE")) dests.push_back(pv.name);
+  if (dests.empty())
+    return failed(fmt::format("No extents available for allocation."));
+  std::string only_lv;
+  if (auto n = c.cl().get("name")) {
+    only_lv = split_lv_path(*n, old->name).second;
+    const LogicalVolume* lv = old->find_lv(only_lv);
+    if (!lv) return failed(fmt::format("Logical volume {} not found in volume group {}.", only_lv, old->name));
+  }
+  auto policy = policy_of(c, *old, nullptr);
+  if (!policy) return std::unexpected(policy.error());
+  if (*policy == AllocationPolicy::contiguous) policy = AllocationPolicy::normal;
+  auto vg = set_up(c, *old, src->pv, dests, only_lv, *policy);
+  if (!vg) return std::unexpected(vg.error());
+  const std::string mv_name = pvmove_lv(*vg)->name;
+  if (auto r = c.commit(*vg, *old); !r) return r;
+  if (auto r = bring_up(c, *vg, mv_name); !r) {
+    c.warn(r.error().message);
+    return failed(fmt::format("ABORTING: Temporary pvmove mirror activation failed."));
+  }
+  return run_move(c, *o, {src->vg, mv_name, args[0]});
+}
+
+}  // namespace udm::lvm::api::detail
