@@ -321,8 +321,6 @@ Outcome<VolumeGroup> set_up(Cmd& c, const VolumeGroup& old, const std::string& s
     if (moved) lv.status.add("LOCKED");
   }
   if (mv.segments.empty()) {
-    if (!only_lv.empty())
-      return failed(fmt::format("Logical volume {} not found on {}.", only_lv, source));
     return failed(fmt::format("No data to move for {}.", vg.name));
   }
   const extent_t total = mv.extent_count();
@@ -387,7 +385,7 @@ Outcome<PvRef> find_pv(Cmd& c, const std::string& path) {
     if (!pv.empty()) return PvRef{name, pv};
   }
   if (c.device(path)) return failed(fmt::format("Physical volume {} not in a volume group.", path));
-  return failed(fmt::format("Failed to find physical volume \"{}\".", path));
+  return failed(fmt::format("Cannot use {}: device not found", path), EXIT_INVALID);
 }
 
 // Every pvmove in progress: the VG and its pvmove LV.
@@ -472,7 +470,7 @@ Outcome<void> cmd_pvmove(Cmd& c) {
   if (auto n = c.cl().get("name")) {
     only_lv = split_lv_path(*n, old->name).second;
     const LogicalVolume* lv = old->find_lv(only_lv);
-    if (!lv) return failed(fmt::format("Logical volume {} not found in volume group {}.", only_lv, old->name));
+    if (!lv) return failed(fmt::format("Logical volume {} not found.", only_lv));
   }
   auto policy = policy_of(c, *old, nullptr);
   if (!policy) return std::unexpected(policy.error());

@@ -104,4 +104,13 @@ expect_eq "$(ulvm lvs -a --noheadings -o name,devices vgp/raw | xargs)" "raw ${P
 expect_eq "$(md5sum <"$DEV/raw")" "$(md5sum <"$E2E_TMP/raw")" "raw after abort"
 expect_eq "$(ulvm lvs --noheadings -o lv_attr vgp/raw | xargs)" "-wi-a-----" "raw unlocked"
 sleep 3.5  # the background poller sees the move gone and exits
+
+# A destination in pieces: pvmove0's segment splits, and so does raw's.
+for lv in k1 h1 k2 h2; do ulvm lvcreate -L 4M -n $lv vgp "${P[2]}" >/dev/null || fail "lvcreate $lv"; done
+ulvm lvcreate -l 100%FREE -n k3 vgp "${P[2]}" >/dev/null || fail "lvcreate k3"
+ulvm lvremove -f vgp/h1 vgp/h2 >/dev/null || fail "lvremove holes"
+ulvm pvmove -i 0 -n vgp/raw "${P[1]}" "${P[2]}" >/dev/null || fail "pvmove onto pieces"
+real_vgck "pieces"
+expect_eq "$(ulvm lvs --segments --noheadings -o name,devices vgp/raw | xargs)" "raw ${P[2]}(1) raw ${P[2]}(3)" "raw in pieces"
+expect_eq "$(md5sum <"$DEV/raw")" "$(md5sum <"$E2E_TMP/raw")" "raw after a move onto pieces"
 echo OK

@@ -6,6 +6,7 @@
 # finishes the move: every LV on the destination, the same bytes as before,
 # real vgck accepts the VG. The same again with only udmd killed while ulvm
 # polls: ulvm says the move is no longer active, a bare pvmove finishes it.
+# Last, a pvmove real lvm2 began (metadata only) is finished by ulvm.
 . "$(dirname "$0")/common.sh"
 requires udmd udmsetup losetup lvm md5sum
 [ "$(id -u)" == 0 ] || { echo "SKIP: needs root"; exit 77; }
@@ -74,4 +75,20 @@ real_vgck "second move"
 [ -z "$(ulvm lvs -a --noheadings -o name vgp | grep pvmove)" ] || fail "pvmove0 left"
 ulvm vgchange -an vgp >/dev/null || fail "vgchange -an"
 for lv in a b c; do expect_eq "$(lv_md5 $lv)" "$(md5sum <"$E2E_TMP/$lv")" "$lv after the second move"; done
+
+# 3: a move real lvm2 started (without device-mapper it only writes the
+# metadata: pvmove0, LVs LOCKED on it) is finished by ulvm.
+lvm pvmove --config "$CFG" -i 0 "${P[0]}" "${P[2]}" >/dev/null 2>&1 || fail "real pvmove"
+[ -n "$(ulvm lvs -a --noheadings -o name vgp | grep pvmove0)" ] || fail "no pvmove0 from real lvm2"
+ulvm vgchange -ay vgp >/dev/null || fail "activate lvm2's pvmove"
+pct=$(ulvm lvs -a --noheadings -o name,copy_percent vgp | awk '$1 == "[pvmove0]" { print $2; exit }')
+[[ "$pct" =~ ^[0-9]+\.[0-9][0-9]$ ]] || fail "pvmove0 Cpy%Sync [$pct]"
+ulvm pvmove -i 0 >/dev/null 2>&1 || fail "ulvm finishing lvm2's pvmove"
+real_vgck "lvm2's move finished"
+got=$(lvm lvs --config "$CFG" --noheadings -o name,devices vgp 2>/dev/null | awk '{$1=$1};1')
+expect_eq "$got" "a ${P[2]}(0)
+b ${P[2]}(3)
+c ${P[2]}(6)" "real lvs after lvm2's move"
+ulvm vgchange -an vgp >/dev/null || fail "vgchange -an"
+for lv in a b c; do expect_eq "$(lv_md5 $lv)" "$(md5sum <"$E2E_TMP/$lv")" "$lv after lvm2's move"; done
 echo OK
