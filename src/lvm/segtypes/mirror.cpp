@@ -303,7 +303,9 @@ class Mirror final : public SegmentType {
   std::string display_lines(const DisplayContext& ctx, const Segment& seg) const override {
     auto k = mirror_keys(seg);
     if (!k) return {};
-    std::string out = fmt::format("    Mirrored volumes\t{}\n", k->mirrors.size());
+    // lvm2's _mirrored_display; Monitoring stays blank (no dmeventd).
+    std::string out = fmt::format("    Monitoring\t\t\n    Mirrors\t\t{}\n    Mirror size\t\t{}\n", k->mirrors.size(),
+                                  seg.extent_count);
     if (k->mirror_log) out += fmt::format("    Mirror log volume\t{}\n", *k->mirror_log);
     if (k->region_size) out += fmt::format("    Mirror region size\t{}\n", ctx.size(*k->region_size));
     for (std::size_t i = 0; i < k->mirrors.size(); ++i) {

@@ -68,6 +68,8 @@ dd if="$E2E_TMP/pv0data" of="${P[0]}" bs=1M seek=1 oflag=direct conv=notrunc sta
 for lv in core disk; do
   lvm lvconvert --config "$CFG" -y --type mirror -m1 --mirrorlog $lv vgr/$lv >/dev/null 2>&1 || fail "real lvconvert $lv"
 done
+segs() { sed -n '/--- Segments ---/,$p'; }
+expect_eq "$(ulvm lvdisplay -m vgr/disk | segs)" "$(lvm lvdisplay --config "$CFG" -m vgr/disk 2>/dev/null | segs)" "lvdisplay -m"
 ulvm vgchange -ay vgr >/dev/null || fail "vgchange -ay of lvm2's mirrors"
 expect_eq "$(md5sum <"$UDM_RUNDIR/dev/vgr/core")" "$(head -c $((8 << 20)) "$E2E_TMP/pv0data" | md5sum)" "lvm2 core-log mirror"
 expect_eq "$(md5sum <"$UDM_RUNDIR/dev/vgr/disk")" "$(tail -c $((8 << 20)) "$E2E_TMP/pv0data" | md5sum)" "lvm2 disk-log mirror"
