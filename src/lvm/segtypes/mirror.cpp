@@ -264,12 +264,16 @@ class Mirror final : public SegmentType {
     return r;
   }
 
+  // Read from the `mirrors` list alone, so a segment whose other keys are
+  // damaged still keeps its extents from being handed out again.
   std::vector<AreaUse> pv_areas(const VolumeGroup& vg, const Segment& seg) const override {
     std::vector<AreaUse> out;
-    auto k = mirror_keys(seg);
-    if (!k) return out;
-    for (const auto& a : k->mirrors)
-      if (vg.find_pv(a.name)) out.push_back({a, seg.extent_count});
+    const ConfigNode* m = find_key(seg, "mirrors");
+    if (!m || m->is_section || !m->value.is_array()) return out;
+    const auto& a = m->value.array;
+    for (std::size_t i = 0; i + 1 < a.size(); i += 2)
+      if (a[i].is_string() && a[i + 1].is_int() && a[i + 1].integer >= 0 && vg.find_pv(a[i].text))
+        out.push_back({{a[i].text, static_cast<extent_t>(a[i + 1].integer)}, seg.extent_count});
     return out;
   }
 
