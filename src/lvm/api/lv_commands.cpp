@@ -329,7 +329,7 @@ Outcome<void> cmd_lvresize(Cmd& c, Resize mode) {
   VolumeGroup vg = *old;
   LogicalVolume* lv = vg.find_lv(lvn);
   if (!lv) return failed(fmt::format("Logical volume {} not found in volume group {}.", lvn, vgn));
-  if (lv->status.has("LOCKED")) return failed(fmt::format("Can't resize locked LV {}/{}.", vgn, lvn));
+  if (lv->status.has("LOCKED")) return failed(fmt::format("Can't resize locked logical volume {}/{}.", vgn, lvn));
   if (segtypes::lv_is_mirror(*lv) || segtypes::mirror_of_sub_lv(vg, *lv))
     return failed(fmt::format("Resizing mirror LV {}/{} is not supported by ulvm yet.", vgn, lvn));
   auto pvn = pv_names_of_args(c, vg, std::vector<std::string>(a.begin() + 1, a.end()));

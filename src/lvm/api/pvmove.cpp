@@ -331,7 +331,7 @@ Outcome<VolumeGroup> set_up(Cmd& c, const VolumeGroup& old, const std::string& s
   if (!pieces) {
     c.warn(pieces.error().message);
     c.warn(fmt::format("Unable to allocate mirror extents for {}/{}.", vg.name, mv.name));
-    return failed("Failed to convert pvmove LV to mirrored");
+    return failed("Failed to convert pvmove LV to mirrored.");
   }
   // Each pvmove0 segment becomes a mirror of its source and destination,
   // split where the destination allocation is.
@@ -449,7 +449,8 @@ Outcome<void> cmd_pvmove(Cmd& c) {
     if (pvmove_source(*running) != src->pv)
       return failed("ulvm runs one pvmove per volume group at a time; finish or abort the one in progress first.");
     // lvm2 continues the move in progress for this PV.
-    c.say(fmt::format("Detected pvmove in progress for {}", args[0]));
+    c.say(fmt::format("Detected pvmove in progress for {}.", args[0]));
+    if (args.size() > 1 || c.cl().has("name")) c.warn("WARNING: Ignoring remaining command line arguments.");
     if (auto r = bring_up(c, *old, running->name); !r) return r;
     return run_move(c, *o, {src->vg, running->name, args[0]});
   }
@@ -481,7 +482,7 @@ Outcome<void> cmd_pvmove(Cmd& c) {
   if (auto r = c.commit(*vg, *old); !r) return r;
   if (auto r = bring_up(c, *vg, mv_name); !r) {
     c.warn(r.error().message);
-    return failed(fmt::format("ABORTING: Temporary pvmove mirror activation failed."));
+    return failed("ABORTING: Temporary pvmove mirror activation failed. Run pvmove --abort.");
   }
   return run_move(c, *o, {src->vg, mv_name, args[0]});
 }

@@ -75,7 +75,7 @@ grep -q 'extents_moved = 3' "$E2E_TMP/mid.vg" || fail "no segment committed as m
 grep -q '"pvmove0", 0' "$E2E_TMP/mid.vg" || fail "fs not on pvmove0"
 expect_eq "$(ulvm lvs -a --noheadings -o name,move_pv vgp | grep pvmove0 | sort -u | xargs)" "[pvmove0] ${P[0]}" "lvs Move"
 expect_eq "$(ulvm lvs --noheadings -o lv_attr vgp/fs | xargs)" "-wI-ao----" "locked LV attr"
-expect_fail 5 "  Can't resize locked LV vgp/fs." ulvm lvextend -L +4M vgp/fs
+expect_fail 5 "  Can't resize locked logical volume vgp/fs." ulvm lvextend -L +4M vgp/fs
 expect_fail 5 "  Can't remove locked logical volume vgp/raw." ulvm lvremove -f vgp/raw
 
 # A bare pvmove continues.
