@@ -1,6 +1,7 @@
 #include "lvm/api/commands.hpp"
 
 #include "lvm/api/cmd.hpp"
+#include "lvm/api/mirror_activate.hpp"
 #include "lvm/api/snapshot_commands.hpp"
 
 namespace udm::lvm::api {
@@ -14,6 +15,7 @@ const std::map<std::string_view, Handler>& handlers() {
       {"pvcreate", cmd_pvcreate},
       {"pvremove", cmd_pvremove},
       {"pvresize", cmd_pvresize},
+      {"pvmove", cmd_pvmove},
       {"pvs", [](Cmd& c) { return cmd_report(c, report::ReportType::pvs); }},
       {"vgcreate", cmd_vgcreate},
       {"vgextend", cmd_vgextend},

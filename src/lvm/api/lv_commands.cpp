@@ -5,7 +5,9 @@
 
 #include "lvm/api/snapshot_commands.hpp"
 #include "lvm/api/lvcreate_thin.hpp"
+#include "lvm/api/mirror_activate.hpp"
 #include "lvm/api/wipe.hpp"
+#include "lvm/segtypes/mirror.hpp"
 #include "lvm/segtypes/segment_type.hpp"
 #include "lvm/segtypes/snapshot.hpp"
 
@@ -192,6 +194,7 @@ Outcome<AllocationPolicy> policy_of(Cmd& c, const VolumeGroup& vg, const Logical
 Outcome<void> cmd_lvcreate(Cmd& c) {
   const auto& a = c.cl().args;
   if (auto thin = lvcreate_thin(c)) return *thin;
+  if (c.cl().get("type") == "mirror") return lvcreate_mirror(c);
   if ((c.cl().has("snapshot") || c.cl().get("type") == "snapshot") && !c.cl().has("thin") && !c.cl().has("virtualsize"))
     return lvcreate_snapshot(c);
   for (auto refused : {"snapshot", "thin", "mirrors", "virtualsize"})
@@ -326,6 +329,9 @@ Outcome<void> cmd_lvresize(Cmd& c, Resize mode) {
   VolumeGroup vg = *old;
   LogicalVolume* lv = vg.find_lv(lvn);
   if (!lv) return failed(fmt::format("Logical volume {} not found in volume group {}.", lvn, vgn));
+  if (lv->status.has("LOCKED")) return failed(fmt::format("Can't resize locked logical volume {}/{}.", vgn, lvn));
+  if (segtypes::lv_is_mirror(*lv) || segtypes::mirror_of_sub_lv(vg, *lv))
+    return failed(fmt::format("Resizing mirror LV {}/{} is not supported by ulvm yet.", vgn, lvn));
   auto pvn = pv_names_of_args(c, vg, std::vector<std::string>(a.begin() + 1, a.end()));
   if (!pvn) return std::unexpected(pvn.error());
   const extent_t cur = lv->extent_count();
@@ -414,8 +420,15 @@ Outcome<void> remove_lv(Cmd& c, VolumeGroup& vg, const std::string& lv_name) {
   if (!lv) return failed(fmt::format("Failed to find logical volume \"{}/{}\"", vg.name, lv_name));
   if (auto r = remove_snapshot_lv(c, vg, lv_name)) return *r;
   lv = vg.find_lv(lv_name);  // snapshots of it may have left vg.lvs
+  if (lv->status.has("LOCKED") || segtypes::lv_is_pvmove(*lv))
+    return failed(fmt::format("Can't remove locked logical volume {}/{}.", vg.name, lv_name));
   if (auto r = c.deactivate(vg, *lv); !r) return r;
-  std::erase_if(vg.lvs, [&](const LogicalVolume& x) { return x.name == lv_name; });
+  // A mirror's images and log go with it.
+  std::vector<std::string> subs{lv_name};
+  if (segtypes::lv_is_mirror(*lv))
+    for (const auto& x : vg.lvs)
+      if (segtypes::mirror_of_sub_lv(vg, x) == lv) subs.push_back(x.name);
+  std::erase_if(vg.lvs, [&](const LogicalVolume& x) { return std::find(subs.begin(), subs.end(), x.name) != subs.end(); });
   return {};
 }
 
@@ -511,6 +524,10 @@ Outcome<void> cmd_lvrename(Cmd& c) {
   VolumeGroup vg = *old;
   LogicalVolume* lv = vg.find_lv(from);
   if (!lv) return failed(fmt::format("Existing logical volume \"{}\" not found in volume group \"{}\"", from, vgn));
+  if (lv->status.has("LOCKED") || segtypes::lv_is_pvmove(*lv))
+    return failed(fmt::format("Cannot rename locked LV {}/{}", vgn, from));
+  if (segtypes::lv_is_mirror(*lv))
+    return failed(fmt::format("Renaming mirror LV {}/{} is not supported by ulvm yet.", vgn, from));
   if (vg.find_lv(to)) return failed(fmt::format("Logical volume \"{}\" already exists in volume group \"{}\"", to, vgn));
   const bool active = !c.test_mode() && c.is_active(vg, *lv);
   // The device first: a failed rename leaves metadata and device as they were.

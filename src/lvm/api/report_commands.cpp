@@ -1,5 +1,6 @@
 // pvs, vgs, lvs and pvdisplay, vgdisplay, lvdisplay.
 #include "lvm/api/report_data.hpp"
+#include "lvm/api/mirror_activate.hpp"
 #include "lvm/api/snapshot_commands.hpp"
 
 namespace udm::lvm::api::detail {
@@ -46,6 +47,7 @@ ReportData report_data(Cmd& c, bool with_states) {
         }
         fill_snapshot_states(c, vg, v.lv_states);
         thin_report_states(*drv, vg, v.lv_states);
+        mirror_report_states(*drv, vg, v.lv_states);
       }
     }
     data.in.vgs.push_back(std::move(v));

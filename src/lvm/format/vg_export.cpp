@@ -225,6 +225,9 @@ void write_segment(Writer& w, const Segment& seg, std::size_t number, sector_t e
   for (const auto& n : seg.unknown) {
     if (w.backup && !n.is_section && n.value.is_int() && n.value.integer >= 0 && type.is_size_key(n.key))
       w.keyc(n.key, std::to_string(n.value.integer), size_comment(static_cast<sector_t>(n.value.integer)));
+    else if (w.backup && !n.is_section && n.value.is_int() && n.value.integer >= 0 && type.is_extent_count_key(n.key))
+      w.keyc(n.key, std::to_string(n.value.integer),
+             n.value.integer ? size_comment(static_cast<sector_t>(n.value.integer) * extent_size) : "0 Kilobytes");
     else
       w.node(n);
   }

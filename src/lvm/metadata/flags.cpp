@@ -13,8 +13,8 @@ const std::vector<std::string_view>& known_flags(FlagSet::Kind kind) {
   static const std::vector<std::string_view> pv_status = {"ALLOCATABLE", "EXPORTED", "MISSING"};
   static const std::vector<std::string_view> pv_flags = {"MISSING"};
   static const std::vector<std::string_view> lv_status = {
-      "PVMOVE",      "LOCKED",      "READ",           "WRITE",        "VISIBLE",
-      "FIXED_MINOR", "NOTSYNCED",   "CONVERTING",     "MERGING",      "REBUILD",
+      "READ",        "WRITE",       "FIXED_MINOR",    "VISIBLE",      "PVMOVE",
+      "LOCKED",      "NOTSYNCED",   "CONVERTING",     "MERGING",      "REBUILD",
       "WRITEMOSTLY", "PARTIAL",     "METADATA_FORMAT", "REMOVE_AFTER_RESHAPE",
       "RESHAPE_DATA_OFFSET", "TEMPORARY", "NOSCAN", "CACHE_USES_CACHEVOL", "WRITECACHE_ORIGIN"};
   static const std::vector<std::string_view> lv_flags = {"ACTIVATION_SKIP", "NOAUTOACTIVATE", "ERROR_WHEN_FULL",

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "lvm/metadata/dm_names.hpp"
+#include "lvm/segtypes/mirror.hpp"
 #include "lvm/segtypes/segment_type.hpp"
 #include "lvm/segtypes/snapshot.hpp"
 #include "lvm/segtypes/thin_keys.hpp"
@@ -66,6 +67,23 @@ std::int64_t visible_lv_count(const VolumeGroup& vg) {
 bool visible(const Row& r) { return lv_is_visible(vgof(r), *r.lv); }
 
 std::string lv_display_name(const Row& r) { return visible(r) ? r.lv->name : "[" + r.lv->name + "]"; }
+
+// pvmove's LV shows its source PV; a mirror LV its disk log, bracketed as
+// hidden LVs are.
+Cell move_pv(const Row& r) {
+  if (!segtypes::lv_is_pvmove(*r.lv)) return empty();
+  for (const auto& s : r.lv->segments)
+    if (auto k = segtypes::mirror_keys(s); k && !k->mirrors.empty()) return text(area_device(r, k->mirrors[0]));
+  return empty();
+}
+
+Cell mirror_log(const Row& r) {
+  if (!segtypes::lv_is_mirror(*r.lv)) return empty();
+  auto k = segtypes::mirror_keys(r.lv->segments[0]);
+  if (!k || !k->mirror_log) return empty();
+  const LogicalVolume* log = vgof(r).find_lv(*k->mirror_log);
+  return text(log && lv_is_visible(vgof(r), *log) ? *k->mirror_log : "[" + *k->mirror_log + "]");
+}
 
 // Old-style snapshots: the COW LV shows its origin and how full it is; a
 // merging origin shows how much is left to merge (the driver's status).
@@ -216,8 +234,8 @@ const FieldDef FIELDS[] = {
     F("raid_sync_action", "SyncAction", 10, false, str, lv, return text(state_of(*r.vg, r.lv_index).sync_action);),
     F("raid_mismatch_count", "Mismatches", 10, true, str, lv,
       return text(state_of(*r.vg, r.lv_index).mismatch_count);),
-    F("move_pv", "Move", 4, false, str, lv, return empty();),
-    F("mirror_log", "Log", 3, false, str, lv, return empty();),
+    F("move_pv", "Move", 4, false, str, lv, return move_pv(r);),
+    F("mirror_log", "Log", 3, false, str, lv, return mirror_log(r);),
     F("convert_lv", "Convert", 7, false, str, lv, return empty();),
     F("data_lv", "Data", 4, false, str, lv, return empty();),
     F("metadata_lv", "Meta", 4, false, str, lv, return empty();),

@@ -154,6 +154,9 @@ class SegmentType {
   // Kept keys whose value lvm2's backup files follow with a size comment
   // ("chunk_size = 128\t# 64 Kilobytes").
   virtual bool is_size_key(std::string_view key) const { (void)key; return false; }
+  // Kept keys counting extents whose comment shows their size in bytes
+  // ("extents_moved = 2\t# 8 Megabytes").
+  virtual bool is_extent_count_key(std::string_view key) const { (void)key; return false; }
 
   // ---- activation
   virtual Result<TargetLine> target_line(const TableContext& ctx, const Segment& seg) const;

@@ -87,6 +87,12 @@ void StripedAreas::validate(const VolumeGroup& vg, const Segment& seg, const std
 
 Result<std::string> StripedAreas::area_device(const TableContext& ctx, const SegmentArea& a) {
   const PhysicalVolume* pv = ctx.vg.find_pv(a.name);
+  // An area on another LV (pvmove0 while a pvmove runs): that LV's device.
+  if (const LogicalVolume* sub = pv ? nullptr : ctx.vg.find_lv(a.name); sub && ctx.planner) {
+    auto dev = ctx.planner->lv_device(*sub);
+    if (!dev) return fail(dev.error());
+    return fmt::format("{} {}", *dev, a.start * ctx.vg.extent_size);
+  }
   if (!pv)
     return fail(EINVAL, fmt::format("LV {}: segment area {} is not a PV of VG {}", ctx.lv.name, a.name, ctx.vg.name));
   auto p = ctx.pv_paths.find(a.name);
