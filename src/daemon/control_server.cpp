@@ -336,19 +336,22 @@ void ControlServer::submit(const ConnectionPtr& c, abi::FrameHeader header, abi:
 void ControlServer::serve(const ConnectionPtr& c, abi::FrameHeader header, abi::Bytes body) {
   for (;;) {
     if (!run_command(c, header, std::move(body))) return;
-    if (stopping_ || queued_.load() > 0 || !linger_for_frame(*c)) break;
-    switch (read_frame(*c)) {
-      case ReadResult::complete:
-        header = c->reader.header();
-        body = c->reader.take_body();
-        continue;
-      case ReadResult::partial:
-        break;  // the loop reads the rest, under the frame deadline
-      case ReadResult::closed:
-        c->broken = true;
-        return hand_back(c);
+    // A client may send a frame's header and body apart (two sends, each a
+    // wake-up here): keep waiting while they come quickly; whatever comes
+    // later is the loop's, under the frame deadline. A few rounds only: a
+    // client trickling a frame byte by byte does not keep this thread.
+    ReadResult got = ReadResult::partial;
+    for (int round = 0; round < LINGER_ROUNDS && got == ReadResult::partial; ++round) {
+      if (stopping_ || queued_.load() > 0 || !linger_for_frame(*c)) break;
+      got = read_frame(*c);
     }
-    break;
+    if (got == ReadResult::closed) {
+      c->broken = true;
+      return hand_back(c);
+    }
+    if (got != ReadResult::complete) break;
+    header = c->reader.header();
+    body = c->reader.take_body();
   }
   // Back into the epoll set from here, without waking the loop: the phase
   // is stored after epoll_ctl, so an event seen before that is ignored and

@@ -84,6 +84,7 @@ class ControlServer {
   std::atomic<int> queued_{0};  // commands posted to the pool and not yet started
   // How long a worker waits for a connection's next frame after a reply.
   static constexpr int LINGER_MS = 2;
+  static constexpr int LINGER_ROUNDS = 4;  // reads of one frame while waiting so
   bool any_parked_ = false;  // the loop's own
   std::unordered_map<int, ConnectionPtr> connections_;  // the loop's own
   std::mutex finished_lock_;
