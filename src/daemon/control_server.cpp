@@ -356,7 +356,6 @@ void ControlServer::serve(const ConnectionPtr& c, abi::FrameHeader header, abi::
   // Back into the epoll set from here, without waking the loop: the phase
   // is stored after epoll_ctl, so an event seen before that is ignored and
   // reported again (level-triggered); the loop never closes a busy connection.
-  c->last_active = Clock::now();
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLRDHUP;
   ev.data.fd = c->fd;
@@ -406,6 +405,7 @@ bool ControlServer::run_command(const ConnectionPtr& c, abi::FrameHeader header,
       if (flags & abi::SECURE_DATA_FLAG) ::explicit_bzero(body.data(), body.size());
     }
     if (!send_reply(*c, header.command, reply.error, reply.body, true)) c->broken = true;
+    c->last_active = Clock::now();  // idle from the reply on, not from the end of the linger
   }
   if (c->parked_now || c->broken) {
     hand_back(c);
