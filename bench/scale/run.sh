@@ -8,10 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build}
-bin=$PWD/$build/bin
-[ -x "$bin/udmd" ] || bin=$PWD/$build/tools
-driver=$(find "$PWD/$build" -name udm-bench-scale -type f -perm -u+x | head -1)
-udmd=$(find "$PWD/$build" -name udmd -type f -perm -u+x | head -1)
+case $build in /*) ;; *) build=$PWD/$build ;; esac  # another checkout's build: an absolute path
+driver=$(find "$build" -name udm-bench-scale -type f -perm -u+x | head -1)
+udmd=$(find "$build" -name udmd -type f -perm -u+x | head -1)
 [ -n "$driver" ] && [ -n "$udmd" ] || { echo "build udmd and udm-bench-scale first" >&2; exit 1; }
 counts=${UDM_SCALE_COUNTS:-1000 10000}
 

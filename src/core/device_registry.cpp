@@ -101,8 +101,8 @@ Result<MappedDevicePtr> DeviceRegistry::create(const std::string& name, const st
     std::lock_guard g(lock_);
     if (by_name_.contains(name)) return fail(EBUSY, "device name '" + name + "' is already in use");
     if (!uuid.empty())
-      for (auto& [n, d] : by_name_)
-        if (d->uuid() == uuid) return fail(EBUSY, "device uuid '" + uuid + "' is already in use by '" + n + "'");
+      if (auto it = by_uuid_.find(uuid); it != by_uuid_.end())
+        return fail(EBUSY, "device uuid '" + uuid + "' is already in use by '" + it->second->name() + "'");
     std::uint32_t m = 0;
     if (minor) {
       m = *minor;
@@ -141,6 +141,7 @@ Result<MappedDevicePtr> DeviceRegistry::create(const std::string& name, const st
     });
     by_name_.emplace(name, device);
     by_minor_.emplace(m, device);
+    if (!uuid.empty()) by_uuid_.emplace(uuid, device);
   }
   notify(Change::Kind::created, device);
   return device;
@@ -149,6 +150,7 @@ Result<MappedDevicePtr> DeviceRegistry::create(const std::string& name, const st
 void DeviceRegistry::erase_locked(const MappedDevicePtr& device) {
   by_name_.erase(device->name());
   by_minor_.erase(device->devno().minor);
+  if (auto it = by_uuid_.find(device->uuid()); it != by_uuid_.end() && it->second == device) by_uuid_.erase(it);
   free_minor_hint_ = std::min(free_minor_hint_, device->devno().minor);
   device->set_last_close_hook(nullptr);
   device->set_change_listener(nullptr);  // finish_removal notifies once
@@ -286,9 +288,11 @@ Result<void> DeviceRegistry::set_uuid(const MappedDevicePtr& device, const std::
     std::lock_guard g(lock_);
     if (!device->uuid().empty())
       return fail(EINVAL, "device '" + device->name() + "' already has uuid '" + device->uuid() + "'");
-    for (auto& [n, d] : by_name_)
-      if (!uuid.empty() && d->uuid() == uuid) return fail(EBUSY, "device uuid '" + uuid + "' is already in use by '" + n + "'");
+    if (auto it = by_uuid_.find(uuid); !uuid.empty() && it != by_uuid_.end())
+      return fail(EBUSY, "device uuid '" + uuid + "' is already in use by '" + it->second->name() + "'");
     device->set_uuid(uuid);
+    if (auto it = by_minor_.find(device->devno().minor); !uuid.empty() && it != by_minor_.end() && it->second == device)
+      by_uuid_.emplace(uuid, device);
   }
   device->raise_event();
   notify(Change::Kind::uuid_set, device);
@@ -304,9 +308,8 @@ MappedDevicePtr DeviceRegistry::find_by_name(std::string_view name) const {
 MappedDevicePtr DeviceRegistry::find_by_uuid(std::string_view uuid) const {
   if (uuid.empty()) return nullptr;
   std::lock_guard g(lock_);
-  for (auto& [n, d] : by_name_)
-    if (d->uuid() == uuid) return d;
-  return nullptr;
+  auto it = by_uuid_.find(uuid);
+  return it == by_uuid_.end() ? nullptr : it->second;
 }
 
 MappedDevicePtr DeviceRegistry::find_by_devno(DevNo devno) const {

@@ -5,6 +5,9 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
 
 #include "core/mapped_device.hpp"
 #include "core/target_registry.hpp"
@@ -107,6 +110,13 @@ class DeviceRegistry final : public DeviceOpener {
   mutable std::mutex lock_;
   std::map<std::string, MappedDevicePtr, std::less<>> by_name_;
   std::map<std::uint32_t, MappedDevicePtr> by_minor_;
+  // Devices with a uuid, by uuid: the duplicate check on create and the
+  // lookup by uuid cost one hash lookup, not a walk over every device.
+  struct UuidHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, MappedDevicePtr, UuidHash, std::equal_to<>> by_uuid_;
   std::function<void(const Change&)> listener_;
   std::uint32_t free_minor_hint_ = 0;  // every minor below it is in use
   BackingOpener backing_opener_;

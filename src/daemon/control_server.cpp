@@ -28,7 +28,10 @@ struct ControlServer::Connection {
   int fd = -1;
   ucred cred{};
   bool allowed = false;
-  Phase phase = Phase::reading;
+  // Atomic: a worker hands a connection back to the loop by putting it in
+  // the epoll set itself and then storing `reading` (release); the loop
+  // looks at the rest of the connection only after loading that (acquire).
+  std::atomic<Phase> phase{Phase::reading};
   FrameReader reader;
   Clock::time_point frame_start{};
   Clock::time_point last_active{};  // accepted, read from, or answered
@@ -279,29 +282,41 @@ void ControlServer::close_connection(int fd) {
   --count_;
 }
 
-void ControlServer::read_from(const ConnectionPtr& c) {
-  std::uint8_t buf[64 << 10];
+// Reads what the socket has of the current frame, never past its end. Runs
+// on the loop, or on the worker that owns the connection (linger below).
+ControlServer::ReadResult ControlServer::read_frame(Connection& c) {
+  std::uint8_t buf[16 << 10];
   for (;;) {
-    const std::size_t want = std::min(c->reader.want(), sizeof buf);
-    ssize_t n = ::read(c->fd, buf, want);
+    const std::size_t want = std::min(c.reader.want(), sizeof buf);
+    ssize_t n = ::read(c.fd, buf, want);
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno == EAGAIN) return;
-      log_.info("control: pid {}: read: {}", c->cred.pid, std::strerror(errno));
-      return close_connection(c->fd);
+      if (errno == EAGAIN) return ReadResult::partial;
+      log_.info("control: pid {}: read: {}", c.cred.pid, std::strerror(errno));
+      return ReadResult::closed;
     }
     if (n == 0) {
-      if (c->reader.started()) log_.info("control: pid {}: connection closed mid-frame", c->cred.pid);
-      return close_connection(c->fd);
+      if (c.reader.started()) log_.info("control: pid {}: connection closed mid-frame", c.cred.pid);
+      return ReadResult::closed;
     }
-    if (!c->reader.started()) c->frame_start = c->last_active = Clock::now();
-    if (auto r = c->reader.feed({buf, static_cast<std::size_t>(n)}); !r) {
-      log_.info("control: pid {}: {}; closing the connection", c->cred.pid, r.error().message);
-      const std::uint32_t command = c->reader.header().command;
-      (void)send_reply(*c, command, EINVAL, abi::encode_error_body(version_of(command), r.error().message), false);
-      return close_connection(c->fd);
+    if (!c.reader.started()) c.frame_start = c.last_active = Clock::now();
+    if (auto r = c.reader.feed({buf, static_cast<std::size_t>(n)}); !r) {
+      log_.info("control: pid {}: {}; closing the connection", c.cred.pid, r.error().message);
+      const std::uint32_t command = c.reader.header().command;
+      (void)send_reply(c, command, EINVAL, abi::encode_error_body(version_of(command), r.error().message), false);
+      return ReadResult::closed;
     }
-    if (c->reader.state() == FrameReader::State::complete) {
+    if (c.reader.state() == FrameReader::State::complete) return ReadResult::complete;
+  }
+}
+
+void ControlServer::read_from(const ConnectionPtr& c) {
+  switch (read_frame(*c)) {
+    case ReadResult::partial:
+      return;
+    case ReadResult::closed:
+      return close_connection(c->fd);
+    case ReadResult::complete: {
       abi::FrameHeader h = c->reader.header();
       return submit(c, h, c->reader.take_body());
     }
@@ -313,10 +328,70 @@ void ControlServer::submit(const ConnectionPtr& c, abi::FrameHeader header, abi:
   // connection, and a hang-up is noticed when the reply is written.
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd, nullptr);
   c->phase = Connection::Phase::busy;
-  pool_->post([this, c, header, body = std::move(body)]() mutable { run_command(c, header, std::move(body)); });
+  ++queued_;
+  pool_->post([this, c, header, body = std::move(body)]() mutable {
+    --queued_;
+    serve(c, header, std::move(body));
+  });
 }
 
-void ControlServer::run_command(const ConnectionPtr& c, abi::FrameHeader header, abi::Bytes body) {
+// Runs the command, then keeps the connection for the client's next frame
+// for a moment: a client issuing commands back to back (create, load,
+// resume, the next device...) is then served by this thread alone, one
+// wake-up per command instead of three (the loop's, a worker's, the loop's
+// again to take the connection back), which on a loaded machine is most of
+// a command's time. Not while other commands wait for a worker.
+void ControlServer::serve(const ConnectionPtr& c, abi::FrameHeader header, abi::Bytes body) {
+  for (;;) {
+    if (!run_command(c, header, std::move(body))) return;
+    // A client may send a frame's header and body apart (two sends, each a
+    // wake-up here): keep waiting while they come quickly; whatever comes
+    // later is the loop's, under the frame deadline. A few rounds only: a
+    // client trickling a frame byte by byte does not keep this thread.
+    ReadResult got = ReadResult::partial;
+    for (int round = 0; round < LINGER_ROUNDS && got == ReadResult::partial; ++round) {
+      if (stopping_ || queued_.load() > 0 || !linger_for_frame(*c)) break;
+      got = read_frame(*c);
+    }
+    if (got == ReadResult::closed) {
+      c->broken = true;
+      return hand_back(c);
+    }
+    if (got != ReadResult::complete) break;
+    header = c->reader.header();
+    body = c->reader.take_body();
+  }
+  // Back into the epoll set from here, without waking the loop: the phase
+  // is stored after epoll_ctl, so an event seen before that is ignored and
+  // reported again (level-triggered); the loop never closes a busy connection.
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLRDHUP;
+  ev.data.fd = c->fd;
+  if (stopping_ || ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c->fd, &ev) != 0) return hand_back(c);
+  c->phase.store(Connection::Phase::reading, std::memory_order_release);
+}
+
+bool ControlServer::linger_for_frame(Connection& c) {
+  pollfd p{c.fd, POLLIN, 0};
+  int n;
+  do n = ::poll(&p, 1, LINGER_MS);
+  while (n < 0 && errno == EINTR);
+  return n > 0;
+}
+
+void ControlServer::hand_back(const ConnectionPtr& c) {
+  {
+    std::lock_guard g(finished_lock_);
+    finished_.push_back(c);
+  }
+  std::uint64_t one = 1;
+  ssize_t n = ::write(event_fd_, &one, sizeof one);
+  (void)n;
+}
+
+// Runs one command and sends its reply. False when the connection went back
+// to the loop (a parked DEV_WAIT, or the reply could not be sent).
+bool ControlServer::run_command(const ConnectionPtr& c, abi::FrameHeader header, abi::Bytes body) {
   CommandReply reply;
   if (!c->allowed) {
     std::string m = "permission denied: uid " + std::to_string(c->cred.uid) + " may not use udmd";
@@ -338,14 +413,13 @@ void ControlServer::run_command(const ConnectionPtr& c, abi::FrameHeader header,
       if (flags & abi::SECURE_DATA_FLAG) ::explicit_bzero(body.data(), body.size());
     }
     if (!send_reply(*c, header.command, reply.error, reply.body, true)) c->broken = true;
+    c->last_active = Clock::now();  // idle from the reply on, not from the end of the linger
   }
-  {
-    std::lock_guard g(finished_lock_);
-    finished_.push_back(c);
+  if (c->parked_now || c->broken) {
+    hand_back(c);
+    return false;
   }
-  std::uint64_t one = 1;
-  ssize_t n = ::write(event_fd_, &one, sizeof one);
-  (void)n;
+  return true;
 }
 
 void ControlServer::take_back() {
@@ -356,6 +430,7 @@ void ControlServer::take_back() {
   }
   for (auto& c : back) {
     c->phase = c->parked_now ? Connection::Phase::parked : Connection::Phase::reading;
+    c->parked_now = false;
     c->last_active = Clock::now();
     if (c->broken) {
       close_connection(c->fd);

@@ -54,9 +54,15 @@ class ControlServer {
 
   void loop();
   void accept_all();
+  enum class ReadResult { complete, partial, closed };
+  ReadResult read_frame(Connection& c);
   void read_from(const ConnectionPtr& c);
   void submit(const ConnectionPtr& c, abi::FrameHeader header, abi::Bytes body);
-  void run_command(const ConnectionPtr& c, abi::FrameHeader header, abi::Bytes body);  // on a worker
+  // On a worker: the command, then the connection's next ones while they come quickly.
+  void serve(const ConnectionPtr& c, abi::FrameHeader header, abi::Bytes body);
+  bool run_command(const ConnectionPtr& c, abi::FrameHeader header, abi::Bytes body);
+  bool linger_for_frame(Connection& c);
+  void hand_back(const ConnectionPtr& c);  // to the loop, through finished_
   void take_back();  // connections whose command finished
   void check_deadlines();
   void close_connection(int fd);
@@ -79,6 +85,10 @@ class ControlServer {
   std::unique_ptr<io::WorkerPool> pool_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> count_{0};
+  std::atomic<int> queued_{0};  // commands posted to the pool and not yet started
+  // How long a worker waits for a connection's next frame after a reply.
+  static constexpr int LINGER_MS = 2;
+  static constexpr int LINGER_ROUNDS = 4;  // reads of one frame while waiting so
   bool any_parked_ = false;  // the loop's own
   std::unordered_map<int, ConnectionPtr> connections_;  // the loop's own
   std::mutex finished_lock_;

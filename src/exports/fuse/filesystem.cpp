@@ -35,6 +35,8 @@ namespace {
 constexpr double ENTRY_TIMEOUT = 1.0;  // seconds; refresh() also invalidates explicitly
 // From this size on, copying a write costs more than holding a worker thread.
 constexpr byte_count IN_PLACE_WRITE_MIN = 128 << 10;
+// Requests the kernel keeps in flight to us for asynchronous I/O (see op_init).
+constexpr unsigned MAX_BACKGROUND = 128;
 
 // Unaligned reads and writes are widened to the device's logical block
 // (its limits(): 512, or 4096 over a 4Kn disk), a power of two.
@@ -239,6 +241,11 @@ struct Filesystem::Impl {
   static void op_init(void*, fuse_conn_info* conn) {
     if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC) conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
     if (conn->capable & FUSE_CAP_PARALLEL_DIROPS) conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+    // Asynchronous direct I/O (io_uring, libaio on the file) reaches us as
+    // background requests, which the kernel caps at max_background (12 by
+    // default): a queue depth of 32 would wait in the kernel, not here.
+    conn->max_background = MAX_BACKGROUND;
+    conn->congestion_threshold = MAX_BACKGROUND * 3 / 4;
   }
 
   static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
@@ -405,6 +412,9 @@ struct Filesystem::Impl {
     op->io.offset = start;
     op->io.length = aligned_end - start;
     op->io.data = op->buffer.data();
+    // A read the page cache holds is served and answered right here
+    // (RWF_NOWAIT), not handed to the I/O engine and back.
+    io::InlineWrites inline_here(op->io.length);
     fs->submit(op, device);
   }
 
@@ -629,6 +639,9 @@ Result<void> Filesystem::mount(const std::string& mountpoint) {
     fuse_loop_config* config = fuse_loop_cfg_create();
     fuse_loop_cfg_set_max_threads(config, 16);
     fuse_loop_cfg_set_idle_threads(config, 4);
+    // A /dev/fuse descriptor per thread: no wake-up of every idle thread
+    // (and one lock) for each request read.
+    fuse_loop_cfg_set_clone_fd(config, 1);
     fuse_session_loop_mt(session, config);
     fuse_loop_cfg_destroy(config);
   });

@@ -393,6 +393,14 @@ void Connection::run() {
       c->io.offset = r.offset;
       c->io.length = r.length;
     }
+    if (r.type == CMD_WRITE && in_end_ - in_begin_ >= REQUEST_HEADER_SIZE) {
+      // More requests are already here (a deep queue): this write goes to
+      // the write pool and runs beside the next ones instead of before them.
+      // At queue depth 1 it runs right here (no hand-over, no wake-up).
+      io::InlineWrites to_pool(0);
+      device_->submit(&c->io);
+      continue;
+    }
     device_->submit(&c->io);
   }
   t_reading = nullptr;

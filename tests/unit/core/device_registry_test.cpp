@@ -26,6 +26,29 @@ TEST(DeviceRegistry, NameAndUuidRules) {
   EXPECT_EQ(dup_uuid.error().code, EBUSY);
 }
 
+// The uuid index follows removal, rename and a uuid set later: a removed
+// device's uuid is free again, a renamed one keeps its uuid.
+TEST(DeviceRegistry, UuidIndexFollowsRemoveRenameAndSetUuid) {
+  TestBed bed;
+  auto a = bed.devices.create("a", "UA");
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(bed.devices.rename(*a, "a2"));
+  EXPECT_EQ(bed.devices.find_by_uuid("UA"), *a);
+  auto dup = bed.devices.create("b", "UA");
+  ASSERT_FALSE(dup);
+  EXPECT_NE(dup.error().message.find("'a2'"), std::string::npos);
+  ASSERT_TRUE(bed.devices.remove(*a, false));
+  EXPECT_EQ(bed.devices.find_by_uuid("UA"), nullptr);
+  auto b = bed.devices.create("b", "");
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(bed.devices.set_uuid(*b, "UA"));
+  EXPECT_EQ(bed.devices.find_by_uuid("UA"), *b);
+  EXPECT_FALSE(bed.devices.create("c", "UA"));
+  for (int i = 0; i < 2000; ++i) ASSERT_TRUE(bed.devices.create("d" + std::to_string(i), "U" + std::to_string(i)));
+  EXPECT_EQ(bed.devices.find_by_uuid("U1999")->name(), "d1999");
+  EXPECT_FALSE(bed.devices.create("e", "U1234"));
+}
+
 TEST(DeviceRegistry, LowestFreeMinorAndLookups) {
   TestBed bed;
   auto a = *bed.devices.create("a", "ua");

@@ -8,6 +8,8 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <thread>
+#include <vector>
 #include <unistd.h>
 
 #include "abi/frame.hpp"
@@ -151,6 +153,62 @@ TEST_F(ControlLimitsTest, ManyClientsOnManyDevicesAtOnce) {
   for (auto& c : clients) EXPECT_EQ(c.get(), 0);
   EXPECT_EQ((*d)->registry().list().size(), 1u);
   ::close(admin);
+}
+
+// Reads one reply frame: its header's error, or -1 when the connection failed.
+long read_reply(int fd) {
+  abi::FrameHeader h{};
+  std::size_t got = 0;
+  while (got < sizeof h) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 3000) <= 0) return -1;
+    ssize_t n = ::recv(fd, reinterpret_cast<char*>(&h) + got, sizeof h - got, 0);
+    if (n <= 0) return -1;
+    got += static_cast<std::size_t>(n);
+  }
+  std::vector<char> body(h.size);
+  for (got = 0; got < body.size();) {
+    ssize_t n = ::recv(fd, body.data() + got, body.size() - got, 0);
+    if (n <= 0) return -1;
+    got += static_cast<std::size_t>(n);
+  }
+  return h.error;
+}
+
+// A command thread keeps a connection for its next frame for a moment after
+// a reply (and reads it itself), then hands it back to the event loop: frames
+// coming at once, in pieces, after a pause or never complete are all served
+// (or cut off) as before, whichever thread reads them.
+TEST_F(ControlLimitsTest, FramesAfterAReplyInPiecesOrLateAreServed) {
+  auto d = Daemon::start(opts_, *log_);
+  ASSERT_TRUE(d);
+  int fd = connect_to((*d)->control_path());
+  for (int i = 0; i < 200; ++i) ASSERT_EQ(call(fd, abi::CMD_VERSION, "")->error, 0u) << i;
+  abi::Header h;
+  h.version = {4, 0, 0};
+  h.name = "piece";
+  auto body = *abi::encode_request(h, {}, 16384);
+  abi::FrameHeader fh{abi::FRAME_MAGIC, abi::CMD_DEV_CREATE, static_cast<std::uint32_t>(body.size()), 0};
+  using namespace std::chrono_literals;
+  // Header, then the body in two parts: within the linger, and slower than it.
+  for (auto pause : {0ms, 1ms, 20ms}) {
+    ASSERT_EQ(call(fd, abi::CMD_VERSION, "")->error, 0u);  // a worker just replied
+    ASSERT_EQ(::write(fd, &fh, sizeof fh), (ssize_t)sizeof fh);
+    std::this_thread::sleep_for(pause);
+    const std::size_t half = body.size() / 2;
+    ASSERT_EQ(::write(fd, body.data(), half), (ssize_t)half);
+    std::this_thread::sleep_for(pause);
+    ASSERT_EQ(::write(fd, body.data() + half, body.size() - half), (ssize_t)(body.size() - half));
+    EXPECT_EQ(read_reply(fd), 0) << pause.count();
+    ASSERT_TRUE((*d)->registry().find_by_name("piece"));
+    ASSERT_EQ(call(fd, abi::CMD_DEV_REMOVE, "piece")->error, 0u);
+  }
+  // A frame left half-sent right after a reply is cut off after the timeout.
+  ASSERT_EQ(call(fd, abi::CMD_VERSION, "")->error, 0u);
+  ASSERT_EQ(::write(fd, &fh, sizeof fh), (ssize_t)sizeof fh);
+  EXPECT_FALSE(closed_within(fd, 100));
+  EXPECT_TRUE(closed_within(fd, 3000));
+  ::close(fd);
 }
 
 }  // namespace

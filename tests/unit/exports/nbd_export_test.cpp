@@ -207,6 +207,43 @@ TEST_F(NbdExport, ManyRequestsInFlight) {
   EXPECT_EQ(back, data);
 }
 
+// Small writes queued deep on one connection go to the write pool (shallow
+// ones run on the reader): either way, once they are answered, a flush sent
+// on another connection (multi-conn) finds them in the backing file, and a
+// third connection reads them back.
+TEST_F(NbdExport, DeepQueueWritesAreCoveredByAFlushOnAnotherConnection) {
+  const std::string file = h->backing("mc.img", 4 << 20);
+  h->make("mc", "0 8192 linear " + file + " 0");
+  Client a, b;
+  ASSERT_TRUE(a.connect(h->nbd_socket(), "mc"));
+  ASSERT_TRUE(b.connect(h->nbd_socket(), "mc"));
+  ASSERT_EQ(nbd_can_multi_conn(a.h), 1);
+  constexpr int N = 256;
+  auto data = pattern(N * 4096, 7);
+  std::vector<int64_t> cookies;
+  for (int i = 0; i < N; ++i) {
+    // Scattered, each 4 KiB block once: offsets (i * 37) mod N.
+    const std::uint64_t block = (std::uint64_t(i) * 37) % N;
+    auto cookie = nbd_aio_pwrite(a.h, data.data() + block * 4096, 4096, block * 4096, NBD_NULL_COMPLETION, 0);
+    ASSERT_GE(cookie, 0) << nbd_get_error();
+    cookies.push_back(cookie);
+  }
+  while (nbd_aio_in_flight(a.h) > 0) ASSERT_NE(nbd_poll(a.h, -1), -1);
+  for (auto cookie : cookies) EXPECT_EQ(nbd_aio_command_completed(a.h, cookie), 1);
+  ASSERT_EQ(nbd_flush(b.h, 0), 0) << nbd_get_error();
+  std::vector<std::byte> in_file(data.size());
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::pread(fd, in_file.data(), in_file.size(), 0), static_cast<ssize_t>(in_file.size()));
+  ::close(fd);
+  EXPECT_EQ(in_file, data);
+  Client c;
+  ASSERT_TRUE(c.connect(h->nbd_socket(), "mc"));
+  std::vector<std::byte> back(data.size());
+  ASSERT_EQ(nbd_pread(c.h, back.data(), back.size(), 0, 0), 0) << nbd_get_error();
+  EXPECT_EQ(back, data);
+}
+
 TEST_F(NbdExport, SimpleRepliesWhenStructuredAreNotRequested) {
   h->striped("s");
   Client c;
