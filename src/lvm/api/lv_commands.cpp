@@ -5,6 +5,7 @@
 
 #include "lvm/api/snapshot_commands.hpp"
 #include "lvm/api/lvcreate_thin.hpp"
+#include "lvm/api/lvcreate_raid.hpp"
 #include "lvm/api/wipe.hpp"
 #include "lvm/segtypes/segment_type.hpp"
 #include "lvm/segtypes/snapshot.hpp"
@@ -105,6 +106,7 @@ Outcome<void> lvchange_metadata(Cmd& c) {
 
 Outcome<void> cmd_lvchange(Cmd& c) {
   if (auto thin = lvchange_thin(c)) return *thin;
+  if (auto raid = lvchange_raid(c)) return *raid;
   auto act = c.cl().get("activate");
   if (!act && (c.cl().has("addtag") || c.cl().has("deltag") || c.cl().has("permission"))) return lvchange_metadata(c);
   if (!act) return failed("Need one or more command options.", EXIT_INVALID);
@@ -192,6 +194,7 @@ Outcome<AllocationPolicy> policy_of(Cmd& c, const VolumeGroup& vg, const Logical
 Outcome<void> cmd_lvcreate(Cmd& c) {
   const auto& a = c.cl().args;
   if (auto thin = lvcreate_thin(c)) return *thin;
+  if (auto raid = lvcreate_raid(c)) return *raid;
   if ((c.cl().has("snapshot") || c.cl().get("type") == "snapshot") && !c.cl().has("thin") && !c.cl().has("virtualsize"))
     return lvcreate_snapshot(c);
   for (auto refused : {"snapshot", "thin", "mirrors", "virtualsize"})
@@ -415,6 +418,7 @@ Outcome<void> remove_lv(Cmd& c, VolumeGroup& vg, const std::string& lv_name) {
   if (auto r = remove_snapshot_lv(c, vg, lv_name)) return *r;
   lv = vg.find_lv(lv_name);  // snapshots of it may have left vg.lvs
   if (auto r = c.deactivate(vg, *lv); !r) return r;
+  remove_raid_sub_lvs(vg, lv_name);
   std::erase_if(vg.lvs, [&](const LogicalVolume& x) { return x.name == lv_name; });
   return {};
 }

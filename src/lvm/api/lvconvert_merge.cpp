@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lvm/api/lvcreate_raid.hpp"
 #include "lvm/api/lvcreate_thin.hpp"
 #include "lvm/api/progress.hpp"
 #include "lvm/api/snapshot_commands.hpp"
@@ -148,6 +149,7 @@ void poll_merge_in_background(Cmd& c, const PollOptions& o, const VolumeGroup& v
 
 Outcome<void> cmd_lvconvert(Cmd& c) {
   if (auto thin = lvconvert_thin(c)) return *thin;
+  if (auto raid = lvconvert_raid(c)) return *raid;
   if (!c.cl().has("merge"))
     return failed("lvconvert: only --merge of a snapshot and --type thin-pool are supported by ulvm yet.", EXIT_INVALID);
   if (c.cl().args.empty()) return failed("Please specify a logical volume path.", EXIT_INVALID);
