@@ -22,9 +22,7 @@ Outcome<void> syncaction(Cmd& c, const std::string& action) {
     if (!vg) return std::unexpected(vg.error());
     const LogicalVolume* lv = vg->find_lv(lvn);
     if (!lv) return failed(fmt::format("Failed to find logical volume \"{}/{}\"", vgn, lvn));
-    if (!segtypes::lv_is_raid(*lv) || segtypes::is_raid0_type(lv->segments[0].type))
-      return failed(fmt::format("Command on LV {}/{} does not accept LV type {}.", vgn, lvn, segtypes::lv_layout(*lv)),
-                    EXIT_INVALID);
+    if (!segtypes::lv_is_raid(*lv) || segtypes::is_raid0_type(lv->segments[0].type)) return not_permitted(vgn, *lv);
     activate::Driver* d = c.driver(false);
     auto st = d ? raid_status(*d, *vg, *lv) : Result<std::optional<RaidStatus>>(std::optional<RaidStatus>{});
     if (!st) return failed(st.error().message);
@@ -47,9 +45,7 @@ Outcome<void> rebuild(Cmd& c) {
   VolumeGroup vg = *old;
   const LogicalVolume* lv = vg.find_lv(lvn);
   if (!lv) return failed(fmt::format("Failed to find logical volume \"{}/{}\"", vgn, lvn));
-  if (!segtypes::lv_is_raid(*lv) || segtypes::is_raid0_type(lv->segments[0].type))
-    return failed(fmt::format("Command on LV {}/{} does not accept LV type {}.", vgn, lvn, segtypes::lv_layout(*lv)),
-                  EXIT_INVALID);
+  if (!segtypes::lv_is_raid(*lv) || segtypes::is_raid0_type(lv->segments[0].type)) return not_permitted(vgn, *lv);
   auto pvn = pv_names_of_args(c, vg, c.cl().all("rebuild"));
   if (!pvn) return std::unexpected(pvn.error());
   auto k = segtypes::raid_keys(lv->segments[0]);

@@ -64,12 +64,9 @@ Outcome<RaidShape> raid_shape(Cmd& c, const std::string& type) {
     c.say("Using default stripesize 64.00 KiB.");
   }
   if (type.starts_with("raid6") && stripes < 3)
-    return failed("Minimum of 3 stripes required for raid6.\n  Run `lvcreate --help' for more information.",
-                  EXIT_INVALID);
+    return failed("Minimum of 3 stripes required for raid6.", EXIT_INVALID);
   if (parity && stripes < 2)
-    return failed(fmt::format("Minimum of 2 stripes required for {}.\n  Run `lvcreate --help' for more information.",
-                              type.substr(0, 5)),
-                  EXIT_INVALID);
+    return failed(fmt::format("Minimum of 2 stripes required for {}.", type.substr(0, 5)), EXIT_INVALID);
   if (raid10) {
     s.copies = mirrors + 1;
     s.images = stripes * (mirrors + 1);
@@ -160,7 +157,8 @@ Outcome<void> create(Cmd& c, const std::string& type) {
   std::vector<std::string> avoid;
   for (unsigned i = 0; i < shape->images; ++i) {
     if (auto r = allocate_raid_slot(c, vg, name, i, with_meta, per_image, *pvn, avoid, *policy); !r) {
-      const extent_t need = (per_image + (with_meta ? 1 : 0)) * (shape->images - i);
+      // lvm2 allocates the images in parallel: none of them was found.
+      const extent_t need = (per_image + (with_meta ? 1 : 0)) * shape->images;
       return failed(fmt::format("Insufficient suitable allocatable extents for logical volume {}: {} more required",
                                 name, need));
     }
@@ -270,6 +268,14 @@ Outcome<void> clear_raid_sub_lvs(Cmd& c, const VolumeGroup& vg, const std::vecto
       }
     }
   return {};
+}
+
+std::unexpected<Failure> not_permitted(const std::string& vgn, const LogicalVolume& lv) {
+  const std::string who = fmt::format("{}/{}", vgn, lv.name);
+  if (segtypes::lv_is_raid(lv) && segtypes::is_raid0_type(lv.segments[0].type))
+    return failed(fmt::format("Command on LV {} with invalid LV type striped.\n  Command not permitted on LV {}.", who, who));
+  return failed(fmt::format("Command on LV {} does not accept LV type {}.\n  Command not permitted on LV {}.", who,
+                            segtypes::lv_layout(lv), who));
 }
 
 void remove_raid_sub_lvs(VolumeGroup& vg, const std::string& lv_name) {

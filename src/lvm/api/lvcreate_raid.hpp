@@ -17,6 +17,11 @@ std::optional<Outcome<void>> lvcreate_raid(Cmd& c);
 std::optional<Outcome<void>> lvchange_raid(Cmd& c);
 std::optional<Outcome<void>> lvconvert_raid(Cmd& c);
 
+// lvm2's refusal of a raid command on an LV of another type (raid0 counts
+// as "striped" there): "Command on LV vg/lv does not accept LV type linear."
+// and "Command not permitted on LV vg/lv.", exit 5.
+std::unexpected<Failure> not_permitted(const std::string& vgn, const LogicalVolume& lv);
+
 // Drops the _rimage_N/_rmeta_N sub-LVs of raid LV `lv_name` from `vg` (its
 // devices are gone with the LV's tree); lvremove calls it.
 void remove_raid_sub_lvs(VolumeGroup& vg, const std::string& lv_name);
