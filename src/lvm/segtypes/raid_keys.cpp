@@ -198,6 +198,22 @@ Result<std::string> raid_target_params(const TableContext& ctx, const Segment& s
     const LogicalVolume* meta = k->metas[i].empty() ? nullptr : ctx.vg.find_lv(k->metas[i]);
     if (!k->metas[i].empty() && !meta)
       return fail(ENOENT, fmt::format("RAID LV {}/{} is missing its metadata {}.", ctx.vg.name, ctx.lv.name, k->metas[i]));
+    // A slot with extents on a missing PV runs degraded ("- -"), as lvm2's
+    // activation_mode "degraded" does.
+    const auto on_missing_pv = [&](const LogicalVolume* s) {
+      if (!s) return false;
+      for (const auto& sg : s->segments)
+        for (const auto& a : sg.stripes)
+          if (ctx.vg.find_pv(a.name)) {
+            auto it = ctx.pv_paths.find(a.name);
+            if (it == ctx.pv_paths.end() || it->second.empty()) return true;
+          }
+      return false;
+    };
+    if (on_missing_pv(img) || on_missing_pv(meta)) {
+      devs += " - -";
+      continue;
+    }
     if (img->status.has("REBUILD") || (meta && meta->status.has("REBUILD")))
       opts.push_back(fmt::format("rebuild {}", i));
     std::string m = "-";
