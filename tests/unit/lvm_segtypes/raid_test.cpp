@@ -497,7 +497,7 @@ TEST(Raid, TableLineOverPlannedSubLvs) {
   auto vt = format::import_vg_text(text());
   ASSERT_TRUE(vt);
   VolumeGroup vg = vt->vg;
-  const std::map<std::string, std::string> paths;
+  std::map<std::string, std::string> paths{{"pv0", "/dev/a"}, {"pv1", "/dev/b"}, {"pv2", "/dev/c"}};
   FakePlanner p;
   const LogicalVolume& r1 = *vg.find_lv("r1");
   auto l1 = segment_type_of(r1.segments[0]).target_line({vg, r1, paths, &p}, r1.segments[0]);
@@ -518,6 +518,12 @@ TEST(Raid, TableLineOverPlannedSubLvs) {
   EXPECT_EQ(l5->params,
             "raid5_ls 6 128 nosync region_size 1024 rebuild 1 3 <r5_rmeta_0> <r5_rimage_0> <r5_rmeta_1> "
             "<r5_rimage_1> <r5_rmeta_2> <r5_rimage_2>");
+  // An image on a missing PV leaves its slot empty (degraded activation).
+  vg.find_lv("r5_rimage_1")->status.remove("REBUILD");
+  paths.erase("pv1");
+  auto deg = segment_type_of(r5.segments[0]).target_line({vg, r5, paths, &p}, r5.segments[0]);
+  ASSERT_TRUE(deg);
+  EXPECT_EQ(deg->params, "raid5_ls 3 128 region_size 1024 3 <r5_rmeta_0> <r5_rimage_0> - - <r5_rmeta_2> <r5_rimage_2>");
   // Without a planner there is no line.
   EXPECT_FALSE(segment_type_of(r1.segments[0]).target_line({vg, r1, paths, nullptr}, r1.segments[0]));
 }
