@@ -86,9 +86,38 @@ Outcome<void> rebuild(Cmd& c) {
   return {};
 }
 
+// --minrecoveryrate/--maxrecoveryrate: the keys change and an active LV is
+// reloaded with the new limits.
+Outcome<void> recovery_rate(Cmd& c) {
+  if (c.cl().args.empty()) return failed("Please give logical volume path(s).", EXIT_INVALID);
+  if (auto r = c.open(true); !r) return r;
+  for (const auto& a : c.cl().args) {
+    auto [vgn, lvn] = split_lv_path(a);
+    auto old = c.vg(vgn);
+    if (!old) return std::unexpected(old.error());
+    VolumeGroup vg = *old;
+    LogicalVolume* lv = vg.find_lv(lvn);
+    if (!lv) return failed(fmt::format("Failed to find logical volume \"{}/{}\"", vgn, lvn));
+    if (!segtypes::lv_is_raid(*lv) || segtypes::is_raid0_type(lv->segments[0].type)) return not_permitted(vgn, *lv);
+    auto k = segtypes::raid_keys(lv->segments[0]);
+    if (!k) return failed(k.error().message);
+    if (auto r = recovery_rate_args(c, *k); !r) return std::unexpected(r.error());
+    segtypes::set_raid_keys(lv->segments[0], *k);
+    const bool active = c.is_active(*old, *old->find_lv(lvn));
+    if (auto r = c.commit(vg, *old); !r) return r;
+    VolumeGroup written = vg;
+    written.seqno = old->seqno + 1;
+    if (active)
+      if (auto r = c.activate(written, *written.find_lv(lvn)); !r) return r;
+    c.say(fmt::format("Logical volume {}/{} changed.", vgn, lvn));
+  }
+  return {};
+}
+
 }  // namespace
 
 std::optional<Outcome<void>> lvchange_raid(Cmd& c) {
+  if (c.cl().has("maxrecoveryrate") || c.cl().has("minrecoveryrate")) return recovery_rate(c);
   if (auto a = c.cl().get("syncaction")) return syncaction(c, *a);
   if (c.cl().has("rebuild")) return rebuild(c);
   return std::nullopt;

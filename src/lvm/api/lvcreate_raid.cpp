@@ -153,6 +153,8 @@ Outcome<void> create(Cmd& c, const std::string& type) {
   k.data_copies = shape->copies;
   k.region_size = region;
   k.stripe_size = shape->stripe_size;
+  if (!raid0)
+    if (auto r = recovery_rate_args(c, k); !r) return std::unexpected(r.error());
   const std::size_t first_sub = vg.lvs.size();
   std::vector<std::string> avoid;
   for (unsigned i = 0; i < shape->images; ++i) {
@@ -268,6 +270,22 @@ Outcome<void> clear_raid_sub_lvs(Cmd& c, const VolumeGroup& vg, const std::vecto
       }
     }
   return {};
+}
+
+Outcome<bool> recovery_rate_args(const Cmd& c, segtypes::RaidKeys& k) {
+  bool any = false;
+  for (auto [name, dst] : {std::pair{"minrecoveryrate", &k.min_recovery_rate}, std::pair{"maxrecoveryrate", &k.max_recovery_rate}}) {
+    auto v = c.cl().get(name);
+    if (!v) continue;
+    auto s = alloc::parse_size(*v, 'k');
+    if (!s) return failed(fmt::format("Invalid argument for --{}: {}", name, *v), EXIT_INVALID);
+    const std::uint64_t kib = s->sectors / 2;
+    *dst = kib ? std::optional<std::uint64_t>(kib) : std::nullopt;
+    any = true;
+  }
+  if (k.min_recovery_rate && k.max_recovery_rate && *k.min_recovery_rate > *k.max_recovery_rate)
+    return failed("Minimum recovery rate cannot be higher than maximum.", EXIT_INVALID);
+  return any;
 }
 
 std::unexpected<Failure> not_permitted(const std::string& vgn, const LogicalVolume& lv) {

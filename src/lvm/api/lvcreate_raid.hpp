@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "lvm/api/cmd.hpp"
+#include "lvm/segtypes/raid_keys.hpp"
 
 namespace udm::lvm::api::detail {
 
@@ -21,6 +22,10 @@ std::optional<Outcome<void>> lvconvert_raid(Cmd& c);
 // as "striped" there): "Command on LV vg/lv does not accept LV type linear."
 // and "Command not permitted on LV vg/lv.", exit 5.
 std::unexpected<Failure> not_permitted(const std::string& vgn, const LogicalVolume& lv);
+
+// --minrecoveryrate/--maxrecoveryrate Size[k|UNIT] (per second and device)
+// into the raid keys (kiB/s; 0 removes the limit). False: neither given.
+Outcome<bool> recovery_rate_args(const Cmd& c, segtypes::RaidKeys& k);
 
 // Drops the _rimage_N/_rmeta_N sub-LVs of raid LV `lv_name` from `vg` (its
 // devices are gone with the LV's tree); lvremove calls it.

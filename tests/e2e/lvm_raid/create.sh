@@ -47,6 +47,19 @@ expect_eq "$attrs" " ns Rwi-a-r--- 100.00 1.00m 2 2
  r5 rwi-a-r--- 100.00 2.00m 3 2" "lvs after sync"
 case "$(udmsetup table vg0-ns)" in *" raid raid1 4 0 nosync region_size 2048 2 "*) ;; *) fail "ns table: $(udmsetup table vg0-ns)";; esac
 
+# A throttled resync shows its progress; lifting the limit lets it finish.
+ulvm lvcreate -m 1 -L 16M --maxrecoveryrate 2M -n slow vg0 >/dev/null || fail "lvcreate slow"
+case "$(udmsetup table vg0-slow)" in *" max_recovery_rate 2048 "*) ;; *) fail "slow table: $(udmsetup table vg0-slow)";; esac
+sleep 1
+out=$(ulvm lvs --noheadings -o lv_attr,copy_percent,raid_sync_action vg0/slow | tr -s ' ' | sed 's/ *$//')
+case "$out" in " rwi-a-r--- "[0-9].[0-9][0-9]" resync"|" rwi-a-r--- "[1-9][0-9].[0-9][0-9]" resync") ;;
+  *) fail "no resync in progress: [$out]";; esac
+expect_out '  Logical volume vg0/slow changed.' ulvm lvchange --maxrecoveryrate 0 vg0/slow
+case "$(udmsetup table vg0-slow)" in *max_recovery_rate*) fail "limit still in the table";; esac
+wait_idle vg0-slow
+expect_eq "$(ulvm lvs --noheadings -o copy_percent vg0/slow | tr -d ' ')" "100.00" "slow after the limit is lifted"
+ulvm lvremove -y vg0/slow >/dev/null || fail "lvremove slow"
+
 # Data on both legs; a leg changed behind udm's back is found by check.
 head -c $((8 << 20)) /dev/urandom > "$E2E_TMP/data"
 dd if="$E2E_TMP/data" of="$UDM_RUNDIR/dev/vg0/r1" bs=1M oflag=direct conv=notrunc status=none || fail "write r1"
