@@ -186,6 +186,8 @@ Result<void> Driver::apply(const DeviceTree& tree, const ApplyOptions& opts) {
     if (auto r = suspend(u); !r) return undo(r.error());
     suspended.push_back(u);
   }
+  if (opts.before_load)
+    if (auto r = opts.before_load(); !r) return undo(r.error());
 
   for (std::size_t k = 0; k < devs.size(); ++k) {
     const DmDevice& d = devs[k];

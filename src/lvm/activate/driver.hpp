@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -43,6 +44,10 @@ struct ApplyOptions {
   // Devices kept suspended while the tree loads even when their own table
   // does not change (an origin while a snapshot of it is created).
   std::vector<std::string> suspend_too;
+  // Runs once the changed devices are suspended, before any table loads
+  // (a raid LV changing its image count rewrites the superblocks' count
+  // there, after the old set wrote its state on suspend).
+  std::function<Result<void>()> before_load;
 };
 
 class Driver {

@@ -6,6 +6,7 @@
 #include "lvm/api/snapshot_commands.hpp"
 #include "lvm/api/lvcreate_thin.hpp"
 #include "lvm/api/mirror_activate.hpp"
+#include "lvm/api/lvcreate_raid.hpp"
 #include "lvm/api/wipe.hpp"
 #include "lvm/segtypes/mirror.hpp"
 #include "lvm/segtypes/segment_type.hpp"
@@ -107,6 +108,7 @@ Outcome<void> lvchange_metadata(Cmd& c) {
 
 Outcome<void> cmd_lvchange(Cmd& c) {
   if (auto thin = lvchange_thin(c)) return *thin;
+  if (auto raid = lvchange_raid(c)) return *raid;
   auto act = c.cl().get("activate");
   if (!act && (c.cl().has("addtag") || c.cl().has("deltag") || c.cl().has("permission"))) return lvchange_metadata(c);
   if (!act) return failed("Need one or more command options.", EXIT_INVALID);
@@ -195,6 +197,7 @@ Outcome<void> cmd_lvcreate(Cmd& c) {
   const auto& a = c.cl().args;
   if (auto thin = lvcreate_thin(c)) return *thin;
   if (c.cl().get("type") == "mirror") return lvcreate_mirror(c);
+  if (auto raid = lvcreate_raid(c)) return *raid;
   if ((c.cl().has("snapshot") || c.cl().get("type") == "snapshot") && !c.cl().has("thin") && !c.cl().has("virtualsize"))
     return lvcreate_snapshot(c);
   for (auto refused : {"snapshot", "thin", "mirrors", "virtualsize"})
@@ -423,11 +426,12 @@ Outcome<void> remove_lv(Cmd& c, VolumeGroup& vg, const std::string& lv_name) {
   if (lv->status.has("LOCKED") || segtypes::lv_is_pvmove(*lv))
     return failed(fmt::format("Can't remove locked logical volume {}/{}.", vg.name, lv_name));
   if (auto r = c.deactivate(vg, *lv); !r) return r;
-  // A mirror's images and log go with it.
+  // A mirror's images and log go with it; a raid's rmeta/rimage sub-LVs too.
   std::vector<std::string> subs{lv_name};
   if (segtypes::lv_is_mirror(*lv))
     for (const auto& x : vg.lvs)
       if (segtypes::mirror_of_sub_lv(vg, x) == lv) subs.push_back(x.name);
+  remove_raid_sub_lvs(vg, lv_name);
   std::erase_if(vg.lvs, [&](const LogicalVolume& x) { return std::find(subs.begin(), subs.end(), x.name) != subs.end(); });
   return {};
 }

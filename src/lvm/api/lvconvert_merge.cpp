@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 
+#include "lvm/api/lvcreate_raid.hpp"
 #include "lvm/api/lvcreate_thin.hpp"
 #include "lvm/api/progress.hpp"
 #include "lvm/api/snapshot_commands.hpp"
@@ -240,6 +241,7 @@ bool has_tag(const std::vector<std::string>& tags, std::string_view tag) {
 // their VG; then each started merge is polled in turn (lvm2's poll list).
 Outcome<void> cmd_lvconvert(Cmd& c) {
   if (auto thin = lvconvert_thin(c)) return *thin;
+  if (auto raid = lvconvert_raid(c)) return *raid;
   if (!c.cl().has("merge"))
     return failed("lvconvert: only --merge of a snapshot and --type thin-pool are supported by ulvm yet.", EXIT_INVALID);
   if (c.cl().args.empty()) return failed("Please specify a logical volume path.", EXIT_INVALID);

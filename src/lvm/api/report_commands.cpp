@@ -1,4 +1,5 @@
 // pvs, vgs, lvs and pvdisplay, vgdisplay, lvdisplay.
+#include "lvm/api/raid_activate.hpp"
 #include "lvm/api/report_data.hpp"
 #include "lvm/api/mirror_activate.hpp"
 #include "lvm/api/snapshot_commands.hpp"
@@ -48,6 +49,7 @@ ReportData report_data(Cmd& c, bool with_states) {
         fill_snapshot_states(c, vg, v.lv_states);
         thin_report_states(*drv, vg, v.lv_states);
         mirror_report_states(*drv, vg, v.lv_states);
+        raid_report_states(*drv, vg, v.lv_states);
       }
     }
     data.in.vgs.push_back(std::move(v));

@@ -1,6 +1,7 @@
 #include "lvm/report/fields.hpp"
 
 #include <ctime>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -8,6 +9,7 @@
 #include "lvm/segtypes/mirror.hpp"
 #include "lvm/segtypes/segment_type.hpp"
 #include "lvm/segtypes/snapshot.hpp"
+#include "lvm/segtypes/raid_keys.hpp"
 #include "lvm/segtypes/thin_keys.hpp"
 
 namespace udm::lvm::report {
@@ -269,9 +271,12 @@ const FieldDef FIELDS[] = {
     // ------------------------------------------------------------ segment
     F("segtype", "Type", 4, false, str, seg, return text(segment_type_name(*r.seg));),
     F("stripes", "#Str", 4, true, num, seg, return num(static_cast<std::int64_t>(seg_report(r).stripes));),
-    F("data_stripes", "#DStr", 5, true, num, seg, return num(static_cast<std::int64_t>(seg_report(r).stripes));),
+    F("data_stripes", "#DStr", 5, true, num, seg, {
+      const auto s = seg_report(r);
+      return num(static_cast<std::int64_t>(s.data_stripes.value_or(s.stripes)));
+    }),
     F("stripe_size", "Stripe", 6, true, size, seg, return size(seg_report(r).stripe_size);),
-    F("region_size", "Region", 6, true, size, seg, return size(0);),
+    F("region_size", "Region", 6, true, size, seg, return size(seg_report(r).region_size);),
     F("chunk_size", "Chunk", 5, true, size, seg, return chunk_size_cell(r);),
     F("transaction_id", "TransId", 7, true, num, seg, return thin_transaction_id(r);),
     F("thin_id", "ThId", 4, true, num, seg, return thin_id(r);),
@@ -438,6 +443,40 @@ void thin_attr(const VolumeGroup& vg, const LogicalVolume& lv, std::string& a) {
   }
 }
 
+// lvm2's raid letters: 'r' ('R' made --nosync) for the raid LV, 'i' for an
+// image in sync ('I' otherwise, and while inactive), 'e' for its metadata;
+// target type 'r'; health 'r' (a device failed: refresh needed), 'm'
+// (mismatches found), 'X' when the driver was not asked.
+void raid_attr(const VgView& v, std::size_t i, std::string& a) {
+  const LogicalVolume& lv = v.vg->lvs[i];
+  bool meta = false;
+  std::size_t slot = 0;
+  const LogicalVolume* top = segtypes::lv_is_raid(lv) ? &lv : segtypes::raid_of_sub_lv(*v.vg, lv, &meta, &slot);
+  if (!top) return;
+  const std::size_t ti = static_cast<std::size_t>(top - v.vg->lvs.data());
+  const LvState st = state_of(v, ti);
+  std::string health;   // "AaD" of the status
+  std::string mismatches;
+  {
+    std::istringstream in(st.target_status);
+    std::string type, n;
+    in >> type >> n >> health;
+  }
+  const char own = slot < health.size() ? health[slot] : '?';
+  a[6] = 'r';
+  if (top == &lv) a[0] = lv.status.has("NOTSYNCED") ? 'R' : 'r';
+  else if (meta) a[0] = 'e';
+  else a[0] = st.active == Tri::yes && own == 'A' ? 'i' : 'I';
+  if (st.active == Tri::unknown) {
+    a[8] = 'X';
+  } else if (st.active == Tri::yes) {
+    const bool failed = top == &lv ? health.find('D') != std::string::npos : own == 'D';
+    if (failed) a[8] = 'r';
+    else if (top == &lv && !st.mismatch_count.empty() && st.mismatch_count != "0") a[8] = 'm';
+    else if (top != &lv && !meta && lv.status.has("WRITEMOSTLY")) a[8] = 'w';
+  }
+}
+
 std::string lv_attr(const VgView& v, std::size_t i) {
   const LogicalVolume& lv = v.vg->lvs[i];
   std::string a(10, '-');
@@ -475,6 +514,7 @@ std::string lv_attr(const VgView& v, std::size_t i) {
   else if (virt) a[6] = 'v';
   if (lv.flags.has("ACTIVATION_SKIP")) a[9] = 'k';
   thin_attr(*v.vg, lv, a);
+  raid_attr(v, i, a);
   // lvm2's letters for a pool's or thin's trouble.
   if (st.needs_check) a[4] = 'c';
   if (st.health == "failed") a[8] = 'F';

@@ -18,6 +18,7 @@ void register_builtin_segment_types(std::vector<const SegmentType*>& out) {
   out.push_back(&snapshot_segtype());
   out.push_back(&thin_pool_segtype());
   out.push_back(&thin_segtype());
+  register_raid_segment_types(out);
 }
 
 const std::vector<const SegmentType*>& segment_types() {

@@ -111,6 +111,8 @@ struct SegmentReport {
   std::uint64_t stripes = 0;      // stripes, data_stripes
   sector_t stripe_size = 0;
   std::vector<AreaUse> areas;     // devices, seg_pe_ranges, seg_le_ranges
+  std::optional<std::uint64_t> data_stripes;  // when not `stripes` (raid parity)
+  sector_t region_size = 0;       // raid, mirror
 };
 
 // How lvdisplay -m names things it does not know itself.

@@ -78,7 +78,12 @@ TEST(Registry, BuiltinListInLookupOrder) {
   register_builtin_segment_types(v);
   std::vector<std::string_view> names;
   for (auto* t : v) names.push_back(t->name());
-  EXPECT_EQ(names, (std::vector<std::string_view>{"linear", "striped", "zero", "error", "mirror", "snapshot", "thin-pool", "thin"}));
+  EXPECT_EQ(names, (std::vector<std::string_view>{
+                       "linear",     "striped",    "zero",       "error",      "mirror",     "snapshot",
+                       "thin-pool",  "thin",       "raid1",      "raid10",     "raid4",      "raid5_la",
+                       "raid5_ra",   "raid5_ls",   "raid5_rs",   "raid5_n",    "raid6_zr",   "raid6_nr",
+                       "raid6_nc",   "raid6_n_6",  "raid6_ls_6", "raid6_rs_6", "raid6_la_6", "raid6_ra_6",
+                       "raid5",      "raid6",      "raid0",      "raid0_meta"}));
   EXPECT_EQ(segment_types().size(), v.size());
 }
 
