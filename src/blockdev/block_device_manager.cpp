@@ -46,7 +46,9 @@ std::size_t BlockDeviceManager::detach_stale() {
     int number;
     std::string path;
     while (in >> number >> path) {
-      if (number < 0 || std::find(stale.begin(), stale.end(), number) != stale.end()) continue;
+      if (number < 0) continue;
+      preferred_[path] = number;  // the same devno again after the restart, if free
+      if (std::find(stale.begin(), stale.end(), number) != stale.end()) continue;
       const std::string backing = loop_backing_file(number);
       const std::string tail = path.starts_with(options_.fuse_root) ? path.substr(options_.fuse_root.size()) : path;
       if (!backing.empty() && (backing == path || backing == tail || backing == tail + " (deleted)"))
@@ -178,6 +180,13 @@ void BlockDeviceManager::sync(const core::MappedDevicePtr& device) {
       return;
     }
     LoopSetup setup{backing, device->limits().logical_block_size, device->read_only(), options_.direct_io};
+    {
+      std::lock_guard g(lock_);
+      if (auto p = preferred_.find(backing); p != preferred_.end()) {
+        setup.preferred = p->second;
+        preferred_.erase(p);
+      }
+    }
     auto loop = loop_attach(setup);
     if (!loop) {
       log_(name + ": no block device: " + loop.error().message);

@@ -89,6 +89,7 @@ class BlockDeviceManager {
   DevLinks links_;
   mutable std::mutex lock_;
   std::map<std::uint32_t, Entry> entries_;  // by mapped minor
+  std::map<std::string, int> preferred_;    // backing path -> loop number before a restart
   bool started_ = false;
   // A suspended device is never attached: LOOP_CONFIGURE flushes the FUSE
   // file, which would wait for its resume. Restored suspended devices wait here.
