@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <optional>
 #include <thread>
 
@@ -37,7 +38,24 @@ std::string BlockDeviceManager::ublk_note() {
 
 std::size_t BlockDeviceManager::detach_stale() {
   std::size_t n = 0;
-  for (int number : loops_backed_under(options_.fuse_root + "/")) {
+  std::vector<int> stale = loops_backed_under(options_.fuse_root + "/");
+  // The record names the rest: a loop whose backing file is still the path
+  // recorded, or that path seen from a detached mount ("/mapper/NAME").
+  if (!options_.record.empty()) {
+    std::ifstream in(options_.record);
+    int number;
+    std::string path;
+    while (in >> number >> path) {
+      if (number < 0) continue;
+      preferred_[path] = number;  // the same devno again after the restart, if free
+      if (std::find(stale.begin(), stale.end(), number) != stale.end()) continue;
+      const std::string backing = loop_backing_file(number);
+      const std::string tail = path.starts_with(options_.fuse_root) ? path.substr(options_.fuse_root.size()) : path;
+      if (!backing.empty() && (backing == path || backing == tail || backing == tail + " (deleted)"))
+        stale.push_back(number);
+    }
+  }
+  for (int number : stale) {
     const std::string backing = loop_backing_file(number);
     if (auto r = loop_detach(number); !r) {
       log_("cannot detach /dev/loop" + std::to_string(number) + " left by a previous udmd (" + backing +
@@ -47,7 +65,44 @@ std::size_t BlockDeviceManager::detach_stale() {
     log_("detached /dev/loop" + std::to_string(number) + " left by a previous udmd (" + backing + ")");
     ++n;
   }
+  if (!options_.record.empty()) ::unlink(options_.record.c_str());
   return n;
+}
+
+void BlockDeviceManager::write_record() {
+  if (options_.record.empty()) return;
+  std::string text;
+  {
+    std::lock_guard g(lock_);
+    for (const auto& [minor, e] : entries_) text += std::to_string(e.loop.number) + " " + e.backing + "\n";
+  }
+  const std::string tmp = options_.record + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+    if (!out) return;
+  }
+  ::rename(tmp.c_str(), options_.record.c_str());
+}
+
+void BlockDeviceManager::watch_suspended() {
+  std::unique_lock g(lock_);
+  while (started_) {
+    pending_cv_.wait_for(g, std::chrono::milliseconds(50));
+    std::vector<core::MappedDevicePtr> ready;
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      if (!(*it)->holds_io()) {
+        ready.push_back(*it);
+        it = pending_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (ready.empty()) continue;
+    g.unlock();
+    for (auto& d : ready) sync(d);
+    g.lock();
+  }
 }
 
 void BlockDeviceManager::start() {
@@ -64,6 +119,7 @@ void BlockDeviceManager::start() {
     return std::max<std::int32_t>(raw - 1, 0) + (loop_in_use(number) ? 1 : 0);
   });
   for (const auto& d : registry_.list()) sync(d);
+  watcher_ = std::thread([this] { watch_suspended(); });
 }
 
 int BlockDeviceManager::loop_of(std::uint32_t minor) const {
@@ -85,7 +141,10 @@ void BlockDeviceManager::on_change(const core::DeviceRegistry::Change& change) {
     case Kind::table:
       sync(device);
       break;
-    case Kind::removed:
+    case Kind::removed: {
+      std::lock_guard g(lock_);
+      std::erase(pending_, device);
+    }
       release(device->devno().minor, device->name());
       break;
     case Kind::renamed:
@@ -115,19 +174,32 @@ void BlockDeviceManager::sync(const core::MappedDevicePtr& device) {
   const std::string backing = options_.fuse_root + "/mapper/" + name;
   if (!entry) {
     if (size == 0) return;  // no live table: nothing to stand for yet
+    if (device->holds_io()) {
+      std::lock_guard g(lock_);
+      if (std::find(pending_.begin(), pending_.end(), device) == pending_.end()) pending_.push_back(device);
+      return;
+    }
     LoopSetup setup{backing, device->limits().logical_block_size, device->read_only(), options_.direct_io};
+    {
+      std::lock_guard g(lock_);
+      if (auto p = preferred_.find(backing); p != preferred_.end()) {
+        setup.preferred = p->second;
+        preferred_.erase(p);
+      }
+    }
     auto loop = loop_attach(setup);
     if (!loop) {
       log_(name + ": no block device: " + loop.error().message);
       return;
     }
-    Entry e{*loop, {}, size};
+    Entry e{*loop, {}, size, backing};
     registry_.set_block_devno(minor, loop->devno);
     relink(e, *device);
     {
       std::lock_guard g(lock_);
       entries_[minor] = e;
     }
+    write_record();
     log_(name + ": block device " + loop->path() + " (" + loop->devno.to_string() + "), direct I/O " +
          (loop->direct_io ? "on" : "off"));
     return;
@@ -172,6 +244,7 @@ void BlockDeviceManager::release(std::uint32_t minor, const std::string& name) {
   for (const auto& link : entry.links) links_.remove(link, entry.loop.path());
   if (auto r = loop_detach(entry.loop.number); !r) log_(name + ": " + r.error().message);
   registry_.set_block_devno(minor, DevNo{});
+  write_record();
 }
 
 void BlockDeviceManager::wait_for_close(const core::MappedDevice& device, std::int32_t below) {
@@ -202,6 +275,12 @@ void BlockDeviceManager::stop() {
     std::lock_guard g(lock_);
     if (!started_) return;
     started_ = false;
+  }
+  pending_cv_.notify_all();
+  if (watcher_.joinable()) watcher_.join();
+  {
+    std::lock_guard g(lock_);
+    pending_.clear();
   }
   registry_.set_remove_hook(nullptr);
   registry_.set_open_count_hook(nullptr);

@@ -15,7 +15,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,10 @@ struct BlockDeviceOptions {
   std::string fuse_root;          // where the FUSE export is mounted (<rundir>/dev)
   std::string devdir = "/dev";    // where mapper/NAME and VG/LV links go
   bool direct_io = true;
+  // "N PATH" per attached loop, rewritten on each change: a killed udmd's
+  // loops are found by it even after its FUSE mount is gone (the kernel
+  // then shows the backing file as "/mapper/NAME"). "" : none.
+  std::string record;
 };
 
 class BlockDeviceManager {
@@ -67,12 +73,15 @@ class BlockDeviceManager {
     Loop loop;
     std::vector<std::string> links;  // relative to the dev dir
     std::uint64_t size = 0;
+    std::string backing;  // the FUSE file it was attached to
   };
   void sync(const core::MappedDevicePtr& device);
   void release(std::uint32_t minor, const std::string& name);
   Result<void> before_remove(const core::MappedDevicePtr& device);
   void relink(Entry& entry, const core::MappedDevice& device);
   void wait_for_close(const core::MappedDevice& device, std::int32_t below);
+  void write_record();
+  void watch_suspended();  // attaches restored devices once they resume
 
   BlockDeviceOptions options_;
   core::DeviceRegistry& registry_;
@@ -80,7 +89,13 @@ class BlockDeviceManager {
   DevLinks links_;
   mutable std::mutex lock_;
   std::map<std::uint32_t, Entry> entries_;  // by mapped minor
+  std::map<std::string, int> preferred_;    // backing path -> loop number before a restart
   bool started_ = false;
+  // A suspended device is never attached: LOOP_CONFIGURE flushes the FUSE
+  // file, which would wait for its resume. Restored suspended devices wait here.
+  std::vector<core::MappedDevicePtr> pending_;
+  std::condition_variable pending_cv_;
+  std::thread watcher_;
 };
 
 }  // namespace udm::blockdev

@@ -66,8 +66,9 @@ Result<Loop> loop_attach(const LoopSetup& setup) {
   // Another process may take the free device between GET_FREE and
   // CONFIGURE (EBUSY): take the next one.
   for (int attempt = 0; attempt < 16; ++attempt) {
-    int number = ::ioctl(control.fd, LOOP_CTL_GET_FREE);
+    int number = attempt == 0 && setup.preferred >= 0 ? setup.preferred : ::ioctl(control.fd, LOOP_CTL_GET_FREE);
     if (number < 0) return fail(errno_error(errno, "LOOP_CTL_GET_FREE on /dev/loop-control"));
+    if (attempt == 0 && setup.preferred >= 0) ::ioctl(control.fd, LOOP_CTL_ADD, number);  // EEXIST is fine
     auto node = open_loop_node(number, access);
     if (!node) return fail(node.error());
     Fd loop(*node);

@@ -17,6 +17,7 @@ struct LoopSetup {
   std::uint32_t logical_block_size = 512;
   bool read_only = false;
   bool direct_io = true;                // LO_FLAGS_DIRECT_IO (falls back to buffered if refused)
+  int preferred = -1;                   // try /dev/loopN first (the number it had before a restart)
 };
 
 struct Loop {

@@ -171,7 +171,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options, Log&
     if (why.empty()) {
       log.info("{}", blockdev::BlockDeviceManager::ublk_note());
       blocks = std::make_unique<blockdev::BlockDeviceManager>(
-          blockdev::BlockDeviceOptions{options.rundir + "/dev", options.devdir, true}, *d->registry_,
+          blockdev::BlockDeviceOptions{options.rundir + "/dev", options.devdir, true, options.rundir + "/loops"}, *d->registry_,
           [&log](const std::string& line) { log.info("{}", line); });
       blocks->detach_stale();
     } else {

@@ -80,11 +80,27 @@ wait_gone "$devdir/mapper/renamed" || fail "link left after remove"
 # kill -9: the loop stays; the next udmd detaches it and attaches anew.
 kill -9 "$UDMD_PID"; wait "$UDMD_PID" 2>/dev/null || true; UDMD_PID=
 [ -n "$(our_loops)" ] || fail "expected the killed udmd's loop to be left"
+# Its FUSE mount goes too (lib.sh does that): the loop now shows its file as
+# "/mapper/..."; udmd's record of its loops still finds it.
+_unmount_rundir
 start_daemon --devdir "$devdir"
 grep -q "detached /dev/loop.* left by a previous udmd" "$E2E_TMP/udmd.log" || fail "stale loop not detached: $(cat "$E2E_TMP/udmd.log")"
 expect_eq "$(our_loops | wc -l)" 1 "loops after restart"
 lv2=$(readlink "$devdir/my-vg/lv-1")
 expect_eq "$(devno my--vg-lv--1)" "7:${lv2#/dev/loop}" "restored LV's devno"
+
+# A device restored suspended gets its block device at its resume (attaching
+# flushes the FUSE file, which a suspended device would hold: udmd must start).
+udmsetup suspend my--vg-lv--1
+kill -9 "$UDMD_PID"; wait "$UDMD_PID" 2>/dev/null || true; UDMD_PID=
+_unmount_rundir
+start_daemon --devdir "$devdir"
+udmsetup info my--vg-lv--1 | grep -q "^State: *SUSPENDED" || fail "not restored suspended"
+[[ "$(devno my--vg-lv--1)" == 252:* ]] || fail "a suspended device got a loop: $(devno my--vg-lv--1)"
+udmsetup resume my--vg-lv--1
+for ((i=0; i<100; i++)); do [[ "$(devno my--vg-lv--1)" == 7:* ]] && break; sleep 0.05; done
+[[ "$(devno my--vg-lv--1)" == 7:* ]] || fail "no loop after resume: $(devno my--vg-lv--1)"
+expect_eq "$(our_loops | wc -l)" 1 "loops after the second restart"
 
 # SIGTERM: no loop, no link left.
 term_daemon "udmd did not stop"
