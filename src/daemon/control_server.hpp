@@ -1,7 +1,10 @@
 // The control socket: <rundir>/control (mode 0600). One event-loop thread
 // (epoll) accepts connections and reads frames incrementally, with a
 // deadline per frame; complete frames run on a WorkerPool, one at a time per
-// connection, replies in order. Idle connections cost a socket and no
+// connection, replies in order. The worker that replied waits briefly for
+// the connection's next frame and serves it too (a client sending commands
+// back to back costs one wake-up per command), then puts the connection
+// back into epoll itself. Idle connections cost a socket and no
 // thread. DEV_WAITs that must wait are parked in the loop, not on a thread.
 // At --max-connections (or out of descriptors) the longest idle connection
 // is closed to make room; with none idle the new one is closed. A spare
