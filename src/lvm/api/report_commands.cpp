@@ -24,6 +24,7 @@ void fill_mdas(report::PvDevice& d, const format::PvState& s) {
 ReportData report_data(Cmd& c, bool with_states) {
   ReportData data;
   for (const auto& [n, f] : c.store().vgs()) data.vgs.push_back(&f.text.vg);
+  for (const VolumeGroup* vg : data.vgs) data.indexes.push_back(std::make_unique<VgIndexScope>(*vg));
   activate::Driver* drv = with_states ? c.driver(false) : nullptr;
   for (const VolumeGroup* vgp : data.vgs) {
     const VolumeGroup& vg = *vgp;
