@@ -110,7 +110,7 @@ PvLayout pv_layout(const PvCreateOptions& o) {
   // mda #1 is [4096, end of metadata); the bootloader area follows; PE 0 at the next alignment.
   l.mda_end = align_up(MDA1_START + wanted, align);
   l.mda_size = l.mda_end - MDA1_START;
-  l.mda2_size = align_up(wanted, align);
+  l.mda2_size = wanted;
   l.pe_start = l.mda_end;
   if (o.bootloader_area_size) {
     l.bootloader_size = align_up(o.bootloader_area_size, SECTOR_SIZE);
@@ -568,8 +568,8 @@ Result<PvLabel> MetadataStore::create_pv(const std::string& path, const PvCreate
   std::vector<DiskLocn> mdas;
   if (o.metadata_copies >= 1) mdas.push_back({MDA1_START, lay.mda_size});
   if (o.metadata_copies == 2) {
-    // mda #2 is the requested size rounded up to the alignment (not mda #1's
-    // size: --metadatasize 16m gives 16 MiB at the end, 16 MiB - 4 KiB at the start).
+    // mda #2 starts the requested size before the end, aligned down (not
+    // mda #1's size: --metadatasize 16m gives 16 MiB at the end, 17 MiB - 4 KiB at the start).
     if (dev_size < lay.mda2_size) return fail(ENOSPC, fmt::format("Cannot use {}: too small for two metadata areas", path));
     const byte_count start = align_down(dev_size - lay.mda2_size, o.data_alignment);
     mdas.push_back({start, dev_size - start});

@@ -121,7 +121,7 @@ DataArea data_area(const PvLabel& label);
 struct PvLayout {
   byte_count mda_end = 0;
   byte_count mda_size = 0;   // mda #1
-  byte_count mda2_size = 0;  // mda #2 before it is aligned to the device end
+  byte_count mda2_size = 0;  // mda #2 starts this much before the device end, aligned down
   byte_count bootloader_size = 0;
   byte_count pe_start = 0;
 };

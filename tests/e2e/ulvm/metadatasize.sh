@@ -16,7 +16,7 @@ headers() { pvck --dump headers "$1" --config "$CFG" 2>&1 | grep -v -e uuid -e c
 cols="pv_mda_size,pe_start,pv_mda_count,pv_pe_count,pv_mda_free"
 for args in "" "--metadatasize 16m" "--metadatasize 3000k --pvmetadatacopies 2" \
             "--metadatasize 5m --dataalignment 4m --pvmetadatacopies 2" "--metadatasize 16m --pvmetadatacopies 2" \
-            "--metadatasize 32k --dataalignment 64k" "--pvmetadatacopies 0" "--dataalignment 3k" "--metadatasize 1021k"; do
+            "--metadatasize 32k --dataalignment 64k" "--pvmetadatacopies 0" "--dataalignment 3k --pvmetadatacopies 2" "--metadatasize 1021k"; do
   # shellcheck disable=SC2086
   ulvm pvcreate -ff -y $args "$U" --devices "$U" >/dev/null || fail "ulvm pvcreate $args"
   # shellcheck disable=SC2086
