@@ -87,6 +87,7 @@ Outcome<void> add_new_pv(Cmd& c, VolumeGroup& vg, const std::string& path) {
       vg.pvs.push_back(std::move(pv));
       return {};
     }
+    if (auto r = format::check_pv_create_options(path, *opts); !r) return failed(Cmd::indented(r.error().message));
     if (auto r = c.store().create_pv(Cmd::normal_path(path), *opts); !r) return failed(Cmd::indented(r.error().message));
     c.say(fmt::format("Physical volume \"{}\" successfully created.", path));
     d = c.device(path);
@@ -136,6 +137,7 @@ Outcome<void> cmd_pvcreate(Cmd& c) {
       if (!p) return failed(p.error().message, EXIT_INVALID);
       opts.id = *p;
     }
+    if (auto r = format::check_pv_create_options(path, opts); !r) return failed(Cmd::indented(r.error().message));
     if (auto r = wipe_before_pvcreate(c, path); !r) return r;
     if (!c.test_mode())
       if (auto r = c.store().create_pv(Cmd::normal_path(path), opts); !r) return failed(Cmd::indented(r.error().message));

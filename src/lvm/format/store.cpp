@@ -119,6 +119,18 @@ PvLayout pv_layout(const PvCreateOptions& o) {
   return l;
 }
 
+Result<void> check_pv_create_options(const std::string& path, const PvCreateOptions& o) {
+  const PvLayout lay = pv_layout(o);
+  // lvm2's smallest metadata area (its words, then its refusal of the PV).
+  if (o.metadata_copies >= 1 && lay.mda_size < MIN_MDA_SIZE)
+    return fail(EINVAL, fmt::format("Metadata area size too small: {} bytes. It must be at least {} bytes.\n"
+                                    "Not enough space available for metadata area with index 0 on PV {}.\n"
+                                    "Failed to add metadata area for new physical volume {}\n"
+                                    "Failed to setup physical volume \"{}\".",
+                                    lay.mda_size, MIN_MDA_SIZE, path, path, path));
+  return {};
+}
+
 // ---------------------------------------------------------------- scanning
 
 Result<MetadataStore> MetadataStore::scan(const std::vector<std::string>& paths, bool writable, DeviceOpener opener) {
@@ -555,13 +567,6 @@ Result<PvLabel> MetadataStore::create_pv(const std::string& path, const PvCreate
                                     pv->dev->size()));
 
   const PvLayout lay = pv_layout(o);
-  // lvm2's smallest metadata area (its words, then its refusal of the PV).
-  if (o.metadata_copies >= 1 && lay.mda_size < MIN_MDA_SIZE)
-    return fail(EINVAL, fmt::format("Metadata area size too small: {} bytes. It must be at least {} bytes.\n"
-                                    "Not enough space available for metadata area with index 0 on PV {}.\n"
-                                    "Failed to add metadata area for new physical volume {}\n"
-                                    "Failed to setup physical volume \"{}\".",
-                                    lay.mda_size, MIN_MDA_SIZE, path, path, path));
   const byte_count pe_start = lay.pe_start;
   std::vector<DiskLocn> bootloader;
   if (lay.bootloader_size) bootloader.push_back({lay.mda_end, lay.bootloader_size});

@@ -128,6 +128,9 @@ struct PvLayout {
 PvLayout pv_layout(const PvCreateOptions& options);
 // lvm2 refuses a metadata area smaller than this.
 inline constexpr byte_count MIN_MDA_SIZE = 32768;
+// What pvcreate refuses before writing (a metadata area under MIN_MDA_SIZE),
+// in lvm2's words. create_pv itself takes smaller areas (tests use them).
+Result<void> check_pv_create_options(const std::string& path, const PvCreateOptions& options);
 // Extents of `extent_bytes` that fit in the PV's data area (pe_count for vgcreate).
 std::uint64_t usable_extents(const PvLabel& label, byte_count extent_bytes);
 

@@ -6,6 +6,7 @@
 
 #include "lvm/metadata/model.hpp"
 #include "lvm/segtypes/segment_type.hpp"
+#include "lvm/segtypes/snapshot.hpp"
 #include "lvm/segtypes/thin_keys.hpp"
 
 namespace udm::lvm {
@@ -119,11 +120,7 @@ VgIndex::VgIndex(const VolumeGroup& v) : vg(&v), visible(lv_visibility(v)) {
     const LogicalVolume& lv = v.lvs[i];
     by_name.emplace(lv.name, i);
     if (segtypes::lv_is_thin_pool(lv)) thin_pools.push_back(i);
-    for (const auto& seg : lv.segments)
-      if (segtypes::segment_type_of(seg).cow_and_origin(seg)) {
-        snapshot_lvs.push_back(i);
-        break;
-      }
+    if (segtypes::lv_is_snapshot_carrier(lv)) snapshot_lvs.push_back(i);  // merging ones too
   }
 }
 

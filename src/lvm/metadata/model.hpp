@@ -218,7 +218,7 @@ struct VgIndex {
   const VolumeGroup* vg = nullptr;
   std::unordered_map<std::string_view, std::size_t> by_name;
   std::vector<bool> visible;              // lv_visibility(vg)
-  std::vector<std::size_t> snapshot_lvs;  // LVs with a segment naming a COW and an origin
+  std::vector<std::size_t> snapshot_lvs;  // snapshot carriers (a segment of type snapshot)
   std::vector<std::size_t> thin_pools;    // LVs that are thin pools
   explicit VgIndex(const VolumeGroup& vg);
   // The LV's position in vg.lvs when `lv` is one of them, else npos.

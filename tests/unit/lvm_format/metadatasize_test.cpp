@@ -77,13 +77,14 @@ TEST(LvmMetadataSize, LabelWithTwoCopies) {
 }
 
 TEST(LvmMetadataSize, TooSmallAreaRefusedInLvm2Words) {
-  Error e;
-  create(64 * MIB, opts(10 * KIB, 3 * KIB), &e);
-  EXPECT_EQ(e.message,
+  auto r = check_pv_create_options("/dev/x", opts(10 * KIB, 3 * KIB));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message,
             "Metadata area size too small: 11264 bytes. It must be at least 32768 bytes.\n"
             "Not enough space available for metadata area with index 0 on PV /dev/x.\n"
             "Failed to add metadata area for new physical volume /dev/x\n"
             "Failed to setup physical volume \"/dev/x\".");
-  // No mda at all needs no minimum.
-  EXPECT_EQ(create(64 * MIB, opts(10 * KIB, 3 * KIB, 0)).metadata_areas.size(), 0u);
+  // No mda at all needs no minimum; 32 KiB is enough.
+  EXPECT_TRUE(check_pv_create_options("/dev/x", opts(10 * KIB, 3 * KIB, 0)).has_value());
+  EXPECT_TRUE(check_pv_create_options("/dev/x", opts(32 * KIB, 36 * KIB)).has_value());
 }
