@@ -71,7 +71,25 @@ Driver::~Driver() = default;
 
 // ---------------------------------------------------------------- single devices
 
+Result<void> Driver::begin_batch() {
+  client::Task list(*client_, client::TaskType::list);
+  list.set_want_details();
+  if (auto r = list.run(); !r) return fail(r.error());
+  known_.emplace();
+  known_->reserve(list.names().size());
+  for (const auto& n : list.names())
+    if (n.uuid && !n.uuid->empty()) known_->emplace(*n.uuid, fmt::format("{}:{}", n.major, n.minor));
+  return {};
+}
+
+void Driver::end_batch() { known_.reset(); }
+
+void Driver::forget(std::string_view uuid) {
+  if (known_) known_->erase(std::string(uuid));
+}
+
 Result<DeviceInfo> Driver::info(std::string_view uuid) {
+  if (known_ && !known_->contains(std::string(uuid))) return DeviceInfo{};  // absent at the batch's LIST
   client::Task t(*client_, client::TaskType::info);
   t.set_uuid(std::string(uuid));
   if (auto r = t.run(); !r) {
@@ -162,6 +180,7 @@ Result<void> Driver::apply(const DeviceTree& tree, const ApplyOptions& opts) {
       client::Task t(*client_, client::TaskType::remove);
       t.set_uuid(*it);
       (void)t.run();
+      forget(*it);
     }
     for (const auto& u : loaded) {
       client::Task t(*client_, client::TaskType::clear);
@@ -201,9 +220,9 @@ Result<void> Driver::apply(const DeviceTree& tree, const ApplyOptions& opts) {
       for (auto& l : *lines) t.add_target(std::move(l));
       if (auto r = t.run(); !r) return undo(r.error());
       created.push_back(d.uuid);
-      auto i = info(d.uuid);
-      if (!i) return undo(i.error());
-      devnos[d.uuid] = devno_text(*i);
+      // The create's own reply names the new device's number.
+      devnos[d.uuid] = fmt::format("{}:{}", t.info().major, t.info().minor);
+      if (known_) known_->insert_or_assign(d.uuid, devnos[d.uuid]);
       continue;
     }
     client::Task t(*client_, client::TaskType::reload);
@@ -250,6 +269,7 @@ Result<void> Driver::remove(const DeviceTree& tree, std::string_view who) {
     client::Task t(*client_, client::TaskType::remove);
     t.set_uuid(devs[k].uuid);
     if (auto r = t.run(); !r) return r;
+    forget(devs[k].uuid);
   }
   return {};
 }
@@ -281,15 +301,17 @@ Result<std::vector<DeviceState>> Driver::states(const VolumeGroup& vg) {
   client::Task list(*client_, client::TaskType::list);
   list.set_want_details();
   if (auto r = list.run(); !r) return fail(r.error());
+  std::unordered_set<std::string_view> present;  // one lookup per LV, not a scan of the list
+  present.reserve(list.names().size());
+  for (const auto& n : list.names())
+    if (n.uuid) present.insert(*n.uuid);
   std::vector<DeviceState> out(vg.lvs.size());
   for (std::size_t i = 0; i < vg.lvs.size(); ++i) {
     const std::string uuid = dm_device_uuid(vg.id, vg.lvs[i].id);
-    for (const auto& n : list.names()) {
-      if (!n.uuid || *n.uuid != uuid) continue;
-      out[i].active = true;
-      auto in = info(uuid);
-      if (in && in->open_count > 0) out[i].open = true;
-    }
+    if (!present.contains(uuid)) continue;
+    out[i].active = true;
+    auto in = info(uuid);
+    if (in && in->open_count > 0) out[i].open = true;
   }
   return out;
 }

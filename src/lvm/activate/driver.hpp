@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -60,6 +63,15 @@ class Driver {
   Driver(const Driver&) = delete;
   Driver& operator=(const Driver&) = delete;
 
+  // ---- batches
+  // Many LVs in one command (vgchange -ay/-an): one LIST of every device up
+  // front, after which a device that was not there (and was not created since)
+  // is known absent without asking the driver; only devices that exist cost
+  // a DEV_STATUS. Ends with end_batch() (or the driver). Devices are made and
+  // removed only through this driver meanwhile (the command holds the VG lock).
+  Result<void> begin_batch();
+  void end_batch();
+
   // ---- LVs
   // Plans `lv` and carries the plan out (creates, reloads, resumes).
   Result<void> activate(const VolumeGroup& vg, const LogicalVolume& lv,
@@ -88,7 +100,11 @@ class Driver {
   Result<void> resume(std::string_view uuid);
 
  private:
+  void forget(std::string_view uuid);
+
   std::unique_ptr<client::Client> client_;
+  // While a batch runs: the uuids of the devices the driver has (devno text).
+  std::optional<std::unordered_map<std::string, std::string>> known_;
 };
 
 }  // namespace udm::lvm::activate

@@ -1,4 +1,6 @@
 // pvcreate, pvremove, pvresize.
+#include <cctype>
+
 #include "lvm/api/cmd.hpp"
 #include "lvm/api/wipe.hpp"
 
@@ -17,6 +19,41 @@ Outcome<void> wipe_before_pvcreate(Cmd& c, const std::string& path) {
   if (!*r) return failed("");
   return {};
 }
+
+// A size option of pvcreate (and vgcreate/vgextend for the PVs they make):
+// unsigned, `unit` when none is given; lvm2's lines when it does not read.
+Outcome<std::optional<byte_count>> size_option(Cmd& c, const char* name, char unit) {
+  auto v = c.cl().get(name);
+  if (!v) return std::nullopt;
+  auto sz = alloc::parse_size(*v, unit);
+  if (!sz) {
+    const bool number = !v->empty() && (std::isdigit(static_cast<unsigned char>((*v)[0])) || (*v)[0] == '.');
+    return failed(Cmd::indented(fmt::format("{}Invalid argument for --{}: {}",
+                                            number ? "" : "Size requires number argument.\n", name, *v)),
+                  EXIT_INVALID);
+  }
+  if (sz->sign != alloc::Sign::none)
+    return failed(Cmd::indented(fmt::format("Size may not be relative/signed.\nInvalid argument for --{}: {}", name, *v)),
+                  EXIT_INVALID);
+  return sectors_to_bytes(sz->sectors);
+}
+
+// --metadatasize, --pvmetadatacopies, --dataalignment as pvcreate reads them.
+Outcome<format::PvCreateOptions> pv_create_options(Cmd& c) {
+  format::PvCreateOptions o;
+  if (auto m = c.cl().get("pvmetadatacopies")) {
+    if (*m != "0" && *m != "1" && *m != "2")
+      return failed("Invalid argument for --pvmetadatacopies: " + *m, EXIT_INVALID);
+    o.metadata_copies = static_cast<unsigned>(std::stoul(*m));
+  }
+  auto ms = size_option(c, "metadatasize", 'm');
+  if (!ms) return std::unexpected(ms.error());
+  if (*ms) o.metadata_size = **ms;  // 0 = the default, as lvm2
+  auto da = size_option(c, "dataalignment", 'k');
+  if (!da) return std::unexpected(da.error());
+  if (*da && **da) o.data_alignment = **da;
+  return o;
+}
 }  // namespace
 
 // ---------------------------------------------------------------- PV commands
@@ -32,15 +69,16 @@ Outcome<void> add_new_pv(Cmd& c, VolumeGroup& vg, const std::string& path) {
   }
   if (!d->is_pv) {
     if (auto r = wipe_before_pvcreate(c, path); !r) return r;
+    auto opts = pv_create_options(c);
+    if (!opts) return std::unexpected(opts.error());
     if (c.test_mode()) {
-      // Nothing written: the PV as pvcreate's defaults would lay it out
-      // (1 MiB data alignment), for the VG's validation.
+      // Nothing written: the PV as pvcreate would lay it out, for the VG's validation.
       PhysicalVolume pv;
       pv.name = vg.next_pv_name();
       pv.id = generate_id();
       pv.device = Cmd::normal_path(path);
       pv.dev_size = d->dev->size() / SECTOR_SIZE;
-      pv.pe_start = 2048;
+      pv.pe_start = bytes_to_sectors(format::pv_layout(*opts).pe_start);
       pv.pe_count = pv.dev_size > pv.pe_start ? (pv.dev_size - pv.pe_start) / vg.extent_size : 0;
       c.say(fmt::format("Physical volume \"{}\" successfully created.", path));
       if (pv.pe_count == 0)
@@ -49,7 +87,8 @@ Outcome<void> add_new_pv(Cmd& c, VolumeGroup& vg, const std::string& path) {
       vg.pvs.push_back(std::move(pv));
       return {};
     }
-    if (auto r = c.store().create_pv(Cmd::normal_path(path)); !r) return failed(r.error().message);
+    if (auto r = format::check_pv_create_options(path, *opts); !r) return failed(Cmd::indented(r.error().message));
+    if (auto r = c.store().create_pv(Cmd::normal_path(path), *opts); !r) return failed(Cmd::indented(r.error().message));
     c.say(fmt::format("Physical volume \"{}\" successfully created.", path));
     d = c.device(path);
   }
@@ -71,11 +110,13 @@ Outcome<void> add_new_pv(Cmd& c, VolumeGroup& vg, const std::string& path) {
 
 Outcome<void> cmd_pvcreate(Cmd& c) {
   if (c.cl().args.empty()) return failed("Please enter a physical volume path.", EXIT_INVALID);
+  auto parsed = pv_create_options(c);
+  if (!parsed) return std::unexpected(parsed.error());
   if (auto r = c.open(true, c.cl().args); !r) return r;
   for (const auto& path : c.cl().args) {
     const format::PvState* d = c.device(path);
     if (!d) return failed(fmt::format("No device found for {}.", path));
-    format::PvCreateOptions opts;
+    format::PvCreateOptions opts = *parsed;
     if (d->is_pv && d->vg_id) {
       for (const auto& [n, f] : c.store().vgs())
         if (f.text.vg.id == *d->vg_id) {
@@ -96,13 +137,10 @@ Outcome<void> cmd_pvcreate(Cmd& c) {
       if (!p) return failed(p.error().message, EXIT_INVALID);
       opts.id = *p;
     }
-    if (auto m = c.cl().get("pvmetadatacopies")) {
-      if (*m != "0" && *m != "1" && *m != "2") return failed("Invalid argument for --pvmetadatacopies: " + *m, EXIT_INVALID);
-      opts.metadata_copies = static_cast<unsigned>(std::stoul(*m));
-    }
+    if (auto r = format::check_pv_create_options(path, opts); !r) return failed(Cmd::indented(r.error().message));
     if (auto r = wipe_before_pvcreate(c, path); !r) return r;
     if (!c.test_mode())
-      if (auto r = c.store().create_pv(Cmd::normal_path(path), opts); !r) return failed(r.error().message);
+      if (auto r = c.store().create_pv(Cmd::normal_path(path), opts); !r) return failed(Cmd::indented(r.error().message));
     c.say(fmt::format("Physical volume \"{}\" successfully created.", path));
   }
   return {};

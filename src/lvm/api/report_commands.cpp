@@ -9,9 +9,24 @@ namespace udm::lvm::api::detail {
 // ---------------------------------------------------------------- reports
 
 namespace {
+// The PV's metadata areas as pvs shows them (the smallest size and free space).
+void fill_mdas(report::PvDevice& d, const format::PvState& s) {
+  d.mda_count = static_cast<unsigned>(s.label.metadata_areas.size());
+  for (const auto& m : s.mdas) {
+    if (!m.header) continue;
+    if (!m.header->committed.ignored()) ++d.mda_used_count;
+    byte_count free = format::max_text_size(m.header->size);
+    byte_count used = (m.header->committed.size + 511) / 512 * 512;
+    free = free > used ? free - used : 0;
+    d.mda_free = d.mda_free == 0 ? free : std::min(d.mda_free, free);
+    d.mda_size = d.mda_size == 0 ? m.header->size : std::min(d.mda_size, m.header->size);
+  }
+}
+
 ReportData report_data(Cmd& c, bool with_states) {
   ReportData data;
   for (const auto& [n, f] : c.store().vgs()) data.vgs.push_back(&f.text.vg);
+  for (const VolumeGroup* vg : data.vgs) data.indexes.push_back(std::make_unique<VgIndexScope>(*vg));
   activate::Driver* drv = with_states ? c.driver(false) : nullptr;
   for (const VolumeGroup* vgp : data.vgs) {
     const VolumeGroup& vg = *vgp;
@@ -24,16 +39,7 @@ ReportData report_data(Cmd& c, bool with_states) {
         const format::PvState& s = c.store().pvs()[f->pv_index[i]];
         d.path = s.path;
         d.dev_size = s.dev->size() / SECTOR_SIZE;
-        d.mda_count = static_cast<unsigned>(s.label.metadata_areas.size());
-        for (const auto& m : s.mdas) {
-          if (!m.header) continue;
-          if (!m.header->committed.ignored()) ++d.mda_used_count;
-          byte_count free = format::max_text_size(m.header->size);
-          byte_count used = (m.header->committed.size + 511) / 512 * 512;
-          free = free > used ? free - used : 0;
-          d.mda_free = d.mda_free == 0 ? free : std::min(d.mda_free, free);
-          d.mda_size = d.mda_size == 0 ? m.header->size : std::min(d.mda_size, m.header->size);
-        }
+        fill_mdas(d, s);
         d.ext_version = s.label.ext_version;
       }
       v.devices.push_back(d);
@@ -64,7 +70,7 @@ ReportData report_data(Cmd& c, bool with_states) {
     o2.id = s.label.pv_id;
     o2.device.path = s.path;
     o2.device.dev_size = s.dev->size() / SECTOR_SIZE;
-    o2.device.mda_count = static_cast<unsigned>(s.label.metadata_areas.size());
+    fill_mdas(o2.device, s);
     o2.device.mda_used_count = o2.device.mda_count;
     if (!s.label.data_areas.empty()) o2.pe_start = bytes_to_sectors(s.label.data_areas[0].offset);
     data.in.orphans.push_back(o2);

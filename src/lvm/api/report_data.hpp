@@ -4,6 +4,8 @@
 // them as structs. One path for both.
 #pragma once
 
+#include <memory>
+
 #include "lvm/api/cmd.hpp"
 
 namespace udm::lvm::api::detail {
@@ -11,6 +13,8 @@ namespace udm::lvm::api::detail {
 struct ReportData {
   std::vector<const VolumeGroup*> vgs;  // owned by the command's store
   report::Input in;
+  // Per-LV lookups (visibility, snapshots, pools) in O(1) while the report is built.
+  std::vector<std::unique_ptr<VgIndexScope>> indexes;
 };
 
 // The scan behind a report: opens the store read-only, refuses VG names in

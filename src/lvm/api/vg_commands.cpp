@@ -275,6 +275,11 @@ Outcome<void> cmd_vgchange(Cmd& c) {
   for (const auto& n : names) {
     auto vg = c.vg(n);
     if (!vg) return std::unexpected(vg.error());
+    // Every LV in one driver session with one device list, and per-LV
+    // lookups (snapshots, names) from an index instead of a scan per LV.
+    VgIndexScope index(*vg);
+    activate::Driver* drv = vg->lvs.empty() || c.test_mode() ? nullptr : c.driver(*on);
+    const bool batched = drv && drv->begin_batch().has_value();
     unsigned active = 0;
     for (const auto& lv : vg->lvs) {
       if (!lv.visible()) continue;
@@ -288,6 +293,7 @@ Outcome<void> cmd_vgchange(Cmd& c) {
       }
       if (*on) ++active;
     }
+    if (batched) drv->end_batch();
     c.say(fmt::format("{} logical volume(s) in volume group \"{}\" now active", active, n));
   }
   if (any_failed) return failed("");

@@ -103,6 +103,34 @@ std::uint64_t usable_extents(const PvLabel& label, byte_count extent_bytes) {
   return (d.end - d.start) / extent_bytes;
 }
 
+PvLayout pv_layout(const PvCreateOptions& o) {
+  PvLayout l;
+  const byte_count align = o.data_alignment ? o.data_alignment : MIB;
+  const byte_count wanted = o.metadata_size ? o.metadata_size : MIB - MDA1_START;
+  // mda #1 is [4096, end of metadata); the bootloader area follows; PE 0 at the next alignment.
+  l.mda_end = align_up(MDA1_START + wanted, align);
+  l.mda_size = l.mda_end - MDA1_START;
+  l.mda2_size = wanted;
+  l.pe_start = l.mda_end;
+  if (o.bootloader_area_size) {
+    l.bootloader_size = align_up(o.bootloader_area_size, SECTOR_SIZE);
+    l.pe_start = align_up(l.mda_end + l.bootloader_size, align);
+  }
+  return l;
+}
+
+Result<void> check_pv_create_options(const std::string& path, const PvCreateOptions& o) {
+  const PvLayout lay = pv_layout(o);
+  // lvm2's smallest metadata area (its words, then its refusal of the PV).
+  if (o.metadata_copies >= 1 && lay.mda_size < MIN_MDA_SIZE)
+    return fail(EINVAL, fmt::format("Metadata area size too small: {} bytes. It must be at least {} bytes.\n"
+                                    "Not enough space available for metadata area with index 0 on PV {}.\n"
+                                    "Failed to add metadata area for new physical volume {}\n"
+                                    "Failed to setup physical volume \"{}\".",
+                                    lay.mda_size, MIN_MDA_SIZE, path, path, path));
+  return {};
+}
+
 // ---------------------------------------------------------------- scanning
 
 Result<MetadataStore> MetadataStore::scan(const std::vector<std::string>& paths, bool writable, DeviceOpener opener) {
@@ -538,21 +566,17 @@ Result<PvLabel> MetadataStore::create_pv(const std::string& path, const PvCreate
     return fail(EINVAL, fmt::format("Cannot use {}: size {} is larger than the device ({} bytes)", path, dev_size,
                                     pv->dev->size()));
 
-  // mda #1 is [4096, end of metadata); the bootloader area follows; PE 0 at the next alignment.
-  const byte_count md_end = align_up(MDA1_START + (o.metadata_size ? o.metadata_size : MIB - MDA1_START), o.data_alignment);
-  byte_count pe_start = md_end;
+  const PvLayout lay = pv_layout(o);
+  const byte_count pe_start = lay.pe_start;
   std::vector<DiskLocn> bootloader;
-  if (o.bootloader_area_size) {
-    const byte_count ba_size = align_up(o.bootloader_area_size, SECTOR_SIZE);
-    bootloader.push_back({md_end, ba_size});
-    pe_start = align_up(md_end + ba_size, o.data_alignment);
-  }
+  if (lay.bootloader_size) bootloader.push_back({lay.mda_end, lay.bootloader_size});
   std::vector<DiskLocn> mdas;
-  if (o.metadata_copies >= 1) mdas.push_back({MDA1_START, md_end - MDA1_START});
+  if (o.metadata_copies >= 1) mdas.push_back({MDA1_START, lay.mda_size});
   if (o.metadata_copies == 2) {
-    const byte_count mda1_size = md_end - MDA1_START;
-    if (dev_size < mda1_size) return fail(ENOSPC, fmt::format("Cannot use {}: too small for two metadata areas", path));
-    const byte_count start = align_down(dev_size - mda1_size, o.data_alignment);
+    // mda #2 starts the requested size before the end, aligned down (not
+    // mda #1's size: --metadatasize 16m gives 16 MiB at the end, 17 MiB - 4 KiB at the start).
+    if (dev_size < lay.mda2_size) return fail(ENOSPC, fmt::format("Cannot use {}: too small for two metadata areas", path));
+    const byte_count start = align_down(dev_size - lay.mda2_size, o.data_alignment);
     mdas.push_back({start, dev_size - start});
   }
   PvLabel label;
@@ -739,6 +763,11 @@ Result<void> MetadataStore::write_vg(VolumeGroup&& vg, const MetadataHeader& hea
     Target& t = targets[i];
     if (!t.in_use) continue;
     if (t.header.committed.ignored()) t.header.committed = {};  // was ignored: start afresh at 512
+    // lvm2's refusal when a copy would take more than half the circular buffer.
+    if (const byte_count limit = max_text_size(t.header.size); text.size() + 1 > limit)
+      return fail(ENOSPC, fmt::format("VG {} {} metadata on {} ({} bytes) exceeds maximum metadata size ({} bytes)\n"
+                                      "Failed to write VG {}.",
+                                      vg.name, vg.seqno, t.pv->path, text.size() + 1, limit, vg.name));
     auto off = next_text_offset(t.header, text.size() + 1);
     if (!off) return fail(with_context(fmt::format("{}: not written: {}: ", who, t.pv->path), off.error()));
     offsets[i] = *off;

@@ -102,7 +102,7 @@ struct PvCreateOptions {
   std::optional<std::string> id;        // raw 32 characters; random when empty
   unsigned metadata_copies = 1;         // 0, 1 or 2 (2 adds an mda at the end)
   byte_count data_alignment = 1 << 20;  // pe_start alignment
-  byte_count metadata_size = 0;         // minimum size of mda #1; 0 = up to the aligned pe_start
+  byte_count metadata_size = 0;         // --metadatasize: minimum size of mda #1; 0 = lvm2's 1020 KiB
   byte_count bootloader_area_size = 0;  // reserved between mda #1 and pe_start
   std::uint64_t label_sector = 1;       // 0-3
   std::optional<byte_count> device_size;  // recorded size; default the device's
@@ -115,6 +115,22 @@ struct DataArea {
   byte_count end = 0;  // mda #2's start, or the recorded device size
 };
 DataArea data_area(const PvLabel& label);
+// Where pvcreate puts things for `options` (lvm2's rules, LVM2-FORMAT.md §7):
+// mda #1 is [4096, mda_end) with mda_end = 4096 + metadata_size rounded up to
+// the data alignment; pe_start follows it (and the bootloader area).
+struct PvLayout {
+  byte_count mda_end = 0;
+  byte_count mda_size = 0;   // mda #1
+  byte_count mda2_size = 0;  // mda #2 starts this much before the device end, aligned down
+  byte_count bootloader_size = 0;
+  byte_count pe_start = 0;
+};
+PvLayout pv_layout(const PvCreateOptions& options);
+// lvm2 refuses a metadata area smaller than this.
+inline constexpr byte_count MIN_MDA_SIZE = 32768;
+// What pvcreate refuses before writing (a metadata area under MIN_MDA_SIZE),
+// in lvm2's words. create_pv itself takes smaller areas (tests use them).
+Result<void> check_pv_create_options(const std::string& path, const PvCreateOptions& options);
 // Extents of `extent_bytes` that fit in the PV's data area (pe_count for vgcreate).
 std::uint64_t usable_extents(const PvLabel& label, byte_count extent_bytes);
 

@@ -6,6 +6,8 @@
 
 #include "lvm/metadata/model.hpp"
 #include "lvm/segtypes/segment_type.hpp"
+#include "lvm/segtypes/snapshot.hpp"
+#include "lvm/segtypes/thin_keys.hpp"
 
 namespace udm::lvm {
 
@@ -31,11 +33,19 @@ const PhysicalVolume* VolumeGroup::find_pv_by_id(std::string_view raw_id) const 
   return nullptr;
 }
 const LogicalVolume* VolumeGroup::find_lv(std::string_view lv_name) const {
+  if (const VgIndex* ix = vg_index(*this)) {
+    auto it = ix->by_name.find(lv_name);
+    return it == ix->by_name.end() ? nullptr : &lvs[it->second];
+  }
   for (const auto& lv : lvs)
     if (lv.name == lv_name) return &lv;
   return nullptr;
 }
 LogicalVolume* VolumeGroup::find_lv(std::string_view lv_name) {
+  if (const VgIndex* ix = vg_index(*this)) {
+    auto it = ix->by_name.find(lv_name);
+    return it == ix->by_name.end() ? nullptr : &lvs[it->second];
+  }
   for (auto& lv : lvs)
     if (lv.name == lv_name) return &lv;
   return nullptr;
@@ -58,6 +68,8 @@ bool hides_lv(const LogicalVolume& lv) {
 }  // namespace
 
 bool lv_is_visible(const VolumeGroup& vg, const LogicalVolume& lv) {
+  if (const VgIndex* ix = vg_index(vg))
+    if (std::size_t at = ix->position(lv); at != std::string_view::npos) return ix->visible[at];
   if (hides_lv(lv)) return false;
   for (const auto& other : vg.lvs)
     for (const auto& seg : other.segments) {
@@ -93,6 +105,37 @@ std::vector<bool> lv_visibility(const VolumeGroup& vg) {
     out.push_back(visible);
   }
   return out;
+}
+
+// ---------------------------------------------------------------- index
+
+namespace {
+// The scopes alive on this thread, innermost last (a command reads few VGs).
+thread_local std::vector<const VgIndex*> active_indexes;
+}  // namespace
+
+VgIndex::VgIndex(const VolumeGroup& v) : vg(&v), visible(lv_visibility(v)) {
+  by_name.reserve(v.lvs.size());
+  for (std::size_t i = 0; i < v.lvs.size(); ++i) {
+    const LogicalVolume& lv = v.lvs[i];
+    by_name.emplace(lv.name, i);
+    if (segtypes::lv_is_thin_pool(lv)) thin_pools.push_back(i);
+    if (segtypes::lv_is_snapshot_carrier(lv)) snapshot_lvs.push_back(i);  // merging ones too
+  }
+}
+
+std::size_t VgIndex::position(const LogicalVolume& lv) const {
+  if (vg->lvs.empty() || &lv < vg->lvs.data() || &lv >= vg->lvs.data() + vg->lvs.size()) return std::string_view::npos;
+  return static_cast<std::size_t>(&lv - vg->lvs.data());
+}
+
+VgIndexScope::VgIndexScope(const VolumeGroup& vg) : index_(vg) { active_indexes.push_back(&index_); }
+VgIndexScope::~VgIndexScope() { std::erase(active_indexes, &index_); }
+
+const VgIndex* vg_index(const VolumeGroup& vg) {
+  for (auto it = active_indexes.rbegin(); it != active_indexes.rend(); ++it)
+    if ((*it)->vg == &vg) return *it;
+  return nullptr;
 }
 
 std::vector<PvExtentUse> pv_extent_map(const VolumeGroup& vg) {

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/result.hpp"
@@ -204,6 +205,37 @@ bool lv_is_visible(const VolumeGroup& vg, const LogicalVolume& lv);
 // lv_is_visible for every LV at once, parallel to vg.lvs: linear in the size
 // of the VG, where calling lv_is_visible per LV is quadratic.
 std::vector<bool> lv_visibility(const VolumeGroup& vg);
+
+// ---------------------------------------------------------------- index
+
+// Relations of one VG that per-LV questions would otherwise find by scanning
+// every LV (quadratic over a 10,000-LV VG): LVs by name, visibility, which LVs
+// carry snapshot segments and which are thin pools. Built by a VgIndexScope
+// for a stretch of code that reads the VG without changing it (a report, an
+// activation loop); lv_is_visible, find_lv and the segment types' snapshot
+// and pool lookups use it while the scope lives, and scan as before outside.
+struct VgIndex {
+  const VolumeGroup* vg = nullptr;
+  std::unordered_map<std::string_view, std::size_t> by_name;
+  std::vector<bool> visible;              // lv_visibility(vg)
+  std::vector<std::size_t> snapshot_lvs;  // snapshot carriers (a segment of type snapshot)
+  std::vector<std::size_t> thin_pools;    // LVs that are thin pools
+  explicit VgIndex(const VolumeGroup& vg);
+  // The LV's position in vg.lvs when `lv` is one of them, else npos.
+  std::size_t position(const LogicalVolume& lv) const;
+};
+class VgIndexScope {
+ public:
+  explicit VgIndexScope(const VolumeGroup& vg);
+  ~VgIndexScope();
+  VgIndexScope(const VgIndexScope&) = delete;
+  VgIndexScope& operator=(const VgIndexScope&) = delete;
+
+ private:
+  VgIndex index_;
+};
+// The index of `vg` while a scope for it lives on this thread, else null.
+const VgIndex* vg_index(const VolumeGroup& vg);
 
 // ---------------------------------------------------------------- extent map
 

@@ -163,6 +163,12 @@ bool lv_is_snapshot_carrier(const LogicalVolume& lv) {
 
 std::vector<SnapshotRef> snapshots(const VolumeGroup& vg) {
   std::vector<SnapshotRef> out;
+  if (const VgIndex* ix = vg_index(vg)) {  // only the LVs known to carry one
+    for (std::size_t i : ix->snapshot_lvs)
+      for (const auto& s : vg.lvs[i].segments)
+        if (s.type == SNAPSHOT) out.push_back(ref_of(vg.lvs[i], s));
+    return out;
+  }
   for (const auto& lv : vg.lvs)
     for (const auto& s : lv.segments)
       if (s.type == SNAPSHOT) out.push_back(ref_of(lv, s));

@@ -183,7 +183,10 @@ std::vector<const LogicalVolume*> pool_thin_lvs(const VolumeGroup& vg, std::stri
 }
 
 const LogicalVolume* pool_of_sub_lv(const VolumeGroup& vg, const LogicalVolume& lv, bool* is_metadata) {
-  for (const auto& p : vg.lvs) {
+  const VgIndex* ix = vg_index(vg);
+  const std::size_t n = ix ? ix->thin_pools.size() : vg.lvs.size();
+  for (std::size_t k = 0; k < n; ++k) {  // the pools only, when indexed
+    const LogicalVolume& p = vg.lvs[ix ? ix->thin_pools[k] : k];
     if (!lv_is_thin_pool(p)) continue;
     const Segment& s = p.segments[0];
     const ConfigNode* m = find_key(s, "metadata");

@@ -465,16 +465,19 @@ TEST(LvmStore, TooLargeForAnMdaWritesNothing) {
   auto st = d.scan();
   ASSERT_TRUE(st.create_pv("/dev/a").has_value());
   PvCreateOptions small;
-  small.data_alignment = 16384;
-  small.metadata_size = 12288;  // mda of 12 KiB: copies of at most 5632 bytes
+  small.data_alignment = 36864;
+  small.metadata_size = 32768;  // mda of 32 KiB (lvm2's smallest): copies of at most 15616 bytes
   ASSERT_TRUE(st.create_pv("/dev/s", small).has_value());
   VolumeGroup vg = make_vg(st, {"/dev/a", "/dev/s"});
-  for (int i = 0; i < 300; ++i) vg.tags.push_back("a-rather-long-tag-number-" + std::to_string(i));
+  for (int i = 0; i < 800; ++i) vg.tags.push_back("a-rather-long-tag-number-" + std::to_string(i));
   const auto before_a = d.devs["/dev/a"]->bytes();
   auto r = st.write_vg(vg, header_for(1));
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, ENOSPC);
   EXPECT_NE(r.error().message.find("/dev/s"), std::string::npos) << r.error().message;
+  // lvm2's words: "VG vg0 1 metadata on /dev/s (N bytes) exceeds maximum metadata size (15616 bytes)"
+  EXPECT_NE(r.error().message.find("exceeds maximum metadata size (15616 bytes)\nFailed to write VG vg0."),
+            std::string::npos) << r.error().message;
   EXPECT_EQ(d.devs["/dev/a"]->bytes(), before_a);
 }
 
