@@ -1,12 +1,28 @@
 // pvs, vgs, lvs and pvdisplay, vgdisplay, lvdisplay.
 #include "lvm/api/report_data.hpp"
 #include "lvm/api/snapshot_commands.hpp"
+#include "lvm/report/field_help.hpp"
 
 namespace udm::lvm::api::detail {
 
 // ---------------------------------------------------------------- reports
 
 namespace {
+// Text lvm2 prints through its log: every line indented by two spaces.
+std::string indent_lines(std::string_view text) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto nl = text.find('\n', start);
+    if (nl == std::string_view::npos) nl = text.size();
+    out += "  ";
+    out += text.substr(start, nl - start);
+    out += '\n';
+    start = nl + 1;
+  }
+  return out;
+}
+
 ReportData report_data(Cmd& c, bool with_states) {
   ReportData data;
   for (const auto& [n, f] : c.store().vgs()) data.vgs.push_back(&f.text.vg);
@@ -97,7 +113,13 @@ Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
     if (*f == "json") o.json = true;
     else if (*f != "basic") return failed(fmt::format("Invalid argument for --reportformat: {}", *f), EXIT_INVALID);
   }
-  if (c.cl().has("select")) return failed("--select is not supported by ulvm yet.", EXIT_INVALID);
+  if (auto sel = c.cl().get("select")) {
+    if (*sel == "help" || *sel == "?") {
+      c.warn_raw(indent_lines(report::fields_help_text(true) + std::string(report::selection_help_tail())));
+      return {};
+    }
+    o.selection = *sel;
+  }
   o.all = c.cl().has("all");
   o.segments = c.cl().has("segments");
   o.select_names = c.cl().args;
@@ -106,7 +128,7 @@ Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
   auto data = load_report(c, type, c.cl().args);
   if (!data) return std::unexpected(data.error());
   auto text = report::render(type, data->in, o);
-  if (!text) return failed(text.error().message, EXIT_INVALID);
+  if (!text) return failed(Cmd::indented(text.error().message), EXIT_FAILED);
   c.say_raw(*text);
   return {};
 }

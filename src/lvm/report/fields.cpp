@@ -1,5 +1,6 @@
 #include "lvm/report/fields.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -24,6 +25,12 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
     out += v[i];
   }
   return out;
+}
+
+// lvm2 shows tags sorted, whatever order the metadata keeps them in.
+std::string tag_list(std::vector<std::string> tags, std::string_view sep) {
+  std::sort(tags.begin(), tags.end());
+  return join(tags, sep);
 }
 
 const VolumeGroup& vgof(const Row& r) { return *r.vg->vg; }
@@ -221,7 +228,7 @@ const FieldDef FIELDS[] = {
     F("convert_lv", "Convert", 7, false, str, lv, return empty();),
     F("data_lv", "Data", 4, false, str, lv, return empty();),
     F("metadata_lv", "Meta", 4, false, str, lv, return empty();),
-    F("lv_tags", "LV Tags", 7, false, str, lv, return text(join(r.lv->tags, ","));),
+    F("lv_tags", "LV Tags", 7, false, str, lv, return text(tag_list(r.lv->tags, ","));),
     F("lv_time", "CTime", 26, false, str, lv, return text(lvm_time_text(r.lv->creation_time));),
     F("lv_host", "Host", 10, false, str, lv, return text(r.lv->creation_host);),
     F("lv_active", "Active", 6, false, str, lv, {
@@ -267,7 +274,7 @@ const FieldDef FIELDS[] = {
     F("seg_pe_ranges", "PE Ranges", 9, false, str, seg, return text(ranges(r, false));),
     F("seg_le_ranges", "LE Ranges", 9, false, str, seg, return text(ranges(r, false));),
     F("devices", "Devices", 7, false, str, seg, return text(ranges(r, true));),
-    F("seg_tags", "Seg Tags", 8, false, str, seg, return text(join(r.seg->tags, ","));),
+    F("seg_tags", "Seg Tags", 8, false, str, seg, return text(tag_list(r.seg->tags, ","));),
     // ------------------------------------------------------------ VG
     F("vg_fmt", "Fmt", 3, false, str, vg, return text(vgof(r).format);),
     F("vg_uuid", "VG UUID", 7, false, str, vg, return text(format_id(vgof(r).id));),
@@ -303,7 +310,7 @@ const FieldDef FIELDS[] = {
     F("lv_count", "#LV", 3, true, num, vg, return num(visible_lv_count(vgof(r)));),
     F("snap_count", "#SN", 3, true, num, vg, return num(static_cast<std::int64_t>(segtypes::snapshots(vgof(r)).size()));),
     F("vg_seqno", "Seq", 3, true, num, vg, return num(static_cast<std::int64_t>(vgof(r).seqno));),
-    F("vg_tags", "VG Tags", 7, false, str, vg, return text(join(vgof(r).tags, ","));),
+    F("vg_tags", "VG Tags", 7, false, str, vg, return text(tag_list(vgof(r).tags, ","));),
     F("vg_profile", "VProfile", 8, false, str, vg, return text(vgof(r).profile.value_or(""));),
     F("vg_mda_count", "#VMda", 5, true, num, vg, {
       std::int64_t n = 0;
@@ -366,7 +373,7 @@ const FieldDef FIELDS[] = {
     F("pv_missing", "Missing", 10, false, str, pv, return text(r.pv && r.dev && r.dev->path.empty() ? "missing" : "");),
     F("pv_pe_count", "PE", 3, true, num, pv, return num(r.pv ? static_cast<std::int64_t>(r.pv->pe_count) : 0);),
     F("pv_pe_alloc_count", "Alloc", 5, true, num, pv, return num(static_cast<std::int64_t>(pv_used_extents(r)));),
-    F("pv_tags", "PV Tags", 7, false, str, pv, return text(r.pv ? join(r.pv->tags, ",") : "");),
+    F("pv_tags", "PV Tags", 7, false, str, pv, return text(r.pv ? tag_list(r.pv->tags, ",") : "");),
     F("pv_mda_count", "#PMda", 5, true, num, pv, return num(device_of(r) ? device_of(r)->mda_count : 0);),
     F("pv_mda_used_count", "#PMdaUse", 8, true, num, pv, return num(device_of(r) ? device_of(r)->mda_used_count : 0);),
     F("pv_ba_start", "BA Start", 8, true, size, pv, return size(r.pv ? r.pv->ba_start.value_or(0) : 0);),

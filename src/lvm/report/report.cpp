@@ -1,5 +1,6 @@
 #include "lvm/report/report.hpp"
 
+#include "lvm/report/select.hpp"
 #include "lvm/segtypes/snapshot.hpp"
 
 #include <algorithm>
@@ -226,6 +227,25 @@ Cell value(const FieldDef& f, const Row& r) {
   return f.get(r);
 }
 
+// A field's value as -S compares it: an LV row answers segment fields from
+// its first segment, time fields are seconds since the epoch.
+Cell select_value(const FieldDef& f, const Row& r) {
+  if (selection_type(f) == SelType::time) {
+    if (!r.lv || f.name != "lv_time") {
+      Cell c = Cell::of_num(0);
+      c.blank = true;
+      return c;
+    }
+    return Cell::of_num(static_cast<std::int64_t>(r.lv->creation_time));
+  }
+  if (f.object == Object::seg && !r.seg && r.lv && !r.lv->segments.empty()) {
+    Row with = r;
+    with.seg = &r.lv->segments.front();
+    return value(f, with);
+  }
+  return value(f, r);
+}
+
 std::string show(const Cell& c, const Units& u) {
   if (c.blank) return "";
   switch (c.kind) {
@@ -267,6 +287,11 @@ Result<Table> table(ReportType type, const Input& in, const Options& o) {
   if (!keys) return fail(keys.error());
 
   std::vector<Row> rows = make_rows(type, in, o, seg_rows);
+  if (o.selection) {
+    auto sel = parse_selection(type, *o.selection);
+    if (!sel) return fail(sel.error());
+    std::erase_if(rows, [&](const Row& r) { return !selection_matches(*sel, [&](const FieldDef& f) { return select_value(f, r); }); });
+  }
   // Sort on cell values; stable so segments keep their logical order.
   std::vector<std::vector<Cell>> sortvals(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i)

@@ -27,6 +27,7 @@ struct Options {
   bool json = false;      // --reportformat json
   bool all = false;       // -a: hidden LVs too
   bool segments = false;  // --segments
+  std::optional<std::string> selection;  // -S/--select
   std::vector<std::string> select_names;  // positional VG / VG/LV / PV names; empty = all
 };
 
