@@ -136,6 +136,13 @@ Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
 Outcome<void> cmd_display(Cmd& c, char what) {
   if (c.cl().has("colon") || c.cl().has("columns") || c.cl().has("short"))
     return failed("-c/-C/-s are not supported by ulvm's display commands yet.", EXIT_INVALID);
+  const auto type = what == 'l' ? report::ReportType::lvs : what == 'v' ? report::ReportType::vgs : report::ReportType::pvs;
+  report::Selection sel;
+  if (auto text = c.cl().get("select")) {
+    auto parsed = report::parse_selection(type, *text);
+    if (!parsed) return failed(Cmd::indented(parsed.error().message));
+    sel = std::move(*parsed);
+  }
   if (auto r = c.open(false); !r) return r;
   ReportData data = report_data(c, what == 'l');
   const auto& args = c.cl().args;
@@ -155,7 +162,7 @@ Outcome<void> cmd_display(Cmd& c, char what) {
   }
   for (const auto& v : data.in.vgs) {
     if (what == 'v') {
-      if (wanted_vg(v.vg->name)) out += report::display_vg(v);
+      if (wanted_vg(v.vg->name) && report::row_selected(sel, report::Row{.vg = &v})) out += report::display_vg(v);
       continue;
     }
     if (what == 'l') {
@@ -167,21 +174,23 @@ Outcome<void> cmd_display(Cmd& c, char what) {
           auto [vgn, lvn] = split_lv_path(a);
           if ((vgn.empty() && a == v.vg->name) || (vgn == v.vg->name && (lvn.empty() || lvn == lv.name))) want = true;
         }
-        if (want) out += report::display_lv(v, i, c.cl().has("maps"));
+        if (want && report::row_selected(sel, report::Row{.vg = &v, .lv = &lv, .lv_index = i}))
+          out += report::display_lv(v, i, c.cl().has("maps"));
       }
       continue;
     }
     for (std::size_t i = 0; i < v.vg->pvs.size(); ++i) {
       bool want = args.empty();
       for (const auto& a : args) want = want || Cmd::normal_path(a) == v.devices[i].path;
-      if (want) out += report::display_pv(v, i, c.cl().has("maps"));
+      if (want && report::row_selected(sel, report::Row{.vg = &v, .pv = &v.vg->pvs[i], .dev = &v.devices[i]}))
+        out += report::display_pv(v, i, c.cl().has("maps"));
     }
   }
   if (what == 'p')
     for (const auto& o : data.in.orphans) {
       bool want = args.empty();
       for (const auto& a : args) want = want || Cmd::normal_path(a) == o.device.path;
-      if (want) out += report::display_orphan(o);
+      if (want && report::row_selected(sel, report::Row{.orphan = &o})) out += report::display_orphan(o);
     }
   c.say_raw(out);
   return {};

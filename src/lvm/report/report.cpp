@@ -271,6 +271,10 @@ void json_escape(std::string& out, std::string_view s) {
 
 }  // namespace
 
+bool row_selected(const Selection& s, const Row& r) {
+  return selection_matches(s, [&](const FieldDef& f) { return select_value(f, r); });
+}
+
 Result<Table> table(ReportType type, const Input& in, const Options& o) {
   auto fields = select_fields(type, o);
   if (!fields) return fail(fields.error());
@@ -290,7 +294,7 @@ Result<Table> table(ReportType type, const Input& in, const Options& o) {
   if (o.selection) {
     auto sel = parse_selection(type, *o.selection);
     if (!sel) return fail(sel.error());
-    std::erase_if(rows, [&](const Row& r) { return !selection_matches(*sel, [&](const FieldDef& f) { return select_value(f, r); }); });
+    std::erase_if(rows, [&](const Row& r) { return !row_selected(*sel, r); });
   }
   // Sort on cell values; stable so segments keep their logical order.
   std::vector<std::vector<Cell>> sortvals(rows.size());

@@ -12,6 +12,7 @@
 
 #include "base/result.hpp"
 #include "lvm/report/fields.hpp"
+#include "lvm/report/select.hpp"
 #include "lvm/report/units.hpp"
 #include "lvm/report/view.hpp"
 
@@ -46,5 +47,9 @@ struct Table {
   std::vector<std::vector<Cell>> cells;  // per row, one per field
 };
 Result<Table> table(ReportType type, const Input& input, const Options& opts);
+
+// Whether `r` passes a parsed -S selection, its fields' values as the
+// report computes them (the display commands select with it).
+bool row_selected(const Selection& s, const Row& r);
 
 }  // namespace udm::lvm::report

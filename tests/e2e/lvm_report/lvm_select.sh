@@ -159,6 +159,13 @@ same lvs 'lv_time>0' $F
 same lvs 'lv_fixed_minor=""' $F
 same lvs 'bogus=1' $F
 same lvs 'pv_name=~loop' $F
+# The display commands select with -S too.
+same lvdisplay 'lv_size>10m && vg_name=vgx'
+same lvdisplay 'lv_tags={foo}' -m
+same vgdisplay 'vg_name=vgy'
+same pvdisplay "pv_tags=blue"
+same pvdisplay "vg_name=vgy"
+same lvdisplay 'bogus=1'
 same lvs help
 same vgs '?'
 echo "PASS ($n expressions)"
