@@ -1,6 +1,10 @@
 // pvs, vgs, lvs and pvdisplay, vgdisplay, lvdisplay.
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
 #include "lvm/api/report_data.hpp"
 #include "lvm/api/snapshot_commands.hpp"
+#include "lvm/format/config_parser.hpp"
 #include "lvm/report/field_help.hpp"
 
 namespace udm::lvm::api::detail {
@@ -49,6 +53,11 @@ ReportData report_data(Cmd& c, bool with_states) {
           d.mda_size = d.mda_size == 0 ? m.header->size : std::min(d.mda_size, m.header->size);
         }
         d.ext_version = s.label.ext_version;
+        struct stat st{};
+        if (::stat(s.path.c_str(), &st) == 0 && S_ISBLK(st.st_mode)) {
+          d.major = major(st.st_rdev);
+          d.minor = minor(st.st_rdev);
+        }
       }
       v.devices.push_back(d);
     }
@@ -78,6 +87,11 @@ ReportData report_data(Cmd& c, bool with_states) {
     o2.device.dev_size = s.dev->size() / SECTOR_SIZE;
     o2.device.mda_count = static_cast<unsigned>(s.label.metadata_areas.size());
     o2.device.mda_used_count = o2.device.mda_count;
+    struct stat st{};
+    if (::stat(s.path.c_str(), &st) == 0 && S_ISBLK(st.st_mode)) {
+      o2.device.major = major(st.st_rdev);
+      o2.device.minor = minor(st.st_rdev);
+    }
     if (!s.label.data_areas.empty()) o2.pe_start = bytes_to_sectors(s.label.data_areas[0].offset);
     data.in.orphans.push_back(o2);
   }
@@ -96,23 +110,91 @@ Outcome<ReportData> load_report(Cmd& c, report::ReportType type, const std::vect
   return report_data(c, type == report::ReportType::lvs);
 }
 
+namespace {
+// report/NAME from --config ("report/x=1" or "report { x=1 }"); lvm2's
+// precedence: the last setting wins.
+struct ReportConfig {
+  ConfigTree tree;
+  const ConfigValue* get(std::string_view name) const {
+    const ConfigValue* found = nullptr;
+    for (const auto& n : tree.root.children) {
+      if (!n.is_section && n.key == fmt::format("report/{}", name)) found = &n.value;
+      if (n.is_section && n.key == "report")
+        for (const auto& k : n.children)
+          if (!k.is_section && k.key == name) found = &k.value;
+    }
+    return found;
+  }
+  std::optional<std::string> text(std::string_view name) const {
+    const ConfigValue* v = get(name);
+    if (!v || !v->is_string()) return std::nullopt;
+    return v->text;
+  }
+  std::optional<bool> flag(std::string_view name) const {
+    const ConfigValue* v = get(name);
+    if (!v || !v->is_int()) return std::nullopt;
+    return v->integer != 0;
+  }
+};
+
+bool asks_field_help(const std::vector<std::string>& options) {
+  for (const auto& arg : options) {
+    std::string_view a = arg;
+    if (!a.empty() && (a[0] == '+' || a[0] == '-')) a.remove_prefix(1);
+    std::size_t start = 0;
+    while (start <= a.size()) {
+      auto comma = a.find(',', start);
+      auto item = a.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      if (item == "help" || item == "?") return true;
+      if (comma == std::string_view::npos) break;
+      start = comma + 1;
+    }
+  }
+  return false;
+}
+}  // namespace
+
 Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
   report::Options o;
   o.fields = c.cl().all("options");
   o.sort = c.cl().all("sort");
+  if (asks_field_help(o.fields)) {  // lvm2 prints the list through its log, and succeeds
+    c.warn_raw(indent_lines(report::fields_help_text(false)));
+    return {};
+  }
+  ReportConfig rc;
+  if (auto text = c.cl().get("config")) {
+    if (auto tree = format::parse_config(*text)) rc.tree = std::move(*tree);
+  }
+  const std::string_view prefix = type == report::ReportType::lvs ? "lvs" : type == report::ReportType::vgs ? "vgs" : "pvs";
+  if (!c.cl().has("segments")) o.default_fields = rc.text(fmt::format("{}_cols", prefix));
+  o.default_sort = rc.text(fmt::format("{}_sort", prefix));
   if (auto u = c.cl().get("units")) {
     auto units = report::parse_units(*u);
     if (!units) return failed("Invalid units specification", EXIT_INVALID);
     o.units = *units;
   }
   o.units.suffix = !c.cl().has("nosuffix");
-  o.headings = !c.cl().has("noheadings");
+  o.headings = !c.cl().has("noheadings") && rc.flag("headings").value_or(true);
   o.separator = c.cl().get("separator");
   o.aligned = c.cl().has("aligned");
-  if (auto f = c.cl().get("reportformat")) {
-    if (*f == "json") o.json = true;
-    else if (*f != "basic") return failed(fmt::format("Invalid argument for --reportformat: {}", *f), EXIT_INVALID);
+  if (!o.separator) {
+    // A separator from the configuration keeps report/aligned (default on).
+    o.separator = rc.text("separator");
+    if (o.separator) o.aligned = o.aligned || rc.flag("aligned").value_or(true);
   }
+  std::string format = rc.text("output_format").value_or("basic");
+  if (auto f = c.cl().get("reportformat")) format = *f;
+  if (format == "json") o.json = true;
+  else if (format != "basic") return failed(fmt::format("Invalid argument for --reportformat: {}", format), EXIT_INVALID);
+  o.name_prefixes = c.cl().has("nameprefixes") || rc.flag("prefixes").value_or(false);
+  o.unaligned = c.cl().has("nameprefixes");
+  o.quoted = !c.cl().has("unquoted") && rc.flag("quoted").value_or(true);
+  o.rows = c.cl().has("rows") || rc.flag("columns_as_rows").value_or(false);
+  o.binary = c.cl().has("binary") || rc.flag("binary_values_as_numeric").value_or(false);
+  o.compact = rc.flag("compact_output").value_or(false);
   if (auto sel = c.cl().get("select")) {
     if (*sel == "help" || *sel == "?") {
       c.warn_raw(indent_lines(report::fields_help_text(true) + std::string(report::selection_help_tail())));
@@ -128,7 +210,11 @@ Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
   auto data = load_report(c, type, c.cl().args);
   if (!data) return std::unexpected(data.error());
   auto text = report::render(type, data->in, o);
-  if (!text) return failed(Cmd::indented(text.error().message), EXIT_FAILED);
+  if (!text) {
+    std::string m = text.error().message;
+    if (m.starts_with("Unrecognised field:")) m = report::fields_help_text(false) + m;  // lvm2 lists them first
+    return failed(Cmd::indented(m), EXIT_FAILED);
+  }
   c.say_raw(*text);
   return {};
 }

@@ -390,4 +390,16 @@ std::string fields_help_text(bool with_types) {
 
 std::string_view selection_help_tail() { return SELECTION_TAIL; }
 
+bool is_binary_field(std::string_view name) {
+  static const std::string_view binary[] = {
+      "lv_initial_image_sync", "lv_image_synced", "lv_merging",        "lv_converting",       "lv_allocation_locked",
+      "lv_fixed_minor",        "lv_skip_activation", "lv_autoactivation", "lv_active_locally", "lv_active_remotely",
+      "lv_active_exclusively", "lv_suspended",    "lv_live_table",     "lv_inactive_table",   "lv_device_open",
+      "lv_check_needed",       "lv_merge_failed", "lv_snapshot_invalid", "lv_historical",     "pv_allocatable",
+      "pv_exported",           "pv_missing",      "pv_in_use",         "pv_duplicate",        "vg_extendable",
+      "vg_exported",           "vg_autoactivation", "vg_partial",      "vg_clustered",        "vg_shared",
+  };
+  return std::find(std::begin(binary), std::end(binary), name) != std::end(binary);
+}
+
 }  // namespace udm::lvm::report

@@ -26,6 +26,10 @@ const FieldHelp* find_field_help(std::string_view name);
 // The section of a field ("lv_all" names every field of its section).
 const FieldSection* find_field_section_all(std::string_view all_name);
 
+// Fields lvm2 shows as a word when set ("fixed minor", "allocatable") and as
+// 1/0 with --binary or report/binary_values_as_numeric.
+bool is_binary_field(std::string_view name);
+
 // The field list as lvm2 prints it, each line without lvm's two-space
 // indent: with "X_all" lines (-o help) or with "[type]" after each
 // description (-S help, unknown selection field).

@@ -29,6 +29,15 @@ struct Options {
   bool all = false;       // -a: hidden LVs too
   bool segments = false;  // --segments
   std::optional<std::string> selection;  // -S/--select
+  bool unaligned = false;     // --nameprefixes: columns not padded
+  bool name_prefixes = false; // LVM2_FIELD='value'
+  bool quoted = true;         // with name_prefixes: values in '...'
+  bool rows = false;          // --rows: one line per field
+  bool binary = false;        // --binary: binary fields as 0/1
+  bool compact = false;       // report/compact_output: no column empty in every row
+  std::optional<std::string> default_fields;  // report/lvs_cols, ...
+  std::optional<std::string> default_sort;    // report/lvs_sort, ...
+  Object vg_rows = Object::vg;  // internal: vgs rows per VG, LV or PV
   std::vector<std::string> select_names;  // positional VG / VG/LV / PV names; empty = all
 };
 
