@@ -634,8 +634,8 @@ bool compare(const SelNode& n, const Cell& c) {
       return n.op == SelOp::eq ? t == v.text : t != v.text;
     }
     case SelType::string_list: {
-      // seg_pe_ranges and seg_le_ranges are shown space-separated.
-      const char sep = n.field->name == "seg_pe_ranges" || n.field->name == "seg_le_ranges" ? ' ' : ',';
+      // seg_pe_ranges is shown space-separated.
+      const char sep = n.field->name == "seg_pe_ranges" ? ' ' : ',';
       const auto have = split_list(cell_text(c), sep);
       bool eq;
       if (v.list.empty()) eq = have.empty();

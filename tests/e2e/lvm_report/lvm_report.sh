@@ -75,4 +75,11 @@ same "report/columns_as_rows=1" lvs -o lv_name vgx
 same 'report/lvs_cols="lv_name,lv_attr"' lvs vgx
 same 'report/lvs_sort="-lv_size"' lvs vgx
 same 'report/vgs_cols="vg_name,vg_tags"' vgs
+# Every field of lvm 2.03.16 that udm reports, with lvm2's headings and widths.
+same "" vgs -o vg_all
+same "" pvs -o pv_all
+same "" pvs -o pv_all,pvseg_all --units s
+same "" lvs -o seg_pe_ranges,seg_le_ranges,devices vgx
+same "" lvs -o lv_initial_image_sync,lv_image_synced,lv_merging,lv_converting,lv_allocation_locked,lv_active_locally,lv_active_remotely,lv_active_exclusively,origin_uuid,lv_ancestors,lv_full_ancestors,lv_descendants,lv_full_descendants,convert_lv_uuid,data_lv_uuid,metadata_lv_uuid,pool_lv_uuid,lv_lockargs,lv_time_removed,lv_modules,lv_historical,writecache_block_size,lv_kernel_read_ahead,lv_permissions,lv_suspended,lv_live_table,lv_inactive_table,cache_total_blocks,cache_used_blocks,cache_dirty_blocks,cache_read_hits,cache_read_misses,cache_write_hits,cache_write_misses,kernel_cache_settings,kernel_cache_policy,kernel_metadata_format,kernel_discards,lv_check_needed,lv_merge_failed,lv_snapshot_invalid,vdo_operating_mode,vdo_compression_state,vdo_index_state,vdo_used_size,vdo_saving_percent,writecache_total_blocks,writecache_free_blocks,writecache_writeback_blocks,writecache_error,vg_lock_args,reshape_len,reshape_len_le,data_offset,new_data_offset,parity_chunks,cache_metadata_format,cache_mode,seg_metadata_le_ranges,metadata_devices,seg_monitor,cache_policy,cache_settings,vdo_compression,vdo_deduplication,vdo_use_metadata_hints,vdo_minimum_io_size,vdo_block_map_cache_size,vdo_block_map_era_length,vdo_use_sparse_index,vdo_index_memory_size,vdo_slab_size,vdo_ack_threads,vdo_bio_threads,vdo_bio_rotation,vdo_cpu_threads,vdo_hash_zone_threads,vdo_logical_threads,vdo_physical_threads,vdo_max_discard,vdo_write_policy,vdo_header_size,lv_metadata_size,origin_size,raidintegritymode,raidintegrityblocksize,integritymismatches vgx
+same "" lvs -o lv_name,lv_modules,lv_permissions,lv_live_table,lv_active_locally vgx --binary
 echo "PASS ($n commands)"
