@@ -1,8 +1,13 @@
 // pvs, vgs, lvs and pvdisplay, vgdisplay, lvdisplay.
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "lvm/api/mirror_activate.hpp"
 #include "lvm/api/raid_activate.hpp"
 #include "lvm/api/report_data.hpp"
-#include "lvm/api/mirror_activate.hpp"
 #include "lvm/api/snapshot_commands.hpp"
+#include "lvm/format/config_parser.hpp"
+#include "lvm/report/field_help.hpp"
 
 namespace udm::lvm::api::detail {
 
@@ -23,6 +28,30 @@ void fill_mdas(report::PvDevice& d, const format::PvState& s) {
   }
 }
 
+// pv_major/pv_minor: the device number of a PV on a block device.
+void fill_devno(report::PvDevice& d, const std::string& path) {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) == 0 && S_ISBLK(st.st_mode)) {
+    d.major = major(st.st_rdev);
+    d.minor = minor(st.st_rdev);
+  }
+}
+
+// Text lvm2 prints through its log: every line indented by two spaces.
+std::string indent_lines(std::string_view text) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto nl = text.find('\n', start);
+    if (nl == std::string_view::npos) nl = text.size();
+    out += "  ";
+    out += text.substr(start, nl - start);
+    out += '\n';
+    start = nl + 1;
+  }
+  return out;
+}
+
 ReportData report_data(Cmd& c, bool with_states) {
   ReportData data;
   for (const auto& [n, f] : c.store().vgs()) data.vgs.push_back(&f.text.vg);
@@ -41,6 +70,7 @@ ReportData report_data(Cmd& c, bool with_states) {
         d.dev_size = s.dev->size() / SECTOR_SIZE;
         fill_mdas(d, s);
         d.ext_version = s.label.ext_version;
+        fill_devno(d, s.path);
       }
       v.devices.push_back(d);
     }
@@ -72,6 +102,7 @@ ReportData report_data(Cmd& c, bool with_states) {
     o2.device.dev_size = s.dev->size() / SECTOR_SIZE;
     fill_mdas(o2.device, s);
     o2.device.mda_used_count = o2.device.mda_count;
+    fill_devno(o2.device, s.path);
     if (!s.label.data_areas.empty()) o2.pe_start = bytes_to_sectors(s.label.data_areas[0].offset);
     data.in.orphans.push_back(o2);
   }
@@ -90,24 +121,98 @@ Outcome<ReportData> load_report(Cmd& c, report::ReportType type, const std::vect
   return report_data(c, type == report::ReportType::lvs);
 }
 
+namespace {
+// report/NAME from --config ("report/x=1" or "report { x=1 }"); lvm2's
+// precedence: the last setting wins.
+struct ReportConfig {
+  ConfigTree tree;
+  const ConfigValue* get(std::string_view name) const {
+    const ConfigValue* found = nullptr;
+    for (const auto& n : tree.root.children) {
+      if (!n.is_section && n.key == fmt::format("report/{}", name)) found = &n.value;
+      if (n.is_section && n.key == "report")
+        for (const auto& k : n.children)
+          if (!k.is_section && k.key == name) found = &k.value;
+    }
+    return found;
+  }
+  std::optional<std::string> text(std::string_view name) const {
+    const ConfigValue* v = get(name);
+    if (!v || !v->is_string()) return std::nullopt;
+    return v->text;
+  }
+  std::optional<bool> flag(std::string_view name) const {
+    const ConfigValue* v = get(name);
+    if (!v || !v->is_int()) return std::nullopt;
+    return v->integer != 0;
+  }
+};
+
+bool asks_field_help(const std::vector<std::string>& options) {
+  for (const auto& arg : options) {
+    std::string_view a = arg;
+    if (!a.empty() && (a[0] == '+' || a[0] == '-')) a.remove_prefix(1);
+    std::size_t start = 0;
+    while (start <= a.size()) {
+      auto comma = a.find(',', start);
+      auto item = a.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      if (item == "help" || item == "?") return true;
+      if (comma == std::string_view::npos) break;
+      start = comma + 1;
+    }
+  }
+  return false;
+}
+}  // namespace
+
 Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
   report::Options o;
   o.fields = c.cl().all("options");
   o.sort = c.cl().all("sort");
+  if (asks_field_help(o.fields)) {  // lvm2 prints the list through its log, and succeeds
+    c.warn_raw(indent_lines(report::fields_help_text(false)));
+    return {};
+  }
+  ReportConfig rc;
+  if (auto text = c.cl().get("config")) {
+    if (auto tree = format::parse_config(*text)) rc.tree = std::move(*tree);
+  }
+  const std::string_view prefix = type == report::ReportType::lvs ? "lvs" : type == report::ReportType::vgs ? "vgs" : "pvs";
+  if (!c.cl().has("segments")) o.default_fields = rc.text(fmt::format("{}_cols", prefix));
+  o.default_sort = rc.text(fmt::format("{}_sort", prefix));
   if (auto u = c.cl().get("units")) {
     auto units = report::parse_units(*u);
     if (!units) return failed("Invalid units specification", EXIT_INVALID);
     o.units = *units;
   }
   o.units.suffix = !c.cl().has("nosuffix");
-  o.headings = !c.cl().has("noheadings");
+  o.headings = !c.cl().has("noheadings") && rc.flag("headings").value_or(true);
   o.separator = c.cl().get("separator");
   o.aligned = c.cl().has("aligned");
-  if (auto f = c.cl().get("reportformat")) {
-    if (*f == "json") o.json = true;
-    else if (*f != "basic") return failed(fmt::format("Invalid argument for --reportformat: {}", *f), EXIT_INVALID);
+  if (!o.separator) {
+    // A separator from the configuration keeps report/aligned (default on).
+    o.separator = rc.text("separator");
+    if (o.separator) o.aligned = o.aligned || rc.flag("aligned").value_or(true);
   }
-  if (c.cl().has("select")) return failed("--select is not supported by ulvm yet.", EXIT_INVALID);
+  std::string format = rc.text("output_format").value_or("basic");
+  if (auto f = c.cl().get("reportformat")) format = *f;
+  if (format == "json") o.json = true;
+  else if (format != "basic") return failed(fmt::format("Invalid argument for --reportformat: {}", format), EXIT_INVALID);
+  o.name_prefixes = c.cl().has("nameprefixes") || rc.flag("prefixes").value_or(false);
+  o.unaligned = c.cl().has("nameprefixes");
+  o.quoted = !c.cl().has("unquoted") && rc.flag("quoted").value_or(true);
+  o.rows = c.cl().has("rows") || rc.flag("columns_as_rows").value_or(false);
+  o.binary = c.cl().has("binary") || rc.flag("binary_values_as_numeric").value_or(false);
+  o.compact = rc.flag("compact_output").value_or(false);
+  if (auto sel = c.cl().get("select")) {
+    if (*sel == "help" || *sel == "?") {
+      c.warn_raw(indent_lines(report::fields_help_text(true) + std::string(report::selection_help_tail())));
+      return {};
+    }
+    o.selection = *sel;
+  }
   o.all = c.cl().has("all");
   o.segments = c.cl().has("segments");
   o.select_names = c.cl().args;
@@ -116,7 +221,11 @@ Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
   auto data = load_report(c, type, c.cl().args);
   if (!data) return std::unexpected(data.error());
   auto text = report::render(type, data->in, o);
-  if (!text) return failed(text.error().message, EXIT_INVALID);
+  if (!text) {
+    std::string m = text.error().message;
+    if (m.starts_with("Unrecognised field:")) m = report::fields_help_text(false) + m;  // lvm2 lists them first
+    return failed(Cmd::indented(m), EXIT_FAILED);
+  }
   c.say_raw(*text);
   return {};
 }
@@ -124,6 +233,13 @@ Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
 Outcome<void> cmd_display(Cmd& c, char what) {
   if (c.cl().has("colon") || c.cl().has("columns") || c.cl().has("short"))
     return failed("-c/-C/-s are not supported by ulvm's display commands yet.", EXIT_INVALID);
+  const auto type = what == 'l' ? report::ReportType::lvs : what == 'v' ? report::ReportType::vgs : report::ReportType::pvs;
+  report::Selection sel;
+  if (auto text = c.cl().get("select")) {
+    auto parsed = report::parse_selection(type, *text);
+    if (!parsed) return failed(Cmd::indented(parsed.error().message));
+    sel = std::move(*parsed);
+  }
   if (auto r = c.open(false); !r) return r;
   ReportData data = report_data(c, what == 'l');
   const auto& args = c.cl().args;
@@ -143,7 +259,7 @@ Outcome<void> cmd_display(Cmd& c, char what) {
   }
   for (const auto& v : data.in.vgs) {
     if (what == 'v') {
-      if (wanted_vg(v.vg->name)) out += report::display_vg(v);
+      if (wanted_vg(v.vg->name) && report::row_selected(sel, report::Row{.vg = &v})) out += report::display_vg(v);
       continue;
     }
     if (what == 'l') {
@@ -155,21 +271,23 @@ Outcome<void> cmd_display(Cmd& c, char what) {
           auto [vgn, lvn] = split_lv_path(a);
           if ((vgn.empty() && a == v.vg->name) || (vgn == v.vg->name && (lvn.empty() || lvn == lv.name))) want = true;
         }
-        if (want) out += report::display_lv(v, i, c.cl().has("maps"));
+        if (want && report::row_selected(sel, report::Row{.vg = &v, .lv = &lv, .lv_index = i}))
+          out += report::display_lv(v, i, c.cl().has("maps"));
       }
       continue;
     }
     for (std::size_t i = 0; i < v.vg->pvs.size(); ++i) {
       bool want = args.empty();
       for (const auto& a : args) want = want || Cmd::normal_path(a) == v.devices[i].path;
-      if (want) out += report::display_pv(v, i, c.cl().has("maps"));
+      if (want && report::row_selected(sel, report::Row{.vg = &v, .pv = &v.vg->pvs[i], .dev = &v.devices[i]}))
+        out += report::display_pv(v, i, c.cl().has("maps"));
     }
   }
   if (what == 'p')
     for (const auto& o : data.in.orphans) {
       bool want = args.empty();
       for (const auto& a : args) want = want || Cmd::normal_path(a) == o.device.path;
-      if (want) out += report::display_orphan(o);
+      if (want && report::row_selected(sel, report::Row{.orphan = &o})) out += report::display_orphan(o);
     }
   c.say_raw(out);
   return {};

@@ -139,7 +139,10 @@ std::string display_pv(const VgView& v, std::size_t i, bool maps) {
   const int w = 22;
   std::string out = "  --- Physical volume ---\n";
   sector_t dev_size = d && d->dev_size ? d->dev_size : pv.dev_size;
+  // lvm2 counts the part of pe_start that fills whole extents as usable
+  // (measured: 64M/4M PE -> 4 MiB, 32M/1M -> 0, 66M/4M -> 2 MiB).
   sector_t usable = pv.pe_count * vg.extent_size;
+  if (vg.extent_size) usable += pv.pe_start / vg.extent_size * vg.extent_size;
   extent_t free = free_of(vg, pv);
   item(out, "PV Name", d && !d->path.empty() ? d->path : "[unknown]", w);
   item(out, "VG Name", vg.name, w);

@@ -1,5 +1,6 @@
 #include "lvm/report/fields.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <sstream>
 
@@ -27,6 +28,12 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
     out += v[i];
   }
   return out;
+}
+
+// lvm2 shows tags sorted, whatever order the metadata keeps them in.
+std::string tag_list(std::vector<std::string> tags, std::string_view sep) {
+  std::sort(tags.begin(), tags.end());
+  return join(tags, sep);
 }
 
 const VolumeGroup& vgof(const Row& r) { return *r.vg->vg; }
@@ -186,6 +193,51 @@ Cell thin_zero(const Row& r) {
   return text(k->zero_new_blocks ? "zero" : "");
 }
 
+Cell blank_size() { Cell c = Cell::of_size(0); c.blank = true; return c; }
+
+std::string lv_uuid_of(const Row& r, const std::string& name) {
+  if (name.empty()) return "";
+  const LogicalVolume* lv = vgof(r).find_lv(name);
+  return lv ? format_id(lv->id) : "";
+}
+
+std::string origin_name(const Row& r) {
+  Cell thin = thin_origin(r);
+  return thin.text.empty() ? origin_of(r).text : thin.text;
+}
+
+std::string origin_uuid(const Row& r) { return lv_uuid_of(r, origin_name(r)); }
+
+// An old-style snapshot's origin size (thin snapshots show none).
+Cell origin_size(const Row& r) {
+  auto ref = segtypes::snapshot_of_cow(vgof(r), r.lv->name);
+  if (!ref) return blank_size();
+  const LogicalVolume* o = vgof(r).find_lv(ref->origin);
+  if (!o) return blank_size();
+  return size(o->extent_count() * vgof(r).extent_size);
+}
+
+// The kernel modules an LV needs beyond linear/striped, as lvm2 lists them.
+std::string lv_modules(const LogicalVolume& lv) {
+  std::vector<std::string> mods;
+  for (const auto& seg : lv.segments) {
+    std::string t = segment_type_name(seg);
+    if ((t == "error" || t == "zero") && std::find(mods.begin(), mods.end(), t) == mods.end()) mods.push_back(t);
+  }
+  return join(mods, ",");
+}
+
+// lv_merge_failed / lv_snapshot_invalid: known only for an active snapshot.
+Cell snapshot_flag(const Row& r, bool merge_failed) {
+  const LvState st = state_of(*r.vg, r.lv_index);
+  if (st.active != Tri::yes || (st.target_type != "snapshot" && st.target_type != "snapshot-merge"))
+    return text("unknown");
+  auto s = segtypes::parse_snapshot_status(st.target_status);
+  if (!s) return text("unknown");
+  if (merge_failed) return text(s->merge_failed ? "merge failed" : "");
+  return text(s->invalid ? "snapshot invalid" : "");
+}
+
 // The PV row's (or orphan's) device.
 const PvDevice* device_of(const Row& r) { return r.dev ? r.dev : (r.orphan ? &r.orphan->device : nullptr); }
 
@@ -241,7 +293,7 @@ const FieldDef FIELDS[] = {
     F("convert_lv", "Convert", 7, false, str, lv, return empty();),
     F("data_lv", "Data", 4, false, str, lv, return empty();),
     F("metadata_lv", "Meta", 4, false, str, lv, return empty();),
-    F("lv_tags", "LV Tags", 7, false, str, lv, return text(join(r.lv->tags, ","));),
+    F("lv_tags", "LV Tags", 7, false, str, lv, return text(tag_list(r.lv->tags, ","));),
     F("lv_time", "CTime", 26, false, str, lv, return text(lvm_time_text(r.lv->creation_time));),
     F("lv_host", "Host", 10, false, str, lv, return text(r.lv->creation_host);),
     F("lv_active", "Active", 6, false, str, lv, {
@@ -288,9 +340,13 @@ const FieldDef FIELDS[] = {
     F("seg_size", "SSize", 5, true, size, seg, return size(r.seg->extent_count * vgof(r).extent_size);),
     F("seg_size_pe", "SSize", 5, true, num, seg, return num(static_cast<std::int64_t>(r.seg->extent_count));),
     F("seg_pe_ranges", "PE Ranges", 9, false, str, seg, return text(ranges(r, false));),
-    F("seg_le_ranges", "LE Ranges", 9, false, str, seg, return text(ranges(r, false));),
+    F("seg_le_ranges", "LE Ranges", 9, false, str, seg, {
+      std::string t = ranges(r, false);  // lvm2 joins these with commas, seg_pe_ranges with spaces
+      std::replace(t.begin(), t.end(), ' ', ',');
+      return text(t);
+    }),
     F("devices", "Devices", 7, false, str, seg, return text(ranges(r, true));),
-    F("seg_tags", "Seg Tags", 8, false, str, seg, return text(join(r.seg->tags, ","));),
+    F("seg_tags", "Seg Tags", 8, false, str, seg, return text(tag_list(r.seg->tags, ","));),
     // ------------------------------------------------------------ VG
     F("vg_fmt", "Fmt", 3, false, str, vg, return text(vgof(r).format);),
     F("vg_uuid", "VG UUID", 7, false, str, vg, return text(format_id(vgof(r).id));),
@@ -326,7 +382,7 @@ const FieldDef FIELDS[] = {
     F("lv_count", "#LV", 3, true, num, vg, return num(visible_lv_count(vgof(r)));),
     F("snap_count", "#SN", 3, true, num, vg, return num(static_cast<std::int64_t>(segtypes::snapshots(vgof(r)).size()));),
     F("vg_seqno", "Seq", 3, true, num, vg, return num(static_cast<std::int64_t>(vgof(r).seqno));),
-    F("vg_tags", "VG Tags", 7, false, str, vg, return text(join(vgof(r).tags, ","));),
+    F("vg_tags", "VG Tags", 7, false, str, vg, return text(tag_list(vgof(r).tags, ","));),
     F("vg_profile", "VProfile", 8, false, str, vg, return text(vgof(r).profile.value_or(""));),
     F("vg_mda_count", "#VMda", 5, true, num, vg, {
       std::int64_t n = 0;
@@ -389,7 +445,7 @@ const FieldDef FIELDS[] = {
     F("pv_missing", "Missing", 10, false, str, pv, return text(r.pv && r.dev && r.dev->path.empty() ? "missing" : "");),
     F("pv_pe_count", "PE", 3, true, num, pv, return num(r.pv ? static_cast<std::int64_t>(r.pv->pe_count) : 0);),
     F("pv_pe_alloc_count", "Alloc", 5, true, num, pv, return num(static_cast<std::int64_t>(pv_used_extents(r)));),
-    F("pv_tags", "PV Tags", 7, false, str, pv, return text(r.pv ? join(r.pv->tags, ",") : "");),
+    F("pv_tags", "PV Tags", 7, false, str, pv, return text(r.pv ? tag_list(r.pv->tags, ",") : "");),
     F("pv_mda_count", "#PMda", 5, true, num, pv, return num(device_of(r) ? device_of(r)->mda_count : 0);),
     F("pv_mda_used_count", "#PMdaUse", 8, true, num, pv, return num(device_of(r) ? device_of(r)->mda_used_count : 0);),
     F("pv_ba_start", "BA Start", 8, true, size, pv, return size(r.pv ? r.pv->ba_start.value_or(0) : 0);),
@@ -398,6 +454,95 @@ const FieldDef FIELDS[] = {
     F("pv_duplicate", "Duplicate", 9, false, str, pv, return empty();),
     F("pv_device_id", "DeviceID", 8, false, str, pv, return text(r.pv ? r.pv->device_id.value_or("") : "");),
     F("pv_device_id_type", "DeviceIDType", 12, false, str, pv, return text(r.pv ? r.pv->device_id_type.value_or("") : "");),
+    // ------------------------------------------------------------ lvm2 fields for what udm has not
+    // (cache, VDO, writecache) or has no value for here; headings and widths as lvm 2.03.16.
+    F("lv_initial_image_sync", "InitImgSyn", 10, true, str, lv, return empty();),
+    F("lv_image_synced", "ImgSynced", 10, true, str, lv, return empty();),
+    F("lv_merging", "Merging", 10, true, str, lv, return empty();),
+    F("lv_converting", "Converting", 10, true, str, lv, return empty();),
+    F("lv_allocation_locked", "AllocLock", 10, true, str, lv, return text(r.lv->status.has("LOCKED") ? "allocation locked" : "");),
+    F("lv_active_locally", "ActLocal", 10, true, str, lv, auto s = state_of(*r.vg, r.lv_index); return text(s.active == Tri::unknown ? "unknown" : s.active == Tri::yes ? "active locally" : "");),
+    F("lv_active_remotely", "ActRemote", 10, true, str, lv, auto s = state_of(*r.vg, r.lv_index); return text(s.active == Tri::unknown ? "unknown" : "");),
+    F("lv_active_exclusively", "ActExcl", 10, true, str, lv, auto s = state_of(*r.vg, r.lv_index); return text(s.active == Tri::unknown ? "unknown" : s.active == Tri::yes ? "active exclusively" : "");),
+    F("lv_metadata_size", "MSize", 5, true, size, lv, return blank_size();),
+    F("origin_uuid", "Origin UUID", 38, false, str, lv, return text(origin_uuid(r));),
+    F("origin_size", "OSize", 5, true, size, lv, return origin_size(r);),
+    F("lv_ancestors", "Ancestors", 9, false, str, lv, return empty();),
+    F("lv_full_ancestors", "FAncestors", 10, false, str, lv, return empty();),
+    F("lv_descendants", "Descendants", 11, false, str, lv, return empty();),
+    F("lv_full_descendants", "FDescendants", 12, false, str, lv, return empty();),
+    F("convert_lv_uuid", "Convert UUID", 38, false, str, lv, return empty();),
+    F("data_lv_uuid", "Data UUID", 38, false, str, lv, return empty();),
+    F("metadata_lv_uuid", "Meta UUID", 38, false, str, lv, return empty();),
+    F("pool_lv_uuid", "Pool UUID", 38, false, str, lv, return text(lv_uuid_of(r, thin_pool_lv(r).text));),
+    F("lv_lockargs", "LLockArgs", 9, false, str, lv, return empty();),
+    F("lv_time_removed", "RTime", 26, false, str, lv, return empty();),
+    F("lv_modules", "Modules", 7, false, str, lv, return text(lv_modules(*r.lv));),
+    F("lv_historical", "Historical", 10, true, str, lv, return empty();),
+    F("writecache_block_size", "WCacheBlkSize", 13, true, num, lv, return num(-1);),
+    F("lv_kernel_read_ahead", "KRahead", 7, true, size, lv, return num(-1);),
+    F("lv_permissions", "LPerms", 8, false, str, lv, auto s = state_of(*r.vg, r.lv_index); if (s.active == Tri::unknown) return text("unknown"); if (s.active == Tri::no) return empty(); return text(r.lv->status.has("WRITE") ? "writeable" : "read-only");),
+    F("lv_suspended", "Suspended", 10, true, str, lv, auto s = state_of(*r.vg, r.lv_index); return text(s.active == Tri::unknown ? "unknown" : "");),
+    F("lv_live_table", "LiveTable", 20, true, str, lv, auto s = state_of(*r.vg, r.lv_index); return text(s.active == Tri::unknown ? "unknown" : s.active == Tri::yes ? "live table present" : "");),
+    F("lv_inactive_table", "InactiveTable", 20, true, str, lv, auto s = state_of(*r.vg, r.lv_index); return text(s.active == Tri::unknown ? "unknown" : "");),
+    F("cache_total_blocks", "CacheTotalBlocks", 16, true, num, lv, return blank_num();),
+    F("cache_used_blocks", "CacheUsedBlocks", 16, true, num, lv, return blank_num();),
+    F("cache_dirty_blocks", "CacheDirtyBlocks", 16, true, num, lv, return blank_num();),
+    F("cache_read_hits", "CacheReadHits", 16, true, num, lv, return blank_num();),
+    F("cache_read_misses", "CacheReadMisses", 16, true, num, lv, return blank_num();),
+    F("cache_write_hits", "CacheWriteHits", 16, true, num, lv, return blank_num();),
+    F("cache_write_misses", "CacheWriteMisses", 16, true, num, lv, return blank_num();),
+    F("kernel_cache_settings", "KCacheSettings", 18, false, str, lv, return empty();),
+    F("kernel_cache_policy", "KCachePolicy", 18, false, str, lv, return empty();),
+    F("kernel_metadata_format", "KMFmt", 5, true, num, lv, return blank_num();),
+    F("kernel_discards", "KDiscards", 9, false, str, lv, return empty();),
+    F("lv_check_needed", "CheckNeeded", 15, true, str, lv, auto s = state_of(*r.vg, r.lv_index); if (s.active != Tri::yes || !segtypes::lv_is_thin_pool(*r.lv)) return text("unknown"); return text(s.needs_check ? "check needed" : "");),
+    F("lv_merge_failed", "MergeFailed", 15, true, str, lv, return snapshot_flag(r, true);),
+    F("lv_snapshot_invalid", "SnapInvalid", 15, true, str, lv, return snapshot_flag(r, false);),
+    F("vdo_operating_mode", "VDOOperatingMode", 16, false, str, lv, return empty();),
+    F("vdo_compression_state", "VDOCompressionState", 19, false, str, lv, return empty();),
+    F("vdo_index_state", "VDOIndexState", 13, false, str, lv, return empty();),
+    F("vdo_used_size", "VDOUsedSize", 11, true, num, lv, return blank_num();),
+    F("vdo_saving_percent", "VDOSaving%", 10, true, num, lv, return blank_num();),
+    F("writecache_total_blocks", "WCacheTotalBlocks", 17, true, num, lv, return blank_num();),
+    F("writecache_free_blocks", "WCacheFreeBlocks", 16, true, num, lv, return blank_num();),
+    F("writecache_writeback_blocks", "WCacheWritebackBlocks", 21, true, num, lv, return blank_num();),
+    F("writecache_error", "WCacheErrors", 12, true, num, lv, return blank_num();),
+    F("vg_lock_args", "VLockArgs", 9, false, str, vg, return empty();),
+    F("reshape_len", "RSize", 5, true, size, seg, return blank_size();),
+    F("reshape_len_le", "RSize", 5, true, num, seg, return blank_num();),
+    F("data_offset", "DOff", 4, true, num, seg, return blank_num();),
+    F("new_data_offset", "NOff", 4, true, num, seg, return blank_num();),
+    F("parity_chunks", "#Par", 4, true, num, seg, return blank_num();),
+    F("cache_metadata_format", "CMFmt", 5, true, num, seg, return blank_num();),
+    F("cache_mode", "CacheMode", 9, false, str, seg, return empty();),
+    F("seg_metadata_le_ranges", "Metadata LE Ranges", 18, false, str, seg, return empty();),
+    F("metadata_devices", "Metadata Devs", 13, false, str, seg, return empty();),
+    F("seg_monitor", "Monitor", 7, false, str, seg, return empty();),
+    F("cache_policy", "CachePolicy", 11, false, str, seg, return empty();),
+    F("cache_settings", "CacheSettings", 13, false, str, seg, return empty();),
+    F("vdo_compression", "VDOCompression", 14, true, num, seg, return blank_num();),
+    F("vdo_deduplication", "VDODeduplication", 16, true, num, seg, return blank_num();),
+    F("vdo_use_metadata_hints", "VDOMetadataHints", 16, true, num, seg, return blank_num();),
+    F("vdo_minimum_io_size", "VDOMinimumIOSize", 16, true, num, seg, return blank_num();),
+    F("vdo_block_map_cache_size", "VDOBlockMapCacheSize", 20, true, size, seg, return blank_size();),
+    F("vdo_block_map_era_length", "VDOBlockMapEraLength", 20, true, num, seg, return blank_num();),
+    F("vdo_use_sparse_index", "VDOSparseIndex", 14, true, num, seg, return blank_num();),
+    F("vdo_index_memory_size", "VDOIndexMemorySize", 18, true, size, seg, return blank_size();),
+    F("vdo_slab_size", "VDOSlabSize", 11, true, size, seg, return blank_size();),
+    F("vdo_ack_threads", "VDOAckThreads", 13, true, num, seg, return blank_num();),
+    F("vdo_bio_threads", "VDOBioThreads", 13, true, num, seg, return blank_num();),
+    F("vdo_bio_rotation", "VDOBioRotation", 14, true, num, seg, return blank_num();),
+    F("vdo_cpu_threads", "VDOCPUThreads", 13, true, num, seg, return blank_num();),
+    F("vdo_hash_zone_threads", "VDOHashZoneThreads", 18, true, num, seg, return blank_num();),
+    F("vdo_logical_threads", "VDOLogicalThreads", 17, true, num, seg, return blank_num();),
+    F("vdo_physical_threads", "VDOPhysicalThreads", 18, true, num, seg, return blank_num();),
+    F("vdo_max_discard", "VDOMaxDiscard", 13, true, num, seg, return blank_num();),
+    F("vdo_write_policy", "VDOWritePolicy", 14, false, str, seg, return empty();),
+    F("vdo_header_size", "VDOHeaderSize", 13, true, size, seg, return blank_size();),
+    F("raidintegritymode", "IntegMode", 9, false, str, lv, return empty();),
+    F("raidintegrityblocksize", "IntegBlkSize", 12, true, num, lv, return num(-1);),
+    F("integritymismatches", "IntegMismatches", 15, true, num, lv, return blank_num();),
     // ------------------------------------------------------------ PV segment
     F("pvseg_start", "Start", 5, true, num, pvseg, return num(static_cast<std::int64_t>(r.pvseg_start));),
     F("pvseg_size", "SSize", 5, true, num, pvseg, return num(static_cast<std::int64_t>(r.pvseg_size));),

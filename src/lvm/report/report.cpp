@@ -1,8 +1,11 @@
 #include "lvm/report/report.hpp"
 
+#include "lvm/report/field_help.hpp"
+#include "lvm/report/select.hpp"
 #include "lvm/segtypes/snapshot.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include <fmt/format.h>
 
@@ -27,10 +30,10 @@ std::vector<std::string> split(std::string_view s, char sep) {
 bool allowed(ReportType type, Object obj, bool pvseg_mode) {
   switch (type) {
     case ReportType::lvs: return obj == Object::lv || obj == Object::seg || obj == Object::vg;
-    case ReportType::vgs: return obj == Object::vg;
+    case ReportType::vgs: return obj == Object::vg || obj == Object::lv || obj == Object::seg || obj == Object::pv;
     case ReportType::pvs:
       return obj == Object::pv || obj == Object::vg || obj == Object::pvseg ||
-             (pvseg_mode && (obj == Object::lv || obj == Object::seg));
+             (pvseg_mode && (obj == Object::lv || obj == Object::seg));  // a PV's segments name their LV
   }
   return false;
 }
@@ -41,22 +44,49 @@ Result<const FieldDef*> lookup(ReportType type, std::string_view name) {
   return f;
 }
 
+// A name of -o: one field, or "lv_all", "vg_all", ... for every field of
+// those sections that ulvm reports.
+Result<std::vector<const FieldDef*>> lookup_all(ReportType type, std::string_view name) {
+  std::vector<const FieldDef*> out;
+  std::string lname(name);
+  for (auto& ch : lname) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (find_field_section_all(lname)) {
+    const std::string_view prefix = std::string_view(lname).substr(0, lname.size() - 4);
+    for (const auto& sec : field_sections()) {
+      if (sec.all_prefix != prefix) continue;
+      for (const auto& h : sec.fields)
+        if (const FieldDef* f = find_field(type, h.name); f && f->name == h.name) out.push_back(f);
+    }
+    return out;
+  }
+  auto f = lookup(type, lname);
+  if (!f) return fail(f.error());
+  out.push_back(*f);
+  return out;
+}
+
 Result<std::vector<const FieldDef*>> select_fields(ReportType type, const Options& o) {
   std::vector<const FieldDef*> out;
-  std::string_view defaults = default_fields(type);
+  std::string_view defaults = o.default_fields ? std::string_view(*o.default_fields) : default_fields(type);
   if (o.segments && type == ReportType::pvs) defaults = "pv_name,vg_name,pv_fmt,pv_attr,pv_size,pv_free,pvseg_start,pvseg_size";
   if (o.segments && type == ReportType::lvs) defaults = "lv_name,vg_name,lv_attr,stripes,segtype,seg_size";
-  for (const auto& n : split(defaults, ',')) out.push_back(*lookup(type, n));
+  for (const auto& n : split(defaults, ',')) {
+    auto fs = lookup_all(type, n);
+    if (!fs) return fail(fs.error());
+    out.insert(out.end(), fs->begin(), fs->end());
+  }
   bool replaced = false;
   for (const auto& arg : o.fields) {
     std::string_view a = arg;
     if (!a.empty() && (a[0] == '+' || a[0] == '-')) {
       bool add = a[0] == '+';
       for (const auto& n : split(a.substr(1), ',')) {
-        auto f = lookup(type, n);
-        if (!f) return fail(f.error());
-        if (add) out.push_back(*f);
-        else std::erase(out, *f);
+        auto fs = lookup_all(type, n);
+        if (!fs) return fail(fs.error());
+        for (const FieldDef* f : *fs) {
+          if (add) out.push_back(f);
+          else std::erase(out, f);
+        }
       }
       continue;
     }
@@ -65,9 +95,9 @@ Result<std::vector<const FieldDef*>> select_fields(ReportType type, const Option
       replaced = true;
     }
     for (const auto& n : split(a, ',')) {
-      auto f = lookup(type, n);
-      if (!f) return fail(f.error());
-      out.push_back(*f);
+      auto fs = lookup_all(type, n);
+      if (!fs) return fail(fs.error());
+      out.insert(out.end(), fs->begin(), fs->end());
     }
   }
   return out;
@@ -81,6 +111,7 @@ struct SortKey {
 Result<std::vector<SortKey>> sort_keys(ReportType type, const Options& o, bool seg_rows) {
   std::vector<SortKey> keys;
   std::vector<std::string> args = o.sort;
+  if (args.empty() && o.default_sort) args = {*o.default_sort};
   if (args.empty()) {
     if (type == ReportType::lvs) args = {"vg_name,lv_name"};
     else if (type == ReportType::vgs) args = {"vg_name"};
@@ -121,8 +152,24 @@ bool name_selected(const Options& o, std::string_view vg, std::string_view lv, s
 std::vector<Row> make_rows(ReportType type, const Input& in, const Options& o, bool seg_rows) {
   std::vector<Row> rows;
   if (type == ReportType::vgs) {
-    for (const auto& v : in.vgs)
-      if (name_selected(o, v.vg->name, "", "")) rows.push_back(Row{.vg = &v});
+    for (const auto& v : in.vgs) {
+      if (!name_selected(o, v.vg->name, "", "")) continue;
+      // With LV fields a row per LV (a VG without LVs shows none), with PV
+      // fields a row per PV, as lvm2 does.
+      if (o.vg_rows == Object::lv) {
+        const std::vector<bool> visible = lv_visibility(*v.vg);
+        for (std::size_t i = 0; i < v.vg->lvs.size(); ++i) {
+          const LogicalVolume& lv = v.vg->lvs[i];
+          if (!visible[i] || segtypes::lv_is_snapshot_carrier(lv)) continue;
+          rows.push_back(Row{.vg = &v, .lv = &lv, .lv_index = i, .seg = lv.segments.empty() ? nullptr : &lv.segments[0]});
+        }
+      } else if (o.vg_rows == Object::pv) {
+        for (std::size_t i = 0; i < v.vg->pvs.size(); ++i)
+          rows.push_back(Row{.vg = &v, .pv = &v.vg->pvs[i], .dev = i < v.devices.size() ? &v.devices[i] : nullptr});
+      } else {
+        rows.push_back(Row{.vg = &v});
+      }
+    }
     return rows;
   }
   if (type == ReportType::lvs) {
@@ -205,6 +252,7 @@ Cell value(const FieldDef& f, const Row& r) {
     case Object::seg:
       if (!r.seg) {
         if (f.name == "segtype") return Cell::of_text("free");
+        if (f.name == "seg_size" && r.pv && r.vg) return Cell::of_size(r.pvseg_size * r.vg->vg->extent_size);
         if (f.kind == Kind::num) return Cell::of_num(0);
         if (f.kind == Kind::size) return Cell::of_size(0);
         return Cell::of_text("");
@@ -224,6 +272,25 @@ Cell value(const FieldDef& f, const Row& r) {
       break;
   }
   return f.get(r);
+}
+
+// A field's value as -S compares it: an LV row answers segment fields from
+// its first segment, time fields are seconds since the epoch.
+Cell select_value(const FieldDef& f, const Row& r) {
+  if (selection_type(f) == SelType::time) {
+    if (!r.lv || f.name != "lv_time") {
+      Cell c = Cell::of_num(0);
+      c.blank = true;
+      return c;
+    }
+    return Cell::of_num(static_cast<std::int64_t>(r.lv->creation_time));
+  }
+  if (f.object == Object::seg && !r.seg && r.lv && !r.lv->segments.empty()) {
+    Row with = r;
+    with.seg = &r.lv->segments.front();
+    return value(f, with);
+  }
+  return value(f, r);
 }
 
 std::string show(const Cell& c, const Units& u) {
@@ -251,13 +318,20 @@ void json_escape(std::string& out, std::string_view s) {
 
 }  // namespace
 
+bool row_selected(const Selection& s, const Row& r) {
+  return selection_matches(s, [&](const FieldDef& f) { return select_value(f, r); });
+}
+
 Result<Table> table(ReportType type, const Input& in, const Options& o) {
   auto fields = select_fields(type, o);
   if (!fields) return fail(fields.error());
   bool seg_rows = false;
+  Options with_rows = o;
   for (auto* f : *fields) {
     if (type == ReportType::lvs && f->object == Object::seg) seg_rows = true;
-    if (type == ReportType::pvs && (f->object == Object::pvseg || f->object == Object::seg)) seg_rows = true;
+    if (type == ReportType::pvs && f->object != Object::pv && f->object != Object::vg) seg_rows = true;
+    if (type == ReportType::vgs && f->object != Object::vg && with_rows.vg_rows != Object::lv)
+      with_rows.vg_rows = f->object == Object::pv ? Object::pv : Object::lv;
   }
   if (o.segments && type != ReportType::vgs) seg_rows = true;
   for (auto* f : *fields)
@@ -266,7 +340,12 @@ Result<Table> table(ReportType type, const Input& in, const Options& o) {
   auto keys = sort_keys(type, o, seg_rows);
   if (!keys) return fail(keys.error());
 
-  std::vector<Row> rows = make_rows(type, in, o, seg_rows);
+  std::vector<Row> rows = make_rows(type, in, with_rows, seg_rows);
+  if (o.selection) {
+    auto sel = parse_selection(type, *o.selection);
+    if (!sel) return fail(sel.error());
+    std::erase_if(rows, [&](const Row& r) { return !row_selected(*sel, r); });
+  }
   // Sort on cell values; stable so segments keep their logical order.
   std::vector<std::vector<Cell>> sortvals(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i)
@@ -303,7 +382,9 @@ namespace {
 // A table's cells as the report shows them, in `units`.
 struct Built {
   std::vector<const FieldDef*> fields;
+  std::vector<bool> right;  // per field: values right-aligned
   std::vector<std::vector<std::string>> cells;
+  bool compacted_tail = false;  // compact output left out the last column
 };
 
 Result<Built> build(ReportType type, const Input& in, const Options& o) {
@@ -311,11 +392,40 @@ Result<Built> build(ReportType type, const Input& in, const Options& o) {
   if (!t) return fail(t.error());
   Built out;
   out.fields = t->fields;
+  for (auto* f : out.fields) out.right.push_back(f->right || (o.binary && is_binary_field(f->name)));
   for (const auto& line : t->cells) {
     std::vector<std::string> shown;
-    for (const auto& c : line) shown.push_back(show(c, o.units));
+    for (std::size_t c = 0; c < line.size(); ++c) {
+      std::string v = show(line[c], o.units);
+      // --binary: lvm2 shows a binary field's word ("fixed minor") as 1.
+      if (o.binary && is_binary_field(out.fields[c]->name)) v = v.empty() ? "0" : v == "unknown" ? "-1" : "1";
+      shown.push_back(std::move(v));
+    }
     out.cells.push_back(std::move(shown));
   }
+  if (o.compact && !o.json) {
+    // report/compact_output: columns empty in every row are left out.
+    for (std::size_t c = out.fields.size(); c-- > 0;) {
+      bool empty = true;
+      for (const auto& line : out.cells) empty = empty && line[c].empty();
+      if (!empty || out.cells.empty()) continue;
+      if (c + 1 == out.fields.size()) out.compacted_tail = true;
+      out.fields.erase(out.fields.begin() + static_cast<std::ptrdiff_t>(c));
+      out.right.erase(out.right.begin() + static_cast<std::ptrdiff_t>(c));
+      for (auto& line : out.cells) line.erase(line.begin() + static_cast<std::ptrdiff_t>(c));
+    }
+  }
+  return out;
+}
+
+// LVM2_LV_NAME='lv0' for --nameprefixes.
+std::string prefixed(std::string_view field, std::string_view value, bool quoted) {
+  std::string out = "LVM2_";
+  for (char ch : field) out += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  out += '=';
+  if (quoted) out += '\'';
+  out += value;
+  if (quoted) out += '\'';
   return out;
 }
 
@@ -367,10 +477,43 @@ Result<std::string> render(ReportType type, const Input& in, const Options& o) {
   }
   // No rows: lvm prints nothing at all, not even the headings.
   if (b->cells.empty()) return out;
-  const bool align = !o.separator || o.aligned;
   const std::string sep = o.separator.value_or(" ");
+  // Headings are padded to the values before their prefixes (as lvm2 does).
+  std::vector<std::size_t> heading_width(b->fields.size(), 0);
+  for (std::size_t c = 0; c < b->fields.size(); ++c) {
+    heading_width[c] = std::max<std::size_t>(b->fields[c]->min_width, b->fields[c]->heading.size());
+    for (const auto& line : b->cells) heading_width[c] = std::max(heading_width[c], line[c].size());
+  }
+  const bool align = (!o.separator || o.aligned) && !o.unaligned && !o.rows;
+  if (o.name_prefixes) {
+    // Aligned prefixed values are padded inside their quotes.
+    for (auto& line : b->cells)
+      for (std::size_t c = 0; c < b->fields.size(); ++c) {
+        std::string v;
+        pad(v, line[c], align ? heading_width[c] : 0, b->right[c]);
+        line[c] = prefixed(b->fields[c]->name, v, o.quoted);
+      }
+  }
+  if (o.rows) {
+    // --rows: a line per field, heading first; lvm2 aligns nothing here.
+    for (std::size_t c = 0; c < b->fields.size(); ++c) {
+      out += "  ";
+      bool first = true;
+      if (o.headings) {
+        out += b->fields[c]->heading;
+        first = false;
+      }
+      for (const auto& line : b->cells) {
+        if (!first) out += sep;
+        out += line[c];
+        first = false;
+      }
+      out += '\n';
+    }
+    return out;
+  }
   std::vector<std::size_t> width(b->fields.size(), 0);
-  if (align)
+  if (align && !o.name_prefixes)
     for (std::size_t c = 0; c < b->fields.size(); ++c) {
       width[c] = std::max<std::size_t>(b->fields[c]->min_width, b->fields[c]->heading.size());
       for (const auto& line : b->cells) width[c] = std::max(width[c], line[c].size());
@@ -379,15 +522,16 @@ Result<std::string> render(ReportType type, const Input& in, const Options& o) {
     out += "  ";
     for (std::size_t c = 0; c < b->fields.size(); ++c) {
       if (c) out += sep;
-      pad(out, b->fields[c]->heading, width[c], false);
+      pad(out, b->fields[c]->heading, align ? heading_width[c] : 0, false);
     }
+    if (b->compacted_tail) out += sep;  // lvm2 keeps the separator of a hidden last column
     out += '\n';
   }
   for (const auto& line : b->cells) {
     out += "  ";
     for (std::size_t c = 0; c < b->fields.size(); ++c) {
       if (c) out += sep;
-      pad(out, line[c], width[c], b->fields[c]->right);
+      pad(out, line[c], width[c], b->right[c]);
     }
     out += '\n';
   }

@@ -12,6 +12,7 @@
 
 #include "base/result.hpp"
 #include "lvm/report/fields.hpp"
+#include "lvm/report/select.hpp"
 #include "lvm/report/units.hpp"
 #include "lvm/report/view.hpp"
 
@@ -27,6 +28,16 @@ struct Options {
   bool json = false;      // --reportformat json
   bool all = false;       // -a: hidden LVs too
   bool segments = false;  // --segments
+  std::optional<std::string> selection;  // -S/--select
+  bool unaligned = false;     // --nameprefixes: columns not padded
+  bool name_prefixes = false; // LVM2_FIELD='value'
+  bool quoted = true;         // with name_prefixes: values in '...'
+  bool rows = false;          // --rows: one line per field
+  bool binary = false;        // --binary: binary fields as 0/1
+  bool compact = false;       // report/compact_output: no column empty in every row
+  std::optional<std::string> default_fields;  // report/lvs_cols, ...
+  std::optional<std::string> default_sort;    // report/lvs_sort, ...
+  Object vg_rows = Object::vg;  // internal: vgs rows per VG, LV or PV
   std::vector<std::string> select_names;  // positional VG / VG/LV / PV names; empty = all
 };
 
@@ -45,5 +56,9 @@ struct Table {
   std::vector<std::vector<Cell>> cells;  // per row, one per field
 };
 Result<Table> table(ReportType type, const Input& input, const Options& opts);
+
+// Whether `r` passes a parsed -S selection, its fields' values as the
+// report computes them (the display commands select with it).
+bool row_selected(const Selection& s, const Row& r);
 
 }  // namespace udm::lvm::report
