@@ -348,5 +348,12 @@ Outcome<void> cmd_lvchange(Cmd& c);
 Outcome<void> cmd_report(Cmd& c, report::ReportType type);
 // pvdisplay ('p'), vgdisplay ('v'), lvdisplay ('l').
 Outcome<void> cmd_display(Cmd& c, char what);
+// scan_commands.cpp: the listing commands.
+Outcome<void> cmd_lvscan(Cmd& c);
+Outcome<void> cmd_vgscan(Cmd& c);
+Outcome<void> cmd_pvscan(Cmd& c);
+Outcome<void> cmd_segtypes(Cmd& c);
+Outcome<void> cmd_formats(Cmd& c);
+Outcome<void> cmd_tags(Cmd& c);
 
 }  // namespace udm::lvm::api::detail

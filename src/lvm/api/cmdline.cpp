@@ -59,6 +59,15 @@ const std::map<std::string, std::vector<OptionSpec>, std::less<>>& table() {
                           {0, "alloc", true}, {'A', "autobackup", true}, {0, "ignoreactivationskip", false},
                           {'K', "ignoreactivationskip", false}}})},
       {"vgck", with({{{0, "updatemetadata", false}}})},
+      {"lvscan", with({{{'a', "all", false}, {'b', "blockdevice", false}, {0, "ignorelockingfailure", false},
+                        {0, "readonly", false}, {0, "reportformat", true}}})},
+      {"vgscan", with({{{0, "mknodes", false}, {0, "notifydbus", false}, {0, "reportformat", true}}})},
+      {"pvscan", with({{{0, "cache", false}, {'a', "activate", true}, {'e', "exported", false},
+                        {'n', "novolumegroup", false}, {'s', "short", false}, {'u', "uuid", false},
+                        {0, "minor", true}, {0, "major", true}, {0, "reportformat", true}}})},
+      {"segtypes", with({})},
+      {"formats", with({})},
+      {"tags", with({})},
       {"vgcfgbackup", with({{{'f', "file", true}}})},
       {"vgcfgrestore", with({{{'f', "file", true}, {'l', "list", false}, {0, "force", false}, {'y', "yes", false}}})},
       {"lvcreate", with({{{'L', "size", true}, {'l', "extents", true}, {'n', "name", true}, {'i', "stripes", true},
@@ -222,6 +231,9 @@ const std::map<std::string_view, CommandDoc>& docs() {
       {"lvscan", {"List all logical volumes in all volume groups", "", ""}},
       {"help", {"Display help for commands", "", ""}},
       {"version", {"Display software and driver version information", "", ""}},
+      {"segtypes", {"List available segment types", "", ""}},
+      {"formats", {"List available metadata formats", "", ""}},
+      {"tags", {"List tags defined on this host", "", ""}},
   };
   return d;
 }

@@ -39,6 +39,12 @@ const std::map<std::string_view, Handler>& handlers() {
       {"pvdisplay", [](Cmd& c) { return cmd_display(c, 'p'); }},
       {"vgdisplay", [](Cmd& c) { return cmd_display(c, 'v'); }},
       {"lvdisplay", [](Cmd& c) { return cmd_display(c, 'l'); }},
+      {"lvscan", cmd_lvscan},
+      {"vgscan", cmd_vgscan},
+      {"pvscan", cmd_pvscan},
+      {"segtypes", cmd_segtypes},
+      {"formats", cmd_formats},
+      {"tags", cmd_tags},
   };
   return h;
 }
