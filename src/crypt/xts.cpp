@@ -37,8 +37,16 @@ Block make_block(std::uint64_t lo, std::uint64_t hi) noexcept {
 // (the clones below pick AVX-512, AVX2 or SSE at load time).
 typedef std::uint64_t Blocks4 __attribute__((vector_size(64)));
 
+// The clones' ifunc resolver runs before ThreadSanitizer's runtime is up and
+// crashes the program at load: TSan builds take the default code only.
+#if defined(__SANITIZE_THREAD__)
+#define UDM_XTS_CLONES
+#else
+#define UDM_XTS_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+
 // out ^= tweaks over n bytes (a multiple of 64: sectors are >= 512 bytes).
-__attribute__((target_clones("avx512f", "avx2", "default"))) void whiten_out(std::byte* out,
+UDM_XTS_CLONES void whiten_out(std::byte* out,
                                                                                 const std::uint8_t* tweaks,
                                                                                 std::size_t n) noexcept {
   for (std::size_t i = 0; i < n; i += sizeof(Blocks4)) {
