@@ -7,9 +7,6 @@
 // done drops the snapshot from the metadata and the origin goes back to its
 // own table. While the origin or snapshot is open the merge waits for the
 // origin's next activation, as lvm2 does.
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <map>
@@ -121,34 +118,9 @@ Outcome<void> poll_merge(Cmd& c, const PollOptions& o, const std::string& vg_nam
 // --background, and the merge an activation starts: a child process polls
 // and finishes the merge; the command returns at once.
 void poll_merge_in_background(Cmd& c, const PollOptions& o, const VolumeGroup& vg, const LogicalVolume& origin) {
-  c.release_locks();
-  c.flush();
-  const pid_t pid = fork();
-  if (pid != 0) {
-    if (pid > 0) {
-      // Reap the intermediate child; the grandchild polls on its own.
-      int st = 0;
-      (void)waitpid(pid, &st, 0);
-    }
-    return;
-  }
-  // The grandchild polls, detached from the terminal and the caller, on a
-  // connection of its own (the caller goes on using the one it has).
-  if (fork() != 0) _exit(0);
-  setsid();
-  c.forget_driver();
-  const int null = open("/dev/null", O_RDWR);
-  if (null >= 0) {
-    dup2(null, STDIN_FILENO);
-    dup2(null, STDOUT_FILENO);
-    dup2(null, STDERR_FILENO);
-    if (null > STDERR_FILENO) close(null);
-  }
-  PollOptions quiet = o;
-  quiet.terminal = false;
-  if (quiet.interval_seconds == 0) quiet.interval_seconds = 1;
-  (void)poll_merge(c, quiet, vg.name, origin.name, vg, origin);
-  _exit(0);
+  poll_in_background(c, o, [&](const PollOptions& quiet) {
+    (void)poll_merge(c, quiet, vg.name, origin.name, vg, origin);
+  });
 }
 
 namespace {

@@ -1,5 +1,7 @@
 #include "lvm/api/progress.hpp"
 
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -89,6 +91,37 @@ Outcome<void> poll_progress(Cmd& c, const PollOptions& o, const std::string& nam
       wait = false;
     }
   }
+}
+
+void poll_in_background(Cmd& c, const PollOptions& o, const std::function<void(const PollOptions&)>& poll) {
+  c.release_locks();
+  c.flush();
+  const pid_t pid = fork();
+  if (pid != 0) {
+    if (pid > 0) {
+      // Reap the intermediate child; the grandchild polls on its own.
+      int st = 0;
+      (void)waitpid(pid, &st, 0);
+    }
+    return;
+  }
+  // The grandchild polls, detached from the terminal and the caller, on a
+  // connection of its own (the caller goes on using the one it has).
+  if (fork() != 0) _exit(0);
+  setsid();
+  c.forget_driver();
+  const int null = open("/dev/null", O_RDWR);
+  if (null >= 0) {
+    dup2(null, STDIN_FILENO);
+    dup2(null, STDOUT_FILENO);
+    dup2(null, STDERR_FILENO);
+    if (null > STDERR_FILENO) close(null);
+  }
+  PollOptions quiet = o;
+  quiet.terminal = false;
+  if (quiet.interval_seconds == 0) quiet.interval_seconds = 1;
+  poll(quiet);
+  _exit(0);
 }
 
 }  // namespace udm::lvm::api::detail

@@ -33,6 +33,11 @@ struct PollCheck {
 Outcome<void> poll_progress(Cmd& c, const PollOptions& o, const std::string& name, const std::string& title,
                             const std::function<Outcome<PollCheck>()>& check);
 
+// --background: a detached grandchild (its own session, stdio on /dev/null,
+// a driver connection of its own) runs `poll` with quiet options; the caller
+// returns at once with its locks released.
+void poll_in_background(Cmd& c, const PollOptions& o, const std::function<void(const PollOptions&)>& poll);
+
 // lvm2's dm_make_percent: numerator/denominator in millionths of a percent,
 // never shown as 0 or 100 unless exactly so; and its "%.2f" display.
 std::int64_t make_percent(std::uint64_t numerator, std::uint64_t denominator);

@@ -16,9 +16,6 @@
 // reloaded) with every segment linear, the very mapping the LVs had, and
 // only once every active LV maps onto it does a segment run as a mirror, so
 // no write can reach a region being copied without going through the mirror.
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "lvm/api/mirror_activate.hpp"
 #include "lvm/api/progress.hpp"
@@ -142,39 +139,10 @@ Outcome<void> poll_move(Cmd& c, const PollOptions& o, const Move& m) {
   return finish(c, m.vg_name, m.mv_name);
 }
 
-// -b: a detached grandchild polls on a connection of its own.
-void poll_in_background(Cmd& c, const PollOptions& o, const Move& m) {
-  c.release_locks();
-  c.flush();
-  const pid_t pid = fork();
-  if (pid != 0) {
-    if (pid > 0) {
-      int st = 0;
-      (void)waitpid(pid, &st, 0);
-    }
-    return;
-  }
-  if (fork() != 0) _exit(0);
-  setsid();
-  c.forget_driver();
-  const int null = open("/dev/null", O_RDWR);
-  if (null >= 0) {
-    dup2(null, STDIN_FILENO);
-    dup2(null, STDOUT_FILENO);
-    dup2(null, STDERR_FILENO);
-    if (null > STDERR_FILENO) close(null);
-  }
-  PollOptions quiet = o;
-  quiet.terminal = false;
-  if (quiet.interval_seconds == 0) quiet.interval_seconds = 1;
-  (void)poll_move(c, quiet, m);
-  _exit(0);
-}
-
 Outcome<void> run_move(Cmd& c, const PollOptions& o, const Move& m) {
   if (c.test_mode()) return {};
   if (c.cl().has("background")) {
-    poll_in_background(c, o, m);
+    poll_in_background(c, o, [&](const PollOptions& quiet) { (void)poll_move(c, quiet, m); });
     return {};
   }
   return poll_move(c, o, m);
