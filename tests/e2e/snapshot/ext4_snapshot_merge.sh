@@ -6,7 +6,7 @@
 # Invalid while the origin keeps working. Then the snapshot is merged back
 # (snapshot-merge) and the origin's bytes equal the snapshot's.
 . "$(dirname "$0")/../exports/common.sh"
-requires udmd udmsetup losetup mkfs.ext4 e2fsck fusermount3 md5sum mount
+requires udmd udmsetup losetup mkfs.ext4 e2fsck fsfreeze fusermount3 md5sum mount
 [ -w /dev/fuse ] || { echo "SKIP: needs /dev/fuse"; exit 77; }
 
 devno() { udmsetup info -c --noheadings -o major,minor --separator : "$1"; }
@@ -28,20 +28,28 @@ expect_eq "$(udmsetup table vg-lv)" "0 $SECTORS snapshot-origin $REAL" "origin t
 
 loop_on "$UDM_RUNDIR/dev/mapper/vg-lv"
 ORIGIN_LOOP=$LOOP
-mkfs.ext4 -q -F "$ORIGIN_LOOP"
+# No lazy inode-table or journal init: the kernel would zero them in the
+# background after mount, and those writes would land in the snapshot.
+mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$ORIGIN_LOOP"
 mount_on "$ORIGIN_LOOP" "$E2E_TMP/mnt"
 mkdir "$E2E_TMP/old"
 write_tree "$E2E_TMP/mnt/tree"
 cp "$E2E_TMP/mnt/tree.md5" "$E2E_TMP/old/tree.md5"
 sync
 
-# The snapshot, taken with the origin suspended as lvcreate -s does.
+# The snapshot, taken with the origin suspended as lvcreate -s does. The
+# kernel's dm suspend freezes the filesystem on top; here the filesystem sits
+# on a loop device, so fsfreeze does that part. The fresh status is read
+# before the thaw: after it, the journal may write at any time.
+fsfreeze -f "$E2E_TMP/mnt"
+cleanup_fn "fsfreeze -u $E2E_TMP/mnt 2>/dev/null"
 udmsetup suspend vg-lv
 udmsetup create vg-snap --table "0 $SECTORS snapshot $REAL $COW P 8"
 udmsetup resume vg-lv
 wait_for_file "$UDM_RUNDIR/dev/mapper/vg-snap"
 expect_eq "$(udmsetup table vg-snap)" "0 $SECTORS snapshot $REAL $COW P 8" "snapshot table"
 expect_eq "$(udmsetup status vg-snap)" "0 $SECTORS snapshot 16/65536 16" "fresh snapshot status"
+fsfreeze -u "$E2E_TMP/mnt"
 
 # Change the origin: files removed, rewritten, added.
 rm -rf "$E2E_TMP/mnt/tree/d1" "$E2E_TMP/mnt/tree/big"
