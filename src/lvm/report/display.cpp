@@ -8,6 +8,8 @@
 
 #include "lvm/report/fields.hpp"
 #include "lvm/report/units.hpp"
+#include "lvm/segtypes/mirror.hpp"
+#include "lvm/segtypes/raid_keys.hpp"
 #include "lvm/segtypes/segment_type.hpp"
 #include "lvm/segtypes/snapshot.hpp"
 #include "lvm/segtypes/thin_keys.hpp"
@@ -244,6 +246,14 @@ std::string display_lv(const VgView& v, std::size_t i, bool maps) {
     if (snap_percent)
       item(out, "Allocated to snapshot", fmt::format("{:.2f}%", static_cast<double>(*snap_percent) / 1'000'000.0), w);
     item(out, "Snapshot chunk size", long_size(cow_of->chunk_size), w);
+  }
+  // lvm2's lv_mirror_count for mirror, raid1 and raid10 LVs: their legs.
+  if (segtypes::lv_is_mirror(lv)) {
+    if (auto k = segtypes::mirror_keys(lv.segments[0])) item(out, "Mirrored volumes", std::to_string(k->mirrors.size()), w);
+  } else if (segtypes::lv_is_raid(lv)) {
+    auto k = segtypes::raid_keys(lv.segments[0]);
+    if (k && (k->type == "raid1" || k->type == "raid10"))
+      item(out, "Mirrored volumes", std::to_string(k->images.size()), w);
   }
   item(out, "Segments", std::to_string(lv.segments.size()), w);
   item(out, "Allocation",

@@ -217,6 +217,26 @@ Cell origin_size(const Row& r) {
   return size(o->extent_count() * vgof(r).extent_size);
 }
 
+// lvm2's raid LV settings from the first segment's keys; blank when unset
+// (or not raid), as lvm2 shows a zero there.
+Cell raid_setting(const Row& r, std::optional<std::uint64_t> segtypes::RaidKeys::*key) {
+  if (!segtypes::lv_is_raid(*r.lv)) return blank_num();
+  auto k = segtypes::raid_keys(r.lv->segments[0]);
+  if (!k || !((*k).*key) || !*((*k).*key)) return blank_num();
+  return num(static_cast<std::int64_t>(*((*k).*key)));
+}
+
+// lvm2's seg->data_copies: raid1 every image, raid10 its data_copies (2 by
+// default), raid4/5 2, raid6 3; any other segment 1.
+Cell data_copies(const Row& r) {
+  if (!segtypes::is_raid_segment(*r.seg)) return num(1);
+  auto k = segtypes::raid_keys(*r.seg);
+  if (!k) return num(1);
+  if (k->type == "raid1") return num(static_cast<std::int64_t>(k->images.size()));
+  if (k->type == "raid10") return num(static_cast<std::int64_t>(k->data_copies.value_or(2)));
+  return num(1 + segtypes::raid_parity_devs(k->type));
+}
+
 // The kernel modules an LV needs beyond linear/striped, as lvm2 lists them.
 std::string lv_modules(const LogicalVolume& lv) {
   std::vector<std::string> mods;
@@ -290,6 +310,23 @@ const FieldDef FIELDS[] = {
       return text(state_of(*r.vg, r.lv_index).mismatch_count);),
     F("move_pv", "Move", 4, false, str, lv, return move_pv(r);),
     F("mirror_log", "Log", 3, false, str, lv, return mirror_log(r);),
+    F("move_pv_uuid", "Move UUID", 38, false, str, lv, {
+      if (!segtypes::lv_is_pvmove(*r.lv)) return empty();
+      for (const auto& s : r.lv->segments)
+        if (auto k = segtypes::mirror_keys(s); k && !k->mirrors.empty())
+          if (const PhysicalVolume* pv = vgof(r).find_pv(k->mirrors[0].name)) return text(format_id(pv->id));
+      return empty();
+    }),
+    F("mirror_log_uuid", "Log UUID", 38, false, str, lv, {
+      if (!segtypes::lv_is_mirror(*r.lv)) return empty();
+      auto k = segtypes::mirror_keys(r.lv->segments[0]);
+      return text(k && k->mirror_log ? lv_uuid_of(r, *k->mirror_log) : "");
+    }),
+    F("raid_write_behind", "WBehind", 7, true, num, lv, return raid_setting(r, &segtypes::RaidKeys::writebehind);),
+    F("raid_min_recovery_rate", "MinSync", 7, true, num, lv,
+      return raid_setting(r, &segtypes::RaidKeys::min_recovery_rate);),
+    F("raid_max_recovery_rate", "MaxSync", 7, true, num, lv,
+      return raid_setting(r, &segtypes::RaidKeys::max_recovery_rate);),
     F("convert_lv", "Convert", 7, false, str, lv, return empty();),
     F("data_lv", "Data", 4, false, str, lv, return empty();),
     F("metadata_lv", "Meta", 4, false, str, lv, return empty();),
@@ -327,6 +364,7 @@ const FieldDef FIELDS[] = {
       const auto s = seg_report(r);
       return num(static_cast<std::int64_t>(s.data_stripes.value_or(s.stripes)));
     }),
+    F("data_copies", "#Cpy", 4, true, num, seg, return data_copies(r);),
     F("stripe_size", "Stripe", 6, true, size, seg, return size(seg_report(r).stripe_size);),
     F("region_size", "Region", 6, true, size, seg, return size(seg_report(r).region_size);),
     F("chunk_size", "Chunk", 5, true, size, seg, return chunk_size_cell(r);),
@@ -622,6 +660,59 @@ void raid_attr(const VgView& v, std::size_t i, std::string& a) {
   }
 }
 
+// lvm2's mirror letters: 'm' ('M' made --nosync) for a mirror LV (a
+// mirrored log too), 'i' for an image of an active mirror in sync ('I'
+// otherwise), 'l' for a disk log, 'p' for pvmove's LV (no permission
+// letter); target type 'm' for all of them.
+void mirror_attr(const VgView& v, std::size_t i, std::string& a) {
+  const LogicalVolume& lv = v.vg->lvs[i];
+  if (segtypes::lv_is_pvmove(lv)) {
+    a[0] = 'p';
+    a[1] = '-';
+    a[6] = 'm';
+    return;
+  }
+  if (segtypes::lv_is_mirror(lv)) {
+    a[0] = lv.status.has("NOTSYNCED") ? 'M' : 'm';
+    a[6] = 'm';
+    return;
+  }
+  bool log = false;
+  const LogicalVolume* top = segtypes::mirror_of_sub_lv(*v.vg, lv, &log);
+  if (!top) return;
+  a[6] = 'm';
+  if (log) {
+    a[0] = 'l';
+    return;
+  }
+  const LvState st = state_of(v, static_cast<std::size_t>(top - v.vg->lvs.data()));
+  a[0] = st.active == Tri::yes && st.copy_percent == "100.00" ? 'i' : 'I';
+}
+
+// lvm2's partial LV: one of its extents (or its sub-LVs') is on a missing PV.
+bool lv_is_partial(const VgView& v, const LogicalVolume& lv, int depth = 0) {
+  if (depth > 8) return false;
+  const VolumeGroup& vg = *v.vg;
+  for (const auto& seg : lv.segments) {
+    for (const auto& u : segtypes::segment_type_of(seg).report(seg).areas) {
+      for (std::size_t k = 0; k < vg.pvs.size(); ++k)
+        if (vg.pvs[k].name == u.area.name && (k >= v.devices.size() || v.devices[k].path.empty())) return true;
+      if (const LogicalVolume* sub = vg.find_lv(u.area.name); sub && sub != &lv && lv_is_partial(v, *sub, depth + 1))
+        return true;
+    }
+    if (segtypes::is_raid_segment(seg))
+      if (auto k = segtypes::raid_keys(seg))
+        for (const auto& m : k->metas)
+          if (const LogicalVolume* sub = m.empty() ? nullptr : vg.find_lv(m); sub && lv_is_partial(v, *sub, depth + 1))
+            return true;
+    if (segtypes::is_mirror_segment(seg))
+      if (auto k = segtypes::mirror_keys(seg); k && k->mirror_log)
+        if (const LogicalVolume* sub = vg.find_lv(*k->mirror_log); sub && lv_is_partial(v, *sub, depth + 1))
+          return true;
+  }
+  return false;
+}
+
 std::string lv_attr(const VgView& v, std::size_t i) {
   const LogicalVolume& lv = v.vg->lvs[i];
   std::string a(10, '-');
@@ -660,11 +751,13 @@ std::string lv_attr(const VgView& v, std::size_t i) {
   if (lv.flags.has("ACTIVATION_SKIP")) a[9] = 'k';
   thin_attr(*v.vg, lv, a);
   raid_attr(v, i, a);
+  mirror_attr(v, i, a);
   // lvm2's letters for a pool's or thin's trouble.
   if (st.needs_check) a[4] = 'c';
   if (st.health == "failed") a[8] = 'F';
   else if (st.health == "out_of_data") a[8] = 'D';
   else if (st.health == "metadata_read_only") a[8] = 'M';
+  if (lv_is_partial(v, lv)) a[8] = 'p';  // first of lvm2's health letters
   return a;
 }
 

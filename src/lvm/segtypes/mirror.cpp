@@ -259,6 +259,7 @@ class Mirror final : public SegmentType {
     r.segtype = std::string(MIRROR);
     if (auto k = mirror_keys(seg)) {
       r.stripes = k->mirrors.size();
+      r.region_size = k->region_size.value_or(0);
       for (const auto& a : k->mirrors) r.areas.push_back({a, seg.extent_count});
     }
     return r;

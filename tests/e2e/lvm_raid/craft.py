@@ -1,7 +1,8 @@
 # Turns placeholder linear LVs made by real lvm2 ("p_<lv>_M_N" and
 # "p_<lv>_I_N": lvcreate refuses names with _rmeta/_rimage) into the sub-LVs of raid LVs and adds the raid LVs, as
 # lvm2's raid exporter writes them; real vgcfgrestore then validates and
-# rewrites the file. craft.py FILE LV:TYPE:DEVICES:EXTENTS[:STRIPE] ...
+# rewrites the file. craft.py FILE LV:TYPE:DEVICES:EXTENTS[:STRIPE[:KEY=VALUE...]] ...
+# (STRIPE may be empty; KEY=VALUE lines follow region_size/stripe_size.)
 import random
 import re
 import string
@@ -24,8 +25,10 @@ for spec in sys.argv[2:]:
     f = spec.split(':')
     lv, typ, devs, extents = f[0], f[1], int(f[2]), int(f[3])
     keys = '\t\t\t\tdevice_count = %d\n\t\t\t\tregion_size = 1024\n' % devs
-    if len(f) > 4:
+    if len(f) > 4 and f[4]:
         keys += '\t\t\t\tstripe_size = %s\n' % f[4]
+    for kv in f[5:]:
+        keys += '\t\t\t\t%s = %s\n' % tuple(kv.split('=', 1))
     raids = ',\n'.join('\t\t\t\t\t"%s_rmeta_%d", "%s_rimage_%d"' % (lv, i, lv, i) for i in range(devs))
     tops += ('\t\t%s {\n\t\t\tid = "%s"\n\t\t\tstatus = ["READ", "WRITE", "VISIBLE"]\n\t\t\tflags = []\n'
              '\t\t\tcreation_time = 1796444078\n\t\t\tcreation_host = "vm"\n\t\t\tsegment_count = 1\n\n'
