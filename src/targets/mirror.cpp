@@ -70,13 +70,20 @@ class Mirror final : public core::Target {
 
   std::vector<std::unique_ptr<MirrorLeg>> legs;
 
+  // The header's region count (little-endian at byte 8), whatever the table's.
+  static std::uint64_t log_regions(const Buffer& head) {
+    std::uint64_t n = 0;
+    for (int b = 7; b >= 0; --b) n = n << 8 | std::to_integer<std::uint64_t>(head.span()[8 + static_cast<std::size_t>(b)]);
+    return n;
+  }
+
   Result<void> validate() {
     if (!log_) return {};
     Buffer head(512);
     if (int r = core::sync_io(*log_, io::Op::read, 0, 512, head.data()); r < 0)
       return fail(-r, "log device " + log_->table_name() + ": read failed");
     raid::MirrorLogHeader h;
-    auto k = raid::decode_mirror_log_header(head.span(), regions_, h);
+    auto k = raid::decode_mirror_log_header(head.span(), log_regions(head), h);
     if (!k) return fail(with_context("log device " + log_->table_name() + ": ", k.error()));
     if (log_->size() < raid::MIRROR_LOG_BITS_OFFSET + log_bytes())
       return fail(EINVAL, "log device " + log_->table_name() + " is too small for " + std::to_string(regions_) + " regions");
@@ -228,13 +235,20 @@ class Mirror final : public core::Target {
     std::lock_guard meta(meta_lock_);
     std::vector<std::uint8_t> clean(log_bytes(), 0);
     bool valid = false;
+    std::uint64_t known = 0;  // regions whose clean bit the log holds
     if (log_) {
       Buffer head(512);
       if (int r = core::sync_io(*log_, io::Op::read, 0, 512, head.data()); r < 0) return fail(-r, "mirror log: read failed");
+      // As the kernel, a header written for another region count is kept:
+      // lvm2 writes nr_regions = ~0 on a new log (its bits then count for
+      // every region), a resized mirror the old count (regions past it
+      // start as the sync mode says).
+      const std::uint64_t on_disk = log_regions(head);
       raid::MirrorLogHeader h;
-      auto k = raid::decode_mirror_log_header(head.span(), regions_, h);
+      auto k = raid::decode_mirror_log_header(head.span(), on_disk, h);
       if (!k) return fail(k.error());
       valid = *k == raid::LogKind::valid;
+      if (valid) known = std::min(on_disk, regions_);
       if (valid) {
         const byte_count len = (log_bytes() + 511) / 512 * 512;
         Buffer bits(len);
@@ -251,7 +265,7 @@ class Mirror final : public core::Target {
       inflight_.assign(regions_, 0);
       last_write_.assign(regions_, {});
       for (std::uint64_t r = 0; r < regions_; ++r) {
-        bool s = mode_ == SyncMode::nosync || (mode_ == SyncMode::deflt && valid && raid::bitmap_test(clean, r));
+        bool s = mode_ == SyncMode::nosync || (mode_ == SyncMode::deflt && r < known && raid::bitmap_test(clean, r));
         sync_[r] = s;
         dirty_[r] = !s;  // not clean in the log until synced
       }

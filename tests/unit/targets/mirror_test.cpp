@@ -92,6 +92,35 @@ TEST(Mirror, DiskLogKeepsCleanRegionsAcrossActivations) {
   EXPECT_EQ(t.status(), "2 /d0 /d1 16/16 1 AA 3 disk /log A");
 }
 
+// A log written for another region count is kept, as the kernel keeps it:
+// lvm2's new log (nr_regions ~0) counts for every region; a log of 8
+// regions under a 16-region table (a grown mirror) keeps the first 8 and
+// resyncs the rest from the first leg.
+TEST(Mirror, DiskLogOfAnotherRegionCount) {
+  for (std::uint64_t on_disk : {~std::uint64_t{0}, std::uint64_t{8}}) {
+    MirrorBed t;
+    std::vector<std::byte> head(512);
+    raid::encode_mirror_log_header({raid::MIRROR_LOG_MAGIC, raid::MIRROR_LOG_VERSION, on_disk}, head);
+    std::vector<std::byte> ones(512, std::byte{0xff});
+    ASSERT_EQ(testing::sync_io(*t.log, Op::write, 0, 512, head.data()), 0);
+    ASSERT_EQ(testing::sync_io(*t.log, Op::write, raid::MIRROR_LOG_BITS_OFFSET, 512, ones.data()), 0);
+    std::vector<std::byte> a(8 * MiB, std::byte{1}), b(8 * MiB, std::byte{2});
+    ASSERT_EQ(testing::sync_io(*t.d0, Op::write, 0, a.size(), a.data()), 0);
+    ASSERT_EQ(testing::sync_io(*t.d1, Op::write, 0, b.size(), b.data()), 0);
+    t.dev = t.bed.make("m", "0 16384 mirror disk 2 /log 1024 2 /d0 0 /d1 0");
+    ASSERT_NE(t.dev, nullptr) << on_disk;
+    ASSERT_TRUE(t.wait_status("2 /d0 /d1 16/16 1 AA 3 disk /log A")) << t.status();
+    std::vector<std::byte> got(8 * MiB);
+    ASSERT_EQ(testing::sync_io(*t.d1, Op::read, 0, got.size(), got.data()), 0);
+    const byte_count kept = on_disk == 8 ? 4 * MiB : 8 * MiB;  // regions of 512 KiB
+    EXPECT_TRUE(std::equal(got.begin(), got.begin() + static_cast<std::ptrdiff_t>(kept), b.begin())) << on_disk;
+    EXPECT_TRUE(std::equal(got.begin() + static_cast<std::ptrdiff_t>(kept), got.end(), a.begin())) << on_disk;
+    std::vector<std::byte> now(512);
+    ASSERT_EQ(testing::sync_io(*t.log, Op::read, 0, 512, now.data()), 0);
+    EXPECT_EQ(std::to_integer<int>(now[8]), 16);  // the header now has the table's count
+  }
+}
+
 TEST(Mirror, NosyncAndAFailingLeg) {
   MirrorBed t;
   t.dev = t.bed.make("m", "0 16384 mirror core 2 1024 nosync 2 /d0 0 /d1 0");
