@@ -428,9 +428,11 @@ Outcome<void> remove_lv(Cmd& c, VolumeGroup& vg, const std::string& lv_name) {
   if (auto r = c.deactivate(vg, *lv); !r) return r;
   // A mirror's images and log go with it; a raid's rmeta/rimage sub-LVs too.
   std::vector<std::string> subs{lv_name};
-  if (segtypes::lv_is_mirror(*lv))
-    for (const auto& x : vg.lvs)
-      if (segtypes::mirror_of_sub_lv(vg, x) == lv) subs.push_back(x.name);
+  // (A mirrored log's own images as well.)
+  for (std::size_t i = 0; i < subs.size(); ++i)
+    if (const LogicalVolume* top = vg.find_lv(subs[i]); top && segtypes::lv_is_mirror(*top))
+      for (const auto& x : vg.lvs)
+        if (segtypes::mirror_of_sub_lv(vg, x) == top) subs.push_back(x.name);
   remove_raid_sub_lvs(vg, lv_name);
   std::erase_if(vg.lvs, [&](const LogicalVolume& x) { return std::find(subs.begin(), subs.end(), x.name) != subs.end(); });
   return {};

@@ -62,10 +62,10 @@ Outcome<void> lvcreate_mirror(Cmd& c) {
   if (c.cl().has("stripes") && c.cl().get("stripes") != "1")
     return failed("ulvm does not support striped mirrors (-i with --type mirror).", EXIT_INVALID);
   const std::string log_type = c.cl().get("mirrorlog").value_or("disk");
-  if (log_type != "disk" && log_type != "core") {
-    if (log_type == "mirrored") return failed("--mirrorlog mirrored is not supported by ulvm.");
+  if (log_type != "disk" && log_type != "core" && log_type != "mirrored")
     return failed(fmt::format("Unknown mirrorlog type: {}", log_type), EXIT_INVALID);
-  }
+  const unsigned log_images = log_type == "mirrored" ? 2 : log_type == "disk" ? 1 : 0;
+  const bool nosync = c.cl().has("nosync");
   auto region = region_size_argument(c);
   if (!region) return std::unexpected(region.error());
   std::string name = c.cl().get("name").value_or(lvn_from_path);
@@ -131,30 +131,62 @@ Outcome<void> lvcreate_mirror(Cmd& c) {
   segtypes::MirrorKeys keys;
   keys.region_size = region_size;
   for (const auto& s : subs) keys.mirrors.push_back({s.name, 0});
-  if (log_type == "disk") {
-    // The log on a PV no image uses, as lvm2 allocates it.
+  std::vector<std::string> zero_whole;  // the log's LVs: zeroed whole
+  if (log_images) {
+    // The log (one extent; a mirrored log: two, each on a PV of its own)
+    // on PVs no image uses, as lvm2 allocates it.
     std::vector<std::string> log_pvs;
     for (const auto& pv : vg.pvs) {
       if (std::find(image_pvs.begin(), image_pvs.end(), pv.name) != image_pvs.end()) continue;
       if (!pvn->empty() && std::find(pvn->begin(), pvn->end(), pv.name) == pvn->end()) continue;
       log_pvs.push_back(pv.name);
     }
-    std::vector<Segment> log_segs;
+    std::vector<Segment> log_pieces;
     if (!log_pvs.empty()) {
-      auto l = alloc::allocate(vg, nullptr, {.extents = 1, .stripes = 1, .stripe_size = 0, .policy = *policy,
-                                             .pv_names = log_pvs, .lv_name = name + "_mlog"});
-      if (l) log_segs = *l;
+      auto l = alloc::allocate(vg, nullptr, {.extents = log_images, .stripes = log_images,
+                                             .stripe_size = log_images > 1 ? 128u : 0u,
+                                             .policy = *policy, .pv_names = log_pvs, .lv_name = name + "_mlog"});
+      if (l) log_pieces = *l;
     }
-    if (log_segs.empty())
-      return failed(fmt::format("Insufficient suitable allocatable extents for logical volume {}: 1 more required",
-                                name + "_mlog"));
+    if (log_pieces.size() != 1)
+      return failed(fmt::format("Insufficient suitable allocatable extents for logical volume {}: {} more required",
+                                name + "_mlog", log_images));
     LogicalVolume log = new_lv(name + "_mlog");
     log.status.remove("VISIBLE");
-    log.segments = std::move(log_segs);
+    if (log_images == 1) {
+      Segment ls;
+      ls.extent_count = 1;
+      ls.stripes = {log_pieces[0].stripes.at(0)};
+      log.segments.push_back(std::move(ls));
+      zero_whole.push_back(log.name);
+    } else {
+      // lvm2's mirrored log: `<lv>_mlog` a mirror (core log) of
+      // `<lv>_mlog_mimage_0/1`, its region size no larger than the log.
+      segtypes::MirrorKeys lk;
+      lk.region_size = segtypes::pvmove_region_size(vg.extent_size, 1, region_size);
+      if (*lk.region_size != region_size)
+        c.say(fmt::format("Adjusting region_size to {} for mirrored log.", alloc::message_size(*lk.region_size)));
+      for (unsigned k = 0; k < log_images; ++k) {
+        LogicalVolume img = new_lv(fmt::format("{}_mimage_{}", log.name, k));
+        img.status.remove("VISIBLE");
+        Segment is;
+        is.extent_count = 1;
+        is.stripes = {log_pieces[0].stripes.at(k)};
+        img.segments.push_back(std::move(is));
+        lk.mirrors.push_back({img.name, 0});
+        zero_whole.push_back(img.name);
+        vg.lvs.push_back(std::move(img));
+      }
+      Segment ls;
+      ls.extent_count = 1;
+      segtypes::set_mirror_keys(ls, lk);
+      log.segments.push_back(std::move(ls));
+    }
     keys.mirror_log = log.name;
     vg.lvs.push_back(std::move(log));
   }
   LogicalVolume lv = new_lv(name);
+  if (nosync) lv.status.add("NOTSYNCED");
   Segment seg;
   seg.extent_count = extents;
   segtypes::set_mirror_keys(seg, keys);
@@ -168,10 +200,11 @@ Outcome<void> lvcreate_mirror(Cmd& c) {
     const auto paths = c.pv_paths(vg.name);
     std::vector<std::string> zero_lvs;
     for (const auto& s : subs) zero_lvs.push_back(s.name);
-    if (keys.mirror_log) zero_lvs.push_back(*keys.mirror_log);
+    zero_lvs.insert(zero_lvs.end(), zero_whole.begin(), zero_whole.end());
     for (const auto& n : zero_lvs) {
       const ByteTarget t = lv_target(vg, *vg.find_lv(n), paths);
-      if (auto r = zero_start(t, n == keys.mirror_log ? t.size : ZERO_BYTES); !r) {
+      const bool whole = std::find(zero_whole.begin(), zero_whole.end(), n) != zero_whole.end();
+      if (auto r = zero_start(t, whole ? t.size : ZERO_BYTES); !r) {
         c.warn(r.error().message);
         return failed(fmt::format("Failed to initialize logical volume {}/{} with value 0.", vg.name, n));
       }
@@ -180,7 +213,10 @@ Outcome<void> lvcreate_mirror(Cmd& c) {
   const VolumeGroup before = **old;
   if (auto r = c.commit(vg, before); !r) return r;
   if (!c.test_mode()) {
-    if (auto r = c.activate(vg, *vg.find_lv(name)); !r) {
+    segtypes::set_mirror_create_in_sync(nosync);
+    auto r = c.activate(vg, *vg.find_lv(name));
+    segtypes::set_mirror_create_in_sync(false);
+    if (!r) {
       c.warn(r.error().message);
       c.warn(fmt::format("Failed to activate new LV {}/{}.", vg.name, name));
       VolumeGroup committed = vg;
@@ -189,6 +225,7 @@ Outcome<void> lvcreate_mirror(Cmd& c) {
       return failed("");
     }
   }
+  if (nosync) c.warn("WARNING: New mirror won't be synchronised. Don't read what you didn't write!");
   c.say(fmt::format("Logical volume \"{}\" created.", name));
   return {};
 }

@@ -194,7 +194,7 @@ Outcome<void> create(Cmd& c, const std::string& type) {
     }
   }
   if (nosync && !raid0)
-    c.warn(fmt::format("WARNING: New {} won't be synchronized. Don't read what you didn't write!", type));
+    c.warn(fmt::format("WARNING: New {} won't be synchronised. Don't read what you didn't write!", type));
   if (!zero) c.warn(fmt::format("WARNING: Logical volume {}/{} not zeroed.", vg.name, name));
   c.say(fmt::format("Logical volume \"{}\" created.", name));
   return {};

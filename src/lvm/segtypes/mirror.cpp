@@ -10,6 +10,7 @@
 #include "lvm/segtypes/mirror.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -21,6 +22,8 @@
 namespace udm::lvm::segtypes {
 
 namespace {
+
+std::atomic<bool> mirror_create_in_sync{false};
 
 const ConfigNode* find_key(const Segment& seg, std::string_view key) {
   for (const auto& n : seg.unknown)
@@ -147,6 +150,8 @@ std::size_t pvmove_running_segment(const LogicalVolume& lv) {
   return lv.segments.size();
 }
 
+void set_mirror_create_in_sync(bool in_sync) { mirror_create_in_sync.store(in_sync); }
+
 sector_t pvmove_region_size(sector_t extent_size, extent_t extents, sector_t configured) {
   if (extents == 0) return configured;
   // The largest power of two dividing the extent count, in sectors.
@@ -234,6 +239,9 @@ class Mirror final : public SegmentType {
     }
     if (!k->region_size || *k->region_size == 0)
       return fail(EINVAL, fmt::format("LV {}/{}: Missing region size for mirror segment.", ctx.vg.name, ctx.lv.name));
+    // "core 2 <region> nosync" / "disk 3 <log> <region> nosync" as libdm
+    // writes a log with DM_NOSYNC.
+    const bool nosync = mirror_create_in_sync.load();
     std::string log;
     if (k->mirror_log) {
       const LogicalVolume* l = ctx.vg.find_lv(*k->mirror_log);
@@ -241,9 +249,9 @@ class Mirror final : public SegmentType {
       if (!ctx.planner) return fail(EINVAL, fmt::format("LV {}/{}: mirror log needs its device", ctx.vg.name, ctx.lv.name));
       auto dev = ctx.planner->lv_device(*l);
       if (!dev) return fail(dev.error());
-      log = fmt::format("disk 2 {} {}", *dev, *k->region_size);
+      log = fmt::format("disk {} {} {}{}", nosync ? 3 : 2, *dev, *k->region_size, nosync ? " nosync" : "");
     } else {
-      log = fmt::format("core 1 {}", *k->region_size);
+      log = fmt::format("core {} {}{}", nosync ? 2 : 1, *k->region_size, nosync ? " nosync" : "");
     }
     std::string devs;
     for (const auto& a : k->mirrors) {

@@ -41,6 +41,10 @@ Result<MirrorKeys> mirror_keys(const Segment& seg);
 // Sets seg.type and rewrites the segment's keys as lvm2 orders them.
 void set_mirror_keys(Segment& seg, const MirrorKeys& k);
 
+// While set, mirror LV tables (not pvmove's) say `nosync`: the first
+// activation of a mirror made with --nosync (lvm2's mirror_in_sync()).
+void set_mirror_create_in_sync(bool in_sync);
+
 // pvmove's temporary LV (status PVMOVE).
 bool lv_is_pvmove(const LogicalVolume& lv);
 // A mirror LV (not pvmove): its first segment is a mirror.

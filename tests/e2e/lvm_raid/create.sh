@@ -26,7 +26,7 @@ expect_out '  Using default stripesize 64.00 KiB.
   Logical volume "r10" created.' ulvm lvcreate --type raid10 -i 2 -m 1 -L 8M -n r10 vg0
 ulvm lvcreate --type raid1 -m 1 -L 4M --nosync --regionsize 1M -n ns vg0 >"$E2E_TMP/out" 2>"$E2E_TMP/err" ||
   fail "lvcreate --nosync: $(cat "$E2E_TMP/err")"
-expect_eq "$(cat "$E2E_TMP/err")" "  WARNING: New raid1 won't be synchronized. Don't read what you didn't write!" "nosync warning"
+expect_eq "$(cat "$E2E_TMP/err")" "  WARNING: New raid1 won't be synchronised. Don't read what you didn't write!" "nosync warning"
 expect_fail 5 "  Insufficient suitable allocatable extents for logical volume big: 15 more required" \
   ulvm lvcreate -m 4 -L 8M -n big vg0
 expect_fail 3 "  Minimum of 3 stripes required for raid6.
