@@ -57,7 +57,8 @@ Outcome<void> finish(Cmd& c, const std::string& vg_name, const std::string& mv_n
   VolumeGroup vg = *old;
   const LogicalVolume* mv = vg.find_lv(mv_name);
   if (!mv) return {};
-  const std::string mv_uuid = dm_device_uuid(vg.id, mv->id);
+  std::vector<std::string> uuids{dm_device_uuid(vg.id, mv->id)};  // pvmove0 and an --atomic one's images
+  for (const auto& n : pvmove_image_lvs(vg, mv_name)) uuids.push_back(dm_device_uuid(vg.id, vg.find_lv(n)->id));
   const std::vector<std::string> users = lvs_using(vg, mv_name);
   pvmove_remove(vg, mv_name);
   if (auto r = c.commit(vg, *old); !r) return r;
@@ -68,11 +69,12 @@ Outcome<void> finish(Cmd& c, const std::string& vg_name, const std::string& mv_n
       if (auto r = c.activate(vg, *lv); !r) return r;
   }
   if (activate::Driver* d = c.driver(false)) {
-    auto i = d->info(mv_uuid);
-    if (i && i->exists) {
+    for (const auto& uuid : uuids) {
+      auto i = d->info(uuid);
+      if (!i || !i->exists) continue;
       activate::DeviceTree t;
       activate::DmDevice dev;
-      dev.uuid = mv_uuid;
+      dev.uuid = uuid;
       t.add(std::move(dev));
       if (auto r = d->remove(t, fmt::format("{}/{}", vg_name, mv_name)); !r) return failed(r.error().message);
     }
@@ -188,7 +190,6 @@ std::vector<Move> moves_in_progress(Cmd& c, std::string_view only_vg = {}) {
 }  // namespace
 
 Outcome<void> cmd_pvmove(Cmd& c) {
-  if (c.cl().has("atomic")) return failed("pvmove --atomic is not supported by ulvm.");
   auto o = poll_options(c);
   if (!o) return std::unexpected(o.error());
   const auto& args = c.cl().args;
@@ -219,55 +220,71 @@ Outcome<void> cmd_pvmove(Cmd& c) {
     return {};
   }
 
-  auto src = find_pv(c, args[0]);
+  auto src_arg = parse_pv_ranges(args[0]);
+  if (!src_arg) return failed(src_arg.error().message);
+  const std::string& src_path = src_arg->first;
+  auto src = find_pv(c, src_path);
   if (!src) return std::unexpected(src.error());
   auto old = c.vg(src->vg);
   if (!old) return std::unexpected(old.error());
-  if (const LogicalVolume* running = pvmove_lv(*old)) {
-    if (pvmove_source(*running) != src->pv)
-      return failed("ulvm runs one pvmove per volume group at a time; finish or abort the one in progress first.");
-    // lvm2 continues the move in progress for this PV.
-    c.say(fmt::format("Detected pvmove in progress for {}.", args[0]));
+  // lvm2 continues the move in progress for this PV; moves from other PVs
+  // of the VG run beside it (pvmove1, ...).
+  for (const auto& lv : old->lvs) {
+    if (!segtypes::lv_is_pvmove(lv) || pvmove_source(lv) != src->pv) continue;
+    c.say(fmt::format("Detected pvmove in progress for {}.", src_path));
     if (args.size() > 1 || c.cl().has("name")) c.warn("WARNING: Ignoring remaining command line arguments.");
-    if (auto r = bring_up(c, *old, running->name); !r) return r;
-    return run_move(c, *o, {src->vg, running->name, args[0]});
+    if (auto r = bring_up(c, *old, lv.name); !r) return r;
+    return run_move(c, *o, {src->vg, lv.name, src_path});
   }
-  std::vector<std::string> dests;
+  PvmoveRequest req;
+  req.source = src->pv;
+  req.source_ranges = src_arg->second;
+  req.atomic = c.cl().has("atomic");
+  std::vector<std::string>& dests = req.dests;
   for (std::size_t i = 1; i < args.size(); ++i) {
-    std::string n = c.pv_name_of_path(*old, args[i]);
+    auto d = parse_pv_ranges(args[i]);
+    if (!d) return failed(d.error().message);
+    std::string n = c.pv_name_of_path(*old, d->first);
     if (n.empty())
-      return failed(fmt::format("Physical Volume \"{}\" not found in Volume Group \"{}\".", args[i], old->name));
+      return failed(fmt::format("Physical Volume \"{}\" not found in Volume Group \"{}\".", d->first, old->name));
     if (n == src->pv) continue;
     dests.push_back(n);
+    req.dest_ranges.push_back(d->second);
   }
   if (dests.empty())
     for (const auto& pv : old->pvs)
       if (pv.name != src->pv && pv.status.has("ALLOCATABLE")) dests.push_back(pv.name);
   if (dests.empty())
     return failed(fmt::format("No extents available for allocation."));
-  std::string only_lv;
   if (auto n = c.cl().get("name")) {
-    only_lv = split_lv_path(*n, old->name).second;
-    const LogicalVolume* lv = old->find_lv(only_lv);
-    if (!lv) return failed(fmt::format("Logical volume {} not found.", only_lv));
+    req.only_lv = split_lv_path(*n, old->name).second;
+    const LogicalVolume* lv = old->find_lv(req.only_lv);
+    if (!lv) return failed(fmt::format("Logical volume {} not found.", req.only_lv));
   }
   auto policy = policy_of(c, *old, nullptr);
   if (!policy) return std::unexpected(policy.error());
   if (*policy == AllocationPolicy::contiguous) policy = AllocationPolicy::normal;
-  auto vg = pvmove_set_up(*old, src->pv, dests, only_lv, *policy);
+  req.policy = *policy;
+  std::vector<std::string> skipped;
+  auto vg = pvmove_set_up(*old, req, &skipped);
+  for (const auto& n : skipped) c.say(fmt::format("Skipping locked LV {}/{}.", old->name, n));
   if (!vg && vg.error().code == ENOSPC) {
+    std::string next = "pvmove0";
+    for (unsigned n = 1; old->find_lv(next); ++n) next = fmt::format("pvmove{}", n);
     c.warn(vg.error().message);
-    c.warn(fmt::format("Unable to allocate mirror extents for {}/pvmove0.", old->name));
+    c.warn(fmt::format("Unable to allocate mirror extents for {}/{}.", old->name, next));
     return failed("Failed to convert pvmove LV to mirrored.");
   }
   if (!vg) return failed(vg.error().message);
-  const std::string mv_name = pvmove_lv(*vg)->name;
+  std::string mv_name;
+  for (const auto& lv : vg->lvs)
+    if (segtypes::lv_is_pvmove(lv) && !old->find_lv(lv.name)) mv_name = lv.name;
   if (auto r = c.commit(*vg, *old); !r) return r;
   if (auto r = bring_up(c, *vg, mv_name); !r) {
     c.warn(r.error().message);
     return failed("ABORTING: Temporary pvmove mirror activation failed. Run pvmove --abort.");
   }
-  return run_move(c, *o, {src->vg, mv_name, args[0]});
+  return run_move(c, *o, {src->vg, mv_name, src_path});
 }
 
 }  // namespace udm::lvm::api::detail

@@ -679,6 +679,12 @@ void mirror_attr(const VgView& v, std::size_t i, std::string& a) {
   }
   bool log = false;
   const LogicalVolume* top = segtypes::mirror_of_sub_lv(*v.vg, lv, &log);
+  for (const auto& o : v.vg->lvs)  // an --atomic pvmove's images
+    if (!top && segtypes::lv_is_pvmove(o))
+      for (const auto& seg : o.segments)
+        if (auto k = segtypes::mirror_keys(seg))
+          for (const auto& m : k->mirrors)
+            if (m.name == lv.name) top = &o;
   if (!top) return;
   a[6] = 'm';
   if (log) {
