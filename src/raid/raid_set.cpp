@@ -907,6 +907,7 @@ void RaidSet::start() {
   {
     std::lock_guard g(lock_);
     paused_ = false;
+    throttle_io_seen_ = user_io_.load();  // only I/O from now on makes the set busy
   }
   cv_.notify_all();
 }
@@ -975,13 +976,18 @@ void RaidSet::run() {
 bool RaidSet::throttle(std::uint64_t bytes) {
   std::unique_lock g(lock_);
   if (stop_ || paused_ || frozen_) return false;
+  // Busy: other I/O within the last half second (MD looks at the member
+  // disks' counters between its steps).
+  const auto now = std::chrono::steady_clock::now();
   const std::uint64_t io = user_io_.load(std::memory_order_relaxed);
-  const bool busy = io != throttle_io_seen_;
-  throttle_io_seen_ = io;
+  if (io != throttle_io_seen_) {
+    throttle_io_seen_ = io;
+    last_user_io_ = now;
+  }
+  const bool busy = now - last_user_io_ < std::chrono::milliseconds(500);
   std::uint64_t limit = config_.max_recovery_rate;
   if (busy && config_.min_recovery_rate && (!limit || config_.min_recovery_rate < limit))
     limit = config_.min_recovery_rate;
-  const auto now = std::chrono::steady_clock::now();
   if (throttle_bytes_ == 0 || now - throttle_start_ > std::chrono::seconds(2) || limit != throttle_limit_) {
     throttle_start_ = now;
     throttle_bytes_ = 0;

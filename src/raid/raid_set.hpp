@@ -212,6 +212,7 @@ class RaidSet {
   std::uint64_t throttle_bytes_ = 0;
   std::uint64_t throttle_limit_ = 0;        // KiB/s the current window runs at
   std::uint64_t throttle_io_seen_ = 0;      // user_io_ at the last throttle step
+  std::chrono::steady_clock::time_point last_user_io_{};  // when user_io_ last moved
   std::atomic<std::uint64_t> user_io_{0};   // requests submitted to the set (busy, for min_recovery_rate)
   std::unique_ptr<SyncCopy> sync_copy_;     // the sync thread's, while a resync/recovery runs
   std::atomic<std::uint64_t> regions_resynced_{0};
