@@ -1074,8 +1074,9 @@ bool RaidSet::step() {
             maybe_unsynced_.store(false);
             resync_pos_ = 0;
             sb_dirty_ = true;
-            std::fprintf(stderr, "raid %s: resync done, %llu regions copied\n", config_.type_name.c_str(),
-                         static_cast<unsigned long long>(regions_resynced_.load()));
+            std::fprintf(stderr, "raid %s: resync done, %llu regions copied (%llu KiB by copy_file_range)\n",
+                         config_.type_name.c_str(), static_cast<unsigned long long>(regions_resynced_.load()),
+                         static_cast<unsigned long long>(bytes_in_kernel_.load() >> 10));
             g.unlock();
             persist_progress(true);
             if (raise_event_) raise_event_();
@@ -1210,6 +1211,7 @@ int RaidSet::copy_regions_raid1(const std::vector<std::uint64_t>& batch, const s
   if (!sync_copy_ || sync_copy_->chunk() != chunk) sync_copy_ = std::make_unique<SyncCopy>(chunk, SYNC_DEPTH);
   const SyncCopy::Result res = sync_copy_->run(*devs_[static_cast<unsigned>(src)].data, targets, ranges,
                                                [this](byte_count bytes) { return throttle(bytes); });
+  bytes_in_kernel_.fetch_add(res.in_kernel, std::memory_order_relaxed);
   for (std::size_t k = 0; k < targets.size(); ++k)
     if (res.target_error[k] < 0) fail_leg(targets[k].leg, res.target_error[k]);
   if (res.source_error < 0) {

@@ -216,6 +216,7 @@ class RaidSet {
   std::atomic<std::uint64_t> user_io_{0};   // requests submitted to the set (busy, for min_recovery_rate)
   std::unique_ptr<SyncCopy> sync_copy_;     // the sync thread's, while a resync/recovery runs
   std::atomic<std::uint64_t> regions_resynced_{0};
+  std::atomic<std::uint64_t> bytes_in_kernel_{0};  // resync/recovery bytes copied by copy_file_range
   std::mutex meta_lock_;  // one metadata writer at a time
   std::mutex ctx_lock_;   // free_ctx_
   WriteCtx* free_ctx_ = nullptr;  // write contexts to reuse

@@ -1,7 +1,11 @@
 #include "raid/sync_copy.hpp"
 
-#include <algorithm>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+
+#include "io/file_device.hpp"
 #include "io/submit_plug.hpp"
 
 namespace udm::raid {
@@ -64,6 +68,32 @@ void SyncCopy::write_done(io::Request* r, int result) {
   if (last) self->release(s);
 }
 
+namespace {
+
+// A regular file read and written through the page cache, as the write pool
+// and ring do: copy_file_range keeps coherent with them.
+const io::FileDevice* plain_file(io::BlockDevice* dev) {
+  const auto* f = dynamic_cast<const io::FileDevice*>(dev);
+  return f && !f->is_block_device() && !f->direct() ? f : nullptr;
+}
+
+// One chunk from file to file inside the kernel (page cache to page cache,
+// or shared extents where the filesystem can): one copy instead of a read
+// into a buffer and a write out of it. False on any error or short copy;
+// the caller then copies the chunk itself, which tells which leg failed.
+bool copy_in_kernel(int from, int to, byte_count offset, byte_count length) {
+  loff_t in = static_cast<loff_t>(offset), out = static_cast<loff_t>(offset);
+  while (length > 0) {
+    const ssize_t n = ::copy_file_range(from, &in, to, &out, length, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    length -= static_cast<byte_count>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
 SyncCopy::Result SyncCopy::run(io::BlockDevice& source, const std::vector<SyncTarget>& targets,
                                const std::vector<Range>& ranges, const std::function<bool(byte_count)>& admit) {
   targets_ = &targets;
@@ -79,7 +109,11 @@ SyncCopy::Result SyncCopy::run(io::BlockDevice& source, const std::vector<SyncTa
     busy_ = 0;
   }
   bool stop = targets.empty();
-  byte_count submitted = 0;
+  byte_count submitted = 0, in_kernel_bytes = 0;
+  // Files on both sides: the kernel copies, until it cannot.
+  const io::FileDevice* from_file = plain_file(&source);
+  bool in_kernel = from_file != nullptr;
+  for (const SyncTarget& t : targets) in_kernel = in_kernel && plain_file(t.dev);
   for (const Range& range : ranges) {
     for (byte_count off = 0; off < range.length && !stop; off += chunk_) {
       const byte_count len = std::min(chunk_, range.length - off);
@@ -88,6 +122,17 @@ SyncCopy::Result SyncCopy::run(io::BlockDevice& source, const std::vector<SyncTa
         std::lock_guard g(lock_);
         result_.stopped = true;
         break;
+      }
+      if (in_kernel) {
+        bool ok = true;
+        for (const SyncTarget& t : targets)
+          ok = ok && copy_in_kernel(from_file->fd(), plain_file(t.dev)->fd(), range.offset + off, len);
+        if (ok) {
+          submitted += len;
+          in_kernel_bytes += len;
+          continue;
+        }
+        in_kernel = false;  // this chunk and the rest through buffers
       }
       Slot* s;
       {
@@ -117,6 +162,7 @@ SyncCopy::Result SyncCopy::run(io::BlockDevice& source, const std::vector<SyncTa
   cv_.wait(g, [&] { return busy_ == 0; });
   targets_ = nullptr;
   result_.done = result_.source_error ? 0 : submitted;
+  result_.in_kernel = in_kernel_bytes;
   return result_;
 }
 

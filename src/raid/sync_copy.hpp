@@ -2,8 +2,11 @@
 // one leg and written to the others, streamed in chunks with several in
 // flight at once (a chunk's writes go out from its read's completion while
 // the next chunks are read), so the copy runs at the legs' speed rather than
-// one request's latency at a time. Runs on the set's sync thread, which
-// waits in run(); the set keeps writes out of the ranges meanwhile.
+// one request's latency at a time. When every leg is a regular file used
+// through the page cache, the kernel copies (copy_file_range: one copy, no
+// buffer) and the stream takes over at the first chunk it cannot. Runs on
+// the set's sync thread, which waits in run(); the set keeps writes out of
+// the ranges meanwhile.
 #pragma once
 
 #include <condition_variable>
@@ -37,6 +40,7 @@ class SyncCopy {
     int source_error = 0;           // the read failed: nothing after it is done
     bool stopped = false;           // `admit` said no
     byte_count done = 0;            // bytes from the first range's start copied (ranges in order)
+    byte_count in_kernel = 0;       // of those, copied by copy_file_range
     std::vector<int> target_error;  // per target: its first write error, else 0
   };
   // Copies `ranges` from `source` to every target. Before each chunk goes

@@ -2,12 +2,17 @@
 // from the kernel's structs, and raid1 sets on MemoryDevices: metadata
 // initialised and refused, writes to every leg with the bitmap bit first,
 // resync of dirty regions only, degraded reads, messages, status lines,
-// recovery of a rebuilt leg.
+// recovery of a rebuilt leg; the resync streamed (several chunks in flight,
+// copy_file_range between file legs), throttled, and an idle set silent.
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
+#include "io/backing.hpp"
 #include "raid/raid_type.hpp"
 #include "raid/superblock.hpp"
 #include "testing.hpp"
@@ -339,6 +344,41 @@ TEST(Raid1, ResyncKeepsSeveralChunksInFlight) {
   d0->release();
   ASSERT_TRUE(t.wait_status("raid1 2 AA 32768/32768 idle 0 0 -")) << t.status();
   EXPECT_TRUE(t.legs_equal(0, 1));
+}
+
+TEST(Raid1, ResyncOfFileLegsIsCopiedByTheKernel) {
+  // Legs on regular files: the resync copies with copy_file_range (its log
+  // says how much) and the legs end equal.
+  char dir[] = "/tmp/udm-raid-cfr-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  Raid1Bed t;
+  const auto data = testing::pattern(16 * MiB, 7);
+  for (int i = 0; i < 2; ++i) {
+    const std::string path = std::string(dir) + "/d" + std::to_string(i);
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    if (i == 0) {
+      ASSERT_EQ(std::fwrite(data.data(), 1, data.size(), f), data.size());
+    }
+    ASSERT_EQ(::ftruncate(::fileno(f), 16 * MiB), 0);
+    std::fclose(f);
+    auto dev = io::open_backing(path);
+    ASSERT_TRUE(dev.has_value()) << dev.error().message;
+    t.bed.backing["/d" + std::to_string(i)] = *dev;
+  }
+  ::testing::internal::CaptureStderr();
+  t.make("region_size 2048");
+  // The log line is printed under the lock the status takes: it is there once idle shows.
+  const bool idle = t.wait_status("raid1 2 AA 32768/32768 idle 0 0 -");
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(idle) << t.status();
+  EXPECT_NE(log.find("resync done, 16 regions copied (16384 KiB by copy_file_range)"), std::string::npos) << log;
+  std::vector<std::byte> back(16 * MiB);
+  ASSERT_EQ(testing::sync_io(*t.bed.backing["/d1"], Op::read, 0, back.size(), back.data()), 0);
+  EXPECT_EQ(back, data);
+  t.dev.reset();
+  for (int i = 0; i < 2; ++i) std::remove((std::string(dir) + "/d" + std::to_string(i)).c_str());
+  ::rmdir(dir);
 }
 
 TEST(Raid1, MinRecoveryRateHoldsTheResyncWhileTheSetIsBusy) {
