@@ -74,7 +74,7 @@ for k in "${!BUILDS[@]}"; do
   echo "devices = $w/p0.img,$w/p1.img" >"$w/lvm.conf"
   "${BUILDS[$k]}/bin/udmd" --rundir "$w/run" --foreground --no-fuse >"$w/udmd.log" 2>&1 &
   PIDS[k]=$!
-  for i in $(seq 100); do [ -S "$w/run/nbd.sock" ] && break; sleep 0.1; done
+  for i in $(seq 300); do [ -S "$w/run/nbd.sock" ] && [ -S "$w/run/control" ] && break; sleep 0.1; done
   tool "$k" udmsetup create lin --table "0 $SECTORS linear $w/lin.img 0"
   tool "$k" udmsetup create r1 --table "0 $SECTORS raid raid1 2 0 nosync 2 $w/m0.img $w/d0.img $w/m1.img $w/d1.img"
   tool "$k" udmsetup create r1one --table "0 $SECTORS raid raid1 2 0 nosync 2 $w/m2.img $w/d0.img - -"
