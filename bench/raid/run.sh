@@ -1,93 +1,179 @@
 #!/bin/bash
 # raid1 (2 legs) against linear through the real udmd, over NBD with fio:
 # 4 KiB random read and write at QD32 and 1 MiB sequential write at QD8,
-# interleaved rounds, medians, ratios raid1/linear; then the resync rate of
-# a new raid1 set against a raw O_DIRECT copy of one leg (dd, 1 MiB blocks:
-# what the copier's chunked copy can reach on this disk).
+# interleaved rounds, medians, ratios raid1/linear. Devices per udmd:
+#   lin    linear over a file
+#   r1     raid1 over two files (nosync), metadata files with the bitmap
+#   r1one  the same raid1 with its second leg missing: the raid path's own
+#          cost without the second copy of each write
+#   lvlin, lvr1  `ulvm lvcreate` linear and `ulvm lvcreate --type raid1 -m1
+#          --nosync` LVs of one VG over two PV files (raid over its sub-LVs)
+# Then, per round, the resync of a new raid1 set (source leg full of data)
+# against a raw copy of that leg by dd (1 MiB blocks) both through the page
+# cache (what the resync does) and with O_DIRECT.
+# Besides IOPS it reports udmd's CPU time per I/O (user+system of the
+# daemon over the run / I/Os), steadier than IOPS on a loaded machine.
 #
-#   bench/raid/run.sh [BUILD_DIR]
-# Environment: SIZE (MiB per leg, 512), RUNTIME (s per run, 8), ROUNDS (3),
-#   WORK (scratch dir, /tmp/udm-raid-bench), OUT (JSON, $WORK/results.json).
+#   bench/raid/run.sh [BUILD_DIR [BASE_BUILD_DIR]]
+# With BASE_BUILD_DIR, a second udmd from that build gets the same devices
+# on its own files, and every round runs both builds one after the other
+# (before/after in one run). Environment: SIZE (MiB per leg, 512), RUNTIME
+# (s per fio run, 8), ROUNDS (3), WORK (scratch, /tmp/udm-raid-bench), OUT
+# (JSON, $WORK/results.json), DEVS (default "lin r1 r1one lvlin lvr1").
 # Not a test: numbers depend on the machine's load.
 set -euo pipefail
 
-BUILD=${1:-$(cd "$(dirname "$0")/../.." && pwd)/build}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILDS=("${1:-$ROOT/build}")
+[ -n "${2:-}" ] && BUILDS+=("$2")
 SIZE=${SIZE:-512}
 RUNTIME=${RUNTIME:-8}
 ROUNDS=${ROUNDS:-3}
 WORK=${WORK:-/tmp/udm-raid-bench}
 OUT=${OUT:-$WORK/results.json}
-export PATH="$BUILD/bin:$PATH" UDM_RUNDIR="$WORK/run" UDM_NO_AUTOSTART=1
-for t in fio python3 udmd udmsetup; do command -v "$t" >/dev/null || { echo "needs $t" >&2; exit 1; }; done
+read -r -a DEVS <<<"${DEVS:-lin r1 r1one lvlin lvr1}"
+for t in fio python3 dd; do command -v "$t" >/dev/null || { echo "needs $t" >&2; exit 1; }; done
+for b in "${BUILDS[@]}"; do
+  for t in udmd udmsetup ulvm; do [ -x "$b/bin/$t" ] || { echo "needs $b/bin/$t" >&2; exit 1; }; done
+done
+export UDM_NO_AUTOSTART=1 LVM_SUPPRESS_FD_WARNINGS=1
 
-mkdir -p "$WORK"
-rm -rf "$WORK/run"
-mkdir -p "$WORK/run"
-for f in lin d0 d1 s0 s1; do rm -f "$WORK/$f.img"; truncate -s "${SIZE}M" "$WORK/$f.img"; done
-for f in m0 m1 n0 n1; do rm -f "$WORK/$f.img"; truncate -s 4M "$WORK/$f.img"; done
-# Allocated files, so reads hit the disk path rather than holes.
-for f in lin d0 d1; do dd if=/dev/zero of="$WORK/$f.img" bs=1M count="$SIZE" conv=notrunc status=none; done
-
-udmd --rundir "$WORK/run" --foreground --no-fuse >"$WORK/udmd.log" 2>&1 &
-UDMD=$!
-cleanup() { set +e; udmsetup remove_all >/dev/null 2>&1; kill "$UDMD" 2>/dev/null; wait "$UDMD" 2>/dev/null; }
+TAGS=(new base)
+PIDS=()
+cleanup() {
+  set +e
+  for k in "${!PIDS[@]}"; do
+    tool "$k" udmsetup remove_all >/dev/null 2>&1
+    kill "${PIDS[$k]}" 2>/dev/null
+    wait "${PIDS[$k]}" 2>/dev/null
+  done
+}
 trap cleanup EXIT
-for i in $(seq 100); do [ -S "$WORK/run/nbd.sock" ] && break; sleep 0.1; done
+# tool K CMD...: CMD of build K against its own udmd and VG.
+tool() {
+  local k=$1 w="$WORK/${TAGS[$1]}"
+  shift
+  PATH="${BUILDS[$k]}/bin:$PATH" UDM_RUNDIR="$w/run" UDM_LVM_CONFDIR="$w/conf" UDM_LVM_CONFIG="$w/lvm.conf" "$@"
+}
+fill() { dd if=/dev/zero of="$1" bs=1M count="$2" conv=notrunc status=none; }
 
 SECTORS=$((SIZE * 2048))
-udmsetup create lin --table "0 $SECTORS linear $WORK/lin.img 0"
-udmsetup create r1 --table "0 $SECTORS raid raid1 2 0 nosync 2 $WORK/m0.img $WORK/d0.img $WORK/m1.img $WORK/d1.img"
+mkdir -p "$WORK"
+# One source leg of data for the resync runs, copied per build.
+if [ ! -f "$WORK/src.img" ] || [ "$(stat -c %s "$WORK/src.img")" != $((SIZE << 20)) ]; then
+  head -c $((SIZE << 20)) /dev/urandom >"$WORK/src.img"
+fi
+for k in "${!BUILDS[@]}"; do
+  w="$WORK/${TAGS[$k]}"
+  rm -rf "$w"
+  mkdir -p "$w/run" "$w/conf"
+  # Allocated files, so writes and reads hit data rather than holes.
+  for f in lin d0 d1; do fill "$w/$f.img" "$SIZE"; done
+  for f in m0 m1 m2; do truncate -s 4M "$w/$f.img"; done
+  for f in p0 p1; do fill "$w/$f.img" $((SIZE * 2 + 64)); done
+  echo "devices = $w/p0.img,$w/p1.img" >"$w/lvm.conf"
+  "${BUILDS[$k]}/bin/udmd" --rundir "$w/run" --foreground --no-fuse >"$w/udmd.log" 2>&1 &
+  PIDS[k]=$!
+  for i in $(seq 300); do [ -S "$w/run/nbd.sock" ] && [ -S "$w/run/control" ] && break; sleep 0.1; done
+  tool "$k" udmsetup create lin --table "0 $SECTORS linear $w/lin.img 0"
+  tool "$k" udmsetup create r1 --table "0 $SECTORS raid raid1 2 0 nosync 2 $w/m0.img $w/d0.img $w/m1.img $w/d1.img"
+  tool "$k" udmsetup create r1one --table "0 $SECTORS raid raid1 2 0 nosync 2 $w/m2.img $w/d0.img - -"
+  tool "$k" ulvm vgcreate bench "$w/p0.img" "$w/p1.img" >/dev/null
+  tool "$k" ulvm lvcreate -y -L "${SIZE}M" -n lvlin bench "$w/p0.img" >/dev/null
+  tool "$k" ulvm lvcreate -y --type raid1 -m 1 --nosync -L "${SIZE}M" -n lvr1 bench >/dev/null 2>&1
+done
+devname() { case $1 in lv*) echo "bench-$1" ;; *) echo "$1" ;; esac; }
 
 WORKLOADS=("randread 4k 32" "randwrite 4k 32" "write 1m 8")
-declare -A RESULTS
-run_fio() {  # dev rw bs depth -> IOPS
-  fio --name=b --ioengine=nbd --uri="nbd+unix:///$1?socket=$WORK/run/nbd.sock" --rw="$2" --bs="$3" \
-    --iodepth="$4" --size="${SIZE}M" --time_based --runtime="$RUNTIME" --output-format=json 2>/dev/null |
-    python3 -c "
-import json, sys
+declare -A IOPS CPU
+run_fio() {  # K dev rw bs depth -> "IOPS cpu_us_per_io"
+  local k=$1 w="$WORK/${TAGS[$1]}" pid=${PIDS[$1]} t0 t1 out
+  t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  out=$(fio --name=b --ioengine=nbd --uri="nbd+unix:///$(devname "$2")?socket=$w/run/nbd.sock" --rw="$3" --bs="$4" \
+    --iodepth="$5" --size="${SIZE}M" --time_based --runtime="$RUNTIME" --output-format=json 2>/dev/null)
+  t1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  echo "$out" | python3 -c "
+import json, os, sys
 t = sys.stdin.read()  # fio's nbd engine prints a line before the JSON
 j = json.loads(t[t.index('{'):])['jobs'][0]
-print(j['read']['iops'] + j['write']['iops'])"
+ios = j['read']['total_ios'] + j['write']['total_ios']
+ticks = ($t1 - $t0) / os.sysconf('SC_CLK_TCK')
+print(j['read']['iops'] + j['write']['iops'], ticks * 1e6 / max(ios, 1))"
 }
-for ((round=0; round<ROUNDS; round++)); do
+declare -A RESYNC RAWBUF RAWDIRECT
+resync_round() {  # K: a new set from src, timed to idle; then dd of the same leg
+  local k=$1 w="$WORK/${TAGS[$1]}" start s
+  rm -f "$w/s0.img" "$w/s1.img" "$w/n0.img" "$w/n1.img" "$w/raw.img"
+  cp "$WORK/src.img" "$w/s0.img"
+  truncate -s "${SIZE}M" "$w/s1.img" "$w/raw.img"
+  truncate -s 4M "$w/n0.img" "$w/n1.img"
+  start=$(date +%s.%N)
+  tool "$k" udmsetup create rs --table "0 $SECTORS raid raid1 1 0 2 $w/n0.img $w/s0.img $w/n1.img $w/s1.img"
+  until tool "$k" udmsetup status rs | grep -q " idle "; do sleep 0.02; done
+  s=$(python3 -c "import time; print($SIZE / (time.time() - $start))")
+  tool "$k" udmsetup remove rs
+  cmp -s "$w/s0.img" "$w/s1.img" || { echo "resync of build ${TAGS[$k]}: legs differ" >&2; exit 1; }
+  RESYNC[$k]+="$s "
+  start=$(date +%s.%N)
+  dd if="$w/s0.img" of="$w/raw.img" bs=1M conv=notrunc status=none
+  RAWBUF[$k]+="$(python3 -c "import time; print($SIZE / (time.time() - $start))") "
+  rm -f "$w/raw.img"
+  truncate -s "${SIZE}M" "$w/raw.img"
+  start=$(date +%s.%N)
+  dd if="$w/s0.img" of="$w/raw.img" bs=1M iflag=direct oflag=direct conv=notrunc status=none
+  RAWDIRECT[$k]+="$(python3 -c "import time; print($SIZE / (time.time() - $start))") "
+  echo "round: build ${TAGS[$k]} resync ${s%.*} MiB/s" >&2
+}
+
+for ((round = 0; round < ROUNDS; round++)); do
+  builds=("${!BUILDS[@]}")
+  ((round % 2)) && builds=($(printf '%s\n' "${builds[@]}" | tac))
   for w in "${WORKLOADS[@]}"; do
     read -r rw bs depth <<<"$w"
-    order=(lin r1); ((round % 2)) && order=(r1 lin)
-    for dev in "${order[@]}"; do
-      iops=$(run_fio "$dev" "$rw" "$bs" "$depth")
-      RESULTS["$dev $w"]+="$iops "
-      echo "round $round $dev $w: $iops IOPS" >&2
+    for k in "${builds[@]}"; do
+      order=("${DEVS[@]}")
+      ((round % 2)) && order=($(printf '%s\n' "${order[@]}" | tac))
+      for dev in "${order[@]}"; do
+        read -r iops cpu < <(run_fio "$k" "$dev" "$rw" "$bs" "$depth")
+        IOPS["$k $dev $w"]+="$iops "
+        CPU["$k $dev $w"]+="$cpu "
+        printf 'round %d build %s %-6s %-16s %8.0f IOPS %7.1f us/IO\n' "$round" "${TAGS[$k]}" "$dev" "$w" "$iops" "$cpu" >&2
+      done
     done
   done
+  for k in "${builds[@]}"; do resync_round "$k"; done
 done
 
-# Resync: a new set without nosync, timed to idle.
-start=$(date +%s.%N)
-udmsetup create rs --table "0 $SECTORS raid raid1 1 0 2 $WORK/n0.img $WORK/s0.img $WORK/n1.img $WORK/s1.img"
-until udmsetup status rs | grep -q " idle "; do sleep 0.05; done
-resync_s=$(python3 -c "import time; print(time.time() - $start)")
-# The same copy by dd into a fresh sparse file (as the resync wrote into one).
-rm -f "$WORK/raw.img"; truncate -s "${SIZE}M" "$WORK/raw.img"
-start=$(date +%s.%N)
-dd if="$WORK/s0.img" of="$WORK/raw.img" bs=1M iflag=direct oflag=direct conv=notrunc status=none
-raw_s=$(python3 -c "import time; print(time.time() - $start)")
-
 {
-  for k in "${!RESULTS[@]}"; do echo "$k|${RESULTS[$k]}"; done
+  for key in "${!IOPS[@]}"; do echo "iops|$key|${IOPS[$key]}"; echo "cpu|$key|${CPU[$key]}"; done
+  for k in "${!BUILDS[@]}"; do
+    echo "resync|$k|${RESYNC[$k]}"; echo "rawbuf|$k|${RAWBUF[$k]}"; echo "rawdirect|$k|${RAWDIRECT[$k]}"
+  done
 } | python3 -c "
 import json, statistics, sys
-size, resync_s, raw_s, out = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+size, out, tags, builds, devs = int(sys.argv[1]), sys.argv[2], sys.argv[3].split(), sys.argv[4].split('|'), sys.argv[5].split()
 med = {}
 for line in sys.stdin:
-    key, vals = line.rstrip('\n').split('|')
-    med[key] = statistics.median(float(v) for v in vals.split())
-res = {'size_mib': size, 'workloads': {}}
-for w in ['randread 4k 32', 'randwrite 4k 32', 'write 1m 8']:
-    lin, r1 = med['lin ' + w], med['r1 ' + w]
-    res['workloads'][w] = {'linear_iops': round(lin), 'raid1_iops': round(r1), 'ratio': round(r1 / lin, 3)}
-res['resync_mib_s'] = round(size / resync_s, 1)
-res['raw_copy_mib_s'] = round(size / raw_s, 1)
-res['resync_ratio'] = round(raw_s / resync_s, 3)
+    kind, key, vals = line.rstrip('\n').split('|')
+    med[(kind, key)] = statistics.median(float(v) for v in vals.split())
+res = {'size_mib': size, 'builds': {}}
+for k, tag in enumerate(tags[:len(builds)]):
+    b = {'build': builds[k], 'workloads': {}}
+    for w in ['randread 4k 32', 'randwrite 4k 32', 'write 1m 8']:
+        row = {}
+        for d in devs:
+            row[d] = {'iops': round(med[('iops', f'{k} {d} {w}')]), 'udmd_us_per_io': round(med[('cpu', f'{k} {d} {w}')], 1)}
+        for d, base in (('r1', 'lin'), ('r1one', 'lin'), ('lvr1', 'lvlin')):
+            if d in row and base in row:
+                row[d + '/' + base] = round(row[d]['iops'] / row[base]['iops'], 3)
+        b['workloads'][w] = row
+    rs, rb, rd = med[('resync', str(k))], med[('rawbuf', str(k))], med[('rawdirect', str(k))]
+    b['resync_mib_s'] = round(rs, 1)
+    b['raw_copy_buffered_mib_s'] = round(rb, 1)
+    b['raw_copy_direct_mib_s'] = round(rd, 1)
+    b['resync/raw_buffered'] = round(rs / rb, 3)
+    b['resync/raw_direct'] = round(rs / rd, 3)
+    res['builds'][tag] = b
 print(json.dumps(res, indent=1))
 json.dump(res, open(out, 'w'), indent=1)
-" "$SIZE" "$resync_s" "$raw_s" "$OUT"
+" "$SIZE" "$OUT" "${TAGS[*]}" "$(IFS='|'; echo "${BUILDS[*]}")" "${DEVS[*]}"

@@ -56,7 +56,7 @@ void RaidSet::submit_striped(io::Request* r) {
     region = region_of(r->offset);
     std::lock_guard g(lock_);
     touched_[region] = 1;
-    if (static_cast<std::int64_t>(region) == barrier_) {
+    if (syncing_[region]) {
       barrier_waiters_.push_back(r);
       return;
     }

@@ -7,6 +7,7 @@
 
 #include "core/sync_io.hpp"
 #include "core/target.hpp"
+#include "io/submit_plug.hpp"
 #include "raid/buffer.hpp"
 
 namespace udm::raid {
@@ -14,7 +15,9 @@ namespace udm::raid {
 namespace {
 constexpr sector_t DEFAULT_REGION = 1 << 13;  // 4 MiB, as dm-raid picks for small sets
 constexpr std::uint64_t DEFAULT_DAEMON_SLEEP_MS = 5000;  // MD's bitmap daemon
-constexpr byte_count COPY_CHUNK = 1 << 20;  // several per region, so reads and writes overlap
+constexpr byte_count COPY_CHUNK = 1 << 20;  // one request of the resync copy
+constexpr unsigned SYNC_DEPTH = 8;          // resync chunks in flight at once
+constexpr byte_count SYNC_BATCH_BYTES = 32 << 20;  // regions copied in one stream (writes to them wait)
 constexpr byte_count COMPARE_BLOCK = 64 << 10;  // mismatches count in these, as MD's resync pages
 constexpr unsigned READ_SPREAD_SHIFT = 16;  // reads alternate legs every 64 KiB
 // Several requests in flight at once, each result told apart: metadata
@@ -84,34 +87,35 @@ unsigned RaidConfig::copies() const {
   return 1;
 }
 
-// One write fanned out to every live leg of a raid1 set.
+// One write (or flush) fanned out to every live leg. Recycled through the
+// set's free list, so the write path allocates nothing once warm.
 struct WriteCtx {
-  RaidSet* set;
-  io::Request* parent;
-  std::uint64_t region;
+  RaidSet* set = nullptr;
+  io::Request* parent = nullptr;
+  std::uint64_t region = 0;
   std::atomic<unsigned> left{0};
   std::atomic<unsigned> ok{0};
   std::atomic<int> error{0};
-  std::vector<io::Request> children;
+  std::unique_ptr<io::Request[]> children;  // one per leg of the set
+  WriteCtx* next_free = nullptr;
 
   static void done(io::Request* child, int result) {
     auto* c = static_cast<WriteCtx*>(child->context);
-    if (result == 0) c->ok.fetch_add(1);
+    if (result == 0) c->ok.fetch_add(1, std::memory_order_relaxed);
     else if (result != -EOPNOTSUPP || child->op == io::Op::write) {
-      c->error.store(result);
+      c->error.store(result, std::memory_order_relaxed);
       c->set->fail_leg(child->index, result);
     } else {
-      c->error.store(result);
+      c->error.store(result, std::memory_order_relaxed);
     }
-    if (c->left.fetch_sub(1) != 1) return;
+    if (c->left.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
     // MD completes a mirrored write once any leg has it; the failed ones are out of the set.
     const int r = c->ok.load() ? 0 : (c->error.load() ? c->error.load() : -EIO);
     RaidSet* set = c->set;
     io::Request* parent = c->parent;
     const std::uint64_t region = c->region;
-    const bool counted = parent->op != io::Op::flush;
-    delete c;
-    if (counted) set->write_done(region);
+    const bool counted = parent->op != io::Op::flush && parent->op != io::Op::read;
+    set->write_done(counted ? region : UINT64_MAX, c);
     core::complete_held(parent, r);
   }
 };
@@ -253,6 +257,10 @@ RaidSet::~RaidSet() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  while (WriteCtx* c = free_ctx_) {  // every write has completed by now
+    free_ctx_ = c->next_free;
+    delete c;
+  }
 }
 
 Result<void> RaidSet::load() {
@@ -308,6 +316,7 @@ Result<void> RaidSet::load() {
   state_.assign(regions_, region_clean);
   inflight_.assign(regions_, 0);
   touched_.assign(regions_, 0);
+  syncing_.assign(regions_, 0);
   need_sync_.assign(regions_, 0);
   const bool raid0 = level == 0;
   if (freshest < 0) {
@@ -537,7 +546,7 @@ void RaidSet::flush_bits() {
         const std::uint64_t r = bytes_to_sectors(w->offset) / region_;
         if (state_[r] != region_dirty) {
           still.push_back(w);
-        } else if (static_cast<std::int64_t>(r) == barrier_) {
+        } else if (syncing_[r]) {
           barrier_waiters_.push_back(w);
         } else {
           ++inflight_[r];
@@ -562,8 +571,7 @@ void RaidSet::clear_clean_bits() {
     std::lock_guard g(lock_);
     const bool degraded = degraded_locked();
     for (std::uint64_t r = 0; r < regions_; ++r) {
-      if (state_[r] == region_dirty && !degraded && !inflight_[r] && !touched_[r] && !need_sync_[r] &&
-          static_cast<std::int64_t>(r) != barrier_) {
+      if (state_[r] == region_dirty && !degraded && !inflight_[r] && !touched_[r] && !need_sync_[r] && !syncing_[r]) {
         state_[r] = region_clean;
         bitmap_set(bits_, r, false);
         first = std::min<std::size_t>(first, r / 8);
@@ -591,8 +599,9 @@ void RaidSet::persist_progress(bool force) {
   const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard g(lock_);
-    if (!force && !sb_dirty_ && now - last_persist_ < std::chrono::seconds(1)) return;
-    if (!force && now - last_persist_ < std::chrono::milliseconds(500)) return;
+    // Only what changed (progress, a failure), at most twice a second: an
+    // idle set writes no superblocks.
+    if (!force && (!sb_dirty_ || now - last_persist_ < std::chrono::milliseconds(500))) return;
     last_persist_ = now;
   }
   std::lock_guard meta(meta_lock_);
@@ -644,6 +653,7 @@ byte_count RaidSet::max_io_bytes(byte_count offset) const {
 }
 
 void RaidSet::submit(io::Request* r) {
+  user_io_.fetch_add(1, std::memory_order_relaxed);
   switch (config_.type->level) {
     case 1: return submit_raid1(r);
     case 0: return submit_raid0(r);
@@ -703,29 +713,71 @@ void RaidSet::read_done(io::Request* r, int result) {
   st->set->read_try(r);
 }
 
+WriteCtx* RaidSet::take_ctx() {
+  {
+    std::lock_guard g(ctx_lock_);
+    if (WriteCtx* c = free_ctx_) {
+      free_ctx_ = c->next_free;
+      return c;
+    }
+  }
+  auto* c = new WriteCtx;
+  c->set = this;
+  c->children.reset(new io::Request[n_]);
+  return c;
+}
+
+void RaidSet::put_ctx(WriteCtx* c) {
+  std::lock_guard g(ctx_lock_);
+  c->next_free = free_ctx_;
+  free_ctx_ = c;
+}
+
+// `r` (a write, flush, discard or write-zeroes) to every live leg at once,
+// complete when all have answered. The legs go out under one plug: one
+// hand-over to the write pool or ring for all of them.
+void RaidSet::fan_out(io::Request* r, std::uint64_t region, bool all_legs) {
+  unsigned legs[MAX_DEVICES];
+  unsigned count = 0;
+  for (unsigned i = 0; i < n_; ++i)
+    if (devs_[i].data && (all_legs || alive(i))) legs[count++] = i;
+  if (!count) {
+    if (r->op != io::Op::flush) write_done(region, nullptr);
+    return core::complete_held(r, -EIO);
+  }
+  WriteCtx* c = take_ctx();
+  c->parent = r;
+  c->region = region;
+  c->ok.store(0, std::memory_order_relaxed);
+  c->error.store(0, std::memory_order_relaxed);
+  c->left.store(count, std::memory_order_relaxed);
+  const byte_count offset = r->op == io::Op::flush ? 0 : r->offset + sectors_to_bytes(config_.data_offset);
+  for (unsigned k = 0; k < count; ++k) {
+    io::Request& ch = c->children[k];
+    ch = io::Request{};
+    ch.op = r->op;
+    ch.fua = r->fua;
+    ch.index = legs[k];
+    ch.offset = offset;
+    ch.length = r->length;
+    ch.data = r->data;
+    ch.context = c;
+    ch.done = WriteCtx::done;
+  }
+  // Read what is needed before the first submit: the last child to finish
+  // hands `c` back to the free list, possibly before the loop ends.
+  io::Request* children = c->children.get();
+  io::SubmitPlug plug;
+  for (unsigned k = 0; k < count; ++k) devs_[legs[k]].data->submit(&children[k]);
+}
+
 void RaidSet::submit_raid1(io::Request* r) {
   if (r->op == io::Op::read) return read_raid1(r);
-  if (r->op == io::Op::flush) {
-    std::vector<unsigned> live;
-    for (unsigned i = 0; i < n_; ++i)
-      if (alive(i)) live.push_back(i);
-    if (live.empty()) return core::complete_held(r, -EIO);
-    auto* c = new WriteCtx{this, r, 0, {}, {}, {}, std::vector<io::Request>(live.size())};
-    c->left.store(static_cast<unsigned>(live.size()));
-    for (std::size_t k = 0; k < live.size(); ++k) {
-      io::Request& ch = c->children[k];
-      ch.op = io::Op::flush;
-      ch.index = live[k];
-      ch.context = c;
-      ch.done = WriteCtx::done;
-    }
-    for (std::size_t k = 0; k < live.size(); ++k) devs_[live[k]].data->submit(&c->children[k]);
-    return;
-  }
+  if (r->op == io::Op::flush) return fan_out(r, 0, false);
   const std::uint64_t region = bytes_to_sectors(r->offset) / region_;
   std::unique_lock g(lock_);
   touched_[region] = 1;
-  if (static_cast<std::int64_t>(region) == barrier_) {
+  if (syncing_[region]) {
     barrier_waiters_.push_back(r);
     return;
   }
@@ -742,51 +794,17 @@ void RaidSet::submit_raid1(io::Request* r) {
   queue_bit_flush_locked();
 }
 
-void RaidSet::issue_write(io::Request* r) {
-  const std::uint64_t region = bytes_to_sectors(r->offset) / region_;
-  std::vector<unsigned> live;
-  for (unsigned i = 0; i < n_; ++i)
-    if (alive(i)) live.push_back(i);
-  if (live.empty()) {
-    write_done(region);
-    return core::complete_held(r, -EIO);
-  }
-  auto* c = new WriteCtx{this, r, region, {}, {}, {}, std::vector<io::Request>(live.size())};
-  c->left.store(static_cast<unsigned>(live.size()));
-  for (std::size_t k = 0; k < live.size(); ++k) {
-    io::Request& ch = c->children[k];
-    ch.op = r->op;
-    ch.fua = r->fua;
-    ch.index = live[k];
-    ch.offset = r->offset + sectors_to_bytes(config_.data_offset);
-    ch.length = r->length;
-    ch.data = r->data;
-    ch.context = c;
-    ch.done = WriteCtx::done;
-  }
-  for (std::size_t k = 0; k < live.size(); ++k) devs_[live[k]].data->submit(&c->children[k]);
-}
+void RaidSet::issue_write(io::Request* r) { fan_out(r, bytes_to_sectors(r->offset) / region_, false); }
 
-void RaidSet::write_done(std::uint64_t region) {
+void RaidSet::write_done(std::uint64_t region, WriteCtx* ctx) {
+  if (ctx) put_ctx(ctx);
+  if (region == UINT64_MAX) return;
   std::lock_guard g(lock_);
-  if (region < inflight_.size() && --inflight_[region] == 0 && static_cast<std::int64_t>(region) == barrier_)
-    barrier_cv_.notify_all();
+  if (region < inflight_.size() && --inflight_[region] == 0 && syncing_[region]) barrier_cv_.notify_all();
 }
 
 void RaidSet::submit_raid0(io::Request* r) {
-  if (r->op == io::Op::flush) {
-    auto* c = new WriteCtx{this, r, 0, {}, {}, {}, std::vector<io::Request>(n_)};
-    c->left.store(n_);
-    for (unsigned k = 0; k < n_; ++k) {
-      io::Request& ch = c->children[k];
-      ch.op = io::Op::flush;
-      ch.index = k;
-      ch.context = c;
-      ch.done = WriteCtx::done;
-    }
-    for (unsigned k = 0; k < n_; ++k) devs_[k].data->submit(&c->children[k]);
-    return;
-  }
+  if (r->op == io::Op::flush) return fan_out(r, 0, true);
   const sector_t s = bytes_to_sectors(r->offset);
   const sector_t chunk = config_.chunk;
   const sector_t c = s / chunk;
@@ -889,6 +907,7 @@ void RaidSet::start() {
   {
     std::lock_guard g(lock_);
     paused_ = false;
+    throttle_io_seen_ = user_io_.load();  // only I/O from now on makes the set busy
   }
   cv_.notify_all();
 }
@@ -949,25 +968,51 @@ void RaidSet::run() {
   }
 }
 
-void RaidSet::throttle(std::uint64_t bytes) {
-  if (!config_.max_recovery_rate) return;
-  const double rate = static_cast<double>(config_.max_recovery_rate) * 1024.0;
+// MD's rule: above max_recovery_rate the copy waits; above
+// min_recovery_rate it waits too while the set has other I/O. Without
+// either it is unthrottled (the kernel's default minimum is not applied:
+// a resync under steady I/O would crawl). Rates are KiB/s per device.
+// False when the copy must stop (pause, freeze, stop).
+bool RaidSet::throttle(std::uint64_t bytes) {
   std::unique_lock g(lock_);
+  if (stop_ || paused_ || frozen_) return false;
+  // Busy: other I/O within the last half second (MD looks at the member
+  // disks' counters between its steps).
   const auto now = std::chrono::steady_clock::now();
-  if (throttle_bytes_ == 0 || now - throttle_start_ > std::chrono::seconds(2)) {
+  const std::uint64_t io = user_io_.load(std::memory_order_relaxed);
+  if (io != throttle_io_seen_) {
+    throttle_io_seen_ = io;
+    last_user_io_ = now;
+  }
+  const bool busy = now - last_user_io_ < std::chrono::milliseconds(500);
+  std::uint64_t limit = config_.max_recovery_rate;
+  if (busy && config_.min_recovery_rate && (!limit || config_.min_recovery_rate < limit))
+    limit = config_.min_recovery_rate;
+  if (throttle_bytes_ == 0 || now - throttle_start_ > std::chrono::seconds(2) || limit != throttle_limit_) {
     throttle_start_ = now;
     throttle_bytes_ = 0;
+    throttle_limit_ = limit;
   }
-  throttle_bytes_ += bytes;
+  if (!limit) return true;
+  const double rate = static_cast<double>(limit) * 1024.0;
+  // What went before this chunk must have taken its time at the rate.
   const auto due = throttle_start_ + std::chrono::microseconds(static_cast<std::int64_t>(throttle_bytes_ / rate * 1e6));
-  cv_.wait_until(g, due, [&] { return stop_ || paused_ || frozen_; });
+  throttle_bytes_ += bytes;
+  return !cv_.wait_until(g, due, [&] { return stop_ || paused_ || frozen_; });
 }
 
 bool RaidSet::step() {
   enum class Kind { none, check, recover, resync } kind = Kind::none;
-  std::uint64_t region = 0;
+  std::vector<std::uint64_t> batch;  // regions, ascending
   std::vector<unsigned> targets;
   bool repair = false;  // read under the lock: an `idle` message may clear it meanwhile
+  const bool par = parity() || config_.type->level == 10;
+  // raid1 resync and recovery copy several regions in one stream, up to this much.
+  // Throttled, a batch is a quarter second's worth, so the progress moves.
+  byte_count batch_bytes = SYNC_BATCH_BYTES;
+  if (const std::uint64_t rate = std::max(config_.max_recovery_rate, config_.min_recovery_rate))
+    batch_bytes = std::min<byte_count>(batch_bytes, rate * 1024 / 4);
+  const std::uint64_t batch_max = par ? 1 : std::max<std::uint64_t>(1, batch_bytes / sectors_to_bytes(region_));
   {
     std::unique_lock g(lock_);
     if (!loaded_ || config_.type->level == 0) return false;
@@ -979,7 +1024,7 @@ bool RaidSet::step() {
         return true;
       }
       kind = Kind::check;
-      region = check_pos_;
+      batch.push_back(check_pos_);
       repair = repair_;
     } else {
       std::uint64_t low = MAX_SECTOR;
@@ -992,12 +1037,26 @@ bool RaidSet::step() {
       }
       if (low != MAX_SECTOR && source) {
         kind = Kind::recover;
-        region = low / region_;
+        const std::uint64_t region = low / region_;
         for (unsigned i = 0; i < n_; ++i)
           if (alive(i) && legs_[i].recovery_offset.load() < (region + 1) * region_ &&
               legs_[i].recovery_offset.load() < dev_sectors_)
             targets.push_back(i);
+        // Further regions while the same legs are the ones behind.
+        std::uint64_t r = region;
+        do {
+          batch.push_back(r++);
+          bool same = r < regions_;
+          for (unsigned i = 0; i < n_ && same; ++i) {
+            if (!alive(i)) continue;
+            const bool behind = legs_[i].recovery_offset.load() < (r + 1) * region_ &&
+                                legs_[i].recovery_offset.load() < dev_sectors_;
+            same = behind == (std::find(targets.begin(), targets.end(), i) != targets.end());
+          }
+          if (!same) break;
+        } while (batch.size() < batch_max);
       } else if (!can_resync_locked()) {
+        sync_copy_.reset();
         return false;  // degraded: the bits stay until a recovery makes the set whole
       } else {
         std::uint64_t r = resync_pos_;
@@ -1008,14 +1067,16 @@ bool RaidSet::step() {
             resync_pos_ = 0;  // regions before the position still need it: go round once more
             return true;
           }
+          sync_copy_.reset();
           if (resync_cp_ != MAX_SECTOR || resync_active_) {
             resync_active_ = false;
             resync_cp_ = MAX_SECTOR;
             maybe_unsynced_.store(false);
             resync_pos_ = 0;
             sb_dirty_ = true;
-            std::fprintf(stderr, "raid %s: resync done, %llu regions copied\n", config_.type_name.c_str(),
-                         static_cast<unsigned long long>(regions_resynced_.load()));
+            std::fprintf(stderr, "raid %s: resync done, %llu regions copied (%llu KiB by copy_file_range)\n",
+                         config_.type_name.c_str(), static_cast<unsigned long long>(regions_resynced_.load()),
+                         static_cast<unsigned long long>(bytes_in_kernel_.load() >> 10));
             g.unlock();
             persist_progress(true);
             if (raise_event_) raise_event_();
@@ -1024,37 +1085,47 @@ bool RaidSet::step() {
           return false;
         }
         kind = Kind::resync;
-        region = r;
+        for (; r < regions_ && batch.size() < batch_max; ++r)
+          if (need_sync_[r]) batch.push_back(r);
       }
     }
-    barrier_ = static_cast<std::int64_t>(region);
-    barrier_cv_.wait(g, [&] { return inflight_[region] == 0; });
+    // Writes to the batch's regions wait until it is copied; those in flight finish first.
+    for (std::uint64_t r : batch) syncing_[r] = 1;
+    barrier_cv_.wait(g, [&] {
+      return std::all_of(batch.begin(), batch.end(), [&](std::uint64_t r) { return inflight_[r] == 0; });
+    });
   }
 
   int result = 0;
-  const bool par = parity() || config_.type->level == 10;
+  std::size_t copied = 0;  // raid1 resync/recovery: leading regions of the batch done, even when interrupted
   switch (kind) {
     case Kind::check:
-      result = par ? sync_region_parity(region, -1, true, repair) : copy_region_raid1(region, {}, true, repair);
+      result = par ? sync_region_parity(batch[0], -1, true, repair) : check_region_raid1(batch[0], repair);
       break;
     case Kind::recover:
-      result = par ? sync_region_parity(region, static_cast<int>(targets.front()), false, true)
-                   : copy_region_raid1(region, targets, false, true);
+      result = par ? sync_region_parity(batch[0], static_cast<int>(targets.front()), false, true)
+                   : copy_regions_raid1(batch, targets, copied);
       break;
     case Kind::resync:
-      result = par ? sync_region_parity(region, -1, false, true) : copy_region_raid1(region, {}, false, true);
+      result = par ? sync_region_parity(batch[0], -1, false, true) : copy_regions_raid1(batch, {}, copied);
       break;
     case Kind::none: break;
   }
 
   std::vector<io::Request*> waiters;
   bool done_all = false;
+  bool interrupted = false;
   {
     std::lock_guard g(lock_);
-    barrier_ = -1;
+    for (std::uint64_t r : batch) syncing_[r] = 0;
     waiters.swap(barrier_waiters_);
+    if (!par && result == -EAGAIN && copied && (kind == Kind::resync || kind == Kind::recover)) {
+      batch.resize(copied);  // an interrupted stream keeps what it finished
+      result = 0;
+      interrupted = true;
+    }
     if (result != -EAGAIN) {
-      const std::uint64_t end = std::min<std::uint64_t>((region + 1) * region_, dev_sectors_);
+      const std::uint64_t end = std::min<std::uint64_t>((batch.back() + 1) * region_, dev_sectors_);
       switch (kind) {
         case Kind::check:
           ++check_pos_;
@@ -1063,21 +1134,27 @@ bool RaidSet::step() {
           if (result == 0)
             for (unsigned i : targets)
               if (alive(i)) legs_[i].recovery_offset.store(end >= dev_sectors_ ? MAX_SECTOR : end);
+          sb_dirty_ = true;
           done_all = true;
           for (unsigned i = 0; i < n_; ++i)
             if (alive(i) && legs_[i].recovery_offset.load() < dev_sectors_) done_all = false;
           break;
         case Kind::resync:
           if (result == 0 || result == -ENODEV) {
-            need_sync_[region] = 0;
-            ++resync_pos_;
-            if (result == 0) regions_resynced_.fetch_add(1);
-            if (resync_cp_ != MAX_SECTOR) resync_cp_ = std::max<std::uint64_t>(resync_cp_, end);
+            for (std::uint64_t r : batch) {
+              need_sync_[r] = 0;
+              const std::uint64_t r_end = std::min<std::uint64_t>((r + 1) * region_, dev_sectors_);
+              if (resync_cp_ != MAX_SECTOR) resync_cp_ = std::max<std::uint64_t>(resync_cp_, r_end);
+            }
+            resync_pos_ = batch.back() + 1;
+            if (result == 0) regions_resynced_.fetch_add(batch.size());
+            sb_dirty_ = true;  // the checkpoint moved
           }
           break;
         case Kind::none: break;
       }
     }
+    if (interrupted) result = -EAGAIN;
   }
   for (io::Request* w : waiters) core::resubmit(w);
   if (result == -EAGAIN) {
@@ -1096,21 +1173,76 @@ bool RaidSet::step() {
   return true;
 }
 
-// Copies (or compares) one region of a raid1 set from an in-sync leg to
-// `targets` (empty: every other live leg). -EAGAIN when interrupted by a
-// pause, -ENODEV when there is nothing to copy to.
-int RaidSet::copy_region_raid1(std::uint64_t region, const std::vector<unsigned>& targets_in, bool compare, bool fix) {
-  const sector_t start = region * region_;
-  const sector_t end = std::min<sector_t>(start + region_, dev_sectors_);
+// Copies regions (ascending) of a raid1 set from an in-sync leg to `targets`
+// (empty: every other live leg), streamed. -EAGAIN when interrupted by a
+// pause or a failed source, -ENODEV when there is nothing to copy to.
+int RaidSet::copy_regions_raid1(const std::vector<std::uint64_t>& batch, const std::vector<unsigned>& targets_in,
+                                std::size_t& done) {
+  done = 0;
+  const sector_t end = std::min<sector_t>((batch.back() + 1) * region_, dev_sectors_);
   int src = -1;
   for (unsigned i = 0; i < n_ && src < 0; ++i)
     if (in_sync_to(i, end) && std::find(targets_in.begin(), targets_in.end(), i) == targets_in.end())
       src = static_cast<int>(i);
   if (src < 0) return -ENODEV;
-  std::vector<unsigned> targets = targets_in;
-  if (targets.empty())
-    for (unsigned i = 0; i < n_; ++i)
-      if (static_cast<int>(i) != src && alive(i) && (compare ? in_sync_to(i, end) : true)) targets.push_back(i);
+  std::vector<SyncTarget> targets;
+  for (unsigned i = 0; i < n_; ++i) {
+    const bool wanted = targets_in.empty() ? static_cast<int>(i) != src
+                                           : std::find(targets_in.begin(), targets_in.end(), i) != targets_in.end();
+    if (wanted && alive(i)) targets.push_back({i, devs_[i].data.get()});
+  }
+  if (targets.empty()) return -ENODEV;
+  const byte_count base = sectors_to_bytes(config_.data_offset);
+  std::vector<SyncCopy::Range> ranges;
+  for (std::uint64_t r : batch) {
+    const byte_count first = sectors_to_bytes(r * region_);
+    const byte_count last = sectors_to_bytes(std::min<sector_t>((r + 1) * region_, dev_sectors_));
+    if (!ranges.empty() && ranges.back().offset + ranges.back().length == base + first)
+      ranges.back().length += last - first;
+    else
+      ranges.push_back({base + first, last - first});
+  }
+  byte_count chunk = COPY_CHUNK;
+  if (config_.max_recovery_rate || config_.min_recovery_rate) {
+    // Small enough that a pause or a throttle step is never long.
+    const std::uint64_t rate = config_.min_recovery_rate ? config_.min_recovery_rate : config_.max_recovery_rate;
+    chunk = std::clamp<byte_count>(rate * 1024 / 8 / 4096 * 4096, 64 << 10, COPY_CHUNK);
+  }
+  if (!sync_copy_ || sync_copy_->chunk() != chunk) sync_copy_ = std::make_unique<SyncCopy>(chunk, SYNC_DEPTH);
+  const SyncCopy::Result res = sync_copy_->run(*devs_[static_cast<unsigned>(src)].data, targets, ranges,
+                                               [this](byte_count bytes) { return throttle(bytes); });
+  bytes_in_kernel_.fetch_add(res.in_kernel, std::memory_order_relaxed);
+  for (std::size_t k = 0; k < targets.size(); ++k)
+    if (res.target_error[k] < 0) fail_leg(targets[k].leg, res.target_error[k]);
+  if (res.source_error < 0) {
+    fail_leg(static_cast<unsigned>(src), res.source_error);
+    return -EAGAIN;  // the regions are tried again from another leg
+  }
+  // Whole regions copied before a stop count: a pause loses at most one.
+  byte_count left = res.done;
+  for (std::uint64_t r : batch) {
+    const byte_count len = sectors_to_bytes(std::min<sector_t>((r + 1) * region_, dev_sectors_) - r * region_);
+    if (left < len) break;
+    left -= len;
+    ++done;
+  }
+  return res.stopped ? -EAGAIN : 0;
+}
+
+// Compares one region of a raid1 set on an in-sync leg with every other
+// in-sync leg, and with `fix` writes the first leg's data over differing
+// blocks. -EAGAIN when interrupted by a pause, -ENODEV when there is nothing
+// to compare with.
+int RaidSet::check_region_raid1(std::uint64_t region, bool fix) {
+  const sector_t start = region * region_;
+  const sector_t end = std::min<sector_t>(start + region_, dev_sectors_);
+  int src = -1;
+  for (unsigned i = 0; i < n_ && src < 0; ++i)
+    if (in_sync_to(i, end)) src = static_cast<int>(i);
+  if (src < 0) return -ENODEV;
+  std::vector<unsigned> targets;
+  for (unsigned i = 0; i < n_; ++i)
+    if (static_cast<int>(i) != src && in_sync_to(i, end)) targets.push_back(i);
   if (targets.empty()) return -ENODEV;
   byte_count chunk = COPY_CHUNK;
   if (config_.max_recovery_rate) {
@@ -1118,50 +1250,11 @@ int RaidSet::copy_region_raid1(std::uint64_t region, const std::vector<unsigned>
     chunk = std::clamp<byte_count>(config_.max_recovery_rate * 1024 / 8 / 4096 * 4096, 64 << 10, COPY_CHUNK);
   }
   const byte_count base = sectors_to_bytes(config_.data_offset);
-  if (!compare) {
-    // Pipelined: chunk k goes to the targets while chunk k+1 is read.
-    Buffer bufs[2] = {Buffer(chunk), Buffer(chunk)};
-    const byte_count first = sectors_to_bytes(start), last = sectors_to_bytes(end);
-    io::BlockDevice& from = *devs_[static_cast<unsigned>(src)].data;
-    if (int r = core::sync_io(from, io::Op::read, base + first, std::min(chunk, last - first), bufs[0].data()); r < 0) {
-      fail_leg(static_cast<unsigned>(src), r);
-      return -EAGAIN;  // the region is tried again from another leg
-    }
-    unsigned k = 0;
-    for (byte_count off = first; off < last; off += chunk, k ^= 1) {
-      {
-        std::lock_guard g(lock_);
-        if (paused_ || stop_ || frozen_) return -EAGAIN;
-      }
-      const byte_count len = std::min<byte_count>(chunk, last - off);
-      const byte_count next = off + chunk;
-      ParallelWrites io(targets.size() + 1);
-      std::vector<unsigned> sent;
-      for (unsigned t : targets) {
-        if (!alive(t)) continue;
-        io.submit(sent.size(), *devs_[t].data, base + off, len, bufs[k].data(), io::Op::write, false);
-        sent.push_back(t);
-      }
-      const bool reading = next < last;
-      if (reading)
-        io.submit(sent.size(), from, base + next, std::min(chunk, last - next), bufs[k ^ 1].data(), io::Op::read, false);
-      for (std::size_t j = 0; j < sent.size(); ++j)
-        if (int r = io.wait_result(j); r < 0) fail_leg(sent[j], r);
-      if (reading) {
-        if (int r = io.wait_result(sent.size()); r < 0) {
-          fail_leg(static_cast<unsigned>(src), r);
-          return -EAGAIN;
-        }
-      }
-      throttle(len);
-    }
-    return 0;
-  }
   Buffer buf(chunk), other(chunk);
   for (byte_count off = sectors_to_bytes(start); off < sectors_to_bytes(end); off += chunk) {
     {
       std::lock_guard g(lock_);
-      if (paused_ || stop_ || (frozen_)) return -EAGAIN;
+      if (paused_ || stop_ || frozen_) return -EAGAIN;
     }
     const byte_count len = std::min<byte_count>(chunk, sectors_to_bytes(end) - off);
     if (int r = core::sync_io(*devs_[static_cast<unsigned>(src)].data, io::Op::read, base + off, len, buf.data()); r < 0) {
@@ -1170,19 +1263,17 @@ int RaidSet::copy_region_raid1(std::uint64_t region, const std::vector<unsigned>
     }
     for (unsigned t : targets) {
       if (!alive(t)) continue;
-      bool write = !compare;
-      if (compare) {
-        if (int r = core::sync_io(*devs_[t].data, io::Op::read, base + off, len, other.data()); r < 0) {
-          fail_leg(t, r);
-          continue;
-        }
-        for (byte_count b = 0; b < len; b += COMPARE_BLOCK) {
-          const byte_count n = std::min<byte_count>(COMPARE_BLOCK, len - b);
-          if (std::memcmp(buf.data() + b, other.data() + b, n) != 0) {
-            std::lock_guard g(lock_);
-            mismatches_ += bytes_to_sectors(n);
-            write = fix;
-          }
+      if (int r = core::sync_io(*devs_[t].data, io::Op::read, base + off, len, other.data()); r < 0) {
+        fail_leg(t, r);
+        continue;
+      }
+      bool write = false;
+      for (byte_count b = 0; b < len; b += COMPARE_BLOCK) {
+        const byte_count n = std::min<byte_count>(COMPARE_BLOCK, len - b);
+        if (std::memcmp(buf.data() + b, other.data() + b, n) != 0) {
+          std::lock_guard g(lock_);
+          mismatches_ += bytes_to_sectors(n);
+          write = fix;
         }
       }
       if (!write) continue;

@@ -26,6 +26,7 @@
 #include "raid/buffer.hpp"
 #include "raid/raid_type.hpp"
 #include "raid/superblock.hpp"
+#include "raid/sync_copy.hpp"
 
 namespace udm::raid {
 
@@ -61,6 +62,8 @@ struct RaidConfig {
 struct LegDevices {
   io::BlockDevicePtr meta, data;  // null for "-"
 };
+
+struct WriteCtx;
 
 enum class SyncAction { idle, frozen, resync, recover, check, repair };
 const char* sync_action_name(SyncAction a);
@@ -128,8 +131,11 @@ class RaidSet {
   static void read_done(io::Request* r, int result);
   void start_write_locked(io::Request* r, std::uint64_t region, std::vector<io::Request*>& go);
   void issue_write(io::Request* r);
+  void fan_out(io::Request* r, std::uint64_t region, bool all_legs);
+  WriteCtx* take_ctx();
+  void put_ctx(WriteCtx* c);
   int choose_read_leg(byte_count offset, byte_count length, const std::bitset<256>& tried) const;
-  void write_done(std::uint64_t region);
+  void write_done(std::uint64_t region, WriteCtx* ctx = nullptr);  // UINT64_MAX: not a counted write
   // raid0
   void submit_raid0(io::Request* r);
   // raid4/5/6/10: on the worker pool, one stripe at a time
@@ -154,9 +160,11 @@ class RaidSet {
   void run();
   bool step();  // one region of whatever sync is due; false when nothing is
   SyncAction action_locked() const;
-  int copy_region_raid1(std::uint64_t region, const std::vector<unsigned>& targets, bool compare, bool fix);
+  int copy_regions_raid1(const std::vector<std::uint64_t>& batch, const std::vector<unsigned>& targets,
+                         std::size_t& done);
+  int check_region_raid1(std::uint64_t region, bool fix);
   int sync_region_parity(std::uint64_t region, int rebuild_leg, bool compare, bool fix);
-  void throttle(std::uint64_t bytes);
+  bool throttle(std::uint64_t bytes);
   void persist_progress(bool force);
 
   RaidConfig config_;
@@ -182,9 +190,9 @@ class RaidSet {
   std::vector<io::Request*> bit_waiters_;   // writes waiting for their bit on disk
   std::vector<std::uint64_t> setting_list_;  // regions whose bit is to be set
   bool bit_flush_queued_ = false;
-  std::int64_t barrier_ = -1;               // region the sync thread copies; writes to it wait
+  std::vector<std::uint8_t> syncing_;       // regions the sync thread copies now; writes to them wait
   std::vector<io::Request*> barrier_waiters_;
-  std::condition_variable barrier_cv_;      // inflight_[barrier_] reached 0
+  std::condition_variable barrier_cv_;      // inflight_ of a syncing region reached 0
   std::uint64_t resync_pos_ = 0;            // region
   std::uint64_t resync_cp_ = MAX_SECTOR;    // array_resync_offset
   bool resync_active_ = false;              // a resync ran since load (for its end message)
@@ -202,8 +210,16 @@ class RaidSet {
   std::chrono::steady_clock::time_point last_persist_{};
   std::chrono::steady_clock::time_point throttle_start_{};
   std::uint64_t throttle_bytes_ = 0;
+  std::uint64_t throttle_limit_ = 0;        // KiB/s the current window runs at
+  std::uint64_t throttle_io_seen_ = 0;      // user_io_ at the last throttle step
+  std::chrono::steady_clock::time_point last_user_io_{};  // when user_io_ last moved
+  std::atomic<std::uint64_t> user_io_{0};   // requests submitted to the set (busy, for min_recovery_rate)
+  std::unique_ptr<SyncCopy> sync_copy_;     // the sync thread's, while a resync/recovery runs
   std::atomic<std::uint64_t> regions_resynced_{0};
+  std::atomic<std::uint64_t> bytes_in_kernel_{0};  // resync/recovery bytes copied by copy_file_range
   std::mutex meta_lock_;  // one metadata writer at a time
+  std::mutex ctx_lock_;   // free_ctx_
+  WriteCtx* free_ctx_ = nullptr;  // write contexts to reuse
   static constexpr unsigned STRIPE_LOCKS = 64;
   std::unique_ptr<std::mutex[]> stripe_locks_{new std::mutex[STRIPE_LOCKS]};  // by stripe number, hashed
   std::thread thread_;
