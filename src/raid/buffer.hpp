@@ -1,5 +1,5 @@
 // Page-aligned, zeroed buffers for I/O the raid set does itself: backing
-// files are opened O_DIRECT, which wants aligned memory.
+// files are buffered today, but a backing opened O_DIRECT wants aligned memory.
 #pragma once
 
 #include <cstddef>
