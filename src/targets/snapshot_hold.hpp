@@ -47,8 +47,10 @@ struct HeldWrite {
 class WriteHold {
  public:
   struct Limits {
-    byte_count bytes = 64 << 20;
-    std::size_t writes = 16384;
+    // Enough for a few commits' worth of first writes (an area is 256
+    // exceptions of 4 KiB chunks); more only delays flushes that wait for them.
+    byte_count bytes = 16 << 20;
+    std::size_t writes = 4096;
     byte_count max_write = 1 << 20;  // larger writes are never held
   };
   // Process-wide (tests change them; writes = 0 turns the hold off).
