@@ -68,7 +68,9 @@ core::MapResult Origin::map(io::Request* r) {
       }
       HeldWrite* w = hold_.make_held_locked(*r);
       hold_on_copies(w);
-      if (w->deps.load(std::memory_order_relaxed) == 1) {  // nothing to wait for
+      // Nothing to wait for (or those copies were committed meanwhile: their
+      // release() is then ordered before the delete by this acquire).
+      if (w->deps.load(std::memory_order_acquire) == 1) {
         hold_.forget_locked(w);
         break;
       }

@@ -439,6 +439,7 @@ TEST(Snapshot, RunningOutOfSpaceInvalidatesTheSnapshotButNotTheOrigin) {
   auto data = testing::pattern(10 * 4096, 5);
   ASSERT_EQ(sync_io(*o, Op::write, 0, data.size(), data.data()), 0);
   EXPECT_EQ(status_of(s), "Invalid");
+  ASSERT_EQ(sync_io(*o, Op::flush, 0, 0), 0);  // held writes landed
   EXPECT_EQ(std::memcmp(bed.origin->raw(), data.data(), data.size()), 0);
   std::vector<std::byte> buf(4096);
   EXPECT_EQ(sync_io(*s, Op::read, 0, 4096, buf.data()), -EIO);
