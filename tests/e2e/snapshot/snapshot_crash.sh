@@ -11,8 +11,8 @@
 #   - every origin write that was fsynced before the kill reads back,
 #   - the snapshot is still valid.
 # Every third round is a flush round: a burst of writes with no fsync (held
-# by udmd while their chunks are copied), one fsync, then the kill at once:
-# every write of the burst must read back.
+# by udmd while their chunks are copied), one fsync, then the writer kills
+# udmd the moment the fsync returns: every write of the burst must read back.
 . "$(dirname "$0")/../exports/common.sh"
 requires udmd udmsetup python3 cmp fusermount3
 [ -w /dev/fuse ] || { echo "SKIP: needs /dev/fuse"; exit 77; }
@@ -39,7 +39,7 @@ for ((round=1; round<=ROUNDS; round++)); do
   if ((round % 3 == 0)); then
     kind=flush
     rm -f flushed
-    python3 "$here/crash_writer.py" burst log "$ORIGIN" "$round" flushed &
+    python3 "$here/crash_writer.py" burst log "$ORIGIN" "$round" flushed "$UDMD_PID" &
     writer=$!
     for ((i=0; i<1200; i++)); do [ -e flushed ] && break; sleep 0.05; done
     [ -e flushed ] || fail "round $round: the burst's fsync did not return"
@@ -51,7 +51,7 @@ for ((round=1; round<=ROUNDS; round++)); do
     for ((i=0; i<200; i++)); do [ "$(wc -l <log)" -gt $((lines + 1)) ] && break; sleep 0.05; done
     sleep "0.$((RANDOM % 6 + 2))"
   fi
-  kill -KILL "$UDMD_PID"
+  kill -KILL "$UDMD_PID" 2>/dev/null || true  # a flush round's writer killed it already
   wait "$UDMD_PID" 2>/dev/null || true
   UDMD_PID=
   [ "$kind" = flush ] && kill "$writer" 2>/dev/null
