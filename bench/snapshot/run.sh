@@ -23,8 +23,9 @@
 # round's ratio to that round's linear run: "paired") and udmd's CPU time per I/O (which a loaded
 # machine disturbs less than throughput); goals: one snapshot >= 0.5x linear
 # on first writes and >= 0.9x once copied. WORK on tmpfs (/dev/shm) measures
-# udm's own path; on a disk, the two flushes of each commit dominate first
-# writes (as they would for the kernel's dm-snapshot on the same disk).
+# udm's own path; on a disk, each commit's two flushes (COW data, then its
+# metadata area) are paid by the origin's write-back hold, not by each write,
+# and the writes' time runs until the hold has emptied. See README.md.
 set -euo pipefail
 
 BUILD=${1:-$(cd "$(dirname "$0")/../.." && pwd)/build}

@@ -66,6 +66,10 @@ core::MapResult Origin::map(io::Request* r) {
         if (write(r, r->offset, r->length, nullptr)) return core::MapResult::held;
         break;
       }
+      // Copied meanwhile, or never needed a copy (other writes are held):
+      // no data copy. No write overlapping it can be held before it goes,
+      // as it would find the same chunks copied.
+      if (copied(r->offset, r->length)) break;
       HeldWrite* w = hold_.make_held_locked(*r);
       hold_on_copies(w);
       // Nothing to wait for (or those copies were committed meanwhile: their
