@@ -5,7 +5,11 @@
 #   file: "first" writes every block once (each write copies its chunk out),
 #   "second" writes every block again (every chunk already copied);
 #   1 MiB sequential reads of the one-snapshot case's snapshot (every chunk
-#   then on the COW device) against the linear device.
+#   then on the COW device) against the linear device;
+#   the same over LVs that ulvm makes in the bench's udmd (rows "lv-..."):
+#   a linear LV, and an LV with one `lvcreate -s` snapshot (lvm2's four
+#   devices: -real, -cow, the snapshot and the snapshot-origin), compared
+#   with the linear LV.
 #
 #   [BEFORE=OLD_BUILD_DIR] bench/snapshot/run.sh [BUILD_DIR]
 # With BEFORE, every configuration runs on both builds one after the other
@@ -19,8 +23,9 @@
 # round's ratio to that round's linear run: "paired") and udmd's CPU time per I/O (which a loaded
 # machine disturbs less than throughput); goals: one snapshot >= 0.5x linear
 # on first writes and >= 0.9x once copied. WORK on tmpfs (/dev/shm) measures
-# udm's own path; on a disk, the two flushes of each commit dominate first
-# writes (as they would for the kernel's dm-snapshot on the same disk).
+# udm's own path; on a disk, each commit's two flushes (COW data, then its
+# metadata area) are paid by the origin's write-back hold, not by each write,
+# and the writes' time runs until the hold has emptied. See README.md.
 set -euo pipefail
 
 BUILD=${1:-$(cd "$(dirname "$0")/../.." && pwd)/build}
@@ -32,10 +37,13 @@ OUT=${OUT:-$WORK/results.json}
 BEFORE=${BEFORE:-}
 UDMD=$BUILD/bin/udmd
 UDMSETUP=$BUILD/bin/udmsetup
-for t in fio jq python3 "$UDMD" "$UDMSETUP" ${BEFORE:+"$BEFORE/bin/udmd" "$BEFORE/bin/udmsetup"}; do command -v "$t" >/dev/null || { echo "needs $t" >&2; exit 1; }; done
+ULVM=$BUILD/bin/ulvm
+for t in fio jq python3 "$UDMD" "$UDMSETUP" "$ULVM" ${BEFORE:+"$BEFORE/bin/udmd" "$BEFORE/bin/udmsetup" "$BEFORE/bin/ulvm"}; do command -v "$t" >/dev/null || { echo "needs $t" >&2; exit 1; }; done
 
 mkdir -p "$WORK"
 export UDM_RUNDIR=$WORK/run UDM_NO_AUTOSTART=1
+# ulvm sees only the bench's PV file.
+export UDM_LVM_CONFDIR=$WORK/lvmconf UDM_LVM_CONFIG=$WORK/lvm.conf
 UDMD_PID=
 cleanup() {
   set +e
@@ -52,6 +60,16 @@ fi
 SECTORS=$((SIZE << 11))
 # Room for every chunk plus the metadata areas (one per chunk*512/16 chunks).
 COW_SECTORS=$((SECTORS + SECTORS / (CHUNK * 32) + 4 * CHUNK + 2048))
+# The PV of the LV rows: the origin LV and its snapshot's COW LV, filled with
+# random data once (so the LVs' blocks are allocated, as the origin file's).
+COW_MIB=$(( (COW_SECTORS / 2048 + 4) / 4 * 4 + 4 ))
+PV=$WORK/pv.img
+PV_MIB=$((SIZE + COW_MIB + 8))
+if [ ! -f "$PV" ] || [ "$(stat -c %s "$PV")" -ne $((PV_MIB << 20)) ]; then
+  echo "making a ${PV_MIB} MiB PV of random data..." >&2
+  head -c $((PV_MIB << 20)) /dev/urandom >"$PV"
+fi
+echo "devices = $PV" >"$UDM_LVM_CONFIG"
 
 start_udmd() {
   rm -rf "$UDM_RUNDIR"
@@ -71,6 +89,17 @@ setup() {
   sync
   start_udmd
   rm -f "$WORK"/cow*.img
+  if [ "$1" = lv ]; then
+    # A new VG on the PV (its label and metadata wiped; the data stays).
+    dd if=/dev/zero of="$PV" bs=1M count=1 conv=notrunc status=none
+    "$ULVM" pvcreate -q "$PV" >/dev/null && "$ULVM" vgcreate -q bench "$PV" >/dev/null &&
+      "$ULVM" lvcreate -q -L "${SIZE}M" -n dev bench >/dev/null || { echo "ulvm failed" >&2; exit 1; }
+    if [ "$2" -gt 0 ]; then
+      "$ULVM" lvcreate -q -s -c "$((CHUNK / 2))k" -L "${COW_MIB}M" -n snap0 bench/dev >/dev/null ||
+        { echo "ulvm lvcreate -s failed" >&2; exit 1; }
+    fi
+    return
+  fi
   if [ "$1" = linear ]; then
     "$UDMSETUP" create dev --table "0 $SECTORS linear $ORIGIN 0"
     return
@@ -85,16 +114,27 @@ setup() {
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$UDMD_PID/stat"; }
 HZ=$(getconf CLK_TCK)
 
-# fio_mb NAME DEV RW BS QD -> "MB/s udmd-µs-per-I/O" over the whole device (random map: each block once)
+# fio_mb NAME DEV RW BS QD -> "MB/s udmd-µs-per-I/O" over the whole device (random map: each block once).
+# Writes count the time until they have all reached the device under the
+# origin: udmd may still hold some (the snapshot-origin's write-back hold),
+# so the run ends with a suspend --noflush of DEV, which waits for them
+# (and costs a linear device next to nothing).
 fio_mb() {
-  local before after
+  local before after t0 t1
   before=$(cpu_ticks)
   fio --name=b --rw="$3" --bs="$4" --iodepth="$5" --size=$((SIZE << 20)) --randrepeat=0 \
       --ioengine=nbd --uri="nbd+unix:///$2?socket=$UDM_RUNDIR/nbd.sock" \
       --output-format=json --output="$WORK/fio.json" >/dev/null 2>&1 || { echo "fio failed: $*" >&2; exit 1; }
+  t0=$(date +%s%N)
+  if [ "$3" != read ]; then
+    "$UDMSETUP" suspend --noflush "$2" && "$UDMSETUP" resume "$2" || { echo "suspend/resume of $2 failed" >&2; exit 1; }
+  fi
+  t1=$(date +%s%N)
   after=$(cpu_ticks)
-  jq -r --argjson cpu "$(( (after - before) * 1000000 / HZ ))" \
-    '((.jobs[0].read.bw_bytes + .jobs[0].write.bw_bytes) / 1e6) as $mb |
+  jq -r --argjson cpu "$(( (after - before) * 1000000 / HZ ))" --argjson drain_ms "$(( (t1 - t0) / 1000000 ))" \
+    '(.jobs[0].read.io_bytes + .jobs[0].write.io_bytes) as $bytes |
+     ([.jobs[0].read.runtime, .jobs[0].write.runtime] | max) as $ms |
+     ($bytes / 1e3 / ($ms + $drain_ms)) as $mb |
      (.jobs[0].read.total_ios + .jobs[0].write.total_ios) as $ios |
      "\($mb) \($cpu / $ios)"' "$WORK/fio.json"
 }
@@ -110,20 +150,26 @@ row() {
 BUILDS=("$BUILD")
 [ -z "$BEFORE" ] || BUILDS+=("$BEFORE")
 for round in $(seq "$ROUNDS"); do
-for cfg in "linear 0" "origin 0" "origin 1" "origin 4"; do
+for cfg in "linear 0" "origin 0" "origin 1" "origin 4" "lv 0" "lv 1"; do
 for build in "${BUILDS[@]}"; do
-  UDMD=$build/bin/udmd UDMSETUP=$build/bin/udmsetup LABEL=
+  UDMD=$build/bin/udmd UDMSETUP=$build/bin/udmsetup ULVM=$build/bin/ulvm LABEL=
   [ "$build" = "$BUILD" ] || LABEL=before:
   set -- $cfg
   name=$1; [ "$1" = origin ] && name="origin+$2snap"
+  dev=dev snap=snap0
+  if [ "$1" = lv ]; then
+    dev=bench-dev snap=bench-snap0 name=lv-linear
+    [ "$2" = 0 ] || name="lv-origin+$2snap"
+  fi
   setup "$1" "$2"
-  row randwrite-4k-qd32-first "$name" "$(fio_mb "$name" dev randwrite 4k 32)"
-  row randwrite-4k-qd32-second "$name" "$(fio_mb "$name" dev randwrite 4k 32)"
-  if [ "$cfg" = "linear 0" ]; then
-    row read-1m-qd8 linear "$(fio_mb linear dev read 1m 8)"
-  elif [ "$cfg" = "origin 1" ]; then
+  row randwrite-4k-qd32-first "$name" "$(fio_mb "$name" $dev randwrite 4k 32)"
+  row randwrite-4k-qd32-second "$name" "$(fio_mb "$name" $dev randwrite 4k 32)"
+  if [ "$cfg" = "linear 0" ] || [ "$cfg" = "lv 0" ]; then
+    row read-1m-qd8 "$name" "$(fio_mb "$name" $dev read 1m 8)"
+  elif [ "$cfg" = "origin 1" ] || [ "$cfg" = "lv 1" ]; then
     # Every chunk was copied: the snapshot reads it all from the COW device.
-    row read-1m-qd8 snapshot "$(fio_mb snapshot snap0 read 1m 8)"
+    sname=snapshot; [ "$1" = lv ] && sname=lv-snapshot
+    row read-1m-qd8 "$sname" "$(fio_mb "$sname" $snap read 1m 8)"
   fi
   stop_udmd
 done
@@ -139,8 +185,12 @@ for line in open(sys.argv[1]):
     by_round[(w, c, rnd)] = float(mb)
 # Each round's ratio to the same build's linear device in that round (the
 # machine's load drifts less within a round), then the median of those.
+# The base of a row: the linear device of its family (LV rows: the linear LV).
+def base_of(c):
+    label, _, dev = c.rpartition(":")
+    return (label + ":" if label else "") + ("lv-linear" if dev.startswith("lv-") else "linear")
 def paired(w, c):
-    base = c.split(":")[0] + ":linear" if ":" in c else "linear"
+    base = base_of(c)
     v = [mb / by_round[(w2, base, r)] for (w2, c2, r), mb in by_round.items()
          if w2 == w and c2 == c and by_round.get((w2, base, r))]
     return statistics.median(v) if v else None
@@ -151,7 +201,7 @@ med = {w: {c: (statistics.median(v[0] for v in vals), statistics.median(v[1] for
 print(f"{'workload':26} {'device':20} {'MB/s':>8} {'x linear':>8} {'paired':>8} {'udmd us/IO':>10}")
 for w, by in med.items():
     for c, (mb, us) in by.items():
-        base = by.get(c.split(":")[0] + ":linear" if ":" in c else "linear", (0, 0))[0]
+        base = by.get(base_of(c), (0, 0))[0]
         ratio = mb / base if base else None
         pr = paired(w, c)
         print(f"{w:26} {c:20} {mb:8.1f} {ratio:8.2f} {pr:8.2f} {us:10.1f}")
@@ -168,6 +218,16 @@ if "before:origin+1snap" in first:
 out["goals"] = {"first_writes_ratio": g1, "first_writes_goal": 0.5, "copied_ratio": g2, "copied_goal": 0.9,
                 "met": g1 >= 0.5 and g2 >= 0.9}
 print(f"one snapshot: first writes {g1:.2f}x linear (goal 0.5), once copied {g2:.2f}x (goal 0.9)")
+if "lv-origin+1snap" in first:
+    l1 = first["lv-origin+1snap"][0] / first["lv-linear"][0]
+    l2 = second["lv-origin+1snap"][0] / second["lv-linear"][0]
+    print(f"LVs made by ulvm, one snapshot: first writes {l1:.2f}x the linear LV, once copied {l2:.2f}x")
+    out["goals"]["lv_first_writes_ratio"], out["goals"]["lv_copied_ratio"] = l1, l2
+    if "before:lv-origin+1snap" in first:
+        b1 = first["before:lv-origin+1snap"][0] / first["before:lv-linear"][0]
+        b2 = second["before:lv-origin+1snap"][0] / second["before:lv-linear"][0]
+        print(f"before, LVs: first writes {b1:.2f}x, once copied {b2:.2f}x")
+        out["before"]["lv_first_writes_ratio"], out["before"]["lv_copied_ratio"] = b1, b2
 json.dump(out, open(sys.argv[2], "w"), indent=2)
 print(f"JSON: {sys.argv[2]}")
 PY

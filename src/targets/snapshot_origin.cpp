@@ -1,12 +1,15 @@
 // snapshot-origin: the origin of one or more snapshots. Reads pass through;
 // a write first has the old data of every chunk it touches copied into each
-// snapshot of this origin that has no copy yet (waiting for those copies),
-// then goes to the origin.
+// snapshot of this origin that has no copy yet, then goes to the origin. It
+// completes once udmd holds its data (snapshot_hold.hpp) or, when the hold
+// is full, once those copies are committed. Suspend and removal wait until
+// every held write has reached the origin device.
 //   table:  <origin dev>
 //   status: ""
 //   table output: <maj:min>
 #include <algorithm>
 
+#include "core/sync_io.hpp"
 #include "core/target_services.hpp"
 #include "targets/args.hpp"
 #include "targets/snapshot_state.hpp"
@@ -18,12 +21,19 @@ namespace {
 class OriginTarget final : public core::Target {
  public:
   explicit OriginTarget(std::shared_ptr<snap::Origin> o) : o_(std::move(o)) {}
+  // A removed origin leaves no write behind in udmd.
+  ~OriginTarget() override { o_->hold().drain(); }
 
-  core::MapResult map(io::Request* r) override {
-    const bool write = r->op == io::Op::write || r->op == io::Op::write_zeroes || r->op == io::Op::discard;
-    if (write && o_->write(r, r->offset, r->length, nullptr)) return core::MapResult::held;
-    o_->device()->submit(r);
-    return core::MapResult::submitted;
+  core::MapResult map(io::Request* r) override { return o_->map(r); }
+
+  // A suspended device holds no I/O: held writes land, and are flushed
+  // (the core's flush of the backing devices may have gone before them).
+  void postsuspend(bool noflush) override {
+    o_->hold().drain();
+    const bool landed = o_->hold().take_landed() != 0;
+    // A stacked udm device flushes its own backing devices when suspended.
+    if (landed && !noflush && o_->device()->devno().major != UDM_BLOCK_MAJOR)
+      (void)core::sync_io(*o_->device(), io::Op::flush, 0, 0);
   }
 
   // Pieces stay inside one chunk of the snapshot with the smallest chunks.

@@ -48,6 +48,64 @@ bool Origin::write(io::Request* request, byte_count offset, byte_count length, c
   return parked;
 }
 
+core::MapResult Origin::map(io::Request* r) {
+  switch (r->op) {
+    case io::Op::flush:
+      if (hold_.park_flush(r, device_.get())) return core::MapResult::held;
+      break;
+    case io::Op::read:
+      if (hold_.park_if_overlapping(r, r->offset, r->length)) return core::MapResult::held;
+      break;
+    default: {  // write, write_zeroes, discard
+      // Copied everywhere and nothing held: straight on (no held write can
+      // then overlap this one: it would have found the chunk uncopied too).
+      if (!hold_.busy() && copied(r->offset, r->length)) break;
+      auto g = hold_.lock();
+      if (hold_.park_if_overlapping_locked(r, r->offset, r->length)) return core::MapResult::held;
+      if (!hold_.fits_locked(*r)) {
+        if (write(r, r->offset, r->length, nullptr)) return core::MapResult::held;
+        break;
+      }
+      // Copied meanwhile, or never needed a copy (other writes are held):
+      // no data copy. No write overlapping it can be held before it goes,
+      // as it would find the same chunks copied.
+      if (copied(r->offset, r->length)) break;
+      HeldWrite* w = hold_.make_held_locked(*r);
+      hold_on_copies(w);
+      // Nothing to wait for (or those copies were committed meanwhile: their
+      // release() is then ordered before the delete by this acquire).
+      if (w->deps.load(std::memory_order_acquire) == 1) {
+        hold_.forget_locked(w);
+        break;
+      }
+      g.unlock();
+      WriteHold::release(w);
+      r->complete(0);
+      return core::MapResult::submitted;
+    }
+  }
+  device_->submit(r);
+  return core::MapResult::submitted;
+}
+
+void Origin::hold_on_copies(HeldWrite* w) {
+  std::shared_lock g(lock_);
+  for (Snapshot* s : snapshots_) {
+    const byte_count cb = s->chunk_bytes();
+    for (chunk_t c = w->offset / cb; c * cb < w->offset + w->length; ++c) s->origin_chunk(c, nullptr, w);
+  }
+}
+
+bool Origin::copied(byte_count offset, byte_count length) {
+  std::shared_lock g(lock_);
+  for (Snapshot* s : snapshots_) {
+    const byte_count cb = s->chunk_bytes();
+    for (chunk_t c = offset / cb; c * cb < offset + length; ++c)
+      if (!s->chunk_copied(c)) return false;
+  }
+  return true;
+}
+
 bool Origin::copies_pending(byte_count offset, byte_count length, const Snapshot* skip) {
   bool pending = false;
   std::shared_lock g(lock_);
@@ -143,7 +201,13 @@ Snapshot::Pending* Snapshot::new_pending_locked(chunk_t chunk) {
   return raw;
 }
 
-Snapshot::Need Snapshot::origin_chunk(chunk_t chunk, io::Request* park) {
+bool Snapshot::chunk_copied(chunk_t chunk) {
+  std::lock_guard g(lock_);
+  if (!valid_ || !active_ || merging_.load() || chunk * chunk_bytes_ >= length_bytes_) return true;
+  return !pending_.count(chunk) && complete_.count(chunk);
+}
+
+Snapshot::Need Snapshot::origin_chunk(chunk_t chunk, io::Request* park, HeldWrite* held) {
   Pending* start = nullptr;
   Need need;
   {
@@ -168,7 +232,11 @@ Snapshot::Need Snapshot::origin_chunk(chunk_t chunk, io::Request* park) {
       ++copies_in_flight_;
       start = pe;
     }
-    if (park) {
+    if (held) {
+      pe->held_writes.push_back(held);
+      held->deps.fetch_add(1, std::memory_order_relaxed);
+      need = Need::parked;
+    } else if (park) {
       pe->origin_waiters.push_back(park);
       need = Need::parked;
     } else {
@@ -331,6 +399,7 @@ void Snapshot::commit_loop() {
     gather_until = {};
     for (Pending* p : batch) {
       std::vector<io::Request*> origin_waiters, snapshot_waiters;
+      std::vector<HeldWrite*> held;
       io::Request* full = nullptr;
       std::unique_ptr<Pending> owned;
       {
@@ -348,10 +417,13 @@ void Snapshot::commit_loop() {
         pending_.erase(it);
         origin_waiters.swap(p->origin_waiters);
         snapshot_waiters.swap(p->snapshot_waiters);
+        held.swap(p->held_writes);
         full = p->full_write;
       }
       if (full) core::complete_held(full, ok ? 0 : -EIO);
       for (auto* r : snapshot_waiters) core::resubmit(r);
+      // Held writes go before the parked ones, which then wait for those they overlap.
+      for (auto* w : held) WriteHold::release(w);
       for (auto* r : origin_waiters) core::resubmit(r);
       // `owned` (and its reference to us) goes here, on the worker.
     }
@@ -382,6 +454,8 @@ bool is_write(io::Op op) { return op == io::Op::write || op == io::Op::write_zer
 core::MapResult Snapshot::map_snapshot(io::Request* r, bool discard_zeroes_cow) {
   set_tracked(r, 0);
   if (r->op == io::Op::flush) {
+    // Also covers the origin writes completed before it (held ones land first).
+    if (origin_object_->hold().park_flush(r, cow_.get())) return core::MapResult::held;
     cow_->submit(r);
     return core::MapResult::submitted;
   }
@@ -524,7 +598,9 @@ core::MapResult Snapshot::map_discard_passdown(io::Request* r) {
 core::MapResult Snapshot::map_merge(io::Request* r) {
   set_tracked(r, 0);
   if (r->op == io::Op::flush) {
-    (r->index == 0 ? origin_ : cow_)->submit(r);
+    io::BlockDevice* to = (r->index == 0 ? origin_ : cow_).get();
+    if (origin_object_->hold().park_flush(r, to)) return core::MapResult::held;
+    to->submit(r);
     return core::MapResult::submitted;
   }
   if (r->op == io::Op::discard) {  // once merging, discards change nothing
@@ -550,6 +626,8 @@ core::MapResult Snapshot::map_merge(io::Request* r) {
       }
     }
   }
+  // Origin writes held by a snapshot-origin table land first.
+  if (origin_object_->hold().park_if_overlapping(r, r->offset, r->length)) return core::MapResult::held;
   if (write && origin_object_->write(r, r->offset, r->length, this)) return core::MapResult::held;
   origin_->submit(r);
   return core::MapResult::submitted;
@@ -611,7 +689,8 @@ void Snapshot::merge_loop() {
     const std::uint32_t n = std::min<std::uint32_t>(static_cast<std::uint32_t>(n_found), max_run);
     const chunk_t old_first = last.old_chunk + 1 - n, new_first = last.new_chunk + 1 - n;
     // Other snapshots of the origin keep their view: their copies first.
-    while (origin_object_->copies_pending(old_first * chunk_bytes_, n * chunk_bytes_, this)) {
+    while (origin_object_->copies_pending(old_first * chunk_bytes_, n * chunk_bytes_, this) ||
+           origin_object_->hold().busy()) {
       if (merge_stop_) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }

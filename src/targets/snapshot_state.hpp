@@ -25,6 +25,7 @@
 #include "core/target.hpp"
 #include "io/worker_pool.hpp"
 #include "targets/exception_store.hpp"
+#include "targets/snapshot_hold.hpp"
 
 namespace udm::targets::snap {
 
@@ -32,9 +33,16 @@ class Snapshot;
 
 class Origin {
  public:
-  explicit Origin(io::BlockDevicePtr device) : device_(std::move(device)) {}
+  explicit Origin(io::BlockDevicePtr device) : device_(device), hold_(std::move(device)) {}
 
   const io::BlockDevicePtr& device() const { return device_; }
+  WriteHold& hold() { return hold_; }
+
+  // map() of snapshot-origin: a write to chunks still to be copied is held
+  // (completed at once, written once their exceptions are committed) while
+  // the hold has room, else parked until then; reads and writes wait for
+  // held writes they overlap, flushes for every held write before them.
+  core::MapResult map(io::Request* request);
 
   // A write of [offset, offset + length) bytes to the origin: starts the
   // copy of every chunk it touches into every active snapshot that has none
@@ -44,6 +52,8 @@ class Origin {
   // The same without a request (a merge about to overwrite origin chunks):
   // true while copies of that range are still in progress.
   bool copies_pending(byte_count offset, byte_count length, const Snapshot* skip);
+  // Every snapshot holds its old data of the range (or needs none).
+  bool copied(byte_count offset, byte_count length);
   // Smallest chunk of the registered snapshots; 0 when there are none.
   // Lock-free: asked for every origin I/O.
   byte_count min_chunk_bytes() const { return min_chunk_bytes_.load(std::memory_order_relaxed); }
@@ -55,8 +65,11 @@ class Origin {
 
  private:
   void update_min_chunk_locked();
+  // Starts the copies `w` waits for and counts them in w->deps.
+  void hold_on_copies(HeldWrite* w);
 
   io::BlockDevicePtr device_;
+  WriteHold hold_;
   mutable std::shared_mutex lock_;
   std::vector<Snapshot*> snapshots_;
   std::atomic<byte_count> min_chunk_bytes_{0};
@@ -100,7 +113,10 @@ class Snapshot : public std::enable_shared_from_this<Snapshot> {
   enum class Need { nothing, parked, pending };
   // Nothing to do when the snapshot is inactive, invalid, merging or
   // shorter than `chunk`.
-  Need origin_chunk(chunk_t chunk, io::Request* park);
+  // `held`: a held write that waits for the chunk's commit (counted in its deps).
+  Need origin_chunk(chunk_t chunk, io::Request* park, HeldWrite* held = nullptr);
+  // Lookups only: whether an origin write to `chunk` needs no copy here.
+  bool chunk_copied(chunk_t chunk);
 
   // "Invalid", "Merge failed", "Overflow" or usage.
   std::string status_info() const;
@@ -123,6 +139,7 @@ class Snapshot : public std::enable_shared_from_this<Snapshot> {
     bool started = false, copied = false;
     int error = 0;
     std::vector<io::Request*> origin_waiters, snapshot_waiters;
+    std::vector<HeldWrite*> held_writes;  // released to the origin once committed
     io::Request* full_write = nullptr;  // a write of the whole chunk, written straight to the COW
     io::Request io;                     // that full write, as sent
     std::shared_ptr<Snapshot> keep;     // alive until committed

@@ -10,6 +10,9 @@
 #     half copied), and every origin chunk that changed has an exception,
 #   - every origin write that was fsynced before the kill reads back,
 #   - the snapshot is still valid.
+# Every third round is a flush round: a burst of writes with no fsync (held
+# by udmd while their chunks are copied), one fsync, then the writer kills
+# udmd the moment the fsync returns: every write of the burst must read back.
 . "$(dirname "$0")/../exports/common.sh"
 requires udmd udmsetup python3 cmp fusermount3
 [ -w /dev/fuse ] || { echo "SKIP: needs /dev/fuse"; exit 77; }
@@ -33,14 +36,25 @@ wait_for_file "$ORIGIN"
 
 for ((round=1; round<=ROUNDS; round++)); do
   lines=$(wc -l <log)
-  python3 "$here/crash_writer.py" write log "$ORIGIN" "$round" &
-  writer=$!
-  # Kill only once the writer is writing (python starts slowly on a busy machine).
-  for ((i=0; i<200; i++)); do [ "$(wc -l <log)" -gt $((lines + 1)) ] && break; sleep 0.05; done
-  sleep "0.$((RANDOM % 6 + 2))"
-  kill -KILL "$UDMD_PID"
+  if ((round % 3 == 0)); then
+    kind=flush
+    rm -f flushed
+    python3 "$here/crash_writer.py" burst log "$ORIGIN" "$round" flushed "$UDMD_PID" &
+    writer=$!
+    for ((i=0; i<1200; i++)); do [ -e flushed ] && break; sleep 0.05; done
+    [ -e flushed ] || fail "round $round: the burst's fsync did not return"
+  else
+    kind=random
+    python3 "$here/crash_writer.py" write log "$ORIGIN" "$round" &
+    writer=$!
+    # Kill only once the writer is writing (python starts slowly on a busy machine).
+    for ((i=0; i<200; i++)); do [ "$(wc -l <log)" -gt $((lines + 1)) ] && break; sleep 0.05; done
+    sleep "0.$((RANDOM % 6 + 2))"
+  fi
+  kill -KILL "$UDMD_PID" 2>/dev/null || true  # a flush round's writer killed it already
   wait "$UDMD_PID" 2>/dev/null || true
   UDMD_PID=
+  [ "$kind" = flush ] && kill "$writer" 2>/dev/null
   wait "$writer" 2>/dev/null || true
   _unmount_rundir
 
@@ -57,7 +71,7 @@ for ((round=1; round<=ROUNDS; round++)); do
   [[ "$status" =~ ^0\ $SECTORS\ snapshot\ [0-9]+/[0-9]+\ [0-9]+$ ]] || fail "round $round: snapshot status [$status]"
   cmp -s "$SNAP" at-snap.img || fail "round $round: the snapshot does not read the origin as it was at snapshot time"
   python3 "$here/crash_writer.py" check log "$ORIGIN" >check.txt || { cat check.txt >&2; fail "round $round: fsynced origin writes lost"; }
-  echo "round $round: $(cat cow.txt); $(cat check.txt); status $status"
+  echo "round $round ($kind): $(cat cow.txt); $(cat check.txt); status $status"
 done
 udmsetup remove origin
 udmsetup remove snap

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "targets/exception_store.hpp"
+#include "targets/snapshot_hold.hpp"
 #include "targets/snapshot_throttle.hpp"
 #include "testing.hpp"
 
@@ -438,6 +439,7 @@ TEST(Snapshot, RunningOutOfSpaceInvalidatesTheSnapshotButNotTheOrigin) {
   auto data = testing::pattern(10 * 4096, 5);
   ASSERT_EQ(sync_io(*o, Op::write, 0, data.size(), data.data()), 0);
   EXPECT_EQ(status_of(s), "Invalid");
+  ASSERT_EQ(sync_io(*o, Op::flush, 0, 0), 0);  // held writes landed
   EXPECT_EQ(std::memcmp(bed.origin->raw(), data.data(), data.size()), 0);
   std::vector<std::byte> buf(4096);
   EXPECT_EQ(sync_io(*s, Op::read, 0, 4096, buf.data()), -EIO);
@@ -566,14 +568,20 @@ TEST(Snapshot, FirstWritesCopyConcurrentlyAndCommitInOneBatch) {
   EXPECT_TRUE(eventually([&] { return origin->queued() >= 1; }, 5000)) << origin->queued() << " copies in flight";
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   const std::size_t first_batch = origin->queued();
-  for (auto& io : ios) EXPECT_EQ(io->completions.load(), 0) << "an origin write went ahead of its copy";
-  const auto flushes = cow->count(Op::flush), writes = cow->count(Op::write);
-  origin->hold(false);
-  origin->release();
+  // Held: completed at once, but none reaches the origin before its copy.
   for (auto& io : ios) {
     io->wait();
     EXPECT_EQ(io->result.load(), 0);
   }
+  EXPECT_EQ(origin->count(Op::write), 0u) << "an origin write went ahead of its copy";
+  const auto flushes = cow->count(Op::flush), writes = cow->count(Op::write);
+  origin->hold(false);
+  origin->release();
+  // A flush of the origin returns once every held write has landed.
+  ASSERT_EQ(sync_io(*o, Op::flush, 0, 0), 0);
+  EXPECT_EQ(origin->count(Op::write), std::size_t{N});
+  for (int i = 0; i < N; ++i)
+    EXPECT_EQ(std::memcmp(bed.origin->raw() + (3 * i + 1) * 4096, data[i].data(), 4096), 0) << i;
   // One commit for all of them, even when the first batch was not all of
   // them (those queued meanwhile are copied before the commit): the data
   // chunks, a flush, the area, a flush.
@@ -587,7 +595,20 @@ TEST(Snapshot, FirstWritesCopyConcurrentlyAndCommitInOneBatch) {
 // Where a commit's flushes are slow, a commit that would hold fewer
 // exceptions than the last one waits a little for more (group commit) before
 // its first flush; where they are fast, it does not.
+// The old behaviour: origin writes wait for their commits (writes are held
+// in udmd only while the hold has room; none here).
+struct NoWriteHold {
+  snap::WriteHold::Limits saved = snap::WriteHold::limits();
+  NoWriteHold() {
+    auto l = saved;
+    l.writes = 0;
+    snap::WriteHold::set_limits(l);
+  }
+  ~NoWriteHold() { snap::WriteHold::set_limits(saved); }
+};
+
 TEST(Snapshot, SlowFlushesMakeASmallCommitWaitForMore) {
+  NoWriteHold no_hold;
   SnapBed bed;
   auto origin = std::make_shared<testing::FakeDevice>(bed.origin, testing::FakeDevice::Options().only_op(Op::read));
   bed.backing["/dev/o"] = origin;
@@ -658,9 +679,12 @@ TEST(Snapshot, ReadsAndCopiedChunksDoNotWaitForCopiesOfOtherChunks) {
   auto o = bed.make("o", "0 2048 snapshot-origin /dev/o");
   ASSERT_TRUE(s && o);
   auto a = testing::pattern(4096, 1), b = testing::pattern(4096, 2);
-  ASSERT_EQ(sync_io(*o, Op::write, 5 * 4096, 4096, a.data()), 0);  // chunk 5 copied
+  ASSERT_EQ(sync_io(*o, Op::write, 5 * 4096, 4096, a.data()), 0);
+  ASSERT_EQ(sync_io(*o, Op::flush, 0, 0), 0);  // chunk 5 copied, the write landed
   cow->hold(true);
-  testing::PendingIo stuck(Op::write, 10 * 4096, 4096, b.data());  // chunk 10's copy is held
+  // chunk 10's copy is held, and so is this write (FUA: never held in udmd).
+  testing::PendingIo stuck(Op::write, 10 * 4096, 4096, b.data());
+  stuck.request.fua = true;
   o->submit(&stuck.request);
   ASSERT_TRUE(eventually([&] { return cow->queued() == 1; }));
   std::vector<std::byte> buf(4096);
@@ -691,6 +715,156 @@ TEST(Snapshot, ReadsAndCopiedChunksDoNotWaitForCopiesOfOtherChunks) {
   EXPECT_TRUE(bed.read_all(*s) == bed.before);
 }
 
+// --- the write-back hold -------------------------------------------------------
+
+// Still not completed after a while (it waits for something held).
+bool still_waiting(const testing::PendingIo& io, int ms = 50) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  return io.completions.load() == 0;
+}
+
+struct HoldBed : SnapBed {
+  std::shared_ptr<testing::FakeDevice> cow = held_cow(*this, MiB);
+  core::MappedDevicePtr s = make("s", "0 2048 snapshot /dev/o /dev/c P 8");
+  core::MappedDevicePtr o = make("o", "0 2048 snapshot-origin /dev/o");
+  std::vector<std::byte> data = testing::pattern(4096, 77);
+  // A first write to `chunk` with the COW's writes held: completed at once,
+  // not on the origin device yet.
+  void held_write(chunk_t chunk, std::byte* d = nullptr) {
+    cow->hold(true);
+    ASSERT_EQ(sync_io(*o, Op::write, chunk * 4096, 4096, d ? d : data.data()), 0);
+    EXPECT_EQ(std::memcmp(origin->raw() + chunk * 4096, before.data() + chunk * 4096, 4096), 0)
+        << "a held write reached the origin before its exception was committed";
+  }
+  void release_cow() {
+    cow->hold(false);
+    cow->release();
+  }
+};
+
+TEST(SnapshotHold, AReadOfAHeldWriteReturnsItsData) {
+  HoldBed bed;
+  ASSERT_TRUE(bed.s && bed.o);
+  bed.held_write(7);
+  std::vector<std::byte> buf(4096), other(4096);
+  // Other chunks and the snapshot read at once.
+  ASSERT_EQ(sync_io(*bed.o, Op::read, 8 * 4096, 4096, other.data()), 0);
+  EXPECT_EQ(std::memcmp(other.data(), bed.before.data() + 8 * 4096, 4096), 0);
+  ASSERT_EQ(sync_io(*bed.s, Op::read, 7 * 4096, 4096, other.data()), 0);
+  EXPECT_EQ(std::memcmp(other.data(), bed.before.data() + 7 * 4096, 4096), 0) << "the snapshot saw the new data";
+  // The held chunk: the new data, once it landed.
+  testing::PendingIo read(Op::read, 7 * 4096 + 512, 1024, buf.data());
+  bed.o->submit(&read.request);
+  EXPECT_TRUE(still_waiting(read)) << "read the old data under a held write";
+  bed.release_cow();
+  read.wait();
+  EXPECT_EQ(read.result.load(), 0);
+  EXPECT_EQ(std::memcmp(buf.data(), bed.data.data() + 512, 1024), 0);
+  EXPECT_TRUE(bed.read_all(*bed.s) == bed.before);
+}
+
+TEST(SnapshotHold, AFlushWaitsForTheCommitAndTheOriginWrite) {
+  HoldBed bed;
+  ASSERT_TRUE(bed.s && bed.o);
+  bed.held_write(3);
+  testing::PendingIo flush(Op::flush, 0, 0, nullptr), snap_flush(Op::flush, 0, 0, nullptr);
+  bed.o->submit(&flush.request);
+  bed.s->submit(&snap_flush.request);
+  EXPECT_TRUE(still_waiting(flush)) << "an origin flush before the held write was committed";
+  EXPECT_EQ(snap_flush.completions.load(), 0) << "a snapshot flush before the held write was committed";
+  bed.release_cow();
+  flush.wait();
+  snap_flush.wait();
+  EXPECT_EQ(flush.result.load(), 0);
+  EXPECT_EQ(snap_flush.result.load(), 0);
+  EXPECT_EQ(std::memcmp(bed.origin->raw() + 3 * 4096, bed.data.data(), 4096), 0);
+  const auto image = bed.read_all(*bed.cow);
+  EXPECT_EQ(read_cow(image.data(), image.size()).map.count(3), 1u);
+  EXPECT_EQ(bed.o->status(core::StatusType::info, false)[0].text, "");
+}
+
+TEST(SnapshotHold, ALaterWriteToTheSameBlocksLandsAfterTheHeldOne) {
+  HoldBed bed;
+  ASSERT_TRUE(bed.s && bed.o);
+  bed.held_write(9);
+  auto second = testing::pattern(4096, 78);
+  testing::PendingIo w(Op::write, 9 * 4096, 4096, second.data());
+  bed.o->submit(&w.request);
+  EXPECT_TRUE(still_waiting(w)) << "a write overlapping a held write did not wait for it";
+  bed.release_cow();
+  w.wait();
+  ASSERT_EQ(sync_io(*bed.o, Op::flush, 0, 0), 0);
+  EXPECT_EQ(std::memcmp(bed.origin->raw() + 9 * 4096, second.data(), 4096), 0) << "the earlier write landed last";
+  EXPECT_TRUE(bed.read_all(*bed.s) == bed.before);
+}
+
+TEST(SnapshotHold, SuspendAndRemoveDrainTheHold) {
+  HoldBed bed;
+  ASSERT_TRUE(bed.s && bed.o);
+  bed.held_write(4);
+  std::atomic<bool> suspended{false};
+  std::thread t([&] {
+    EXPECT_TRUE(bed.o->suspend(false));
+    suspended = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(suspended.load()) << "suspended with a write still held";
+  bed.release_cow();
+  t.join();
+  EXPECT_EQ(std::memcmp(bed.origin->raw() + 4 * 4096, bed.data.data(), 4096), 0);
+  ASSERT_TRUE(bed.o->resume());
+  // Removal: the write is on the origin device when the remove returns.
+  auto d2 = testing::pattern(4096, 79);
+  bed.held_write(5, d2.data());
+  std::thread r([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    bed.release_cow();
+  });
+  ASSERT_TRUE(bed.devices.remove(bed.o, false));
+  bed.o.reset();
+  EXPECT_EQ(std::memcmp(bed.origin->raw() + 5 * 4096, d2.data(), 4096), 0);
+  r.join();
+  EXPECT_TRUE(bed.read_all(*bed.s) == bed.before);
+}
+
+TEST(SnapshotHold, AFullHoldMakesWritersWaitForTheirCopies) {
+  auto saved = snap::WriteHold::limits();
+  auto l = saved;
+  l.writes = 2;
+  snap::WriteHold::set_limits(l);
+  {
+    HoldBed bed;
+    ASSERT_TRUE(bed.s && bed.o);
+    bed.held_write(10);
+    bed.held_write(11);
+    testing::PendingIo w(Op::write, 12 * 4096, 4096, bed.data.data());
+    bed.o->submit(&w.request);
+    EXPECT_TRUE(still_waiting(w)) << "a third write was held beyond the limit of 2";
+    bed.release_cow();
+    w.wait();
+    EXPECT_EQ(w.result.load(), 0);
+    ASSERT_EQ(sync_io(*bed.o, Op::flush, 0, 0), 0);
+    for (chunk_t c : {10, 11, 12}) EXPECT_EQ(std::memcmp(bed.origin->raw() + c * 4096, bed.data.data(), 4096), 0);
+    EXPECT_TRUE(bed.read_all(*bed.s) == bed.before);
+  }
+  snap::WriteHold::set_limits(saved);
+}
+
+// Many writers, held and not, overlapping at random: the origin ends as the
+// writes were completed, and the snapshot as it was (TSan runs this).
+TEST(SnapshotHold, ConcurrentOverlappingWritesLandInOrder) {
+  SnapBed bed;
+  bed.memory("/dev/c", 2 * MiB);
+  auto s = bed.make("s", "0 2048 snapshot /dev/o /dev/c P 1");
+  auto o = bed.make("o", "0 2048 snapshot-origin /dev/o");
+  ASSERT_TRUE(s && o);
+  auto now = scribble(*o, bed.before, 61, 200);
+  EXPECT_TRUE(bed.read_all(*o) == now);
+  ASSERT_EQ(sync_io(*o, Op::flush, 0, 0), 0);
+  EXPECT_EQ(std::memcmp(bed.origin->raw(), now.data(), MiB), 0);
+  EXPECT_TRUE(bed.read_all(*s) == bed.before);
+}
+
 TEST(SnapshotThrottle, CountsTheShareOfTimeWithCopiesInFlight) {
   snap::CopyThrottle t;
   using ms = std::chrono::milliseconds;
@@ -709,6 +883,7 @@ TEST(SnapshotThrottle, CountsTheShareOfTimeWithCopiesInFlight) {
 }
 
 TEST(SnapshotThrottle, AThrottledSnapshotDelaysItsCopies) {
+  NoWriteHold no_hold;  // each write's copy starts after the previous one's commit
   SnapBed bed;
   // COW writes take up to 20 ms: a copy keeps the COW busy all the while.
   bed.backing["/dev/c"] = std::make_shared<testing::FakeDevice>(
