@@ -97,4 +97,9 @@ int cmd_ls(Context& ctx, const std::vector<std::string>& args);
 
 int cmd_daemon(Context& ctx, const std::vector<std::string>& args);
 
+// ------------------------------------------------------------- cmd_stats.cpp
+
+// args[0]: the subcommand (create, delete, clear, print, list, report, ...).
+int cmd_stats(Context& ctx, const std::vector<std::string>& args);
+
 }  // namespace udm::udmsetup

@@ -63,6 +63,7 @@ const CommandDef COMMANDS[] = {
     {"setgeometry", 5, 5, false, cmd_setgeometry, nullptr},
     {"splitname", 1, 2, false, nullptr, cmd_splitname},
     {"daemon", 1, 1, false, nullptr, cmd_daemon},
+    {"stats", 1, -1, false, nullptr, cmd_stats},
 };
 
 
@@ -90,6 +91,17 @@ int run_udmsetup(int argc, char** argv) {
   }
   if (ctx.sw.rundir) ::setenv("UDM_RUNDIR", ctx.sw.rundir->c_str(), 1);
   auto& args = cl->args;
+  // Called as dmstats (or udm's udmstats link): every command is a stats subcommand.
+  const char* base = std::strrchr(argv[0], '/');
+  base = base ? base + 1 : argv[0];
+  if (!std::strcmp(base, "dmstats") || !std::strcmp(base, "udmstats")) {
+    if (args.empty() || args[0] != "stats") args.insert(args.begin(), "stats");
+    ctx.stats_program = base;
+    if (args.size() == 1) {
+      cmd_stats(ctx, {"help"});
+      return 1;
+    }
+  }
   if (ctx.sw.version) {
     bool ok = cmd_version(ctx, {}, false);
     if (!ok) err("Command failed.");

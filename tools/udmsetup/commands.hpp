@@ -18,6 +18,7 @@ struct Context {
   // errors and returns nullptr on failure.
   client::Client* connect();
   bool on_udmd() const;
+  std::string stats_program = "udmsetup stats";  // in dmstats' usage: "udmstats" when called so
 };
 
 // The whole program minus main(): exit status 0 or 1, output on stdout and
