@@ -318,8 +318,10 @@ bool stats_rows(Context& ctx, const std::string* name, const std::string& sub, S
       report.add_list(shown, *regions);
     return true;
   }
+  // As dm_stats_populate: read and clear, so the next report shows the
+  // next interval.
   for (auto& r : *regions) {
-    auto reply = send(ctx, &dev, fmt::format("@stats_print {} ", r.id));
+    auto reply = send(ctx, &dev, fmt::format("@stats_print_clear {} ", r.id));
     if (!reply || !parse_stats_print(*reply, r)) return true;  // populate failed: nothing to show
   }
   report.add_report(shown, *regions, true);
@@ -387,9 +389,14 @@ int cmd_stats(Context& ctx, const std::vector<std::string>& args) {
     return 1;
   }
   const auto& sw = ctx.sw;
-  if (sw.allprograms && sw.programid) return err("Please supply one of --allprograms and --programid"), 1;
-  if (sw.allregions && sw.regionid) return err("Please supply one of --allregions and --regionid"), 1;
-  if (sw.follow && sw.nomonitor) return err("Use of --follow is incompatible with --nomonitor."), 1;
+  auto refuse = [](const char* why) {
+    err(why);
+    err("Command failed.");
+    return 1;
+  };
+  if (sw.allprograms && sw.programid) return refuse("Please supply one of --allprograms and --programid");
+  if (sw.allregions && sw.regionid) return refuse("Please supply one of --allregions and --regionid");
+  if (sw.follow && sw.nomonitor) return refuse("Use of --follow is incompatible with --nomonitor.");
   if (sub == "help") {
     stats_usage(ctx.stats_program);
     return 0;

@@ -31,11 +31,11 @@ std::string human_bytes(std::uint64_t bytes) {
   static const char* suffix[] = {"e", "p", "t", "g", "m", "k", "b"};
   std::uint64_t unit = std::uint64_t{1} << 60;
   int s = 0;
-  while (s < 7 && bytes < unit) {
+  while (s < 6 && bytes < unit) {
     unit >>= 10;
     ++s;
   }
-  if (s == 6) return fmt::format("{:.0f}b", static_cast<double>(bytes));
+  if (s == 6) return fmt::format("{}b", bytes);  // bytes: no decimals (a wrapped size may print "0b")
   return fmt::format("{:.2f}{}", static_cast<double>(bytes) / static_cast<double>(unit), suffix[s]);
 }
 
@@ -315,8 +315,11 @@ const std::vector<Field>& stats_fields() {
       counter("queue_ticks", "QueueTicks", 10, 10, true),
       counter("read_ticks", "RdTicks", 7, 11, true),
       counter("write_ticks", "WrTicks", 7, 12, true),
-      {"reads_merged_per_sec", "RMrg/s", 6, Kind::num, true, [](const void* p) { return fixed2(per_sec(row(p), row(p).c.v[1])); }},
-      {"writes_merged_per_sec", "WMrg/s", 6, Kind::num, true, [](const void* p) { return fixed2(per_sec(row(p), row(p).c.v[5])); }},
+      // libdm divides merges by the interval in ns, not s: as it prints them.
+      {"reads_merged_per_sec", "RMrg/s", 6, Kind::num, true,
+       [](const void* p) { return fixed2(static_cast<double>(row(p).c.v[1]) / static_cast<double>(row(p).interval_ns)); }},
+      {"writes_merged_per_sec", "WMrg/s", 6, Kind::num, true,
+       [](const void* p) { return fixed2(static_cast<double>(row(p).c.v[5]) / static_cast<double>(row(p).interval_ns)); }},
       {"reads_per_sec", "R/s", 3, Kind::num, true, [](const void* p) { return fixed2(per_sec(row(p), row(p).c.v[0])); }},
       {"writes_per_sec", "W/s", 3, Kind::num, true, [](const void* p) { return fixed2(per_sec(row(p), row(p).c.v[4])); }},
       {"read_size_per_sec", "RSz/s", 5, Kind::siz, true,
