@@ -97,6 +97,16 @@ int cmd_ls(Context& ctx, const std::vector<std::string>& args);
 
 int cmd_daemon(Context& ctx, const std::vector<std::string>& args);
 
+// ------------------------------------------------------------- cmd_udev.cpp
+
+int cmd_udevflags(Context& ctx, const std::vector<std::string>& args);
+int cmd_udevcomplete(Context& ctx, const std::vector<std::string>& args);
+int cmd_udevcreatecookie(Context& ctx, const std::vector<std::string>& args);
+int cmd_udevreleasecookie(Context& ctx, const std::vector<std::string>& args);
+int cmd_udevcookies(Context& ctx, const std::vector<std::string>& args);
+int cmd_udevcomplete_all(Context& ctx, const std::vector<std::string>& args);
+int cmd_mangle(Context& ctx, const std::vector<std::string>& args);
+
 // ------------------------------------------------------------- cmd_stats.cpp
 
 // args[0]: the subcommand (create, delete, clear, print, list, report, ...).

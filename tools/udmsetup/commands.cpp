@@ -64,6 +64,13 @@ const CommandDef COMMANDS[] = {
     {"splitname", 1, 2, false, nullptr, cmd_splitname},
     {"daemon", 1, 1, false, nullptr, cmd_daemon},
     {"stats", 1, -1, false, nullptr, cmd_stats},
+    {"mangle", 0, -1, false, nullptr, cmd_mangle},
+    {"udevcreatecookie", 0, 0, false, nullptr, cmd_udevcreatecookie},
+    {"udevreleasecookie", 0, 1, false, nullptr, cmd_udevreleasecookie},
+    {"udevflags", 1, 1, false, nullptr, cmd_udevflags},
+    {"udevcomplete", 1, 1, false, nullptr, cmd_udevcomplete},
+    {"udevcomplete_all", 0, 1, false, nullptr, cmd_udevcomplete_all},
+    {"udevcookies", 0, 0, false, nullptr, cmd_udevcookies},
 };
 
 
