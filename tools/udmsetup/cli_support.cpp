@@ -279,7 +279,13 @@ std::optional<Report> make_report(Context& ctx, const std::string& defaults) {
   o.name_prefixes = ctx.sw.nameprefixes;
   if (ctx.sw.sort) o.sort = *ctx.sw.sort;
   o.rows = ctx.sw.rows;
+  if (ctx.sw.select) o.select = *ctx.sw.select;
   auto r = Report::create(o, defaults);
+  if (!r && r.error().code == EBADMSG) {  // the selection: libdevmapper's lines as they are
+    std::fflush(stdout);
+    std::fputs(r.error().message.c_str(), stderr);
+    return std::nullopt;
+  }
   if (!r) {
     std::fflush(stdout);
     std::fputs(Report::help_text().c_str(), stderr);

@@ -135,8 +135,18 @@ int run_udmsetup(int argc, char** argv) {
     return 1;
   }
   if (ctx.sw.select) {
-    err("udmsetup: --select is not supported.");
-    return 1;
+    // dmsetup's repeatable commands run on each device the selection takes;
+    // info -c filters its report; others ignore -S as dmsetup does.
+    const std::string name = cmd->name;
+    if (name == "status" || name == "table")
+      return run_selected(ctx, name, [table = name == "table"](Context& x, const std::string& n) {
+        return status_one(x, &n, true, table, false);
+      });
+    if (name == "deps")
+      return run_selected(ctx, name, [](Context& x, const std::string& n) { return deps_one(x, &n, true); });
+    if (cmd->fn && (name == "remove" || name == "suspend" || name == "resume" || name == "clear" ||
+                    name == "wipe_table"))
+      return run_selected(ctx, name, [fn = cmd->fn](Context& x, const std::string& n) { return fn(x, {n}, true); });
   }
   if (cmd->whole) return cmd->whole(ctx, rest);
   if (!cmd->repeatable) {
