@@ -10,7 +10,12 @@
 
 #include "cli.hpp"
 #include "format.hpp"
+#include "stats_histogram.hpp"
 #include "stats_report.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
 
 namespace udm::udmsetup {
 
@@ -328,6 +333,51 @@ bool stats_rows(Context& ctx, const std::string* name, const std::string& sub, S
   return true;
 }
 
+// udm's histogram pictures: each region with a histogram as terminal bars;
+// --svg FILE draws the first one.
+bool stats_histogram(Context& ctx, const std::string* name, bool& svg_written) {
+  if (!name && !ctx.sw.uuid && !ctx.sw.major)
+    return process_all(ctx, [&](Context& x, const std::string* n, bool) { return stats_histogram(x, n, svg_written); });
+  auto* c = ctx.connect();
+  if (!c) return false;
+  Task t(*c, TaskType::info);
+  if (!set_device(ctx, t, name)) return false;
+  if (auto r = t.run(); !r) {
+    report_error(t, r.error());
+    return false;
+  }
+  if (!t.info().exists) {
+    err("Device does not exist.");
+    return false;
+  }
+  const std::string dev = t.info().name;
+  std::string program = ctx.sw.programid ? *ctx.sw.programid : PROGRAM_ID;
+  if (ctx.sw.allprograms) program = "";
+  auto regions = list_regions(ctx, &dev, program);
+  if (!regions) return false;
+  for (auto& r : *regions) {
+    if (r.bounds.empty() || (ctx.sw.regionid && r.id != static_cast<std::uint64_t>(*ctx.sw.regionid))) continue;
+    auto reply = send(ctx, &dev, fmt::format("@stats_print_clear {} ", r.id));
+    if (!reply || !parse_stats_print(*reply, r)) return false;
+    const auto buckets = region_histogram(r);
+    std::uint64_t total = 0;
+    for (const auto& b : buckets) total += b.count;
+    const std::string title =
+        fmt::format("{}: region {} I/O latency ({} I/Os)", unmangle_name(dev), r.id, total);
+    out(histogram_bars(title, buckets, isatty(STDOUT_FILENO) != 0));
+    if (ctx.sw.svg && !svg_written) {
+      std::ofstream f(*ctx.sw.svg, std::ios::trunc);
+      f << histogram_svg(title, buckets);
+      if (!f.flush()) {
+        err(fmt::format("Failed to write {}.", *ctx.sw.svg));
+        return false;
+      }
+      svg_written = true;
+    }
+  }
+  return true;
+}
+
 const char* LIST_FIELDS = "statsname,group_id,region_id,obj_type,region_start,region_len,area_count,area_len,program_id";
 const char* LIST_AREA_FIELDS =
     "statsname,group_id,region_id,obj_type,region_start,region_len,area_count,area_id,area_start,area_len,program_id";
@@ -414,8 +464,20 @@ int cmd_stats(Context& ctx, const std::vector<std::string>& args) {
       o.defaults = sw.verbose ? LIST_AREA_FIELDS : LIST_FIELDS;
     else
       o.defaults = sw.raw ? RAW_FIELDS : REPORT_FIELDS;
+    if (sw.histogram && sub == "report") {
+      bool svg_written = false, ok = true;
+      if (devices.empty())
+        ok = stats_histogram(ctx, nullptr, svg_written);
+      for (const auto& d : devices) ok = ok && stats_histogram(ctx, &d, svg_written);
+      if (ok && sw.svg && !svg_written) {
+        err("No statistics region with a histogram.");
+        ok = false;
+      }
+      if (!ok) err("Command failed.");
+      return ok ? 0 : 1;
+    }
     if (sw.histogram) {
-      err("udmsetup: stats --histogram is not supported.");
+      err("udmsetup: stats list --histogram is not supported.");
       return 1;
     }
     o.fields = sw.options.value_or("");

@@ -30,6 +30,7 @@ struct Switches {
   std::optional<int> areas, regionid, groupid, count;
   std::optional<std::string> areasize, start, length, bounds, programid, userdata, interval;
   std::optional<std::string> regions, alias, follow;
+  std::optional<std::string> svg;  // udm: stats report --histogram --svg FILE
 };
 
 struct CommandLine {

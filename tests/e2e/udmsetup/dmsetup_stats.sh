@@ -93,6 +93,22 @@ NORM="cut -d: -f1-14" same report --noheadings
 NORM="cut -d: -f1-14" same report --noheadings sa
 NORM="cut -d: -f1-10,13-15,18" same report --raw --noheadings
 IO=true
+# udm's picture of a region's latency histogram: terminal bars and an SVG
+# with one bar per bucket (region 2 has 3 bounds: 4 buckets) whose counts
+# add up to the requests.
+udmstats report --allprograms >/dev/null
+io
+udmstats report --histogram --programid other --svg "$E2E_TMP/h.svg" sa >"$E2E_TMP/bars"
+expect_eq "$(head -1 "$E2E_TMP/bars")" "sa: region 2 I/O latency (25 I/Os)"
+expect_eq "$(grep -c '|' "$E2E_TMP/bars")" 4 "terminal bars"
+if command -v xmllint >/dev/null; then
+  xmllint --noout "$E2E_TMP/h.svg" || fail "the histogram SVG is not well-formed"
+fi
+expect_eq "$(grep -c '<rect class="bar"' "$E2E_TMP/h.svg")" 4 "SVG bars"
+expect_eq "$(grep -o 'data-count="[0-9]*"' "$E2E_TMP/h.svg" | tr -dc '0-9\n' | awk '{s += $1} END {print s}')" 25 "SVG counts"
+expect_fail 1 "No statistics region with a histogram.
+Command failed." udmstats report --histogram --svg "$E2E_TMP/none.svg" sa
+
 # Clear and print --clear, by each tool, read back by the other.
 udmstats clear sa --regionid 0
 same print sa --regionid 0
