@@ -39,7 +39,7 @@ struct Fixture {
   core::TargetRegistry targets;
   core::DeviceRegistry devices{targets};
   std::shared_ptr<InlineDevice> backing = std::make_shared<InlineDevice>(sectors_to_bytes(TARGETS * TARGET_SECTORS * 2));
-  core::MappedDevicePtr linear, striped;
+  core::MappedDevicePtr linear, striped, striped_stats;
   std::vector<byte_count> offsets;
 
   Fixture() {
@@ -52,6 +52,14 @@ struct Fixture {
     linear = make("linear10k", lines);
     std::vector<core::TableLine> s{{0, TARGETS * TARGET_SECTORS, "striped", "2 128 /dev/inline 0 /dev/inline 0", 1}};
     striped = make("striped", s);
+    // The same with a dm-stats region of 100 areas and a latency histogram:
+    // what counting costs per request (without a region it is one load).
+    striped_stats = make("striped-stats", s);
+    std::vector<std::string> msg{"@stats_create", "-", "/100", "2", "precise_timestamps", "histogram:1000,10000,100000"};
+    if (auto r = striped_stats->stats_message(msg, 4096); !r || !*r) {
+      std::fprintf(stderr, "udm-bench-core: @stats_create failed\n");
+      std::exit(1);
+    }
     std::mt19937_64 rng(42);
     for (int i = 0; i < 4096; ++i) offsets.push_back((rng() % (sectors_to_bytes(TARGETS * TARGET_SECTORS) / REQUEST)) * REQUEST);
   }
@@ -96,10 +104,12 @@ void submit_loop(benchmark::State& state, io::BlockDevice& dev) {
 void BM_direct(benchmark::State& state) { submit_loop(state, *fixture().backing); }
 void BM_linear10k(benchmark::State& state) { submit_loop(state, *fixture().linear); }
 void BM_striped(benchmark::State& state) { submit_loop(state, *fixture().striped); }
+void BM_striped_stats(benchmark::State& state) { submit_loop(state, *fixture().striped_stats); }
 
 BENCHMARK(BM_direct)->Unit(benchmark::kNanosecond);
 BENCHMARK(BM_linear10k)->Unit(benchmark::kNanosecond);
 BENCHMARK(BM_striped)->Unit(benchmark::kNanosecond);
+BENCHMARK(BM_striped_stats)->Unit(benchmark::kNanosecond);
 
 // Keeps the per-iteration CPU time of every run by name: CPU, not wall time,
 // because the machine is shared and wall time counts others' work too.
@@ -136,6 +146,8 @@ int main(int argc, char** argv) {
   const double direct = capture.ns["BM_direct"], linear = capture.ns["BM_linear10k"], striped = capture.ns["BM_striped"];
   std::printf("mapping cost (CPU) per 4 KiB request: linear x10000 %.1f ns, striped %.1f ns, direct submit %.1f ns (goal <= 100 ns)\n",
               linear, striped, direct);
+  std::printf("dm-stats counting (CPU): striped with a 100-area region and histogram %.1f ns\n",
+              capture.ns["BM_striped_stats"]);
   if (!json_path.empty() && direct > 0) {
     std::ofstream out(json_path);
     out << "[{\"name\": \"core.map_4k_linear10000_ns\", \"ours\": " << linear << ", \"baseline\": " << direct

@@ -31,6 +31,8 @@ struct IoContext {
   MappedDevice::Impl* device = nullptr;
   std::atomic<std::uint32_t> pending{0};
   std::atomic<int> error{0};
+  bool counted = false;  // by dm-stats: `stats` holds its start
+  StatsIo stats;
   IoContext* next_free = nullptr;
   std::unique_ptr<Piece[]> heap;  // for requests of more than INLINE_PIECES pieces
   std::uint32_t heap_capacity = 0;
@@ -81,6 +83,7 @@ void finish(IoContext* c) {
   io::Request* original = c->original;
   MappedDevice::Impl* device = c->device;
   int error = c->error.load(std::memory_order_relaxed);
+  if (c->counted) device->stats.end(c->stats);
   pool.give(c);
   // Leave first: the completion may drop the last reference to the device.
   device->leave();
@@ -178,6 +181,7 @@ void MappedDevice::Impl::dispatch(io::Request* r) {
     IoContext* c = pool.take();
     c->original = r;
     c->device = this;
+    c->counted = false;  // dm-stats counts no empty flush
     c->error.store(0, std::memory_order_relaxed);
     c->pending.store(copies, std::memory_order_relaxed);
     Piece* pieces = c->pieces(copies);
@@ -231,6 +235,10 @@ void MappedDevice::Impl::dispatch(io::Request* r) {
   IoContext* c = pool.take();
   c->original = r;
   c->device = this;
+  c->counted = stats.used();
+  if (c->counted)
+    stats.begin(c->stats, original.op != io::Op::read, bytes_to_sectors(original.offset),
+                bytes_to_sectors(original.length));
   c->error.store(0, std::memory_order_relaxed);
   c->pending.store(count, std::memory_order_relaxed);
   Piece* pieces = c->pieces(count);

@@ -237,6 +237,10 @@ Result<std::string> MappedDevice::message(sector_t sector, std::span<const std::
   return t->entry(t->find(sector)).target->message(args);
 }
 
+std::optional<Result<StatsReply>> MappedDevice::stats_message(std::span<const std::string> args, std::size_t room) {
+  return impl_->stats.message(args, bytes_to_sectors(size()), room);
+}
+
 // --- openers, removal, events --------------------------------------------
 
 void MappedDevice::open() { impl_->open_count.fetch_add(1); }

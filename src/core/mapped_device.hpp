@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/stats.hpp"
 #include "core/table.hpp"
 
 namespace udm::core {
@@ -68,6 +69,10 @@ class MappedDevice final : public io::BlockDevice {
   std::vector<DevNo> deps(bool inactive) const;
   // Routes a message to the live target covering `sector`.
   Result<std::string> message(sector_t sector, std::span<const std::string> args);
+  // An @stats_* message, answered by the core for any device (with or
+  // without a table); nullopt when args[0] is no stats verb. `room`: the
+  // reply buffer's size.
+  std::optional<Result<StatsReply>> stats_message(std::span<const std::string> args, std::size_t room);
 
   // Open count, held by exports (an open FUSE file, an NBD connection).
   void open();

@@ -42,6 +42,9 @@ struct MappedDevice::Impl {
   std::mutex drain_lock;
   std::condition_variable drained;
 
+  // dm-stats regions; the I/O path counts into them while any exist.
+  DeviceStats stats;
+
   // Openers and removal.
   std::atomic<std::int32_t> open_count{0};
   std::atomic<bool> deferred_remove{false};

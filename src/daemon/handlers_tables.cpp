@@ -121,9 +121,19 @@ Result<void> target_msg(Context& ctx) {
   auto args = core::split_params(msg->message);
   if (args.empty()) return fail(EINVAL, "message: empty message");
   std::string reply;
-  if (args[0].starts_with('@')) {
-    if (args[0] != "@cancel_deferred_remove")
-      return fail(EINVAL, "message: " + args[0] + " is not supported by udm");
+  if (args[0].starts_with('@') && args[0] != "@cancel_deferred_remove") {
+    auto r = (*d)->stats_message(args, ctx.result_room());
+    if (!r) return fail(EINVAL, "Unsupported message sent to DM core: " + args[0]);
+    if (!*r) return fail(r->error());
+    if (!(*r)->data_out) return {};
+    // A reply, even an empty one (no regions listed), sets DATA_OUT.
+    ctx.out.flags |= abi::DATA_OUT_FLAG;
+    if ((*r)->buffer_full || (*r)->text.size() + 1 >= ctx.result_room())
+      ctx.out.flags |= abi::BUFFER_FULL_FLAG;
+    else
+      ctx.set_payload(abi::encode_string((*r)->text));
+    return {};
+  } else if (args[0].starts_with('@')) {
     if (args.size() != 1) return fail(EINVAL, "message: @cancel_deferred_remove takes no arguments");
     if (auto r = ctx.registry.cancel_deferred_remove(*d); !r) return r;
   } else {

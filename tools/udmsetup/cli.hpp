@@ -97,4 +97,26 @@ int cmd_ls(Context& ctx, const std::vector<std::string>& args);
 
 int cmd_daemon(Context& ctx, const std::vector<std::string>& args);
 
+// ------------------------------------------------------------- cmd_select.cpp
+
+// -S for per-device commands: fn(name) on each device the selection takes.
+int run_selected(Context& ctx, const std::string& command,
+                 const std::function<bool(Context&, const std::string&)>& fn);
+bool deps_one(Context& ctx, const std::string* name, bool multiple);
+
+// ------------------------------------------------------------- cmd_udev.cpp
+
+int cmd_udevflags(Context& ctx, const std::vector<std::string>& args);
+int cmd_udevcomplete(Context& ctx, const std::vector<std::string>& args);
+int cmd_udevcreatecookie(Context& ctx, const std::vector<std::string>& args);
+int cmd_udevreleasecookie(Context& ctx, const std::vector<std::string>& args);
+int cmd_udevcookies(Context& ctx, const std::vector<std::string>& args);
+int cmd_udevcomplete_all(Context& ctx, const std::vector<std::string>& args);
+int cmd_mangle(Context& ctx, const std::vector<std::string>& args);
+
+// ------------------------------------------------------------- cmd_stats.cpp
+
+// args[0]: the subcommand (create, delete, clear, print, list, report, ...).
+int cmd_stats(Context& ctx, const std::vector<std::string>& args);
+
 }  // namespace udm::udmsetup

@@ -65,6 +65,7 @@ const char* USAGE =
     "\t    [-u|--uuid <uuid>] [--addnodeonresume|--addnodeoncreate]\n"
     "\t    [--readahead {[+]<sectors>|auto|none}]\n"
     "\t    [-n|--notable|--table {<table>|<table_file>}]\n"
+    "\tcreate --concise [<concise_device_spec_list>]\n"
     "\tremove [--deferred] [-f|--force] [--retry] <device>...\n"
     "\tremove_all [-f|--force]\n"
     "\tsuspend [--noflush] [--nolockfs] <device>...\n"
@@ -80,10 +81,18 @@ const char* USAGE =
     "\tls [--target <target_type>] [--exec <command>] [-o <options>] [--tree]\n"
     "\tinfo [<device>...]\n"
     "\tdeps [-o <options>] [<device>...]\n"
+    "\tstats <command> [<options>] [<device>...]\n"
     "\tstatus [<device>...] [--noflush] [--target <target_type>]\n"
     "\ttable [<device>...] [--concise] [--target <target_type>] [--showkeys]\n"
     "\twait <device> [<event_nr>] [--noflush]\n"
     "\tmknodes [<device>...]\n"
+    "\tmangle [<device>...]\n"
+    "\tudevcreatecookie \n"
+    "\tudevreleasecookie [<cookie>]\n"
+    "\tudevflags <cookie>\n"
+    "\tudevcomplete <cookie>\n"
+    "\tudevcomplete_all [<age_in_minutes>]\n"
+    "\tudevcookies \n"
     "\ttarget-version [<target>...]\n"
     "\ttargets \n"
     "\tversion \n"
@@ -94,6 +103,11 @@ const char* USAGE =
     "<device> may be device name or (if only one) -u <uuid> or -j <major> -m <minor>\n"
     "<mangling_mode> is one of 'none', 'auto' and 'hex'.\n"
     "<fields> are comma-separated.  Use 'help -c' for list.\n"
+    "<concise_device_specification> has single-device entries separated by semi-colons:\n"
+    "    <name>,<uuid>,<minor>,<flags>,<table>\n"
+    "        where <flags> is 'ro' or 'rw' (the default) and any of <uuid>, <minor>\n"
+    "        and <flags> may be empty. Separate extra table lines with commas.\n"
+    "    E.g.: dev1,,,,0 100 linear 253:1 0,100 100 error;dev2,,,ro,0 1 error\n"
     "Table_file contents may be supplied on stdin.\n"
     "Options are: devno, devname, blkdevname.\n"
     "Tree specific options are: ascii, utf, vt100; compact, inverted, notrunc;\n"
@@ -265,7 +279,13 @@ std::optional<Report> make_report(Context& ctx, const std::string& defaults) {
   o.name_prefixes = ctx.sw.nameprefixes;
   if (ctx.sw.sort) o.sort = *ctx.sw.sort;
   o.rows = ctx.sw.rows;
+  if (ctx.sw.select) o.select = *ctx.sw.select;
   auto r = Report::create(o, defaults);
+  if (!r && r.error().code == EBADMSG) {  // the selection: libdevmapper's lines as they are
+    std::fflush(stdout);
+    std::fputs(r.error().message.c_str(), stderr);
+    return std::nullopt;
+  }
   if (!r) {
     std::fflush(stdout);
     std::fputs(Report::help_text().c_str(), stderr);

@@ -1,6 +1,11 @@
 // Commands that read: info (long and -c), table/status (and --concise), deps,
 // version, targets, target-version, splitname.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -20,6 +25,26 @@ bool fill_row(Context& ctx, const client::DeviceInfo& info, const ReportNeeds& n
   row.blkdevname = blkdevname(ctx, info.major, info.minor);
   if (needs.read_ahead) row.read_ahead = read_ahead_of(ctx, info);
   fill_split_name(row);
+  if (needs.users) {
+    if (!ctx.all_deps) {
+      auto names = list_devices(ctx);
+      if (!names) return false;
+      ctx.all_deps.emplace();
+      for (const auto& e : *names) {
+        Task d(*ctx.client, TaskType::deps);
+        d.set_name(e.name);
+        if (auto r = d.run(); !r) continue;  // gone meanwhile
+        ctx.all_deps->emplace_back(e, d.deps());
+      }
+    }
+    for (const auto& [user, deps] : *ctx.all_deps)
+      for (const auto& dep : deps)
+        if (dep.major == info.major && dep.minor == info.minor) {
+          row.using_names.push_back(user.name);
+          row.using_devnos.push_back({user.major, user.minor});
+          break;
+        }
+  }
   if (needs.deps) {
     Task d(*ctx.client, TaskType::deps);
     d.set_name(info.name);
@@ -126,6 +151,48 @@ int cmd_info_all(Context& ctx, const std::vector<std::string>& args) {
 
 // --------------------------------------------------------- table / status
 
+// --exec CMD: runs "CMD <devdir>/mapper/NAME" and waits (dmsetup's
+// _exec_command: words split at spaces, no shell; a command that cannot run
+// is the child's exit 127, not an error).
+bool exec_command(Context& ctx, const std::string& name) {
+  std::vector<std::string> words;
+  const std::string& cmd = *ctx.sw.exec;
+  for (std::size_t i = 0; i < cmd.size();) {
+    while (i < cmd.size() && std::isspace(static_cast<unsigned char>(cmd[i]))) ++i;
+    std::size_t j = i;
+    while (j < cmd.size() && !std::isspace(static_cast<unsigned char>(cmd[j]))) ++j;
+    if (j > i) words.push_back(cmd.substr(i, j - i));
+    i = j;
+  }
+  if (words.empty()) return false;
+  if (words.size() >= 64) {
+    err("Too many args to --exec.");
+    return false;
+  }
+  // The device's node: under $DM_DEV_DIR as dmsetup, else the /dev/mapper
+  // link udmd made, else its FUSE file.
+  std::string path;
+  if (const char* dir = std::getenv("DM_DEV_DIR"); dir && *dir) {
+    path = std::string(dir) + "/mapper/" + name;
+  } else {
+    path = "/dev/mapper/" + name;
+    if (ctx.on_udmd() && !path_exists(path)) path = ctx.client->rundir() + "/dev/mapper/" + name;
+  }
+  words.push_back(path);
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    execvp(argv[0], argv.data());
+    _exit(127);
+  }
+  if (pid < 0) return false;
+  while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  return true;
+}
+
 bool status_one(Context& ctx, const std::string* name, bool multiple, bool table, bool ls_only) {
   auto* c = ctx.connect();
   if (!c) return false;
@@ -142,7 +209,9 @@ bool status_one(Context& ctx, const std::string* name, bool multiple, bool table
     return false;
   }
   const std::string& dev_name = info.name;
-  if (ctx.sw.verbose && !ls_only && !ctx.sw.target) display_info(ctx, info);
+  // With --exec the lines are printed only with -v.
+  const bool print = !ctx.sw.exec || ctx.sw.verbose;
+  if (print && ctx.sw.verbose && !ls_only && !ctx.sw.target) display_info(ctx, info);
   bool matched = false;
   auto lines = t.table();
   std::size_t n = std::max<std::size_t>(lines.size(), 1);
@@ -150,20 +219,24 @@ bool status_one(Context& ctx, const std::string* name, bool multiple, bool table
     const client::TableLine* line = i < lines.size() ? &lines[i] : nullptr;
     if (ctx.sw.target && (!line || line->type != *ctx.sw.target)) continue;
     if (ls_only) {
-      out(format_ls_target_line(dev_name, info.major, info.minor));
+      if (print) out(format_ls_target_line(dev_name, info.major, info.minor));
+      matched = true;
       break;
     }
-    if (!matched && ctx.sw.verbose && ctx.sw.target) display_info(ctx, info);
-    client::TableLine shown;
-    if (line) {
-      shown = *line;
-      if (table && !ctx.sw.showkeys) shown.params = mask_keys(line->type, line->params);
+    if (print) {
+      if (!matched && ctx.sw.verbose && ctx.sw.target) display_info(ctx, info);
+      client::TableLine shown;
+      if (line) {
+        shown = *line;
+        if (table && !ctx.sw.showkeys) shown.params = mask_keys(line->type, line->params);
+      }
+      std::optional<std::string> prefix;
+      if (multiple && !ctx.sw.verbose) prefix = dev_name;
+      out(format_table_line(prefix, line ? &shown : nullptr));
     }
-    std::optional<std::string> prefix;
-    if (multiple && !ctx.sw.verbose) prefix = dev_name;
-    out(format_table_line(prefix, line ? &shown : nullptr));
     matched = true;
   }
+  if (matched && ctx.sw.exec && !exec_command(ctx, dev_name)) return false;
   return true;
 }
 

@@ -257,10 +257,6 @@ int ls_tree(Context& ctx, const std::vector<client::NameEntry>& names) {
 
 int cmd_ls(Context& ctx, const std::vector<std::string>&) {
   if (ctx.sw.target || ctx.sw.exec) {
-    if (ctx.sw.exec) {
-      err("udmsetup: ls --exec is not supported.");
-      return 1;
-    }
     if (!process_all(ctx, [](Context& x, const std::string* n, bool m) {
           return status_one(x, n, m, false, true);
         })) {

@@ -63,6 +63,14 @@ const CommandDef COMMANDS[] = {
     {"setgeometry", 5, 5, false, cmd_setgeometry, nullptr},
     {"splitname", 1, 2, false, nullptr, cmd_splitname},
     {"daemon", 1, 1, false, nullptr, cmd_daemon},
+    {"stats", 1, -1, false, nullptr, cmd_stats},
+    {"mangle", 0, -1, false, nullptr, cmd_mangle},
+    {"udevcreatecookie", 0, 0, false, nullptr, cmd_udevcreatecookie},
+    {"udevreleasecookie", 0, 1, false, nullptr, cmd_udevreleasecookie},
+    {"udevflags", 1, 1, false, nullptr, cmd_udevflags},
+    {"udevcomplete", 1, 1, false, nullptr, cmd_udevcomplete},
+    {"udevcomplete_all", 0, 1, false, nullptr, cmd_udevcomplete_all},
+    {"udevcookies", 0, 0, false, nullptr, cmd_udevcookies},
 };
 
 
@@ -90,6 +98,17 @@ int run_udmsetup(int argc, char** argv) {
   }
   if (ctx.sw.rundir) ::setenv("UDM_RUNDIR", ctx.sw.rundir->c_str(), 1);
   auto& args = cl->args;
+  // Called as dmstats (or udm's udmstats link): every command is a stats subcommand.
+  const char* base = std::strrchr(argv[0], '/');
+  base = base ? base + 1 : argv[0];
+  if (!std::strcmp(base, "dmstats") || !std::strcmp(base, "udmstats")) {
+    if (args.empty() || args[0] != "stats") args.insert(args.begin(), "stats");
+    ctx.stats_program = base;
+    if (args.size() == 1) {
+      cmd_stats(ctx, {"help"});
+      return 1;
+    }
+  }
   if (ctx.sw.version) {
     bool ok = cmd_version(ctx, {}, false);
     if (!ok) err("Command failed.");
@@ -116,8 +135,18 @@ int run_udmsetup(int argc, char** argv) {
     return 1;
   }
   if (ctx.sw.select) {
-    err("udmsetup: --select is not supported.");
-    return 1;
+    // dmsetup's repeatable commands run on each device the selection takes;
+    // info -c filters its report; others ignore -S as dmsetup does.
+    const std::string name = cmd->name;
+    if (name == "status" || name == "table")
+      return run_selected(ctx, name, [table = name == "table"](Context& x, const std::string& n) {
+        return status_one(x, &n, true, table, false);
+      });
+    if (name == "deps")
+      return run_selected(ctx, name, [](Context& x, const std::string& n) { return deps_one(x, &n, true); });
+    if (cmd->fn && (name == "remove" || name == "suspend" || name == "resume" || name == "clear" ||
+                    name == "wipe_table"))
+      return run_selected(ctx, name, [fn = cmd->fn](Context& x, const std::string& n) { return fn(x, {n}, true); });
   }
   if (cmd->whole) return cmd->whole(ctx, rest);
   if (!cmd->repeatable) {

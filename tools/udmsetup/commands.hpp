@@ -2,6 +2,8 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,9 @@ struct Context {
   // errors and returns nullptr on failure.
   client::Client* connect();
   bool on_udmd() const;
+  std::string stats_program = "udmsetup stats";
+  // Every device with its deps, read once per command for the *_using_dev fields.
+  std::optional<std::vector<std::pair<client::NameEntry, std::vector<client::DevNumber>>>> all_deps;  // in dmstats' usage: "udmstats" when called so
 };
 
 // The whole program minus main(): exit status 0 or 1, output on stdout and

@@ -15,6 +15,11 @@ enum LongOnly {
   OPT_NOLOCKFS, OPT_NOOPENCOUNT, OPT_NOUDEVRULES, OPT_NOUDEVSYNC, OPT_READAHEAD, OPT_RETRY,
   OPT_ROWS, OPT_SEPARATOR, OPT_SETUUID, OPT_SHOWKEYS, OPT_TABLE, OPT_TARGET, OPT_TREE,
   OPT_UDEVCOOKIE, OPT_UNBUFFERED, OPT_UNITS, OPT_VERIFYUDEV, OPT_VERSION, OPT_RUNDIR,
+  OPT_ALIAS, OPT_ALLDEVICES, OPT_ALLPROGRAMS, OPT_ALLREGIONS, OPT_AREA, OPT_AREAS, OPT_AREASIZE,
+  OPT_BOUNDS, OPT_CLEAR, OPT_COUNT, OPT_FILEMAP, OPT_FOLLOW, OPT_FOREGROUND, OPT_GROUP, OPT_GROUPID,
+  OPT_HISTOGRAM, OPT_INTERVAL, OPT_LENGTH, OPT_NOGROUP, OPT_NOMONITOR, OPT_NOSUFFIX, OPT_NOTIMESUFFIX,
+  OPT_PRECISE, OPT_PROGRAMID, OPT_RAW, OPT_REGION, OPT_REGIONS, OPT_REGIONID, OPT_RELATIVE,
+  OPT_SEGMENTS, OPT_START, OPT_UNQUOTED, OPT_USERDATA, OPT_SVG,
 };
 
 const option LONG_OPTIONS[] = {
@@ -64,6 +69,40 @@ const option LONG_OPTIONS[] = {
     {"checks", no_argument, nullptr, OPT_CHECKS},
     {"deferred", no_argument, nullptr, OPT_DEFERRED},
     {"rundir", required_argument, nullptr, OPT_RUNDIR},
+    {"alias", required_argument, nullptr, OPT_ALIAS},
+    {"alldevices", no_argument, nullptr, OPT_ALLDEVICES},
+    {"allprograms", no_argument, nullptr, OPT_ALLPROGRAMS},
+    {"allregions", no_argument, nullptr, OPT_ALLREGIONS},
+    {"area", no_argument, nullptr, OPT_AREA},
+    {"areas", required_argument, nullptr, OPT_AREAS},
+    {"areasize", required_argument, nullptr, OPT_AREASIZE},
+    {"bounds", required_argument, nullptr, OPT_BOUNDS},
+    {"clear", no_argument, nullptr, OPT_CLEAR},
+    {"count", required_argument, nullptr, OPT_COUNT},
+    {"filemap", no_argument, nullptr, OPT_FILEMAP},
+    {"follow", required_argument, nullptr, OPT_FOLLOW},
+    {"foreground", no_argument, nullptr, OPT_FOREGROUND},
+    {"group", no_argument, nullptr, OPT_GROUP},
+    {"groupid", required_argument, nullptr, OPT_GROUPID},
+    {"histogram", no_argument, nullptr, OPT_HISTOGRAM},
+    {"interval", required_argument, nullptr, OPT_INTERVAL},
+    {"length", required_argument, nullptr, OPT_LENGTH},
+    {"nogroup", no_argument, nullptr, OPT_NOGROUP},
+    {"nomonitor", no_argument, nullptr, OPT_NOMONITOR},
+    {"nosuffix", no_argument, nullptr, OPT_NOSUFFIX},
+    {"notimesuffix", no_argument, nullptr, OPT_NOTIMESUFFIX},
+    {"precise", no_argument, nullptr, OPT_PRECISE},
+    {"programid", required_argument, nullptr, OPT_PROGRAMID},
+    {"raw", no_argument, nullptr, OPT_RAW},
+    {"region", no_argument, nullptr, OPT_REGION},
+    {"regions", required_argument, nullptr, OPT_REGIONS},
+    {"regionid", required_argument, nullptr, OPT_REGIONID},
+    {"relative", no_argument, nullptr, OPT_RELATIVE},
+    {"segments", no_argument, nullptr, OPT_SEGMENTS},
+    {"start", required_argument, nullptr, OPT_START},
+    {"unquoted", no_argument, nullptr, OPT_UNQUOTED},
+    {"userdata", required_argument, nullptr, OPT_USERDATA},
+    {"svg", required_argument, nullptr, OPT_SVG},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -125,6 +164,43 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
       case OPT_VERIFYUDEV: sw.verifyudev = true; break;
       case OPT_VERSION: sw.version = true; break;
       case OPT_RUNDIR: sw.rundir = optarg; break;
+      case OPT_ALIAS: sw.alias = optarg; break;
+      case OPT_ALLDEVICES: sw.alldevices = true; break;
+      case OPT_ALLPROGRAMS: sw.allprograms = true; break;
+      case OPT_ALLREGIONS: sw.allregions = true; break;
+      case OPT_AREA: sw.area = true; break;
+      case OPT_AREAS: sw.areas = std::atoi(optarg); break;
+      case OPT_AREASIZE: sw.areasize = optarg; break;
+      case OPT_BOUNDS: sw.bounds = optarg; break;
+      case OPT_CLEAR: sw.clear = true; break;
+      case OPT_COUNT:
+        sw.count = std::atoi(optarg);
+        if (*sw.count < 0) return fail(EINVAL, "--count argument must be a positive integer.");
+        break;
+      case OPT_FILEMAP: sw.filemap = true; break;
+      case OPT_FOLLOW: sw.follow = optarg; break;
+      case OPT_FOREGROUND: sw.foreground = true; break;
+      case OPT_GROUP: sw.group = true; break;
+      case OPT_GROUPID: sw.groupid = std::atoi(optarg); break;
+      case OPT_HISTOGRAM: sw.histogram = true; break;
+      case OPT_INTERVAL: sw.interval = optarg; break;
+      case OPT_LENGTH: sw.length = optarg; break;
+      case OPT_NOGROUP: sw.nogroup = true; break;
+      case OPT_NOMONITOR: sw.nomonitor = true; break;
+      case OPT_NOSUFFIX: sw.nosuffix = true; break;
+      case OPT_NOTIMESUFFIX: sw.notimesuffix = true; break;
+      case OPT_PRECISE: sw.precise = true; break;
+      case OPT_PROGRAMID: sw.programid = optarg; break;
+      case OPT_RAW: sw.raw = true; break;
+      case OPT_REGION: sw.region = true; break;
+      case OPT_REGIONS: sw.regions = optarg; break;
+      case OPT_REGIONID: sw.regionid = std::atoi(optarg); break;
+      case OPT_RELATIVE: sw.relative = true; break;
+      case OPT_SEGMENTS: sw.segments = true; break;
+      case OPT_START: sw.start = optarg; break;
+      case OPT_UNQUOTED: sw.unquoted = true; break;
+      case OPT_USERDATA: sw.userdata = optarg; break;
+      case OPT_SVG: sw.svg = optarg; break;
       default: return fail(EINVAL, "");  // getopt printed the reason
     }
   }

@@ -22,6 +22,15 @@ struct Switches {
   std::optional<std::string> table, uuid, target, options, separator, sort, select, exec, rundir;
   std::optional<std::string> manglename, readahead, udevcookie, mode, units;
   std::optional<std::uint32_t> major, minor, uid, gid;
+  // dmstats (`stats` and the dmstats name).
+  bool alldevices = false, allprograms = false, allregions = false, area = false, region = false;
+  bool group = false, clear = false, histogram = false, precise = false, nosuffix = false;
+  bool notimesuffix = false, raw = false, relative = false, segments = false, filemap = false;
+  bool nogroup = false, nomonitor = false, foreground = false, unquoted = false;
+  std::optional<int> areas, regionid, groupid, count;
+  std::optional<std::string> areasize, start, length, bounds, programid, userdata, interval;
+  std::optional<std::string> regions, alias, follow;
+  std::optional<std::string> svg;  // udm: stats report --histogram --svg FILE
 };
 
 struct CommandLine {

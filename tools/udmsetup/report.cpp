@@ -98,15 +98,23 @@ const std::vector<Field>& fields() {
        [](const ReportRow& r) { return std::to_string(r.info.event_nr); }},
       {"device_count", "#Devs", 5, Kind::num, "deps", "Number of devices used by this one.",
        [](const ReportRow& r) { return std::to_string(r.deps.size()); }},
-      {"devs_used", "DevNamesUsed", 16, Kind::str, "deps",
+      // libdevmapper's tree fields (devs_used, *_using_dev) are not in deps_all.
+      {"devs_used", "DevNamesUsed", 16, Kind::str, "tree",
        "List of names of mapped devices used by this one.",
        [](const ReportRow& r) { return join(r.dep_names); }},
-      {"blkdevs_used", "BlkDevNamesUsed", 16, Kind::str, "deps",
-       "List of names of block devices used by this one.",
-       [](const ReportRow& r) { return join(r.dep_blkdevnames); }},
       {"devnos_used", "DevNosUsed", 16, Kind::str, "deps",
        "List of device numbers of devices used by this one.",
        [](const ReportRow& r) { return join_devnos(r.deps); }},
+      {"blkdevs_used", "BlkDevNamesUsed", 16, Kind::str, "deps",
+       "List of names of block devices used by this one.",
+       [](const ReportRow& r) { return join(r.dep_blkdevnames); }},
+      {"device_ref_count", "#Refs", 5, Kind::num, "tree", "Number of mapped devices referencing this one.",
+       [](const ReportRow& r) { return std::to_string(r.using_names.size()); }},
+      {"names_using_dev", "RefNames", 8, Kind::str, "tree", "List of names of mapped devices using this one.",
+       [](const ReportRow& r) { return join(r.using_names); }},
+      {"devnos_using_dev", "RefDevNos", 9, Kind::str, "tree",
+       "List of device numbers of mapped devices using this one.",
+       [](const ReportRow& r) { return join_devnos(r.using_devnos); }},
       {"subsystem", "Subsys", 6, Kind::str, "split",
        "Userspace subsystem responsible for this device.",
        [](const ReportRow& r) { return r.subsystem; }},
@@ -116,6 +124,8 @@ const std::vector<Field>& fields() {
        [](const ReportRow& r) { return r.lv_name; }},
       {"lv_layer", "LVLayer", 7, Kind::str, "split", "LVM device layer.",
        [](const ReportRow& r) { return r.lv_layer; }},
+      {"selected", "Selected", 8, Kind::num, "special", "Set if item passes selection criteria.",
+       [](const ReportRow& r) { return std::string(r.selected ? "1" : "0"); }},
   };
   return table;
 }
@@ -193,15 +203,36 @@ Result<Report> Report::create(const ReportOptions& options, const std::string& d
     }
     if (!found) return fail(EINVAL, "Unrecognised field: " + item);
   }
+  std::vector<int> used;
+  auto lookup = [&used](const std::string& name) -> std::optional<SelectField> {
+    for (std::size_t i = 0; i < fields().size(); ++i) {
+      if (name != fields()[i].id || std::string_view(fields()[i].id) == "selected") continue;
+      used.push_back(int(i));
+      return SelectField{int(i), fields()[i].kind == Kind::num};
+    }
+    return std::nullopt;
+  };
+  auto sel = Selection::parse(options.select, lookup);
+  if (!sel) return fail(EBADMSG, sel.error().message);
+  r.selection_ = std::move(*sel);
+  r.selection_fields_ = std::move(used);
   return r;
+}
+
+bool Report::selects(const ReportRow& row) const {
+  return selection_.matches([&](int i) { return fields()[std::size_t(i)].value(row); });
 }
 
 ReportNeeds Report::needs() const {
   ReportNeeds n;
-  for (const auto& c : columns_) {
-    std::string_view sec = fields()[c.field].section;
-    if (sec == "deps") n.deps = true;
-    std::string_view id = fields()[c.field].id;
+  std::vector<int> read;
+  for (const auto& c : columns_) read.push_back(c.field);
+  read.insert(read.end(), selection_fields_.begin(), selection_fields_.end());
+  for (int f : read) {
+    std::string_view sec = fields()[f].section;
+    std::string_view id = fields()[f].id;
+    if (sec == "deps" || id == "devs_used") n.deps = true;
+    if (id == "device_ref_count" || id == "names_using_dev" || id == "devnos_using_dev") n.users = true;
     if (id == "read_ahead") n.read_ahead = true;
     if (sec != "split" && id != "name" && id != "mangled_name" && id != "unmangled_name" &&
         id != "uuid" && id != "mangled_uuid" && id != "unmangled_uuid" && id != "devno" &&
@@ -211,7 +242,12 @@ ReportNeeds Report::needs() const {
   return n;
 }
 
-void Report::add(const ReportRow& row) {
+void Report::add(const ReportRow& in) {
+  ReportRow row = in;
+  row.selected = selects(row);
+  bool shows_selected = false;
+  for (const auto& c : columns_) shows_selected |= std::string_view(fields()[c.field].id) == "selected";
+  if (!row.selected && !shows_selected) return;
   std::vector<std::string> cells;
   for (const auto& c : columns_) cells.push_back(fields()[c.field].value(row));
   rows_.push_back(std::move(cells));

@@ -10,6 +10,7 @@
 #include <udm/client.hpp>
 
 #include "base/result.hpp"
+#include "select.hpp"
 
 namespace udm::udmsetup {
 
@@ -22,6 +23,10 @@ struct ReportRow {
   std::vector<std::string> dep_blkdevnames;  // blkdevs_used: kernel names of deps
   std::string blkdevname;
   std::string subsystem, vg_name, lv_name, lv_layer;
+  // Mapped devices whose tables use this one (names_using_dev, ...).
+  std::vector<std::string> using_names;
+  std::vector<client::DevNumber> using_devnos;
+  bool selected = true;  // the `selected` field: set by Report::add
 };
 
 struct ReportOptions {
@@ -31,11 +36,13 @@ struct ReportOptions {
   bool name_prefixes = false;           // --nameprefixes
   std::string sort;                     // -O: "f,-g": sort by f, then g descending
   bool rows = false;                    // --rows: one line per field
+  std::string select;                   // -S: libdevmapper's selection
 };
 
 // Which data the chosen fields need, so the caller fetches only that.
 struct ReportNeeds {
   bool deps = false;
+  bool users = false;  // the devices using this one (every device's deps)
   bool read_ahead = false;
   // Every field comes from a device list with event numbers and uuids
   // (name, uuid, major, minor, devno, events, split names): no DEV_STATUS needed.
@@ -48,7 +55,11 @@ class Report {
   // An unknown field fails with "Unrecognised field: X" (the field help
   // is then what help_text() returns).
   static Result<Report> create(const ReportOptions& options, const std::string& defaults);
+  // Adds the row if the selection takes it (or shows the result in the
+  // `selected` field when that is one of the columns).
   void add(const ReportRow& row);
+  // Whether -S takes the row (for commands that -S runs per device).
+  bool selects(const ReportRow& row) const;
   std::string render() const;
   ReportNeeds needs() const;
 
@@ -66,6 +77,8 @@ class Report {
   };
   std::vector<Column> columns_;
   std::vector<SortKey> sort_;
+  Selection selection_;
+  std::vector<int> selection_fields_;  // fields the selection reads (needs())
   std::vector<std::vector<std::string>> rows_;
   std::vector<std::vector<std::string>> sort_values_;
 };

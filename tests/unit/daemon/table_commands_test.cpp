@@ -131,7 +131,20 @@ TEST_F(TableCommands, TargetMessages) {
   EXPECT_EQ(msg(64, "countbadblocks").error(), (std::uint32_t)EINVAL);  // outside the device
   EXPECT_EQ(msg(0, "").error(), (std::uint32_t)EINVAL);
   EXPECT_EQ(msg(0, "bogus").error(), (std::uint32_t)EINVAL);
-  EXPECT_EQ(msg(0, "@stats_list").error(), (std::uint32_t)EINVAL);
+  // dm-stats messages are answered by the core: an empty list still sets DATA_OUT.
+  s = msg(0, "@stats_list");
+  ASSERT_EQ(s.error(), 0u) << s.reply.message;
+  EXPECT_TRUE(s.header.flags & abi::DATA_OUT_FLAG);
+  EXPECT_EQ(*abi::decode_string(s.reply.body, s.header.data_start), "");
+  s = msg(0, "@stats_create - /2");
+  ASSERT_EQ(s.error(), 0u) << s.reply.message;
+  EXPECT_EQ(*abi::decode_string(s.reply.body, s.header.data_start), "0");
+  s = msg(0, "@stats_delete 0");
+  ASSERT_EQ(s.error(), 0u) << s.reply.message;
+  EXPECT_FALSE(s.header.flags & abi::DATA_OUT_FLAG);
+  EXPECT_EQ(msg(0, "@stats_delete 0").error(), (std::uint32_t)ENOENT);
+  EXPECT_EQ(msg(0, "@stats_create - 0").error(), (std::uint32_t)EINVAL);
+  EXPECT_EQ(msg(0, "@bogus").error(), (std::uint32_t)EINVAL);
   // @cancel_deferred_remove
   auto dev = registry_.find_by_name("d");
   dev->open();

@@ -1,0 +1,523 @@
+// `udmsetup stats ...` and the dmstats name: dmstats' subcommands over the
+// driver's @stats_* messages, printing what dmstats 1.02.185 prints.
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "cli.hpp"
+#include "format.hpp"
+#include "stats_histogram.hpp"
+#include "stats_report.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+
+namespace udm::udmsetup {
+
+namespace {
+
+constexpr const char* PROGRAM_ID = "dmstats";
+
+// Sends `msg` to the device; the reply (empty without one), or nullopt
+// after printing the driver's error.
+std::optional<std::string> send(Context& ctx, const std::string* name, const std::string& msg,
+                                client::DeviceInfo* info = nullptr) {
+  auto* c = ctx.connect();
+  if (!c) return std::nullopt;
+  Task t(*c, TaskType::target_msg);
+  if (!set_device(ctx, t, name)) return std::nullopt;
+  t.set_message(0, msg);
+  if (auto r = t.run(); !r) {
+    report_error(t, r.error());
+    return std::nullopt;
+  }
+  if (info) *info = t.info();
+  return t.message_reply().value_or("");
+}
+
+std::optional<std::vector<StatsRegionData>> list_regions(Context& ctx, const std::string* name,
+                                                         const std::string& program) {
+  auto reply = send(ctx, name, "@stats_list " + program);
+  if (!reply) return std::nullopt;
+  std::vector<StatsRegionData> regions;
+  if (!parse_stats_list(*reply, regions)) {
+    err("Could not parse @stats_list response.");
+    return std::nullopt;
+  }
+  return regions;
+}
+
+// dm_units_to_factor for --start/--length/--areasize (non-strict).
+std::uint64_t unit_factor(const char* u) {
+  switch (*u) {
+    case 'b': case 'B': return 1;
+    case 's': case 'S': return 512;
+    case 'k': return 1024;
+    case 'K': return 1000;
+    case 'm': return 1024ull << 10;
+    case 'M': return 1000ull * 1000;
+    case 'g': return 1024ull << 20;
+    case 'G': return 1000ull * 1000 * 1000;
+    case 't': return 1024ull << 30;
+    case 'T': return 1000ull * 1000 * 1000 * 1000;
+    case 'p': return 1024ull << 40;
+    case 'P': return 1000ull * 1000 * 1000 * 1000 * 1000;
+    case 'e': return 1024ull << 50;
+    case 'E': return 1000ull * 1000 * 1000 * 1000 * 1000 * 1000;
+    default: return 0;
+  }
+}
+
+// _size_from_string: bytes; a bare number is in sectors.
+bool size_arg(const std::string& text, std::uint64_t& bytes, const char* what) {
+  char* end = nullptr;
+  bytes = std::strtoull(text.c_str(), &end, 10);
+  if (end == text.c_str()) {
+    bytes = 0;
+    err(fmt::format("Invalid {} argument: \"{}\"", what, text));
+    return false;
+  }
+  if (*end == '\0') {
+    bytes *= 512;
+    return true;
+  }
+  if (std::uint64_t f = unit_factor(end)) bytes *= f;
+  return true;
+}
+
+// dm_histogram_bounds_from_string: "10,20ms,1s"; bare numbers are ns.
+bool parse_bounds(const std::string& text, std::vector<std::uint64_t>& ns) {
+  const char* p = text.c_str();
+  while (*p) {
+    char* end = nullptr;
+    const std::uint64_t v = std::strtoull(p, &end, 10);
+    if (end == p) {
+      err(fmt::format("Could not parse histogram bound value: {}", p));
+      return false;
+    }
+    std::uint64_t scale = 1;
+    if (!std::strncmp(end, "ns", 2)) {
+      end += 2;
+    } else if (!std::strncmp(end, "us", 2)) {
+      scale = 1000;
+      end += 2;
+    } else if (!std::strncmp(end, "ms", 2)) {
+      scale = 1000 * 1000;
+      end += 2;
+    } else if (*end == 's') {
+      scale = 1000 * 1000 * 1000;
+      ++end;
+    }
+    ns.push_back(v * scale);
+    if (*end == ',') {
+      ++end;
+    } else if (*end) {
+      err(fmt::format("Invalid character in histogram: '{}' (0x{:x})", *end, static_cast<unsigned char>(*end)));
+      return false;
+    }
+    p = end;
+  }
+  return !ns.empty();
+}
+
+bool stats_create(Context& ctx, const std::string* name);
+bool stats_delete(Context& ctx, const std::string* name);
+bool stats_clear(Context& ctx, const std::string* name);
+bool stats_print(Context& ctx, const std::string* name);
+
+bool stats_create(Context& ctx, const std::string* name) {
+  const auto& sw = ctx.sw;
+  if (sw.allregions) return err("Cannot use --allregions with create."), false;
+  if (sw.allprograms) return err("Cannot use --allprograms with create."), false;
+  if (sw.areas && sw.areasize) return err("Please specify one of --areas and --areasize."), false;
+  if (sw.programid && sw.programid->empty() && !sw.force)
+    return err("Creating a region with no program id requires --force."), false;
+  if (sw.filemap || sw.segments) return err("udmsetup: stats create --filemap and --segments are not supported."), false;
+  if (!name && !sw.uuid && !sw.major) {
+    if (!sw.alldevices) return err("Please specify device(s) or use --alldevices."), false;
+    return process_all(ctx, [](Context& x, const std::string* n, bool) { return stats_create(x, n); });
+  }
+  std::uint64_t areas = sw.areas ? static_cast<std::uint64_t>(*sw.areas) : 0, area_size = 0, start = 0, len = 0;
+  if (sw.areasize && !size_arg(*sw.areasize, area_size, "areasize")) return false;
+  if (!areas) areas = 1;
+  const std::int64_t step = area_size ? static_cast<std::int64_t>(area_size) / 512 : -static_cast<std::int64_t>(areas);
+  if (sw.start && !size_arg(*sw.start, start, "start")) return false;
+  start /= 512;
+  if (sw.length && !size_arg(*sw.length, len, "length")) return false;
+  len /= 512;
+  std::string program = sw.programid ? *sw.programid : PROGRAM_ID;
+  if (program.empty()) program = PROGRAM_ID;
+  const std::string user_data = sw.userdata ? *sw.userdata : "";
+  bool precise = sw.precise;
+  std::string hist;
+  if (sw.bounds) {
+    std::vector<std::uint64_t> ns;
+    if (!parse_bounds(*sw.bounds, ns)) return false;
+    for (std::size_t i = 1; i < ns.size(); ++i)
+      if (ns[i] < ns[i - 1]) return err("Histogram boundaries must be in order of increasing magnitude."), false;
+    for (auto v : ns)
+      if (v % 1'000'000) precise = true;  // sub-millisecond bounds need ns counters
+    for (std::size_t i = 0; i < ns.size(); ++i)
+      hist += (i ? "," : "") + std::to_string(precise ? ns[i] : ns[i] / 1'000'000);
+  }
+
+  // The whole table's length when no --length is given.
+  auto* c = ctx.connect();
+  if (!c) return false;
+  Task t(*c, TaskType::table);
+  if (!set_device(ctx, t, name)) return false;
+  if (auto r = t.run(); !r) {
+    report_error(t, r.error());
+    return false;
+  }
+  if (!t.info().exists) return false;
+  const std::string devname = unmangle_name(t.info().name);
+  std::uint64_t this_len = len;
+  if (!len)
+    for (const auto& l : t.table()) this_len += l.length;
+
+  std::string range = (start || this_len) ? fmt::format("{}+{}", start, this_len) : "-";
+  int nr_opt = (precise ? 1 : 0) + (hist.empty() ? 0 : 1);
+  std::string opts = nr_opt ? fmt::format("{} {} {}{}", nr_opt, precise ? "precise_timestamps" : "",
+                                          hist.empty() ? "" : "histogram:", hist)
+                            : "";
+  std::string msg = fmt::format("@stats_create {} {}{} {} {} {}", range, step < 0 ? "/" : "",
+                                static_cast<std::uint64_t>(std::llabs(step)), opts, program, user_data);
+  std::string dev = t.info().name;
+  auto reply = send(ctx, &dev, msg);
+  if (!reply) {
+    err(fmt::format("{}: Could not create statistics region.", devname));
+    return false;
+  }
+  std::uint64_t nr_areas = 1;
+  if (step < 0)
+    nr_areas = static_cast<std::uint64_t>(-step);
+  else if (step > 0 && this_len)
+    nr_areas = this_len / static_cast<std::uint64_t>(step) + (this_len % static_cast<std::uint64_t>(step) ? 1 : 0);
+  out(fmt::format("{}: Created new region with {} area(s) as region ID {}\n", devname, nr_areas,
+                  std::strtoull(reply->c_str(), nullptr, 10)));
+  return true;
+}
+
+bool stats_delete(Context& ctx, const std::string* name) {
+  const auto& sw = ctx.sw;
+  if (sw.regionid && sw.groupid) return err("Please use one of --regionid and --groupid."), false;
+  if (!sw.regionid && !sw.allregions && !sw.groupid)
+    return err("Please specify a --regionid or --groupid, or use --allregions."), false;
+  if (!name && !sw.uuid && !sw.major) {
+    if (!sw.alldevices) return err("Please specify device(s) or use --alldevices."), false;
+    return process_all(ctx, [](Context& x, const std::string* n, bool) { return stats_delete(x, n); });
+  }
+  if (sw.groupid) return err("udmsetup: statistics groups are not supported."), false;
+  std::string program = sw.programid ? *sw.programid : PROGRAM_ID;
+  if (sw.allprograms) program = "";
+  // By id, libdm lists the handle's own program: with --allprograms that
+  // is the process name, dmstats.
+  auto regions = list_regions(ctx, name, sw.allregions || sw.programid ? program : PROGRAM_ID);
+  if (!regions) return false;
+  if (!sw.allregions) {
+    // libdm checks against the listed regions of the program first.
+    const auto id = static_cast<std::uint64_t>(*sw.regionid);
+    bool present = false;
+    for (const auto& r : *regions) present |= r.id == id;
+    if (regions->empty())
+      err(fmt::format("Could not delete region ID {}: no regions found", id));
+    else if (!present)
+      err(fmt::format("Region ID {} does not exist", id));
+    if (!present || !send(ctx, name, fmt::format("@stats_delete {}", id))) {
+      err("Could not delete statistics region");
+      return false;
+    }
+    return true;
+  }
+  for (const auto& r : *regions) {
+    if (!send(ctx, name, fmt::format("@stats_delete {}", r.id))) {
+      err("Could not delete statistics region.");
+      return false;
+    }
+  }
+  return true;
+}
+
+bool stats_clear(Context& ctx, const std::string* name) {
+  const auto& sw = ctx.sw;
+  if (!sw.regionid && !sw.allregions) return err("Please specify a --regionid or use --allregions."), false;
+  if (!name && !sw.uuid && !sw.major)
+    return process_all(ctx, [](Context& x, const std::string* n, bool) { return stats_clear(x, n); });
+  auto regions = list_regions(ctx, name, PROGRAM_ID);
+  if (!regions) return false;
+  if (regions->empty()) return true;
+  auto clear_one = [&](std::uint64_t id) {
+    bool present = false;
+    for (const auto& r : *regions) present |= r.id == id;
+    if (!present) return err(fmt::format("No such region: {}.", id)), false;
+    if (!send(ctx, name, fmt::format("@stats_clear {}", id))) {
+      err(fmt::format("Clearing statistics region {} failed.", id));
+      return false;
+    }
+    return true;
+  };
+  if (!sw.allregions) return clear_one(static_cast<std::uint64_t>(*sw.regionid));
+  for (const auto& r : *regions)
+    if (!clear_one(r.id)) return false;
+  return true;
+}
+
+bool print_one(Context& ctx, const std::string* name, std::uint64_t id) {
+  auto reply = send(ctx, name, fmt::format("@stats_print{} {} ", ctx.sw.clear ? "_clear" : "", id));
+  if (!reply) {
+    err("Could not print statistics region.");
+    return false;
+  }
+  out(*reply);
+  return true;
+}
+
+bool stats_print(Context& ctx, const std::string* name) {
+  const auto& sw = ctx.sw;
+  if (!sw.regionid && !sw.allregions) return err("Please specify a --regionid or use --allregions."), false;
+  if (!name && !sw.uuid && !sw.major)
+    return process_all(ctx, [](Context& x, const std::string* n, bool) { return stats_print(x, n); });
+  auto regions = list_regions(ctx, name, PROGRAM_ID);
+  if (!regions) return false;
+  if (!sw.allregions) return print_one(ctx, name, static_cast<std::uint64_t>(*sw.regionid));
+  // dmstats prints each region twice with --allregions (its loop prints,
+  // then prints again); so does this.
+  for (const auto& r : *regions)
+    if (!print_one(ctx, name, r.id) || !print_one(ctx, name, r.id)) return false;
+  return true;
+}
+
+// list and report: one device's rows.
+bool stats_rows(Context& ctx, const std::string* name, const std::string& sub, StatsReport& report) {
+  if (!name && !ctx.sw.uuid && !ctx.sw.major)
+    return process_all(ctx, [&](Context& x, const std::string* n, bool) { return stats_rows(x, n, sub, report); });
+  auto* c = ctx.connect();
+  if (!c) return false;
+  Task t(*c, TaskType::info);
+  if (!set_device(ctx, t, name)) return false;
+  if (auto r = t.run(); !r) {
+    report_error(t, r.error());
+    return false;
+  }
+  if (!t.info().exists) {
+    err("Device does not exist.");
+    return false;
+  }
+  std::string dev = t.info().name;
+  std::string program = ctx.sw.programid ? *ctx.sw.programid : PROGRAM_ID;
+  if (ctx.sw.allprograms) program = "";
+  auto regions = list_regions(ctx, &dev, program);
+  if (!regions) return false;
+  if (regions->empty()) return true;
+  const std::string shown = unmangle_name(dev);
+  if (sub == "list") {
+    if (ctx.sw.verbose)
+      report.add_report(shown, *regions, false);
+    else
+      report.add_list(shown, *regions);
+    return true;
+  }
+  // As dm_stats_populate: read and clear, so the next report shows the
+  // next interval.
+  for (auto& r : *regions) {
+    auto reply = send(ctx, &dev, fmt::format("@stats_print_clear {} ", r.id));
+    if (!reply || !parse_stats_print(*reply, r)) return true;  // populate failed: nothing to show
+  }
+  report.add_report(shown, *regions, true);
+  return true;
+}
+
+// udm's histogram pictures: each region with a histogram as terminal bars;
+// --svg FILE draws the first one.
+bool stats_histogram(Context& ctx, const std::string* name, bool& svg_written) {
+  if (!name && !ctx.sw.uuid && !ctx.sw.major)
+    return process_all(ctx, [&](Context& x, const std::string* n, bool) { return stats_histogram(x, n, svg_written); });
+  auto* c = ctx.connect();
+  if (!c) return false;
+  Task t(*c, TaskType::info);
+  if (!set_device(ctx, t, name)) return false;
+  if (auto r = t.run(); !r) {
+    report_error(t, r.error());
+    return false;
+  }
+  if (!t.info().exists) {
+    err("Device does not exist.");
+    return false;
+  }
+  const std::string dev = t.info().name;
+  std::string program = ctx.sw.programid ? *ctx.sw.programid : PROGRAM_ID;
+  if (ctx.sw.allprograms) program = "";
+  auto regions = list_regions(ctx, &dev, program);
+  if (!regions) return false;
+  for (auto& r : *regions) {
+    if (r.bounds.empty() || (ctx.sw.regionid && r.id != static_cast<std::uint64_t>(*ctx.sw.regionid))) continue;
+    auto reply = send(ctx, &dev, fmt::format("@stats_print_clear {} ", r.id));
+    if (!reply || !parse_stats_print(*reply, r)) return false;
+    const auto buckets = region_histogram(r);
+    std::uint64_t total = 0;
+    for (const auto& b : buckets) total += b.count;
+    const std::string title =
+        fmt::format("{}: region {} I/O latency ({} I/Os)", unmangle_name(dev), r.id, total);
+    out(histogram_bars(title, buckets, isatty(STDOUT_FILENO) != 0));
+    if (ctx.sw.svg && !svg_written) {
+      std::ofstream f(*ctx.sw.svg, std::ios::trunc);
+      f << histogram_svg(title, buckets);
+      if (!f.flush()) {
+        err(fmt::format("Failed to write {}.", *ctx.sw.svg));
+        return false;
+      }
+      svg_written = true;
+    }
+  }
+  return true;
+}
+
+const char* LIST_FIELDS = "statsname,group_id,region_id,obj_type,region_start,region_len,area_count,area_len,program_id";
+const char* LIST_AREA_FIELDS =
+    "statsname,group_id,region_id,obj_type,region_start,region_len,area_count,area_id,area_start,area_len,program_id";
+const char* REPORT_FIELDS =
+    "statsname,group_id,region_id,obj_type,area_id,area_start,area_len,reads_merged_per_sec,writes_merged_per_sec,"
+    "reads_per_sec,writes_per_sec,read_size_per_sec,write_size_per_sec,avg_request_size,queue_size,util,await,"
+    "read_await,write_await";
+const char* RAW_FIELDS =
+    "statsname,group_id,region_id,obj_type,area_id,area_start,area_len,read_count,reads_merged_count,"
+    "read_sector_count,read_time,read_ticks,write_count,writes_merged_count,write_sector_count,write_time,"
+    "write_ticks,in_progress_count,io_ticks,queue_ticks";
+
+// dmstats' usage, listing the subcommands udmsetup implements.
+void stats_usage(const std::string& program) {
+  std::fflush(stdout);
+  std::fprintf(stderr,
+               "Usage:\n\n"
+               "%s\n"
+               "        [-h|--help]\n"
+               "        [-v|--verbose [-v|--verbose ...]]\n"
+               "        [--areas <nr_areas>] [--areasize <size>]\n"
+               "        [--userdata <data>] [--clear]\n"
+               "        [-o <fields>]\n"
+               "\t      [--programid <id>]\n"
+               "        [--start <start>] [--length <length>]\n\n"
+               "\thelp \n"
+               "\tclear [--allregions|--regionid id] [--alldevices|<device>...] \n"
+               "\tcreate [--start <start> [--length <len>]\n"
+               "\t    [--areas <nr_areas>] [--areasize <size>] \n"
+               "\t    [--programid <id>] [--userdata <data> ] \n"
+               "\t    [--bounds histogram_boundaries] [--precise] \n"
+               "\t    [--alldevices|<device>...] \n"
+               "\tdelete [--allprograms|--programid id] \n"
+               "\t    [--allregions|--regionid id] \n"
+               "\t    [--alldevices|<device>...] \n"
+               "\tlist [--allprograms|--programid id] [-v] \n"
+               "\tprint [--clear] [--allregions|--regionid id] \n"
+               "\t    [--alldevices|<device>...] \n"
+               "\treport [--interval <seconds>] [--raw]\n"
+               "\t    [-o <fields>] [--noheadings] [--separator <separator>]\n"
+               "\t    [--allprograms|--programid id] [<device>...]\n"
+               "\tversion \n"
+               "\n<device> may be device name or (if only one) -u <uuid> or -j <major> -m <minor>\n"
+               "<fields> are comma-separated.\n\n",
+               program.c_str());
+}
+
+}  // namespace
+
+int cmd_stats(Context& ctx, const std::vector<std::string>& args) {
+  static const char* const KNOWN[] = {"help", "clear", "create", "delete", "group", "list", "print",
+                                      "report", "ungroup", "update_filemap", "version"};
+  const std::string sub = args.empty() ? "" : args[0];
+  bool known = false;
+  for (const char* k : KNOWN) known |= sub == k;
+  if (!known) {
+    err("Unknown stats command.");
+    stats_usage(ctx.stats_program);
+    return 1;
+  }
+  const auto& sw = ctx.sw;
+  auto refuse = [](const char* why) {
+    err(why);
+    err("Command failed.");
+    return 1;
+  };
+  if (sw.allprograms && sw.programid) return refuse("Please supply one of --allprograms and --programid");
+  if (sw.allregions && sw.regionid) return refuse("Please supply one of --allregions and --regionid");
+  if (sw.follow && sw.nomonitor) return refuse("Use of --follow is incompatible with --nomonitor.");
+  if (sub == "help") {
+    stats_usage(ctx.stats_program);
+    return 0;
+  }
+  if (sub == "version") return cmd_version(ctx, {}, false) ? 0 : 1;
+  if (sub == "group" || sub == "ungroup" || sub == "update_filemap") {
+    err("udmsetup: stats " + sub + " is not supported.");
+    return 1;
+  }
+  std::vector<std::string> devices(args.begin() + 1, args.end());
+  std::optional<StatsReport> report;
+  if (sub == "list" || sub == "report") {
+    StatsReportOptions o;
+    if (sub == "list")
+      o.defaults = sw.verbose ? LIST_AREA_FIELDS : LIST_FIELDS;
+    else
+      o.defaults = sw.raw ? RAW_FIELDS : REPORT_FIELDS;
+    if (sw.histogram && sub == "report") {
+      bool svg_written = false, ok = true;
+      if (devices.empty())
+        ok = stats_histogram(ctx, nullptr, svg_written);
+      for (const auto& d : devices) ok = ok && stats_histogram(ctx, &d, svg_written);
+      if (ok && sw.svg && !svg_written) {
+        err("No statistics region with a histogram.");
+        ok = false;
+      }
+      if (!ok) err("Command failed.");
+      return ok ? 0 : 1;
+    }
+    if (sw.histogram) {
+      err("udmsetup: stats list --histogram is not supported.");
+      return 1;
+    }
+    o.fields = sw.options.value_or("");
+    if (sw.noheadings) {
+      o.headings = false;
+      o.aligned = false;
+      o.separator = ":";
+    }
+    if (sw.separator) {
+      o.separator = *sw.separator;
+      o.aligned = false;
+    }
+    if (sw.interval) o.interval_ns = static_cast<std::uint64_t>(std::atof(sw.interval->c_str()) * 1e9);
+    auto r = StatsReport::create(o);
+    if (!r) {
+      err(r.error().message);
+      return 1;
+    }
+    report = std::move(*r);
+  }
+  auto one = [&](const std::string* name) -> bool {
+    if (sub == "create") return stats_create(ctx, name);
+    if (sub == "delete") return stats_delete(ctx, name);
+    if (sub == "clear") return stats_clear(ctx, name);
+    if (sub == "print") return stats_print(ctx, name);
+    return stats_rows(ctx, name, sub, *report);
+  };
+  bool ok = true;
+  if (devices.empty()) {
+    ok = one(nullptr);
+  } else {
+    for (const auto& d : devices)
+      if (!one(&d)) {
+        ok = false;
+        break;
+      }
+  }
+  if (report) out(report->render());
+  if (!ok) err("Command failed.");
+  return ok ? 0 : 1;
+}
+
+}  // namespace udm::udmsetup

@@ -1,0 +1,67 @@
+// dmstats' column reports (`stats list`, `stats report`): the stats fields
+// of dmsetup 1.02.185 rendered with libdevmapper's report layout, over the
+// regions and counters the driver's @stats_list and @stats_print return.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+
+namespace udm::udmsetup {
+
+// One region as @stats_list and @stats_print describe it.
+struct StatsRegionData {
+  std::uint64_t id = 0, start = 0, len = 0, step = 0;
+  std::string program_id, aux_data;
+  bool precise = false;
+  std::vector<std::uint64_t> bounds;  // histogram boundaries in the region's unit
+  // Per area, the 13 counters of @stats_print (times in the region's unit)
+  // and the histogram counts.
+  std::vector<std::vector<std::uint64_t>> areas;
+  std::vector<std::vector<std::uint64_t>> histograms;
+  std::uint64_t area_count() const { return len / step + (len % step ? 1 : 0); }
+};
+
+// Parses @stats_list lines; false on a line it does not understand.
+bool parse_stats_list(const std::string& text, std::vector<StatsRegionData>& out);
+// Fills r.areas/r.histograms from an @stats_print reply.
+bool parse_stats_print(const std::string& text, StatsRegionData& r);
+
+// dm_size_to_string for sizes in sectors with dmstats' defaults (human
+// units, base 1024, "0" for zero).
+std::string stats_size(std::uint64_t sectors);
+
+struct StatsReportOptions {
+  std::string fields;  // -o (empty: the default of the subcommand)
+  std::string defaults;
+  bool headings = true;
+  std::optional<std::string> separator;
+  bool aligned = true;
+  std::uint64_t interval_ns = 1'000'000'000;
+};
+
+class StatsReport {
+ public:
+  // Fails with "Unrecognised field: X" for an unknown field.
+  static Result<StatsReport> create(const StatsReportOptions& options);
+  // Rows of one device: `list`: one per region; `report` and `list -v`:
+  // each area, then a row for each region of more than one area.
+  // `populated`: the regions' counters were read (report).
+  void add_list(const std::string& name, const std::vector<StatsRegionData>& regions);
+  void add_report(const std::string& name, const std::vector<StatsRegionData>& regions, bool populated);
+  bool needs_counters() const;
+  std::string render() const;
+
+  struct Row;  // one row's data (stats_report.cpp)
+
+ private:
+  void add_row(const Row& row);
+  StatsReportOptions options_;
+  std::vector<int> columns_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+}  // namespace udm::udmsetup
