@@ -68,22 +68,29 @@ UDM_VAES inline __m512i times_x4(__m512i t) noexcept {
   return _mm512_slli_epi64(t, 4) ^ _mm512_maskz_mov_epi64(0xAA, swapped) ^ reduced;
 }
 
-// One 128-bit value (two little-endian halves) times x.
-inline void times_x(std::uint64_t& lo, std::uint64_t& hi) noexcept {
-  const std::uint64_t carry = hi >> 63;
-  hi = (hi << 1) | (lo >> 63);
-  lo = (lo << 1) ^ (0x87 & (0 - carry));
+// A sector's first tweak T in all four lanes, lane i times x^i: the
+// tweaks of blocks 0..3 (a shift count of 64 gives 0).
+UDM_VAES inline __m512i first_lanes(const std::uint8_t* t) noexcept {
+  const __m512i v = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(t)));
+  const __m512i top = _mm512_srlv_epi64(v, _mm512_set_epi64(61, 61, 62, 62, 63, 63, 64, 64));
+  const __m512i swapped = _mm512_shuffle_epi32(top, _MM_PERM_BADC);
+  const __m512i reduced = _mm512_clmulepi64_epi128(swapped, _mm512_set1_epi64(0x87), 0x00);
+  return _mm512_sllv_epi64(v, _mm512_set_epi64(3, 3, 2, 2, 1, 1, 0, 0)) ^ _mm512_maskz_mov_epi64(0xAA, swapped) ^
+         reduced;
 }
 
+// E_K2 of `n` IVs in place, four per register; `blocks` has room for n
+// rounded up to four.
 template <int ROUNDS>
 UDM_VAES void encrypt_tweaks(const std::uint8_t* keys, std::uint8_t* blocks, std::size_t n) noexcept {
-  __m128i k[ROUNDS + 1];
-  for (int r = 0; r <= ROUNDS; ++r) k[r] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(keys + 16 * r));
-  for (std::size_t i = 0; i < n; ++i) {
-    auto* p = reinterpret_cast<__m128i*>(blocks + 16 * i);
-    __m128i x = _mm_loadu_si128(p) ^ k[0];
-    for (int r = 1; r < ROUNDS; ++r) x = _mm_aesenc_si128(x, k[r]);
-    _mm_storeu_si128(p, _mm_aesenclast_si128(x, k[ROUNDS]));
+  __m512i k[ROUNDS + 1];
+  for (int r = 0; r <= ROUNDS; ++r)
+    k[r] = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(keys + 16 * r)));
+  for (std::size_t i = 0; i < n; i += 4) {
+    auto* p = blocks + 16 * i;
+    __m512i x = _mm512_loadu_si512(p) ^ k[0];
+    for (int r = 1; r < ROUNDS; ++r) x = _mm512_aesenc_epi128(x, k[r]);
+    _mm512_storeu_si512(p, _mm512_aesenclast_epi128(x, k[ROUNDS]));
   }
 }
 
@@ -96,21 +103,13 @@ UDM_VAES void crypt_sectors(const std::uint8_t* keys, const std::uint8_t* tweak_
     k[r] = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(keys + 16 * r)));
   // The sectors' first tweaks, a few at a time.
   constexpr std::size_t BATCH = 16;
-  alignas(64) std::uint8_t first[BATCH * 16];
-  alignas(64) std::uint64_t lanes[8];
+  alignas(64) std::uint8_t first[BATCH * 16] = {};
   for (std::size_t s0 = 0; s0 < sectors; s0 += BATCH) {
     const std::size_t n = sectors - s0 < BATCH ? sectors - s0 : BATCH;
     std::memcpy(first, ivs + 16 * s0, 16 * n);
     encrypt_tweaks<ROUNDS>(tweak_keys, first, n);
     for (std::size_t s = 0; s < n; ++s) {
-      std::uint64_t lo, hi;
-      std::memcpy(&lo, first + 16 * s, 8);
-      std::memcpy(&hi, first + 16 * s + 8, 8);
-      for (int b = 0; b < 4; ++b, times_x(lo, hi)) {
-        lanes[2 * b] = lo;
-        lanes[2 * b + 1] = hi;
-      }
-      __m512i t0 = _mm512_load_si512(lanes);  // blocks 0..3 of the sector
+      __m512i t0 = first_lanes(first + 16 * s);  // blocks 0..3 of the sector
       const std::size_t base = (s0 + s) * sector_size;
       for (std::size_t off = 0; off < sector_size; off += 256) {
         const __m512i t1 = times_x4(t0), t2 = times_x4(t1), t3 = times_x4(t2);
@@ -153,7 +152,6 @@ UDM_VAES void crypt_sectors(const std::uint8_t* keys, const std::uint8_t* tweak_
     }
   }
   OPENSSL_cleanse(first, sizeof first);
-  OPENSSL_cleanse(lanes, sizeof lanes);
 }
 
 }  // namespace
