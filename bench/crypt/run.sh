@@ -6,8 +6,11 @@
 #     one core can encrypt, and
 #   - a linear device on the same backing file (udm without crypto).
 # fio (psync, O_DIRECT, queue depth 1; and libaio queue depth 8 for 1 MiB) on
-# the devices' FUSE files: 1 MiB sequential read and write, 4 KiB random read.
-# crypt is aes-xts-plain64 with a 512-bit key, 512-byte and 4096-byte sectors.
+# the devices' FUSE files: 1 MiB sequential read and write, 4 KiB random read;
+# and fio's nbd engine on the devices' NBD exports (1 MiB read and write,
+# queue depth 1). crypt is aes-xts-plain64 with a 512-bit key, 512-byte and
+# 4096-byte sectors. A `zero` device ("null") shows what the export alone
+# costs: no backing file, no crypto.
 #
 # With BEFORE=<bin dir of another build> a second udmd from that build serves
 # the same devices on its own backing file, and the two take turns, so a
@@ -17,7 +20,11 @@
 # processes on the machine depress) each row records udmd's CPU time per MB
 # (utime+stime of the daemon), and from it MB per udmd CPU-second: like
 # `openssl speed`, which counts user CPU time, this rate does not move with the
-# machine's load. Prints tables and one JSON line.
+# machine's load. fio's own CPU time (the client side of each copy) is added
+# for "MB per CPU-second, udmd + fio". fio runs with --disk_util=0: with many
+# block devices on the machine its start-up scan of /sys/block otherwise
+# costs seconds of CPU per run (20 s wall with 10,000 entries). Prints tables
+# and one JSON line.
 #
 # Also runs udm-bench-crypt (the crypto loop alone, CPU time) when built.
 #
@@ -44,7 +51,7 @@ declare -A bindir=([now]=$bin [before]=$before) pid=()
 cleanup() {
   set +e
   for b in "${builds[@]}"; do
-    for d in bl bc bc4; do UDM_RUNDIR="$tmp/$b" "${bindir[$b]}/udmsetup" remove "$d" >/dev/null 2>&1; done
+    for d in bz bl bc bc4; do UDM_RUNDIR="$tmp/$b" "${bindir[$b]}/udmsetup" remove "$d" >/dev/null 2>&1; done
     [ -n "${pid[$b]:-}" ] && kill "${pid[$b]}" 2>/dev/null && wait "${pid[$b]}" 2>/dev/null
   done
   rm -rf "$tmp"
@@ -61,6 +68,7 @@ for b in "${builds[@]}"; do
   for _ in $(seq 100); do [ -S "$tmp/$b/control" ] && break; sleep 0.05; done
   fallocate -l "${mb}M" "$tmp/back-$b.img"
   u() { UDM_RUNDIR="$tmp/$b" "${bindir[$b]}/udmsetup" "$@"; }
+  u create bz --table "0 $sectors zero"
   u create bl --table "0 $sectors linear $tmp/back-$b.img 0"
   u create bc --table "0 $sectors crypt aes-xts-plain64 $key 0 $tmp/back-$b.img 0"
   u create bc4 --table "0 $sectors crypt aes-xts-plain64 $key 0 $tmp/back-$b.img 0 1 sector_size:4096"
@@ -71,29 +79,35 @@ key=
 
 # cpu PID: utime+stime of the process in clock ticks.
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# run BUILD DEV ROW RW BS [ENGINE DEPTH]: appends "BUILD DEV ROW MB/s udmd-CPU-s MB" to results.
+# run BUILD DEV ROW RW BS [ENGINE DEPTH]: appends "BUILD DEV ROW MB/s udmd-CPU-s MB fio-CPU-s" to results.
+# ENGINE nbd: fio's nbd engine on the device's NBD export instead of its file.
 run() {
-  local b=$1 dev=$2 row=$3 rw=$4 bs=$5 engine=${6:-psync} depth=${7:-1} c0 c1 out
+  local b=$1 dev=$2 row=$3 rw=$4 bs=$5 engine=${6:-psync} depth=${7:-1} c0 c1 out target
+  target=(--filename="$tmp/$b/dev/mapper/$dev" --direct=1)
+  [ "$engine" = nbd ] && target=(--uri="nbd+unix:///$dev?socket=$tmp/$b/nbd.sock")
   c0=$(cpu "${pid[$b]}")
-  out=$(fio --name=b --filename="$tmp/$b/dev/mapper/$dev" --rw="$rw" --bs="$bs" --direct=1 \
-    --ioengine="$engine" --iodepth="$depth" --size="${mb}M" --runtime="$secs" --time_based \
-    --output-format=json 2>/dev/null |
+  out=$(fio --disk_util=0 --name=b --ioengine="$engine" "${target[@]}" --rw="$rw" --bs="$bs" \
+    --iodepth="$depth" --size="${mb}M" --runtime="$secs" --time_based \
+    --output-format=json 2>"$tmp/fio.err" | sed -n '/^{/,$p' |
     python3 -c "import json,sys; j=json.load(sys.stdin)['jobs'][0]
-b=j['read']['io_bytes']+j['write']['io_bytes']; print(round((j['read']['bw_bytes']+j['write']['bw_bytes'])/1e6, 1), b/1e6)")
+b=j['read']['io_bytes']+j['write']['io_bytes']
+print(round((j['read']['bw_bytes']+j['write']['bw_bytes'])/1e6, 1), b/1e6, (j['usr_cpu']+j['sys_cpu'])/100*j['job_runtime']/1e3)")
   c1=$(cpu "${pid[$b]}")
   set -- $out
-  echo "$b $dev $row $1 $(python3 -c "print(($c1 - $c0) / $(getconf CLK_TCK))") $2" >>"$tmp/results"
+  echo "$b $dev $row $1 $(python3 -c "print(($c1 - $c0) / $(getconf CLK_TCK))") $2 $3" >>"$tmp/results"
 }
 
 ossl=$(openssl speed -evp aes-256-xts -seconds "$secs" -bytes 16384 -mr 2>/dev/null |
        awk -F: '/^\+F:/{printf "%.1f", $4/1e6}')
 for ((round = 0; round < rounds; round++)); do
   for b in "${builds[@]}"; do
-    for dev in bl bc bc4; do
+    for dev in bz bl bc bc4; do
       run "$b" "$dev" write1m write 1M
       run "$b" "$dev" read1m read 1M
       run "$b" "$dev" read1m_qd8 read 1M libaio 8
       run "$b" "$dev" randread4k randread 4k
+      run "$b" "$dev" nbd_write1m write 1M nbd 1
+      run "$b" "$dev" nbd_read1m read 1M nbd 1
     done
   done
 done
@@ -110,30 +124,33 @@ import json, statistics, sys
 path, ossl, secs, rounds, load, micro = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
 runs = {}
 for line in open(path):
-    b, dev, row, rate, cpu, mbytes = line.split()
-    runs.setdefault((b, dev, row), []).append((float(rate), float(cpu), float(mbytes)))
+    b, dev, row, rate, cpu, mbytes, fio_cpu = line.split()
+    runs.setdefault((b, dev, row), []).append((float(rate), float(cpu), float(mbytes), float(fio_cpu)))
 out = {"seconds": secs, "rounds": rounds, "openssl_aes256xts_1core_MBps": ossl, "load_avg": float(load),
        "crypto_loop": json.loads(micro)}
-rows = ["read1m", "write1m", "read1m_qd8", "randread4k"]
-names = {"bl": "linear", "bc": "crypt512", "bc4": "crypt4096"}
+rows = ["read1m", "write1m", "read1m_qd8", "randread4k", "nbd_read1m", "nbd_write1m"]
+names = {"bz": "null", "bl": "linear", "bc": "crypt512", "bc4": "crypt4096"}
 for b in sorted({k[0] for k in runs}, key=lambda x: x != "now"):
-    print(f"== {b}: median of {rounds}; MB/s wall | MB per udmd CPU-second (openssl {ossl:.0f} MB/s per CPU-second)")
-    print(f"{'':12}" + "".join(f"{names[d]:>22}" for d in names))
+    print(f"== {b}: median of {rounds}; MB/s wall | MB per udmd CPU-second | MB per CPU-second of udmd + fio"
+          f" (openssl {ossl:.0f} MB/s per CPU-second)")
+    print(f"{'':12}" + "".join(f"{names[d]:>28}" for d in names))
     for row in rows:
         cells = []
         for dev in names:
             r = runs.get((b, dev, row), [])
             wall = statistics.median(x[0] for x in r)
             per_cpu = statistics.median(x[2] / x[1] if x[1] else 0 for x in r)
+            per_all = statistics.median(x[2] / (x[1] + x[3]) if x[1] + x[3] else 0 for x in r)
             out[f"{b}.{dev}.{row}"] = wall
             out[f"{b}.{dev}.{row}.MB_per_cpu_s"] = round(per_cpu, 1)
-            cells.append(f"{wall:9.1f} | {per_cpu:9.1f}")
-        print(f"{row:12}" + "".join(f"{c:>22}" for c in cells))
+            out[f"{b}.{dev}.{row}.MB_per_cpu_s_with_fio"] = round(per_all, 1)
+            cells.append(f"{wall:7.0f} |{per_cpu:7.0f} |{per_all:6.0f}")
+        print(f"{row:12}" + "".join(f"{c:>28}" for c in cells))
     for dev in ("bc", "bc4"):
         for row in rows:
             lin = out[f"{b}.bl.{row}"]
             out[f"{b}.ratio_{names[dev]}_vs_linear.{row}"] = round(out[f"{b}.{dev}.{row}"] / lin, 3) if lin else 0
-            if row != "randread4k":
+            if "randread4k" not in row:
                 out[f"{b}.ratio_{names[dev]}_vs_openssl.{row}"] = round(out[f"{b}.{dev}.{row}"] / ossl, 3)
                 out[f"{b}.ratio_{names[dev]}_vs_openssl.{row}.per_cpu"] = round(
                     out[f"{b}.{dev}.{row}.MB_per_cpu_s"] / ossl, 3)

@@ -58,6 +58,10 @@ Result<std::unique_ptr<SectorCrypter>> SectorCrypter::create(const CipherSpec& s
       c->xts_ecb_ = nullptr;
     }
   }
+  if (c->xts_ecb_ && spec.cipher == "aes" && xts::NativeXts::available()) {
+    c->native_ = std::make_unique<xts::NativeXts>();
+    if (!c->native_->set_key(key.data(), key.size())) c->native_.reset();
+  }
   if (c->iv_size_ > MAX_IV) return fail(EINVAL, "Error creating IV: IV of " + name + " is too long");
   if (c->iv_size_ > 0 && c->iv_size_ < 8 && spec.iv != IvMode::null && spec.iv != IvMode::none)
     return fail(EINVAL, "Error creating IV: IV of " + name + " is too short");
@@ -206,6 +210,11 @@ bool SectorCrypter::crypt(Direction dir, const std::byte* in, std::byte* out, st
   }
   Slot* s = take();
   if (!s) return false;
+  if (native_) {
+    bool ok = crypt_native(*s, dir == Direction::encrypt, in, out, length, sector_size, iv_sector, iv_step);
+    give(s);
+    return ok;
+  }
   if (xts_ecb_ && sector_size < XTS_ECB_BELOW) {
     bool ok = crypt_xts(*s, dir == Direction::encrypt ? s->ecb_enc : s->ecb_dec, in, out, length, sector_size,
                         iv_sector, iv_step);
@@ -225,6 +234,22 @@ bool SectorCrypter::crypt(Direction dir, const std::byte* in, std::byte* out, st
   }
   give(s);
   return ok;
+}
+
+bool SectorCrypter::crypt_native(Slot& s, bool encrypt, const std::byte* in, std::byte* out, std::size_t length,
+                                 std::uint32_t sector_size, std::uint64_t iv_sector,
+                                 std::uint64_t iv_step) noexcept {
+  if (sector_size % 256 != 0) return false;
+  const std::size_t per_group = XTS_GROUP / sector_size;  // sector_size <= 4096
+  for (std::size_t pos = 0; pos < length;) {
+    const std::size_t n = std::min(per_group, (length - pos) / sector_size);
+    if (n == 0) return false;  // a partial sector
+    for (std::size_t k = 0; k < n; ++k, iv_sector += iv_step)
+      if (!make_iv_with(s, iv_sector, s.ivs + k * xts::BLOCK)) return false;
+    native_->crypt(encrypt, in + pos, out + pos, n, sector_size, s.ivs);
+    pos += n * sector_size;
+  }
+  return true;
 }
 
 bool SectorCrypter::crypt_xts(Slot& s, EVP_CIPHER_CTX* bulk, const std::byte* in, std::byte* out,

@@ -3,7 +3,8 @@
 // (the IV mode). EVP contexts are keyed once, when the table is built, and
 // then handed to one worker thread at a time. Small XTS sectors run as ECB
 // plus tweaks (crypt/xts.hpp), a group of sectors per EVP call; otherwise
-// the IV is set per sector on a keyed context.
+// the IV is set per sector on a keyed context. AES-XTS on a CPU with VAES
+// bypasses EVP for the data (crypt/xts_native.hpp).
 #pragma once
 
 #include <cstddef>
@@ -16,6 +17,7 @@
 #include "base/result.hpp"
 #include "crypt/cipher_spec.hpp"
 #include "crypt/key.hpp"
+#include "crypt/xts_native.hpp"
 
 typedef struct evp_cipher_st EVP_CIPHER;
 typedef struct evp_cipher_ctx_st EVP_CIPHER_CTX;
@@ -66,6 +68,8 @@ class SectorCrypter {
   Result<void> key_slot(Slot& slot);
   bool make_iv_with(Slot& slot, std::uint64_t sector, std::uint8_t* iv) noexcept;
   static void free_slot(Slot& slot) noexcept;
+  bool crypt_native(Slot& s, bool encrypt, const std::byte* in, std::byte* out, std::size_t length,
+                    std::uint32_t sector_size, std::uint64_t iv_sector, std::uint64_t iv_step) noexcept;
   bool crypt_xts(Slot& s, EVP_CIPHER_CTX* bulk, const std::byte* in, std::byte* out, std::size_t length,
                  std::uint32_t sector_size, std::uint64_t iv_sector, std::uint64_t iv_step) noexcept;
 
@@ -74,6 +78,7 @@ class SectorCrypter {
   EVP_CIPHER* cipher_ = nullptr;
   EVP_CIPHER* xts_ecb_ = nullptr;  // set when XTS runs on ECB
   EVP_CIPHER* essiv_cipher_ = nullptr;
+  std::unique_ptr<xts::NativeXts> native_;  // AES-XTS on VAES, when the CPU has it
   SecretBytes key_;
   SecretBytes essiv_salt_;
   std::size_t iv_size_ = 0;

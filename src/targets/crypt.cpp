@@ -28,6 +28,7 @@
 #include "crypt/cipher_spec.hpp"
 #include "crypt/key.hpp"
 #include "crypt/sector_crypter.hpp"
+#include "io/inline_writes.hpp"
 #include "targets/args.hpp"
 
 namespace udm::targets {
@@ -298,6 +299,9 @@ void CryptTarget::finish_crypto(CryptIo* io) {
     delete io;
     return parent->complete(-EIO);
   }
+  // A pool thread may block: the ciphertext goes into the page cache right
+  // here rather than waking a write-pool thread for it.
+  io::InlineWrites inline_here(parent->length);
   dev_->submit(&io->child);
 }
 
