@@ -83,6 +83,7 @@ bool lv_is_visible(const VolumeGroup& vg, const LogicalVolume& lv) {
 }
 
 std::vector<bool> lv_visibility(const VolumeGroup& vg) {
+  if (const VgIndex* ix = vg_index(vg)) return ix->visible;
   // The origin named by the first snapshot segment naming each COW LV, as
   // lv_is_visible finds it.
   std::unordered_map<std::string, std::string> origin_of_cow;

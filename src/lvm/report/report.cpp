@@ -293,10 +293,10 @@ Cell select_value(const FieldDef& f, const Row& r) {
   return value(f, r);
 }
 
-std::string show(const Cell& c, const Units& u) {
+std::string show(Cell&& c, const Units& u) {
   if (c.blank) return "";
   switch (c.kind) {
-    case Kind::str: return c.text;
+    case Kind::str: return std::move(c.text);
     case Kind::num: return std::to_string(c.num);
     case Kind::size: return format_size(c.size, u);
   }
@@ -346,8 +346,11 @@ Result<Table> table(ReportType type, const Input& in, const Options& o) {
     if (!sel) return fail(sel.error());
     std::erase_if(rows, [&](const Row& r) { return !row_selected(*sel, r); });
   }
-  // Sort on cell values; stable so segments keep their logical order.
-  std::vector<std::vector<Cell>> sortvals(rows.size());
+  // Sort on cell values; stable so segments keep their logical order. One
+  // flat array of rows x keys (a 10,000-LV report sorts 20,000 cells).
+  const std::size_t nkeys = keys->size();
+  std::vector<Cell> sortvals;
+  sortvals.reserve(rows.size() * nkeys);
   for (std::size_t i = 0; i < rows.size(); ++i)
     for (const auto& k : *keys) {
       Cell v = value(*k.field, rows[i]);
@@ -355,21 +358,24 @@ Result<Table> table(ReportType type, const Input& in, const Options& o) {
       if (std::string_view(k.field->name) == "lv_name" && v.text.size() > 1 && v.text.front() == '[' &&
           v.text.back() == ']')
         v.text = v.text.substr(1, v.text.size() - 2);
-      sortvals[i].push_back(std::move(v));
+      sortvals.push_back(std::move(v));
     }
   std::vector<std::size_t> order(rows.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    for (std::size_t k = 0; k < keys->size(); ++k) {
-      int c = compare(sortvals[a][k], sortvals[b][k]);
+    for (std::size_t k = 0; k < nkeys; ++k) {
+      int c = compare(sortvals[a * nkeys + k], sortvals[b * nkeys + k]);
       if (c != 0) return (*keys)[k].descending ? c > 0 : c < 0;
     }
     return false;
   });
   Table out;
   out.fields = *fields;
+  out.rows.reserve(rows.size());
+  out.cells.reserve(rows.size());
   for (std::size_t i : order) {
     std::vector<Cell> line;
+    line.reserve(fields->size());
     for (auto* f : *fields) line.push_back(value(*f, rows[i]));
     out.rows.push_back(rows[i]);
     out.cells.push_back(std::move(line));
@@ -393,10 +399,12 @@ Result<Built> build(ReportType type, const Input& in, const Options& o) {
   Built out;
   out.fields = t->fields;
   for (auto* f : out.fields) out.right.push_back(f->right || (o.binary && is_binary_field(f->name)));
-  for (const auto& line : t->cells) {
+  out.cells.reserve(t->cells.size());
+  for (auto& line : t->cells) {
     std::vector<std::string> shown;
+    shown.reserve(line.size());
     for (std::size_t c = 0; c < line.size(); ++c) {
-      std::string v = show(line[c], o.units);
+      std::string v = show(std::move(line[c]), o.units);
       // --binary: lvm2 shows a binary field's word ("fixed minor") as 1.
       if (o.binary && is_binary_field(out.fields[c]->name)) v = v.empty() ? "0" : v == "unknown" ? "-1" : "1";
       shown.push_back(std::move(v));
@@ -518,6 +526,11 @@ Result<std::string> render(ReportType type, const Input& in, const Options& o) {
       width[c] = std::max<std::size_t>(b->fields[c]->min_width, b->fields[c]->heading.size());
       for (const auto& line : b->cells) width[c] = std::max(width[c], line[c].size());
     }
+  {  // one allocation for the whole text
+    std::size_t line_size = 3;
+    for (std::size_t c = 0; c < b->fields.size(); ++c) line_size += std::max<std::size_t>(width[c], 8) + sep.size();
+    out.reserve(line_size * (b->cells.size() + 1));
+  }
   if (o.headings) {
     out += "  ";
     for (std::size_t c = 0; c < b->fields.size(); ++c) {
