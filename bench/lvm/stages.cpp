@@ -2,6 +2,8 @@
 // test): udm-bench-lvm-stages VG_TEXT [rounds [ONLY]]. VG_TEXT is an mda text or a
 // vgcfgbackup file. Prints the median CPU microseconds of each stage (or of
 // those whose name has ONLY: bench/lvm/stages VG_TEXT 21 report).
+#include <malloc.h>
+
 #include <algorithm>
 #include <ctime>
 #include <cstdio>
@@ -46,6 +48,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s VG_TEXT [rounds]\n", argv[0]);
     return 2;
   }
+  // ulvm's heap settings (tools/ulvm/main.cpp): memory is reused, not handed
+  // back and faulted in again each round. Run with
+  // GLIBC_TUNABLES=glibc.malloc.hugetlb=1 for its huge pages too.
+  mallopt(M_TOP_PAD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
   const int rounds = argc > 2 ? std::max(1, std::atoi(argv[2])) : 21;
   std::ifstream in(argv[1], std::ios::binary);
   std::stringstream ss;

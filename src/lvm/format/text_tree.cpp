@@ -1,6 +1,7 @@
 #include "lvm/format/text_tree.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -13,9 +14,25 @@ namespace udm::lvm::format {
 
 constexpr int MAX_DEPTH = 32;
 
+// Character classes, one table lookup per character of the text.
+enum : std::uint8_t {
+  BLANK = 1,       // skipped between tokens
+  ENDS_WORD = 2,   // ends a bare name or word
+  ENDS_SCALAR = 4  // ends a bare value (a word, or ',' '[' ']')
+};
+constexpr std::array<std::uint8_t, 256> make_classes() {
+  std::array<std::uint8_t, 256> t{};
+  for (unsigned char c : std::string_view(" \t\n\r\v\f\0", 7)) t[c] |= BLANK;
+  for (unsigned char c : std::string_view(" \t\n\r#={}\0", 9)) t[c] |= ENDS_WORD | ENDS_SCALAR;
+  for (unsigned char c : std::string_view(",[]", 3)) t[c] |= ENDS_SCALAR;
+  return t;
+}
+constexpr std::array<std::uint8_t, 256> CLASSES = make_classes();
+inline bool is(char c, std::uint8_t cls) { return CLASSES[static_cast<unsigned char>(c)] & cls; }
+
 class TextParser {
  public:
-  explicit TextParser(std::string_view text) : t_(text), scratch_(MAX_DEPTH + 2) {
+  explicit TextParser(std::string_view text) : t_(text) {
     // lvm2 writes one item per line: lines bound the number of items.
     const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
     tree_.nodes_.reserve(lines + 16);
@@ -23,7 +40,7 @@ class TextParser {
 
   Result<TextTree> run() {
     tree_.root_.value.is_section = true;
-    if (auto r = items(tree_.root_, 0, false); !r) return fail(r.error());
+    if (auto r = items(NO_NODE, 0, false); !r) return fail(r.error());
     return std::move(tree_);
   }
 
@@ -31,9 +48,6 @@ class TextParser {
   std::string_view t_;
   std::size_t pos_ = 0;
   TextTree tree_;
-  // Children of the sections open at each depth; a section's are appended to
-  // tree_.nodes_ in one piece when it closes, so they stay contiguous.
-  std::vector<std::vector<TextNode>> scratch_;
 
   Error error(std::string_view what) const {
     std::size_t line = 1;
@@ -42,17 +56,13 @@ class TextParser {
     return Error{EINVAL, fmt::format("parse error at byte {} (line {}): {}", pos_, line, what)};
   }
 
-  static bool blank(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == '\0';
-  }
-
   void skip_space() {
     while (pos_ < t_.size()) {
       const char c = t_[pos_];
       if (c == '#') {
         const void* nl = std::memchr(t_.data() + pos_, '\n', t_.size() - pos_);
         pos_ = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - t_.data()) : t_.size();
-      } else if (blank(c)) {
+      } else if (is(c, BLANK)) {
         ++pos_;
       } else {
         return;
@@ -69,11 +79,6 @@ class TextParser {
     std::string_view c = t_.substr(p + 1, e - p - 1);
     while (!c.empty() && c.front() == ' ') c.remove_prefix(1);
     return c;
-  }
-
-  static bool ends_word(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '#' || c == '=' || c == '{' || c == '}' ||
-           c == '\0';
   }
 
   Result<std::string_view> quoted() {
@@ -102,7 +107,7 @@ class TextParser {
     if (pos_ >= t_.size()) return fail(error("expected a name"));
     if (t_[pos_] == '"' || t_[pos_] == '\'') return quoted();
     const std::size_t start = pos_;
-    while (pos_ < t_.size() && !ends_word(t_[pos_])) ++pos_;
+    while (pos_ < t_.size() && !is(t_[pos_], ENDS_WORD)) ++pos_;
     if (pos_ == start) return fail(error("expected a name"));
     return t_.substr(start, pos_ - start);
   }
@@ -120,7 +125,7 @@ class TextParser {
       return v;
     }
     const std::size_t start = pos_;
-    while (pos_ < t_.size() && !ends_word(t_[pos_]) && t_[pos_] != ',' && t_[pos_] != ']' && t_[pos_] != '[') ++pos_;
+    while (pos_ < t_.size() && !is(t_[pos_], ENDS_SCALAR)) ++pos_;
     if (pos_ == start) return fail(error("expected a value"));
     const std::string_view w = t_.substr(start, pos_ - start);
     // Plain decimal integers (no leading 0, which strtoll base 0 reads as octal or hex).
@@ -191,17 +196,15 @@ class TextParser {
     return scalar();
   }
 
-  // Items up to the closing '}' (in_section) or the end, as `section`'s children.
-  Result<void> items(TextNode& section, int depth, bool in_section) {
+  // Items up to the closing '}' (in_section) or the end, as the children of
+  // node `section` (NO_NODE: the root). By index: nodes_ grows meanwhile.
+  Result<void> items(std::uint32_t section, int depth, bool in_section) {
     if (depth > MAX_DEPTH) return fail(error("sections nested too deeply"));
-    std::vector<TextNode>& kids = scratch_[static_cast<std::size_t>(depth)];
-    kids.clear();
+    std::uint32_t first = NO_NODE, last = NO_NODE, count = 0;
     auto done = [&]() -> Result<void> {
-      if (tree_.nodes_.size() + kids.size() > UINT32_MAX) return fail(error("too many items"));
-      section.value.first = static_cast<std::uint32_t>(tree_.nodes_.size());
-      section.value.count = static_cast<std::uint32_t>(kids.size());
-      tree_.nodes_.insert(tree_.nodes_.end(), kids.begin(), kids.end());
-      kids.clear();
+      TextNode& s = section == NO_NODE ? tree_.root_ : tree_.nodes_[section];
+      s.value.first = first;
+      s.value.count = count;
       return {};
     };
     for (;;) {
@@ -219,23 +222,27 @@ class TextParser {
       if (!key) return fail(key.error());
       skip_space();
       if (pos_ >= t_.size()) return fail(error("expected '=' or '{' after " + quote_for_message(*key)));
-      TextNode node;
-      node.key = *key;
+      if (tree_.nodes_.size() >= NO_NODE) return fail(error("too many items"));
+      const auto at = static_cast<std::uint32_t>(tree_.nodes_.size());
+      tree_.nodes_.emplace_back().key = *key;
+      if (last == NO_NODE) first = at;
+      else tree_.nodes_[last].next = at;
+      last = at;
+      ++count;
       if (t_[pos_] == '{') {
         ++pos_;
-        node.value.is_section = true;
-        // The recursion fills scratch_[depth + 1], not `kids`.
-        if (auto r = items(node, depth + 1, true); !r) return r;
+        tree_.nodes_[at].value.is_section = true;
+        if (auto r = items(at, depth + 1, true); !r) return r;
       } else if (t_[pos_] == '=') {
         ++pos_;
         auto v = value();
         if (!v) return fail(v.error());
+        TextNode& node = tree_.nodes_[at];
         node.value = *v;
         node.comment = trailing_comment();
       } else {
-        return fail(error("expected '=' or '{' after " + quote_for_message(node.key)));
+        return fail(error("expected '=' or '{' after " + quote_for_message(*key)));
       }
-      kids.push_back(node);
     }
   }
 };

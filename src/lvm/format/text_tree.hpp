@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <deque>
 #include <span>
 #include <string>
@@ -18,11 +19,13 @@
 
 namespace udm::lvm::format {
 
+inline constexpr std::uint32_t NO_NODE = UINT32_MAX;
+
 struct TextValue {
   ConfigValue::Kind kind = ConfigValue::Kind::integer;
   bool is_section = false;  // of the node holding it: then first/count are its children
-  std::uint32_t first = 0;  // array: elements, section: children (TextTree::elements / children)
-  std::uint32_t count = 0;
+  std::uint32_t first = 0;  // array: first element (TextTree::elements); section: first child node or NO_NODE
+  std::uint32_t count = 0;  // elements or children
   union {
     std::int64_t integer = 0;
     double real;
@@ -35,18 +38,46 @@ struct TextValue {
 };
 
 struct TextNode {
+  TextValue value;                // value.is_section: a section, its children from value.first
+  std::uint32_t next = NO_NODE;   // the next item of the same section
   std::string_view key;
   std::string_view comment;  // trailing `# ...` of a `key = value` line, without '#' and leading blanks
-  TextValue value;           // value.is_section: a section, children in value.first/count
   bool is_section() const { return value.is_section; }
 };
 
 class TextTree {
  public:
+  // A section's children in file order (nodes are kept in file order, each
+  // linked to its next sibling: the parser writes every node once).
+  class Children {
+   public:
+    class iterator {
+     public:
+      iterator(const TextNode* nodes, std::uint32_t i) : nodes_(nodes), i_(i) {}
+      const TextNode& operator*() const { return nodes_[i_]; }
+      const TextNode* operator->() const { return nodes_ + i_; }
+      iterator& operator++() {
+        i_ = nodes_[i_].next;
+        return *this;
+      }
+      bool operator==(const iterator& o) const { return i_ == o.i_; }
+
+     private:
+      const TextNode* nodes_;
+      std::uint32_t i_;
+    };
+    Children(const TextNode* nodes, const TextNode& section) : nodes_(nodes), section_(section) {}
+    iterator begin() const { return {nodes_, section_.value.count ? section_.value.first : NO_NODE}; }
+    iterator end() const { return {nodes_, NO_NODE}; }
+    std::size_t size() const { return section_.value.count; }
+
+   private:
+    const TextNode* nodes_;
+    const TextNode& section_;
+  };
+
   const TextNode& root() const { return root_; }
-  std::span<const TextNode> children(const TextNode& n) const {
-    return {nodes_.data() + n.value.first, n.value.count};
-  }
+  Children children(const TextNode& section) const { return {nodes_.data(), section}; }
   std::span<const TextValue> elements(const TextValue& v) const {
     return {values_.data() + v.first, v.count};
   }
@@ -62,7 +93,7 @@ class TextTree {
 
  private:
   friend class TextParser;
-  std::vector<TextNode> nodes_;    // every section's children, contiguous per section
+  std::vector<TextNode> nodes_;    // every node but the root, in file order
   std::vector<TextValue> values_;  // every array's elements, contiguous per array
   std::deque<std::string> unescaped_;  // strings that had escapes (stable addresses)
   TextNode root_;

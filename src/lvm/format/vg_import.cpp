@@ -40,11 +40,13 @@ class Section {
   // The first item named `key`, or null; every item of that name counts as used.
   const TextNode* take(std::string_view key) {
     const TextNode* found = nullptr;
-    const auto kids = tree_.children(node_);
-    for (std::size_t i = 0; i < kids.size(); ++i) {
-      if (kids[i].key != key) continue;
-      if (!found) found = &kids[i];
-      mark_used(i);
+    std::size_t i = 0;
+    for (const TextNode& c : tree_.children(node_)) {
+      if (c.key == key) {
+        if (!found) found = &c;
+        mark_used(i);
+      }
+      ++i;
     }
     return found;
   }
@@ -118,9 +120,9 @@ class Section {
   // Items not taken, in file order.
   std::vector<ConfigNode> rest() const {
     std::vector<ConfigNode> out;
-    const auto kids = tree_.children(node_);
-    for (std::size_t i = 0; i < kids.size(); ++i)
-      if (!used(i)) out.push_back(tree_.to_config(kids[i]));
+    std::size_t i = 0;
+    for (const TextNode& c : tree_.children(node_))
+      if (!used(i++)) out.push_back(tree_.to_config(c));
     return out;
   }
 
@@ -269,9 +271,9 @@ Result<LogicalVolume> import_lv(const TextNode& node, const Section& vg) {
   };
   std::vector<Numbered> segs;
   segs.reserve(segment_count < 64 ? segment_count : 64);
-  const auto kids = s.tree().children(node);
-  for (std::size_t i = 0; i < kids.size(); ++i) {
-    const TextNode& c = kids[i];
+  std::size_t i = 0;
+  for (const TextNode& c : s.tree().children(node)) {
+    const std::size_t index = i++;
     if (!c.is_section() || !c.key.starts_with("segment")) continue;
     const std::string_view num = c.key.substr(7);
     if (num.empty() || num.find_first_not_of("0123456789") != std::string_view::npos) continue;
@@ -279,7 +281,7 @@ Result<LogicalVolume> import_lv(const TextNode& node, const Section& vg) {
     if (std::from_chars(num.data(), num.data() + num.size(), n).ec != std::errc())
       return fail(EINVAL, fmt::format("{}: {} is out of range", s.who(), quote_for_message(c.key)));
     segs.push_back({n, &c});
-    s.mark_used(i);  // segment sections are not unknown items
+    s.mark_used(index);  // segment sections are not unknown items
   }
   std::stable_sort(segs.begin(), segs.end(), [](const Numbered& a, const Numbered& b) { return a.number < b.number; });
   // Keep the last of equal numbers.

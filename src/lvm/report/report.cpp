@@ -322,7 +322,15 @@ bool row_selected(const Selection& s, const Row& r) {
   return selection_matches(s, [&](const FieldDef& f) { return select_value(f, r); });
 }
 
-Result<Table> table(ReportType type, const Input& in, const Options& o) {
+namespace {
+
+// The fields and rows of a report, selected and in report order.
+struct Ordered {
+  std::vector<const FieldDef*> fields;
+  std::vector<Row> rows;
+};
+
+Result<Ordered> ordered_rows(ReportType type, const Input& in, const Options& o) {
   auto fields = select_fields(type, o);
   if (!fields) return fail(fields.error());
   bool seg_rows = false;
@@ -360,24 +368,43 @@ Result<Table> table(ReportType type, const Input& in, const Options& o) {
         v.text = v.text.substr(1, v.text.size() - 2);
       sortvals.push_back(std::move(v));
     }
+  // Keys equal in every row (the VG name of a one-VG report) decide nothing.
+  std::vector<std::size_t> deciding;
+  for (std::size_t k = 0; k < nkeys; ++k)
+    for (std::size_t i = 1; i < rows.size(); ++i)
+      if (compare(sortvals[k], sortvals[i * nkeys + k]) != 0) {
+        deciding.push_back(k);
+        break;
+      }
   std::vector<std::size_t> order(rows.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    for (std::size_t k = 0; k < nkeys; ++k) {
+    for (std::size_t k : deciding) {
       int c = compare(sortvals[a * nkeys + k], sortvals[b * nkeys + k]);
       if (c != 0) return (*keys)[k].descending ? c > 0 : c < 0;
     }
     return false;
   });
-  Table out;
-  out.fields = *fields;
+  Ordered out;
+  out.fields = std::move(*fields);
   out.rows.reserve(rows.size());
-  out.cells.reserve(rows.size());
-  for (std::size_t i : order) {
+  for (std::size_t i : order) out.rows.push_back(rows[i]);
+  return out;
+}
+
+}  // namespace
+
+Result<Table> table(ReportType type, const Input& in, const Options& o) {
+  auto ordered = ordered_rows(type, in, o);
+  if (!ordered) return fail(ordered.error());
+  Table out;
+  out.fields = std::move(ordered->fields);
+  out.rows = std::move(ordered->rows);
+  out.cells.reserve(out.rows.size());
+  for (const Row& r : out.rows) {
     std::vector<Cell> line;
-    line.reserve(fields->size());
-    for (auto* f : *fields) line.push_back(value(*f, rows[i]));
-    out.rows.push_back(rows[i]);
+    line.reserve(out.fields.size());
+    for (auto* f : out.fields) line.push_back(value(*f, r));
     out.cells.push_back(std::move(line));
   }
   return out;
@@ -394,17 +421,18 @@ struct Built {
 };
 
 Result<Built> build(ReportType type, const Input& in, const Options& o) {
-  auto t = table(type, in, o);
+  // Each value is computed and shown in one go: no table of typed cells.
+  auto t = ordered_rows(type, in, o);
   if (!t) return fail(t.error());
   Built out;
   out.fields = t->fields;
   for (auto* f : out.fields) out.right.push_back(f->right || (o.binary && is_binary_field(f->name)));
-  out.cells.reserve(t->cells.size());
-  for (auto& line : t->cells) {
+  out.cells.reserve(t->rows.size());
+  for (const Row& row : t->rows) {
     std::vector<std::string> shown;
-    shown.reserve(line.size());
-    for (std::size_t c = 0; c < line.size(); ++c) {
-      std::string v = show(std::move(line[c]), o.units);
+    shown.reserve(out.fields.size());
+    for (std::size_t c = 0; c < out.fields.size(); ++c) {
+      std::string v = show(value(*out.fields[c], row), o.units);
       // --binary: lvm2 shows a binary field's word ("fixed minor") as 1.
       if (o.binary && is_binary_field(out.fields[c]->name)) v = v.empty() ? "0" : v == "unknown" ? "-1" : "1";
       shown.push_back(std::move(v));
