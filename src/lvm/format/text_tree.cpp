@@ -224,7 +224,9 @@ class TextParser {
       if (pos_ >= t_.size()) return fail(error("expected '=' or '{' after " + quote_for_message(*key)));
       if (tree_.nodes_.size() >= NO_NODE) return fail(error("too many items"));
       const auto at = static_cast<std::uint32_t>(tree_.nodes_.size());
-      tree_.nodes_.emplace_back().key = *key;
+      TextNode& added = tree_.nodes_.emplace_back();
+      added.key = *key;
+      added.hash = key_hash(*key);
       if (last == NO_NODE) first = at;
       else tree_.nodes_[last].next = at;
       last = at;

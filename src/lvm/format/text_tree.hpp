@@ -37,9 +37,17 @@ struct TextValue {
   bool is_array() const { return kind == ConfigValue::Kind::array; }
 };
 
+// FNV-1a of a key: lookups compare it before the bytes.
+constexpr std::uint32_t key_hash(std::string_view key) {
+  std::uint32_t h = 2166136261u;
+  for (char c : key) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  return h;
+}
+
 struct TextNode {
   TextValue value;                // value.is_section: a section, its children from value.first
   std::uint32_t next = NO_NODE;   // the next item of the same section
+  std::uint32_t hash = 0;         // key_hash(key)
   std::string_view key;
   std::string_view comment;  // trailing `# ...` of a `key = value` line, without '#' and leading blanks
   bool is_section() const { return value.is_section; }
@@ -83,8 +91,9 @@ class TextTree {
   }
   // First child of section `n` named `key`, or null.
   const TextNode* find(const TextNode& n, std::string_view key) const {
+    const std::uint32_t h = key_hash(key);
     for (const TextNode& c : children(n))
-      if (c.key == key) return &c;
+      if (c.hash == h && c.key == key) return &c;
     return nullptr;
   }
   // Owning copies, for items kept in the model.

@@ -40,9 +40,10 @@ class Section {
   // The first item named `key`, or null; every item of that name counts as used.
   const TextNode* take(std::string_view key) {
     const TextNode* found = nullptr;
+    const std::uint32_t h = key_hash(key);
     std::size_t i = 0;
     for (const TextNode& c : tree_.children(node_)) {
-      if (c.key == key) {
+      if (c.hash == h && c.key == key) {
         if (!found) found = &c;
         mark_used(i);
       }
