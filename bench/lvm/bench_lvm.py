@@ -118,6 +118,7 @@ def grow_backup(text, n):
 
 
 rows = {}  # measure -> contender -> medians
+stage_cpu_us = {}  # stage -> median CPU microseconds at --big LVs
 
 
 def compare(name, args, contenders, runs):
@@ -226,9 +227,22 @@ try:
             rm.append(timed([U, "lvremove", "-y", "vgbig/lvextra"] + db))
         rows[f"lvcreate_{a.big + 1}th"] = {"ulvm_file": medians(cr)}
         rows[f"lvremove_{a.big}"] = {"ulvm_file": medians(rm)}
+        # Where the CPU time goes, stage by stage, on the same VG text
+        # (udm-bench-lvm-stages from the same build, when there is one).
+        stages_bin = os.path.join(bindir, "udm-bench-lvm-stages")
+        if os.path.exists(stages_bin):
+            out_txt = subprocess.run([stages_bin, bb, str(max(a.runs, 5))], capture_output=True, text=True,
+                                     env=dict(env, GLIBC_TUNABLES="glibc.malloc.hugetlb=1")).stdout
+            stages = {}
+            for line in out_txt.splitlines()[1:]:
+                name, _, us = line.strip().rpartition(" ")
+                if name.strip():
+                    stages[name.strip()] = float(us)
+            stage_cpu_us = stages
 
     out = {"lvs_in_vg": a.lvs, "big_vg_lvs": a.big, "runs": a.runs, "cycles": a.cycles,
-           f"ulvm_build_{a.lvs}_lvs_s": round(build_ulvm, 2), "results": rows, "ratios_lvm2_over_ulvm": {}}
+           f"ulvm_build_{a.lvs}_lvs_s": round(build_ulvm, 2), "results": rows, "ratios_lvm2_over_ulvm": {},
+           "ratios_cpu_lvm2_over_ulvm": {}, f"stages_cpu_us_{a.big}": stage_cpu_us}
     goals = {"lvs": ("ratio", 10), f"lvs_{a.big}": ("ms", 50), f"lvcreate_{a.big + 1}th": ("ms", 100),
              f"vgchange_ay_{a.lvs}": ("ms", 1000)}
     print("wall ms (cpu ms), medians; ratio = lvm2 wall / ulvm wall")
@@ -240,6 +254,10 @@ try:
             rl = v["lvm2"]["wall_ms"] / v["ulvm_loop"]["wall_ms"]
             rf = v["lvm2"]["wall_ms"] / v["ulvm_file"]["wall_ms"]
             out["ratios_lvm2_over_ulvm"][q] = {"loop": round(rl, 2), "file": round(rf, 2)}
+            # CPU time as well: on a shared machine wall time is mostly waiting for a core.
+            cl = v["lvm2"]["cpu_ms"] / max(v["ulvm_loop"]["cpu_ms"], 0.1)
+            cf = v["lvm2"]["cpu_ms"] / max(v["ulvm_file"]["cpu_ms"], 0.1)
+            out["ratios_cpu_lvm2_over_ulvm"][q] = {"loop": round(cl, 2), "file": round(cf, 2)}
         fr = lambda x: f"{x:10.1f}" if x is not None else f"{'-':>10}"
         print(f"{q:<20} {cell(v, 'lvm2'):>14} {cell(v, 'ulvm_loop'):>14} {cell(v, 'ulvm_file'):>14} {fr(rl)} {fr(rf)}")
     out["goals"] = {}
@@ -254,6 +272,10 @@ try:
         else:
             got = rows[q]["ulvm_file"]["wall_ms"]
             out["goals"][q] = {"goal": f"< {goal} ms", "got": got, "met": got < goal}
+    if stage_cpu_us:
+        print(f"CPU time per stage at {a.big} LVs (udm-bench-lvm-stages, median microseconds):")
+        for k, us in stage_cpu_us.items():
+            print(f"  {k:<28} {us:10.0f}")
     print(f"(ulvm built the {a.lvs}-LV VG with {a.lvs} lvcreate runs in {build_ulvm:.1f} s)")
     js = json.dumps(out, indent=1)
     print(js)

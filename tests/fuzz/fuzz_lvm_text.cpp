@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "lvm/format/config_parser.hpp"
+#include "lvm/format/text_tree.hpp"
 #include "lvm/format/vg_text.hpp"
 
 using namespace udm::lvm::format;
@@ -13,7 +14,11 @@ using namespace udm::lvm::format;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size > (256u << 10)) return 0;
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  if (auto tree = parse_config(text); tree) (void)import_vg_tree(*tree);
+  // parse_config is parse_text_tree plus a copy: both must take the same texts.
+  auto tree = parse_text_tree(text);
+  auto owned = parse_config(text);
+  if (tree.has_value() != owned.has_value()) std::abort();
+  if (tree) (void)import_vg_tree(*tree);
   auto vg = import_vg_text(text);
   if (!vg) return 0;
   std::string out = export_vg_text(vg->vg, vg->header);

@@ -408,6 +408,7 @@ void MetadataStore::collect_vgs() const {
     // The VG view takes the parse; a later refresh parses again if it needs it.
     st.text = std::move(*b.copy->parsed);
     b.copy->parsed.reset();
+    st.raw = b.copy;  // shared, not copied (a 10,000-LV text is ~3 MB)
     st.raw_text = b.copy->raw;
     st.seqno = b.seqno;
     // A copy that does not read belongs to the VG that lists its PV (its own
@@ -754,7 +755,7 @@ Result<void> MetadataStore::write_vg(VolumeGroup&& vg, const MetadataHeader& hea
   if (std::none_of(targets.begin(), targets.end(), [](const Target& t) { return t.in_use; }))
     return fail(EINVAL, who + ": not written: none of its PVs has a metadata area");
 
-  const std::string text = export_vg_text(vg, header);
+  std::string text = export_vg_text(vg, header);
 
   // Where each copy goes, decided before anything is written (a text too
   // large for one of the mdas fails here, with nothing written).
@@ -811,7 +812,7 @@ Result<void> MetadataStore::write_vg(VolumeGroup&& vg, const MetadataHeader& hea
   // Keep what was just committed instead of reading it back: the mda
   // headers as written, and the text, parsed only if the VG is asked for again.
   auto written = std::make_shared<CommittedText>();
-  written->raw = text;
+  written->raw = std::move(text);
   written->identified = true;
   written->seqno = vg.seqno;
   written->vg_name = vg.name;

@@ -85,7 +85,8 @@ inline constexpr byte_count PV_MIN_SIZE = 2048 * 1024;
 
 struct VgState {
   VgText text;                         // the committed copy with the highest seqno
-  std::string raw_text;                // exactly as read (without the NUL)
+  std::string_view raw_text;           // exactly as read (without the NUL), held by `raw`
+  std::shared_ptr<const CommittedText> raw;
   std::uint64_t seqno = 0;
   std::vector<std::size_t> pv_index;   // parallel to text.vg.pvs: index into pvs(), or NO_PV
   // What lvm2 prints reading the VG, in its words: copies whose text does not

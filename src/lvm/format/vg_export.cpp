@@ -4,6 +4,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <ctime>
 #include <fmt/format.h>
 
@@ -18,10 +19,15 @@ namespace {
 // quote_config_string, appended in place.
 void append_quoted(std::string& out, std::string_view s) {
   out += '"';
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+  for (;;) {  // the runs without a character to escape in one piece
+    const std::size_t e = s.find_first_of("\"\\");
+    if (e == std::string_view::npos) break;
+    out += s.substr(0, e);
+    out += '\\';
+    out += s[e];
+    s.remove_prefix(e + 1);
   }
+  out += s;
   out += '"';
 }
 
@@ -52,11 +58,27 @@ std::string area_list(const std::vector<ConfigValue>& items, bool name_pairs = f
   return out + "]";
 }
 
+// A number as text, without an allocation.
+struct NumberText {
+  char buf[24];
+  std::size_t len = 0;
+  std::string_view view() const { return {buf, len}; }
+};
+template <class T>
+NumberText number_text(T v) {
+  NumberText n;
+  n.len = static_cast<std::size_t>(std::to_chars(n.buf, n.buf + sizeof n.buf, v).ptr - n.buf);
+  return n;
+}
+
 class Writer {
  public:
   std::string out;
   bool backup = false;  // vgcfgbackup style: tab indentation and comments
   int depth = 0;
+  bool time_known_ = false;
+  std::int64_t time_ = 0;
+  std::string time_text_;
 
   void line(std::string_view s) {
     indent();
@@ -66,8 +88,18 @@ class Writer {
   void indent() {
     if (backup) out.append(static_cast<std::size_t>(depth), '\t');
   }
+  // `name {`; `name` as the caller gives it (already name_text'd or a literal).
   void open(std::string_view name) {
-    line(std::string(name) + " {");
+    indent();
+    out += name;
+    out += " {\n";
+    ++depth;
+  }
+  // A section named by a model name (quoted when it is not one word).
+  void open_named(std::string_view name) {
+    indent();
+    append_name(out, name);
+    out += " {\n";
     ++depth;
   }
   void close() {
@@ -75,9 +107,19 @@ class Writer {
     line("}");
   }
   void blank() { out += '\n'; }
+  // lvm_time_text, remembered: LVs made by one command share their time, and
+  // formatting a local time costs more than the rest of the LV's text.
+  std::string_view time_comment(std::int64_t t) {
+    if (!time_known_ || t != time_) {
+      time_ = t;
+      time_text_ = lvm_time_text(t);
+      time_known_ = true;
+    }
+    return time_text_;
+  }
   void key(std::string_view k, std::string_view value) {
     indent();
-    out += name_text(k);
+    append_name(out, k);
     out += " = ";
     out += value;
     out += '\n';
@@ -85,27 +127,33 @@ class Writer {
   // `key = value` with a comment in backup style, aligned with tabs to column 40.
   void keyc(std::string_view k, std::string_view value, std::string_view comment) {
     if (!backup || comment.empty()) return key(k, value);
-    std::string text = fmt::format("{} = {}", name_text(k), value);
-    std::size_t col = static_cast<std::size_t>(depth) * 8 + text.size();
+    indent();
+    const std::size_t start = out.size();
+    append_name(out, k);
+    out += " = ";
+    out += value;
+    std::size_t col = static_cast<std::size_t>(depth) * 8 + (out.size() - start);
     do {
-      text += '\t';
+      out += '\t';
       col = (col / 8 + 1) * 8;
     } while (col < 40);
-    line(text + "# " + std::string(comment));
+    out += "# ";
+    out += comment;
+    out += '\n';
   }
   void str(std::string_view k, std::string_view s) {
     indent();
-    out += name_text(k);
+    append_name(out, k);
     out += " = ";
     append_quoted(out, s);
     out += '\n';
   }
-  void num(std::string_view k, std::int64_t v) { key(k, std::to_string(v)); }
-  void unum(std::string_view k, std::uint64_t v) { key(k, std::to_string(v)); }
+  void num(std::string_view k, std::int64_t v) { key(k, number_text(v).view()); }
+  void unum(std::string_view k, std::uint64_t v) { key(k, number_text(v).view()); }
   // `key = ["a", "b"]`
   void words(std::string_view k, const std::vector<std::string>& ws) {
     indent();
-    out += name_text(k);
+    append_name(out, k);
     out += " = [";
     for (std::size_t i = 0; i < ws.size(); ++i) {
       if (i) out += ", ";
@@ -158,18 +206,42 @@ class Writer {
     --depth;
     line("]");
   }
+  // A segment's ("pv0", extent) areas, one per line, the items one level deeper.
+  void area_pairs(std::string_view k, const std::vector<SegmentArea>& list) {
+    indent();
+    append_name(out, k);
+    out += " = [\n";
+    ++depth;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      indent();
+      append_quoted(out, list[i].name);
+      out += ", ";
+      out += number_text(list[i].start).view();
+      out += i + 1 < list.size() ? ",\n" : "\n";
+    }
+    --depth;
+    indent();
+    out += "]\n";
+  }
   void nodes(const std::vector<ConfigNode>& ns) {
     for (const auto& n : ns) node(n);
   }
 
   // A key or section name as the parser reads it back: bare when it is one
   // word, else quoted (a name kept from the input may hold anything).
-  static std::string name_text(std::string_view name) {
-    bool bare = !name.empty() && name[0] != '"' && name[0] != '\'';
+  static bool bare_name(std::string_view name) {
+    if (name.empty() || name[0] == '"' || name[0] == '\'') return false;
     for (char c : name)
       if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '#' || c == '=' || c == '{' || c == '}' || c == '\0')
-        bare = false;
-    return bare ? std::string(name) : quote_config_string(name);
+        return false;
+    return true;
+  }
+  static std::string name_text(std::string_view name) {
+    return bare_name(name) ? std::string(name) : quote_config_string(name);
+  }
+  static void append_name(std::string& out, std::string_view name) {
+    if (bare_name(name)) out += name;
+    else append_quoted(out, name);
   }
 };
 
@@ -197,14 +269,7 @@ class SectionWriter final : public segtypes::SegmentWriter {
   explicit SectionWriter(Writer& w) : w_(w) {}
   void key(std::string_view k, std::string_view value, std::string_view comment) override { w_.keyc(k, value, comment); }
   void blank() override { w_.blank(); }
-  void areas(std::string_view k, const std::vector<SegmentArea>& areas) override {
-    std::vector<ConfigValue> items;
-    for (const auto& a : areas) {
-      items.push_back(ConfigValue::of_string(a.name));
-      items.push_back(ConfigValue::of_int(static_cast<std::int64_t>(a.start)));
-    }
-    w_.areas(k, items, false);
-  }
+  void areas(std::string_view k, const std::vector<SegmentArea>& areas) override { w_.area_pairs(k, areas); }
   std::string size_comment(sector_t sectors) const override { return format::size_comment(sectors); }
 
  private:
@@ -212,9 +277,11 @@ class SectionWriter final : public segtypes::SegmentWriter {
 };
 
 void write_segment(Writer& w, const Segment& seg, std::size_t number, sector_t extent_size) {
-  w.open(fmt::format("segment{}", number));
+  std::string section = "segment";
+  section += number_text(number).view();
+  w.open(section);
   w.unum("start_extent", seg.start_extent);
-  w.keyc("extent_count", std::to_string(seg.extent_count), w.backup ? size_comment(seg.extent_count * extent_size) : "");
+  w.keyc("extent_count", number_text(seg.extent_count).view(), w.backup ? size_comment(seg.extent_count * extent_size) : "");
   if (seg.reshape_count) w.unum("reshape_count", *seg.reshape_count);
   w.blank();
   w.str("type", seg.type);
@@ -235,12 +302,12 @@ void write_segment(Writer& w, const Segment& seg, std::size_t number, sector_t e
 }
 
 void write_lv(Writer& w, const LogicalVolume& lv, sector_t extent_size) {
-  w.open(Writer::name_text(lv.name));
+  w.open_named(lv.name);
   w.str("id", format_id(lv.id));
   w.words("status", lv.status.words());
   w.words("flags", lv.flags.words());
   if (!lv.tags.empty()) w.words("tags", lv.tags);
-  w.keyc("creation_time", std::to_string(lv.creation_time), w.backup ? lvm_time_text(lv.creation_time) : "");
+  w.keyc("creation_time", number_text(lv.creation_time).view(), w.backup ? w.time_comment(lv.creation_time) : "");
   w.str("creation_host", lv.creation_host);
   if (lv.lock_args) w.str("lock_args", *lv.lock_args);
   if (lv.allocation_policy) w.str("allocation_policy", allocation_policy_name(*lv.allocation_policy));
@@ -258,7 +325,7 @@ void write_lv(Writer& w, const LogicalVolume& lv, sector_t extent_size) {
 }
 
 void write_pv(Writer& w, const PhysicalVolume& pv, sector_t extent_size) {
-  w.open(Writer::name_text(pv.name));
+  w.open_named(pv.name);
   w.str("id", format_id(pv.id));
   w.keyc("device", quote_config_string(pv.device), "Hint only");
   w.blank();
@@ -286,7 +353,7 @@ std::string ctime_text(std::int64_t t) {
 }
 
 void write_vg(Writer& w, const VolumeGroup& vg) {
-  w.open(Writer::name_text(vg.name));
+  w.open_named(vg.name);
   w.str("id", format_id(vg.id));
   w.unum("seqno", vg.seqno);
   w.keyc("format", quote_config_string(vg.format), "informational");
@@ -349,8 +416,12 @@ void write_header(Writer& w, const MetadataHeader& h) {
 
 }  // namespace
 
+// Bytes per LV of lvm2's layout, with room to spare: one allocation for the text.
+constexpr std::size_t LV_TEXT_BYTES = 320;
+
 std::string export_vg_text(const VolumeGroup& vg, const MetadataHeader& h) {
   Writer w;
+  w.out.reserve(4096 + vg.pvs.size() * 320 + vg.lvs.size() * LV_TEXT_BYTES);
   write_vg(w, vg);
   write_header(w, h);
   return w.out;
@@ -359,6 +430,7 @@ std::string export_vg_text(const VolumeGroup& vg, const MetadataHeader& h) {
 std::string export_vg_backup_text(const VolumeGroup& vg, const MetadataHeader& h) {
   Writer w;
   w.backup = true;
+  w.out.reserve(4096 + vg.pvs.size() * 480 + vg.lvs.size() * LV_TEXT_BYTES * 2);
   write_header(w, h);
   write_vg(w, vg);
   return w.out;

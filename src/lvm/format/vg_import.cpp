@@ -1,11 +1,12 @@
 // ConfigTree -> VolumeGroup. Every key the model knows is taken out of its
 // section; the rest is kept in `unknown` in file order.
+#include <string.h>  // memmem
+
 #include <algorithm>
 #include <fmt/format.h>
 #include <charconv>
-#include <map>
 
-#include "lvm/format/config_parser.hpp"
+#include "lvm/format/text_tree.hpp"
 #include "lvm/format/vg_text.hpp"
 #include "lvm/segtypes/segment_type.hpp"
 
@@ -16,16 +17,18 @@ namespace {
 // Reads typed keys out of one section and remembers which ones it used.
 class Section {
  public:
-  Section(const ConfigNode& node, std::string who) : node_(node), who_(std::move(who)), who_built_(true) {
-    used_.reserve(16);
+  Section(const TextTree& tree, const TextNode& node, std::string who)
+      : tree_(tree), node_(node), who_(std::move(who)), who_built_(true) {
+    init_used();
   }
   // A nested section, named "<parent's name><joiner><this key>" only when a
   // message needs it (a VG text has thousands of sections and rarely an error).
-  Section(const ConfigNode& node, const Section& parent, std::string_view joiner)
-      : node_(node), parent_(&parent), joiner_(joiner) {
-    used_.reserve(16);
+  Section(const TextNode& node, const Section& parent, std::string_view joiner)
+      : tree_(parent.tree_), node_(node), parent_(&parent), joiner_(joiner) {
+    init_used();
   }
 
+  const TextTree& tree() const { return tree_; }
   const std::string& who() const {
     if (!who_built_) {
       who_ = parent_->who() + std::string(joiner_) + name_for_message(node_.key);
@@ -34,89 +37,127 @@ class Section {
     return who_;
   }
 
-  const ConfigNode* take(std::string_view key) {
-    used_.emplace_back(key);
-    return node_.find(key);
+  // The first item named `key`, or null; every item of that name counts as used.
+  const TextNode* take(std::string_view key) {
+    const TextNode* found = nullptr;
+    const std::uint32_t h = key_hash(key);
+    std::size_t i = 0;
+    for (const TextNode& c : tree_.children(node_)) {
+      if (c.hash == h && c.key == key) {
+        if (!found) found = &c;
+        mark_used(i);
+      }
+      ++i;
+    }
+    return found;
+  }
+  // Marks the child at `index` as read (segment sections).
+  void mark_used(std::size_t i) {
+    if (i < 64) used_small_ |= std::uint64_t{1} << i;
+    else used_big_[i - 64] = true;
   }
 
-  Result<std::int64_t> integer(std::string_view key) {
-    const ConfigNode* n = take(key);
-    if (!n) return fail(EINVAL, fmt::format("{}: missing {}", who(), key));
-    if (n->is_section || !n->value.is_int()) return fail(EINVAL, fmt::format("{}: {} is not an integer", who(), key));
-    return n->value.integer;
-  }
-  Result<std::uint64_t> count(std::string_view key) {
-    auto v = integer(key);
-    if (!v) return v;
-    if (*v < 0) return fail(EINVAL, fmt::format("{}: {} is negative", who(), key));
-    return static_cast<std::uint64_t>(*v);
-  }
-  // An optional key read with `get`: absent is fine (and counts as seen).
-  template <class T>
-  Result<std::optional<T>> optional_of(std::string_view key, Result<T> (Section::*get)(std::string_view)) {
-    if (!node_.find(key)) {
-      used_.emplace_back(key);
-      return std::optional<T>{};
-    }
-    auto v = (this->*get)(key);
+  Result<std::int64_t> integer(std::string_view key) { return integer_of(take(key), key); }
+  Result<std::uint64_t> count(std::string_view key) { return count_of(take(key), key); }
+  // Optional keys: absent is fine (and counts as seen).
+  Result<std::optional<std::int64_t>> opt_integer(std::string_view key) {
+    const TextNode* n = take(key);
+    if (!n) return std::optional<std::int64_t>{};
+    auto v = integer_of(n, key);
     if (!v) return fail(v.error());
-    return std::optional<T>(std::move(*v));
+    return std::optional<std::int64_t>(*v);
   }
-  Result<std::optional<std::int64_t>> opt_integer(std::string_view key) { return optional_of(key, &Section::integer); }
   // An optional size or count: negative is refused (it would wrap to a huge
   // number and be written back out of range).
-  Result<std::optional<std::uint64_t>> opt_count(std::string_view key) { return optional_of(key, &Section::count); }
-  Result<std::string> string(std::string_view key) {
-    const ConfigNode* n = take(key);
-    if (!n) return fail(EINVAL, fmt::format("{}: missing {}", who(), key));
-    if (n->is_section || !n->value.is_string()) return fail(EINVAL, fmt::format("{}: {} is not a string", who(), key));
-    return n->value.text;
+  Result<std::optional<std::uint64_t>> opt_count(std::string_view key) {
+    const TextNode* n = take(key);
+    if (!n) return std::optional<std::uint64_t>{};
+    auto v = count_of(n, key);
+    if (!v) return fail(v.error());
+    return std::optional<std::uint64_t>(*v);
   }
-  Result<std::optional<std::string>> opt_string(std::string_view key) { return optional_of(key, &Section::string); }
+  Result<std::string> string(std::string_view key) {
+    auto v = string_of(take(key), key);
+    if (!v) return fail(v.error());
+    return std::string(*v);
+  }
+  Result<std::optional<std::string>> opt_string(std::string_view key) {
+    const TextNode* n = take(key);
+    if (!n) return std::optional<std::string>{};
+    auto v = string_of(n, key);
+    if (!v) return fail(v.error());
+    return std::optional<std::string>(std::string(*v));
+  }
   // A list of strings; absent = empty.
   Result<std::vector<std::string>> words(std::string_view key) {
-    const ConfigNode* n = take(key);
+    const TextNode* n = take(key);
     std::vector<std::string> out;
     if (!n) return out;
-    if (n->is_section || !n->value.is_array()) return fail(EINVAL, fmt::format("{}: {} is not a list", who(), key));
-    for (const auto& v : n->value.array) {
+    if (n->is_section() || !n->value.is_array()) return fail(EINVAL, fmt::format("{}: {} is not a list", who(), key));
+    const auto elems = tree_.elements(n->value);
+    out.reserve(elems.size());
+    for (const auto& v : elems) {
       if (!v.is_string()) return fail(EINVAL, fmt::format("{}: {} holds a non-string", who(), key));
-      out.push_back(v.text);
+      out.emplace_back(v.text);
     }
     return out;
   }
   Result<std::string> id() {
-    auto text = string("id");
-    if (!text) return text;
+    auto text = string_of(take("id"), "id");
+    if (!text) return fail(text.error());
     auto raw = parse_id(*text);
     if (!raw) return fail(with_context(who() + ": ", raw.error()));
     return raw;
   }
   Result<std::optional<AllocationPolicy>> policy() {
-    auto s = opt_string("allocation_policy");
+    const TextNode* n = take("allocation_policy");
+    if (!n) return std::optional<AllocationPolicy>{};
+    auto s = string_of(n, "allocation_policy");
     if (!s) return fail(s.error());
-    if (!*s) return std::optional<AllocationPolicy>{};
-    auto p = parse_allocation_policy(**s);
-    if (!p) return fail(EINVAL, fmt::format("{}: unknown allocation_policy {}", who(), quote_for_message(**s)));
+    auto p = parse_allocation_policy(*s);
+    if (!p) return fail(EINVAL, fmt::format("{}: unknown allocation_policy {}", who(), quote_for_message(*s)));
     return p;
   }
   // Items not taken, in file order.
   std::vector<ConfigNode> rest() const {
     std::vector<ConfigNode> out;
-    for (const auto& c : node_.children) {
-      const bool used = std::find(used_.begin(), used_.end(), c.key) != used_.end();
-      if (!used) out.push_back(c);
-    }
+    std::size_t i = 0;
+    for (const TextNode& c : tree_.children(node_))
+      if (!used(i++)) out.push_back(tree_.to_config(c));
     return out;
   }
 
  private:
-  const ConfigNode& node_;
+  const TextTree& tree_;
+  const TextNode& node_;
   const Section* parent_ = nullptr;
   std::string_view joiner_;
   mutable std::string who_;
   mutable bool who_built_ = false;
-  std::vector<std::string_view> used_;  // literals, or keys of the tree being read
+  std::uint64_t used_small_ = 0;  // children 0-63
+  std::vector<bool> used_big_;    // children 64 and on (a section rarely has that many keys)
+
+  void init_used() {
+    if (node_.value.count > 64) used_big_.assign(node_.value.count - 64, false);
+  }
+  bool used(std::size_t i) const { return i < 64 ? (used_small_ >> i) & 1 : bool(used_big_[i - 64]); }
+
+  Result<std::int64_t> integer_of(const TextNode* n, std::string_view key) const {
+    if (!n) return fail(EINVAL, fmt::format("{}: missing {}", who(), key));
+    if (n->is_section() || !n->value.is_int()) return fail(EINVAL, fmt::format("{}: {} is not an integer", who(), key));
+    return n->value.integer;
+  }
+  Result<std::uint64_t> count_of(const TextNode* n, std::string_view key) const {
+    auto v = integer_of(n, key);
+    if (!v) return fail(v.error());
+    if (*v < 0) return fail(EINVAL, fmt::format("{}: {} is negative", who(), key));
+    return static_cast<std::uint64_t>(*v);
+  }
+  Result<std::string_view> string_of(const TextNode* n, std::string_view key) const {
+    if (!n) return fail(EINVAL, fmt::format("{}: missing {}", who(), key));
+    if (n->is_section() || !n->value.is_string()) return fail(EINVAL, fmt::format("{}: {} is not a string", who(), key));
+    return n->value.text;
+  }
 };
 
 #define TRY_ASSIGN(dst, expr)          \
@@ -126,10 +167,10 @@ class Section {
     dst = std::move(*_r);              \
   } while (0)
 
-Result<PhysicalVolume> import_pv(const ConfigNode& node, const Section& vg) {
+Result<PhysicalVolume> import_pv(const TextNode& node, const Section& vg) {
   Section s(node, vg, ": PV ");
   PhysicalVolume pv;
-  pv.name = node.key;
+  pv.name = std::string(node.key);
   TRY_ASSIGN(pv.id, s.id());
   std::optional<std::string> device;
   TRY_ASSIGN(device, s.opt_string("device"));
@@ -154,15 +195,17 @@ Result<PhysicalVolume> import_pv(const ConfigNode& node, const Section& vg) {
   return pv;
 }
 
-Result<std::vector<SegmentArea>> import_areas(const ConfigNode* n, const Section& s, const char* key) {
+Result<std::vector<SegmentArea>> import_areas(const TextNode* n, const Section& s, std::string_view key) {
   std::vector<SegmentArea> out;
-  if (!n || n->is_section || !n->value.is_array()) return fail(EINVAL, fmt::format("{}: missing {} list", s.who(), key));
-  const auto& a = n->value.array;
+  if (!n || n->is_section() || !n->value.is_array())
+    return fail(EINVAL, fmt::format("{}: missing {} list", s.who(), key));
+  const auto a = s.tree().elements(n->value);
   if (a.size() % 2) return fail(EINVAL, fmt::format("{}: {} list has an odd number of items", s.who(), key));
+  out.reserve(a.size() / 2);
   for (std::size_t i = 0; i < a.size(); i += 2) {
     if (!a[i].is_string() || !a[i + 1].is_int() || a[i + 1].integer < 0)
       return fail(EINVAL, fmt::format("{}: {} item {} is not a (\"name\", extent) pair", s.who(), key, i / 2));
-    out.push_back({a[i].text, static_cast<extent_t>(a[i + 1].integer)});
+    out.push_back({std::string(a[i].text), static_cast<extent_t>(a[i + 1].integer)});
   }
   return out;
 }
@@ -173,16 +216,14 @@ class SectionKeys final : public segtypes::SegmentKeys {
   explicit SectionKeys(Section& s) : s_(s) {}
   Result<std::uint64_t> count(std::string_view key) override { return s_.count(key); }
   Result<std::optional<std::uint64_t>> opt_count(std::string_view key) override { return s_.opt_count(key); }
-  Result<std::vector<SegmentArea>> areas(std::string_view key) override {
-    return import_areas(s_.take(key), s_, std::string(key).c_str());
-  }
+  Result<std::vector<SegmentArea>> areas(std::string_view key) override { return import_areas(s_.take(key), s_, key); }
   Error error(std::string_view what) const override { return Error{EINVAL, fmt::format("{}: {}", s_.who(), what)}; }
 
  private:
   Section& s_;
 };
 
-Result<Segment> import_segment(const ConfigNode& node, const Section& lv) {
+Result<Segment> import_segment(const TextNode& node, const Section& lv) {
   Section s(node, lv, " ");
   Segment seg;
   TRY_ASSIGN(seg.start_extent, s.count("start_extent"));
@@ -198,10 +239,10 @@ Result<Segment> import_segment(const ConfigNode& node, const Section& lv) {
   return seg;
 }
 
-Result<LogicalVolume> import_lv(const ConfigNode& node, const Section& vg) {
+Result<LogicalVolume> import_lv(const TextNode& node, const Section& vg) {
   Section s(node, vg, ": LV ");
   LogicalVolume lv;
-  lv.name = node.key;
+  lv.name = std::string(node.key);
   TRY_ASSIGN(lv.id, s.id());
   std::vector<std::string> w;
   TRY_ASSIGN(w, s.words("status"));
@@ -223,23 +264,39 @@ Result<LogicalVolume> import_lv(const ConfigNode& node, const Section& vg) {
   TRY_ASSIGN(lv.minor, s.opt_integer("minor"));
   std::uint64_t segment_count = 0;
   TRY_ASSIGN(segment_count, s.count("segment_count"));
-  // segment1..segmentN, in number order wherever they appear.
-  std::map<std::uint64_t, const ConfigNode*> segs;
-  std::vector<std::string_view> seg_keys;
-  for (const auto& c : node.children) {
-    if (!c.is_section || !c.key.starts_with("segment")) continue;
-    const std::string_view num = std::string_view(c.key).substr(7);
+  // segment1..segmentN, in number order wherever they appear (of two with
+  // one number, the later one).
+  struct Numbered {
+    std::uint64_t number;
+    const TextNode* node;
+  };
+  std::vector<Numbered> segs;
+  segs.reserve(segment_count < 64 ? segment_count : 64);
+  std::size_t i = 0;
+  for (const TextNode& c : s.tree().children(node)) {
+    const std::size_t index = i++;
+    if (!c.is_section() || !c.key.starts_with("segment")) continue;
+    const std::string_view num = c.key.substr(7);
     if (num.empty() || num.find_first_not_of("0123456789") != std::string_view::npos) continue;
     std::uint64_t n = 0;
     if (std::from_chars(num.data(), num.data() + num.size(), n).ec != std::errc())
       return fail(EINVAL, fmt::format("{}: {} is out of range", s.who(), quote_for_message(c.key)));
-    segs[n] = &c;
-    seg_keys.push_back(c.key);
+    segs.push_back({n, &c});
+    s.mark_used(index);  // segment sections are not unknown items
   }
+  std::stable_sort(segs.begin(), segs.end(), [](const Numbered& a, const Numbered& b) { return a.number < b.number; });
+  // Keep the last of equal numbers.
+  std::size_t unique = 0;
+  for (std::size_t i = 0; i < segs.size(); ++i) {
+    if (i + 1 < segs.size() && segs[i + 1].number == segs[i].number) continue;
+    segs[unique++] = segs[i];
+  }
+  segs.resize(unique);
   if (segs.size() != segment_count)
     return fail(EINVAL, fmt::format("segment_count and actual number of segments disagree for logical volume {}",
                                     name_for_message(lv.name)));
   std::uint64_t expect = 1;
+  lv.segments.reserve(segs.size());
   for (const auto& [num, seg_node] : segs) {
     if (num != expect++) return fail(EINVAL, fmt::format("{}: segment{} is missing", s.who(), expect - 1));
     auto seg = import_segment(*seg_node, s);
@@ -247,16 +304,13 @@ Result<LogicalVolume> import_lv(const ConfigNode& node, const Section& vg) {
     lv.segments.push_back(std::move(*seg));
   }
   lv.unknown = s.rest();
-  std::erase_if(lv.unknown, [&](const ConfigNode& c) {
-    return c.is_section && std::find(seg_keys.begin(), seg_keys.end(), c.key) != seg_keys.end();
-  });
   return lv;
 }
 
-Result<VolumeGroup> import_vg(const ConfigNode& node) {
+Result<VolumeGroup> import_vg(const TextTree& tree, const TextNode& node) {
   VolumeGroup vg;
-  vg.name = node.key;
-  Section s(node, "VG " + name_for_message(vg.name));
+  vg.name = std::string(node.key);
+  Section s(tree, node, "VG " + name_for_message(vg.name));
   TRY_ASSIGN(vg.id, s.id());
   TRY_ASSIGN(vg.seqno, s.count("seqno"));
   std::optional<std::string> format;
@@ -282,39 +336,41 @@ Result<VolumeGroup> import_vg(const ConfigNode& node) {
   TRY_ASSIGN(n, s.opt_count("metadata_copies"));
   vg.metadata_copies = n.value_or(0);
 
-  const ConfigNode* pvs = s.take("physical_volumes");
-  if (!pvs || !pvs->is_section) return fail(EINVAL, s.who() + ": missing physical_volumes section");
-  for (const auto& c : pvs->children) {
-    if (!c.is_section) return fail(EINVAL, fmt::format("{}: physical_volumes: {} is not a PV section", s.who(), name_for_message(c.key)));
+  const TextNode* pvs = s.take("physical_volumes");
+  if (!pvs || !pvs->is_section()) return fail(EINVAL, s.who() + ": missing physical_volumes section");
+  vg.pvs.reserve(pvs->value.count);
+  for (const auto& c : tree.children(*pvs)) {
+    if (!c.is_section()) return fail(EINVAL, fmt::format("{}: physical_volumes: {} is not a PV section", s.who(), name_for_message(c.key)));
     auto pv = import_pv(c, s);
     if (!pv) return fail(pv.error());
     vg.pvs.push_back(std::move(*pv));
   }
-  if (const ConfigNode* lvs = s.take("logical_volumes")) {
-    if (!lvs->is_section) return fail(EINVAL, s.who() + ": logical_volumes is not a section");
-    for (const auto& c : lvs->children) {
-      if (!c.is_section) return fail(EINVAL, fmt::format("{}: logical_volumes: {} is not an LV section", s.who(), name_for_message(c.key)));
+  if (const TextNode* lvs = s.take("logical_volumes")) {
+    if (!lvs->is_section()) return fail(EINVAL, s.who() + ": logical_volumes is not a section");
+    vg.lvs.reserve(lvs->value.count);
+    for (const auto& c : tree.children(*lvs)) {
+      if (!c.is_section()) return fail(EINVAL, fmt::format("{}: logical_volumes: {} is not an LV section", s.who(), name_for_message(c.key)));
       auto lv = import_lv(c, s);
       if (!lv) return fail(lv.error());
       vg.lvs.push_back(std::move(*lv));
     }
   }
-  if (const ConfigNode* h = s.take("historical_logical_volumes")) vg.historical_lvs = *h;
+  if (const TextNode* h = s.take("historical_logical_volumes")) vg.historical_lvs = tree.to_config(*h);
   vg.unknown = s.rest();
   return vg;
 }
 
 }  // namespace
 
-Result<VgText> import_vg_tree(const ConfigTree& tree) {
+Result<VgText> import_vg_tree(const TextTree& tree) {
   VgText out;
-  const ConfigNode* vg_node = nullptr;
-  for (const auto& c : tree.root.children)
-    if (c.is_section) {
+  const TextNode* vg_node = nullptr;
+  for (const auto& c : tree.children(tree.root()))
+    if (c.is_section()) {
       vg_node = &c;
       break;
     }
-  Section top(tree.root, "metadata");
+  Section top(tree, tree.root(), "metadata");
   auto contents = top.opt_string("contents");
   if (!contents) return fail(contents.error());
   if (!*contents) return fail(EINVAL, "Can't process text format file - missing contents field.");
@@ -333,31 +389,35 @@ Result<VgText> import_vg_tree(const ConfigTree& tree) {
   auto host = top.opt_string("creation_host");
   if (!host) return fail(host.error());
   out.header.creation_host = host->value_or("");
-  if (const ConfigNode* n = tree.root.find("creation_host")) out.header.creation_host_comment = n->comment;
+  if (const TextNode* n = tree.find(tree.root(), "creation_host")) out.header.creation_host_comment = n->comment;
   auto time = top.opt_integer("creation_time");
   if (!time) return fail(time.error());
   out.header.creation_time = time->value_or(0);
-  if (const ConfigNode* n = tree.root.find("creation_time")) out.header.creation_time_comment = n->comment;
+  if (const TextNode* n = tree.find(tree.root(), "creation_time")) out.header.creation_time_comment = n->comment;
   (void)top.take(vg_node->key);  // not copied into the header's unknown items
   out.header.unknown = top.rest();
 
-  auto vg = import_vg(*vg_node);
+  auto vg = import_vg(tree, *vg_node);
   if (!vg) return fail(vg.error());
   out.vg = std::move(*vg);
   return out;
 }
 
 Result<VgText> import_vg_text(std::string_view text) {
-  auto tree = parse_config(text);
+  auto tree = parse_text_tree(text);
   if (!tree) return fail(tree.error());
   auto out = import_vg_tree(*tree);
   if (!out) return out;
   // The "# Generated by ..." comment line at the top level, kept for round trips.
   // (At the very start in vgcfgbackup files, after the VG section in mdas.)
   constexpr std::string_view MARK = "\n# Generated by ";
-  std::size_t p = text.starts_with(MARK.substr(1)) ? 0 : text.find(MARK);
+  std::size_t p = std::string_view::npos;
+  if (text.starts_with(MARK.substr(1))) {
+    p = 0;
+  } else if (const void* m = memmem(text.data(), text.size(), MARK.data(), MARK.size())) {
+    p = static_cast<std::size_t>(static_cast<const char*>(m) - text.data()) + 1;
+  }
   if (p != std::string_view::npos) {
-    if (text[p] == '\n') ++p;
     const std::size_t e = std::min(text.find('\n', p), text.size());
     out->header.generated_by = std::string(text.substr(p + 2, e - p - 2));
   }

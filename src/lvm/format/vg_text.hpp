@@ -38,7 +38,8 @@ struct VgText {
 // `contents`, no VG section, a missing or mistyped key (naming VG/PV/LV and
 // key), segment_count disagreeing with the segments.
 Result<VgText> import_vg_text(std::string_view text);
-Result<VgText> import_vg_tree(const ConfigTree& tree);
+class TextTree;
+Result<VgText> import_vg_tree(const TextTree& tree);
 
 // The text for an mda (without the terminating NUL, which the mda writer adds).
 std::string export_vg_text(const VolumeGroup& vg, const MetadataHeader& header);

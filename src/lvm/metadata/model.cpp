@@ -83,14 +83,17 @@ bool lv_is_visible(const VolumeGroup& vg, const LogicalVolume& lv) {
 }
 
 std::vector<bool> lv_visibility(const VolumeGroup& vg) {
+  if (const VgIndex* ix = vg_index(vg)) return ix->visible;
   // The origin named by the first snapshot segment naming each COW LV, as
   // lv_is_visible finds it.
   std::unordered_map<std::string, std::string> origin_of_cow;
-  std::unordered_map<std::string_view, const LogicalVolume*> by_name;
-  for (const auto& lv : vg.lvs) {
-    by_name.emplace(lv.name, &lv);
+  for (const auto& lv : vg.lvs)
     for (const auto& seg : lv.segments)
       if (auto co = segtypes::segment_type_of(seg).cow_and_origin(seg)) origin_of_cow.emplace(co->first, co->second);
+  std::unordered_map<std::string_view, const LogicalVolume*> by_name;  // only needed with snapshots
+  if (!origin_of_cow.empty()) {
+    by_name.reserve(vg.lvs.size());
+    for (const auto& lv : vg.lvs) by_name.emplace(lv.name, &lv);
   }
   std::vector<bool> out;
   out.reserve(vg.lvs.size());
@@ -98,9 +101,11 @@ std::vector<bool> lv_visibility(const VolumeGroup& vg) {
     bool visible = lv.status.has("VISIBLE");
     if (hides_lv(lv)) {
       visible = false;
-    } else if (auto it = origin_of_cow.find(lv.name); it != origin_of_cow.end()) {
-      auto o = by_name.find(it->second);
-      visible = o != by_name.end() && o->second->status.has("VISIBLE");
+    } else if (!origin_of_cow.empty()) {
+      if (auto it = origin_of_cow.find(lv.name); it != origin_of_cow.end()) {
+        auto o = by_name.find(it->second);
+        visible = o != by_name.end() && o->second->status.has("VISIBLE");
+      }
     }
     out.push_back(visible);
   }
@@ -139,18 +144,42 @@ const VgIndex* vg_index(const VolumeGroup& vg) {
 }
 
 std::vector<PvExtentUse> pv_extent_map(const VolumeGroup& vg) {
-  std::vector<PvExtentUse> out;
+  std::vector<PvExtentUse> uses;
+  uses.reserve(vg.lvs.size());
   for (const auto& lv : vg.lvs) {
     for (std::size_t si = 0; si < lv.segments.size(); ++si) {
       const Segment& seg = lv.segments[si];
       auto areas = segtypes::segment_type_of(seg).pv_areas(vg, seg);
       for (std::size_t ai = 0; ai < areas.size(); ++ai)
-        out.push_back({areas[ai].area.name, areas[ai].area.start, areas[ai].extents, lv.name, si, ai});
+        uses.push_back({std::move(areas[ai].area.name), areas[ai].area.start, areas[ai].extents, lv.name, si, ai});
     }
   }
-  std::sort(out.begin(), out.end(), [](const PvExtentUse& a, const PvExtentUse& b) {
-    return a.pv_name != b.pv_name ? a.pv_name < b.pv_name : a.pe_start < b.pe_start;
+  // Sorted by (PV name, first PE). A VG has few PVs and many runs: rank the
+  // names once and sort integer keys, not strings.
+  std::vector<std::string_view> names;
+  for (const auto& u : uses)
+    if (names.empty() || names.back() != u.pv_name)
+      if (std::find(names.begin(), names.end(), u.pv_name) == names.end()) names.push_back(u.pv_name);
+  std::sort(names.begin(), names.end());
+  struct Key {
+    std::size_t rank;
+    extent_t pe_start;
+    std::size_t index;
+  };
+  std::vector<Key> keys;
+  keys.reserve(uses.size());
+  std::size_t last = 0;
+  for (std::size_t i = 0; i < uses.size(); ++i) {
+    if (names[last] != uses[i].pv_name)
+      last = static_cast<std::size_t>(std::lower_bound(names.begin(), names.end(), uses[i].pv_name) - names.begin());
+    keys.push_back({last, uses[i].pe_start, i});
+  }
+  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+    return a.rank != b.rank ? a.rank < b.rank : a.pe_start < b.pe_start;
   });
+  std::vector<PvExtentUse> out;
+  out.reserve(uses.size());
+  for (const Key& k : keys) out.push_back(std::move(uses[k.index]));
   return out;
 }
 

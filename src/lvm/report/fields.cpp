@@ -38,8 +38,10 @@ std::string tag_list(std::vector<std::string> tags, std::string_view sep) {
 
 const VolumeGroup& vgof(const Row& r) { return *r.vg->vg; }
 
-LvState state_of(const VgView& v, std::size_t i) {
-  return i < v.lv_states.size() ? v.lv_states[i] : LvState{};
+// A reference, not a copy: several fields of every row ask for it.
+const LvState& state_of(const VgView& v, std::size_t i) {
+  static const LvState unknown;
+  return i < v.lv_states.size() ? v.lv_states[i] : unknown;
 }
 
 // Path shown for a segment area: the PV's device, "[unknown]" when missing,
@@ -102,7 +104,7 @@ Cell origin_of(const Row& r) {
 }
 
 Cell snapshot_percent(const Row& r) {
-  const LvState st = state_of(*r.vg, r.lv_index);
+  const LvState& st = state_of(*r.vg, r.lv_index);
   if (st.target_type != "snapshot" && st.target_type != "snapshot-merge") return empty();
   auto s = segtypes::parse_snapshot_status(st.target_status);
   if (!s) return empty();
@@ -249,7 +251,7 @@ std::string lv_modules(const LogicalVolume& lv) {
 
 // lv_merge_failed / lv_snapshot_invalid: known only for an active snapshot.
 Cell snapshot_flag(const Row& r, bool merge_failed) {
-  const LvState st = state_of(*r.vg, r.lv_index);
+  const LvState& st = state_of(*r.vg, r.lv_index);
   if (st.active != Tri::yes || (st.target_type != "snapshot" && st.target_type != "snapshot-merge"))
     return text("unknown");
   auto s = segtypes::parse_snapshot_status(st.target_status);
@@ -499,9 +501,9 @@ const FieldDef FIELDS[] = {
     F("lv_merging", "Merging", 10, true, str, lv, return empty();),
     F("lv_converting", "Converting", 10, true, str, lv, return empty();),
     F("lv_allocation_locked", "AllocLock", 10, true, str, lv, return text(r.lv->status.has("LOCKED") ? "allocation locked" : "");),
-    F("lv_active_locally", "ActLocal", 10, true, str, lv, auto s = state_of(*r.vg, r.lv_index); return text(s.active == Tri::unknown ? "unknown" : s.active == Tri::yes ? "active locally" : "");),
-    F("lv_active_remotely", "ActRemote", 10, true, str, lv, auto s = state_of(*r.vg, r.lv_index); return text(s.active == Tri::unknown ? "unknown" : "");),
-    F("lv_active_exclusively", "ActExcl", 10, true, str, lv, auto s = state_of(*r.vg, r.lv_index); return text(s.active == Tri::unknown ? "unknown" : s.active == Tri::yes ? "active exclusively" : "");),
+    F("lv_active_locally", "ActLocal", 10, true, str, lv, const auto& s = state_of(*r.vg, r.lv_index); return text(s.active == Tri::unknown ? "unknown" : s.active == Tri::yes ? "active locally" : "");),
+    F("lv_active_remotely", "ActRemote", 10, true, str, lv, const auto& s = state_of(*r.vg, r.lv_index); return text(s.active == Tri::unknown ? "unknown" : "");),
+    F("lv_active_exclusively", "ActExcl", 10, true, str, lv, const auto& s = state_of(*r.vg, r.lv_index); return text(s.active == Tri::unknown ? "unknown" : s.active == Tri::yes ? "active exclusively" : "");),
     F("lv_metadata_size", "MSize", 5, true, size, lv, return blank_size();),
     F("origin_uuid", "Origin UUID", 38, false, str, lv, return text(origin_uuid(r));),
     F("origin_size", "OSize", 5, true, size, lv, return origin_size(r);),
@@ -519,10 +521,10 @@ const FieldDef FIELDS[] = {
     F("lv_historical", "Historical", 10, true, str, lv, return empty();),
     F("writecache_block_size", "WCacheBlkSize", 13, true, num, lv, return num(-1);),
     F("lv_kernel_read_ahead", "KRahead", 7, true, size, lv, return num(-1);),
-    F("lv_permissions", "LPerms", 8, false, str, lv, auto s = state_of(*r.vg, r.lv_index); if (s.active == Tri::unknown) return text("unknown"); if (s.active == Tri::no) return empty(); return text(r.lv->status.has("WRITE") ? "writeable" : "read-only");),
-    F("lv_suspended", "Suspended", 10, true, str, lv, auto s = state_of(*r.vg, r.lv_index); return text(s.active == Tri::unknown ? "unknown" : "");),
-    F("lv_live_table", "LiveTable", 20, true, str, lv, auto s = state_of(*r.vg, r.lv_index); return text(s.active == Tri::unknown ? "unknown" : s.active == Tri::yes ? "live table present" : "");),
-    F("lv_inactive_table", "InactiveTable", 20, true, str, lv, auto s = state_of(*r.vg, r.lv_index); return text(s.active == Tri::unknown ? "unknown" : "");),
+    F("lv_permissions", "LPerms", 8, false, str, lv, const auto& s = state_of(*r.vg, r.lv_index); if (s.active == Tri::unknown) return text("unknown"); if (s.active == Tri::no) return empty(); return text(r.lv->status.has("WRITE") ? "writeable" : "read-only");),
+    F("lv_suspended", "Suspended", 10, true, str, lv, const auto& s = state_of(*r.vg, r.lv_index); return text(s.active == Tri::unknown ? "unknown" : "");),
+    F("lv_live_table", "LiveTable", 20, true, str, lv, const auto& s = state_of(*r.vg, r.lv_index); return text(s.active == Tri::unknown ? "unknown" : s.active == Tri::yes ? "live table present" : "");),
+    F("lv_inactive_table", "InactiveTable", 20, true, str, lv, const auto& s = state_of(*r.vg, r.lv_index); return text(s.active == Tri::unknown ? "unknown" : "");),
     F("cache_total_blocks", "CacheTotalBlocks", 16, true, num, lv, return blank_num();),
     F("cache_used_blocks", "CacheUsedBlocks", 16, true, num, lv, return blank_num();),
     F("cache_dirty_blocks", "CacheDirtyBlocks", 16, true, num, lv, return blank_num();),
@@ -534,7 +536,7 @@ const FieldDef FIELDS[] = {
     F("kernel_cache_policy", "KCachePolicy", 18, false, str, lv, return empty();),
     F("kernel_metadata_format", "KMFmt", 5, true, num, lv, return blank_num();),
     F("kernel_discards", "KDiscards", 9, false, str, lv, return empty();),
-    F("lv_check_needed", "CheckNeeded", 15, true, str, lv, auto s = state_of(*r.vg, r.lv_index); if (s.active != Tri::yes || !segtypes::lv_is_thin_pool(*r.lv)) return text("unknown"); return text(s.needs_check ? "check needed" : "");),
+    F("lv_check_needed", "CheckNeeded", 15, true, str, lv, const auto& s = state_of(*r.vg, r.lv_index); if (s.active != Tri::yes || !segtypes::lv_is_thin_pool(*r.lv)) return text("unknown"); return text(s.needs_check ? "check needed" : "");),
     F("lv_merge_failed", "MergeFailed", 15, true, str, lv, return snapshot_flag(r, true);),
     F("lv_snapshot_invalid", "SnapInvalid", 15, true, str, lv, return snapshot_flag(r, false);),
     F("vdo_operating_mode", "VDOOperatingMode", 16, false, str, lv, return empty();),
@@ -637,7 +639,7 @@ void raid_attr(const VgView& v, std::size_t i, std::string& a) {
   const LogicalVolume* top = segtypes::lv_is_raid(lv) ? &lv : segtypes::raid_of_sub_lv(*v.vg, lv, &meta, &slot);
   if (!top) return;
   const std::size_t ti = static_cast<std::size_t>(top - v.vg->lvs.data());
-  const LvState st = state_of(v, ti);
+  const LvState& st = state_of(v, ti);
   std::string health;   // "AaD" of the status
   std::string mismatches;
   {
@@ -744,7 +746,7 @@ std::string lv_attr(const VgView& v, std::size_t i) {
   if (lv.status.has("LOCKED")) p = static_cast<char>(p - 'a' + 'A');
   a[2] = p;
   if (lv.minor) a[3] = 'm';
-  LvState st = state_of(v, i);
+  const LvState& st = state_of(v, i);
   a[4] = st.active == Tri::unknown ? 'X' : st.active == Tri::yes ? 'a' : '-';
   a[5] = st.open == Tri::unknown ? 'X' : st.open == Tri::yes ? 'o' : '-';
   if (st.active == Tri::yes && st.target_type == "snapshot") {

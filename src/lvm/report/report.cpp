@@ -293,10 +293,10 @@ Cell select_value(const FieldDef& f, const Row& r) {
   return value(f, r);
 }
 
-std::string show(const Cell& c, const Units& u) {
+std::string show(Cell&& c, const Units& u) {
   if (c.blank) return "";
   switch (c.kind) {
-    case Kind::str: return c.text;
+    case Kind::str: return std::move(c.text);
     case Kind::num: return std::to_string(c.num);
     case Kind::size: return format_size(c.size, u);
   }
@@ -322,7 +322,15 @@ bool row_selected(const Selection& s, const Row& r) {
   return selection_matches(s, [&](const FieldDef& f) { return select_value(f, r); });
 }
 
-Result<Table> table(ReportType type, const Input& in, const Options& o) {
+namespace {
+
+// The fields and rows of a report, selected and in report order.
+struct Ordered {
+  std::vector<const FieldDef*> fields;
+  std::vector<Row> rows;
+};
+
+Result<Ordered> ordered_rows(ReportType type, const Input& in, const Options& o) {
   auto fields = select_fields(type, o);
   if (!fields) return fail(fields.error());
   bool seg_rows = false;
@@ -346,8 +354,11 @@ Result<Table> table(ReportType type, const Input& in, const Options& o) {
     if (!sel) return fail(sel.error());
     std::erase_if(rows, [&](const Row& r) { return !row_selected(*sel, r); });
   }
-  // Sort on cell values; stable so segments keep their logical order.
-  std::vector<std::vector<Cell>> sortvals(rows.size());
+  // Sort on cell values; stable so segments keep their logical order. One
+  // flat array of rows x keys (a 10,000-LV report sorts 20,000 cells).
+  const std::size_t nkeys = keys->size();
+  std::vector<Cell> sortvals;
+  sortvals.reserve(rows.size() * nkeys);
   for (std::size_t i = 0; i < rows.size(); ++i)
     for (const auto& k : *keys) {
       Cell v = value(*k.field, rows[i]);
@@ -355,23 +366,45 @@ Result<Table> table(ReportType type, const Input& in, const Options& o) {
       if (std::string_view(k.field->name) == "lv_name" && v.text.size() > 1 && v.text.front() == '[' &&
           v.text.back() == ']')
         v.text = v.text.substr(1, v.text.size() - 2);
-      sortvals[i].push_back(std::move(v));
+      sortvals.push_back(std::move(v));
     }
+  // Keys equal in every row (the VG name of a one-VG report) decide nothing.
+  std::vector<std::size_t> deciding;
+  for (std::size_t k = 0; k < nkeys; ++k)
+    for (std::size_t i = 1; i < rows.size(); ++i)
+      if (compare(sortvals[k], sortvals[i * nkeys + k]) != 0) {
+        deciding.push_back(k);
+        break;
+      }
   std::vector<std::size_t> order(rows.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    for (std::size_t k = 0; k < keys->size(); ++k) {
-      int c = compare(sortvals[a][k], sortvals[b][k]);
+    for (std::size_t k : deciding) {
+      int c = compare(sortvals[a * nkeys + k], sortvals[b * nkeys + k]);
       if (c != 0) return (*keys)[k].descending ? c > 0 : c < 0;
     }
     return false;
   });
+  Ordered out;
+  out.fields = std::move(*fields);
+  out.rows.reserve(rows.size());
+  for (std::size_t i : order) out.rows.push_back(rows[i]);
+  return out;
+}
+
+}  // namespace
+
+Result<Table> table(ReportType type, const Input& in, const Options& o) {
+  auto ordered = ordered_rows(type, in, o);
+  if (!ordered) return fail(ordered.error());
   Table out;
-  out.fields = *fields;
-  for (std::size_t i : order) {
+  out.fields = std::move(ordered->fields);
+  out.rows = std::move(ordered->rows);
+  out.cells.reserve(out.rows.size());
+  for (const Row& r : out.rows) {
     std::vector<Cell> line;
-    for (auto* f : *fields) line.push_back(value(*f, rows[i]));
-    out.rows.push_back(rows[i]);
+    line.reserve(out.fields.size());
+    for (auto* f : out.fields) line.push_back(value(*f, r));
     out.cells.push_back(std::move(line));
   }
   return out;
@@ -388,15 +421,18 @@ struct Built {
 };
 
 Result<Built> build(ReportType type, const Input& in, const Options& o) {
-  auto t = table(type, in, o);
+  // Each value is computed and shown in one go: no table of typed cells.
+  auto t = ordered_rows(type, in, o);
   if (!t) return fail(t.error());
   Built out;
   out.fields = t->fields;
   for (auto* f : out.fields) out.right.push_back(f->right || (o.binary && is_binary_field(f->name)));
-  for (const auto& line : t->cells) {
+  out.cells.reserve(t->rows.size());
+  for (const Row& row : t->rows) {
     std::vector<std::string> shown;
-    for (std::size_t c = 0; c < line.size(); ++c) {
-      std::string v = show(line[c], o.units);
+    shown.reserve(out.fields.size());
+    for (std::size_t c = 0; c < out.fields.size(); ++c) {
+      std::string v = show(value(*out.fields[c], row), o.units);
       // --binary: lvm2 shows a binary field's word ("fixed minor") as 1.
       if (o.binary && is_binary_field(out.fields[c]->name)) v = v.empty() ? "0" : v == "unknown" ? "-1" : "1";
       shown.push_back(std::move(v));
@@ -518,6 +554,11 @@ Result<std::string> render(ReportType type, const Input& in, const Options& o) {
       width[c] = std::max<std::size_t>(b->fields[c]->min_width, b->fields[c]->heading.size());
       for (const auto& line : b->cells) width[c] = std::max(width[c], line[c].size());
     }
+  {  // one allocation for the whole text
+    std::size_t line_size = 3;
+    for (std::size_t c = 0; c < b->fields.size(); ++c) line_size += std::max<std::size_t>(width[c], 8) + sep.size();
+    out.reserve(line_size * (b->cells.size() + 1));
+  }
   if (o.headings) {
     out += "  ";
     for (std::size_t c = 0; c < b->fields.size(); ++c) {

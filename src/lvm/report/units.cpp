@@ -19,7 +19,13 @@ std::string fixed2(std::uint64_t bytes, std::uint64_t factor, bool* rounded_up) 
   bool up = rem != 0 && rem >= factor - rem;
   if (up) ++q;
   if (rounded_up) *rounded_up = up;
-  return fmt::format("{}.{:02}", q / 100, q % 100);
+  // "<q/100>.<q%100, two digits>" (without fmt: a report formats one per row).
+  char buf[32];
+  char* end = std::to_chars(buf, buf + sizeof buf - 3, q / 100).ptr;
+  *end++ = '.';
+  *end++ = static_cast<char>('0' + q % 100 / 10);
+  *end++ = static_cast<char>('0' + q % 10);
+  return std::string(buf, end);
 }
 
 std::uint64_t power(std::uint64_t base, int n) {
