@@ -26,7 +26,7 @@ mk lvcreate -q -an -Zn -L 3M -n small a_rather_long_vg_name
 # normalise: what a test maps in both tools' output (paths of copies, uuids);
 # ulvm_arg: how a test maps an argument for ulvm (a loop device to its copy).
 normalise() { cat; }
-ulvm_arg() { echo "$1"; }
+ulvm_arg() { printf '%s\n' "$1"; }
 # run TOOL CMD...: "rc=N", stdout, then the cleaned stderr of TOOL running CMD.
 run() {
   local tool="$1"; shift
