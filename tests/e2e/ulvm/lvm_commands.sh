@@ -26,6 +26,11 @@ for what in headers metadata metadata_all metadata_search; do
   same pvck --dump "$what" "$C"
 done
 same pvck --dump metadata "$D"
+# fullreport: the same sections, rows and first columns (lvm2 has report
+# fields ulvm lacks: raid_write_behind, raid_min/max_recovery_rate,
+# move_pv_uuid, mirror_log_uuid, data_copies).
+diff <(lvm fullreport --config "$CFG" 2>/dev/null | awk '{print $1}') <(ulvm fullreport --devices "$UDEVS" | awk '{print $1}') ||
+  fail "fullreport: sections or rows differ from lvm2"
 
 # The lvm shell: `ulvm` and `ulvm lvm` read commands from stdin as `lvm` does.
 shell_session() {  # EXTRA: the lines lvm2 or ulvm run, each with EXTRA
@@ -76,6 +81,7 @@ state
 
 same pvchange -x n "$A"
 same pvchange -x n "$A"
+same pvs -o pv_name,vg_name,pv_attr
 same pvchange -x y -a
 same pvchange --addtag pt "$B" "$C"
 state
