@@ -53,8 +53,7 @@ Outcome<void> cmd_pvchange(Cmd& c) {
   const auto sel_text = c.cl().get("select");
   const bool changes = c.cl().has("allocatable") || c.cl().has("uuid") || c.cl().has("addtag") || c.cl().has("deltag");
   if (!changes || (args.empty() && !all && !sel_text))
-    return failed("No command with matching syntax recognised.  Run 'pvchange --help' for more information.",
-                  EXIT_INVALID);
+    return failed("No command with matching syntax recognised.", EXIT_INVALID);
   if (all && !args.empty()) return failed(fmt::format("Command does not accept argument: {}.", args[0]), EXIT_INVALID);
   std::optional<bool> allocatable;
   if (auto x = c.cl().get("allocatable")) {

@@ -28,12 +28,8 @@ struct Dumper {
   format::PvDevice& dev;
   std::string_view name;
   PvckOutput o;
-  bool bad = false;
   void say(const std::string& s) { o.out += "  " + s + "\n"; }
-  void check(const std::string& s) {
-    say("CHECK: " + s);
-    bad = true;
-  }
+  void check(const std::string& s) { say("CHECK: " + s); }
   std::optional<std::vector<std::byte>> read(byte_count off, std::size_t n) {
     if (off > dev.size() || n > dev.size() - off) return std::nullopt;
     std::vector<std::byte> b(n);
