@@ -6,7 +6,6 @@
 
 #include "lvm/api/cmdline.hpp"
 #include "lvm/api/commands.hpp"
-#include "udm_build_version.h"
 
 namespace ulvm {
 namespace {
@@ -57,11 +56,7 @@ int run_words(std::vector<std::string> words, const std::string& program) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     return api::EXIT_OK;
   }
-  if (command == "version" || command == "--version") {
-    std::printf("  LVM version:     2.03.16(2) (ulvm %s, udm)\n", UDM_VERSION);
-    std::printf("  Library version: %s (libudm)\n", UDM_VERSION);
-    return api::EXIT_OK;
-  }
+  if (command == "--version") command = "version";
   if (known(command) && asks_help(args)) return print_usage(command);
 
   api::CommandIo io;

@@ -54,7 +54,7 @@ int run_shell(const std::string& program) {
       std::fflush(stdout);
     }
     if (!std::getline(std::cin, line)) {
-      if (tty) std::fputs("\n", stdout);
+      std::fputs("\n", stdout);  // lvm2 ends the shell's output with a newline at end of input, tty or not
       return 0;
     }
     auto words = split_words(line);

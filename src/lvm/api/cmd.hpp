@@ -355,5 +355,8 @@ Outcome<void> cmd_pvscan(Cmd& c);
 Outcome<void> cmd_segtypes(Cmd& c);
 Outcome<void> cmd_formats(Cmd& c);
 Outcome<void> cmd_tags(Cmd& c);
+Outcome<void> cmd_lvmdiskscan(Cmd& c);
+Outcome<void> cmd_version(Cmd& c);
+Outcome<void> cmd_pvck(Cmd& c);
 
 }  // namespace udm::lvm::api::detail

@@ -57,7 +57,19 @@ const std::map<std::string, std::vector<OptionSpec>, std::less<>>& table() {
                            {'C', "columns", false}, {'A', "activevolumegroups", false}, {'S', "select", true}}})},
       {"vgchange", with({{{'a', "activate", true}, {'y', "yes", false}, {0, "addtag", true}, {0, "deltag", true},
                           {0, "alloc", true}, {'A', "autobackup", true}, {0, "ignoreactivationskip", false},
-                          {'K', "ignoreactivationskip", false}}})},
+                          {'K', "ignoreactivationskip", false}, {'x', "resizeable", true},
+                          {'l', "logicalvolume", true}, {'p', "maxphysicalvolumes", true}, {'u', "uuid", false},
+                          {'s', "physicalextentsize", true}, {'S', "select", true}}})},
+      {"pvchange", with({{{'a', "all", false}, {'x', "allocatable", true}, {'u', "uuid", false}, {0, "addtag", true},
+                          {0, "deltag", true}, {'A', "autobackup", true}, {'S', "select", true}}})},
+      {"vgsplit", with({{{'n', "name", true}, {'A', "autobackup", true}, {'l', "maxlogicalvolumes", true},
+                         {'p', "maxphysicalvolumes", true}, {0, "alloc", true}}})},
+      {"vgmerge", with({{{'A', "autobackup", true}, {'l', "list", false}}})},
+      {"vgexport", with({{{'a', "all", false}, {'S', "select", true}}})},
+      {"vgimport", with({{{'a', "all", false}, {'S', "select", true}, {'f', "force", false}}})},
+      {"vgimportclone", with({{{'n', "basevgname", true}, {'i', "import", false}}})},
+      {"fullreport", with({{{0, "units", true}, {'a', "all", false}, {'S', "select", true}}})},
+      {"vgmknodes", with({{{0, "ignorelockingfailure", false}, {0, "refresh", false}}})},
       {"vgck", with({{{0, "updatemetadata", false}}})},
       {"lvscan", with({{{'a', "all", false}, {'b', "blockdevice", false}, {0, "ignorelockingfailure", false},
                         {0, "readonly", false}, {0, "reportformat", true}}})},
@@ -68,6 +80,10 @@ const std::map<std::string, std::vector<OptionSpec>, std::less<>>& table() {
       {"segtypes", with({})},
       {"formats", with({})},
       {"tags", with({})},
+      {"version", with({})},
+      {"pvck", with({{{0, "dump", true}, {0, "settings", true}, {0, "file", true}, {0, "repairtype", true},
+                      {0, "repair", false}, {0, "labelsector", true}, {0, "pvmetadatacopies", true}}})},
+      {"lvmdiskscan", with({{{'l', "lvmpartition", false}, {0, "readonly", false}}})},
       {"vgcfgbackup", with({{{'f', "file", true}}})},
       {"vgcfgrestore", with({{{'f', "file", true}, {'l', "list", false}, {0, "force", false}, {'y', "yes", false}}})},
       {"lvcreate", with({{{'L', "size", true}, {'l', "extents", true}, {'n', "name", true}, {'i', "stripes", true},
@@ -104,7 +120,8 @@ const std::map<std::string, std::vector<OptionSpec>, std::less<>>& table() {
       {"lvchange", with({{{'a', "activate", true}, {'y', "yes", false}, {0, "errorwhenfull", true}, {'p', "permission", true}, {0, "addtag", true},
                           {0, "deltag", true}, {0, "alloc", true}, {'A', "autobackup", true},
                           {'K', "ignoreactivationskip", false}, {0, "syncaction", true}, {0, "rebuild", true},
-                          {0, "maxrecoveryrate", true}, {0, "minrecoveryrate", true}}})},
+                          {0, "maxrecoveryrate", true}, {0, "minrecoveryrate", true}, {'r', "readahead", true},
+                          {'C', "contiguous", true}, {'S', "select", true}}})},
       {"lvscan", with({{{'a', "all", false}}})},
       {"vgscan", with({})},
       {"pvscan", with({{{'s', "short", false}}})},
@@ -231,6 +248,16 @@ const std::map<std::string_view, CommandDoc>& docs() {
       {"lvscan", {"List all logical volumes in all volume groups", "", ""}},
       {"help", {"Display help for commands", "", ""}},
       {"version", {"Display software and driver version information", "", ""}},
+      {"pvck", {"Check metadata on physical volumes", "", "PV ..."}},
+      {"pvchange", {"Change attributes of physical volume(s)", "", "PV ..."}},
+      {"vgsplit", {"Move physical volumes into a new or existing volume group", "VG VG_new", "PV ..."}},
+      {"vgmerge", {"Merge volume groups", "VG VG", ""}},
+      {"vgexport", {"Unregister volume group(s) from the system", "", "VG|Tag|Select ..."}},
+      {"vgimport", {"Register exported volume group with system", "", "VG|Tag|Select ..."}},
+      {"vgimportclone", {"Import a VG from cloned PVs", "PV ...", ""}},
+      {"fullreport", {"Display full report", "", "VG ..."}},
+      {"vgmknodes", {"Create the special files for volume group devices in /dev", "", "VG|LV|Tag ..."}},
+      {"lvmdiskscan", {"List devices that may be used as physical volumes", "", ""}},
       {"segtypes", {"List available segment types", "", ""}},
       {"formats", {"List available metadata formats", "", ""}},
       {"tags", {"List tags defined on this host", "", ""}},
@@ -340,7 +367,8 @@ std::string command_usage(std::string_view command) {
 std::string commands_help(const std::vector<std::string_view>& names, std::string_view program) {
   std::string out = fmt::format("  Available lvm commands:\n  Use '{} help <command>' for more information\n   \n", program);
   std::vector<std::string_view> all = names;
-  for (std::string_view extra : {"help", "version"}) all.push_back(extra);
+  for (std::string_view extra : {"help", "version"})
+    if (std::find(all.begin(), all.end(), extra) == all.end()) all.push_back(extra);
   std::sort(all.begin(), all.end());
   for (auto n : all) out += fmt::format("  {:<15} {}\n", n, command_description(n));
   return out;

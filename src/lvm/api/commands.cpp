@@ -1,5 +1,6 @@
 #include "lvm/api/commands.hpp"
 
+#include "lvm/api/change_commands.hpp"
 #include "lvm/api/cmd.hpp"
 #include "lvm/api/mirror_activate.hpp"
 #include "lvm/api/snapshot_commands.hpp"
@@ -45,6 +46,17 @@ const std::map<std::string_view, Handler>& handlers() {
       {"segtypes", cmd_segtypes},
       {"formats", cmd_formats},
       {"tags", cmd_tags},
+      {"lvmdiskscan", cmd_lvmdiskscan},
+      {"version", cmd_version},
+      {"pvck", cmd_pvck},
+      {"pvchange", cmd_pvchange},
+      {"vgsplit", cmd_vgsplit},
+      {"vgmerge", cmd_vgmerge},
+      {"vgexport", cmd_vgexport},
+      {"vgimport", cmd_vgimport},
+      {"vgimportclone", cmd_vgimportclone},
+      {"vgmknodes", cmd_vgmknodes},
+      {"fullreport", cmd_fullreport},
   };
   return h;
 }

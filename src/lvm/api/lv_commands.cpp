@@ -2,6 +2,10 @@
 #include "lvm/api/cmd.hpp"
 
 #include <charconv>
+#include <set>
+
+#include "lvm/api/lv_iterator.hpp"
+#include "lvm/api/report_data.hpp"
 
 #include "lvm/api/snapshot_commands.hpp"
 #include "lvm/api/lvcreate_thin.hpp"
@@ -69,72 +73,194 @@ void revert_new_lv(Cmd& c, const VolumeGroup& vg, const std::string& name) {
 }
 }  // namespace
 
-Outcome<void> lvchange_metadata(Cmd& c) {
-  if (c.cl().args.empty()) return failed("Please give logical volume path(s).", EXIT_INVALID);
-  auto perm = c.cl().get("permission");
-  if (perm && *perm != "r" && *perm != "rw") return failed("Invalid argument for --permission: " + *perm, EXIT_INVALID);
-  if (auto r = c.open(true); !r) return r;
-  for (const auto& a : c.cl().args) {
+Outcome<void> for_each_lv(Cmd& c, bool writable, const LvAction& each, bool keep_going) {
+  const auto& args = c.cl().args;
+  const auto sel_text = c.cl().get("select");
+  if (args.empty() && !sel_text) return failed("Please give logical volume path(s).", EXIT_INVALID);
+  report::Selection sel;
+  if (sel_text) {
+    auto parsed = report::parse_selection(report::ReportType::lvs, *sel_text);
+    if (!parsed) return failed(Cmd::indented(parsed.error().message));
+    sel = std::move(*parsed);
+  }
+  if (auto r = c.open(writable); !r) return r;
+  // @tag may name LVs of any VG: lock them all, as lvm2 does.
+  if (std::any_of(args.begin(), args.end(), [](const std::string& a) { return a.starts_with("@"); })) {
+    std::vector<std::string> all;
+    for (const auto& [n, f] : c.store().vgs()) all.push_back(n);
+    if (auto r = c.lock(locking::plan_locks(c.cl().command, args, false), all); !r) return r;
+    if (c.store().changed_since_scan())
+      if (auto r = c.store().rescan(); !r) return failed(r.error().message);
+  }
+  // Which LVs the arguments name, per VG.
+  std::map<std::string, std::set<std::string>> named;
+  std::set<std::string> whole_vgs, tags;
+  for (const auto& a : args) {
+    if (a.starts_with("@")) {
+      tags.insert(a.substr(1));
+      continue;
+    }
     auto [vgn, lvn] = split_lv_path(a);
+    if (vgn.empty()) vgn = a, lvn.clear();
+    const format::VgState* f = c.store().find_vg(vgn);
+    if (!f) return failed(fmt::format("Volume group \"{}\" not found", vgn));
+    if (lvn.empty()) {
+      whole_vgs.insert(vgn);
+    } else if (!f->text.vg.find_lv(lvn)) {
+      return failed(fmt::format("Failed to find logical volume \"{}/{}\"", vgn, lvn));
+    } else {
+      named[vgn].insert(lvn);
+    }
+  }
+  std::optional<ReportData> rows;
+  if (sel_text) rows = report_rows(c, true);
+  // As lvm2: VGs in name order, LVs in each VG's order.
+  std::vector<std::pair<std::string, std::string>> todo;
+  for (const auto& [vgn, f] : c.store().vgs()) {
+    const VolumeGroup& vg = f.text.vg;
+    const report::VgView* view = nullptr;
+    if (rows)
+      for (const auto& v : rows->in.vgs)
+        if (v.vg->name == vgn) view = &v;
+    for (std::size_t i = 0; i < vg.lvs.size(); ++i) {
+      const LogicalVolume& lv = vg.lvs[i];
+      bool want = args.empty() || whole_vgs.contains(vgn) || (named.contains(vgn) && named[vgn].contains(lv.name));
+      for (const auto& t : lv.tags) want = want || tags.contains(t);
+      if (!want) continue;
+      const bool by_name = named.contains(vgn) && named[vgn].contains(lv.name);
+      if (!by_name && !lv_is_visible(vg, lv)) continue;
+      if (view && !report::row_selected(sel, report::Row{.vg = view, .lv = &lv, .lv_index = i})) continue;
+      todo.emplace_back(vgn, lv.name);
+    }
+  }
+  rows.reset();
+  bool any_failed = false;
+  for (const auto& [vgn, lvn] : todo) {
     auto old = c.vg(vgn);
     if (!old) return std::unexpected(old.error());
     VolumeGroup vg = *old;
     LogicalVolume* lv = vg.find_lv(lvn);
-    if (!lv) return failed(fmt::format("Failed to find logical volume \"{}/{}\"", vgn, lvn));
-    auto changed = apply_tags(c, lv->tags);
-    if (!changed) return std::unexpected(changed.error());
-    bool perm_changed = false;
+    if (!lv) continue;  // gone with an earlier one (a snapshot with its origin)
+    if (auto r = each(vg, *lv, *old); !r) {
+      if (!keep_going) return r;
+      if (!r.error().message.empty()) c.warn(r.error().message);
+      any_failed = true;
+    }
+  }
+  if (any_failed) return failed("");
+  return {};
+}
+
+namespace {
+
+// -r/--readahead: auto (absent), none (0) or a number of sectors.
+Outcome<std::optional<std::int64_t>> read_ahead_argument(const std::string& v) {
+  if (v == "auto") return std::optional<std::int64_t>{};
+  if (v == "none") return std::optional<std::int64_t>{0};
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (v.empty() || ec != std::errc() || end != v.data() + v.size() || n < 0)
+    return failed(fmt::format("Invalid argument for --readahead: {}", v), EXIT_INVALID);
+  return std::optional<std::int64_t>{n};
+}
+
+std::string read_ahead_words(const std::optional<std::int64_t>& r) {
+  if (!r) return "auto";
+  if (*r == 0) return "none";
+  return std::to_string(*r);
+}
+
+}  // namespace
+
+// -p, --addtag/--deltag, -r, -C, --alloc: metadata only (an active LV whose
+// permission changed is reloaded read-only or writable). Each LV is committed
+// once; one already as asked is reported and the command fails, as lvm2.
+Outcome<void> lvchange_metadata(Cmd& c) {
+  auto perm = c.cl().get("permission");
+  if (perm && *perm != "r" && *perm != "rw") return failed("Invalid argument for --permission: " + *perm, EXIT_INVALID);
+  std::optional<std::optional<std::int64_t>> read_ahead;
+  if (auto r = c.cl().get("readahead")) {
+    auto v = read_ahead_argument(*r);
+    if (!v) return std::unexpected(v.error());
+    read_ahead = *v;
+  }
+  std::optional<AllocationPolicy> policy;
+  if (auto a = c.cl().get("alloc")) {
+    policy = parse_allocation_policy(*a);
+    if (!policy) return failed(fmt::format("Invalid argument for --alloc: {}", *a), EXIT_INVALID);
+  }
+  if (auto cont = c.cl().get("contiguous")) {
+    if (*cont != "y" && *cont != "n") return failed(fmt::format("Invalid argument for --contiguous: {}", *cont), EXIT_INVALID);
+    policy = *cont == "y" ? AllocationPolicy::contiguous : AllocationPolicy::inherit;
+  }
+  return for_each_lv(c, true, [&](VolumeGroup& vg, LogicalVolume& lv, const VolumeGroup& old) -> Outcome<void> {
+    const std::string name = vg.name + "/" + lv.name;
+    bool changed = false, refused = false, perm_changed = false;
     if (perm) {
-      bool writable = lv->status.has("WRITE");
+      const bool writable = lv.status.has("WRITE");
       if ((*perm == "rw") == writable) {
-        c.warn(fmt::format("Logical volume {}/{} is already {}.", vgn, lvn, writable ? "writable" : "read-only"));
-        if (!*changed && !c.cl().has("addtag") && !c.cl().has("deltag")) return std::unexpected(Failure{EXIT_FAILED, ""});
+        c.warn(writable ? fmt::format("Logical volume {} is already writable.", name)
+                        : fmt::format("Logical volume \"{}\" is already read only.", name));
+        refused = true;
       } else {
-        if (*perm == "rw") lv->status.add("WRITE");
-        else lv->status.remove("WRITE");
-        perm_changed = true;
+        if (*perm == "rw") lv.status.add("WRITE");
+        else lv.status.remove("WRITE");
+        changed = perm_changed = true;
       }
     }
-    if (*changed || perm_changed) {
-      if (auto r = c.commit(vg, *old); !r) return r;
+    if (policy) {
+      const AllocationPolicy now = lv.allocation_policy.value_or(AllocationPolicy::inherit);
+      if (now == *policy) {
+        c.warn(fmt::format("Allocation policy of logical volume {} is already {}.", name,
+                           allocation_policy_name(*policy)));
+        refused = true;
+      } else {
+        if (*policy == AllocationPolicy::inherit) lv.allocation_policy.reset();
+        else lv.allocation_policy = *policy;
+        changed = true;
+      }
+    }
+    auto tagged = apply_tags(c, lv.tags);
+    if (!tagged) return std::unexpected(tagged.error());
+    changed = changed || *tagged;
+    if (read_ahead) {
+      if (lv.read_ahead == *read_ahead) {
+        c.warn(fmt::format("Read ahead is already {} for {}.", read_ahead_words(*read_ahead), name));
+        refused = true;
+      } else {
+        lv.read_ahead = *read_ahead;
+        changed = true;
+      }
+    }
+    if (changed) {
+      const std::string lvn = lv.name;
+      if (auto r = c.commit(vg, old); !r) return r;
       const LogicalVolume* now = vg.find_lv(lvn);
       if (perm_changed && c.is_active(vg, *now))
         if (auto r = c.activate(vg, *now); !r) return r;  // reload with the new access mode
+      c.say(fmt::format("Logical volume {} changed.", name));
     }
-    c.say(fmt::format("Logical volume {}/{} changed.", vgn, lvn));
-  }
-  return {};
+    if (refused) return failed("");
+    return {};
+  }, true);
 }
 
 Outcome<void> cmd_lvchange(Cmd& c) {
   if (auto thin = lvchange_thin(c)) return *thin;
   if (auto raid = lvchange_raid(c)) return *raid;
   auto act = c.cl().get("activate");
-  if (!act && (c.cl().has("addtag") || c.cl().has("deltag") || c.cl().has("permission"))) return lvchange_metadata(c);
-  if (!act) return failed("Need one or more command options.", EXIT_INVALID);
+  if (!act) {
+    for (auto opt : {"addtag", "deltag", "permission", "readahead", "contiguous", "alloc"})
+      if (c.cl().has(opt)) return lvchange_metadata(c);
+    return failed("Need one or more command options.", EXIT_INVALID);
+  }
   auto on = parse_activate(*act);
   if (!on) return std::unexpected(on.error());
-  if (c.cl().args.empty()) return failed("Please give logical volume path(s).", EXIT_INVALID);
-  if (auto r = c.open(false); !r) return r;
-  for (const auto& a : c.cl().args) {
-    auto [vgn, lvn] = split_lv_path(a);
-    auto vg = c.vg(vgn);
-    if (!vg) return std::unexpected(vg.error());
-    std::vector<const LogicalVolume*> lvs;
-    if (lvn.empty()) {
-      for (const auto& lv : vg->lvs) lvs.push_back(&lv);
-    } else if (const LogicalVolume* lv = vg->find_lv(lvn)) {
-      lvs.push_back(lv);
-    } else {
-      return failed(fmt::format("Failed to find logical volume \"{}/{}\"", vgn, lvn));
-    }
-    for (const auto* lv : lvs) {
-      // As lvm2: LVs flagged to skip activation (thin snapshots) need -K.
-      if (*on && lv->flags.has("ACTIVATION_SKIP") && !c.cl().has("ignoreactivationskip")) continue;
-      if (auto r = set_activation(c, *vg, *lv, *on); !r) return r;
-    }
-  }
-  return {};
+  return for_each_lv(c, false, [&](VolumeGroup& vg, LogicalVolume& lv, const VolumeGroup&) -> Outcome<void> {
+    // As lvm2: LVs flagged to skip activation (thin snapshots) need -K.
+    if (*on && lv.flags.has("ACTIVATION_SKIP") && !c.cl().has("ignoreactivationskip")) return {};
+    return set_activation(c, vg, lv, *on);
+  });
 }
 
 

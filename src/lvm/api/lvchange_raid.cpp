@@ -4,6 +4,7 @@
 // `rebuild <slot>`, the flags are cleared again).
 #include <algorithm>
 
+#include "lvm/api/lv_iterator.hpp"
 #include "lvm/api/lvcreate_raid.hpp"
 #include "lvm/api/raid_activate.hpp"
 #include "lvm/segtypes/raid_keys.hpp"
@@ -14,26 +15,21 @@ namespace {
 Outcome<void> syncaction(Cmd& c, const std::string& action) {
   if (action != "check" && action != "repair")
     return failed(fmt::format("Invalid argument for --syncaction: {}", action), EXIT_INVALID);
-  if (c.cl().args.empty()) return failed("Please give logical volume path(s).", EXIT_INVALID);
-  if (auto r = c.open(false); !r) return r;
-  for (const auto& a : c.cl().args) {
-    auto [vgn, lvn] = split_lv_path(a);
-    auto vg = c.vg(vgn);
-    if (!vg) return std::unexpected(vg.error());
-    const LogicalVolume* lv = vg->find_lv(lvn);
-    if (!lv) return failed(fmt::format("Failed to find logical volume \"{}/{}\"", vgn, lvn));
-    if (!segtypes::lv_is_raid(*lv) || segtypes::is_raid0_type(lv->segments[0].type)) return not_permitted(vgn, *lv);
+  return for_each_lv(c, false, [&](VolumeGroup& vg, LogicalVolume& lv, const VolumeGroup&) -> Outcome<void> {
+    const std::string& vgn = vg.name;
+    const std::string& lvn = lv.name;
+    if (!segtypes::lv_is_raid(lv) || segtypes::is_raid0_type(lv.segments[0].type)) return not_permitted(vgn, lv);
     activate::Driver* d = c.driver(false);
-    auto st = d ? raid_status(*d, *vg, *lv) : Result<std::optional<RaidStatus>>(std::optional<RaidStatus>{});
+    auto st = d ? raid_status(*d, vg, lv) : Result<std::optional<RaidStatus>>(std::optional<RaidStatus>{});
     if (!st) return failed(st.error().message);
     if (!*st) return failed(fmt::format("{}/{} must be active to perform this operation.", vgn, lvn));
     if ((*st)->action != "idle")
       return failed(fmt::format("{}/{} state is currently \"{}\".  Unable to switch to \"{}\".", vgn, lvn,
                                 (*st)->action, action));
-    if (c.test_mode()) continue;
-    if (auto r = d->message(dm_device_uuid(vg->id, lv->id), action); !r) return failed(r.error().message);
-  }
-  return {};
+    if (c.test_mode()) return {};
+    if (auto r = d->message(dm_device_uuid(vg.id, lv.id), action); !r) return failed(r.error().message);
+    return {};
+  });
 }
 
 Outcome<void> rebuild(Cmd& c) {
@@ -89,29 +85,22 @@ Outcome<void> rebuild(Cmd& c) {
 // --minrecoveryrate/--maxrecoveryrate: the keys change and an active LV is
 // reloaded with the new limits.
 Outcome<void> recovery_rate(Cmd& c) {
-  if (c.cl().args.empty()) return failed("Please give logical volume path(s).", EXIT_INVALID);
-  if (auto r = c.open(true); !r) return r;
-  for (const auto& a : c.cl().args) {
-    auto [vgn, lvn] = split_lv_path(a);
-    auto old = c.vg(vgn);
-    if (!old) return std::unexpected(old.error());
-    VolumeGroup vg = *old;
-    LogicalVolume* lv = vg.find_lv(lvn);
-    if (!lv) return failed(fmt::format("Failed to find logical volume \"{}/{}\"", vgn, lvn));
-    if (!segtypes::lv_is_raid(*lv) || segtypes::is_raid0_type(lv->segments[0].type)) return not_permitted(vgn, *lv);
-    auto k = segtypes::raid_keys(lv->segments[0]);
+  return for_each_lv(c, true, [&](VolumeGroup& vg, LogicalVolume& lv, const VolumeGroup& old) -> Outcome<void> {
+    const std::string vgn = vg.name, lvn = lv.name;
+    if (!segtypes::lv_is_raid(lv) || segtypes::is_raid0_type(lv.segments[0].type)) return not_permitted(vgn, lv);
+    auto k = segtypes::raid_keys(lv.segments[0]);
     if (!k) return failed(k.error().message);
     if (auto r = recovery_rate_args(c, *k); !r) return std::unexpected(r.error());
-    segtypes::set_raid_keys(lv->segments[0], *k);
-    const bool active = c.is_active(*old, *old->find_lv(lvn));
-    if (auto r = c.commit(vg, *old); !r) return r;
+    segtypes::set_raid_keys(lv.segments[0], *k);
+    const bool active = c.is_active(old, *old.find_lv(lvn));
+    if (auto r = c.commit(vg, old); !r) return r;
     VolumeGroup written = vg;
-    written.seqno = old->seqno + 1;
+    written.seqno = old.seqno + 1;
     if (active)
       if (auto r = c.activate(written, *written.find_lv(lvn)); !r) return r;
     c.say(fmt::format("Logical volume {}/{} changed.", vgn, lvn));
-  }
-  return {};
+    return {};
+  });
 }
 
 }  // namespace

@@ -121,6 +121,8 @@ Outcome<ReportData> load_report(Cmd& c, report::ReportType type, const std::vect
   return report_data(c, type == report::ReportType::lvs);
 }
 
+ReportData report_rows(Cmd& c, bool with_states) { return report_data(c, with_states); }
+
 namespace {
 // report/NAME from --config ("report/x=1" or "report { x=1 }"); lvm2's
 // precedence: the last setting wins.

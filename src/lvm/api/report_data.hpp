@@ -21,5 +21,7 @@ struct ReportData {
 // `names` that are not found (as lvm: "Volume group "x" not found"), and asks
 // the driver for LV states when `type` is lvs and udmd runs.
 Outcome<ReportData> load_report(Cmd& c, report::ReportType type, const std::vector<std::string>& names);
+// The rows of a store already opened (for -S on changing commands).
+ReportData report_rows(Cmd& c, bool with_states);
 
 }  // namespace udm::lvm::api::detail

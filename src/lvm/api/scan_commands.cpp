@@ -114,6 +114,33 @@ Outcome<void> cmd_formats(Cmd& c) {
   return {};
 }
 
+// lvmdiskscan: every device the filters pass, PVs marked, then lvm2's
+// counts. udm's devices are loop devices or files, never whole disks with
+// partitions, so lvm2 counts the ones that are not PVs as partitions.
+Outcome<void> cmd_lvmdiskscan(Cmd& c) {
+  if (auto r = c.open(false); !r) return r;
+  const bool only_lvm = c.cl().has("lvmpartition");
+  if (only_lvm) c.warn("WARNING: only considering LVM devices");
+  std::size_t width = 0;
+  for (const auto& p : c.store().pvs())
+    if (!only_lvm || p.is_pv) width = std::max(width, p.path.size());
+  std::size_t partitions = 0, pvs = 0;
+  for (const auto& p : c.store().pvs()) {
+    if (only_lvm && !p.is_pv) continue;
+    const sector_t size = p.dev ? p.dev->size() / 512 : 0;
+    c.say(fmt::format("{:<{}} [{:>15}] {}", p.path, width, shown(size), p.is_pv ? "LVM physical volume" : ""));
+    ++(p.is_pv ? pvs : partitions);
+  }
+  const auto plural = [](std::size_t n) { return n == 1 ? "" : "s"; };
+  if (!only_lvm) {
+    c.say("0 disks");
+    c.say(fmt::format("{} partition{}", partitions, plural(partitions)));
+  }
+  c.say("0 LVM physical volume whole disks");
+  c.say(fmt::format("{} LVM physical volume{}", pvs, plural(pvs)));
+  return {};
+}
+
 // Host tags (lvm.conf tags/hosttags); ulvm defines none yet.
 Outcome<void> cmd_tags(Cmd&) { return {}; }
 

@@ -1,7 +1,10 @@
 // vgcreate, vgextend, vgreduce, vgremove, vgrename, vgcfgbackup,
 // vgcfgrestore, vgchange.
 #include "lvm/api/cmd.hpp"
+#include "lvm/api/report_data.hpp"
 #include "lvm/api/snapshot_commands.hpp"
+
+#include <charconv>
 
 namespace udm::lvm::api::detail {
 
@@ -249,28 +252,171 @@ Outcome<void> cmd_vgcfgrestore(Cmd& c) {
 }
 
 
+namespace {
+
+// The VGs vgchange acts on: those named (or every VG), kept when -S matches.
+Outcome<std::vector<std::string>> vgchange_targets(Cmd& c) {
+  std::vector<std::string> names = c.vg_names_or_all();
+  for (const auto& n : c.cl().args)
+    if (!c.store().find_vg(n)) return failed(fmt::format("Volume group \"{}\" not found", n));
+  auto text = c.cl().get("select");
+  if (!text) return names;
+  auto sel = report::parse_selection(report::ReportType::vgs, *text);
+  if (!sel) return failed(Cmd::indented(sel.error().message));
+  ReportData rows = report_rows(c, false);
+  std::vector<std::string> out;
+  for (const auto& v : rows.in.vgs)
+    if (std::find(names.begin(), names.end(), v.vg->name) != names.end() &&
+        report::row_selected(*sel, report::Row{.vg = &v}))
+      out.push_back(v.vg->name);
+  return out;
+}
+
+Outcome<std::uint64_t> count_argument(const std::string& name, const std::string& v) {
+  std::uint64_t n = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (v.empty() || ec != std::errc() || end != v.data() + v.size())
+    return failed(fmt::format("Invalid argument for --{}: {}", name, v), EXIT_INVALID);
+  return n;
+}
+
+// -s: every PV and segment must be whole extents of the new size, as lvm2
+// checks before it rescales the VG.
+Outcome<void> change_extent_size(VolumeGroup& vg, sector_t size) {
+  const sector_t old = vg.extent_size;
+  if (size == old) return {};
+  const auto fits = [&](extent_t e) { return (e * old) % size == 0; };
+  extent_t total = 0, free = 0;
+  for (const auto& pv : vg.pvs) {
+    total += pv.pe_count;
+    free += pv_free_extents(vg, pv);
+  }
+  // lvm2's checks in its order: the whole VG, its free space, then each part.
+  if (!fits(total)) return failed("New extent size is not a perfect fit");
+  if (!fits(free))
+    return failed(fmt::format("New size {} for {} free space not an exact number of new extents.", free * old, vg.name));
+  for (const auto& pv : vg.pvs)
+    if (!fits(pv.pe_count)) return failed("New extent size is not a perfect fit");
+  for (const auto& lv : vg.lvs)
+    for (const auto& seg : lv.segments) {
+      if (!fits(seg.start_extent) || !fits(seg.extent_count) || !seg.is_striped())
+        return failed("New extent size is not a perfect fit");
+      for (const auto& a : seg.stripes)
+        if (!fits(a.start) || !fits(seg.area_extents())) return failed("New extent size is not a perfect fit");
+    }
+  const auto scale = [&](extent_t e) { return e * old / size; };
+  for (auto& pv : vg.pvs) pv.pe_count = scale(pv.pe_count);
+  for (auto& lv : vg.lvs)
+    for (auto& seg : lv.segments) {
+      seg.start_extent = scale(seg.start_extent);
+      seg.extent_count = scale(seg.extent_count);
+      for (auto& a : seg.stripes) a.start = scale(a.start);
+    }
+  vg.extent_size = size;
+  return {};
+}
+
+// -x, -l, -p, --addtag/--deltag, --uuid, -s, --alloc: one commit per VG.
+Outcome<void> vgchange_metadata(Cmd& c) {
+  std::optional<bool> resizeable;
+  if (auto x = c.cl().get("resizeable")) {
+    if (*x != "y" && *x != "n") return failed(fmt::format("Invalid argument for --resizeable: {}", *x), EXIT_INVALID);
+    resizeable = *x == "y";
+  }
+  std::optional<std::uint64_t> max_lv, max_pv;
+  if (auto l = c.cl().get("logicalvolume")) {
+    auto n = count_argument("logicalvolume", *l);
+    if (!n) return std::unexpected(n.error());
+    max_lv = *n;
+  }
+  if (auto p = c.cl().get("maxphysicalvolumes")) {
+    auto n = count_argument("maxphysicalvolumes", *p);
+    if (!n) return std::unexpected(n.error());
+    max_pv = *n;
+  }
+  std::optional<sector_t> extent_size;
+  if (auto s = c.cl().get("physicalextentsize")) {
+    auto sz = alloc::parse_size(*s, 'm');
+    if (!sz || sz->sign != alloc::Sign::none)
+      return failed(fmt::format("Invalid argument for --physicalextentsize: {}", *s), EXIT_INVALID);
+    if (auto r = alloc::check_extent_size(sz->sectors); !r) return failed(r.error().message, EXIT_INVALID);
+    extent_size = sz->sectors;
+  }
+  std::optional<AllocationPolicy> policy;
+  if (auto a = c.cl().get("alloc")) {
+    policy = parse_allocation_policy(*a);
+    if (!policy || *policy == AllocationPolicy::inherit)
+      return failed(fmt::format("Invalid argument for --alloc: {}", *a), EXIT_INVALID);
+  }
+  if (auto r = c.open(true); !r) return r;
+  auto names = vgchange_targets(c);
+  if (!names) return std::unexpected(names.error());
+  bool any_failed = false;
+  for (const auto& n : *names) {
+    auto old = c.vg(n);
+    if (!old) return std::unexpected(old.error());
+    VolumeGroup vg = *old;
+    auto step = [&]() -> Outcome<void> {
+      if (resizeable) {
+        if (vg.status.has("RESIZEABLE") == *resizeable)
+          return failed(fmt::format("Volume group \"{}\" is already {}resizeable", n, *resizeable ? "" : "not "));
+        if (*resizeable) vg.status.add("RESIZEABLE");
+        else vg.status.remove("RESIZEABLE");
+      }
+      if (max_lv) {
+        std::uint64_t visible = 0;
+        for (const auto& lv : vg.lvs) visible += lv_is_visible(vg, lv) ? 1 : 0;
+        if (*max_lv && *max_lv < visible)
+          return failed(fmt::format("MaxLogicalVolume is less than the current number {} of LVs for {}", visible, n));
+        vg.max_lv = *max_lv;
+      }
+      if (max_pv) {
+        if (*max_pv && *max_pv < vg.pvs.size())
+          return failed(fmt::format("MaxPhysicalVolumes is less than the current number {} of PVs for \"{}\"",
+                                    vg.pvs.size(), n));
+        vg.max_pv = *max_pv;
+      }
+      if (auto t = apply_tags(c, vg.tags); !t) return std::unexpected(t.error());
+      if (c.cl().has("uuid")) {
+        for (const auto& lv : vg.lvs)
+          if (c.is_active(vg, lv)) return failed("Volume group has active logical volumes");
+        c.store().allow_replacing_vg(vg.id);
+        vg.id = generate_id();
+      }
+      if (extent_size)
+        if (auto r = change_extent_size(vg, *extent_size); !r) return r;
+      if (policy) {
+        if (*policy == AllocationPolicy::normal) vg.allocation_policy.reset();
+        else vg.allocation_policy = *policy;
+      }
+      if (auto r = c.commit(vg, *old); !r) return r;
+      c.say(fmt::format("Volume group \"{}\" successfully changed", n));
+      return {};
+    };
+    if (auto r = step(); !r) {
+      if (!r.error().message.empty()) c.warn(r.error().message);
+      any_failed = true;
+    }
+  }
+  if (any_failed) return failed("");
+  return {};
+}
+
+}  // namespace
+
 Outcome<void> cmd_vgchange(Cmd& c) {
   auto act = c.cl().get("activate");
-  if (!act && (c.cl().has("addtag") || c.cl().has("deltag"))) {
-    if (auto r = c.open(true); !r) return r;
-    const std::vector<std::string> names = c.vg_names_or_all();
-    for (const auto& n : names) {
-      auto old = c.vg(n);
-      if (!old) return std::unexpected(old.error());
-      VolumeGroup vg = *old;
-      auto changed = apply_tags(c, vg.tags);
-      if (!changed) return std::unexpected(changed.error());
-      if (*changed)
-        if (auto r = c.commit(vg, *old); !r) return r;
-      c.say(fmt::format("Volume group \"{}\" successfully changed", n));
-    }
-    return {};
-  }
+  if (!act)
+    for (auto opt : {"addtag", "deltag", "resizeable", "logicalvolume", "maxphysicalvolumes", "uuid",
+                     "physicalextentsize", "alloc"})
+      if (c.cl().has(opt)) return vgchange_metadata(c);
   if (!act) return failed("Need one or more command options.", EXIT_INVALID);
   auto on = parse_activate(*act);
   if (!on) return std::unexpected(on.error());
   if (auto r = c.open(false); !r) return r;
-  const std::vector<std::string> names = c.vg_names_or_all();
+  auto targets = vgchange_targets(c);
+  if (!targets) return std::unexpected(targets.error());
+  const std::vector<std::string>& names = *targets;
   bool any_failed = false;
   for (const auto& n : names) {
     auto vg = c.vg(n);

@@ -633,6 +633,16 @@ Result<void> MetadataStore::set_pv_in_use(const std::string& path, bool in_use) 
   return write_label(*pv);
 }
 
+Result<void> MetadataStore::set_pv_id(const std::string& path, const std::string& raw_id) {
+  PvState* pv = find_device(path);
+  if (!pv || !pv->is_pv) return fail(ENODATA, fmt::format("No PV label found on {}.", path));
+  if (!writable_) return fail(EROFS, fmt::format("Cannot use {}: opened read-only", path));
+  pv->label.pv_id = raw_id;
+  if (auto r = write_label(*pv); !r) return r;
+  stale_ = true;
+  return {};
+}
+
 Result<void> MetadataStore::clear_metadata(const std::string& path) {
   PvState* pv = find_device(path);
   if (!pv || !pv->is_pv) return fail(ENODATA, fmt::format("No PV label found on {}.", path));
@@ -719,10 +729,13 @@ Result<void> MetadataStore::write_vg(VolumeGroup&& vg, const MetadataHeader& hea
     members.push_back(dev);
     for (std::size_t mi = 0; mi < dev->mdas.size(); ++mi) {
       const MdaState& m = dev->mdas[mi];
-      if (m.seqno && m.vg_id != vg.id)
+      const bool replaced = m.seqno && m.vg_id != vg.id &&
+                            std::find(replaceable_vg_ids_.begin(), replaceable_vg_ids_.end(), m.vg_id) !=
+                                replaceable_vg_ids_.end();
+      if (m.seqno && m.vg_id != vg.id && !replaced)
         return fail(EBUSY, fmt::format("{}: not written: {} holds metadata of another VG {}", who, dev->path,
                                        m.vg_name));
-      if (m.seqno && *m.seqno >= vg.seqno)
+      if (m.seqno && !replaced && *m.seqno >= vg.seqno)
         return fail(ESTALE, fmt::format("{}: not written: seqno {} is not above seqno {} on {}", who, vg.seqno,
                                         *m.seqno, dev->path));
       MdaHeader h;

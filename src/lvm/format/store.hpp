@@ -187,6 +187,13 @@ class MetadataStore {
   Result<void> wipe_label(const std::string& path);
   // Sets or clears PV_EXT_USED (vgcreate/vgextend set it, vgreduce clears it).
   Result<void> set_pv_in_use(const std::string& path, bool in_use);
+  // write_vg refuses PVs holding another VG's metadata; after this call it
+  // overwrites the VG with this raw id (vgchange --uuid, vgsplit, vgmerge,
+  // vgimportclone give PVs of one VG to a VG with another id).
+  void allow_replacing_vg(const std::string& raw_vg_id) { replaceable_vg_ids_.push_back(raw_vg_id); }
+  // pvchange --uuid, vgimportclone: a new PV id (raw 32 characters) in the
+  // label; the caller then writes the VG with the same id for the PV.
+  Result<void> set_pv_id(const std::string& path, const std::string& raw_id);
   // Commits `vg` (its seqno must be above every copy of this VG on its PVs)
   // to the mdas of every PV it lists, located by PV id among the scanned
   // devices; device hints are updated to the paths. Sets PV_EXT_USED.
@@ -242,6 +249,7 @@ class MetadataStore {
   mutable std::vector<std::string> diagnostics_;
   mutable std::vector<std::string> notes_;
   mutable bool stale_ = true;
+  std::vector<std::string> replaceable_vg_ids_;
   std::vector<std::string> scan_warnings_;
 };
 

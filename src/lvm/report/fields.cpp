@@ -794,7 +794,8 @@ std::string vg_attr(const VgView& v) {
 std::string pv_attr(const Row& r) {
   std::string a(3, '-');
   if (!r.pv) return a;
-  if (r.pv->status.has("ALLOCATABLE")) a[0] = 'a';
+  // (a)llocatable, else (u)sed: a PV of a VG that pvchange -x n closed.
+  a[0] = r.pv->status.has("ALLOCATABLE") ? 'a' : 'u';
   if (r.pv->status.has("EXPORTED")) a[1] = 'x';
   if (r.dev && r.dev->path.empty()) a[2] = 'm';
   return a;

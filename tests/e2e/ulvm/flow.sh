@@ -71,7 +71,7 @@ expect_out '  Logical volume vg1/lv0 changed.' ulvm lvchange --addtag x1 --addta
 expect_out '  Logical volume vg1/lv0 changed.' ulvm lvchange -p r vg1/lv0
 expect_out '  lv0  x1,x2   -ri-XX----' ulvm lvs --noheadings -o lv_name,lv_tags,lv_attr vg1/lv0
 expect_out '  vg1 t1     ' ulvm vgs --noheadings -o vg_name,vg_tags
-expect_fail 5 '  Logical volume vg1/lv0 is already read-only.' ulvm lvchange -p r vg1/lv0
+expect_fail 5 '  Logical volume "vg1/lv0" is already read only.' ulvm lvchange -p r vg1/lv0
 expect_out '  Logical volume vg1/lv0 changed.' ulvm lvchange -p rw --deltag x1 vg1/lv0
 expect_out '  Volume group "vg1" successfully changed' ulvm vgchange --deltag t1 vg1
 expect_out '  lv0  x2      -wi-XX----' ulvm lvs --noheadings -o lv_name,lv_tags,lv_attr vg1/lv0
