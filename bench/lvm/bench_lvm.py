@@ -21,6 +21,9 @@ Goals (issue 19): ratio lvm2/ulvm >= 10 at 1,000 LVs; lvs < 50 ms and the
 Prints a table and a JSON object (also to --json FILE).
 
 Usage: bench_lvm.py ULVM_BINARY [--lvs 1000] [--big 10000] [--setup ULVM] [--json out.json]  (root: loop devices)
+       bench_lvm.py ULVM_BINARY --activation-only [--lvs 1000]   (the vgchange rows alone, with udmd's CPU)
+udmd's run directory is on /dev/shm (tmpfs, as /run/udm); no loop devices
+per LV unless UDM_BLOCK_DEVICES=1.
 """
 import argparse, json, os, random, re, statistics, string, subprocess, sys, tempfile, time
 
@@ -41,7 +44,9 @@ a = p.parse_args()
 
 bindir = os.path.dirname(os.path.abspath(a.ulvm))
 tmp = tempfile.mkdtemp(prefix="udm-bench-lvm.")
-rundir = tmp + "/run"
+# udmd's run directory on tmpfs, as /run/udm is on a real host (it writes a
+# record file per device there; on a busy ext4 that costs more than the rest).
+rundir = tempfile.mkdtemp(prefix="udm-bench-lvm-run.", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
 env = dict(os.environ, LVM_SUPPRESS_FD_WARNINGS="1", UDM_LVM_CONFDIR=tmp + "/conf", UDM_RUNDIR=rundir)
 env["PATH"] = bindir + ":" + env.get("PATH", "")
 # No loop device per LV (udmd's block devices, on by default as root): they
@@ -302,4 +307,4 @@ finally:
         subprocess.run(["udmsetup", "daemon", "stop"], env=env, capture_output=True)
     for d in loops:
         subprocess.run(["losetup", "-d", d])
-    subprocess.run(["rm", "-rf", tmp])
+    subprocess.run(["rm", "-rf", tmp, rundir])
