@@ -392,7 +392,7 @@ void ControlServer::serve(const ConnectionPtr& c, abi::FrameHeader header, abi::
     // wake-up here): keep waiting while they come quickly; whatever comes
     // later is the loop's, under the frame deadline. A few rounds only: a
     // client trickling a frame byte by byte does not keep this thread.
-    ReadResult got = c->reader.state() == FrameReader::State::complete ? ReadResult::complete : ReadResult::partial;
+    ReadResult got = ReadResult::partial;
     for (int round = 0; round < LINGER_ROUNDS && got == ReadResult::partial; ++round) {
       if (stopping_ || queued_.load() > 0 || !linger_for_frame(*c)) break;
       got = read_frame(*c);
@@ -470,7 +470,8 @@ bool ControlServer::run_command(const ConnectionPtr& c, abi::FrameHeader header,
       if (flags & abi::SECURE_DATA_FLAG) ::explicit_bzero(body.data(), body.size());
     }
     if (held) {
-      append_frame(*held, header.command, reply.error, reply.body);
+      if (reply.body.size() > abi::MAX_FRAME_SIZE) c->broken = true;  // as send_reply refuses it
+      else append_frame(*held, header.command, reply.error, reply.body);
     } else {
       if (!send_reply(*c, header.command, reply.error, reply.body, true)) c->broken = true;
       c->last_active = Clock::now();  // idle from the reply on, not from the end of the linger
