@@ -80,9 +80,14 @@ void SocketBackend::transact_many(std::vector<Request>& requests) {
   std::uint8_t scratch[64 << 10];
   abi::InPlaceReply lost;  // transport failure, described as the one-request path does
 
+  int write_error = 0;  // sending stopped; replies already there are still read
   while (answered < order.size() && !lost.transport) {
+    if (write_error && answered == sent) {
+      lost = {.transport = write_error, .what = "control socket write"};
+      break;
+    }
     bool moved = false;
-    while (sent < order.size() && sent - answered < WINDOW) {
+    while (!write_error && sent < order.size() && sent - answered < WINDOW) {
       Request& r = requests[order[sent]];
       out = {abi::FRAME_MAGIC, r.nr, static_cast<std::uint32_t>(r.buffer->size()), 0};
       iovec iov[2];
@@ -97,7 +102,10 @@ void SocketBackend::transact_many(std::vector<Request>& requests) {
       ssize_t w = ::sendmsg(fd_, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (w < 0) {
         if (errno == EINTR) continue;
-        if (errno != EAGAIN) lost = {.transport = errno, .what = "control socket write"};
+        if (errno != EAGAIN) {
+          write_error = errno;
+          moved = true;
+        }
         break;
       }
       moved = true;
@@ -145,7 +153,7 @@ void SocketBackend::transact_many(std::vector<Request>& requests) {
       }
     }
     if (lost.transport || moved) continue;
-    const bool can_send = sent < order.size() && sent - answered < WINDOW;
+    const bool can_send = !write_error && sent < order.size() && sent - answered < WINDOW;
     pollfd p{fd_, static_cast<short>(POLLIN | (can_send ? POLLOUT : 0)), 0};
     if (::poll(&p, 1, -1) < 0 && errno != EINTR) lost = {.transport = errno, .what = "control socket poll"};
   }
