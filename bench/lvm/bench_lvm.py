@@ -21,6 +21,9 @@ Goals (issue 19): ratio lvm2/ulvm >= 10 at 1,000 LVs; lvs < 50 ms and the
 Prints a table and a JSON object (also to --json FILE).
 
 Usage: bench_lvm.py ULVM_BINARY [--lvs 1000] [--big 10000] [--setup ULVM] [--json out.json]  (root: loop devices)
+       bench_lvm.py ULVM_BINARY --activation-only [--lvs 1000]   (the vgchange rows alone, with udmd's CPU)
+udmd's run directory is on /dev/shm (tmpfs, as /run/udm); no loop devices
+per LV unless UDM_BLOCK_DEVICES=1.
 """
 import argparse, json, os, random, re, statistics, string, subprocess, sys, tempfile, time
 
@@ -32,6 +35,8 @@ p.add_argument("--runs", type=int, default=10)
 p.add_argument("--cycles", type=int, default=5)
 p.add_argument("--activation-cycles", type=int, default=3)
 p.add_argument("--no-activation", action="store_true")
+p.add_argument("--activation-only", action="store_true",
+               help="only the vgchange -ay/-an rows, on a VG restored from a generated backup (no lvm2)")
 p.add_argument("--no-lvm2", action="store_true", help="ulvm on the file only (no loop devices, no lvm2)")
 p.add_argument("--setup", help="ulvm that makes the 10,000-LV VG (an older ulvm without --metadatasize is measured on it)")
 p.add_argument("--json")
@@ -39,9 +44,14 @@ a = p.parse_args()
 
 bindir = os.path.dirname(os.path.abspath(a.ulvm))
 tmp = tempfile.mkdtemp(prefix="udm-bench-lvm.")
-rundir = tmp + "/run"
+# udmd's run directory on tmpfs, as /run/udm is on a real host (it writes a
+# record file per device there; on a busy ext4 that costs more than the rest).
+rundir = tempfile.mkdtemp(prefix="udm-bench-lvm-run.", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
 env = dict(os.environ, LVM_SUPPRESS_FD_WARNINGS="1", UDM_LVM_CONFDIR=tmp + "/conf", UDM_RUNDIR=rundir)
 env["PATH"] = bindir + ":" + env.get("PATH", "")
+# No loop device per LV (udmd's block devices, on by default as root): they
+# are global, and the rows measure the control plane. UDM_BLOCK_DEVICES=1 measures them.
+env.setdefault("UDM_BLOCK_DEVICES", "0")
 # Same settings as the lvm2 side: no metadata archives or backups.
 os.makedirs(tmp + "/conf")
 with open(tmp + "/conf/lvm.conf", "w") as f:
@@ -143,8 +153,21 @@ try:
     du = ["--devices", f_ulvm]
     sh([U, "vgcreate", "vgperf", f_ulvm] + du)
     t0 = time.perf_counter()
-    for i in range(a.lvs):
-        sh([U, "lvcreate", "-an", "-Zn", "-l1", "-n", f"lv{i}", "vgperf"] + du)
+    if a.activation_only:
+        # The VG's LVs restored from a backup grown by hand: no lvm2 rows, and
+        # no 1,000 lvcreate runs first.
+        a.no_lvm2, a.big, a.runs, a.cycles = True, 0, 0, 0
+        sh([U, "lvcreate", "-an", "-Zn", "-l1", "-n", "lv0", "vgperf"] + du)
+        gb = tmp + "/grown.vg"
+        sh([U, "vgcfgbackup", "-f", gb, "vgperf"] + du)
+        with open(gb) as f:
+            text = f.read()
+        with open(gb, "w") as f:
+            f.write(grow_backup(text, a.lvs))
+        sh([U, "vgcfgrestore", "-f", gb, "vgperf"] + du)
+    else:
+        for i in range(a.lvs):
+            sh([U, "lvcreate", "-an", "-Zn", "-l1", "-n", f"lv{i}", "vgperf"] + du)
     build_ulvm = time.perf_counter() - t0
     backup = tmp + "/vgperf.vg"
     sh([U, "vgcfgbackup", "-f", backup, "vgperf"] + du)
@@ -171,32 +194,50 @@ try:
             "ulvm_loop": ([U], ["--devices", du_loop]),
             "ulvm_file": ([U], du),
         }
-    compare("lvs", ["lvs", "vgperf"], contenders, a.runs)
-    compare("lvs_json_segs", ["lvs", "-a", "-o+seg_pe_ranges,devices", "--reportformat", "json", "vgperf"],
-            contenders, a.runs)
-    compare("vgs", ["vgs", "vgperf"], contenders, a.runs)
-    create = {k: [] for k in contenders}
-    remove = {k: [] for k in contenders}
-    for r in range(a.cycles):
-        for k, (pre, post) in contenders.items():
-            create[k].append(timed(pre + ["lvcreate", "-an", "-Zn", "-l1", "-n", "lvextra", "vgperf"] + post))
-            remove[k].append(timed(pre + ["lvremove", "-y", "vgperf/lvextra"] + post))
-    rows[f"lvcreate_{a.lvs + 1}th"] = {k: medians(v) for k, v in create.items()}
-    rows["lvremove"] = {k: medians(v) for k, v in remove.items()}
+    if not a.activation_only:
+        compare("lvs", ["lvs", "vgperf"], contenders, a.runs)
+        compare("lvs_json_segs", ["lvs", "-a", "-o+seg_pe_ranges,devices", "--reportformat", "json", "vgperf"],
+                contenders, a.runs)
+        compare("vgs", ["vgs", "vgperf"], contenders, a.runs)
+        create = {k: [] for k in contenders}
+        remove = {k: [] for k in contenders}
+        for r in range(a.cycles):
+            for k, (pre, post) in contenders.items():
+                create[k].append(timed(pre + ["lvcreate", "-an", "-Zn", "-l1", "-n", "lvextra", "vgperf"] + post))
+                remove[k].append(timed(pre + ["lvremove", "-y", "vgperf/lvextra"] + post))
+        rows[f"lvcreate_{a.lvs + 1}th"] = {k: medians(v) for k, v in create.items()}
+        rows["lvremove"] = {k: medians(v) for k, v in remove.items()}
 
     # vgchange -ay/-an of every LV through a private udmd (started by the
     # first vgchange, as users meet it; its start is not timed).
     if not a.no_activation:
         sh(["udmsetup", "daemon", "start"])
         udmd_started = True
-        on, off = [], []
+        with open(rundir + "/udmd.pid") as f:
+            udmd_pid = f.read().split()[0]
+
+        def udmd_cpu():
+            with open(f"/proc/{udmd_pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+        def with_udmd_cpu(cmd, cpu):
+            c0 = udmd_cpu()
+            r = timed(cmd)
+            cpu.append(udmd_cpu() - c0)
+            return r
+
+        on, off, on_cpu, off_cpu = [], [], [], []
         for r in range(a.activation_cycles):
-            on.append(timed([U, "vgchange", "-ay", "vgperf"] + du))
+            on.append(with_udmd_cpu([U, "vgchange", "-ay", "vgperf"] + du, on_cpu))
             n_dev = sh(["udmsetup", "ls"]).count("vgperf-")
             assert n_dev == a.lvs, n_dev
-            off.append(timed([U, "vgchange", "-an", "vgperf"] + du))
+            off.append(with_udmd_cpu([U, "vgchange", "-an", "vgperf"] + du, off_cpu))
         rows[f"vgchange_ay_{a.lvs}"] = {"ulvm_file": medians(on)}
         rows[f"vgchange_an_{a.lvs}"] = {"ulvm_file": medians(off)}
+        # udmd's own CPU (the wall clock on a loaded machine is mostly waiting to run)
+        rows[f"vgchange_ay_{a.lvs}"]["ulvm_file"]["udmd_cpu_ms"] = round(statistics.median(on_cpu) * 1e3, 1)
+        rows[f"vgchange_an_{a.lvs}"]["ulvm_file"]["udmd_cpu_ms"] = round(statistics.median(off_cpu) * 1e3, 1)
 
     if a.big:
         # ulvm alone at --big LVs: a PV with a 16 MiB metadata area, the VG
@@ -288,4 +329,4 @@ finally:
         subprocess.run(["udmsetup", "daemon", "stop"], env=env, capture_output=True)
     for d in loops:
         subprocess.run(["losetup", "-d", d])
-    subprocess.run(["rm", "-rf", tmp])
+    subprocess.run(["rm", "-rf", tmp, rundir])

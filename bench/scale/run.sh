@@ -10,9 +10,15 @@ cd "$(dirname "$0")/../.."
 build=${1:-build}
 case $build in /*) ;; *) build=$PWD/$build ;; esac  # another checkout's build: an absolute path
 driver=$(find "$build" -name udm-bench-scale -type f -perm -u+x | head -1)
+piped=$(find "$build" -name udm-bench-scale-pipelined -type f -perm -u+x | head -1)
 udmd=$(find "$build" -name udmd -type f -perm -u+x | head -1)
 [ -n "$driver" ] && [ -n "$udmd" ] || { echo "build udmd and udm-bench-scale first" >&2; exit 1; }
 counts=${UDM_SCALE_COUNTS:-1000 10000}
+# No loop device per mapped device (udmd's block devices, on by default as
+# root): 10,000 loop devices are the whole machine's, and their cost is the
+# kernel's, not the control plane's. UDM_SCALE_BLOCK_DEVICES=1 measures them.
+blockdev_arg=--no-block-devices
+[ "${UDM_SCALE_BLOCK_DEVICES:-0}" = 1 ] && blockdev_arg=
 
 # The run directory on tmpfs, as /run/udm is on a real host: udmd writes a
 # record file per device there, and on a busy ext4 creating files costs more
@@ -32,13 +38,16 @@ rows=()
 for n in $counts; do
   rundir=$tmp/run
   mkdir -p "$rundir"
-  "$udmd" --rundir "$rundir" --foreground ${UDM_SCALE_UDMD_ARGS:-} >"$tmp/udmd.log" 2>&1 &
+  "$udmd" --rundir "$rundir" --foreground $blockdev_arg ${UDM_SCALE_UDMD_ARGS:-} >"$tmp/udmd.log" 2>&1 &
   pid=$!
   for ((i=0; i<200; i++)); do [ -S "$rundir/control" ] && break; sleep 0.05; done
   mountpoint -q "$rundir/dev" || echo "warning: the FUSE export is not mounted" >&2
   # The driver pauses nothing: RSS is read by a second pass (create only) below.
   rss_before=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
   out=$(UDM_SCALE_PID=$pid "$driver" "$rundir" "$n" a)
+  # The same N by a client that pipelines (create+load+resume of 512 devices in flight).
+  piped_out='{}'
+  [ -z "$piped" ] || piped_out=$(UDM_SCALE_PID=$pid "$piped" "$rundir" "$n" q)
   # RSS with all N devices present: create them again and read /proc.
   UDM_NO_AUTOSTART=1 "$driver" "$rundir" "$n" b --keep >/dev/null 2>&1 || true
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
@@ -47,10 +56,17 @@ for n in $counts; do
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=
   grep -qF " $rundir/dev " /proc/mounts && umount -l "$rundir/dev"
   rm -rf "$rundir"
-  rows+=("$(python3 - "$out" "$rss_before" "$rss" "$threads" "$fuse_count" <<'PY'
+  rows+=("$(python3 - "$out" "$rss_before" "$rss" "$threads" "$fuse_count" "$piped_out" <<'PY'
 import json, sys
 r = json.loads(sys.argv[1])
 n = r["devices"]
+p = json.loads(sys.argv[6])
+if p:
+    r["pipelined_create_s"] = p["create_s"]
+    r["pipelined_remove_s"] = p["remove_s"]
+    r["pipelined_udmd_cpu_create_s"] = p["udmd_cpu_create_s"]
+    r["pipelined_create_per_s"] = round(n / p["create_s"], 1)
+    r["pipelined_create_ms_each"] = round(p["create_s"] * 1000 / n, 4)
 r["create_per_s"] = round(n / r["create_s"], 1)
 r["create_ms_each"] = round(r["create_s"] * 1000 / n, 4)
 r["rename_ms_each"] = round(r["rename_s"] * 1000 / n, 4)
@@ -70,6 +86,9 @@ import os
 doc = {"bench": "scale", "exports": "default (FUSE + NBD)", "rundir_base": os.environ.get("BASE", ""), "rows": rows}
 if len(rows) >= 2:
     doc["ms_each_ratio_last_vs_first"] = round(rows[-1]["create_ms_each"] / rows[0]["create_ms_each"], 3)
+    if "pipelined_create_ms_each" in rows[0] and "pipelined_create_ms_each" in rows[-1]:
+        doc["pipelined_ms_each_ratio_last_vs_first"] = round(
+            rows[-1]["pipelined_create_ms_each"] / rows[0]["pipelined_create_ms_each"], 3)
 print(json.dumps(doc, indent=1))
 PY
 )

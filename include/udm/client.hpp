@@ -135,6 +135,20 @@ class Backend {
   virtual std::string driver_name() const = 0;
   // Whether the driver can know CMD_LIST_COMMANDS (the kernel cannot).
   virtual bool has_command_list() const = 0;
+
+  // Several requests, each as transact() would send it and fill `error` and
+  // `driver_message`. udmd answers one connection's requests in order, so its
+  // backend keeps them all in flight at once (one wait for the lot, not one
+  // per request); this default sends them one after the other.
+  struct Request {
+    std::uint32_t nr = 0;
+    std::vector<std::uint8_t>* buffer = nullptr;
+    std::string driver_message;
+    int error = 0;
+  };
+  virtual void transact_many(std::vector<Request>& requests) {
+    for (auto& r : requests) r.error = transact(r.nr, *r.buffer, r.driver_message);
+  }
 };
 
 struct ConnectOptions {
@@ -187,6 +201,9 @@ class Client {
   explicit Client(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+class Task;
+std::vector<Result<void>> run_pipelined(const std::vector<Task*>& tasks);
 
 class Task {
  public:
@@ -241,7 +258,19 @@ class Task {
   struct Impl;
 
  private:
+  friend std::vector<Result<void>> run_pipelined(const std::vector<Task*>& tasks);
   std::unique_ptr<Impl> impl_;
 };
+
+// Runs `tasks` (all of one Client) with their requests in flight together:
+// udmd answers a connection's requests in order, so the create, load and
+// resume of many devices cost one wait instead of one round trip each. Every
+// task ends as its run() would have ended it; the results come in the same
+// order. Tasks that are one request (create without targets, reload, resume,
+// suspend, remove without retry, clear, info) go in the pipeline; any other
+// runs alone at its place in the order. A task is sent whatever became of
+// the ones before it: tasks that depend on each other are the caller's to
+// order into separate calls.
+std::vector<Result<void>> run_pipelined(const std::vector<Task*>& tasks);
 
 }  // namespace udm::client

@@ -49,27 +49,39 @@ Result<Client::Impl::Exchange> Client::Impl::exchange(abi::Command cmd, const ab
   for (;;) {
     auto buf = abi::encode_request(header, payload, output ? output_buffer_size() : 0);
     if (!buf) return fail(buf.error());
-    Exchange x;
-    x.error = backend->transact(cmd, *buf, x.message);
-    auto rv = abi::decode_version(*buf);
-    x.reply_version = rv ? *rv : abi::CommandVersion{};
-    trace(fmt::format("udm: {} {} -> {} ({} {})", abi::command_id(cmd), header.version.to_string(),
-                      x.error ? std::strerror(x.error) : "ok", driver, x.reply_version.to_string()));
-    if (x.error) return x;
-    auto h = abi::decode_header(*buf);
-    if (!h) return fail(with_context(fmt::format("{} reply: ", abi::command_id(cmd)), h.error()));
-    if (h->flags & abi::BUFFER_FULL_FLAG) {
-      if (!output) return fail(ENOBUFS, "WARNING: libdevmapper buffer too small for data");
-      grow_output_buffer();
-      continue;
-    }
-    if (h->data_size > buf->size())
-      return fail(EPROTO, fmt::format("{} reply: data_size {} is larger than the buffer ({})", abi::command_id(cmd),
-                                      h->data_size, buf->size()));
-    x.header = std::move(*h);
-    x.buffer = std::move(*buf);
-    return x;
+    std::string message;
+    int error = backend->transact(cmd, *buf, message);
+    auto x = take_reply(cmd, header, std::move(*buf), error, std::move(message), output, driver);
+    if (!x) return fail(x.error());
+    if (*x) return std::move(**x);
+    grow_output_buffer();
   }
+}
+
+Result<std::optional<Client::Impl::Exchange>> Client::Impl::take_reply(abi::Command cmd, const abi::Header& header,
+                                                                       abi::Bytes buffer, int error,
+                                                                       std::string message, bool output,
+                                                                       std::string_view driver) {
+  Exchange x;
+  x.error = error;
+  x.message = std::move(message);
+  auto rv = abi::decode_version(buffer);
+  x.reply_version = rv ? *rv : abi::CommandVersion{};
+  trace(fmt::format("udm: {} {} -> {} ({} {})", abi::command_id(cmd), header.version.to_string(),
+                    x.error ? std::strerror(x.error) : "ok", driver, x.reply_version.to_string()));
+  if (x.error) return std::optional(std::move(x));
+  auto h = abi::decode_header(buffer);
+  if (!h) return fail(with_context(fmt::format("{} reply: ", abi::command_id(cmd)), h.error()));
+  if (h->flags & abi::BUFFER_FULL_FLAG) {
+    if (!output) return fail(ENOBUFS, "WARNING: libdevmapper buffer too small for data");
+    return std::optional<Exchange>();
+  }
+  if (h->data_size > buffer.size())
+    return fail(EPROTO, fmt::format("{} reply: data_size {} is larger than the buffer ({})", abi::command_id(cmd),
+                                    h->data_size, buffer.size()));
+  x.header = std::move(*h);
+  x.buffer = std::move(buffer);
+  return std::optional(std::move(x));
 }
 
 Result<const detail::DriverVersions*> Client::Impl::driver_versions() {

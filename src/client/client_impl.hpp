@@ -36,6 +36,11 @@ struct Client::Impl {
   // is a value in Exchange; a reply that cannot be read is a failure.
   Result<Exchange> exchange(abi::Command cmd, const abi::Header& header, abi::ByteView payload, bool output,
                             std::string_view driver);
+  // What exchange() makes of one answered request (`buffer` holds the reply,
+  // `error` and `message` what the backend gave): traces it and reads it.
+  // nullopt: BUFFER_FULL for a command with output (send again, larger).
+  Result<std::optional<Exchange>> take_reply(abi::Command cmd, const abi::Header& header, abi::Bytes buffer,
+                                             int error, std::string message, bool output, std::string_view driver);
   void trace(const std::string& line) const;
 };
 

@@ -16,10 +16,14 @@ class SocketBackend final : public Backend {
   // Connects to `socket_path` (check_control_path first). ENOENT/ECONNREFUSED
   // when nobody listens.
   static Result<std::unique_ptr<SocketBackend>> connect(const std::string& socket_path);
+  // Over a connected socket, which it then owns (tests).
+  static std::unique_ptr<SocketBackend> adopt(int fd) { return std::unique_ptr<SocketBackend>(new SocketBackend(fd)); }
   ~SocketBackend() override;
 
   int transact(std::uint32_t nr, std::vector<std::uint8_t>& buffer,
                std::string& driver_message) override;
+  // All in flight at once, replies read as they come (frame.hpp: in order).
+  void transact_many(std::vector<Request>& requests) override;
   std::string driver_name() const override { return "udmd"; }
   bool has_command_list() const override { return true; }
 

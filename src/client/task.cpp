@@ -51,6 +51,28 @@ struct Task::Impl {
   };
   Result<Sent> send(abi::Command cmd, const char* task_name, abi::Header header,
                     const abi::Bytes& payload, bool output, std::uint32_t feature_flags);
+  // send() in its two halves, for the pipeline: the header with the version
+  // to send (or why none will do), then the reply read.
+  Result<abi::Header> versioned(abi::Command cmd, abi::Header header, std::uint32_t feature_flags,
+                                std::string& driver);
+  Result<Sent> received(abi::Command cmd, const char* task_name, const abi::Header& header,
+                        Client::Impl::Exchange x, const std::string& driver);
+
+  // The request of a task that is one request and the reading of its reply
+  // into `info` (run() and run_pipelined both use them).
+  struct Step {
+    abi::Command cmd;
+    const char* task_name;
+    abi::Header header;
+    abi::Bytes payload;
+    std::uint32_t feature_flags = 0;
+  };
+  Step simple_step(abi::Command cmd, const char* task_name, std::uint32_t flags, abi::Bytes payload = {}) const;
+  Result<Step> load_step(const char* task_name) const;
+  Result<Step> create_step() const;
+  // nullopt: this task is not one request.
+  Result<std::optional<Step>> one_step() const;
+  Result<void> after_step(const Step& s, Result<Sent> sent);
 
   abi::Header base_header() const;
   std::string libdm_error(const char* task_name, const abi::Header& h, int err) const;
@@ -137,13 +159,13 @@ std::string Task::Impl::libdm_error(const char* task_name, const abi::Header& h,
                      devpart, std::strerror(err));
 }
 
-Result<Task::Impl::Sent> Task::Impl::send(abi::Command cmd, const char* task_name,
-                                          abi::Header header, const abi::Bytes& payload,
-                                          bool output, std::uint32_t feature_flags) {
+Result<abi::Header> Task::Impl::versioned(abi::Command cmd, abi::Header header, std::uint32_t feature_flags,
+                                          std::string& driver_name) {
   auto& c = client->impl();
   auto dv = c.driver_versions();
   if (!dv) return fail(dv.error());
   const auto& driver = **dv;
+  driver_name = driver.driver;
 
   abi::CommandVersion needed = detail::required_version(cmd, feature_flags | header.flags);
   abi::CommandVersion send_version = needed;
@@ -162,12 +184,25 @@ Result<Task::Impl::Sent> Task::Impl::send(abi::Command cmd, const char* task_nam
   }
   header.version = send_version;
   sent_version = send_version;
+  return header;
+}
 
-  auto x = c.exchange(cmd, header, payload, output, driver.driver);
+Result<Task::Impl::Sent> Task::Impl::received(abi::Command cmd, const char* task_name, const abi::Header& header,
+                                              Client::Impl::Exchange x, const std::string& driver) {
+  reply_version = x.reply_version;
+  if (x.error) return fail(driver_error(cmd, task_name, header, std::move(x), driver));
+  return Sent{std::move(x.header), std::move(x.buffer)};
+}
+
+Result<Task::Impl::Sent> Task::Impl::send(abi::Command cmd, const char* task_name,
+                                          abi::Header header, const abi::Bytes& payload,
+                                          bool output, std::uint32_t feature_flags) {
+  std::string driver;
+  auto h = versioned(cmd, std::move(header), feature_flags, driver);
+  if (!h) return fail(h.error());
+  auto x = client->impl().exchange(cmd, *h, payload, output, driver);
   if (!x) return fail(x.error());
-  reply_version = x->reply_version;
-  if (x->error) return fail(driver_error(cmd, task_name, header, std::move(*x), driver.driver));
-  return Sent{std::move(x->header), std::move(x->buffer)};
+  return received(cmd, task_name, *h, std::move(*x), driver);
 }
 
 Error Task::Impl::driver_error(abi::Command cmd, const char* task_name, const abi::Header& sent,
@@ -181,14 +216,17 @@ Error Task::Impl::driver_error(abi::Command cmd, const char* task_name, const ab
   return Error{x.error, libdm_error(task_name, sent, x.error)};
 }
 
-Result<void> Task::Impl::run_simple(abi::Command cmd, const char* task_name, std::uint32_t flags,
-                                    const abi::Bytes& payload) {
+Task::Impl::Step Task::Impl::simple_step(abi::Command cmd, const char* task_name, std::uint32_t flags,
+                                         abi::Bytes payload) const {
   abi::Header h = base_header();
   h.flags |= flags;
-  auto sent = send(cmd, task_name, h, payload, false, flags);
+  return Step{cmd, task_name, std::move(h), std::move(payload), flags};
+}
+
+Result<void> Task::Impl::after_step(const Step& s, Result<Sent> sent) {
   if (!sent) {
     // libdm: ENXIO from info/mknodes/status means "does not exist", not failure.
-    if (error_code == ENXIO && cmd == abi::CMD_DEV_STATUS &&
+    if (error_code == ENXIO && s.cmd == abi::CMD_DEV_STATUS &&
         sent.error().message.rfind("device-mapper:", 0) == 0) {
       info = DeviceInfo{};
       info.exists = false;
@@ -201,7 +239,13 @@ Result<void> Task::Impl::run_simple(abi::Command cmd, const char* task_name, std
   return {};
 }
 
-Result<void> Task::Impl::run_load(const char* task_name) {
+Result<void> Task::Impl::run_simple(abi::Command cmd, const char* task_name, std::uint32_t flags,
+                                    const abi::Bytes& payload) {
+  Step s = simple_step(cmd, task_name, flags, payload);
+  return after_step(s, send(s.cmd, s.task_name, s.header, s.payload, false, s.feature_flags));
+}
+
+Result<Task::Impl::Step> Task::Impl::load_step(const char* task_name) const {
   std::vector<abi::TargetSpecText> specs;
   for (const auto& t : targets)
     specs.push_back({t.start, t.length, t.type, escape_params(t.params), 0});
@@ -210,13 +254,16 @@ Result<void> Task::Impl::run_load(const char* task_name) {
   abi::Header h = base_header();
   h.target_count = static_cast<std::uint32_t>(specs.size());
   if (read_only) h.flags |= abi::READONLY_FLAG;
-  auto sent = send(abi::CMD_TABLE_LOAD, task_name, h, *payload, false, 0);
-  if (!sent) return fail(sent.error());
-  info = info_from(sent->header);
-  return {};
+  return Step{abi::CMD_TABLE_LOAD, task_name, std::move(h), std::move(*payload), 0};
 }
 
-Result<void> Task::Impl::run_create() {
+Result<void> Task::Impl::run_load(const char* task_name) {
+  auto s = load_step(task_name);
+  if (!s) return fail(s.error());
+  return after_step(*s, send(s->cmd, s->task_name, s->header, s->payload, false, s->feature_flags));
+}
+
+Result<Task::Impl::Step> Task::Impl::create_step() const {
   abi::Header h = base_header();
   h.name = name;
   h.uuid = uuid;
@@ -226,9 +273,44 @@ Result<void> Task::Impl::run_create() {
     h.dev = DevNo{0, *persistent_minor}.to_huge();
   }
   if (read_only && targets.empty()) h.flags |= abi::READONLY_FLAG;
-  auto created = send(abi::CMD_DEV_CREATE, "create", h, {}, false, 0);
-  if (!created) return fail(created.error());
-  info = info_from(created->header);
+  return Step{abi::CMD_DEV_CREATE, "create", std::move(h), {}, 0};
+}
+
+Result<std::optional<Task::Impl::Step>> Task::Impl::one_step() const {
+  using S = std::optional<Step>;
+  switch (type) {
+    case TaskType::create: {
+      if (!targets.empty()) return S{};
+      auto s = create_step();
+      if (!s) return fail(s.error());
+      return S{std::move(*s)};
+    }
+    case TaskType::reload: {
+      auto s = load_step("reload");
+      if (!s) return fail(s.error());
+      return S{std::move(*s)};
+    }
+    case TaskType::remove:
+      if (retry_remove) return S{};
+      return S{simple_step(abi::CMD_DEV_REMOVE, "remove", flag_if(deferred_remove, abi::DEFERRED_REMOVE_FLAG))};
+    case TaskType::suspend:
+      return S{simple_step(abi::CMD_DEV_SUSPEND, "suspend",
+                           abi::SUSPEND_FLAG | flag_if(noflush, abi::NOFLUSH_FLAG) |
+                               flag_if(skip_lockfs, abi::SKIP_LOCKFS_FLAG))};
+    case TaskType::resume:
+      return S{simple_step(abi::CMD_DEV_SUSPEND, "resume",
+                           flag_if(noflush, abi::NOFLUSH_FLAG) | flag_if(skip_lockfs, abi::SKIP_LOCKFS_FLAG))};
+    case TaskType::info:
+      return S{simple_step(abi::CMD_DEV_STATUS, "info", flag_if(query_inactive, abi::QUERY_INACTIVE_TABLE_FLAG))};
+    case TaskType::clear: return S{simple_step(abi::CMD_TABLE_CLEAR, "clear", 0)};
+    default: return S{};
+  }
+}
+
+Result<void> Task::Impl::run_create() {
+  auto s = create_step();
+  if (!s) return fail(s.error());
+  if (auto r = after_step(*s, send(s->cmd, s->task_name, s->header, s->payload, false, 0)); !r) return r;
   if (targets.empty()) return {};
 
   // create --table is create + load + resume; undo the create if either fails.
@@ -391,33 +473,25 @@ Result<void> Task::Impl::run() {
   error_code = 0;
   driver_message.clear();
   Result<void> r;
-  switch (type) {
+  auto step = one_step();
+  if (!step) {
+    r = fail(step.error());
+  } else if (*step) {
+    const Step& s = **step;
+    r = after_step(s, send(s.cmd, s.task_name, s.header, s.payload, false, s.feature_flags));
+  } else switch (type) {
     case TaskType::create: r = run_create(); break;
-    case TaskType::reload: r = run_load("reload"); break;
     case TaskType::remove:
       // --retry: like libdm, retry a busy device (a transient opener) for ~5 s.
       for (int attempt = 0;; ++attempt) {
         r = run_simple(abi::CMD_DEV_REMOVE, "remove", flag_if(deferred_remove, abi::DEFERRED_REMOVE_FLAG));
-        if (r || !retry_remove || error_code != EBUSY || attempt >= 24) break;
+        if (r || error_code != EBUSY || attempt >= 24) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
       }
       break;
     case TaskType::remove_all:
       r = run_simple(abi::CMD_REMOVE_ALL, "remove_all",
                      flag_if(deferred_remove, abi::DEFERRED_REMOVE_FLAG));
-      break;
-    case TaskType::suspend:
-      r = run_simple(abi::CMD_DEV_SUSPEND, "suspend",
-                     abi::SUSPEND_FLAG | flag_if(noflush, abi::NOFLUSH_FLAG) |
-                         flag_if(skip_lockfs, abi::SKIP_LOCKFS_FLAG));
-      break;
-    case TaskType::resume:
-      r = run_simple(abi::CMD_DEV_SUSPEND, "resume",
-                     flag_if(noflush, abi::NOFLUSH_FLAG) | flag_if(skip_lockfs, abi::SKIP_LOCKFS_FLAG));
-      break;
-    case TaskType::info:
-      r = run_simple(abi::CMD_DEV_STATUS, "info",
-                     flag_if(query_inactive, abi::QUERY_INACTIVE_TABLE_FLAG));
       break;
     case TaskType::deps: r = run_deps(); break;
     case TaskType::rename: {
@@ -437,7 +511,6 @@ Result<void> Task::Impl::run() {
       break;
     case TaskType::waitevent: r = run_status(abi::CMD_DEV_WAIT, "waitevent", 0); break;
     case TaskType::list: r = run_list(); break;
-    case TaskType::clear: r = run_simple(abi::CMD_TABLE_CLEAR, "clear", 0); break;
     case TaskType::list_versions: r = run_versions(abi::CMD_LIST_VERSIONS, "versions", ""); break;
     case TaskType::target_msg: r = run_message(); break;
     case TaskType::set_geometry:
@@ -467,6 +540,7 @@ Result<void> Task::Impl::run() {
     case TaskType::list_commands:
       r = run_versions(abi::CMD_LIST_COMMANDS, "list_commands", "");
       break;
+    default: break;  // one request: above
   }
   if (!r && error_code == 0) error_code = r.error().code;
   return r;
@@ -521,5 +595,68 @@ Version Task::driver_version() const { return impl_->reply_version; }
 Version Task::sent_version() const { return impl_->sent_version; }
 const std::string& Task::driver_message() const { return impl_->driver_message; }
 int Task::error_code() const { return impl_->error_code; }
+
+std::vector<Result<void>> run_pipelined(const std::vector<Task*>& tasks) {
+  std::vector<Result<void>> results(tasks.size());
+  if (tasks.empty()) return results;
+  Client::Impl& c = tasks.front()->impl_->client->impl();
+  struct Item {
+    std::size_t index;
+    Task::Impl::Step step;
+    abi::Header header;  // as sent
+    abi::Bytes buffer;
+    std::string driver;
+  };
+  std::vector<Item> batch;
+  auto flush = [&] {
+    if (batch.empty()) return;
+    std::vector<Backend::Request> requests(batch.size());
+    for (std::size_t k = 0; k < batch.size(); ++k) {
+      requests[k].nr = batch[k].step.cmd;
+      requests[k].buffer = &batch[k].buffer;
+    }
+    {
+      std::lock_guard lock(c.mutex);
+      c.backend->transact_many(requests);
+    }
+    for (std::size_t k = 0; k < batch.size(); ++k) {
+      Item& item = batch[k];
+      Task::Impl& t = *tasks[item.index]->impl_;
+      auto x = c.take_reply(item.step.cmd, item.header, std::move(item.buffer), requests[k].error,
+                            std::move(requests[k].driver_message), false, item.driver);
+      Result<Task::Impl::Sent> sent =
+          x ? t.received(item.step.cmd, item.step.task_name, item.header, std::move(**x), item.driver)
+            : Result<Task::Impl::Sent>(fail(x.error()));
+      Result<void> r = t.after_step(item.step, std::move(sent));
+      if (!r && t.error_code == 0) t.error_code = r.error().code;
+      results[item.index] = std::move(r);
+    }
+    batch.clear();
+  };
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    Task::Impl& t = *tasks[i]->impl_;
+    t.error_code = 0;
+    t.driver_message.clear();
+    auto step = t.one_step();
+    if (!step || !*step) {  // not one request (or not encodable: run() says why), in its place
+      flush();
+      results[i] = tasks[i]->run();
+      continue;
+    }
+    Item item{i, std::move(**step), {}, {}, {}};
+    auto h = t.versioned(item.step.cmd, item.step.header, item.step.feature_flags, item.driver);
+    Result<abi::Bytes> buf = h ? abi::encode_request(*h, item.step.payload, 0) : Result<abi::Bytes>(fail(h.error()));
+    if (!buf) {
+      t.error_code = buf.error().code;
+      results[i] = fail(buf.error());
+      continue;
+    }
+    item.header = std::move(*h);
+    item.buffer = std::move(*buf);
+    batch.push_back(std::move(item));
+  }
+  flush();
+  return results;
+}
 
 }  // namespace udm::client

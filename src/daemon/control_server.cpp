@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "abi/frame.hpp"
+#include "daemon/device_restore.hpp"
 #include "daemon/frame_reader.hpp"
 
 namespace udm::daemon {
@@ -341,9 +342,52 @@ void ControlServer::submit(const ConnectionPtr& c, abi::FrameHeader header, abi:
 // wake-up per command instead of three (the loop's, a worker's, the loop's
 // again to take the connection back), which on a loaded machine is most of
 // a command's time. Not while other commands wait for a worker.
+//
+// A client that pipelines (its next frame is already there when a command
+// is done) has its commands run one after the other with their replies held
+// back, then the device records of the lot written (once per device, however
+// many of the commands touched it) and the replies sent in one go. Never
+// held across a command that may wait (a suspend, DEV_WAIT) or past
+// MAX_HELD replies or bytes.
 void ControlServer::serve(const ConnectionPtr& c, abi::FrameHeader header, abi::Bytes body) {
+  abi::Bytes held;
+  std::size_t held_count = 0;
+  StateRecorder::Hold records;
+  auto send_held = [&] {
+    records.flush();
+    const bool ok = held.empty() || send_bytes(*c, held, true);
+    held.clear();
+    held_count = 0;
+    return ok;
+  };
   for (;;) {
-    if (!run_command(c, header, std::move(body))) return;
+    if (held_count > 0 && may_wait(header, body) && !send_held()) {
+      c->broken = true;
+      return hand_back(c);
+    }
+    if (!run_command(c, header, std::move(body), &held)) {
+      records.flush();  // a DEV_WAIT parked or the connection broke; nothing was held
+      return;
+    }
+    ++held_count;
+    if (held_count < MAX_HELD && held.size() < MAX_HELD_BYTES && !stopping_) {
+      auto next = read_frame(*c);  // what the client has sent already, no waiting
+      if (next == ReadResult::complete) {
+        header = c->reader.header();
+        body = c->reader.take_body();
+        continue;
+      }
+      if (next == ReadResult::closed) {
+        records.flush();
+        c->broken = true;
+        return hand_back(c);
+      }
+    }
+    if (!send_held()) {
+      c->broken = true;
+      return hand_back(c);
+    }
+    c->last_active = Clock::now();  // idle from the reply on, not from the end of the linger
     // A client may send a frame's header and body apart (two sends, each a
     // wake-up here): keep waiting while they come quickly; whatever comes
     // later is the loop's, under the frame deadline. A few rounds only: a
@@ -371,6 +415,17 @@ void ControlServer::serve(const ConnectionPtr& c, abi::FrameHeader header, abi::
   c->phase.store(Connection::Phase::reading, std::memory_order_release);
 }
 
+// Commands that may wait for something else to happen (I/O to drain, an
+// event): replies held before them go out first.
+bool ControlServer::may_wait(const abi::FrameHeader& header, const abi::Bytes& body) {
+  const std::uint32_t nr = header.command & 0xff;
+  if (nr == abi::CMD_DEV_WAIT) return true;
+  if (nr != abi::CMD_DEV_SUSPEND) return false;
+  std::uint32_t flags = 0;
+  if (body.size() >= 32) std::memcpy(&flags, body.data() + 28, sizeof flags);
+  return (flags & abi::SUSPEND_FLAG) != 0;
+}
+
 bool ControlServer::linger_for_frame(Connection& c) {
   pollfd p{c.fd, POLLIN, 0};
   int n;
@@ -389,9 +444,11 @@ void ControlServer::hand_back(const ConnectionPtr& c) {
   (void)n;
 }
 
-// Runs one command and sends its reply. False when the connection went back
-// to the loop (a parked DEV_WAIT, or the reply could not be sent).
-bool ControlServer::run_command(const ConnectionPtr& c, abi::FrameHeader header, abi::Bytes body) {
+// Runs one command and sends its reply (appends it to `held` instead, when
+// given). False when the connection went back to the loop (a parked
+// DEV_WAIT, or the reply could not be sent).
+bool ControlServer::run_command(const ConnectionPtr& c, abi::FrameHeader header, abi::Bytes body,
+                                abi::Bytes* held) {
   CommandReply reply;
   if (!c->allowed) {
     std::string m = "permission denied: uid " + std::to_string(c->cred.uid) + " may not use udmd";
@@ -412,8 +469,13 @@ bool ControlServer::run_command(const ConnectionPtr& c, abi::FrameHeader header,
       std::memcpy(&flags, body.data() + 28, sizeof flags);
       if (flags & abi::SECURE_DATA_FLAG) ::explicit_bzero(body.data(), body.size());
     }
-    if (!send_reply(*c, header.command, reply.error, reply.body, true)) c->broken = true;
-    c->last_active = Clock::now();  // idle from the reply on, not from the end of the linger
+    if (held) {
+      if (reply.body.size() > abi::MAX_FRAME_SIZE) c->broken = true;  // as send_reply refuses it
+      else append_frame(*held, header.command, reply.error, reply.body);
+    } else {
+      if (!send_reply(*c, header.command, reply.error, reply.body, true)) c->broken = true;
+      c->last_active = Clock::now();  // idle from the reply on, not from the end of the linger
+    }
   }
   if (c->parked_now || c->broken) {
     hand_back(c);
@@ -465,16 +527,27 @@ void ControlServer::check_deadlines() {
   for (auto& c : woken) submit(c, c->parked_header, std::move(c->parked_body));
 }
 
+void ControlServer::append_frame(abi::Bytes& out, std::uint32_t command, std::uint32_t error, abi::ByteView body) {
+  const std::size_t at = out.size();
+  out.resize(at + sizeof(abi::FrameHeader) + body.size());
+  abi::FrameHeader h{abi::FRAME_MAGIC, command, static_cast<std::uint32_t>(body.size()), error};
+  std::memcpy(out.data() + at, &h, sizeof h);
+  if (!body.empty()) std::memcpy(out.data() + at + sizeof h, body.data(), body.size());
+}
+
 // Sends one reply frame. `wait`: poll while the peer's buffer is full, up to
 // the frame timeout (a client that does not read its reply is dropped);
 // else one non-blocking attempt (error replies on the way out).
 bool ControlServer::send_reply(Connection& c, std::uint32_t command, std::uint32_t error, abi::ByteView body,
                                bool wait) {
   if (body.size() > abi::MAX_FRAME_SIZE) return false;
-  abi::Bytes out(sizeof(abi::FrameHeader) + body.size());
-  abi::FrameHeader h{abi::FRAME_MAGIC, command, static_cast<std::uint32_t>(body.size()), error};
-  std::memcpy(out.data(), &h, sizeof h);
-  if (!body.empty()) std::memcpy(out.data() + sizeof h, body.data(), body.size());
+  abi::Bytes out;
+  append_frame(out, command, error, body);
+  return send_bytes(c, out, wait);
+}
+
+// Sends whole frames (one or more replies).
+bool ControlServer::send_bytes(Connection& c, abi::ByteView out, bool wait) {
   const auto deadline = Clock::now() + std::chrono::milliseconds(limits_.frame_timeout_ms);
   std::size_t done = 0;
   while (done < out.size()) {

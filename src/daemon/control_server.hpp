@@ -63,7 +63,10 @@ class ControlServer {
   void submit(const ConnectionPtr& c, abi::FrameHeader header, abi::Bytes body);
   // On a worker: the command, then the connection's next ones while they come quickly.
   void serve(const ConnectionPtr& c, abi::FrameHeader header, abi::Bytes body);
-  bool run_command(const ConnectionPtr& c, abi::FrameHeader header, abi::Bytes body);
+  bool run_command(const ConnectionPtr& c, abi::FrameHeader header, abi::Bytes body, abi::Bytes* held = nullptr);
+  static bool may_wait(const abi::FrameHeader& header, const abi::Bytes& body);
+  static void append_frame(abi::Bytes& out, std::uint32_t command, std::uint32_t error, abi::ByteView body);
+  bool send_bytes(Connection& c, abi::ByteView out, bool wait);
   bool linger_for_frame(Connection& c);
   void hand_back(const ConnectionPtr& c);  // to the loop, through finished_
   void take_back();  // connections whose command finished
@@ -92,6 +95,9 @@ class ControlServer {
   // How long a worker waits for a connection's next frame after a reply.
   static constexpr int LINGER_MS = 2;
   static constexpr int LINGER_ROUNDS = 4;  // reads of one frame while waiting so
+  // Replies held back for a pipelining client, at most (control_server.cpp, serve).
+  static constexpr std::size_t MAX_HELD = 64;
+  static constexpr std::size_t MAX_HELD_BYTES = 256 << 10;
   bool any_parked_ = false;  // the loop's own
   std::unordered_map<int, ConnectionPtr> connections_;  // the loop's own
   std::mutex finished_lock_;

@@ -266,7 +266,36 @@ void StateRecorder::record_all() {
   for (auto m : minors) update_file_locked(m);
 }
 
+namespace {
+thread_local StateRecorder::Hold* current_hold = nullptr;
+}  // namespace
+
+StateRecorder::Hold::Hold() : outer_(current_hold) { current_hold = this; }
+
+StateRecorder::Hold::~Hold() {
+  flush();
+  current_hold = outer_;
+}
+
+void StateRecorder::Hold::flush() {
+  // Written with this hold out of the way (record() must not note them again).
+  Hold* self = current_hold;
+  current_hold = outer_;
+  for (auto& [recorder, change] : std::exchange(noted_, {})) recorder->record(change);
+  current_hold = self;
+}
+
 void StateRecorder::record(const StateChange& change) {
+  if (Hold* h = current_hold) {
+    auto it = std::find_if(h->noted_.begin(), h->noted_.end(), [this](const auto& n) { return n.first == this; });
+    if (it == h->noted_.end()) it = h->noted_.insert(h->noted_.end(), {this, StateChange{}});
+    StateChange& to = it->second;
+    to.all = to.all || change.all;
+    to.minors.insert(to.minors.end(), change.minors.begin(), change.minors.end());
+    to.names.insert(to.names.end(), change.names.begin(), change.names.end());
+    to.uuids.insert(to.uuids.end(), change.uuids.begin(), change.uuids.end());
+    return;
+  }
   if (change.all) return record_all();
   std::lock_guard g(lock_);
   if (dirfd_ < 0) return;

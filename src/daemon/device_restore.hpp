@@ -8,6 +8,8 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "abi/codec.hpp"
 #include "core/device_registry.hpp"
@@ -69,6 +71,26 @@ StateChange state_change(abi::Command command, const abi::Header& in, const abi:
 // next start while the others restore.
 class StateRecorder {
  public:
+  // While a Hold lives on a thread, record() calls made on that thread only
+  // note the devices; the Hold writes each of them once when it is flushed
+  // (or destroyed). The control server holds across the commands a client
+  // sent back to back and flushes before it sends their replies: a reply
+  // still never goes out before the record of its change, and a device
+  // created, loaded and resumed in one go costs one write, not three.
+  class Hold {
+   public:
+    Hold();
+    ~Hold();  // flush()
+    Hold(const Hold&) = delete;
+    Hold& operator=(const Hold&) = delete;
+    void flush();
+
+   private:
+    friend class StateRecorder;
+    Hold* outer_;
+    std::vector<std::pair<StateRecorder*, StateChange>> noted_;
+  };
+
   // Opens (creates) <rundir>/devices; logs and records nothing if it cannot.
   StateRecorder(std::string rundir, core::DeviceRegistry& registry, Log& log);
   ~StateRecorder();

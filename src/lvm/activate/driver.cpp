@@ -71,7 +71,8 @@ Driver::~Driver() = default;
 
 // ---------------------------------------------------------------- single devices
 
-Result<void> Driver::begin_batch() {
+Result<void> Driver::begin_batch(bool pipelined) {
+  settle();
   client::Task list(*client_, client::TaskType::list);
   list.set_want_details();
   if (auto r = list.run(); !r) return fail(r.error());
@@ -79,16 +80,23 @@ Result<void> Driver::begin_batch() {
   known_->reserve(list.names().size());
   for (const auto& n : list.names())
     if (n.uuid && !n.uuid->empty()) known_->emplace(*n.uuid, fmt::format("{}:{}", n.major, n.minor));
+  pipelined_ = pipelined;
   return {};
 }
 
-void Driver::end_batch() { known_.reset(); }
+std::vector<Driver::BatchFailure> Driver::end_batch() {
+  settle();
+  known_.reset();
+  pipelined_ = false;
+  return std::exchange(failures_, {});
+}
 
 void Driver::forget(std::string_view uuid) {
   if (known_) known_->erase(std::string(uuid));
 }
 
 Result<DeviceInfo> Driver::info(std::string_view uuid) {
+  settle();
   if (known_ && !known_->contains(std::string(uuid))) return DeviceInfo{};  // absent at the batch's LIST
   client::Task t(*client_, client::TaskType::info);
   t.set_uuid(std::string(uuid));
@@ -100,12 +108,14 @@ Result<DeviceInfo> Driver::info(std::string_view uuid) {
 }
 
 Result<void> Driver::message(std::string_view uuid, std::string_view text) {
+  settle();
   client::Task t(*client_, client::TaskType::target_msg);
   t.set_uuid(std::string(uuid)).set_message(0, std::string(text));
   return t.run();
 }
 
 Result<std::vector<TableLine>> Driver::status(std::string_view uuid, bool inactive) {
+  settle();
   client::Task t(*client_, client::TaskType::status);
   t.set_uuid(std::string(uuid)).set_query_inactive(inactive);
   if (auto r = t.run(); !r) return fail(r.error());
@@ -115,6 +125,7 @@ Result<std::vector<TableLine>> Driver::status(std::string_view uuid, bool inacti
 }
 
 Result<std::vector<TableLine>> Driver::table(std::string_view uuid, bool inactive) {
+  settle();
   client::Task t(*client_, client::TaskType::table);
   t.set_uuid(std::string(uuid)).set_query_inactive(inactive);
   if (auto r = t.run(); !r) return fail(r.error());
@@ -124,12 +135,14 @@ Result<std::vector<TableLine>> Driver::table(std::string_view uuid, bool inactiv
 }
 
 Result<void> Driver::suspend(std::string_view uuid, bool noflush) {
+  settle();
   client::Task t(*client_, client::TaskType::suspend);
   t.set_uuid(std::string(uuid)).set_noflush(noflush);
   return t.run();
 }
 
 Result<void> Driver::resume(std::string_view uuid) {
+  settle();
   client::Task t(*client_, client::TaskType::resume);
   t.set_uuid(std::string(uuid));
   return t.run();
@@ -142,6 +155,7 @@ Result<void> Driver::resume(std::string_view uuid) {
 // bottom-up. On failure, what was created is removed, loaded tables are
 // cleared and suspended devices resumed with their old tables.
 Result<void> Driver::apply(const DeviceTree& tree, const ApplyOptions& opts) {
+  settle();
   const auto& devs = tree.devices();
   std::vector<DeviceInfo> infos;
   Devnos devnos;
@@ -257,6 +271,7 @@ Result<void> Driver::apply(const DeviceTree& tree, const ApplyOptions& opts) {
 }
 
 Result<void> Driver::remove(const DeviceTree& tree, std::string_view who) {
+  settle();
   const auto& devs = tree.devices();
   for (std::size_t k = devs.size(); k-- > 0;) {
     auto i = info(devs[k].uuid);
@@ -280,7 +295,7 @@ Result<void> Driver::activate(const VolumeGroup& vg, const LogicalVolume& lv,
                               const std::map<std::string, std::string>& pv_paths, const ApplyOptions& opts) {
   auto tree = plan_lv(vg, lv, pv_paths);
   if (!tree) return fail(tree.error());
-  return apply(*tree, opts);
+  return apply_in_batch(std::move(*tree), fmt::format("{}/{}", vg.name, lv.name), opts);
 }
 
 Result<void> Driver::deactivate(const VolumeGroup& vg, const LogicalVolume& lv,
@@ -298,6 +313,7 @@ Result<DeviceState> Driver::state(const VolumeGroup& vg, const LogicalVolume& lv
 }
 
 Result<std::vector<DeviceState>> Driver::states(const VolumeGroup& vg) {
+  settle();
   client::Task list(*client_, client::TaskType::list);
   list.set_want_details();
   if (auto r = list.run(); !r) return fail(r.error());
@@ -317,6 +333,7 @@ Result<std::vector<DeviceState>> Driver::states(const VolumeGroup& vg) {
 }
 
 Result<void> Driver::rename(const VolumeGroup& vg, const LogicalVolume& lv, std::string_view to) {
+  settle();
   const std::string top = dm_device_uuid(vg.id, lv.id);
   client::Task list(*client_, client::TaskType::list);
   list.set_want_details();

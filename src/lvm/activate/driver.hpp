@@ -69,8 +69,20 @@ class Driver {
   // is known absent without asking the driver; only devices that exist cost
   // a DEV_STATUS. Ends with end_batch() (or the driver). Devices are made and
   // removed only through this driver meanwhile (the command holds the VG lock).
-  Result<void> begin_batch();
-  void end_batch();
+  //
+  // With `pipelined`, activate() of an LV none of whose devices exists yet
+  // only plans it; the planned LVs' devices are then created, loaded and
+  // resumed together, a few rounds of requests in flight at once
+  // (client::run_pipelined; stacked devices a round per level), at
+  // end_batch() or before any other call of this driver. An LV that fails
+  // there has what was created of it removed again, as activate() does.
+  Result<void> begin_batch(bool pipelined = false);
+  struct BatchFailure {
+    std::string lv;  // "vg/lv"
+    Error error;     // what activate() would have returned
+  };
+  // Ends the batch; the LVs whose deferred activation failed.
+  std::vector<BatchFailure> end_batch();
 
   // ---- LVs
   // Plans `lv` and carries the plan out (creates, reloads, resumes).
@@ -88,6 +100,9 @@ class Driver {
 
   // ---- trees
   Result<void> apply(const DeviceTree& tree, const ApplyOptions& opts = {});
+  // apply(), or in a pipelined batch, for a tree none of whose devices
+  // exists, left to the batch (`who`, "vg/lv", names it in end_batch()).
+  Result<void> apply_in_batch(DeviceTree tree, std::string who, const ApplyOptions& opts = {});
   Result<void> remove(const DeviceTree& tree, std::string_view who);
 
   // ---- single devices, by dm uuid
@@ -101,10 +116,21 @@ class Driver {
 
  private:
   void forget(std::string_view uuid);
+  // Whether activate() may leave `tree` to the batch, and the carrying out.
+  bool may_defer(const DeviceTree& tree, const ApplyOptions& opts) const;
+  void settle();  // runs what the batch deferred (failures kept for end_batch)
 
   std::unique_ptr<client::Client> client_;
   // While a batch runs: the uuids of the devices the driver has (devno text).
   std::optional<std::unordered_map<std::string, std::string>> known_;
+  struct Deferred {
+    std::string lv;
+    DeviceTree tree;
+  };
+  bool pipelined_ = false;
+  std::vector<Deferred> deferred_;
+  std::unordered_set<std::string> deferred_uuids_;
+  std::vector<BatchFailure> failures_;
 };
 
 }  // namespace udm::lvm::activate

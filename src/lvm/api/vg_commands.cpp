@@ -425,7 +425,7 @@ Outcome<void> cmd_vgchange(Cmd& c) {
     // lookups (snapshots, names) from an index instead of a scan per LV.
     VgIndexScope index(*vg);
     activate::Driver* drv = vg->lvs.empty() || c.test_mode() ? nullptr : c.driver(*on);
-    const bool batched = drv && drv->begin_batch().has_value();
+    const bool batched = drv && drv->begin_batch(/*pipelined=*/*on).has_value();
     unsigned active = 0;
     for (const auto& lv : vg->lvs) {
       if (!lv.visible()) continue;
@@ -439,7 +439,12 @@ Outcome<void> cmd_vgchange(Cmd& c) {
       }
       if (*on) ++active;
     }
-    if (batched) drv->end_batch();
+    if (batched)
+      for (const auto& f : drv->end_batch()) {  // LVs whose devices were made together at the end
+        c.warn(f.error.message);
+        any_failed = true;
+        --active;
+      }
     c.say(fmt::format("{} logical volume(s) in volume group \"{}\" now active", active, n));
   }
   if (any_failed) return failed("");

@@ -14,11 +14,13 @@
 #include <nlohmann/json.hpp>
 
 #include "abi/codec.hpp"
+#include "abi/frame.hpp"
 #include "core/device_registry.hpp"
 #include "core/target_registry.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/device_restore.hpp"
 #include "daemon/run_state.hpp"
+#include "in_process.hpp"
 
 namespace udm::daemon {
 namespace {
@@ -649,6 +651,44 @@ TEST_F(RestoreTest, RecorderWritesOnlyTheDeviceACommandNamed) {
   EXPECT_TRUE(records_in(dir_ + "/devices").empty());
 }
 
+// Under a Hold (the control server's group commit) the changes of several
+// commands are noted, and each device is written once when it is flushed.
+TEST_F(RestoreTest, HoldWritesEachDeviceOnceAtItsFlush) {
+  core::DeviceRegistry reg(targets_);
+  StateRecorder rec(dir_, reg, log_);
+  rec.start({});
+  auto by_name = [](const std::string& n) {
+    StateChange c;
+    c.names = {n};
+    return c;
+  };
+  {
+    StateRecorder::Hold hold;
+    auto d0 = make(reg, "d0", {{0, 8, "zero", ""}});
+    rec.record(by_name("d0"));
+    d0->raise_event();
+    rec.record(by_name("d0"));
+    d0->raise_event();
+    rec.record(by_name("d0"));
+    make(reg, "d1", {});
+    rec.record(by_name("d1"));
+    EXPECT_EQ(rec.writes(), 0u);
+    EXPECT_TRUE(records_in(dir_ + "/devices").empty());
+    hold.flush();
+    EXPECT_EQ(rec.writes(), 2u);
+    EXPECT_EQ(decode_device_state(read(dir_ + "/devices/0.json"))->event_nr, 2u);
+    ASSERT_TRUE(reg.remove(reg.find_by_name("d1"), false));
+    rec.record(by_name("d1"));
+    EXPECT_EQ(rec.writes(), 2u);
+  }  // the end of the hold flushes too
+  EXPECT_EQ(rec.writes(), 3u);
+  EXPECT_FALSE(fs::exists(dir_ + "/devices/1.json"));
+  rec.record(by_name("d0"));  // no hold: written at once (nothing changed here)
+  reg.find_by_name("d0")->raise_event();
+  rec.record(by_name("d0"));
+  EXPECT_EQ(rec.writes(), 4u);
+}
+
 // A crypt key never reaches the disk: the device holding it is not recorded
 // (nor is it when only its inactive table has a key), the others are.
 TEST_F(RestoreTest, DevicesHoldingKeysAreNotRecorded) {
@@ -754,6 +794,50 @@ TEST_F(RunStateTest, DaemonRecordsEveryChangeAndRestoresAtStart) {
   EXPECT_TRUE(a->info(true).read_only);
   EXPECT_EQ(a->size(), 8u * 512);
   EXPECT_FALSE((*d)->registry().find_by_name("b"));
+}
+
+// A client that pipelines: create, load and resume of a device sent in one
+// write. When the three replies arrive the record already holds the live
+// table (replies never go out before the record of their change).
+TEST_F(RunStateTest, PipelinedCommandsAreRecordedBeforeTheirReplies) {
+  DaemonOptions opts;
+  opts.rundir = dir_ + "/run";
+  opts.fuse = false;
+  opts.nbd = false;
+  auto d = Daemon::start(opts, log_);
+  ASSERT_TRUE(d) << d.error().message;
+  abi::Bytes frames;
+  auto add = [&](abi::Command cmd, std::uint32_t flags, const std::vector<abi::TargetSpecText>& table) {
+    abi::Header h;
+    h.version = {4, 0, 0};
+    h.name = "p";
+    h.flags = flags;
+    h.target_count = static_cast<std::uint32_t>(table.size());
+    abi::Bytes payload;
+    if (!table.empty()) payload = *abi::encode_load_specs(table);
+    auto req = *abi::encode_request(h, payload, 0);
+    abi::FrameHeader fh{abi::FRAME_MAGIC, cmd, static_cast<std::uint32_t>(req.size()), 0};
+    const auto* p = reinterpret_cast<const std::uint8_t*>(&fh);
+    frames.insert(frames.end(), p, p + sizeof fh);
+    frames.insert(frames.end(), req.begin(), req.end());
+  };
+  add(abi::CMD_DEV_CREATE, 0, {});
+  add(abi::CMD_TABLE_LOAD, 0, {{0, 8, "zero", "", 0}});
+  add(abi::CMD_DEV_SUSPEND, 0, {});  // resume
+  int fd = test::connect_to((*d)->control_path());
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(abi::write_all(fd, frames));
+  for (int k = 0; k < 3; ++k) {
+    auto f = abi::read_frame(fd);
+    ASSERT_TRUE(f) << f.error().message;
+    EXPECT_EQ(f->header.error, 0u);
+  }
+  auto l = load_run_state(opts.rundir);
+  ASSERT_EQ(l.state.devices.size(), 1u);
+  EXPECT_TRUE(l.state.devices[0].live);
+  EXPECT_FALSE(l.state.devices[0].inactive);
+  ::close(fd);
+  (*d)->stop();
 }
 
 // A daemon killed by a machine crash mid-update: the newest slot of the

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
@@ -12,6 +13,7 @@
 #include "lvm/activate/device_tree.hpp"
 #include "lvm/activate/driver.hpp"
 #include "lvm/metadata/dm_names.hpp"
+#include "udm/client.hpp"
 
 namespace udm::lvm::activate {
 namespace {
@@ -220,6 +222,90 @@ TEST_F(DriverTest, OpenTopIsRefused) {
   auto r = drv_->remove(a, "vg/lv");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message, "Logical volume vg/lv in use.");
+}
+
+}  // namespace
+}  // namespace udm::lvm::activate
+
+// ---------------------------------------------------------------- pipelined batches
+
+namespace udm::lvm::activate {
+namespace {
+
+// The devices udmd has, asked on a connection of its own (the driver's
+// calls would carry out the batch first).
+std::vector<std::string> names_on_udmd() {
+  client::ConnectOptions o;
+  o.kind = client::ConnectOptions::Kind::udmd;
+  o.autostart = false;
+  auto c = client::Client::connect(o);
+  if (!c) return {"(no connection)"};
+  client::Task t(**c, client::TaskType::list);
+  if (!t.run()) return {"(list failed)"};
+  std::vector<std::string> out;
+  for (const auto& n : t.names()) out.push_back(n.name);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST_F(DriverTest, PipelinedBatchMakesEveryTreeAtItsEnd) {
+  ASSERT_TRUE(drv_->begin_batch(true));
+  for (int i = 0; i < 40; ++i) {
+    const std::string n = std::to_string(i);
+    DeviceTree t;
+    if (i % 2) {  // a layer under the top: two levels
+      t.add(dev("vg-l" + n + "-real", "U" + n + "-real", file_ + " " + n));
+      t.add(dev("vg-l" + n, "U" + n, device_ref("U" + n + "-real") + " 0", {"U" + n + "-real"}));
+    } else {
+      t.add(dev("vg-l" + n, "U" + n, file_ + " " + n));
+    }
+    ASSERT_TRUE(drv_->apply_in_batch(std::move(t), "vg/l" + n));
+  }
+  EXPECT_TRUE(names_on_udmd().empty()) << "nothing is made before the batch ends";
+  EXPECT_TRUE(drv_->end_batch().empty());
+  EXPECT_EQ(names_on_udmd().size(), 60u);
+  for (int i = 0; i < 40; ++i) {
+    const std::string n = std::to_string(i);
+    auto top = drv_->info("U" + n);
+    ASSERT_TRUE(top && top->exists);
+    EXPECT_TRUE(top->live_table);
+    EXPECT_FALSE(top->suspended);
+    EXPECT_EQ((*drv_->table("U" + n))[0].params, i % 2 ? devno("U" + n + "-real") + " 0" : file_ + " " + n);
+  }
+}
+
+TEST_F(DriverTest, PipelinedBatchReportsAFailedTreeAndRemovesWhatItMade) {
+  ASSERT_TRUE(drv_->begin_batch(true));
+  DeviceTree good;
+  good.add(dev("vg-good", "G", file_ + " 0"));
+  DeviceTree bad;
+  bad.add(dev("vg-bad-real", "B-real", file_ + " 0"));
+  DmDevice top = dev("vg-bad", "B", device_ref("B-real") + " 0", {"B-real"});
+  top.table[0].type = "no-such-target";
+  bad.add(top);
+  ASSERT_TRUE(drv_->apply_in_batch(bad, "vg/bad"));
+  ASSERT_TRUE(drv_->apply_in_batch(good, "vg/good"));
+  auto failures = drv_->end_batch();
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].lv, "vg/bad");
+  // What apply() says of the same tree outside a batch.
+  auto alone = drv_->apply(bad);
+  ASSERT_FALSE(alone);
+  EXPECT_EQ(failures[0].error.message, alone.error().message);
+  EXPECT_EQ(names_on_udmd(), std::vector<std::string>{"vg-good"});
+}
+
+TEST_F(DriverTest, AnyOtherCallCarriesOutTheBatchFirst) {
+  ASSERT_TRUE(drv_->begin_batch(true));
+  DeviceTree t;
+  t.add(dev("vg-lv", "U", file_ + " 0"));
+  ASSERT_TRUE(drv_->apply_in_batch(t, "vg/lv"));
+  auto i = drv_->info("U");
+  ASSERT_TRUE(i);
+  EXPECT_TRUE(i->exists);
+  // A tree whose devices exist already is applied at once, as apply() does.
+  ASSERT_TRUE(drv_->apply_in_batch(t, "vg/lv"));
+  EXPECT_TRUE(drv_->end_batch().empty());
 }
 
 }  // namespace
