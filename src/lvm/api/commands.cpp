@@ -45,6 +45,9 @@ const std::map<std::string_view, Handler>& handlers() {
       {"segtypes", cmd_segtypes},
       {"formats", cmd_formats},
       {"tags", cmd_tags},
+      {"lvmconfig", cmd_lvmconfig},
+      {"dumpconfig", cmd_lvmconfig},
+      {"config", cmd_lvmconfig},
   };
   return h;
 }
