@@ -91,15 +91,14 @@ std::string value_text(const ConfigValue& v) {
   return out + "]";
 }
 
-void print_node(std::string& out, const ConfigNode& n, std::size_t depth, bool values_only) {
+void print_node(std::string& out, const ConfigNode& n, std::size_t depth) {
   const std::string tabs(depth, '\t');
   if (!n.is_section) {
-    if (values_only) out += fmt::format("{}{}\n", tabs, value_text(n.value));
-    else out += fmt::format("{}{}={}\n", tabs, n.key, value_text(n.value));
+    out += fmt::format("{}{}={}\n", tabs, n.key, value_text(n.value));
     return;
   }
   out += fmt::format("{}{} {{\n", tabs, n.key);
-  for (const auto& k : n.children) print_node(out, k, depth + 1, values_only);
+  for (const auto& k : n.children) print_node(out, k, depth + 1);
   out += tabs + "}\n";
 }
 
@@ -108,7 +107,12 @@ void print_node(std::string& out, const ConfigNode& n, std::size_t depth, bool v
 bool keep_diff(ConfigNode& n, const std::string& prefix, const Config& cfg) {
   if (!n.is_section) {
     const Default* d = find_default(prefix + n.key);
-    return !d || default_value(*d, cfg) != value_text(n.value);
+    if (!d) return true;
+    // Compared as printed, so that "/dev" and ["/dev"] are equal.
+    auto def = parse_config_text("x=" + default_value(*d, cfg));
+    const std::string def_text = def && !def->root.children.empty() ? value_text(def->root.children[0].value)
+                                                                      : default_value(*d, cfg);
+    return def_text != value_text(n.value);
   }
   std::vector<ConfigNode> kept;
   for (auto& k : n.children)
@@ -188,11 +192,10 @@ Outcome<void> cmd_lvmconfig(Cmd& c) {
   }
   if (type == "diff") keep_diff(root, "", *cfg);
 
-  const bool values_only = c.cl().has("valuesonly");
   std::string out;
   bool missing = false;
   if (c.cl().args.empty())
-    for (const auto& n : root.children) print_node(out, n, 0, values_only);
+    for (const auto& n : root.children) print_node(out, n, 0);
   for (const auto& a : c.cl().args) {
     const ConfigNode* n = find_config_path(root, a);
     if (!n) {
@@ -204,7 +207,7 @@ Outcome<void> cmd_lvmconfig(Cmd& c) {
       missing = true;
       continue;
     }
-    print_node(out, *n, 0, values_only);
+    print_node(out, *n, 0);
   }
   if (auto file = c.cl().get("file")) {
     std::ofstream f(*file);

@@ -57,8 +57,11 @@ if command -v lvm >/dev/null; then
   same lvmconfig --config 'devices { scan = "/dev" } global/units="k" log { verbose = 0 }'
   same lvmconfig --config 'backup/backup=1 devices/scan=["/dev"]' --mergedconfig
   same lvmconfig --config 'global { units = "g" }' --mergedconfig global/units
-  same lvmconfig --valuesonly devices/filter global/units
+  same lvmconfig --file "$E2E_TMP/dump.conf" backup
   same lvmconfig --validate
+  (cd "$E2E_TMP" && lvm lvmconfig -f "$E2E_TMP/real.conf" devices backup && ulvm lvmconfig -f "$E2E_TMP/ours.conf" devices backup) ||
+    fail "lvmconfig -f"
+  cmp "$E2E_TMP/real.conf" "$E2E_TMP/ours.conf" || fail "lvmconfig -f wrote another file than lvm2"
 else
   echo "lvm2 not installed: comparison skipped"
 fi
