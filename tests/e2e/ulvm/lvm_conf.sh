@@ -75,12 +75,13 @@ devices {
 	filter = [ "r|/b\\\\.img\$|" ]
 }
 backup { backup_dir = "$E2E_TMP/bk" archive_dir = "$E2E_TMP/ar" }
+report { headings = 0 }
 CONF
 expect_out '  Physical volume "'"$A"'" successfully created.' ulvm pvcreate "$A"
 expect_fail 5 "  Cannot use $B: device is rejected by filter config" ulvm pvcreate "$B"
 # Accepted with the filter overridden on the command line.
 expect_out '  Physical volume "'"$B"'" successfully created.' ulvm pvcreate "$B" --config 'devices/filter=["a|.*|"]'
-expect_out "  $A" ulvm pvs --noheadings -o pv_name
+expect_out "  $A" ulvm pvs -o pv_name  # report/headings=0 from lvm.conf
 expect_out "  $B" ulvm pvs --noheadings -o pv_name --config 'devices { global_filter = [ "r|a.img|" ] filter = "a|.*|" }'
 ulvm vgcreate vg0 "$A" >/dev/null || fail "vgcreate"
 [ -s "$E2E_TMP/bk/vg0" ] || fail "no backup in backup/backup_dir"
