@@ -208,6 +208,29 @@ Result<Config> load_config(const std::vector<std::string>& cli_devices, const st
       auto tree = parse_config_text(*text);
       if (!tree) tree = parse_simple(*text, udm_path);
       if (!tree) return fail(tree.error());
+      // udm's simple top-level keys ("devices = /a") parse as config syntax
+      // too: they mean devices/devices, backup/backup, backup/archive.
+      ConfigNode moved{.key = "", .is_section = true, .value = {}, .children = {}, .comment = {}};
+      for (auto& n : tree->root.children) {
+        if (n.is_section || (n.key != "devices" && n.key != "backup" && n.key != "archive")) {
+          moved.children.push_back(std::move(n));
+          continue;
+        }
+        if (n.key == "devices") {
+          std::vector<std::string> v;
+          collect_strings(n.value, v);
+          std::vector<ConfigValue> items;
+          for (auto& d : split_device_list(v)) items.push_back(ConfigValue::of_string(d));
+          n.value = ConfigValue::of_array(std::move(items));
+        }
+        ConfigNode sec{.key = n.key == "devices" ? "devices" : "backup", .is_section = true, .value = {},
+                       .children = {}, .comment = {}};
+        sec.children.push_back(std::move(n));
+        ConfigNode wrapper{.key = "", .is_section = true, .value = {}, .children = {}, .comment = {}};
+        wrapper.children.push_back(std::move(sec));
+        merge_config(moved, wrapper);
+      }
+      tree->root = std::move(moved);
       merge_config(c.merged.root, tree->root);
     }
   for (const auto& t : cli_config) {

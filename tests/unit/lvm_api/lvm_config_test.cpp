@@ -101,3 +101,17 @@ TEST_F(LvmConf, BadItemsAreErrorsNamingThem) {
 
 }  // namespace
 }  // namespace udm::lvm::api
+
+namespace udm::lvm::api {
+namespace {
+// udm's file in the old one-line form: "devices = /a" parses as config
+// syntax and still means devices/devices.
+TEST_F(LvmConf, UdmFileTopLevelDevicesKey) {
+  write(dir_ + "/conf/lvm.conf", "devices = /tmp/a.img\nbackup = 0\n");
+  auto c = load_config({});
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->devices, (std::vector<std::string>{"/tmp/a.img"}));
+  EXPECT_FALSE(c->backup);
+}
+}  // namespace
+}  // namespace udm::lvm::api
