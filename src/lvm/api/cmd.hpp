@@ -107,15 +107,21 @@ class Cmd {
   // line of pvcreate, vgcreate, ...). Paths are made absolute so that
   // "pv0.img" and "/srv/pv0.img" name the same device.
   Outcome<void> open(bool writable, const std::vector<std::string>& extra = {}) {
-    auto cfg = load_config(cl_.all("devices"));
+    auto cfg = load_config(cl_.all("devices"), cl_.all("config"));
     if (!cfg) return failed(cfg.error().message);
     cfg_ = *cfg;
+    // devices/filter and global_filter: a rejected device is not scanned;
+    // one named on the command line is an error, as in lvm2.
+    auto accepted = [&](const std::string& d) { return cfg_.accepts(d) && cfg_.accepts(normal_path(d)); };
     std::vector<std::string> paths;
-    for (const auto& d : cfg_.devices) paths.push_back(normal_path(d));
-    for (const auto& d : extra)
+    for (const auto& d : cfg_.devices)
+      if (accepted(d)) paths.push_back(normal_path(d));
+    for (const auto& d : extra) {
+      if (!accepted(d)) return failed(fmt::format("Cannot use {}: device is rejected by filter config", d));
       if (std::find(paths.begin(), paths.end(), normal_path(d)) == paths.end()) paths.push_back(normal_path(d));
+    }
     if (paths.empty())
-      return failed("No devices to scan: give --devices or set devices in " + cfg_.confdir + "/lvm.conf");
+      return failed("No devices to scan: give --devices or set devices/devices in " + cfg_.system_dir + "/lvm.conf");
     const locking::LockPlan plan = locking::plan_locks(cl_.command, cl_.args, cl_.has("updatemetadata"));
     if (auto r = lock(plan, plan.vgs); !r) return r;
     // Test mode opens the devices read-only: nothing can be written.
@@ -237,7 +243,7 @@ class Cmd {
   void archive(const VolumeGroup& old) {
     if (!cfg_.archive || test_mode()) return;
     std::error_code ec;
-    std::filesystem::path dir = std::filesystem::path(cfg_.confdir) / "archive";
+    std::filesystem::path dir = cfg_.archive_dir;
     std::filesystem::create_directories(dir, ec);
     if (ec) return;
     unsigned n = 0;
@@ -249,7 +255,7 @@ class Cmd {
   void backup(const VolumeGroup& vg) {
     if (!cfg_.backup) return;
     std::error_code ec;
-    std::filesystem::path dir = std::filesystem::path(cfg_.confdir) / "backup";
+    std::filesystem::path dir = cfg_.backup_dir;
     std::filesystem::create_directories(dir, ec);
     if (ec) return;
     std::ofstream f(dir / vg.name);
@@ -358,5 +364,7 @@ Outcome<void> cmd_tags(Cmd& c);
 Outcome<void> cmd_lvmdiskscan(Cmd& c);
 Outcome<void> cmd_version(Cmd& c);
 Outcome<void> cmd_pvck(Cmd& c);
+// lvmconfig_command.cpp: lvmconfig, dumpconfig, config.
+Outcome<void> cmd_lvmconfig(Cmd& c);
 
 }  // namespace udm::lvm::api::detail

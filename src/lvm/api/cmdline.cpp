@@ -84,6 +84,12 @@ const std::map<std::string, std::vector<OptionSpec>, std::less<>>& table() {
       {"pvck", with({{{0, "dump", true}, {0, "settings", true}, {0, "file", true}, {0, "repairtype", true},
                       {0, "repair", false}, {0, "labelsector", true}, {0, "pvmetadatacopies", true}}})},
       {"lvmdiskscan", with({{{'l', "lvmpartition", false}, {0, "readonly", false}}})},
+      {"lvmconfig", with({{{0, "type", true}, {0, "typeconfig", true}, {0, "validate", false}, {0, "mergedconfig", false},
+                           {'f', "file", true}}})},
+      {"dumpconfig", with({{{0, "type", true}, {0, "typeconfig", true}, {0, "validate", false}, {0, "mergedconfig", false},
+                            {'f', "file", true}}})},
+      {"config", with({{{0, "type", true}, {0, "typeconfig", true}, {0, "validate", false}, {0, "mergedconfig", false},
+                        {'f', "file", true}}})},
       {"vgcfgbackup", with({{{'f', "file", true}}})},
       {"vgcfgrestore", with({{{'f', "file", true}, {'l', "list", false}, {0, "force", false}, {'y', "yes", false}}})},
       {"lvcreate", with({{{'L', "size", true}, {'l', "extents", true}, {'n', "name", true}, {'i', "stripes", true},
@@ -261,6 +267,9 @@ const std::map<std::string_view, CommandDoc>& docs() {
       {"segtypes", {"List available segment types", "", ""}},
       {"formats", {"List available metadata formats", "", ""}},
       {"tags", {"List tags defined on this host", "", ""}},
+      {"lvmconfig", {"Display and manipulate configuration information", "", "String ..."}},
+      {"dumpconfig", {"Display and manipulate configuration information", "", "String ..."}},
+      {"config", {"Display and manipulate configuration information", "", "String ..."}},
   };
   return d;
 }

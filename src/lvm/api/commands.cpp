@@ -57,6 +57,9 @@ const std::map<std::string_view, Handler>& handlers() {
       {"vgimportclone", cmd_vgimportclone},
       {"vgmknodes", cmd_vgmknodes},
       {"fullreport", cmd_fullreport},
+      {"lvmconfig", cmd_lvmconfig},
+      {"dumpconfig", cmd_lvmconfig},
+      {"config", cmd_lvmconfig},
   };
   return h;
 }

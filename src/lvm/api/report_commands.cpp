@@ -178,9 +178,8 @@ Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
     return {};
   }
   ReportConfig rc;
-  if (auto text = c.cl().get("config")) {
-    if (auto tree = format::parse_config(*text)) rc.tree = std::move(*tree);
-  }
+  // report/* from lvm.conf with --config merged over it.
+  if (auto cfg = load_config({}, c.cl().all("config"))) rc.tree = std::move(cfg->merged);
   const std::string_view prefix = type == report::ReportType::lvs ? "lvs" : type == report::ReportType::vgs ? "vgs" : "pvs";
   if (!c.cl().has("segments")) o.default_fields = rc.text(fmt::format("{}_cols", prefix));
   o.default_sort = rc.text(fmt::format("{}_sort", prefix));

@@ -166,7 +166,7 @@ Outcome<void> cmd_vgcfgbackup(Cmd& c) {
   for (const auto& n : names) {
     auto vg = c.vg(n);
     if (!vg) return std::unexpected(vg.error());
-    std::string file = c.cl().get("file").value_or(c.config().confdir + "/backup/" + n);
+    std::string file = c.cl().get("file").value_or(c.config().backup_dir + "/" + n);
     if (names.size() > 1 && c.cl().has("file")) {
       // lvm expands %s in the file name to the VG name.
       if (auto p = file.find("%s"); p != std::string::npos) file.replace(p, 2, n);
@@ -215,14 +215,14 @@ Outcome<void> cmd_vgcfgrestore(Cmd& c) {
     std::string name = a.empty() ? "" : a[0];
     std::error_code ec;
     std::vector<std::string> files;
-    for (auto& e : std::filesystem::directory_iterator(c.config().confdir + "/archive", ec))
+    for (auto& e : std::filesystem::directory_iterator(c.config().archive_dir, ec))
       if (e.path().filename().string().starts_with(name + "_")) files.push_back(e.path().string());
     std::sort(files.begin(), files.end());
     for (const auto& f : files) c.say("File:\t\t" + f);
     return {};
   }
   if (a.size() != 1) return failed("Please specify a *single* volume group to restore.", EXIT_INVALID);
-  std::string file = c.cl().get("file").value_or(c.config().confdir + "/backup/" + a[0]);
+  std::string file = c.cl().get("file").value_or(c.config().backup_dir + "/" + a[0]);
   std::ifstream f(file);
   if (!f) return failed(fmt::format("Couldn't read backup file {}", file));
   std::stringstream ss;
