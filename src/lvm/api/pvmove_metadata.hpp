@@ -41,10 +41,10 @@ Result<std::pair<std::string, std::vector<PeRange>>> parse_pv_ranges(std::string
 
 struct PvmoveRequest {
   std::string source;                 // "pv0"
-  std::vector<PeRange> source_ranges;  // empty: every extent of the source
-  std::vector<std::string> dests;     // "pv1", ...
-  std::vector<std::vector<PeRange>> dest_ranges;  // per dests[i]; empty: all
-  std::string only_lv;
+  std::vector<PeRange> source_ranges{};  // empty: every extent of the source
+  std::vector<std::string> dests{};   // "pv1", ...
+  std::vector<std::vector<PeRange>> dest_ranges{};  // per dests[i]; empty: all
+  std::string only_lv{};
   AllocationPolicy policy = AllocationPolicy::normal;
   // lvm2's --atomic: one mirror segment over `<mv>_mimage_0` (the source
   // pieces) and `<mv>_mimage_1` (the destination), copied all at once.

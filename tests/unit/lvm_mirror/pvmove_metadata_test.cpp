@@ -237,7 +237,9 @@ TEST(PvmoveMetadata, AtomicAsLvm2) {
       ASSERT_EQ(segs.size(), 1u) << n;
       EXPECT_EQ(segs[0].stripes[0].name, moved ? "pv2" : "pv0") << n;
     }
-    if (!moved) EXPECT_EQ(vg.find_lv("b")->segments, before.find_lv("b")->segments);
+    if (!moved) {
+      EXPECT_EQ(vg.find_lv("b")->segments, before.find_lv("b")->segments);
+    }
     EXPECT_TRUE(validate(vg));
   }
 }
