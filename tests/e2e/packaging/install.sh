@@ -41,7 +41,7 @@ v=$(sed -n 's/^project(udm VERSION \([0-9.]*\).*/\1/p' "$UDM_SOURCE/CMakeLists.t
 [ -n "$v" ] || fail "no project version in CMakeLists.txt"
 expect_eq "$("$P/sbin/udmd" --version)" "udmd $v" "udmd --version"
 expect_eq "$("$P/bin/udm-run" --version)" "udm-run $v" "udm-run --version"
-"$P/bin/ulvm" --version | grep -qF "(ulvm $v, udm)" || fail "ulvm --version: $("$P/bin/ulvm" --version)"
+"$P/bin/ulvm" --version | grep -qF "(ulvm $v)" || fail "ulvm --version: $("$P/bin/ulvm" --version)"
 expect_eq "$(UDM_NO_AUTOSTART=1 "$P/bin/udmsetup" --version 2>/dev/null | head -1)" "Library version:   $v (2026-11-25)" \
   "udmsetup --version"
 
