@@ -52,6 +52,30 @@ std::optional<std::vector<StatsRegionData>> list_regions(Context& ctx, const std
   return regions;
 }
 
+// The name of the device `name` (or --uuid/--major) selects; nullopt after
+// saying why when it does not exist.
+std::optional<std::string> device_name(Context& ctx, const std::string* name) {
+  auto* c = ctx.connect();
+  if (!c) return std::nullopt;
+  Task t(*c, TaskType::info);
+  if (!set_device(ctx, t, name)) return std::nullopt;
+  if (auto r = t.run(); !r) {
+    report_error(t, r.error());
+    return std::nullopt;
+  }
+  if (!t.info().exists) {
+    err("Device does not exist.");
+    return std::nullopt;
+  }
+  return t.info().name;
+}
+
+// The program id whose regions list and report show ("" with --allprograms).
+std::string program_id(const Context& ctx) {
+  if (ctx.sw.allprograms) return "";
+  return ctx.sw.programid ? *ctx.sw.programid : PROGRAM_ID;
+}
+
 // dm_units_to_factor for --start/--length/--areasize (non-strict).
 std::uint64_t unit_factor(const char* u) {
   switch (*u) {
@@ -214,8 +238,7 @@ bool stats_delete(Context& ctx, const std::string* name) {
     return process_all(ctx, [](Context& x, const std::string* n, bool) { return stats_delete(x, n); });
   }
   if (sw.groupid) return err("udmsetup: statistics groups are not supported."), false;
-  std::string program = sw.programid ? *sw.programid : PROGRAM_ID;
-  if (sw.allprograms) program = "";
+  const std::string program = program_id(ctx);
   // By id, libdm lists the handle's own program: with --allprograms that
   // is the process name, dmstats.
   auto regions = list_regions(ctx, name, sw.allregions || sw.programid ? program : PROGRAM_ID);
@@ -297,22 +320,10 @@ bool stats_print(Context& ctx, const std::string* name) {
 bool stats_rows(Context& ctx, const std::string* name, const std::string& sub, StatsReport& report) {
   if (!name && !ctx.sw.uuid && !ctx.sw.major)
     return process_all(ctx, [&](Context& x, const std::string* n, bool) { return stats_rows(x, n, sub, report); });
-  auto* c = ctx.connect();
-  if (!c) return false;
-  Task t(*c, TaskType::info);
-  if (!set_device(ctx, t, name)) return false;
-  if (auto r = t.run(); !r) {
-    report_error(t, r.error());
-    return false;
-  }
-  if (!t.info().exists) {
-    err("Device does not exist.");
-    return false;
-  }
-  std::string dev = t.info().name;
-  std::string program = ctx.sw.programid ? *ctx.sw.programid : PROGRAM_ID;
-  if (ctx.sw.allprograms) program = "";
-  auto regions = list_regions(ctx, &dev, program);
+  auto found = device_name(ctx, name);
+  if (!found) return false;
+  const std::string dev = *found;
+  auto regions = list_regions(ctx, &dev, program_id(ctx));
   if (!regions) return false;
   if (regions->empty()) return true;
   const std::string shown = unmangle_name(dev);
@@ -338,22 +349,10 @@ bool stats_rows(Context& ctx, const std::string* name, const std::string& sub, S
 bool stats_histogram(Context& ctx, const std::string* name, bool& svg_written) {
   if (!name && !ctx.sw.uuid && !ctx.sw.major)
     return process_all(ctx, [&](Context& x, const std::string* n, bool) { return stats_histogram(x, n, svg_written); });
-  auto* c = ctx.connect();
-  if (!c) return false;
-  Task t(*c, TaskType::info);
-  if (!set_device(ctx, t, name)) return false;
-  if (auto r = t.run(); !r) {
-    report_error(t, r.error());
-    return false;
-  }
-  if (!t.info().exists) {
-    err("Device does not exist.");
-    return false;
-  }
-  const std::string dev = t.info().name;
-  std::string program = ctx.sw.programid ? *ctx.sw.programid : PROGRAM_ID;
-  if (ctx.sw.allprograms) program = "";
-  auto regions = list_regions(ctx, &dev, program);
+  auto found = device_name(ctx, name);
+  if (!found) return false;
+  const std::string dev = *found;
+  auto regions = list_regions(ctx, &dev, program_id(ctx));
   if (!regions) return false;
   for (auto& r : *regions) {
     if (r.bounds.empty() || (ctx.sw.regionid && r.id != static_cast<std::uint64_t>(*ctx.sw.regionid))) continue;

@@ -16,6 +16,29 @@ namespace {
 
 constexpr std::string_view PVMOVE_PREFIX = "pvmove";
 
+// Appends `seg` to `out` cut at `cuts` (offsets inside its areas, in any
+// order, repeats allowed): each piece maps the same offsets of every area.
+void append_cut(const Segment& seg, std::vector<extent_t> cuts, std::vector<Segment>& out) {
+  const extent_t area_len = seg.area_extents();
+  if (cuts.empty() || seg.stripes.empty()) {
+    out.push_back(seg);
+    return;
+  }
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  cuts.push_back(area_len);
+  const extent_t n = seg.stripes.size();
+  extent_t from = 0;
+  for (extent_t to : cuts) {
+    Segment piece = seg;
+    piece.start_extent = seg.start_extent + from * n;
+    piece.extent_count = (to - from) * n;
+    for (auto& a : piece.stripes) a.start += from;
+    out.push_back(std::move(piece));
+    from = to;
+  }
+}
+
 // Splits `lv`'s segments so that no area naming `layer` crosses one of the
 // layer's segment boundaries (lvm2 splits the parent the same way before
 // taking the layer out).
@@ -31,23 +54,7 @@ void split_at_layer_boundaries(LogicalVolume& lv, const LogicalVolume& layer) {
       for (extent_t b : bounds)
         if (b > a.start && b < a.start + area_len) cuts.push_back(b - a.start);
     }
-    if (cuts.empty() || seg.stripes.empty()) {
-      out.push_back(seg);
-      continue;
-    }
-    std::sort(cuts.begin(), cuts.end());
-    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
-    cuts.push_back(area_len);
-    const extent_t n = seg.stripes.size();
-    extent_t from = 0;
-    for (extent_t to : cuts) {
-      Segment piece = seg;
-      piece.start_extent = seg.start_extent + from * n;
-      piece.extent_count = (to - from) * n;
-      for (auto& a : piece.stripes) a.start += from;
-      out.push_back(std::move(piece));
-      from = to;
-    }
+    append_cut(seg, std::move(cuts), out);
   }
   lv.segments = std::move(out);
 }
@@ -178,23 +185,7 @@ void split_at_ranges(LogicalVolume& lv, const std::string& pv, const std::vector
           for (extent_t edge : {r.first, r.last + 1})
             if (edge > a.start && edge < a.start + len) cuts.push_back(edge - a.start);
       }
-    if (cuts.empty()) {
-      out.push_back(seg);
-      continue;
-    }
-    std::sort(cuts.begin(), cuts.end());
-    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
-    cuts.push_back(len);
-    const extent_t n = seg.stripes.size();
-    extent_t from = 0;
-    for (extent_t to : cuts) {
-      Segment piece = seg;
-      piece.start_extent = seg.start_extent + from * n;
-      piece.extent_count = (to - from) * n;
-      for (auto& a : piece.stripes) a.start += from;
-      out.push_back(std::move(piece));
-      from = to;
-    }
+    append_cut(seg, std::move(cuts), out);
   }
   lv.segments = std::move(out);
 }
