@@ -28,3 +28,18 @@ $want
 --- got
 $got"
 }
+
+# same ARGS...: real dmsetup (through udm-run) and udmsetup print the same
+# stdout and stderr and exit alike; `compared` counts the commands.
+compared=0
+same() {
+  udm-run --rundir "$UDM_RUNDIR" dmsetup "$@" </dev/null >"$E2E_TMP/d.out" 2>"$E2E_TMP/d.err" && drc=0 || drc=$?
+  udmsetup "$@" </dev/null >"$E2E_TMP/u.out" 2>"$E2E_TMP/u.err" && urc=0 || urc=$?
+  if ! cmp -s "$E2E_TMP/d.out" "$E2E_TMP/u.out" || ! cmp -s "$E2E_TMP/d.err" "$E2E_TMP/u.err" ||
+     [ "$drc" != "$urc" ]; then
+    diff "$E2E_TMP/d.out" "$E2E_TMP/u.out" >&2 || true
+    diff "$E2E_TMP/d.err" "$E2E_TMP/u.err" >&2 || true
+    fail "dmsetup $* differs (exit $drc vs $urc)"
+  fi
+  compared=$((compared + 1))
+}

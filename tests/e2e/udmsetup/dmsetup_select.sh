@@ -9,18 +9,6 @@ start_daemon --no-fuse --no-nbd
 # The node path --exec passes: the same for both tools.
 export DM_DEV_DIR="$UDM_RUNDIR/devdir"
 
-compared=0
-same() {
-  udm-run --rundir "$UDM_RUNDIR" dmsetup "$@" </dev/null >"$E2E_TMP/d.out" 2>"$E2E_TMP/d.err" && drc=0 || drc=$?
-  udmsetup "$@" </dev/null >"$E2E_TMP/u.out" 2>"$E2E_TMP/u.err" && urc=0 || urc=$?
-  if ! cmp -s "$E2E_TMP/d.out" "$E2E_TMP/u.out" || ! cmp -s "$E2E_TMP/d.err" "$E2E_TMP/u.err" ||
-     [ "$drc" != "$urc" ]; then
-    diff "$E2E_TMP/d.out" "$E2E_TMP/u.out" >&2 || true
-    diff "$E2E_TMP/d.err" "$E2E_TMP/u.err" >&2 || true
-    fail "dmsetup $* differs (exit $drc vs $urc)"
-  fi
-  compared=$((compared + 1))
-}
 devno() { udmsetup info -c --noheadings -o devno "$1"; }
 
 # A small stack: t1 used by t2 and t3, t2 used by t3; x alone with a uuid;

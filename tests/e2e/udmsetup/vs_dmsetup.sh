@@ -7,19 +7,6 @@
 requires dmsetup udm-run
 start_daemon --no-fuse --no-nbd
 
-same() {
-  udm-run --rundir "$UDM_RUNDIR" dmsetup "$@" >"$E2E_TMP/d.out" 2>"$E2E_TMP/d.err" && drc=0 || drc=$?
-  udmsetup "$@" >"$E2E_TMP/u.out" 2>"$E2E_TMP/u.err" && urc=0 || urc=$?
-  if ! cmp -s "$E2E_TMP/d.out" "$E2E_TMP/u.out" || ! cmp -s "$E2E_TMP/d.err" "$E2E_TMP/u.err" ||
-     [ "$drc" != "$urc" ]; then
-    diff "$E2E_TMP/d.out" "$E2E_TMP/u.out" >&2 || true
-    diff "$E2E_TMP/d.err" "$E2E_TMP/u.err" >&2 || true
-    fail "dmsetup $* differs (exit $drc vs $urc)"
-  fi
-  compared=$((compared + 1))
-}
-compared=0
-
 # Both tools make devices; each then reads what the other made.
 udm-run --rundir "$UDM_RUNDIR" dmsetup create x --table "0 8 zero" || fail "real dmsetup create"
 udmsetup create y -u DEMO-uuid --table "0 16 zero
