@@ -292,11 +292,12 @@ void MetadataStore::collect_vgs() const {
         if (!text) {
           m.error = text.error().message;
           m.bad_fields = BAD_MDA_TEXT;
-          // lvm2's scan reads the name the copy starts with (up to a space)
-          // before it checks the whole text.
+          // lvm2's scan reads the name the copy starts with (up to white
+          // space or '{', at most 127 bytes) before it checks the whole text.
           if (text.error().code == EBADMSG) {
             const std::string_view u(unchecked);
-            if (!check_vg_name(u.substr(0, std::min(u.find(' '), std::size_t{128}))))
+            const std::size_t end = std::min(u.find_first_of(" \t\n\r\f\v{"), std::size_t{127});
+            if (!check_vg_name(u.substr(0, end)))
               diag(fmt::format("WARNING: Metadata location on {} at offset {} begins with invalid name.", pv.path,
                                m.header->start + m.header->committed.offset));
           }
