@@ -35,7 +35,7 @@ int print_usage(const std::string& command) {
 
 }  // namespace
 
-int run_words(std::vector<std::string> words, const std::string& program) {
+int run_words(std::vector<std::string> words, const std::string& program, bool exits_after) {
   if (words.empty()) return api::EXIT_OK;
   std::string command = words[0];
   std::vector<std::string> args(words.begin() + 1, words.end());
@@ -60,7 +60,7 @@ int run_words(std::vector<std::string> words, const std::string& program) {
   if (known(command) && asks_help(args)) return print_usage(command);
 
   api::CommandIo io;
-  io.process_exits_after = true;
+  io.process_exits_after = exits_after;
   // lvm's questions: what was said so far, then the question on stderr, then
   // a line from stdin (a pipe or a file as well as a terminal).
   io.ask = [&io](const std::string& question) -> std::optional<std::string> {

@@ -10,7 +10,9 @@ namespace ulvm {
 // Runs `words` (words[0] is the command: "lvcreate", "help", "version", ...),
 // printing its output; returns lvm's exit code. `program` is "lvm" or "ulvm",
 // as the user called it, for help texts.
-int run_words(std::vector<std::string> words, const std::string& program);
+// `exits_after`: the process ends after this command (its store need not be
+// freed); the shell runs many and passes false.
+int run_words(std::vector<std::string> words, const std::string& program, bool exits_after = true);
 
 // lvm's shell: "lvm> " prompts (when stdin is a terminal), one command per
 // line, `exit`/`quit` or end of input to leave. Returns 0 as lvm does.

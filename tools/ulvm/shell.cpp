@@ -66,7 +66,7 @@ int run_shell(const std::string& program) {
     // "lvm vgs" inside the shell is "vgs", as lvm takes it.
     if (words[0] == "lvm") words.erase(words.begin());
     if (words.empty()) continue;
-    run_words(words, program);
+    run_words(words, program, false);
   }
 }
 

@@ -99,7 +99,7 @@ class TextParser {
     }
     if (pos_ >= t_.size()) return fail(error("unterminated string"));
     ++pos_;
-    return std::string_view(tree_.unescaped_.emplace_back(std::move(out)));
+    return std::string_view(*tree_.unescaped_.emplace_back(std::make_unique<std::string>(std::move(out))));
   }
 
   Result<std::string_view> name() {

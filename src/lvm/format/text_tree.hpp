@@ -8,7 +8,7 @@
 
 #include <cstdint>
 #include <cstddef>
-#include <deque>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -104,7 +104,9 @@ class TextTree {
   friend class TextParser;
   std::vector<TextNode> nodes_;    // every node but the root, in file order
   std::vector<TextValue> values_;  // every array's elements, contiguous per array
-  std::deque<std::string> unescaped_;  // strings that had escapes (stable addresses)
+  // Strings that had escapes, each on the heap: views into them stay valid
+  // when the tree moves (a short string's bytes live inside its object).
+  std::vector<std::unique_ptr<std::string>> unescaped_;
   TextNode root_;
 };
 
