@@ -329,6 +329,7 @@ void ControlServer::submit(const ConnectionPtr& c, abi::FrameHeader header, abi:
   // connection, and a hang-up is noticed when the reply is written.
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd, nullptr);
   c->phase = Connection::Phase::busy;
+  ++busy_;
   ++queued_;
   pool_->post([this, c, header, body = std::move(body)]() mutable {
     --queued_;
@@ -383,11 +384,13 @@ void ControlServer::serve(const ConnectionPtr& c, abi::FrameHeader header, abi::
         return hand_back(c);
       }
     }
+    // Idle from the reply on, not from the end of the linger; stamped before
+    // the send so a client that replies and connects again is always younger.
+    c->last_active = Clock::now();
     if (!send_held()) {
       c->broken = true;
       return hand_back(c);
     }
-    c->last_active = Clock::now();  // idle from the reply on, not from the end of the linger
     // A client may send a frame's header and body apart (two sends, each a
     // wake-up here): keep waiting while they come quickly; whatever comes
     // later is the loop's, under the frame deadline. A few rounds only: a
@@ -413,6 +416,7 @@ void ControlServer::serve(const ConnectionPtr& c, abi::FrameHeader header, abi::
   ev.data.fd = c->fd;
   if (stopping_ || ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c->fd, &ev) != 0) return hand_back(c);
   c->phase.store(Connection::Phase::reading, std::memory_order_release);
+  --busy_;
 }
 
 // Commands that may wait for something else to happen (I/O to drain, an
@@ -473,8 +477,8 @@ bool ControlServer::run_command(const ConnectionPtr& c, abi::FrameHeader header,
       if (reply.body.size() > abi::MAX_FRAME_SIZE) c->broken = true;  // as send_reply refuses it
       else append_frame(*held, header.command, reply.error, reply.body);
     } else {
+      c->last_active = Clock::now();  // before the send: see the held-replies path
       if (!send_reply(*c, header.command, reply.error, reply.body, true)) c->broken = true;
-      c->last_active = Clock::now();  // idle from the reply on, not from the end of the linger
     }
   }
   if (c->parked_now || c->broken) {
@@ -492,8 +496,11 @@ void ControlServer::take_back() {
   }
   for (auto& c : back) {
     c->phase = c->parked_now ? Connection::Phase::parked : Connection::Phase::reading;
+    --busy_;
     c->parked_now = false;
-    c->last_active = Clock::now();
+    // last_active stays the reply's time: stamping the hand-back (after the
+    // linger) would make this connection younger than one the client opened
+    // after our reply, and the wrong one would be evicted at the limit.
     if (c->broken) {
       close_connection(c->fd);
       continue;

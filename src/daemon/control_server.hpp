@@ -49,6 +49,8 @@ class ControlServer {
   void stop();
 
   std::size_t connection_count() const { return count_.load(); }
+  // Connections a command thread owns (a command, its reply, the linger).
+  std::size_t busy_connection_count() const { return busy_.load(); }
   std::size_t command_threads() const { return pool_ ? pool_->threads() : 0; }
 
  private:
@@ -91,6 +93,7 @@ class ControlServer {
   std::unique_ptr<io::WorkerPool> pool_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> count_{0};
+  std::atomic<std::size_t> busy_{0};
   std::atomic<int> queued_{0};  // commands posted to the pool and not yet started
   // How long a worker waits for a connection's next frame after a reply.
   static constexpr int LINGER_MS = 2;

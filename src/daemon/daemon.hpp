@@ -38,6 +38,7 @@ class Daemon {
   const std::string& control_path() const { return control_path_; }
   void rewrite_pid() { pid_file_.write_pid(); }
   std::size_t connection_count() const { return server_ ? server_->connection_count() : 0; }
+  std::size_t busy_connection_count() const { return server_ ? server_->busy_connection_count() : 0; }
 
   struct Exports;  // the seam to udm_exports (or nothing)
 
