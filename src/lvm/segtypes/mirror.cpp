@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "lvm/segtypes/builtin.hpp"
+#include "lvm/segtypes/segment_keys.hpp"
 #include "lvm/segtypes/segment_type.hpp"
 #include "lvm/segtypes/type_names.hpp"
 
@@ -24,27 +25,6 @@ namespace udm::lvm::segtypes {
 namespace {
 
 std::atomic<bool> mirror_create_in_sync{false};
-
-const ConfigNode* find_key(const Segment& seg, std::string_view key) {
-  for (const auto& n : seg.unknown)
-    if (n.key == key) return &n;
-  return nullptr;
-}
-
-Result<std::optional<std::uint64_t>> opt_num(const Segment& seg, std::string_view key) {
-  const ConfigNode* n = find_key(seg, key);
-  if (!n) return std::optional<std::uint64_t>{};
-  if (n->is_section || !n->value.is_int() || n->value.integer < 0)
-    return fail(EINVAL, fmt::format("mirror segment: {} must be a number", key));
-  return std::optional<std::uint64_t>(static_cast<std::uint64_t>(n->value.integer));
-}
-
-ConfigNode num_node(std::string key, std::uint64_t v) {
-  ConfigNode n;
-  n.key = std::move(key);
-  n.value = ConfigValue::of_int(static_cast<std::int64_t>(v));
-  return n;
-}
 
 constexpr std::string_view OWN_KEYS[] = {"mirror_count", "extents_moved", "mirror_log", "region_size", "mirrors"};
 

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "lvm/segtypes/segment_keys.hpp"
 #include "lvm/segtypes/segment_type.hpp"
 
 namespace udm::lvm::segtypes {
@@ -14,27 +15,6 @@ constexpr std::string_view RAID_TYPES[] = {
     "raid0",    "raid0_meta", "raid1",    "raid4",      "raid5",      "raid5_la",   "raid5_ra",   "raid5_ls",
     "raid5_rs", "raid5_n",    "raid6",    "raid6_zr",   "raid6_nr",   "raid6_nc",   "raid6_ls_6", "raid6_rs_6",
     "raid6_la_6", "raid6_ra_6", "raid6_n_6", "raid10",  "raid10_near"};
-
-const ConfigNode* find_key(const Segment& seg, std::string_view key) {
-  for (const auto& n : seg.unknown)
-    if (n.key == key) return &n;
-  return nullptr;
-}
-
-Result<std::optional<std::uint64_t>> opt_num(const Segment& seg, std::string_view key) {
-  const ConfigNode* n = find_key(seg, key);
-  if (!n) return std::optional<std::uint64_t>{};
-  if (n->is_section || !n->value.is_int() || n->value.integer < 0)
-    return fail(EINVAL, fmt::format("{} segment: {} must be a number", seg.type, key));
-  return std::optional<std::uint64_t>(static_cast<std::uint64_t>(n->value.integer));
-}
-
-ConfigNode num_node(std::string key, std::uint64_t v) {
-  ConfigNode n;
-  n.key = std::move(key);
-  n.value = ConfigValue::of_int(static_cast<std::int64_t>(v));
-  return n;
-}
 
 std::atomic<bool> create_in_sync{false};
 

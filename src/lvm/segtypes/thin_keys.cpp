@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "lvm/segtypes/segment_keys.hpp"
+
 namespace udm::lvm::segtypes {
 namespace {
 
@@ -13,49 +15,6 @@ namespace {
     if (!_r) return fail(_r.error()); \
     dst = std::move(*_r);             \
   } while (0)
-
-const ConfigNode* find_key(const Segment& seg, std::string_view key) {
-  for (const auto& n : seg.unknown)
-    if (n.key == key) return &n;
-  return nullptr;
-}
-
-Result<std::string> str_key(const Segment& seg, std::string_view key) {
-  const ConfigNode* n = find_key(seg, key);
-  if (!n) return fail(EINVAL, fmt::format("{} segment: {} missing", seg.type, key));
-  if (n->is_section || !n->value.is_string())
-    return fail(EINVAL, fmt::format("{} segment: {} must be a string", seg.type, key));
-  return n->value.text;
-}
-
-Result<std::optional<std::string>> opt_str_key(const Segment& seg, std::string_view key) {
-  if (!find_key(seg, key)) return std::optional<std::string>{};
-  auto s = str_key(seg, key);
-  if (!s) return fail(s.error());
-  return std::optional<std::string>(std::move(*s));
-}
-
-Result<std::uint64_t> num_key(const Segment& seg, std::string_view key) {
-  const ConfigNode* n = find_key(seg, key);
-  if (!n) return fail(EINVAL, fmt::format("{} segment: {} missing", seg.type, key));
-  if (n->is_section || !n->value.is_int() || n->value.integer < 0)
-    return fail(EINVAL, fmt::format("{} segment: {} must be a number", seg.type, key));
-  return static_cast<std::uint64_t>(n->value.integer);
-}
-
-ConfigNode str_node(std::string key, std::string v) {
-  ConfigNode n;
-  n.key = std::move(key);
-  n.value = ConfigValue::of_string(std::move(v));
-  return n;
-}
-
-ConfigNode num_node(std::string key, std::int64_t v) {
-  ConfigNode n;
-  n.key = std::move(key);
-  n.value = ConfigValue::of_int(v);
-  return n;
-}
 
 bool is_message_key(std::string_view k) { return k.starts_with("message"); }
 
