@@ -18,7 +18,6 @@ for i in 0 1 2; do
   L[i]=$(attach_loop "${F[i]}")
 done
 CFG=$(lvm_cfg "${L[@]}")
-R() { lvm "$@" --config "$CFG" >>"$E2E_TMP/lvm.log" 2>&1 || fail "lvm $*: $(tail -5 "$E2E_TMP/lvm.log")"; }
 R pvcreate "${L[@]}"
 R vgcreate rv "${L[@]}"
 R lvcreate -an -Zn -Wn --type raid0 -i 2 -l 4 -n r0 rv "${L[0]}" "${L[1]}"

@@ -10,15 +10,7 @@
 requires udmd udmsetup python3 lvm losetup
 [ "$(id -u)" == 0 ] || { echo "SKIP: needs root for loop devices"; exit 77; }
 HERE=$(dirname "$0")
-F=(); L=()
-for i in 0 1 2 3 4; do
-  F[i]="$E2E_TMP/p$i.img"; sparse_file "${F[i]}" 64M
-  L[i]=$(attach_loop "${F[i]}")
-done
-CFG=$(lvm_cfg "${L[@]}")
-R() { lvm "$@" --config "$CFG" >>"$E2E_TMP/lvm.log" 2>&1 || fail "lvm $*: $(tail -5 "$E2E_TMP/lvm.log")"; }
-R pvcreate "${L[@]}"
-R vgcreate rv "${L[@]}"
+lvm2_vg_on_loops 5 rv
 for i in 0 1 2 3; do R lvcreate -an -Zn -Wn -l 1 -n "p_r10_M_$i" rv "${L[i]}"; R lvcreate -an -Zn -Wn -l 2 -n "p_r10_I_$i" rv "${L[i]}"; done
 for i in 0 1 2 3 4; do R lvcreate -an -Zn -Wn -l 1 -n "p_r6_M_$i" rv "${L[i]}"; R lvcreate -an -Zn -Wn -l 2 -n "p_r6_I_$i" rv "${L[i]}"; done
 R vgcfgbackup -f "$E2E_TMP/rv.vg" rv
@@ -30,8 +22,6 @@ real() { lvm "$@" --config "$CFG" 2>/dev/null; }
 real lvs -a -o "$O" rv >"$E2E_TMP/real.lvs"
 grep -q "r6  *raid6_zr  *5  *3  *3" "$E2E_TMP/real.lvs" || fail "lvm2 does not see r6: $(cat "$E2E_TMP/real.lvs")"
 
-export UDM_LVM_CONFIG="$E2E_TMP/lvm.conf"
-echo "devices = [ $(printf '"%s", ' "${L[@]}" | sed 's/, $//') ]" > "$UDM_LVM_CONFIG"
 expect_eq "$(ulvm lvs -a -o "$O" rv)" "$(cat "$E2E_TMP/real.lvs")" "ulvm lvs of lvm2's raid10/raid6"
 start_daemon
 expect_out '  2 logical volume(s) in volume group "rv" now active' ulvm vgchange -ay rv

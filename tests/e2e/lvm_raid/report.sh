@@ -11,15 +11,7 @@
 requires udmd udmsetup python3 lvm losetup
 [ "$(id -u)" == 0 ] || { echo "SKIP: needs root for loop devices"; exit 77; }
 HERE=$(dirname "$0")
-F=(); L=()
-for i in 0 1 2 3 4; do
-  F[i]="$E2E_TMP/p$i.img"; sparse_file "${F[i]}" 64M
-  L[i]=$(attach_loop "${F[i]}")
-done
-CFG=$(lvm_cfg "${L[@]}")
-R() { lvm "$@" --config "$CFG" >>"$E2E_TMP/lvm.log" 2>&1 || fail "lvm $*: $(tail -5 "$E2E_TMP/lvm.log")"; }
-R pvcreate "${L[@]}"
-R vgcreate rv "${L[@]}"
+lvm2_vg_on_loops 5 rv
 for i in 0 1; do R lvcreate -an -Zn -Wn -l 1 -n "p_r1_M_$i" rv "${L[i]}"; R lvcreate -an -Zn -Wn -l 2 -n "p_r1_I_$i" rv "${L[i]}"; done
 for i in 0 1 2 3; do R lvcreate -an -Zn -Wn -l 1 -n "p_r10_M_$i" rv "${L[i]}"; R lvcreate -an -Zn -Wn -l 2 -n "p_r10_I_$i" rv "${L[i]}"; done
 for i in 0 1 2 3 4; do R lvcreate -an -Zn -Wn -l 1 -n "p_r6_M_$i" rv "${L[i]}"; R lvcreate -an -Zn -Wn -l 2 -n "p_r6_I_$i" rv "${L[i]}"; done
@@ -45,8 +37,6 @@ R lvcreate -an -Zn -Wn -l 2 -n lin rv "${L[0]}"
 R pvmove -b -n lin "${L[0]}" "${L[4]}"
 R vgck rv
 
-export UDM_LVM_CONFIG="$E2E_TMP/lvm.conf"
-echo "devices = [ $(printf '"%s", ' "${L[@]}" | sed 's/, $//') ]" > "$UDM_LVM_CONFIG"
 O=lv_name,lv_attr,segtype,devices,data_copies,stripes,data_stripes,region_size,raid_write_behind
 O=$O,raid_min_recovery_rate,raid_max_recovery_rate,move_pv,move_pv_uuid,mirror_log,mirror_log_uuid
 O=$O,copy_percent,sync_percent,raid_mismatch_count,raid_sync_action
@@ -59,7 +49,7 @@ for lv in r1 r10 r6 a b c lin; do
 done
 
 # A missing PV: every LV on it (and the raid/mirror above it) is partial.
-echo "devices = [ $(printf '"%s", ' "${L[@]:0:4}" | sed 's/, $//') ]" > "$UDM_LVM_CONFIG"
+udm_devices "${L[@]:0:4}"
 CFG4=$(lvm_cfg "${L[@]:0:4}")
 expect_eq "$(ulvm lvs -a -o lv_name,lv_attr rv 2>/dev/null)" \
   "$(lvm lvs -a -o lv_name,lv_attr rv --config "$CFG4" 2>/dev/null)" "lvs -a with a PV missing"
@@ -67,7 +57,7 @@ ulvm lvs -a --noheadings -o lv_name,lv_attr rv 2>/dev/null | grep -q "r6 *rwi-XX
 
 # Active in udm (ulvm finishes lvm2's pvmove first): letters lvm2 gives
 # active LVs, from the targets' status.
-echo "devices = [ $(printf '"%s", ' "${L[@]}" | sed 's/, $//') ]" > "$UDM_LVM_CONFIG"
+udm_devices "${L[@]}"
 start_daemon
 ulvm vgchange -ay rv >/dev/null 2>&1 || fail "vgchange -ay"
 ulvm pvmove -i 0 >/dev/null 2>&1 || fail "ulvm finishing lvm2's pvmove"

@@ -3,16 +3,7 @@
 # --nameprefixes, --unquoted, --binary, --aligned and report/ settings given
 # with --config print the same bytes and exit the same.
 # shellcheck disable=SC1090
-. "$UDM_E2E_LIB"
-command -v ulvm >/dev/null || { echo "SKIP: ulvm not built"; exit 77; }
-requires lvm losetup
-[ "$(id -u)" == 0 ] || { echo "SKIP: needs root for loop devices"; exit 77; }
-export UDM_LVM_CONFDIR="$E2E_TMP/conf" LVM_SUPPRESS_FD_WARNINGS=1 TZ=UTC
-sparse_file "$E2E_TMP/a.img" 64M; sparse_file "$E2E_TMP/b.img" 64M; sparse_file "$E2E_TMP/c.img" 32M
-A=$(attach_loop "$E2E_TMP/a.img"); B=$(attach_loop "$E2E_TMP/b.img"); C=$(attach_loop "$E2E_TMP/c.img")
-CFG="global{activation=0 use_lvmpolld=0} devices{global_filter=[\"a|^$A\$|\",\"a|^$B\$|\",\"a|^$C\$|\",\"r|.*|\"] hints=\"none\" use_devicesfile=0} backup{backup=0 archive=0}"
-L() { lvm "$@" --config "$CFG" >/dev/null 2>"$E2E_TMP/lvm.err" || fail "lvm $*: $(cat "$E2E_TMP/lvm.err")"; }
-L pvcreate -q "$A" "$B" "$C"
+. "$(dirname "$0")/common.sh"
 L vgcreate -q --addtag fast vgx "$A" "$B"
 L vgcreate -q -s 1m vgy "$C"
 L lvcreate -q -an -Zn -L 10M -n lv0 --addtag foo --addtag bar vgx

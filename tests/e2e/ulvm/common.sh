@@ -45,3 +45,20 @@ lvm_cfg() {
   echo "global{activation=0 use_lvmpolld=0} devices{global_filter=[${f}\"r|.*|\"] hints=\"none\" use_devicesfile=0} backup{backup=0 archive=0}"
 }
 export LVM_SUPPRESS_FD_WARNINGS=1
+
+# udm_devices DEV...: udm's device list ($UDM_LVM_CONFIG) names exactly these.
+udm_devices() { echo "devices = [ $(printf '"%s", ' "$@" | sed 's/, $//') ]" >"$UDM_LVM_CONFIG"; }
+
+# loop_pvs N [SIZE]: N sparse files ($E2E_TMP/pI.img) on loop devices in P[],
+# udm's device list naming them, CFG the --config for real lvm2 on them.
+loop_pvs() {
+  local i
+  P=()
+  for ((i = 0; i < $1; i++)); do
+    sparse_file "$E2E_TMP/p$i.img" "${2:-64M}"
+    P+=("$(attach_loop "$E2E_TMP/p$i.img")")
+  done
+  export UDM_LVM_CONFIG="$E2E_TMP/lvm.conf"
+  udm_devices "${P[@]}"
+  CFG=$(lvm_cfg "${P[@]}")
+}

@@ -9,14 +9,7 @@
 . "$(dirname "$0")/common.sh"
 requires udmd udmsetup losetup lvm md5sum
 [ "$(id -u)" == 0 ] || { echo "SKIP: needs root"; exit 77; }
-export UDM_LVM_CONFIG="$E2E_TMP/lvm.conf"
-P=()
-for i in 0 1 2 3; do
-  sparse_file "$E2E_TMP/p$i.img" 64M
-  P+=("$(attach_loop "$E2E_TMP/p$i.img")")
-done
-echo "devices = [ \"${P[0]}\", \"${P[1]}\", \"${P[2]}\", \"${P[3]}\" ]" >"$UDM_LVM_CONFIG"
-CFG=$(lvm_cfg "${P[@]}")
+loop_pvs 4
 start_daemon
 ulvm vgcreate vgm "${P[@]}" >/dev/null || fail vgcreate
 

@@ -13,14 +13,7 @@
 requires udmd udmsetup losetup lvm md5sum mkfs.ext4 e2fsck mount
 [ -w /dev/fuse ] || { echo "SKIP: needs /dev/fuse"; exit 77; }
 [ "$(id -u)" == 0 ] || { echo "SKIP: needs root"; exit 77; }
-export UDM_LVM_CONFIG="$E2E_TMP/lvm.conf"
-P=()
-for i in 0 1 2; do
-  sparse_file "$E2E_TMP/p$i.img" 64M
-  P+=("$(attach_loop "$E2E_TMP/p$i.img")")
-done
-echo "devices = [ \"${P[0]}\", \"${P[1]}\", \"${P[2]}\" ]" >"$UDM_LVM_CONFIG"
-CFG=$(lvm_cfg "${P[@]}")
+loop_pvs 3
 real_vgck() { lvm vgck --config "$CFG" vgp 2>"$E2E_TMP/vgck.err" || fail "real vgck ($1): $(cat "$E2E_TMP/vgck.err")"; }
 start_daemon
 

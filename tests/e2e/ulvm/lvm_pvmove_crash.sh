@@ -10,14 +10,7 @@
 . "$(dirname "$0")/common.sh"
 requires udmd udmsetup losetup lvm md5sum
 [ "$(id -u)" == 0 ] || { echo "SKIP: needs root"; exit 77; }
-export UDM_LVM_CONFIG="$E2E_TMP/lvm.conf"
-P=()
-for i in 0 1 2; do
-  sparse_file "$E2E_TMP/p$i.img" 64M
-  P+=("$(attach_loop "$E2E_TMP/p$i.img")")
-done
-echo "devices = [ \"${P[0]}\", \"${P[1]}\", \"${P[2]}\" ]" >"$UDM_LVM_CONFIG"
-CFG=$(lvm_cfg "${P[@]}")
+loop_pvs 3
 real_vgck() { lvm vgck --config "$CFG" vgp 2>"$E2E_TMP/vgck.err" || fail "real vgck ($1): $(cat "$E2E_TMP/vgck.err")"; }
 halfway() { awk -F'Moved: ' '{ p = $2 + 0 } p > 0 && p < 100 { h = 1 } END { exit !h }' "$1"; }
 start_daemon --no-fuse

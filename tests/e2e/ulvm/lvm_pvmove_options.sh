@@ -9,15 +9,8 @@
 . "$(dirname "$0")/common.sh"
 requires udmd udmsetup losetup lvm md5sum
 [ "$(id -u)" == 0 ] || { echo "SKIP: needs root"; exit 77; }
-P=()
-for i in 0 1 2; do
-  sparse_file "$E2E_TMP/p$i.img" 64M
-  P+=("$(attach_loop "$E2E_TMP/p$i.img")")
-done
-CFG=$(lvm_cfg "${P[@]}")
+loop_pvs 3
 R() { lvm "$@" --config "$CFG" >>"$E2E_TMP/lvm.log" 2>&1 || fail "lvm $*: $(tail -5 "$E2E_TMP/lvm.log")"; }
-export UDM_LVM_CONFIG="$E2E_TMP/lvm.conf"
-echo "devices = [ \"${P[0]}\", \"${P[1]}\", \"${P[2]}\" ]" >"$UDM_LVM_CONFIG"
 start_daemon
 ulvm vgcreate vgq "${P[@]}" >/dev/null || fail vgcreate
 ulvm lvcreate -l 4 -n a vgq "${P[0]}" >/dev/null || fail "lvcreate a"
