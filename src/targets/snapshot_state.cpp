@@ -562,6 +562,9 @@ struct Fanout {
 
 core::MapResult Snapshot::map_discard_passdown(io::Request* r) {
   set_tracked(r, 0);
+  // An origin write held under the range lands first: a discard issued after
+  // it completed must not reach the origin before it (resubmitted after).
+  if (origin_object_->hold().park_if_overlapping(r, r->offset, r->length)) return core::MapResult::held;
   auto* f = new Fanout;
   f->parent = r;
   int n = 0;

@@ -798,6 +798,24 @@ TEST(SnapshotHold, ALaterWriteToTheSameBlocksLandsAfterTheHeldOne) {
   EXPECT_TRUE(bed.read_all(*bed.s) == bed.before);
 }
 
+TEST(SnapshotHold, APassedDownDiscardLandsAfterTheHeldWrite) {
+  HoldBed bed;
+  ASSERT_TRUE(bed.s && bed.o);
+  bed.memory("/dev/c2", MiB);
+  auto p = bed.make("p", "0 2048 snapshot /dev/o /dev/c2 P 8 2 discard_zeroes_cow discard_passdown_origin");
+  ASSERT_TRUE(p);
+  bed.held_write(9);
+  testing::PendingIo d(Op::discard, 9 * 4096, 4096, nullptr);
+  p->submit(&d.request);
+  EXPECT_TRUE(still_waiting(d)) << "a discard passed down to the origin overtook a held write";
+  bed.release_cow();
+  d.wait();
+  EXPECT_EQ(d.result.load(), 0);
+  ASSERT_EQ(sync_io(*bed.o, Op::flush, 0, 0), 0);
+  std::vector<std::byte> zero(4096);
+  EXPECT_EQ(std::memcmp(bed.origin->raw() + 9 * 4096, zero.data(), 4096), 0) << "the held write landed after the discard";
+}
+
 TEST(SnapshotHold, SuspendAndRemoveDrainTheHold) {
   HoldBed bed;
   ASSERT_TRUE(bed.s && bed.o);
