@@ -15,6 +15,7 @@
 #include "lvm/segtypes/mirror.hpp"
 #include "lvm/segtypes/segment_type.hpp"
 #include "lvm/segtypes/snapshot.hpp"
+#include "lvm/segtypes/thin_keys.hpp"
 
 namespace udm::lvm::api::detail {
 
@@ -452,6 +453,9 @@ Outcome<void> cmd_lvresize(Cmd& c, Resize mode) {
   if (vgn.empty() || lvn.empty()) return failed("Please provide a volume group name", EXIT_INVALID);
   if (c.cl().has("resizefs")) return failed("--resizefs is not supported by ulvm.");
   if (auto r = c.open(true); !r) return r;
+  if (auto cur = c.current_vg(vgn))
+    if (const LogicalVolume* e = (*cur)->find_lv(lvn); e && segtypes::lv_is_external_origin(**cur, *e))
+      return failed(fmt::format("Cannot resize external origin logical volume {}/{}.", vgn, lvn));
   if (auto thin = lvresize_thin(c, mode)) return *thin;
   auto old = c.vg(vgn);
   if (!old) return std::unexpected(old.error());

@@ -261,7 +261,7 @@ bool activation_wanted(const Cmd& c) {
 }
 
 Outcome<void> create_thin_lv(Cmd& c, const std::string& vgn, const std::string& pool_name, std::string name,
-                             extent_t extents, const LogicalVolume* origin_in) {
+                             extent_t extents, const LogicalVolume* origin_in, const LogicalVolume* external = nullptr) {
   auto old = c.current_vg(vgn);
   if (!old) return std::unexpected(old.error());
   VolumeGroup vg = **old;
@@ -290,6 +290,11 @@ Outcome<void> create_thin_lv(Cmd& c, const std::string& vgn, const std::string& 
     if (ok && ok->external_origin) tk.external_origin = ok->external_origin;
     extents = origin_in->extent_count();
     // lvm2 marks thin snapshots to be skipped by plain activation (-K).
+    if (c.cl().get("setactivationskip").value_or("y") != "n") lv.flags.add("ACTIVATION_SKIP");
+  } else if (external) {
+    // Unprovisioned blocks read from the (read-only) external origin.
+    tk.external_origin = external->name;
+    extents = external->extent_count();
     if (c.cl().get("setactivationskip").value_or("y") != "n") lv.flags.add("ACTIVATION_SKIP");
   }
   Segment seg;
@@ -395,6 +400,31 @@ Outcome<void> activate_thin_lv(Cmd& c, const VolumeGroup& vg, const LogicalVolum
 
 Outcome<void> deactivate_thin_lv(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv) { return c.deactivate(vg, lv); }
 
+// lvcreate -s --thinpool POOL VG/EXT: a thin LV over EXT (an LV outside the
+// pool), with lvm2's checks: EXT read-only and not active unless it is an
+// external origin already, its size a multiple of the pool's chunk size.
+Outcome<void> create_external_thin(Cmd& c, const VolumeGroup& vg, const std::string& pool_name, const std::string& name,
+                                   const LogicalVolume& ext) {
+  const LogicalVolume* pool = vg.find_lv(pool_name);
+  if (!pool || !segtypes::lv_is_thin_pool(*pool))
+    return failed(fmt::format("Thin pool volume {} not found in Volume group {}.", pool_name, vg.name));
+  if (ext.status.has("LOCKED"))
+    return failed("Snapshots of locked devices are not supported.");
+  auto pk = segtypes::thin_pool_keys(pool->segments[0]);
+  if (!pk) return failed(pk.error().message);
+  const sector_t size = ext.extent_count() * vg.extent_size;
+  if (size < pk->chunk_size || size % pk->chunk_size)
+    return failed(fmt::format("Can't use \"{}/{}\" as external origin with \"{}/{}\" pool. Size {} is not a multiple "
+                              "of pool's chunk size {}.",
+                              vg.name, ext.name, vg.name, pool_name, alloc::message_size(size),
+                              alloc::message_size(pk->chunk_size)));
+  if (ext.status.has("WRITE")) return failed("Cannot use writable LV as the external origin.");
+  if (!segtypes::lv_is_external_origin(vg, ext) && c.device_state(vg, ext).active)
+    return failed("Cannot use active LV for the external origin.");
+  const LogicalVolume copy = ext;
+  return create_thin_lv(c, vg.name, pool_name, name, 0, nullptr, &copy);
+}
+
 std::optional<Outcome<void>> lvcreate_thin(Cmd& c) {
   const auto& a = c.cl().args;
   const std::string type = c.cl().get("type").value_or("");
@@ -420,6 +450,13 @@ std::optional<Outcome<void>> lvcreate_thin(Cmd& c) {
     if (!vg) return std::unexpected(vg.error());
     const LogicalVolume* origin = (*vg)->find_lv(lvn_path);
     if (!origin) return failed(fmt::format("Failed to find logical volume \"{}/{}\"", vgn, lvn_path));
+    std::optional<std::string> in_pool;
+    if (segtypes::lv_is_thin_volume(*origin))
+      if (auto ok = segtypes::thin_keys(origin->segments[0])) in_pool = ok->thin_pool;
+    if (auto tp = c.cl().get("thinpool")) {
+      auto [pv, pl] = split_lv_path(*tp, vgn);
+      if (!in_pool || *in_pool != pl) return create_external_thin(c, **vg, pl, name, *origin);
+    }
     if (!segtypes::lv_is_thin_volume(*origin)) return std::nullopt;  // old-style snapshot code says the rest
     auto ok = segtypes::thin_keys(origin->segments[0]);
     if (!ok) return failed(ok.error().message);
@@ -464,6 +501,20 @@ std::optional<Outcome<void>> lvremove_thin(Cmd& c, const std::string& vgn, const
   auto cur = c.current_vg(vgn);
   if (!cur) return std::nullopt;
   const LogicalVolume* lv = (*cur)->find_lv(lvn);
+  if (lv && segtypes::lv_is_external_origin(**cur, *lv)) {
+    // lvm2 removes the thins over an external origin first, after asking.
+    std::vector<std::string> users;
+    for (const auto* t : segtypes::external_origin_users(**cur, lvn)) users.push_back(t->name);
+    if (c.force_count() == 0 &&
+        yes_no(c, fmt::format("Removing external origin {}/{} will remove {} dependent volume(s). Proceed? [y/n]: ",
+                              vgn, lvn, users.size())) == 'n') {
+      c.warn(fmt::format("Logical volume {}/{} not removed.", vgn, lvn));
+      return failed("");
+    }
+    for (const auto& u : users)
+      if (auto r = lvremove_thin(c, vgn, u); r && !*r) return *r;
+    return std::nullopt;  // then the LV itself, as any other
+  }
   if (!lv || (!segtypes::lv_is_thin_volume(*lv) && !segtypes::lv_is_thin_pool(*lv))) return std::nullopt;
   const VolumeGroup old = **cur;
   VolumeGroup vg = old;

@@ -124,6 +124,22 @@ Outcome<ReportData> load_report(Cmd& c, report::ReportType type, const std::vect
 ReportData report_rows(Cmd& c, bool with_states) { return report_data(c, with_states); }
 
 namespace {
+// An `lvs VG/LV` argument naming no LV of its VG (lvm2 says so and exits 5,
+// unless the VG itself is named too and so reports all its LVs).
+std::optional<std::string> missing_lv_arg(Cmd& c, const std::vector<std::string>& args) {
+  for (const auto& a : args) {
+    auto [vgn, lvn] = split_lv_path(a);
+    if (vgn.empty() || lvn.empty()) continue;
+    const format::VgState* f = c.store().find_vg(vgn);
+    if (!f || f->text.vg.find_lv(lvn)) continue;
+    if (std::find(args.begin(), args.end(), vgn) != args.end()) continue;
+    return fmt::format("{}/{}", vgn, lvn);
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+namespace {
 // report/NAME from --config ("report/x=1" or "report { x=1 }"); lvm2's
 // precedence: the last setting wins.
 struct ReportConfig {
@@ -228,6 +244,8 @@ Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
     return failed(Cmd::indented(m), EXIT_FAILED);
   }
   c.say_raw(*text);
+  if (type == report::ReportType::lvs)
+    if (auto missing = missing_lv_arg(c, c.cl().args)) return failed(fmt::format("Failed to find logical volume \"{}\"", *missing));
   return {};
 }
 

@@ -7,6 +7,7 @@
 #include "lvm/metadata/model.hpp"
 #include "lvm/segtypes/segment_type.hpp"
 #include "lvm/segtypes/snapshot.hpp"
+#include "lvm/segtypes/segment_keys.hpp"
 #include "lvm/segtypes/thin_keys.hpp"
 
 namespace udm::lvm {
@@ -125,6 +126,9 @@ VgIndex::VgIndex(const VolumeGroup& v) : vg(&v), visible(lv_visibility(v)) {
     const LogicalVolume& lv = v.lvs[i];
     by_name.emplace(lv.name, i);
     if (segtypes::lv_is_thin_pool(lv)) thin_pools.push_back(i);
+    if (segtypes::lv_is_thin_volume(lv))
+      if (const ConfigNode* e = segtypes::find_key(lv.segments[0], "external_origin"); e && e->value.is_string())
+        external_thins.push_back(i);
     if (segtypes::lv_is_snapshot_carrier(lv)) snapshot_lvs.push_back(i);  // merging ones too
   }
 }

@@ -220,6 +220,7 @@ struct VgIndex {
   std::vector<bool> visible;              // lv_visibility(vg)
   std::vector<std::size_t> snapshot_lvs;  // snapshot carriers (a segment of type snapshot)
   std::vector<std::size_t> thin_pools;    // LVs that are thin pools
+  std::vector<std::size_t> external_thins;  // thin LVs over an external origin
   explicit VgIndex(const VolumeGroup& vg);
   // The LV's position in vg.lvs when `lv` is one of them, else npos.
   std::size_t position(const LogicalVolume& lv) const;

@@ -174,7 +174,8 @@ Cell thin_pool_lv(const Row& r) {
 Cell thin_origin(const Row& r) {
   if (!r.lv || !segtypes::lv_is_thin_volume(*r.lv)) return empty();
   auto k = segtypes::thin_keys(r.lv->segments[0]);
-  return text(k && k->origin ? *k->origin : "");
+  if (k && k->origin) return text(*k->origin);
+  return text(k && k->external_origin ? *k->external_origin : "");
 }
 Cell thin_count(const Row& r) {
   if (!segtypes::is_thin_pool_segment(*r.seg) || !r.lv) return blank_num();
@@ -212,6 +213,10 @@ std::string origin_uuid(const Row& r) { return lv_uuid_of(r, origin_name(r)); }
 
 // An old-style snapshot's origin size (thin snapshots show none).
 Cell origin_size(const Row& r) {
+  if (segtypes::lv_is_thin_volume(*r.lv))  // a thin LV over an external origin shows its size
+    if (auto k = segtypes::thin_keys(r.lv->segments[0]); k && k->external_origin)
+      if (const LogicalVolume* e = vgof(r).find_lv(*k->external_origin))
+        return size(e->extent_count() * vgof(r).extent_size);
   auto ref = segtypes::snapshot_of_cow(vgof(r), r.lv->name);
   if (!ref) return blank_size();
   const LogicalVolume* o = vgof(r).find_lv(ref->origin);
@@ -730,6 +735,7 @@ std::string lv_attr(const VgView& v, std::size_t i) {
   const bool origin = segtypes::lv_is_origin(*v.vg, lv);
   const auto cow = segtypes::snapshot_of_cow(*v.vg, lv.name);
   if (origin) a[0] = segtypes::merging_snapshot_of_origin(*v.vg, lv.name) ? 'O' : 'o';
+  else if (segtypes::lv_is_external_origin(*v.vg, lv)) a[0] = 'o';
   else if (cow) a[0] = cow->merging ? 'S' : 's';
   a[1] = lv.status.has("WRITE") ? 'w' : 'r';
   char p = 'i';

@@ -1,7 +1,9 @@
 // thin: a thin LV (virtual size) on a thin pool: `thin_pool`, its
 // `device_id` in the pool and the pool transaction it was made in; a thin
 // snapshot also names its `origin` (thin_keys.hpp). Its device is VG-LV with
-// `thin <VG-POOL-tpool> <device id>` (src/lvm/api/thin_activate.cpp).
+// `thin <VG-POOL-tpool> <device id> [<VG-EXT-real>]` (src/lvm/api/thin_activate.cpp);
+// an external origin EXT (any read-only LV) then runs as VG-EXT = linear over
+// VG-EXT-real, as lvm2 lays it out.
 #include <fmt/format.h>
 
 #include "lvm/segtypes/builtin.hpp"
@@ -21,14 +23,40 @@ class Thin final : public KeysInFileOrder {
   Result<TargetLine> target_line(const TableContext& ctx, const Segment& seg) const override {
     auto k = thin_keys(seg);
     if (!k) return fail(k.error());
-    if (k->external_origin)
-      return fail(EOPNOTSUPP, fmt::format("Cannot activate {}/{}: thin volumes with an external origin are not "
-                                          "supported by ulvm.", ctx.vg.name, ctx.lv.name));
     const LogicalVolume* pool = ctx.vg.find_lv(k->thin_pool);
     if (!pool) return fail(ENOENT, fmt::format("Thin pool {} of {}/{} not found.", k->thin_pool, ctx.vg.name, ctx.lv.name));
     auto tok = plan_thin_pool_layer(ctx, *pool);
     if (!tok) return fail(tok.error());
-    return TargetLine{std::string(THIN), fmt::format("{} {}", *tok, k->device_id)};
+    if (!k->external_origin) return TargetLine{std::string(THIN), fmt::format("{} {}", *tok, k->device_id)};
+    // Unprovisioned blocks read from the external origin's -real layer, as
+    // lvm2 stacks it (read-only: nothing may write under the thin).
+    const LogicalVolume* ext = ctx.vg.find_lv(*k->external_origin);
+    if (!ext)
+      return fail(ENOENT, fmt::format("External origin {} of {}/{} not found.", *k->external_origin, ctx.vg.name,
+                                      ctx.lv.name));
+    auto real = real_layer(ctx, *ext);
+    if (!real) return fail(real.error());
+    return TargetLine{std::string(THIN), fmt::format("{} {} {}", *tok, k->device_id, *real)};
+  }
+
+  // The external origin's own device is a linear over its -real layer (lvm2's
+  // layer target), so the LV and every thin over it share one read-only map.
+  Result<std::optional<std::vector<TableLine>>> lay_out(const TableContext& ctx, const Segment& seg,
+                                                       const LogicalVolume& lv) const override {
+    using Lines = std::optional<std::vector<TableLine>>;
+    if (!ctx.planner) return Lines{};
+    auto k = thin_keys(seg);
+    if (!k || !k->external_origin || *k->external_origin != lv.name) return Lines{};
+    auto real = real_layer(ctx, lv);
+    if (!real) return fail(real.error());
+    const sector_t len = lv.extent_count() * ctx.vg.extent_size;
+    return Lines{{TableLine{0, len, "linear", fmt::format("{} 0", *real)}}};
+  }
+
+  static Result<std::string> real_layer(const TableContext& ctx, const LogicalVolume& ext) {
+    auto own = ctx.planner->own_table(ext);
+    if (!own) return fail(own.error());
+    return ctx.planner->layer_device(ext, "real", std::move(*own), true);
   }
 
   SegmentReport report(const Segment& seg) const override {

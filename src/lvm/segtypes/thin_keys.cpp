@@ -141,6 +141,25 @@ std::vector<const LogicalVolume*> pool_thin_lvs(const VolumeGroup& vg, std::stri
   return out;
 }
 
+std::vector<const LogicalVolume*> external_origin_users(const VolumeGroup& vg, std::string_view origin) {
+  std::vector<const LogicalVolume*> out;
+  auto check = [&](const LogicalVolume& lv) {
+    if (!lv_is_thin_volume(lv)) return;
+    const ConfigNode* e = find_key(lv.segments[0], "external_origin");
+    if (e && e->value.is_string() && e->value.text == origin) out.push_back(&lv);
+  };
+  if (const VgIndex* ix = vg_index(vg)) {  // reports ask for every LV: no scan of the VG each time
+    for (std::size_t i : ix->external_thins) check(vg.lvs[i]);
+  } else {
+    for (const auto& lv : vg.lvs) check(lv);
+  }
+  return out;
+}
+
+bool lv_is_external_origin(const VolumeGroup& vg, const LogicalVolume& lv) {
+  return !external_origin_users(vg, lv.name).empty();
+}
+
 const LogicalVolume* pool_of_sub_lv(const VolumeGroup& vg, const LogicalVolume& lv, bool* is_metadata) {
   const VgIndex* ix = vg_index(vg);
   const std::size_t n = ix ? ix->thin_pools.size() : vg.lvs.size();

@@ -82,6 +82,9 @@ bool lv_is_thin_pool(const LogicalVolume& lv);
 bool lv_is_thin_volume(const LogicalVolume& lv);
 // The thin LVs of a pool, in VG order.
 std::vector<const LogicalVolume*> pool_thin_lvs(const VolumeGroup& vg, std::string_view pool);
+// The thin LVs reading unprovisioned blocks from `origin` (lvm2's external origin).
+std::vector<const LogicalVolume*> external_origin_users(const VolumeGroup& vg, std::string_view origin);
+bool lv_is_external_origin(const VolumeGroup& vg, const LogicalVolume& lv);
 // The pool whose _tmeta/_tdata `lv` is, or null.
 const LogicalVolume* pool_of_sub_lv(const VolumeGroup& vg, const LogicalVolume& lv, bool* is_metadata = nullptr);
 bool lv_is_pool_metadata_spare(const LogicalVolume& lv);
