@@ -322,26 +322,38 @@ std::string vgmap_svg(const VgMap& map) {
                      num(whole.x + whole.width), num(bar_y + bar_h + 12), pv.pe_count);
     s += "</g>\n";
   }
-  // Legend: a swatch, the LV's name, size and extents; then free space.
+  // Legend: a swatch, then columns for the name, size, extents (and a
+  // pool's thin LVs); free space last.
+  std::size_t name_len = 4;
+  for (const auto& lv : map.lvs) name_len = std::max(name_len, lv.name.size());
+  const double name_x = x0 + 22, size_x = name_x + 7.5 * static_cast<double>(name_len) + 90, pe_x = size_x + 80;
+  auto row_text = [&](double y, std::string_view name, sector_t size, extent_t extents, std::string_view extra) {
+    s += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", num(name_x), num(y), xml_escape(name));
+    s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n", num(size_x), num(y),
+                     xml_escape(long_size(size)));
+    s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{} PE</text>\n", num(pe_x), num(y), extents);
+    if (!extra.empty())
+      s += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#555555\">{}</text>\n", num(pe_x + 16), num(y),
+                       xml_escape(extra));
+  };
   s += "<g class=\"legend\">\n";
   double y = legend_top;
   for (const auto& lv : map.lvs) {
     s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"14\" height=\"14\" fill=\"{}\" data-lv=\"{}\"/>\n", num(x0),
                      num(y - 11), palette[lv.colour], xml_escape(lv.name));
-    std::string text = fmt::format("{}  {}  ({} PE)", lv.name, long_size(lv.size), lv.extents);
+    std::string thin;
     if (!lv.thin.empty()) {
-      text += "  thin:";
-      for (const auto& t : lv.thin) text += " " + t;
+      thin = "thin:";
+      for (const auto& t : lv.thin) thin += " " + t;
     }
-    s += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", num(x0 + 22), num(y), xml_escape(text));
+    row_text(y, lv.name, lv.size, lv.extents, thin);
     y += legend_row;
   }
   extent_t free = 0;
   for (const auto& pv : map.pvs) free += pv.free;
   s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"14\" height=\"14\" fill=\"url(#free)\" stroke=\"#999999\"/>\n",
                    num(x0), num(y - 11));
-  s += fmt::format("<text x=\"{}\" y=\"{}\">free  {}  ({} PE)</text>\n", num(x0 + 22), num(y),
-                   long_size(free * map.extent_size), free);
+  row_text(y, "free", free * map.extent_size, free, "");
   s += "</g>\n</svg>\n";
   return s;
 }

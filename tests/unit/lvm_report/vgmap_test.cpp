@@ -195,6 +195,15 @@ TEST(VgMap, SvgHasOneRectPerRunWithItsRange) {
   EXPECT_EQ(svg.rfind("</svg>\n"), svg.size() - 7);
 }
 
+TEST(VgMap, SvgEscapesRoundedSizes) {
+  VolumeGroup vg;
+  vg.name = "vg";
+  vg.pvs = {pv("pv0", 407)};
+  const std::string svg = vgmap_svg(vgmap_layout(vg, {}));
+  EXPECT_NE(svg.find("text-anchor=\"end\">&lt;1.59 GiB</text>"), std::string::npos) << svg;
+  EXPECT_EQ(svg.find("<1."), std::string::npos);
+}
+
 TEST(VgMap, TextMapFitsTheWidthAndColoursOnlyWhenAsked) {
   VolumeGroup vg = two_pvs();
   vg.lvs = {lv("lin", {linear(0, 50, "pv0", 0)}), lv("tiny", {linear(0, 1, "pv1", 49)})};
