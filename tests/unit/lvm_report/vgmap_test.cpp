@@ -144,6 +144,30 @@ TEST(VgMap, ThinPoolSubLvsArePoolAndThinLvsAreListed) {
   EXPECT_EQ(m.pvs[1].runs[0].sub_lv, "pool_tmeta");
 }
 
+TEST(VgMap, MirrorImagesAndLogAreTheirMirror) {
+  VolumeGroup vg = two_pvs();
+  Segment mirror;
+  mirror.type = "mirror";
+  mirror.extent_count = 4;
+  auto str = [](const char* t) { return ConfigValue::of_string(t); };
+  mirror.unknown = {
+      ConfigNode{.key = "mirror_count", .is_section = false, .value = ConfigValue::of_int(2), .children = {}, .comment = {}},
+      ConfigNode{.key = "mirror_log", .is_section = false, .value = str("m_mlog"), .children = {}, .comment = {}},
+      ConfigNode{.key = "mirrors",
+                 .is_section = false,
+                 .value = ConfigValue::of_array({str("m_mimage_0"), ConfigValue::of_int(0), str("m_mimage_1"),
+                                                 ConfigValue::of_int(0)}),
+                 .children = {},
+                 .comment = {}}};
+  vg.lvs = {lv("m", {mirror}), lv("m_mlog", {linear(0, 1, "pv1", 20)}, false),
+            lv("m_mimage_0", {linear(0, 4, "pv0", 0)}, false), lv("m_mimage_1", {linear(0, 4, "pv1", 0)}, false)};
+  VgMap m = vgmap_layout(vg, {});
+  ASSERT_EQ(m.lvs.size(), 1u);
+  EXPECT_EQ(m.lvs[0].extents, 9u);
+  EXPECT_EQ(m.pvs[1].runs[2].lv, "m");
+  EXPECT_EQ(m.pvs[1].runs[2].sub_lv, "m_mlog");
+}
+
 TEST(VgMap, PvmoveExtentsBelongToTheLvWhoseAreaTheyAre) {
   VolumeGroup vg = two_pvs();
   // Two LVs moved by one pvmove0: each LV's area names a part of it.
@@ -156,6 +180,15 @@ TEST(VgMap, PvmoveExtentsBelongToTheLvWhoseAreaTheyAre) {
   EXPECT_EQ(r0[0].sub_lv, "pvmove0");
   EXPECT_EQ(r0[2].lv, "b");
   EXPECT_EQ(r0[2].pe_start, 50u);
+}
+
+TEST(VgMap, CycleInDamagedMetadataEnds) {
+  VolumeGroup vg = two_pvs();
+  // x and y (both hidden) name each other: the walk stops after |LVs| steps.
+  vg.lvs = {lv("x", {linear(0, 2, "pv0", 0), linear(2, 1, "y", 0)}, false), lv("y", {linear(0, 1, "x", 0)}, false)};
+  VgMap m = vgmap_layout(vg, {});
+  ASSERT_EQ(m.pvs[0].runs.size(), 2u);
+  EXPECT_FALSE(m.pvs[0].runs[0].lv.empty());
 }
 
 TEST(VgMap, ColoursAreStablePerNameAndDistinct) {
