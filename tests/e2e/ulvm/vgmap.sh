@@ -73,6 +73,11 @@ done
 COLUMNS=90 run ulvm vgmap vm --color always
 grep -q $'\033\[48;5;[0-9]*;38;5;[0-9]*mAAAA' "$E2E_TMP/out" || fail "vgmap --color always: no colour: $(cat -v "$E2E_TMP/out")"
 grep -q $'\033\[0m' "$E2E_TMP/out" || fail "vgmap --color always: colour not reset"
+# --color auto (the default) colours on a terminal: script(1) gives it one.
+if command -v script >/dev/null; then
+  COLUMNS=90 script -qec "ulvm vgmap vm" /dev/null >"$E2E_TMP/tty.out" </dev/null || fail "vgmap on a terminal"
+  grep -q $'\033\[48;5;' "$E2E_TMP/tty.out" || fail "vgmap on a terminal: no colour: $(cat -v "$E2E_TMP/tty.out")"
+fi
 
 expect_fail 5 '  Volume group "nosuch" not found
   Cannot process volume group nosuch' ulvm vgmap nosuch
