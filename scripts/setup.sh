@@ -13,6 +13,8 @@ packages=(
   cryptsetup-bin
   # packaging: man -l checks, the .deb (CPack runs dpkg-shlibdeps and file)
   man-db groff-base dpkg-dev file
+  # ulvm vgmap: xmllint checks its SVG, rsvg-convert renders docs/vgmap.png
+  libxml2-utils librsvg2-bin
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -366,5 +366,7 @@ Outcome<void> cmd_version(Cmd& c);
 Outcome<void> cmd_pvck(Cmd& c);
 // lvmconfig_command.cpp: lvmconfig, dumpconfig, config.
 Outcome<void> cmd_lvmconfig(Cmd& c);
+// vgmap_command.cpp: the VG's extent map (udm's own command).
+Outcome<void> cmd_vgmap(Cmd& c);
 
 }  // namespace udm::lvm::api::detail

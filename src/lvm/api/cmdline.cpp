@@ -91,6 +91,7 @@ const std::map<std::string, std::vector<OptionSpec>, std::less<>>& table() {
       {"config", with({{{0, "type", true}, {0, "typeconfig", true}, {0, "validate", false}, {0, "mergedconfig", false},
                         {'f', "file", true}}})},
       {"vgcfgbackup", with({{{'f', "file", true}}})},
+      {"vgmap", with({{{0, "svg", true}, {0, "color", true}}})},
       {"vgcfgrestore", with({{{'f', "file", true}, {'l', "list", false}, {0, "force", false}, {'y', "yes", false}}})},
       {"lvcreate", with({{{'L', "size", true}, {'l', "extents", true}, {'n', "name", true}, {'i', "stripes", true},
                           {'I', "stripesize", true}, {0, "type", true}, {'a', "activate", true}, {'Z', "zero", true},
@@ -270,6 +271,7 @@ const std::map<std::string_view, CommandDoc>& docs() {
       {"lvmconfig", {"Display and manipulate configuration information", "", "String ..."}},
       {"dumpconfig", {"Display and manipulate configuration information", "", "String ..."}},
       {"config", {"Display and manipulate configuration information", "", "String ..."}},
+      {"vgmap", {"Draw the extent map of volume group(s)", "VG ...", ""}},
   };
   return d;
 }
@@ -316,6 +318,8 @@ std::string_view value_name(std::string_view long_name) {
       {"readahead", "auto|none|Number"},
       {"devices", "PV"},
       {"file", "String"},
+      {"svg", "File"},
+      {"color", "auto|always|never"},
   };
   auto it = v.find(long_name);
   return it == v.end() ? std::string_view("String") : it->second;

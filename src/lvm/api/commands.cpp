@@ -60,6 +60,7 @@ const std::map<std::string_view, Handler>& handlers() {
       {"lvmconfig", cmd_lvmconfig},
       {"dumpconfig", cmd_lvmconfig},
       {"config", cmd_lvmconfig},
+      {"vgmap", cmd_vgmap},
   };
   return h;
 }

@@ -53,7 +53,7 @@ LockPlan plan_locks(std::string_view c, const std::vector<std::string>& args, bo
     name_first();
   } else if (one_of(c, {"lvremove", "lvchange", "vgchange"})) {
     read_vgs(EX);
-  } else if (one_of(c, {"vgs", "lvs", "vgdisplay", "lvdisplay", "vgcfgbackup"})) {
+  } else if (one_of(c, {"vgs", "lvs", "vgdisplay", "lvdisplay", "vgcfgbackup", "vgmap"})) {
     read_vgs(SH);
   } else if (c == "vgck") {
     read_vgs(update_metadata ? EX : SH);

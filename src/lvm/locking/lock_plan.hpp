@@ -5,7 +5,7 @@
 //   vgcreate vgextend vgreduce vgcfgrestore    global EX, the VG EX
 //   vgremove vgrename                          global EX, each VG named (old and new name) EX
 //   lvcreate lvresize lvrename lvremove lvchange, vgchange VG   the VGs named EX
-//   vgs lvs vgdisplay lvdisplay vgck vgcfgbackup VG            the VGs named SH
+//   vgs lvs vgdisplay lvdisplay vgck vgcfgbackup vgmap VG      the VGs named SH
 //   the same without a VG                      global SH, then every VG SH
 //   vgchange without a VG, pvresize            global SH, then every VG EX
 //   pvs pvdisplay                              global SH, then every VG SH
