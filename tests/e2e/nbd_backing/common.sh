@@ -3,6 +3,17 @@
 . "$(dirname "$0")/../exports/common.sh"
 export UDM_LVM_CONFDIR="$E2E_TMP/conf"
 
+# expect_out "EXPECTED" CMD...: CMD succeeds and prints exactly EXPECTED.
+expect_out() {
+  local want="$1"; shift
+  local got
+  got=$("$@" 2>"$E2E_TMP/stderr") || fail "$* exited $?: $(cat "$E2E_TMP/stderr")"
+  [ "$got" == "$want" ] || fail "$*: expected
+$want
+got
+$got"
+}
+
 # start_nbdkit SOCKET FILE: nbdkit's file plugin serving FILE on SOCKET
 # (restartable on the same socket); its pid in $NBDKIT_PID.
 start_nbdkit() {

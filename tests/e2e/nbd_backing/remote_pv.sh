@@ -21,14 +21,15 @@ URI="nbd+unix:///remote?socket=$SRV/nbd.sock"
 
 A="$E2E_TMP/a.img"; sparse_file "$A" 96M
 export UDM_LVM_CONFIG="$E2E_TMP/lvm.conf"
-echo "devices = $A,$URI" > "$UDM_LVM_CONFIG"
+echo "devices { devices = [ \"$A\", \"$URI\" ] }" > "$UDM_LVM_CONFIG"
 start_daemon
 
 expect_out "  Physical volume \"$URI\" successfully created." ulvm pvcreate "$URI"
-expect_out '  Volume group "vg0" successfully created' ulvm vgcreate vg0 "$A"
+expect_out "  Physical volume \"$A\" successfully created.
+  Volume group \"vg0\" successfully created" ulvm vgcreate vg0 "$A"
 expect_out '  Volume group "vg0" successfully extended' ulvm vgextend vg0 "$URI"
-expect_out "  $A   vg0
-  $URI vg0" ulvm pvs --noheadings -o pv_name,vg_name
+expect_out "  $A|vg0
+  $URI|vg0" ulvm pvs --noheadings --separator '|' -o pv_name,vg_name
 ulvm lvcreate -y -i 2 -I 64k -L 128M -n lv vg0 >/dev/null || fail "lvcreate"
 table=$(udmsetup table vg0-lv)
 expect_eq "$table" "0 262144 striped 2 128 $A 2048 $URI 2048" "table"
