@@ -214,14 +214,13 @@ class NbdDevice final : public BlockDevice {
     };
     const bool flush_only = r->scratch.done == 1 || r->op == Op::flush;
     if (r->op == Op::discard && !props_.can_trim) return r->complete(0);  // advisory: nothing to do
-    r->scratch.flags = commands_of(r);
+    if (flush_only && !props_.can_flush) return r->complete(0);  // nothing the server would keep
+    // One count more than commands while sending: a completion libnbd might
+    // run inside a later nbd_aio_* call cannot finish the request under us.
+    const std::uint32_t expected = commands_of(r);
+    r->scratch.flags = expected + 1;
     in_flight_.insert(r);
     if (flush_only) {
-      if (!props_.can_flush) {
-        r->scratch.flags = 0;
-        in_flight_.erase(r);
-        return r->complete(0);
-      }
       one(nbd_aio_flush(h, cb, 0));
     } else {
       const std::uint64_t step = chunk_size(r);
@@ -243,7 +242,6 @@ class NbdDevice final : public BlockDevice {
         if (!one(cookie)) break;
       }
     }
-    const std::uint32_t expected = r->scratch.flags;
     in_flight_commands_ += sent;
     if (failed) {
       if (transport_error(failed) || !h_ || nbd_aio_is_dead(h) || nbd_aio_is_closed(h)) r->scratch.retries |= LOST;
@@ -251,12 +249,14 @@ class NbdDevice final : public BlockDevice {
     }
     // Commands never sent will not complete: count them as done now.
     const std::uint32_t unsent = expected - std::min(expected, sent);
-    r->scratch.flags -= unsent;
+    r->scratch.flags -= unsent + 1;
     if (r->scratch.flags == 0) finish(r);
   }
 
   void issue_waiting() {
-    while (!waiting_.empty() && h_ && nbd_aio_is_ready(h_.get())) {
+    // Connected: idle (ready) or sending/receiving (processing); libnbd
+    // queues commands issued meanwhile.
+    while (!waiting_.empty() && h_ && (nbd_aio_is_ready(h_.get()) || nbd_aio_is_processing(h_.get()))) {
       const std::uint32_t n = commands_of(waiting_.head);
       if (in_flight_commands_ > 0 && in_flight_commands_ + n > max_in_flight_) break;
       issue(waiting_.pop());
