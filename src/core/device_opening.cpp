@@ -1,6 +1,7 @@
 // Opening the devices a table line names: mapped devices by "252:N" (so
 // tables stack), other block devices by "M:m" through /sys/dev/block, and
-// paths through the backing opener (io::open_backing by default).
+// paths through the backing opener (io::open_backing by default), NBD URIs
+// through io::open_nbd.
 #include <charconv>
 #include <fstream>
 #include <sys/stat.h>
@@ -8,6 +9,7 @@
 
 #include "core/device_registry.hpp"
 #include "io/backing.hpp"
+#include "io/nbd_device.hpp"
 
 namespace udm::core {
 namespace {
@@ -79,6 +81,7 @@ Result<io::BlockDevicePtr> DeviceRegistry::open_path(const std::string& path, bo
   }
   if (opener) return opener(path);
 #if UDM_HAVE_OPEN_BACKING
+  if (io::is_nbd_uri(path)) return io::open_nbd(path, io::NbdOpenOptions{.read_only = read_only});
   // A read-only table opens its files read-only, so read-only files and mounts work.
   return io::open_backing(path, io::OpenOptions{.read_only = read_only});
 #else

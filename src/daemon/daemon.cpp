@@ -21,6 +21,7 @@
 #include "blockdev/block_device_manager.hpp"
 #include "exports/export_manager.hpp"
 #include "thin/pool.hpp"
+#include "io/nbd_device.hpp"
 #endif
 
 namespace udm::daemon {
@@ -150,6 +151,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options, Log&
   targets::register_builtin_targets(*d->targets_);
   targets::set_snapshot_copy_throttle(options.snapshot_copy_throttle);
   thin::Pool::set_no_space_timeout(std::chrono::seconds(options.thin_no_space_timeout_s));
+  io::set_nbd_reconnect_hold(std::chrono::seconds(options.nbd_reconnect_hold_s));
   d->registry_ = std::make_unique<core::DeviceRegistry>(*d->targets_);
   d->dispatcher_ = std::make_unique<Dispatcher>(*d->registry_, CommandVersions(options.claims), log);
   // Before exports and the control socket: nobody sees a half-restored set.

@@ -61,6 +61,9 @@ struct DaemonOptions {
   // --thin-no-space-timeout: seconds a write to a full thin pool waits for
   // space before failing (0: forever); the kernel's no_space_timeout.
   std::uint32_t thin_no_space_timeout_s = 60;
+  // How long I/O to an NBD backing device waits for a dropped connection to
+  // come back before failing with EIO (--nbd-reconnect-hold; io/nbd_device.hpp).
+  std::uint32_t nbd_reconnect_hold_s = 30;
 };
 
 // "65536", "64M", "1G" (K/M/G/T, binary); the option name goes in the error.

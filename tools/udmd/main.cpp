@@ -133,6 +133,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0u, 100u));
   app.add_option("--thin-no-space-timeout", opts.thin_no_space_timeout_s,
                  "SECONDS a write to an out-of-space thin pool waits for space before failing, 0: forever (default 60)");
+  app.add_option("--nbd-reconnect-hold", opts.nbd_reconnect_hold_s,
+                 "SECONDS I/O to an NBD backing device (nbd://, nbd+unix:// in a table) waits for a dropped connection to come back before failing with EIO (default 30; per device: ?reconnect-hold=SECS in the URI)")
+      ->check(CLI::Range(0u, 604800u));
   app.set_version_flag("--version", "udmd " UDM_VERSION, "print udmd's version and exit");
   CLI11_PARSE(app, argc, argv);
   limits.frame_timeout_ms = static_cast<std::uint32_t>(frame_timeout * 1000);

@@ -196,6 +196,7 @@ class Cmd {
     return m;
   }
   static std::string normal_path(std::string_view path) {
+    if (path.find("://") != std::string_view::npos) return std::string(path);  // an NBD URI, kept as given
     std::error_code ec;
     auto p = std::filesystem::absolute(std::filesystem::path(path), ec);
     return ec ? std::string(path) : p.lexically_normal().string();

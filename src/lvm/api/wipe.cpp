@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "lvm/api/signatures.hpp"
+#include "lvm/format/device.hpp"
 
 namespace udm::lvm::api::detail {
 
@@ -55,7 +56,14 @@ Result<std::vector<LvPiece>> lv_pieces(const VolumeGroup& vg, const LogicalVolum
 
 namespace {
 
+// A PV named by an NBD URI is reached through libnbd, not open(2).
+bool is_uri(const std::string& path) { return path.find("://") != std::string::npos; }
+
 Result<void> pread_all(const std::string& path, std::uint64_t offset, std::span<std::byte> out) {
+  if (is_uri(path)) {
+    auto d = format::open_file_device(path, true);
+    return d ? (*d)->read(offset, out) : Result<void>(fail(d.error()));
+  }
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return fail(errno, fmt::format("{}: open failed: {}", path, std::strerror(errno)));
   std::size_t done = 0;
@@ -78,6 +86,12 @@ Result<void> pread_all(const std::string& path, std::uint64_t offset, std::span<
 }
 
 Result<void> pwrite_all(const std::string& path, std::uint64_t offset, std::span<const std::byte> in) {
+  if (is_uri(path)) {
+    auto d = format::open_file_device(path, false);
+    if (!d) return fail(d.error());
+    if (auto r = (*d)->write(offset, in); !r) return r;
+    return (*d)->flush();
+  }
   int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) return fail(errno, fmt::format("{}: open failed: {}", path, std::strerror(errno)));
   std::size_t done = 0;
@@ -102,6 +116,10 @@ Result<void> pwrite_all(const std::string& path, std::uint64_t offset, std::span
 }
 
 std::uint64_t file_size(const std::string& path) {
+  if (is_uri(path)) {
+    auto d = format::open_file_device(path, true);
+    return d ? (*d)->size() : 0;
+  }
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0;
   off_t end = ::lseek(fd, 0, SEEK_END);

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <fmt/format.h>
 
+#include "io/nbd_pv.hpp"
+
 namespace udm::lvm::format {
 
 namespace {
@@ -68,9 +70,28 @@ class FileDevice final : public PvDevice {
   byte_count size_;
 };
 
+// A PV on a remote NBD export (the path is its URI).
+class NbdPvDevice final : public PvDevice {
+ public:
+  explicit NbdPvDevice(std::unique_ptr<io::NbdSyncDevice> d) : d_(std::move(d)) {}
+  byte_count size() const override { return d_->size(); }
+  const std::string& path() const override { return d_->uri(); }
+  Result<void> read(byte_count offset, std::span<std::byte> out) override { return d_->read(offset, out); }
+  Result<void> write(byte_count offset, std::span<const std::byte> data) override { return d_->write(offset, data); }
+  Result<void> flush() override { return d_->flush(); }
+
+ private:
+  std::unique_ptr<io::NbdSyncDevice> d_;
+};
+
 }  // namespace
 
 Result<PvDevicePtr> open_file_device(const std::string& path, bool read_only) {
+  if (io::is_nbd_uri(path)) {
+    auto d = io::NbdSyncDevice::open(path, read_only);
+    if (!d) return fail(d.error());
+    return PvDevicePtr(std::make_unique<NbdPvDevice>(std::move(*d)));
+  }
   int fd = ::open(path.c_str(), (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
   if (fd < 0) return fail(errno_error(errno, path));
   struct stat st {};

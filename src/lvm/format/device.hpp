@@ -30,7 +30,8 @@ class PvDevice {
 
 using PvDevicePtr = std::unique_ptr<PvDevice>;
 
-// Opens a regular file or a block device (size from BLKGETSIZE64).
+// Opens a regular file or a block device (size from BLKGETSIZE64), or an NBD
+// export named by its URI (io/nbd_uri.hpp).
 Result<PvDevicePtr> open_file_device(const std::string& path, bool read_only);
 
 class MemoryPvDevice final : public PvDevice {

@@ -1,0 +1,34 @@
+# Shared by the nbd_backing e2e tests.
+# shellcheck disable=SC1090
+. "$(dirname "$0")/../exports/common.sh"
+export UDM_LVM_CONFDIR="$E2E_TMP/conf"
+
+# expect_out "EXPECTED" CMD...: CMD succeeds and prints exactly EXPECTED.
+expect_out() {
+  local want="$1"; shift
+  local got
+  got=$("$@" 2>"$E2E_TMP/stderr") || fail "$* exited $?: $(cat "$E2E_TMP/stderr")"
+  [ "$got" == "$want" ] || fail "$*: expected
+$want
+got
+$got"
+}
+
+# start_nbdkit SOCKET FILE: nbdkit's file plugin serving FILE on SOCKET
+# (restartable on the same socket); its pid in $NBDKIT_PID.
+start_nbdkit() {
+  rm -f "$1"
+  nbdkit --foreground -U "$1" file file="$2" >>"$E2E_TMP/nbdkit.log" 2>&1 &
+  NBDKIT_PID=$!
+  local i
+  for ((i=0; i<200; i++)); do [ -S "$1" ] && return 0; sleep 0.025; done
+  fail "nbdkit did not create $1"
+}
+
+stop_nbdkit() {
+  [ -n "${NBDKIT_PID:-}" ] || return 0
+  kill -KILL "$NBDKIT_PID" 2>/dev/null || true
+  wait "$NBDKIT_PID" 2>/dev/null || true
+  NBDKIT_PID=
+}
+cleanup_fn stop_nbdkit
