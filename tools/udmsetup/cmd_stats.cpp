@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "cli.hpp"
+#include "stats_group.hpp"
 #include "format.hpp"
 #include "stats_histogram.hpp"
 #include "stats_report.hpp"
@@ -74,6 +75,19 @@ std::optional<std::string> device_name(Context& ctx, const std::string* name) {
 std::string program_id(const Context& ctx) {
   if (ctx.sw.allprograms) return "";
   return ctx.sw.programid ? *ctx.sw.programid : PROGRAM_ID;
+}
+
+// libdm checks an id against the highest region id first.
+bool above_max(const std::vector<StatsRegionData>& regions, std::uint64_t id) {
+  for (const auto& r : regions)
+    if (r.id >= id) return false;
+  return true;
+}
+
+// libdm's words for a group id past the last region, or one leading no group.
+std::string group_missing(const std::vector<StatsRegionData>& regions, std::uint64_t id) {
+  if (above_max(regions, id)) return fmt::format("Invalid group ID: {}", id);
+  return fmt::format("Group ID {} does not exist", id);
 }
 
 // dm_units_to_factor for --start/--length/--areasize (non-strict).
@@ -237,8 +251,28 @@ bool stats_delete(Context& ctx, const std::string* name) {
     if (!sw.alldevices) return err("Please specify device(s) or use --alldevices."), false;
     return process_all(ctx, [](Context& x, const std::string* n, bool) { return stats_delete(x, n); });
   }
-  if (sw.groupid) return err("udmsetup: statistics groups are not supported."), false;
   const std::string program = program_id(ctx);
+  if (sw.groupid) {
+    auto regions = list_regions(ctx, name, sw.programid ? program : PROGRAM_ID);
+    if (!regions) return false;
+    const auto groups = resolve_groups(*regions);
+    const auto id = static_cast<std::uint64_t>(*sw.groupid);
+    const StatsGroupData* g = nullptr;
+    for (const auto& x : groups)
+      if (x.id == id) g = &x;
+    if (!g) {
+      err(group_missing(*regions, id));
+      err("Could not delete statistics group.");
+      return false;
+    }
+    for (auto m : g->members)
+      if (!send(ctx, name, fmt::format("@stats_delete {}", m))) {
+        err("Could not delete statistics group.");
+        return false;
+      }
+    out(fmt::format("Deleted statistics group {}.\n", id));
+    return true;
+  }
   // By id, libdm lists the handle's own program: with --allprograms that
   // is the process name, dmstats.
   auto regions = list_regions(ctx, name, sw.allregions || sw.programid ? program : PROGRAM_ID);
@@ -291,6 +325,89 @@ bool stats_clear(Context& ctx, const std::string* name) {
   return true;
 }
 
+// "@stats_set_aux ID AUX": the leader's aux_data carries the group.
+bool set_aux(Context& ctx, const std::string* name, std::uint64_t id, const std::string& aux) {
+  return send(ctx, name, fmt::format("@stats_set_aux {} {} ", id, aux)).has_value();
+}
+
+bool stats_group(Context& ctx, const std::string* name) {
+  const auto& sw = ctx.sw;
+  if (!name && !sw.uuid && !sw.major) {
+    if (!sw.alldevices) return err("Please specify device(s) or use --alldevices."), false;
+    return process_all(ctx, [](Context& x, const std::string* n, bool) { return stats_group(x, n); });
+  }
+  auto found = device_name(ctx, name);
+  if (!found) return false;
+  const std::string dev = *found, shown = unmangle_name(dev);
+  auto failed = [&] {
+    err(fmt::format("Could not create group on {}: {}", shown, *sw.regions));
+    return false;
+  };
+  auto regions = list_regions(ctx, &dev, program_id(ctx));
+  if (!regions) return false;
+  auto groups = resolve_groups(*regions);
+  auto members = parse_region_list(*sw.regions);
+  if (!members) {
+    err(members.error().message);
+    return failed();
+  }
+  std::vector<const StatsRegionData*> rs;
+  for (auto m : *members) {
+    const StatsRegionData* r = nullptr;
+    for (const auto& x : *regions)
+      if (x.id == m) r = &x;
+    if (!r) {
+      if (above_max(*regions, m))
+        err(fmt::format("Invalid region ID: {}", m));
+      else
+        err(fmt::format("Region ID {} does not exist", m));
+      return failed();
+    }
+    if (r->group_id) {
+      err(fmt::format("Region ID {} already a member of group ID {}", m, *r->group_id));
+      return failed();
+    }
+    rs.push_back(r);
+  }
+  for (std::size_t i = 0; i < rs.size(); ++i)
+    for (std::size_t j = i + 1; j < rs.size(); ++j)
+      if (rs[i]->start < rs[j]->start + rs[j]->len && rs[j]->start < rs[i]->start + rs[i]->len)
+        err(fmt::format("WARNING: region IDs {} and {} overlap. Some events will be counted twice.", rs[i]->id,
+                        rs[j]->id));
+  const StatsRegionData& leader = *rs.front();
+  StatsGroupTag tag{sw.alias.value_or(""), *members, leader.user_data};
+  if (!set_aux(ctx, &dev, leader.id, format_group_tag(tag))) return failed();
+  out(fmt::format("Grouped regions {} as group ID {} on {}\n", *sw.regions, leader.id, shown));
+  return true;
+}
+
+bool stats_ungroup(Context& ctx, const std::string* name) {
+  const auto& sw = ctx.sw;
+  if (!name && !sw.uuid && !sw.major) {
+    if (!sw.alldevices) return err("Please specify device(s) or use --alldevices."), false;
+    return process_all(ctx, [](Context& x, const std::string* n, bool) { return stats_ungroup(x, n); });
+  }
+  auto found = device_name(ctx, name);
+  if (!found) return false;
+  const std::string dev = *found, shown = unmangle_name(dev);
+  auto regions = list_regions(ctx, &dev, program_id(ctx));
+  if (!regions) return false;
+  const auto groups = resolve_groups(*regions);
+  const auto id = static_cast<std::uint64_t>(*sw.groupid);
+  bool ok = false;
+  for (const auto& g : groups)
+    if (g.id == id)
+      for (const auto& r : *regions)
+        if (r.id == id) ok = set_aux(ctx, &dev, id, r.user_data.empty() ? "-" : r.user_data);
+  if (!ok) {
+    err(group_missing(*regions, id));
+    err(fmt::format("Could not delete group {} on {}.", id, shown));
+  }
+  // dmstats says so whether or not it worked.
+  out(fmt::format("Removed group ID {} on {}\n", id, shown));
+  return ok;
+}
+
 bool print_one(Context& ctx, const std::string* name, std::uint64_t id) {
   auto reply = send(ctx, name, fmt::format("@stats_print{} {} ", ctx.sw.clear ? "_clear" : "", id));
   if (!reply) {
@@ -327,11 +444,12 @@ bool stats_rows(Context& ctx, const std::string* name, const std::string& sub, S
   if (!regions) return false;
   if (regions->empty()) return true;
   const std::string shown = unmangle_name(dev);
+  const auto groups = resolve_groups(*regions);
   if (sub == "list") {
     if (ctx.sw.verbose)
-      report.add_report(shown, *regions, false);
+      report.add_report(shown, *regions, false, groups);
     else
-      report.add_list(shown, *regions);
+      report.add_list(shown, *regions, groups);
     return true;
   }
   // As dm_stats_populate: read and clear, so the next report shows the
@@ -340,7 +458,7 @@ bool stats_rows(Context& ctx, const std::string* name, const std::string& sub, S
     auto reply = send(ctx, &dev, fmt::format("@stats_print_clear {} ", r.id));
     if (!reply || !parse_stats_print(*reply, r)) return true;  // populate failed: nothing to show
   }
-  report.add_report(shown, *regions, true);
+  report.add_report(shown, *regions, true, groups);
   return true;
 }
 
@@ -451,7 +569,9 @@ int cmd_stats(Context& ctx, const std::vector<std::string>& args) {
     return 0;
   }
   if (sub == "version") return cmd_version(ctx, {}, false) ? 0 : 1;
-  if (sub == "group" || sub == "ungroup" || sub == "update_filemap") {
+  if (sub == "group" && !sw.regions) return refuse("Group requires --regions.");
+  if (sub == "ungroup" && !sw.groupid) return refuse("Please specify group id.");
+  if (sub == "update_filemap") {
     err("udmsetup: stats " + sub + " is not supported.");
     return 1;
   }
@@ -502,6 +622,8 @@ int cmd_stats(Context& ctx, const std::vector<std::string>& args) {
     if (sub == "delete") return stats_delete(ctx, name);
     if (sub == "clear") return stats_clear(ctx, name);
     if (sub == "print") return stats_print(ctx, name);
+    if (sub == "group") return stats_group(ctx, name);
+    if (sub == "ungroup") return stats_ungroup(ctx, name);
     return stats_rows(ctx, name, sub, *report);
   };
   bool ok = true;

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "stats_group.hpp"
+
 namespace udm::udmsetup {
 
 namespace {
@@ -71,6 +73,7 @@ bool parse_stats_list(const std::string& text, std::vector<StatsRegionData>& out
     r.start = *a;
     r.len = *l;
     r.step = *st;
+    r.user_data = r.aux_data == "-" ? std::string() : r.aux_data;
     for (std::string opt; w >> opt;) {
       if (opt == "precise_timestamps") {
         r.precise = true;
@@ -86,6 +89,32 @@ bool parse_stats_list(const std::string& text, std::vector<StatsRegionData>& out
     out.push_back(std::move(r));
   }
   return true;
+}
+
+std::vector<StatsGroupData> resolve_groups(std::vector<StatsRegionData>& regions) {
+  std::vector<StatsGroupData> groups;
+  auto find = [&](std::uint64_t id) -> StatsRegionData* {
+    for (auto& r : regions)
+      if (r.id == id) return &r;
+    return nullptr;
+  };
+  for (auto& r : regions) {
+    auto tag = parse_group_tag(r.aux_data);
+    if (!tag || !*tag) continue;
+    const auto& members = (*tag)->members;
+    if (members.empty() || members.front() != r.id) continue;
+    bool complete = true;
+    for (auto m : members) {
+      const StatsRegionData* x = find(m);
+      complete = complete && x && (!x->group_id || *x->group_id == r.id);
+    }
+    if (!complete) continue;
+    for (auto m : members) find(m)->group_id = r.id;
+    r.user_data = (*tag)->user_data;
+    groups.push_back(StatsGroupData{r.id, (*tag)->alias, members});
+  }
+  std::sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return groups;
 }
 
 bool parse_stats_print(const std::string& text, StatsRegionData& r) {
@@ -130,6 +159,9 @@ struct StatsReport::Row {
   bool populated;       // report (counters read): region length is areas * step
   std::uint64_t interval_ns;
   Counters c;
+  const StatsGroupData* group = nullptr;  // a group row (region: its leader)
+  std::uint64_t group_len = 0;            // sectors of all its members
+  std::string stats_name;                 // the group's alias or the device name
 };
 
 namespace {
@@ -151,6 +183,23 @@ const std::vector<Field>& stats_fields();
 
 }  // namespace
 
+namespace {
+
+// libdm's field names match without case and with '_' ignored.
+bool same_field(std::string_view a, std::string_view b) {
+  std::size_t i = 0, j = 0;
+  for (;;) {
+    while (i < a.size() && a[i] == '_') ++i;
+    while (j < b.size() && b[j] == '_') ++j;
+    if (i == a.size() || j == b.size()) return i == a.size() && j == b.size();
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[j]))) return false;
+    ++i;
+    ++j;
+  }
+}
+
+}  // namespace
+
 Result<StatsReport> StatsReport::create(const StatsReportOptions& options) {
   StatsReport r;
   r.options_ = options;
@@ -160,7 +209,7 @@ Result<StatsReport> StatsReport::create(const StatsReportOptions& options) {
   for (std::string f; std::getline(in, f, ',');) {
     if (f.empty()) continue;
     const auto& table = stats_fields();
-    auto it = std::find_if(table.begin(), table.end(), [&](const Field& x) { return f == x.id; });
+    auto it = std::find_if(table.begin(), table.end(), [&](const Field& x) { return same_field(f, x.id); });
     if (it == table.end()) return fail(EINVAL, "Unrecognised field: " + f);
     r.columns_.push_back(static_cast<int>(it - table.begin()));
   }
@@ -179,20 +228,66 @@ void StatsReport::add_row(const Row& row) {
   rows_.push_back(std::move(cells));
 }
 
-void StatsReport::add_list(const std::string& name, const std::vector<StatsRegionData>& regions) {
-  for (const auto& r : regions) add_row(Row{&name, &r, true, 0, false, options_.interval_ns, {}});
+namespace {
+
+const std::string& shown_name(const std::string& device, const StatsRegionData& r,
+                              const std::vector<StatsGroupData>& groups) {
+  if (r.group_id)
+    for (const auto& g : groups)
+      if (g.id == *r.group_id && !g.alias.empty()) return g.alias;
+  return device;
 }
 
-void StatsReport::add_report(const std::string& name, const std::vector<StatsRegionData>& regions, bool populated) {
+const StatsRegionData* region_by_id(const std::vector<StatsRegionData>& regions, std::uint64_t id) {
+  for (const auto& r : regions)
+    if (r.id == id) return &r;
+  return nullptr;
+}
+
+}  // namespace
+
+void StatsReport::add_groups(const std::string& name, const std::vector<StatsRegionData>& regions, bool populated,
+                             const std::vector<StatsGroupData>& groups) {
+  for (const auto& g : groups) {
+    const StatsRegionData* leader = region_by_id(regions, g.id);
+    if (!leader) continue;
+    Row row{&name, leader, true, 0, populated, options_.interval_ns, {}, nullptr, 0, {}};
+    row.group = &g;
+    row.stats_name = g.alias.empty() ? name : g.alias;
+    for (auto m : g.members) {
+      const StatsRegionData* r = region_by_id(regions, m);
+      if (!r) continue;
+      row.group_len += populated ? r->areas.size() * r->step : r->len;
+      if (populated)
+        for (const auto& a : r->areas)
+          for (int k = 0; k < 13; ++k) row.c.v[k] += a[static_cast<std::size_t>(k)];
+    }
+    add_row(row);
+  }
+}
+
+void StatsReport::add_list(const std::string& name, const std::vector<StatsRegionData>& regions,
+                           const std::vector<StatsGroupData>& groups) {
+  for (const auto& r : regions) {
+    Row row{&name, &r, true, 0, false, options_.interval_ns, {}, nullptr, 0, {}};
+    row.stats_name = shown_name(name, r, groups);
+    add_row(row);
+  }
+  add_groups(name, regions, false, groups);
+}
+
+void StatsReport::add_report(const std::string& name, const std::vector<StatsRegionData>& regions, bool populated,
+                             const std::vector<StatsGroupData>& groups) {
   // libdm's walk: every area of every region, then a row for each region
-  // of more than one area. Without counters (list -v) the areas come from
-  // the region's length and step.
+  // of more than one area, then each group. Without counters (list -v) the
+  // areas come from the region's length and step.
   auto areas_of = [&](const StatsRegionData& r) -> std::uint64_t {
     return populated ? r.areas.size() : r.area_count();
   };
   for (const auto& r : regions) {
     for (std::uint64_t a = 0; a < areas_of(r); ++a) {
-      Row row{&name, &r, false, a, populated, options_.interval_ns, {}};
+      Row row{&name, &r, false, a, populated, options_.interval_ns, {}, nullptr, 0, {}};
+      row.stats_name = shown_name(name, r, groups);
       if (populated)
         for (int k = 0; k < 13; ++k) row.c.v[k] = r.areas[a][static_cast<std::size_t>(k)];
       add_row(row);
@@ -200,12 +295,14 @@ void StatsReport::add_report(const std::string& name, const std::vector<StatsReg
   }
   for (const auto& r : regions) {
     if (areas_of(r) <= 1) continue;
-    Row row{&name, &r, true, 0, populated, options_.interval_ns, {}};
+    Row row{&name, &r, true, 0, populated, options_.interval_ns, {}, nullptr, 0, {}};
+    row.stats_name = shown_name(name, r, groups);
     if (populated)
       for (const auto& a : r.areas)
         for (int k = 0; k < 13; ++k) row.c.v[k] += a[static_cast<std::size_t>(k)];
     add_row(row);
   }
+  add_groups(name, regions, populated, groups);
 }
 
 std::string StatsReport::render() const {
@@ -264,6 +361,7 @@ double per_sec(const R& r, std::uint64_t v) { return static_cast<double>(v) * 1e
 std::string fixed2(double v) { return fmt::format("{:.2f}", v); }
 
 std::uint64_t region_len(const R& r) {
+  if (r.group) return r.group_len;
   return r.populated ? r.region->areas.size() * r.region->step : r.region->len;
 }
 
@@ -276,11 +374,20 @@ Field counter(const char* id, const char* heading, int width, int k, bool time) 
 
 const std::vector<Field>& stats_fields() {
   static const std::vector<Field> table = {
-      {"statsname", "Name", 16, Kind::str, false, [](const void* p) { return *row(p).name; }},
-      {"group_id", "GrpID", 5, Kind::num, false, [](const void*) { return std::string("-"); }},
-      {"region_id", "RgID", 4, Kind::num, false, [](const void* p) { return std::to_string(row(p).region->id); }},
+      {"stats_name", "Name", 16, Kind::str, false, [](const void* p) { return row(p).stats_name; }},
+      {"group_id", "GrpID", 5, Kind::num, false,
+       [](const void* p) {
+         const R& r = row(p);
+         if (r.group) return std::to_string(r.group->id);
+         return r.region->group_id ? std::to_string(*r.region->group_id) : std::string("-");
+       }},
+      {"region_id", "RgID", 4, Kind::num, false,
+       [](const void* p) {
+         const R& r = row(p);
+         return r.group ? format_region_list(r.group->members) : std::to_string(r.region->id);
+       }},
       {"obj_type", "ObjType", 7, Kind::str, false,
-       [](const void* p) { return std::string(row(p).is_region ? "region" : "area"); }},
+       [](const void* p) { return std::string(row(p).group ? "group" : row(p).is_region ? "region" : "area"); }},
       {"region_start", "RgStart", 7, Kind::siz, false, [](const void* p) { return stats_size(row(p).region->start); }},
       {"region_len", "RgSize", 6, Kind::siz, false, [](const void* p) { return stats_size(region_len(row(p))); }},
       {"area_id", "ArID", 4, Kind::num, false,
@@ -288,19 +395,22 @@ const std::vector<Field>& stats_fields() {
       {"area_start", "ArStart", 7, Kind::siz, false,
        [](const void* p) {
          const R& r = row(p);
+         if (r.group) return stats_size(r.region->start);
          return stats_size(r.region->start + r.region->step * (r.is_region ? WALK_REGION : r.area));
        }},
-      {"area_len", "ArSize", 6, Kind::siz, false, [](const void* p) { return stats_size(row(p).region->step); }},
+      {"area_len", "ArSize", 6, Kind::siz, false,
+       [](const void* p) { return stats_size(row(p).group ? row(p).group_len : row(p).region->step); }},
       {"area_offset", "ArOff", 5, Kind::siz, false,
        [](const void* p) {
          const R& r = row(p);
+         if (r.group) return stats_size(0);
          return stats_size(r.region->step * (r.is_region ? WALK_REGION : r.area));
        }},
       {"area_count", "#Areas", 6, Kind::num, false,
-       [](const void* p) { return std::to_string(row(p).region->area_count()); }},
+       [](const void* p) { return std::to_string(row(p).group ? 1 : row(p).region->area_count()); }},
       {"program_id", "ProgID", 6, Kind::str, false, [](const void* p) { return row(p).region->program_id; }},
       {"user_data", "UserData", 8, Kind::str, false,
-       [](const void* p) { return row(p).region->aux_data == "-" ? std::string() : row(p).region->aux_data; }},
+       [](const void* p) { return row(p).group ? std::string() : row(p).region->user_data; }},
       {"precise", "Precise", 7, Kind::str, false, [](const void* p) { return std::string(row(p).region->precise ? "1" : "0"); }},
       counter("read_count", "#Reads", 6, 0, false),
       counter("reads_merged_count", "#RdMrgs", 7, 1, false),

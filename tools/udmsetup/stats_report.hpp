@@ -16,6 +16,8 @@ namespace udm::udmsetup {
 struct StatsRegionData {
   std::uint64_t id = 0, start = 0, len = 0, step = 0;
   std::string program_id, aux_data;
+  std::string user_data;                 // aux_data without a group tag; "-" read as empty
+  std::optional<std::uint64_t> group_id;  // the group it belongs to
   bool precise = false;
   std::vector<std::uint64_t> bounds;  // histogram boundaries in the region's unit
   // Per area, the 13 counters of @stats_print (times in the region's unit)
@@ -25,8 +27,19 @@ struct StatsRegionData {
   std::uint64_t area_count() const { return len / step + (len % step ? 1 : 0); }
 };
 
+// A group of regions as libdm reads it from its leader's aux_data.
+struct StatsGroupData {
+  std::uint64_t id = 0;  // the leader's region id
+  std::string alias;
+  std::vector<std::uint64_t> members;
+};
+
 // Parses @stats_list lines; false on a line it does not understand.
 bool parse_stats_list(const std::string& text, std::vector<StatsRegionData>& out);
+// The groups the regions' aux_data describe (a tag naming a region that is
+// not listed, or not led by its own region, makes no group); sets the
+// members' group_id and the leaders' user_data.
+std::vector<StatsGroupData> resolve_groups(std::vector<StatsRegionData>& regions);
 // Fills r.areas/r.histograms from an @stats_print reply.
 bool parse_stats_print(const std::string& text, StatsRegionData& r);
 
@@ -50,8 +63,11 @@ class StatsReport {
   // Rows of one device: `list`: one per region; `report` and `list -v`:
   // each area, then a row for each region of more than one area.
   // `populated`: the regions' counters were read (report).
-  void add_list(const std::string& name, const std::vector<StatsRegionData>& regions);
-  void add_report(const std::string& name, const std::vector<StatsRegionData>& regions, bool populated);
+  // Group rows follow (one per group, counters summed over its members).
+  void add_list(const std::string& name, const std::vector<StatsRegionData>& regions,
+                const std::vector<StatsGroupData>& groups = {});
+  void add_report(const std::string& name, const std::vector<StatsRegionData>& regions, bool populated,
+                  const std::vector<StatsGroupData>& groups = {});
   bool needs_counters() const;
   std::string render() const;
 
@@ -59,6 +75,8 @@ class StatsReport {
 
  private:
   void add_row(const Row& row);
+  void add_groups(const std::string& name, const std::vector<StatsRegionData>& regions, bool populated,
+                  const std::vector<StatsGroupData>& groups);
   StatsReportOptions options_;
   std::vector<int> columns_;
   std::vector<std::vector<std::string>> rows_;
