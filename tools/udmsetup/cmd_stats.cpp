@@ -77,6 +77,14 @@ std::string program_id(const Context& ctx) {
   return ctx.sw.programid ? *ctx.sw.programid : PROGRAM_ID;
 }
 
+// The regions' groups; libdm's complaints about a broken tag go to stderr.
+std::vector<StatsGroupData> groups_of(std::vector<StatsRegionData>& regions) {
+  std::vector<std::string> errors;
+  auto groups = resolve_groups(regions, &errors);
+  for (const auto& e : errors) err(e);
+  return groups;
+}
+
 // libdm checks an id against the highest region id first.
 bool above_max(const std::vector<StatsRegionData>& regions, std::uint64_t id) {
   for (const auto& r : regions)
@@ -255,7 +263,7 @@ bool stats_delete(Context& ctx, const std::string* name) {
   if (sw.groupid) {
     auto regions = list_regions(ctx, name, sw.programid ? program : PROGRAM_ID);
     if (!regions) return false;
-    const auto groups = resolve_groups(*regions);
+    const auto groups = groups_of(*regions);
     const auto id = static_cast<std::uint64_t>(*sw.groupid);
     const StatsGroupData* g = nullptr;
     for (const auto& x : groups)
@@ -345,7 +353,7 @@ bool stats_group(Context& ctx, const std::string* name) {
   };
   auto regions = list_regions(ctx, &dev, program_id(ctx));
   if (!regions) return false;
-  auto groups = resolve_groups(*regions);
+  auto groups = groups_of(*regions);
   auto members = parse_region_list(*sw.regions);
   if (!members) {
     err(members.error().message);
@@ -392,7 +400,7 @@ bool stats_ungroup(Context& ctx, const std::string* name) {
   const std::string dev = *found, shown = unmangle_name(dev);
   auto regions = list_regions(ctx, &dev, program_id(ctx));
   if (!regions) return false;
-  const auto groups = resolve_groups(*regions);
+  const auto groups = groups_of(*regions);
   const auto id = static_cast<std::uint64_t>(*sw.groupid);
   bool ok = false;
   for (const auto& g : groups)
@@ -444,7 +452,7 @@ bool stats_rows(Context& ctx, const std::string* name, const std::string& sub, S
   if (!regions) return false;
   if (regions->empty()) return true;
   const std::string shown = unmangle_name(dev);
-  const auto groups = resolve_groups(*regions);
+  const auto groups = groups_of(*regions);
   if (sub == "list") {
     if (ctx.sw.verbose)
       report.add_report(shown, *regions, false, groups);

@@ -91,7 +91,7 @@ bool parse_stats_list(const std::string& text, std::vector<StatsRegionData>& out
   return true;
 }
 
-std::vector<StatsGroupData> resolve_groups(std::vector<StatsRegionData>& regions) {
+std::vector<StatsGroupData> resolve_groups(std::vector<StatsRegionData>& regions, std::vector<std::string>* errors) {
   std::vector<StatsGroupData> groups;
   auto find = [&](std::uint64_t id) -> StatsRegionData* {
     for (auto& r : regions)
@@ -100,20 +100,30 @@ std::vector<StatsGroupData> resolve_groups(std::vector<StatsRegionData>& regions
   };
   for (auto& r : regions) {
     auto tag = parse_group_tag(r.aux_data);
-    if (!tag || !*tag) continue;
-    const auto& members = (*tag)->members;
-    if (members.empty() || members.front() != r.id) continue;
-    bool complete = true;
-    for (auto m : members) {
-      const StatsRegionData* x = find(m);
-      complete = complete && x && (!x->group_id || *x->group_id == r.id);
+    std::string why;
+    if (!tag)
+      why = tag.error().message;
+    else if (*tag && (*tag)->members.front() != r.id)
+      why = fmt::format("Found invalid group descriptor in region {} aux_data.", r.id);
+    if (!why.empty()) {
+      // libdm quotes the aux_data as its parser left it: cut at the alias' end.
+      const std::size_t tag_at = r.aux_data.find(STATS_GROUP_TAG);
+      const std::size_t colon = r.aux_data.find(':', tag_at);
+      if (errors) {
+        errors->push_back(why);
+        errors->push_back(fmt::format("Failed to parse group descriptor from region_id {} aux_data:'{}'", r.id,
+                                      r.aux_data.substr(0, colon)));
+      }
+      continue;
     }
-    if (!complete) continue;
-    for (auto m : members) find(m)->group_id = r.id;
+    if (!*tag) continue;
+    // Members need not exist (one may have been deleted): libdm keeps the
+    // list as written and counts the regions still there.
+    for (auto m : (*tag)->members)
+      if (StatsRegionData* x = find(m)) x->group_id = r.id;
     r.user_data = (*tag)->user_data;
-    groups.push_back(StatsGroupData{r.id, (*tag)->alias, members});
+    groups.push_back(StatsGroupData{r.id, (*tag)->alias, (*tag)->members});
   }
-  std::sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   return groups;
 }
 

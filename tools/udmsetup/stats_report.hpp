@@ -36,10 +36,12 @@ struct StatsGroupData {
 
 // Parses @stats_list lines; false on a line it does not understand.
 bool parse_stats_list(const std::string& text, std::vector<StatsRegionData>& out);
-// The groups the regions' aux_data describe (a tag naming a region that is
-// not listed, or not led by its own region, makes no group); sets the
-// members' group_id and the leaders' user_data.
-std::vector<StatsGroupData> resolve_groups(std::vector<StatsRegionData>& regions);
+// The groups the regions' aux_data describe, in region order; sets the
+// members' group_id and the leaders' user_data. A malformed tag, or one whose
+// first member is not its own region, makes no group: libdm's two error
+// lines for it go to `errors`.
+std::vector<StatsGroupData> resolve_groups(std::vector<StatsRegionData>& regions,
+                                           std::vector<std::string>* errors = nullptr);
 // Fills r.areas/r.histograms from an @stats_print reply.
 bool parse_stats_print(const std::string& text, StatsRegionData& r);
 
