@@ -11,6 +11,7 @@
 #include "cli.hpp"
 #include "stats_group.hpp"
 #include "format.hpp"
+#include "report.hpp"
 #include "stats_histogram.hpp"
 #include "stats_report.hpp"
 
@@ -470,8 +471,8 @@ bool stats_rows(Context& ctx, const std::string* name, const std::string& sub, S
   return true;
 }
 
-// udm's histogram pictures: each region with a histogram as terminal bars;
-// --svg FILE draws the first one.
+// udm's histogram pictures: each region with a histogram as terminal bars
+// (with --bars, or when stdout is a terminal); --svg FILE draws the first one.
 bool stats_histogram(Context& ctx, const std::string* name, bool& svg_written) {
   if (!name && !ctx.sw.uuid && !ctx.sw.major)
     return process_all(ctx, [&](Context& x, const std::string* n, bool) { return stats_histogram(x, n, svg_written); });
@@ -489,7 +490,8 @@ bool stats_histogram(Context& ctx, const std::string* name, bool& svg_written) {
     for (const auto& b : buckets) total += b.count;
     const std::string title =
         fmt::format("{}: region {} I/O latency ({} I/Os)", unmangle_name(dev), r.id, total);
-    out(histogram_bars(title, buckets, isatty(STDOUT_FILENO) != 0));
+    const bool tty = isatty(STDOUT_FILENO) != 0;
+    if (ctx.sw.bars || tty) out(histogram_bars(title, buckets, tty));
     if (ctx.sw.svg && !svg_written) {
       std::ofstream f(*ctx.sw.svg, std::ios::trunc);
       f << histogram_svg(title, buckets);
@@ -510,6 +512,11 @@ const char* REPORT_FIELDS =
     "statsname,group_id,region_id,obj_type,area_id,area_start,area_len,reads_merged_per_sec,writes_merged_per_sec,"
     "reads_per_sec,writes_per_sec,read_size_per_sec,write_size_per_sec,avg_request_size,queue_size,util,await,"
     "read_await,write_await";
+const char* LIST_HIST_FIELDS =
+    "stats_name,group_id,region_id,obj_type,region_start,region_len,area_count,area_len,hist_bins,hist_bounds";
+const char* REPORT_HIST_FIELDS =
+    "stats_name,group_id,region_id,obj_type,region_start,region_len,area_count,area_len,util,await,"
+    "hist_count_bounds";
 const char* RAW_FIELDS =
     "statsname,group_id,region_id,obj_type,area_id,area_start,area_len,read_count,reads_merged_count,"
     "read_sector_count,read_time,read_ticks,write_count,writes_merged_count,write_sector_count,write_time,"
@@ -584,29 +591,25 @@ int cmd_stats(Context& ctx, const std::vector<std::string>& args) {
     return 1;
   }
   std::vector<std::string> devices(args.begin() + 1, args.end());
-  std::optional<StatsReport> report;
+  // udm's latency pictures: terminal bars (--bars, or on a tty with --svg)
+  // and an SVG; dmstats' own --histogram report stays as dmstats prints it.
+  if (sub == "report" && (sw.bars || sw.svg)) {
+    bool svg_written = false, ok = true;
+    if (devices.empty()) ok = stats_histogram(ctx, nullptr, svg_written);
+    for (const auto& d : devices) ok = ok && stats_histogram(ctx, &d, svg_written);
+    if (ok && sw.svg && !svg_written) {
+      err("No statistics region with a histogram.");
+      ok = false;
+    }
+    if (!ok) err("Command failed.");
+    return ok ? 0 : 1;
+  }
   if (sub == "list" || sub == "report") {
     StatsReportOptions o;
     if (sub == "list")
-      o.defaults = sw.verbose ? LIST_AREA_FIELDS : LIST_FIELDS;
+      o.defaults = sw.histogram ? LIST_HIST_FIELDS : sw.verbose ? LIST_AREA_FIELDS : LIST_FIELDS;
     else
-      o.defaults = sw.raw ? RAW_FIELDS : REPORT_FIELDS;
-    if (sw.histogram && sub == "report") {
-      bool svg_written = false, ok = true;
-      if (devices.empty())
-        ok = stats_histogram(ctx, nullptr, svg_written);
-      for (const auto& d : devices) ok = ok && stats_histogram(ctx, &d, svg_written);
-      if (ok && sw.svg && !svg_written) {
-        err("No statistics region with a histogram.");
-        ok = false;
-      }
-      if (!ok) err("Command failed.");
-      return ok ? 0 : 1;
-    }
-    if (sw.histogram) {
-      err("udmsetup: stats list --histogram is not supported.");
-      return 1;
-    }
+      o.defaults = sw.histogram ? REPORT_HIST_FIELDS : sw.raw ? RAW_FIELDS : REPORT_FIELDS;
     o.fields = sw.options.value_or("");
     if (sw.noheadings) {
       o.headings = false;
@@ -618,12 +621,50 @@ int cmd_stats(Context& ctx, const std::vector<std::string>& args) {
       o.aligned = false;
     }
     if (sw.interval) o.interval_ns = static_cast<std::uint64_t>(std::atof(sw.interval->c_str()) * 1e9);
-    auto r = StatsReport::create(o);
-    if (!r) {
-      err(r.error().message);
+    if (sw.sort) o.sort = *sw.sort;
+    if (sw.select) o.select = *sw.select;
+    if (sw.units) o.units = *sw.units;
+    o.nosuffix = sw.nosuffix;
+    o.notimesuffix = sw.notimesuffix;
+    o.name_prefixes = sw.nameprefixes;
+    auto check = StatsReport::create(o);
+    if (!check) {
+      std::fflush(stdout);
+      if (check.error().code == EBADMSG) {
+        std::fputs(check.error().message.c_str(), stderr);
+        return 1;
+      }
+      std::fputs(Report::help_text().c_str(), stderr);
+      if (check.error().code == EAGAIN) return 0;
+      err(check.error().message);
       return 1;
     }
-    report = std::move(*r);
+    // --count N reports (--interval alone: until interrupted), a blank line
+    // between them, --interval seconds apart.
+    const long count = sw.count ? *sw.count : sw.interval ? 0 : 1;
+    const double pause = sw.interval ? std::atof(sw.interval->c_str()) : 1.0;
+    bool ok = true;
+    for (long n = 0; count == 0 || n < count; ++n) {
+      if (n) {
+        out("\n");
+        std::fflush(stdout);
+        usleep(static_cast<useconds_t>(pause * 1e6));
+      }
+      auto report = StatsReport::create(o);
+      if (devices.empty()) {
+        ok = stats_rows(ctx, nullptr, sub, *report);
+      } else {
+        for (const auto& d : devices)
+          if (!stats_rows(ctx, &d, sub, *report)) {
+            ok = false;
+            break;
+          }
+      }
+      out(report->render());
+      if (!ok) break;
+    }
+    if (!ok) err("Command failed.");
+    return ok ? 0 : 1;
   }
   auto one = [&](const std::string* name) -> bool {
     if (sub == "create") return stats_create(ctx, name);
@@ -631,8 +672,7 @@ int cmd_stats(Context& ctx, const std::vector<std::string>& args) {
     if (sub == "clear") return stats_clear(ctx, name);
     if (sub == "print") return stats_print(ctx, name);
     if (sub == "group") return stats_group(ctx, name);
-    if (sub == "ungroup") return stats_ungroup(ctx, name);
-    return stats_rows(ctx, name, sub, *report);
+    return stats_ungroup(ctx, name);
   };
   bool ok = true;
   if (devices.empty()) {
@@ -644,7 +684,6 @@ int cmd_stats(Context& ctx, const std::vector<std::string>& args) {
         break;
       }
   }
-  if (report) out(report->render());
   if (!ok) err("Command failed.");
   return ok ? 0 : 1;
 }

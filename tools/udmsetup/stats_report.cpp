@@ -41,7 +41,28 @@ std::string human_bytes(std::uint64_t bytes) {
   return fmt::format("{:.2f}{}", static_cast<double>(bytes) / static_cast<double>(unit), suffix[s]);
 }
 
-enum class Kind { str, num, siz };
+enum class Kind { str, num, siz, real };  // real: a decimal, right-aligned like num
+
+// How the report being built shows values (udmsetup builds one at a time):
+// sizes follow --units; `raw` gives sort keys and selection plain numbers.
+struct Format {
+  const StatsReportOptions* opts = nullptr;
+  bool raw = false;
+};
+Format g_fmt;
+
+// dm_size_to_string with SI units (base 1000, capital suffixes).
+std::string si_bytes(std::uint64_t bytes, bool suffix) {
+  static const char* names[] = {"E", "P", "T", "G", "M", "K", "B"};
+  std::uint64_t unit = 1'000'000'000'000'000'000ull;
+  int s = 0;
+  while (s < 6 && bytes < unit) {
+    unit /= 1000;
+    ++s;
+  }
+  if (s == 6) return fmt::format("{}{}", bytes, suffix ? "B" : "");
+  return fmt::format("{:.2f}{}", static_cast<double>(bytes) / static_cast<double>(unit), suffix ? names[s] : "");
+}
 
 struct Counters {
   std::uint64_t v[13]{};
@@ -50,8 +71,42 @@ struct Counters {
 }  // namespace
 
 std::string stats_size(std::uint64_t sectors) {
+  if (g_fmt.raw) return std::to_string(sectors);
   if (sectors == 0) return "0";
-  return human_bytes(sectors * 512);  // wraps as libdm's does
+  const std::uint64_t bytes = sectors * 512;  // wraps as libdm's does
+  const std::string units = g_fmt.opts ? g_fmt.opts->units : "h";
+  const bool suffix = !(g_fmt.opts && g_fmt.opts->nosuffix);
+  if (units == "h") {
+    std::string v = human_bytes(bytes);
+    if (!suffix) v.pop_back();
+    return v;
+  }
+  if (units == "H") return si_bytes(bytes, suffix);
+  // dmstats prints explicit units without a suffix: "[N]u", N a multiplier.
+  std::size_t i = 0;
+  std::uint64_t n = 0;
+  while (i < units.size() && units[i] >= '0' && units[i] <= '9') n = n * 10 + static_cast<std::uint64_t>(units[i++] - '0');
+  if (i == 0) n = 1;
+  const char u = i < units.size() ? units[i] : 'h';
+  if (u == 's' || u == 'S') return std::to_string(sectors / n);
+  if (u == 'b' || u == 'B') return std::to_string(bytes / n);
+  std::uint64_t factor = 0;
+  switch (u) {
+    case 'k': factor = 1ull << 10; break;
+    case 'm': factor = 1ull << 20; break;
+    case 'g': factor = 1ull << 30; break;
+    case 't': factor = 1ull << 40; break;
+    case 'p': factor = 1ull << 50; break;
+    case 'e': factor = 1ull << 60; break;
+    case 'K': factor = 1'000ull; break;
+    case 'M': factor = 1'000'000ull; break;
+    case 'G': factor = 1'000'000'000ull; break;
+    case 'T': factor = 1'000'000'000'000ull; break;
+    case 'P': factor = 1'000'000'000'000'000ull; break;
+    case 'E': factor = 1'000'000'000'000'000'000ull; break;
+    default: return human_bytes(bytes);
+  }
+  return fmt::format("{:.2f}", static_cast<double>(bytes) / (static_cast<double>(factor) * static_cast<double>(n)));
 }
 
 bool parse_stats_list(const std::string& text, std::vector<StatsRegionData>& out) {
@@ -172,6 +227,7 @@ struct StatsReport::Row {
   const StatsGroupData* group = nullptr;  // a group row (region: its leader)
   std::uint64_t group_len = 0;            // sectors of all its members
   std::string stats_name;                 // the group's alias or the device name
+  std::vector<std::uint64_t> hist;        // histogram counts (area, or summed)
 };
 
 namespace {
@@ -219,9 +275,36 @@ Result<StatsReport> StatsReport::create(const StatsReportOptions& options) {
   for (std::string f; std::getline(in, f, ',');) {
     if (f.empty()) continue;
     const auto& table = stats_fields();
+    if (f == "help" || f == "?") return fail(EAGAIN, "help");
     auto it = std::find_if(table.begin(), table.end(), [&](const Field& x) { return same_field(f, x.id); });
     if (it == table.end()) return fail(EINVAL, "Unrecognised field: " + f);
     r.columns_.push_back(static_cast<int>(it - table.begin()));
+  }
+  std::istringstream sort(options.sort);
+  for (std::string f; std::getline(sort, f, ',');) {
+    if (f.empty()) continue;
+    bool descending = false;
+    if (f[0] == '+' || f[0] == '-') {
+      descending = f[0] == '-';
+      f.erase(0, 1);
+    }
+    const auto& table = stats_fields();
+    auto it = std::find_if(table.begin(), table.end(), [&](const Field& x) { return same_field(f, x.id); });
+    if (it == table.end()) return fail(EINVAL, "dm_report: Unrecognised field: " + f);
+    r.sort_.push_back({static_cast<int>(it - table.begin()), descending});
+  }
+  if (!options.select.empty()) {
+    auto lookup = [](const std::string& name) -> std::optional<SelectField> {
+      const auto& table = stats_fields();
+      for (std::size_t i = 0; i < table.size(); ++i)
+        if (same_field(name, table[i].id))
+          return SelectField{static_cast<int>(i), table[i].kind == Kind::num || table[i].kind == Kind::siz};
+      return std::nullopt;
+    };
+    bool unknown = false;
+    auto sel = Selection::parse(options.select, lookup, &unknown);
+    if (!sel) return fail(unknown ? ENOENT : EBADMSG, sel.error().message);
+    r.selection_ = std::make_shared<const Selection>(std::move(*sel));
   }
   return r;
 }
@@ -233,9 +316,20 @@ bool StatsReport::needs_counters() const {
 }
 
 void StatsReport::add_row(const Row& row) {
+  const auto& table = stats_fields();
+  g_fmt = Format{&options_, true};
+  if (selection_ && !selection_->matches([&](int i) { return table[static_cast<std::size_t>(i)].value(&row); })) {
+    g_fmt = Format{};
+    return;
+  }
+  std::vector<std::string> keys;
+  for (const auto& k : sort_) keys.push_back(table[static_cast<std::size_t>(k.field)].value(&row));
+  g_fmt = Format{&options_, false};
   std::vector<std::string> cells;
-  for (int c : columns_) cells.push_back(stats_fields()[static_cast<std::size_t>(c)].value(&row));
+  for (int c : columns_) cells.push_back(table[static_cast<std::size_t>(c)].value(&row));
+  g_fmt = Format{};
   rows_.push_back(std::move(cells));
+  sort_values_.push_back(std::move(keys));
 }
 
 namespace {
@@ -246,6 +340,11 @@ const std::string& shown_name(const std::string& device, const StatsRegionData& 
     for (const auto& g : groups)
       if (g.id == *r.group_id && !g.alias.empty()) return g.alias;
   return device;
+}
+
+void add_hist(std::vector<std::uint64_t>& sum, const std::vector<std::uint64_t>& h) {
+  if (sum.size() < h.size()) sum.resize(h.size());
+  for (std::size_t i = 0; i < h.size(); ++i) sum[i] += h[i];
 }
 
 const StatsRegionData* region_by_id(const std::vector<StatsRegionData>& regions, std::uint64_t id) {
@@ -261,16 +360,20 @@ void StatsReport::add_groups(const std::string& name, const std::vector<StatsReg
   for (const auto& g : groups) {
     const StatsRegionData* leader = region_by_id(regions, g.id);
     if (!leader) continue;
-    Row row{&name, leader, true, 0, populated, options_.interval_ns, {}, nullptr, 0, {}};
+    Row row{&name, leader, true, 0, populated, options_.interval_ns, {}, nullptr, 0, {}, {}};
     row.group = &g;
     row.stats_name = g.alias.empty() ? name : g.alias;
     for (auto m : g.members) {
       const StatsRegionData* r = region_by_id(regions, m);
       if (!r) continue;
       row.group_len += populated ? r->areas.size() * r->step : r->len;
-      if (populated)
+      if (populated) {
         for (const auto& a : r->areas)
           for (int k = 0; k < 13; ++k) row.c.v[k] += a[static_cast<std::size_t>(k)];
+        // The leader's bins; members with other bounds do not add up.
+        if (r->bounds == leader->bounds)
+          for (const auto& h : r->histograms) add_hist(row.hist, h);
+      }
     }
     add_row(row);
   }
@@ -279,7 +382,7 @@ void StatsReport::add_groups(const std::string& name, const std::vector<StatsReg
 void StatsReport::add_list(const std::string& name, const std::vector<StatsRegionData>& regions,
                            const std::vector<StatsGroupData>& groups) {
   for (const auto& r : regions) {
-    Row row{&name, &r, true, 0, false, options_.interval_ns, {}, nullptr, 0, {}};
+    Row row{&name, &r, true, 0, false, options_.interval_ns, {}, nullptr, 0, {}, {}};
     row.stats_name = shown_name(name, r, groups);
     add_row(row);
   }
@@ -296,20 +399,24 @@ void StatsReport::add_report(const std::string& name, const std::vector<StatsReg
   };
   for (const auto& r : regions) {
     for (std::uint64_t a = 0; a < areas_of(r); ++a) {
-      Row row{&name, &r, false, a, populated, options_.interval_ns, {}, nullptr, 0, {}};
+      Row row{&name, &r, false, a, populated, options_.interval_ns, {}, nullptr, 0, {}, {}};
       row.stats_name = shown_name(name, r, groups);
-      if (populated)
+      if (populated) {
         for (int k = 0; k < 13; ++k) row.c.v[k] = r.areas[a][static_cast<std::size_t>(k)];
+        add_hist(row.hist, r.histograms[a]);
+      }
       add_row(row);
     }
   }
   for (const auto& r : regions) {
     if (areas_of(r) <= 1) continue;
-    Row row{&name, &r, true, 0, populated, options_.interval_ns, {}, nullptr, 0, {}};
+    Row row{&name, &r, true, 0, populated, options_.interval_ns, {}, nullptr, 0, {}, {}};
     row.stats_name = shown_name(name, r, groups);
-    if (populated)
+    if (populated) {
       for (const auto& a : r.areas)
         for (int k = 0; k < 13; ++k) row.c.v[k] += a[static_cast<std::size_t>(k)];
+      for (const auto& h : r.histograms) add_hist(row.hist, h);
+    }
     add_row(row);
   }
   add_groups(name, regions, populated, groups);
@@ -318,6 +425,45 @@ void StatsReport::add_report(const std::string& name, const std::vector<StatsReg
 std::string StatsReport::render() const {
   const auto& table = stats_fields();
   std::string out;
+  std::vector<std::size_t> order(rows_.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    for (std::size_t k = 0; k < sort_.size(); ++k) {
+      const std::string& x = sort_values_[a][k];
+      const std::string& y = sort_values_[b][k];
+      int c;
+      if (table[static_cast<std::size_t>(sort_[k].field)].kind == Kind::str) {
+        c = x.compare(y);
+      } else {
+        const double nx = std::strtod(x.c_str(), nullptr), ny = std::strtod(y.c_str(), nullptr);
+        c = nx < ny ? -1 : nx > ny ? 1 : 0;
+      }
+      if (c != 0) return sort_[k].descending ? c > 0 : c < 0;
+    }
+    return false;
+  });
+  std::vector<std::vector<std::string>> sorted;
+  sorted.reserve(rows_.size());
+  for (std::size_t i : order) sorted.push_back(rows_[i]);
+  const auto& rows_ = sorted;  // the rows in -O order from here on
+  if (options_.name_prefixes) {
+    // The headings unaligned, then DM_FIELD='value' pairs.
+    const std::string sep = options_.separator.value_or(" ");
+    if (options_.headings) {
+      for (std::size_t i = 0; i < columns_.size(); ++i)
+        out += (i ? sep : "") + std::string(table[static_cast<std::size_t>(columns_[i])].heading);
+      out += '\n';
+    }
+    for (const auto& r : rows_) {
+      for (std::size_t i = 0; i < columns_.size(); ++i) {
+        std::string id = table[static_cast<std::size_t>(columns_[i])].id;
+        for (auto& ch : id) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        out += fmt::format("{}DM_{}='{}'", i ? sep : "", id, r[i]);
+      }
+      out += '\n';
+    }
+    return out;
+  }
   if (!options_.aligned) {
     const std::string sep = options_.separator.value_or(":");
     auto line = [&](const std::vector<std::string>& cells) {
@@ -375,6 +521,66 @@ std::uint64_t region_len(const R& r) {
   return r.populated ? r.region->areas.size() * r.region->step : r.region->len;
 }
 
+// Histogram bounds are kept in the region's unit (ms, or ns if precise).
+std::uint64_t bound_ns(const StatsRegionData& r, std::uint64_t b) { return r.precise ? b : b * 1'000'000u; }
+
+// "0s", "10us", "1ms", "1234567us": the largest unit that divides the bound;
+// plain ns with --notimesuffix.
+std::string bound_label(std::uint64_t ns) {
+  if (g_fmt.opts && g_fmt.opts->notimesuffix) return std::to_string(ns);
+  static const std::pair<std::uint64_t, const char*> units[] = {
+      {1'000'000'000u, "s"}, {1'000'000u, "ms"}, {1'000u, "us"}, {1u, "ns"}};
+  for (const auto& [scale, name] : units)
+    if (ns % scale == 0) return fmt::format("{}{}", ns / scale, name);
+  return std::to_string(ns);
+}
+
+// Bin i as a range: "0s-10us", ..., ">5ms".
+std::string range_label(const StatsRegionData& r, std::size_t i) {
+  const std::string lo = bound_label(i ? bound_ns(r, r.bounds[i - 1]) : 0);
+  if (i == r.bounds.size()) return ">" + lo;
+  return lo + "-" + bound_label(bound_ns(r, r.bounds[i]));
+}
+
+enum class Bounds { none, lower, range };
+
+// dm_histogram_to_string as dmstats calls it: with headings, each value in
+// 6 columns (bounds right-aligned in 6, or 10 without time suffixes; a range
+// or a long bound eats into its value's room) and bins joined by ','; with --noheadings, bare
+// "bound:value" items joined by ':'.
+std::string hist_string(const R& r, bool percent, Bounds bounds) {
+  const StatsRegionData& reg = *r.region;
+  if (reg.bounds.empty() || r.hist.size() != reg.bounds.size() + 1) return "";
+  const bool aligned = !g_fmt.opts || g_fmt.opts->headings;
+  const int bound_w = g_fmt.opts && g_fmt.opts->notimesuffix ? 10 : 6, value_w = 6;
+  std::uint64_t total = 0;
+  for (auto v : r.hist) total += v;
+  std::string out;
+  for (std::size_t i = 0; i < r.hist.size(); ++i) {
+    const double pct = total ? static_cast<double>(r.hist[i]) * 100.0 / static_cast<double>(total) : 0.0;
+    std::string label;
+    if (bounds == Bounds::lower) label = bound_label(i ? bound_ns(reg, reg.bounds[i - 1]) : 0);
+    if (bounds == Bounds::range) label = range_label(reg, i);
+    if (!aligned) {
+      if (i) out += ':';
+      if (bounds != Bounds::none) out += label + ':';
+      out += percent ? fmt::format("{:.2f}%", pct) : std::to_string(r.hist[i]);
+      continue;
+    }
+    int w = value_w;
+    if (bounds != Bounds::none) {
+      if (i) out += ',';
+      // A "lo-hi" range is not padded: its value takes the room left.
+      const bool pad = bounds == Bounds::lower || i == reg.bounds.size();
+      const int shown = pad ? std::max(bound_w, static_cast<int>(label.size())) : static_cast<int>(label.size());
+      out += fmt::format("{:>{}}:", label, pad ? bound_w : 0);
+      w = std::max(0, bound_w + value_w - shown);
+    }
+    out += percent ? fmt::format("{:>{}.2f}%", pct, w) : fmt::format("{:>{}}", r.hist[i], w);
+  }
+  return out;
+}
+
 Field counter(const char* id, const char* heading, int width, int k, bool time) {
   return Field{id, heading, width, Kind::num, true, [k, time](const void* p) {
                  const R& r = row(p);
@@ -389,11 +595,14 @@ const std::vector<Field>& stats_fields() {
        [](const void* p) {
          const R& r = row(p);
          if (r.group) return std::to_string(r.group->id);
-         return r.region->group_id ? std::to_string(*r.region->group_id) : std::string("-");
+         if (r.region->group_id) return std::to_string(*r.region->group_id);
+         return g_fmt.raw ? std::to_string(UINT64_MAX) : std::string("-");  // libdm's "no group" id
        }},
       {"region_id", "RgID", 4, Kind::num, false,
        [](const void* p) {
          const R& r = row(p);
+         // libdm sorts a group by its id tagged with DM_STATS_WALK_GROUP (1 << 50).
+         if (r.group && g_fmt.raw) return std::to_string((std::uint64_t{1} << 50) | r.group->id);
          return r.group ? format_region_list(r.group->members) : std::to_string(r.region->id);
        }},
       {"obj_type", "ObjType", 7, Kind::str, false,
@@ -436,12 +645,12 @@ const std::vector<Field>& stats_fields() {
       counter("read_ticks", "RdTicks", 7, 11, true),
       counter("write_ticks", "WrTicks", 7, 12, true),
       // libdm divides merges by the interval in ns, not s: as it prints them.
-      {"reads_merged_per_sec", "RMrg/s", 6, Kind::num, true,
+      {"reads_merged_per_sec", "RMrg/s", 6, Kind::real, true,
        [](const void* p) { return fixed2(static_cast<double>(row(p).c.v[1]) / static_cast<double>(row(p).interval_ns)); }},
-      {"writes_merged_per_sec", "WMrg/s", 6, Kind::num, true,
+      {"writes_merged_per_sec", "WMrg/s", 6, Kind::real, true,
        [](const void* p) { return fixed2(static_cast<double>(row(p).c.v[5]) / static_cast<double>(row(p).interval_ns)); }},
-      {"reads_per_sec", "R/s", 3, Kind::num, true, [](const void* p) { return fixed2(per_sec(row(p), row(p).c.v[0])); }},
-      {"writes_per_sec", "W/s", 3, Kind::num, true, [](const void* p) { return fixed2(per_sec(row(p), row(p).c.v[4])); }},
+      {"reads_per_sec", "R/s", 3, Kind::real, true, [](const void* p) { return fixed2(per_sec(row(p), row(p).c.v[0])); }},
+      {"writes_per_sec", "W/s", 3, Kind::real, true, [](const void* p) { return fixed2(per_sec(row(p), row(p).c.v[4])); }},
       {"read_size_per_sec", "RSz/s", 5, Kind::siz, true,
        [](const void* p) { return stats_size(static_cast<std::uint64_t>(per_sec(row(p), row(p).c.v[2]))); }},
       {"write_size_per_sec", "WSz/s", 5, Kind::siz, true,
@@ -452,28 +661,75 @@ const std::vector<Field>& stats_fields() {
          const std::uint64_t ios = r.c.v[0] + r.c.v[4];
          return stats_size(ios ? (r.c.v[2] + r.c.v[6]) / ios : 0);
        }},
-      {"queue_size", "QSize", 5, Kind::num, true,
+      {"queue_size", "QSize", 5, Kind::real, true,
        [](const void* p) { return fixed2(static_cast<double>(ns(row(p), 10)) / static_cast<double>(row(p).interval_ns)); }},
-      {"util", "Util%", 5, Kind::num, true,
+      {"util", "Util%", 5, Kind::real, true,
        [](const void* p) {
          const double u = static_cast<double>(ns(row(p), 9)) / static_cast<double>(row(p).interval_ns);
          return fixed2(std::min(u, 1.0) * 100.0);
        }},
-      {"await", "AWait", 5, Kind::num, true,
+      {"await", "AWait", 5, Kind::real, true,
        [](const void* p) {
          const R& r = row(p);
          const std::uint64_t ios = r.c.v[0] + r.c.v[4];
          return fixed2(ios ? static_cast<double>(ns(r, 3) + ns(r, 7)) / static_cast<double>(ios) / 1e6 : 0.0);
        }},
-      {"read_await", "RdAWait", 7, Kind::num, true,
+      {"read_await", "RdAWait", 7, Kind::real, true,
        [](const void* p) {
          const R& r = row(p);
          return fixed2(r.c.v[0] ? static_cast<double>(ns(r, 3)) / static_cast<double>(r.c.v[0]) / 1e6 : 0.0);
        }},
-      {"write_await", "WrAWait", 7, Kind::num, true,
+      {"write_await", "WrAWait", 7, Kind::real, true,
        [](const void* p) {
          const R& r = row(p);
          return fixed2(r.c.v[4] ? static_cast<double>(ns(r, 7)) / static_cast<double>(r.c.v[4]) / 1e6 : 0.0);
+       }},
+      {"throughput", "Throughput", 10, Kind::real, true,
+       [](const void* p) { return fixed2(per_sec(row(p), row(p).c.v[0] + row(p).c.v[4])); }},
+      {"service_time", "SvcTm", 5, Kind::real, true,
+       [](const void* p) {
+         const R& r = row(p);
+         const double tput = per_sec(r, r.c.v[0] + r.c.v[4]);
+         const double util = std::min(static_cast<double>(ns(r, 9)) / static_cast<double>(r.interval_ns), 1.0);
+         if (static_cast<std::uint64_t>(tput) == 0 || static_cast<std::uint64_t>(util * 100.0) == 0) return fixed2(0);
+         return fixed2(util * 1e9 / tput / 1e6);
+       }},
+      {"hist_count", "Histogram Counts", 16, Kind::str, true,
+       [](const void* p) { return hist_string(row(p), false, Bounds::none); }},
+      {"hist_count_bounds", "Histogram Counts", 16, Kind::str, true,
+       [](const void* p) { return hist_string(row(p), false, Bounds::lower); }},
+      {"hist_count_ranges", "Histogram Counts", 16, Kind::str, true,
+       [](const void* p) { return hist_string(row(p), false, Bounds::range); }},
+      {"hist_percent", "Histogram%", 10, Kind::str, true,
+       [](const void* p) { return hist_string(row(p), true, Bounds::none); }},
+      {"hist_percent_bounds", "Histogram%", 10, Kind::str, true,
+       [](const void* p) { return hist_string(row(p), true, Bounds::lower); }},
+      {"hist_percent_ranges", "Histogram%", 10, Kind::str, true,
+       [](const void* p) { return hist_string(row(p), true, Bounds::range); }},
+      {"interval_ns", "IntervalNs", 10, Kind::num, true,
+       [](const void* p) { return std::to_string(row(p).interval_ns); }},
+      {"interval", "Interval", 8, Kind::real, true,
+       [](const void* p) { return fmt::format("{:.6f}", static_cast<double>(row(p).interval_ns) / 1e9); }},
+      {"hist_bins", "#Bins", 9, Kind::str, false,
+       [](const void* p) {
+         const auto& b = row(p).region->bounds;
+         return std::to_string(b.empty() ? 0 : b.size() + 1);
+       }},
+      {"hist_bounds", "Histogram Bounds", 16, Kind::str, false,
+       [](const void* p) {
+         const StatsRegionData& r = *row(p).region;
+         if (r.bounds.empty()) return std::string();
+         std::string out = bound_label(0);
+         for (auto b : r.bounds) out += "," + bound_label(bound_ns(r, b));
+         return out;
+       }},
+      {"hist_ranges", "Histogram Ranges", 16, Kind::str, false,
+       [](const void* p) {
+         const StatsRegionData& r = *row(p).region;
+         std::string out;
+         for (std::size_t i = 0; i < r.bounds.size() + (r.bounds.empty() ? 0 : 1); ++i)
+           out += (i ? "," : "") + range_label(r, i);
+         return out;
        }},
   };
   return table;

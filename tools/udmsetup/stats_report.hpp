@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "base/result.hpp"
+#include "select.hpp"
 
 namespace udm::udmsetup {
 
@@ -56,11 +58,18 @@ struct StatsReportOptions {
   std::optional<std::string> separator;
   bool aligned = true;
   std::uint64_t interval_ns = 1'000'000'000;
+  std::string sort;    // -O: "f,-g"
+  std::string select;  // -S: libdevmapper's selection grammar
+  std::string units = "h";  // --units: h/H human, b/s bytes/sectors, [N]k|K|m|M|g|G|t|T|p|P|e|E
+  bool nosuffix = false;      // --nosuffix
+  bool notimesuffix = false;  // --notimesuffix: histogram bounds in plain ns
+  bool name_prefixes = false; // --nameprefixes: DM_FIELD='value'
 };
 
 class StatsReport {
  public:
-  // Fails with "Unrecognised field: X" for an unknown field.
+  // Fails with "Unrecognised field: X" for an unknown field, EAGAIN for
+  // -o help, EBADMSG with libdm's lines for a bad selection or unit.
   static Result<StatsReport> create(const StatsReportOptions& options);
   // Rows of one device: `list`: one per region; `report` and `list -v`:
   // each area, then a row for each region of more than one area.
@@ -80,8 +89,15 @@ class StatsReport {
   void add_groups(const std::string& name, const std::vector<StatsRegionData>& regions, bool populated,
                   const std::vector<StatsGroupData>& groups);
   StatsReportOptions options_;
+  struct SortKey {
+    int field;
+    bool descending;
+  };
   std::vector<int> columns_;
+  std::vector<SortKey> sort_;
   std::vector<std::vector<std::string>> rows_;
+  std::vector<std::vector<std::string>> sort_values_;
+  std::shared_ptr<const Selection> selection_;
 };
 
 }  // namespace udm::udmsetup
