@@ -378,6 +378,16 @@ bool stats_group(Context& ctx, const std::string* name) {
     }
     rs.push_back(r);
   }
+  for (const auto* r : rs)
+    if (!r->bounds.empty() && !rs.front()->bounds.empty() && r->bounds != rs.front()->bounds) {
+      err("All region histogram bounds must match exactly");
+      return failed();
+    }
+  for (const auto* r : rs)
+    if (r->precise != rs.front()->precise) {
+      err("WARNING: Grouping regions with different clock resolution: precision may be lost.");
+      break;
+    }
   for (std::size_t i = 0; i < rs.size(); ++i)
     for (std::size_t j = i + 1; j < rs.size(); ++j)
       if (rs[i]->start < rs[j]->start + rs[j]->len && rs[j]->start < rs[i]->start + rs[i]->len)

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "report_help.hpp"
 #include "stats_group.hpp"
 
 namespace udm::udmsetup {
@@ -128,7 +129,7 @@ bool parse_stats_list(const std::string& text, std::vector<StatsRegionData>& out
     r.start = *a;
     r.len = *l;
     r.step = *st;
-    r.user_data = r.aux_data == "-" ? std::string() : r.aux_data;
+    int options_seen = 0;
     for (std::string opt; w >> opt;) {
       if (opt == "precise_timestamps") {
         r.precise = true;
@@ -140,7 +141,12 @@ bool parse_stats_list(const std::string& text, std::vector<StatsRegionData>& out
           r.bounds.push_back(*n);
         }
       }
+      // libdm reads a region with options (precise_timestamps, histogram:)
+      // with the last character of its aux_data cut off; dmstats shows, and
+      // writes back, what it read.
+      if (!r.aux_data.empty() && !options_seen++) r.aux_data.pop_back();
     }
+    r.user_data = r.aux_data == "-" ? std::string() : r.aux_data;
     out.push_back(std::move(r));
   }
   return true;
@@ -266,6 +272,36 @@ bool same_field(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+std::string selection_field_help() {
+  // libdm lists the fields with their types before a selection naming an
+  // unknown field, without the *_all entries.
+  static const char* const numbers[] = {"read_ahead", "major", "minor", "open", "segments", "events",
+                                        "device_count", "device_ref_count", "region_id", "area_id",
+                                        "area_count", "group_id", "interval_ns", "interval", "selected"};
+  static const char* const sizes[] = {"region_start", "region_len", "area_start", "area_len", "area_offset"};
+  std::istringstream in(REPORT_FIELD_HELP);
+  std::string out;
+  bool stats = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("Mapped Device Statistics Fields", 0) == 0) stats = true;
+    if (line.rfind("Mapped Device Statistics Region", 0) == 0) stats = false;
+    const std::size_t dash = line.find(" - ");
+    if (line.rfind("  ", 0) != 0 || dash == std::string::npos) {
+      out += line + '\n';
+      continue;
+    }
+    std::string id = line.substr(2, line.find(' ', 2) - 2);
+    if (id.ends_with("_all")) continue;
+    const char* type = "string";
+    for (const char* n : numbers) type = id == n ? "number" : type;
+    for (const char* n : sizes) type = id == n ? "size" : type;
+    if (stats && !id.starts_with("hist_")) type = "number";
+    if (id == "help" || id == "?") type = "unselectable number";
+    out += line + " [" + type + "]\n";
+  }
+  return out;
+}
+
 Result<StatsReport> StatsReport::create(const StatsReportOptions& options) {
   StatsReport r;
   r.options_ = options;
@@ -303,7 +339,7 @@ Result<StatsReport> StatsReport::create(const StatsReportOptions& options) {
     };
     bool unknown = false;
     auto sel = Selection::parse(options.select, lookup, &unknown);
-    if (!sel) return fail(unknown ? ENOENT : EBADMSG, sel.error().message);
+    if (!sel) return fail(EBADMSG, (unknown ? selection_field_help() : std::string()) + sel.error().message);
     r.selection_ = std::make_shared<const Selection>(std::move(*sel));
   }
   return r;
@@ -713,6 +749,7 @@ const std::vector<Field>& stats_fields() {
       {"hist_bins", "#Bins", 9, Kind::str, false,
        [](const void* p) {
          const auto& b = row(p).region->bounds;
+         if (row(p).group) return std::string("0");  // libdm counts no bins for a group
          return std::to_string(b.empty() ? 0 : b.size() + 1);
        }},
       {"hist_bounds", "Histogram Bounds", 16, Kind::str, false,

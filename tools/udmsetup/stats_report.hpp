@@ -51,6 +51,10 @@ bool parse_stats_print(const std::string& text, StatsRegionData& r);
 // units, base 1024, "0" for zero).
 std::string stats_size(std::uint64_t sectors);
 
+// The field list with types that libdm prints before a selection error
+// naming an unknown field.
+std::string selection_field_help();
+
 struct StatsReportOptions {
   std::string fields;  // -o (empty: the default of the subcommand)
   std::string defaults;

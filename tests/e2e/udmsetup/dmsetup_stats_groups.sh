@@ -94,4 +94,48 @@ udmsetup message ga 0 @stats_set_aux 3 -
 udmsetup message ga 0 @stats_set_aux 2 'DMS_GROUP=:2-3,7#u'
 same list ga
 same report -o region_id,group_id,user_data ga
+# Report options over counted I/O. Histogram bounds 1ns and 100s put every
+# request in the middle bin, so the counts do not depend on timing; columns
+# derived from times are left out.
+udmstats delete --alldevices --allregions --allprograms
+dm create ga --areas 3 >/dev/null
+dm create ga --bounds 1ns,100s --length 8192 >/dev/null
+udmstats create ga --bounds 1ns,100s --start 4096 --length 4096 --userdata u >/dev/null
+dm create gb --precise --bounds 1ms,1s >/dev/null
+UNDO="udmstats ungroup --groupid 0 ga"
+both group --regions 0,1 ga
+$UNDO >/dev/null
+udmstats create ga --bounds 1ms --length 8 >/dev/null
+same group --regions 1,3 ga
+udmstats delete ga --regionid 3
+dm group --alias pair --regions 1,2 ga >/dev/null
+dev="$UDM_RUNDIR/dev/mapper/ga"
+io() {
+  dd if=/dev/zero of="$dev" bs=4096 count=24 oflag=direct conv=notrunc status=none
+  dd if="$dev" of=/dev/null bs=65536 count=4 iflag=direct status=none
+}
+# report: the same I/O before each tool's report (which reads and clears).
+rep() {
+  udmstats report --allprograms >/dev/null
+  io
+  udm-run --rundir "$UDM_RUNDIR" dmstats report "$@" >"$E2E_TMP/d.out" 2>"$E2E_TMP/d.err" && drc=0 || drc=$?
+  io
+  udmstats report "$@" >"$E2E_TMP/u.out" 2>"$E2E_TMP/u.err" && urc=0 || urc=$?
+  if ! cmp -s "$E2E_TMP/d.out" "$E2E_TMP/u.out" || ! cmp -s "$E2E_TMP/d.err" "$E2E_TMP/u.err" ||
+     [ "$drc" != "$urc" ]; then
+    diff "$E2E_TMP/d.out" "$E2E_TMP/u.out" >&2 || true
+    diff "$E2E_TMP/d.err" "$E2E_TMP/u.err" >&2 || true
+    fail "dmstats report $* differs (exit $drc vs $urc)"
+  fi
+  compared=$((compared + 1))
+}
+H=region_id,obj_type
+for args in "-o $H,hist_count,hist_count_bounds,hist_count_ranges ga"     "-o $H,hist_percent,hist_percent_bounds,hist_percent_ranges ga"     "-o $H,hist_count,hist_percent_bounds,hist_count_ranges --noheadings ga"     "-o $H,hist_count_ranges,hist_percent_ranges --notimesuffix ga"     "-o $H,hist_count_bounds --nameprefixes ga" "-o $H,hist_count_bounds --separator / ga"     "-o $H,hist_bins,hist_bounds,hist_ranges" "-o $H,hist_bounds,hist_ranges --notimesuffix"     "-o stats_name,region_id,read_count,write_count,read_sector_count,write_sector_count,interval_ns,interval,throughput"     "-o region_id,area_id,read_count -O -read_count,area_id" "-o region_id,group_id,area_id -O group_id,-region_id"     "-o region_id,area_id,write_count -S write_count>0" "-o region_id,area_id -S obj_type=group||area_id=2"     "-o region_id,region_len,area_len,area_start,write_size_per_sec --units k"     "-o region_id,region_len,area_len,avg_request_size --units 4K" "-o region_len,area_len --units s"     "-o region_len,area_len --units b" "-o region_len,area_len --units H" "-o region_len,area_len --units m --nosuffix"     "-o region_id,write_count --count 2 --interval 1 ga" "-o stats_name,region_id,write_count --programid dmstats"     "-o region_id -S bogus=1" "-O bogus" "-o region_id -S region_id>"; do
+  # shellcheck disable=SC2086
+  rep $args
+done
+for args in "list --histogram" "list --histogram ga" "list -o +hist_bins,precise,user_data"     "list --units s -o region_id,region_start,region_len" "list -O -region_len,region_id"     "list -S area_count>1" "list --nameprefixes" "list --count 2 --interval 1 gb"; do
+  # shellcheck disable=SC2086
+  same $args
+done
 echo "dmsetup_stats_groups: $compared commands identical"
