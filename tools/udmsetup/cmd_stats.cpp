@@ -12,9 +12,13 @@
 #include "stats_group.hpp"
 #include "format.hpp"
 #include "report.hpp"
+#include "stats_filemap.hpp"
 #include "stats_histogram.hpp"
 #include "stats_report.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -177,6 +181,84 @@ bool stats_delete(Context& ctx, const std::string* name);
 bool stats_clear(Context& ctx, const std::string* name);
 bool stats_print(Context& ctx, const std::string* name);
 
+bool set_aux(Context& ctx, const std::string* name, std::uint64_t id, const std::string& aux);
+
+// The optional arguments of @stats_create for --precise and --bounds ("" for none).
+// dmstats' --filemap takes no --precise (`precise_flag` false): only bounds
+// below a millisecond make it precise.
+bool region_options(Context& ctx, std::string& opts, bool precise_flag = true) {
+  const auto& sw = ctx.sw;
+  bool precise = precise_flag && sw.precise;
+  std::string hist;
+  if (sw.bounds) {
+    std::vector<std::uint64_t> ns;
+    if (!parse_bounds(*sw.bounds, ns)) return false;
+    for (std::size_t i = 1; i < ns.size(); ++i)
+      if (ns[i] < ns[i - 1]) return err("Histogram boundaries must be in order of increasing magnitude."), false;
+    for (auto v : ns)
+      if (v % 1'000'000) precise = true;  // sub-millisecond bounds need ns counters
+    for (std::size_t i = 0; i < ns.size(); ++i)
+      hist += (i ? "," : "") + std::to_string(precise ? ns[i] : ns[i] / 1'000'000);
+  }
+  const int nr_opt = (precise ? 1 : 0) + (hist.empty() ? 0 : 1);
+  opts = nr_opt ? fmt::format("{} {} {}{}", nr_opt, precise ? "precise_timestamps" : "",
+                              hist.empty() ? "" : "histogram:", hist)
+                : "";
+  return true;
+}
+
+// create --filemap FILE: a region per extent of the file on the udm device
+// its filesystem is on (see stats_filemap.hpp), grouped under the file's
+// name unless --nogroup. udm has no dmfilemapd: the regions are not updated
+// as the file changes (as dmstats --nomonitor).
+bool stats_create_filemap(Context& ctx, const std::vector<std::string>& paths) {
+  const auto& sw = ctx.sw;
+  if (paths.empty()) return err("--filemap requires a file path argument"), false;
+  if (sw.userdata) return err("--userdata is not yet supported with --filemap."), false;
+  char* real = realpath(paths[0].c_str(), nullptr);
+  if (!real) return err("Could not canonicalize file name: " + paths[0]), false;
+  const std::string path = real;
+  std::free(real);
+  auto cannot = [&](const std::string& why) {
+    err(why);
+    err(fmt::format("Could not create regions from file {}.", path));
+    return false;
+  };
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return cannot(fmt::format("Could not open {} for reading: {}", path, std::strerror(errno)));
+  struct stat st {};
+  auto extents = fstat(fd, &st) == 0 ? file_extents(fd) : Result<std::vector<FileExtent>>(fail(errno, "fstat failed"));
+  close(fd);
+  std::string opts;
+  if (!region_options(ctx, opts, false)) return false;
+  auto* c = ctx.connect();
+  if (!c) return false;
+  Task t(*c, TaskType::info);
+  t.set_devno(major(st.st_dev), minor(st.st_dev));
+  if (auto r = t.run(); !r || !t.info().exists) return cannot("Cannot map file: not a device-mapper device.");
+  if (!extents) return cannot(extents.error().message);
+  const std::string dev = t.info().name;
+  const std::string program = PROGRAM_ID;  // dmstats' --filemap takes no --programid either
+  std::vector<std::uint64_t> ids;
+  for (const auto& e : *extents) {
+    auto reply = send(ctx, &dev, fmt::format("@stats_create {}+{} /1 {} {} ", e.start, e.length, opts, program));
+    if (!reply) return cannot("Failed to create region for file extent.");
+    ids.push_back(std::strtoull(reply->c_str(), nullptr, 10));
+  }
+  if (ids.empty()) return cannot("Cannot map file: no extents.");
+  if (sw.nogroup) {
+    for (auto id : ids) out(fmt::format("{}: Created new region with 1 area as region ID {}.\n", path, id));
+    return true;
+  }
+  std::vector<std::uint64_t> members = ids;
+  std::sort(members.begin(), members.end());
+  const std::string alias = path.substr(path.rfind('/') + 1);
+  if (!set_aux(ctx, &dev, members.front(), format_group_tag(StatsGroupTag{alias, members, ""})))
+    return cannot("Failed to create group for file extents.");
+  out(fmt::format("{}: Created new group with {} region(s) as group ID {}.\n", path, ids.size(), members.front()));
+  return true;
+}
+
 bool stats_create(Context& ctx, const std::string* name) {
   const auto& sw = ctx.sw;
   if (sw.allregions) return err("Cannot use --allregions with create."), false;
@@ -184,7 +266,7 @@ bool stats_create(Context& ctx, const std::string* name) {
   if (sw.areas && sw.areasize) return err("Please specify one of --areas and --areasize."), false;
   if (sw.programid && sw.programid->empty() && !sw.force)
     return err("Creating a region with no program id requires --force."), false;
-  if (sw.filemap || sw.segments) return err("udmsetup: stats create --filemap and --segments are not supported."), false;
+  if (sw.segments) return err("udmsetup: stats create --segments is not supported."), false;
   if (!name && !sw.uuid && !sw.major) {
     if (!sw.alldevices) return err("Please specify device(s) or use --alldevices."), false;
     return process_all(ctx, [](Context& x, const std::string* n, bool) { return stats_create(x, n); });
@@ -200,18 +282,8 @@ bool stats_create(Context& ctx, const std::string* name) {
   std::string program = sw.programid ? *sw.programid : PROGRAM_ID;
   if (program.empty()) program = PROGRAM_ID;
   const std::string user_data = sw.userdata ? *sw.userdata : "";
-  bool precise = sw.precise;
-  std::string hist;
-  if (sw.bounds) {
-    std::vector<std::uint64_t> ns;
-    if (!parse_bounds(*sw.bounds, ns)) return false;
-    for (std::size_t i = 1; i < ns.size(); ++i)
-      if (ns[i] < ns[i - 1]) return err("Histogram boundaries must be in order of increasing magnitude."), false;
-    for (auto v : ns)
-      if (v % 1'000'000) precise = true;  // sub-millisecond bounds need ns counters
-    for (std::size_t i = 0; i < ns.size(); ++i)
-      hist += (i ? "," : "") + std::to_string(precise ? ns[i] : ns[i] / 1'000'000);
-  }
+  std::string opts;
+  if (!region_options(ctx, opts)) return false;
 
   // The whole table's length when no --length is given.
   auto* c = ctx.connect();
@@ -229,10 +301,6 @@ bool stats_create(Context& ctx, const std::string* name) {
     for (const auto& l : t.table()) this_len += l.length;
 
   std::string range = (start || this_len) ? fmt::format("{}+{}", start, this_len) : "-";
-  int nr_opt = (precise ? 1 : 0) + (hist.empty() ? 0 : 1);
-  std::string opts = nr_opt ? fmt::format("{} {} {}{}", nr_opt, precise ? "precise_timestamps" : "",
-                                          hist.empty() ? "" : "histogram:", hist)
-                            : "";
   std::string msg = fmt::format("@stats_create {} {}{} {} {} {}", range, step < 0 ? "/" : "",
                                 static_cast<std::uint64_t>(std::llabs(step)), opts, program, user_data);
   std::string dev = t.info().name;
@@ -601,6 +669,11 @@ int cmd_stats(Context& ctx, const std::vector<std::string>& args) {
     return 1;
   }
   std::vector<std::string> devices(args.begin() + 1, args.end());
+  if (sub == "create" && sw.filemap) {
+    if (stats_create_filemap(ctx, devices)) return 0;
+    err("Command failed.");
+    return 1;
+  }
   // udm's latency pictures: terminal bars (--bars, or on a tty with --svg)
   // and an SVG; dmstats' own --histogram report stays as dmstats prints it.
   if (sub == "report" && (sw.bars || sw.svg)) {
