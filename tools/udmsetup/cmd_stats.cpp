@@ -259,6 +259,92 @@ bool stats_create_filemap(Context& ctx, const std::vector<std::string>& paths) {
   return true;
 }
 
+// update_filemap --groupid ID FILE: the group follows the file's extents
+// now: members still matching an extent stay (their counters with them),
+// the others go, new extents get regions with the leader's histogram; the
+// group is written again under its alias.
+bool stats_update_filemap(Context& ctx, const std::vector<std::string>& paths) {
+  const auto& sw = ctx.sw;
+  if (paths.empty()) return err("update_filemap requires a file path argument"), false;
+  if (!sw.groupid) return err("--groupid is required to update a filemap group."), false;
+  char* real = realpath(paths[0].c_str(), nullptr);
+  if (!real) return err("Could not canonicalize file name: " + paths[0]), false;
+  const std::string path = real;
+  std::free(real);
+  auto cannot = [&](const std::string& why) {
+    err(why);
+    err(fmt::format("Could not update regions from file {}", path));
+    return false;
+  };
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return cannot(fmt::format("Could not open {} for reading: {}", path, std::strerror(errno)));
+  struct stat st {};
+  auto extents = fstat(fd, &st) == 0 ? file_extents(fd) : Result<std::vector<FileExtent>>(fail(errno, "fstat failed"));
+  close(fd);
+  auto* c = ctx.connect();
+  if (!c) return false;
+  Task t(*c, TaskType::info);
+  t.set_devno(major(st.st_dev), minor(st.st_dev));
+  if (auto r = t.run(); !r || !t.info().exists) return cannot("Cannot map file: not a device-mapper device.");
+  if (!extents) return cannot(extents.error().message);
+  const std::string dev = t.info().name;
+  std::vector<std::string> errors;
+  auto regions = list_regions(ctx, &dev, PROGRAM_ID);
+  if (!regions) return false;
+  const auto groups = resolve_groups(*regions, &errors);
+  const auto id = static_cast<std::uint64_t>(*sw.groupid);
+  const StatsGroupData* g = nullptr;
+  for (const auto& x : groups)
+    if (x.id == id) g = &x;
+  if (!g) return cannot(fmt::format("Group ID {} does not exist.", id));
+  const StatsRegionData* leader = nullptr;
+  for (const auto& r : *regions)
+    if (r.id == id) leader = &r;
+  // New regions take the leader's histogram as libdm copies it: bounds in
+  // ns, precise, and its open last bin's bound (UINT64_MAX) as one more.
+  std::string opts;
+  if (leader && !leader->bounds.empty()) {
+    std::string hist;
+    for (auto b : leader->bounds) hist += std::to_string(leader->precise ? b : b * 1'000'000u) + ",";
+    opts = fmt::format("2 precise_timestamps histogram:{}{}", hist, UINT64_MAX);
+  } else if (leader && leader->precise) {
+    opts = "1 precise_timestamps";
+  }
+  const std::string alias = g->alias, user_data = leader ? leader->user_data : "";
+  std::vector<std::uint64_t> members;
+  std::vector<bool> kept(extents->size(), false);
+  for (auto m : g->members) {
+    const StatsRegionData* r = nullptr;
+    for (const auto& x : *regions)
+      if (x.id == m) r = &x;
+    if (!r) continue;
+    bool match = false;
+    for (std::size_t i = 0; i < extents->size() && !match; ++i)
+      if (!kept[i] && (*extents)[i].start == r->start && (*extents)[i].length == r->len) match = kept[i] = true;
+    if (match) {
+      members.push_back(m);
+    } else if (!send(ctx, &dev, fmt::format("@stats_delete {}", m))) {
+      return cannot("Failed to delete region for a moved file extent.");
+    }
+  }
+  for (std::size_t i = 0; i < extents->size(); ++i) {
+    if (kept[i]) continue;
+    const auto& e = (*extents)[i];
+    auto reply = send(ctx, &dev, fmt::format("@stats_create {}+{} /1 {} {} ", e.start, e.length, opts, PROGRAM_ID));
+    if (!reply) return cannot("Failed to create region for file extent.");
+    members.push_back(std::strtoull(reply->c_str(), nullptr, 10));
+  }
+  if (members.empty()) return cannot("Cannot map file: no extents.");
+  std::sort(members.begin(), members.end());
+  // A new leader carries the tag; the old one, if it stays a member, not.
+  if (members.front() != id && std::find(members.begin(), members.end(), id) != members.end())
+    if (!set_aux(ctx, &dev, id, "-")) return cannot("Failed to move the group tag.");
+  if (!set_aux(ctx, &dev, members.front(), format_group_tag(StatsGroupTag{alias, members, user_data})))
+    return cannot("Failed to update group for file extents.");
+  out(fmt::format("{}: Updated group ID {} with {} region(s).\n", path, members.front(), members.size()));
+  return true;
+}
+
 bool stats_create(Context& ctx, const std::string* name) {
   const auto& sw = ctx.sw;
   if (sw.allregions) return err("Cannot use --allregions with create."), false;
@@ -665,7 +751,8 @@ int cmd_stats(Context& ctx, const std::vector<std::string>& args) {
   if (sub == "group" && !sw.regions) return refuse("Group requires --regions.");
   if (sub == "ungroup" && !sw.groupid) return refuse("Please specify group id.");
   if (sub == "update_filemap") {
-    err("udmsetup: stats " + sub + " is not supported.");
+    if (stats_update_filemap(ctx, std::vector<std::string>(args.begin() + 1, args.end()))) return 0;
+    err("Command failed.");
     return 1;
   }
   std::vector<std::string> devices(args.begin() + 1, args.end());

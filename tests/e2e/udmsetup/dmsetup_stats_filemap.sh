@@ -56,6 +56,51 @@ both create --filemap --nomonitor "$E2E_TMP/nonexistent"
 both create --filemap --nomonitor --userdata x "$f"
 both create --filemap --nomonitor
 
+# update_filemap after the file grew: both tools start from the same old
+# group (recreated from its @stats_list) and leave the same regions.
+g="$E2E_TMP/mnt/grow"
+for i in 1 2; do
+  dd if=/dev/urandom of="$g" bs=64k count=4 oflag=append conv=notrunc,fsync status=none
+  dd if=/dev/urandom of="$E2E_TMP/mnt/other" bs=64k count=4 oflag=append conv=notrunc,fsync status=none
+done
+udmstats delete --allregions --allprograms fm
+udm-run --rundir "$UDM_RUNDIR" dmstats create --filemap --nomonitor --bounds 1ms "$g" >/dev/null
+udmsetup message fm 0 @stats_list >"$E2E_TMP/old.list"
+restore() {
+  udmstats delete --allregions --allprograms fm
+  local id range step prog aux rest
+  while read -r id range step prog aux rest; do
+    udmsetup message fm 0 @stats_create "$range" "$step" 1 "$rest" "$prog" "$aux" >/dev/null
+  done <"$E2E_TMP/old.list"
+}
+for i in 1 2; do
+  dd if=/dev/urandom of="$g" bs=64k count=4 oflag=append conv=notrunc,fsync status=none
+  dd if=/dev/urandom of="$E2E_TMP/mnt/other" bs=64k count=4 oflag=append conv=notrunc,fsync status=none
+done
+updated() {
+  restore
+  udm-run --rundir "$UDM_RUNDIR" dmstats "$@" >"$E2E_TMP/d.out" 2>"$E2E_TMP/d.err" && drc=0 || drc=$?
+  udmsetup message fm 0 @stats_list >"$E2E_TMP/d.list"
+  restore
+  udmstats "$@" >"$E2E_TMP/u.out" 2>"$E2E_TMP/u.err" && urc=0 || urc=$?
+  udmsetup message fm 0 @stats_list >"$E2E_TMP/u.list"
+  if ! cmp -s "$E2E_TMP/d.out" "$E2E_TMP/u.out" || ! cmp -s "$E2E_TMP/d.err" "$E2E_TMP/u.err" ||
+     ! cmp -s "$E2E_TMP/d.list" "$E2E_TMP/u.list" || [ "$drc" != "$urc" ]; then
+    diff "$E2E_TMP/d.out" "$E2E_TMP/u.out" >&2 || true
+    diff "$E2E_TMP/d.err" "$E2E_TMP/u.err" >&2 || true
+    diff "$E2E_TMP/d.list" "$E2E_TMP/u.list" >&2 || true
+    fail "dmstats $* differs (exit $drc vs $urc)"
+  fi
+  compared=$((compared + 1))
+}
+updated update_filemap --groupid 0 --nomonitor "$g"
+[ "$(wc -l <"$E2E_TMP/u.list")" -gt "$(wc -l <"$E2E_TMP/old.list")" ] || fail "update_filemap added no region"
+updated update_filemap --groupid 7 --nomonitor "$g"
+updated update_filemap --nomonitor "$g"
+updated update_filemap --groupid 0 --nomonitor
+truncate -s 64k "$g"
+updated update_filemap --groupid 0 --nomonitor "$g"
+
 # The regions are the file's extents on the udm device (the loop has offset 0).
 udmstats delete --allregions --allprograms fm
 udmstats create --filemap "$f" >/dev/null
