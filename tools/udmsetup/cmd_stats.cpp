@@ -352,7 +352,6 @@ bool stats_create(Context& ctx, const std::string* name) {
   if (sw.areas && sw.areasize) return err("Please specify one of --areas and --areasize."), false;
   if (sw.programid && sw.programid->empty() && !sw.force)
     return err("Creating a region with no program id requires --force."), false;
-  if (sw.segments) return err("udmsetup: stats create --segments is not supported."), false;
   if (!name && !sw.uuid && !sw.major) {
     if (!sw.alldevices) return err("Please specify device(s) or use --alldevices."), false;
     return process_all(ctx, [](Context& x, const std::string* n, bool) { return stats_create(x, n); });
@@ -386,22 +385,45 @@ bool stats_create(Context& ctx, const std::string* name) {
   if (!len)
     for (const auto& l : t.table()) this_len += l.length;
 
-  std::string range = (start || this_len) ? fmt::format("{}+{}", start, this_len) : "-";
-  std::string msg = fmt::format("@stats_create {} {}{} {} {} {}", range, step < 0 ? "/" : "",
-                                static_cast<std::uint64_t>(std::llabs(step)), opts, program, user_data);
-  std::string dev = t.info().name;
-  auto reply = send(ctx, &dev, msg);
-  if (!reply) {
-    err(fmt::format("{}: Could not create statistics region.", devname));
-    return false;
+  // --segments: a region per table line (--start/--length do not apply),
+  // grouped.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
+  if (sw.segments)
+    for (const auto& l : t.table()) ranges.emplace_back(l.start, l.length);
+  else
+    ranges.emplace_back(start, this_len);
+  const std::string dev = t.info().name;
+  std::vector<std::uint64_t> ids;
+  for (const auto& [rs, rl] : ranges) {
+    const std::string range = (rs || rl) ? fmt::format("{}+{}", rs, rl) : "-";
+    const std::string msg = fmt::format("@stats_create {} {}{} {} {} {}", range, step < 0 ? "/" : "",
+                                        static_cast<std::uint64_t>(std::llabs(step)), opts, program, user_data);
+    auto reply = send(ctx, &dev, msg);
+    if (!reply) {
+      err(fmt::format("{}: Could not create statistics region.", devname));
+      return false;
+    }
+    std::uint64_t nr_areas = 1;
+    if (step < 0)
+      nr_areas = static_cast<std::uint64_t>(-step);
+    else if (step > 0 && rl)
+      nr_areas = rl / static_cast<std::uint64_t>(step) + (rl % static_cast<std::uint64_t>(step) ? 1 : 0);
+    ids.push_back(std::strtoull(reply->c_str(), nullptr, 10));
+    out(fmt::format("{}: Created new region with {} area(s) as region ID {}\n", devname, nr_areas, ids.back()));
   }
-  std::uint64_t nr_areas = 1;
-  if (step < 0)
-    nr_areas = static_cast<std::uint64_t>(-step);
-  else if (step > 0 && this_len)
-    nr_areas = this_len / static_cast<std::uint64_t>(step) + (this_len % static_cast<std::uint64_t>(step) ? 1 : 0);
-  out(fmt::format("{}: Created new region with {} area(s) as region ID {}\n", devname, nr_areas,
-                  std::strtoull(reply->c_str(), nullptr, 10)));
+  if (!sw.segments || ids.empty()) return true;
+  // The leader keeps its user data as libdm reads it back.
+  auto regions = list_regions(ctx, &dev, program);
+  if (!regions) return false;
+  std::vector<std::uint64_t> members = ids;
+  std::sort(members.begin(), members.end());
+  std::string leader_data;
+  for (const auto& r : *regions)
+    if (r.id == members.front()) leader_data = r.user_data;
+  if (!set_aux(ctx, &dev, members.front(), format_group_tag(StatsGroupTag{"", members, leader_data}))) return false;
+  std::string list;
+  for (auto id : ids) list += (list.empty() ? "" : ",") + std::to_string(id);
+  out(fmt::format("Grouped regions {} as group ID {}\n", list, members.front()));
   return true;
 }
 
@@ -686,39 +708,59 @@ const char* RAW_FIELDS =
     "read_sector_count,read_time,read_ticks,write_count,writes_merged_count,write_sector_count,write_time,"
     "write_ticks,in_progress_count,io_ticks,queue_ticks";
 
-// dmstats' usage, listing the subcommands udmsetup implements.
+// dmstats' usage and field list, as dmstats 1.02.185 prints them.
 void stats_usage(const std::string& program) {
   std::fflush(stdout);
   std::fprintf(stderr,
-               "Usage:\n\n"
+               "Usage:\n"
+               "\n"
                "%s\n"
                "        [-h|--help]\n"
                "        [-v|--verbose [-v|--verbose ...]]\n"
                "        [--areas <nr_areas>] [--areasize <size>]\n"
                "        [--userdata <data>] [--clear]\n"
-               "        [-o <fields>]\n"
+               "        [--count <count>] [--interval <seconds>]\n"
+               "        [-o <fields>] [-O|--sort <sort_fields>]\n"
                "\t      [--programid <id>]\n"
-               "        [--start <start>] [--length <length>]\n\n"
+               "        [--start <start>] [--length <length>]\n"
+               "        [--segments] [--units <units>]\n"
+               "\n"
                "\thelp \n"
                "\tclear [--allregions|--regionid id] [--alldevices|<device>...] \n"
                "\tcreate [--start <start> [--length <len>]\n"
                "\t    [--areas <nr_areas>] [--areasize <size>] \n"
                "\t    [--programid <id>] [--userdata <data> ] \n"
                "\t    [--bounds histogram_boundaries] [--precise] \n"
-               "\t    [--alldevices|<device>...] \n"
+               "\t    [--segments] [--alldevices|<device>...] \n"
+               "\tcreate --filemap [--nogroup] [--nomonitor] [--follow mode]\n"
+               "\t    [--programid <id>] [--userdata <data> ] \n"
+               "\t    [--bounds histogram_boundaries] [--precise] <file_path>\n"
                "\tdelete [--allprograms|--programid id] \n"
                "\t    [--allregions|--regionid id] \n"
                "\t    [--alldevices|<device>...] \n"
-               "\tlist [--allprograms|--programid id] [-v] \n"
-               "\tprint [--clear] [--allregions|--regionid id] \n"
+               "\tgroup [--alias NAME] --regions <regions>\n"
+               "\t    [--allprograms|--programid id] [--alldevices|<device>...] \n"
+               "\tlist [--allprograms|--programid id] [--allregions|--regionid id] \n"
+               "\tprint [--clear] [--allprograms|--programid id] \n"
+               "\t    [--allregions|--regionid id] \n"
                "\t    [--alldevices|<device>...] \n"
-               "\treport [--interval <seconds>] [--raw]\n"
-               "\t    [-o <fields>] [--noheadings] [--separator <separator>]\n"
+               "\treport [--interval <seconds>] [--count <cnt>]\n"
+               "\t    [--units <u>] [--programid <id>] [--regionid <id>] \n"
+               "\t    [-o <fields>] [-O|--sort <sort_fields>]\n"
+               "\t    [-S|--select <selection>] [--nameprefixes]\n"
+               "\t    [--noheadings] [--separator <separator>]\n"
                "\t    [--allprograms|--programid id] [<device>...]\n"
+               "\tungroup --groupid <id> [--allprograms|--programid id] \n"
+               "\t    [--alldevices|<device>...] \n"
+               "\tupdate_filemap --groupid <id> \n"
+               "\t    [--nomonitor] [--follow mode] <file_path>\n"
                "\tversion \n"
-               "\n<device> may be device name or (if only one) -u <uuid> or -j <major> -m <minor>\n"
-               "<fields> are comma-separated.\n\n",
-               program.c_str());
+               "\n"
+               "<device> may be device name or (if only one) -u <uuid> or -j <major> -m <minor>\n"
+               "<fields> are comma-separated.  Use 'help -c' for list.\n"
+               "\n"
+               , program.c_str());
+  std::fputs(Report::help_text().c_str(), stderr);
 }
 
 }  // namespace
@@ -732,6 +774,7 @@ int cmd_stats(Context& ctx, const std::vector<std::string>& args) {
   if (!known) {
     err("Unknown stats command.");
     stats_usage(ctx.stats_program);
+    err("Command failed.");
     return 1;
   }
   const auto& sw = ctx.sw;

@@ -138,4 +138,30 @@ for args in "list --histogram" "list --histogram ga" "list -o +hist_bins,precise
   # shellcheck disable=SC2086
   same $args
 done
+# --segments: a region per table line, grouped.
+udmsetup create gs --table "0 100 zero
+100 200 zero
+300 50 error"
+gs_clear() { udmstats delete --allregions --allprograms gs; }
+UNDO=gs_clear
+gs_both() {
+  gs_clear
+  udm-run --rundir "$UDM_RUNDIR" dmstats "$@" >"$E2E_TMP/d.out" 2>"$E2E_TMP/d.err" && drc=0 || drc=$?
+  udmsetup message gs 0 @stats_list >"$E2E_TMP/d.list"
+  gs_clear
+  udmstats "$@" >"$E2E_TMP/u.out" 2>"$E2E_TMP/u.err" && urc=0 || urc=$?
+  udmsetup message gs 0 @stats_list >"$E2E_TMP/u.list"
+  if ! cmp -s "$E2E_TMP/d.out" "$E2E_TMP/u.out" || ! cmp -s "$E2E_TMP/d.err" "$E2E_TMP/u.err" ||
+     ! cmp -s "$E2E_TMP/d.list" "$E2E_TMP/u.list" || [ "$drc" != "$urc" ]; then
+    diff "$E2E_TMP/d.out" "$E2E_TMP/u.out" >&2 || true
+    diff "$E2E_TMP/d.err" "$E2E_TMP/u.err" >&2 || true
+    diff "$E2E_TMP/d.list" "$E2E_TMP/u.list" >&2 || true
+    fail "dmstats $* differs (exit $drc vs $urc)"
+  fi
+  compared=$((compared + 1))
+}
+gs_both create --segments gs
+gs_both create --segments --areas 2 --start 10 --length 20 gs
+gs_both create --segments --bounds 1ms --userdata uu gs
+gs_both create --segments --areasize 40 --precise gs
 echo "dmsetup_stats_groups: $compared commands identical"
