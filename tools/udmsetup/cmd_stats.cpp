@@ -700,6 +700,9 @@ const char* REPORT_FIELDS =
     "read_await,write_await";
 const char* LIST_HIST_FIELDS =
     "stats_name,group_id,region_id,obj_type,region_start,region_len,area_count,area_len,hist_bins,hist_bounds";
+const char* LIST_AREA_HIST_FIELDS =
+    "stats_name,group_id,region_id,obj_type,region_start,region_len,area_count,area_id,area_start,area_len,"
+    "hist_bins,hist_bounds";
 const char* REPORT_HIST_FIELDS =
     "stats_name,group_id,region_id,obj_type,region_start,region_len,area_count,area_len,util,await,"
     "hist_count_bounds";
@@ -820,7 +823,9 @@ int cmd_stats(Context& ctx, const std::vector<std::string>& args) {
   if (sub == "list" || sub == "report") {
     StatsReportOptions o;
     if (sub == "list")
-      o.defaults = sw.histogram ? LIST_HIST_FIELDS : sw.verbose ? LIST_AREA_FIELDS : LIST_FIELDS;
+      o.defaults = sw.histogram ? (sw.verbose ? LIST_AREA_HIST_FIELDS : LIST_HIST_FIELDS)
+                   : sw.verbose   ? LIST_AREA_FIELDS
+                                  : LIST_FIELDS;
     else
       o.defaults = sw.histogram ? REPORT_HIST_FIELDS : sw.raw ? RAW_FIELDS : REPORT_FIELDS;
     o.fields = sw.options.value_or("");
@@ -840,11 +845,16 @@ int cmd_stats(Context& ctx, const std::vector<std::string>& args) {
     o.nosuffix = sw.nosuffix;
     o.notimesuffix = sw.notimesuffix;
     o.name_prefixes = sw.nameprefixes;
+    o.rows = sw.rows;
     auto check = StatsReport::create(o);
     if (!check) {
       std::fflush(stdout);
       if (check.error().code == EBADMSG) {
         std::fputs(check.error().message.c_str(), stderr);
+        return 1;
+      }
+      if (check.error().code == EINVAL && check.error().message == "Invalid --units argument.") {
+        err(check.error().message);
         return 1;
       }
       std::fputs(Report::help_text().c_str(), stderr);

@@ -89,8 +89,11 @@ std::string stats_size(std::uint64_t sectors) {
   while (i < units.size() && units[i] >= '0' && units[i] <= '9') n = n * 10 + static_cast<std::uint64_t>(units[i++] - '0');
   if (i == 0) n = 1;
   const char u = i < units.size() ? units[i] : 'h';
-  if (u == 's' || u == 'S') return std::to_string(sectors / n);
-  if (u == 'b' || u == 'B') return std::to_string(bytes / n);
+  // Bare s and b are whole numbers; with a multiplier they are decimals.
+  if ((u == 's' || u == 'S') && i == 0) return std::to_string(sectors);
+  if ((u == 'b' || u == 'B') && i == 0) return std::to_string(bytes);
+  if (u == 's' || u == 'S') return fmt::format("{:.2f}", static_cast<double>(sectors) / static_cast<double>(n));
+  if (u == 'b' || u == 'B') return fmt::format("{:.2f}", static_cast<double>(bytes) / static_cast<double>(n));
   std::uint64_t factor = 0;
   switch (u) {
     case 'k': factor = 1ull << 10; break;
@@ -234,6 +237,7 @@ struct StatsReport::Row {
   std::uint64_t group_len = 0;            // sectors of all its members
   std::string stats_name;                 // the group's alias or the device name
   std::vector<std::uint64_t> hist;        // histogram counts (area, or summed)
+  bool selected = true;                   // -S takes it (the `selected` field)
 };
 
 namespace {
@@ -302,6 +306,26 @@ std::string selection_field_help() {
   return out;
 }
 
+// --units: h, H, or an optional multiplier and one of bBsSkKmMgGtTpPeE.
+bool valid_units(const std::string& u) {
+  std::size_t i = 0;
+  while (i < u.size() && u[i] >= '0' && u[i] <= '9') ++i;
+  if (u.size() != i + 1) return false;
+  return std::string_view(i ? "bBsSkKmMgGtTpPeE" : "hHbBsSkKmMgGtTpPeE").find(u[i]) != std::string_view::npos;
+}
+
+// The *_all sections in dmstats' order.
+const char* const STATS_ALL[] = {
+    "read_count", "reads_merged_count", "read_sector_count", "read_time", "write_count", "writes_merged_count",
+    "write_sector_count", "write_time", "in_progress_count", "io_ticks", "queue_ticks", "read_ticks", "write_ticks",
+    "reads_merged_per_sec", "writes_merged_per_sec", "reads_per_sec", "writes_per_sec", "read_size_per_sec",
+    "write_size_per_sec", "avg_request_size", "queue_size", "await", "read_await", "write_await", "throughput",
+    "service_time", "util", "hist_count", "hist_count_bounds", "hist_count_ranges", "hist_percent",
+    "hist_percent_bounds", "hist_percent_ranges", "interval_ns", "interval", nullptr};
+const char* const REGION_ALL[] = {"region_id", "region_start", "region_len", "area_id", "area_start", "area_len",
+                                  "area_offset", "area_count", "group_id", "program_id", "user_data", "precise",
+                                  "hist_bins", "hist_bounds", "hist_ranges", "stats_name", "obj_type", nullptr};
+
 Result<StatsReport> StatsReport::create(const StatsReportOptions& options) {
   StatsReport r;
   r.options_ = options;
@@ -312,10 +336,20 @@ Result<StatsReport> StatsReport::create(const StatsReportOptions& options) {
     if (f.empty()) continue;
     const auto& table = stats_fields();
     if (f == "help" || f == "?") return fail(EAGAIN, "help");
+    if (same_field(f, "stats_all") || same_field(f, "region_all")) {
+      const char* const* names = same_field(f, "stats_all") ? STATS_ALL : REGION_ALL;
+      for (; *names; ++names) {
+        const auto& t = stats_fields();
+        auto x = std::find_if(t.begin(), t.end(), [&](const Field& y) { return same_field(*names, y.id); });
+        r.columns_.push_back(static_cast<int>(x - t.begin()));
+      }
+      continue;
+    }
     auto it = std::find_if(table.begin(), table.end(), [&](const Field& x) { return same_field(f, x.id); });
     if (it == table.end()) return fail(EINVAL, "Unrecognised field: " + f);
     r.columns_.push_back(static_cast<int>(it - table.begin()));
   }
+  if (!valid_units(options.units)) return fail(EINVAL, "Invalid --units argument.");
   std::istringstream sort(options.sort);
   for (std::string f; std::getline(sort, f, ',');) {
     if (f.empty()) continue;
@@ -351,13 +385,18 @@ bool StatsReport::needs_counters() const {
   return false;
 }
 
-void StatsReport::add_row(const Row& row) {
+void StatsReport::add_row(Row row) {
   const auto& table = stats_fields();
   g_fmt = Format{&options_, true};
-  if (selection_ && !selection_->matches([&](int i) { return table[static_cast<std::size_t>(i)].value(&row); })) {
+  const bool selected =
+      !selection_ || selection_->matches([&](int i) { return table[static_cast<std::size_t>(i)].value(&row); });
+  bool shows_selected = false;
+  for (int c : columns_) shows_selected |= std::string_view(table[static_cast<std::size_t>(c)].id) == "selected";
+  if (!selected && !shows_selected) {
     g_fmt = Format{};
     return;
   }
+  row.selected = selected;
   std::vector<std::string> keys;
   for (const auto& k : sort_) keys.push_back(table[static_cast<std::size_t>(k.field)].value(&row));
   g_fmt = Format{&options_, false};
@@ -396,7 +435,7 @@ void StatsReport::add_groups(const std::string& name, const std::vector<StatsReg
   for (const auto& g : groups) {
     const StatsRegionData* leader = region_by_id(regions, g.id);
     if (!leader) continue;
-    Row row{&name, leader, true, 0, populated, options_.interval_ns, {}, nullptr, 0, {}, {}};
+    Row row{&name, leader, true, 0, populated, options_.interval_ns, {}, nullptr, 0, {}, {}, true};
     row.group = &g;
     row.stats_name = g.alias.empty() ? name : g.alias;
     for (auto m : g.members) {
@@ -418,7 +457,7 @@ void StatsReport::add_groups(const std::string& name, const std::vector<StatsReg
 void StatsReport::add_list(const std::string& name, const std::vector<StatsRegionData>& regions,
                            const std::vector<StatsGroupData>& groups) {
   for (const auto& r : regions) {
-    Row row{&name, &r, true, 0, false, options_.interval_ns, {}, nullptr, 0, {}, {}};
+    Row row{&name, &r, true, 0, false, options_.interval_ns, {}, nullptr, 0, {}, {}, true};
     row.stats_name = shown_name(name, r, groups);
     add_row(row);
   }
@@ -435,7 +474,7 @@ void StatsReport::add_report(const std::string& name, const std::vector<StatsReg
   };
   for (const auto& r : regions) {
     for (std::uint64_t a = 0; a < areas_of(r); ++a) {
-      Row row{&name, &r, false, a, populated, options_.interval_ns, {}, nullptr, 0, {}, {}};
+      Row row{&name, &r, false, a, populated, options_.interval_ns, {}, nullptr, 0, {}, {}, true};
       row.stats_name = shown_name(name, r, groups);
       if (populated) {
         for (int k = 0; k < 13; ++k) row.c.v[k] = r.areas[a][static_cast<std::size_t>(k)];
@@ -446,7 +485,7 @@ void StatsReport::add_report(const std::string& name, const std::vector<StatsReg
   }
   for (const auto& r : regions) {
     if (areas_of(r) <= 1) continue;
-    Row row{&name, &r, true, 0, populated, options_.interval_ns, {}, nullptr, 0, {}, {}};
+    Row row{&name, &r, true, 0, populated, options_.interval_ns, {}, nullptr, 0, {}, {}, true};
     row.stats_name = shown_name(name, r, groups);
     if (populated) {
       for (const auto& a : r.areas)
@@ -482,6 +521,22 @@ std::string StatsReport::render() const {
   sorted.reserve(rows_.size());
   for (std::size_t i : order) sorted.push_back(rows_[i]);
   const auto& rows_ = sorted;  // the rows in -O order from here on
+  if (options_.rows) {
+    // --rows: "Heading value value..." per field, never aligned.
+    if (rows_.empty()) return out;
+    const std::string sep = options_.separator.value_or(options_.headings ? " " : ":");
+    for (std::size_t i = 0; i < columns_.size(); ++i) {
+      bool first = !options_.headings;
+      if (options_.headings) out += table[static_cast<std::size_t>(columns_[i])].heading;
+      for (const auto& r : rows_) {
+        if (!first) out += sep;
+        first = false;
+        out += r[i];
+      }
+      out += '\n';
+    }
+    return out;
+  }
   if (options_.name_prefixes) {
     // The headings unaligned, then DM_FIELD='value' pairs.
     const std::string sep = options_.separator.value_or(" ");
@@ -768,6 +823,8 @@ const std::vector<Field>& stats_fields() {
            out += (i ? "," : "") + range_label(r, i);
          return out;
        }},
+      {"selected", "Selected", 8, Kind::num, false,
+       [](const void* p) { return std::string(row(p).selected ? "1" : "0"); }},
   };
   return table;
 }

@@ -68,6 +68,7 @@ struct StatsReportOptions {
   bool nosuffix = false;      // --nosuffix
   bool notimesuffix = false;  // --notimesuffix: histogram bounds in plain ns
   bool name_prefixes = false; // --nameprefixes: DM_FIELD='value'
+  bool rows = false;          // --rows: a line per field
 };
 
 class StatsReport {
@@ -89,7 +90,7 @@ class StatsReport {
   struct Row;  // one row's data (stats_report.cpp)
 
  private:
-  void add_row(const Row& row);
+  void add_row(Row row);
   void add_groups(const std::string& name, const std::vector<StatsRegionData>& regions, bool populated,
                   const std::vector<StatsGroupData>& groups);
   StatsReportOptions options_;
