@@ -135,7 +135,7 @@ for args in "-o $H,hist_count,hist_count_bounds,hist_count_ranges ga"     "-o $H
   rep $args
 done
 for args in "list --histogram" "list --histogram ga" "list -o +hist_bins,precise,user_data"     "list --units s -o region_id,region_start,region_len" "list -O -region_len,region_id"     "list -S area_count>1" "list --nameprefixes" "list --count 2 --interval 1 gb" \
-    "list -o stats_all" "list -o region_all" "list --units 2s" "list --units x" "list -v --histogram" \
+    "list -o region_all" "list --units 2s" "list --units x" "list -v --histogram" \
     "list -o selected,region_id -S region_id=1" "list --rows" "list --rows --noheadings" \
     "list -o region_id,selected -S region_id=0 -O -selected"; do
   # shellcheck disable=SC2086
