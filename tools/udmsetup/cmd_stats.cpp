@@ -25,6 +25,9 @@
 
 namespace udm::udmsetup {
 
+// cmd_queries.cpp: a device's info -c row.
+bool fill_row(Context& ctx, const client::DeviceInfo& info, const ReportNeeds& needs, ReportRow& row);
+
 namespace {
 
 constexpr const char* PROGRAM_ID = "dmstats";
@@ -640,6 +643,27 @@ bool stats_rows(Context& ctx, const std::string* name, const std::string& sub, S
   if (regions->empty()) return true;
   const std::string shown = unmangle_name(dev);
   const auto groups = groups_of(*regions);
+  // dmsetup's fields in the report: the device's info row as info -c fills it.
+  ReportRow device;
+  if (report.needs_device()) {
+    auto* c = ctx.connect();
+    if (!c) return false;
+    Task t(*c, TaskType::info);
+    t.set_name(dev);
+    if (auto r = t.run(); !r) {
+      report_error(t, r.error());
+      return false;
+    }
+    ReportNeeds needs;
+    needs.deps = needs.users = needs.read_ahead = true;
+    needs.list_only = false;
+    if (!fill_row(ctx, t.info(), needs, device)) return false;
+    report.set_device(&device);
+  }
+  struct Reset {
+    StatsReport& r;
+    ~Reset() { r.set_device(nullptr); }
+  } reset{report};
   if (sub == "list") {
     if (ctx.sw.verbose)
       report.add_report(shown, *regions, false, groups);

@@ -238,6 +238,7 @@ struct StatsReport::Row {
   std::string stats_name;                 // the group's alias or the device name
   std::vector<std::uint64_t> hist;        // histogram counts (area, or summed)
   bool selected = true;                   // -S takes it (the `selected` field)
+  const ReportRow* device = nullptr;      // dmsetup's fields
 };
 
 namespace {
@@ -249,6 +250,7 @@ struct Field {
   Kind kind;
   bool counters;  // needs @stats_print
   std::function<std::string(const void*)> value;
+  bool dm = false;  // one of dmsetup's fields
 };
 
 }  // namespace
@@ -256,6 +258,7 @@ struct Field {
 namespace {
 
 const std::vector<Field>& stats_fields();
+std::vector<Field> own_fields();
 
 }  // namespace
 
@@ -326,6 +329,17 @@ const char* const REGION_ALL[] = {"region_id", "region_start", "region_len", "ar
                                   "area_offset", "area_count", "group_id", "program_id", "user_data", "precise",
                                   "hist_bins", "hist_bounds", "hist_ranges", "stats_name", "obj_type", nullptr};
 
+// dmsetup's sections as dmstats expands them.
+const char* const NAME_ALL[] = {"name", "mangled_name", "unmangled_name", "uuid", "mangled_uuid", "unmangled_uuid",
+                                "read_ahead", nullptr};
+const char* const INFO_ALL[] = {"blkdevname", "attr",  "tables_loaded", "suspended", "readonly", "devno",
+                                "major",      "minor", "open",          "segments",  "events",   nullptr};
+const char* const DEPS_ALL[] = {"device_count", "devnos_used", "blkdevs_used", nullptr};
+const char* const SPLIT_ALL[] = {"subsystem", "vg_name", "lv_name", "lv_layer", nullptr};
+const std::pair<const char*, const char* const*> SECTIONS[] = {
+    {"stats_all", STATS_ALL}, {"region_all", REGION_ALL}, {"name_all", NAME_ALL},
+    {"info_all", INFO_ALL},   {"deps_all", DEPS_ALL},     {"splitname_all", SPLIT_ALL}};
+
 Result<StatsReport> StatsReport::create(const StatsReportOptions& options) {
   StatsReport r;
   r.options_ = options;
@@ -336,8 +350,10 @@ Result<StatsReport> StatsReport::create(const StatsReportOptions& options) {
     if (f.empty()) continue;
     const auto& table = stats_fields();
     if (f == "help" || f == "?") return fail(EAGAIN, "help");
-    if (same_field(f, "stats_all") || same_field(f, "region_all")) {
-      const char* const* names = same_field(f, "stats_all") ? STATS_ALL : REGION_ALL;
+    const char* const* names = nullptr;
+    for (const auto& [section, list] : SECTIONS)
+      if (same_field(f, section)) names = list;
+    if (names) {
       for (; *names; ++names) {
         const auto& t = stats_fields();
         auto x = std::find_if(t.begin(), t.end(), [&](const Field& y) { return same_field(*names, y.id); });
@@ -385,8 +401,15 @@ bool StatsReport::needs_counters() const {
   return false;
 }
 
+bool StatsReport::needs_device() const {
+  for (int c : columns_)
+    if (stats_fields()[static_cast<std::size_t>(c)].dm) return true;
+  return false;
+}
+
 void StatsReport::add_row(Row row) {
   const auto& table = stats_fields();
+  row.device = device_;
   g_fmt = Format{&options_, true};
   const bool selected =
       !selection_ || selection_->matches([&](int i) { return table[static_cast<std::size_t>(i)].value(&row); });
@@ -435,7 +458,7 @@ void StatsReport::add_groups(const std::string& name, const std::vector<StatsReg
   for (const auto& g : groups) {
     const StatsRegionData* leader = region_by_id(regions, g.id);
     if (!leader) continue;
-    Row row{&name, leader, true, 0, populated, options_.interval_ns, {}, nullptr, 0, {}, {}, true};
+    Row row{&name, leader, true, 0, populated, options_.interval_ns, {}, nullptr, 0, {}, {}, true, nullptr};
     row.group = &g;
     row.stats_name = g.alias.empty() ? name : g.alias;
     for (auto m : g.members) {
@@ -457,7 +480,7 @@ void StatsReport::add_groups(const std::string& name, const std::vector<StatsReg
 void StatsReport::add_list(const std::string& name, const std::vector<StatsRegionData>& regions,
                            const std::vector<StatsGroupData>& groups) {
   for (const auto& r : regions) {
-    Row row{&name, &r, true, 0, false, options_.interval_ns, {}, nullptr, 0, {}, {}, true};
+    Row row{&name, &r, true, 0, false, options_.interval_ns, {}, nullptr, 0, {}, {}, true, nullptr};
     row.stats_name = shown_name(name, r, groups);
     add_row(row);
   }
@@ -474,7 +497,7 @@ void StatsReport::add_report(const std::string& name, const std::vector<StatsReg
   };
   for (const auto& r : regions) {
     for (std::uint64_t a = 0; a < areas_of(r); ++a) {
-      Row row{&name, &r, false, a, populated, options_.interval_ns, {}, nullptr, 0, {}, {}, true};
+      Row row{&name, &r, false, a, populated, options_.interval_ns, {}, nullptr, 0, {}, {}, true, nullptr};
       row.stats_name = shown_name(name, r, groups);
       if (populated) {
         for (int k = 0; k < 13; ++k) row.c.v[k] = r.areas[a][static_cast<std::size_t>(k)];
@@ -485,7 +508,7 @@ void StatsReport::add_report(const std::string& name, const std::vector<StatsReg
   }
   for (const auto& r : regions) {
     if (areas_of(r) <= 1) continue;
-    Row row{&name, &r, true, 0, populated, options_.interval_ns, {}, nullptr, 0, {}, {}, true};
+    Row row{&name, &r, true, 0, populated, options_.interval_ns, {}, nullptr, 0, {}, {}, true, nullptr};
     row.stats_name = shown_name(name, r, groups);
     if (populated) {
       for (const auto& a : r.areas)
@@ -680,7 +703,26 @@ Field counter(const char* id, const char* heading, int width, int k, bool time) 
 }
 
 const std::vector<Field>& stats_fields() {
-  static const std::vector<Field> table = {
+  static const std::vector<Field> table = [] {
+    std::vector<Field> t = own_fields();
+    // dmsetup's own fields (name, uuid, major, ...) show the row's device.
+    for (const auto& f : report_fields()) {
+      if (std::string_view(f.id) == "selected") continue;
+      const int index = f.index;
+      t.push_back(Field{f.id, f.heading, f.width, f.number ? Kind::num : Kind::str, false,
+                        [index](const void* p) {
+                          const R& r = row(p);
+                          return r.device ? report_field_value(index, *r.device) : std::string();
+                        },
+                        true});
+    }
+    return t;
+  }();
+  return table;
+}
+
+std::vector<Field> own_fields() {
+  return {
       {"stats_name", "Name", 16, Kind::str, false, [](const void* p) { return row(p).stats_name; }},
       {"group_id", "GrpID", 5, Kind::num, false,
        [](const void* p) {
@@ -826,7 +868,6 @@ const std::vector<Field>& stats_fields() {
       {"selected", "Selected", 8, Kind::num, false,
        [](const void* p) { return std::string(row(p).selected ? "1" : "0"); }},
   };
-  return table;
 }
 
 }  // namespace

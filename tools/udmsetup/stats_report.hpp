@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "report.hpp"
 #include "select.hpp"
 
 namespace udm::udmsetup {
@@ -84,6 +85,11 @@ class StatsReport {
                 const std::vector<StatsGroupData>& groups = {});
   void add_report(const std::string& name, const std::vector<StatsRegionData>& regions, bool populated,
                   const std::vector<StatsGroupData>& groups = {});
+  // The device the next rows belong to, for dmsetup's fields (name, uuid,
+  // major, ...); null: they show empty.
+  void set_device(const ReportRow* device) { device_ = device; }
+  // Whether a dmsetup field is shown (the caller fills the device row then).
+  bool needs_device() const;
   bool needs_counters() const;
   std::string render() const;
 
@@ -103,6 +109,7 @@ class StatsReport {
   std::vector<std::vector<std::string>> rows_;
   std::vector<std::vector<std::string>> sort_values_;
   std::shared_ptr<const Selection> selection_;
+  const ReportRow* device_ = nullptr;
 };
 
 }  // namespace udm::udmsetup

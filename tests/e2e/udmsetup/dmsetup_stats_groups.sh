@@ -137,7 +137,9 @@ done
 for args in "list --histogram" "list --histogram ga" "list -o +hist_bins,precise,user_data"     "list --units s -o region_id,region_start,region_len" "list -O -region_len,region_id"     "list -S area_count>1" "list --nameprefixes" "list --count 2 --interval 1 gb" \
     "list -o region_all" "list --units 2s" "list --units x" "list -v --histogram" \
     "list -o selected,region_id -S region_id=1" "list --rows" "list --rows --noheadings" \
-    "list -o region_id,selected -S region_id=0 -O -selected"; do
+    "list -o region_id,selected -S region_id=0 -O -selected" \
+    "list -o name,uuid,major,minor,devno,attr,open,segments,events,region_id" \
+    "list -o name_all,info_all,deps_all,splitname_all" "list -o name,region_id -O -name"; do
   # shellcheck disable=SC2086
   same $args
 done
