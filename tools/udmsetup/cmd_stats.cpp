@@ -665,8 +665,15 @@ bool stats_rows(Context& ctx, const std::string* name, const std::string& sub, S
     ~Reset() { r.set_device(nullptr); }
   } reset{report};
   if (sub == "list") {
+    // dmstats reads (and clears) the counters when a field shows them.
+    const bool populate = report.needs_counters();
+    if (populate)
+      for (auto& r : *regions) {
+        auto reply = send(ctx, &dev, fmt::format("@stats_print_clear {} ", r.id));
+        if (!reply || !parse_stats_print(*reply, r)) return true;
+      }
     if (ctx.sw.verbose)
-      report.add_report(shown, *regions, false, groups);
+      report.add_report(shown, *regions, populate, groups);
     else
       report.add_list(shown, *regions, groups);
     return true;

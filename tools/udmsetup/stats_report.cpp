@@ -479,12 +479,20 @@ void StatsReport::add_groups(const std::string& name, const std::vector<StatsReg
 
 void StatsReport::add_list(const std::string& name, const std::vector<StatsRegionData>& regions,
                            const std::vector<StatsGroupData>& groups) {
+  // Counters were read when a counter field is shown (regions carry areas).
+  bool populated = !regions.empty();
+  for (const auto& r : regions) populated = populated && !r.areas.empty();
   for (const auto& r : regions) {
-    Row row{&name, &r, true, 0, false, options_.interval_ns, {}, nullptr, 0, {}, {}, true, nullptr};
+    Row row{&name, &r, true, 0, populated, options_.interval_ns, {}, nullptr, 0, {}, {}, true, nullptr};
     row.stats_name = shown_name(name, r, groups);
+    if (populated) {
+      for (const auto& a : r.areas)
+        for (int k = 0; k < 13; ++k) row.c.v[k] += a[static_cast<std::size_t>(k)];
+      for (const auto& h : r.histograms) add_hist(row.hist, h);
+    }
     add_row(row);
   }
-  add_groups(name, regions, false, groups);
+  add_groups(name, regions, populated, groups);
 }
 
 void StatsReport::add_report(const std::string& name, const std::vector<StatsRegionData>& regions, bool populated,

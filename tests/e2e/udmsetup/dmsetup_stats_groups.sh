@@ -115,12 +115,13 @@ io() {
   dd if="$dev" of=/dev/null bs=65536 count=4 iflag=direct status=none
 }
 # report: the same I/O before each tool's report (which reads and clears).
+SUB=report
 rep() {
   udmstats report --allprograms >/dev/null
   io
-  udm-run --rundir "$UDM_RUNDIR" dmstats report "$@" >"$E2E_TMP/d.out" 2>"$E2E_TMP/d.err" && drc=0 || drc=$?
+  udm-run --rundir "$UDM_RUNDIR" dmstats $SUB "$@" >"$E2E_TMP/d.out" 2>"$E2E_TMP/d.err" && drc=0 || drc=$?
   io
-  udmstats report "$@" >"$E2E_TMP/u.out" 2>"$E2E_TMP/u.err" && urc=0 || urc=$?
+  udmstats $SUB "$@" >"$E2E_TMP/u.out" 2>"$E2E_TMP/u.err" && urc=0 || urc=$?
   if ! cmp -s "$E2E_TMP/d.out" "$E2E_TMP/u.out" || ! cmp -s "$E2E_TMP/d.err" "$E2E_TMP/u.err" ||
      [ "$drc" != "$urc" ]; then
     diff "$E2E_TMP/d.out" "$E2E_TMP/u.out" >&2 || true
@@ -134,6 +135,9 @@ for args in "-o $H,hist_count,hist_count_bounds,hist_count_ranges ga"     "-o $H
   # shellcheck disable=SC2086
   rep $args
 done
+# list reads (and clears) the counters when a field shows them.
+SUB=list rep -o region_id,obj_type,read_count,write_count,region_len,hist_count ga
+SUB=list rep -v -o region_id,area_id,write_sector_count,hist_count_bounds ga
 for args in "list --histogram" "list --histogram ga" "list -o +hist_bins,precise,user_data"     "list --units s -o region_id,region_start,region_len" "list -O -region_len,region_id"     "list -S area_count>1" "list --nameprefixes" "list --count 2 --interval 1 gb" \
     "list -o region_all" "list --units 2s" "list --units x" "list -v --histogram" \
     "list -o selected,region_id -S region_id=1" "list --rows" "list --rows --noheadings" \
