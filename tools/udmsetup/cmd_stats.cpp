@@ -820,6 +820,17 @@ int cmd_stats(Context& ctx, const std::vector<std::string>& args) {
   if (sw.allprograms && sw.programid) return refuse("Please supply one of --allprograms and --programid");
   if (sw.allregions && sw.regionid) return refuse("Please supply one of --allregions and --regionid");
   if (sw.follow && sw.nomonitor) return refuse("Use of --follow is incompatible with --nomonitor.");
+  if (sw.interval) {
+    // dmstats takes whole seconds only, before it does anything else.
+    const std::string& v = *sw.interval;
+    bool digits = !v.empty() && v.size() < 10;
+    for (char ch : v) digits = digits && ch >= '0' && ch <= '9';
+    if (!digits || std::atol(v.c_str()) <= 0) {
+      err("Interval must be a positive integer.");
+      err("Couldn't process command line.");
+      return 1;
+    }
+  }
   if (sub == "help") {
     stats_usage(ctx.stats_program);
     return 0;

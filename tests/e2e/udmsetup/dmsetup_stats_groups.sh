@@ -143,7 +143,8 @@ for args in "list --histogram" "list --histogram ga" "list -o +hist_bins,precise
     "list -o selected,region_id -S region_id=1" "list --rows" "list --rows --noheadings" \
     "list -o region_id,selected -S region_id=0 -O -selected" \
     "list -o name,uuid,major,minor,devno,attr,open,segments,events,region_id" \
-    "list -o name_all,info_all,deps_all,splitname_all" "list -o name,region_id -O -name"; do
+    "list -o name_all,info_all,deps_all,splitname_all" "list -o name,region_id -O -name" \
+    "list --interval 0.5" "list --interval 0 gb" "report --interval x"; do
   # shellcheck disable=SC2086
   same $args
 done
