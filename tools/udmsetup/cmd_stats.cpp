@@ -742,8 +742,9 @@ const char* RAW_FIELDS =
     "read_sector_count,read_time,read_ticks,write_count,writes_merged_count,write_sector_count,write_time,"
     "write_ticks,in_progress_count,io_ticks,queue_ticks";
 
-// dmstats' usage and field list, as dmstats 1.02.185 prints them.
-void stats_usage(const std::string& program) {
+// dmstats' usage and (for `help` and an unknown subcommand) field list, as
+// dmstats 1.02.185 prints them.
+void stats_usage(const std::string& program, bool fields = true) {
   std::fflush(stdout);
   std::fprintf(stderr,
                "Usage:\n"
@@ -794,7 +795,7 @@ void stats_usage(const std::string& program) {
                "<fields> are comma-separated.  Use 'help -c' for list.\n"
                "\n"
                , program.c_str());
-  std::fputs(Report::help_text().c_str(), stderr);
+  if (fields) std::fputs(Report::help_text().c_str(), stderr);
 }
 
 }  // namespace
@@ -802,7 +803,11 @@ void stats_usage(const std::string& program) {
 int cmd_stats(Context& ctx, const std::vector<std::string>& args) {
   static const char* const KNOWN[] = {"help", "clear", "create", "delete", "group", "list", "print",
                                       "report", "ungroup", "update_filemap", "version"};
-  const std::string sub = args.empty() ? "" : args[0];
+  if (args.empty()) {  // dmstats alone: the usage without the field list
+    stats_usage(ctx.stats_program, false);
+    return 1;
+  }
+  const std::string sub = args[0];
   bool known = false;
   for (const char* k : KNOWN) known |= sub == k;
   if (!known) {

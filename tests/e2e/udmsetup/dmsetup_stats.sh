@@ -87,8 +87,10 @@ done
 same report -o bogus_field
 same report -o help
 # Usage and field list as dmstats prints them (under its own name).
-for args in help bogus_command; do
+for args in help bogus_command ""; do
+  # shellcheck disable=SC2086
   udmstats $args >"$E2E_TMP/u.out" 2>&1 && urc=0 || urc=$?
+  # shellcheck disable=SC2086
   dmstats $args >"$E2E_TMP/d.out" 2>&1 && drc=0 || drc=$?
   sed -i 's/^udmstats$/dmstats/' "$E2E_TMP/u.out"
   cmp -s "$E2E_TMP/d.out" "$E2E_TMP/u.out" && [ "$drc" == "$urc" ] ||
