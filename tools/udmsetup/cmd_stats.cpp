@@ -9,15 +9,24 @@
 #include <fmt/format.h>
 
 #include "cli.hpp"
+#include "stats_group.hpp"
 #include "format.hpp"
+#include "report.hpp"
+#include "stats_filemap.hpp"
 #include "stats_histogram.hpp"
 #include "stats_report.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <fstream>
 
 namespace udm::udmsetup {
+
+// cmd_queries.cpp: a device's info -c row.
+bool fill_row(Context& ctx, const client::DeviceInfo& info, const ReportNeeds& needs, ReportRow& row);
 
 namespace {
 
@@ -74,6 +83,27 @@ std::optional<std::string> device_name(Context& ctx, const std::string* name) {
 std::string program_id(const Context& ctx) {
   if (ctx.sw.allprograms) return "";
   return ctx.sw.programid ? *ctx.sw.programid : PROGRAM_ID;
+}
+
+// The regions' groups; libdm's complaints about a broken tag go to stderr.
+std::vector<StatsGroupData> groups_of(std::vector<StatsRegionData>& regions) {
+  std::vector<std::string> errors;
+  auto groups = resolve_groups(regions, &errors);
+  for (const auto& e : errors) err(e);
+  return groups;
+}
+
+// libdm checks an id against the highest region id first.
+bool above_max(const std::vector<StatsRegionData>& regions, std::uint64_t id) {
+  for (const auto& r : regions)
+    if (r.id >= id) return false;
+  return true;
+}
+
+// libdm's words for a group id past the last region, or one leading no group.
+std::string group_missing(const std::vector<StatsRegionData>& regions, std::uint64_t id) {
+  if (above_max(regions, id)) return fmt::format("Invalid group ID: {}", id);
+  return fmt::format("Group ID {} does not exist", id);
 }
 
 // dm_units_to_factor for --start/--length/--areasize (non-strict).
@@ -154,6 +184,170 @@ bool stats_delete(Context& ctx, const std::string* name);
 bool stats_clear(Context& ctx, const std::string* name);
 bool stats_print(Context& ctx, const std::string* name);
 
+bool set_aux(Context& ctx, const std::string* name, std::uint64_t id, const std::string& aux);
+
+// The optional arguments of @stats_create for --precise and --bounds ("" for none).
+// dmstats' --filemap takes no --precise (`precise_flag` false): only bounds
+// below a millisecond make it precise.
+bool region_options(Context& ctx, std::string& opts, bool precise_flag = true) {
+  const auto& sw = ctx.sw;
+  bool precise = precise_flag && sw.precise;
+  std::string hist;
+  if (sw.bounds) {
+    std::vector<std::uint64_t> ns;
+    if (!parse_bounds(*sw.bounds, ns)) return false;
+    for (std::size_t i = 1; i < ns.size(); ++i)
+      if (ns[i] < ns[i - 1]) return err("Histogram boundaries must be in order of increasing magnitude."), false;
+    for (auto v : ns)
+      if (v % 1'000'000) precise = true;  // sub-millisecond bounds need ns counters
+    for (std::size_t i = 0; i < ns.size(); ++i)
+      hist += (i ? "," : "") + std::to_string(precise ? ns[i] : ns[i] / 1'000'000);
+  }
+  const int nr_opt = (precise ? 1 : 0) + (hist.empty() ? 0 : 1);
+  opts = nr_opt ? fmt::format("{} {} {}{}", nr_opt, precise ? "precise_timestamps" : "",
+                              hist.empty() ? "" : "histogram:", hist)
+                : "";
+  return true;
+}
+
+// create --filemap FILE: a region per extent of the file on the udm device
+// its filesystem is on (see stats_filemap.hpp), grouped under the file's
+// name unless --nogroup. udm has no dmfilemapd: the regions are not updated
+// as the file changes (as dmstats --nomonitor).
+bool stats_create_filemap(Context& ctx, const std::vector<std::string>& paths) {
+  const auto& sw = ctx.sw;
+  if (paths.empty()) return err("--filemap requires a file path argument"), false;
+  if (sw.userdata) return err("--userdata is not yet supported with --filemap."), false;
+  char* real = realpath(paths[0].c_str(), nullptr);
+  if (!real) return err("Could not canonicalize file name: " + paths[0]), false;
+  const std::string path = real;
+  std::free(real);
+  auto cannot = [&](const std::string& why) {
+    err(why);
+    err(fmt::format("Could not create regions from file {}.", path));
+    return false;
+  };
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return cannot(fmt::format("Could not open {} for reading: {}", path, std::strerror(errno)));
+  struct stat st {};
+  auto extents = fstat(fd, &st) == 0 ? file_extents(fd) : Result<std::vector<FileExtent>>(fail(errno, "fstat failed"));
+  close(fd);
+  std::string opts;
+  if (!region_options(ctx, opts, false)) return false;
+  auto* c = ctx.connect();
+  if (!c) return false;
+  Task t(*c, TaskType::info);
+  t.set_devno(major(st.st_dev), minor(st.st_dev));
+  if (auto r = t.run(); !r || !t.info().exists) return cannot("Cannot map file: not a device-mapper device.");
+  if (!extents) return cannot(extents.error().message);
+  const std::string dev = t.info().name;
+  const std::string program = PROGRAM_ID;  // dmstats' --filemap takes no --programid either
+  std::vector<std::uint64_t> ids;
+  for (const auto& e : *extents) {
+    auto reply = send(ctx, &dev, fmt::format("@stats_create {}+{} /1 {} {} ", e.start, e.length, opts, program));
+    if (!reply) return cannot("Failed to create region for file extent.");
+    ids.push_back(std::strtoull(reply->c_str(), nullptr, 10));
+  }
+  if (ids.empty()) return cannot("Cannot map file: no extents.");
+  if (sw.nogroup) {
+    for (auto id : ids) out(fmt::format("{}: Created new region with 1 area as region ID {}.\n", path, id));
+    return true;
+  }
+  std::vector<std::uint64_t> members = ids;
+  std::sort(members.begin(), members.end());
+  const std::string alias = path.substr(path.rfind('/') + 1);
+  if (!set_aux(ctx, &dev, members.front(), format_group_tag(StatsGroupTag{alias, members, ""})))
+    return cannot("Failed to create group for file extents.");
+  out(fmt::format("{}: Created new group with {} region(s) as group ID {}.\n", path, ids.size(), members.front()));
+  return true;
+}
+
+// update_filemap --groupid ID FILE: the group follows the file's extents
+// now: members still matching an extent stay (their counters with them),
+// the others go, new extents get regions with the leader's histogram; the
+// group is written again under its alias.
+bool stats_update_filemap(Context& ctx, const std::vector<std::string>& paths) {
+  const auto& sw = ctx.sw;
+  if (paths.empty()) return err("update_filemap requires a file path argument"), false;
+  if (!sw.groupid) return err("--groupid is required to update a filemap group."), false;
+  char* real = realpath(paths[0].c_str(), nullptr);
+  if (!real) return err("Could not canonicalize file name: " + paths[0]), false;
+  const std::string path = real;
+  std::free(real);
+  auto cannot = [&](const std::string& why) {
+    err(why);
+    err(fmt::format("Could not update regions from file {}", path));
+    return false;
+  };
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return cannot(fmt::format("Could not open {} for reading: {}", path, std::strerror(errno)));
+  struct stat st {};
+  auto extents = fstat(fd, &st) == 0 ? file_extents(fd) : Result<std::vector<FileExtent>>(fail(errno, "fstat failed"));
+  close(fd);
+  auto* c = ctx.connect();
+  if (!c) return false;
+  Task t(*c, TaskType::info);
+  t.set_devno(major(st.st_dev), minor(st.st_dev));
+  if (auto r = t.run(); !r || !t.info().exists) return cannot("Cannot map file: not a device-mapper device.");
+  if (!extents) return cannot(extents.error().message);
+  const std::string dev = t.info().name;
+  std::vector<std::string> errors;
+  auto regions = list_regions(ctx, &dev, PROGRAM_ID);
+  if (!regions) return false;
+  const auto groups = resolve_groups(*regions, &errors);
+  const auto id = static_cast<std::uint64_t>(*sw.groupid);
+  const StatsGroupData* g = nullptr;
+  for (const auto& x : groups)
+    if (x.id == id) g = &x;
+  if (!g) return cannot(fmt::format("Group ID {} does not exist.", id));
+  const StatsRegionData* leader = nullptr;
+  for (const auto& r : *regions)
+    if (r.id == id) leader = &r;
+  // New regions take the leader's histogram as libdm copies it: bounds in
+  // ns, precise, and its open last bin's bound (UINT64_MAX) as one more.
+  std::string opts;
+  if (leader && !leader->bounds.empty()) {
+    std::string hist;
+    for (auto b : leader->bounds) hist += std::to_string(leader->precise ? b : b * 1'000'000u) + ",";
+    opts = fmt::format("2 precise_timestamps histogram:{}{}", hist, UINT64_MAX);
+  } else if (leader && leader->precise) {
+    opts = "1 precise_timestamps";
+  }
+  const std::string alias = g->alias, user_data = leader ? leader->user_data : "";
+  std::vector<std::uint64_t> members;
+  std::vector<bool> kept(extents->size(), false);
+  for (auto m : g->members) {
+    const StatsRegionData* r = nullptr;
+    for (const auto& x : *regions)
+      if (x.id == m) r = &x;
+    if (!r) continue;
+    bool match = false;
+    for (std::size_t i = 0; i < extents->size() && !match; ++i)
+      if (!kept[i] && (*extents)[i].start == r->start && (*extents)[i].length == r->len) match = kept[i] = true;
+    if (match) {
+      members.push_back(m);
+    } else if (!send(ctx, &dev, fmt::format("@stats_delete {}", m))) {
+      return cannot("Failed to delete region for a moved file extent.");
+    }
+  }
+  for (std::size_t i = 0; i < extents->size(); ++i) {
+    if (kept[i]) continue;
+    const auto& e = (*extents)[i];
+    auto reply = send(ctx, &dev, fmt::format("@stats_create {}+{} /1 {} {} ", e.start, e.length, opts, PROGRAM_ID));
+    if (!reply) return cannot("Failed to create region for file extent.");
+    members.push_back(std::strtoull(reply->c_str(), nullptr, 10));
+  }
+  if (members.empty()) return cannot("Cannot map file: no extents.");
+  std::sort(members.begin(), members.end());
+  // A new leader carries the tag; the old one, if it stays a member, not.
+  if (members.front() != id && std::find(members.begin(), members.end(), id) != members.end())
+    if (!set_aux(ctx, &dev, id, "-")) return cannot("Failed to move the group tag.");
+  if (!set_aux(ctx, &dev, members.front(), format_group_tag(StatsGroupTag{alias, members, user_data})))
+    return cannot("Failed to update group for file extents.");
+  out(fmt::format("{}: Updated group ID {} with {} region(s).\n", path, members.front(), members.size()));
+  return true;
+}
+
 bool stats_create(Context& ctx, const std::string* name) {
   const auto& sw = ctx.sw;
   if (sw.allregions) return err("Cannot use --allregions with create."), false;
@@ -161,7 +355,6 @@ bool stats_create(Context& ctx, const std::string* name) {
   if (sw.areas && sw.areasize) return err("Please specify one of --areas and --areasize."), false;
   if (sw.programid && sw.programid->empty() && !sw.force)
     return err("Creating a region with no program id requires --force."), false;
-  if (sw.filemap || sw.segments) return err("udmsetup: stats create --filemap and --segments are not supported."), false;
   if (!name && !sw.uuid && !sw.major) {
     if (!sw.alldevices) return err("Please specify device(s) or use --alldevices."), false;
     return process_all(ctx, [](Context& x, const std::string* n, bool) { return stats_create(x, n); });
@@ -177,18 +370,8 @@ bool stats_create(Context& ctx, const std::string* name) {
   std::string program = sw.programid ? *sw.programid : PROGRAM_ID;
   if (program.empty()) program = PROGRAM_ID;
   const std::string user_data = sw.userdata ? *sw.userdata : "";
-  bool precise = sw.precise;
-  std::string hist;
-  if (sw.bounds) {
-    std::vector<std::uint64_t> ns;
-    if (!parse_bounds(*sw.bounds, ns)) return false;
-    for (std::size_t i = 1; i < ns.size(); ++i)
-      if (ns[i] < ns[i - 1]) return err("Histogram boundaries must be in order of increasing magnitude."), false;
-    for (auto v : ns)
-      if (v % 1'000'000) precise = true;  // sub-millisecond bounds need ns counters
-    for (std::size_t i = 0; i < ns.size(); ++i)
-      hist += (i ? "," : "") + std::to_string(precise ? ns[i] : ns[i] / 1'000'000);
-  }
+  std::string opts;
+  if (!region_options(ctx, opts)) return false;
 
   // The whole table's length when no --length is given.
   auto* c = ctx.connect();
@@ -205,26 +388,45 @@ bool stats_create(Context& ctx, const std::string* name) {
   if (!len)
     for (const auto& l : t.table()) this_len += l.length;
 
-  std::string range = (start || this_len) ? fmt::format("{}+{}", start, this_len) : "-";
-  int nr_opt = (precise ? 1 : 0) + (hist.empty() ? 0 : 1);
-  std::string opts = nr_opt ? fmt::format("{} {} {}{}", nr_opt, precise ? "precise_timestamps" : "",
-                                          hist.empty() ? "" : "histogram:", hist)
-                            : "";
-  std::string msg = fmt::format("@stats_create {} {}{} {} {} {}", range, step < 0 ? "/" : "",
-                                static_cast<std::uint64_t>(std::llabs(step)), opts, program, user_data);
-  std::string dev = t.info().name;
-  auto reply = send(ctx, &dev, msg);
-  if (!reply) {
-    err(fmt::format("{}: Could not create statistics region.", devname));
-    return false;
+  // --segments: a region per table line (--start/--length do not apply),
+  // grouped.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
+  if (sw.segments)
+    for (const auto& l : t.table()) ranges.emplace_back(l.start, l.length);
+  else
+    ranges.emplace_back(start, this_len);
+  const std::string dev = t.info().name;
+  std::vector<std::uint64_t> ids;
+  for (const auto& [rs, rl] : ranges) {
+    const std::string range = (rs || rl) ? fmt::format("{}+{}", rs, rl) : "-";
+    const std::string msg = fmt::format("@stats_create {} {}{} {} {} {}", range, step < 0 ? "/" : "",
+                                        static_cast<std::uint64_t>(std::llabs(step)), opts, program, user_data);
+    auto reply = send(ctx, &dev, msg);
+    if (!reply) {
+      err(fmt::format("{}: Could not create statistics region.", devname));
+      return false;
+    }
+    std::uint64_t nr_areas = 1;
+    if (step < 0)
+      nr_areas = static_cast<std::uint64_t>(-step);
+    else if (step > 0 && rl)
+      nr_areas = rl / static_cast<std::uint64_t>(step) + (rl % static_cast<std::uint64_t>(step) ? 1 : 0);
+    ids.push_back(std::strtoull(reply->c_str(), nullptr, 10));
+    out(fmt::format("{}: Created new region with {} area(s) as region ID {}\n", devname, nr_areas, ids.back()));
   }
-  std::uint64_t nr_areas = 1;
-  if (step < 0)
-    nr_areas = static_cast<std::uint64_t>(-step);
-  else if (step > 0 && this_len)
-    nr_areas = this_len / static_cast<std::uint64_t>(step) + (this_len % static_cast<std::uint64_t>(step) ? 1 : 0);
-  out(fmt::format("{}: Created new region with {} area(s) as region ID {}\n", devname, nr_areas,
-                  std::strtoull(reply->c_str(), nullptr, 10)));
+  if (!sw.segments || ids.empty()) return true;
+  // The leader keeps its user data as libdm reads it back.
+  auto regions = list_regions(ctx, &dev, program);
+  if (!regions) return false;
+  std::vector<std::uint64_t> members = ids;
+  std::sort(members.begin(), members.end());
+  std::string leader_data;
+  for (const auto& r : *regions)
+    if (r.id == members.front()) leader_data = r.user_data;
+  if (!set_aux(ctx, &dev, members.front(), format_group_tag(StatsGroupTag{"", members, leader_data}))) return false;
+  std::string list;
+  for (auto id : ids) list += (list.empty() ? "" : ",") + std::to_string(id);
+  out(fmt::format("Grouped regions {} as group ID {}\n", list, members.front()));
   return true;
 }
 
@@ -237,8 +439,28 @@ bool stats_delete(Context& ctx, const std::string* name) {
     if (!sw.alldevices) return err("Please specify device(s) or use --alldevices."), false;
     return process_all(ctx, [](Context& x, const std::string* n, bool) { return stats_delete(x, n); });
   }
-  if (sw.groupid) return err("udmsetup: statistics groups are not supported."), false;
   const std::string program = program_id(ctx);
+  if (sw.groupid) {
+    auto regions = list_regions(ctx, name, sw.programid ? program : PROGRAM_ID);
+    if (!regions) return false;
+    const auto groups = groups_of(*regions);
+    const auto id = static_cast<std::uint64_t>(*sw.groupid);
+    const StatsGroupData* g = nullptr;
+    for (const auto& x : groups)
+      if (x.id == id) g = &x;
+    if (!g) {
+      err(group_missing(*regions, id));
+      err("Could not delete statistics group.");
+      return false;
+    }
+    for (auto m : g->members)
+      if (!send(ctx, name, fmt::format("@stats_delete {}", m))) {
+        err("Could not delete statistics group.");
+        return false;
+      }
+    out(fmt::format("Deleted statistics group {}.\n", id));
+    return true;
+  }
   // By id, libdm lists the handle's own program: with --allprograms that
   // is the process name, dmstats.
   auto regions = list_regions(ctx, name, sw.allregions || sw.programid ? program : PROGRAM_ID);
@@ -291,6 +513,99 @@ bool stats_clear(Context& ctx, const std::string* name) {
   return true;
 }
 
+// "@stats_set_aux ID AUX": the leader's aux_data carries the group.
+bool set_aux(Context& ctx, const std::string* name, std::uint64_t id, const std::string& aux) {
+  return send(ctx, name, fmt::format("@stats_set_aux {} {} ", id, aux)).has_value();
+}
+
+bool stats_group(Context& ctx, const std::string* name) {
+  const auto& sw = ctx.sw;
+  if (!name && !sw.uuid && !sw.major) {
+    if (!sw.alldevices) return err("Please specify device(s) or use --alldevices."), false;
+    return process_all(ctx, [](Context& x, const std::string* n, bool) { return stats_group(x, n); });
+  }
+  auto found = device_name(ctx, name);
+  if (!found) return false;
+  const std::string dev = *found, shown = unmangle_name(dev);
+  auto failed = [&] {
+    err(fmt::format("Could not create group on {}: {}", shown, *sw.regions));
+    return false;
+  };
+  auto regions = list_regions(ctx, &dev, program_id(ctx));
+  if (!regions) return false;
+  auto groups = groups_of(*regions);
+  auto members = parse_region_list(*sw.regions);
+  if (!members) {
+    err(members.error().message);
+    return failed();
+  }
+  std::vector<const StatsRegionData*> rs;
+  for (auto m : *members) {
+    const StatsRegionData* r = nullptr;
+    for (const auto& x : *regions)
+      if (x.id == m) r = &x;
+    if (!r) {
+      if (above_max(*regions, m))
+        err(fmt::format("Invalid region ID: {}", m));
+      else
+        err(fmt::format("Region ID {} does not exist", m));
+      return failed();
+    }
+    if (r->group_id) {
+      err(fmt::format("Region ID {} already a member of group ID {}", m, *r->group_id));
+      return failed();
+    }
+    rs.push_back(r);
+  }
+  for (const auto* r : rs)
+    if (!r->bounds.empty() && !rs.front()->bounds.empty() && r->bounds != rs.front()->bounds) {
+      err("All region histogram bounds must match exactly");
+      return failed();
+    }
+  for (const auto* r : rs)
+    if (r->precise != rs.front()->precise) {
+      err("WARNING: Grouping regions with different clock resolution: precision may be lost.");
+      break;
+    }
+  for (std::size_t i = 0; i < rs.size(); ++i)
+    for (std::size_t j = i + 1; j < rs.size(); ++j)
+      if (rs[i]->start < rs[j]->start + rs[j]->len && rs[j]->start < rs[i]->start + rs[i]->len)
+        err(fmt::format("WARNING: region IDs {} and {} overlap. Some events will be counted twice.", rs[i]->id,
+                        rs[j]->id));
+  const StatsRegionData& leader = *rs.front();
+  StatsGroupTag tag{sw.alias.value_or(""), *members, leader.user_data};
+  if (!set_aux(ctx, &dev, leader.id, format_group_tag(tag))) return failed();
+  out(fmt::format("Grouped regions {} as group ID {} on {}\n", *sw.regions, leader.id, shown));
+  return true;
+}
+
+bool stats_ungroup(Context& ctx, const std::string* name) {
+  const auto& sw = ctx.sw;
+  if (!name && !sw.uuid && !sw.major) {
+    if (!sw.alldevices) return err("Please specify device(s) or use --alldevices."), false;
+    return process_all(ctx, [](Context& x, const std::string* n, bool) { return stats_ungroup(x, n); });
+  }
+  auto found = device_name(ctx, name);
+  if (!found) return false;
+  const std::string dev = *found, shown = unmangle_name(dev);
+  auto regions = list_regions(ctx, &dev, program_id(ctx));
+  if (!regions) return false;
+  const auto groups = groups_of(*regions);
+  const auto id = static_cast<std::uint64_t>(*sw.groupid);
+  bool ok = false;
+  for (const auto& g : groups)
+    if (g.id == id)
+      for (const auto& r : *regions)
+        if (r.id == id) ok = set_aux(ctx, &dev, id, r.user_data.empty() ? "-" : r.user_data);
+  if (!ok) {
+    err(group_missing(*regions, id));
+    err(fmt::format("Could not delete group {} on {}.", id, shown));
+  }
+  // dmstats says so whether or not it worked.
+  out(fmt::format("Removed group ID {} on {}\n", id, shown));
+  return ok;
+}
+
 bool print_one(Context& ctx, const std::string* name, std::uint64_t id) {
   auto reply = send(ctx, name, fmt::format("@stats_print{} {} ", ctx.sw.clear ? "_clear" : "", id));
   if (!reply) {
@@ -327,11 +642,40 @@ bool stats_rows(Context& ctx, const std::string* name, const std::string& sub, S
   if (!regions) return false;
   if (regions->empty()) return true;
   const std::string shown = unmangle_name(dev);
+  const auto groups = groups_of(*regions);
+  // dmsetup's fields in the report: the device's info row as info -c fills it.
+  ReportRow device;
+  if (report.needs_device()) {
+    auto* c = ctx.connect();
+    if (!c) return false;
+    Task t(*c, TaskType::info);
+    t.set_name(dev);
+    if (auto r = t.run(); !r) {
+      report_error(t, r.error());
+      return false;
+    }
+    ReportNeeds needs;
+    needs.deps = needs.users = needs.read_ahead = true;
+    needs.list_only = false;
+    if (!fill_row(ctx, t.info(), needs, device)) return false;
+    report.set_device(&device);
+  }
+  struct Reset {
+    StatsReport& r;
+    ~Reset() { r.set_device(nullptr); }
+  } reset{report};
   if (sub == "list") {
+    // dmstats reads (and clears) the counters when a field shows them.
+    const bool populate = report.needs_counters();
+    if (populate)
+      for (auto& r : *regions) {
+        auto reply = send(ctx, &dev, fmt::format("@stats_print_clear {} ", r.id));
+        if (!reply || !parse_stats_print(*reply, r)) return true;
+      }
     if (ctx.sw.verbose)
-      report.add_report(shown, *regions, false);
+      report.add_report(shown, *regions, populate, groups);
     else
-      report.add_list(shown, *regions);
+      report.add_list(shown, *regions, groups);
     return true;
   }
   // As dm_stats_populate: read and clear, so the next report shows the
@@ -340,12 +684,12 @@ bool stats_rows(Context& ctx, const std::string* name, const std::string& sub, S
     auto reply = send(ctx, &dev, fmt::format("@stats_print_clear {} ", r.id));
     if (!reply || !parse_stats_print(*reply, r)) return true;  // populate failed: nothing to show
   }
-  report.add_report(shown, *regions, true);
+  report.add_report(shown, *regions, true, groups);
   return true;
 }
 
-// udm's histogram pictures: each region with a histogram as terminal bars;
-// --svg FILE draws the first one.
+// udm's histogram pictures: each region with a histogram as terminal bars
+// (with --bars, or when stdout is a terminal); --svg FILE draws the first one.
 bool stats_histogram(Context& ctx, const std::string* name, bool& svg_written) {
   if (!name && !ctx.sw.uuid && !ctx.sw.major)
     return process_all(ctx, [&](Context& x, const std::string* n, bool) { return stats_histogram(x, n, svg_written); });
@@ -363,7 +707,8 @@ bool stats_histogram(Context& ctx, const std::string* name, bool& svg_written) {
     for (const auto& b : buckets) total += b.count;
     const std::string title =
         fmt::format("{}: region {} I/O latency ({} I/Os)", unmangle_name(dev), r.id, total);
-    out(histogram_bars(title, buckets, isatty(STDOUT_FILENO) != 0));
+    const bool tty = isatty(STDOUT_FILENO) != 0;
+    if (ctx.sw.bars || tty) out(histogram_bars(title, buckets, tty));
     if (ctx.sw.svg && !svg_written) {
       std::ofstream f(*ctx.sw.svg, std::ios::trunc);
       f << histogram_svg(title, buckets);
@@ -384,44 +729,73 @@ const char* REPORT_FIELDS =
     "statsname,group_id,region_id,obj_type,area_id,area_start,area_len,reads_merged_per_sec,writes_merged_per_sec,"
     "reads_per_sec,writes_per_sec,read_size_per_sec,write_size_per_sec,avg_request_size,queue_size,util,await,"
     "read_await,write_await";
+const char* LIST_HIST_FIELDS =
+    "stats_name,group_id,region_id,obj_type,region_start,region_len,area_count,area_len,hist_bins,hist_bounds";
+const char* LIST_AREA_HIST_FIELDS =
+    "stats_name,group_id,region_id,obj_type,region_start,region_len,area_count,area_id,area_start,area_len,"
+    "hist_bins,hist_bounds";
+const char* REPORT_HIST_FIELDS =
+    "stats_name,group_id,region_id,obj_type,region_start,region_len,area_count,area_len,util,await,"
+    "hist_count_bounds";
 const char* RAW_FIELDS =
     "statsname,group_id,region_id,obj_type,area_id,area_start,area_len,read_count,reads_merged_count,"
     "read_sector_count,read_time,read_ticks,write_count,writes_merged_count,write_sector_count,write_time,"
     "write_ticks,in_progress_count,io_ticks,queue_ticks";
 
-// dmstats' usage, listing the subcommands udmsetup implements.
-void stats_usage(const std::string& program) {
+// dmstats' usage and (for `help` and an unknown subcommand) field list, as
+// dmstats 1.02.185 prints them.
+void stats_usage(const std::string& program, bool fields = true) {
   std::fflush(stdout);
   std::fprintf(stderr,
-               "Usage:\n\n"
+               "Usage:\n"
+               "\n"
                "%s\n"
                "        [-h|--help]\n"
                "        [-v|--verbose [-v|--verbose ...]]\n"
                "        [--areas <nr_areas>] [--areasize <size>]\n"
                "        [--userdata <data>] [--clear]\n"
-               "        [-o <fields>]\n"
+               "        [--count <count>] [--interval <seconds>]\n"
+               "        [-o <fields>] [-O|--sort <sort_fields>]\n"
                "\t      [--programid <id>]\n"
-               "        [--start <start>] [--length <length>]\n\n"
+               "        [--start <start>] [--length <length>]\n"
+               "        [--segments] [--units <units>]\n"
+               "\n"
                "\thelp \n"
                "\tclear [--allregions|--regionid id] [--alldevices|<device>...] \n"
                "\tcreate [--start <start> [--length <len>]\n"
                "\t    [--areas <nr_areas>] [--areasize <size>] \n"
                "\t    [--programid <id>] [--userdata <data> ] \n"
                "\t    [--bounds histogram_boundaries] [--precise] \n"
-               "\t    [--alldevices|<device>...] \n"
+               "\t    [--segments] [--alldevices|<device>...] \n"
+               "\tcreate --filemap [--nogroup] [--nomonitor] [--follow mode]\n"
+               "\t    [--programid <id>] [--userdata <data> ] \n"
+               "\t    [--bounds histogram_boundaries] [--precise] <file_path>\n"
                "\tdelete [--allprograms|--programid id] \n"
                "\t    [--allregions|--regionid id] \n"
                "\t    [--alldevices|<device>...] \n"
-               "\tlist [--allprograms|--programid id] [-v] \n"
-               "\tprint [--clear] [--allregions|--regionid id] \n"
+               "\tgroup [--alias NAME] --regions <regions>\n"
+               "\t    [--allprograms|--programid id] [--alldevices|<device>...] \n"
+               "\tlist [--allprograms|--programid id] [--allregions|--regionid id] \n"
+               "\tprint [--clear] [--allprograms|--programid id] \n"
+               "\t    [--allregions|--regionid id] \n"
                "\t    [--alldevices|<device>...] \n"
-               "\treport [--interval <seconds>] [--raw]\n"
-               "\t    [-o <fields>] [--noheadings] [--separator <separator>]\n"
+               "\treport [--interval <seconds>] [--count <cnt>]\n"
+               "\t    [--units <u>] [--programid <id>] [--regionid <id>] \n"
+               "\t    [-o <fields>] [-O|--sort <sort_fields>]\n"
+               "\t    [-S|--select <selection>] [--nameprefixes]\n"
+               "\t    [--noheadings] [--separator <separator>]\n"
                "\t    [--allprograms|--programid id] [<device>...]\n"
+               "\tungroup --groupid <id> [--allprograms|--programid id] \n"
+               "\t    [--alldevices|<device>...] \n"
+               "\tupdate_filemap --groupid <id> \n"
+               "\t    [--nomonitor] [--follow mode] <file_path>\n"
                "\tversion \n"
-               "\n<device> may be device name or (if only one) -u <uuid> or -j <major> -m <minor>\n"
-               "<fields> are comma-separated.\n\n",
-               program.c_str());
+               "\n"
+               "<device> may be device name or (if only one) -u <uuid> or -j <major> -m <minor>\n"
+               "<fields> are comma-separated.  Use 'help -c' for list.\n"
+               "\n"
+               , program.c_str());
+  if (fields) std::fputs(Report::help_text().c_str(), stderr);
 }
 
 }  // namespace
@@ -429,12 +803,17 @@ void stats_usage(const std::string& program) {
 int cmd_stats(Context& ctx, const std::vector<std::string>& args) {
   static const char* const KNOWN[] = {"help", "clear", "create", "delete", "group", "list", "print",
                                       "report", "ungroup", "update_filemap", "version"};
-  const std::string sub = args.empty() ? "" : args[0];
+  if (args.empty()) {  // dmstats alone: the usage without the field list
+    stats_usage(ctx.stats_program, false);
+    return 1;
+  }
+  const std::string sub = args[0];
   bool known = false;
   for (const char* k : KNOWN) known |= sub == k;
   if (!known) {
     err("Unknown stats command.");
     stats_usage(ctx.stats_program);
+    err("Command failed.");
     return 1;
   }
   const auto& sw = ctx.sw;
@@ -446,39 +825,56 @@ int cmd_stats(Context& ctx, const std::vector<std::string>& args) {
   if (sw.allprograms && sw.programid) return refuse("Please supply one of --allprograms and --programid");
   if (sw.allregions && sw.regionid) return refuse("Please supply one of --allregions and --regionid");
   if (sw.follow && sw.nomonitor) return refuse("Use of --follow is incompatible with --nomonitor.");
+  if (sw.interval) {
+    // dmstats takes whole seconds only, before it does anything else.
+    const std::string& v = *sw.interval;
+    bool digits = !v.empty() && v.size() < 10;
+    for (char ch : v) digits = digits && ch >= '0' && ch <= '9';
+    if (!digits || std::atol(v.c_str()) <= 0) {
+      err("Interval must be a positive integer.");
+      err("Couldn't process command line.");
+      return 1;
+    }
+  }
   if (sub == "help") {
     stats_usage(ctx.stats_program);
     return 0;
   }
   if (sub == "version") return cmd_version(ctx, {}, false) ? 0 : 1;
-  if (sub == "group" || sub == "ungroup" || sub == "update_filemap") {
-    err("udmsetup: stats " + sub + " is not supported.");
+  if (sub == "group" && !sw.regions) return refuse("Group requires --regions.");
+  if (sub == "ungroup" && !sw.groupid) return refuse("Please specify group id.");
+  if (sub == "update_filemap") {
+    if (stats_update_filemap(ctx, std::vector<std::string>(args.begin() + 1, args.end()))) return 0;
+    err("Command failed.");
     return 1;
   }
   std::vector<std::string> devices(args.begin() + 1, args.end());
-  std::optional<StatsReport> report;
+  if (sub == "create" && sw.filemap) {
+    if (stats_create_filemap(ctx, devices)) return 0;
+    err("Command failed.");
+    return 1;
+  }
+  // udm's latency pictures: terminal bars (--bars, or on a tty with --svg)
+  // and an SVG; dmstats' own --histogram report stays as dmstats prints it.
+  if (sub == "report" && (sw.bars || sw.svg)) {
+    bool svg_written = false, ok = true;
+    if (devices.empty()) ok = stats_histogram(ctx, nullptr, svg_written);
+    for (const auto& d : devices) ok = ok && stats_histogram(ctx, &d, svg_written);
+    if (ok && sw.svg && !svg_written) {
+      err("No statistics region with a histogram.");
+      ok = false;
+    }
+    if (!ok) err("Command failed.");
+    return ok ? 0 : 1;
+  }
   if (sub == "list" || sub == "report") {
     StatsReportOptions o;
     if (sub == "list")
-      o.defaults = sw.verbose ? LIST_AREA_FIELDS : LIST_FIELDS;
+      o.defaults = sw.histogram ? (sw.verbose ? LIST_AREA_HIST_FIELDS : LIST_HIST_FIELDS)
+                   : sw.verbose   ? LIST_AREA_FIELDS
+                                  : LIST_FIELDS;
     else
-      o.defaults = sw.raw ? RAW_FIELDS : REPORT_FIELDS;
-    if (sw.histogram && sub == "report") {
-      bool svg_written = false, ok = true;
-      if (devices.empty())
-        ok = stats_histogram(ctx, nullptr, svg_written);
-      for (const auto& d : devices) ok = ok && stats_histogram(ctx, &d, svg_written);
-      if (ok && sw.svg && !svg_written) {
-        err("No statistics region with a histogram.");
-        ok = false;
-      }
-      if (!ok) err("Command failed.");
-      return ok ? 0 : 1;
-    }
-    if (sw.histogram) {
-      err("udmsetup: stats list --histogram is not supported.");
-      return 1;
-    }
+      o.defaults = sw.histogram ? REPORT_HIST_FIELDS : sw.raw ? RAW_FIELDS : REPORT_FIELDS;
     o.fields = sw.options.value_or("");
     if (sw.noheadings) {
       o.headings = false;
@@ -490,19 +886,63 @@ int cmd_stats(Context& ctx, const std::vector<std::string>& args) {
       o.aligned = false;
     }
     if (sw.interval) o.interval_ns = static_cast<std::uint64_t>(std::atof(sw.interval->c_str()) * 1e9);
-    auto r = StatsReport::create(o);
-    if (!r) {
-      err(r.error().message);
+    if (sw.sort) o.sort = *sw.sort;
+    if (sw.select) o.select = *sw.select;
+    if (sw.units) o.units = *sw.units;
+    o.nosuffix = sw.nosuffix;
+    o.notimesuffix = sw.notimesuffix;
+    o.name_prefixes = sw.nameprefixes;
+    o.rows = sw.rows;
+    auto check = StatsReport::create(o);
+    if (!check) {
+      std::fflush(stdout);
+      if (check.error().code == EBADMSG) {
+        std::fputs(check.error().message.c_str(), stderr);
+        return 1;
+      }
+      if (check.error().code == EINVAL && check.error().message == "Invalid --units argument.") {
+        err(check.error().message);
+        return 1;
+      }
+      std::fputs(Report::help_text().c_str(), stderr);
+      if (check.error().code == EAGAIN) return 0;
+      err(check.error().message);
       return 1;
     }
-    report = std::move(*r);
+    // --count N reports (--interval alone: until interrupted), a blank line
+    // between them, --interval seconds apart.
+    const long count = sw.count ? *sw.count : sw.interval ? 0 : 1;
+    const double pause = sw.interval ? std::atof(sw.interval->c_str()) : 1.0;
+    bool ok = true;
+    for (long n = 0; count == 0 || n < count; ++n) {
+      if (n) {
+        out("\n");
+        std::fflush(stdout);
+        usleep(static_cast<useconds_t>(pause * 1e6));
+      }
+      auto report = StatsReport::create(o);
+      if (devices.empty()) {
+        ok = stats_rows(ctx, nullptr, sub, *report);
+      } else {
+        for (const auto& d : devices)
+          if (!stats_rows(ctx, &d, sub, *report)) {
+            ok = false;
+            break;
+          }
+      }
+      out(report->render());
+      if (!ok) break;
+    }
+    if (!ok) err("Command failed.");
+    return ok ? 0 : 1;
   }
   auto one = [&](const std::string* name) -> bool {
     if (sub == "create") return stats_create(ctx, name);
     if (sub == "delete") return stats_delete(ctx, name);
     if (sub == "clear") return stats_clear(ctx, name);
     if (sub == "print") return stats_print(ctx, name);
-    return stats_rows(ctx, name, sub, *report);
+    if (sub == "group") return stats_group(ctx, name);
+    return stats_ungroup(ctx, name);
   };
   bool ok = true;
   if (devices.empty()) {
@@ -514,7 +954,6 @@ int cmd_stats(Context& ctx, const std::vector<std::string>& args) {
         break;
       }
   }
-  if (report) out(report->render());
   if (!ok) err("Command failed.");
   return ok ? 0 : 1;
 }

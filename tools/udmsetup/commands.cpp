@@ -105,8 +105,7 @@ int run_udmsetup(int argc, char** argv) {
     if (args.empty() || args[0] != "stats") args.insert(args.begin(), "stats");
     ctx.stats_program = base;
     if (args.size() == 1) {
-      cmd_stats(ctx, {"help"});
-      return 1;
+      return cmd_stats(ctx, {});
     }
   }
   if (ctx.sw.version) {

@@ -19,7 +19,7 @@ enum LongOnly {
   OPT_BOUNDS, OPT_CLEAR, OPT_COUNT, OPT_FILEMAP, OPT_FOLLOW, OPT_FOREGROUND, OPT_GROUP, OPT_GROUPID,
   OPT_HISTOGRAM, OPT_INTERVAL, OPT_LENGTH, OPT_NOGROUP, OPT_NOMONITOR, OPT_NOSUFFIX, OPT_NOTIMESUFFIX,
   OPT_PRECISE, OPT_PROGRAMID, OPT_RAW, OPT_REGION, OPT_REGIONS, OPT_REGIONID, OPT_RELATIVE,
-  OPT_SEGMENTS, OPT_START, OPT_UNQUOTED, OPT_USERDATA, OPT_SVG,
+  OPT_SEGMENTS, OPT_START, OPT_UNQUOTED, OPT_USERDATA, OPT_SVG, OPT_BARS,
 };
 
 const option LONG_OPTIONS[] = {
@@ -103,6 +103,7 @@ const option LONG_OPTIONS[] = {
     {"unquoted", no_argument, nullptr, OPT_UNQUOTED},
     {"userdata", required_argument, nullptr, OPT_USERDATA},
     {"svg", required_argument, nullptr, OPT_SVG},
+    {"bars", no_argument, nullptr, OPT_BARS},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -201,6 +202,7 @@ Result<CommandLine> parse_command_line(int argc, char** argv) {
       case OPT_UNQUOTED: sw.unquoted = true; break;
       case OPT_USERDATA: sw.userdata = optarg; break;
       case OPT_SVG: sw.svg = optarg; break;
+      case OPT_BARS: sw.bars = true; break;
       default: return fail(EINVAL, "");  // getopt printed the reason
     }
   }

@@ -30,7 +30,8 @@ struct Switches {
   std::optional<int> areas, regionid, groupid, count;
   std::optional<std::string> areasize, start, length, bounds, programid, userdata, interval;
   std::optional<std::string> regions, alias, follow;
-  std::optional<std::string> svg;  // udm: stats report --histogram --svg FILE
+  std::optional<std::string> svg;  // udm: stats report --svg FILE (latency histogram picture)
+  bool bars = false;               // udm: stats report --bars (the same as terminal bars)
 };
 
 struct CommandLine {

@@ -165,6 +165,17 @@ std::string upper(std::string s) {
 
 std::string Report::help_text() { return REPORT_FIELD_HELP; }
 
+std::vector<ReportFieldRef> report_fields() {
+  std::vector<ReportFieldRef> out;
+  for (std::size_t i = 0; i < fields().size(); ++i) {
+    const auto& f = fields()[i];
+    out.push_back({int(i), f.id, f.heading, f.width, f.kind == Kind::num});
+  }
+  return out;
+}
+
+std::string report_field_value(int index, const ReportRow& row) { return fields()[std::size_t(index)].value(row); }
+
 Result<Report> Report::create(const ReportOptions& options, const std::string& defaults) {
   Report r;
   r.options_ = options;

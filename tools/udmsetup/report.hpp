@@ -83,6 +83,17 @@ class Report {
   std::vector<std::vector<std::string>> sort_values_;
 };
 
+// dmsetup's fields for another report (dmstats' -o takes them too).
+struct ReportFieldRef {
+  int index = 0;
+  const char* id = nullptr;
+  const char* heading = nullptr;
+  int width = 0;
+  bool number = false;
+};
+std::vector<ReportFieldRef> report_fields();
+std::string report_field_value(int index, const ReportRow& row);
+
 // dm_split_lvm_name: "vg-lv-layer" with "--" standing for '-'.
 void split_lvm_name(const std::string& name, std::string& vg, std::string& lv, std::string& layer);
 // Fill subsystem/vg/lv/layer the way dmsetup does from a device's name and uuid.

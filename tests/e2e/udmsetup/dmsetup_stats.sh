@@ -84,21 +84,29 @@ for args in "list" "list --allprograms" "list -v" "list -v --allprograms" "list 
   # shellcheck disable=SC2086
   NORM="sed -E s/[0-9]+\\.[0-9]+[kmgtpe]?$//" same $args
 done
-# dmstats lists its fields or subcommands here; udmstats only what it implements.
-expect_fail 1 "Unrecognised field: bogus_field" udmstats report -o bogus_field
-first=$(udmstats bogus_command 2>&1 | head -1) || true
-expect_eq "$first" "Unknown stats command." "an unknown subcommand"
+same report -o bogus_field
+same report -o help
+# Usage and field list as dmstats prints them (under its own name).
+for args in help bogus_command ""; do
+  # shellcheck disable=SC2086
+  udmstats $args >"$E2E_TMP/u.out" 2>&1 && urc=0 || urc=$?
+  # shellcheck disable=SC2086
+  dmstats $args >"$E2E_TMP/d.out" 2>&1 && drc=0 || drc=$?
+  sed -i 's/^udmstats$/dmstats/' "$E2E_TMP/u.out"
+  cmp -s "$E2E_TMP/d.out" "$E2E_TMP/u.out" && [ "$drc" == "$urc" ] ||
+    { diff "$E2E_TMP/d.out" "$E2E_TMP/u.out" >&2; fail "udmstats $args differs (exit $drc vs $urc)"; }
+done
 # Whole reports without the time-derived columns (their widths would vary too).
 NORM="cut -d: -f1-14" same report --noheadings
 NORM="cut -d: -f1-14" same report --noheadings sa
 NORM="cut -d: -f1-10,13-15,18" same report --raw --noheadings
 IO=true
-# udm's picture of a region's latency histogram: terminal bars and an SVG
+# udm's picture of a region's latency histogram: terminal bars (--bars) and an SVG
 # with one bar per bucket (region 2 has 3 bounds: 4 buckets) whose counts
 # add up to the requests.
 udmstats report --allprograms >/dev/null
 io
-udmstats report --histogram --programid other --svg "$E2E_TMP/h.svg" sa >"$E2E_TMP/bars"
+udmstats report --bars --programid other --svg "$E2E_TMP/h.svg" sa >"$E2E_TMP/bars"
 expect_eq "$(head -1 "$E2E_TMP/bars")" "sa: region 2 I/O latency (25 I/Os)"
 expect_eq "$(grep -c '|' "$E2E_TMP/bars")" 4 "terminal bars"
 if command -v xmllint >/dev/null; then
@@ -107,7 +115,10 @@ fi
 expect_eq "$(grep -c '<rect class="bar"' "$E2E_TMP/h.svg")" 4 "SVG bars"
 expect_eq "$(grep -o 'data-count="[0-9]*"' "$E2E_TMP/h.svg" | tr -dc '0-9\n' | awk '{s += $1} END {print s}')" 25 "SVG counts"
 expect_fail 1 "No statistics region with a histogram.
-Command failed." udmstats report --histogram --svg "$E2E_TMP/none.svg" sa
+Command failed." udmstats report --svg "$E2E_TMP/none.svg" sa
+# Without --bars and not on a terminal, --svg alone prints nothing.
+expect_eq "$(udmstats report --programid other --svg "$E2E_TMP/h2.svg" sa)" ""
+grep -q '<rect class="bar"' "$E2E_TMP/h2.svg" || fail "--svg without --bars wrote no picture"
 
 # Clear and print --clear, by each tool, read back by the other.
 udmstats clear sa --regionid 0
