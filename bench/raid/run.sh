@@ -183,6 +183,7 @@ for k, tag in enumerate(tags[:len(builds)]):
     b['resync/raw_direct'] = round(rs / rd, 3)
     res['builds'][tag] = b
 print(json.dumps(res, indent=1))
+json.dump(res, open(out, 'w'), indent=1)
 # The same as a table: MiB/s and (udmd CPU ms per MiB) per device, ratios.
 print('| workload | build | ' + ' | '.join(devs) + ' | r1/lin | lvr1/lvlin |')
 print('|---|---|' + '---|' * (len(devs) + 2))
