@@ -28,17 +28,17 @@ LegWriter::~LegWriter() {
 
 void LegWriter::submit(io::Request* r) {
   r->scratch.next = nullptr;
-  bool wake = false;
-  {
-    std::lock_guard g(lock_);
-    if (tail_) tail_->scratch.next = r;
-    else head_ = r;
-    tail_ = r;
-    // A busy thread takes it with its next batch: no wake-up per write.
-    wake = sleeping_;
+  std::lock_guard g(lock_);
+  if (tail_) tail_->scratch.next = r;
+  else head_ = r;
+  tail_ = r;
+  // A busy thread takes it with its next batch: no wake-up per write. The
+  // wake-up goes out under the lock: once `r` is taken it may complete the
+  // set's last write, and the set (and this writer) may be gone.
+  if (sleeping_) {
     sleeping_ = false;
+    wake_.notify_one();
   }
-  if (wake) wake_.notify_one();
 }
 
 void LegWriter::run() {
