@@ -19,7 +19,9 @@
 # on its own files, and every round runs both builds one after the other
 # (before/after in one run). Environment: SIZE (MiB per leg, 512), RUNTIME
 # (s per fio run, 8), ROUNDS (3), WORK (scratch, /tmp/udm-raid-bench), OUT
-# (JSON, $WORK/results.json), DEVS (default "lin r1 r1one lvlin lvr1").
+# (JSON, $WORK/results.json), DEVS (default "lin r1 r1one lvlin lvr1"),
+# NICE (priority of udmd, fio and dd when run as root, -15: builds of a
+# shared machine then do not preempt the measured processes).
 # Not a test: numbers depend on the machine's load.
 set -euo pipefail
 
@@ -32,6 +34,8 @@ ROUNDS=${ROUNDS:-3}
 WORK=${WORK:-/tmp/udm-raid-bench}
 OUT=${OUT:-$WORK/results.json}
 read -r -a DEVS <<<"${DEVS:-lin r1 r1one lvlin lvr1}"
+PRIO=()
+[ "$(id -u)" == 0 ] && PRIO=(nice -n "${NICE:--15}")
 for t in fio python3 dd; do command -v "$t" >/dev/null || { echo "needs $t" >&2; exit 1; }; done
 for b in "${BUILDS[@]}"; do
   for t in udmd udmsetup ulvm; do [ -x "$b/bin/$t" ] || { echo "needs $b/bin/$t" >&2; exit 1; }; done
@@ -72,7 +76,7 @@ for k in "${!BUILDS[@]}"; do
   for f in m0 m1 m2; do truncate -s 4M "$w/$f.img"; done
   for f in p0 p1; do fill "$w/$f.img" $((SIZE * 2 + 64)); done
   echo "devices = $w/p0.img,$w/p1.img" >"$w/lvm.conf"
-  "${BUILDS[$k]}/bin/udmd" --rundir "$w/run" --foreground --no-fuse >"$w/udmd.log" 2>&1 &
+  "${PRIO[@]}" "${BUILDS[$k]}/bin/udmd" --rundir "$w/run" --foreground --no-fuse >"$w/udmd.log" 2>&1 &
   PIDS[k]=$!
   for i in $(seq 300); do [ -S "$w/run/nbd.sock" ] && [ -S "$w/run/control" ] && break; sleep 0.1; done
   tool "$k" udmsetup create lin --table "0 $SECTORS linear $w/lin.img 0"
@@ -89,7 +93,7 @@ declare -A IOPS CPU
 run_fio() {  # K dev rw bs depth -> "IOPS cpu_us_per_io"
   local k=$1 w="$WORK/${TAGS[$1]}" pid=${PIDS[$1]} t0 t1 out
   t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-  out=$(fio --name=b --ioengine=nbd --uri="nbd+unix:///$(devname "$2")?socket=$w/run/nbd.sock" --rw="$3" --bs="$4" \
+  out=$("${PRIO[@]}" fio --name=b --ioengine=nbd --uri="nbd+unix:///$(devname "$2")?socket=$w/run/nbd.sock" --rw="$3" --bs="$4" \
     --iodepth="$5" --size="${SIZE}M" --time_based --runtime="$RUNTIME" --output-format=json 2>/dev/null)
   t1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   echo "$out" | python3 -c "
@@ -115,12 +119,12 @@ resync_round() {  # K: a new set from src, timed to idle; then dd of the same le
   cmp -s "$w/s0.img" "$w/s1.img" || { echo "resync of build ${TAGS[$k]}: legs differ" >&2; exit 1; }
   RESYNC[$k]+="$s "
   start=$(date +%s.%N)
-  dd if="$w/s0.img" of="$w/raw.img" bs=1M conv=notrunc status=none
+  "${PRIO[@]}" dd if="$w/s0.img" of="$w/raw.img" bs=1M conv=notrunc status=none
   RAWBUF[$k]+="$(python3 -c "import time; print($SIZE / (time.time() - $start))") "
   rm -f "$w/raw.img"
   truncate -s "${SIZE}M" "$w/raw.img"
   start=$(date +%s.%N)
-  dd if="$w/s0.img" of="$w/raw.img" bs=1M iflag=direct oflag=direct conv=notrunc status=none
+  "${PRIO[@]}" dd if="$w/s0.img" of="$w/raw.img" bs=1M iflag=direct oflag=direct conv=notrunc status=none
   RAWDIRECT[$k]+="$(python3 -c "import time; print($SIZE / (time.time() - $start))") "
   echo "round: build ${TAGS[$k]} resync ${s%.*} MiB/s" >&2
 }
@@ -162,7 +166,11 @@ for k, tag in enumerate(tags[:len(builds)]):
     for w in ['randread 4k 32', 'randwrite 4k 32', 'write 1m 8']:
         row = {}
         for d in devs:
-            row[d] = {'iops': round(med[('iops', f'{k} {d} {w}')]), 'udmd_us_per_io': round(med[('cpu', f'{k} {d} {w}')], 1)}
+            iops, us = med[('iops', f'{k} {d} {w}')], med[('cpu', f'{k} {d} {w}')]
+            bs = (1 << 20) if ' 1m ' in w else 4096
+            # udmd CPU per MiB moved, beside MiB/s: steadier on a loaded machine.
+            row[d] = {'iops': round(iops), 'mib_s': round(iops * bs / (1 << 20), 1), 'udmd_us_per_io': round(us, 1),
+                      'udmd_ms_per_mib': round(us * (1 << 20) / bs / 1000, 2)}
         for d, base in (('r1', 'lin'), ('r1one', 'lin'), ('lvr1', 'lvlin')):
             if d in row and base in row:
                 row[d + '/' + base] = round(row[d]['iops'] / row[base]['iops'], 3)
@@ -176,4 +184,15 @@ for k, tag in enumerate(tags[:len(builds)]):
     res['builds'][tag] = b
 print(json.dumps(res, indent=1))
 json.dump(res, open(out, 'w'), indent=1)
+# The same as a table: MiB/s and (udmd CPU ms per MiB) per device, ratios.
+print('| workload | build | ' + ' | '.join(devs) + ' | r1/lin | lvr1/lvlin |')
+print('|---|---|' + '---|' * (len(devs) + 2))
+for w in ['randread 4k 32', 'randwrite 4k 32', 'write 1m 8']:
+    for tag, b in res['builds'].items():
+        row = b['workloads'][w]
+        cells = ['%s (%s)' % (row[d]['mib_s'], row[d]['udmd_ms_per_mib']) for d in devs]
+        ratios = [str(row.get(x, '')) for x in ('r1/lin', 'lvr1/lvlin')]
+        print('| %s | %s | %s | %s |' % (w, tag, ' | '.join(cells), ' | '.join(ratios)))
+for tag, b in res['builds'].items():
+    print('resync %s: %s MiB/s, dd buffered %s, dd direct %s' % (tag, b['resync_mib_s'], b['raw_copy_buffered_mib_s'], b['raw_copy_direct_mib_s']))
 " "$SIZE" "$OUT" "${TAGS[*]}" "$(IFS='|'; echo "${BUILDS[*]}")" "${DEVS[*]}"

@@ -265,8 +265,11 @@ Outcome<void> repair(Cmd& c, const VolumeGroup& old, const std::string& lvn) {
         if (!paths.contains(p)) missing = true;
     if (missing || (i < st->health.size() && (st->health[i] == 'D' || st->health[i] == '-'))) bad.push_back(i);
   }
+  // lvm2 asks before it looks at the images, and a "no" is no error.
+  if (yes_no(c, "Attempt to replace failed RAID images (requires full device resync)? [y/n]: ") == 'n') return {};
   if (bad.empty()) {
     c.say(fmt::format("{} does not contain devices specified to replace.", who(vg, lvn)));
+    c.say(fmt::format("Faulty devices in {} successfully replaced.", who(vg, lvn)));
     return {};
   }
   // What the set can lose and still be rebuilt from the rest.
@@ -276,8 +279,6 @@ Outcome<void> repair(Cmd& c, const VolumeGroup& old, const std::string& lvn) {
   if (bad.size() > can_lose)
     return failed(fmt::format("Unable to replace more than {} PVs from ({}) {}.\n  Failed to replace faulty devices in {}.",
                               can_lose, k->type, who(vg, lvn), who(vg, lvn)));
-  if (yes_no(c, "Attempt to replace failed RAID images (requires full device resync)? [y/n]: ") == 'n')
-    return failed(fmt::format("Failed to replace faulty devices in {}.", who(vg, lvn)));
   // New pairs avoid every PV the LV uses, failed ones included.
   std::vector<std::string> avoid;
   for (std::size_t i = 0; i < k->images.size(); ++i)
@@ -293,6 +294,18 @@ Outcome<void> repair(Cmd& c, const VolumeGroup& old, const std::string& lvn) {
   auto policy = policy_of(c, vg, nullptr);
   if (!policy) return std::unexpected(policy.error());
   const bool with_meta = !k->metas[bad[0]].empty();
+  // Not enough free extents at all on the PVs a new image may use: lvm2's
+  // count of them, before it tries to place anything.
+  const extent_t needed = (per_image + (with_meta ? 1 : 0)) * bad.size();
+  extent_t available = 0;
+  for (const auto& pv : vg.pvs)
+    if (pv.status.has("ALLOCATABLE") && paths.contains(pv.name) &&
+        std::find(avoid.begin(), avoid.end(), pv.name) == avoid.end())
+      available += pv_free_extents(vg, pv);
+  if (available < needed)
+    return failed(fmt::format("Insufficient free space: {} extents needed, but only {} available\n  "
+                              "Failed to replace faulty devices in {}.",
+                              needed, available, who(vg, lvn)));
   for (auto i : bad)
     if (auto r = allocate_raid_slot(c, vg, lvn, i, with_meta, per_image, {}, avoid, *policy); !r)
       return failed(fmt::format("Insufficient suitable allocatable extents for logical volume {}: {} more required\n  "
@@ -327,8 +340,15 @@ std::optional<Outcome<void>> lvconvert_raid(Cmd& c) {
   }
   if (auto r = c.open(true); !r) return r;
   auto [vgn, lvn] = split_lv_path(c.cl().args[0]);
+  if (vgn.empty()) return failed(fmt::format("Cannot find VG name for LV {}.", lvn));
   auto old = c.vg(vgn);
   if (!old) return std::unexpected(old.error());
+  if (repair_it) {
+    // lvm2 reads the VG again for the repair, which names the missing PVs once more.
+    const auto found = c.pv_paths(vgn);
+    for (const auto& pv : old->pvs)
+      if (!found.contains(pv.name)) c.warn(fmt::format("WARNING: Couldn't find device with uuid {}.", format_id(pv.id)));
+  }
   const LogicalVolume* lv = old->find_lv(lvn);
   if (!lv) return failed(fmt::format("Failed to find logical volume \"{}/{}\"", vgn, lvn));
   const bool raid = segtypes::lv_is_raid(*lv);
