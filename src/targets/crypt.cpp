@@ -21,6 +21,8 @@
 #include <cstring>
 #include <string.h>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "core/target.hpp"
 #include "core/target_services.hpp"
@@ -41,6 +43,7 @@ using crypt::Direction;
 
 constexpr unsigned MAX_CHUNKS = 8;
 constexpr byte_count MIN_CHUNK = 64 * 1024;  // below this one worker does the whole request
+constexpr std::size_t MAX_FREE_IOS = 64;       // recycled CryptIo kept per table
 
 struct CryptOptions {
   bool allow_discards = false, same_cpu_crypt = false, high_priority = false, submit_from_crypt_cpus = false;
@@ -83,7 +86,10 @@ class CryptTarget final : public core::Target {
         crypter_(std::move(crypter)), iv_offset_(iv_offset), dev_(std::move(dev)), start_(start), o_(o),
         pool_(pool) {}
 
-  ~CryptTarget() override { key_.wipe(); }
+  ~CryptTarget() override {
+    key_.wipe();
+    for (CryptIo* io : free_ios_) delete io;
+  }
 
   core::MapResult map(io::Request* r) override {
     switch (r->op) {
@@ -190,6 +196,30 @@ class CryptTarget final : public core::Target {
   void start_io(io::Request* r);
   void schedule(CryptIo* io);
   void finish_crypto(CryptIo* io);
+  // In-flight state is recycled: a stream of requests allocates nothing.
+  CryptIo* take_io() {
+    {
+      std::lock_guard g(free_lock_);
+      if (!free_ios_.empty()) {
+        CryptIo* io = free_ios_.back();
+        free_ios_.pop_back();
+        io->bounce = nullptr;
+        io->failed.store(false, std::memory_order_relaxed);
+        return io;
+      }
+    }
+    return new (std::nothrow) CryptIo;
+  }
+  void give_io(CryptIo* io) {
+    {
+      std::lock_guard g(free_lock_);
+      if (free_ios_.size() < MAX_FREE_IOS) {
+        free_ios_.push_back(io);
+        return;
+      }
+    }
+    delete io;
+  }
 
   std::string cipher_text_;
   crypt::CipherSpec spec_;
@@ -203,12 +233,14 @@ class CryptTarget final : public core::Target {
   CryptOptions o_;
   io::WorkerPool& pool_;
   crypt::BouncePool bounces_;
+  std::mutex free_lock_;
+  std::vector<CryptIo*> free_ios_;
 };
 
 void CryptTarget::start_io(io::Request* r) {
   if ((r->offset | r->length) & (o_.sector_size - 1)) return r->complete(-EIO);
   if (r->length == 0) return r->complete(0);
-  auto* io = new (std::nothrow) CryptIo;
+  CryptIo* io = take_io();
   if (!io) return r->complete(-ENOMEM);
   io->parent = r;
   io->target = this;
@@ -224,7 +256,7 @@ void CryptTarget::start_io(io::Request* r) {
       auto* cio = static_cast<CryptIo*>(self->context);
       if (result < 0) {
         io::Request* parent = cio->parent;
-        delete cio;
+        cio->target->give_io(cio);
         return parent->complete(result);
       }
       cio->target->schedule(cio);  // a completion thread: hand the work to the pool
@@ -233,7 +265,7 @@ void CryptTarget::start_io(io::Request* r) {
   }
   io->bounce = bounces_.get(r->length);
   if (!io->bounce) {
-    delete io;
+    give_io(io);
     return r->complete(-ENOMEM);
   }
   io->child.data = io->bounce;
@@ -241,7 +273,7 @@ void CryptTarget::start_io(io::Request* r) {
     auto* cio = static_cast<CryptIo*>(self->context);
     io::Request* parent = cio->parent;
     cio->target->bounces_.put(cio->bounce, parent->length);
-    delete cio;
+    cio->target->give_io(cio);
     parent->complete(result);
   };
   schedule(io);
@@ -291,12 +323,12 @@ void CryptTarget::finish_crypto(CryptIo* io) {
   io::Request* parent = io->parent;
   if (parent->op == io::Op::read) {
     int result = io->failed.load() ? -EIO : 0;
-    delete io;
+    give_io(io);
     return parent->complete(result);
   }
   if (io->failed.load()) {
     bounces_.put(io->bounce, parent->length);
-    delete io;
+    give_io(io);
     return parent->complete(-EIO);
   }
   // A pool thread may block: the ciphertext goes into the page cache right
