@@ -88,6 +88,8 @@ key=
 
 # cpu PID: utime+stime of the process in clock ticks.
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# threads PID: "tid ticks" per thread (comm may hold spaces: fields counted from the end).
+threads() { for f in /proc/"$1"/task/*/stat; do awk -v t="${f%/stat}" '{n=NF; print t, $(n-38) + $(n-37)}' "$f" 2>/dev/null; done; }
 # run BUILD DEV ROW RW BS [ENGINE DEPTH]: appends "BUILD DEV ROW MB/s udmd-CPU-s MB fio-CPU-s" to results.
 # ENGINE nbd: fio's nbd engine on the device's NBD export instead of its file.
 run() {
@@ -95,6 +97,7 @@ run() {
   target=(--filename="$tmp/$b/dev/mapper/$dev" --direct=1)
   [ "$engine" = nbd ] && target=(--uri="nbd+unix:///$dev?socket=$tmp/$b/nbd.sock")
   c0=$(cpu "${pid[$b]}")
+  threads "${pid[$b]}" >"$tmp/t0"
   out=$("${prio[@]}" fio --disk_util=0 --name=b --ioengine="$engine" "${target[@]}" --rw="$rw" --bs="$bs" \
     --iodepth="$depth" --size="${mb}M" --runtime="$secs" --time_based \
     --output-format=json 2>"$tmp/fio.err" | sed -n '/^{/,$p' |
@@ -102,8 +105,12 @@ run() {
 b=j['read']['io_bytes']+j['write']['io_bytes']
 print(round((j['read']['bw_bytes']+j['write']['bw_bytes'])/1e6, 1), b/1e6, (j['usr_cpu']+j['sys_cpu'])/100*j['job_runtime']/1e3)")
   c1=$(cpu "${pid[$b]}")
+  threads "${pid[$b]}" >"$tmp/t1"
+  # The busiest thread's CPU time: with a core of its own per thread, no
+  # pipeline of these threads runs faster than it does.
+  busiest=$(awk 'NR==FNR {a[$1]=$2; next} {d=$2-a[$1]; if (d>m) m=d} END {print m+0}' "$tmp/t0" "$tmp/t1")
   set -- $out
-  echo "$b $dev $row $1 $(python3 -c "print(($c1 - $c0) / $(getconf CLK_TCK))") $2 $3" >>"$tmp/results"
+  echo "$b $dev $row $1 $(python3 -c "print(($c1 - $c0) / $(getconf CLK_TCK))") $2 $3 $(python3 -c "print($busiest / $(getconf CLK_TCK))")" >>"$tmp/results"
 }
 
 ossl=$("${prio[@]}" openssl speed -evp aes-256-xts -seconds "$secs" -bytes 16384 -mr 2>/dev/null |
@@ -137,8 +144,8 @@ import json, statistics, sys
 path, ossl, secs, rounds, load, micro = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
 runs = {}
 for line in open(path):
-    b, dev, row, rate, cpu, mbytes, fio_cpu = line.split()
-    runs.setdefault((b, dev, row), []).append((float(rate), float(cpu), float(mbytes), float(fio_cpu)))
+    b, dev, row, rate, cpu, mbytes, fio_cpu, busiest = line.split()
+    runs.setdefault((b, dev, row), []).append((float(rate), float(cpu), float(mbytes), float(fio_cpu), float(busiest)))
 out = {"seconds": secs, "rounds": rounds, "openssl_aes256xts_1core_MBps": ossl, "load_avg": float(load),
        "crypto_loop": json.loads(micro)}
 names = {"bz": "null", "bl": "linear", "bc": "crypt512", "bc4": "crypt4096"}
@@ -148,8 +155,8 @@ rows = [r for r in order if any(k[2] == r for k in runs)]
 names = {d: n for d, n in names.items() if any(k[1] == d for k in runs)}
 for b in sorted({k[0] for k in runs}, key=lambda x: x != "now"):
     print(f"== {b}: median of {rounds}; MB/s wall | MB per udmd CPU-second | MB per CPU-second of udmd + fio"
-          f" (openssl {ossl:.0f} MB/s per CPU-second)")
-    print(f"{'':12}" + "".join(f"{names[d]:>28}" for d in names))
+          f" | MB per CPU-second of udmd's busiest thread (openssl {ossl:.0f} MB/s per CPU-second)")
+    print(f"{'':16}" + "".join(f"{names[d]:>36}" for d in names))
     for row in rows:
         cells = []
         for dev in names:
@@ -160,11 +167,13 @@ for b in sorted({k[0] for k in runs}, key=lambda x: x != "now"):
             wall = statistics.median(x[0] for x in r)
             per_cpu = statistics.median(x[2] / x[1] if x[1] else 0 for x in r)
             per_all = statistics.median(x[2] / (x[1] + x[3]) if x[1] + x[3] else 0 for x in r)
+            per_busiest = statistics.median(x[2] / x[4] if x[4] else 0 for x in r)
+            out[f"{b}.{dev}.{row}.MB_per_busiest_thread_cpu_s"] = round(per_busiest, 1)
             out[f"{b}.{dev}.{row}"] = wall
             out[f"{b}.{dev}.{row}.MB_per_cpu_s"] = round(per_cpu, 1)
             out[f"{b}.{dev}.{row}.MB_per_cpu_s_with_fio"] = round(per_all, 1)
-            cells.append(f"{wall:7.0f} |{per_cpu:7.0f} |{per_all:6.0f}")
-        print(f"{row:12}" + "".join(f"{c:>28}" for c in cells))
+            cells.append(f"{wall:6.0f} |{per_cpu:6.0f} |{per_all:6.0f} |{per_busiest:6.0f}")
+        print(f"{row:16}" + "".join(f"{c:>36}" for c in cells))
     for dev in [d for d in ("bc", "bc4") if d in names]:
         for row in rows:
             if f"{b}.{dev}.{row}" not in out:
