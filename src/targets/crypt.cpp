@@ -15,7 +15,7 @@
 // A request is split into up to one piece per worker of the shared pool, so
 // a 1 MiB request uses every core; each worker reads its piece and decrypts
 // it in place, or encrypts it into a recycled bounce buffer (the caller's
-// data is never touched) and writes it. Crypto never runs on an io_uring
+// data is never touched; the last one done writes the whole buffer). Crypto never runs on an io_uring
 // completion thread and no lock is held while it runs. The workqueue
 // options only change table output here: udm always needs the pool.
 #include <atomic>
@@ -55,9 +55,9 @@ struct CryptOptions {
 class CryptTarget;
 
 struct CryptIo;
-// One piece of a request, on one worker: read it and decrypt it in place, or
-// encrypt it into its part of the bounce buffer and write that. Its own child
-// request, so the pieces' copies (page cache <-> buffer) run in parallel too.
+// One piece of a request, on one worker: read it (its own child request, so
+// the pieces' page-cache copies run in parallel too) and decrypt it in
+// place, or encrypt it into its part of the bounce buffer.
 struct CryptChunk : io::WorkerPool::Work {
   CryptIo* io = nullptr;
   byte_count begin = 0, length = 0;
@@ -69,6 +69,7 @@ struct CryptIo {
   io::Request* parent = nullptr;
   CryptTarget* target = nullptr;
   std::byte* bounce = nullptr;  // ciphertext of a write
+  io::Request write;             // the whole ciphertext, once every piece is encrypted
   std::atomic<unsigned> pending{0};
   std::atomic<int> error{0};  // the first error of any piece
   unsigned chunks_used = 0;
@@ -210,7 +211,9 @@ class CryptTarget final : public core::Target {
   void schedule(CryptIo* io);
   bool crypt_chunk(CryptChunk* c, bool write);
   void decrypt_chunk(CryptChunk* c);
+  void encrypt_chunk(CryptChunk* c);
   void chunk_done(CryptChunk* c, int result);
+  void finish(CryptIo* io, int result);
   // In-flight state is recycled: a stream of requests allocates nothing.
   CryptIo* take_io() {
     {
@@ -314,17 +317,15 @@ void CryptTarget::run_chunk(CryptChunk* c) {
   CryptIo* io = c->io;
   io::Request* parent = io->parent;
   const bool write = parent->op == io::Op::write;
-  if (write && !crypt_chunk(c, true)) return chunk_done(c, -EIO);
+  if (write) return encrypt_chunk(c);
   c->child = io::Request{};
-  c->child.op = parent->op;
-  c->child.fua = parent->fua;
+  c->child.op = io::Op::read;
   c->child.offset = parent->offset + sectors_to_bytes(start_) + c->begin;
   c->child.length = c->length;
-  c->child.data = (write ? io->bounce : parent->data) + c->begin;
+  c->child.data = parent->data + c->begin;
   c->child.context = c;
   c->child.done = [](io::Request* self, int result) {
     auto* chunk = static_cast<CryptChunk*>(self->context);
-    if (chunk->io->parent->op == io::Op::write) return chunk->io->target->chunk_done(chunk, result);
     if (t_submitting && t_submitting->chunk == chunk) {  // finished by run_chunk once submit() returns
       t_submitting->completed = true;
       t_submitting->result = result;
@@ -339,9 +340,8 @@ void CryptTarget::run_chunk(CryptChunk* c) {
     chunk->io->target->pool_.submit(chunk);
   };
   // A pool thread may block: a piece the page cache holds is copied right
-  // here, and the ciphertext goes into the page cache right here, rather
-  // than waking an I/O thread for it.
-  InlineRead here{write ? nullptr : c};
+  // here rather than by an io_uring thread.
+  InlineRead here{c};
   InlineRead* const saved = t_submitting;
   t_submitting = &here;
   {
@@ -356,18 +356,49 @@ void CryptTarget::run_chunk(CryptChunk* c) {
 
 void CryptTarget::decrypt_chunk(CryptChunk* c) { chunk_done(c, crypt_chunk(c, false) ? 0 : -EIO); }
 
+// Writes: the pieces are encrypted in parallel, and the worker that finishes
+// last writes the whole ciphertext. Two pieces written at once measured no
+// better: buffered writes to one file take the inode's lock in turn.
+void CryptTarget::encrypt_chunk(CryptChunk* c) {
+  CryptIo* io = c->io;
+  if (!crypt_chunk(c, true)) {
+    int none = 0;
+    io->error.compare_exchange_strong(none, -EIO);
+  }
+  if (io->pending.fetch_sub(1) != 1) return;
+  io::Request* parent = io->parent;
+  if (io->error.load() < 0) return finish(io, io->error.load());
+  io->write = io::Request{};
+  io->write.op = io::Op::write;
+  io->write.fua = parent->fua;
+  io->write.offset = parent->offset + sectors_to_bytes(start_);
+  io->write.length = parent->length;
+  io->write.data = io->bounce;
+  io->write.context = io;
+  io->write.done = [](io::Request* self, int result) {
+    auto* me = static_cast<CryptIo*>(self->context);
+    me->target->finish(me, result);
+  };
+  // A pool thread may block: the ciphertext goes into the page cache right
+  // here rather than waking a write-pool thread for it.
+  io::InlineWrites inline_here(parent->length);
+  dev_->submit(&io->write);
+}
+
 void CryptTarget::chunk_done(CryptChunk* c, int result) {
   CryptIo* io = c->io;
   if (result < 0) {
     int none = 0;
     io->error.compare_exchange_strong(none, result);
   }
-  if (io->pending.fetch_sub(1) != 1) return;
+  if (io->pending.fetch_sub(1) == 1) finish(io, io->error.load());
+}
+
+void CryptTarget::finish(CryptIo* io, int result) {
   io::Request* parent = io->parent;
-  const int error = io->error.load();
   if (io->bounce) bounces_.put(io->bounce, parent->length);
   give_io(io);
-  parent->complete(error);
+  parent->complete(result);
 }
 
 Result<void> parse_options(ArgSet& as, CryptOptions& o) {
