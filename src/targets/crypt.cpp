@@ -12,15 +12,18 @@
 // Messages: "key wipe", "key set <key>": only while suspended; a wiped key
 //          makes resume fail (I/O stays held), as in the kernel.
 //
-// Writes are encrypted into a bounce buffer (the caller's data is never
-// touched) and reads decrypted after they complete, both on the worker pool
-// (never on an io_uring completion thread), split into up to one chunk per
-// worker so a 1 MiB request uses every core. The workqueue options only
-// change table output here: udm always needs the pool.
+// A request is split into up to one piece per worker of the shared pool, so
+// a 1 MiB request uses every core; each worker reads its piece and decrypts
+// it in place, or encrypts it into a recycled bounce buffer (the caller's
+// data is never touched; the last one done writes the whole buffer). Crypto never runs on an io_uring
+// completion thread and no lock is held while it runs. The workqueue
+// options only change table output here: udm always needs the pool.
 #include <atomic>
 #include <cstring>
 #include <string.h>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "core/target.hpp"
 #include "core/target_services.hpp"
@@ -41,6 +44,7 @@ using crypt::Direction;
 
 constexpr unsigned MAX_CHUNKS = 8;
 constexpr byte_count MIN_CHUNK = 64 * 1024;  // below this one worker does the whole request
+constexpr std::size_t MAX_FREE_IOS = 64;       // recycled CryptIo kept per table
 
 struct CryptOptions {
   bool allow_discards = false, same_cpu_crypt = false, high_priority = false, submit_from_crypt_cpus = false;
@@ -51,23 +55,36 @@ struct CryptOptions {
 class CryptTarget;
 
 struct CryptIo;
+// One piece of a request, on one worker: read it (its own child request, so
+// the pieces' page-cache copies run in parallel too) and decrypt it in
+// place, or encrypt it into its part of the bounce buffer.
 struct CryptChunk : io::WorkerPool::Work {
   CryptIo* io = nullptr;
   byte_count begin = 0, length = 0;
+  io::Request child;
 };
 
-// One mapped piece in flight: the request sent to the device and the
-// crypto jobs around it.
+// A read or write in flight.
 struct CryptIo {
-  io::Request child;
   io::Request* parent = nullptr;
   CryptTarget* target = nullptr;
   std::byte* bounce = nullptr;  // ciphertext of a write
+  io::Request write;             // the whole ciphertext, once every piece is encrypted
   std::atomic<unsigned> pending{0};
-  std::atomic<bool> failed{false};
+  std::atomic<int> error{0};  // the first error of any piece
   unsigned chunks_used = 0;
   CryptChunk chunks[MAX_CHUNKS];
 };
+
+// The read piece whose child this thread is submitting: a completion seen
+// on this thread for it came back inside submit() and leaves its result here
+// (on the submitter's stack: the piece itself may be recycled by then).
+struct InlineRead {
+  CryptChunk* chunk = nullptr;
+  bool completed = false;
+  int result = 0;
+};
+thread_local InlineRead* t_submitting = nullptr;
 
 io::WorkerPool& fallback_pool() {
   static io::WorkerPool pool(2, "udm-crypt");
@@ -83,7 +100,10 @@ class CryptTarget final : public core::Target {
         crypter_(std::move(crypter)), iv_offset_(iv_offset), dev_(std::move(dev)), start_(start), o_(o),
         pool_(pool) {}
 
-  ~CryptTarget() override { key_.wipe(); }
+  ~CryptTarget() override {
+    key_.wipe();
+    for (CryptIo* io : free_ios_) delete io;
+  }
 
   core::MapResult map(io::Request* r) override {
     switch (r->op) {
@@ -189,7 +209,35 @@ class CryptTarget final : public core::Target {
  private:
   void start_io(io::Request* r);
   void schedule(CryptIo* io);
-  void finish_crypto(CryptIo* io);
+  bool crypt_chunk(CryptChunk* c, bool write);
+  void decrypt_chunk(CryptChunk* c);
+  void encrypt_chunk(CryptChunk* c);
+  void chunk_done(CryptChunk* c, int result);
+  void finish(CryptIo* io, int result);
+  // In-flight state is recycled: a stream of requests allocates nothing.
+  CryptIo* take_io() {
+    {
+      std::lock_guard g(free_lock_);
+      if (!free_ios_.empty()) {
+        CryptIo* io = free_ios_.back();
+        free_ios_.pop_back();
+        io->bounce = nullptr;
+        io->error.store(0, std::memory_order_relaxed);
+        return io;
+      }
+    }
+    return new (std::nothrow) CryptIo;
+  }
+  void give_io(CryptIo* io) {
+    {
+      std::lock_guard g(free_lock_);
+      if (free_ios_.size() < MAX_FREE_IOS) {
+        free_ios_.push_back(io);
+        return;
+      }
+    }
+    delete io;
+  }
 
   std::string cipher_text_;
   crypt::CipherSpec spec_;
@@ -203,50 +251,31 @@ class CryptTarget final : public core::Target {
   CryptOptions o_;
   io::WorkerPool& pool_;
   crypt::BouncePool bounces_;
+  std::mutex free_lock_;
+  std::vector<CryptIo*> free_ios_;
 };
 
 void CryptTarget::start_io(io::Request* r) {
   if ((r->offset | r->length) & (o_.sector_size - 1)) return r->complete(-EIO);
   if (r->length == 0) return r->complete(0);
-  auto* io = new (std::nothrow) CryptIo;
+  CryptIo* io = take_io();
   if (!io) return r->complete(-ENOMEM);
   io->parent = r;
   io->target = this;
-  io->child = io::Request{};
-  io->child.op = r->op;
-  io->child.fua = r->fua;
-  io->child.offset = r->offset + sectors_to_bytes(start_);
-  io->child.length = r->length;
-  io->child.context = io;
-  if (r->op == io::Op::read) {
-    io->child.data = r->data;  // decrypted in place once it arrives
-    io->child.done = [](io::Request* self, int result) {
-      auto* cio = static_cast<CryptIo*>(self->context);
-      if (result < 0) {
-        io::Request* parent = cio->parent;
-        delete cio;
-        return parent->complete(result);
-      }
-      cio->target->schedule(cio);  // a completion thread: hand the work to the pool
-    };
-    return dev_->submit(&io->child);
+  if (r->op == io::Op::write) {
+    io->bounce = bounces_.get(r->length);
+    if (!io->bounce) {
+      give_io(io);
+      return r->complete(-ENOMEM);
+    }
   }
-  io->bounce = bounces_.get(r->length);
-  if (!io->bounce) {
-    delete io;
-    return r->complete(-ENOMEM);
-  }
-  io->child.data = io->bounce;
-  io->child.done = [](io::Request* self, int result) {
-    auto* cio = static_cast<CryptIo*>(self->context);
-    io::Request* parent = cio->parent;
-    cio->target->bounces_.put(cio->bounce, parent->length);
-    delete cio;
-    parent->complete(result);
-  };
   schedule(io);
 }
 
+// Every piece goes to the pool, reads too: a worker reads its piece (from the
+// page cache right there when it holds it) and decrypts it while the other
+// does the same with the next piece, instead of one thread copying the whole
+// request before the decryption starts.
 void CryptTarget::schedule(CryptIo* io) {
   const byte_count length = io->parent->length;
   unsigned n = std::max(1u, std::min<unsigned>(pool_.threads(), MAX_CHUNKS));
@@ -268,10 +297,9 @@ void CryptTarget::schedule(CryptIo* io) {
   for (unsigned i = 0; i < used; ++i) pool_.submit(&io->chunks[i]);
 }
 
-void CryptTarget::run_chunk(CryptChunk* c) {
+bool CryptTarget::crypt_chunk(CryptChunk* c, bool write) {
   CryptIo* io = c->io;
   io::Request* parent = io->parent;
-  const bool write = parent->op == io::Op::write;
   // The IV counts 512-byte sectors from the target's start plus iv_offset;
   // with iv_large_sectors it counts sector_size units instead.
   std::uint64_t iv_sector = bytes_to_sectors(parent->offset + c->begin) + iv_offset_;
@@ -280,29 +308,97 @@ void CryptTarget::run_chunk(CryptChunk* c) {
     iv_sector /= iv_step;
     iv_step = 1;
   }
-  bool ok = crypter_ && crypter_->crypt(write ? Direction::encrypt : Direction::decrypt, parent->data + c->begin,
-                                        (write ? io->bounce : parent->data) + c->begin, c->length, o_.sector_size,
-                                        iv_sector, iv_step);
-  if (!ok) io->failed.store(true);
-  if (io->pending.fetch_sub(1) == 1) finish_crypto(io);
+  return crypter_ && crypter_->crypt(write ? Direction::encrypt : Direction::decrypt, parent->data + c->begin,
+                                     (write ? io->bounce : parent->data) + c->begin, c->length, o_.sector_size,
+                                     iv_sector, iv_step);
 }
 
-void CryptTarget::finish_crypto(CryptIo* io) {
+void CryptTarget::run_chunk(CryptChunk* c) {
+  CryptIo* io = c->io;
   io::Request* parent = io->parent;
-  if (parent->op == io::Op::read) {
-    int result = io->failed.load() ? -EIO : 0;
-    delete io;
-    return parent->complete(result);
+  const bool write = parent->op == io::Op::write;
+  if (write) return encrypt_chunk(c);
+  c->child = io::Request{};
+  c->child.op = io::Op::read;
+  c->child.offset = parent->offset + sectors_to_bytes(start_) + c->begin;
+  c->child.length = c->length;
+  c->child.data = parent->data + c->begin;
+  c->child.context = c;
+  c->child.done = [](io::Request* self, int result) {
+    auto* chunk = static_cast<CryptChunk*>(self->context);
+    if (t_submitting && t_submitting->chunk == chunk) {  // finished by run_chunk once submit() returns
+      t_submitting->completed = true;
+      t_submitting->result = result;
+      return;
+    }
+    if (result < 0) return chunk->io->target->chunk_done(chunk, result);
+    // A completion thread: the decryption goes to the pool.
+    chunk->run = [](io::WorkerPool::Work* w) {
+      auto* me = static_cast<CryptChunk*>(w);
+      me->io->target->decrypt_chunk(me);
+    };
+    chunk->io->target->pool_.submit(chunk);
+  };
+  // A pool thread may block: a piece the page cache holds is copied right
+  // here rather than by an io_uring thread.
+  InlineRead here{c};
+  InlineRead* const saved = t_submitting;
+  t_submitting = &here;
+  {
+    io::InlineWrites inline_here(c->length);
+    dev_->submit(&c->child);  // unless `here` completed, the piece may be finished and recycled on return
   }
-  if (io->failed.load()) {
-    bounces_.put(io->bounce, parent->length);
-    delete io;
-    return parent->complete(-EIO);
+  t_submitting = saved;
+  if (!here.completed) return;
+  if (here.result < 0) return chunk_done(c, here.result);
+  decrypt_chunk(c);
+}
+
+void CryptTarget::decrypt_chunk(CryptChunk* c) { chunk_done(c, crypt_chunk(c, false) ? 0 : -EIO); }
+
+// Writes: the pieces are encrypted in parallel, and the worker that finishes
+// last writes the whole ciphertext. Two pieces written at once measured no
+// better: buffered writes to one file take the inode's lock in turn.
+void CryptTarget::encrypt_chunk(CryptChunk* c) {
+  CryptIo* io = c->io;
+  if (!crypt_chunk(c, true)) {
+    int none = 0;
+    io->error.compare_exchange_strong(none, -EIO);
   }
+  if (io->pending.fetch_sub(1) != 1) return;
+  io::Request* parent = io->parent;
+  if (io->error.load() < 0) return finish(io, io->error.load());
+  io->write = io::Request{};
+  io->write.op = io::Op::write;
+  io->write.fua = parent->fua;
+  io->write.offset = parent->offset + sectors_to_bytes(start_);
+  io->write.length = parent->length;
+  io->write.data = io->bounce;
+  io->write.context = io;
+  io->write.done = [](io::Request* self, int result) {
+    auto* me = static_cast<CryptIo*>(self->context);
+    me->target->finish(me, result);
+  };
   // A pool thread may block: the ciphertext goes into the page cache right
   // here rather than waking a write-pool thread for it.
   io::InlineWrites inline_here(parent->length);
-  dev_->submit(&io->child);
+  dev_->submit(&io->write);
+}
+
+void CryptTarget::chunk_done(CryptChunk* c, int result) {
+  CryptIo* io = c->io;
+  if (result < 0) {
+    int none = 0;
+    io->error.compare_exchange_strong(none, result);
+  }
+  if (io->pending.fetch_sub(1) == 1) finish(io, io->error.load());
+}
+
+void CryptTarget::finish(CryptIo* io, int result) {
+  io::Request* parent = io->parent;
+  if (io->bounce) bounces_.put(io->bounce, parent->length);
+  give_io(io);
+  parent->complete(result);
 }
 
 Result<void> parse_options(ArgSet& as, CryptOptions& o) {

@@ -16,11 +16,14 @@
 //          TABLE as loaded, devices as maj:min, options in the kernel's order
 // Messages: none.
 //
-// A read goes to the data device into the caller's buffer; once it arrives a
-// worker (never the completion thread) checks each block up the tree,
-// reading hash blocks synchronously and caching verified ones. A block whose
-// digest does not match fails the request with EIO (or, with
-// ignore_corruption, is only counted).
+// A read goes to the data device into the caller's buffer while the walk
+// down the tree collects the digest each of its data blocks must have:
+// verified hash blocks come from the cache, missing ones of a level are read
+// asynchronously and hashed on the shared worker pool when they arrive. Once
+// both are here the data blocks are hashed on the pool, split into one run
+// per worker for a large read (never on a completion thread, no lock held
+// while hashing). A block whose digest does not match fails the request
+// with EIO (or, with ignore_corruption, is only counted).
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -28,8 +31,10 @@
 #include <memory>
 #include <mutex>
 
-#include "core/sync_io.hpp"
+#include <openssl/evp.h>
+
 #include "core/target.hpp"
+#include "core/target_services.hpp"
 #include "io/worker_pool.hpp"
 #include "targets/args.hpp"
 #include "verity/hash_tree.hpp"
@@ -45,12 +50,49 @@ struct VerityOptions {
 };
 
 class VerityTarget;
+struct VerityIo;
 
-struct VerityIo : io::WorkerPool::Work {
-  io::Request child;
+constexpr unsigned MAX_CHUNKS = 8;
+constexpr byte_count MIN_CHUNK = 64 * 1024;  // below this one worker hashes the whole request
+
+// A piece of work on the pool for one request: resuming the tree walk after
+// a hash read, or hashing a run of its data blocks.
+struct VerityJob : io::WorkerPool::Work {
+  VerityIo* io = nullptr;
+  std::uint64_t begin = 0, end = 0;  // data blocks, relative to the request
+};
+
+// One read in flight. Two things must arrive before its data blocks are
+// hashed: the data (child) and, from the walk down the tree, the digest each
+// data block must have (want). The walk takes verified hash blocks from the
+// cache and reads the missing ones of a level with one request; a pool job
+// hashes them when they arrive, so no thread ever waits for a hash read.
+struct VerityIo {
+  io::Request child;        // the data, read into the caller's buffer
+  io::Request hash_read;    // the missing hash blocks of one level
   io::Request* parent = nullptr;
   VerityTarget* target = nullptr;
+  std::uint64_t first_block = 0, blocks = 0;  // data blocks of the request
+  std::atomic<unsigned> arrivals{2};          // data and digests
+  std::atomic<unsigned> pending{0};           // hashing jobs still running
+  std::atomic<int> result{0};
+  int data_result = 0;
+  int walk_result = 0;
+  // The walk: `level` is the level whose nodes `want` holds digests for
+  // (nodes first_node ..); -1 once `want` holds the data blocks' digests.
+  int level = 0;
+  std::uint64_t first_node = 0;
+  std::vector<std::uint8_t> want, bad;  // bad: an ancestor failed its check
+  std::vector<std::byte> nodes;         // the level's verified hash blocks
+  std::vector<std::uint8_t> missing;
+  std::uint64_t read_first = 0;  // first node of the hash read
+  std::vector<std::byte> read_buffer;
+  VerityJob resume;
+  unsigned chunks_used = 0;
+  VerityJob chunks[MAX_CHUNKS];
 };
+
+std::uint64_t shr(std::uint64_t v, unsigned s) { return s >= 64 ? 0 : v >> s; }
 
 std::string hex(const std::vector<std::uint8_t>& v) {
   static constexpr char digits[] = "0123456789abcdef";
@@ -79,12 +121,18 @@ bool parse_hex(std::string_view text, std::vector<std::uint8_t>& out) {
   return true;
 }
 
+io::WorkerPool& fallback_pool() {
+  static io::WorkerPool pool(2, "udm-verity");
+  return pool;
+}
+
 class VerityTarget final : public core::Target {
  public:
-  VerityTarget(verity::HashTree tree, io::BlockDevicePtr data, io::BlockDevicePtr hash, VerityOptions o)
+  VerityTarget(verity::HashTree tree, io::BlockDevicePtr data, io::BlockDevicePtr hash, VerityOptions o,
+               io::WorkerPool& pool)
       : tree_(std::move(tree)), data_(std::move(data)), hash_(std::move(hash)), o_(o),
-        verifier_(tree_, [this](std::uint64_t index, std::byte* out) { return read_hash_block(index, out); }),
-        pool_(2, "udm-verity") {
+        verifier_(tree_, [](std::uint64_t, std::byte*) { return -EIO; }),  // hash blocks come from walk()
+        pool_(pool) {
     if (o_.check_at_most_once) checked_ = std::vector<std::atomic<std::uint64_t>>((tree_.params().data_blocks + 63) / 64);
   }
 
@@ -98,6 +146,10 @@ class VerityTarget final : public core::Target {
       r->complete(-EIO);
       return core::MapResult::submitted;
     }
+    if (r->length == 0) {
+      r->complete(0);
+      return core::MapResult::submitted;
+    }
     auto* io = new (std::nothrow) VerityIo;
     if (!io) {
       r->complete(-ENOMEM);
@@ -105,6 +157,8 @@ class VerityTarget final : public core::Target {
     }
     io->parent = r;
     io->target = this;
+    io->first_block = r->offset / dbs;
+    io->blocks = r->length / dbs;
     io->child.op = io::Op::read;
     io->child.offset = r->offset;
     io->child.length = r->length;
@@ -112,15 +166,11 @@ class VerityTarget final : public core::Target {
     io->child.context = io;
     io->child.done = [](io::Request* self, int result) {
       auto* vio = static_cast<VerityIo*>(self->context);
-      if (result < 0) {
-        io::Request* parent = vio->parent;
-        delete vio;
-        return parent->complete(result);
-      }
-      vio->run = [](io::WorkerPool::Work* w) { static_cast<VerityIo*>(w)->target->verify_io(static_cast<VerityIo*>(w)); };
-      vio->target->pool_.submit(vio);
+      vio->data_result = result;
+      vio->target->arrive(vio);
     };
     data_->submit(&io->child);
+    start_walk(io);
     return core::MapResult::submitted;
   }
 
@@ -156,40 +206,192 @@ class VerityTarget final : public core::Target {
 
   std::vector<io::BlockDevicePtr> devices() const override { return {data_, hash_}; }
 
-  std::uint64_t corrupted_blocks() const { return corrupted_.load(); }
+ private:
+  // The nodes of `level` (hash blocks of that level, counted from its
+  // start) that cover the request; level -1: its data blocks.
+  std::uint64_t node_of(int level, std::uint64_t block) const {
+    return shr(block, static_cast<unsigned>(level + 1) * tree_.per_block_bits());
+  }
+  std::uint64_t node_count(const VerityIo* io, int level) const {
+    return node_of(level, io->first_block + io->blocks - 1) - node_of(level, io->first_block) + 1;
+  }
 
-  void verify_io(VerityIo* io) {
-    io::Request* parent = io->parent;
+  void start_walk(VerityIo* io) {
+    const unsigned d = tree_.digest_size();
+    if (o_.check_at_most_once && all_checked(io)) return finish_walk(io, 0);  // want stays empty: nothing to hash
+    io->level = static_cast<int>(tree_.levels()) - 1;
+    io->first_node = node_of(io->level, io->first_block);  // 0: the top level is one block
+    io->want.assign(tree_.params().root_digest.begin(), tree_.params().root_digest.end());
+    io->want.resize(d);
+    io->bad.assign(1, 0);
+    walk(io);
+  }
+
+  // Down the tree as far as the cache goes; a miss sends one read for the
+  // level's missing blocks and returns (resume_walk continues). Runs on the
+  // caller of map() or on a pool thread, never holds a lock across I/O.
+  void walk(VerityIo* io) {
+    const std::size_t hbs = tree_.params().hash_block_size;
+    while (io->level >= 0) {
+      const std::uint64_t n = node_count(io, io->level);
+      const std::uint64_t base = tree_.level_start(static_cast<unsigned>(io->level)) + io->first_node;
+      io->nodes.resize(n * hbs);
+      io->missing.assign(n, 0);
+      std::uint64_t first_miss = n, last_miss = 0;
+      for (std::uint64_t i = 0; i < n; ++i) {
+        if (io->bad[i]) continue;
+        if (verifier_.copy_cached(base + i, io->nodes.data() + i * hbs)) continue;
+        io->missing[i] = 1;
+        first_miss = std::min(first_miss, i);
+        last_miss = i;
+      }
+      if (first_miss < n) return read_missing(io, base, first_miss, last_miss);
+      descend(io);
+    }
+    finish_walk(io, 0);
+  }
+
+  void read_missing(VerityIo* io, std::uint64_t base, std::uint64_t first, std::uint64_t last) {
+    const std::size_t hbs = tree_.params().hash_block_size;
+    io->read_first = first;
+    io->read_buffer.resize((last - first + 1) * hbs);
+    io->hash_read = io::Request{};
+    io->hash_read.op = io::Op::read;
+    io->hash_read.offset = (base + first) * hbs;
+    io->hash_read.length = io->read_buffer.size();
+    io->hash_read.data = io->read_buffer.data();
+    io->hash_read.context = io;
+    io->hash_read.done = [](io::Request* self, int result) {
+      auto* vio = static_cast<VerityIo*>(self->context);
+      if (result < 0) return vio->target->finish_walk(vio, -EIO);
+      vio->resume.io = vio;
+      vio->resume.run = [](io::WorkerPool::Work* w) {
+        auto* job = static_cast<VerityJob*>(w);
+        job->io->target->resume_walk(job->io);
+      };
+      vio->target->pool_.submit(&vio->resume);  // hashing: not on a completion thread
+    };
+    hash_->submit(&io->hash_read);
+  }
+
+  // On the pool: check the blocks just read against their digests, then go on down.
+  void resume_walk(VerityIo* io) {
+    const std::size_t hbs = tree_.params().hash_block_size;
+    const unsigned d = tree_.digest_size();
+    const std::uint64_t base = tree_.level_start(static_cast<unsigned>(io->level)) + io->first_node;
+    for (std::uint64_t i = io->read_first; i < io->missing.size(); ++i) {
+      if (!io->missing[i]) continue;
+      const std::byte* block = io->read_buffer.data() + (i - io->read_first) * hbs;
+      auto outcome = verifier_.check_and_cache(base + i, block, io->want.data() + i * d);
+      if (outcome == verity::Verifier::Outcome::io_error) return finish_walk(io, -EIO);
+      if (outcome == verity::Verifier::Outcome::corrupt) io->bad[i] = 1;  // every block below it fails
+      else std::memcpy(io->nodes.data() + i * hbs, block, hbs);
+    }
+    descend(io);
+    walk(io);
+  }
+
+  // The digests of the next level down (or of the data blocks), from the
+  // verified nodes of this one.
+  void descend(VerityIo* io) {
+    const std::size_t hbs = tree_.params().hash_block_size;
+    const unsigned d = tree_.digest_size(), bits = tree_.per_block_bits();
+    const std::size_t slot = tree_.slot_bytes();
+    const int below = io->level - 1;
+    const std::uint64_t first = node_of(below, io->first_block);
+    const std::uint64_t n = node_count(io, below);
+    std::vector<std::uint8_t> want(n * d), bad(n, 0);
+    for (std::uint64_t c = 0; c < n; ++c) {
+      const std::uint64_t child = first + c;
+      const std::uint64_t i = (child >> bits) - io->first_node;
+      const std::size_t index = child & ((std::uint64_t{1} << bits) - 1);
+      bad[c] = io->bad[i];
+      if (!bad[c]) std::memcpy(want.data() + c * d, io->nodes.data() + i * hbs + index * slot, d);
+    }
+    io->want = std::move(want);
+    io->bad = std::move(bad);
+    io->first_node = first;
+    io->level = below;
+  }
+
+  void finish_walk(VerityIo* io, int result) {
+    io->walk_result = result;
+    io->nodes = {};
+    io->read_buffer = {};
+    arrive(io);
+  }
+
+  // The data and the digests are both here: hash the data blocks, split
+  // into one run per pool thread for a large request.
+  void arrive(VerityIo* io) {
+    if (io->arrivals.fetch_sub(1) != 1) return;
+    int result = io->data_result < 0 ? io->data_result : io->walk_result;
+    if (result < 0 || io->want.empty()) return complete(io, result);
+    const std::uint64_t blocks = io->blocks;
+    unsigned n = std::max(1u, std::min<unsigned>(pool_.threads(), MAX_CHUNKS));
+    if (io->parent->length < 2 * MIN_CHUNK) n = 1;
+    const std::uint64_t per = (blocks + n - 1) / n;
+    unsigned used = 0;
+    for (std::uint64_t b = 0; b < blocks; b += per, ++used) {
+      VerityJob& j = io->chunks[used];
+      j.io = io;
+      j.begin = b;
+      j.end = std::min(blocks, b + per);
+      j.run = [](io::WorkerPool::Work* w) {
+        auto* job = static_cast<VerityJob*>(w);
+        job->io->target->verify_blocks(job);
+      };
+    }
+    io->chunks_used = used;
+    io->pending.store(used);
+    for (unsigned i = 0; i < used; ++i) pool_.submit(&io->chunks[i]);
+  }
+
+  void verify_blocks(VerityJob* job) {
+    VerityIo* io = job->io;
     const std::uint32_t dbs = tree_.params().data_block_size;
-    int result = 0;
-    for (byte_count pos = 0; pos < parent->length; pos += dbs) {
-      const std::uint64_t block = (parent->offset + pos) / dbs;
-      std::byte* data = parent->data + pos;
+    const unsigned d = tree_.digest_size();
+    std::uint8_t got[EVP_MAX_MD_SIZE];
+    for (std::uint64_t b = job->begin; b < job->end && io->result.load(std::memory_order_relaxed) == 0; ++b) {
+      const std::uint64_t block = io->first_block + b;
+      std::byte* data = io->parent->data + b * dbs;
+      const std::uint8_t* want = io->want.data() + b * d;
       if (o_.check_at_most_once && is_checked(block)) continue;
-      auto outcome = verifier_.verify(block, data, o_.ignore_zero_blocks);
-      if (outcome == verity::Verifier::Outcome::zero) {
+      bool corrupt = io->bad[b];
+      if (!corrupt && o_.ignore_zero_blocks && std::memcmp(want, tree_.zero_digest().data(), d) == 0) {
         std::memset(data, 0, dbs);
-      } else if (outcome == verity::Verifier::Outcome::io_error) {
-        result = -EIO;
-        break;
-      } else if (outcome == verity::Verifier::Outcome::corrupt) {
+        continue;
+      }
+      if (!corrupt) {
+        if (!tree_.digest(data, dbs, got)) {
+          io->result.store(-EIO);
+          break;
+        }
+        corrupt = std::memcmp(got, want, d) != 0;
+      }
+      if (corrupt) {
         corrupted_.fetch_add(1);
         if (!o_.ignore_corruption) {
-          result = -EIO;
+          io->result.store(-EIO);
           break;
         }
       } else if (o_.check_at_most_once) {
         mark_checked(block);
       }
     }
+    if (io->pending.fetch_sub(1) == 1) complete(io, io->result.load());
+  }
+
+  static void complete(VerityIo* io, int result) {
+    io::Request* parent = io->parent;
     delete io;
     parent->complete(result);
   }
 
- private:
-  int read_hash_block(std::uint64_t index, std::byte* out) {
-    const std::uint32_t hbs = tree_.params().hash_block_size;
-    return core::sync_io(*hash_, io::Op::read, index * hbs, hbs, out);
+  bool all_checked(const VerityIo* io) const {
+    for (std::uint64_t b = io->first_block; b < io->first_block + io->blocks; ++b)
+      if (!is_checked(b)) return false;
+    return true;
   }
   bool is_checked(std::uint64_t b) const { return checked_[b / 64].load() >> (b % 64) & 1; }
   void mark_checked(std::uint64_t b) { checked_[b / 64].fetch_or(std::uint64_t{1} << (b % 64)); }
@@ -197,13 +399,13 @@ class VerityTarget final : public core::Target {
   verity::HashTree tree_;
   io::BlockDevicePtr data_, hash_;
   VerityOptions o_;
-  verity::Verifier verifier_;
+  verity::Verifier verifier_;  // its cache of verified hash blocks
   std::atomic<std::uint64_t> corrupted_{0};
   std::vector<std::atomic<std::uint64_t>> checked_;
-  // Checks block on hash-block reads, so they get threads of their own: on
-  // the shared pool, verity over crypt (or over verity) could leave every
-  // worker waiting for work queued behind it. Last: stopped first.
-  io::WorkerPool pool_;
+  // The shared pool: no job here waits for I/O (hash reads are
+  // asynchronous), so verity stacked on crypt or on verity cannot leave
+  // every worker waiting for work queued behind it.
+  io::WorkerPool& pool_;
 };
 
 Result<void> parse_options(ArgSet& as, VerityOptions& o) {
@@ -346,7 +548,8 @@ Result<std::unique_ptr<core::Target>> create_verity(const core::TargetArgs& a) {
   if (!hash) return fail(hash.error());
   if (!o.ignore_corruption)
     if (auto r = check_root(*tree, **data, **hash); !r) return fail(r.error());
-  return std::make_unique<VerityTarget>(std::move(*tree), std::move(*data), std::move(*hash), o);
+  io::WorkerPool& pool = a.services ? a.services->workers() : fallback_pool();
+  return std::make_unique<VerityTarget>(std::move(*tree), std::move(*data), std::move(*hash), o, pool);
 }
 
 }  // namespace

@@ -100,14 +100,37 @@ Verifier::Outcome Verifier::hash_block_digest(std::uint64_t hash_block, const st
   if (!tree_.digest(reinterpret_cast<const std::byte*>(block.data()), hbs, got)) return Outcome::io_error;
   if (std::memcmp(got, want, d) != 0) return Outcome::corrupt;
   std::memcpy(out, block.data() + at, d);
+  insert(hash_block, std::move(block));
+  return Outcome::ok;
+}
+
+void Verifier::insert(std::uint64_t hash_block, std::vector<std::uint8_t> block) {
   std::lock_guard g(lock_);
-  if (cache_.count(hash_block)) return Outcome::ok;
+  if (cache_.count(hash_block)) return;
   if (cache_.size() >= cache_blocks_) {
     cache_.erase(lru_.back());
     lru_.pop_back();
   }
   lru_.push_front(hash_block);
   cache_.emplace(hash_block, Entry{std::move(block), lru_.begin()});
+}
+
+bool Verifier::copy_cached(std::uint64_t hash_block, std::byte* out) {
+  std::lock_guard g(lock_);
+  auto it = cache_.find(hash_block);
+  if (it == cache_.end()) return false;
+  lru_.splice(lru_.begin(), lru_, it->second.pos);
+  std::memcpy(out, it->second.block.data(), it->second.block.size());
+  return true;
+}
+
+Verifier::Outcome Verifier::check_and_cache(std::uint64_t hash_block, const std::byte* block, const std::uint8_t* want) {
+  const std::size_t hbs = tree_.params().hash_block_size;
+  std::uint8_t got[EVP_MAX_MD_SIZE];
+  if (!tree_.digest(block, hbs, got)) return Outcome::io_error;
+  if (std::memcmp(got, want, tree_.digest_size()) != 0) return Outcome::corrupt;
+  const auto* p = reinterpret_cast<const std::uint8_t*>(block);
+  insert(hash_block, std::vector<std::uint8_t>(p, p + hbs));
   return Outcome::ok;
 }
 

@@ -86,7 +86,17 @@ class Verifier {
 
   std::size_t cached() const;
 
+  // The asynchronous path (the verity target reads hash blocks itself and
+  // hashes on the worker pool): a verified hash block's contents from the
+  // cache (hash_block_size bytes into out), or false when it is not cached.
+  bool copy_cached(std::uint64_t hash_block, std::byte* out);
+  // Checks a hash block just read against `want` (its digest in the level
+  // above) and caches it when it matches: ok, corrupt, or io_error (the
+  // digest could not be computed).
+  Outcome check_and_cache(std::uint64_t hash_block, const std::byte* block, const std::uint8_t* want);
+
  private:
+  void insert(std::uint64_t hash_block, std::vector<std::uint8_t> block);
   // The digest `index` of verified hash block `hash_block`, checked against `want`.
   Outcome hash_block_digest(std::uint64_t hash_block, const std::uint8_t* want, unsigned index, std::uint8_t* out);
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include "testing.hpp"
 #include "crypt/cipher_spec.hpp"
@@ -125,6 +126,59 @@ TEST(Crypt, XtsPlain64SectorsMatchOpensslAndBufferIsUntouched) {
   EXPECT_EQ(device_read(*dev, 0, data.size()), data);
   EXPECT_EQ(device_read(*dev, 1000 * 512, 4096), std::vector<std::uint8_t>(data.begin() + 1000 * 512,
                                                                          data.begin() + 1000 * 512 + 4096));
+}
+
+// A 1 MiB read is cut into one piece per pool worker, each with its own
+// child request, read and decrypted by that worker: the backing device sees
+// the pieces in flight at once. Completions
+// inline (memory), from another thread (delayed) and errors all hold.
+TEST(Crypt, LargeReadGoesDownAsOnePiecePerWorker) {
+  const auto key = bytes(64, 3);
+  const std::string line = "0 2048 crypt aes-xts-plain64 " + hex(key) + " 0 /dev/c0 0";
+  auto data = bytes(1 << 20, 4);
+  {
+    TestBed bed;
+    auto mem = bed.memory("/dev/c0", 1 << 20);
+    testing::FakeDevice::Options hold;
+    hold.only_op(io::Op::read);
+    auto held = std::make_shared<testing::FakeDevice>(mem, hold);
+    bed.backing["/dev/c0"] = held;
+    auto dev = bed.make("c", line);
+    ASSERT_TRUE(dev);
+    ASSERT_EQ(core::sync_io(*dev, io::Op::write, 0, data.size(), reinterpret_cast<std::byte*>(data.data())), 0);
+    EXPECT_EQ(held->count(io::Op::write), 1u) << "the ciphertext goes down whole";
+    held->hold(true);
+    std::vector<std::uint8_t> got(data.size());
+    testing::PendingIo r(io::Op::read, 0, got.size(), reinterpret_cast<std::byte*>(got.data()));
+    dev->submit(&r.request);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (held->queued() < 2 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    EXPECT_EQ(held->queued(), 2u) << "both pieces in flight at once";
+    held->hold(false);
+    held->release();
+    r.wait();
+    EXPECT_EQ(r.result.load(), 0);
+    EXPECT_EQ(got, data);
+    EXPECT_EQ(held->count(io::Op::read), 2u);
+  }
+  {
+    TestBed bed;
+    auto mem = bed.memory("/dev/c0", 1 << 20);
+    testing::FakeDevice::Options slow;
+    slow.delayed(std::chrono::microseconds(500));  // completions from the device's own thread
+    bed.backing["/dev/c0"] = std::make_shared<testing::FakeDevice>(mem, slow);
+    auto dev = bed.make("c", line);
+    ASSERT_TRUE(dev);
+    for (int round = 0; round < 20; ++round) {
+      ASSERT_EQ(core::sync_io(*dev, io::Op::write, 0, data.size(), reinterpret_cast<std::byte*>(data.data())), 0);
+      EXPECT_EQ(device_read(*dev, 0, data.size()), data);
+    }
+    mem->fail_with(EIO);
+    std::vector<std::uint8_t> got(data.size());
+    EXPECT_EQ(core::sync_io(*dev, io::Op::read, 0, got.size(), reinterpret_cast<std::byte*>(got.data())), -EIO);
+    EXPECT_EQ(core::sync_io(*dev, io::Op::write, 0, data.size(), reinterpret_cast<std::byte*>(data.data())), -EIO);
+  }
 }
 
 TEST(Crypt, CapiSpellingGivesTheSameCiphertext) {

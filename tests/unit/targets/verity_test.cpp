@@ -4,6 +4,9 @@
 // any flipped byte in data or tree gives EIO and status C.
 #include <openssl/evp.h>
 
+#include <random>
+#include <thread>
+
 #include "testing.hpp"
 #include "verity/hash_tree.hpp"
 
@@ -254,6 +257,96 @@ TEST(Verity, TableRoundTripsAndRefusesWhatUdmCannotDo) {
             std::string::npos);
   EXPECT_NE(err("0 64 verity 1 /dev/data /dev/hash 4096 4096 8 0 md9 abcd -").find("hash"), std::string::npos);
   EXPECT_NE(err("0 128 verity " + f.params).find("Data device is too small"), std::string::npos);
+}
+
+// Hash-block reads never hold a worker: with the reads of two uncached leaf
+// blocks held at the hash device, a read whose tree is cached still verifies
+// and completes (a synchronous verifier on two threads would wait behind them).
+TEST(Verity, HeldHashReadsDoNotStallReadsWhoseTreeIsCached) {
+  Fixture f(1, "sha256", 4096, 4096, 400, 1);  // 4 leaf blocks of 128 digests
+  testing::FakeDevice::Options opts;
+  auto hash = std::make_shared<testing::FakeDevice>(f.hash_dev, opts);
+  f.bed.backing["/dev/hash"] = hash;
+  auto dev = f.bed.make("v", f.line(), true);
+  ASSERT_TRUE(dev);
+  ASSERT_EQ(read_at(*dev, 0, 4096), 0);  // caches the top block and leaf block 0
+  hash->hold(true);
+  std::vector<Bytes> bufs(4, Bytes(4096));
+  std::vector<std::unique_ptr<testing::PendingIo>> held;
+  for (std::uint64_t block : {128, 256, 384}) {  // leaf blocks 1..3: not cached
+    held.push_back(std::make_unique<testing::PendingIo>(io::Op::read, block * 4096, 4096,
+                                                        reinterpret_cast<std::byte*>(bufs[held.size()].data())));
+    dev->submit(&held.back()->request);
+  }
+  testing::PendingIo cached(io::Op::read, 5 * 4096, 4096, reinterpret_cast<std::byte*>(bufs[3].data()));
+  dev->submit(&cached.request);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (cached.completions.load() == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const bool done = cached.completions.load() == 1;
+  EXPECT_TRUE(done) << "a read with a cached tree waited for other reads' hash blocks";
+  EXPECT_EQ(hash->queued(), 3u);
+  hash->hold(false);
+  hash->release();
+  for (auto& p : held) {
+    p->wait();
+    EXPECT_EQ(p->result.load(), 0);
+  }
+  if (!done) cached.wait();
+  EXPECT_EQ(cached.result.load(), 0);
+  EXPECT_EQ(bufs[3], Bytes(f.data.begin() + 5 * 4096, f.data.begin() + 6 * 4096));
+  EXPECT_EQ(bufs[0], Bytes(f.data.begin() + 128 * 4096, f.data.begin() + 129 * 4096));
+}
+
+// Many reads at once, large and small, over devices that complete out of
+// order: each verifies (its data hashed on the shared pool, split across its
+// threads), and the ones covering a flipped block fail with EIO and count.
+TEST(Verity, ManyConcurrentReadsVerifyAndACorruptBlockStillFails) {
+  Fixture f(1, "sha256", 4096, 4096, 1024, 1);  // 4 MiB: 8 leaf blocks
+  testing::FakeDevice::Options slow;
+  slow.delayed(std::chrono::microseconds(300));
+  auto data = std::make_shared<testing::FakeDevice>(f.data_dev, slow);
+  auto hash = std::make_shared<testing::FakeDevice>(f.hash_dev, slow);
+  f.bed.backing["/dev/data"] = data;
+  f.bed.backing["/dev/hash"] = hash;
+  auto dev = f.bed.make("v", f.line(), true);
+  ASSERT_TRUE(dev);
+  const std::uint64_t bad_block = 700;
+  reinterpret_cast<std::uint8_t*>(f.data_dev->raw())[bad_block * 4096 + 9] ^= 0x10;
+  struct Read {
+    std::uint64_t block, count;
+    Bytes buf;
+    std::unique_ptr<testing::PendingIo> io;
+  };
+  std::vector<Read> reads;
+  std::mt19937 rng(7);
+  for (int i = 0; i < 64; ++i) {
+    std::uint64_t count = i % 4 == 0 ? 256 : 1 + rng() % 16;  // 1 MiB, or up to 64 KiB
+    std::uint64_t block = rng() % (1024 - count + 1);
+    reads.push_back({block, count, Bytes(count * 4096), nullptr});
+  }
+  for (auto& r : reads) {
+    r.io = std::make_unique<testing::PendingIo>(io::Op::read, r.block * 4096, r.count * 4096,
+                                                reinterpret_cast<std::byte*>(r.buf.data()));
+    dev->submit(&r.io->request);
+  }
+  int failed = 0;
+  for (auto& r : reads) {
+    r.io->wait();
+    const bool covers_bad = r.block <= bad_block && bad_block < r.block + r.count;
+    SCOPED_TRACE("blocks " + std::to_string(r.block) + "+" + std::to_string(r.count));
+    if (covers_bad) {
+      EXPECT_EQ(r.io->result.load(), -EIO);
+      ++failed;
+    } else {
+      EXPECT_EQ(r.io->result.load(), 0);
+      EXPECT_TRUE(std::equal(r.buf.begin(), r.buf.end(), f.data.begin() + r.block * 4096));
+    }
+  }
+  EXPECT_EQ(dev->status(core::StatusType::info, false)[0].text, failed ? "C" : "V");
+  EXPECT_EQ(read_at(*dev, bad_block * 4096, 4096), -EIO);
+  EXPECT_EQ(dev->status(core::StatusType::info, false)[0].text, "C");
+  EXPECT_EQ(read_at(*dev, 0, 1024 * 4096 / 2), 0);  // 2 MiB below the bad block
 }
 
 TEST(Verity, VerifiedHashBlockCacheIsBounded) {
