@@ -4,8 +4,10 @@
 // lease to a registered process, and a command exits). It only waits for
 // signals:
 //
-//   SIGTERM  sanlock's kill request: this host cannot renew its delta lease
-//            (the lease storage failed) or the lockspace is going away. Before
+//   SIGTERM  sanlock's kill request, sent by `udm-lockd --kill PID`, the
+//            killpath it registers (as lvmlockd registers lvmlockctl --kill):
+//            this host cannot renew its delta lease (the lease storage
+//            failed) or the lockspace is going away. Before
 //            the lease can expire, every LV this process holds exclusively
 //            gets an error table (queued I/O fails, nothing more reaches the
 //            shared disk), then the leases are released and it exits.
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <string>
 #include <fmt/format.h>
@@ -110,6 +113,11 @@ int give_up(int sock, int sig) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The killpath: sanlock runs `udm-lockd --kill PID`.
+  if (argc == 3 && std::string(argv[1]) == "--kill") {
+    const int pid = std::atoi(argv[2]);
+    return pid > 0 && kill(pid, SIGTERM) == 0 ? 0 : 1;
+  }
   if (argc != 2) {
     std::fprintf(stderr, "usage: udm-lockd PIDFILE  (started by ulvm)\n");
     return 2;
@@ -124,6 +132,13 @@ int main(int argc, char** argv) {
   auto sock = sl::register_client();
   if (!sock) {
     log(sock.error().message);
+    return 1;
+  }
+  char self[256];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return 1;
+  if (auto k = sl::set_killpath(*sock, std::string(self, static_cast<std::size_t>(n)), "--kill"); !k) {
+    log(k.error().message);
     return 1;
   }
   const std::string pid = std::to_string(getpid()) + "\n";

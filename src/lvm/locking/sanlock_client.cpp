@@ -7,6 +7,7 @@ extern "C" {
 #include <sanlock_resource.h>
 #include <sanlock_rv.h>
 }
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -106,7 +107,19 @@ bool lockspace_joined(std::string_view lockspace, std::uint64_t host_id, const s
 Result<int> register_client() {
   int sock = sanlock_register();
   if (sock < 0) return fail(ECONNREFUSED, fmt::format("Cannot reach the sanlock daemon: {}", san_error(sock)));
+  // A child (udmd started by the command) must not keep the registration,
+  // and with it the command's leases, alive.
+  fcntl(sock, F_SETFD, FD_CLOEXEC);
   return sock;
+}
+
+Result<void> set_killpath(int sock, const std::string& path, const std::string& args) {
+  if (path.size() >= SANLK_HELPER_PATH_LEN || args.size() >= SANLK_HELPER_ARGS_LEN)
+    return fail(ENAMETOOLONG, fmt::format("sanlock killpath {} is longer than {} bytes", path, SANLK_HELPER_PATH_LEN - 1));
+  std::string a = args;  // libsanlock takes a writable string
+  int rv = sanlock_killpath(sock, SANLK_KILLPATH_PID, path.c_str(), a.data());
+  if (rv < 0) return fail(EIO, fmt::format("Setting the sanlock killpath failed: {}", san_error(rv)));
+  return {};
 }
 
 std::vector<std::uint64_t> owners(const Lease& lease) {

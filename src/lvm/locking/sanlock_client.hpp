@@ -45,6 +45,12 @@ bool lockspace_joined(std::string_view lockspace, std::uint64_t host_id, const s
 // when it exits. The descriptor is the registration.
 Result<int> register_client();
 
+// sanlock's kill path for the client `sock`: when its leases must go (the
+// host cannot renew its lease, or the lockspace is removed), sanlock runs
+// `path args <pid>` instead of killing the process, repeatedly until the
+// leases are released (then SIGKILL after its timeout). Set before acquiring.
+Result<void> set_killpath(int sock, const std::string& path, const std::string& args);
+
 // Takes `lease` for the client `sock` (or, with sock -1, for the registered
 // process `pid`). HELD_ELSEWHERE names the owning host ids in the message
 // ("host_id 1"); NO_LOCKSPACE when the lockspace is not joined.

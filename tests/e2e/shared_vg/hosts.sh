@@ -13,6 +13,8 @@ requires sanlock unshare nsenter losetup
 export UDM_SANLOCK_IO_TIMEOUT=${UDM_SANLOCK_IO_TIMEOUT:-1}
 export LVM_SUPPRESS_FD_WARNINGS=1
 mkdir -p /run/sanlock /run/lock/lvm
+# UDM_E2E_TRACE=FILE: a shell trace there (output captured by $(...) stays clean).
+if [ -n "${UDM_E2E_TRACE:-}" ]; then exec 7>>"$UDM_E2E_TRACE"; BASH_XTRACEFD=7; set -x; fi
 
 declare -A HOST_NS=()
 
@@ -32,7 +34,13 @@ host_start() {
   done
   on "$name" env LD_PRELOAD="$UDM_SANLOCK_SHIM" sanlock daemon -w 0 -l 0 -h 0 -U root -G root \
     || fail "sanlock daemon of $name"
-  for ((i=0; i<100; i++)); do on "$name" sanlock client status >/dev/null 2>&1 && return 0; sleep 0.1; done
+  for ((i=0; i<100; i++)); do
+    if on "$name" sanlock client status >/dev/null 2>&1; then
+      on "$name" cat /run/sanlock/sanlock.pid > "$E2E_TMP/$name/sanlock.pid"
+      return 0
+    fi
+    sleep 0.1
+  done
   fail "sanlock daemon of $name did not answer: $(cat "$E2E_TMP/$name/log/sanlock.log" 2>/dev/null)"
 }
 
@@ -49,7 +57,7 @@ host_kill9() {
   for f in "$E2E_TMP/$name/run/udmd.pid" "$E2E_TMP/$name/run/udm-lockd.pid"; do
     pid=$(cat "$f" 2>/dev/null) && [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
   done
-  pid=$(on "$name" cat /run/sanlock/sanlock.pid 2>/dev/null) && kill -9 "$pid" 2>/dev/null
+  pid=$(cat "$E2E_TMP/$name/sanlock.pid" 2>/dev/null) && kill -9 "$pid" 2>/dev/null
   return 0
 }
 
@@ -60,7 +68,7 @@ host_stop() {
   pid=$(cat "$E2E_TMP/$name/run/udmd.pid" 2>/dev/null) && [ -n "$pid" ] && {
     kill -TERM "$pid" 2>/dev/null; sleep 0.5; kill -9 "$pid" 2>/dev/null; }
   on "$name" sh -c 'grep -F " '"$E2E_TMP/$name"'/run/dev " /proc/self/mounts | cut -d" " -f2 | xargs -r -n1 umount -l' 2>/dev/null
-  pid=$(on "$name" cat /run/sanlock/sanlock.pid 2>/dev/null) && [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+  pid=$(cat "$E2E_TMP/$name/sanlock.pid" 2>/dev/null) && [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
   kill "${HOST_NS[$name]}" 2>/dev/null
   HOST_NS[$name]=
 }
