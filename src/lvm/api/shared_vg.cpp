@@ -326,7 +326,7 @@ Outcome<void> shared_before_commit(Cmd& c, VolumeGroup& vg, const VolumeGroup* p
     auto sock = command_sock(c);
     if (!sock) return std::unexpected(sock.error());
     sl::Lease l = lease_at(vg, *a, sl::lv_resource_name(old), *off);
-    auto r = sl::acquire(*sock, -1, l, false);
+    auto r = sl::acquire(*sock, -1, l, false, /*nowait=*/true);
     if (!r && r.error().code == sl::HELD_ELSEWHERE)
       return failed(fmt::format("LV locked by other host: {}/{}\n  LV {}/{} lease is {}.", vg.name, old.name, vg.name,
                                 old.name, r.error().message));
@@ -376,7 +376,9 @@ Outcome<void> shared_before_activate(Cmd& c, const VolumeGroup& vg, const Logica
   (void)c.driver(true);
   auto pid = ensure_holder();
   if (!pid) return std::unexpected(pid.error());
-  auto r = sl::acquire(-1, *pid, lease_at(vg, *a, sl::lv_resource_name(lv), *off), shared);
+  // As lvm2: refused at once while another host holds it, even one that
+  // stopped renewing (its lease has yet to expire).
+  auto r = sl::acquire(-1, *pid, lease_at(vg, *a, sl::lv_resource_name(lv), *off), shared, /*nowait=*/true);
   if (r) return {};
   if (r.error().code == sl::HELD_ELSEWHERE)
     return failed(fmt::format("LV locked by other host: {}/{}\n  LV {}/{} lease is {}.", vg.name, lv.name, vg.name,

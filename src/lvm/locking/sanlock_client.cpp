@@ -135,11 +135,11 @@ std::vector<std::uint64_t> owners(const Lease& lease) {
   return out;
 }
 
-Result<void> acquire(int sock, int pid, const Lease& lease, bool shared) {
+Result<void> acquire(int sock, int pid, const Lease& lease, bool shared, bool nowait) {
   ResourceBuf b;
   fill(b, lease, shared);
   sanlk_resource* list[1] = {b.res()};
-  int rv = sanlock_acquire(sock, pid, 0, 1, list, nullptr);
+  int rv = sanlock_acquire(sock, pid, nowait ? SANLK_ACQUIRE_OWNER_NOWAIT : 0, 1, list, nullptr);
   if (rv == 0 || rv == -EEXIST) return {};
   if (rv == -ENOSPC || rv == SANLK_ACQUIRE_LOCKSPACE)
     return fail(NO_LOCKSPACE, fmt::format("lockspace {} is not started", lease.lockspace));

@@ -53,8 +53,10 @@ Result<void> set_killpath(int sock, const std::string& path, const std::string& 
 
 // Takes `lease` for the client `sock` (or, with sock -1, for the registered
 // process `pid`). HELD_ELSEWHERE names the owning host ids in the message
-// ("host_id 1"); NO_LOCKSPACE when the lockspace is not joined.
-Result<void> acquire(int sock, int pid, const Lease& lease, bool shared);
+// ("host_id 1"); NO_LOCKSPACE when the lockspace is not joined. sanlock
+// waits for an owner that stopped renewing to be dead (minutes) before it
+// takes the lease; `nowait` refuses at once instead (HELD_ELSEWHERE).
+Result<void> acquire(int sock, int pid, const Lease& lease, bool shared, bool nowait = false);
 Result<void> release(int sock, int pid, const Lease& lease);
 // Every lease of the client `sock`.
 Result<void> release_all(int sock);

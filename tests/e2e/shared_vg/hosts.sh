@@ -18,12 +18,14 @@ if [ -n "${UDM_E2E_TRACE:-}" ]; then exec 7>>"$UDM_E2E_TRACE"; BASH_XTRACEFD=7; 
 
 declare -A HOST_NS=()
 
-# host_start NAME: the namespace (held by a sleeping process) and its sanlock
-# daemon; stopped at exit.
+# host_start NAME [private-run]: the namespace (held by a sleeping process)
+# and its sanlock daemon; stopped at exit. With private-run the whole /run is
+# the host's own (lvm2 finds lvmlockd by /run/lvmlockd.pid).
 host_start() {
-  local name=$1 i
+  local name=$1 i run_mount=""
+  [ "${2:-}" == private-run ] && run_mount="mount -t tmpfs tmpfs /run && mkdir -p /run/sanlock /run/lock/lvm /run/lvm &&"
   mkdir -p "$E2E_TMP/$name/run" "$E2E_TMP/$name/log"
-  unshare -m --propagation private bash -c "
+  unshare -m --propagation private bash -c "$run_mount
     mount -t tmpfs tmpfs /run/sanlock && mount -t tmpfs tmpfs /run/lock/lvm &&
     mount --bind '$E2E_TMP/$name/log' /var/log && exec sleep infinity" &
   HOST_NS[$name]=$!
@@ -53,11 +55,11 @@ on() {
 
 # host_kill9 NAME: SIGKILL its udmd, udm-lockd and sanlock daemon (a crash).
 host_kill9() {
-  local name=$1 pid
-  for f in "$E2E_TMP/$name/run/udmd.pid" "$E2E_TMP/$name/run/udm-lockd.pid"; do
+  local name=$1 pid f
+  # sanlock first: a host that dies releases nothing.
+  for f in "$E2E_TMP/$name/sanlock.pid" "$E2E_TMP/$name/run/udmd.pid" "$E2E_TMP/$name/run/udm-lockd.pid"; do
     pid=$(cat "$f" 2>/dev/null) && [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
   done
-  pid=$(cat "$E2E_TMP/$name/sanlock.pid" 2>/dev/null) && kill -9 "$pid" 2>/dev/null
   return 0
 }
 

@@ -6,7 +6,7 @@ requires lvm lvmlockd
 IMG="$E2E_TMP/shared.img"
 sparse_file "$IMG" 1G
 DEV=$(attach_loop "$IMG")
-host_start A; host_start L
+host_start A; host_start L private-run
 host_conf A 1 "$DEV"
 on A ulvm pvcreate "$DEV" >/dev/null || fail "pvcreate"
 on A ulvm vgcreate --shared vgs "$DEV" >/dev/null || fail "vgcreate --shared"
@@ -17,17 +17,19 @@ on A ulvm lvchange -aey vgs/lv1 || fail "A -aey"
 # activates itself; with activation off, the test makes that node: a loop
 # device over lvmlock's bytes (1 MiB in, 256 MiB), in L's namespace only.
 LOCKDEV=$(attach_loop -o 1048576 --sizelimit 268435456 "$IMG")
-mkdir -p "$E2E_TMP/L/mapper" "$E2E_TMP/L/lvmrun"
+mkdir -p "$E2E_TMP/L/mapper"
 ln -s "$LOCKDEV" "$E2E_TMP/L/mapper/vgs-lvmlock"
 on L mount --bind "$E2E_TMP/L/mapper" /dev/mapper
-on L mount --bind "$E2E_TMP/L/lvmrun" /run/lvm
-on L env LVM_LVMLOCKD_PIDFILE="$E2E_TMP/L/lvmlockd.pid" lvmlockd -g sanlock -o 2 || fail "lvmlockd"
-cleanup_fn 'kill -9 $(cat "$E2E_TMP/L/lvmlockd.pid")'
+on L lvmlockd -f -g sanlock -o 2 >"$E2E_TMP/L/lvmlockd.log" 2>&1 &
+LVMLOCKD=$!
+cleanup_fn "kill -9 $LVMLOCKD"
+for ((i=0; i<100; i++)); do on L test -S /run/lvm/lvmlockd.socket && break; sleep 0.1; done
 CFG="devices{global_filter=[\"a|^$DEV\$|\",\"r|.*|\"] use_devicesfile=0 hints=\"none\"} global{use_lvmlockd=1 activation=0 use_lvmpolld=0} local{host_id=2} backup{backup=0 archive=0}"
 L() { on L lvm "$@" --config "$CFG"; }
 
-out=$(L vgs --noheadings -o vg_name,vg_lock_type,vg_lock_args vgs 2>&1) || fail "lvm2 vgs: $out"
-expect_in "$out" "vgs sanlock 1.0.0:lvmlock" "lvm2 reads the shared VG"
+out=$(L vgs --noheadings -o vg_name,vg_lock_type,vg_lock_args vgs 2>"$E2E_TMP/err") || fail "lvm2 vgs: $(cat "$E2E_TMP/err")"
+grep -q "Reading VG vgs without a lock." "$E2E_TMP/err" || fail "lvm2 read before lockstart: $(cat "$E2E_TMP/err")"
+expect_eq "$(tr -s ' ' <<<"$out")" " vgs sanlock 1.0.0:lvmlock" "lvm2 reads the shared VG"
 L vgchange --lockstart vgs >/dev/null 2>&1 || fail "lvm2 lockstart"
 for ((i=0; i<300; i++)); do on L sanlock client status | grep -q '^s lvm_vgs:2:' && break; sleep 0.1; done
 on L sanlock client status | grep -q '^s lvm_vgs:2:' || fail "lvmlockd did not join lvm_vgs"
