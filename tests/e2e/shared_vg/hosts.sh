@@ -75,10 +75,12 @@ host_stop() {
   HOST_NS[$name]=
 }
 
-# host_conf NAME HOST_ID DEV: udm's lvm.conf of the host: the shared device
+# host_conf NAME HOST_ID DEV...: udm's lvm.conf of the host: its devices
 # and local/host_id.
 host_conf() {
-  printf 'devices {\n  devices = [ "%s" ]\n}\nlocal {\n  host_id = %s\n}\n' "$3" "$2" > "$E2E_TMP/$1/lvm.conf"
+  local name=$1 id=$2 list="" d; shift 2
+  for d in "$@"; do list="$list${list:+, }\"$d\""; done
+  printf 'devices {\n  devices = [ %s ]\n}\nlocal {\n  host_id = %s\n}\n' "$list" "$id" > "$E2E_TMP/$name/lvm.conf"
 }
 
 # expect_in TEXT NEEDLE WHAT

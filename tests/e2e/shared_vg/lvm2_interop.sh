@@ -45,6 +45,15 @@ expect_eq "$(L lvs --noheadings -o lv_name,lock_args vgs 2>/dev/null | tr -s ' '
  lv3 1.0.0:72351744
  lvl 1.0.0:71303168" "lvm2 sees udm's LV and lease offsets"
 
+# ulvm reports the shared VG as lvm2 does.
+for args in "vgs -o vg_name,vg_attr,vg_lock_type,vg_lock_args,vg_shared vgs" "lvs -a -o lv_name,lv_lockargs vgs"; do
+  real=$(L $args --reportformat json 2>/dev/null) || fail "lvm2 $args"
+  ours=$(on A ulvm $args --reportformat json) || fail "ulvm $args"
+  [ "$real" == "$ours" ] || fail "$args differs:
+lvm2: $real
+ulvm: $ours"
+done
+
 # lvm2 is refused the LV lock udm holds.
 rc=0; out=$(L lvchange -aey vgs/lv1 2>&1) || rc=$?
 [ "$rc" != 0 ] || fail "lvm2 took lv1 while udm holds it"

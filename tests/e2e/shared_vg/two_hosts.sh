@@ -7,7 +7,8 @@ IMG="$E2E_TMP/shared.img"
 sparse_file "$IMG" 1G
 DEV=$(attach_loop "$IMG")
 host_start A; host_start B
-host_conf A 1 "$DEV"; host_conf B 2 "$DEV"
+sparse_file "$E2E_TMP/local.img" 64M
+host_conf A 1 "$DEV" "$E2E_TMP/local.img"; host_conf B 2 "$DEV"
 
 on A ulvm pvcreate "$DEV" >/dev/null || fail "pvcreate"
 out=$(on A ulvm vgcreate --shared vgs "$DEV" 2>&1) || fail "vgcreate --shared: $out"
@@ -31,6 +32,11 @@ on A sanlock client status | grep -q '^s lvm_vgs:1:' || fail "host A did not joi
 # B starts the lockspace with host id 2.
 out=$(on B ulvm vgchange --lockstart vgs 2>&1) || fail "B lockstart: $out"
 on B sanlock client status | grep -q '^s lvm_vgs:2:' || fail "host B did not join lvm_vgs"
+
+# VG names are under the global lock, which the first shared VG holds:
+# a local VG made on A takes it (sanlock logs each lease it takes).
+on A ulvm vgcreate vgl "$E2E_TMP/local.img" >/dev/null || fail "vgcreate of a local VG"
+grep -q "resource lvm_vgs:GLLK:" "$E2E_TMP/A/log/sanlock.log" || fail "vgcreate did not take the global lock"
 
 # A creates and activates an LV exclusively and writes to it.
 on A ulvm lvcreate -an -L 8M -n lv1 vgs >/dev/null || fail "lvcreate lv1"
