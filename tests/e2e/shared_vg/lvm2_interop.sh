@@ -20,9 +20,9 @@ LOCKDEV=$(attach_loop -o 1048576 --sizelimit 268435456 "$IMG")
 mkdir -p "$E2E_TMP/L/mapper"
 ln -s "$LOCKDEV" "$E2E_TMP/L/mapper/vgs-lvmlock"
 on L mount --bind "$E2E_TMP/L/mapper" /dev/mapper
-on L lvmlockd -f -g sanlock -o 2 >"$E2E_TMP/L/lvmlockd.log" 2>&1 &
-LVMLOCKD=$!
-cleanup_fn "kill -9 $LVMLOCKD"
+# Its pid from the shell it replaces (a backgrounded function is a subshell).
+on L sh -c 'echo $$ > "$0/L/lvmlockd.pid"; exec lvmlockd -f -g sanlock -o 2' "$E2E_TMP" >"$E2E_TMP/L/lvmlockd.log" 2>&1 &
+cleanup_fn 'kill -9 $(cat "$E2E_TMP/L/lvmlockd.pid")'
 for ((i=0; i<100; i++)); do on L test -S /run/lvm/lvmlockd.socket && break; sleep 0.1; done
 CFG="devices{global_filter=[\"a|^$DEV\$|\",\"r|.*|\"] use_devicesfile=0 hints=\"none\"} global{use_lvmlockd=1 activation=0 use_lvmpolld=0} local{host_id=2} backup{backup=0 archive=0}"
 L() { on L lvm "$@" --config "$CFG"; }
