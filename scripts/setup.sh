@@ -7,10 +7,12 @@ packages=(
   g++ cmake ninja-build pkg-config ccache clang-16 libclang-rt-16-dev
   # libraries
   liburing-dev libfuse3-dev libnbd-dev libcli11-dev libfmt-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libssl-dev libgnutls28-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libssl-dev libgnutls28-dev libsanlock-dev
   # runtime and the outside tools that judge udm in tests
   fuse3 util-linux e2fsprogs lvm2 dmsetup thin-provisioning-tools qemu-utils libnbd-bin nbdkit fio
   cryptsetup-bin
+  # shared VGs: the sanlock daemon, and lvm2's lvmlockd as the other host in tests
+  sanlock lvm2-lockd
   # packaging: man -l checks, the .deb (CPack runs dpkg-shlibdeps and file)
   man-db groff-base dpkg-dev file
   # ulvm vgmap: xmllint checks its SVG, rsvg-convert renders docs/vgmap.png

@@ -56,6 +56,12 @@ class Cmd;
 // Thin pools and thin LVs activate through lvcreate_thin.cpp (queued pool
 // messages are sent then).
 Outcome<void> activate_thin_lv(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv);
+// Shared (sanlock) VGs: shared_vg.cpp. Each returns at once for other VGs.
+Outcome<void> shared_lock_vgs(Cmd& c, const locking::LockPlan& plan, const std::vector<std::string>& vgs);
+Outcome<void> shared_before_commit(Cmd& c, VolumeGroup& vg, const VolumeGroup* previous);
+void shared_after_commit(Cmd& c, const VolumeGroup& vg, const VolumeGroup* previous);
+Outcome<void> shared_before_activate(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv);
+void shared_after_deactivate(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv);
 
 class Cmd {
  public:
@@ -83,7 +89,12 @@ class Cmd {
   }
   // Lets other commands at the VG while this one waits (polling); open()
   // takes them again.
-  void release_locks() { locks_.reset(); }
+  void release_locks() {
+    locks_.reset();
+    lease_hold_.reset();
+  }
+  // The sanlock leases of this command (shared_vg.cpp), released with it.
+  std::shared_ptr<void>& lease_hold() { return lease_hold_; }
   // In a forked child: leaves the parent's driver connection alone (not
   // closed, not used) and connects anew on the next driver().
   void forget_driver() {
@@ -138,6 +149,7 @@ class Cmd {
       if (store_->changed_since_scan())
         if (auto r = store_->rescan(); !r) return failed(r.error().message);
     }
+    if (auto r = shared_lock_vgs(*this, plan, read_vgs); !r) return r;
     // What lvm2 prints while scanning, then while reading each VG.
     for (const auto& w : store_->diagnostics()) {
       if (w == format::RETRY_SCAN_NOTICE) say(w);  // lvm2 prints this one on stdout
@@ -227,13 +239,16 @@ class Cmd {
     }
     VolumeGroup vg = original;
     vg.seqno = previous ? previous->seqno + 1 : 1;
+    if (auto r = shared_before_commit(*this, vg, previous); !r) return r;
     // write_vg validates the whole VG (lvmfmt's model checks) before writing.
     if (previous) archive(*previous);
     if (!cfg_.backup) {
       if (auto r = store_->write_vg(std::move(vg), cl_.text); !r) return failed(indented(r.error().message));
+      shared_after_commit(*this, original, previous);
       return {};
     }
     if (auto r = store_->write_vg(vg, cl_.text); !r) return failed(indented(r.error().message));
+    shared_after_commit(*this, original, previous);
     backup(vg);
     return {};
   }
@@ -276,6 +291,7 @@ class Cmd {
 
   Outcome<void> activate(const VolumeGroup& vg, const LogicalVolume& lv, const activate::ApplyOptions& opts = {}) {
     if (test_mode()) return {};
+    if (auto r = shared_before_activate(*this, vg, lv); !r) return r;
     if (is_thin_lv(vg, lv)) return activate_thin_lv(*this, vg, lv);
     activate::Driver* d = driver(true);
     if (!d) return failed(fmt::format("Cannot activate {}/{}: udmd is not reachable", vg.name, lv.name));
@@ -287,6 +303,7 @@ class Cmd {
     activate::Driver* d = driver(false);
     if (!d) return {};
     if (auto r = d->deactivate(vg, lv, pv_paths(vg.name)); !r) return failed(r.error().message);
+    shared_after_deactivate(*this, vg, lv);
     return {};
   }
   bool is_active(const VolumeGroup& vg, const LogicalVolume& lv) { return device_state(vg, lv).active; }
@@ -306,6 +323,7 @@ class Cmd {
   std::unique_ptr<activate::Driver> driver_;
   bool driver_tried_ = false;
   std::unique_ptr<locking::FileLocks> locks_;
+  std::shared_ptr<void> lease_hold_;
 };
 
 

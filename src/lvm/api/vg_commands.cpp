@@ -1,6 +1,7 @@
 // vgcreate, vgextend, vgreduce, vgremove, vgrename, vgcfgbackup,
 // vgcfgrestore, vgchange.
 #include "lvm/api/cmd.hpp"
+#include "lvm/api/shared_vg.hpp"
 #include "lvm/api/report_data.hpp"
 #include "lvm/api/snapshot_commands.hpp"
 
@@ -35,8 +36,12 @@ Outcome<void> cmd_vgcreate(Cmd& c) {
   std::vector<std::string> paths(a.begin() + 1, a.end());
   for (const auto& p : paths)
     if (auto r = add_new_pv(c, vg, p); !r) return r;
+  const bool shared = c.cl().has("shared");
+  if (shared)
+    if (auto r = shared_vgcreate_prepare(c, vg); !r) return r;
   if (auto r = c.commit(vg, std::nullopt); !r) return r;
   c.say(fmt::format("Volume group \"{}\" successfully created", vg.name));
+  if (shared) return shared_vgcreate_finish(c, vg);
   return {};
 }
 
@@ -405,6 +410,7 @@ Outcome<void> vgchange_metadata(Cmd& c) {
 }  // namespace
 
 Outcome<void> cmd_vgchange(Cmd& c) {
+  if (c.cl().has("lockstart") || c.cl().has("lockstop")) return cmd_vgchange_lock(c);
   auto act = c.cl().get("activate");
   if (!act)
     for (auto opt : {"addtag", "deltag", "resizeable", "logicalvolume", "maxphysicalvolumes", "uuid",

@@ -301,11 +301,21 @@ void write_segment(Writer& w, const Segment& seg, std::size_t number, sector_t e
   w.close();
 }
 
-void write_lv(Writer& w, const LogicalVolume& lv, sector_t extent_size) {
+// lvm2 writes a shared VG's (and its LVs') WRITE as the flag WRITE_LOCKED,
+// so that tools without lvmlockd support do not write it.
+void write_status(Writer& w, FlagSet status, FlagSet flags, bool shared_vg) {
+  if (shared_vg && status.has("WRITE")) {
+    status.remove("WRITE");
+    flags.add("WRITE_LOCKED");
+  }
+  w.words("status", status.words());
+  w.words("flags", flags.words());
+}
+
+void write_lv(Writer& w, const LogicalVolume& lv, sector_t extent_size, bool shared_vg) {
   w.open_named(lv.name);
   w.str("id", format_id(lv.id));
-  w.words("status", lv.status.words());
-  w.words("flags", lv.flags.words());
+  write_status(w, lv.status, lv.flags, shared_vg);
   if (!lv.tags.empty()) w.words("tags", lv.tags);
   w.keyc("creation_time", number_text(lv.creation_time).view(), w.backup ? w.time_comment(lv.creation_time) : "");
   w.str("creation_host", lv.creation_host);
@@ -357,8 +367,8 @@ void write_vg(Writer& w, const VolumeGroup& vg) {
   w.str("id", format_id(vg.id));
   w.unum("seqno", vg.seqno);
   w.keyc("format", quote_config_string(vg.format), "informational");
-  w.words("status", vg.status.words());
-  w.words("flags", vg.flags.words());
+  const bool shared_vg = vg.lock_type && *vg.lock_type != "none";
+  write_status(w, vg.status, vg.flags, shared_vg);
   if (!vg.tags.empty()) w.words("tags", vg.tags);
   if (vg.system_id) w.str("system_id", *vg.system_id);
   if (vg.lock_type) w.str("lock_type", *vg.lock_type);
@@ -389,7 +399,7 @@ void write_vg(Writer& w, const VolumeGroup& vg) {
       for (std::size_t i = 0; i < vg.lvs.size(); ++i) {
         if (visible[i] != visible_pass) continue;
         w.blank();
-        write_lv(w, vg.lvs[i], vg.extent_size);
+        write_lv(w, vg.lvs[i], vg.extent_size, shared_vg);
       }
     w.close();
   }

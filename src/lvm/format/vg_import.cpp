@@ -249,6 +249,12 @@ Result<LogicalVolume> import_lv(const TextNode& node, const Section& vg) {
   lv.status = FlagSet(FlagSet::Kind::lv_status, std::move(w));
   TRY_ASSIGN(w, s.words("flags"));
   lv.flags = FlagSet(FlagSet::Kind::lv_flags, std::move(w));
+  // lvm2 writes a shared VG's WRITE as the flag WRITE_LOCKED (older tools
+  // then cannot write it): read it back as WRITE.
+  if (lv.flags.has("WRITE_LOCKED")) {
+    lv.flags.remove("WRITE_LOCKED");
+    lv.status.add("WRITE");
+  }
   TRY_ASSIGN(lv.tags, s.words("tags"));
   std::optional<std::int64_t> v;
   TRY_ASSIGN(v, s.opt_integer("creation_time"));
@@ -321,6 +327,10 @@ Result<VolumeGroup> import_vg(const TextTree& tree, const TextNode& node) {
   vg.status = FlagSet(FlagSet::Kind::vg_status, std::move(w));
   TRY_ASSIGN(w, s.words("flags"));
   vg.flags = FlagSet(FlagSet::Kind::vg_flags, std::move(w));
+  if (vg.flags.has("WRITE_LOCKED")) {
+    vg.flags.remove("WRITE_LOCKED");
+    vg.status.add("WRITE");
+  }
   TRY_ASSIGN(vg.tags, s.words("tags"));
   TRY_ASSIGN(vg.system_id, s.opt_string("system_id"));
   TRY_ASSIGN(vg.lock_type, s.opt_string("lock_type"));

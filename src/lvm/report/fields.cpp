@@ -406,7 +406,8 @@ const FieldDef FIELDS[] = {
     F("vg_allocation_policy", "AllocPol", 10, false, str, vg,
       return text(alloc_name(vgof(r).allocation_policy, "normal"));),
     F("vg_clustered", "Clustered", 10, false, str, vg, return empty();),
-    F("vg_shared", "Shared", 7, false, str, vg, return empty();),
+    F("vg_shared", "Shared", 7, false, str, vg,
+      return text(vgof(r).lock_type && *vgof(r).lock_type != "none" ? "shared" : "");),
     F("vg_autoactivation", "AutoAct", 7, false, str, vg, return text("enabled");),
     F("vg_size", "VSize", 5, true, size, vg, return size(vg_extent_count(vgof(r)) * vgof(r).extent_size);),
     F("vg_free", "VFree", 5, true, size, vg, return size(vg_free_count(vgof(r)) * vgof(r).extent_size);),
@@ -520,7 +521,7 @@ const FieldDef FIELDS[] = {
     F("data_lv_uuid", "Data UUID", 38, false, str, lv, return empty();),
     F("metadata_lv_uuid", "Meta UUID", 38, false, str, lv, return empty();),
     F("pool_lv_uuid", "Pool UUID", 38, false, str, lv, return text(lv_uuid_of(r, thin_pool_lv(r).text));),
-    F("lv_lockargs", "LLockArgs", 9, false, str, lv, return empty();),
+    F("lv_lockargs", "LLockArgs", 9, false, str, lv, return text(r.lv->lock_args.value_or(""));),
     F("lv_time_removed", "RTime", 26, false, str, lv, return empty();),
     F("lv_modules", "Modules", 7, false, str, lv, return text(lv_modules(*r.lv));),
     F("lv_historical", "Historical", 10, true, str, lv, return empty();),
@@ -553,7 +554,7 @@ const FieldDef FIELDS[] = {
     F("writecache_free_blocks", "WCacheFreeBlocks", 16, true, num, lv, return blank_num();),
     F("writecache_writeback_blocks", "WCacheWritebackBlocks", 21, true, num, lv, return blank_num();),
     F("writecache_error", "WCacheErrors", 12, true, num, lv, return blank_num();),
-    F("vg_lock_args", "VLockArgs", 9, false, str, vg, return empty();),
+    F("vg_lock_args", "VLockArgs", 9, false, str, vg, return text(vgof(r).lock_args.value_or(""));),
     F("reshape_len", "RSize", 5, true, size, seg, return blank_size();),
     F("reshape_len_le", "RSize", 5, true, num, seg, return blank_num();),
     F("data_offset", "DOff", 4, true, num, seg, return blank_num();),
@@ -794,6 +795,7 @@ std::string vg_attr(const VgView& v) {
     }
   }
   a[4] = p;
+  if (vg.lock_type && *vg.lock_type != "none") a[5] = 's';  // shared (lvmlockd)
   return a;
 }
 

@@ -1,0 +1,39 @@
+// Shared VGs with lock_type "sanlock" (lvmlockd's behaviour, without
+// lvmlockd): the ulvm command branches and the hooks Cmd calls.
+//
+//   vgcreate --shared       adds the hidden lvmlock LV, lock_type/lock_args,
+//                           formats the lockspace and leases, joins it
+//   vgchange --lockstart    joins the VG's lockspace with local/host_id
+//   vgchange --lockstop     leaves it (refused while LVs hold leases)
+//   -aey / -ay, -asy        an exclusive / shared lease per LV, held by
+//                           udm-lockd until deactivation
+//   metadata changes        under the VG lease ("VGLK") taken exclusively;
+//                           reads take it shared
+//   vgcreate/pvcreate…      under the global lease ("GLLK") when a started
+//                           shared VG holds it
+//
+// Settings: local/host_id (lvm.conf, udm's lvm.conf or --config; 1..2000);
+// $UDM_SANLOCK_IO_TIMEOUT (seconds, default 10 as lvmlockd's) when joining.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lvm/api/cmd.hpp"
+
+namespace udm::lvm::api::detail {
+
+// vgcreate --shared: before the first commit / after it.
+Outcome<void> shared_vgcreate_prepare(Cmd& c, VolumeGroup& vg);
+Outcome<void> shared_vgcreate_finish(Cmd& c, const VolumeGroup& vg);
+// vgchange --lockstart / --lockstop.
+Outcome<void> cmd_vgchange_lock(Cmd& c);
+
+// Cmd hooks (each returns at once for VGs that are not shared).
+Outcome<void> shared_lock_vgs(Cmd& c, const locking::LockPlan& plan, const std::vector<std::string>& vgs);
+Outcome<void> shared_before_commit(Cmd& c, VolumeGroup& vg, const VolumeGroup* previous);
+void shared_after_commit(Cmd& c, const VolumeGroup& vg, const VolumeGroup* previous);
+Outcome<void> shared_before_activate(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv);
+void shared_after_deactivate(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv);
+
+}  // namespace udm::lvm::api::detail

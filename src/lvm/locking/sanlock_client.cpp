@@ -1,0 +1,198 @@
+#include "lvm/locking/sanlock_client.hpp"
+
+// libsanlock's headers have no extern "C" of their own.
+extern "C" {
+#include <sanlock.h>
+#include <sanlock_admin.h>
+#include <sanlock_resource.h>
+#include <sanlock_rv.h>
+}
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <fmt/format.h>
+
+namespace udm::lvm::locking::sanlock {
+namespace {
+
+// Copies `s` into a fixed sanlock name field (sanlock needs no terminating
+// zero there); longer names are cut, as lvmlockd cuts them.
+template <std::size_t N>
+void put(char (&dst)[N], std::string_view s) {
+  std::memset(dst, 0, N);
+  std::memcpy(dst, s.data(), std::min(s.size(), N));
+}
+
+std::string san_error(int rv) {
+  if (rv < 0 && rv > -200) return std::strerror(-rv);
+  return fmt::format("sanlock error {}", rv);
+}
+
+struct ResourceBuf {
+  // sanlk_resource is followed by its disks.
+  alignas(sanlk_resource) unsigned char bytes[sizeof(sanlk_resource) + sizeof(sanlk_disk)]{};
+  sanlk_resource* res() { return reinterpret_cast<sanlk_resource*>(bytes); }
+};
+
+void fill(ResourceBuf& b, const Lease& l, bool shared) {
+  sanlk_resource* r = b.res();
+  put(r->lockspace_name, l.lockspace);
+  put(r->name, l.name);
+  r->flags = SANLK_RES_ALIGN1M | SANLK_RES_SECTOR512 | (shared ? SANLK_RES_SHARED : 0);
+  r->num_disks = 1;
+  std::strncpy(r->disks[0].path, l.path.c_str(), SANLK_PATH_LEN - 1);
+  r->disks[0].offset = l.offset;
+}
+
+sanlk_lockspace make_lockspace(std::string_view name, std::uint64_t host_id, const std::string& path,
+                               std::uint64_t offset) {
+  sanlk_lockspace ls{};
+  put(ls.name, name);
+  ls.host_id = host_id;
+  ls.flags = SANLK_LSF_ALIGN1M | SANLK_LSF_SECTOR512;
+  std::strncpy(ls.host_id_disk.path, path.c_str(), SANLK_PATH_LEN - 1);
+  ls.host_id_disk.offset = offset;
+  return ls;
+}
+
+}  // namespace
+
+Result<void> write_lockspace(std::string_view lockspace, const std::string& path, std::uint64_t offset,
+                             unsigned io_timeout) {
+  sanlk_lockspace ls = make_lockspace(lockspace, 0, path, offset);
+  int rv = sanlock_write_lockspace(&ls, 0, 0, io_timeout);
+  if (rv < 0) return fail(EIO, fmt::format("Writing the sanlock lockspace {} on {} failed: {}", lockspace, path, san_error(rv)));
+  return {};
+}
+
+Result<void> write_resource(const Lease& lease) {
+  ResourceBuf b;
+  fill(b, lease, false);
+  int rv = sanlock_write_resource(b.res(), 0, 0, 0);
+  if (rv < 0)
+    return fail(EIO, fmt::format("Writing the sanlock lease {}:{} on {} failed: {}", lease.lockspace, lease.name,
+                                 lease.path, san_error(rv)));
+  return {};
+}
+
+Result<void> add_lockspace(std::string_view lockspace, std::uint64_t host_id, const std::string& path,
+                           std::uint64_t offset, unsigned io_timeout) {
+  sanlk_lockspace ls = make_lockspace(lockspace, host_id, path, offset);
+  int rv = sanlock_add_lockspace_timeout(&ls, 0, io_timeout);
+  if (rv == -EEXIST) return {};
+  if (rv == SANLK_HOSTID_BUSY)
+    return fail(EBUSY, fmt::format("host_id {} is in use by another host in lockspace {}", host_id, lockspace));
+  if (rv < 0) return fail(rv == -EINPROGRESS ? EINPROGRESS : EIO, san_error(rv));
+  return {};
+}
+
+Result<void> rem_lockspace(std::string_view lockspace, std::uint64_t host_id, const std::string& path,
+                           std::uint64_t offset) {
+  sanlk_lockspace ls = make_lockspace(lockspace, host_id, path, offset);
+  int rv = sanlock_rem_lockspace(&ls, 0);
+  if (rv == -ENOENT) return {};
+  if (rv < 0) return fail(EIO, san_error(rv));
+  return {};
+}
+
+bool lockspace_joined(std::string_view lockspace, std::uint64_t host_id, const std::string& path,
+                      std::uint64_t offset) {
+  sanlk_lockspace ls = make_lockspace(lockspace, host_id, path, offset);
+  return sanlock_inq_lockspace(&ls, 0) == 0;
+}
+
+Result<int> register_client() {
+  int sock = sanlock_register();
+  if (sock < 0) return fail(ECONNREFUSED, fmt::format("Cannot reach the sanlock daemon: {}", san_error(sock)));
+  // A child (udmd started by the command) must not keep the registration,
+  // and with it the command's leases, alive.
+  fcntl(sock, F_SETFD, FD_CLOEXEC);
+  return sock;
+}
+
+Result<void> set_killpath(int sock, const std::string& path, const std::string& args) {
+  if (path.size() >= SANLK_HELPER_PATH_LEN || args.size() >= SANLK_HELPER_ARGS_LEN)
+    return fail(ENAMETOOLONG, fmt::format("sanlock killpath {} is longer than {} bytes", path, SANLK_HELPER_PATH_LEN - 1));
+  std::string a = args;  // libsanlock takes a writable string
+  int rv = sanlock_killpath(sock, SANLK_KILLPATH_PID, path.c_str(), a.data());
+  if (rv < 0) return fail(EIO, fmt::format("Setting the sanlock killpath failed: {}", san_error(rv)));
+  return {};
+}
+
+std::vector<std::uint64_t> owners(const Lease& lease) {
+  ResourceBuf b;
+  fill(b, lease, false);
+  sanlk_host* hosts = nullptr;
+  int count = 0;
+  std::vector<std::uint64_t> out;
+  if (sanlock_read_resource_owners(b.res(), 0, &hosts, &count) == 0 && hosts) {
+    for (int i = 0; i < count; ++i) out.push_back(hosts[i].host_id);
+  }
+  std::free(hosts);
+  return out;
+}
+
+Result<void> acquire(int sock, int pid, const Lease& lease, bool shared, bool nowait) {
+  ResourceBuf b;
+  fill(b, lease, shared);
+  sanlk_resource* list[1] = {b.res()};
+  int rv = sanlock_acquire(sock, pid, nowait ? SANLK_ACQUIRE_OWNER_NOWAIT : 0, 1, list, nullptr);
+  if (rv == 0 || rv == -EEXIST) return {};
+  if (rv == -ENOSPC || rv == SANLK_ACQUIRE_LOCKSPACE)
+    return fail(NO_LOCKSPACE, fmt::format("lockspace {} is not started", lease.lockspace));
+  if (rv == -EAGAIN || rv == SANLK_ACQUIRE_IDLIVE || rv == SANLK_ACQUIRE_OWNED || rv == SANLK_ACQUIRE_OTHER ||
+      rv == SANLK_ACQUIRE_SHRETRY || rv == SANLK_ACQUIRE_OWNED_RETRY) {
+    std::string who;
+    for (auto id : owners(lease)) who += fmt::format("{}{}", who.empty() ? "" : ", ", id);
+    return fail(HELD_ELSEWHERE, who.empty() ? "held by another host" : "held by host_id " + who);
+  }
+  return fail(EIO, san_error(rv));
+}
+
+Result<void> release(int sock, int pid, const Lease& lease) {
+  ResourceBuf b;
+  fill(b, lease, false);
+  sanlk_resource* list[1] = {b.res()};
+  int rv = sanlock_release(sock, pid, 0, 1, list);
+  if (rv < 0 && rv != -ENOENT) return fail(EIO, san_error(rv));
+  return {};
+}
+
+Result<void> release_all(int sock) {
+  int rv = sanlock_release(sock, -1, SANLK_REL_ALL, 0, nullptr);
+  if (rv < 0 && rv != -ENOENT) return fail(EIO, san_error(rv));
+  return {};
+}
+
+Result<std::vector<HeldLease>> held_by(int sock, int pid) {
+  int count = 0;
+  char* state = nullptr;
+  int rv = sanlock_inquire(sock, pid, 0, &count, &state);
+  if (rv < 0) {
+    std::free(state);
+    if (rv == -ESRCH || rv == -ENOENT) return std::vector<HeldLease>{};
+    return fail(EIO, san_error(rv));
+  }
+  std::vector<HeldLease> out;
+  sanlk_resource** res = nullptr;
+  int n = 0;
+  // libsanlock parses its own state string.
+  if (state && sanlock_state_to_args(state, &n, &res) == 0) {
+    for (int i = 0; i < n; ++i) {
+      HeldLease h;
+      h.lockspace.assign(res[i]->lockspace_name, strnlen(res[i]->lockspace_name, SANLK_NAME_LEN));
+      h.name.assign(res[i]->name, strnlen(res[i]->name, SANLK_NAME_LEN));
+      h.shared = (res[i]->flags & SANLK_RES_SHARED) != 0;
+      out.push_back(std::move(h));
+      std::free(res[i]);
+    }
+    std::free(res);
+  }
+  std::free(state);
+  return out;
+}
+
+}  // namespace udm::lvm::locking::sanlock
