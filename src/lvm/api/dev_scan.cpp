@@ -190,6 +190,21 @@ bool preferred_name(const std::string& a, const std::string& b) {
   if (int r = builtin_preference(a, b); r >= 0) return r == 0;
   const auto ca = components(a), cb = components(b);
   if (ca != cb) return ca < cb;
+  // Past their common start, the first path component where one name is a
+  // symlink and the other is not decides for the symlink ("they exist for a
+  // reason"); a component that cannot be read loses.
+  std::size_t s0 = 1, s1 = 1;
+  while (s0 < a.size() && s1 < b.size() && a[s0] == b[s1]) ++s0, ++s1;
+  for (;;) {
+    const auto e0 = a.find('/', s0), e1 = b.find('/', s1);
+    struct stat st0 {}, st1 {};
+    if (::lstat(a.substr(0, e0).c_str(), &st0) != 0) return false;
+    if (::lstat(b.substr(0, e1).c_str(), &st1) != 0) return true;
+    if (S_ISLNK(st0.st_mode) != S_ISLNK(st1.st_mode)) return S_ISLNK(st0.st_mode);
+    if (e0 == std::string::npos || e1 == std::string::npos) break;
+    s0 = e0 + 1;
+    s1 = e1 + 1;
+  }
   return a < b;
 }
 

@@ -71,7 +71,8 @@ bool regex_filter_passes(const std::vector<FilterRule>& rules, const std::vector
                          std::string& name);
 
 // lvm2's choice between two names of one device: true when `a` is
-// preferred to `b` (fewer path components, then the smaller string).
+// preferred to `b` (/dev/block/, /dev/dm-*, /dev/disk/, /dev/mapper/ last,
+// then fewer path components, then a symlink, then the smaller string).
 bool preferred_name(const std::string& a, const std::string& b);
 
 }  // namespace udm::lvm::api

@@ -57,9 +57,10 @@ struct PNode {
   bool section = false;
   std::string text;
   std::vector<PNode> kids;
+  bool hidden = false;  // a setting without a default: holds its place, not printed
 };
 PNode to_pnode(const ConfigNode& n) {
-  PNode p{.key = n.key, .section = n.is_section, .text = n.is_section ? "" : value_text(n.value), .kids = {}};
+  PNode p{.key = n.key, .section = n.is_section, .text = n.is_section ? "" : value_text(n.value), .kids = {}, .hidden = false};
   for (const auto& k : n.children) p.kids.push_back(to_pnode(k));
   return p;
 }
@@ -69,6 +70,7 @@ PNode to_pnode(const ConfigNode& n) {
 // without its own name.
 void print_tree(std::string& out, const PNode& n, std::size_t depth, const std::string& path) {
   const std::string tabs(depth, '\t');
+  if (n.hidden) return;
   if (!n.section) {
     if (depth == 0 || known_setting(path) || !known_section(section_of(path)))
       out += fmt::format("{}{}={}\n", tabs, n.key, n.text);
@@ -87,10 +89,12 @@ void print_root(std::string& out, const PNode& root) {
 }
 
 // --type default and its subsets: every selected setting as `# key=value`,
-// lvm2's layout (the tags section and subsections commented too).
+// lvm2's layout (some section names and subsections commented too).
 using Pick = std::function<bool(const Lvm2Setting&)>;
 void print_default_section(std::string& out, std::string_view sec, const Pick& pick, const Config& cfg) {
-  const char* hash = sec == "tags" ? "# " : "";
+  // lvm2 comments these three section names too (not for a file holding
+  // only comments or blank lines: that odd case is not followed).
+  const char* hash = sec == "tags" || sec == "metadata" || sec == "report" ? "# " : "";
   out += fmt::format("{}{} {{\n", hash, sec);
   for (const auto& s : lvm2_settings()) {
     if (section_of(s.path) != sec || !pick(s)) continue;
@@ -127,17 +131,22 @@ Outcome<void> print_defaults(Cmd& c, const Config& cfg, const Pick& pick) {
 }
 
 // --type full: every setting with its default, and what is set over them.
-// A set key replaces its default and moves right after the first key of its
-// section (so set keys come out in reverse order there); a key lvm2 does not
+// The set keys of a section replace their defaults and come right after the
+// first key of the section (a hidden one in allocation), each before the
+// one set earlier; a key lvm2 does not
 // know is dropped; a section it does not know goes after the first section.
 PNode full_tree(const PNode& current, const Config& cfg) {
-  PNode root{.key = "", .section = true, .text = {}, .kids = {}};
+  PNode root{.key = "", .section = true, .text = {}, .kids = {}, .hidden = false};
+  // Settings without a default are in lvm2's tree too, unprinted: the first
+  // of allocation (cling_tag_list) is one, so set keys go before
+  // maximise_cling there.
   for (const auto& s : lvm2_settings()) {
-    if (!has_default(s)) continue;
+    if ((s.flags & F_SECTION) || s.path.find('<') != std::string_view::npos) continue;
     const std::string sec(section_of(s.path));
     if (root.kids.empty() || root.kids.back().key != sec)
-      root.kids.push_back(PNode{.key = sec, .section = true, .text = {}, .kids = {}});
-    root.kids.back().kids.push_back(PNode{.key = std::string(key_of(s.path)), .section = false, .text = default_text(s, cfg), .kids = {}});
+      root.kids.push_back(PNode{.key = sec, .section = true, .text = {}, .kids = {}, .hidden = false});
+    root.kids.back().kids.push_back(PNode{.key = std::string(key_of(s.path)), .section = false,
+                                          .text = default_text(s, cfg), .kids = {}, .hidden = !has_default(s)});
   }
   auto after_first = [](std::vector<PNode>& v, PNode n) { v.insert(v.empty() ? v.end() : v.begin() + 1, std::move(n)); };
   for (const auto& sec : current.kids) {
@@ -147,12 +156,12 @@ PNode full_tree(const PNode& current, const Config& cfg) {
       continue;
     }
     if (!sec.section) continue;
-    for (const auto& k : sec.kids) {
-      if (!k.section && !known_setting(sec.key + "/" + k.key)) continue;
-      auto& kids = it->kids;
+    // The defaults of every set key go first, then the set keys come in.
+    auto& kids = it->kids;
+    for (const auto& k : sec.kids)
       kids.erase(std::remove_if(kids.begin(), kids.end(), [&](const PNode& p) { return p.key == k.key; }), kids.end());
-      after_first(kids, k);
-    }
+    for (const auto& k : sec.kids)
+      if (!k.section && known_setting(sec.key + "/" + k.key)) after_first(kids, k);  // subsections are not shown
   }
   return root;
 }
@@ -206,6 +215,10 @@ std::vector<std::string> unknown_config_settings(const Config& cfg) {
   return out;
 }
 
+namespace {
+Outcome<void> lvmconfig(Cmd& c, const Config& cfg, const std::string& type, const std::vector<std::string>& unknown);
+}  // namespace
+
 Outcome<void> cmd_lvmconfig(Cmd& c) {
   const std::string type = c.cl().get("type").value_or(c.cl().get("typeconfig").value_or("current"));
   static const char* const TYPES[] = {"current", "default", "diff", "full", "list", "missing", "new",
@@ -213,12 +226,34 @@ Outcome<void> cmd_lvmconfig(Cmd& c) {
   if (std::find(std::begin(TYPES), std::end(TYPES), type) == std::end(TYPES))
     return failed(fmt::format("Invalid argument for --typeconfig: {}\n  Error during parsing of command line.", type),
                   EXIT_INVALID);
-  auto cfg = load_config({}, c.cl().all("config"), profile_of(c.cl()));
+  // lvm2 warns about the files before it loads a profile.
+  auto cfg = load_config({}, c.cl().all("config"));
   if (!cfg) return failed(cfg.error().message);
   const auto unknown = unknown_config_settings(*cfg);
   for (const auto& u : unknown) c.warn(u);
+  if (const auto profile = profile_of(c.cl()); !profile.empty()) {
+    cfg = load_config({}, c.cl().all("config"), profile);
+    if (!cfg) return failed(cfg.error().message);
+  }
+  auto r = lvmconfig(c, *cfg, type, unknown);
+  // After a command given --config, lvm2 reads its files again, and warns
+  // again about what they hold that it does not know.
+  if (!cfg->cli_tree.root.children.empty()) {
+    Config files = *cfg;
+    files.cli_tree = {};
+    for (const auto& u : unknown_config_settings(files)) c.warn(u);
+  }
+  return r;
+}
+
+namespace {
+Outcome<void> lvmconfig(Cmd& c, const Config& cfg_ref, const std::string& type, const std::vector<std::string>& unknown) {
+  const Config* cfg = &cfg_ref;
   if (c.cl().has("validate")) {
-    if (!unknown.empty()) return failed("LVM configuration invalid.");
+    if (!unknown.empty()) {
+      c.warn("LVM configuration invalid.");
+      return failed("");
+    }
     c.say("LVM configuration valid.");
     return {};
   }
@@ -230,7 +265,7 @@ Outcome<void> cmd_lvmconfig(Cmd& c) {
   if (type == "missing") {
     const ConfigNode& root = cfg->merged.root;
     return print_defaults(c, *cfg, [&root](const Lvm2Setting& s) {
-      return !(s.flags & (F_DEPRECATED | F_NO_DEFAULT)) && !is_set(root, s.path);
+      return !(s.flags & (F_DEPRECATED | F_NO_DEFAULT | F_SECTION)) && !is_set(root, s.path);
     });
   }
   if (type == "new") return {};  // nothing in 2.03.16 is newer than 2.03.16
@@ -296,5 +331,6 @@ Outcome<void> cmd_lvmconfig(Cmd& c) {
   if (missing) return failed("");
   return {};
 }
+}  // namespace
 
 }  // namespace udm::lvm::api::detail

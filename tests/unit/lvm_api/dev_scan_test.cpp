@@ -141,8 +141,10 @@ TEST(DevScanNames, Lvm2PreferredNameOrder) {
   EXPECT_TRUE(preferred_name("/dev/mapper/vg-lv", "/dev/dm-3"));
   EXPECT_TRUE(preferred_name("/dev/vg/lv", "/dev/mapper/vg-lv"));
   EXPECT_TRUE(preferred_name("/dev/disk/by-id/x", "/dev/block/7:0"));
-  EXPECT_TRUE(preferred_name("/x/a", "/x/b"));
-  EXPECT_FALSE(preferred_name("/x/b", "/x/a"));
+  EXPECT_TRUE(preferred_name("/dev/null", "/dev/zero"));
+  EXPECT_FALSE(preferred_name("/dev/zero", "/dev/null"));
+  EXPECT_TRUE(preferred_name("/dev/stdin", "/dev/null"));  // a symlink
+  EXPECT_FALSE(preferred_name("/dev/null", "/dev/stdin"));
 }
 
 TEST(DevScanNames, FirstMatchingItemDecidesPerName) {
