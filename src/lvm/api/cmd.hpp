@@ -182,6 +182,13 @@ class Cmd {
     if (!listed_accepted(path)) return "device is rejected by filter config";
     return {};
   }
+  // The name the scan knows a device named on the command line by (lvm2
+  // calls a device by the name its filters accepted), else its absolute path.
+  std::string scanned_name(const std::string& path) const {
+    if (scan_)
+      if (const BlockDevice* b = scan_->find(path)) return b->name;
+    return normal_path(path);
+  }
   format::MetadataStore& store() { return *store_; }
   // The VG names on the command line, or every VG the scan found.
   std::vector<std::string> vg_names_or_all() {

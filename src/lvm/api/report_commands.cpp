@@ -235,13 +235,20 @@ Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
   if (type == report::ReportType::pvs && !o.select_names.empty()) {
     std::vector<std::string> kept;
     for (std::size_t i = 0; i < c.cl().args.size(); ++i) {
-      const std::string why = c.unusable_reason(c.cl().args[i]);
-      if (why.empty()) {
-        kept.push_back(o.select_names[i]);
+      const std::string& arg = c.cl().args[i];
+      const std::string why = c.unusable_reason(arg);
+      if (!why.empty()) {
+        c.warn(fmt::format("Cannot use {}: {}", arg, why));
+        refused = true;
         continue;
       }
-      c.warn(fmt::format("Cannot use {}: {}", c.cl().args[i], why));
-      refused = true;
+      const format::PvState* d = c.store().device(c.scanned_name(arg));
+      if (!d || !d->is_pv) {
+        c.warn(fmt::format("Failed to find physical volume \"{}\".", arg));
+        refused = true;
+        continue;
+      }
+      kept.push_back(c.scanned_name(arg));
     }
     if (kept.empty()) return failed("");
     o.select_names = std::move(kept);
