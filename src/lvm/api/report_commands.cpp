@@ -20,9 +20,10 @@ void fill_mdas(report::PvDevice& d, const format::PvState& s) {
   for (const auto& m : s.mdas) {
     if (!m.header) continue;
     if (!m.header->committed.ignored()) ++d.mda_used_count;
-    byte_count free = format::max_text_size(m.header->size);
-    byte_count used = (m.header->committed.size + 511) / 512 * 512;
-    free = free > used ? free - used : 0;
+    // lvm2: whole sectors of (the largest text a copy may have - the
+    // committed text), so the text's size is not rounded up first.
+    const byte_count max = format::max_text_size(m.header->size), used = m.header->committed.size;
+    const byte_count free = max > used ? (max - used) / 512 * 512 : 0;
     d.mda_free = d.mda_free == 0 ? free : std::min(d.mda_free, free);
     d.mda_size = d.mda_size == 0 ? m.header->size : std::min(d.mda_size, m.header->size);
   }

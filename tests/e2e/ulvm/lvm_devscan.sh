@@ -73,6 +73,10 @@ same vgs -o vg_name,pv_count,vg_size
 same pvs "$L1"
 same pvs "$LS"
 same pvs /dev/udm-devscan-none-$$
+# fullreport: every field of the VG, its PVs (metadata area free space in
+# lvm2's whole sectors) and the orphans.
+same fullreport
+same pvs -o pv_name,pv_mda_free,pv_mda_size
 # filter rejects L1: gone from the scan, refused by name.
 conf "$ours" "\"r|^$L1\$|\""
 same pvs
