@@ -77,6 +77,10 @@ same pvs /dev/udm-devscan-none-$$
 # lvm2's whole sectors) and the orphans.
 same fullreport
 same pvs -o pv_name,pv_mda_free,pv_mda_size
+# json_std came after lvm2 2.03.16: refused as that lvm2 refuses it.
+same pvs --reportformat json_std
+same pvs --config 'report/output_format="json_std"'
+same lvmconfig --type bad
 # filter rejects L1: gone from the scan, refused by name.
 conf "$ours" "\"r|^$L1\$|\""
 same pvs
