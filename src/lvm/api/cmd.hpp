@@ -26,6 +26,7 @@
 #include "lvm/alloc/sizes.hpp"
 #include "lvm/api/cmdline.hpp"
 #include "lvm/api/config.hpp"
+#include "lvm/api/dev_scan.hpp"
 #include "lvm/api/prompt.hpp"
 #include "lvm/api/thin_activate.hpp"
 #include "lvm/format/mda_text.hpp"
@@ -53,6 +54,9 @@ inline std::string nodename() {
 }
 
 class Cmd;
+// lvm2's warnings for the settings of lvm.conf, lvmlocal.conf and --config
+// it does not know (lvmconfig_command.cpp); every command prints them.
+std::vector<std::string> unknown_config_settings(const Config& cfg);
 // Thin pools and thin LVs activate through lvcreate_thin.cpp (queued pool
 // messages are sent then).
 Outcome<void> activate_thin_lv(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv);
@@ -114,24 +118,41 @@ class Cmd {
   std::size_t force_count() const { return cl_.all("force").size(); }
   const CommandLine& cl() const { return cl_; }
 
-  // Scans the configured devices plus `extra` (devices named on the command
-  // line of pvcreate, vgcreate, ...). Paths are made absolute so that
-  // "pv0.img" and "/srv/pv0.img" name the same device.
+  // Scans the devices plus `extra` (devices named on the command line of
+  // pvcreate, vgcreate, ...): the devices/devices (--devices) list when set,
+  // else the devices/scan directories as lvm2 does (dev_scan.hpp). Paths are
+  // made absolute so that "pv0.img" and "/srv/pv0.img" name the same device.
   Outcome<void> open(bool writable, const std::vector<std::string>& extra = {}) {
-    auto cfg = load_config(cl_.all("devices"), cl_.all("config"));
+    auto cfg = load_config(cl_.all("devices"), cl_.all("config"), profile_of(cl_));
     if (!cfg) return failed(cfg.error().message);
     cfg_ = *cfg;
+    if (!config_checked_)
+      for (const auto& u : unknown_config_settings(cfg_)) warn(u);
+    config_checked_ = true;
+    scan_.reset();
+    std::vector<std::string> paths;
+    auto add = [&](const std::string& p) {
+      if (std::find(paths.begin(), paths.end(), p) == paths.end()) paths.push_back(p);
+    };
+    std::vector<std::string> dirs;
+    if (cfg_.devices.empty()) dirs = cfg_.scan_dirs;
+    for (const auto& d : cfg_.devices) {
+      std::error_code ec;
+      if (std::filesystem::is_directory(d, ec)) dirs.push_back(d);
+      else if (listed_accepted(d)) add(normal_path(d));
+    }
+    if (!dirs.empty()) {
+      scan_ = scan_block_devices(cfg_, dirs, default_scan_env());
+      for (const auto& p : scan_->usable()) add(p);
+    }
     // devices/filter and global_filter: a rejected device is not scanned;
     // one named on the command line is an error, as in lvm2.
-    auto accepted = [&](const std::string& d) { return cfg_.accepts(d) && cfg_.accepts(normal_path(d)); };
-    std::vector<std::string> paths;
-    for (const auto& d : cfg_.devices)
-      if (accepted(d)) paths.push_back(normal_path(d));
     for (const auto& d : extra) {
-      if (!accepted(d)) return failed(fmt::format("Cannot use {}: device is rejected by filter config", d));
-      if (std::find(paths.begin(), paths.end(), normal_path(d)) == paths.end()) paths.push_back(normal_path(d));
+      if (auto why = unusable_reason(d); !why.empty()) return failed(fmt::format("Cannot use {}: {}", d, why));
+      const BlockDevice* b = scan_ ? scan_->find(d) : nullptr;
+      add(b ? b->name : normal_path(d));
     }
-    if (paths.empty())
+    if (paths.empty() && !cfg_.devices.empty())
       return failed("No devices to scan: give --devices or set devices/devices in " + cfg_.system_dir + "/lvm.conf");
     const locking::LockPlan plan = locking::plan_locks(cl_.command, cl_.args, cl_.has("updatemetadata"));
     if (auto r = lock(plan, plan.vgs); !r) return r;
@@ -162,6 +183,24 @@ class Cmd {
       for (const auto& w : store_->notes()) warn(w);
     return {};
   }
+  // Why lvm2 would refuse the device `path` named on the command line
+  // ("device is rejected by filter config", "device not found", ...);
+  // empty when it can be used. Call after open().
+  std::string unusable_reason(const std::string& path) const {
+    if (scan_)
+      if (const BlockDevice* b = scan_->find(path)) return b->reason;
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return "device not found";
+    if (!listed_accepted(path)) return "device is rejected by filter config";
+    return {};
+  }
+  // The name the scan knows a device named on the command line by (lvm2
+  // calls a device by the name its filters accepted), else its absolute path.
+  std::string scanned_name(const std::string& path) const {
+    if (scan_)
+      if (const BlockDevice* b = scan_->find(path)) return b->name;
+    return normal_path(path);
+  }
   format::MetadataStore& store() { return *store_; }
   // The VG names on the command line, or every VG the scan found.
   std::vector<std::string> vg_names_or_all() {
@@ -171,6 +210,11 @@ class Cmd {
     return names;
   }
   const Config& config() const { return cfg_; }
+  // A device of the devices/devices list or named on the command line
+  // passes the filters (lvm2 does not filter a --devices list).
+  bool listed_accepted(const std::string& d) const {
+    return cfg_.devices_from_cli || (cfg_.accepts(d) && cfg_.accepts(normal_path(d)));
+  }
 
   Outcome<VolumeGroup> vg(std::string_view name) {
     const format::VgState* f = store_->find_vg(name);
@@ -320,6 +364,8 @@ class Cmd {
   CommandIo& io_;
   Config cfg_;
   std::unique_ptr<format::MetadataStore> store_;
+  std::optional<DeviceScan> scan_;  // the /dev scan, when there was one
+  bool config_checked_ = false;     // unknown settings warned about once
   std::unique_ptr<activate::Driver> driver_;
   bool driver_tried_ = false;
   std::unique_ptr<locking::FileLocks> locks_;

@@ -133,6 +133,50 @@ void merge_config(ConfigNode& dst, const ConfigNode& src) {
   }
 }
 
+namespace {
+void insert_after_first(std::vector<ConfigNode>& kids, const ConfigNode& n) {
+  kids.insert(kids.empty() ? kids.end() : kids.begin() + 1, n);
+}
+}  // namespace
+
+void merge_config_lvm2(ConfigNode& dst, const ConfigNode& src, bool loading) {
+  for (const auto& sec : src.children) {
+    if (loading && sec.key == "tags") continue;  // host tags are taken out at load
+    ConfigNode* old = dst.find(sec.key);
+    if (!old) {
+      insert_after_first(dst.children, sec);
+      if (loading && sec.is_section) {
+        auto& kids = dst.find(sec.key)->children;
+        std::erase_if(kids, [](const ConfigNode& k) { return k.key == "tags"; });
+      }
+      continue;
+    }
+    if (!old->is_section || !sec.is_section) {
+      *old = sec;
+      continue;
+    }
+    for (const auto& k : sec.children) {
+      if (loading && k.key == "tags") continue;
+      if (k.is_section) continue;  // lvm2 does not merge subsections
+      ConfigNode* o = old->find(k.key);
+      if (!o) {
+        insert_after_first(old->children, k);
+        continue;
+      }
+      // At load, these lists add up (the new items first).
+      if (loading && o->value.is_array() && k.value.is_array() &&
+          ((sec.key == "devices" && (k.key == "filter" || k.key == "types")) ||
+           (sec.key == "activation" && k.key == "volume_list"))) {
+        ConfigValue v = k.value;
+        v.array.insert(v.array.end(), o->value.array.begin(), o->value.array.end());
+        o->value = std::move(v);
+        continue;
+      }
+      o->value = k.value;
+    }
+  }
+}
+
 const ConfigNode* find_config_path(const ConfigNode& root, std::string_view path) {
   const ConfigNode* n = &root;
   while (!path.empty()) {
@@ -160,7 +204,9 @@ Result<std::vector<FilterRule>> parse_filter(const ConfigNode& node) {
   std::vector<FilterRule> out;
   for (const auto& item : items) {
     // lvm2: 'a' or 'r', then a delimiter, the regex, the same delimiter.
-    if (item.size() < 3 || (item[0] != 'a' && item[0] != 'r') || item.back() != item[1])
+    // The delimiter may be a bracket, closed by its pair: "a(re)", "r{re}".
+    const char close = item.size() < 2 ? 0 : item[1] == '(' ? ')' : item[1] == '[' ? ']' : item[1] == '{' ? '}' : item[1];
+    if (item.size() < 3 || (item[0] != 'a' && item[0] != 'r') || item.back() != close)
       return fail(EINVAL, fmt::format("Invalid filter pattern \"{}\".", item));
     FilterRule r;
     r.accept = item[0] == 'a';
@@ -188,7 +234,8 @@ bool Config::accepts(std::string_view path) const {
   return filter_accepts(global_filter, path) && filter_accepts(filter, path);
 }
 
-Result<Config> load_config(const std::vector<std::string>& cli_devices, const std::vector<std::string>& cli_config) {
+Result<Config> load_config(const std::vector<std::string>& cli_devices, const std::vector<std::string>& cli_config,
+                           const std::string& profile) {
   Config c;
   if (const char* d = std::getenv("LVM_SYSTEM_DIR"); d && *d) c.system_dir = d;
   std::string archive_root = c.system_dir;
@@ -200,6 +247,15 @@ Result<Config> load_config(const std::vector<std::string>& cli_devices, const st
     if (!tree) return fail(EINVAL, fmt::format("{}: {}", lvm_path, tree.error().message));
     c.file_tree = std::move(*tree);
     merge_config(c.merged.root, c.file_tree.root);
+    merge_config_lvm2(c.shown.root, c.file_tree.root, true);
+  }
+  // lvm2 reads lvmlocal.conf (the local section, host settings) over lvm.conf.
+  const std::string local_path = c.system_dir + "/lvmlocal.conf";
+  if (auto text = read_file(local_path)) {
+    auto tree = parse_config_text(*text);
+    if (!tree) return fail(EINVAL, fmt::format("{}: {}", local_path, tree.error().message));
+    merge_config(c.merged.root, tree->root);
+    merge_config_lvm2(c.shown.root, tree->root, true);
   }
   std::string udm_path = c.confdir + "/lvm.conf";
   if (const char* p = std::getenv("UDM_LVM_CONFIG"); p && *p) udm_path = p;
@@ -232,7 +288,21 @@ Result<Config> load_config(const std::vector<std::string>& cli_devices, const st
       }
       tree->root = std::move(moved);
       merge_config(c.merged.root, tree->root);
+      merge_config_lvm2(c.shown.root, tree->root, true);
     }
+  if (!profile.empty()) {
+    std::string dir = c.system_dir + "/profile";
+    if (const ConfigNode* n = find_config_path(c.merged.root, "config/profile_dir"); n && n->value.is_string())
+      dir = n->value.text;
+    const std::string path = dir + "/" + profile + ".profile";
+    auto text = read_file(path);
+    if (!text)
+      return fail(ENOENT, fmt::format("{}: stat failed: No such file or directory\n  Failed to load profile {}.", path, profile));
+    auto tree = parse_config_text(*text);
+    if (!tree) return fail(EINVAL, fmt::format("{}: {}\n  Failed to load profile {}.", path, tree.error().message, profile));
+    c.profile_tree = std::move(*tree);
+    merge_config(c.merged.root, c.profile_tree.root);
+  }
   for (const auto& t : cli_config) {
     auto tree = parse_config_text(t);
     if (!tree) return fail(EINVAL, fmt::format("Failed to set overridden configuration entries: {}", tree.error().message));
@@ -255,7 +325,24 @@ Result<Config> load_config(const std::vector<std::string>& cli_devices, const st
       if (!r) return fail(r.error());
       *rules = std::move(*r);
     }
-  if (!cli_devices.empty()) c.devices = split_device_list(cli_devices);
+  if (const ConfigNode* n = c.find("devices/scan"); n && !n->is_section) {
+    c.scan_dirs.clear();
+    collect_strings(n->value, c.scan_dirs);
+  }
+  if (const ConfigNode* n = c.find("devices/types"); n && !n->is_section) {
+    // ["name", max_partitions, ...]: the names are what matters here.
+    std::vector<std::string> v;
+    collect_strings(n->value, v);
+    c.types = std::move(v);
+  }
+  c.sysfs_scan = flag(c, "devices/sysfs_scan").value_or(true);
+  c.scan_lvs = flag(c, "devices/scan_lvs").value_or(false);
+  if (const ConfigNode* n = c.find("devices/pv_min_size"); n && !n->is_section && n->value.is_int() && n->value.integer > 0)
+    c.pv_min_size_kib = static_cast<std::uint64_t>(n->value.integer);
+  if (!cli_devices.empty()) {
+    c.devices = split_device_list(cli_devices);
+    c.devices_from_cli = true;
+  }
   return c;
 }
 

@@ -1,77 +1,36 @@
 // lvmconfig (dumpconfig, config): prints the configuration as lvm2's
 // lvmconfig does: `key=value` lines, sections as `name {` ... `}` with tab
-// indents, lists as ["a","b"] (one item printed alone), and `# key=value`
-// for defaults. The defaults are lvm2 2.03.16's for the keys udm reads.
+// indents, lists as ["a","b"] (a set one-item list printed alone), and
+// `# key=value` for defaults. The settings and their defaults are lvm2
+// 2.03.16's (lvm2_settings.cpp).
 #include <fstream>
 
 #include <fmt/format.h>
 
 #include "lvm/api/cmd.hpp"
+#include "lvm/api/lvm2_settings.hpp"
 #include "lvm/format/config_parser.hpp"
 
 namespace udm::lvm::api::detail {
 namespace {
 
-// lvm2's default values, in lvm2's order of definition; $SYS is
-// LVM_SYSTEM_DIR. Values are spelled as lvmconfig prints them.
-struct Default {
-  std::string_view path;
-  std::string_view value;
-};
-constexpr Default DEFAULTS[] = {
-    {"devices/dir", R"("/dev")"},
-    {"devices/scan", R"(["/dev"])"},
-    {"devices/filter", R"(["a|.*|"])"},
-    {"devices/global_filter", R"(["a|.*|"])"},
-    {"devices/sysfs_scan", "1"},
-    {"log/verbose", "0"},
-    {"backup/backup", "1"},
-    {"backup/backup_dir", R"("$SYS/backup")"},
-    {"backup/archive", "1"},
-    {"backup/archive_dir", R"("$SYS/archive")"},
-    {"backup/retain_min", "10"},
-    {"backup/retain_days", "30"},
-    {"global/umask", "077"},
-    {"global/test", "0"},
-    {"global/units", R"("r")"},
-    {"global/suffix", "1"},
-    {"global/activation", "1"},
-    {"global/etc", R"("/etc")"},
-    {"global/system_id_source", R"("none")"},
-    {"activation/udev_sync", "1"},
-    {"activation/udev_rules", "1"},
-    {"activation/readahead", R"("auto")"},
-    {"activation/raid_region_size", "2048"},
-    {"activation/mirror_image_fault_policy", R"("remove")"},
-    {"activation/activation_mode", R"("degraded")"},
-    {"activation/thin_pool_autoextend_threshold", "100"},
-    {"activation/thin_pool_autoextend_percent", "20"},
-    {"report/output_format", R"("basic")"},
-    {"report/compact_output", "0"},
-    {"report/aligned", "1"},
-    {"report/buffered", "1"},
-    {"report/headings", "1"},
-    {"report/separator", R"(" ")"},
-    {"report/prefixes", "0"},
-    {"report/quoted", "1"},
-    {"report/binary_values_as_numeric", "0"},
-    {"report/lvs_sort", R"("vg_name,lv_name")"},
-    {"report/lvs_cols", R"("lv_name,vg_name,lv_attr,lv_size,pool_lv,origin,data_percent,metadata_percent,move_pv,mirror_log,copy_percent,convert_lv")"},
-    {"report/vgs_sort", R"("vg_name")"},
-    {"report/vgs_cols", R"("vg_name,pv_count,lv_count,snap_count,vg_attr,vg_size,vg_free")"},
-    {"report/pvs_sort", R"("pv_name")"},
-    {"report/pvs_cols", R"("pv_name,vg_name,pv_fmt,pv_attr,pv_size,pv_free")"},
-};
+std::string_view section_of(std::string_view p) { return p.substr(0, p.find('/')); }
+std::string_view key_of(std::string_view p) { return p.substr(p.rfind('/') + 1); }
 
-std::string default_value(const Default& d, const Config& cfg) {
-  std::string v(d.value);
-  if (auto p = v.find("$SYS"); p != std::string::npos) v.replace(p, 4, cfg.system_dir);
+std::string default_text(const Lvm2Setting& s, const Config& cfg) {
+  std::string v(s.value);
+  if (auto p = v.find("@SYS@"); p != std::string::npos) v.replace(p, 5, cfg.system_dir);
   return v;
 }
-const Default* find_default(std::string_view path) {
-  for (const auto& d : DEFAULTS)
-    if (d.path == path) return &d;
-  return nullptr;
+bool has_default(const Lvm2Setting& s) { return !(s.flags & (F_NO_DEFAULT | F_SECTION)); }
+bool known_section(std::string_view name) {
+  for (const auto& s : lvm2_settings())
+    if (section_of(s.path) == name) return true;
+  return false;
+}
+// A setting lvm2 knows; anything goes below the free-form sections.
+bool known_setting(std::string_view path) {
+  return find_lvm2_setting(path) || path.starts_with("allocation/cache_settings/") || path.starts_with("tags/");
 }
 
 std::string scalar_text(const ConfigValue& v) {
@@ -91,114 +50,268 @@ std::string value_text(const ConfigValue& v) {
   return out + "]";
 }
 
-void print_node(std::string& out, const ConfigNode& n, std::size_t depth) {
+// A tree to print: values already spelled (defaults keep lvm2's spelling,
+// "umask=077", "scan=["/dev"]").
+struct PNode {
+  std::string key;
+  bool section = false;
+  std::string text;
+  std::vector<PNode> kids;
+  bool hidden = false;  // a setting without a default: holds its place, not printed
+};
+PNode to_pnode(const ConfigNode& n) {
+  PNode p{.key = n.key, .section = n.is_section, .text = n.is_section ? "" : value_text(n.value), .kids = {}, .hidden = false};
+  for (const auto& k : n.children) p.kids.push_back(to_pnode(k));
+  return p;
+}
+
+// Prints a tree as lvm2 prints the current configuration: settings it does
+// not know are left out, and a section it does not know shows its content
+// without its own name.
+void print_tree(std::string& out, const PNode& n, std::size_t depth, const std::string& path) {
   const std::string tabs(depth, '\t');
-  if (!n.is_section) {
-    out += fmt::format("{}{}={}\n", tabs, n.key, value_text(n.value));
+  if (n.hidden) return;
+  if (!n.section) {
+    if (depth == 0 || known_setting(path) || !known_section(section_of(path)))
+      out += fmt::format("{}{}={}\n", tabs, n.key, n.text);
+    return;
+  }
+  if (depth == 0 && !known_section(n.key)) {
+    for (const auto& k : n.kids) print_tree(out, k, depth + 1, path + "/" + k.key);
     return;
   }
   out += fmt::format("{}{} {{\n", tabs, n.key);
-  for (const auto& k : n.children) print_node(out, k, depth + 1);
+  for (const auto& k : n.kids) print_tree(out, k, depth + 1, path + "/" + k.key);
   out += tabs + "}\n";
 }
+void print_root(std::string& out, const PNode& root) {
+  for (const auto& k : root.kids) print_tree(out, k, 0, k.key);
+}
 
-// Keeps the keys whose value differs from lvm2's default (and those
-// without a default udm knows); drops sections left empty.
-bool keep_diff(ConfigNode& n, const std::string& prefix, const Config& cfg) {
-  if (!n.is_section) {
-    const Default* d = find_default(prefix + n.key);
-    if (!d) return true;
-    // Compared as printed, so that "/dev" and ["/dev"] are equal.
-    auto def = parse_config_text("x=" + default_value(*d, cfg));
-    const std::string def_text = def && !def->root.children.empty() ? value_text(def->root.children[0].value)
-                                                                      : default_value(*d, cfg);
-    return def_text != value_text(n.value);
+// --type default and its subsets: every selected setting as `# key=value`,
+// lvm2's layout (some section names and subsections commented too).
+using Pick = std::function<bool(const Lvm2Setting&)>;
+void print_default_section(std::string& out, std::string_view sec, const Pick& pick, const Config& cfg) {
+  // lvm2 comments these three section names too (not for a file holding
+  // only comments or blank lines: that odd case is not followed).
+  const char* hash = sec == "tags" || sec == "metadata" || sec == "report" ? "# " : "";
+  out += fmt::format("{}{} {{\n", hash, sec);
+  for (const auto& s : lvm2_settings()) {
+    if (section_of(s.path) != sec || !pick(s)) continue;
+    if (s.flags & F_SECTION) out += fmt::format("\t# {} {{\n\t# }}\n", key_of(s.path));
+    else out += fmt::format("\t# {}={}\n", key_of(s.path), default_text(s, cfg));
   }
-  std::vector<ConfigNode> kept;
-  for (auto& k : n.children)
-    if (keep_diff(k, prefix + n.key + (n.key.empty() ? "" : "/"), cfg)) kept.push_back(std::move(k));
-  n.children = std::move(kept);
-  return !n.children.empty();
+  out += fmt::format("{}}}\n", hash);
 }
-
-// lvm2 lists the top-level sections of the file it read with the first
-// one first and the others in reverse order.
-ConfigNode lvm2_order(ConfigNode root) {
-  if (root.children.size() > 2) std::reverse(root.children.begin() + 1, root.children.end());
-  return root;
-}
-
-Outcome<void> print_defaults(Cmd& c, const Config& cfg) {
+Outcome<void> print_defaults(Cmd& c, const Config& cfg, const Pick& pick) {
   std::string out;
-  auto section_of = [](std::string_view p) { return p.substr(0, p.find('/')); };
-  auto print_section = [&](std::string_view sec) {
-    out += fmt::format("{} {{\n", sec);
-    for (const auto& d : DEFAULTS)
-      if (section_of(d.path) == sec)
-        out += fmt::format("\t# {}={}\n", d.path.substr(sec.size() + 1), default_value(d, cfg));
-    out += "}\n";
+  auto any = [&](std::string_view sec) {
+    for (const auto& s : lvm2_settings())
+      if (section_of(s.path) == sec && pick(s)) return true;
+    return false;
   };
   if (c.cl().args.empty()) {
     std::string_view last;
-    for (const auto& d : DEFAULTS)
-      if (section_of(d.path) != last) print_section(last = section_of(d.path));
+    for (const auto& s : lvm2_settings())
+      if (section_of(s.path) != last) {
+        last = section_of(s.path);
+        if (any(last)) print_default_section(out, last, pick, cfg);
+      }
   }
   for (const auto& a : c.cl().args) {
-    if (const Default* d = find_default(a)) {
-      out += fmt::format("# {}={}\n", d->path.substr(d->path.rfind('/') + 1), default_value(*d, cfg));
+    if (const Lvm2Setting* s = find_lvm2_setting(a); s && pick(*s)) {
+      out += fmt::format("# {}={}\n", key_of(s->path), default_text(*s, cfg));
       continue;
     }
-    bool section = false;
-    for (const auto& d : DEFAULTS) section = section || section_of(d.path) == a;
-    if (section) print_section(a);
+    if (any(a)) print_default_section(out, a, pick, cfg);
     else c.warn(fmt::format("Configuration node {} not found", a));  // lvm2 succeeds here
   }
   c.say_raw(out);
   return {};
 }
 
+// --type full: every setting with its default, and what is set over them.
+// The set keys of a section replace their defaults and come right after the
+// first key of the section (a hidden one in allocation), each before the
+// one set earlier; a key lvm2 does not
+// know is dropped; a section it does not know goes after the first section.
+PNode full_tree(const PNode& current, const Config& cfg) {
+  PNode root{.key = "", .section = true, .text = {}, .kids = {}, .hidden = false};
+  // Settings without a default are in lvm2's tree too, unprinted: the first
+  // of allocation (cling_tag_list) is one, so set keys go before
+  // maximise_cling there.
+  for (const auto& s : lvm2_settings()) {
+    if ((s.flags & F_SECTION) || s.path.find('<') != std::string_view::npos) continue;
+    const std::string sec(section_of(s.path));
+    if (root.kids.empty() || root.kids.back().key != sec)
+      root.kids.push_back(PNode{.key = sec, .section = true, .text = {}, .kids = {}, .hidden = false});
+    root.kids.back().kids.push_back(PNode{.key = std::string(key_of(s.path)), .section = false,
+                                          .text = default_text(s, cfg), .kids = {}, .hidden = !has_default(s)});
+  }
+  auto after_first = [](std::vector<PNode>& v, PNode n) { v.insert(v.empty() ? v.end() : v.begin() + 1, std::move(n)); };
+  for (const auto& sec : current.kids) {
+    auto it = std::find_if(root.kids.begin(), root.kids.end(), [&](const PNode& p) { return p.key == sec.key; });
+    if (it == root.kids.end()) {
+      after_first(root.kids, sec);
+      continue;
+    }
+    if (!sec.section) continue;
+    // The defaults of every set key go first, then the set keys come in.
+    auto& kids = it->kids;
+    for (const auto& k : sec.kids)
+      kids.erase(std::remove_if(kids.begin(), kids.end(), [&](const PNode& p) { return p.key == k.key; }), kids.end());
+    for (const auto& k : sec.kids)
+      if (!k.section && known_setting(sec.key + "/" + k.key)) after_first(kids, k);  // subsections are not shown
+  }
+  return root;
+}
+
+// --type diff: the set keys lvm2 knows whose value is not the default (or
+// that have none).
+bool keep_diff(PNode& n, const std::string& path, const Config& cfg) {
+  if (!n.section) {
+    const Lvm2Setting* s = find_lvm2_setting(path);
+    if (!s) return false;
+    if (!has_default(*s)) return true;
+    // Compared as printed, so that "/dev" and ["/dev"] are equal.
+    auto def = parse_config_text("x=" + default_text(*s, cfg));
+    const std::string def_text =
+        def && !def->root.children.empty() ? value_text(def->root.children[0].value) : default_text(*s, cfg);
+    return def_text != n.text;
+  }
+  if (!path.empty() && path.find('/') == std::string::npos && !known_section(path)) return false;
+  std::vector<PNode> kept;
+  for (auto& k : n.kids)
+    if (keep_diff(k, path.empty() ? k.key : path + "/" + k.key, cfg)) kept.push_back(std::move(k));
+  n.kids = std::move(kept);
+  return !n.kids.empty();
+}
+
+// lvm2's complaints about what it does not know, in tree order.
+void unknown_settings(const ConfigNode& n, const std::string& path, std::vector<std::string>& out) {
+  for (const auto& k : n.children) {
+    const std::string p = path.empty() ? k.key : path + "/" + k.key;
+    if (path.empty() && k.is_section && !known_section(k.key)) {
+      out.push_back(fmt::format("Configuration section \"{}\" unknown.", k.key));
+      continue;
+    }
+    if (k.is_section) {
+      if (!p.starts_with("tags") && p != "allocation/cache_settings") unknown_settings(k, p, out);
+      continue;
+    }
+    // devices/devices is udm's own key (docs/lvm-config.md).
+    if (!path.empty() && !known_setting(p) && p != "devices/devices") out.push_back(fmt::format("Configuration setting \"{}\" unknown.", p));
+  }
+}
+
+bool is_set(const ConfigNode& root, std::string_view path) { return find_config_path(root, path) != nullptr; }
+
+}  // namespace
+
+std::vector<std::string> unknown_config_settings(const Config& cfg) {
+  std::vector<std::string> out;
+  unknown_settings(cfg.shown.root, "", out);
+  unknown_settings(cfg.cli_tree.root, "", out);
+  return out;
+}
+
+namespace {
+Outcome<void> lvmconfig(Cmd& c, const Config& cfg, const std::string& type, const std::vector<std::string>& unknown);
 }  // namespace
 
 Outcome<void> cmd_lvmconfig(Cmd& c) {
   const std::string type = c.cl().get("type").value_or(c.cl().get("typeconfig").value_or("current"));
-  if (type != "current" && type != "default" && type != "diff" && type != "full")
+  static const char* const TYPES[] = {"current", "default", "diff", "full", "list", "missing", "new",
+                                      "profilable", "profilable-command", "profilable-metadata"};
+  if (std::find(std::begin(TYPES), std::end(TYPES), type) == std::end(TYPES))
     return failed(fmt::format("Invalid argument for --typeconfig: {}\n  Error during parsing of command line.", type),
                   EXIT_INVALID);
+  // lvm2 warns about the files before it loads a profile.
   auto cfg = load_config({}, c.cl().all("config"));
   if (!cfg) return failed(cfg.error().message);
+  const auto unknown = unknown_config_settings(*cfg);
+  for (const auto& u : unknown) c.warn(u);
+  if (const auto profile = profile_of(c.cl()); !profile.empty()) {
+    cfg = load_config({}, c.cl().all("config"), profile);
+    if (!cfg) return failed(cfg.error().message);
+  }
+  auto r = lvmconfig(c, *cfg, type, unknown);
+  // After a command given --config, lvm2 reads its files again, and warns
+  // again about what they hold that it does not know.
+  if (!cfg->cli_tree.root.children.empty()) {
+    Config files = *cfg;
+    files.cli_tree = {};
+    for (const auto& u : unknown_config_settings(files)) c.warn(u);
+  }
+  return r;
+}
+
+namespace {
+Outcome<void> lvmconfig(Cmd& c, const Config& cfg_ref, const std::string& type, const std::vector<std::string>& unknown) {
+  const Config* cfg = &cfg_ref;
   if (c.cl().has("validate")) {
-    // udm reads every key it knows; what it cannot use is a parse or
-    // filter error, reported by load_config above.
+    if (!unknown.empty()) {
+      c.warn("LVM configuration invalid.");
+      return failed("");
+    }
     c.say("LVM configuration valid.");
     return {};
   }
-  if (type == "default") return print_defaults(c, *cfg);
-
-  // With --config, lvm2 shows the --config tree alone unless --mergedconfig.
-  ConfigNode root;
-  if (!cfg->cli_tree.root.children.empty())
-    root = c.cl().has("mergedconfig") ? cfg->merged.root : cfg->cli_tree.root;
-  else
-    root = lvm2_order(cfg->merged.root);
-  if (type == "full") {
-    // Every default, overridden by what is set.
-    ConfigNode full{.key = "", .is_section = true, .value = {}, .children = {}, .comment = {}};
-    for (const auto& d : DEFAULTS) {
-      auto parsed = parse_config_text(fmt::format("{}={}", d.path, default_value(d, *cfg)));
-      if (parsed) merge_config(full, parsed->root);
-    }
-    merge_config(full, root);
-    root = std::move(full);
+  if (type == "default") return print_defaults(c, *cfg, [](const Lvm2Setting& s) { return !(s.flags & (F_DEPRECATED | F_NO_DEFAULT)); });
+  if (type == "profilable" || type == "profilable-command" || type == "profilable-metadata") {
+    const unsigned want = type == "profilable" ? F_PROFILABLE : type == "profilable-command" ? F_PROFILABLE_COMMAND : F_PROFILABLE_METADATA;
+    return print_defaults(c, *cfg, [want](const Lvm2Setting& s) { return (s.flags & want) && !(s.flags & F_NO_DEFAULT); });
   }
-  if (type == "diff") keep_diff(root, "", *cfg);
+  if (type == "missing") {
+    const ConfigNode& root = cfg->merged.root;
+    return print_defaults(c, *cfg, [&root](const Lvm2Setting& s) {
+      return !(s.flags & (F_DEPRECATED | F_NO_DEFAULT | F_SECTION)) && !is_set(root, s.path);
+    });
+  }
+  if (type == "new") return {};  // nothing in 2.03.16 is newer than 2.03.16
+  if (type == "list") {
+    std::string out;
+    for (const auto& s : lvm2_settings())
+      if (!(s.flags & (F_DEPRECATED | F_SECTION))) out += std::string(s.path) + "\n";
+    c.say_raw(out);
+    return {};
+  }
+
+  // With --config (or a profile), lvm2 shows that tree alone unless
+  // --mergedconfig; then the files, the profile and --config merged.
+  ConfigNode root;
+  const bool cli = !cfg->cli_tree.root.children.empty(), prof = !cfg->profile_tree.root.children.empty();
+  if ((cli || prof) && c.cl().has("mergedconfig")) {
+    ConfigNode merged{.key = "", .is_section = true, .value = {}, .children = {}, .comment = {}};
+    merge_config_lvm2(merged, cfg->shown.root);
+    merge_config_lvm2(merged, cfg->profile_tree.root);
+    merge_config_lvm2(merged, cfg->cli_tree.root);
+    root = std::move(merged);
+  } else if (cli) {
+    root = cfg->cli_tree.root;
+  } else if (prof) {
+    root = cfg->profile_tree.root;
+  } else {
+    root = cfg->shown.root;
+  }
+  PNode tree = to_pnode(root);
+  if (type == "full") tree = full_tree(tree, *cfg);
+  if (type == "diff") keep_diff(tree, "", *cfg);
 
   std::string out;
   bool missing = false;
-  if (c.cl().args.empty())
-    for (const auto& n : root.children) print_node(out, n, 0);
+  if (c.cl().args.empty()) print_root(out, tree);
   for (const auto& a : c.cl().args) {
-    const ConfigNode* n = find_config_path(root, a);
-    if (!n) {
+    const PNode* n = &tree;
+    std::string_view rest = a;
+    while (n && !rest.empty()) {
+      auto slash = rest.find('/');
+      auto part = rest.substr(0, slash);
+      auto it = std::find_if(n->kids.begin(), n->kids.end(), [&](const PNode& p) { return p.key == part; });
+      n = it == n->kids.end() ? nullptr : &*it;
+      rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+    }
+    if (!n || n == &tree) {
       if (!c.cl().has("file")) {  // keep lvm2's interleaving of stdout and stderr
         c.say_raw(out);
         out.clear();
@@ -207,7 +320,7 @@ Outcome<void> cmd_lvmconfig(Cmd& c) {
       missing = true;
       continue;
     }
-    print_node(out, *n, 0);
+    print_tree(out, *n, 0, a);
   }
   if (auto file = c.cl().get("file")) {
     std::ofstream f(*file);
@@ -218,5 +331,6 @@ Outcome<void> cmd_lvmconfig(Cmd& c) {
   if (missing) return failed("");
   return {};
 }
+}  // namespace
 
 }  // namespace udm::lvm::api::detail

@@ -20,9 +20,10 @@ void fill_mdas(report::PvDevice& d, const format::PvState& s) {
   for (const auto& m : s.mdas) {
     if (!m.header) continue;
     if (!m.header->committed.ignored()) ++d.mda_used_count;
-    byte_count free = format::max_text_size(m.header->size);
-    byte_count used = (m.header->committed.size + 511) / 512 * 512;
-    free = free > used ? free - used : 0;
+    // lvm2: whole sectors of (the largest text a copy may have - the
+    // committed text), so the text's size is not rounded up first.
+    const byte_count max = format::max_text_size(m.header->size), used = m.header->committed.size;
+    const byte_count free = max > used ? (max - used) / 512 * 512 : 0;
     d.mda_free = d.mda_free == 0 ? free : std::min(d.mda_free, free);
     d.mda_size = d.mda_size == 0 ? m.header->size : std::min(d.mda_size, m.header->size);
   }
@@ -195,7 +196,7 @@ Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
   }
   ReportConfig rc;
   // report/* from lvm.conf with --config merged over it.
-  if (auto cfg = load_config({}, c.cl().all("config"))) rc.tree = std::move(cfg->merged);
+  if (auto cfg = load_config({}, c.cl().all("config"), profile_of(c.cl()))) rc.tree = std::move(cfg->merged);
   const std::string_view prefix = type == report::ReportType::lvs ? "lvs" : type == report::ReportType::vgs ? "vgs" : "pvs";
   if (!c.cl().has("segments")) o.default_fields = rc.text(fmt::format("{}_cols", prefix));
   o.default_sort = rc.text(fmt::format("{}_sort", prefix));
@@ -214,9 +215,17 @@ Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
     if (o.separator) o.aligned = o.aligned || rc.flag("aligned").value_or(true);
   }
   std::string format = rc.text("output_format").value_or("basic");
-  if (auto f = c.cl().get("reportformat")) format = *f;
+  const auto cli_format = c.cl().get("reportformat");
+  if (cli_format) format = *cli_format;
+  // lvm2 2.03.16 has basic and json only (json_std came later): a bad
+  // --reportformat is a command-line error, a bad report/output_format a
+  // failure of the command.
   if (format == "json") o.json = true;
-  else if (format != "basic") return failed(fmt::format("Invalid argument for --reportformat: {}", format), EXIT_INVALID);
+  else if (format != "basic" && cli_format)
+    return failed(fmt::format("Invalid argument for --reportformat: {}\n  Error during parsing of command line.", format),
+                  EXIT_INVALID);
+  else if (format != "basic")
+    return failed(fmt::format("{}: unknown report format.\n  Supported report formats: basic, json.", format));
   o.name_prefixes = c.cl().has("nameprefixes") || rc.flag("prefixes").value_or(false);
   o.unaligned = c.cl().has("nameprefixes");
   o.quoted = !c.cl().has("unquoted") && rc.flag("quoted").value_or(true);
@@ -237,6 +246,30 @@ Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
     for (auto& n : o.select_names) n = Cmd::normal_path(n);
   auto data = load_report(c, type, c.cl().args);
   if (!data) return std::unexpected(data.error());
+  // A PV argument the scan cannot use (filtered, missing) is an error for
+  // that argument alone, as in lvm2: the others are still reported.
+  bool refused = false;
+  if (type == report::ReportType::pvs && !o.select_names.empty()) {
+    std::vector<std::string> kept;
+    for (std::size_t i = 0; i < c.cl().args.size(); ++i) {
+      const std::string& arg = c.cl().args[i];
+      const std::string why = c.unusable_reason(arg);
+      if (!why.empty()) {
+        c.warn(fmt::format("Cannot use {}: {}", arg, why));
+        refused = true;
+        continue;
+      }
+      const format::PvState* d = c.store().device(c.scanned_name(arg));
+      if (!d || !d->is_pv) {
+        c.warn(fmt::format("Failed to find physical volume \"{}\".", arg));
+        refused = true;
+        continue;
+      }
+      kept.push_back(c.scanned_name(arg));
+    }
+    if (kept.empty()) return failed("");
+    o.select_names = std::move(kept);
+  }
   auto text = report::render(type, data->in, o);
   if (!text) {
     std::string m = text.error().message;
@@ -244,6 +277,7 @@ Outcome<void> cmd_report(Cmd& c, report::ReportType type) {
     return failed(Cmd::indented(m), EXIT_FAILED);
   }
   c.say_raw(*text);
+  if (refused) return failed("");
   if (type == report::ReportType::lvs)
     if (auto missing = missing_lv_arg(c, c.cl().args)) return failed(fmt::format("Failed to find logical volume \"{}\"", *missing));
   return {};

@@ -273,7 +273,7 @@ const PvDevice* device_of(const Row& r) { return r.dev ? r.dev : (r.orphan ? &r.
 
 const FieldDef FIELDS[] = {
     // ------------------------------------------------------------ LV
-    F("lv_uuid", "LV UUID", 7, false, str, lv, return text(format_id(r.lv->id));),
+    F("lv_uuid", "LV UUID", 38, false, str, lv, return text(format_id(r.lv->id));),
     F("lv_name", "LV", 4, false, str, lv, return text(lv_display_name(r));),
     F("lv_full_name", "LV", 2, false, str, lv, return text(vgof(r).name + "/" + r.lv->name);),
     F("lv_path", "Path", 4, false, str, lv,
@@ -394,7 +394,7 @@ const FieldDef FIELDS[] = {
     F("seg_tags", "Seg Tags", 8, false, str, seg, return text(tag_list(r.seg->tags, ","));),
     // ------------------------------------------------------------ VG
     F("vg_fmt", "Fmt", 3, false, str, vg, return text(vgof(r).format);),
-    F("vg_uuid", "VG UUID", 7, false, str, vg, return text(format_id(vgof(r).id));),
+    F("vg_uuid", "VG UUID", 38, false, str, vg, return text(format_id(vgof(r).id));),
     F("vg_name", "VG", 2, false, str, vg, return text(r.vg ? vgof(r).name : "");),
     F("vg_attr", "Attr", 4, false, str, vg, return text(r.vg ? vg_attr(*r.vg) : "");),
     F("vg_permissions", "VPerms", 10, false, str, vg,
@@ -460,7 +460,7 @@ const FieldDef FIELDS[] = {
     }),
     // ------------------------------------------------------------ PV
     F("pv_fmt", "Fmt", 3, false, str, pv, return text("lvm2");),
-    F("pv_uuid", "PV UUID", 7, false, str, pv, return text(format_id(r.pv ? r.pv->id : r.orphan->id));),
+    F("pv_uuid", "PV UUID", 38, false, str, pv, return text(format_id(r.pv ? r.pv->id : r.orphan->id));),
     F("dev_size", "DevSize", 7, true, size, pv, {
       const PvDevice* d = device_of(r);
       return size(d ? d->dev_size : 0);

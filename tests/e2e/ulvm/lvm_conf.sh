@@ -62,6 +62,47 @@ if command -v lvm >/dev/null; then
   (cd "$E2E_TMP" && lvm lvmconfig -f "$E2E_TMP/real.conf" devices backup && ulvm lvmconfig -f "$E2E_TMP/ours.conf" devices backup) ||
     fail "lvmconfig -f"
   cmp "$E2E_TMP/real.conf" "$E2E_TMP/ours.conf" || fail "lvmconfig -f wrote another file than lvm2"
+  # Every setting lvm2 knows, with its default or the value set.
+  same lvmconfig --type full
+  same lvmconfig --type full devices backup global/units
+  same lvmconfig --type default
+  same lvmconfig --type list
+  same lvmconfig --type missing
+  same lvmconfig --type new
+  same lvmconfig --type profilable
+  same lvmconfig --type profilable-command
+  same lvmconfig --type profilable-metadata
+  same lvmconfig --type default allocation report/aligned
+
+  # Settings lvm2 does not know, lvmlocal.conf over lvm.conf, profiles.
+  cp "$LVM_SYSTEM_DIR/lvm.conf" "$E2E_TMP/lvm.conf.saved"
+  cat >"$LVM_SYSTEM_DIR/lvm.conf" <<'CONF'
+devices { bogus = 1 scan_lvs = 0 filter = [ "a|.*|" ] }
+weird { x = 1 }
+allocation { cache_settings { mq { a = 1 } } }
+global { units = "m" }
+backup { backup = 0 }
+CONF
+  cat >"$LVM_SYSTEM_DIR/lvmlocal.conf" <<'CONF'
+local {
+	host_id = 7
+}
+global { units = "k" suffix = 0 }
+CONF
+  mkdir -p "$LVM_SYSTEM_DIR/profile"
+  printf 'report { aligned = 0 }\nglobal { units = "g" }\n' >"$LVM_SYSTEM_DIR/profile/p1.profile"
+  same lvmconfig
+  same lvmconfig --validate
+  same lvmconfig --validate --config 'global { nope = 1 }'
+  same lvmconfig --type diff
+  same lvmconfig --type full
+  same lvmconfig --type missing
+  same lvmconfig --profile p1
+  same lvmconfig --commandprofile p1 global/units
+  same lvmconfig --profile p1 --mergedconfig
+  same lvmconfig --profile nope
+  rm -rf "$LVM_SYSTEM_DIR/lvmlocal.conf" "$LVM_SYSTEM_DIR/profile"
+  mv "$E2E_TMP/lvm.conf.saved" "$LVM_SYSTEM_DIR/lvm.conf"
 else
   echo "lvm2 not installed: comparison skipped"
 fi
