@@ -39,6 +39,8 @@ p.add_argument("--activation-only", action="store_true",
                help="only the vgchange -ay/-an rows, on a VG restored from a generated backup (no lvm2)")
 p.add_argument("--no-lvm2", action="store_true", help="ulvm on the file only (no loop devices, no lvm2)")
 p.add_argument("--setup", help="ulvm that makes the 10,000-LV VG (an older ulvm without --metadatasize is measured on it)")
+p.add_argument("--backup", action="store_true",
+               help="keep ulvm's metadata backup and archive on (lvm.conf default; off otherwise, as on the lvm2 side)")
 p.add_argument("--json")
 a = p.parse_args()
 
@@ -55,7 +57,8 @@ env.setdefault("UDM_BLOCK_DEVICES", "0")
 # Same settings as the lvm2 side: no metadata archives or backups.
 os.makedirs(tmp + "/conf")
 with open(tmp + "/conf/lvm.conf", "w") as f:
-    f.write("backup {\n backup = 0\n archive = 0\n}\n")
+    if not a.backup:
+        f.write("backup {\n backup = 0\n archive = 0\n}\n")
 loops = []
 udmd_started = False
 

@@ -31,9 +31,10 @@ struct BlockDeviceOptions {
   std::string fuse_root;          // where the FUSE export is mounted (<rundir>/dev)
   std::string devdir = "/dev";    // where mapper/NAME and VG/LV links go
   bool direct_io = true;
-  // "N PATH" per attached loop, rewritten on each change: a killed udmd's
-  // loops are found by it even after its FUSE mount is gone (the kernel
-  // then shows the backing file as "/mapper/NAME"). "" : none.
+  // A log of the loops attached ("N PATH") and detached ("-(N+1) PATH"),
+  // one line appended per change: a killed udmd's loops are found by it
+  // even after its FUSE mount is gone (the kernel then shows the backing
+  // file as "/mapper/NAME"). "" : none.
   std::string record;
 };
 
@@ -80,7 +81,10 @@ class BlockDeviceManager {
   Result<void> before_remove(const core::MappedDevicePtr& device);
   void relink(Entry& entry, const core::MappedDevice& device);
   void wait_for_close(const core::MappedDevice& device, std::int32_t below);
-  void write_record();
+  bool detach(std::uint32_t minor, const std::string& name, const Entry& entry);  // false: still attached
+  void note_in_record(int number, const std::string& backing, bool attached);
+  void write_record();  // the whole record, as entries_ stand
+  void rewrite_record_locked();
   void watch_suspended();  // attaches restored devices once they resume
 
   BlockDeviceOptions options_;
@@ -96,6 +100,9 @@ class BlockDeviceManager {
   std::vector<core::MappedDevicePtr> pending_;
   std::condition_variable pending_cv_;
   std::thread watcher_;
+  std::mutex record_lock_;        // the record file; taken before lock_
+  std::size_t record_lines_ = 0;  // lines appended since it was last written whole
+  static constexpr std::size_t STOP_THREADS = 16;
 };
 
 }  // namespace udm::blockdev

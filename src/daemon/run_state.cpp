@@ -317,7 +317,132 @@ std::uint32_t crc32_ieee(std::string_view data) {
   return crc ^ 0xffffffffu;
 }
 
+namespace {
+
+// The compact dump nlohmann gives of the same document, written directly:
+// a record per command was half of udmd's JSON time building and freeing the
+// tree. Keys in nlohmann's (sorted) order; strings escaped as its dump does
+// (", \\, \b \f \n \r \t, other control bytes as \u00xx; UTF-8 as is).
+// run_state_test checks it against nlohmann's dump.
+void put_string(std::string& out, std::string_view s) {
+  static constexpr char digits[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out.push_back(digits[c >> 4]);
+          out.push_back(digits[c & 15]);
+        } else {
+          out.push_back(ch);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+void put_text(std::string& out, const std::string& s) {
+  if (valid_utf8(s)) return put_string(out, s);
+  static constexpr char digits[] = "0123456789abcdef";
+  out += "{\"hex\":\"";
+  for (unsigned char c : s) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 15]);
+  }
+  out += "\"}";
+}
+
+void put_number(std::string& out, std::uint64_t v) {
+  char buf[24];
+  char* end = buf + sizeof buf;
+  char* p = end;
+  do *--p = static_cast<char>('0' + v % 10);
+  while ((v /= 10) != 0);
+  out.append(p, end);
+}
+
+void put_bool(std::string& out, bool b) { out += b ? "true" : "false"; }
+
+void put_table(std::string& out, const std::optional<TableRecord>& t) {
+  if (!t) {
+    out += "null";
+    return;
+  }
+  out += "{\"read_only\":";
+  put_bool(out, t->read_only);
+  out += ",\"targets\":[";
+  bool first = true;
+  for (const auto& l : t->targets) {
+    if (!first) out.push_back(',');
+    first = false;
+    out += "{\"length\":";
+    put_number(out, l.length);
+    out += ",\"params\":";
+    put_text(out, l.params);
+    out += ",\"start\":";
+    put_number(out, l.start);
+    out += ",\"type\":";
+    put_text(out, l.type);
+    out.push_back('}');
+  }
+  out += "]}";
+}
+
+// {"device":{...},"format":..,"version":..,"writer":"udmd"} without the
+// closing brace, so "crc32" (first) and "seq" can be put around it.
+void put_device_body(std::string& out, const DeviceRecord& d) {
+  out += "\"device\":{\"deferred_remove\":";
+  put_bool(out, d.deferred_remove);
+  out += ",\"event_nr\":";
+  put_number(out, d.event_nr);
+  out += ",\"inactive\":";
+  put_table(out, d.inactive);
+  out += ",\"live\":";
+  put_table(out, d.live);
+  out += ",\"major\":";
+  put_number(out, d.devno.major);
+  out += ",\"minor\":";
+  put_number(out, d.devno.minor);
+  out += ",\"name\":";
+  put_text(out, d.name);
+  out += ",\"suspended\":";
+  put_bool(out, d.suspended);
+  out += ",\"uuid\":";
+  put_text(out, d.uuid);
+  out += "},\"format\":";
+  put_string(out, DEVICE_STATE_FORMAT);
+}
+
+}  // namespace
+
 std::string encode_device_state(const DeviceRecord& device) {
+  std::string body;
+  body.reserve(512);
+  body.push_back('{');
+  put_device_body(body, device);
+  body += ",\"version\":";
+  put_number(body, DEVICE_STATE_VERSION);
+  body += ",\"writer\":\"udmd\"}";
+  std::string out;
+  out.reserve(body.size() + 24);
+  out += "{\"crc32\":";
+  put_number(out, crc32_ieee(body));
+  out.push_back(',');
+  out.append(body, 1);
+  out.push_back('\n');
+  return out;
+}
+
+std::string encode_device_state_nlohmann(const DeviceRecord& device) {
   return signed_dump(json{{"format", DEVICE_STATE_FORMAT},
                           {"version", DEVICE_STATE_VERSION},
                           {"writer", "udmd"},

@@ -81,6 +81,9 @@ std::uint32_t crc32_ieee(std::string_view data);
 
 // One device's record document (write_device_state puts it into a slot).
 std::string encode_device_state(const DeviceRecord& device);
+// The same bytes through nlohmann's tree and dump (the reference the direct
+// encoder is tested against).
+std::string encode_device_state_nlohmann(const DeviceRecord& device);
 // A file's bytes: one document, or two slots (the newer valid one wins).
 // Refuses, naming the problem: not JSON, a wrong format name, a version newer
 // than DEVICE_STATE_VERSION (or 0), a bad checksum, a missing or mistyped

@@ -6,6 +6,7 @@
 // created of the LVs that failed.
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -51,6 +52,7 @@ bool Driver::may_defer(const DeviceTree& tree, const ApplyOptions& opts) const {
 }
 
 Result<void> Driver::apply_in_batch(DeviceTree tree, std::string who, const ApplyOptions& opts) {
+  settle_removes();  // never both kinds waiting: removes then creates, in the order asked
   if (!may_defer(tree, opts)) return apply(tree, opts);
   for (const auto& d : tree.devices()) deferred_uuids_.insert(d.uuid);
   deferred_.push_back({std::move(who), std::move(tree)});
@@ -58,6 +60,7 @@ Result<void> Driver::apply_in_batch(DeviceTree tree, std::string who, const Appl
 }
 
 void Driver::settle() {
+  settle_removes();
   if (deferred_.empty()) return;
   std::vector<Deferred> lvs = std::exchange(deferred_, {});
   deferred_uuids_.clear();
@@ -146,6 +149,69 @@ void Driver::settle() {
   for (std::size_t r = 0; r < removed.size(); ++r)
     if (!removed[r] && failed[whose[r]] && failed[whose[r]]->message.find("Failed to revert") == std::string::npos)
       failed[whose[r]]->message += "\nFailed to revert device creation.";
+  for (std::size_t i = 0; i < lvs.size(); ++i)
+    if (failed[i]) failures_.push_back({lvs[i].lv, std::move(*failed[i])});
+}
+
+bool Driver::defer_remove(const DeviceTree& tree, std::string_view who) {
+  if (!pipelined_ || !known_) return false;
+  if (!deferred_.empty()) settle();
+  deferred_removes_.push_back({std::string(who), tree});
+  return true;
+}
+
+// As remove() does for each tree, with the requests of all trees in flight
+// together: from the top of each tree down, one round of infos (a device
+// held open is left: the top one fails its LV as "in use", a lower one is
+// another LV's) and one round of removes per level. A level's infos come
+// after the removes above it, so a lower device is no longer held by the
+// device above it that was just removed.
+void Driver::settle_removes() {
+  if (deferred_removes_.empty()) return;
+  std::vector<Deferred> lvs = std::exchange(deferred_removes_, {});
+  std::vector<std::optional<Error>> failed(lvs.size());
+  std::size_t depth = 0;
+  for (const auto& lv : lvs) depth = std::max(depth, lv.tree.devices().size());
+  for (std::size_t d = 0; d < depth; ++d) {
+    std::vector<std::size_t> asked;  // LV index per info task
+    std::vector<client::Task> infos;
+    std::set<std::string_view> this_round;
+    for (std::size_t i = 0; i < lvs.size(); ++i) {
+      const auto& devs = lvs[i].tree.devices();
+      if (failed[i] || d >= devs.size()) continue;
+      const std::string& uuid = devs[devs.size() - 1 - d].uuid;
+      if (known_ && !known_->contains(uuid)) continue;  // absent (or removed already)
+      if (!this_round.insert(uuid).second) continue;     // another LV's, asked already
+      infos.emplace_back(*client_, client::TaskType::info).set_uuid(uuid);
+      asked.push_back(i);
+    }
+    auto got = run_all(infos);
+    std::vector<std::size_t> removing;
+    std::vector<client::Task> removes;
+    for (std::size_t s = 0; s < infos.size(); ++s) {
+      const std::size_t i = asked[s];
+      const auto& devs = lvs[i].tree.devices();
+      const std::string& uuid = devs[devs.size() - 1 - d].uuid;
+      if (!got[s]) {
+        if (infos[s].error_code() != ENXIO) failed[i] = got[s].error();
+        continue;
+      }
+      if (!infos[s].info().exists) continue;
+      if (infos[s].info().open_count > 0) {
+        if (d == 0) failed[i] = Error{EBUSY, fmt::format("Logical volume {} in use.", lvs[i].lv)};
+        continue;  // held by another LV's device
+      }
+      removes.emplace_back(*client_, client::TaskType::remove).set_uuid(uuid);
+      removing.push_back(i);
+    }
+    auto done = run_all(removes);
+    for (std::size_t s = 0; s < removes.size(); ++s) {
+      const std::size_t i = removing[s];
+      const auto& devs = lvs[i].tree.devices();
+      if (!done[s]) failed[i] = done[s].error();
+      else forget(devs[devs.size() - 1 - d].uuid);
+    }
+  }
   for (std::size_t i = 0; i < lvs.size(); ++i)
     if (failed[i]) failures_.push_back({lvs[i].lv, std::move(*failed[i])});
 }

@@ -271,6 +271,7 @@ Result<void> Driver::apply(const DeviceTree& tree, const ApplyOptions& opts) {
 }
 
 Result<void> Driver::remove(const DeviceTree& tree, std::string_view who) {
+  if (defer_remove(tree, who)) return {};
   settle();
   const auto& devs = tree.devices();
   for (std::size_t k = devs.size(); k-- > 0;) {

@@ -76,6 +76,8 @@ class Driver {
   // (client::run_pipelined; stacked devices a round per level), at
   // end_batch() or before any other call of this driver. An LV that fails
   // there has what was created of it removed again, as activate() does.
+  // Likewise deactivate() (remove()) only notes the tree, and the devices
+  // of all noted trees are removed together, a round per level.
   Result<void> begin_batch(bool pipelined = false);
   struct BatchFailure {
     std::string lv;  // "vg/lv"
@@ -119,6 +121,10 @@ class Driver {
   // Whether activate() may leave `tree` to the batch, and the carrying out.
   bool may_defer(const DeviceTree& tree, const ApplyOptions& opts) const;
   void settle();  // runs what the batch deferred (failures kept for end_batch)
+  // In a pipelined batch, remove() only notes the tree (true); settled with
+  // the others' requests in flight together.
+  bool defer_remove(const DeviceTree& tree, std::string_view who);
+  void settle_removes();
 
   std::unique_ptr<client::Client> client_;
   // While a batch runs: the uuids of the devices the driver has (devno text).
@@ -129,6 +135,7 @@ class Driver {
   };
   bool pipelined_ = false;
   std::vector<Deferred> deferred_;
+  std::vector<Deferred> deferred_removes_;
   std::unordered_set<std::string> deferred_uuids_;
   std::vector<BatchFailure> failures_;
 };

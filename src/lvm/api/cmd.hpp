@@ -309,8 +309,19 @@ class Cmd {
     unsigned n = 0;
     for (auto& e : std::filesystem::directory_iterator(dir, ec))
       if (e.path().filename().string().starts_with(old.name + "_")) ++n;
+    const std::string why = "Created *before* executing '" + cl_.text + "'";
     std::ofstream f(dir / fmt::format("{}_{:05}-{}.vg", old.name, n, std::time(nullptr)));
-    f << backup_text(old, "Created *before* executing '" + cl_.text + "'");
+    // The backup the last commit left is this very version: its text with
+    // the archive's header, instead of exporting the whole VG once more.
+    if (cfg_.backup) {
+      std::ifstream in(std::filesystem::path(cfg_.backup_dir) / old.name, std::ios::binary);
+      std::string last((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (auto t = format::rehead_backup_text(last, old, format::make_backup_header(why, std::time(nullptr)))) {
+        f << *t;
+        return;
+      }
+    }
+    f << backup_text(old, why);
   }
   void backup(const VolumeGroup& vg) {
     if (!cfg_.backup) return;

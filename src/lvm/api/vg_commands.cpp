@@ -431,7 +431,9 @@ Outcome<void> cmd_vgchange(Cmd& c) {
     // lookups (snapshots, names) from an index instead of a scan per LV.
     VgIndexScope index(*vg);
     activate::Driver* drv = vg->lvs.empty() || c.test_mode() ? nullptr : c.driver(*on);
-    const bool batched = drv && drv->begin_batch(/*pipelined=*/*on).has_value();
+    // Pipelined both ways: -ay makes the LVs' devices together at the end,
+    // -an removes them together (a round of infos and removes per level).
+    const bool batched = drv && drv->begin_batch(/*pipelined=*/true).has_value();
     unsigned active = 0;
     for (const auto& lv : vg->lvs) {
       if (!lv.visible()) continue;
@@ -446,10 +448,16 @@ Outcome<void> cmd_vgchange(Cmd& c) {
       if (*on) ++active;
     }
     if (batched)
-      for (const auto& f : drv->end_batch()) {  // LVs whose devices were made together at the end
+      for (const auto& f : drv->end_batch()) {  // LVs whose devices were made or removed together at the end
         c.warn(f.error.message);
         any_failed = true;
-        --active;
+        if (*on) {
+          --active;
+          continue;
+        }
+        const std::string_view lv_name = std::string_view(f.lv).substr(f.lv.find('/') + 1);
+        for (const auto& lv : vg->lvs)
+          if (lv.name == lv_name && c.is_active(*vg, lv)) ++active;
       }
     c.say(fmt::format("{} logical volume(s) in volume group \"{}\" now active", active, n));
   }

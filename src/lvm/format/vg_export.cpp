@@ -446,6 +446,26 @@ std::string export_vg_backup_text(const VolumeGroup& vg, const MetadataHeader& h
   return w.out;
 }
 
+std::optional<std::string> rehead_backup_text(std::string_view text, const VolumeGroup& vg, const MetadataHeader& h) {
+  // The VG section starts the first line that is "<name> {", and opens with
+  // its id and seqno; a file whose VG is another one or another version is
+  // not reused.
+  const std::string open = vg.name + " {\n";
+  std::size_t at = text.starts_with(open) ? 0 : text.find("\n" + open);
+  if (at == std::string_view::npos) return std::nullopt;
+  if (at > 0) ++at;
+  const std::string head = open + "\tid = \"" + format_id(vg.id) + "\"\n\tseqno = " + std::to_string(vg.seqno) + "\n";
+  // Whole: it ends with the VG section's own "}" (sections inside it are
+  // indented, so a file cut short ends otherwise).
+  if (text.substr(at, head.size()) != head || !text.ends_with("\n}\n")) return std::nullopt;
+  Writer w;
+  w.backup = true;
+  write_header(w, h);
+  w.out.reserve(w.out.size() + text.size() - at);
+  w.out.append(text.substr(at));
+  return std::move(w.out);
+}
+
 MetadataHeader make_backup_header(std::string_view description, std::int64_t now) {
   MetadataHeader h = make_header("", now);
   h.description = std::string(description);

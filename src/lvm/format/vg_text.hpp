@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,14 @@ std::string export_vg_text(const VolumeGroup& vg, const MetadataHeader& header);
 // The same VG as vgcfgbackup writes it: the header block first, then the VG
 // indented with tabs, with lvm2's comments ("# 4 Megabytes", "# Hint only").
 std::string export_vg_backup_text(const VolumeGroup& vg, const MetadataHeader& header);
+
+// A backup-style text of `vg` (as export_vg_backup_text wrote it, or lvm2's
+// vgcfgbackup) with its header block replaced by `header`: what
+// export_vg_backup_text(vg, header) gives, without exporting the VG again,
+// when the text's VG section is `vg`'s name, id and seqno. nullopt when it
+// is not (another VG or version; then export).
+std::optional<std::string> rehead_backup_text(std::string_view text, const VolumeGroup& vg,
+                                              const MetadataHeader& header);
 
 // A header for a new write: this host's nodename and uname, `now`, and
 // "Write from <command>." as lvm2 words it.

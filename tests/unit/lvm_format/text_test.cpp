@@ -129,6 +129,28 @@ TEST(LvmText, BackupStyleRoundTripsByteForByte) {
   }
 }
 
+TEST(LvmText, ReheadedBackupIsTheExportWithTheNewHeader) {
+  for (const char* name : {"fx1.vg", "fx2-kinds.vg", "fx3-raid-thin.vg"}) {
+    auto vt = import_vg_text(fixture_text(name));
+    ASSERT_TRUE(vt.has_value()) << name;
+    const std::string after = export_vg_backup_text(vt->vg, make_backup_header("Created *after* executing 'x'", 1000));
+    const MetadataHeader before = make_backup_header("Created *before* executing 'y'", 2000);
+    auto reheaded = rehead_backup_text(after, vt->vg, before);
+    ASSERT_TRUE(reheaded.has_value()) << name;
+    EXPECT_EQ(*reheaded, export_vg_backup_text(vt->vg, before)) << name;
+    // Another version (seqno), another VG or a damaged text is not reused.
+    VolumeGroup next = vt->vg;
+    ++next.seqno;
+    EXPECT_FALSE(rehead_backup_text(after, next, before).has_value()) << name;
+    VolumeGroup other = vt->vg;
+    other.id[0] = other.id[0] == 'a' ? 'b' : 'a';
+    EXPECT_FALSE(rehead_backup_text(after, other, before).has_value()) << name;
+    for (std::size_t cut = 1; cut < 200 && cut < after.size(); ++cut)
+      EXPECT_FALSE(rehead_backup_text(after.substr(0, after.size() - cut), vt->vg, before).has_value()) << name;
+    EXPECT_FALSE(rehead_backup_text("", vt->vg, before).has_value()) << name;
+  }
+}
+
 TEST(LvmText, KeepsUnknownKeys) {
   std::string text = fixture_text("fx1.vg");
   // An unknown key in the VG, a PV, an LV and a segment.
