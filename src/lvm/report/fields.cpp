@@ -685,6 +685,9 @@ void mirror_attr(const VgView& v, std::size_t i, std::string& a) {
     a[6] = 'm';
     return;
   }
+  // Mirror images and logs are hidden LVs: a visible LV is none of them, and
+  // `lvs` of 10,000 plain LVs does not scan the VG once per LV.
+  if (lv.status.has("VISIBLE")) return;
   bool log = false;
   const LogicalVolume* top = segtypes::mirror_of_sub_lv(*v.vg, lv, &log);
   for (const auto& o : v.vg->lvs)  // an --atomic pvmove's images
