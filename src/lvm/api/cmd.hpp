@@ -190,7 +190,8 @@ class Cmd {
     if (scan_)
       if (const BlockDevice* b = scan_->find(path)) return b->reason;
     std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) return "device not found";
+    const bool uri = path.find("://") != std::string::npos;  // an NBD export: no node to find
+    if (!uri && !std::filesystem::exists(path, ec)) return "device not found";
     if (!listed_accepted(path)) return "device is rejected by filter config";
     return {};
   }

@@ -82,8 +82,7 @@ fi
 expect_fail 5 '  Volume group "nosuch" not found
   Cannot process volume group nosuch' ulvm vgmap nosuch
 expect_fail 3 '  Invalid argument for --color: rainbow
-  Error during parsing of command line.
-  Run `vgmap --help'"'"' for more information.' ulvm vgmap vm --color rainbow
+  Error during parsing of command line.' ulvm vgmap vm --color rainbow
 expect_fail 3 '  Please specify a volume group name.
   Run `vgmap --help'"'"' for more information.' ulvm vgmap
 ulvm vgmap --help | grep -q '^  vgmap - Draw the extent map of volume group(s)' || fail "vgmap --help"
