@@ -421,8 +421,10 @@ Outcome<void> create_external_thin(Cmd& c, const VolumeGroup& vg, const std::str
   if (ext.status.has("WRITE")) return failed("Cannot use writable LV as the external origin.");
   if (!segtypes::lv_is_external_origin(vg, ext) && c.device_state(vg, ext).active)
     return failed("Cannot use active LV for the external origin.");
+  // Copies: `vg` and `ext` live in the store, which the commit replaces.
   const LogicalVolume copy = ext;
-  return create_thin_lv(c, vg.name, pool_name, name, 0, nullptr, &copy);
+  const std::string vgn = vg.name;
+  return create_thin_lv(c, vgn, pool_name, name, 0, nullptr, &copy);
 }
 
 std::optional<Outcome<void>> lvcreate_thin(Cmd& c) {
