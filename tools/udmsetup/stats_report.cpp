@@ -477,20 +477,26 @@ void StatsReport::add_groups(const std::string& name, const std::vector<StatsReg
   }
 }
 
+// A region's own row: its areas' counters and histograms summed.
+void StatsReport::add_region_row(const std::string& name, const StatsRegionData& r, bool populated,
+                                 const std::vector<StatsGroupData>& groups) {
+  Row row{&name, &r, true, 0, populated, options_.interval_ns, {}, nullptr, 0, {}, {}, true, nullptr};
+  row.stats_name = shown_name(name, r, groups);
+  if (populated) {
+    for (const auto& a : r.areas)
+      for (int k = 0; k < 13; ++k) row.c.v[k] += a[static_cast<std::size_t>(k)];
+    for (const auto& h : r.histograms) add_hist(row.hist, h);
+  }
+  add_row(row);
+}
+
 void StatsReport::add_list(const std::string& name, const std::vector<StatsRegionData>& regions,
                            const std::vector<StatsGroupData>& groups) {
   // Counters were read when a counter field is shown (regions carry areas).
   bool populated = !regions.empty();
   for (const auto& r : regions) populated = populated && !r.areas.empty();
   for (const auto& r : regions) {
-    Row row{&name, &r, true, 0, populated, options_.interval_ns, {}, nullptr, 0, {}, {}, true, nullptr};
-    row.stats_name = shown_name(name, r, groups);
-    if (populated) {
-      for (const auto& a : r.areas)
-        for (int k = 0; k < 13; ++k) row.c.v[k] += a[static_cast<std::size_t>(k)];
-      for (const auto& h : r.histograms) add_hist(row.hist, h);
-    }
-    add_row(row);
+    add_region_row(name, r, populated, groups);
   }
   add_groups(name, regions, populated, groups);
 }
@@ -516,14 +522,7 @@ void StatsReport::add_report(const std::string& name, const std::vector<StatsReg
   }
   for (const auto& r : regions) {
     if (areas_of(r) <= 1) continue;
-    Row row{&name, &r, true, 0, populated, options_.interval_ns, {}, nullptr, 0, {}, {}, true, nullptr};
-    row.stats_name = shown_name(name, r, groups);
-    if (populated) {
-      for (const auto& a : r.areas)
-        for (int k = 0; k < 13; ++k) row.c.v[k] += a[static_cast<std::size_t>(k)];
-      for (const auto& h : r.histograms) add_hist(row.hist, h);
-    }
-    add_row(row);
+    add_region_row(name, r, populated, groups);
   }
   add_groups(name, regions, populated, groups);
 }

@@ -97,6 +97,8 @@ class StatsReport {
 
  private:
   void add_row(Row row);
+  void add_region_row(const std::string& name, const StatsRegionData& r, bool populated,
+                      const std::vector<StatsGroupData>& groups);
   void add_groups(const std::string& name, const std::vector<StatsRegionData>& regions, bool populated,
                   const std::vector<StatsGroupData>& groups);
   StatsReportOptions options_;
