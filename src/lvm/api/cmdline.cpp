@@ -112,7 +112,8 @@ const std::map<std::string, std::vector<OptionSpec>, std::less<>>& table() {
                            {0, "type", true}, {0, "poolmetadata", true}, {'c', "chunksize", true}, {'Z', "zero", true},
                            {0, "discards", true}, {0, "errorwhenfull", true}, {'y', "yes", false}, {'f', "force", false},
                            {'A', "autobackup", true}, {'m', "mirrors", true}, {0, "repair", false},
-                           {'R', "regionsize", true}, {0, "usepolicies", false}}})},
+                           {'R', "regionsize", true}, {0, "usepolicies", false}, {0, "mirrorlog", true},
+                           {0, "alloc", true}}})},
       {"lvextend", with({{{'L', "size", true}, {'l', "extents", true}, {'i', "stripes", true}, {'I', "stripesize", true},
                           {0, "poolmetadatasize", true}, {0, "alloc", true}, {'r', "resizefs", false}, {'f', "force", false}, {'y', "yes", false},
                           {'A', "autobackup", true}, {'n', "nofsck", false}}})},
@@ -180,6 +181,7 @@ Result<CommandLine> parse_command_line(std::string_view command, const std::vect
         value = name.substr(eq + 1);
         name.resize(eq);
       }
+      std::erase(name, '-');  // as lvm2: --use-policies is --usepolicies
       const OptionSpec* s = by_long(name);
       if (!s) return fail(EINVAL, fmt::format("{}: unrecognized option '{}'", command, a));
       if (s->takes_value && !value) {

@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 
+#include "lvm/api/lvconvert_mirror.hpp"
 #include "lvm/api/lvcreate_raid.hpp"
 #include "lvm/api/lvcreate_thin.hpp"
 #include "lvm/api/progress.hpp"
@@ -213,6 +214,7 @@ bool has_tag(const std::vector<std::string>& tags, std::string_view tag) {
 // their VG; then each started merge is polled in turn (lvm2's poll list).
 Outcome<void> cmd_lvconvert(Cmd& c) {
   if (auto thin = lvconvert_thin(c)) return *thin;
+  if (auto mirror = lvconvert_mirror(c)) return *mirror;
   if (auto raid = lvconvert_raid(c)) return *raid;
   if (!c.cl().has("merge"))
     return failed("lvconvert: only --merge of a snapshot and --type thin-pool are supported by ulvm yet.", EXIT_INVALID);
