@@ -48,6 +48,9 @@ struct State {
   VolumeGroup cur;
   bool active = false;
   bool polling = false;
+  // Images added to a mirror with a disk log: lvm2 syncs them under a
+  // temporary layer it collapses at the end of the poll, and says so.
+  bool converting = false;
 };
 
 // Writes `vg`, reloads the LV when active and removes the devices of the
@@ -133,6 +136,7 @@ Outcome<void> mirrors_aux(Cmd& c, State& st, const std::string& lvn, MirrorShape
   }
   if (auto r = commit_and_reload(c, st, std::move(vg), lvn, {}); !r) return r;
   if (!added->images.empty()) st.polling = true;
+  if (!added->images.empty() && mirrored && have.logs > 0) st.converting = true;
   return {};
 }
 
@@ -174,6 +178,7 @@ Outcome<void> poll_copy(Cmd& c, const State& st, const std::string& lvn) {
   }
   auto r = poll(*o);
   if (!r && r.error().message.empty()) return {};  // "Interrupted" was printed
+  if (r && st.converting) c.say(fmt::format("Logical volume {} converted.", who(st.cur, lvn)));
   return r;
 }
 
@@ -215,7 +220,7 @@ Outcome<void> repair(Cmd& c, const VolumeGroup& old, const std::string& lvn) {
   if (!parts) return failed(parts.error().message);
   if (const LogicalVolume* log = parts->log.empty() ? nullptr : old.find_lv(parts->log); log && segtypes::lv_is_mirror(*log))
     return failed(fmt::format("ulvm does not repair mirror {} with a mirrored log yet.", who(old, lvn)));
-  State st{old, c.is_active(old, *old.find_lv(lvn)), false};
+  State st{old, c.is_active(old, *old.find_lv(lvn))};
   const Failures f = find_failures(c, old, lvn, *parts, st.active);
   if (f.images.empty() && !f.log) {
     c.say(fmt::format("Volume {} is consistent. Nothing to repair.", who(old, lvn)));
@@ -300,7 +305,7 @@ Outcome<void> change_images(Cmd& c, const VolumeGroup& old, const std::string& l
   }
   if (images == 1) want.logs = 0;
   if (want == have) return {};
-  State st{old, c.is_active(old, *lv), false};
+  State st{old, c.is_active(old, *lv)};
   const sector_t region = segtypes::lv_is_mirror(*lv) ? mirror_parts(old, lvn)->region_size : segtypes::DEFAULT_MIRROR_REGION;
   if (auto r = mirrors_aux(c, st, lvn, want, region); !r) return r;
   c.say(fmt::format("Logical volume {} {}.", who(old, lvn), st.polling ? "being converted" : "converted"));

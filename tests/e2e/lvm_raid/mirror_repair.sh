@@ -180,11 +180,22 @@ same "failed log, no answer" - -i 1 --repair VG/m
 same "core log, -y" - -i 1 -y --repair VG/m
 more_data
 same "log back" - --mirrorlog disk VG/m
+same "-m 2" - -i 1 -m 2 VG/m
+synced "$A-m"
+synced "$B-m"
+fail_dev "$A" m_mimage_1
+fail_dev_b m_mimage_1
+same "3 images, image 1 failed, -y" - -i 1 -y --repair VG/m
+synced "$A-m"
+synced "$B-m"
+more_data
+same "-m 1" - -i 1 -m 1 VG/m
 # No room for another image: the repair leaves a linear LV.
 L lvcreate -y -l 100%FREE -n fill "$A" >/dev/null 2>&1 || fail "lvm2 fill"
 U lvcreate -y -l 100%FREE -n fill "$B" >/dev/null 2>&1 || fail "ulvm fill"
-fail_dev "$A" m_mimage_1
-fail_dev_b m_mimage_1
+# -m 1 kept images 0 and 2.
+fail_dev "$A" m_mimage_2
+fail_dev_b m_mimage_2
 same "no room, -y" - -i 1 -y --repair VG/m
 L lvremove -y "$A/fill" >/dev/null 2>&1 || fail "lvm2 lvremove fill"
 U lvremove -y "$B/fill" >/dev/null 2>&1 || fail "ulvm lvremove fill"
@@ -195,7 +206,7 @@ remirror "after no room"
 real_lvm2() {
   local out=$1 nums=$2 i rc=0 q=() s=""
   shift 2
-  for i in $nums; do q[i]=$(attach_loop -r "${P[i]}"); s="$s; s|${q[i]}|PV$i|g"; done
+  for i in $nums; do q[i]=$(attach_loop -r "${P[i]}"); s="$s; s|${q[i]}\([^0-9]\)|PV$i\1|g"; done
   lvm "$@" --config "$(lvm_cfg "${q[@]}")" >"$E2E_TMP/real" 2>&1 || rc=$?
   for i in $nums; do detach_loop "${q[i]}"; done
   sed -e "${s#; }" "$E2E_TMP/real" | generic >"$out"
