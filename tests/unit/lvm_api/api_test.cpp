@@ -42,6 +42,17 @@ TEST(LvmApiCmdline, ShortLettersDependOnTheCommand) {
   EXPECT_TRUE(flags->has("yes"));
 }
 
+TEST(LvmApiCmdline, DashesInLongNamesAreDroppedAsLvm2Does) {
+  auto cl = parse_command_line("lvconvert", {"--use-policies", "--repair", "--region-size=4m", "vg0/m"});
+  ASSERT_TRUE(cl) << cl.error().message;
+  EXPECT_TRUE(cl->has("usepolicies"));
+  EXPECT_EQ(cl->get("regionsize"), "4m");
+  // Only the name: the value keeps its dashes.
+  auto tag = parse_command_line("lvchange", {"--add-tag=a-b", "vg0/m"});
+  ASSERT_TRUE(tag) << tag.error().message;
+  EXPECT_EQ(tag->get("addtag"), "a-b");
+}
+
 TEST(LvmApiCmdline, Errors) {
   auto bad = parse_command_line("lvcreate", {"--bogus"});
   ASSERT_FALSE(bad);
