@@ -4,13 +4,16 @@
 # this udmd, so its mirror is active); each tool has its own VG of four PVs
 # (lvm2's udm linear devices, ulvm's files) with a mirror LV on PVs 0 and 1
 # (disk log on PV 2), and the same steps on both print the same (stdout,
-# stderr, exit code; names, ids and paths made generic): a healthy LV; image
-# 1's device failing (error table) with --use-policies (remove) and with "n",
-# each leaving a linear LV that `lvconvert --type mirror -m 1` mirrors again;
-# "y"; the allocate policy; the disk log failing; PV 1 missing (the new
-# image on free space of another PV); no room left. ulvm's LV carries ext4
-# with files written throughout: fsck is clean, the files are equal, both
-# images are equal after the resync, and real vgck and lvs accept the VG.
+# stderr, exit code; names, ids and paths made generic) and leave the same
+# LVs: a healthy LV; image 1's device failing (error table) with
+# --use-policies (remove) and with "n", each leaving a linear LV that
+# `lvconvert --type mirror -m 1` mirrors again; "y"; the allocate policy;
+# the disk log failing (no answer, -y, the remove policy; --mirrorlog disk
+# puts it back); -m 2, a repair of the 3-image mirror, -m 1; no room left;
+# PV 1 missing (the new image on free space of another PV). ulvm's LV
+# carries ext4 with files written throughout: fsck is clean, the files are
+# equal, both images are equal after the resync, and real vgck and lvs read
+# ulvm's VG as they read lvm2's.
 export UDM_BLOCK_DEVICES=1
 . "$(dirname "$0")/common.sh"
 requires lvm udm-run mkfs.ext4 e2fsck
@@ -180,6 +183,17 @@ same "failed log, no answer" - -i 1 --repair VG/m
 same "core log, -y" - -i 1 -y --repair VG/m
 more_data
 same "log back" - --mirrorlog disk VG/m
+fail_dev "$A" m_mlog
+fail_dev_b m_mlog
+same "failed log, -y" - -i 1 -y --repair VG/m
+EXTRA='mirror_log_fault_policy="remove"'
+use 0-3
+fail_dev "$A" m_mlog
+fail_dev_b m_mlog
+same "failed log, --use-policies (remove)" - -i 1 --use-policies --repair VG/m
+EXTRA=""
+use 0-3
+same "log back again" - --mirrorlog disk VG/m
 same "-m 2" - -i 1 -m 2 VG/m
 synced "$A-m"
 synced "$B-m"
