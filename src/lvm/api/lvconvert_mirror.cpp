@@ -304,9 +304,22 @@ Outcome<void> change_images(Cmd& c, const VolumeGroup& old, const std::string& l
     want.logs = *ml == "disk" ? 1 : 0;
   }
   if (images == 1) want.logs = 0;
+  sector_t region = segtypes::DEFAULT_MIRROR_REGION;
+  if (segtypes::lv_is_mirror(*lv)) {
+    auto p = mirror_parts(old, lvn);
+    if (!p) return failed(p.error().message);
+    region = p->region_size;
+  }
+  if (auto r = c.cl().get("regionsize")) {
+    auto sz = alloc::parse_size(*r, 'm');
+    if (!sz || sz->sign != alloc::Sign::none || sz->sectors == 0 || (sz->sectors & (sz->sectors - 1)))
+      return failed(fmt::format("Invalid argument for --regionsize: {}", *r), EXIT_INVALID);
+    if (segtypes::lv_is_mirror(*lv) && sz->sectors != region)
+      return failed("Mirror log region size cannot be changed on an existing mirror.");
+    region = sz->sectors;
+  }
   if (want == have) return {};
   State st{old, c.is_active(old, *lv)};
-  const sector_t region = segtypes::lv_is_mirror(*lv) ? mirror_parts(old, lvn)->region_size : segtypes::DEFAULT_MIRROR_REGION;
   if (auto r = mirrors_aux(c, st, lvn, want, region); !r) return r;
   c.say(fmt::format("Logical volume {} {}.", who(old, lvn), st.polling ? "being converted" : "converted"));
   return poll_copy(c, st, lvn);
