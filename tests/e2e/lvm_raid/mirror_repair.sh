@@ -151,6 +151,9 @@ remirror() {
 }
 
 same "healthy, -y" - -i 1 -y --repair VG/m
+same "-m 8" - -m 8 VG/m
+same "-m -5" - -m -5 VG/m
+same "-m 1, as it is" - -m 1 VG/m
 fail_dev "$A" m_mimage_1
 fail_dev_b m_mimage_1
 more_data
