@@ -5,8 +5,8 @@
 # (lvm2's udm linear devices, ulvm's files) with a mirror LV on PVs 0 and 1
 # (disk log on PV 2), and the same steps on both print the same (stdout,
 # stderr, exit code; names, ids and paths made generic) and leave the same
-# LVs: a healthy LV; image 1's device failing (error table) with
-# --use-policies (remove) and with "n", each leaving a linear LV that
+# LVs: a healthy LV; -m refusals; image 1's device failing (error table)
+# with --use-policies (remove), "n" and -f, each leaving a linear LV that
 # `lvconvert --type mirror -m 1` mirrors again; "y"; the allocate policy;
 # the disk log failing (no answer, -y, the remove policy; --mirrorlog disk
 # puts it back); -m 2, a repair of the 3-image mirror, -m 1; no room left;
@@ -170,6 +170,10 @@ same "failed image, y" $'y\n' -i 1 --repair VG/m
 synced "$A-m"
 synced "$B-m"
 more_data
+fail_dev "$A" m_mimage_1
+fail_dev_b m_mimage_1
+same "failed image, -f" - -i 1 -f --repair VG/m
+remirror "after -f"
 EXTRA='mirror_image_fault_policy="allocate"'
 use 0-3
 fail_dev "$A" m_mimage_0
