@@ -61,7 +61,7 @@ const std::map<std::string, std::vector<OptionSpec>, std::less<>>& table() {
                           {'K', "ignoreactivationskip", false}, {'x', "resizeable", true},
                           {'l', "logicalvolume", true}, {'p', "maxphysicalvolumes", true}, {'u', "uuid", false},
                           {'s', "physicalextentsize", true}, {'S', "select", true},
-                          {0, "lockstart", false}, {0, "lockstop", false}}})},
+                          {0, "lockstart", false}, {0, "lockstop", false}, {0, "locktype", true}}})},
       {"pvchange", with({{{'a', "all", false}, {'x', "allocatable", true}, {'u', "uuid", false}, {0, "addtag", true},
                           {0, "deltag", true}, {'A', "autobackup", true}, {'S', "select", true}}})},
       {"vgsplit", with({{{'n', "name", true}, {'A', "autobackup", true}, {'l', "maxlogicalvolumes", true},
@@ -181,6 +181,11 @@ Result<CommandLine> parse_command_line(std::string_view command, const std::vect
         name.resize(eq);
       }
       const OptionSpec* s = by_long(name);
+      if (!s && name.find('-') != std::string::npos) {  // lvm2 takes --lock-type for --locktype
+        std::string joined = name;
+        std::erase(joined, '-');
+        s = by_long(joined);
+      }
       if (!s) return fail(EINVAL, fmt::format("{}: unrecognized option '{}'", command, a));
       if (s->takes_value && !value) {
         if (i + 1 >= argv.size()) return fail(EINVAL, fmt::format("{}: option '{}' requires an argument", command, a));

@@ -1,0 +1,49 @@
+// The end of a shared VG, as lvmlockd's free_vg (lvm2 2.03.16): vgremove
+// and vgchange --lock-type none refuse while other hosts are in the VG's
+// lockspace; afterwards the VG lock (and the global lock when this VG had it)
+// is released and renamed "invalid_removed" on disk, the lockspace is left
+// and overwritten as "#unused", so no host can join it again.
+#include "lvm/api/shared_vg.hpp"
+#include "lvm/api/shared_vg_internal.hpp"
+#include "lvm/locking/sanlock_vg_admin.hpp"
+
+namespace udm::lvm::api::detail {
+namespace sl = locking::sanlock;
+
+Outcome<void> shared_vg_free_check(Cmd& c, const VolumeGroup& vg) {
+  if (!sl::is_sanlock_vg(vg) || c.test_mode()) return {};
+  auto h = host_id(c, vg.name);
+  if (!h) return std::unexpected(h.error());
+  auto others = sl::live_hosts(sl::lockspace_name(vg.name), *h);
+  if (!others) return failed(fmt::format("Cannot access VG {} due to failed lock.", vg.name));
+  if (!others->empty()) return failed(fmt::format("Lockspace for \"{}\" not stopped on other hosts", vg.name));
+  return {};
+}
+
+void shared_vg_free(Cmd& c, const VolumeGroup& vg, const std::map<std::string, std::string>& pv_paths) {
+  if (!sl::is_sanlock_vg(vg) || c.test_mode()) return;
+  auto a = sl::lease_area(vg, pv_paths);
+  auto h = host_id(c, vg.name);
+  auto sock = command_sock(c);
+  if (!a || !h || !sock) return;
+  const std::string ls = sl::lockspace_name(vg.name);
+  const std::string removed(sl::REMOVED_RESOURCE);
+  if (auto r = sl::release_rename(*sock, lease_at(vg, *a, std::string(sl::VG_RESOURCE), sl::VG_LOCK_SLOT * sl::ALIGN_BYTES),
+                                  removed);
+      !r)
+    c.warn(r.error().message);
+  const bool had_gl = held_gl_lockspace(c) == ls;
+  if (had_gl)
+    if (auto r = sl::release_rename(*sock, lease_at(vg, *a, std::string(sl::GL_RESOURCE), sl::GL_LOCK_SLOT * sl::ALIGN_BYTES),
+                                    removed);
+        !r)
+      c.warn(r.error().message);
+  if (auto r = sl::rem_lockspace(ls, *h, a->path, a->offset); !r) c.warn(r.error().message);
+  if (auto r = sl::write_lockspace(sl::UNUSED_RESOURCE, a->path, a->offset, io_timeout()); !r) c.warn(r.error().message);
+  bool others = false;
+  for (const auto& [n, f] : c.store().vgs()) others |= n != vg.name && sl::is_sanlock_vg(f.text.vg);
+  if (had_gl && others)
+    c.warn(fmt::format("VG {} held the sanlock global lock, enable global lock in another VG.", vg.name));
+}
+
+}  // namespace udm::lvm::api::detail
