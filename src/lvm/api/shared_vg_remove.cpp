@@ -14,9 +14,9 @@ Outcome<void> shared_vg_free_check(Cmd& c, const VolumeGroup& vg) {
   if (!sl::is_sanlock_vg(vg) || c.test_mode()) return {};
   auto h = host_id(c, vg.name);
   if (!h) return std::unexpected(h.error());
+  // Just after joining, sanlock has no host list yet: lvm2 goes on then too.
   auto others = sl::live_hosts(sl::lockspace_name(vg.name), *h);
-  if (!others) return failed(fmt::format("Cannot access VG {} due to failed lock.", vg.name));
-  if (!others->empty()) return failed(fmt::format("Lockspace for \"{}\" not stopped on other hosts", vg.name));
+  if (others && !others->empty()) return failed(fmt::format("Lockspace for \"{}\" not stopped on other hosts", vg.name));
   return {};
 }
 
@@ -32,6 +32,12 @@ void shared_vg_free(Cmd& c, const VolumeGroup& vg, const std::map<std::string, s
                                   removed);
       !r)
     c.warn(r.error().message);
+  // The LVs' leases go back to "#unused", as lvm2's removal of each LV.
+  for (const auto& lv : vg.lvs) {
+    auto off = lv.lock_args ? sl::parse_lv_lock_args(*lv.lock_args) : Result<std::uint64_t>(fail(ENOENT, ""));
+    if (!off) continue;
+    if (auto l = lv_lease(c, vg, *a, std::string(sl::UNUSED_RESOURCE), *off)) (void)sl::write_resource(*l);
+  }
   const bool had_gl = held_gl_lockspace(c) == ls;
   if (had_gl)
     if (auto r = sl::release_rename(*sock, lease_at(vg, *a, std::string(sl::GL_RESOURCE), sl::GL_LOCK_SLOT * sl::ALIGN_BYTES),
