@@ -28,6 +28,7 @@ namespace {
 struct LeaseHold {
   int sock = -1;
   std::string gl_lockspace;  // where this command holds the global lock
+  std::vector<sl::Lease> to_free;  // LV leases the next commit frees
   ~LeaseHold() {
     if (sock >= 0) close(sock);
   }
@@ -394,6 +395,7 @@ Outcome<void> shared_lock_vgs(Cmd& c, const locking::LockPlan& plan, const std::
 Outcome<void> shared_before_commit(Cmd& c, VolumeGroup& vg, const VolumeGroup* previous) {
   // A VG that becomes shared (vgchange --lock-type sanlock) gets its LV
   // leases in the second commit, once lvmlock exists.
+  if (auto& p = c.lease_hold()) static_cast<LeaseHold*>(p.get())->to_free.clear();
   if (!previous || !sl::is_sanlock_vg(vg) || !sl::is_sanlock_vg(*previous) || c.test_mode()) return {};
   auto a = area_of(c, *previous);
   if (!a) return std::unexpected(a.error());
@@ -414,8 +416,14 @@ Outcome<void> shared_before_commit(Cmd& c, VolumeGroup& vg, const VolumeGroup* p
       return failed(fmt::format("LV locked by other host: {}/{}\n  LV {}/{} lease is {}.", vg.name, old.name, vg.name,
                                 old.name, r.error().message));
     if (r) (void)sl::release(*sock, -1, *l);
+    // Named "#unused" once the metadata no longer names it.
+    sl::Lease unused = *l;
+    unused.name = std::string(sl::UNUSED_RESOURCE);
+    static_cast<LeaseHold*>(c.lease_hold().get())->to_free.push_back(std::move(unused));
   }
-  // New LVs get a lease slot, formatted before the metadata names it.
+  // New LVs get a lease slot, formatted before the metadata names it
+  // (lvcreate may have extended lvmlock in `vg` already).
+  if (auto now = sl::lease_area(vg, c.pv_paths(vg.name)); now && now->size > a->size) a->size = now->size;
   for (auto& lv : vg.lvs) {
     if (lv.lock_args || !sl::lv_needs_lock(vg, lv)) continue;
     auto off = sl::free_lv_offset(vg, a->size);
@@ -435,17 +443,15 @@ Outcome<void> shared_before_commit(Cmd& c, VolumeGroup& vg, const VolumeGroup* p
 }
 
 void shared_after_commit(Cmd& c, const VolumeGroup& vg, const VolumeGroup* previous) {
+  // `previous` may be the store's copy the commit just replaced: the leases
+  // to free were noted by shared_before_commit.
+  auto& p = c.lease_hold();
+  auto* h = p ? static_cast<LeaseHold*>(p.get()) : nullptr;
+  if (!h) return;
+  std::vector<sl::Lease> freed = std::move(h->to_free);
+  h->to_free.clear();
   if (!previous || !sl::is_sanlock_vg(vg) || c.test_mode()) return;
-  auto a = sl::lease_area(*previous, c.pv_paths(vg.name));
-  if (!a) return;
-  for (const auto& old : previous->lvs) {
-    if (!old.lock_args) continue;
-    bool kept = false;
-    for (const auto& lv : vg.lvs) kept |= lv.id == old.id;
-    auto off = sl::parse_lv_lock_args(*old.lock_args);
-    if (kept || !off) continue;
-    if (auto l = lv_lease(c, *previous, *a, std::string(sl::UNUSED_RESOURCE), *off)) (void)sl::write_resource(*l);
-  }
+  for (auto& l : freed) (void)sl::write_resource(l);
 }
 
 Outcome<void> shared_before_activate(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv) {

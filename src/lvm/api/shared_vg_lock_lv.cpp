@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 
+#include "lvm/api/shared_vg.hpp"
 #include "lvm/api/shared_vg_internal.hpp"
 #include "lvm/locking/sanlock_lock_lv.hpp"
 
@@ -101,6 +102,15 @@ Outcome<void> extend_lock_lv(Cmd& c, VolumeGroup& vg, sl::LeaseArea& a, const st
   }
   a.size = new_bytes;
   return {};
+}
+
+Outcome<void> shared_lvcreate_prepare(Cmd& c, VolumeGroup& vg, const std::string& name) {
+  if (!sl::is_sanlock_vg(vg) || c.test_mode()) return {};
+  auto a = area_of(c, vg);
+  if (!a) return std::unexpected(a.error());
+  auto off = sl::free_lv_offset(vg, a->size);
+  if (off || off.error().code != ENOSPC) return {};
+  return extend_lock_lv(c, vg, *a, name);
 }
 
 }  // namespace udm::lvm::api::detail
