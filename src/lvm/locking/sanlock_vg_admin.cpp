@@ -48,9 +48,14 @@ Result<std::vector<std::uint64_t>> live_hosts(std::string_view lockspace, std::u
     return fail(EIO, fmt::format("Reading the hosts of sanlock lockspace {} failed: error {}", lockspace, rv));
   }
   std::vector<std::uint64_t> out;
-  for (int i = 0; hosts && i < count; ++i)
-    if (hosts[i].host_id != self && (hosts[i].flags & SANLK_HOST_MASK) == SANLK_HOST_LIVE)
+  // lvmlockd counts LIVE hosts only; a host renewing while this one has
+  // not watched it long enough is UNKNOWN yet, and is counted too.
+  for (int i = 0; hosts && i < count; ++i) {
+    const std::uint32_t state = hosts[i].flags & SANLK_HOST_MASK;
+    if (hosts[i].host_id != self &&
+        (state == SANLK_HOST_LIVE || (state == SANLK_HOST_UNKNOWN && hosts[i].timestamp != 0)))
       out.push_back(hosts[i].host_id);
+  }
   std::free(hosts);
   return out;
 }

@@ -16,8 +16,8 @@ namespace udm::lvm::locking::sanlock {
 inline constexpr std::string_view REMOVED_RESOURCE = "invalid_removed";
 
 // Host ids other than `self` that this host's sanlock sees alive in
-// `lockspace` (their delta leases renewed lately). The lockspace must be
-// joined here.
+// `lockspace` (their delta leases renewed lately, or held and not yet
+// watched long enough to tell). The lockspace must be joined here.
 Result<std::vector<std::uint64_t>> live_hosts(std::string_view lockspace, std::uint64_t self);
 
 // Releases `lease`, held by the client `sock`, and writes it back under
