@@ -29,6 +29,7 @@ struct LeaseHold {
   int sock = -1;
   std::string gl_lockspace;  // where this command holds the global lock
   std::vector<sl::Lease> to_free;  // LV leases the next commit frees
+  bool gl_removed = false;         // a VG this command removed had the global lock
   ~LeaseHold() {
     if (sock >= 0) close(sock);
   }
@@ -88,6 +89,14 @@ Result<void> acquire_retrying(int sock, const sl::Lease& lease, bool shared) {
 std::string held_gl_lockspace(Cmd& c) {
   auto& p = c.lease_hold();
   return p ? static_cast<LeaseHold*>(p.get())->gl_lockspace : std::string();
+}
+
+bool global_lock_removed(Cmd& c, bool set) {
+  auto& p = c.lease_hold();
+  if (!p) return false;
+  auto* h = static_cast<LeaseHold*>(p.get());
+  if (set) h->gl_removed = true;
+  return h->gl_removed;
 }
 
 namespace {

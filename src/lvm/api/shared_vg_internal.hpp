@@ -26,6 +26,8 @@ Outcome<locking::sanlock::Lease> lv_lease(Cmd& c, const VolumeGroup& vg, const l
 Result<void> acquire_retrying(int sock, const locking::sanlock::Lease& lease, bool shared);
 // The lockspace whose "GLLK" this command holds, or "".
 std::string held_gl_lockspace(Cmd& c);
+// Whether a VG this command removed had the global lock (`set` records it).
+bool global_lock_removed(Cmd& c, bool set = false);
 // vgchange --lock-type none --lockopt force: lvm2 takes no lock at all.
 bool locktype_forced_none(const Cmd& c);
 

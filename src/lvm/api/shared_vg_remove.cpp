@@ -12,6 +12,9 @@ namespace sl = locking::sanlock;
 
 Outcome<void> shared_vg_free_check(Cmd& c, const VolumeGroup& vg) {
   if (!sl::is_sanlock_vg(vg) || c.test_mode()) return {};
+  // lvm2: `vgremove a b` where a had the global lock stops before b.
+  if (global_lock_removed(c))
+    return failed("Global lock failed: global lock was lost by removing a previous VG.");
   auto h = host_id(c, vg.name);
   if (!h) return std::unexpected(h.error());
   // Just after joining, sanlock has no host list yet: lvm2 goes on then too.
@@ -48,6 +51,7 @@ void shared_vg_free(Cmd& c, const VolumeGroup& vg, const std::map<std::string, s
   if (auto r = sl::write_lockspace(sl::UNUSED_RESOURCE, a->path, a->offset, io_timeout()); !r) c.warn(r.error().message);
   bool others = false;
   for (const auto& [n, f] : c.store().vgs()) others |= n != vg.name && sl::is_sanlock_vg(f.text.vg);
+  if (had_gl) (void)global_lock_removed(c, true);
   if (had_gl && others)
     c.warn(fmt::format("VG {} held the sanlock global lock, enable global lock in another VG.", vg.name));
 }
