@@ -185,7 +185,7 @@ std::string lease_of_lv(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv) 
 
 }  // namespace
 
-// ---------------------------------------------------------------- vgcreate
+// ---------------------------------------------------------------- lease addresses
 
 Outcome<sl::Lease> lv_lease(Cmd& c, const VolumeGroup& vg, const sl::LeaseArea& a, std::string name,
                             std::uint64_t offset) {
@@ -206,6 +206,8 @@ bool locktype_forced_none(const Cmd& c) {
   return c.cl().command == "vgchange" && c.cl().get("locktype").value_or("") == "none" &&
          c.cl().get("lockopt").value_or("") == "force";
 }
+
+// ---------------------------------------------------------------- vgcreate
 
 Outcome<void> shared_vgcreate_prepare(Cmd& c, VolumeGroup& vg) {
   const std::string lt = c.cl().get("locktype").value_or("sanlock");
