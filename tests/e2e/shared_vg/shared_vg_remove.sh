@@ -66,4 +66,12 @@ expect_in "$out" "VG vga held the sanlock global lock, enable global lock in ano
 expect_in "$out" "Global lock failed: global lock was lost by removing a previous VG." "vgb not removed"
 grep -q '^69206016 .* invalid_removed ' <<<"$(dump "$DA")" || fail "vga's GLLK not renamed invalid_removed"
 expect_eq "$(on A ulvm vgs --noheadings -o vg_name vgb 2>/dev/null | rows)" " vgb" "vgb still there"
+# No global lock left (vgb's is disabled): what needs it is refused, in
+# lvm2's words for each command.
+run A ulvm pvcreate -y "$DA"
+expect_eq "$rc:$out" "5:  Global lock failed: check that global lockspace is started" "pvcreate without a global lock"
+run A ulvm vgcreate vgc "$DA"
+expect_eq "$rc:$out" "5:  Global lock failed: check that global lockspace is started." "vgcreate without a global lock"
+run A ulvm vgcreate --shared vgc "$DA"
+expect_eq "$rc:$out" "5:  Global lock failed: check that VG holding global lock exists and is started." "vgcreate --shared without a global lock"
 echo PASS
