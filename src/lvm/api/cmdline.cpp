@@ -61,7 +61,7 @@ const std::map<std::string, std::vector<OptionSpec>, std::less<>>& table() {
                           {'K', "ignoreactivationskip", false}, {'x', "resizeable", true},
                           {'l', "logicalvolume", true}, {'p', "maxphysicalvolumes", true}, {'u', "uuid", false},
                           {'s', "physicalextentsize", true}, {'S', "select", true},
-                          {0, "lockstart", false}, {0, "lockstop", false}}})},
+                          {0, "lockstart", false}, {0, "lockstop", false}, {0, "locktype", true}}})},
       {"pvchange", with({{{'a', "all", false}, {'x', "allocatable", true}, {'u', "uuid", false}, {0, "addtag", true},
                           {0, "deltag", true}, {'A', "autobackup", true}, {'S', "select", true}}})},
       {"vgsplit", with({{{'n', "name", true}, {'A', "autobackup", true}, {'l', "maxlogicalvolumes", true},

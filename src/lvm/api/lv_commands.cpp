@@ -9,6 +9,7 @@
 
 #include "lvm/api/snapshot_commands.hpp"
 #include "lvm/api/lvcreate_thin.hpp"
+#include "lvm/api/shared_vg.hpp"
 #include "lvm/api/mirror_activate.hpp"
 #include "lvm/api/lvcreate_raid.hpp"
 #include "lvm/api/wipe.hpp"
@@ -371,6 +372,7 @@ Outcome<void> cmd_lvcreate(Cmd& c) {
   VolumeGroup vg = **old;
   if (name.empty()) name = free_lvol_name(vg);
   if (vg.find_lv(name)) return failed(fmt::format("Logical Volume \"{}\" already exists in volume group \"{}\"", name, vg.name));
+  if (auto r = shared_lvcreate_prepare(c, vg, name); !r) return r;  // lvmlock full: extended first, as lvm2
   auto pvn = pv_names_of_args(c, vg, std::vector<std::string>(a.begin() + 1, a.end()));
   if (!pvn) return std::unexpected(pvn.error());
   sector_t stripe_size = 0;

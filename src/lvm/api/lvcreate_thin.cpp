@@ -478,6 +478,10 @@ std::optional<Outcome<void>> lvcreate_thin(Cmd& c) {
   if (make_pool && type == "thin-pool" && name.empty()) name = pool.empty() ? lvn_path : pool;
   if (auto r = c.open(true); !r) return r;
   std::vector<std::string> pv_args(a.begin() + 1, a.end());
+  // lvm2 has no lock for a pool and a thin LV made in one command.
+  if ((make_pool && make_thin) || (sized && virt))
+    if (const format::VgState* f = c.store().find_vg(vgn); f && f->text.vg.lock_type.value_or("none") != "none")
+      return failed("Use lvconvert to create thin pools and cache pools in a shared VG.");
   if (make_pool) {
     std::string pool_name = make_thin ? pool : (name.empty() ? pool : name);
     if (make_thin && pool_name.empty())

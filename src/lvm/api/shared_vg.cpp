@@ -12,8 +12,12 @@
 
 #include <udm/client.hpp>
 
+#include "lvm/api/shared_vg_internal.hpp"
 #include "lvm/locking/sanlock_client.hpp"
 #include "lvm/locking/sanlock_layout.hpp"
+#include "lvm/locking/sanlock_lock_lv.hpp"
+#include "lvm/segtypes/snapshot.hpp"
+#include "lvm/segtypes/thin_keys.hpp"
 
 namespace udm::lvm::api::detail {
 namespace sl = locking::sanlock;
@@ -23,10 +27,17 @@ namespace {
 // when the registration's descriptor closes, at the latest when ulvm exits.
 struct LeaseHold {
   int sock = -1;
+  std::string gl_lockspace;  // where this command holds the global lock
+  std::vector<sl::Lease> to_free;  // LV leases the next commit frees
+  bool gl_removed = false;         // a VG this command removed had the global lock
   ~LeaseHold() {
     if (sock >= 0) close(sock);
   }
 };
+
+}  // namespace
+
+// Helpers the other shared_vg_*.cpp files share (shared_vg_internal.hpp).
 
 Outcome<int> command_sock(Cmd& c) {
   auto& p = c.lease_hold();
@@ -74,6 +85,21 @@ Result<void> acquire_retrying(int sock, const sl::Lease& lease, bool shared) {
   }
   return r;
 }
+
+std::string held_gl_lockspace(Cmd& c) {
+  auto& p = c.lease_hold();
+  return p ? static_cast<LeaseHold*>(p.get())->gl_lockspace : std::string();
+}
+
+bool global_lock_removed(Cmd& c, bool set) {
+  auto& p = c.lease_hold();
+  if (!p) return false;
+  auto* h = static_cast<LeaseHold*>(p.get());
+  if (set) h->gl_removed = true;
+  return h->gl_removed;
+}
+
+namespace {
 
 // ---- the lease holder (udm-lockd)
 
@@ -138,6 +164,17 @@ Outcome<int> ensure_holder() {
   return failed(fmt::format("udm-lockd did not start: see {}", logfile));
 }
 
+// The LV whose lease covers `lv`, as lvm2's lv_lock_holder: a thin LV's pool,
+// an old-style snapshot's origin, else the LV itself.
+const LogicalVolume& lock_holder(const VolumeGroup& vg, const LogicalVolume& lv) {
+  if (segtypes::lv_is_thin_volume(lv))
+    if (auto k = segtypes::thin_keys(lv.segments.front()))
+      if (const LogicalVolume* pool = vg.find_lv(k->thin_pool)) return *pool;
+  if (auto ref = segtypes::snapshot_of_cow(vg, lv.name))
+    if (const LogicalVolume* origin = vg.find_lv(ref->origin)) return *origin;
+  return lv;
+}
+
 std::string lease_of_lv(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv) {
   // The committed copy has the lock_args (lvcreate activates its own copy).
   if (auto cur = c.current_vg(vg.name))
@@ -147,6 +184,28 @@ std::string lease_of_lv(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv) 
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------- lease addresses
+
+Outcome<sl::Lease> lv_lease(Cmd& c, const VolumeGroup& vg, const sl::LeaseArea& a, std::string name,
+                            std::uint64_t offset) {
+  auto at = sl::lock_lv_place(vg, offset);
+  if (!at) return failed(at.error().message);
+  auto first = sl::lock_lv_place(vg, 0);
+  if (!first) return failed(first.error().message);
+  if (at->pv_name == first->pv_name && at->pv_offset >= first->pv_offset)
+    return lease_at(vg, a, std::move(name), at->pv_offset - first->pv_offset);
+  const auto paths = c.pv_paths(vg.name);
+  auto p = paths.find(at->pv_name);
+  if (p == paths.end())
+    return failed(fmt::format("The PV of {}/{} ({}) is missing.", vg.name, sl::LOCK_LV_NAME, at->pv_name));
+  return sl::Lease{sl::lockspace_name(vg.name), std::move(name), p->second, at->pv_offset};
+}
+
+bool locktype_forced_none(const Cmd& c) {
+  return c.cl().command == "vgchange" && c.cl().get("locktype").value_or("") == "none" &&
+         c.cl().get("lockopt").value_or("") == "force";
+}
 
 // ---------------------------------------------------------------- vgcreate
 
@@ -168,6 +227,28 @@ Outcome<void> shared_vgcreate_prepare(Cmd& c, VolumeGroup& vg) {
   return {};
 }
 
+Outcome<void> format_leases(Cmd& c, const VolumeGroup& vg, const sl::LeaseArea& a) {
+  const std::string ls = sl::lockspace_name(vg.name);
+  bool other_shared = false;
+  for (const auto& [n, f] : c.store().vgs()) other_shared |= n != vg.name && sl::is_sanlock_vg(f.text.vg);
+  auto fail_init = [&](const Error& e) {
+    c.warn(e.message);
+    return failed(fmt::format("VG {} init failed: {}", vg.name, e.message));
+  };
+  if (auto r = sl::write_lockspace(ls, a.path, a.offset, io_timeout()); !r) return fail_init(r.error());
+  const std::string gl(other_shared ? sl::GL_DISABLED_RESOURCE : sl::GL_RESOURCE);
+  if (auto r = sl::write_resource(lease_at(vg, a, gl, sl::GL_LOCK_SLOT * sl::ALIGN_BYTES)); !r) return fail_init(r.error());
+  if (auto r = sl::write_resource(lease_at(vg, a, std::string(sl::VG_RESOURCE), sl::VG_LOCK_SLOT * sl::ALIGN_BYTES)); !r)
+    return fail_init(r.error());
+  // The free slots of the first segment (a new lvmlock has one).
+  auto first = sl::lock_lv_place(vg, 0);
+  const std::uint64_t end = first ? std::min(first->run, a.size) : a.size;
+  for (std::uint64_t slot = sl::LV_LOCK_FIRST_SLOT; (slot + 1) * sl::ALIGN_BYTES <= end; ++slot)
+    if (auto r = sl::write_resource(lease_at(vg, a, std::string(sl::UNUSED_RESOURCE), slot * sl::ALIGN_BYTES)); !r)
+      return fail_init(r.error());
+  return {};
+}
+
 Outcome<void> shared_vgcreate_finish(Cmd& c, const VolumeGroup& vg) {
   if (c.test_mode()) return {};
   std::map<std::string, std::string> paths = c.pv_paths(vg.name);
@@ -177,20 +258,7 @@ Outcome<void> shared_vgcreate_finish(Cmd& c, const VolumeGroup& vg) {
   auto a = sl::lease_area(vg, paths);
   if (!a) return failed(a.error().message);
   const std::string ls = sl::lockspace_name(vg.name);
-  bool other_shared = false;
-  for (const auto& [n, f] : c.store().vgs()) other_shared |= n != vg.name && sl::is_sanlock_vg(f.text.vg);
-  auto fail_init = [&](const Error& e) {
-    c.warn(e.message);
-    return failed(fmt::format("VG {} init failed: {}", vg.name, e.message));
-  };
-  if (auto r = sl::write_lockspace(ls, a->path, a->offset, io_timeout()); !r) return fail_init(r.error());
-  const std::string gl(other_shared ? sl::GL_DISABLED_RESOURCE : sl::GL_RESOURCE);
-  if (auto r = sl::write_resource(lease_at(vg, *a, gl, sl::GL_LOCK_SLOT * sl::ALIGN_BYTES)); !r) return fail_init(r.error());
-  if (auto r = sl::write_resource(lease_at(vg, *a, std::string(sl::VG_RESOURCE), sl::VG_LOCK_SLOT * sl::ALIGN_BYTES)); !r)
-    return fail_init(r.error());
-  for (std::uint64_t slot = sl::LV_LOCK_FIRST_SLOT; (slot + 1) * sl::ALIGN_BYTES <= a->size; ++slot)
-    if (auto r = sl::write_resource(lease_at(vg, *a, std::string(sl::UNUSED_RESOURCE), slot * sl::ALIGN_BYTES)); !r)
-      return fail_init(r.error());
+  if (auto r = format_leases(c, vg, *a); !r) return r;
   // As lvm2's vgcreate: the new VG's lockspace is started at once.
   auto h = host_id(c, vg.name);
   c.say(fmt::format("VG {} starting sanlock lockspace", vg.name));
@@ -206,6 +274,13 @@ Outcome<void> cmd_vgchange_lock(Cmd& c) {
   const bool start = c.cl().has("lockstart");
   if (auto r = c.open(false); !r) return r;
   bool any_failed = false;
+  // As lvm2: every "starting" line, then one wait for all the joins.
+  struct Start {
+    std::string vg, ls;
+    std::uint64_t host_id;
+    sl::LeaseArea area;
+  };
+  std::vector<Start> starts;
   for (const auto& name : c.vg_names_or_all()) {
     auto vgp = c.current_vg(name);
     if (!vgp) return std::unexpected(vgp.error());
@@ -227,11 +302,7 @@ Outcome<void> cmd_vgchange_lock(Cmd& c) {
     if (start) {
       if (sl::lockspace_joined(ls, *h, a->path, a->offset)) continue;
       c.say(fmt::format("VG {} starting sanlock lockspace", vg.name));
-      c.say("Starting locking.  Waiting until locks are ready...");
-      if (auto r = sl::add_lockspace(ls, *h, a->path, a->offset, io_timeout()); !r) {
-        c.warn(fmt::format("VG {} start failed: {}", vg.name, r.error().message));
-        any_failed = true;
-      }
+      starts.push_back({vg.name, ls, *h, *a});
       continue;
     }
     if (int pid = holder_pid()) {
@@ -250,6 +321,12 @@ Outcome<void> cmd_vgchange_lock(Cmd& c) {
       any_failed = true;
     }
   }
+  if (!starts.empty()) c.say("Starting locking.  Waiting for sanlock may take 20 sec to 3 min...");
+  for (const auto& st : starts)
+    if (auto r = sl::add_lockspace(st.ls, st.host_id, st.area.path, st.area.offset, io_timeout()); !r) {
+      c.warn(fmt::format("VG {} start failed: {}", st.vg, r.error().message));
+      any_failed = true;
+    }
   if (any_failed) return failed("", EXIT_FAILED);
   return {};
 }
@@ -258,13 +335,16 @@ Outcome<void> cmd_vgchange_lock(Cmd& c) {
 
 Outcome<void> shared_lock_vgs(Cmd& c, const locking::LockPlan& plan, const std::vector<std::string>& vgs) {
   if (c.cl().command == "vgchange" && (c.cl().has("lockstart") || c.cl().has("lockstop"))) return {};
+  if (locktype_forced_none(c)) return {};  // lvm2's recovery: no locks at all
   bool locked_any = false;
   // The global lock lives in one started shared VG ("GLLK"; the others have
   // "_GLLK_disabled"): taken for the commands lvm2 takes it exclusively for.
   if (plan.global == locking::LockMode::exclusive) {
+    bool any_shared = false, any_started = false;
     for (const auto& [n, f] : c.store().vgs()) {
       const VolumeGroup& vg = f.text.vg;
       if (!sl::is_sanlock_vg(vg)) continue;
+      any_shared = true;
       auto a = sl::lease_area(vg, c.pv_paths(vg.name));
       if (!a) continue;
       sl::Lease gl = lease_at(vg, *a, std::string(sl::GL_RESOURCE), sl::GL_LOCK_SLOT * sl::ALIGN_BYTES);
@@ -273,11 +353,23 @@ Outcome<void> shared_lock_vgs(Cmd& c, const locking::LockPlan& plan, const std::
       auto r = acquire_retrying(*sock, gl, false);
       if (r) {
         locked_any = true;
+        static_cast<LeaseHold*>(c.lease_hold().get())->gl_lockspace = gl.lockspace;
         break;
       }
       if (r.error().code == sl::HELD_ELSEWHERE)
         return failed(fmt::format("Global lock failed: held by other host.\n  Global lock is {}.", r.error().message));
       // Not started here, or the name is _GLLK_disabled: try the next VG.
+      any_started |= r.error().code != sl::NO_LOCKSPACE;
+    }
+    // As lvm2: shared VGs exist but none started here holds the global lock
+    // (lvm2's vgcreate words it its own way).
+    if (!locked_any && any_shared && !c.test_mode()) {
+      if (c.cl().command != "vgcreate") return failed("Global lock failed: check that global lockspace is started");
+      if (!c.cl().has("shared")) return failed("Global lock failed: check that global lockspace is started.");
+      if (!any_started)
+        return failed("Global lock failed: start existing sanlock VGs to access global lock.\n"
+                      "  (If all sanlock VGs are started, enable global lock with lvmlockctl.)");
+      return failed("Global lock failed: check that VG holding global lock exists and is started.");
     }
   }
   if (plan.vg_mode == locking::LockMode::none) return {};
@@ -312,7 +404,10 @@ Outcome<void> shared_lock_vgs(Cmd& c, const locking::LockPlan& plan, const std::
 }
 
 Outcome<void> shared_before_commit(Cmd& c, VolumeGroup& vg, const VolumeGroup* previous) {
-  if (!previous || !sl::is_sanlock_vg(vg) || c.test_mode()) return {};
+  // A VG that becomes shared (vgchange --lock-type sanlock) gets its LV
+  // leases in the second commit, once lvmlock exists.
+  if (auto& p = c.lease_hold()) static_cast<LeaseHold*>(p.get())->to_free.clear();
+  if (!previous || !sl::is_sanlock_vg(vg) || !sl::is_sanlock_vg(*previous) || c.test_mode()) return {};
   auto a = area_of(c, *previous);
   if (!a) return std::unexpected(a.error());
   // LVs that go away: nobody may hold their lease (active on another host).
@@ -325,19 +420,33 @@ Outcome<void> shared_before_commit(Cmd& c, VolumeGroup& vg, const VolumeGroup* p
     if (!off) continue;
     auto sock = command_sock(c);
     if (!sock) return std::unexpected(sock.error());
-    sl::Lease l = lease_at(vg, *a, sl::lv_resource_name(old), *off);
-    auto r = sl::acquire(*sock, -1, l, false, /*nowait=*/true);
+    auto l = lv_lease(c, *previous, *a, sl::lv_resource_name(old), *off);
+    if (!l) return std::unexpected(l.error());
+    auto r = sl::acquire(*sock, -1, *l, false, /*nowait=*/true);
     if (!r && r.error().code == sl::HELD_ELSEWHERE)
       return failed(fmt::format("LV locked by other host: {}/{}\n  LV {}/{} lease is {}.", vg.name, old.name, vg.name,
                                 old.name, r.error().message));
-    if (r) (void)sl::release(*sock, -1, l);
+    if (r) (void)sl::release(*sock, -1, *l);
+    // Named "#unused" once the metadata no longer names it.
+    sl::Lease unused = *l;
+    unused.name = std::string(sl::UNUSED_RESOURCE);
+    static_cast<LeaseHold*>(c.lease_hold().get())->to_free.push_back(std::move(unused));
   }
-  // New LVs get a lease slot, formatted before the metadata names it.
+  // New LVs get a lease slot, formatted before the metadata names it
+  // (lvcreate may have extended lvmlock in `vg` already).
+  if (auto now = sl::lease_area(vg, c.pv_paths(vg.name)); now && now->size > a->size) a->size = now->size;
   for (auto& lv : vg.lvs) {
     if (lv.lock_args || !sl::lv_needs_lock(vg, lv)) continue;
     auto off = sl::free_lv_offset(vg, a->size);
+    if (!off && off.error().code == ENOSPC) {
+      // Every slot is used: lvm2's lvcreate extends lvmlock first.
+      if (auto r = extend_lock_lv(c, vg, *a, lv.name); !r) return r;
+      off = sl::free_lv_offset(vg, a->size);
+    }
     if (!off) return failed(off.error().message);
-    if (auto r = sl::write_resource(lease_at(vg, *a, sl::lv_resource_name(lv), *off)); !r)
+    auto l = lv_lease(c, vg, *a, sl::lv_resource_name(lv), *off);
+    if (!l) return std::unexpected(l.error());
+    if (auto r = sl::write_resource(*l); !r)
       return failed(fmt::format("Failed to init lock for LV {}/{}: {}", vg.name, lv.name, r.error().message));
     lv.lock_args = sl::lv_lock_args(*off);
   }
@@ -345,58 +454,64 @@ Outcome<void> shared_before_commit(Cmd& c, VolumeGroup& vg, const VolumeGroup* p
 }
 
 void shared_after_commit(Cmd& c, const VolumeGroup& vg, const VolumeGroup* previous) {
+  // `previous` may be the store's copy the commit just replaced: the leases
+  // to free were noted by shared_before_commit.
+  auto& p = c.lease_hold();
+  auto* h = p ? static_cast<LeaseHold*>(p.get()) : nullptr;
+  if (!h) return;
+  std::vector<sl::Lease> freed = std::move(h->to_free);
+  h->to_free.clear();
   if (!previous || !sl::is_sanlock_vg(vg) || c.test_mode()) return;
-  auto a = sl::lease_area(*previous, c.pv_paths(vg.name));
-  if (!a) return;
-  for (const auto& old : previous->lvs) {
-    if (!old.lock_args) continue;
-    bool kept = false;
-    for (const auto& lv : vg.lvs) kept |= lv.id == old.id;
-    auto off = sl::parse_lv_lock_args(*old.lock_args);
-    if (kept || !off) continue;
-    (void)sl::write_resource(lease_at(vg, *a, std::string(sl::UNUSED_RESOURCE), *off));
-  }
+  for (auto& l : freed) (void)sl::write_resource(l);
 }
 
 Outcome<void> shared_before_activate(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv) {
   if (!sl::is_sanlock_vg(vg)) return {};
-  const std::string args = lease_of_lv(c, vg, lv);
+  const LogicalVolume& holder = lock_holder(vg, lv);
+  const std::string args = lease_of_lv(c, vg, holder);
   if (args.empty()) return {};
   auto off = sl::parse_lv_lock_args(args);
   if (!off) return failed(off.error().message);
   const std::string mode = c.cl().get("activate").value_or("ey");
   const bool shared = mode == "sy";
+  // lvm2 names the LV that has the lock (a thin LV's pool).
   if (shared)
-    for (const auto& s : lv.segments)
+    for (const auto& s : holder.segments)
       if (!s.is_striped())
-        return failed(fmt::format("Shared activation not compatible with LV type {} of {}/{}", s.type, vg.name, lv.name));
+        return failed(fmt::format("Shared activation not compatible with LV type {} of {}/{}", s.type, vg.name,
+                                  holder.name));
   auto a = area_of(c, vg);
   if (!a) return std::unexpected(a.error());
+  auto lease = lv_lease(c, vg, *a, sl::lv_resource_name(holder), *off);
+  if (!lease) return std::unexpected(lease.error());
   // udmd first: the holder's run directory is udmd's.
   (void)c.driver(true);
   auto pid = ensure_holder();
   if (!pid) return std::unexpected(pid.error());
   // As lvm2: refused at once while another host holds it, even one that
   // stopped renewing (its lease has yet to expire).
-  auto r = sl::acquire(-1, *pid, lease_at(vg, *a, sl::lv_resource_name(lv), *off), shared, /*nowait=*/true);
+  auto r = sl::acquire(-1, *pid, *lease, shared, /*nowait=*/true);
   if (r) return {};
   if (r.error().code == sl::HELD_ELSEWHERE)
-    return failed(fmt::format("LV locked by other host: {}/{}\n  LV {}/{} lease is {}.", vg.name, lv.name, vg.name,
-                              lv.name, r.error().message));
+    return failed(fmt::format("LV locked by other host: {}/{}\n  LV {}/{} lease is {}.", vg.name, holder.name, vg.name,
+                              holder.name, r.error().message));
   if (r.error().code == sl::NO_LOCKSPACE)
-    return failed(fmt::format("LV {}/{} lock failed: lockspace is inactive", vg.name, lv.name));
-  return failed(fmt::format("Locking failed for LV {}/{}: {}", vg.name, lv.name, r.error().message));
+    return failed(fmt::format("LV {}/{} lock failed: lockspace is inactive", vg.name, holder.name));
+  return failed(fmt::format("Locking failed for LV {}/{}: {}", vg.name, holder.name, r.error().message));
 }
 
 void shared_after_deactivate(Cmd& c, const VolumeGroup& vg, const LogicalVolume& lv) {
   if (!sl::is_sanlock_vg(vg) || c.test_mode()) return;
-  const std::string args = lease_of_lv(c, vg, lv);
+  const LogicalVolume& holder = lock_holder(vg, lv);
+  // The pool (origin) keeps the lease while it stays active.
+  if (&holder != &lv && c.is_active(vg, holder)) return;
+  const std::string args = lease_of_lv(c, vg, holder);
   auto off = sl::parse_lv_lock_args(args);
   if (args.empty() || !off) return;
   const int pid = holder_pid();
   auto a = sl::lease_area(vg, c.pv_paths(vg.name));
   if (!pid || !a) return;
-  (void)sl::release(-1, pid, lease_at(vg, *a, sl::lv_resource_name(lv), *off));
+  if (auto l = lv_lease(c, vg, *a, sl::lv_resource_name(holder), *off)) (void)sl::release(-1, pid, *l);
 }
 
 }  // namespace udm::lvm::api::detail

@@ -100,6 +100,9 @@ Outcome<void> cmd_vgremove(Cmd& c) {
     auto old = c.vg(name);
     if (!old) return std::unexpected(old.error());
     const VolumeGroup vg = *old;
+    // A shared VG: not while other hosts are in its lockspace (lvm2 removes
+    // the LVs before it finds out; nothing is removed here).
+    if (auto r = shared_vg_free_check(c, vg); !r) return r;
     const auto vis = lv_visibility(vg);  // lvm2's: a snapshot counts as its COW LV
     const auto visible = std::count(vis.begin(), vis.end(), true);
     // lvm asks about the VG, then about each active LV, unless -f (or -y).
@@ -144,6 +147,7 @@ Outcome<void> cmd_vgremove(Cmd& c) {
         if (auto r = c.store().clear_metadata(Cmd::normal_path(p)); !r) return failed(r.error().message);
         if (auto r = c.store().set_pv_in_use(Cmd::normal_path(p), false); !r) return failed(r.error().message);
       }
+    shared_vg_free(c, vg, paths);
     c.say(fmt::format("Volume group \"{}\" successfully removed", name));
   }
   if (!all_removed) return failed("");
@@ -411,6 +415,7 @@ Outcome<void> vgchange_metadata(Cmd& c) {
 
 Outcome<void> cmd_vgchange(Cmd& c) {
   if (c.cl().has("lockstart") || c.cl().has("lockstop")) return cmd_vgchange_lock(c);
+  if (c.cl().has("locktype")) return cmd_vgchange_locktype(c);
   auto act = c.cl().get("activate");
   if (!act)
     for (auto opt : {"addtag", "deltag", "resizeable", "logicalvolume", "maxphysicalvolumes", "uuid",

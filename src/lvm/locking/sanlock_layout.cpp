@@ -3,6 +3,7 @@
 #include <charconv>
 #include <fmt/format.h>
 
+#include "lvm/segtypes/snapshot.hpp"
 #include "lvm/segtypes/type_names.hpp"
 
 namespace udm::lvm::locking::sanlock {
@@ -28,6 +29,8 @@ Result<std::uint64_t> parse_lv_lock_args(std::string_view args) {
 
 bool lv_needs_lock(const VolumeGroup& vg, const LogicalVolume& lv) {
   if (lv.name == LOCK_LV_NAME || !lv_is_visible(vg, lv) || lv.segments.empty()) return false;
+  // An old-style snapshot's COW LV is covered by its origin's lock.
+  if (segtypes::snapshot_of_cow(vg, lv.name)) return false;
   return lv.segments.front().type != "thin";
 }
 
@@ -36,8 +39,10 @@ std::string lv_resource_name(const LogicalVolume& lv) { return format_id(lv.id);
 Result<LeaseArea> lease_area(const VolumeGroup& vg, const std::map<std::string, std::string>& pv_paths) {
   const LogicalVolume* lock_lv = vg.find_lv(LOCK_LV_NAME);
   if (!lock_lv) return fail(ENOENT, fmt::format("VG {} has no {} LV for its sanlock leases.", vg.name, LOCK_LV_NAME));
-  if (lock_lv->segments.size() != 1 || lock_lv->segments[0].stripes.size() != 1)
-    return fail(EINVAL, fmt::format("The {}/{} LV is not one linear segment.", vg.name, LOCK_LV_NAME));
+  // lvcreate may have extended lvmlock elsewhere (sanlock_lock_lv.hpp): the
+  // area starts at its first segment, size is the whole LV.
+  if (lock_lv->segments.empty() || lock_lv->segments[0].stripes.size() != 1)
+    return fail(EINVAL, fmt::format("The {}/{} LV is not linear.", vg.name, LOCK_LV_NAME));
   const Segment& seg = lock_lv->segments[0];
   const PhysicalVolume* pv = vg.find_pv(seg.stripes[0].name);
   auto path = pv_paths.find(seg.stripes[0].name);
@@ -46,7 +51,8 @@ Result<LeaseArea> lease_area(const VolumeGroup& vg, const std::map<std::string, 
   LeaseArea a;
   a.path = path->second;
   a.offset = sectors_to_bytes(pv->pe_start + seg.stripes[0].start * vg.extent_size);
-  a.size = sectors_to_bytes(seg.extent_count * vg.extent_size);
+  a.size = 0;
+  for (const auto& s : lock_lv->segments) a.size += sectors_to_bytes(s.extent_count * vg.extent_size);
   if (a.offset % 512 != 0 || a.size < (LV_LOCK_FIRST_SLOT + 1) * ALIGN_BYTES)
     return fail(EINVAL, fmt::format("The {}/{} LV is too small for sanlock leases.", vg.name, LOCK_LV_NAME));
   return a;

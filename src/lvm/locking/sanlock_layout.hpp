@@ -48,19 +48,21 @@ std::string lv_lock_args(std::uint64_t offset);
 Result<std::uint64_t> parse_lv_lock_args(std::string_view args);
 
 // Whether lvm2 gives the LV a lock of its own: visible top-level LVs except
-// thin LVs (which use their pool's) and lvmlock itself.
+// thin LVs (which use their pool's), old-style snapshots (their origin's)
+// and lvmlock itself.
 bool lv_needs_lock(const VolumeGroup& vg, const LogicalVolume& lv);
 
 // The resource name of an LV lease: its dashed uuid.
 std::string lv_resource_name(const LogicalVolume& lv);
 
-// Where the lvmlock LV lies on disk: it is one linear segment, so its leases
-// are at `offset` on the PV device `path` (hosts may name the device by
-// different paths; sanlock finds leases by name and offset).
+// Where the lvmlock LV lies on disk: its first linear segment holds the
+// lockspace, the global and VG locks at `offset` on the PV device `path`
+// (hosts may name the device by different paths; sanlock finds leases by name
+// and offset); an extension may be elsewhere (sanlock_lock_lv.hpp).
 struct LeaseArea {
   std::string path;
   std::uint64_t offset = 0;  // bytes from the device start to lvmlock's first byte
-  std::uint64_t size = 0;    // bytes
+  std::uint64_t size = 0;    // bytes of the whole LV
 };
 Result<LeaseArea> lease_area(const VolumeGroup& vg, const std::map<std::string, std::string>& pv_paths);
 

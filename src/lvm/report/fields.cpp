@@ -1,6 +1,7 @@
 #include "lvm/report/fields.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <ctime>
 #include <sstream>
 
@@ -613,6 +614,18 @@ const FieldDef* find_field(ReportType type, std::string_view name) {
     if (auto* f = exact("seg_" + std::string(name))) return f;
   if (type == ReportType::pvs)
     if (auto* f = exact("pvseg_" + std::string(name))) return f;
+  // libdevmapper compares names without '_' and case ("lock_args" is
+  // lv_lockargs in lvs, vg_lock_args in vgs).
+  auto canonical = [](std::string_view n) {
+    std::string out;
+    for (char ch : n)
+      if (ch != '_') out += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return out;
+  };
+  const std::string want = canonical(name);
+  for (const std::string& c : {want, canonical(prefix) + want})
+    for (const auto& f : FIELDS)
+      if (canonical(f.name) == c) return &f;
   return nullptr;
 }
 

@@ -53,6 +53,14 @@ TEST(LvmApiCmdline, DashesInLongNamesAreDroppedAsLvm2Does) {
   EXPECT_EQ(tag->get("addtag"), "a-b");
 }
 
+TEST(LvmApiCmdline, DashesInsideLongNamesAsLvm2) {
+  auto cl = parse_command_line("vgchange", {"--lock-type", "none", "--lock-opt=force", "vg0"});
+  ASSERT_TRUE(cl) << cl.error().message;
+  EXPECT_EQ(cl->get("locktype"), "none");
+  EXPECT_EQ(cl->get("lockopt"), "force");
+  EXPECT_FALSE(parse_command_line("vgchange", {"--lock-bogus"}));
+}
+
 TEST(LvmApiCmdline, Errors) {
   auto bad = parse_command_line("lvcreate", {"--bogus"});
   ASSERT_FALSE(bad);

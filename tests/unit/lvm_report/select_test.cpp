@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "lvm/report/field_help.hpp"
+#include "lvm/report/fields.hpp"
 #include "lvm/report/select.hpp"
 
 namespace udm::lvm::report {
@@ -149,6 +150,17 @@ TEST(FieldHelp, CatalogueAsLvm2ListsIt) {
   ASSERT_NE(find_field_help("lv_size"), nullptr);
   EXPECT_EQ(find_field_help("lv_size")->type, "size");
   EXPECT_EQ(find_field_help("lv_tags")->type, "string list");
+}
+
+TEST(FieldNames, MatchWithoutUnderscoresAsLibdevmapper) {
+  // lvm2 takes "lock_args" for lv_lockargs in lvs and vg_lock_args in vgs.
+  ASSERT_NE(find_field(ReportType::lvs, "lock_args"), nullptr);
+  EXPECT_EQ(find_field(ReportType::lvs, "lock_args")->name, "lv_lockargs");
+  ASSERT_NE(find_field(ReportType::vgs, "lock_args"), nullptr);
+  EXPECT_EQ(find_field(ReportType::vgs, "lock_args")->name, "vg_lock_args");
+  EXPECT_EQ(find_field(ReportType::vgs, "LOCK_TYPE")->name, "vg_lock_type");
+  EXPECT_EQ(find_field(ReportType::lvs, "lv_size")->name, "lv_size");
+  EXPECT_EQ(find_field(ReportType::lvs, "nosuchfield"), nullptr);
 }
 
 }  // namespace
