@@ -233,6 +233,20 @@ Result<void> Driver::apply(const DeviceTree& tree, const ApplyOptions& opts) {
     for (const auto& l : *live) live_len[k] += l.length;
     change[k] = !same_tables(have, *want) || infos[k].read_only != devs[k].read_only;
   }
+  // A device over one whose size changes is reloaded too (with the same
+  // table if need be), as LVM2 passes a child's size change to its parents:
+  // its target sizes itself from the devices at load (a pool's metadata).
+  std::vector<bool> resized(devs.size(), false);
+  for (std::size_t k = 0; k < devs.size(); ++k) {
+    if (!infos[k].exists) continue;
+    bool below = false;
+    for (const auto& u : devs[k].deps)
+      if (const DmDevice* d = tree.find(u)) below = below || resized[static_cast<std::size_t>(d - devs.data())];
+    std::uint64_t new_len = 0;
+    for (const auto& l : devs[k].table) new_len += l.length;
+    if (below) change[k] = true;
+    resized[k] = change[k] && (below || new_len != live_len[k]);
+  }
   // Something existing is suspended below: a new top device (a snapshot
   // beside its origin) waits for that with its table loaded, as LVM2 delays it.
   const bool suspending =
