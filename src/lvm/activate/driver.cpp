@@ -247,14 +247,19 @@ Result<void> Driver::apply(const DeviceTree& tree, const ApplyOptions& opts) {
     if (below) change[k] = true;
     resized[k] = change[k] && (below || new_len != live_len[k]);
   }
-  // Something existing is suspended below: a new top device (a snapshot
-  // beside its origin) waits for that with its table loaded, as LVM2 delays it.
-  const bool suspending =
-      !opts.suspend_too.empty() ||
-      std::any_of(devs.begin(), devs.end(), [&](const DmDevice& d) {
-        const std::size_t k = static_cast<std::size_t>(&d - devs.data());
-        return infos[k].exists && change[k];
-      });
+  bool suspending = !opts.suspend_too.empty();
+  for (std::size_t k = 0; k < devs.size(); ++k) suspending = suspending || (infos[k].exists && change[k]);
+  // A new lower device with a table that keeps state or does work of its own
+  // (raid, mirror, a snapshot origin's -real copy of the origin's table) must
+  // not run beside the devices it takes over from: LVM2 delays its resume
+  // until they are suspended. Its parents' loads need it running (they are
+  // checked against its size), so then everything is suspended first, as
+  // before the preload order; such a tree has no load that reads a device.
+  bool suspend_first = false;
+  for (std::size_t k = 0; k < devs.size() && suspending; ++k)
+    if (!infos[k].exists && has_parent[k])
+      for (const auto& l : devs[k].table)
+        if (l.type != "linear" && l.type != "striped" && l.type != "error" && l.type != "zero") suspend_first = true;
 
   // `loaded`: inactive tables waiting for their resume; `suspended`: devices
   // this apply suspended (their old table still live unless also loaded).
@@ -281,6 +286,26 @@ Result<void> Driver::apply(const DeviceTree& tree, const ApplyOptions& opts) {
     for (auto& l : lines) t.add_target(std::move(l));
     return t.run();
   };
+
+  // Suspend top-down: the LV's top device first, so nothing writes through
+  // a stack whose lower parts are being replaced.
+  auto suspend_changed = [&]() -> Result<void> {
+    std::vector<std::string> to_suspend;
+    for (std::size_t k = devs.size(); k-- > 0;)
+      if (infos[k].exists && !infos[k].suspended && change[k]) to_suspend.push_back(devs[k].uuid);
+    for (const auto& u : opts.suspend_too)
+      if (std::find(to_suspend.begin(), to_suspend.end(), u) == to_suspend.end()) {
+        auto i = info(u);
+        if (i && i->exists && !i->suspended) to_suspend.insert(to_suspend.begin(), u);
+      }
+    for (const auto& u : to_suspend) {
+      if (auto r = suspend(u); !r) return r;
+      suspended.push_back(u);
+    }
+    return {};
+  };
+  if (suspend_first)
+    if (auto r = suspend_changed(); !r) return undo(r.error());
 
   // Preload, bottom-up.
   for (std::size_t k = 0; k < devs.size(); ++k) {
@@ -316,24 +341,13 @@ Result<void> Driver::apply(const DeviceTree& tree, const ApplyOptions& opts) {
     if (has_parent[k] && new_len > live_len[k]) {
       if (auto r = resume(d.uuid); !r) return undo(r.error());
       std::erase(loaded, d.uuid);
+      std::erase(suspended, d.uuid);
       change[k] = false;  // running its new table: nothing left to suspend
     }
   }
 
-  // Suspend top-down: the LV's top device first, so nothing writes through
-  // a stack whose lower parts are being replaced.
-  std::vector<std::string> to_suspend;
-  for (std::size_t k = devs.size(); k-- > 0;)
-    if (infos[k].exists && !infos[k].suspended && change[k]) to_suspend.push_back(devs[k].uuid);
-  for (const auto& u : opts.suspend_too)
-    if (std::find(to_suspend.begin(), to_suspend.end(), u) == to_suspend.end()) {
-      auto i = info(u);
-      if (i && i->exists && !i->suspended) to_suspend.insert(to_suspend.begin(), u);
-    }
-  for (const auto& u : to_suspend) {
-    if (auto r = suspend(u); !r) return undo(r.error());
-    suspended.push_back(u);
-  }
+  if (!suspend_first)
+    if (auto r = suspend_changed(); !r) return undo(r.error());
   if (opts.while_suspended)
     if (auto r = opts.while_suspended(); !r) return undo(r.error());
 

@@ -141,6 +141,36 @@ TEST_F(ApplyOrder, AGrowingLowerDeviceRunsItsNewSizeBeforeTheTopLoads) {
   EXPECT_FALSE(drv_->info("U")->suspended);
 }
 
+TEST_F(ApplyOrder, ANewLowerDeviceThatKeepsStateComesUpWithTheOldStackSuspended) {
+  // A -real layer taking an origin's stateful table over (here `delay`, not
+  // one of the plain mappings) must not run beside the old top: the top is
+  // suspended first, then the layer made and the top loaded over it.
+  DeviceTree a;
+  a.add(dev("vg-lv", "U", {linear(0, 1024, 0)}));
+  ASSERT_TRUE(drv_->apply(a));
+  DeviceTree b;
+  b.add(dev("vg-lv-real", "U-real", {{0, 1024, "delay", file_ + " 0 0"}}));
+  b.add(dev("vg-lv", "U", {{0, 1024, "linear", device_ref("U-real") + " 0"}}, {"U-real"}));
+  ApplyOptions o;
+  o.suspend_too = {"U"};
+  int calls = 0;
+  o.while_suspended = [&]() -> Result<void> {
+    ++calls;
+    auto i = drv_->info("U");
+    EXPECT_TRUE(i && i->suspended && i->inactive_table);
+    return {};
+  };
+  ASSERT_TRUE(drv_->apply(b, o));
+  EXPECT_EQ(calls, 1);
+  for (const char* u : {"U", "U-real"}) {
+    auto i = drv_->info(u);
+    ASSERT_TRUE(i && i->exists) << u;
+    EXPECT_FALSE(i->suspended) << u;
+    EXPECT_FALSE(i->inactive_table) << u;
+  }
+  EXPECT_EQ((*drv_->table("U-real"))[0].type, "delay");
+}
+
 TEST_F(ApplyOrder, AFailedTopLoadClearsTheLowerNewTableAndKeepsTheOldStack) {
   DeviceTree a;
   a.add(dev("vg-lv-real", "U-real", {linear(0, 1024, 0)}));
