@@ -202,7 +202,10 @@ Result<std::shared_ptr<RaidSet>> RaidSet::create(RaidConfig config, std::vector<
       if (!same)
         return fail(EINVAL, who + "holds a " + std::string(on_disk ? on_disk->name : "raid level " + std::to_string(sb.level)) +
                                 " set, the table says " + c.type_name);
-      if (sb.num_devices != n)
+      // raid1 gains or loses legs by a new table alone, loaded while the old
+      // one runs (the kept legs keep their places; load() writes the new
+      // count), as dm-raid allows; other levels would need a reshape.
+      if (sb.num_devices != n && level != 1)
         return fail(EINVAL, who + "holds a set of " + std::to_string(sb.num_devices) + " devices, the table has " +
                                 std::to_string(n) + " (reshaping is not supported)");
       if (sb.array_position != i)

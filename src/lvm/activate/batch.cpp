@@ -45,7 +45,7 @@ std::vector<Result<void>> run_all(std::vector<client::Task>& tasks) {
 }  // namespace
 
 bool Driver::may_defer(const DeviceTree& tree, const ApplyOptions& opts) const {
-  if (!pipelined_ || !known_ || !opts.suspend_too.empty() || opts.before_load) return false;
+  if (!pipelined_ || !known_ || !opts.suspend_too.empty() || opts.while_suspended) return false;
   return std::none_of(tree.devices().begin(), tree.devices().end(), [&](const DmDevice& d) {
     return known_->contains(d.uuid) || deferred_uuids_.contains(d.uuid);
   });

@@ -1,6 +1,10 @@
 #include "lvm/activate/driver.hpp"
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
 #include <algorithm>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -42,6 +46,38 @@ Result<std::vector<client::TableLine>> resolved(const DmDevice& d, const Devnos&
     out.push_back(to_client(l, std::move(*p)));
   }
   return out;
+}
+
+// A planned table word naming a block device by path (a PV) is the same as
+// the maj:min the driver prints for it.
+bool same_word(std::string_view have, std::string_view want) {
+  if (have == want) return true;
+  if (want.empty() || want[0] != '/') return false;
+  struct stat st{};
+  if (::stat(std::string(want).c_str(), &st) != 0 || !S_ISBLK(st.st_mode)) return false;
+  return have == fmt::format("{}:{}", major(st.st_rdev), minor(st.st_rdev));
+}
+
+// Whether the live table `have` is the planned `want`. Without this, an LV
+// on PVs that are block devices looked changed at every activation and was
+// suspended and reloaded with the same table.
+bool same_tables(const std::vector<client::TableLine>& have, const std::vector<client::TableLine>& want) {
+  if (have == want) return true;
+  if (have.size() != want.size()) return false;
+  for (std::size_t i = 0; i < have.size(); ++i) {
+    const auto& h = have[i];
+    const auto& w = want[i];
+    if (h.start != w.start || h.length != w.length || h.type != w.type) return false;
+    std::istringstream hs(h.params), ws(w.params);
+    std::string hw, ww;
+    for (;;) {
+      const bool more_h = static_cast<bool>(hs >> hw), more_w = static_cast<bool>(ws >> ww);
+      if (more_h != more_w) return false;
+      if (!more_h) break;
+      if (!same_word(hw, ww)) return false;
+    }
+  }
+  return true;
 }
 
 // pv_paths with every PV of the VG named, so that removing an LV on a missing
@@ -150,10 +186,15 @@ Result<void> Driver::resume(std::string_view uuid) {
 
 // ---------------------------------------------------------------- trees
 
-// As LVM2's deptree: suspend top-down what changes (and what the caller
-// names), create new devices and load changed tables bottom-up, then resume
-// bottom-up. On failure, what was created is removed, loaded tables are
-// cleared and suspended devices resumed with their old tables.
+// As LVM2's deptree (preload, suspend, activate): first, bottom-up and with
+// the old tables still running, new devices are created and changed ones get
+// their new table as the inactive one; a lower device that is new or grows is
+// resumed at once, so the tables above it are checked against it (and read
+// it: a raid table reads its _rmeta devices) while nothing is suspended.
+// Then the changed devices (and those the caller names) are suspended
+// top-down, and everything loaded is resumed bottom-up. A table load thus
+// never waits on a suspended device. On failure, loaded tables are cleared,
+// suspended devices resumed with their old tables and created ones removed.
 Result<void> Driver::apply(const DeviceTree& tree, const ApplyOptions& opts) {
   settle();
   const auto& devs = tree.devices();
@@ -166,6 +207,11 @@ Result<void> Driver::apply(const DeviceTree& tree, const ApplyOptions& opts) {
     infos.push_back(*i);
   }
   auto exists = [&](std::string_view uuid) { return devnos.find(uuid) != devnos.end(); };
+  // Devices another device of the tree stacks on (LVM2's nodes with parents).
+  std::vector<bool> has_parent(devs.size(), false);
+  for (std::size_t k = 0; k < devs.size(); ++k)
+    for (const auto& d : devs)
+      if (std::find(d.deps.begin(), d.deps.end(), devs[k].uuid) != d.deps.end()) has_parent[k] = true;
 
   // Which existing devices get a new table: one naming a device not there
   // yet, or one whose text differs from the live table.
@@ -185,77 +231,125 @@ Result<void> Driver::apply(const DeviceTree& tree, const ApplyOptions& opts) {
     std::vector<client::TableLine> have;
     for (const auto& l : *live) have.push_back(to_client(l, l.params));
     for (const auto& l : *live) live_len[k] += l.length;
-    change[k] = have != *want || infos[k].read_only != devs[k].read_only;
+    change[k] = !same_tables(have, *want) || infos[k].read_only != devs[k].read_only;
   }
+  // A device over one whose size changes is reloaded too (with the same
+  // table if need be), as LVM2 passes a child's size change to its parents:
+  // its target sizes itself from the devices at load (a pool's metadata).
+  std::vector<bool> resized(devs.size(), false);
+  for (std::size_t k = 0; k < devs.size(); ++k) {
+    if (!infos[k].exists) continue;
+    bool below = false;
+    for (const auto& u : devs[k].deps)
+      if (const DmDevice* d = tree.find(u)) below = below || resized[static_cast<std::size_t>(d - devs.data())];
+    std::uint64_t new_len = 0;
+    for (const auto& l : devs[k].table) new_len += l.length;
+    if (below) change[k] = true;
+    resized[k] = change[k] && (below || new_len != live_len[k]);
+  }
+  bool suspending = !opts.suspend_too.empty();
+  for (std::size_t k = 0; k < devs.size(); ++k) suspending = suspending || (infos[k].exists && change[k]);
+  // A new lower device with a table that keeps state or does work of its own
+  // (raid, mirror, a snapshot origin's -real copy of the origin's table) must
+  // not run beside the devices it takes over from: LVM2 delays its resume
+  // until they are suspended. Its parents' loads need it running (they are
+  // checked against its size), so then everything is suspended first, as
+  // before the preload order; such a tree has no load that reads a device.
+  bool suspend_first = false;
+  for (std::size_t k = 0; k < devs.size() && suspending; ++k)
+    if (!infos[k].exists && has_parent[k])
+      for (const auto& l : devs[k].table)
+        if (l.type != "linear" && l.type != "striped" && l.type != "error" && l.type != "zero") suspend_first = true;
 
+  // `loaded`: inactive tables waiting for their resume; `suspended`: devices
+  // this apply suspended (their old table still live unless also loaded).
   std::vector<std::string> suspended, created, loaded;
   auto undo = [&](Error e) -> Result<void> {
+    for (const auto& u : loaded) {
+      client::Task t(*client_, client::TaskType::clear);
+      t.set_uuid(u);
+      (void)t.run();
+    }
+    for (auto it = suspended.rbegin(); it != suspended.rend(); ++it) (void)resume(*it);
     for (auto it = created.rbegin(); it != created.rend(); ++it) {
       client::Task t(*client_, client::TaskType::remove);
       t.set_uuid(*it);
       (void)t.run();
       forget(*it);
     }
-    for (const auto& u : loaded) {
-      client::Task t(*client_, client::TaskType::clear);
-      t.set_uuid(u);
-      (void)t.run();
-    }
-    for (const auto& u : suspended) (void)resume(u);
     return fail(std::move(e));
+  };
+  auto load = [&](const DmDevice& d, std::vector<client::TableLine> lines) -> Result<void> {
+    client::Task t(*client_, client::TaskType::reload);
+    t.set_uuid(d.uuid);
+    if (d.read_only) t.set_read_only();
+    for (auto& l : lines) t.add_target(std::move(l));
+    return t.run();
   };
 
   // Suspend top-down: the LV's top device first, so nothing writes through
   // a stack whose lower parts are being replaced.
-  std::vector<std::string> to_suspend;
-  for (std::size_t k = devs.size(); k-- > 0;)
-    if (infos[k].exists && !infos[k].suspended && change[k]) to_suspend.push_back(devs[k].uuid);
-  for (const auto& u : opts.suspend_too)
-    if (std::find(to_suspend.begin(), to_suspend.end(), u) == to_suspend.end()) {
-      auto i = info(u);
-      if (i && i->exists && !i->suspended) to_suspend.insert(to_suspend.begin(), u);
+  auto suspend_changed = [&]() -> Result<void> {
+    std::vector<std::string> to_suspend;
+    for (std::size_t k = devs.size(); k-- > 0;)
+      if (infos[k].exists && !infos[k].suspended && change[k]) to_suspend.push_back(devs[k].uuid);
+    for (const auto& u : opts.suspend_too)
+      if (std::find(to_suspend.begin(), to_suspend.end(), u) == to_suspend.end()) {
+        auto i = info(u);
+        if (i && i->exists && !i->suspended) to_suspend.insert(to_suspend.begin(), u);
+      }
+    for (const auto& u : to_suspend) {
+      if (auto r = suspend(u); !r) return r;
+      suspended.push_back(u);
     }
-  for (const auto& u : to_suspend) {
-    if (auto r = suspend(u); !r) return undo(r.error());
-    suspended.push_back(u);
-  }
-  if (opts.before_load)
-    if (auto r = opts.before_load(); !r) return undo(r.error());
+    return {};
+  };
+  if (suspend_first)
+    if (auto r = suspend_changed(); !r) return undo(r.error());
 
+  // Preload, bottom-up.
   for (std::size_t k = 0; k < devs.size(); ++k) {
     const DmDevice& d = devs[k];
     if (infos[k].exists && !change[k]) continue;
     auto lines = resolved(d, devnos);
     if (!lines) return undo(lines.error());
     if (!infos[k].exists) {
+      const bool delay = suspending && !has_parent[k];
       client::Task t(*client_, client::TaskType::create);
       t.set_name(d.name).set_uuid(d.uuid);
       if (d.read_only) t.set_read_only();
-      for (auto& l : *lines) t.add_target(std::move(l));
+      // With its table, create loads and resumes it in one request.
+      if (!delay)
+        for (auto& l : *lines) t.add_target(std::move(l));
       if (auto r = t.run(); !r) return undo(r.error());
       created.push_back(d.uuid);
       // The create's own reply names the new device's number.
       devnos[d.uuid] = fmt::format("{}:{}", t.info().major, t.info().minor);
       if (known_) known_->insert_or_assign(d.uuid, devnos[d.uuid]);
+      if (!delay) continue;
+      if (auto r = load(d, std::move(*lines)); !r) return undo(r.error());
+      loaded.push_back(d.uuid);
       continue;
     }
-    client::Task t(*client_, client::TaskType::reload);
-    t.set_uuid(d.uuid);
-    if (d.read_only) t.set_read_only();
-    for (auto& l : *lines) t.add_target(std::move(l));
-    if (auto r = t.run(); !r) return undo(r.error());
-    // A device that grows runs its new table before the devices above it
-    // load theirs (libdevmapper's resume when growing): their tables are
-    // checked against its new size.
+    if (auto r = load(d, std::move(*lines)); !r) return undo(r.error());
+    loaded.push_back(d.uuid);
+    // A lower device that grows runs its new table before the devices above
+    // it load theirs (libdevmapper resumes it in the preload): their tables
+    // are checked against its new size.
     std::uint64_t new_len = 0;
     for (const auto& l : d.table) new_len += l.length;
-    if (new_len > live_len[k]) {
+    if (has_parent[k] && new_len > live_len[k]) {
       if (auto r = resume(d.uuid); !r) return undo(r.error());
+      std::erase(loaded, d.uuid);
       std::erase(suspended, d.uuid);
-      continue;
+      change[k] = false;  // running its new table: nothing left to suspend
     }
-    loaded.push_back(d.uuid);
   }
+
+  if (!suspend_first)
+    if (auto r = suspend_changed(); !r) return undo(r.error());
+  if (opts.while_suspended)
+    if (auto r = opts.while_suspended(); !r) return undo(r.error());
 
   // Resume bottom-up: each device's lower devices run before it does.
   for (std::size_t k = 0; k < devs.size(); ++k) {

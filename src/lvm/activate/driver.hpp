@@ -47,10 +47,11 @@ struct ApplyOptions {
   // Devices kept suspended while the tree loads even when their own table
   // does not change (an origin while a snapshot of it is created).
   std::vector<std::string> suspend_too;
-  // Runs once the changed devices are suspended, before any table loads
-  // (a raid LV changing its image count rewrites the superblocks' count
-  // there, after the old set wrote its state on suspend).
-  std::function<Result<void>()> before_load;
+  // Runs once the changed devices are suspended, before any of them resumes
+  // with its new table (already loaded): the old tables wrote their state on
+  // suspend and the new ones read it on resume. A raid LV changing its image
+  // count rewrites the superblocks' count there.
+  std::function<Result<void>()> while_suspended;
 };
 
 class Driver {

@@ -89,7 +89,7 @@ constexpr std::uint64_t SB_NUM_DEVICES = 8, SB_FAILED = 24;
 activate::ApplyOptions set_device_count(Cmd& c, const VolumeGroup& old, std::vector<std::string> metas,
                                         std::uint32_t count) {
   activate::ApplyOptions o;
-  o.before_load = [&c, &old, metas = std::move(metas), count]() -> Result<void> {
+  o.while_suspended = [&c, &old, metas = std::move(metas), count]() -> Result<void> {
     const auto paths = c.pv_paths(old.name);
     for (const auto& n : metas) {
       const LogicalVolume* m = old.find_lv(n);

@@ -30,9 +30,7 @@ P=("$E2E_TMP/${B}0.img" "$E2E_TMP/${B}1.img" "$E2E_TMP/${B}2.img")
 echo "devices = ${P[0]},${P[1]},${P[2]}" >"$UDM_LVM_CONFIG"
 U() { ulvm "$@"; }
 cleanup_fn "L vgremove -ff -y $A; ulvm vgremove -ff -y $B; udmsetup remove_all; rm -rf /dev/$A /dev/$B; rm -f /dev/mapper/$A* /dev/mapper/$B*"
-# ulvm's PVs are files: with udm devices as PVs (tables naming them by
-# devno), ulvm's repair reloads the kept sub-LVs suspended and the raid
-# table's load then waits on a suspended _rmeta.
+# ulvm's PVs are files (stacked_pvs.sh runs ulvm's repair on udm devices).
 
 start_daemon
 for i in 0 1 2; do
