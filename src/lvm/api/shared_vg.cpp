@@ -12,6 +12,7 @@
 
 #include <udm/client.hpp>
 
+#include "lvm/locking/lease_device.hpp"
 #include "lvm/locking/sanlock_client.hpp"
 #include "lvm/locking/sanlock_layout.hpp"
 
@@ -54,7 +55,7 @@ unsigned io_timeout() {
 }
 
 Outcome<sl::LeaseArea> area_of(Cmd& c, const VolumeGroup& vg) {
-  auto a = sl::lease_area(vg, c.pv_paths(vg.name));
+  auto a = sl::host_lease_area(vg, c.pv_paths(vg.name), client::default_rundir());
   if (!a) return failed(a.error().message);
   return *a;
 }
@@ -174,7 +175,12 @@ Outcome<void> shared_vgcreate_finish(Cmd& c, const VolumeGroup& vg) {
   if (paths.empty())
     for (std::size_t i = 0; i < vg.pvs.size() && i + 1 < c.cl().args.size(); ++i)
       paths[vg.pvs[i].name] = Cmd::normal_path(c.cl().args[i + 1]);
-  auto a = sl::lease_area(vg, paths);
+  if (sl::lease_lv_is_remote(vg, paths)) {
+    activate::Driver* d = c.driver(true);
+    if (!d) return failed(fmt::format("VG {} init failed: udmd is not reachable", vg.name));
+    if (auto r = sl::activate_lease_lv(*d, vg, paths); !r) return failed(r.error().message);
+  }
+  auto a = sl::host_lease_area(vg, paths, client::default_rundir());
   if (!a) return failed(a.error().message);
   const std::string ls = sl::lockspace_name(vg.name);
   bool other_shared = false;
@@ -225,6 +231,16 @@ Outcome<void> cmd_vgchange_lock(Cmd& c) {
       continue;
     }
     if (start) {
+      if (sl::lease_lv_is_remote(vg, c.pv_paths(vg.name))) {
+        activate::Driver* d = c.driver(true);
+        auto r = d ? sl::activate_lease_lv(*d, vg, c.pv_paths(vg.name))
+                   : Result<void>(fail(EHOSTDOWN, "udmd is not reachable"));
+        if (!r) {
+          c.warn(fmt::format("VG {} start failed: {}", vg.name, r.error().message));
+          any_failed = true;
+          continue;
+        }
+      }
       if (sl::lockspace_joined(ls, *h, a->path, a->offset)) continue;
       c.say(fmt::format("VG {} starting sanlock lockspace", vg.name));
       c.say("Starting locking.  Waiting until locks are ready...");
@@ -248,6 +264,8 @@ Outcome<void> cmd_vgchange_lock(Cmd& c) {
     if (auto r = sl::rem_lockspace(ls, *h, a->path, a->offset); !r) {
       c.warn(fmt::format("VG {} stop failed: {}", vg.name, r.error().message));
       any_failed = true;
+    } else if (activate::Driver* d = c.driver(false)) {
+      (void)sl::deactivate_lease_lv(*d, vg, c.pv_paths(vg.name));  // as lvmlockd at lockstop
     }
   }
   if (any_failed) return failed("", EXIT_FAILED);
@@ -265,7 +283,7 @@ Outcome<void> shared_lock_vgs(Cmd& c, const locking::LockPlan& plan, const std::
     for (const auto& [n, f] : c.store().vgs()) {
       const VolumeGroup& vg = f.text.vg;
       if (!sl::is_sanlock_vg(vg)) continue;
-      auto a = sl::lease_area(vg, c.pv_paths(vg.name));
+      auto a = sl::host_lease_area(vg, c.pv_paths(vg.name), client::default_rundir());
       if (!a) continue;
       sl::Lease gl = lease_at(vg, *a, std::string(sl::GL_RESOURCE), sl::GL_LOCK_SLOT * sl::ALIGN_BYTES);
       auto sock = command_sock(c);
@@ -346,7 +364,7 @@ Outcome<void> shared_before_commit(Cmd& c, VolumeGroup& vg, const VolumeGroup* p
 
 void shared_after_commit(Cmd& c, const VolumeGroup& vg, const VolumeGroup* previous) {
   if (!previous || !sl::is_sanlock_vg(vg) || c.test_mode()) return;
-  auto a = sl::lease_area(*previous, c.pv_paths(vg.name));
+  auto a = sl::host_lease_area(*previous, c.pv_paths(vg.name), client::default_rundir());
   if (!a) return;
   for (const auto& old : previous->lvs) {
     if (!old.lock_args) continue;
@@ -394,7 +412,7 @@ void shared_after_deactivate(Cmd& c, const VolumeGroup& vg, const LogicalVolume&
   auto off = sl::parse_lv_lock_args(args);
   if (args.empty() || !off) return;
   const int pid = holder_pid();
-  auto a = sl::lease_area(vg, c.pv_paths(vg.name));
+  auto a = sl::host_lease_area(vg, c.pv_paths(vg.name), client::default_rundir());
   if (!pid || !a) return;
   (void)sl::release(-1, pid, lease_at(vg, *a, sl::lv_resource_name(lv), *off));
 }
