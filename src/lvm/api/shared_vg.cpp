@@ -250,11 +250,16 @@ Outcome<void> cmd_vgchange_lock(Cmd& c) {
       }
       continue;
     }
-    if (int pid = holder_pid()) {
-      auto held = sl::held_by(-1, pid);
+    {
+      // An active LV with a lease, also one whose lease a dead holder left
+      // as an orphan (leaving the lockspace would free it on disk).
       bool busy = false;
-      if (held)
-        for (const auto& l : *held) busy |= l.lockspace == ls;
+      for (const auto& lv : vg.lvs) busy |= lv.lock_args && c.is_active(vg, lv);
+      if (int pid = holder_pid()) {
+        auto held = sl::held_by(-1, pid);
+        if (held)
+          for (const auto& l : *held) busy |= l.lockspace == ls;
+      }
       if (busy) {
         c.warn(fmt::format("VG {} stop failed: LVs must first be deactivated", vg.name));
         any_failed = true;
@@ -413,8 +418,8 @@ void shared_after_deactivate(Cmd& c, const VolumeGroup& vg, const LogicalVolume&
   if (args.empty() || !off) return;
   const int pid = holder_pid();
   auto a = sl::host_lease_area(vg, c.pv_paths(vg.name), client::default_rundir());
-  if (!pid || !a) return;
-  (void)sl::release(-1, pid, lease_at(vg, *a, sl::lv_resource_name(lv), *off));
+  if (!a) return;
+  (void)sl::release(-1, pid, lease_at(vg, *a, sl::lv_resource_name(lv), *off));  // pid 0: an orphan
 }
 
 }  // namespace udm::lvm::api::detail
