@@ -33,6 +33,8 @@ Result<LeaseArea> host_lease_area(const VolumeGroup& vg, const std::map<std::str
 Result<void> activate_lease_lv(activate::Driver& driver, const VolumeGroup& vg,
                                const std::map<std::string, std::string>& pv_paths) {
   if (!lease_lv_is_remote(vg, pv_paths)) return {};
+  // Already active (a second lockstart): no reload under sanlock's I/O.
+  if (auto st = driver.state(vg, *lease_lv(vg)); st && st->active) return {};
   if (auto r = driver.activate(vg, *lease_lv(vg), pv_paths); !r)
     return fail(r.error().code, fmt::format("Failed to activate lock LV {}/{}: {}", vg.name, LOCK_LV_NAME,
                                             r.error().message));
