@@ -141,6 +141,24 @@ storage_udmd() {
   fail "storage udmd did not answer"
 }
 
+# storage_export NAME SIZE: a linear device NAME over a sparse image of SIZE
+# served by the storage udmd over NBD with TLS (--tls-psk; plaintext TCP is
+# refused without --nbd-insecure): $EXPORT_URI is its nbds:// URI for the
+# hosts, with the PSK file in tls-psk-file= (udm's NBD client passes it to
+# libnbd).
+storage_export() {
+  local name=$1 size=$2 port=10809 psk="$E2E_TMP/storage/psk" sectors
+  mkdir -p "$E2E_TMP/storage"
+  echo "alice:$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$psk"
+  chmod 600 "$psk"
+  storage_udmd --nbd-listen "$STORAGE_ADDR:$port" --tls-psk "$psk"
+  sparse_file "$E2E_TMP/storage/$name.img" "$size"
+  sectors=$(( $(stat -c %s "$E2E_TMP/storage/$name.img") / 512 ))
+  UDM_RUNDIR="$E2E_TMP/storage/run" udmsetup create "$name" --table "0 $sectors linear $E2E_TMP/storage/$name.img 0" \
+    || fail "storage device $name"
+  EXPORT_URI="nbds://alice@$STORAGE_ADDR:$port/$name?tls-psk-file=$psk"
+}
+
 storage_stop() {
   if [ -n "${STORAGE_UDMD:-}" ]; then
     kill -TERM "$STORAGE_UDMD" 2>/dev/null; sleep 0.3; kill -9 "$STORAGE_UDMD" 2>/dev/null

@@ -17,16 +17,8 @@ requires udmd udmsetup mkfs.ext4 e2fsck debugfs ip
 
 # ---- the storage server: a linear device over the image, on NBD over TLS.
 storage_start
-PORT=10809
-PSK="$E2E_TMP/storage/psk"
-mkdir -p "$E2E_TMP/storage"
-echo "alice:$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$PSK"
-chmod 600 "$PSK"
-storage_udmd --nbd-listen "$STORAGE_ADDR:$PORT" --tls-psk "$PSK"
-sparse_file "$E2E_TMP/shared.img" 1G
-UDM_RUNDIR="$E2E_TMP/storage/run" udmsetup create shared --table "0 2097152 linear $E2E_TMP/shared.img 0" \
-  || fail "storage device"
-URI="nbds://alice@$STORAGE_ADDR:$PORT/shared?tls-psk-file=$PSK"
+storage_export shared 1G
+URI=$EXPORT_URI
 
 host_start A net 10.77.0.2; host_start B net 10.77.0.3
 host_conf A 1 "$URI"; host_conf B 2 "$URI"
