@@ -18,6 +18,7 @@ on A ulvm lvchange -aey vgs/lv1 || fail "A -aey"
 
 lockd_kill9() { kill -9 "$(cat "$E2E_TMP/A/run/udm-lockd.pid")"; sleep 0.5; }
 lockd_kill9
+for ((i=0; i<50; i++)); do on A sanlock client status | grep -q "^r lvm_vgs:.* ORPHAN" && break; sleep 0.1; done
 on A sanlock client status | grep -q "^r lvm_vgs:.* ORPHAN" || fail "A's lease is not kept as an orphan: $(on A sanlock client status)"
 rc=0; out=$(on B ulvm lvchange -aey vgs/lv1 2>&1) || rc=$?
 expect_eq "$rc" 5 "B -aey after A's udm-lockd died"
@@ -35,6 +36,8 @@ on A sanlock client status | grep -q "^r lvm_vgs:" || fail "A holds no lease aft
 # Deactivating with no holder running releases the orphan.
 lockd_kill9
 on A ulvm lvchange -an vgs/lv1 || fail "A -an"
+# (sanlock drops the released lease from its status shortly after.)
+for ((i=0; i<50; i++)); do on A sanlock client status | grep -q "^r lvm_vgs:" || break; sleep 0.1; done
 on A sanlock client status | grep -q "^r lvm_vgs:" && fail "A still holds a lease: $(on A sanlock client status)"
 on B ulvm lvchange -aey vgs/lv1 || fail "B -aey after A deactivated"
 [ "$(on B head -c 7 "$E2E_TMP/B/run/dev/vgs/lv1")" == "still-A" ] || fail "B does not read A's data"
