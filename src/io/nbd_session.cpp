@@ -24,6 +24,10 @@ Result<NbdHandlePtr> nbd_connect(const NbdUri& uri, std::chrono::steady_clock::t
   NbdHandlePtr h(nbd_create());
   if (!h) return fail(ENOMEM, uri.given + ": " + nbd_last_error());
   nbd_set_handle_name(h.get(), "udm");
+  // nbds:// URIs name their PSK file or certificate directory in the query
+  // (tls-psk-file=, tls-certificates=), which libnbd refuses unless allowed;
+  // tables and device lists come from root (or udmd's group) only.
+  nbd_set_uri_allow_local_file(h.get(), true);
   if (nbd_aio_connect_uri(h.get(), uri.libnbd.c_str()) == -1)
     return fail(nbd_last_errno(), uri.given + ": " + nbd_last_error());
   while (!nbd_aio_is_ready(h.get())) {

@@ -13,6 +13,7 @@
 #include <udm/client.hpp>
 
 #include "lvm/api/shared_vg_internal.hpp"
+#include "lvm/locking/lease_device.hpp"
 #include "lvm/locking/sanlock_client.hpp"
 #include "lvm/locking/sanlock_layout.hpp"
 #include "lvm/locking/sanlock_lock_lv.hpp"
@@ -65,7 +66,7 @@ unsigned io_timeout() {
 }
 
 Outcome<sl::LeaseArea> area_of(Cmd& c, const VolumeGroup& vg) {
-  auto a = sl::lease_area(vg, c.pv_paths(vg.name));
+  auto a = sl::host_lease_area(vg, c.pv_paths(vg.name), client::default_rundir());
   if (!a) return failed(a.error().message);
   return *a;
 }
@@ -255,7 +256,12 @@ Outcome<void> shared_vgcreate_finish(Cmd& c, const VolumeGroup& vg) {
   if (paths.empty())
     for (std::size_t i = 0; i < vg.pvs.size() && i + 1 < c.cl().args.size(); ++i)
       paths[vg.pvs[i].name] = Cmd::normal_path(c.cl().args[i + 1]);
-  auto a = sl::lease_area(vg, paths);
+  if (sl::lease_lv_is_remote(vg, paths)) {
+    activate::Driver* d = c.driver(true);
+    if (!d) return failed(fmt::format("VG {} init failed: udmd is not reachable", vg.name));
+    if (auto r = sl::activate_lease_lv(*d, vg, paths); !r) return failed(r.error().message);
+  }
+  auto a = sl::host_lease_area(vg, paths, client::default_rundir());
   if (!a) return failed(a.error().message);
   const std::string ls = sl::lockspace_name(vg.name);
   if (auto r = format_leases(c, vg, *a); !r) return r;
@@ -300,16 +306,31 @@ Outcome<void> cmd_vgchange_lock(Cmd& c) {
       continue;
     }
     if (start) {
+      if (sl::lease_lv_is_remote(vg, c.pv_paths(vg.name))) {
+        activate::Driver* d = c.driver(true);
+        auto r = d ? sl::activate_lease_lv(*d, vg, c.pv_paths(vg.name))
+                   : Result<void>(fail(EHOSTDOWN, "udmd is not reachable"));
+        if (!r) {
+          c.warn(fmt::format("VG {} start failed: {}", vg.name, r.error().message));
+          any_failed = true;
+          continue;
+        }
+      }
       if (sl::lockspace_joined(ls, *h, a->path, a->offset)) continue;
       c.say(fmt::format("VG {} starting sanlock lockspace", vg.name));
       starts.push_back({vg.name, ls, *h, *a});
       continue;
     }
-    if (int pid = holder_pid()) {
-      auto held = sl::held_by(-1, pid);
+    {
+      // An active LV with a lease, also one whose lease a dead holder left
+      // as an orphan (leaving the lockspace would free it on disk).
       bool busy = false;
-      if (held)
-        for (const auto& l : *held) busy |= l.lockspace == ls;
+      for (const auto& lv : vg.lvs) busy |= lv.lock_args && c.is_active(vg, lv);
+      if (int pid = holder_pid()) {
+        auto held = sl::held_by(-1, pid);
+        if (held)
+          for (const auto& l : *held) busy |= l.lockspace == ls;
+      }
       if (busy) {
         c.warn(fmt::format("VG {} stop failed: LVs must first be deactivated", vg.name));
         any_failed = true;
@@ -319,6 +340,8 @@ Outcome<void> cmd_vgchange_lock(Cmd& c) {
     if (auto r = sl::rem_lockspace(ls, *h, a->path, a->offset); !r) {
       c.warn(fmt::format("VG {} stop failed: {}", vg.name, r.error().message));
       any_failed = true;
+    } else if (activate::Driver* d = c.driver(false)) {
+      (void)sl::deactivate_lease_lv(*d, vg, c.pv_paths(vg.name));  // as lvmlockd at lockstop
     }
   }
   if (!starts.empty()) c.say("Starting locking.  Waiting for sanlock may take 20 sec to 3 min...");
@@ -345,7 +368,7 @@ Outcome<void> shared_lock_vgs(Cmd& c, const locking::LockPlan& plan, const std::
       const VolumeGroup& vg = f.text.vg;
       if (!sl::is_sanlock_vg(vg)) continue;
       any_shared = true;
-      auto a = sl::lease_area(vg, c.pv_paths(vg.name));
+      auto a = sl::host_lease_area(vg, c.pv_paths(vg.name), client::default_rundir());
       if (!a) continue;
       sl::Lease gl = lease_at(vg, *a, std::string(sl::GL_RESOURCE), sl::GL_LOCK_SLOT * sl::ALIGN_BYTES);
       auto sock = command_sock(c);
@@ -509,8 +532,9 @@ void shared_after_deactivate(Cmd& c, const VolumeGroup& vg, const LogicalVolume&
   auto off = sl::parse_lv_lock_args(args);
   if (args.empty() || !off) return;
   const int pid = holder_pid();
-  auto a = sl::lease_area(vg, c.pv_paths(vg.name));
-  if (!pid || !a) return;
+  auto a = sl::host_lease_area(vg, c.pv_paths(vg.name), client::default_rundir());
+  if (!a) return;
+  // pid 0: no holder runs; the lease is an orphan the release frees.
   if (auto l = lv_lease(c, vg, *a, sl::lv_resource_name(holder), *off)) (void)sl::release(-1, pid, *l);
 }
 

@@ -39,6 +39,9 @@ Outcome<void> cmd_vgchange_lock(Cmd& c);
 // longer says "sanlock", its leases and lockspace are retired.
 Outcome<void> shared_vg_free_check(Cmd& c, const VolumeGroup& vg);
 void shared_vg_free(Cmd& c, const VolumeGroup& vg, const std::map<std::string, std::string>& pv_paths);
+// Whether vgremove leaves `lv` active until shared_vg_free: a remote
+// lvmlock is where this host's sanlock reaches the leases it must free.
+bool shared_vg_keeps_until_free(const VolumeGroup& vg, const LogicalVolume& lv);
 // lvcreate, before allocating the LV `name`: when every lease slot of
 // lvmlock is used, lvmlock is extended in `vg` first (shared_vg_lock_lv.cpp).
 Outcome<void> shared_lvcreate_prepare(Cmd& c, VolumeGroup& vg, const std::string& name);

@@ -8,8 +8,11 @@
 //   --lockopt force   to none without any lock (recovery): lock_type and
 //                     every lock_args dropped, lvmlock left as it is
 #include "lvm/api/prompt.hpp"
+#include <udm/client.hpp>
+
 #include "lvm/api/shared_vg.hpp"
 #include "lvm/api/shared_vg_internal.hpp"
+#include "lvm/locking/lease_device.hpp"
 #include "lvm/locking/sanlock_lock_lv.hpp"
 
 namespace udm::lvm::api::detail {
@@ -90,7 +93,12 @@ Outcome<void> to_sanlock(Cmd& c, const VolumeGroup& old) {
   if (auto r = c.commit(vg, old); !r) return r;
   c.say(fmt::format("Logical volume \"{}\" created.", sl::LOCK_LV_NAME));
   if (c.test_mode()) return {};
-  auto a = sl::lease_area(vg, c.pv_paths(vg.name));
+  if (sl::lease_lv_is_remote(vg, c.pv_paths(vg.name))) {
+    activate::Driver* d = c.driver(true);
+    if (!d) return failed(fmt::format("VG {} init failed: udmd is not reachable", vg.name));
+    if (auto r = sl::activate_lease_lv(*d, vg, c.pv_paths(vg.name)); !r) return failed(r.error().message);
+  }
+  auto a = sl::host_lease_area(vg, c.pv_paths(vg.name), client::default_rundir());
   if (!a) return failed(a.error().message);
   if (auto r = format_leases(c, vg, *a); !r) return r;
   auto stage1 = c.vg(vg.name);

@@ -3,8 +3,11 @@
 // lockspace; afterwards the VG lock (and the global lock when this VG had it)
 // is released and renamed "invalid_removed" on disk, the lockspace is left
 // and overwritten as "#unused", so no host can join it again.
+#include <udm/client.hpp>
+
 #include "lvm/api/shared_vg.hpp"
 #include "lvm/api/shared_vg_internal.hpp"
+#include "lvm/locking/lease_device.hpp"
 #include "lvm/locking/sanlock_vg_admin.hpp"
 
 namespace udm::lvm::api::detail {
@@ -23,9 +26,23 @@ Outcome<void> shared_vg_free_check(Cmd& c, const VolumeGroup& vg) {
   return {};
 }
 
+bool shared_vg_keeps_until_free(const VolumeGroup& vg, const LogicalVolume& lv) {
+  return sl::is_sanlock_vg(vg) && lv.name == sl::LOCK_LV_NAME;
+}
+
 void shared_vg_free(Cmd& c, const VolumeGroup& vg, const std::map<std::string, std::string>& pv_paths) {
   if (!sl::is_sanlock_vg(vg) || c.test_mode()) return;
-  auto a = sl::lease_area(vg, pv_paths);
+  // Last, whatever fails before: the remote lvmlock's device goes down after
+  // the lockspace is left (no-op for a local lvmlock, never activated).
+  struct LockLvDown {
+    Cmd& c;
+    const VolumeGroup& vg;
+    const std::map<std::string, std::string>& paths;
+    ~LockLvDown() {
+      if (activate::Driver* d = c.driver(false)) (void)sl::deactivate_lease_lv(*d, vg, paths);
+    }
+  } down{c, vg, pv_paths};
+  auto a = sl::host_lease_area(vg, pv_paths, client::default_rundir());
   auto h = host_id(c, vg.name);
   auto sock = command_sock(c);
   if (!a || !h || !sock) return;

@@ -125,7 +125,9 @@ Outcome<void> cmd_vgremove(Cmd& c) {
         }
       }
       // Snapshots and their carriers go down with their origin.
-      if (auto r = snapshot_activation(c, vg, lv, false)) {
+      if (shared_vg_keeps_until_free(vg, lv)) {
+        // shared_vg_free deactivates it once the leases are freed.
+      } else if (auto r = snapshot_activation(c, vg, lv, false)) {
         if (!*r) return *r;
       } else if (auto r2 = c.deactivate(vg, lv); !r2) {
         return r2;

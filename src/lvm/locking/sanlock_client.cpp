@@ -58,6 +58,23 @@ sanlk_lockspace make_lockspace(std::string_view name, std::uint64_t host_id, con
   return ls;
 }
 
+// Not the holder's: an orphan a dead holder left (persistent leases). This
+// process adopts it on a registration of its own and releases it there.
+int release_orphan(ResourceBuf& b) {
+  const int sock = sanlock_register();
+  if (sock < 0) return sock;
+  sanlk_resource* list[1] = {b.res()};
+  b.res()->flags |= SANLK_RES_PERSISTENT;
+  int rv = sanlock_acquire(sock, -1, SANLK_ACQUIRE_ORPHAN_ONLY, 1, list, nullptr);
+  if (rv == -EUCLEAN) {  // orphaned in the other mode
+    b.res()->flags ^= SANLK_RES_SHARED;
+    rv = sanlock_acquire(sock, -1, SANLK_ACQUIRE_ORPHAN_ONLY, 1, list, nullptr);
+  }
+  if (rv == 0) rv = sanlock_release(sock, -1, 0, 1, list);
+  close(sock);
+  return rv;
+}
+
 }  // namespace
 
 Result<void> write_lockspace(std::string_view lockspace, const std::string& path, std::uint64_t offset,
@@ -139,7 +156,16 @@ Result<void> acquire(int sock, int pid, const Lease& lease, bool shared, bool no
   ResourceBuf b;
   fill(b, lease, shared);
   sanlk_resource* list[1] = {b.res()};
-  int rv = sanlock_acquire(sock, pid, nowait ? SANLK_ACQUIRE_OWNER_NOWAIT : 0, 1, list, nullptr);
+  std::uint32_t flags = nowait ? SANLK_ACQUIRE_OWNER_NOWAIT : 0;
+  if (sock < 0 && pid > 0) {
+    // The holder's LV leases are persistent, as lvmlockd's: if udm-lockd
+    // dies, sanlock keeps them for this host as orphans (the LVs are still
+    // active here) instead of freeing them for another host; a new holder
+    // adopts an orphan when the LV is activated again.
+    b.res()->flags |= SANLK_RES_PERSISTENT;
+    flags |= SANLK_ACQUIRE_ORPHAN;
+  }
+  int rv = sanlock_acquire(sock, pid, flags, 1, list, nullptr);
   if (rv == 0 || rv == -EEXIST) return {};
   if (rv == -ENOSPC || rv == SANLK_ACQUIRE_LOCKSPACE)
     return fail(NO_LOCKSPACE, fmt::format("lockspace {} is not started", lease.lockspace));
@@ -156,7 +182,8 @@ Result<void> release(int sock, int pid, const Lease& lease) {
   ResourceBuf b;
   fill(b, lease, false);
   sanlk_resource* list[1] = {b.res()};
-  int rv = sanlock_release(sock, pid, 0, 1, list);
+  int rv = pid > 0 || sock >= 0 ? sanlock_release(sock, pid, 0, 1, list) : -ENOENT;
+  if (rv == -ENOENT && sock < 0) rv = release_orphan(b);
   if (rv < 0 && rv != -ENOENT) return fail(EIO, san_error(rv));
   return {};
 }

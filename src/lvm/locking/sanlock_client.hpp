@@ -56,6 +56,9 @@ Result<void> set_killpath(int sock, const std::string& path, const std::string& 
 // ("host_id 1"); NO_LOCKSPACE when the lockspace is not joined. sanlock
 // waits for an owner that stopped renewing to be dead (minutes) before it
 // takes the lease; `nowait` refuses at once instead (HELD_ELSEWHERE).
+// Leases taken for `pid` (the holder) are persistent: orphaned, not freed,
+// when it dies; taking one adopts this host's orphan. Releasing with sock -1
+// releases the orphan when `pid` (or no holder: 0) does not hold the lease.
 Result<void> acquire(int sock, int pid, const Lease& lease, bool shared, bool nowait = false);
 Result<void> release(int sock, int pid, const Lease& lease);
 // Every lease of the client `sock`.

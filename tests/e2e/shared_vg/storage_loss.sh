@@ -32,11 +32,14 @@ grep -q "lockspace lvm_vgs: stopped I/O to vgs-lv1 (error table) before its excl
   || fail "udm-lockd did not stop I/O: $(cat "$LOG")"
 grep -q "check_our_lease failed" "$E2E_TMP/A/log/sanlock.log" || fail "sanlock did not see the lease fail"
 expect_eq "$(on A udmsetup table vgs-lv1)" "0 16384 error " "A's LV table after the kill request"
-# A's own path coming back does not let A write again: the LV stays on error.
-on A udmsetup suspend lun; on A udmsetup reload lun --table "0 $SECTORS linear $DEV 0"; on A udmsetup resume lun
-not on A dd if=/dev/zero of="$E2E_TMP/A/run/dev/vgs/lv1" bs=4k count=1 oflag=direct status=none 2>/dev/null
-# B is still refused until A's lease expires on disk (host_crash.sh's long form waits for that).
+# B is still refused until A's lease expires on disk (host_crash.sh's long
+# form waits for that). Checked while A's path is down: once it is back, A's
+# sanlock may free its host id on disk (A has stopped and released
+# everything), and B may take the LV from then on.
 rc=0; out=$(on B ulvm lvchange -aey vgs/lv1 2>&1) || rc=$?
 expect_eq "$rc" 5 "B -aey before A's lease expired"
 expect_in "$out" "host_id 1" "B's refusal names A"
+# A's own path coming back does not let A write again: the LV stays on error.
+on A udmsetup suspend lun; on A udmsetup reload lun --table "0 $SECTORS linear $DEV 0"; on A udmsetup resume lun
+not on A dd if=/dev/zero of="$E2E_TMP/A/run/dev/vgs/lv1" bs=4k count=1 oflag=direct status=none 2>/dev/null
 echo PASS

@@ -2,6 +2,7 @@
 // lvcreate): lock_args, lease offsets inside lvmlock, where lvmlock lies.
 #include <gtest/gtest.h>
 
+#include "lvm/locking/lease_device.hpp"
 #include "lvm/locking/sanlock_layout.hpp"
 
 namespace sl = udm::lvm::locking::sanlock;
@@ -54,6 +55,28 @@ TEST(SanlockLayout, LeaseAreaIsLvmlockOnItsPv) {
   EXPECT_EQ(a->size, 268435456u);    // 64 extents of 4 MiB
   EXPECT_FALSE(sl::lease_area(vg, {}));  // PV missing
   EXPECT_FALSE(vg.lvs[0].visible());  // lvm2 writes lvmlock without VISIBLE
+}
+
+// A PV reached as an NBD URI: sanlock cannot open the URI, so the leases are
+// reached through the host's lvmlock device file, from its first byte.
+TEST(SanlockLayout, RemoteLeaseAreaIsTheLvmlockDeviceFile) {
+  VolumeGroup vg = shared_vg();
+  const std::map<std::string, std::string> local{{"pv0", "/dev/loop5"}};
+  const std::map<std::string, std::string> remote{{"pv0", "nbds://u@10.0.0.1:10809/x?tls-psk-file=/k"}};
+  EXPECT_FALSE(sl::lease_lv_is_remote(vg, local));
+  EXPECT_TRUE(sl::lease_lv_is_remote(vg, remote));
+  EXPECT_FALSE(sl::lease_lv_is_remote(vg, {}));
+  auto l = sl::host_lease_area(vg, local, "/run/udm");
+  ASSERT_TRUE(l) << l.error().message;
+  EXPECT_EQ(l->path, "/dev/loop5");  // a local PV: as before
+  EXPECT_EQ(l->offset, 1048576u);
+  vg.name = "my-vg";  // dm doubles the VG's dashes
+  auto r = sl::host_lease_area(vg, remote, "/run/udm");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->path, "/run/udm/dev/mapper/my--vg-lvmlock");
+  EXPECT_EQ(r->offset, 0u);
+  EXPECT_EQ(r->size, 268435456u);
+  EXPECT_FALSE(sl::host_lease_area(vg, {}, "/run/udm"));  // PV missing
 }
 
 TEST(SanlockLayout, FreeSlotsFromTheFirstLvSlot) {
