@@ -105,6 +105,15 @@ for args in "list --histogram" "list --histogram ga" "list -o +hist_bins,precise
   # shellcheck disable=SC2086
   same $args
 done
+# -S on the size fields: values with units (MiB without one) compared in
+# sectors as libdm does, and its errors for units, percents and regexes.
+for sel in 'region_len>1m' 'region_len>=4m' 'region_len=2m' 'region_len<2.5m' 'region_len>1' \
+    'region_len>8192s' 'region_start>=2048k' 'area_len<1.5M' 'area_offset>0&&area_len<=1398102b' \
+    'region_len>.001g' 'region_len>1h' '!(region_len<=2m)' '(area_start>1.m)' 'region_len>1x' 'region_len>1%' \
+    'region_id>1m' 'region_id>1.5' 'region_len>1e3' 'region_len>1mb' 'region_len=~1' \
+    'region_id>99999999999999999999'; do
+  same list -v -o region_id,area_id,region_start,region_len,area_start,area_offset,area_len -S "$sel"
+done
 # --segments: a region per table line, grouped.
 udmsetup create gs --table "0 100 zero
 100 200 zero
