@@ -342,14 +342,14 @@ void Snapshot::commit_loop() {
     bool valid;
     {
       std::unique_lock g(lock_);
-      // Group commit where flushes are slow (as jbd2 waits for more syncers
-      // for a share of its commit time): when fewer are ready than the last
-      // commit released (whose writers are likely sending their next ones),
-      // wait up to half a commit's time (at most 2 ms) for more to queue.
-      if (to_copy_.empty() && commit_ready_locked() && copied_.size() < last_batch_ &&
-          commit_time_ >= std::chrono::microseconds(200)) {
-        if (gather_until == Clock::time_point{})
-          gather_until = Clock::now() + std::min<Clock::duration>(commit_time_ / 2, std::chrono::milliseconds(2));
+      // Group commit where flushes are slow (snapshot_group_commit.hpp).
+      const auto wait = to_copy_.empty() && commit_ready_locked() ? group_commit_.wait_for(copied_.size())
+                                                                  : Clock::duration::zero();
+      if (wait > Clock::duration::zero()) {
+        if (gather_until == Clock::time_point{}) {
+          gather_until = Clock::now() + wait;
+          GroupCommit::count_wait();
+        }
         gathering_ = true;
         queued_cv_.wait_until(g, gather_until, [&] { return !to_copy_.empty(); });
         gathering_ = false;
@@ -391,11 +391,13 @@ void Snapshot::commit_loop() {
       std::vector<Exception> records;
       records.reserve(batch.size());
       for (Pending* p : batch) records.push_back({p->old_chunk, p->new_chunk});
-      const auto t0 = Clock::now();
+      const auto t0 = GroupCommit::now();
       ok = store_->commit(records) == 0;
-      commit_time_ = (3 * commit_time_ + (Clock::now() - t0)) / 4;
+      const auto took = GroupCommit::now() - t0;
+      group_commit_.committed(batch.size(), &took);
+    } else {
+      group_commit_.committed(batch.size(), nullptr);
     }
-    last_batch_ = batch.size();
     gather_until = {};
     for (Pending* p : batch) {
       std::vector<io::Request*> origin_waiters, snapshot_waiters;

@@ -25,6 +25,7 @@
 #include "core/target.hpp"
 #include "io/worker_pool.hpp"
 #include "targets/exception_store.hpp"
+#include "targets/snapshot_group_commit.hpp"
 #include "targets/snapshot_hold.hpp"
 
 namespace udm::targets::snap {
@@ -193,12 +194,10 @@ class Snapshot : public std::enable_shared_from_this<Snapshot> {
   byte_count length_bytes_ = 0;
   std::function<void()> raise_;
   // Group commit: the committer waits on queued_cv_ (while gathering_) for
-  // more copies when flushes are slow; last_batch_ and commit_time_ (a
-  // moving average) are the committer's own.
+  // more copies when commits are slow; group_commit_ is the committer's own.
   std::condition_variable queued_cv_;
   bool gathering_ = false;
-  std::size_t last_batch_ = 0;
-  std::chrono::steady_clock::duration commit_time_{};
+  GroupCommit group_commit_;
   // The committer's copy buffer (only the committer touches it).
   std::unique_ptr<std::byte[], AlignedFree> copy_buffer_;
   byte_count copy_buffer_bytes_ = 0;

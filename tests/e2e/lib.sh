@@ -3,6 +3,12 @@
 # cleans up daemons, mounts and loop devices on exit, even on failure.
 set -euo pipefail
 
+# Once per test: helper files that each source it (ulvm's and the exports'
+# common.sh) may be sourced together; a second run would make a second
+# E2E_TMP and replace the cleanup trap.
+[ -z "${_udm_e2e_lib_sourced:-}" ] || return 0
+_udm_e2e_lib_sourced=1
+
 : "${UDM_BIN:?UDM_BIN must point at the bin directory of the build}"
 export PATH="$UDM_BIN:$PATH"
 

@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <functional>
+#include <optional>
 
 namespace udm::udmsetup {
 
@@ -210,6 +212,54 @@ bool region_options(Context& ctx, std::string& opts, bool precise_flag = true) {
   return true;
 }
 
+// A file named to --filemap/update_filemap: its canonical path, the udm
+// device its filesystem sits on, and its extents there.
+struct MappedFile {
+  std::string path, dev;
+  std::vector<FileExtent> extents;
+};
+
+enum class FilemapCmd { create, update };
+
+// Prints `why` and dmstats' closing line for the command (update's has no
+// full stop in dmstats).
+bool cannot_map(const std::string& why, FilemapCmd cmd, const std::string& path) {
+  err(why);
+  err(cmd == FilemapCmd::create ? fmt::format("Could not create regions from file {}.", path)
+                                : fmt::format("Could not update regions from file {}", path));
+  return false;
+}
+
+// realpath, open, FIEMAP, then the device by the file's st_dev, with the
+// errors in create's order: `after_open` (region options) runs between the
+// file's errors and the device lookup's; nullopt after printing the error.
+std::optional<MappedFile> map_file(Context& ctx, const std::string& arg, FilemapCmd cmd,
+                                   const std::function<bool()>& after_open = {}) {
+  char* real = realpath(arg.c_str(), nullptr);
+  if (!real) return err("Could not canonicalize file name: " + arg), std::nullopt;
+  MappedFile m;
+  m.path = real;
+  std::free(real);
+  const int fd = open(m.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return cannot_map(fmt::format("Could not open {} for reading: {}", m.path, std::strerror(errno)), cmd, m.path),
+           std::nullopt;
+  struct stat st {};
+  auto extents = fstat(fd, &st) == 0 ? file_extents(fd) : Result<std::vector<FileExtent>>(fail(errno, "fstat failed"));
+  close(fd);
+  if (after_open && !after_open()) return std::nullopt;
+  auto* c = ctx.connect();
+  if (!c) return std::nullopt;
+  Task t(*c, TaskType::info);
+  t.set_devno(major(st.st_dev), minor(st.st_dev));
+  if (auto r = t.run(); !r || !t.info().exists)
+    return cannot_map("Cannot map file: not a device-mapper device.", cmd, m.path), std::nullopt;
+  if (!extents) return cannot_map(extents.error().message, cmd, m.path), std::nullopt;
+  m.dev = t.info().name;
+  m.extents = std::move(*extents);
+  return m;
+}
+
 // create --filemap FILE: a region per extent of the file on the udm device
 // its filesystem is on (see stats_filemap.hpp), grouped under the file's
 // name unless --nogroup. udm has no dmfilemapd: the regions are not updated
@@ -218,32 +268,16 @@ bool stats_create_filemap(Context& ctx, const std::vector<std::string>& paths) {
   const auto& sw = ctx.sw;
   if (paths.empty()) return err("--filemap requires a file path argument"), false;
   if (sw.userdata) return err("--userdata is not yet supported with --filemap."), false;
-  char* real = realpath(paths[0].c_str(), nullptr);
-  if (!real) return err("Could not canonicalize file name: " + paths[0]), false;
-  const std::string path = real;
-  std::free(real);
-  auto cannot = [&](const std::string& why) {
-    err(why);
-    err(fmt::format("Could not create regions from file {}.", path));
-    return false;
-  };
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return cannot(fmt::format("Could not open {} for reading: {}", path, std::strerror(errno)));
-  struct stat st {};
-  auto extents = fstat(fd, &st) == 0 ? file_extents(fd) : Result<std::vector<FileExtent>>(fail(errno, "fstat failed"));
-  close(fd);
   std::string opts;
-  if (!region_options(ctx, opts, false)) return false;
-  auto* c = ctx.connect();
-  if (!c) return false;
-  Task t(*c, TaskType::info);
-  t.set_devno(major(st.st_dev), minor(st.st_dev));
-  if (auto r = t.run(); !r || !t.info().exists) return cannot("Cannot map file: not a device-mapper device.");
-  if (!extents) return cannot(extents.error().message);
-  const std::string dev = t.info().name;
+  auto file = map_file(ctx, paths[0], FilemapCmd::create, [&] { return region_options(ctx, opts, false); });
+  if (!file) return false;
+  const std::string& path = file->path;
+  const std::string& dev = file->dev;
+  const auto& extents = file->extents;
+  auto cannot = [&](const std::string& why) { return cannot_map(why, FilemapCmd::create, path); };
   const std::string program = PROGRAM_ID;  // dmstats' --filemap takes no --programid either
   std::vector<std::uint64_t> ids;
-  for (const auto& e : *extents) {
+  for (const auto& e : extents) {
     auto reply = send(ctx, &dev, fmt::format("@stats_create {}+{} /1 {} {} ", e.start, e.length, opts, program));
     if (!reply) return cannot("Failed to create region for file extent.");
     ids.push_back(std::strtoull(reply->c_str(), nullptr, 10));
@@ -270,27 +304,12 @@ bool stats_update_filemap(Context& ctx, const std::vector<std::string>& paths) {
   const auto& sw = ctx.sw;
   if (paths.empty()) return err("update_filemap requires a file path argument"), false;
   if (!sw.groupid) return err("--groupid is required to update a filemap group."), false;
-  char* real = realpath(paths[0].c_str(), nullptr);
-  if (!real) return err("Could not canonicalize file name: " + paths[0]), false;
-  const std::string path = real;
-  std::free(real);
-  auto cannot = [&](const std::string& why) {
-    err(why);
-    err(fmt::format("Could not update regions from file {}", path));
-    return false;
-  };
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return cannot(fmt::format("Could not open {} for reading: {}", path, std::strerror(errno)));
-  struct stat st {};
-  auto extents = fstat(fd, &st) == 0 ? file_extents(fd) : Result<std::vector<FileExtent>>(fail(errno, "fstat failed"));
-  close(fd);
-  auto* c = ctx.connect();
-  if (!c) return false;
-  Task t(*c, TaskType::info);
-  t.set_devno(major(st.st_dev), minor(st.st_dev));
-  if (auto r = t.run(); !r || !t.info().exists) return cannot("Cannot map file: not a device-mapper device.");
-  if (!extents) return cannot(extents.error().message);
-  const std::string dev = t.info().name;
+  auto file = map_file(ctx, paths[0], FilemapCmd::update);
+  if (!file) return false;
+  const std::string& path = file->path;
+  const std::string& dev = file->dev;
+  const auto& extents = file->extents;
+  auto cannot = [&](const std::string& why) { return cannot_map(why, FilemapCmd::update, path); };
   std::vector<std::string> errors;
   auto regions = list_regions(ctx, &dev, PROGRAM_ID);
   if (!regions) return false;
@@ -315,24 +334,24 @@ bool stats_update_filemap(Context& ctx, const std::vector<std::string>& paths) {
   }
   const std::string alias = g->alias, user_data = leader ? leader->user_data : "";
   std::vector<std::uint64_t> members;
-  std::vector<bool> kept(extents->size(), false);
+  std::vector<bool> kept(extents.size(), false);
   for (auto m : g->members) {
     const StatsRegionData* r = nullptr;
     for (const auto& x : *regions)
       if (x.id == m) r = &x;
     if (!r) continue;
     bool match = false;
-    for (std::size_t i = 0; i < extents->size() && !match; ++i)
-      if (!kept[i] && (*extents)[i].start == r->start && (*extents)[i].length == r->len) match = kept[i] = true;
+    for (std::size_t i = 0; i < extents.size() && !match; ++i)
+      if (!kept[i] && extents[i].start == r->start && extents[i].length == r->len) match = kept[i] = true;
     if (match) {
       members.push_back(m);
     } else if (!send(ctx, &dev, fmt::format("@stats_delete {}", m))) {
       return cannot("Failed to delete region for a moved file extent.");
     }
   }
-  for (std::size_t i = 0; i < extents->size(); ++i) {
+  for (std::size_t i = 0; i < extents.size(); ++i) {
     if (kept[i]) continue;
-    const auto& e = (*extents)[i];
+    const auto& e = extents[i];
     auto reply = send(ctx, &dev, fmt::format("@stats_create {}+{} /1 {} {} ", e.start, e.length, opts, PROGRAM_ID));
     if (!reply) return cannot("Failed to create region for file extent.");
     members.push_back(std::strtoull(reply->c_str(), nullptr, 10));

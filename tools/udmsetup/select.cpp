@@ -1,6 +1,10 @@
 #include "select.hpp"
 
 #include <cctype>
+#include <cerrno>
+#include <cfloat>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <regex>
 #include <strings.h>
@@ -18,6 +22,7 @@ struct Selection::Node {
   Op op = Op::eq;
   std::string text;
   std::uint64_t number = 0;
+  double sectors = 0;  // a size field's value
   std::shared_ptr<std::regex> regex;
 };
 
@@ -53,6 +58,32 @@ std::size_t log_op(const char* s, const char* which) {
 
 // Advances past spaces and the operator log_op found.
 const char* past_op(const char* s, std::size_t n) { return skip_space(s) + n; }
+
+// dm_units_to_factor (not strict) on a unit letter after a number: bytes
+// per unit, 0 when `s` starts with none. h/H/r/R count as bytes there.
+std::uint64_t unit_factor(char c) {
+  constexpr std::uint64_t ki = 1024, k = 1000;
+  switch (c) {
+    case 'h': case 'H': case 'r': case 'R': case 'b': case 'B': return 1;
+    case 's': case 'S': return 512;
+    case 'k': return ki;
+    case 'm': return ki * ki;
+    case 'g': return ki * ki * ki;
+    case 't': return ki * ki * ki * ki;
+    case 'p': return ki * ki * ki * ki * ki;
+    case 'e': return ki * ki * ki * ki * ki * ki;
+    case 'K': return k;
+    case 'M': return k * k;
+    case 'G': return k * k * k;
+    case 'T': return k * k * k * k;
+    case 'P': return k * k * k * k * k;
+    case 'E': return k * k * k * k * k * k;
+    default: return 0;
+  }
+}
+
+// libdm compares sizes as doubles, equal within DBL_EPSILON.
+bool dbl_equal(double a, double b) { return std::fabs(a - b) < DBL_EPSILON; }
 
 // libdevmapper's selection help, printed before an operator error.
 constexpr const char* SELECTION_HELP =
@@ -147,10 +178,11 @@ struct Parser {
                     start),
              nullptr;
     }
-    // The value: quoted (regexes also in (), {} or []), or up to a space
-    // or a logical operator.
     s = skip_space(s);
     if (regex && !*s) return syntax("Regular expression expected for selection field " + name, start), nullptr;
+    if (!regex && f->number) return number(n, name, start, s, next);
+    // The value: quoted (regexes also in (), {} or []), or up to a space
+    // or a logical operator.
     std::string value;
     char endc = 0;
     if (*s == '\'' || *s == '"') endc = *s;
@@ -173,20 +205,59 @@ struct Parser {
       value.assign(vs, s);
     }
     if (n->op == Op::match || n->op == Op::nomatch) {
+      // A regex is a string comparison: libdm refuses it on a number after
+      // the value's syntax, without syntax-error lines.
+      if (f->number) return error += "dm_report: incompatible comparison type for selection field " + name + "\n", nullptr;
       try {
         n->regex = std::make_shared<std::regex>(value, std::regex::extended | std::regex::nosubs);
       } catch (const std::regex_error&) {
         return syntax("Failed to parse regex value for selection field " + name + ".", start), nullptr;
       }
-    } else if (f->number) {
-      bool ok = !value.empty() && value.size() <= 19;
-      for (char c : value) ok = ok && std::isdigit(static_cast<unsigned char>(c));
-      if (!ok) return syntax("Failed to parse numeric value for selection field " + name + ".", start), nullptr;
-      n->number = std::stoull(value);
     }
     n->text = value;
     *next = skip_space(s);
     return n;
+  }
+
+  // A number or size value as libdm tokenizes it: digits with at most one
+  // '.', then '%' or a unit letter, which only a size takes (MiB without
+  // one); whatever follows is left to the logical operators.
+  std::shared_ptr<Node> number(const std::shared_ptr<Node>& n, const std::string& name, const char* start,
+                               const char* s, const char** next) {
+    const bool size = n->field.size;
+    const char* b = s;
+    for (bool dot = false; std::isdigit(static_cast<unsigned char>(*s)) || (!dot && *s == '.' && (dot = true)); ++s) {
+    }
+    if (s == b) return syntax("Failed to parse numeric value for selection field " + name + ".", start), nullptr;
+    const std::string value(b, s);
+    if (*s == '%')
+      return syntax("Found percent value but " + std::string(size ? "size" : "numeric") +
+                        " value expected for selection field " + name + ".",
+                    start),
+             nullptr;
+    std::uint64_t factor = unit_factor(*s);
+    if (factor && !size)
+      return syntax("Found size unit specifier but numeric value expected for selection field " + name + ".", start),
+             nullptr;
+    if (factor) ++s;
+    errno = 0;
+    if (size) {
+      n->sectors = std::strtod(value.c_str(), nullptr);
+      if (errno == ERANGE) return out_of_range(value, name);
+      n->sectors = n->sectors * static_cast<double>(factor ? factor : 1024 * 1024) / 512;
+    } else {
+      n->number = std::strtoull(value.c_str(), nullptr, 10);
+      if (errno == ERANGE) return out_of_range(value, name);
+    }
+    n->text = value;
+    *next = skip_space(s);
+    return n;
+  }
+
+  // Found after the syntax checks: libdm prints no syntax-error lines.
+  std::shared_ptr<Node> out_of_range(const std::string& value, const std::string& name) {
+    error += "Field selection value " + value + " out of supported range for field " + name + ".\n";
+    return nullptr;
   }
 
   std::shared_ptr<Node> ex(const char* s, const char** next) {
@@ -258,7 +329,18 @@ bool eval(const Node& n, const Selection::Value& value) {
         r = std::regex_search(v, *n.regex) == (n.op == Op::match);
         break;
       }
-      if (n.field.number) {
+      if (n.field.size) {
+        const double x = v.empty() ? 0 : std::strtod(v.c_str(), nullptr), y = n.sectors;
+        switch (n.op) {
+          case Op::eq: r = dbl_equal(x, y); break;
+          case Op::ne: r = !dbl_equal(x, y); break;
+          case Op::lt: r = x < y && !dbl_equal(x, y); break;
+          case Op::le: r = x < y || dbl_equal(x, y); break;
+          case Op::gt: r = x > y && !dbl_equal(x, y); break;
+          case Op::ge: r = x > y || dbl_equal(x, y); break;
+          default: break;
+        }
+      } else if (n.field.number) {
         const std::uint64_t x = v.empty() ? 0 : std::strtoull(v.c_str(), nullptr, 10);
         switch (n.op) {
           case Op::eq: r = x == n.number; break;

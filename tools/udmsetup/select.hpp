@@ -1,5 +1,5 @@
 // dmsetup's -S/--select: libdevmapper's selection grammar over the report
-// fields (comparisons = != < <= > >= on numbers, = != =~ !~ on strings,
+// fields (comparisons = != < <= > >= on numbers and sizes with units, = != =~ !~ on strings,
 // && , || # ! and parentheses), with libdevmapper's error messages.
 #pragma once
 
@@ -16,6 +16,8 @@ namespace udm::udmsetup {
 struct SelectField {
   int index = 0;        // passed back to the value getter
   bool number = false;  // compared as a non-negative integer
+  bool size = false;    // (with number) a size: the value getter gives sectors, the
+                        // selection takes units ('m' without one), compared as libdm's doubles
 };
 
 class Selection {

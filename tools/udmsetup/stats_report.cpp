@@ -277,6 +277,14 @@ bool same_field(std::string_view a, std::string_view b) {
   }
 }
 
+// dmstats' size fields (DM_REPORT_FIELD_TYPE_SIZE): selections take units.
+// The per-second sizes and avg_request_size print as sizes but are numbers.
+const char* const SIZE_FIELDS[] = {"region_start", "region_len", "area_start", "area_len", "area_offset"};
+
+bool size_field(std::string_view id) {
+  return std::find(std::begin(SIZE_FIELDS), std::end(SIZE_FIELDS), id) != std::end(SIZE_FIELDS);
+}
+
 }  // namespace
 
 std::string selection_field_help() {
@@ -285,7 +293,6 @@ std::string selection_field_help() {
   static const char* const numbers[] = {"read_ahead", "major", "minor", "open", "segments", "events",
                                         "device_count", "device_ref_count", "region_id", "area_id",
                                         "area_count", "group_id", "interval_ns", "interval", "selected"};
-  static const char* const sizes[] = {"region_start", "region_len", "area_start", "area_len", "area_offset"};
   std::istringstream in(REPORT_FIELD_HELP);
   std::string out;
   bool stats = false;
@@ -301,7 +308,7 @@ std::string selection_field_help() {
     if (id.ends_with("_all")) continue;
     const char* type = "string";
     for (const char* n : numbers) type = id == n ? "number" : type;
-    for (const char* n : sizes) type = id == n ? "size" : type;
+    if (size_field(id)) type = "size";
     if (stats && !id.starts_with("hist_")) type = "number";
     if (id == "help" || id == "?") type = "unselectable number";
     out += line + " [" + type + "]\n";
@@ -384,7 +391,8 @@ Result<StatsReport> StatsReport::create(const StatsReportOptions& options) {
       const auto& table = stats_fields();
       for (std::size_t i = 0; i < table.size(); ++i)
         if (same_field(name, table[i].id))
-          return SelectField{static_cast<int>(i), table[i].kind == Kind::num || table[i].kind == Kind::siz};
+          return SelectField{static_cast<int>(i), table[i].kind == Kind::num || table[i].kind == Kind::siz,
+                             size_field(table[i].id)};
       return std::nullopt;
     };
     bool unknown = false;

@@ -589,6 +589,25 @@ Outcome<bool> confirm_lv_removal(Cmd& c, const VolumeGroup& vg, const LogicalVol
   return true;
 }
 
+// lvremove VG: lvm2 takes the thin pools first (each asks, then takes its
+// thins), then the other thins; a refused pool stays, with its sub-LVs.
+Outcome<void> lvremove_vg_thins(Cmd& c, const std::string& vgn, bool& all_removed) {
+  for (const bool pools : {true, false}) {
+    auto cur = c.current_vg(vgn);
+    if (!cur) return std::unexpected(cur.error());
+    std::vector<std::string> names;
+    for (const auto& lv : (*cur)->lvs)
+      if (pools ? segtypes::lv_is_thin_pool(lv) : segtypes::lv_is_thin_volume(lv)) names.push_back(lv.name);
+    for (const auto& n : names) {
+      auto r = lvremove_thin(c, vgn, n);
+      if (!r || *r) continue;
+      if (!r->error().message.empty()) return *r;
+      all_removed = false;  // answered no
+    }
+  }
+  return {};
+}
+
 Outcome<void> cmd_lvremove(Cmd& c) {
   const auto& a = c.cl().args;
   if (a.empty()) return failed("Please enter one or more logical volume paths", EXIT_INVALID);
@@ -600,18 +619,24 @@ Outcome<void> cmd_lvremove(Cmd& c) {
       vgn = lvn;
       lvn.clear();
     }
-    if (!lvn.empty())
+    if (!lvn.empty()) {
       if (auto thin = lvremove_thin(c, vgn, lvn)) {
         if (!*thin) return *thin;
         continue;
       }
+    } else if (auto r = lvremove_vg_thins(c, vgn, all_removed); !r) {
+      return r;
+    }
     auto old = c.current_vg(vgn);
     if (!old) return std::unexpected(old.error());
     VolumeGroup vg = **old;
     std::vector<std::string> names;
     if (lvn.empty()) {
+      // Hidden LVs go with the LV they serve (a snapshot's carrier with it);
+      // thin LVs and pools are done above (a refused pool stays).
       for (const auto& lv : vg.lvs)
-        if (!segtypes::lv_is_snapshot_carrier(lv)) names.push_back(lv.name);  // goes with its snapshot
+        if (lv_is_visible(vg, lv) && !segtypes::lv_is_thin_pool(lv) && !segtypes::lv_is_thin_volume(lv))
+          names.push_back(lv.name);
     } else {
       names.push_back(lvn);
     }

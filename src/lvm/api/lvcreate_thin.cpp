@@ -527,9 +527,9 @@ std::optional<Outcome<void>> lvremove_thin(Cmd& c, const std::string& vgn, const
   if (segtypes::lv_is_thin_pool(*lv)) {
     auto thins = segtypes::pool_thin_lvs(old, lvn);
     if (!thins.empty() && c.force_count() == 0 &&
-        yes_no(c, fmt::format("Removing pool \"{}\" will remove {} dependent volume(s). Proceed? [y/n]: ", lvn,
+        yes_no(c, fmt::format("Removing pool {}/{} will remove {} dependent volume(s). Proceed? [y/n]: ", vgn, lvn,
                               thins.size())) == 'n') {
-      c.warn(fmt::format("Logical volume \"{}\" not removed.", lvn));
+      c.warn(fmt::format("Logical volume {}/{} not removed.", vgn, lvn));
       return failed("");
     }
     std::vector<std::string> names;

@@ -33,6 +33,67 @@ bool known_setting(std::string_view path) {
   return find_lvm2_setting(path) || path.starts_with("allocation/cache_settings/") || path.starts_with("tags/");
 }
 
+// --withcomments / --withversions: what lvm2 prints above a node it knows.
+struct Notes {
+  bool comments = false, versions = false;
+};
+Notes g_notes;  // one lvmconfig per process
+
+// The table entry of a node of a configuration tree: a setting, a
+// top-level section, or a subsection the user names (tags/<tag>,
+// allocation/cache_settings/<policy_settings>; what is inside a policy's
+// is not checked by lvm2).
+const Lvm2Setting* meta_of(const std::string& path, bool section) {
+  if (path.find('/') == std::string::npos) return section ? find_lvm2_section(path) : nullptr;
+  if (const Lvm2Setting* s = find_lvm2_setting(path); s && bool(s->flags & F_SECTION) == section) return s;
+  if (constexpr std::string_view cs = "allocation/cache_settings/"; path.starts_with(cs))
+    return section && path.find('/', cs.size()) == std::string::npos ? find_lvm2_setting("allocation/cache_settings/policy_settings")
+                                                                     : nullptr;
+  if (path.starts_with("tags/")) {
+    const auto rest = std::string_view(path).substr(5);
+    const auto slash = rest.find('/');
+    if (slash == std::string_view::npos) return section ? find_lvm2_setting("tags/tag") : nullptr;
+    return section ? nullptr : find_lvm2_setting("tags/<tag>/" + std::string(rest.substr(slash + 1)));
+  }
+  return nullptr;
+}
+
+// lvm2's prefix of a node (its config.c _out_prefix_fn): with comments, a
+// blank line, the node's path, its comment and properties (`used`: --type
+// full, set in the configuration); with versions, when it came and went.
+void print_notes(std::string& out, const Lvm2Setting* s, std::size_t depth, bool used = false) {
+  if (!s || !(g_notes.comments || g_notes.versions)) return;
+  const std::string tabs(depth, '\t');
+  const char* kind = s->flags & F_SECTION ? "section" : "option";
+  const bool deprecated = !s->deprecated_since.empty();
+  if (g_notes.comments) {
+    std::string path(s->path);
+    if (s->flags & F_NAME_VARIABLE) path = path.substr(0, path.rfind('/') + 1) + "<" + path.substr(path.rfind('/') + 1) + ">";
+    out += fmt::format("\n{}# Configuration {} {}.\n", tabs, kind, path);
+    if (deprecated && !s->deprecation_comment.empty()) out += fmt::format("{}# {}", tabs, s->deprecation_comment);
+    for (std::size_t pos = 0; pos < s->comment.size();) {
+      const std::size_t nl = std::min(s->comment.find('\n', pos), s->comment.size());
+      const std::string_view line = s->comment.substr(pos, nl - pos);
+      pos = nl + 1;
+      if (line.empty()) break;    // lvm2's line reader stops at an empty line
+      if (line == "#") continue;  // a spacer, printed only with --withspaces
+      out += fmt::format("{}# {}\n", tabs, line);
+    }
+    if (deprecated) out += fmt::format("{}# This configuration {} is deprecated.\n", tabs, kind);
+    if (s->flags & F_ADVANCED) out += fmt::format("{}# This configuration {} is advanced.\n", tabs, kind);
+    if (s->flags & F_NAME_VARIABLE) out += fmt::format("{}# This configuration {} has variable name.\n", tabs, kind);
+    if (s->flags & F_NO_DEFAULT)
+      out += fmt::format("{}# This configuration {} does not have a default value defined.\n", tabs, kind);
+    if (s->flags & F_DEFAULT_COMMENTED)
+      out += fmt::format("{}# This configuration {} has an automatic default value.\n", tabs, kind);
+    if (used) out += fmt::format("{}# Value defined in existing configuration has been used for this setting.\n", tabs);
+  }
+  if (g_notes.versions) {
+    out += fmt::format("{}# Available since version {}.\n", tabs, s->since);
+    if (deprecated) out += fmt::format("{}# Deprecated since version {}.\n", tabs, s->deprecated_since);
+  }
+}
+
 std::string scalar_text(const ConfigValue& v) {
   switch (v.kind) {
     case ConfigValue::Kind::integer: return std::to_string(v.integer);
@@ -58,10 +119,13 @@ struct PNode {
   std::string text;
   std::vector<PNode> kids;
   bool hidden = false;  // a setting without a default: holds its place, not printed
+  const Lvm2Setting* meta = nullptr;  // what lvm2 knows of it (for the notes)
+  bool used = false;                  // --type full: set in the configuration
 };
-PNode to_pnode(const ConfigNode& n) {
-  PNode p{.key = n.key, .section = n.is_section, .text = n.is_section ? "" : value_text(n.value), .kids = {}, .hidden = false};
-  for (const auto& k : n.children) p.kids.push_back(to_pnode(k));
+PNode to_pnode(const ConfigNode& n, const std::string& path = "") {
+  PNode p{.key = n.key, .section = n.is_section, .text = n.is_section ? "" : value_text(n.value), .kids = {}, .hidden = false,
+          .meta = path.empty() ? nullptr : meta_of(path, n.is_section), .used = false};
+  for (const auto& k : n.children) p.kids.push_back(to_pnode(k, path.empty() ? k.key : path + "/" + k.key));
   return p;
 }
 
@@ -70,16 +134,19 @@ PNode to_pnode(const ConfigNode& n) {
 // without its own name.
 void print_tree(std::string& out, const PNode& n, std::size_t depth, const std::string& path) {
   const std::string tabs(depth, '\t');
-  if (n.hidden) return;
+  if (n.hidden) return print_notes(out, n.meta, depth, n.used);
   if (!n.section) {
-    if (depth == 0 || known_setting(path) || !known_section(section_of(path)))
+    if (depth == 0 || known_setting(path) || !known_section(section_of(path))) {
+      print_notes(out, n.meta, depth, n.used);
       out += fmt::format("{}{}={}\n", tabs, n.key, n.text);
+    }
     return;
   }
   if (depth == 0 && !known_section(n.key)) {
     for (const auto& k : n.kids) print_tree(out, k, depth + 1, path + "/" + k.key);
     return;
   }
+  print_notes(out, n.meta, depth, n.used);
   out += fmt::format("{}{} {{\n", tabs, n.key);
   for (const auto& k : n.kids) print_tree(out, k, depth + 1, path + "/" + k.key);
   out += tabs + "}\n";
@@ -90,17 +157,39 @@ void print_root(std::string& out, const PNode& root) {
 
 // --type default and its subsets: every selected setting as `# key=value`,
 // lvm2's layout (some section names and subsections commented too).
+// A setting without a default is picked too: it prints no line, only its
+// notes (as lvm2, whose default tree holds it).
 using Pick = std::function<bool(const Lvm2Setting&)>;
+void print_default_setting(std::string& out, const Lvm2Setting& s, std::size_t depth, const Pick& pick, const Config& cfg) {
+  const std::string tabs(depth, '\t');
+  if (s.flags & F_SECTION) {
+    // Its settings are the table's entries right below it
+    // (tags/<tag>/host_list); lvm2 leaves out a subsection none of whose
+    // own entries is picked (cache_settings/<policy_settings>).
+    std::string below(s.path.substr(0, s.path.rfind('/') + 1));
+    below += s.flags & F_NAME_VARIABLE ? "<" + std::string(key_of(s.path)) + ">/" : std::string(key_of(s.path)) + "/";
+    std::vector<const Lvm2Setting*> kids;
+    for (const auto& k : lvm2_settings())
+      if (k.path.starts_with(below) && k.path.find('/', below.size()) == std::string_view::npos && pick(k)) kids.push_back(&k);
+    if (kids.empty()) return;
+    print_notes(out, &s, depth);
+    out += fmt::format("{}# {} {{\n", tabs, key_of(s.path));
+    for (const auto* k : kids) print_default_setting(out, *k, depth + 1, pick, cfg);
+    out += fmt::format("{}# }}\n", tabs);
+    return;
+  }
+  print_notes(out, &s, depth);
+  if (has_default(s)) out += fmt::format("{}# {}={}\n", tabs, key_of(s.path), default_text(s, cfg));
+}
 void print_default_section(std::string& out, std::string_view sec, const Pick& pick, const Config& cfg) {
   // lvm2 comments these three section names too (not for a file holding
   // only comments or blank lines: that odd case is not followed).
   const char* hash = sec == "tags" || sec == "metadata" || sec == "report" ? "# " : "";
+  print_notes(out, find_lvm2_section(sec), 0);
   out += fmt::format("{}{} {{\n", hash, sec);
-  for (const auto& s : lvm2_settings()) {
-    if (section_of(s.path) != sec || !pick(s)) continue;
-    if (s.flags & F_SECTION) out += fmt::format("\t# {} {{\n\t# }}\n", key_of(s.path));
-    else out += fmt::format("\t# {}={}\n", key_of(s.path), default_text(s, cfg));
-  }
+  for (const auto& s : lvm2_settings())
+    if (section_of(s.path) == sec && pick(s) && s.path.find('/') == s.path.rfind('/'))  // deeper ones in their subsection
+      print_default_setting(out, s, 1, pick, cfg);
   out += fmt::format("{}}}\n", hash);
 }
 Outcome<void> print_defaults(Cmd& c, const Config& cfg, const Pick& pick) {
@@ -120,7 +209,7 @@ Outcome<void> print_defaults(Cmd& c, const Config& cfg, const Pick& pick) {
   }
   for (const auto& a : c.cl().args) {
     if (const Lvm2Setting* s = find_lvm2_setting(a); s && pick(*s)) {
-      out += fmt::format("# {}={}\n", key_of(s->path), default_text(*s, cfg));
+      print_default_setting(out, *s, 0, pick, cfg);
       continue;
     }
     if (any(a)) print_default_section(out, a, pick, cfg);
@@ -136,7 +225,7 @@ Outcome<void> print_defaults(Cmd& c, const Config& cfg, const Pick& pick) {
 // one set earlier; a key lvm2 does not
 // know is dropped; a section it does not know goes after the first section.
 PNode full_tree(const PNode& current, const Config& cfg) {
-  PNode root{.key = "", .section = true, .text = {}, .kids = {}, .hidden = false};
+  PNode root{.key = "", .section = true, .text = {}, .kids = {}, .hidden = false, .meta = nullptr, .used = false};
   // Settings without a default are in lvm2's tree too, unprinted: the first
   // of allocation (cling_tag_list) is one, so set keys go before
   // maximise_cling there.
@@ -144,9 +233,11 @@ PNode full_tree(const PNode& current, const Config& cfg) {
     if ((s.flags & F_SECTION) || s.path.find('<') != std::string_view::npos) continue;
     const std::string sec(section_of(s.path));
     if (root.kids.empty() || root.kids.back().key != sec)
-      root.kids.push_back(PNode{.key = sec, .section = true, .text = {}, .kids = {}, .hidden = false});
+      root.kids.push_back(PNode{.key = sec, .section = true, .text = {}, .kids = {}, .hidden = false,
+                                .meta = find_lvm2_section(sec), .used = false});
     root.kids.back().kids.push_back(PNode{.key = std::string(key_of(s.path)), .section = false,
-                                          .text = default_text(s, cfg), .kids = {}, .hidden = !has_default(s)});
+                                          .text = default_text(s, cfg), .kids = {}, .hidden = !has_default(s),
+                                          .meta = &s, .used = false});
   }
   auto after_first = [](std::vector<PNode>& v, PNode n) { v.insert(v.empty() ? v.end() : v.begin() + 1, std::move(n)); };
   for (const auto& sec : current.kids) {
@@ -156,12 +247,16 @@ PNode full_tree(const PNode& current, const Config& cfg) {
       continue;
     }
     if (!sec.section) continue;
+    it->used = true;
     // The defaults of every set key go first, then the set keys come in.
     auto& kids = it->kids;
     for (const auto& k : sec.kids)
       kids.erase(std::remove_if(kids.begin(), kids.end(), [&](const PNode& p) { return p.key == k.key; }), kids.end());
-    for (const auto& k : sec.kids)
-      if (!k.section && known_setting(sec.key + "/" + k.key)) after_first(kids, k);  // subsections are not shown
+    for (auto k : sec.kids)
+      if (!k.section && known_setting(sec.key + "/" + k.key)) {  // subsections are not shown
+        k.used = true;
+        after_first(kids, std::move(k));
+      }
   }
   return root;
 }
@@ -257,22 +352,25 @@ Outcome<void> lvmconfig(Cmd& c, const Config& cfg_ref, const std::string& type, 
     c.say("LVM configuration valid.");
     return {};
   }
-  if (type == "default") return print_defaults(c, *cfg, [](const Lvm2Setting& s) { return !(s.flags & (F_DEPRECATED | F_NO_DEFAULT)); });
+  g_notes = Notes{c.cl().has("withcomments"), c.cl().has("withversions")};
+  if (type == "default") return print_defaults(c, *cfg, [](const Lvm2Setting& s) { return !(s.flags & F_DEPRECATED); });
   if (type == "profilable" || type == "profilable-command" || type == "profilable-metadata") {
     const unsigned want = type == "profilable" ? F_PROFILABLE : type == "profilable-command" ? F_PROFILABLE_COMMAND : F_PROFILABLE_METADATA;
-    return print_defaults(c, *cfg, [want](const Lvm2Setting& s) { return (s.flags & want) && !(s.flags & F_NO_DEFAULT); });
+    return print_defaults(c, *cfg, [want](const Lvm2Setting& s) { return (s.flags & want) && !(s.flags & F_DEPRECATED); });
   }
   if (type == "missing") {
     const ConfigNode& root = cfg->merged.root;
     return print_defaults(c, *cfg, [&root](const Lvm2Setting& s) {
-      return !(s.flags & (F_DEPRECATED | F_NO_DEFAULT | F_SECTION)) && !is_set(root, s.path);
+      // lvm2 does not check the tags section: what is set there is never "used".
+      return !(s.flags & (F_DEPRECATED | F_SECTION)) && (!is_set(root, s.path) || s.path.starts_with("tags/"));
     });
   }
   if (type == "new") return {};  // nothing in 2.03.16 is newer than 2.03.16
   if (type == "list") {
     std::string out;
     for (const auto& s : lvm2_settings())
-      if (!(s.flags & (F_DEPRECATED | F_SECTION))) out += std::string(s.path) + "\n";
+      if (!(s.flags & (F_DEPRECATED | F_SECTION)))
+        out += std::string(s.path) + (g_notes.versions ? fmt::format(" - [{}]", s.since) : "") + "\n";
     c.say_raw(out);
     return {};
   }

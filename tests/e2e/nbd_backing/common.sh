@@ -1,18 +1,8 @@
-# Shared by the nbd_backing e2e tests.
-# shellcheck disable=SC1090
+# Shared by the nbd_backing e2e tests: ulvm's common start (lib.sh,
+# expect_out, UDM_LVM_CONFDIR) and the exports tests' helpers.
+# shellcheck disable=SC1090,SC1091
+. "$(dirname "$0")/../ulvm/common.sh"
 . "$(dirname "$0")/../exports/common.sh"
-export UDM_LVM_CONFDIR="$E2E_TMP/conf"
-
-# expect_out "EXPECTED" CMD...: CMD succeeds and prints exactly EXPECTED.
-expect_out() {
-  local want="$1"; shift
-  local got
-  got=$("$@" 2>"$E2E_TMP/stderr") || fail "$* exited $?: $(cat "$E2E_TMP/stderr")"
-  [ "$got" == "$want" ] || fail "$*: expected
-$want
-got
-$got"
-}
 
 # start_nbdkit SOCKET FILE: nbdkit's file plugin serving FILE on SOCKET
 # (restartable on the same socket); its pid in $NBDKIT_PID.

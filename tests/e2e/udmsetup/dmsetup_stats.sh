@@ -4,38 +4,19 @@
 # udmstats (udmsetup's dmstats name) drive the same udmd and must print the
 # same bytes, exit codes and errors. I/O goes through the FUSE file; times
 # are normalised where they differ run to run.
-. "$(dirname "$0")/common.sh"
-requires dmstats udm-run
+. "$(dirname "$0")/stats_common.sh"
 start_fuse_daemon
 
-compared=0
-# same ARGS...: dmstats ARGS and udmstats ARGS print the same (normalised by $NORM).
-# `report` reads and clears the counters (as dm_stats_populate), so the same
-# I/O ($IO, a function) runs before each tool's report.
-NORM=cat
+# same ARGS...: stats_both; a report (it reads and clears the counters)
+# follows the same I/O ($IO, a function) in each tool.
 IO=true
 same() {
-  local io=true
   if [ "$1" == report ] && [ "$IO" != true ]; then
-    io=$IO
-    udmstats report --allprograms >/dev/null  # start from zero
+    BEFORE_D="stats_fresh_io $IO" BEFORE_U=$IO stats_both "$@"
+  else
+    stats_both "$@"
   fi
-  $io
-  udm-run --rundir "$UDM_RUNDIR" dmstats "$@" >"$E2E_TMP/d.out" 2>"$E2E_TMP/d.err" && drc=0 || drc=$?
-  $io
-  udmstats "$@" >"$E2E_TMP/u.out" 2>"$E2E_TMP/u.err" && urc=0 || urc=$?
-  $NORM <"$E2E_TMP/d.out" >"$E2E_TMP/d.n"
-  $NORM <"$E2E_TMP/u.out" >"$E2E_TMP/u.n"
-  if ! cmp -s "$E2E_TMP/d.n" "$E2E_TMP/u.n" || ! cmp -s "$E2E_TMP/d.err" "$E2E_TMP/u.err" ||
-     [ "$drc" != "$urc" ]; then
-    diff "$E2E_TMP/d.n" "$E2E_TMP/u.n" >&2 || true
-    diff "$E2E_TMP/d.err" "$E2E_TMP/u.err" >&2 || true
-    fail "dmstats $* differs (exit $drc vs $urc)"
-  fi
-  compared=$((compared + 1))
 }
-# Each tool creates regions in turn; the other reads them back.
-dm() { udm-run --rundir "$UDM_RUNDIR" dmstats "$@"; }
 
 sparse_file "$E2E_TMP/a.img" 8M
 udmsetup create sa --table "0 16384 linear $E2E_TMP/a.img 0"

@@ -4,11 +4,11 @@
 # = sectors of the udm device) become regions grouped under the file's name;
 # real dmstats (through udm-run) and udmstats make the same regions and
 # messages, and writes to the file count in the group.
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/stats_common.sh"
 export UDM_BLOCK_DEVICES=1
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root for loop devices"; exit 77; }
 [ -e /dev/fuse ] && [ -e /dev/loop-control ] || { echo "SKIP: needs /dev/fuse and /dev/loop-control"; exit 77; }
-requires dmstats udm-run mkfs.ext4 losetup
+requires mkfs.ext4 losetup
 devdir="$E2E_TMP/devdir"
 mkdir -p "$devdir" "$E2E_TMP/mnt"
 start_daemon --no-nbd --devdir "$devdir"
@@ -29,25 +29,10 @@ sync
 extents=$(filefrag "$f" | sed -n 's/.*: \([0-9]*\) extents\? found/\1/p')
 [ "$extents" -ge 2 ] || fail "the test file has $extents extent(s)"
 
-compared=0
 # both ARGS...: each tool runs ARGS on a device without regions; same output,
 # errors, exit code and @stats_list.
-both() {
-  udmstats delete --allregions --allprograms fm
-  udm-run --rundir "$UDM_RUNDIR" dmstats "$@" >"$E2E_TMP/d.out" 2>"$E2E_TMP/d.err" && drc=0 || drc=$?
-  udmsetup message fm 0 @stats_list >"$E2E_TMP/d.list"
-  udmstats delete --allregions --allprograms fm
-  udmstats "$@" >"$E2E_TMP/u.out" 2>"$E2E_TMP/u.err" && urc=0 || urc=$?
-  udmsetup message fm 0 @stats_list >"$E2E_TMP/u.list"
-  if ! cmp -s "$E2E_TMP/d.out" "$E2E_TMP/u.out" || ! cmp -s "$E2E_TMP/d.err" "$E2E_TMP/u.err" ||
-     ! cmp -s "$E2E_TMP/d.list" "$E2E_TMP/u.list" || [ "$drc" != "$urc" ]; then
-    diff "$E2E_TMP/d.out" "$E2E_TMP/u.out" >&2 || true
-    diff "$E2E_TMP/d.err" "$E2E_TMP/u.err" >&2 || true
-    diff "$E2E_TMP/d.list" "$E2E_TMP/u.list" >&2 || true
-    fail "dmstats $* differs (exit $drc vs $urc)"
-  fi
-  compared=$((compared + 1))
-}
+fm_clear() { udmstats delete --allregions --allprograms fm; }
+both() { BEFORE_D=fm_clear BEFORE_U=fm_clear LIST_DEV=fm stats_both "$@"; }
 both create --filemap --nomonitor "$f"
 both create --filemap --nomonitor --nogroup --bounds 1ms,10ms "$f"
 both create --filemap --nomonitor --programid prog --bounds 10us "$f"
@@ -64,7 +49,7 @@ for i in 1 2; do
   dd if=/dev/urandom of="$E2E_TMP/mnt/other" bs=64k count=4 oflag=append conv=notrunc,fsync status=none
 done
 udmstats delete --allregions --allprograms fm
-udm-run --rundir "$UDM_RUNDIR" dmstats create --filemap --nomonitor --bounds 1ms "$g" >/dev/null
+dm create --filemap --nomonitor --bounds 1ms "$g" >/dev/null
 udmsetup message fm 0 @stats_list >"$E2E_TMP/old.list"
 restore() {
   udmstats delete --allregions --allprograms fm
@@ -77,22 +62,7 @@ for i in 1 2; do
   dd if=/dev/urandom of="$g" bs=64k count=4 oflag=append conv=notrunc,fsync status=none
   dd if=/dev/urandom of="$E2E_TMP/mnt/other" bs=64k count=4 oflag=append conv=notrunc,fsync status=none
 done
-updated() {
-  restore
-  udm-run --rundir "$UDM_RUNDIR" dmstats "$@" >"$E2E_TMP/d.out" 2>"$E2E_TMP/d.err" && drc=0 || drc=$?
-  udmsetup message fm 0 @stats_list >"$E2E_TMP/d.list"
-  restore
-  udmstats "$@" >"$E2E_TMP/u.out" 2>"$E2E_TMP/u.err" && urc=0 || urc=$?
-  udmsetup message fm 0 @stats_list >"$E2E_TMP/u.list"
-  if ! cmp -s "$E2E_TMP/d.out" "$E2E_TMP/u.out" || ! cmp -s "$E2E_TMP/d.err" "$E2E_TMP/u.err" ||
-     ! cmp -s "$E2E_TMP/d.list" "$E2E_TMP/u.list" || [ "$drc" != "$urc" ]; then
-    diff "$E2E_TMP/d.out" "$E2E_TMP/u.out" >&2 || true
-    diff "$E2E_TMP/d.err" "$E2E_TMP/u.err" >&2 || true
-    diff "$E2E_TMP/d.list" "$E2E_TMP/u.list" >&2 || true
-    fail "dmstats $* differs (exit $drc vs $urc)"
-  fi
-  compared=$((compared + 1))
-}
+updated() { BEFORE_D=restore BEFORE_U=restore LIST_DEV=fm stats_both "$@"; }
 updated update_filemap --groupid 0 --nomonitor "$g"
 [ "$(wc -l <"$E2E_TMP/u.list")" -gt "$(wc -l <"$E2E_TMP/old.list")" ] || fail "update_filemap added no region"
 updated update_filemap --groupid 7 --nomonitor "$g"
@@ -116,5 +86,5 @@ udmstats report --allprograms >/dev/null
 dd if=/dev/zero of="$f" bs=4096 count=16 oflag=direct conv=notrunc status=none
 expect_eq "$(udmstats report --noheadings -o obj_type,stats_name,write_count -S obj_type=group fm)" "group:data:16" \
   "writes to the file count in its group"
-expect_eq "$(udmstats list -v)" "$(udm-run --rundir "$UDM_RUNDIR" dmstats list -v)" "list -v"
+expect_eq "$(udmstats list -v)" "$(dm list -v)" "list -v"
 echo "dmsetup_stats_filemap: $compared commands identical"

@@ -4,43 +4,13 @@
 # reported, ungrouped and deleted by the other (libdm keeps it in the
 # leader's aux_data as DMS_GROUP=alias:members#user_data), and both print the
 # same bytes, errors and exit codes.
-. "$(dirname "$0")/common.sh"
-requires dmstats udm-run
+. "$(dirname "$0")/stats_common.sh"
 start_fuse_daemon
 
-# same ARGS...: dmstats ARGS and udmstats ARGS print the same (after $NORM).
-NORM=cat
-same() {
-  udm-run --rundir "$UDM_RUNDIR" dmstats "$@" >"$E2E_TMP/d.out" 2>"$E2E_TMP/d.err" && drc=0 || drc=$?
-  udmstats "$@" >"$E2E_TMP/u.out" 2>"$E2E_TMP/u.err" && urc=0 || urc=$?
-  $NORM <"$E2E_TMP/d.out" >"$E2E_TMP/d.n"
-  $NORM <"$E2E_TMP/u.out" >"$E2E_TMP/u.n"
-  if ! cmp -s "$E2E_TMP/d.n" "$E2E_TMP/u.n" || ! cmp -s "$E2E_TMP/d.err" "$E2E_TMP/u.err" ||
-     [ "$drc" != "$urc" ]; then
-    diff "$E2E_TMP/d.n" "$E2E_TMP/u.n" >&2 || true
-    diff "$E2E_TMP/d.err" "$E2E_TMP/u.err" >&2 || true
-    fail "dmstats $* differs (exit $drc vs $urc)"
-  fi
-  compared=$((compared + 1))
-}
+same() { stats_both "$@"; }
 # both ARGS...: a command that changes state, run by each tool in turn on
 # the same starting state ($UNDO restores it): same output, same @stats_list.
-both() {
-  udm-run --rundir "$UDM_RUNDIR" dmstats "$@" >"$E2E_TMP/d.out" 2>"$E2E_TMP/d.err" && drc=0 || drc=$?
-  udmsetup message ga 0 @stats_list >"$E2E_TMP/d.list"
-  $UNDO
-  udmstats "$@" >"$E2E_TMP/u.out" 2>"$E2E_TMP/u.err" && urc=0 || urc=$?
-  udmsetup message ga 0 @stats_list >"$E2E_TMP/u.list"
-  if ! cmp -s "$E2E_TMP/d.out" "$E2E_TMP/u.out" || ! cmp -s "$E2E_TMP/d.err" "$E2E_TMP/u.err" ||
-     ! cmp -s "$E2E_TMP/d.list" "$E2E_TMP/u.list" || [ "$drc" != "$urc" ]; then
-    diff "$E2E_TMP/d.out" "$E2E_TMP/u.out" >&2 || true
-    diff "$E2E_TMP/d.err" "$E2E_TMP/u.err" >&2 || true
-    diff "$E2E_TMP/d.list" "$E2E_TMP/u.list" >&2 || true
-    fail "dmstats $* differs (exit $drc vs $urc)"
-  fi
-  compared=$((compared + 1))
-}
-dm() { udm-run --rundir "$UDM_RUNDIR" dmstats "$@"; }
+both() { BEFORE_U=$UNDO LIST_DEV=ga stats_both "$@"; }
 
 sparse_file "$E2E_TMP/a.img" 8M
 udmsetup create ga --table "0 16384 linear $E2E_TMP/a.img 0"
@@ -116,20 +86,7 @@ io() {
 }
 # report: the same I/O before each tool's report (which reads and clears).
 SUB=report
-rep() {
-  udmstats report --allprograms >/dev/null
-  io
-  udm-run --rundir "$UDM_RUNDIR" dmstats $SUB "$@" >"$E2E_TMP/d.out" 2>"$E2E_TMP/d.err" && drc=0 || drc=$?
-  io
-  udmstats $SUB "$@" >"$E2E_TMP/u.out" 2>"$E2E_TMP/u.err" && urc=0 || urc=$?
-  if ! cmp -s "$E2E_TMP/d.out" "$E2E_TMP/u.out" || ! cmp -s "$E2E_TMP/d.err" "$E2E_TMP/u.err" ||
-     [ "$drc" != "$urc" ]; then
-    diff "$E2E_TMP/d.out" "$E2E_TMP/u.out" >&2 || true
-    diff "$E2E_TMP/d.err" "$E2E_TMP/u.err" >&2 || true
-    fail "dmstats report $* differs (exit $drc vs $urc)"
-  fi
-  compared=$((compared + 1))
-}
+rep() { BEFORE_D="stats_fresh_io io" BEFORE_U=io stats_both $SUB "$@"; }
 H=region_id,obj_type
 for args in "-o $H,hist_count,hist_count_bounds,hist_count_ranges ga"     "-o $H,hist_percent,hist_percent_bounds,hist_percent_ranges ga"     "-o $H,hist_count,hist_percent_bounds,hist_count_ranges --noheadings ga"     "-o $H,hist_count_ranges,hist_percent_ranges --notimesuffix ga"     "-o $H,hist_count_bounds --nameprefixes ga" "-o $H,hist_count_bounds --separator / ga"     "-o $H,hist_bins,hist_bounds,hist_ranges" "-o $H,hist_bounds,hist_ranges --notimesuffix"     "-o stats_name,region_id,read_count,write_count,read_sector_count,write_sector_count,interval_ns,interval,throughput"     "-o region_id,area_id,read_count -O -read_count,area_id" "-o region_id,group_id,area_id -O group_id,-region_id"     "-o region_id,area_id,write_count -S write_count>0" "-o region_id,area_id -S obj_type=group||area_id=2"     "-o region_id,region_len,area_len,area_start,write_size_per_sec --units k"     "-o region_id,region_len,area_len,avg_request_size --units 4K" "-o region_len,area_len --units s"     "-o region_len,area_len --units b" "-o region_len,area_len --units H" "-o region_len,area_len --units m --nosuffix"     "-o region_id,write_count --count 2 --interval 1 ga" "-o stats_name,region_id,write_count --programid dmstats"     "-o region_id -S bogus=1" "-O bogus" "-o region_id -S region_id>"; do
   # shellcheck disable=SC2086
@@ -148,28 +105,21 @@ for args in "list --histogram" "list --histogram ga" "list -o +hist_bins,precise
   # shellcheck disable=SC2086
   same $args
 done
+# -S on the size fields: values with units (MiB without one) compared in
+# sectors as libdm does, and its errors for units, percents and regexes.
+for sel in 'region_len>1m' 'region_len>=4m' 'region_len=2m' 'region_len<2.5m' 'region_len>1' \
+    'region_len>8192s' 'region_start>=2048k' 'area_len<1.5M' 'area_offset>0&&area_len<=1398102b' \
+    'region_len>.001g' 'region_len>1h' '!(region_len<=2m)' '(area_start>1.m)' 'region_len>1x' 'region_len>1%' \
+    'region_id>1m' 'region_id>1.5' 'region_len>1e3' 'region_len>1mb' 'region_len=~1' \
+    'region_id>99999999999999999999'; do
+  same list -v -o region_id,area_id,region_start,region_len,area_start,area_offset,area_len -S "$sel"
+done
 # --segments: a region per table line, grouped.
 udmsetup create gs --table "0 100 zero
 100 200 zero
 300 50 error"
 gs_clear() { udmstats delete --allregions --allprograms gs; }
-UNDO=gs_clear
-gs_both() {
-  gs_clear
-  udm-run --rundir "$UDM_RUNDIR" dmstats "$@" >"$E2E_TMP/d.out" 2>"$E2E_TMP/d.err" && drc=0 || drc=$?
-  udmsetup message gs 0 @stats_list >"$E2E_TMP/d.list"
-  gs_clear
-  udmstats "$@" >"$E2E_TMP/u.out" 2>"$E2E_TMP/u.err" && urc=0 || urc=$?
-  udmsetup message gs 0 @stats_list >"$E2E_TMP/u.list"
-  if ! cmp -s "$E2E_TMP/d.out" "$E2E_TMP/u.out" || ! cmp -s "$E2E_TMP/d.err" "$E2E_TMP/u.err" ||
-     ! cmp -s "$E2E_TMP/d.list" "$E2E_TMP/u.list" || [ "$drc" != "$urc" ]; then
-    diff "$E2E_TMP/d.out" "$E2E_TMP/u.out" >&2 || true
-    diff "$E2E_TMP/d.err" "$E2E_TMP/u.err" >&2 || true
-    diff "$E2E_TMP/d.list" "$E2E_TMP/u.list" >&2 || true
-    fail "dmstats $* differs (exit $drc vs $urc)"
-  fi
-  compared=$((compared + 1))
-}
+gs_both() { BEFORE_D=gs_clear BEFORE_U=gs_clear LIST_DEV=gs stats_both "$@"; }
 gs_both create --segments gs
 gs_both create --segments --areas 2 --start 10 --length 20 gs
 gs_both create --segments --bounds 1ms --userdata uu gs

@@ -73,12 +73,25 @@ if command -v lvm >/dev/null; then
   same lvmconfig --type profilable-command
   same lvmconfig --type profilable-metadata
   same lvmconfig --type default allocation report/aligned
+  # lvm2's comments and versions above each node (its own comment texts).
+  same lvmconfig --type default --withcomments
+  same lvmconfig --type default --withversions
+  same lvmconfig --type default --withcomments --withversions devices/preferred_names tags allocation/cache_settings backup
+  same lvmconfig --type default devices/preferred_names
+  same lvmconfig --withcomments
+  same lvmconfig --withcomments --withversions devices global/units
+  same lvmconfig --type full --withcomments --withversions
+  same lvmconfig --type diff --withcomments
+  same lvmconfig --type profilable --withcomments
+  same lvmconfig --type missing --withversions
+  same lvmconfig --type list --withversions
 
   # Settings lvm2 does not know, lvmlocal.conf over lvm.conf, profiles.
   cp "$LVM_SYSTEM_DIR/lvm.conf" "$E2E_TMP/lvm.conf.saved"
   cat >"$LVM_SYSTEM_DIR/lvm.conf" <<'CONF'
 devices { bogus = 1 scan_lvs = 0 filter = [ "a|.*|" ] }
 weird { x = 1 }
+tags { hosttags = 0 foo { } bar { host_list = [ "m1" ] } }
 allocation { cache_settings { mq { a = 1 } } }
 global { units = "m" }
 backup { backup = 0 }
@@ -97,6 +110,9 @@ CONF
   same lvmconfig --type diff
   same lvmconfig --type full
   same lvmconfig --type missing
+  same lvmconfig --withcomments --withversions
+  same lvmconfig --type full --withcomments
+  same lvmconfig --type missing --withcomments
   same lvmconfig --profile p1
   same lvmconfig --commandprofile p1 global/units
   same lvmconfig --profile p1 --mergedconfig

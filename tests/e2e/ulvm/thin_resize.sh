@@ -47,6 +47,17 @@ ulvm lvcreate -an -V 4M -T vg0/pool -n quiet >/dev/null 2>&1 || fail "lvcreate -
 udmsetup info vg0-quiet >/dev/null 2>&1 && fail "vg0-quiet activated with -an"
 ulvm lvremove -y vg0/quiet >/dev/null || fail "lvremove quiet"
 
+# lvremove of a pool with thins asks as lvm2 2.03.16 does (the pool by its
+# VG/LV name, then each active LV), and a "n" keeps everything.
+asked() {  # asked ANSWERS RC STDERR ARGS...: lvremove ARGS fed ANSWERS
+  local answers="$1" rc_want="$2" err_want="$3" rc=0; shift 3
+  printf "$answers" | ulvm lvremove "$@" >"$E2E_TMP/out" 2>"$E2E_TMP/err" || rc=$?
+  expect_eq "$rc" "$rc_want" "lvremove $* exit code"
+  expect_eq "$(cat "$E2E_TMP/err")" "$err_want" "lvremove $* asks"
+  expect_eq "$(ulvm lvs --noheadings -o lv_name vg0 | xargs)" "pool thin" "lvremove $* kept the LVs"
+}
+asked 'n\n' 5 'Removing pool vg0/pool will remove 1 dependent volume(s). Proceed? [y/n]:   Logical volume vg0/pool not removed.' vg0/pool
+asked 'y\nn\n' 5 'Removing pool vg0/pool will remove 1 dependent volume(s). Proceed? [y/n]: Do you really want to remove active logical volume vg0/thin? [y/n]:   Logical volume vg0/thin not removed.' vg0/pool
 # lvremove of the pool takes its thin and the spare.
 expect_out '  Logical volume "thin" successfully removed.
   Logical volume "pool" successfully removed.' ulvm lvremove -f vg0/pool
@@ -84,4 +95,17 @@ F="$UDM_RUNDIR/dev/vg0/big"
 for ((i=0; i<100; i++)); do [ -e "$F" ] && break; sleep 0.05; done
 dd if=/dev/urandom of="$F" bs=1M count=24 conv=notrunc,fsync status=none 2>/dev/null && fail "writing past the pool's end succeeded"
 expect_eq "$(ulvm lvs --noheadings -o lv_attr,data_percent,lv_health_status vg0/data | xargs)" "twi-aotzD- 100.00 out_of_data" "full pool"
+# lvremove VG: the pool first (it asks), then its thins; -f takes all.
+asked_vg() {
+  local rc=0
+  printf 'n\nn\nn\n' | ulvm lvremove vg0 >"$E2E_TMP/out" 2>"$E2E_TMP/err" || rc=$?
+  expect_eq "$rc" 5 "lvremove vg0 answered no"
+  expect_eq "$(head -c 90 "$E2E_TMP/err")" 'Removing pool vg0/data will remove 2 dependent volume(s). Proceed? [y/n]:   Logical volume' "lvremove vg0 asks"
+  expect_eq "$(ulvm lvs --noheadings -o lv_name vg0 | xargs)" "big data t" "lvremove vg0 answered no kept the LVs"
+}
+asked_vg
+expect_out '  Logical volume "t" successfully removed.
+  Logical volume "big" successfully removed.
+  Logical volume "data" successfully removed.' ulvm lvremove -f vg0
+expect_eq "$(ulvm lvs -a --noheadings -o lv_name vg0 | xargs)" "" "lvremove -f vg0 left LVs"
 echo PASS

@@ -218,6 +218,24 @@ TEST(StatsReport, UnitsSortAndSelection) {
   EXPECT_EQ(render(o, regions), "0 30\n0 30\n2 0\n1 0\n");
   o.select = "write_count>0 && obj_type=area";
   EXPECT_EQ(render(o, regions), "0 30\n");
+  // Sizes take units (MiB without one) and compare in sectors: areas are 1000 sectors.
+  o.fields = "area_id";
+  o.sort = "area_id";
+  o.select = "obj_type=area && area_len=1000s && area_start>=500k";
+  EXPECT_EQ(render(o, regions), "1\n2\n");
+  o.select = "obj_type=area && area_len<0.49m";
+  EXPECT_EQ(render(o, regions), "0\n1\n2\n");
+  o.select = "obj_type=area && area_len>0.49m";
+  EXPECT_EQ(render(o, regions), "");
+  o.select = "area_len>1%";
+  auto pct = StatsReport::create(o);
+  ASSERT_FALSE(pct);
+  EXPECT_EQ(pct.error().message,
+            "Found percent value but size value expected for selection field area_len.\n"
+            "Selection syntax error at 'area_len>1%'.\nUse 'help' for selection to get more help.\n");
+  o.select = "area_id>1k";
+  EXPECT_NE(StatsReport::create(o).error().message.find("Found size unit specifier but numeric value expected"),
+            std::string::npos);
   o.select = "bogus=1";
   auto bad = StatsReport::create(o);
   ASSERT_FALSE(bad);
