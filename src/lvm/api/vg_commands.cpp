@@ -1,6 +1,7 @@
 // vgcreate, vgextend, vgremove, vgrename, vgcfgbackup,
 // vgcfgrestore, vgchange.
 #include "lvm/api/cmd.hpp"
+#include "lvm/api/activation_mode.hpp"
 #include "lvm/api/shared_vg.hpp"
 #include "lvm/api/report_data.hpp"
 #include "lvm/api/snapshot_commands.hpp"
@@ -388,6 +389,7 @@ Outcome<void> cmd_vgchange(Cmd& c) {
   if (!act) return failed("Need one or more command options.", EXIT_INVALID);
   auto on = parse_activate(*act);
   if (!on) return std::unexpected(on.error());
+  if (auto r = announce_activation_mode(c); !r) return r;
   if (auto r = c.open(false); !r) return r;
   auto targets = vgchange_targets(c);
   if (!targets) return std::unexpected(targets.error());
