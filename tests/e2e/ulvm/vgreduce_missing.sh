@@ -11,7 +11,9 @@
 # --force (raid and mirror repaired, lin kept and named), --force (r1's
 # image 0 an error segment, mir linear on PV 0, lin removed, PV 1 gone);
 # real vgck and lvs read ulvm's result. With every PV there: "already
-# consistent"; lvm2's refusals of bad command lines.
+# consistent"; lvm2's refusals of bad command lines. Activation with PV 1
+# missing in lvm2's modes (degraded: r1 without its slot 0, mir and lin
+# refused; complete: all refused; partial: all active, lin an error table).
 . "$(dirname "$0")/common.sh"
 requires lvm
 [ "$(id -u)" == 0 ] || { echo "SKIP: needs root for loop devices"; exit 77; }
@@ -116,6 +118,48 @@ grep -q 'flags = \["MISSING"\]' <(meta "$(lvm_cfg "${P[0]}" "${P[2]}")") || fail
 # Once refused, the PV is MISSING in the metadata: the same again.
 same "refusal again" --removemissing vgm
 same_meta "refusal again"
+
+# Activation with PV 1 missing, in lvm2's three modes (its messages).
+restore
+start_daemon
+unset UDM_NO_AUTOSTART
+act() {  # act ARGS...: rc, stdout, stderr of ulvm ARGS (the missing PV's warnings left out)
+  local rc=0
+  ulvm "$@" >"$E2E_TMP/o" 2>"$E2E_TMP/e" || rc=$?
+  echo "rc=$rc"; cat "$E2E_TMP/o"; echo "--"; grep -v "Couldn't find device\|is missing PV" "$E2E_TMP/e" || true
+}
+expect_eq "$(act vgchange -ay vgm)" "rc=5
+  1 logical volume(s) in volume group \"vgm\" now active
+--
+  Refusing activation of partial LV vgm/mir.  Use '--activationmode partial' to override.
+  Refusing activation of partial LV vgm/lin.  Use '--activationmode partial' to override." "vgchange -ay (degraded)"
+case "$(udmsetup table vgm-r1)" in *" 2 - - "*) ;; *) fail "r1 not degraded: $(udmsetup table vgm-r1)";; esac
+ulvm vgchange -an vgm >/dev/null 2>&1 || fail "vgchange -an"
+expect_eq "$(act vgchange -ay --activationmode complete vgm)" "rc=5
+  0 logical volume(s) in volume group \"vgm\" now active
+--
+  Refusing activation of partial LV vgm/r1.  Try '--activationmode degraded'.
+  Refusing activation of partial LV vgm/mir.  Use '--activationmode partial' to override.
+  Refusing activation of partial LV vgm/lin.  Use '--activationmode partial' to override." "vgchange -ay complete"
+expect_eq "$(act lvchange -ay --activationmode complete vgm/r1)" "rc=5
+--
+  Refusing activation of partial LV vgm/r1.  Try '--activationmode degraded'." "lvchange -ay complete"
+expect_eq "$(act vgchange -ay --activationmode partial vgm)" "rc=0
+  3 logical volume(s) in volume group \"vgm\" now active
+--
+  PARTIAL MODE. Incomplete logical volumes will be processed." "vgchange -ay partial"
+expect_eq "$(udmsetup table vgm-lin)" "0 16384 error " "lin's table in partial mode"
+ulvm vgchange -an vgm >/dev/null 2>&1 || fail "vgchange -an"
+expect_eq "$(act vgchange -ay --activationmode foo vgm)" "rc=3
+--
+  Invalid activation mode given.
+  Run \`vgchange --help' for more information." "bad mode"
+expect_eq "$(act vgchange -ay -P --activationmode complete vgm)" "rc=3
+--
+  --partial and --activationmode are mutually exclusive arguments
+  Run \`vgchange --help' for more information." "-P and complete"
+stop_daemon
+export UDM_NO_AUTOSTART=1
 
 restore
 same "--force --test" --removemissing --force --test vgm
