@@ -186,4 +186,27 @@ got=$(lvm vgs --config "$PTWO" --noheadings -o pv_count,lv_count,vg_missing_pv_c
 expect_eq "$got" " 2 2 0 wz--n-" "real vgs of ulvm's VG after --force"
 # Nothing missing any more.
 same "after --force" --removemissing vgm
+
+# The same with the LVs active and data on them: mir is reloaded linear, its
+# other devices go, lin is deactivated; the data stays.
+restore
+start_daemon
+unset UDM_NO_AUTOSTART
+ulvm vgchange -ay --activationmode partial vgm >/dev/null 2>&1 || fail "vgchange -ay partial"
+head -c 8M /dev/urandom >"$E2E_TMP/data"
+for lv in mir r1; do
+  dd if="$E2E_TMP/data" of="$UDM_RUNDIR/dev/vgm/$lv" bs=1M conv=fsync status=none || fail "write $lv"
+done
+ulvm vgreduce --removemissing --force vgm >/dev/null 2>&1 || fail "vgreduce --force with active LVs"
+expect_eq "$(udmsetup ls | cut -f1 | sort | tr '\n' ' ')" "vgm-mir vgm-r1 vgm-r1_rimage_1 vgm-r1_rmeta_1 " "devices after --force"
+pv0=$(stat -c '%t:%T' "${P[0]}")
+expect_eq "$(udmsetup table vgm-mir)" "0 16384 linear $((16#${pv0%:*})):$((16#${pv0#*:})) 2048" "mir's table after --force"
+for lv in mir r1; do cmp -s "$E2E_TMP/data" "$UDM_RUNDIR/dev/vgm/$lv" || fail "$lv's data after --force"; done
+ulvm vgchange -an vgm >/dev/null 2>&1 || fail "vgchange -an"
+expect_eq "$(udmsetup ls)" "No devices found" "devices after vgchange -an"
+# Activated again: r1 runs without its error slot 0.
+expect_eq "$(ulvm vgchange -ay vgm 2>&1)" "  2 logical volume(s) in volume group \"vgm\" now active" "vgchange -ay after --force"
+case "$(udmsetup table vgm-r1)" in *" 2 - - "*) ;; *) fail "r1 after --force: $(udmsetup table vgm-r1)";; esac
+for lv in mir r1; do cmp -s "$E2E_TMP/data" "$UDM_RUNDIR/dev/vgm/$lv" || fail "$lv's data activated again"; done
+ulvm vgchange -an vgm >/dev/null 2>&1 || fail "vgchange -an"
 echo PASS
