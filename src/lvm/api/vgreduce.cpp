@@ -37,16 +37,26 @@ struct Repair {
   VolumeGroup cur;                   // as last committed
   std::set<std::string> missing;     // PV names: not found or flagged MISSING
   std::vector<std::string> unfound;  // ids of the PVs not found, in VG order (names change)
+  // PVs flagged MISSING that are there again: id and device.
+  std::vector<std::pair<std::string, std::string>> returned;
 };
+
+// What lvm2 says of a PV written while it was missing, at each read and write.
+void previously_missing(Cmd& c, const VolumeGroup& vg, const std::pair<std::string, std::string>& pv) {
+  c.warn(fmt::format("WARNING: VG {} was previously updated while PV {} was missing.", vg.name, pv.second));
+}
 
 // Writes `vg` as lvm2 does after each change (`writes` of its commits: it
 // names each PV not found at each one) and reloads `lv` when it is active,
 // removing the devices of its sub-LVs `gone`.
 Outcome<void> write(Cmd& c, Repair& r, VolumeGroup vg, unsigned writes, const std::string& lv = {},
                     const std::vector<std::string>& gone = {}) {
-  for (unsigned i = 0; i < writes; ++i)
+  for (unsigned i = 0; i < writes; ++i) {
     for (const auto& id : r.unfound)
       if (vg.find_pv_by_id(id)) c.warn(fmt::format("WARNING: Couldn't find device with uuid {}.", format_id(id)));
+    for (const auto& pv : r.returned)
+      if (vg.find_pv_by_id(pv.first)) previously_missing(c, vg, pv);
+  }
   const bool active = !lv.empty() && !c.test_mode() && r.cur.find_lv(lv) && c.is_active(r.cur, *r.cur.find_lv(lv));
   const VolumeGroup before = r.cur;
   // As many commits as lvm2's, so the seqno is lvm2's too.
@@ -152,6 +162,7 @@ Outcome<void> remove_missing(Cmd& c) {
   const auto paths = c.pv_paths(name);
   for (const auto& pv : old->pvs) {
     if (!paths.contains(pv.name)) r.unfound.push_back(pv.id);
+    else if (pv.flags.has("MISSING") || pv.status.has("MISSING")) r.returned.emplace_back(pv.id, paths.at(pv.name));
     if (!paths.contains(pv.name) || pv.flags.has("MISSING") || pv.status.has("MISSING")) r.missing.insert(pv.name);
   }
   if (r.missing.empty()) {
@@ -159,27 +170,26 @@ Outcome<void> remove_missing(Cmd& c) {
     return {};
   }
   // lvm2 reads the VG again to repair it, naming the PVs not found again.
+  for (const auto& pv : r.returned) {
+    previously_missing(c, *old, pv);
+    c.warn(fmt::format("WARNING: VG {} was missing PV {} {}.", name, pv.second, format_id(pv.first)));
+  }
   for (const auto& id : r.unfound) c.warn(fmt::format("WARNING: Couldn't find device with uuid {}.", format_id(id)));
+  for (const auto& pv : r.returned) previously_missing(c, *old, pv);
   // Written from now on with the PVs not found flagged MISSING, as lvm2.
   for (auto& pv : r.cur.pvs)
     if (!paths.contains(pv.name)) {
       pv.flags.add("MISSING");
       pv.device = "[unknown]";
     }
-  bool fixed = false;
-  if (c.force_count() > 0) {
+  const bool force = c.force_count() > 0;
+  if (force)
     if (auto f = force_consistent(c, r); !f) return f;
-    VolumeGroup vg = r.cur;
-    consolidate(c, r, vg);
-    fixed = true;
-    if (auto w = write(c, r, std::move(vg), 1); !w)
-      return failed(Cmd::indented(fmt::format("{}\nFailed to write out a consistent VG for {}", w.error().message, name)));
-  } else {
-    VolumeGroup vg = r.cur;
-    fixed = consolidate(c, r, vg);
-    if (auto w = write(c, r, std::move(vg), 1); !w)
-      return failed(Cmd::indented(fmt::format("{}\nFailed to write out a consistent VG for {}", w.error().message, name)));
-  }
+  VolumeGroup vg = r.cur;
+  // lvm2 says it wrote a consistent VG after --force even with partial LVs kept.
+  const bool fixed = consolidate(c, r, vg) || force;
+  if (auto w = write(c, r, std::move(vg), 1); !w)
+    return failed(Cmd::indented(fmt::format("{}\nFailed to write out a consistent VG for {}", w.error().message, name)));
   if (!fixed) return failed("");
   c.say(fmt::format("Wrote out consistent volume group {}.", name));
   return {};
