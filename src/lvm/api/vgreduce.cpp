@@ -1,5 +1,5 @@
 // vgreduce, as lvm2 2.03.16:
-//   vgreduce VG PV...                 empty PVs leave the VG;
+//   vgreduce VG PV... | -a VG         empty PVs leave the VG, one at a time;
 //   vgreduce --removemissing VG       PVs not found leave the VG when no LV
 //       uses them; else the partial LVs are named, the VG is written with
 //       the PVs flagged MISSING, and the command fails;
@@ -158,7 +158,7 @@ Outcome<void> remove_missing(Cmd& c) {
   if (auto o = c.open(true); !o) return o;
   auto old = c.vg(name);
   if (!old) return failed(Cmd::indented(fmt::format("{}\nCannot process volume group {}", old.error().message, name)));
-  Repair r{*old, {}, {}};
+  Repair r{*old, {}, {}, {}};
   const auto paths = c.pv_paths(name);
   for (const auto& pv : old->pvs) {
     if (!paths.contains(pv.name)) r.unfound.push_back(pv.id);
@@ -207,31 +207,47 @@ Outcome<void> cmd_vgreduce(Cmd& c) {
   if (a.empty()) return no_matching_syntax(c, repairing);
   if (repairing && a.size() > 1) return refused(c, fmt::format("Command does not accept argument: {}.", a[1]));
   if (repairing) return remove_missing(c);
-  if (a.size() < 2) return no_matching_syntax(c, false);
+  if (a.size() < 2 && !all) return no_matching_syntax(c, false);
+  if (all && a.size() > 1) return refused(c, fmt::format("Command does not accept argument: {}.", a[1]));
   if (auto r = c.open(true); !r) return r;
   auto old = c.vg(a[0]);
   if (!old) return std::unexpected(old.error());
-  VolumeGroup vg = *old;
-  std::vector<std::string> removed;
-  for (std::size_t i = 1; i < a.size(); ++i) {
-    std::string name = c.pv_name_of_path(vg, a[i]);
-    if (name.empty()) return failed(fmt::format("Physical Volume \"{}\" not found in Volume Group \"{}\".", a[i], vg.name));
-    for (const auto& u : pv_extent_map(vg))
-      if (u.pv_name == name) return failed(fmt::format("Physical volume \"{}\" still in use", a[i]));
-    if (vg.pvs.size() == 1) return failed(fmt::format("Can't remove final physical volume \"{}\" from volume group \"{}\"", a[i], vg.name));
-    std::erase_if(vg.pvs, [&](const PhysicalVolume& p) { return p.name == name; });
-    removed.push_back(a[i]);
+  VolumeGroup cur = *old;
+  std::vector<std::string> paths(a.begin() + 1, a.end());
+  if (all) {  // -a: every PV of the VG found, in VG order
+    const auto found = c.pv_paths(a[0]);
+    for (const auto& pv : old->pvs)
+      if (auto it = found.find(pv.name); it != found.end()) paths.push_back(it->second);
   }
-  if (auto r = c.commit(vg, *old); !r) return r;
-  for (const auto& p : removed) {
-    if (c.test_mode()) {
-      c.say(fmt::format("Removed \"{}\" from volume group \"{}\"", p, vg.name));
+  // As lvm2: one PV at a time, each written; one that cannot go is named
+  // and the others still go.
+  bool any_failed = false;
+  for (const auto& p : paths) {
+    const std::string name = c.pv_name_of_path(cur, p);
+    if (name.empty()) return failed(fmt::format("Physical Volume \"{}\" not found in Volume Group \"{}\".", p, cur.name));
+    const auto used = pv_extent_map(cur);
+    if (std::any_of(used.begin(), used.end(), [&](const PvExtentUse& u) { return u.pv_name == name; })) {
+      c.warn(fmt::format("Physical volume \"{}\" still in use", p));
+      any_failed = true;
       continue;
     }
-    if (auto r = c.store().clear_metadata(Cmd::normal_path(p)); !r) return failed(r.error().message);
-    if (auto r = c.store().set_pv_in_use(Cmd::normal_path(p), false); !r) return failed(r.error().message);
-    c.say(fmt::format("Removed \"{}\" from volume group \"{}\"", p, vg.name));
+    if (cur.pvs.size() == 1) {
+      c.warn(fmt::format("Can't remove final physical volume \"{}\" from volume group \"{}\"", p, cur.name));
+      any_failed = true;
+      continue;
+    }
+    VolumeGroup vg = cur;
+    std::erase_if(vg.pvs, [&](const PhysicalVolume& x) { return x.name == name; });
+    if (auto r = c.commit(vg, cur); !r) return r;
+    vg.seqno = cur.seqno + 1;
+    cur = std::move(vg);
+    if (!c.test_mode()) {
+      if (auto r = c.store().clear_metadata(Cmd::normal_path(p)); !r) return failed(r.error().message);
+      if (auto r = c.store().set_pv_in_use(Cmd::normal_path(p), false); !r) return failed(r.error().message);
+    }
+    c.say(fmt::format("Removed \"{}\" from volume group \"{}\"", p, cur.name));
   }
+  if (any_failed) return failed("");
   return {};
 }
 

@@ -194,6 +194,7 @@ got=$(lvm vgs --config "$PTWO" --noheadings -o pv_count,lv_count,vg_missing_pv_c
 expect_eq "$got" " 2 2 0 wz--n-" "real vgs of ulvm's VG after --force"
 # Nothing missing any more.
 same "after --force" --removemissing vgm
+same "-a, every PV in use" -a vgm
 
 # The same with the LVs active and data on them: mir is reloaded linear, its
 # other devices go, lin is deactivated; the data stays.
