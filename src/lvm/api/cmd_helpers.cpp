@@ -1,5 +1,6 @@
 // Helpers shared by the ulvm commands.
 #include "lvm/api/cmd.hpp"
+#include "lvm/api/activation_mode.hpp"
 #include "lvm/api/snapshot_commands.hpp"
 
 namespace udm::lvm::api::detail {
@@ -48,6 +49,16 @@ Outcome<bool> apply_tags(const Cmd& c, std::vector<std::string>& tags) {
 
 
 Outcome<void> set_activation(Cmd& c, VolumeGroup& vg, const LogicalVolume& lv, bool on) {
+  if (on) {  // lvm2's activation modes for LVs on missing PVs
+    auto mode = activation_mode_of(c);
+    if (!mode) return std::unexpected(mode.error());
+    const auto missing = missing_pvs(c, vg);
+    if (auto why = partial_activation_refusal(vg, lv, missing, *mode); !why.empty()) return failed(why);
+    if (*mode == ActivationMode::partial && !missing.empty()) {
+      const VolumeGroup filled = with_missing_areas_as_error(vg, missing);
+      if (filled != vg) return c.activate(filled, *filled.find_lv(lv.name));
+    }
+  }
   if (auto r = snapshot_activation(c, vg, lv, on)) return *r;
   if (on) return c.activate(vg, lv);
   return c.deactivate(vg, lv);

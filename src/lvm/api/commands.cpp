@@ -93,8 +93,10 @@ int run_command(std::string_view command, const std::vector<std::string>& argv, 
   auto r = h->second(c);
   if (!r) {
     if (!r.error().message.empty()) c.warn(r.error().message);
-    // lvm2 gives no --help hint after a bad option value.
-    if (r.error().code == EXIT_INVALID && !r.error().message.ends_with("Error during parsing of command line."))
+    // lvm2 gives no --help hint after a bad option value, nor where the
+    // command printed its own refusal (an empty message).
+    if (r.error().code == EXIT_INVALID && !r.error().message.empty() &&
+        !r.error().message.ends_with("Error during parsing of command line."))
       c.warn(fmt::format("Run `{} --help' for more information.", command));
     return r.error().code;
   }

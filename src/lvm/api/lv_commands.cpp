@@ -5,6 +5,7 @@
 #include <set>
 
 #include "lvm/api/lv_iterator.hpp"
+#include "lvm/api/activation_mode.hpp"
 #include "lvm/api/report_data.hpp"
 
 #include "lvm/api/snapshot_commands.hpp"
@@ -258,6 +259,7 @@ Outcome<void> cmd_lvchange(Cmd& c) {
   }
   auto on = parse_activate(*act);
   if (!on) return std::unexpected(on.error());
+  if (auto r = announce_activation_mode(c); !r) return r;
   return for_each_lv(c, false, [&](VolumeGroup& vg, LogicalVolume& lv, const VolumeGroup&) -> Outcome<void> {
     // As lvm2: LVs flagged to skip activation (thin snapshots) need -K.
     if (*on && lv.flags.has("ACTIVATION_SKIP") && !c.cl().has("ignoreactivationskip")) return {};

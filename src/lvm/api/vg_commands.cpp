@@ -1,6 +1,7 @@
-// vgcreate, vgextend, vgreduce, vgremove, vgrename, vgcfgbackup,
+// vgcreate, vgextend, vgremove, vgrename, vgcfgbackup,
 // vgcfgrestore, vgchange.
 #include "lvm/api/cmd.hpp"
+#include "lvm/api/activation_mode.hpp"
 #include "lvm/api/shared_vg.hpp"
 #include "lvm/api/report_data.hpp"
 #include "lvm/api/snapshot_commands.hpp"
@@ -59,37 +60,6 @@ Outcome<void> cmd_vgextend(Cmd& c) {
   c.say(fmt::format("Volume group \"{}\" successfully extended", vg.name));
   return {};
 }
-
-Outcome<void> cmd_vgreduce(Cmd& c) {
-  const auto& a = c.cl().args;
-  if (a.size() < 2) return failed("Please enter volume group name and physical volume paths", EXIT_INVALID);
-  if (auto r = c.open(true); !r) return r;
-  auto old = c.vg(a[0]);
-  if (!old) return std::unexpected(old.error());
-  VolumeGroup vg = *old;
-  std::vector<std::string> removed;
-  for (std::size_t i = 1; i < a.size(); ++i) {
-    std::string name = c.pv_name_of_path(vg, a[i]);
-    if (name.empty()) return failed(fmt::format("Physical Volume \"{}\" not found in Volume Group \"{}\".", a[i], vg.name));
-    for (const auto& u : pv_extent_map(vg))
-      if (u.pv_name == name) return failed(fmt::format("Physical volume \"{}\" still in use", a[i]));
-    if (vg.pvs.size() == 1) return failed(fmt::format("Can't remove final physical volume \"{}\" from volume group \"{}\"", a[i], vg.name));
-    std::erase_if(vg.pvs, [&](const PhysicalVolume& p) { return p.name == name; });
-    removed.push_back(a[i]);
-  }
-  if (auto r = c.commit(vg, *old); !r) return r;
-  for (const auto& p : removed) {
-    if (c.test_mode()) {
-      c.say(fmt::format("Removed \"{}\" from volume group \"{}\"", p, vg.name));
-      continue;
-    }
-    if (auto r = c.store().clear_metadata(Cmd::normal_path(p)); !r) return failed(r.error().message);
-    if (auto r = c.store().set_pv_in_use(Cmd::normal_path(p), false); !r) return failed(r.error().message);
-    c.say(fmt::format("Removed \"{}\" from volume group \"{}\"", p, vg.name));
-  }
-  return {};
-}
-
 
 Outcome<void> cmd_vgremove(Cmd& c) {
   const auto& a = c.cl().args;
@@ -426,6 +396,7 @@ Outcome<void> cmd_vgchange(Cmd& c) {
   if (!act) return failed("Need one or more command options.", EXIT_INVALID);
   auto on = parse_activate(*act);
   if (!on) return std::unexpected(on.error());
+  if (auto r = announce_activation_mode(c); !r) return r;
   if (auto r = c.open(false); !r) return r;
   auto targets = vgchange_targets(c);
   if (!targets) return std::unexpected(targets.error());

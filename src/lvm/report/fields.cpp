@@ -670,6 +670,7 @@ void raid_attr(const VgView& v, std::size_t i, std::string& a) {
   a[6] = 'r';
   if (top == &lv) a[0] = lv.status.has("NOTSYNCED") ? 'R' : 'r';
   else if (meta) a[0] = 'e';
+  else if (segtypes::lv_has_virtual_segment(lv)) a[0] = 'v';  // an image vgreduce --removemissing made error
   else a[0] = st.active == Tri::yes && own == 'A' ? 'i' : 'I';
   if (st.active == Tri::unknown) {
     a[8] = 'X';

@@ -190,7 +190,10 @@ Result<std::string> raid_target_params(const TableContext& ctx, const Segment& s
           }
       return false;
     };
-    if (on_missing_pv(img) || on_missing_pv(meta)) {
+    // So does a slot vgreduce --removemissing made error segments: the
+    // kernel fails such a device at once; udm's raid takes it as absent.
+    const auto is_error = [](const LogicalVolume* s) { return s && lv_has_virtual_segment(*s); };
+    if (on_missing_pv(img) || on_missing_pv(meta) || is_error(img) || is_error(meta)) {
       devs += " - -";
       continue;
     }
