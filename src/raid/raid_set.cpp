@@ -186,13 +186,21 @@ Result<std::shared_ptr<RaidSet>> RaidSet::create(RaidConfig config, std::vector<
                               " regions");
   }
   // Validate what the metadata devices hold now; load() reads them again.
+  // An unreadable one (a failed disk, or lvm2's error device standing in
+  // for a missing image) fails its leg, as dm-raid does, while the set
+  // keeps enough legs.
   Buffer page(HEAD_BYTES);
+  unsigned lost = 0;
+  for (unsigned i = 0; i < n; ++i) lost += set->devs_[i].data ? 0 : 1;
+  const unsigned can_lose = level == 1 ? n - 1 : level == 10 ? c.copies() - 1 : c.type->parity_devs;
   for (unsigned i = 0; i < n; ++i) {
     const auto& d = set->devs_[i];
     if (!d.meta) continue;
     const std::string who = "leg " + std::to_string(i) + " metadata device " + d.meta->table_name() + ": ";
-    if (int r = core::sync_io(*d.meta, io::Op::read, 0, page.size(), page.data()); r < 0)
-      return fail(-r, who + "read failed: " + std::strerror(-r));
+    if (int r = core::sync_io(*d.meta, io::Op::read, 0, page.size(), page.data()); r < 0) {
+      if (++lost > can_lose) return fail(-r, who + "read failed: " + std::strerror(-r));
+      continue;
+    }
     Superblock sb;
     auto kind = decode_superblock(page.span().first(SB_BYTES), sb);
     if (!kind) return fail(with_context(who, kind.error()));

@@ -509,6 +509,26 @@ TEST(Raid1, AFailedLegIsMarkedAndReadsGoOn) {
   EXPECT_EQ(rc, -EIO);
 }
 
+// lvm2's degraded activation puts an error device where a missing image's
+// _rmeta/_rimage was: the set loads with that leg failed, as dm-raid's does,
+// and only too many unreadable legs refuse the table.
+TEST(Raid1, AnUnreadableMetadataDeviceFailsItsLegAtLoad) {
+  Raid1Bed t;
+  t.make("nosync region_size 2048");
+  ASSERT_EQ(t.write(0, MiB, 0x42), 0);
+  t.meta[1]->fail_with(EIO);
+  t.data[1]->fail_with(EIO);
+  auto r = t.reload("region_size 2048");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(t.status().substr(0, 10), "raid1 2 AD");
+  int rc = -1;
+  auto back = t.read(0, 4096, &rc);
+  ASSERT_EQ(rc, 0);
+  EXPECT_EQ(std::to_integer<int>(back[0]), 0x42);
+  t.meta[0]->fail_with(EIO);
+  EXPECT_FALSE(t.bed.table(Raid1Bed::table("region_size 2048")).has_value());
+}
+
 TEST(Raid1, ReplacedLegIsRecoveredWithRebuild) {
   Raid1Bed t;
   t.make("nosync region_size 2048");
