@@ -238,6 +238,17 @@ class Cmd {
       if (f->pv_index[i] != format::NO_PV) out[f->text.vg.pvs[i].name] = store_->pvs()[f->pv_index[i]].path;
     return out;
   }
+  // The PVs of `vg` not found here flagged MISSING, as lvm2 writes a VG
+  // from a command that handles missing PVs (repair, vgreduce): the store
+  // writes no VG with a PV it cannot find otherwise.
+  void flag_missing_pvs(VolumeGroup& vg) {
+    const auto paths = pv_paths(vg.name);
+    for (auto& pv : vg.pvs)
+      if (!paths.contains(pv.name)) {
+        pv.flags.add("MISSING");
+        pv.device = "[unknown]";
+      }
+  }
   // lvm2's own VG and global locks (see lvm/locking), held until the command
   // ends, so ulvm and lvm2 commands on the same VG exclude each other.
   Outcome<void> lock(const locking::LockPlan& plan, const std::vector<std::string>& vgs) {

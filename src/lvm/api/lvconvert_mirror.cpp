@@ -234,12 +234,7 @@ Outcome<void> repair(Cmd& c, const VolumeGroup& old, const std::string& lvn) {
   // VG is written without the PVs not found, flagged MISSING as lvm2 does.
   {
     VolumeGroup vg = old;
-    const auto paths = c.pv_paths(vg.name);
-    for (auto& pv : vg.pvs)
-      if (!paths.contains(pv.name)) {
-        pv.flags.add("MISSING");
-        pv.device = "[unknown]";
-      }
+    c.flag_missing_pvs(vg);
     auto gone = remove_mirror_images(vg, lvn, f.images, logs_left == 0);
     if (!gone) return failed(gone.error().message);
     if (auto r = commit_and_reload(c, st, std::move(vg), lvn, *gone); !r) return r;

@@ -245,6 +245,7 @@ Outcome<void> from_linear(Cmd& c, const VolumeGroup& old, const std::string& lvn
 
 Outcome<void> repair(Cmd& c, const VolumeGroup& old, const std::string& lvn) {
   VolumeGroup vg = old;
+  c.flag_missing_pvs(vg);
   const LogicalVolume* lv = vg.find_lv(lvn);
   auto k = segtypes::raid_keys(lv->segments[0]);
   if (!k) return failed(k.error().message);

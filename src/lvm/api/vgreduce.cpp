@@ -177,11 +177,7 @@ Outcome<void> remove_missing(Cmd& c) {
   for (const auto& id : r.unfound) c.warn(fmt::format("WARNING: Couldn't find device with uuid {}.", format_id(id)));
   for (const auto& pv : r.returned) previously_missing(c, *old, pv);
   // Written from now on with the PVs not found flagged MISSING, as lvm2.
-  for (auto& pv : r.cur.pvs)
-    if (!paths.contains(pv.name)) {
-      pv.flags.add("MISSING");
-      pv.device = "[unknown]";
-    }
+  c.flag_missing_pvs(r.cur);
   const bool force = c.force_count() > 0;
   if (force)
     if (auto f = force_consistent(c, r); !f) return f;
