@@ -52,12 +52,27 @@ Outcome<void> commit_and_reload(Cmd& c, const VolumeGroup& old, VolumeGroup vg, 
                                 const segtypes::RaidKeys* k, const std::vector<std::size_t>& rebuild,
                                 const activate::ApplyOptions& opts = {}) {
   activate::Driver* d = c.driver(false);
+  // The replaced images' devices step aside (_extracted) before the new
+  // ones take their names; a failure before the commit puts them back, so
+  // a failed command leaves the LV as it found it.
+  std::vector<const LogicalVolume*> stepped_aside;
+  const auto put_back = [&] {
+    for (const LogicalVolume* s : stepped_aside) (void)d->rename(old, *s, s->name);
+  };
   if (d && !c.test_mode())
     for (const auto& n : renamed)
-      if (const LogicalVolume* s = old.find_lv(n))
-        if (auto r = d->rename(old, *s, n + "_extracted"); !r) return failed(r.error().message);
+      if (const LogicalVolume* s = old.find_lv(n)) {
+        if (auto r = d->rename(old, *s, n + "_extracted"); !r) {
+          put_back();
+          return failed(r.error().message);
+        }
+        stepped_aside.push_back(s);
+      }
   if (k) set_rebuild(vg, *k, rebuild, true);
-  if (auto r = c.commit(vg, old); !r) return r;
+  if (auto r = c.commit(vg, old); !r) {
+    put_back();
+    return r;
+  }
   VolumeGroup written = vg;
   written.seqno = old.seqno + 1;
   if (auto r = c.activate(written, *written.find_lv(lvn), opts); !r) return r;

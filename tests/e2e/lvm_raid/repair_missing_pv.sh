@@ -19,6 +19,17 @@ dd if="$E2E_TMP/data" of="$UDM_RUNDIR/dev/mapper/vr-r" bs=1M conv=fsync status=n
 
 # The second PV is gone.
 udm_devices "${P[0]}" "${P[2]}"
+
+# A repair whose VG write fails (the first PV turned read-only) leaves the
+# LV as it was: its devices keep their names (none left as _extracted) and
+# the data reads back. The read-only flag outlives the loop device's detach.
+cleanup_fn blockdev --setrw "${P[0]}"
+blockdev --setro "${P[0]}"
+not ulvm lvconvert --repair -y vr/r >/dev/null 2>&1
+blockdev --setrw "${P[0]}"
+names=$(udmsetup ls | cut -f1 | sort | tr '\n' ' ')
+expect_eq "$names" "vr-r vr-r_rimage_0 vr-r_rimage_1 vr-r_rmeta_0 vr-r_rmeta_1 " "devices after the failed repair"
+cmp <(head -c 8M "$UDM_RUNDIR/dev/mapper/vr-r") "$E2E_TMP/data" || fail "data after the failed repair"
 out=$(ulvm lvconvert --repair -y vr/r 2>"$E2E_TMP/err") || fail "repair: $(cat "$E2E_TMP/err")"
 expect_eq "$out" "  Faulty devices in vr/r successfully replaced." "repair message"
 grep -q "Couldn't find device with uuid" "$E2E_TMP/err" || fail "no missing-PV warning: $(cat "$E2E_TMP/err")"
