@@ -410,6 +410,10 @@ Outcome<void> set_activation(Cmd& c, VolumeGroup& vg, const LogicalVolume& lv, b
 Outcome<void> add_new_pv(Cmd& c, VolumeGroup& vg, const std::string& path);
 // Deactivates and drops an LV from `vg` (the caller commits).
 Outcome<void> remove_lv(Cmd& c, VolumeGroup& vg, const std::string& lv_name);
+// After a conversion dropped the sub-LVs `names` of `before` (images, logs)
+// and LV `lvn` was reloaded without them: removes their devices.
+Outcome<void> remove_sub_lv_devices(Cmd& c, const VolumeGroup& before, const std::vector<std::string>& names,
+                                    const std::string& lvn);
 // lvcreate/lvextend argument readers (lv_commands.cpp), shared with the thin
 // and snapshot commands: -L/-l into extents, PV arguments, --alloc.
 Outcome<extent_t> extents_from_args(Cmd& c, const VolumeGroup& vg, extent_t current, alloc::Sign* sign,

@@ -70,4 +70,20 @@ Outcome<bool> parse_activate(const std::string& v) {
   return failed(fmt::format("Invalid argument for --activate: {}", v), EXIT_INVALID);
 }
 
+Outcome<void> remove_sub_lv_devices(Cmd& c, const VolumeGroup& before, const std::vector<std::string>& names,
+                                    const std::string& lvn) {
+  activate::Driver* d = c.driver(false);
+  if (!d || c.test_mode() || names.empty()) return {};
+  activate::DeviceTree t;
+  for (const auto& n : names)
+    if (const LogicalVolume* s = before.find_lv(n)) {
+      activate::DmDevice dev;
+      dev.uuid = dm_device_uuid(before.id, s->id);
+      dev.name = n;
+      t.add(std::move(dev));
+    }
+  if (auto r = d->remove(t, fmt::format("{}/{}", before.name, lvn)); !r) return failed(r.error().message);
+  return {};
+}
+
 }  // namespace udm::lvm::api::detail

@@ -63,18 +63,7 @@ Outcome<void> commit_and_reload(Cmd& c, State& st, VolumeGroup vg, const std::st
   st.cur.seqno = before.seqno + 1;
   if (!st.active || c.test_mode()) return {};
   if (auto r = c.activate(st.cur, *st.cur.find_lv(lvn)); !r) return r;
-  activate::Driver* d = c.driver(false);
-  if (!d || gone.empty()) return {};
-  activate::DeviceTree t;
-  for (const auto& n : gone)
-    if (const LogicalVolume* s = before.find_lv(n)) {
-      activate::DmDevice dev;
-      dev.uuid = dm_device_uuid(before.id, s->id);
-      dev.name = n;
-      t.add(std::move(dev));
-    }
-  if (auto r = d->remove(t, who(before, lvn)); !r) return failed(r.error().message);
-  return {};
+  return remove_sub_lv_devices(c, before, gone, lvn);
 }
 
 // The PVs new extents may go on: present and allocatable, and among those

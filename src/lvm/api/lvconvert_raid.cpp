@@ -76,17 +76,7 @@ Outcome<void> commit_and_reload(Cmd& c, const VolumeGroup& old, VolumeGroup vg, 
   VolumeGroup written = vg;
   written.seqno = old.seqno + 1;
   if (auto r = c.activate(written, *written.find_lv(lvn), opts); !r) return r;
-  if (d && !c.test_mode()) {
-    activate::DeviceTree t;
-    for (const auto& n : gone)
-      if (const LogicalVolume* s = old.find_lv(n)) {
-        activate::DmDevice dev;
-        dev.uuid = dm_device_uuid(old.id, s->id);
-        dev.name = n;
-        t.add(std::move(dev));
-      }
-    if (auto r = d->remove(t, who(old, lvn)); !r) return failed(r.error().message);
-  }
+  if (auto r = remove_sub_lv_devices(c, old, gone, lvn); !r) return r;
   if (k && !rebuild.empty()) {
     set_rebuild(vg, *k, rebuild, false);
     if (auto r = c.commit(vg, written); !r) return r;

@@ -67,18 +67,7 @@ Outcome<void> write(Cmd& c, Repair& r, VolumeGroup vg, unsigned writes, const st
   }
   if (!active) return {};
   if (auto a = c.activate(r.cur, *r.cur.find_lv(lv)); !a) return a;
-  activate::Driver* d = c.driver(false);
-  if (!d || gone.empty()) return {};
-  activate::DeviceTree t;
-  for (const auto& n : gone)
-    if (const LogicalVolume* s = before.find_lv(n)) {
-      activate::DmDevice dev;
-      dev.uuid = dm_device_uuid(before.id, s->id);
-      dev.name = n;
-      t.add(std::move(dev));
-    }
-  if (auto x = d->remove(t, who(before, lv)); !x) return failed(x.error().message);
-  return {};
+  return remove_sub_lv_devices(c, before, gone, lv);
 }
 
 // A partial LV removed (lvm2's lv_remove_with_dependencies, no questions).

@@ -37,6 +37,8 @@ wait_idle vr-r
 expect_eq "$(ulvm lvs -a --noheadings -o devices vr/r_rimage_1 2>/dev/null | tr -d ' ')" "${P[2]}(1)" "new image on the third PV"
 cmp <(head -c 8M "$UDM_RUNDIR/dev/mapper/vr-r") "$E2E_TMP/data" || fail "data after repair"
 cmp "$UDM_RUNDIR/dev/mapper/vr-r_rimage_0" "$UDM_RUNDIR/dev/mapper/vr-r_rimage_1" || fail "legs differ after the rebuild"
+names=$(udmsetup ls | cut -f1 | sort | tr '\n' ' ')
+expect_eq "$names" "vr-r vr-r_rimage_0 vr-r_rimage_1 vr-r_rmeta_0 vr-r_rmeta_1 " "devices after the repair (the replaced ones removed)"
 meta=$(ulvm vgcfgbackup -f "$E2E_TMP/vr.txt" vr >/dev/null 2>&1; cat "$E2E_TMP/vr.txt")
 grep -q '"MISSING"' <<<"$meta" || fail "the gone PV not flagged MISSING"
 

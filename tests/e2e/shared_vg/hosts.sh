@@ -95,6 +95,23 @@ host_conf() {
 expect_in() { grep -qF -- "$2" <<<"$1" || fail "$3: expected [$2] in:
 $1"; }
 
+# run HOST CMD...: its stdout+stderr in $out, its exit status in $rc.
+run() { rc=0; out=$(on "$@" 2>&1) || rc=$?; }
+# wait_host HOST LOCKSPACE ID live|gone: until HOST's sanlock sees host ID renew (or stop).
+wait_host() {
+  local want='[1-9]' i
+  [ "$4" == gone ] && want='0$'
+  for ((i=0; i<100; i++)); do
+    on "$1" sanlock client host_status -s "$2" 2>/dev/null | grep -q "^$3 timestamp $want" && return 0
+    sleep 0.2
+  done
+  fail "$1 does not see host $3 $4 in $2: $(on "$1" sanlock client host_status -s "$2")"
+}
+# dump LEASE_DEV: sanlock's view of the lease area of the VG on it, from host A.
+dump() { on A sanlock direct dump "$1:1048576:70M"; }
+# rows: report rows with runs of blanks folded and no trailing blank.
+rows() { tr -s ' ' | sed 's/ $//'; }
+
 # ---- the storage side: a network namespace with a bridge (STORAGE_ADDR/24)
 # and its own udmd serving NBD there. Namespaces held by sleeping processes,
 # not `ip netns` (nothing global to clean up): the veths and the bridge go

@@ -9,7 +9,6 @@ sparse_file "$IMG" 2G
 DEV=$(attach_loop "$IMG")
 host_start A; host_start B
 host_conf A 1 "$DEV"; host_conf B 2 "$DEV"
-rows() { tr -s ' ' | sed 's/ $//'; }
 on A ulvm pvcreate "$DEV" >/dev/null || fail "pvcreate"
 on A ulvm vgcreate --shared vgs "$DEV" >/dev/null || fail "vgcreate --shared"
 # 189 lvcreates in one ulvm shell (one process: fast under ASan too), each

@@ -6,20 +6,6 @@ DA=$(attach_loop "$E2E_TMP/a.img")
 DL=$(attach_loop "$E2E_TMP/l.img")
 host_start A; host_start B
 host_conf A 1 "$DA" "$DL"; host_conf B 2 "$DA" "$DL"
-# run HOST CMD...: its stdout+stderr in $out, its exit status in $rc.
-run() { rc=0; out=$(on "$@" 2>&1) || rc=$?; }
-# wait_host HOST LOCKSPACE ID live|gone: until HOST's sanlock sees host ID renew (or stop).
-wait_host() {
-  local want='[1-9]' i
-  [ "$4" == gone ] && want='0$'
-  for ((i=0; i<100; i++)); do
-    on "$1" sanlock client host_status -s "$2" 2>/dev/null | grep -q "^$3 timestamp $want" && return 0
-    sleep 0.2
-  done
-  fail "$1 does not see host $3 $4 in $2: $(on "$1" sanlock client host_status -s "$2")"
-}
-dump() { on A sanlock direct dump "$1:1048576:70M"; }
-rows() { tr -s ' ' | sed 's/ $//'; }
 
 on A ulvm pvcreate "$DA" "$DL" >/dev/null || fail "pvcreate"
 on A ulvm vgcreate --shared vga "$DA" >/dev/null || fail "vgcreate --shared vga"
