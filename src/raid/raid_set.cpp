@@ -237,9 +237,9 @@ Result<std::shared_ptr<RaidSet>> RaidSet::create(RaidConfig config, std::vector<
     }
   }
   if (level == 1) {
-    set->leg_writers_.resize(n);
-    for (unsigned i = 0; i < n; ++i)
-      if (set->devs_[i].data) set->leg_writers_[i] = std::make_unique<LegWriter>(*set->devs_[i].data, i);
+    std::vector<io::BlockDevice*> legs(n);
+    for (unsigned i = 0; i < n; ++i) legs[i] = set->devs_[i].data.get();
+    set->writer_ = std::make_unique<MirrorWriter>(std::move(legs));
   }
   return set;
 }
@@ -273,7 +273,7 @@ RaidSet::~RaidSet() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
-  leg_writers_.clear();
+  writer_.reset();
   while (WriteCtx* c = free_ctx_) {  // every write has completed by now
     free_ctx_ = c->next_free;
     delete c;
@@ -751,10 +751,9 @@ void RaidSet::put_ctx(WriteCtx* c) {
 }
 
 // `r` (a write, flush, discard or write-zeroes) to every live leg at once,
-// complete when all have answered. A raid1 write goes to each leg's own
-// writer thread (see leg_writer.hpp: the legs' copies run at once on
-// different CPUs); the rest go out under one plug: one hand-over to the
-// write pool or ring for all legs.
+// complete when all have answered. A raid1 write's copies go to the set's
+// writer thread together (see mirror_writer.hpp); the rest go out under one
+// plug: one hand-over to the write pool or ring for all legs.
 void RaidSet::fan_out(io::Request* r, std::uint64_t region, bool all_legs) {
   unsigned legs[MAX_DEVICES];
   unsigned count = 0;
@@ -786,12 +785,9 @@ void RaidSet::fan_out(io::Request* r, std::uint64_t region, bool all_legs) {
   // Read what is needed before the first submit: the last child to finish
   // hands `c` back to the free list, possibly before the loop ends.
   io::Request* children = c->children.get();
-  const bool to_writers = r->op == io::Op::write && !leg_writers_.empty();
+  if (r->op == io::Op::write && writer_) return writer_->submit({children, count});
   io::SubmitPlug plug;
-  for (unsigned k = 0; k < count; ++k) {
-    if (to_writers && leg_writers_[legs[k]]) leg_writers_[legs[k]]->submit(&children[k]);
-    else devs_[legs[k]].data->submit(&children[k]);
-  }
+  for (unsigned k = 0; k < count; ++k) devs_[legs[k]].data->submit(&children[k]);
 }
 
 void RaidSet::submit_raid1(io::Request* r) {

@@ -24,7 +24,7 @@
 #include "io/block_device.hpp"
 #include "io/worker_pool.hpp"
 #include "raid/buffer.hpp"
-#include "raid/leg_writer.hpp"
+#include "raid/mirror_writer.hpp"
 #include "raid/raid_type.hpp"
 #include "raid/superblock.hpp"
 #include "raid/sync_copy.hpp"
@@ -221,7 +221,7 @@ class RaidSet {
   std::mutex meta_lock_;  // one metadata writer at a time
   std::mutex ctx_lock_;   // free_ctx_
   WriteCtx* free_ctx_ = nullptr;  // write contexts to reuse
-  std::vector<std::unique_ptr<LegWriter>> leg_writers_;  // raid1: each leg's copy of a write
+  std::unique_ptr<MirrorWriter> writer_;  // raid1: the legs' copies of a write
   static constexpr unsigned STRIPE_LOCKS = 64;
   std::unique_ptr<std::mutex[]> stripe_locks_{new std::mutex[STRIPE_LOCKS]};  // by stripe number, hashed
   std::thread thread_;

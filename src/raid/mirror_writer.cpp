@@ -1,4 +1,4 @@
-#include "raid/leg_writer.hpp"
+#include "raid/mirror_writer.hpp"
 
 #include <pthread.h>
 
@@ -10,14 +10,14 @@ namespace {
 constexpr byte_count INLINE_MAX = byte_count{1} << 30;  // every write the set passes on
 }
 
-LegWriter::LegWriter(io::BlockDevice& dev, unsigned leg) : dev_(dev) {
-  thread_ = std::thread([this, leg] {
-    ::pthread_setname_np(::pthread_self(), ("udm-raid-leg" + std::to_string(leg)).substr(0, 15).c_str());
+MirrorWriter::MirrorWriter(std::vector<io::BlockDevice*> legs) : legs_(std::move(legs)) {
+  thread_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "udm-raid-wr");
     run();
   });
 }
 
-LegWriter::~LegWriter() {
+MirrorWriter::~MirrorWriter() {
   {
     std::lock_guard g(lock_);
     stopping_ = true;
@@ -26,22 +26,24 @@ LegWriter::~LegWriter() {
   thread_.join();
 }
 
-void LegWriter::submit(io::Request* r) {
-  r->scratch.next = nullptr;
+void MirrorWriter::submit(std::span<io::Request> rs) {
+  if (rs.empty()) return;
+  for (std::size_t k = 0; k + 1 < rs.size(); ++k) rs[k].scratch.next = &rs[k + 1];
+  rs.back().scratch.next = nullptr;
   std::lock_guard g(lock_);
-  if (tail_) tail_->scratch.next = r;
-  else head_ = r;
-  tail_ = r;
-  // A busy thread takes it with its next batch: no wake-up per write. The
-  // wake-up goes out under the lock: once `r` is taken it may complete the
-  // set's last write, and the set (and this writer) may be gone.
+  if (tail_) tail_->scratch.next = &rs.front();
+  else head_ = &rs.front();
+  tail_ = &rs.back();
+  // A busy thread takes them with its next batch: no wake-up per write. The
+  // wake-up goes out under the lock: once they are taken they may complete
+  // the set's last write, and the set (and this writer) may be gone.
   if (sleeping_) {
     sleeping_ = false;
     wake_.notify_one();
   }
 }
 
-void LegWriter::run() {
+void MirrorWriter::run() {
   io::InlineWrites here(INLINE_MAX);
   std::unique_lock g(lock_);
   for (;;) {
@@ -56,7 +58,7 @@ void LegWriter::run() {
     g.unlock();
     while (batch) {
       io::Request* next = batch->scratch.next;  // the device owns scratch from submit on
-      dev_.submit(batch);
+      legs_[batch->index]->submit(batch);
       batch = next;
     }
     g.lock();
