@@ -15,36 +15,14 @@ extern "C" {
 #include <memory>
 #include <fmt/format.h>
 
+#include "lvm/locking/sanlock_resource.hpp"
+
 namespace udm::lvm::locking::sanlock {
 namespace {
-
-// Copies `s` into a fixed sanlock name field (sanlock needs no terminating
-// zero there); longer names are cut, as lvmlockd cuts them.
-template <std::size_t N>
-void put(char (&dst)[N], std::string_view s) {
-  std::memset(dst, 0, N);
-  std::memcpy(dst, s.data(), std::min(s.size(), N));
-}
 
 std::string san_error(int rv) {
   if (rv < 0 && rv > -200) return std::strerror(-rv);
   return fmt::format("sanlock error {}", rv);
-}
-
-struct ResourceBuf {
-  // sanlk_resource is followed by its disks.
-  alignas(sanlk_resource) unsigned char bytes[sizeof(sanlk_resource) + sizeof(sanlk_disk)]{};
-  sanlk_resource* res() { return reinterpret_cast<sanlk_resource*>(bytes); }
-};
-
-void fill(ResourceBuf& b, const Lease& l, bool shared) {
-  sanlk_resource* r = b.res();
-  put(r->lockspace_name, l.lockspace);
-  put(r->name, l.name);
-  r->flags = SANLK_RES_ALIGN1M | SANLK_RES_SECTOR512 | (shared ? SANLK_RES_SHARED : 0);
-  r->num_disks = 1;
-  std::strncpy(r->disks[0].path, l.path.c_str(), SANLK_PATH_LEN - 1);
-  r->disks[0].offset = l.offset;
 }
 
 sanlk_lockspace make_lockspace(std::string_view name, std::uint64_t host_id, const std::string& path,
@@ -87,7 +65,7 @@ Result<void> write_lockspace(std::string_view lockspace, const std::string& path
 
 Result<void> write_resource(const Lease& lease) {
   ResourceBuf b;
-  fill(b, lease, false);
+  fill(b, lease, lease.name);
   int rv = sanlock_write_resource(b.res(), 0, 0, 0);
   if (rv < 0)
     return fail(EIO, fmt::format("Writing the sanlock lease {}:{} on {} failed: {}", lease.lockspace, lease.name,
@@ -141,7 +119,7 @@ Result<void> set_killpath(int sock, const std::string& path, const std::string& 
 
 std::vector<std::uint64_t> owners(const Lease& lease) {
   ResourceBuf b;
-  fill(b, lease, false);
+  fill(b, lease, lease.name);
   sanlk_host* hosts = nullptr;
   int count = 0;
   std::vector<std::uint64_t> out;
@@ -154,7 +132,7 @@ std::vector<std::uint64_t> owners(const Lease& lease) {
 
 Result<void> acquire(int sock, int pid, const Lease& lease, bool shared, bool nowait) {
   ResourceBuf b;
-  fill(b, lease, shared);
+  fill(b, lease, lease.name, shared);
   sanlk_resource* list[1] = {b.res()};
   std::uint32_t flags = nowait ? SANLK_ACQUIRE_OWNER_NOWAIT : 0;
   if (sock < 0 && pid > 0) {
@@ -180,7 +158,7 @@ Result<void> acquire(int sock, int pid, const Lease& lease, bool shared, bool no
 
 Result<void> release(int sock, int pid, const Lease& lease) {
   ResourceBuf b;
-  fill(b, lease, false);
+  fill(b, lease, lease.name);
   sanlk_resource* list[1] = {b.res()};
   int rv = pid > 0 || sock >= 0 ? sanlock_release(sock, pid, 0, 1, list) : -ENOENT;
   if (rv == -ENOENT && sock < 0) rv = release_orphan(b);

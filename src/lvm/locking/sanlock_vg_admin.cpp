@@ -12,31 +12,9 @@ extern "C" {
 #include <string>
 #include <fmt/format.h>
 
+#include "lvm/locking/sanlock_resource.hpp"
+
 namespace udm::lvm::locking::sanlock {
-namespace {
-
-template <std::size_t N>
-void put(char (&dst)[N], std::string_view s) {
-  std::memset(dst, 0, N);
-  std::memcpy(dst, s.data(), std::min(s.size(), N));
-}
-
-struct ResourceBuf {
-  alignas(sanlk_resource) unsigned char bytes[sizeof(sanlk_resource) + sizeof(sanlk_disk)]{};
-  sanlk_resource* res() { return reinterpret_cast<sanlk_resource*>(bytes); }
-};
-
-void fill(ResourceBuf& b, const Lease& l, std::string_view name) {
-  sanlk_resource* r = b.res();
-  put(r->lockspace_name, l.lockspace);
-  put(r->name, name);
-  r->flags = SANLK_RES_ALIGN1M | SANLK_RES_SECTOR512;
-  r->num_disks = 1;
-  std::strncpy(r->disks[0].path, l.path.c_str(), SANLK_PATH_LEN - 1);
-  r->disks[0].offset = l.offset;
-}
-
-}  // namespace
 
 Result<std::vector<std::uint64_t>> live_hosts(std::string_view lockspace, std::uint64_t self) {
   const std::string name(lockspace.substr(0, SANLK_NAME_LEN));

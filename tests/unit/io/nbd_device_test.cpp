@@ -101,7 +101,17 @@ TEST(NbdUri, RefusalsNameTheProblem) {
 class Nbdkit {
  public:
   Nbdkit(std::string dir, std::vector<std::string> args) : dir_(std::move(dir)), args_(std::move(args)) { start(); }
-  ~Nbdkit() { stop(); }
+  // At the end nbdkit is asked to stop (SIGTERM), so its eval/sh plugins
+  // remove their /tmp/nbdkitXXXXXX script directory; SIGKILL after 5 s.
+  ~Nbdkit() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    for (int i = 0; i < 250; ++i) {
+      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    stop();
+  }
   std::string socket() const { return dir_ + "/nbd.sock"; }
   std::string uri(const std::string& extra = "") const { return "nbd+unix:///?socket=" + socket() + extra; }
   void start() {
@@ -123,6 +133,7 @@ class Nbdkit {
     }
     ADD_FAILURE() << "nbdkit did not create " << socket();
   }
+  // An outage: the server dies at once, as a dropped connection.
   void stop() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGKILL);
