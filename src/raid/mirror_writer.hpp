@@ -5,9 +5,10 @@
 // wake-up each), while one thread writes every file in turn. One thread for
 // all legs, rather than one per leg, costs one hand-over and at most one
 // wake-up per write instead of one per leg: 4 KiB random writes at QD32
-// went from ~0.8x to ~1.0x of linear (bench/raid/README.md). The thread runs
-// buffered file writes itself (io::InlineWrites); anything else it only
-// hands to the leg's device.
+// went from 0.42x to 0.62x of linear, side by side (bench/raid/README.md),
+// and the legs' copies no longer run on two CPUs at once, which 1 MiB
+// writes did not show. The thread runs buffered file writes itself
+// (io::InlineWrites); anything else it only hands to the leg's device.
 #pragma once
 
 #include <condition_variable>
