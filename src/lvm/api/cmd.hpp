@@ -396,6 +396,10 @@ class Cmd {
 };
 
 
+// "VG/LV", as lvm2's messages name an LV (its display_lvname).
+inline std::string display_lvname(const VolumeGroup& vg, std::string_view lv) {
+  return fmt::format("{}/{}", vg.name, lv);
+}
 // "vg/lv" or "/dev/vg/lv" -> {vg, lv}; "lv" with a default VG.
 std::pair<std::string, std::string> split_lv_path(std::string_view s, std::string_view default_vg = {});
 LogicalVolume new_lv(std::string name);

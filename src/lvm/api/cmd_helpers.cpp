@@ -82,7 +82,7 @@ Outcome<void> remove_sub_lv_devices(Cmd& c, const VolumeGroup& before, const std
       dev.name = n;
       t.add(std::move(dev));
     }
-  if (auto r = d->remove(t, fmt::format("{}/{}", before.name, lvn)); !r) return failed(r.error().message);
+  if (auto r = d->remove(t, display_lvname(before, lvn)); !r) return failed(r.error().message);
   return {};
 }
 

@@ -25,8 +25,6 @@ namespace {
 // lvm2's DEFAULT_MIRROR_MAX_IMAGES.
 constexpr unsigned MAX_IMAGES = 8;
 
-std::string who(const VolumeGroup& vg, const std::string& lv) { return fmt::format("{}/{}", vg.name, lv); }
-
 bool any_pv_missing(const VolumeGroup& vg, const std::string& lv_name, const std::map<std::string, std::string>& paths) {
   if (const LogicalVolume* lv = vg.find_lv(lv_name))
     for (const auto& s : lv->segments)
@@ -85,7 +83,7 @@ Outcome<void> mirrors_aux(Cmd& c, State& st, const std::string& lvn, MirrorShape
   const LogicalVolume* lv = st.cur.find_lv(lvn);
   const bool mirrored = segtypes::lv_is_mirror(*lv);
   if (want.images == 1 && !mirrored) {
-    c.warn(fmt::format("WARNING: Logical volume {} is already not mirrored.", who(st.cur, lvn)));
+    c.warn(fmt::format("WARNING: Logical volume {} is already not mirrored.", display_lvname(st.cur, lvn)));
     return {};
   }
   const MirrorShape have = shape_of(st.cur, lvn);
@@ -141,7 +139,7 @@ Outcome<PollCheck> check_copy(Cmd& c, const std::string& vgn, const std::string&
   std::optional<std::vector<extent_t>> copied;
   if (d) copied = mirror_extents_copied(*d, *vg, *lv);
   if (!copied) {
-    c.say(fmt::format("{}: Interrupted: No longer active.", who(*vg, lvn)));
+    c.say(fmt::format("{}: Interrupted: No longer active.", display_lvname(*vg, lvn)));
     return PollCheck{PollState::failed, 0};
   }
   const std::int64_t p = mirror_copy_percent(*lv, *copied);
@@ -167,7 +165,7 @@ Outcome<void> poll_copy(Cmd& c, const State& st, const std::string& lvn) {
   }
   auto r = poll(*o);
   if (!r && r.error().message.empty()) return {};  // "Interrupted" was printed
-  if (r && st.converting) c.say(fmt::format("Logical volume {} converted.", who(st.cur, lvn)));
+  if (r && st.converting) c.say(fmt::format("Logical volume {} converted.", display_lvname(st.cur, lvn)));
   return r;
 }
 
@@ -208,11 +206,11 @@ Outcome<void> repair(Cmd& c, const VolumeGroup& old, const std::string& lvn) {
   auto parts = mirror_parts(old, lvn);
   if (!parts) return failed(parts.error().message);
   if (const LogicalVolume* log = parts->log.empty() ? nullptr : old.find_lv(parts->log); log && segtypes::lv_is_mirror(*log))
-    return failed(fmt::format("ulvm does not repair mirror {} with a mirrored log yet.", who(old, lvn)));
+    return failed(fmt::format("ulvm does not repair mirror {} with a mirrored log yet.", display_lvname(old, lvn)));
   State st{old, c.is_active(old, *old.find_lv(lvn))};
   const Failures f = find_failures(c, old, lvn, *parts, st.active);
   if (f.images.empty() && !f.log) {
-    c.say(fmt::format("Volume {} is consistent. Nothing to repair.", who(old, lvn)));
+    c.say(fmt::format("Volume {} is consistent. Nothing to repair.", display_lvname(old, lvn)));
     return {};
   }
   const MirrorShape original = shape_of(old, lvn);
@@ -254,10 +252,10 @@ Outcome<void> repair(Cmd& c, const VolumeGroup& old, const std::string& lvn) {
   const MirrorShape now = shape_of(st.cur, lvn);
   if (replace_images && now.images != original.images)
     c.warn(fmt::format("WARNING: Failed to replace {} of {} images in volume {}.", original.images - now.images,
-                       original.images, who(old, lvn)));
+                       original.images, display_lvname(old, lvn)));
   if (replace_logs && now.logs != original.logs)
     c.warn(fmt::format("WARNING: Failed to replace {} of {} logs in volume {}.", original.logs - now.logs, original.logs,
-                       who(old, lvn)));
+                       display_lvname(old, lvn)));
   return poll_copy(c, st, lvn);
 }
 
@@ -305,7 +303,7 @@ Outcome<void> change_images(Cmd& c, const VolumeGroup& old, const std::string& l
   if (want == have) return {};
   State st{old, c.is_active(old, *lv)};
   if (auto r = mirrors_aux(c, st, lvn, want, region); !r) return r;
-  c.say(fmt::format("Logical volume {} {}.", who(old, lvn), st.polling ? "being converted" : "converted"));
+  c.say(fmt::format("Logical volume {} {}.", display_lvname(old, lvn), st.polling ? "being converted" : "converted"));
   return poll_copy(c, st, lvn);
 }
 

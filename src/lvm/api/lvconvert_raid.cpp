@@ -22,8 +22,6 @@
 namespace udm::lvm::api::detail {
 namespace {
 
-std::string who(const VolumeGroup& vg, const std::string& lv) { return fmt::format("{}/{}", vg.name, lv); }
-
 // The PVs a sub-LV's extents are on.
 std::vector<std::string> pvs_of(const VolumeGroup& vg, const std::string& lv_name) {
   std::vector<std::string> out;
@@ -122,7 +120,7 @@ activate::ApplyOptions set_device_count(Cmd& c, const VolumeGroup& old, std::vec
 }
 
 Outcome<void> declined(const VolumeGroup& vg, const std::string& lvn) {
-  return failed(fmt::format("Logical volume {} NOT converted.", who(vg, lvn)));
+  return failed(fmt::format("Logical volume {} NOT converted.", display_lvname(vg, lvn)));
 }
 
 // -m N of a raid1 LV.
@@ -132,15 +130,15 @@ Outcome<void> change_images(Cmd& c, const VolumeGroup& old, const std::string& l
   auto k = segtypes::raid_keys(lv->segments[0]);
   if (!k) return failed(k.error().message);
   const unsigned have = static_cast<unsigned>(k->images.size());
-  if (images == have) return failed(fmt::format("Logical volume {} already has {} images.", who(vg, lvn), have));
+  if (images == have) return failed(fmt::format("Logical volume {} already has {} images.", display_lvname(vg, lvn), have));
   if (images == 1) {
     if (yes_no(c, fmt::format("Are you sure you want to convert raid1 LV {} to type linear losing all resilience? "
                               "[y/n]: ",
-                              who(vg, lvn))) == 'n')
+                              display_lvname(vg, lvn))) == 'n')
       return declined(vg, lvn);
     LogicalVolume* top = vg.find_lv(lvn);
     const LogicalVolume* img0 = vg.find_lv(k->images[0]);
-    if (!img0) return failed(fmt::format("{} has no image 0.", who(vg, lvn)));
+    if (!img0) return failed(fmt::format("{} has no image 0.", display_lvname(vg, lvn)));
     top->segments = img0->segments;
     top->status.remove("NOTSYNCED");
     std::vector<std::string> gone;
@@ -152,7 +150,7 @@ Outcome<void> change_images(Cmd& c, const VolumeGroup& old, const std::string& l
     return commit_and_reload(c, old, std::move(vg), lvn, gone, {}, nullptr, {});
   }
   if (yes_no(c, fmt::format("Are you sure you want to convert raid1 LV {} to {} images {} resilience? [y/n]: ",
-                            who(vg, lvn), images, images > have ? "enhancing" : "reducing")) == 'n')
+                            display_lvname(vg, lvn), images, images > have ? "enhancing" : "reducing")) == 'n')
     return declined(vg, lvn);
   if (images < have) {
     std::vector<std::string> gone;
@@ -202,7 +200,7 @@ Outcome<void> from_linear(Cmd& c, const VolumeGroup& old, const std::string& lvn
   LogicalVolume* lv = vg.find_lv(lvn);
   if (yes_no(c, fmt::format("Are you sure you want to convert linear LV {} to raid1 type with {} images enhancing "
                             "resilience? [y/n]: ",
-                            who(vg, lvn), images)) == 'n')
+                            display_lvname(vg, lvn), images)) == 'n')
     return declined(vg, lvn);
   const extent_t extents = lv->extent_count();
   auto policy = policy_of(c, vg, lv);
@@ -262,7 +260,7 @@ Outcome<void> repair(Cmd& c, const VolumeGroup& old, const std::string& lvn) {
     if (!s) return failed(s.error().message);
     st = *s;
   }
-  if (!st) return failed(fmt::format("{} must be active to perform this operation.", who(vg, lvn)));
+  if (!st) return failed(fmt::format("{} must be active to perform this operation.", display_lvname(vg, lvn)));
   std::vector<std::size_t> bad;
   for (std::size_t i = 0; i < k->images.size(); ++i) {
     bool missing = false;
@@ -274,8 +272,8 @@ Outcome<void> repair(Cmd& c, const VolumeGroup& old, const std::string& lvn) {
   // lvm2 asks before it looks at the images, and a "no" is no error.
   if (yes_no(c, "Attempt to replace failed RAID images (requires full device resync)? [y/n]: ") == 'n') return {};
   if (bad.empty()) {
-    c.say(fmt::format("{} does not contain devices specified to replace.", who(vg, lvn)));
-    c.say(fmt::format("Faulty devices in {} successfully replaced.", who(vg, lvn)));
+    c.say(fmt::format("{} does not contain devices specified to replace.", display_lvname(vg, lvn)));
+    c.say(fmt::format("Faulty devices in {} successfully replaced.", display_lvname(vg, lvn)));
     return {};
   }
   // What the set can lose and still be rebuilt from the rest.
@@ -284,7 +282,7 @@ Outcome<void> repair(Cmd& c, const VolumeGroup& old, const std::string& lvn) {
                                                                : segtypes::raid_parity_devs(k->type);
   if (bad.size() > can_lose)
     return failed(fmt::format("Unable to replace more than {} PVs from ({}) {}.\n  Failed to replace faulty devices in {}.",
-                              can_lose, k->type, who(vg, lvn), who(vg, lvn)));
+                              can_lose, k->type, display_lvname(vg, lvn), display_lvname(vg, lvn)));
   // New pairs avoid every PV the LV uses, failed ones included.
   std::vector<std::string> avoid;
   for (std::size_t i = 0; i < k->images.size(); ++i)
@@ -311,19 +309,19 @@ Outcome<void> repair(Cmd& c, const VolumeGroup& old, const std::string& lvn) {
   if (available < needed)
     return failed(fmt::format("Insufficient free space: {} extents needed, but only {} available\n  "
                               "Failed to replace faulty devices in {}.",
-                              needed, available, who(vg, lvn)));
+                              needed, available, display_lvname(vg, lvn)));
   for (auto i : bad)
     if (auto r = allocate_raid_slot(c, vg, lvn, i, with_meta, per_image, {}, avoid, *policy); !r)
       return failed(fmt::format("Insufficient suitable allocatable extents for logical volume {}: {} more required\n  "
                                 "Failed to replace faulty devices in {}.",
-                                lvn, (per_image + 1) * bad.size(), who(vg, lvn)));
+                                lvn, (per_image + 1) * bad.size(), display_lvname(vg, lvn)));
   std::vector<std::string> metas;
   for (auto i : bad)
     if (!k->metas[i].empty()) metas.push_back(k->metas[i]);
   if (!c.test_mode())
     if (auto r = clear_raid_sub_lvs(c, vg, metas, {}, false); !r) return r;
   if (auto r = commit_and_reload(c, old, std::move(vg), lvn, gone, gone, &*k, bad); !r) return r;
-  c.say(fmt::format("Faulty devices in {} successfully replaced.", who(old, lvn)));
+  c.say(fmt::format("Faulty devices in {} successfully replaced.", display_lvname(old, lvn)));
   return {};
 }
 

@@ -15,8 +15,6 @@
 namespace udm::lvm::api::detail {
 namespace {
 
-std::string who(const VolumeGroup& vg, const std::string& lv) { return fmt::format("{}/{}", vg.name, lv); }
-
 // A command line lvm2 refuses without a --help hint.
 Outcome<void> refused(Cmd& c, const std::string& why) {
   c.warn(why);
@@ -96,7 +94,7 @@ Outcome<void> force_consistent(Cmd& c, Repair& r) {
         auto fix = mirror_remove_missing(vg, step.lv, r.missing);
         if (!fix) return failed(fix.error().message);
         if (fix->no_images_left) {
-          c.warn(fmt::format("No usable images left in {}.", who(vg, step.lv)));
+          c.warn(fmt::format("No usable images left in {}.", display_lvname(vg, step.lv)));
           if (auto w = remove_partial(c, r, std::move(vg), step.lv); !w) return w;
           break;
         }
@@ -105,7 +103,7 @@ Outcome<void> force_consistent(Cmd& c, Repair& r) {
         break;
       }
       case MissingFix::remove_lv:
-        c.warn(fmt::format("WARNING: Removing partial LV {}.", who(vg, step.lv)));
+        c.warn(fmt::format("WARNING: Removing partial LV {}.", display_lvname(vg, step.lv)));
         if (auto w = remove_partial(c, r, std::move(vg), step.lv); !w) return w;
         break;
     }
