@@ -53,8 +53,14 @@ restore() {
 # hide_pv1 / show_all: what each tool sees.
 QALL=$(lvm_cfg "${Q[@]}") QTWO=$(lvm_cfg "${Q[0]}" "${Q[2]}")
 PALL=$(lvm_cfg "${P[@]}")
-hide_pv1() { udm_devices "${P[0]}" "${P[2]}"; QCFG=$QTWO; }
-show_all() { udm_devices "${P[@]}"; QCFG=$QALL; }
+# lvm2 reads the Q devices in device number order; ulvm reads its list in
+# list order. Tests running beside this one can free a lower loop device
+# between two attaches, so ulvm's list follows Q's number order (lvm2's
+# "ignoring metadata ... for seqno N on PVi" names the first one read).
+QORDER=$(for i in 0 1 2; do echo "$((16#$(stat -Lc '%T' "${Q[i]}"))) $i"; done | sort -n | cut -d' ' -f2 | tr '\n' ' ')
+in_q_order() { local i; for i in $QORDER; do [[ " $* " == *" $i "* ]] && printf '%s\n' "${P[i]}"; done; }
+hide_pv1() { mapfile -t l < <(in_q_order 0 2); udm_devices "${l[@]}"; QCFG=$QTWO; }
+show_all() { mapfile -t l < <(in_q_order 0 1 2); udm_devices "${l[@]}"; QCFG=$QALL; }
 
 generic() {
   sed -e "s|${P[0]}\b|PV0|g; s|${P[1]}\b|PV1|g; s|${P[2]}\b|PV2|g" \
@@ -81,10 +87,8 @@ same() {
   shift
   want=$(run L "$@" | generic | grep -v "$SKIP")
   got=$(run U "$@" | generic | grep -v "$SKIP")
-  [ "$got" == "$want" ] || fail "$name: lvm2 printed
-$want
-ulvm printed
-$got"
+  [ "$got" == "$want" ] || fail "$name: lvm2 (<) and ulvm (>) differ:
+$(diff <(echo "$want") <(echo "$got"))"
 }
 # meta CFG: the VG's metadata as real lvm2 reads it (device hints made generic).
 meta() {
