@@ -210,17 +210,22 @@ bool SectorCrypter::crypt(Direction dir, const std::byte* in, std::byte* out, st
   }
   Slot* s = take();
   if (!s) return false;
-  if (native_) {
-    bool ok = crypt_native(*s, dir == Direction::encrypt, in, out, length, sector_size, iv_sector, iv_step);
-    give(s);
-    return ok;
+  const bool ok = crypt_with(*s, dir, in, out, length, sector_size, iv_sector, iv_step);
+  give(s);
+  return ok;
+}
+
+bool SectorCrypter::crypt_with(Slot& slot, Direction dir, const std::byte* in, std::byte* out, std::size_t length,
+                               std::uint32_t sector_size, std::uint64_t iv_sector, std::uint64_t iv_step) noexcept {
+  if (null_cipher_) {
+    if (in != out) std::memmove(out, in, length);
+    return true;
   }
-  if (xts_ecb_ && sector_size < XTS_ECB_BELOW) {
-    bool ok = crypt_xts(*s, dir == Direction::encrypt ? s->ecb_enc : s->ecb_dec, in, out, length, sector_size,
-                        iv_sector, iv_step);
-    give(s);
-    return ok;
-  }
+  Slot* s = &slot;
+  if (native_) return crypt_native(*s, dir == Direction::encrypt, in, out, length, sector_size, iv_sector, iv_step);
+  if (xts_ecb_ && sector_size < XTS_ECB_BELOW)
+    return crypt_xts(*s, dir == Direction::encrypt ? s->ecb_enc : s->ecb_dec, in, out, length, sector_size, iv_sector,
+                     iv_step);
   EVP_CIPHER_CTX* ctx = dir == Direction::encrypt ? s->enc : s->dec;
   const int enc = dir == Direction::encrypt ? 1 : 0;
   std::uint8_t iv[MAX_IV];
@@ -232,7 +237,6 @@ bool SectorCrypter::crypt(Direction dir, const std::byte* in, std::byte* out, st
          EVP_CipherUpdate(ctx, reinterpret_cast<unsigned char*>(out + pos), &outl,
                           reinterpret_cast<const unsigned char*>(in + pos), static_cast<int>(sector_size)) == 1;
   }
-  give(s);
   return ok;
 }
 

@@ -40,6 +40,18 @@ class SectorCrypter {
   bool crypt(Direction dir, const std::byte* in, std::byte* out, std::size_t length, std::uint32_t sector_size,
              std::uint64_t iv_sector, std::uint64_t iv_step) noexcept;
 
+  // The same in parts, for a caller whose transformation may be cut off
+  // part-way (decrypting from a file mapping that a signal jumps out of):
+  // the keyed contexts are taken before and given back after, so a jump
+  // leaks nothing, and each call sets its own IVs, so contexts left
+  // mid-operation serve the next call as well. take() is null when no
+  // context could be keyed.
+  struct Slot;  // keyed contexts and scratch for one thread at a time
+  Slot* take() noexcept;
+  void give(Slot* slot) noexcept;
+  bool crypt_with(Slot& slot, Direction dir, const std::byte* in, std::byte* out, std::size_t length,
+                  std::uint32_t sector_size, std::uint64_t iv_sector, std::uint64_t iv_step) noexcept;
+
   // The IV of one sector (iv_size() bytes), for tests.
   void make_iv(std::uint64_t sector, std::uint8_t* iv) noexcept;
   std::size_t iv_size() const { return iv_size_; }
@@ -52,6 +64,8 @@ class SectorCrypter {
   // XTS (udm-bench-crypt, AES-NI): below 2 KiB sectors ECB plus tweaks is
   // faster, from 2 KiB up OpenSSL's own fused XTS is.
   static constexpr std::uint32_t XTS_ECB_BELOW = 2048;
+
+ public:
   struct Slot {
     EVP_CIPHER_CTX* enc = nullptr;  // the table's cipher, keyed
     EVP_CIPHER_CTX* dec = nullptr;
@@ -62,9 +76,9 @@ class SectorCrypter {
     alignas(64) std::uint8_t ivs[XTS_GROUP / 512 * 16];
     alignas(64) std::uint8_t tweaks[XTS_GROUP];
   };
+
+ private:
   SectorCrypter() = default;
-  Slot* take() noexcept;
-  void give(Slot* slot) noexcept;
   Result<void> key_slot(Slot& slot);
   bool make_iv_with(Slot& slot, std::uint64_t sector, std::uint8_t* iv) noexcept;
   static void free_slot(Slot& slot) noexcept;

@@ -7,6 +7,7 @@
 
 #include "base/devno.hpp"
 #include "base/result.hpp"
+#include "io/file_mapping.hpp"
 #include "io/request.hpp"
 
 namespace udm::io {
@@ -46,6 +47,15 @@ class BlockDevice {
 
   // Block sizes and I/O hints; a mapped device reports its table's, stacked.
   virtual DeviceLimits limits() const { return {}; }
+
+  // Runs fn over [offset, offset + length) of the device's bytes in place,
+  // as the page cache holds them (see file_mapping.hpp for what fn may do),
+  // and returns true once fn has run to its end. False when the device
+  // cannot (only buffered regular files can), the bytes are not all cached,
+  // or the file shrank under fn: then read the range as usual. Never waits.
+  virtual bool read_in_place(byte_count /*offset*/, byte_count /*length*/, InPlaceFn /*fn*/, void* /*context*/) {
+    return false;
+  }
 };
 
 using BlockDevicePtr = std::shared_ptr<BlockDevice>;

@@ -49,6 +49,12 @@ DeviceLimits FileDevice::limits() const {
   return l;
 }
 
+bool FileDevice::read_in_place(byte_count offset, byte_count length, InPlaceFn fn, void* context) {
+  if (!file_.buffered_file) return false;  // a block device's or O_DIRECT file's bytes are not ours to map
+  std::call_once(mapping_once_, [&] { mapping_ = FileMapping::create(file_.fd, size_); });
+  return mapping_ && mapping_->read(offset, length, fn, context);
+}
+
 std::string FileDevice::table_name() const { return file_.block_device ? devno_.to_string() : path_; }
 
 void FileDevice::submit(Request* r) {

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "io/block_device.hpp"
+#include "io/file_mapping.hpp"
 #include "io/uring_engine.hpp"
 
 namespace udm::io {
@@ -26,6 +28,8 @@ class FileDevice final : public BlockDevice {
   // BLKIOMIN, BLKIOOPT, discard granularity from sysfs). Files: 512-byte blocks,
   // discards in the filesystem's block size. Both take write-zeroes.
   DeviceLimits limits() const override;
+  // Buffered regular files: from a mapping of the file made on first use.
+  bool read_in_place(byte_count offset, byte_count length, InPlaceFn fn, void* context) override;
 
   const std::string& path() const { return path_; }
   int fd() const { return file_.fd; }
@@ -40,6 +44,8 @@ class FileDevice final : public BlockDevice {
   bool read_only_;
   bool direct_;
   std::shared_ptr<UringEngine> engine_;
+  std::once_flag mapping_once_;
+  std::unique_ptr<FileMapping> mapping_;  // null until first used, or when the file cannot be mapped
 };
 
 }  // namespace udm::io

@@ -2,6 +2,9 @@
 // them with the IV each IV mode prescribes (known answers from the openssl
 // command, not from the code under test); table text, options, errors, and
 // the key messages.
+#include <unistd.h>
+
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -13,6 +16,7 @@
 #include "crypt/key.hpp"
 #include "crypt/sector_crypter.hpp"
 #include "crypt/xts_native.hpp"
+#include "io/backing.hpp"
 
 #include <openssl/evp.h>
 
@@ -179,6 +183,83 @@ TEST(Crypt, LargeReadGoesDownAsOnePiecePerWorker) {
     EXPECT_EQ(core::sync_io(*dev, io::Op::read, 0, got.size(), reinterpret_cast<std::byte*>(got.data())), -EIO);
     EXPECT_EQ(core::sync_io(*dev, io::Op::write, 0, data.size(), reinterpret_cast<std::byte*>(data.data())), -EIO);
   }
+}
+
+// A backing file whose page cache holds a piece is decrypted straight from
+// a mapping of the file: here the only way a read can succeed, since the
+// wrapper fails every ordinary read. Offsets and IVs must come out as the
+// write path made them.
+class InPlaceOnly final : public io::BlockDevice {
+ public:
+  explicit InPlaceOnly(io::BlockDevicePtr file) : file_(std::move(file)) {}
+  byte_count size() const override { return file_->size(); }
+  void submit(io::Request* r) override {
+    if (r->op == io::Op::read) return r->complete(-EIO);
+    file_->submit(r);
+  }
+  std::string table_name() const override { return file_->table_name(); }
+  DevNo devno() const override { return file_->devno(); }
+  bool read_in_place(byte_count offset, byte_count length, io::InPlaceFn fn, void* context) override {
+    in_place_.fetch_add(1);
+    return file_->read_in_place(offset, length, fn, context);
+  }
+  unsigned in_place() const { return in_place_.load(); }
+
+ private:
+  io::BlockDevicePtr file_;
+  std::atomic<unsigned> in_place_{0};
+};
+
+TEST(Crypt, CachedPiecesOfABackingFileAreDecryptedInPlace) {
+  const std::string path = tmp_path("inplace");
+  {
+    std::vector<std::uint8_t> zero(4 << 20);
+    write_file(path, zero.data(), zero.size());
+  }
+  auto file = io::open_backing(path);
+  ASSERT_TRUE(file) << file.error().message;
+  const auto key = bytes(64, 21);
+  auto data = bytes(2056 * 512, 22);
+  for (const char* opts : {"", " 1 sector_size:4096", " 2 sector_size:4096 iv_large_sectors"}) {
+    SCOPED_TRACE(opts);
+    TestBed bed;
+    auto only = std::make_shared<InPlaceOnly>(*file);
+    bed.backing[path] = only;
+    const std::string sectors = std::string(opts).empty() ? "2056" : "2048";
+    auto dev = bed.make("c", "0 " + sectors + " crypt aes-xts-plain64 " + hex(key) + (std::string(opts).empty() ? " 5 " : " 8 ") + path + " 16" + opts);
+    ASSERT_TRUE(dev);
+    const std::size_t n = std::stoul(sectors) * 512;
+    ASSERT_EQ(core::sync_io(*dev, io::Op::write, 0, n, reinterpret_cast<std::byte*>(data.data())), 0);
+    EXPECT_EQ(device_read(*dev, 0, n), std::vector<std::uint8_t>(data.begin(), data.begin() + n));
+    EXPECT_EQ(device_read(*dev, 8192, 4096), std::vector<std::uint8_t>(data.begin() + 8192, data.begin() + 12288));
+    EXPECT_GE(only->in_place(), 2u);
+  }
+  std::remove(path.c_str());
+}
+
+// The backing file cut short under a live crypt device: reads past its new
+// end fail, reads before it still decrypt, and the daemon lives on.
+TEST(Crypt, ABackingFileCutShortFailsReadsBeyondItsEnd) {
+  const std::string path = tmp_path("shrink");
+  {
+    std::vector<std::uint8_t> zero(2 << 20);
+    write_file(path, zero.data(), zero.size());
+  }
+  TestBed bed;
+  auto file = io::open_backing(path);
+  ASSERT_TRUE(file) << file.error().message;
+  bed.backing[path] = *file;
+  const auto key = bytes(64, 23);
+  auto dev = bed.make("c", "0 4096 crypt aes-xts-plain64 " + hex(key) + " 0 " + path + " 0");
+  ASSERT_TRUE(dev);
+  auto data = bytes(2 << 20, 24);
+  ASSERT_EQ(core::sync_io(*dev, io::Op::write, 0, data.size(), reinterpret_cast<std::byte*>(data.data())), 0);
+  EXPECT_EQ(device_read(*dev, 0, data.size()), data);  // cached: read in place
+  ASSERT_EQ(::truncate(path.c_str(), 1 << 20), 0);
+  std::vector<std::uint8_t> got(data.size());
+  EXPECT_LT(core::sync_io(*dev, io::Op::read, 0, got.size(), reinterpret_cast<std::byte*>(got.data())), 0);
+  EXPECT_EQ(device_read(*dev, 0, 1 << 19), std::vector<std::uint8_t>(data.begin(), data.begin() + (1 << 19)));
+  std::remove(path.c_str());
 }
 
 TEST(Crypt, CapiSpellingGivesTheSameCiphertext) {

@@ -1,0 +1,101 @@
+#include "io/file_mapping.hpp"
+
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <mutex>
+
+namespace udm::io {
+
+namespace {
+
+// The guarded read on this thread: where a SIGBUS inside [t_low, t_high)
+// jumps back to.
+thread_local sigjmp_buf* t_jump = nullptr;
+thread_local const std::byte* t_low = nullptr;
+thread_local const std::byte* t_high = nullptr;
+
+struct sigaction g_previous {};
+
+void on_sigbus(int sig, siginfo_t* info, void* ucontext) {
+  const auto* at = static_cast<const std::byte*>(info->si_addr);
+  if (t_jump && at >= t_low && at < t_high) siglongjmp(*t_jump, 1);
+  // Not a guarded read: whatever handled SIGBUS before us does.
+  if ((g_previous.sa_flags & SA_SIGINFO) && g_previous.sa_sigaction) return g_previous.sa_sigaction(sig, info, ucontext);
+  if (g_previous.sa_handler != SIG_DFL && g_previous.sa_handler != SIG_IGN) return g_previous.sa_handler(sig);
+  // The default: the faulting access runs again on return and kills us.
+  ::signal(SIGBUS, SIG_DFL);
+}
+
+void install_handler() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction sa {};
+    sa.sa_sigaction = on_sigbus;
+    // NODEFER: a jump out of the handler leaves SIGBUS unblocked, without a
+    // signal mask saved and restored on every guarded read.
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGBUS, &sa, &g_previous);
+  });
+}
+
+// Runs fn(bytes, context); false when a SIGBUS in [bytes, bytes + length) cut it off.
+bool guarded(const std::byte* bytes, byte_count length, InPlaceFn fn, void* context) {
+  sigjmp_buf jump;
+  sigjmp_buf* const outer = t_jump;
+  const std::byte* const outer_low = t_low;
+  const std::byte* const outer_high = t_high;
+  if (sigsetjmp(jump, 0) != 0) {
+    t_jump = outer;
+    t_low = outer_low;
+    t_high = outer_high;
+    return false;
+  }
+  t_low = bytes;
+  t_high = bytes + length;
+  t_jump = &jump;
+  fn(bytes, context);
+  t_jump = outer;
+  t_low = outer_low;
+  t_high = outer_high;
+  return true;
+}
+
+const byte_count PAGE = static_cast<byte_count>(::sysconf(_SC_PAGESIZE));
+
+}  // namespace
+
+std::unique_ptr<FileMapping> FileMapping::create(int fd, byte_count size) {
+  if (size == 0) return nullptr;
+  void* base = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  if (base == MAP_FAILED) return nullptr;
+  install_handler();
+  return std::unique_ptr<FileMapping>(new FileMapping(static_cast<const std::byte*>(base), size));
+}
+
+FileMapping::~FileMapping() { ::munmap(const_cast<std::byte*>(base_), size_); }
+
+bool FileMapping::resident(byte_count offset, byte_count length) const {
+  byte_count first = offset / PAGE * PAGE;
+  const byte_count end = offset + length;
+  unsigned char vec[256];
+  while (first < end) {
+    const byte_count pages = std::min<byte_count>((end - first + PAGE - 1) / PAGE, sizeof vec);
+    if (::mincore(const_cast<std::byte*>(base_ + first), pages * PAGE, vec) != 0) return false;
+    for (byte_count i = 0; i < pages; ++i)
+      if (!(vec[i] & 1)) return false;
+    first += pages * PAGE;
+  }
+  return true;
+}
+
+bool FileMapping::read(byte_count offset, byte_count length, InPlaceFn fn, void* context) const {
+  if (length == 0 || offset > size_ || length > size_ - offset) return false;
+  if (!resident(offset, length)) return false;
+  return guarded(base_ + offset, length, fn, context);
+}
+
+}  // namespace udm::io
