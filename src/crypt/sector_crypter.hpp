@@ -52,6 +52,9 @@ class SectorCrypter {
   bool crypt_with(Slot& slot, Direction dir, const std::byte* in, std::byte* out, std::size_t length,
                   std::uint32_t sector_size, std::uint64_t iv_sector, std::uint64_t iv_step) noexcept;
 
+  // cipher_null: the bytes pass unchanged (no contexts, take() is null).
+  bool null_cipher() const { return null_cipher_; }
+
   // The IV of one sector (iv_size() bytes), for tests.
   void make_iv(std::uint64_t sector, std::uint8_t* iv) noexcept;
   std::size_t iv_size() const { return iv_size_; }

@@ -327,7 +327,7 @@ bool CryptTarget::crypt_chunk(CryptChunk* c, bool write) {
 // a mapping of the file into the caller's buffer: one pass over the bytes
 // instead of a copy and then a pass over the copy (bench/crypt/README.md).
 bool CryptTarget::decrypt_in_place(CryptChunk* c) {
-  if (!crypter_) return false;
+  if (!crypter_ || crypter_->null_cipher()) return false;
   struct Job {
     CryptTarget* target;
     CryptChunk* chunk;
