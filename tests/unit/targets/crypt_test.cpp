@@ -189,6 +189,12 @@ TEST(Crypt, LargeReadGoesDownAsOnePiecePerWorker) {
 // a mapping of the file: here the only way a read can succeed, since the
 // wrapper fails every ordinary read. Offsets and IVs must come out as the
 // write path made them.
+// Removes the file at the end of the scope, failed assertions included.
+struct RemovedAtEnd {
+  std::string path;
+  ~RemovedAtEnd() { std::remove(path.c_str()); }
+};
+
 class InPlaceOnly final : public io::BlockDevice {
  public:
   explicit InPlaceOnly(io::BlockDevicePtr file) : file_(std::move(file)) {}
@@ -212,6 +218,7 @@ class InPlaceOnly final : public io::BlockDevice {
 
 TEST(Crypt, CachedPiecesOfABackingFileAreDecryptedInPlace) {
   const std::string path = tmp_path("inplace");
+  RemovedAtEnd remove{path};
   {
     std::vector<std::uint8_t> zero(4 << 20);
     write_file(path, zero.data(), zero.size());
@@ -234,13 +241,13 @@ TEST(Crypt, CachedPiecesOfABackingFileAreDecryptedInPlace) {
     EXPECT_EQ(device_read(*dev, 8192, 4096), std::vector<std::uint8_t>(data.begin() + 8192, data.begin() + 12288));
     EXPECT_GE(only->in_place(), 2u);
   }
-  std::remove(path.c_str());
 }
 
 // The backing file cut short under a live crypt device: reads past its new
 // end fail, reads before it still decrypt, and the daemon lives on.
 TEST(Crypt, ABackingFileCutShortFailsReadsBeyondItsEnd) {
   const std::string path = tmp_path("shrink");
+  RemovedAtEnd remove{path};
   {
     std::vector<std::uint8_t> zero(2 << 20);
     write_file(path, zero.data(), zero.size());
@@ -259,7 +266,6 @@ TEST(Crypt, ABackingFileCutShortFailsReadsBeyondItsEnd) {
   std::vector<std::uint8_t> got(data.size());
   EXPECT_LT(core::sync_io(*dev, io::Op::read, 0, got.size(), reinterpret_cast<std::byte*>(got.data())), 0);
   EXPECT_EQ(device_read(*dev, 0, 1 << 19), std::vector<std::uint8_t>(data.begin(), data.begin() + (1 << 19)));
-  std::remove(path.c_str());
 }
 
 TEST(Crypt, CapiSpellingGivesTheSameCiphertext) {
