@@ -221,18 +221,17 @@ bool SectorCrypter::crypt_with(Slot& slot, Direction dir, const std::byte* in, s
     if (in != out) std::memmove(out, in, length);
     return true;
   }
-  Slot* s = &slot;
-  if (native_) return crypt_native(*s, dir == Direction::encrypt, in, out, length, sector_size, iv_sector, iv_step);
+  if (native_) return crypt_native(slot, dir == Direction::encrypt, in, out, length, sector_size, iv_sector, iv_step);
   if (xts_ecb_ && sector_size < XTS_ECB_BELOW)
-    return crypt_xts(*s, dir == Direction::encrypt ? s->ecb_enc : s->ecb_dec, in, out, length, sector_size, iv_sector,
-                     iv_step);
-  EVP_CIPHER_CTX* ctx = dir == Direction::encrypt ? s->enc : s->dec;
+    return crypt_xts(slot, dir == Direction::encrypt ? slot.ecb_enc : slot.ecb_dec, in, out, length, sector_size,
+                     iv_sector, iv_step);
+  EVP_CIPHER_CTX* ctx = dir == Direction::encrypt ? slot.enc : slot.dec;
   const int enc = dir == Direction::encrypt ? 1 : 0;
   std::uint8_t iv[MAX_IV];
   bool ok = true;
   for (std::size_t pos = 0; ok && pos < length; pos += sector_size, iv_sector += iv_step) {
     int outl = 0;
-    ok = make_iv_with(*s, iv_sector, iv) &&
+    ok = make_iv_with(slot, iv_sector, iv) &&
          EVP_CipherInit_ex2(ctx, nullptr, nullptr, iv_size_ ? iv : nullptr, enc, nullptr) == 1 &&
          EVP_CipherUpdate(ctx, reinterpret_cast<unsigned char*>(out + pos), &outl,
                           reinterpret_cast<const unsigned char*>(in + pos), static_cast<int>(sector_size)) == 1;
