@@ -31,11 +31,12 @@ struct Tally {
   std::mutex lock;
   std::condition_variable wake;
 
+  // Counted under the lock: a waiter that sees the total must not return
+  // (and the test destroy the tally) while the last completer has yet to
+  // take the lock and notify.
   void add() {
-    if (completed.fetch_add(1) + 1 >= target.load()) {
-      std::lock_guard g(lock);
-      wake.notify_all();
-    }
+    std::lock_guard g(lock);
+    if (completed.fetch_add(1) + 1 >= target.load()) wake.notify_all();
   }
   bool wait_for(std::uint64_t n) {
     std::unique_lock g(lock);
