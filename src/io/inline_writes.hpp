@@ -14,6 +14,10 @@
 // and so do reads of files that do not take RWF_NOWAIT (tmpfs): for a thread
 // whose next step waits for that I/O anyway (the snapshot committer), never
 // one that must keep serving other requests meanwhile.
+// Targets that transform data may also run part of that work for a request
+// of at most `max_length` bytes right on such a thread (crypt encrypts or
+// decrypts one piece there while the pool does the others): it would only
+// wait for the request otherwise.
 #pragma once
 
 #include "base/units.hpp"
@@ -24,6 +28,8 @@ class InlineWrites {
  public:
   explicit InlineWrites(byte_count max_length = 64 << 10, bool flushes = false);
   ~InlineWrites();  // restores what the thread had before
+  // The max_length in force on this thread, 0 outside any InlineWrites.
+  static byte_count current();
   InlineWrites(const InlineWrites&) = delete;
   InlineWrites& operator=(const InlineWrites&) = delete;
 

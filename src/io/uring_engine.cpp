@@ -218,6 +218,8 @@ InlineWrites::~InlineWrites() {
   t_inline_flushes = saved_flushes_;
 }
 
+byte_count InlineWrites::current() { return t_inline_max; }
+
 SubmitPlug::SubmitPlug() { ++t_plug.depth; }
 
 SubmitPlug::~SubmitPlug() {

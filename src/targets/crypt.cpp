@@ -13,7 +13,8 @@
 //          makes resume fail (I/O stays held), as in the kernel.
 //
 // A request is split into up to one piece per worker of the shared pool, so
-// a 1 MiB request uses every core; each worker reads its piece and decrypts
+// a 1 MiB request uses every core (a submitter that would only wait, under
+// io::InlineWrites, does the first piece itself); each worker reads its piece and decrypts
 // it in place, or encrypts it into a recycled bounce buffer (the caller's
 // data is never touched; the last one done writes the whole buffer). Crypto never runs on an io_uring
 // completion thread and no lock is held while it runs. The workqueue
@@ -300,7 +301,11 @@ void CryptTarget::schedule(CryptIo* io) {
   }
   io->chunks_used = used;
   io->pending.store(used);
-  for (unsigned i = 0; i < used; ++i) pool_.submit(&io->chunks[i]);
+  // A submitter that may block (a FUSE worker) would only wait for the
+  // request: it does the first piece itself, one pool thread fewer to wake.
+  const bool here = used > 1 && io::InlineWrites::current() >= length;
+  for (unsigned i = here ? 1 : 0; i < used; ++i) pool_.submit(&io->chunks[i]);
+  if (here) run_chunk(&io->chunks[0]);  // `io` may be finished and recycled on return
 }
 
 CryptTarget::Ivs CryptTarget::ivs_of(const CryptChunk* c) const {

@@ -4,12 +4,16 @@
 // the key messages.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <thread>
+#include <utility>
+#include <mutex>
+#include <optional>
 
 #include "testing.hpp"
 #include "crypt/cipher_spec.hpp"
@@ -17,6 +21,7 @@
 #include "crypt/sector_crypter.hpp"
 #include "crypt/xts_native.hpp"
 #include "io/backing.hpp"
+#include "io/inline_writes.hpp"
 
 #include <openssl/evp.h>
 
@@ -241,6 +246,65 @@ TEST(Crypt, CachedPiecesOfABackingFileAreDecryptedInPlace) {
     EXPECT_EQ(device_read(*dev, 8192, 4096), std::vector<std::uint8_t>(data.begin() + 8192, data.begin() + 12288));
     EXPECT_GE(only->in_place(), 2u);
   }
+}
+
+// Which threads submitted reads and writes to a device.
+class RecordsThreads final : public io::BlockDevice {
+ public:
+  explicit RecordsThreads(io::BlockDevicePtr dev) : dev_(std::move(dev)) {}
+  byte_count size() const override { return dev_->size(); }
+  void submit(io::Request* r) override {
+    if (r->op == io::Op::read || r->op == io::Op::write) {
+      std::lock_guard g(lock_);
+      threads_.push_back(std::this_thread::get_id());
+    }
+    dev_->submit(r);
+  }
+  std::string table_name() const override { return dev_->table_name(); }
+  DevNo devno() const override { return dev_->devno(); }
+  std::vector<std::thread::id> take() {
+    std::lock_guard g(lock_);
+    return std::exchange(threads_, {});
+  }
+
+ private:
+  io::BlockDevicePtr dev_;
+  std::mutex lock_;
+  std::vector<std::thread::id> threads_;
+};
+
+// A submitter that may block (a FUSE worker, under io::InlineWrites) does
+// the first piece of a large request itself instead of only waiting for the
+// pool; other threads (an NBD connection's reader, whose InlineWrites stops
+// at 64 KiB, an engine thread) leave every piece to the pool.
+TEST(Crypt, ASubmitterThatMayBlockDoesTheFirstPieceItself) {
+  const auto key = bytes(64, 31);
+  auto data = bytes(1 << 20, 32);
+  TestBed bed;
+  auto mem = bed.memory("/dev/c0", 1 << 20);
+  auto rec = std::make_shared<RecordsThreads>(mem);
+  bed.backing["/dev/c0"] = rec;
+  auto dev = bed.make("c", "0 2048 crypt aes-xts-plain64 " + hex(key) + " 0 /dev/c0 0");
+  ASSERT_TRUE(dev);
+  const auto me = std::this_thread::get_id();
+  for (bool here : {false, true}) {
+    SCOPED_TRACE(here ? "under InlineWrites" : "without");
+    std::optional<io::InlineWrites> inline_here;
+    if (here) inline_here.emplace(data.size());
+    ASSERT_EQ(core::sync_io(*dev, io::Op::write, 0, data.size(), reinterpret_cast<std::byte*>(data.data())), 0);
+    rec->take();  // the one whole write: from whichever piece finished last
+    std::vector<std::uint8_t> got(data.size());
+    ASSERT_EQ(core::sync_io(*dev, io::Op::read, 0, got.size(), reinterpret_cast<std::byte*>(got.data())), 0);
+    EXPECT_EQ(got, data);
+    const auto readers = rec->take();
+    ASSERT_EQ(readers.size(), 2u) << "one read per piece";
+    // Under InlineWrites exactly one piece here: the other still goes to the pool.
+    EXPECT_EQ(std::count(readers.begin(), readers.end(), me), here ? 1 : 0);
+  }
+  io::InlineWrites small(64 << 10);  // an NBD reader's
+  std::vector<std::uint8_t> got(data.size());
+  ASSERT_EQ(core::sync_io(*dev, io::Op::read, 0, got.size(), reinterpret_cast<std::byte*>(got.data())), 0);
+  for (auto id : rec->take()) EXPECT_NE(id, me);
 }
 
 // The backing file cut short under a live crypt device: reads past its new
