@@ -88,28 +88,41 @@ for k in "${!BUILDS[@]}"; do
 done
 devname() { case $1 in lv*) echo "bench-$1" ;; *) echo "$1" ;; esac; }
 
-# "-cold": the build's files are written back and dropped from the page
-# cache first, as fio's own invalidate=1 does for a file it writes. Files
-# just filled by dd sit in the page cache as large folios, into which every
-# 4 KiB buffered write costs the kernel several times more CPU than into a
-# page of its own: the plain row measures that state, the cold one the other.
-WORKLOADS=("randread 4k 32" "randwrite 4k 32" "randwrite-cold 4k 32" "write 1m 8")
-drop_cache() {  # K: every file of build K written back and out of the page cache
+# Every run starts from a settled page cache: the build's files written back
+# first (fsync, untimed), so no row pays for the writeback of the rows
+# before it. Without that the device run second in a pair paid for the
+# first's dirty pages: with lin first the 1 MiB write ratio came out 0.65
+# and 0.47, with r1 first 1.26, in one run of three rounds.
+# The page cache's state then decides what a 4 KiB buffered write costs the
+# kernel: into a large folio (files just written by 1 MiB writes, as a dd
+# fill leaves them) several times more CPU than into a page of its own.
+# Likewise a 1 MiB write into pages a 4 KiB row left as small folios costs
+# far more than into new ones (the same device measured 2,600 and 1,500
+# IOPS by its place in the order). So the write rows set the state first:
+#   "-warm": files dropped from the page cache, then read once (what a
+#            device whose data was read before holds: readahead's large
+#            folios);
+#   "-cold": files dropped from the page cache, as fio's invalidate=1 does
+#            for a file it writes.
+WORKLOADS=("randread 4k 32" "randwrite-warm 4k 32" "randwrite-cold 4k 32" "write-cold 1m 8")
+prepare() {  # K STATE: every file of build K written back; STATE cold/warm as above
   python3 -c "
 import glob, os, sys
 for f in glob.glob(sys.argv[1] + '/*.img'):
     fd = os.open(f, os.O_RDONLY)
     os.fsync(fd)
-    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    os.close(fd)" "$WORK/${TAGS[$1]}"
+    if sys.argv[2] in ('cold', 'warm'):
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    if sys.argv[2] == 'warm':
+        while os.read(fd, 1 << 20):
+            pass
+    os.close(fd)" "$WORK/${TAGS[$1]}" "$2"
 }
 declare -A IOPS CPU
 run_fio() {  # K dev rw bs depth -> "IOPS cpu_us_per_io"
-  local k=$1 w="$WORK/${TAGS[$1]}" pid=${PIDS[$1]} rw=$3 t0 t1 out
-  if [ "${rw%-cold}" != "$rw" ]; then
-    rw=${rw%-cold}
-    drop_cache "$k"
-  fi
+  local k=$1 w="$WORK/${TAGS[$1]}" pid=${PIDS[$1]} rw=$3 state=settled t0 t1 out
+  case $rw in *-cold | *-warm) state=${rw##*-} rw=${rw%-*} ;; esac
+  prepare "$k" "$state"
   t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   out=$("${PRIO[@]}" fio --name=b --ioengine=nbd --uri="nbd+unix:///$(devname "$2")?socket=$w/run/nbd.sock" --rw="$rw" --bs="$4" \
     --iodepth="$5" --size="${SIZE}M" --time_based --runtime="$RUNTIME" --output-format=json 2>/dev/null)
@@ -175,10 +188,11 @@ done
 import json, statistics, sys
 size, out, tags, builds, devs = int(sys.argv[1]), sys.argv[2], sys.argv[3].split(), sys.argv[4].split('|'), sys.argv[5].split()
 workloads = sys.argv[6].split('|')
-med = {}
+med, series = {}, {}
 for line in sys.stdin:
     kind, key, vals = line.rstrip('\n').split('|')
-    med[(kind, key)] = statistics.median(float(v) for v in vals.split())
+    series[(kind, key)] = [float(v) for v in vals.split()]
+    med[(kind, key)] = statistics.median(series[(kind, key)])
 res = {'size_mib': size, 'builds': {}}
 for k, tag in enumerate(tags[:len(builds)]):
     b = {'build': builds[k], 'workloads': {}}
@@ -193,6 +207,11 @@ for k, tag in enumerate(tags[:len(builds)]):
         for d, base in (('r1', 'lin'), ('r1one', 'lin'), ('lvr1', 'lvlin')):
             if d in row and base in row:
                 row[d + '/' + base] = round(row[d]['iops'] / row[base]['iops'], 3)
+                # Paired: the two devices run back to back in each round, so
+                # the median of the rounds' own ratios moves less with the
+                # machine's load than the ratio of two medians.
+                pairs = zip(series[('iops', f'{k} {d} {w}')], series[('iops', f'{k} {base} {w}')])
+                row[d + '/' + base + '_paired'] = round(statistics.median(a / b for a, b in pairs), 3)
         b['workloads'][w] = row
     rs, rb, rd = med[('resync', str(k))], med[('rawbuf', str(k))], med[('rawdirect', str(k))]
     b['resync_mib_s'] = round(rs, 1)
@@ -204,13 +223,14 @@ for k, tag in enumerate(tags[:len(builds)]):
 print(json.dumps(res, indent=1))
 json.dump(res, open(out, 'w'), indent=1)
 # The same as a table: MiB/s and (udmd CPU ms per MiB) per device, ratios.
+# Ratios: of the medians, and [the median of each round's own ratio].
 print('| workload | build | ' + ' | '.join(devs) + ' | r1/lin | lvr1/lvlin |')
 print('|---|---|' + '---|' * (len(devs) + 2))
 for w in workloads:
     for tag, b in res['builds'].items():
         row = b['workloads'][w]
         cells = ['%s (%s)' % (row[d]['mib_s'], row[d]['udmd_ms_per_mib']) for d in devs]
-        ratios = [str(row.get(x, '')) for x in ('r1/lin', 'lvr1/lvlin')]
+        ratios = ['%s [%s]' % (row[x], row[x + '_paired']) if x in row else '' for x in ('r1/lin', 'lvr1/lvlin')]
         print('| %s | %s | %s | %s |' % (w, tag, ' | '.join(cells), ' | '.join(ratios)))
 for tag, b in res['builds'].items():
     print('resync %s: %s MiB/s, dd buffered %s, dd direct %s' % (tag, b['resync_mib_s'], b['raw_copy_buffered_mib_s'], b['raw_copy_direct_mib_s']))
