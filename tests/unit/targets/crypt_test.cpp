@@ -10,10 +10,10 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
-#include <thread>
-#include <utility>
 #include <mutex>
 #include <optional>
+#include <thread>
+#include <utility>
 
 #include "testing.hpp"
 #include "crypt/cipher_spec.hpp"
