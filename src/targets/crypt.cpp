@@ -14,11 +14,12 @@
 //
 // A request is split into up to one piece per worker of the shared pool, so
 // a 1 MiB request uses every core (a submitter that would only wait, under
-// io::InlineWrites, does the first piece itself); each worker reads its piece and decrypts
-// it in place, or encrypts it into a recycled bounce buffer (the caller's
-// data is never touched; the last one done writes the whole buffer). Crypto never runs on an io_uring
-// completion thread and no lock is held while it runs. The workqueue
-// options only change table output here: udm always needs the pool.
+// io::InlineWrites, does the first piece itself); each worker reads its
+// piece and decrypts it in place, or encrypts it into a recycled bounce
+// buffer (the caller's data is never touched; the last one done writes the
+// whole buffer). Crypto never runs on an io_uring completion thread and no
+// lock is held while it runs. The workqueue options only change table
+// output here: udm always needs the pool.
 #include <atomic>
 #include <cstring>
 #include <string.h>

@@ -22,6 +22,7 @@
 #include "crypt/xts_native.hpp"
 #include "io/backing.hpp"
 #include "io/inline_writes.hpp"
+#include "io_test_util.hpp"
 
 #include <openssl/evp.h>
 
@@ -194,12 +195,6 @@ TEST(Crypt, LargeReadGoesDownAsOnePiecePerWorker) {
 // a mapping of the file: here the only way a read can succeed, since the
 // wrapper fails every ordinary read. Offsets and IVs must come out as the
 // write path made them.
-// Removes the file at the end of the scope, failed assertions included.
-struct RemovedAtEnd {
-  std::string path;
-  ~RemovedAtEnd() { std::remove(path.c_str()); }
-};
-
 class InPlaceOnly final : public io::BlockDevice {
  public:
   explicit InPlaceOnly(io::BlockDevicePtr file) : file_(std::move(file)) {}
@@ -222,8 +217,8 @@ class InPlaceOnly final : public io::BlockDevice {
 };
 
 TEST(Crypt, CachedPiecesOfABackingFileAreDecryptedInPlace) {
-  const std::string path = tmp_path("inplace");
-  RemovedAtEnd remove{path};
+  const io::test::TempFile file_of_test(0);  // removed at the end, failed assertions included
+  const std::string& path = file_of_test.path();
   {
     std::vector<std::uint8_t> zero(4 << 20);
     write_file(path, zero.data(), zero.size());
@@ -310,8 +305,8 @@ TEST(Crypt, ASubmitterThatMayBlockDoesTheFirstPieceItself) {
 // The backing file cut short under a live crypt device: reads past its new
 // end fail, reads before it still decrypt, and the daemon lives on.
 TEST(Crypt, ABackingFileCutShortFailsReadsBeyondItsEnd) {
-  const std::string path = tmp_path("shrink");
-  RemovedAtEnd remove{path};
+  const io::test::TempFile file_of_test(0);
+  const std::string& path = file_of_test.path();
   {
     std::vector<std::uint8_t> zero(2 << 20);
     write_file(path, zero.data(), zero.size());
