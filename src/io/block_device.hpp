@@ -56,6 +56,16 @@ class BlockDevice {
   virtual bool read_in_place(byte_count /*offset*/, byte_count /*length*/, InPlaceFn /*fn*/, void* /*context*/) {
     return false;
   }
+  // The same for fn filling [offset, offset + length) in place: the bytes
+  // are in the page cache (written back as a buffered write's are) once it
+  // returns true. False when the device cannot (read-only, not a buffered
+  // regular file), the pages are not all cached, or fn was cut off (the file
+  // shrank, the filesystem is full): then write the range as usual, which
+  // reports such an error its own way. Not for FUA writes.
+  virtual bool write_in_place(byte_count /*offset*/, byte_count /*length*/, InPlaceWriteFn /*fn*/,
+                              void* /*context*/) {
+    return false;
+  }
 };
 
 using BlockDevicePtr = std::shared_ptr<BlockDevice>;

@@ -49,10 +49,24 @@ DeviceLimits FileDevice::limits() const {
   return l;
 }
 
+const FileMapping* FileDevice::mapping() {
+  if (!file_.buffered_file) return nullptr;  // a block device's or O_DIRECT file's bytes are not ours to map
+  std::call_once(mapping_once_, [&] {
+    if (!read_only_) mapping_ = FileMapping::create(file_.fd, size_, true);
+    if (!mapping_) mapping_ = FileMapping::create(file_.fd, size_);
+    else file_.mapping.store(mapping_.get(), std::memory_order_release);
+  });
+  return mapping_.get();
+}
+
 bool FileDevice::read_in_place(byte_count offset, byte_count length, InPlaceFn fn, void* context) {
-  if (!file_.buffered_file) return false;  // a block device's or O_DIRECT file's bytes are not ours to map
-  std::call_once(mapping_once_, [&] { mapping_ = FileMapping::create(file_.fd, size_); });
-  return mapping_ && mapping_->read(offset, length, fn, context);
+  const FileMapping* m = mapping();
+  return m && m->read(offset, length, fn, context);
+}
+
+bool FileDevice::write_in_place(byte_count offset, byte_count length, InPlaceWriteFn fn, void* context) {
+  const FileMapping* m = read_only_ ? nullptr : mapping();
+  return m && m->write(offset, length, fn, context);
 }
 
 std::string FileDevice::table_name() const { return file_.block_device ? devno_.to_string() : path_; }
@@ -67,6 +81,7 @@ void FileDevice::submit(Request* r) {
   if (((r->offset | r->length) & (SECTOR_SIZE - 1)) != 0) return r->complete(-EINVAL);
   if (r->offset > size_ || r->length > size_ - r->offset) return r->complete(-EIO);
   if (r->length == 0) return r->complete(0);
+  if (r->op == Op::write) mapping();  // writes of cached pages go through it
   if (file_.block_device && (r->op == Op::discard || r->op == Op::write_zeroes)) {
     return engine_->submit_blocking(file_, r);
   }

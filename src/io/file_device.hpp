@@ -30,6 +30,7 @@ class FileDevice final : public BlockDevice {
   DeviceLimits limits() const override;
   // Buffered regular files: from a mapping of the file made on first use.
   bool read_in_place(byte_count offset, byte_count length, InPlaceFn fn, void* context) override;
+  bool write_in_place(byte_count offset, byte_count length, InPlaceWriteFn fn, void* context) override;
 
   const std::string& path() const { return path_; }
   int fd() const { return file_.fd; }
@@ -44,6 +45,9 @@ class FileDevice final : public BlockDevice {
   bool read_only_;
   bool direct_;
   std::shared_ptr<UringEngine> engine_;
+  // Buffered regular files: the mapping, made on the first read or write
+  // that can use it (writable unless the device is read-only).
+  const FileMapping* mapping();
   std::once_flag mapping_once_;
   std::unique_ptr<FileMapping> mapping_;  // null until first used, or when the file cannot be mapped
 };

@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <mutex>
 
 namespace udm::io {
@@ -42,8 +43,9 @@ void install_handler() {
   });
 }
 
-// Runs fn(bytes, context); false when a SIGBUS in [bytes, bytes + length) cut it off.
-bool guarded(const std::byte* bytes, byte_count length, InPlaceFn fn, void* context) {
+// Runs fn(); false when a SIGBUS in [low, low + length) cut it off.
+template <class Fn>
+bool guarded(const std::byte* low, byte_count length, Fn&& fn) {
   sigjmp_buf jump;
   sigjmp_buf* const outer = t_jump;
   const std::byte* const outer_low = t_low;
@@ -54,10 +56,10 @@ bool guarded(const std::byte* bytes, byte_count length, InPlaceFn fn, void* cont
     t_high = outer_high;
     return false;
   }
-  t_low = bytes;
-  t_high = bytes + length;
+  t_low = low;
+  t_high = low + length;
   t_jump = &jump;
-  fn(bytes, context);
+  fn();
   t_jump = outer;
   t_low = outer_low;
   t_high = outer_high;
@@ -68,23 +70,25 @@ const byte_count PAGE = static_cast<byte_count>(::sysconf(_SC_PAGESIZE));
 
 }  // namespace
 
-std::unique_ptr<FileMapping> FileMapping::create(int fd, byte_count size) {
+std::unique_ptr<FileMapping> FileMapping::create(int fd, byte_count size, bool writable) {
   if (size == 0) return nullptr;
-  void* base = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  void* base = ::mmap(nullptr, size, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, 0);
   if (base == MAP_FAILED) return nullptr;
   install_handler();
-  return std::unique_ptr<FileMapping>(new FileMapping(static_cast<const std::byte*>(base), size));
+  return std::unique_ptr<FileMapping>(new FileMapping(static_cast<std::byte*>(base), size, writable));
 }
 
-FileMapping::~FileMapping() { ::munmap(const_cast<std::byte*>(base_), size_); }
+FileMapping::~FileMapping() { ::munmap(base_, size_); }
 
-bool FileMapping::resident(byte_count offset, byte_count length) const {
+// In the mapping and in the page cache, every page of it.
+bool FileMapping::usable(byte_count offset, byte_count length) const {
+  if (length == 0 || offset > size_ || length > size_ - offset) return false;
   byte_count first = offset / PAGE * PAGE;
   const byte_count end = offset + length;
   unsigned char vec[256];
   while (first < end) {
     const byte_count pages = std::min<byte_count>((end - first + PAGE - 1) / PAGE, sizeof vec);
-    if (::mincore(const_cast<std::byte*>(base_ + first), pages * PAGE, vec) != 0) return false;
+    if (::mincore(base_ + first, pages * PAGE, vec) != 0) return false;
     for (byte_count i = 0; i < pages; ++i)
       if (!(vec[i] & 1)) return false;
     first += pages * PAGE;
@@ -93,9 +97,21 @@ bool FileMapping::resident(byte_count offset, byte_count length) const {
 }
 
 bool FileMapping::read(byte_count offset, byte_count length, InPlaceFn fn, void* context) const {
-  if (length == 0 || offset > size_ || length > size_ - offset) return false;
-  if (!resident(offset, length)) return false;
-  return guarded(base_ + offset, length, fn, context);
+  if (!usable(offset, length)) return false;
+  const std::byte* bytes = base_ + offset;
+  return guarded(bytes, length, [&] { fn(bytes, context); });
+}
+
+bool FileMapping::write(byte_count offset, byte_count length, InPlaceWriteFn fn, void* context) const {
+  if (!writable_ || !usable(offset, length)) return false;
+  std::byte* bytes = base_ + offset;
+  return guarded(bytes, length, [&] { fn(bytes, context); });
+}
+
+bool FileMapping::copy_in(byte_count offset, const std::byte* data, byte_count length) const {
+  if (!writable_ || !usable(offset, length)) return false;
+  std::byte* bytes = base_ + offset;
+  return guarded(bytes, length, [&] { std::memcpy(bytes, data, length); });
 }
 
 }  // namespace udm::io

@@ -485,7 +485,7 @@ void UringEngine::submit(const FileHandle& file, Request* request) {
     if (n > 0) request->scratch.done = static_cast<byte_count>(n);
   }
   if (request->op == Op::write && file.buffered_file && writes_) {
-    if (request->length <= t_inline_max) return request->complete(WritePool::write_now(file.fd, *request));
+    if (request->length <= t_inline_max) return request->complete(WritePool::write_now(file, *request));
     if (t_plug.depth > 0 && t_plug.hold(writes_.get(), request)) return;
     return writes_->submit(file, request);
   }

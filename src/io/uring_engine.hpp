@@ -17,6 +17,8 @@
 
 namespace udm::io {
 
+class FileMapping;
+
 // What the engine needs to know about an open file. Owned by the device; must
 // outlive every request submitted for it.
 struct FileHandle {
@@ -29,6 +31,10 @@ struct FileHandle {
   // write zeroes instead (files only).
   mutable std::atomic<bool> zero_range_unsupported{false};
   mutable std::atomic<bool> punch_hole_unsupported{false};
+  // A writable mapping of the file (set once by its device, before the write
+  // that needs it is submitted): writes other than FUA ones whose pages the
+  // page cache holds are stored through it instead of pwrite (file_mapping.hpp).
+  std::atomic<const FileMapping*> mapping{nullptr};
 };
 
 class BlockingWorker;

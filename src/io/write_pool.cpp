@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <string>
 
+#include "io/file_mapping.hpp"
 #include "io/uring_engine.hpp"
 
 namespace udm::io {
@@ -80,12 +81,17 @@ void WritePool::run() {
     }
     g.unlock();
     const auto& file = *static_cast<const FileHandle*>(r->scratch.owner);
-    r->complete(write_now(file.fd, *r));
+    r->complete(write_now(file, *r));
     g.lock();
   }
 }
 
-int WritePool::write_now(int fd, const Request& r) {
+int WritePool::write_now(const FileHandle& file, const Request& r) {
+  if (!r.fua) {
+    const FileMapping* mapping = file.mapping.load(std::memory_order_acquire);
+    if (mapping && mapping->copy_in(r.offset, r.data, r.length)) return 0;
+  }
+  const int fd = file.fd;
   // A single write is at most 2 GiB minus a page; longer requests loop.
   constexpr byte_count kMaxChunk = byte_count{1} << 30;
   byte_count done = 0;

@@ -39,8 +39,10 @@ class WritePool {
 
   unsigned threads() const { return group_.size(); }
 
-  // Writes all of `request` at once on this thread: 0 or -errno.
-  static int write_now(int fd, const Request& request);
+  // Writes all of `request` at once on this thread: 0 or -errno. Stored
+  // through the file's mapping when it has one and the page cache holds the
+  // range (not for FUA), else pwrite.
+  static int write_now(const FileHandle& file, const Request& request);
 
  private:
   void run();

@@ -15,12 +15,14 @@
 // A request is split into up to one piece per worker of the shared pool, so
 // a 1 MiB request uses every core (a submitter that would only wait, under
 // io::InlineWrites, does the first piece itself); each worker reads its
-// piece and decrypts it in place, or encrypts it into a recycled bounce
-// buffer (the caller's data is never touched; the last one done writes the
-// whole buffer). Crypto never runs on an io_uring completion thread and no
+// piece and decrypts it in place, or encrypts it straight into the backing
+// file's page cache when that holds the piece's pages, else into a recycled
+// bounce buffer that the last one done writes (the caller's data is never
+// touched). Crypto never runs on an io_uring completion thread and no
 // lock is held while it runs. The workqueue options only change table
 // output here: udm always needs the pool.
 #include <atomic>
+#include <bit>
 #include <cstring>
 #include <string.h>
 #include <memory>
@@ -44,7 +46,7 @@ namespace {
 
 using crypt::Direction;
 
-constexpr unsigned MAX_CHUNKS = 8;
+constexpr unsigned MAX_CHUNKS = 8;  // at most 32: CryptIo::in_bounce has a bit per piece
 constexpr byte_count MIN_CHUNK = 64 * 1024;  // below this one worker does the whole request
 constexpr std::size_t MAX_FREE_IOS = 64;       // recycled CryptIo kept per table
 
@@ -74,6 +76,7 @@ struct CryptIo {
   io::Request write;             // the whole ciphertext, once every piece is encrypted
   std::atomic<unsigned> pending{0};
   std::atomic<int> error{0};  // the first error of any piece
+  std::atomic<std::uint32_t> in_bounce{0};  // a write's pieces encrypted into the bounce buffer (bit per piece)
   unsigned chunks_used = 0;
   CryptChunk chunks[MAX_CHUNKS];
 };
@@ -214,6 +217,8 @@ class CryptTarget final : public core::Target {
   bool crypt_chunk(CryptChunk* c, bool write);
   void decrypt_chunk(CryptChunk* c);
   bool decrypt_in_place(CryptChunk* c);
+  int encrypt_in_place(CryptChunk* c);
+  void write_bounce(CryptIo* io);
   struct Ivs {
     std::uint64_t first;  // the IV number of the piece's first sector
     std::uint64_t step;   // added per sector
@@ -231,6 +236,7 @@ class CryptTarget final : public core::Target {
         free_ios_.pop_back();
         io->bounce = nullptr;
         io->error.store(0, std::memory_order_relaxed);
+        io->in_bounce.store(0, std::memory_order_relaxed);
         return io;
       }
     }
@@ -403,24 +409,75 @@ void CryptTarget::run_chunk(CryptChunk* c) {
 
 void CryptTarget::decrypt_chunk(CryptChunk* c) { chunk_done(c, crypt_chunk(c, false) ? 0 : -EIO); }
 
-// Writes: the pieces are encrypted in parallel, and the worker that finishes
-// last writes the whole ciphertext. Two pieces written at once measured no
-// better: buffered writes to one file take the inode's lock in turn.
+// A piece of a write whose backing pages the page cache holds is encrypted
+// straight into a mapping of the file: no copy out of a bounce buffer, no
+// write call, and the pieces land in parallel. 1 when written, 0 when not
+// (encrypt it into the bounce buffer and write that), -EIO when the cipher
+// failed. FUA writes take the usual write, which makes them durable.
+int CryptTarget::encrypt_in_place(CryptChunk* c) {
+  if (c->io->parent->fua || !crypter_ || crypter_->null_cipher()) return 0;
+  struct Job {
+    CryptTarget* target;
+    CryptChunk* chunk;
+    crypt::SectorCrypter::Slot* slot;
+    bool ok;
+  } job{this, c, crypter_->take(), false};
+  if (!job.slot) return 0;
+  const bool wrote = dev_->write_in_place(
+      c->io->parent->offset + sectors_to_bytes(start_) + c->begin, c->length,
+      [](std::byte* bytes, void* context) {
+        auto* j = static_cast<Job*>(context);
+        const Ivs v = j->target->ivs_of(j->chunk);
+        j->ok = j->target->crypter_->crypt_with(*j->slot, Direction::encrypt,
+                                                j->chunk->io->parent->data + j->chunk->begin, bytes,
+                                                j->chunk->length, j->target->o_.sector_size, v.first, v.step);
+      },
+      &job);
+  crypter_->give(job.slot);
+  if (!wrote) return 0;
+  return job.ok ? 1 : -EIO;
+}
+
+// Writes: the pieces are encrypted in parallel, each into the backing file's
+// page cache when it can be, else into its part of the bounce buffer; the
+// worker that finishes last writes what is in the bounce buffer. Two pieces
+// written at once measured no better: buffered writes to one file take the
+// inode's lock in turn.
 void CryptTarget::encrypt_chunk(CryptChunk* c) {
   CryptIo* io = c->io;
-  if (!crypt_chunk(c, true)) {
+  int placed = encrypt_in_place(c);
+  if (placed == 0) {
+    if (crypt_chunk(c, true)) io->in_bounce.fetch_or(1u << (c - io->chunks));
+    else placed = -EIO;
+  }
+  if (placed < 0) {
     int none = 0;
     io->error.compare_exchange_strong(none, -EIO);
   }
   if (io->pending.fetch_sub(1) != 1) return;
-  io::Request* parent = io->parent;
   if (io->error.load() < 0) return finish(io, io->error.load());
+  if (io->in_bounce.load() == 0) return finish(io, 0);  // all of it is in the page cache
+  write_bounce(io);
+}
+
+// One write of the span of pieces that went to the bounce buffer; a piece
+// inside it that went in place (the page cache held some pages, not others)
+// is encrypted into the buffer too, so the span is whole.
+void CryptTarget::write_bounce(CryptIo* io) {
+  io::Request* parent = io->parent;
+  const unsigned in_bounce = io->in_bounce.load();
+  const unsigned first = static_cast<unsigned>(std::countr_zero(in_bounce));
+  const unsigned last = 31u - static_cast<unsigned>(std::countl_zero(in_bounce));
+  for (unsigned i = first; i <= last; ++i)
+    if (!(in_bounce & (1u << i)) && !crypt_chunk(&io->chunks[i], true)) return finish(io, -EIO);
+  const byte_count begin = io->chunks[first].begin;
+  const byte_count end = io->chunks[last].begin + io->chunks[last].length;
   io->write = io::Request{};
   io->write.op = io::Op::write;
   io->write.fua = parent->fua;
-  io->write.offset = parent->offset + sectors_to_bytes(start_);
-  io->write.length = parent->length;
-  io->write.data = io->bounce;
+  io->write.offset = parent->offset + sectors_to_bytes(start_) + begin;
+  io->write.length = end - begin;
+  io->write.data = io->bounce + begin;
   io->write.context = io;
   io->write.done = [](io::Request* self, int result) {
     auto* me = static_cast<CryptIo*>(self->context);
@@ -428,7 +485,7 @@ void CryptTarget::encrypt_chunk(CryptChunk* c) {
   };
   // A pool thread may block: the ciphertext goes into the page cache right
   // here rather than waking a write-pool thread for it.
-  io::InlineWrites inline_here(parent->length);
+  io::InlineWrites inline_here(io->write.length);
   dev_->submit(&io->write);
 }
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <vector>
 
 #include "io/backing.hpp"
@@ -196,6 +197,50 @@ TEST(FileDevice, ReadAfterTheFileShrankIsEio) {
   EXPECT_EQ(submit_sync(**dev, Op::read, 8192, 8192, buf.get()), -EIO);
   // Straddling the new end: the first part arrives, then end of file.
   EXPECT_EQ(submit_sync(**dev, Op::read, 0, 8192, buf.get()), -EIO);
+}
+
+// Bytes this process has passed to write system calls (/proc/self/io).
+std::uint64_t bytes_written_by_syscalls() {
+  std::ifstream in("/proc/self/io");
+  std::string key;
+  std::uint64_t value = 0;
+  while (in >> key >> value)
+    if (key == "wchar:") return value;
+  ADD_FAILURE() << "no wchar in /proc/self/io";
+  return 0;
+}
+
+// A write of pages the page cache already holds is stored through the
+// file's mapping: no write system call carries its bytes. Pages not cached,
+// and FUA writes, take pwrite; every write reads back as written.
+TEST(FileDevice, WritesOfCachedPagesAreStoredInPlace) {
+  TempFile file(kSize);
+  auto dev = open_backing(file.path());
+  ASSERT_TRUE(dev) << dev.error().message;
+  constexpr byte_count kLength = 1 << 20;
+  auto first = aligned_buffer(kLength), second = aligned_buffer(kLength), third = aligned_buffer(kLength);
+  fill_pattern(first.get(), kLength, 1);
+  fill_pattern(second.get(), kLength, 2);
+  fill_pattern(third.get(), kLength, 3);
+  // Never written nor read: not cached, so pwrite.
+  auto before = bytes_written_by_syscalls();
+  ASSERT_EQ(submit_sync(**dev, Op::write, 65536, kLength, first.get()), 0);
+  EXPECT_GE(bytes_written_by_syscalls() - before, kLength);
+  // Now cached: in place (the engine's own wake-ups write a few bytes).
+  before = bytes_written_by_syscalls();
+  ASSERT_EQ(submit_sync(**dev, Op::write, 65536, kLength, second.get()), 0);
+  EXPECT_LT(bytes_written_by_syscalls() - before, kLength / 16);
+  EXPECT_EQ(std::memcmp(pread_file(file.path(), 65536, kLength).data(), second.get(), kLength), 0);
+  // FUA: pwrite with RWF_DSYNC, which makes it durable.
+  before = bytes_written_by_syscalls();
+  ASSERT_EQ(submit_sync(**dev, Op::write, 65536, kLength, third.get(), /*fua=*/true), 0);
+  EXPECT_GE(bytes_written_by_syscalls() - before, kLength);
+  EXPECT_EQ(std::memcmp(pread_file(file.path(), 65536, kLength).data(), third.get(), kLength), 0);
+  // A read-only device of the same file never writes in place.
+  auto ro = open_backing(file.path(), {.read_only = true});
+  ASSERT_TRUE(ro) << ro.error().message;
+  EXPECT_FALSE((*ro)->write_in_place(65536, 4096, [](std::byte* bytes, void*) { bytes[0] = std::byte{1}; }, nullptr));
+  EXPECT_EQ(std::memcmp(pread_file(file.path(), 65536, kLength).data(), third.get(), kLength), 0);
 }
 
 TEST(FileDevice, ZeroLengthCompletesAtOnce) {

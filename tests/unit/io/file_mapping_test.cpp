@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -117,6 +118,57 @@ TEST(FileMapping, AFileCutShortUnderTheReaderCostsTheReadNotTheProcess) {
   ASSERT_EQ(::pwrite(f.fd, data.data(), data.size(), 0), 65536);
   EXPECT_TRUE(m->read(0, 4096, copy_out, &c));
   EXPECT_EQ(0, std::memcmp(c.out.data(), data.data(), 4096));
+}
+
+TEST(FileMapping, CachedPagesAreWrittenInPlace) {
+  TempFile f(1 << 20);
+  const auto data = pattern(1 << 20);
+  ASSERT_EQ(::pwrite(f.fd, data.data(), 65536, 0), 65536);  // the first 64 KiB cached
+  auto m = FileMapping::create(f.fd, 1 << 20, /*writable=*/true);
+  ASSERT_TRUE(m);
+  const auto other = pattern(8192 + 1);
+  ASSERT_TRUE(m->copy_in(4096 + 512, other.data() + 1, 8192));
+  std::vector<std::byte> got(8192);
+  ASSERT_EQ(::pread(f.fd, got.data(), got.size(), 4096 + 512), 8192);
+  EXPECT_EQ(0, std::memcmp(got.data(), other.data() + 1, 8192));
+  // Not cached, or partly: refused and left alone, for the caller's pwrite.
+  EXPECT_FALSE(m->copy_in(65536, other.data(), 4096));
+  EXPECT_FALSE(m->copy_in(65536 - 4096, other.data(), 8192));
+  ASSERT_EQ(::pread(f.fd, got.data(), 4096, 65536 - 4096), 4096);
+  EXPECT_EQ(0, std::memcmp(got.data(), data.data() + 65536 - 4096, 4096));
+  // Beyond the mapping.
+  EXPECT_FALSE(m->copy_in((1 << 20) - 4096, other.data(), 8192));
+  // A read-only mapping reads in place but never writes.
+  auto ro = FileMapping::create(f.fd, 1 << 20);
+  ASSERT_TRUE(ro);
+  EXPECT_FALSE(ro->copy_in(0, other.data(), 4096));
+  Copy c{std::vector<std::byte>(4096)};
+  EXPECT_TRUE(ro->read(0, 4096, copy_out, &c));
+}
+
+// Cuts the file short while inside the mapping, then writes on: SIGBUS.
+void shrink_then_write(std::byte* bytes, void* context) {
+  auto* s = static_cast<Shrink*>(context);
+  ++s->calls;
+  EXPECT_EQ(::ftruncate(s->fd, 0), 0);
+  for (std::size_t i = 0; i < 65536; i += 512) bytes[i] = std::byte{0x11};
+}
+
+TEST(FileMapping, AFileCutShortUnderTheWriterCostsTheWriteNotTheProcess) {
+  TempFile f(65536);
+  const auto data = pattern(65536);
+  ASSERT_EQ(::pwrite(f.fd, data.data(), data.size(), 0), 65536);
+  auto m = FileMapping::create(f.fd, 65536, /*writable=*/true);
+  ASSERT_TRUE(m);
+  Shrink s{f.fd};
+  EXPECT_FALSE(m->write(0, 65536, shrink_then_write, &s));
+  EXPECT_EQ(s.calls, 1);
+  struct stat st {};
+  ASSERT_EQ(::fstat(f.fd, &st), 0);
+  EXPECT_EQ(st.st_size, 0) << "a store past the end does not grow the file";
+  // Grown and cached again: written in place as before.
+  ASSERT_EQ(::pwrite(f.fd, data.data(), data.size(), 0), 65536);
+  EXPECT_TRUE(m->copy_in(0, data.data() + 4096, 4096));
 }
 
 TEST(FileMappingDeathTest, ASigbusOutsideAGuardedReadStillKills) {

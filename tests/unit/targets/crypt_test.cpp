@@ -2,6 +2,7 @@
 // them with the IV each IV mode prescribes (known answers from the openssl
 // command, not from the code under test); table text, options, errors, and
 // the key messages.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -240,6 +241,140 @@ TEST(Crypt, CachedPiecesOfABackingFileAreDecryptedInPlace) {
     EXPECT_EQ(device_read(*dev, 0, n), std::vector<std::uint8_t>(data.begin(), data.begin() + n));
     EXPECT_EQ(device_read(*dev, 8192, 4096), std::vector<std::uint8_t>(data.begin() + 8192, data.begin() + 12288));
     EXPECT_GE(only->in_place(), 2u);
+  }
+}
+
+// Counts the writes that went into the backing file's page cache in place
+// and the bytes written the usual way; with `fail_writes`, fails every usual
+// write, so a write through it succeeds only in place.
+class CountsWrites final : public io::BlockDevice {
+ public:
+  CountsWrites(io::BlockDevicePtr file, bool fail_writes) : file_(std::move(file)), fail_writes_(fail_writes) {}
+  byte_count size() const override { return file_->size(); }
+  void submit(io::Request* r) override {
+    if (r->op == io::Op::write) {
+      if (fail_writes_) return r->complete(-EIO);
+      usual_bytes_.fetch_add(r->length);
+    }
+    file_->submit(r);
+  }
+  std::string table_name() const override { return file_->table_name(); }
+  DevNo devno() const override { return file_->devno(); }
+  bool write_in_place(byte_count offset, byte_count length, io::InPlaceWriteFn fn, void* context) override {
+    const bool done = file_->write_in_place(offset, length, fn, context);
+    if (done) in_place_.fetch_add(1);
+    return done;
+  }
+  unsigned in_place() const { return in_place_.load(); }
+  byte_count usual_bytes() const { return usual_bytes_.load(); }
+
+ private:
+  io::BlockDevicePtr file_;
+  bool fail_writes_;
+  std::atomic<unsigned> in_place_{0};
+  std::atomic<byte_count> usual_bytes_{0};
+};
+
+// The ciphertext of `data` written at 0 through `table` (its device named
+// /dev/ref), made the usual way: into a bounce buffer, then one write.
+std::vector<std::uint8_t> reference_ciphertext(const std::string& table, std::vector<std::uint8_t> data,
+                                               byte_count at, byte_count size) {
+  TestBed bed;
+  auto mem = bed.memory("/dev/ref", size);
+  auto dev = bed.make("ref", table);
+  EXPECT_TRUE(dev);
+  if (!dev) return {};
+  EXPECT_EQ(core::sync_io(*dev, io::Op::write, 0, data.size(), reinterpret_cast<std::byte*>(data.data())), 0);
+  return raw_at(*mem, at, data.size());
+}
+
+std::vector<std::uint8_t> file_bytes(const std::string& path, byte_count at, std::size_t n) {
+  auto all = read_file(path);
+  if (all.size() < at + n) return {};
+  return {all.begin() + static_cast<std::ptrdiff_t>(at), all.begin() + static_cast<std::ptrdiff_t>(at + n)};
+}
+
+// A write whose backing pages the page cache holds is encrypted straight
+// into them: here the only way it can succeed, since the wrapper fails
+// every ordinary write. The bytes must be what the usual path makes, with
+// each sector's IV; a FUA write still takes the usual write.
+TEST(Crypt, CachedPagesOfABackingFileAreEncryptedInPlace) {
+  const io::test::TempFile file_of_test(0);
+  const std::string& path = file_of_test.path();
+  {
+    std::vector<std::uint8_t> zero(4 << 20);
+    write_file(path, zero.data(), zero.size());
+  }
+  auto file = io::open_backing(path);
+  ASSERT_TRUE(file) << file.error().message;
+  const auto key = bytes(64, 25);
+  auto data = bytes(2056 * 512, 26);
+  for (const char* opts : {"", " 1 sector_size:4096", " 2 sector_size:4096 iv_large_sectors"}) {
+    SCOPED_TRACE(opts);
+    TestBed bed;
+    auto only = std::make_shared<CountsWrites>(*file, true);
+    bed.backing[path] = only;
+    const std::string sectors = std::string(opts).empty() ? "2056" : "2048";
+    const std::string rest = std::string(opts).empty() ? " 5 " : " 8 ";
+    const std::size_t n = std::stoul(sectors) * 512;
+    const std::vector<std::uint8_t> part(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(n));
+    auto dev = bed.make("c", "0 " + sectors + " crypt aes-xts-plain64 " + hex(key) + rest + path + " 16" + opts);
+    ASSERT_TRUE(dev);
+    ASSERT_EQ(core::sync_io(*dev, io::Op::write, 0, n, reinterpret_cast<std::byte*>(data.data())), 0);
+    EXPECT_EQ(only->in_place(), 2u) << "a piece per worker";
+    EXPECT_EQ(data, bytes(2056 * 512, 26)) << "the caller's buffer is untouched";
+    const auto expected = reference_ciphertext(
+        "0 " + sectors + " crypt aes-xts-plain64 " + hex(key) + rest + "/dev/ref 16" + opts, part, 16 * 512, 4 << 20);
+    EXPECT_EQ(file_bytes(path, 16 * 512, n), expected);
+    EXPECT_EQ(device_read(*dev, 0, n), part);
+    const unsigned before = only->in_place();
+    EXPECT_EQ(core::sync_io(*dev, io::Op::write, 0, 65536, reinterpret_cast<std::byte*>(data.data()), true), -EIO);
+    EXPECT_EQ(only->in_place(), before) << "FUA is never written in place";
+  }
+}
+
+// Pieces whose pages are not cached are encrypted into the bounce buffer and
+// written as usual beside those that went in place; every byte comes out
+// as the usual path makes it.
+TEST(Crypt, PiecesThePageCacheDoesNotHoldAreWrittenAsUsual) {
+  const io::test::TempFile file_of_test(0);
+  const std::string& path = file_of_test.path();
+  const auto key = bytes(64, 27);
+  auto data = bytes(1 << 20, 28);
+  const std::string table = " crypt aes-xts-plain64 " + hex(key) + " 3 ";
+  const auto expected = reference_ciphertext("0 2048" + table + "/dev/ref 0", data, 0, 2 << 20);
+  // Which part of the 1 MiB write (a piece per worker: two halves) the cache holds.
+  struct Case {
+    off_t cached_at, cached_len;
+    unsigned in_place;
+  };
+  for (auto [cached_at, cached_len, in_place] : {Case{512 << 10, 512 << 10, 1}, {0, 512 << 10, 1}, {0, 0, 0},
+                                                  {0, 1 << 20, 2}, {8192, 1 << 20, 1}}) {
+    SCOPED_TRACE(std::to_string(cached_at) + "+" + std::to_string(cached_len));
+    {
+      std::vector<std::uint8_t> zero(2 << 20);
+      write_file(path, zero.data(), zero.size());
+      // All of it out of the cache, then the cached part read back in alone
+      // (no readahead: dropping part of a large folio would not work).
+      const int fd = ::open(path.c_str(), O_RDONLY);
+      ASSERT_GE(fd, 0);
+      ASSERT_EQ(::fdatasync(fd), 0);
+      ASSERT_EQ(::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+      ASSERT_EQ(::posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM), 0);
+      ASSERT_EQ(::pread(fd, zero.data(), static_cast<std::size_t>(cached_len), cached_at), cached_len);
+      ::close(fd);
+    }
+    TestBed bed;
+    auto file = io::open_backing(path);
+    ASSERT_TRUE(file) << file.error().message;
+    auto counts = std::make_shared<CountsWrites>(*file, false);
+    bed.backing[path] = counts;
+    auto dev = bed.make("c", "0 2048" + table + path + " 0");
+    ASSERT_TRUE(dev);
+    ASSERT_EQ(core::sync_io(*dev, io::Op::write, 0, data.size(), reinterpret_cast<std::byte*>(data.data())), 0);
+    EXPECT_EQ(file_bytes(path, 0, data.size()), expected);
+    EXPECT_EQ(counts->in_place(), in_place);
+    EXPECT_EQ(counts->usual_bytes(), (2 - in_place) * (512 << 10));
   }
 }
 
