@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <mutex>
 
@@ -59,7 +60,11 @@ bool guarded(const std::byte* low, byte_count length, Fn&& fn) {
   t_low = low;
   t_high = low + length;
   t_jump = &jump;
+  // The handler reads these: without the fences the compiler may drop the
+  // stores above as dead when fn is a memcpy it knows reads none of them.
+  std::atomic_signal_fence(std::memory_order_seq_cst);
   fn();
+  std::atomic_signal_fence(std::memory_order_seq_cst);
   t_jump = outer;
   t_low = outer_low;
   t_high = outer_high;

@@ -1,6 +1,7 @@
 // Tests that need a filesystem or block device of their own: a full tmpfs
-// (ENOSPC), tmpfs without ZERO_RANGE (the write-zeros fallback), ramfs
+// and a full ext4 (ENOSPC), tmpfs without ZERO_RANGE (the write-zeros fallback), ramfs
 // (no O_DIRECT), and a loop device. Each cleans up even when it fails.
+#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -136,6 +137,72 @@ TEST(Mounted, ReadOnlyFilesystemRefusesReadWriteOpening) {
   ro->reset();
   // TempFile unlinks before the mount goes away; make that possible.
   ASSERT_EQ(::mount(nullptr, mnt.dir().c_str(), nullptr, MS_REMOUNT, "size=1M"), 0);
+}
+
+// A small ext4 on a loop device, mounted on a fresh directory for one test.
+class Ext4Mount {
+ public:
+  explicit Ext4Mount(byte_count size) : loop_(size) {
+    if (!loop_.ok()) return;
+    if (!shell("mkfs.ext4 -q -F " + loop_.path() + " >/dev/null 2>&1 && echo ok")) return;
+    char dir[] = "/tmp/udm-io-ext4-XXXXXX";
+    if (!::mkdtemp(dir)) return;
+    if (::mount(loop_.path().c_str(), dir, "ext4", 0, nullptr) != 0) {
+      ::rmdir(dir);
+      return;
+    }
+    dir_ = dir;
+  }
+  ~Ext4Mount() {
+    if (dir_.empty()) return;
+    if (::umount(dir_.c_str()) != 0) ::umount2(dir_.c_str(), MNT_DETACH);
+    ::rmdir(dir_.c_str());
+  }
+  bool ok() const { return !dir_.empty(); }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  LoopDevice loop_;
+  std::string dir_;
+};
+
+// A write into pages the page cache holds of a hole, on a full ext4: the
+// store through the file's mapping cannot get a block (SIGBUS inside it),
+// and the write reports ENOSPC through the usual path instead of killing the
+// daemon or claiming success. Freeing space makes it succeed.
+TEST(Mounted, AWriteIntoACachedHoleOfAFullExt4IsEnospc) {
+  Ext4Mount mnt(32 << 20);
+  if (!mnt.ok()) GTEST_SKIP() << "no loop device or mkfs.ext4";
+  const std::string path = mnt.dir() + "/sparse", fill = mnt.dir() + "/fill";
+  {
+    const int fd = ::open(path.c_str(), O_CREAT | O_RDWR, 0600);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::ftruncate(fd, 4 << 20), 0);
+    ::close(fd);
+  }
+  {
+    auto dev = open_backing(path);
+    ASSERT_TRUE(dev) << dev.error().message;
+    const byte_count len = 1 << 20;
+    auto in = aligned_buffer(len), out = aligned_buffer(len, std::byte{0x6e});
+    ASSERT_EQ(submit_sync(**dev, Op::read, 0, len, in.get()), 0);  // the hole's pages now cached
+    {
+      const int fd = ::open(fill.c_str(), O_CREAT | O_WRONLY, 0600);
+      ASSERT_GE(fd, 0);
+      std::vector<char> block(4096, 'x');
+      while (::write(fd, block.data(), block.size()) > 0) {
+      }
+      ::fsync(fd);
+      ::close(fd);
+    }
+    EXPECT_EQ(submit_sync(**dev, Op::write, 0, len, out.get()), -ENOSPC);
+    ASSERT_EQ(::unlink(fill.c_str()), 0);
+    ::sync();
+    EXPECT_EQ(submit_sync(**dev, Op::write, 0, len, out.get()), 0);
+    ASSERT_EQ(submit_sync(**dev, Op::read, 0, len, in.get()), 0);
+    EXPECT_EQ(std::memcmp(in.get(), out.get(), len), 0);
+  }
+  ::unlink(path.c_str());
 }
 
 TEST(Mounted, LoopBlockDevice) {
