@@ -143,15 +143,27 @@ UDM_VAES void crypt_sectors(const std::uint8_t* keys, const std::uint8_t* tweak_
           d3 = _mm512_aesdeclast_epi128(d3, k[ROUNDS]);
         }
         auto* dst = out + base + off;
-        _mm512_storeu_si512(dst, d0 ^ t0);
-        _mm512_storeu_si512(dst + 64, d1 ^ t1);
-        _mm512_storeu_si512(dst + 128, d2 ^ t2);
-        _mm512_storeu_si512(dst + 192, d3 ^ t3);
+        // Ciphertext goes to storage (the backing file's page cache, or a
+        // bounce buffer copied there once): streamed past the CPU cache, the
+        // destination lines are not read in first. +10% on 1 MiB crypt
+        // writes at QD8 (bench/crypt/README.md).
+        if (ENCRYPT && (reinterpret_cast<std::uintptr_t>(dst) & 63) == 0) {
+          _mm512_stream_si512(reinterpret_cast<__m512i*>(dst), d0 ^ t0);
+          _mm512_stream_si512(reinterpret_cast<__m512i*>(dst + 64), d1 ^ t1);
+          _mm512_stream_si512(reinterpret_cast<__m512i*>(dst + 128), d2 ^ t2);
+          _mm512_stream_si512(reinterpret_cast<__m512i*>(dst + 192), d3 ^ t3);
+        } else {
+          _mm512_storeu_si512(dst, d0 ^ t0);
+          _mm512_storeu_si512(dst + 64, d1 ^ t1);
+          _mm512_storeu_si512(dst + 128, d2 ^ t2);
+          _mm512_storeu_si512(dst + 192, d3 ^ t3);
+        }
         t0 = times_x4(t3);
       }
     }
   }
   OPENSSL_cleanse(first, sizeof first);
+  if constexpr (ENCRYPT) _mm_sfence();  // streamed stores seen before the piece is reported done
 }
 
 }  // namespace
