@@ -218,6 +218,14 @@ class CryptTarget final : public core::Target {
   void decrypt_chunk(CryptChunk* c);
   bool decrypt_in_place(CryptChunk* c);
   int encrypt_in_place(CryptChunk* c);
+  // What a piece crypted in place hands its function: the keyed context is
+  // taken before and given back after, outside the part a SIGBUS can cut off.
+  struct InPlaceJob {
+    CryptTarget* target;
+    CryptChunk* chunk;
+    crypt::SectorCrypter::Slot* slot;
+    bool ok;
+  };
   void write_bounce(CryptIo* io);
   struct Ivs {
     std::uint64_t first;  // the IV number of the piece's first sector
@@ -340,19 +348,14 @@ bool CryptTarget::crypt_chunk(CryptChunk* c, bool write) {
 // instead of a copy and then a pass over the copy (bench/crypt/README.md).
 bool CryptTarget::decrypt_in_place(CryptChunk* c) {
   if (!crypter_ || crypter_->null_cipher()) return false;
-  struct Job {
-    CryptTarget* target;
-    CryptChunk* chunk;
-    crypt::SectorCrypter::Slot* slot;
-    bool ok;
-  } job{this, c, crypter_->take(), false};
+  InPlaceJob job{this, c, crypter_->take(), false};
   if (!job.slot) return false;
   // The slot is taken outside the part a shrinking file can cut off, so
   // nothing leaks when it is (file_mapping.hpp).
   const bool read = dev_->read_in_place(
       c->io->parent->offset + sectors_to_bytes(start_) + c->begin, c->length,
       [](const std::byte* bytes, void* context) {
-        auto* j = static_cast<Job*>(context);
+        auto* j = static_cast<InPlaceJob*>(context);
         const Ivs v = j->target->ivs_of(j->chunk);
         j->ok = j->target->crypter_->crypt_with(*j->slot, Direction::decrypt, bytes,
                                                 j->chunk->io->parent->data + j->chunk->begin, j->chunk->length,
@@ -416,17 +419,12 @@ void CryptTarget::decrypt_chunk(CryptChunk* c) { chunk_done(c, crypt_chunk(c, fa
 // failed. FUA writes take the usual write, which makes them durable.
 int CryptTarget::encrypt_in_place(CryptChunk* c) {
   if (c->io->parent->fua || !crypter_ || crypter_->null_cipher()) return 0;
-  struct Job {
-    CryptTarget* target;
-    CryptChunk* chunk;
-    crypt::SectorCrypter::Slot* slot;
-    bool ok;
-  } job{this, c, crypter_->take(), false};
+  InPlaceJob job{this, c, crypter_->take(), false};
   if (!job.slot) return 0;
   const bool wrote = dev_->write_in_place(
       c->io->parent->offset + sectors_to_bytes(start_) + c->begin, c->length,
       [](std::byte* bytes, void* context) {
-        auto* j = static_cast<Job*>(context);
+        auto* j = static_cast<InPlaceJob*>(context);
         const Ivs v = j->target->ivs_of(j->chunk);
         j->ok = j->target->crypter_->crypt_with(*j->slot, Direction::encrypt,
                                                 j->chunk->io->parent->data + j->chunk->begin, bytes,
