@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <optional>
 #include <vector>
 
 #include "io/backing.hpp"
@@ -15,14 +16,15 @@
 namespace udm::io::test {
 namespace {
 
-// A filesystem mounted on a fresh directory for one test.
+// A filesystem mounted on a fresh directory for one test (from `source`,
+// a device, or a filesystem of its own when empty).
 class ScratchMount {
  public:
-  ScratchMount(const char* type, const char* options) {
+  ScratchMount(const char* type, const char* options, const std::string& source = "") {
     char dir[] = "/tmp/udm-io-mnt-XXXXXX";
     if (!::mkdtemp(dir)) return;
     dir_ = dir;
-    if (::mount(type, dir, type, 0, options) != 0) {
+    if (::mount(source.empty() ? type : source.c_str(), dir, type, 0, options) != 0) {
       error_ = std::string("mount ") + type + ": " + std::strerror(errno);
       ::rmdir(dir);
       dir_.clear();
@@ -143,27 +145,15 @@ TEST(Mounted, ReadOnlyFilesystemRefusesReadWriteOpening) {
 class Ext4Mount {
  public:
   explicit Ext4Mount(byte_count size) : loop_(size) {
-    if (!loop_.ok()) return;
-    if (!shell("mkfs.ext4 -q -F " + loop_.path() + " >/dev/null 2>&1 && echo ok")) return;
-    char dir[] = "/tmp/udm-io-ext4-XXXXXX";
-    if (!::mkdtemp(dir)) return;
-    if (::mount(loop_.path().c_str(), dir, "ext4", 0, nullptr) != 0) {
-      ::rmdir(dir);
-      return;
-    }
-    dir_ = dir;
+    if (loop_.ok() && shell("mkfs.ext4 -q -F " + loop_.path() + " >/dev/null 2>&1 && echo ok"))
+      mount_.emplace("ext4", nullptr, loop_.path());
   }
-  ~Ext4Mount() {
-    if (dir_.empty()) return;
-    if (::umount(dir_.c_str()) != 0) ::umount2(dir_.c_str(), MNT_DETACH);
-    ::rmdir(dir_.c_str());
-  }
-  bool ok() const { return !dir_.empty(); }
-  const std::string& dir() const { return dir_; }
+  bool ok() const { return mount_ && mount_->ok(); }
+  const std::string& dir() const { return mount_->dir(); }
 
  private:
   LoopDevice loop_;
-  std::string dir_;
+  std::optional<ScratchMount> mount_;  // unmounted before the loop device goes
 };
 
 // A write into pages the page cache holds of a hole, on a full ext4: the
