@@ -51,6 +51,12 @@ void write_file(const std::string& path, const void* data, std::size_t n) {
   f.write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
 }
 
+// A file of `n` zero bytes, written through the page cache (which then holds it).
+void write_zeros(const std::string& path, std::size_t n) {
+  std::vector<std::uint8_t> zero(n);
+  write_file(path, zero.data(), zero.size());
+}
+
 std::vector<std::uint8_t> read_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(f), {}};
@@ -220,10 +226,7 @@ class InPlaceOnly final : public io::BlockDevice {
 TEST(Crypt, CachedPiecesOfABackingFileAreDecryptedInPlace) {
   const io::test::TempFile file_of_test(0);  // removed at the end, failed assertions included
   const std::string& path = file_of_test.path();
-  {
-    std::vector<std::uint8_t> zero(4 << 20);
-    write_file(path, zero.data(), zero.size());
-  }
+  write_zeros(path, 4 << 20);
   auto file = io::open_backing(path);
   ASSERT_TRUE(file) << file.error().message;
   const auto key = bytes(64, 21);
@@ -301,10 +304,7 @@ std::vector<std::uint8_t> file_bytes(const std::string& path, byte_count at, std
 TEST(Crypt, CachedPagesOfABackingFileAreEncryptedInPlace) {
   const io::test::TempFile file_of_test(0);
   const std::string& path = file_of_test.path();
-  {
-    std::vector<std::uint8_t> zero(4 << 20);
-    write_file(path, zero.data(), zero.size());
-  }
+  write_zeros(path, 4 << 20);
   auto file = io::open_backing(path);
   ASSERT_TRUE(file) << file.error().message;
   const auto key = bytes(64, 25);
@@ -352,8 +352,7 @@ TEST(Crypt, PiecesThePageCacheDoesNotHoldAreWrittenAsUsual) {
                                                   {0, 1 << 20, 2}, {8192, 1 << 20, 1}}) {
     SCOPED_TRACE(std::to_string(cached_at) + "+" + std::to_string(cached_len));
     {
-      std::vector<std::uint8_t> zero(2 << 20);
-      write_file(path, zero.data(), zero.size());
+      write_zeros(path, 2 << 20);
       // All of it out of the cache, then the cached part read back in alone
       // (no readahead: dropping part of a large folio would not work).
       const int fd = ::open(path.c_str(), O_RDONLY);
@@ -361,7 +360,8 @@ TEST(Crypt, PiecesThePageCacheDoesNotHoldAreWrittenAsUsual) {
       ASSERT_EQ(::fdatasync(fd), 0);
       ASSERT_EQ(::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
       ASSERT_EQ(::posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM), 0);
-      ASSERT_EQ(::pread(fd, zero.data(), static_cast<std::size_t>(cached_len), cached_at), cached_len);
+      std::vector<std::uint8_t> in(static_cast<std::size_t>(cached_len));
+      ASSERT_EQ(::pread(fd, in.data(), in.size(), cached_at), cached_len);
       ::close(fd);
     }
     TestBed bed;
@@ -442,10 +442,7 @@ TEST(Crypt, ASubmitterThatMayBlockDoesTheFirstPieceItself) {
 TEST(Crypt, ABackingFileCutShortFailsReadsBeyondItsEnd) {
   const io::test::TempFile file_of_test(0);
   const std::string& path = file_of_test.path();
-  {
-    std::vector<std::uint8_t> zero(2 << 20);
-    write_file(path, zero.data(), zero.size());
-  }
+  write_zeros(path, 2 << 20);
   TestBed bed;
   auto file = io::open_backing(path);
   ASSERT_TRUE(file) << file.error().message;
