@@ -29,10 +29,12 @@ echo 0 >"$E2E_TMP/slot"
 TABLES=("0 8 zero" "0 16 zero" "0 32 error" "0 64 linear $E2E_TMP/small.img 8" "0 8 zero
 8 8 error")
 
-# actual: the model as udmd shows it (the data device left out).
+# actual: the model as udmd shows it (the data device left out). With no
+# device besides data, grep selects nothing and fails: that is an empty model,
+# not an error (pipefail would end the test without a word).
 actual() {
   local name live inactive attr
-  udmsetup ls | cut -f1 | grep -vx data | sort | while read -r name; do
+  udmsetup ls | cut -f1 | { grep -vx data || true; } | sort | while read -r name; do
     [ "$name" = "No devices found" ] && continue
     live=$(udmsetup table "$name" | sed 's/ *$//' | paste -sd ';')
     inactive=$(udmsetup table --inactive "$name" | sed 's/ *$//' | paste -sd ';')
