@@ -3,7 +3,7 @@
 #
 # crypt through the real udmd against two baselines measured in the same run:
 #   - `openssl speed -evp aes-256-xts` (16 KiB blocks, one core): the most
-#     one core can encrypt, and
+#     one core can encrypt (once per round, the median kept), and
 #   - a linear device on the same backing file (udm without crypto).
 # fio (psync, O_DIRECT, queue depth 1; and libaio queue depth 8 for 1 MiB) on
 # the devices' FUSE files: 1 MiB sequential read and write, 4 KiB random read;
@@ -113,8 +113,13 @@ print(round((j['read']['bw_bytes']+j['write']['bw_bytes'])/1e6, 1), b/1e6, (j['u
   echo "$b $dev $row $1 $(python3 -c "print(($c1 - $c0) / $(getconf CLK_TCK))") $2 $3 $(python3 -c "print($busiest / $(getconf CLK_TCK))")" >>"$tmp/results"
 }
 
-ossl=$("${prio[@]}" openssl speed -evp aes-256-xts -seconds "$secs" -bytes 16384 -mr 2>/dev/null |
-       awk -F: '/^\+F:/{printf "%.1f", $4/1e6}')
+# openssl's rate moves with the machine's load as much as udm's (3,800 to
+# 6,500 MB/s within half an hour here): measured once per round, between the
+# rows, and the median kept.
+ossl_round() {
+  "${prio[@]}" openssl speed -evp aes-256-xts -seconds "$secs" -bytes 16384 -mr 2>/dev/null |
+    awk -F: '/^\+F:/{printf "%.1f\n", $4/1e6}' >>"$tmp/openssl"
+}
 # ROW -> "RW BS ENGINE DEPTH"
 declare -A spec=(
   [write1m]="write 1M psync 1" [read1m]="read 1M psync 1" [read1m_qd8]="read 1M libaio 8"
@@ -122,6 +127,7 @@ declare -A spec=(
   [nbd_write1m]="write 1M nbd 1" [nbd_read1m]="read 1M nbd 1" [nbd_read1m_qd8]="read 1M nbd 8"
   [nbd_write1m_qd8]="write 1M nbd 8" [nbd_randread4k]="randread 4k nbd 1")
 for ((round = 0; round < rounds; round++)); do
+  ossl_round
   for b in "${builds[@]}"; do
     for dev in $devs_run; do
       for row in $rows_run; do
@@ -139,6 +145,7 @@ for b in "${builds[@]}"; do
   fi
 done
 
+ossl=$(sort -n "$tmp/openssl" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')
 python3 - "$tmp/results" "$ossl" "$secs" "$rounds" "$(cut -d' ' -f1 /proc/loadavg)" "{$micro}" <<'EOF'
 import json, statistics, sys
 path, ossl, secs, rounds, load, micro = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
@@ -146,7 +153,8 @@ runs = {}
 for line in open(path):
     b, dev, row, rate, cpu, mbytes, fio_cpu, busiest = line.split()
     runs.setdefault((b, dev, row), []).append((float(rate), float(cpu), float(mbytes), float(fio_cpu), float(busiest)))
-out = {"seconds": secs, "rounds": rounds, "openssl_aes256xts_1core_MBps": ossl, "load_avg": float(load),
+out = {"seconds": secs, "rounds": rounds, "openssl_aes256xts_1core_MBps": ossl,
+       "openssl_rounds_MBps": [float(x) for x in open(path.rsplit("/", 1)[0] + "/openssl")], "load_avg": float(load),
        "crypto_loop": json.loads(micro)}
 names = {"bz": "null", "bl": "linear", "bc": "crypt512", "bc4": "crypt4096"}
 order = ["read1m", "write1m", "read1m_qd8", "write1m_qd8", "randread4k",

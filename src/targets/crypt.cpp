@@ -275,6 +275,7 @@ class CryptTarget final : public core::Target {
   crypt::BouncePool bounces_;
   std::mutex free_lock_;
   std::vector<CryptIo*> free_ios_;
+  std::atomic<unsigned> in_flight_{0};  // requests between start_io and finish
 };
 
 void CryptTarget::start_io(io::Request* r) {
@@ -284,6 +285,7 @@ void CryptTarget::start_io(io::Request* r) {
   if (!io) return r->complete(-ENOMEM);
   io->parent = r;
   io->target = this;
+  in_flight_.fetch_add(1, std::memory_order_relaxed);
   if (r->op == io::Op::write) {
     io->bounce = bounces_.get(r->length);
     if (!io->bounce) {
@@ -294,14 +296,20 @@ void CryptTarget::start_io(io::Request* r) {
   schedule(io);
 }
 
-// Every piece goes to the pool, reads too: a worker reads its piece (from the
-// page cache right there when it holds it) and decrypts it while the other
-// does the same with the next piece, instead of one thread copying the whole
-// request before the decryption starts.
+// A large request is cut into a piece per worker, reads too: a worker reads
+// its piece (from the page cache right there when it holds it) and decrypts
+// it while the other does the same with the next piece, instead of one
+// thread copying the whole request before the decryption starts.
 void CryptTarget::schedule(CryptIo* io) {
   const byte_count length = io->parent->length;
   unsigned n = std::max(1u, std::min<unsigned>(pool_.threads(), MAX_CHUNKS));
   if (length < 2 * MIN_CHUNK) n = 1;
+  // A submitter that may block (a FUSE worker) would only wait for the
+  // request. With more requests in flight than workers, the requests already
+  // keep every core busy: it does the whole of its own, whose bytes are hot
+  // in its cache, instead of handing half of them to another core.
+  const bool may_block = io::InlineWrites::current() >= length;
+  if (may_block && in_flight_.load(std::memory_order_relaxed) > pool_.threads()) n = 1;
   byte_count per = (length / n + o_.sector_size - 1) / o_.sector_size * o_.sector_size;
   unsigned used = 0;
   for (byte_count pos = 0; pos < length && used < n; pos += per, ++used) {
@@ -316,9 +324,8 @@ void CryptTarget::schedule(CryptIo* io) {
   }
   io->chunks_used = used;
   io->pending.store(used);
-  // A submitter that may block (a FUSE worker) would only wait for the
-  // request: it does the first piece itself, one pool thread fewer to wake.
-  const bool here = used > 1 && io::InlineWrites::current() >= length;
+  // Such a submitter does the first piece itself: one pool thread fewer to wake.
+  const bool here = may_block;
   for (unsigned i = here ? 1 : 0; i < used; ++i) pool_.submit(&io->chunks[i]);
   if (here) run_chunk(&io->chunks[0]);  // `io` may be finished and recycled on return
 }
@@ -500,6 +507,7 @@ void CryptTarget::finish(CryptIo* io, int result) {
   io::Request* parent = io->parent;
   if (io->bounce) bounces_.put(io->bounce, parent->length);
   give_io(io);
+  in_flight_.fetch_sub(1, std::memory_order_relaxed);
   parent->complete(result);
 }
 

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -435,6 +436,57 @@ TEST(Crypt, ASubmitterThatMayBlockDoesTheFirstPieceItself) {
   std::vector<std::uint8_t> got(data.size());
   ASSERT_EQ(core::sync_io(*dev, io::Op::read, 0, got.size(), reinterpret_cast<std::byte*>(got.data())), 0);
   for (auto id : rec->take()) EXPECT_NE(id, me);
+}
+
+// With more requests in flight than the pool has workers, every core is
+// busy already: a submitter that may block does the whole of a large request
+// itself rather than handing half of its bytes to another core. Once the
+// others are done, it cuts its requests in pieces again.
+TEST(Crypt, WithMoreRequestsInFlightThanWorkersASubmitterDoesAllOfItsOwn) {
+  const auto key = bytes(64, 33);
+  auto data = bytes(1 << 20, 34);
+  TestBed bed;
+  auto mem = bed.memory("/dev/c0", 8 << 20);
+  testing::FakeDevice::Options hold;
+  hold.hold = true;
+  hold.only_op(io::Op::write);
+  auto held = std::make_shared<testing::FakeDevice>(mem, hold);
+  auto rec = std::make_shared<RecordsThreads>(held);
+  bed.backing["/dev/c0"] = rec;
+  auto dev = bed.make("c", "0 16384 crypt aes-xts-plain64 " + hex(key) + " 0 /dev/c0 0");
+  ASSERT_TRUE(dev);
+  // Four writes held in the backing device: more than the 2 workers.
+  std::vector<std::unique_ptr<testing::PendingIo>> busy;
+  for (byte_count i = 0; i < 4; ++i) {
+    busy.push_back(std::make_unique<testing::PendingIo>(io::Op::write, i << 20, data.size(),
+                                                        reinterpret_cast<std::byte*>(data.data())));
+    dev->submit(&busy.back()->request);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (held->queued() < 4 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_EQ(held->queued(), 4u);
+  rec->take();
+  const auto me = std::this_thread::get_id();
+  std::vector<std::uint8_t> got(data.size());
+  auto read_here = [&](byte_count at) {
+    io::InlineWrites inline_here(got.size());
+    return core::sync_io(*dev, io::Op::read, at, got.size(), reinterpret_cast<std::byte*>(got.data()));
+  };
+  ASSERT_EQ(read_here(4 << 20), 0);
+  EXPECT_EQ(rec->take(), std::vector<std::thread::id>{me}) << "one piece, read on the submitting thread";
+  held->hold(false);
+  held->release();
+  for (auto& b : busy) {
+    b->wait();
+    EXPECT_EQ(b->result.load(), 0);
+  }
+  rec->take();
+  ASSERT_EQ(read_here(3 << 20), 0);
+  EXPECT_EQ(got, data);
+  const auto readers = rec->take();
+  ASSERT_EQ(readers.size(), 2u) << "nothing else in flight: a piece per worker again";
+  EXPECT_EQ(std::count(readers.begin(), readers.end(), me), 1);
 }
 
 // The backing file cut short under a live crypt device: reads past its new
