@@ -405,9 +405,10 @@ class RecordsThreads final : public io::BlockDevice {
 };
 
 // A submitter that may block (a FUSE worker, under io::InlineWrites) does
-// the first piece of a large request itself instead of only waiting for the
-// pool; other threads (an NBD connection's reader, whose InlineWrites stops
-// at 64 KiB, an engine thread) leave every piece to the pool.
+// the first piece of a large request (the whole of a small one) itself
+// instead of only waiting for the pool; other threads (an NBD connection's
+// reader, whose InlineWrites stops at 64 KiB, an engine thread) leave every
+// piece to the pool.
 TEST(Crypt, ASubmitterThatMayBlockDoesTheFirstPieceItself) {
   const auto key = bytes(64, 31);
   auto data = bytes(1 << 20, 32);
@@ -431,6 +432,12 @@ TEST(Crypt, ASubmitterThatMayBlockDoesTheFirstPieceItself) {
     ASSERT_EQ(readers.size(), 2u) << "one read per piece";
     // Under InlineWrites exactly one piece here: the other still goes to the pool.
     EXPECT_EQ(std::count(readers.begin(), readers.end(), me), here ? 1 : 0);
+    // A request too small to cut is one piece: done here under InlineWrites too.
+    ASSERT_EQ(core::sync_io(*dev, io::Op::read, 8192, 4096, reinterpret_cast<std::byte*>(got.data())), 0);
+    EXPECT_TRUE(std::equal(got.begin(), got.begin() + 4096, data.begin() + 8192));
+    const auto small = rec->take();
+    ASSERT_EQ(small.size(), 1u);
+    EXPECT_EQ(small[0] == me, here);
   }
   io::InlineWrites small(64 << 10);  // an NBD reader's
   std::vector<std::uint8_t> got(data.size());
