@@ -285,7 +285,6 @@ void CryptTarget::start_io(io::Request* r) {
   if (!io) return r->complete(-ENOMEM);
   io->parent = r;
   io->target = this;
-  in_flight_.fetch_add(1, std::memory_order_relaxed);
   if (r->op == io::Op::write) {
     io->bounce = bounces_.get(r->length);
     if (!io->bounce) {
@@ -293,6 +292,7 @@ void CryptTarget::start_io(io::Request* r) {
       return r->complete(-ENOMEM);
     }
   }
+  in_flight_.fetch_add(1, std::memory_order_relaxed);
   schedule(io);
 }
 
