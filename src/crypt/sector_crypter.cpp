@@ -242,7 +242,7 @@ bool SectorCrypter::crypt_with(Slot& slot, Direction dir, const std::byte* in, s
 bool SectorCrypter::crypt_native(Slot& s, bool encrypt, const std::byte* in, std::byte* out, std::size_t length,
                                  std::uint32_t sector_size, std::uint64_t iv_sector,
                                  std::uint64_t iv_step) noexcept {
-  if (sector_size % 256 != 0) return false;
+  if (sector_size % 512 != 0) return false;
   const std::size_t per_group = XTS_GROUP / sector_size;  // sector_size <= 4096
   for (std::size_t pos = 0; pos < length;) {
     const std::size_t n = std::min(per_group, (length - pos) / sector_size);

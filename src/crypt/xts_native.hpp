@@ -28,7 +28,7 @@ class NativeXts {
   // key is K1 || K2: 32 bytes (AES-128) or 64 (AES-256). False otherwise.
   bool set_key(const std::uint8_t* key, std::size_t size) noexcept;
 
-  // `sectors` sectors of `sector_size` bytes (a multiple of 256) from `in`
+  // `sectors` sectors of `sector_size` bytes (a multiple of 512) from `in`
   // to `out` (may be the same buffer); `ivs` holds one 16-byte IV per
   // sector. Only after set_key() succeeded and available() is true.
   void crypt(bool encrypt, const std::byte* in, std::byte* out, std::size_t sectors, std::uint32_t sector_size,
