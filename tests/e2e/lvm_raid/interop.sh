@@ -66,9 +66,11 @@ python3 "$HERE/layout.py" raid0 65536 "$E2E_TMP/data" "$(img r0_rimage_0)" "$(im
 python3 "$HERE/layout.py" raid5_ls 65536 "$E2E_TMP/data" "$(img r5_rimage_0)" "$(img r5_rimage_1)" \
   "$(img r5_rimage_2)" || fail "raid5 layout"
 attrs=$(ulvm lvs -a --noheadings -o lv_name,lv_attr,copy_percent rv | tr -s ' ' | sed 's/ *$//')
-echo "$attrs" | grep -q "^ r1 rwi-a-r--- 100.00$" || fail "r1 attr: $attrs"
-echo "$attrs" | grep -q "^ \[r1_rimage_1\] iwi-aor---$" || fail "r1_rimage_1 attr: $attrs"
-echo "$attrs" | grep -q "^ \[r1_rmeta_0\] ewi-aor---$" || fail "r1_rmeta_0 attr: $attrs"
+# Here-strings: bash's echo writes line by line, and a grep -q that leaves
+# at its match would cut the rest off with SIGPIPE (a failure under pipefail).
+grep -q "^ r1 rwi-a-r--- 100.00$" <<<"$attrs" || fail "r1 attr: $attrs"
+grep -q "^ \[r1_rimage_1\] iwi-aor---$" <<<"$attrs" || fail "r1_rimage_1 attr: $attrs"
+grep -q "^ \[r1_rmeta_0\] ewi-aor---$" <<<"$attrs" || fail "r1_rmeta_0 attr: $attrs"
 
 # Metadata ulvm writes (a tag on r5) is still lvm2's: real vgck and lvs.
 ulvm lvchange --addtag t1 rv/r5 >/dev/null || fail "lvchange --addtag"
