@@ -145,16 +145,17 @@ for b in "${builds[@]}"; do
   fi
 done
 
-ossl=$(sort -n "$tmp/openssl" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')
-python3 - "$tmp/results" "$ossl" "$secs" "$rounds" "$(cut -d' ' -f1 /proc/loadavg)" "{$micro}" <<'EOF'
+python3 - "$tmp/results" "$tmp/openssl" "$secs" "$rounds" "$(cut -d' ' -f1 /proc/loadavg)" "{$micro}" <<'EOF'
 import json, statistics, sys
-path, ossl, secs, rounds, load, micro = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
+path, ossl_path, secs, rounds, load, micro = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
+ossl_rounds = [float(x) for x in open(ossl_path)]
+ossl = statistics.median(ossl_rounds)
 runs = {}
 for line in open(path):
     b, dev, row, rate, cpu, mbytes, fio_cpu, busiest = line.split()
     runs.setdefault((b, dev, row), []).append((float(rate), float(cpu), float(mbytes), float(fio_cpu), float(busiest)))
 out = {"seconds": secs, "rounds": rounds, "openssl_aes256xts_1core_MBps": ossl,
-       "openssl_rounds_MBps": [float(x) for x in open(path.rsplit("/", 1)[0] + "/openssl")], "load_avg": float(load),
+       "openssl_rounds_MBps": ossl_rounds, "load_avg": float(load),
        "crypto_loop": json.loads(micro)}
 names = {"bz": "null", "bl": "linear", "bc": "crypt512", "bc4": "crypt4096"}
 order = ["read1m", "write1m", "read1m_qd8", "write1m_qd8", "randread4k",

@@ -24,6 +24,16 @@
 
 namespace udm::testing {
 
+// Polls f every millisecond for up to `ms`: true once it holds.
+template <class F>
+bool eventually(F f, int ms = 10000) {
+  for (int i = 0; i < ms; ++i) {
+    if (f()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return f();
+}
+
 struct TestBed {
   core::TargetRegistry targets;
   core::DeviceRegistry devices{targets};

@@ -169,9 +169,7 @@ TEST(Crypt, LargeReadGoesDownAsOnePiecePerWorker) {
     std::vector<std::uint8_t> got(data.size());
     testing::PendingIo r(io::Op::read, 0, got.size(), reinterpret_cast<std::byte*>(got.data()));
     dev->submit(&r.request);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (held->queued() < 2 && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    testing::eventually([&] { return held->queued() >= 2; }, 20000);
     EXPECT_EQ(held->queued(), 2u) << "both pieces in flight at once";
     held->hold(false);
     held->release();
@@ -469,9 +467,7 @@ TEST(Crypt, WithMoreRequestsInFlightThanWorkersASubmitterDoesAllOfItsOwn) {
                                                         reinterpret_cast<std::byte*>(data.data())));
     dev->submit(&busy.back()->request);
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (held->queued() < 4 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  testing::eventually([&] { return held->queued() >= 4; }, 20000);
   ASSERT_EQ(held->queued(), 4u);
   rec->take();
   const auto me = std::this_thread::get_id();

@@ -62,14 +62,7 @@ std::string status_of(const core::MappedDevicePtr& d, core::StatusType t = core:
   return s.empty() ? "" : s[0].text;
 }
 
-template <class F>
-bool eventually(F f, int ms = 10000) {
-  for (int i = 0; i < ms; ++i) {
-    if (f()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return f();
-}
+using testing::eventually;
 
 // --- the store ----------------------------------------------------------------
 
