@@ -12,13 +12,12 @@
 // Messages: "key wipe", "key set <key>": only while suspended; a wiped key
 //          makes resume fail (I/O stays held), as in the kernel.
 //
-// A request is split into up to one piece per worker of the shared pool, so
-// a 1 MiB request uses every core (a submitter that would only wait, under
-// io::InlineWrites, does the first piece itself); each worker reads its
-// piece and decrypts it in place, or encrypts it straight into the backing
-// file's page cache when that holds the piece's pages, else into a recycled
-// bounce buffer that the last one done writes (the caller's data is never
-// touched). Crypto never runs on an io_uring completion thread and no
+// A FUSE worker (a submitter that may block, under io::InlineWrites) does
+// all of its request itself; other submitters hand a request to the shared
+// pool, split into up to one piece per worker. A piece is decrypted straight
+// out of the backing file's page cache when that holds it, or encrypted
+// straight into it, else into a recycled bounce buffer that the last piece
+// done writes (the caller's data is never touched). Crypto never runs on an io_uring completion thread and no
 // lock is held while it runs. The workqueue options only change table
 // output here: udm always needs the pool.
 #include <atomic>
@@ -275,7 +274,6 @@ class CryptTarget final : public core::Target {
   crypt::BouncePool bounces_;
   std::mutex free_lock_;
   std::vector<CryptIo*> free_ios_;
-  std::atomic<unsigned> in_flight_{0};  // requests between start_io and finish
 };
 
 void CryptTarget::start_io(io::Request* r) {
@@ -292,24 +290,27 @@ void CryptTarget::start_io(io::Request* r) {
       return r->complete(-ENOMEM);
     }
   }
-  in_flight_.fetch_add(1, std::memory_order_relaxed);
   schedule(io);
 }
 
-// A large request is cut into a piece per worker, reads too: a worker reads
-// its piece (from the page cache right there when it holds it) and decrypts
-// it while the other does the same with the next piece, instead of one
-// thread copying the whole request before the decryption starts.
+// A large request left to the pool is cut into a piece per worker, reads
+// too: a worker reads its piece (from the page cache right there when it
+// holds it) and decrypts it while the other does the same with the next
+// piece, instead of one thread copying the whole request before the
+// decryption starts.
 void CryptTarget::schedule(CryptIo* io) {
   const byte_count length = io->parent->length;
   unsigned n = std::max(1u, std::min<unsigned>(pool_.threads(), MAX_CHUNKS));
   if (length < 2 * MIN_CHUNK) n = 1;
-  // A submitter that may block (a FUSE worker) would only wait for the
-  // request. With more requests in flight than workers, the requests already
-  // keep every core busy: it does the whole of its own, whose bytes are hot
-  // in its cache, instead of handing half of them to another core.
-  const bool may_block = io::InlineWrites::current() >= length;
-  if (may_block && in_flight_.load(std::memory_order_relaxed) > pool_.threads()) n = 1;
+  // A submitter that may block (a FUSE worker, marked by io::InlineWrites)
+  // does all of its request itself, on bytes hot in its own cache. Handing
+  // half of them to a worker measured slower, at queue depth 1 too: the
+  // worker's core must be woken and must first pull its half out of this
+  // core's cache (bench/crypt/README.md, session 13). Other submitters (an
+  // NBD connection's reader, an engine thread) must not block: they leave
+  // the request to the pool, a piece per worker.
+  const bool here = io::InlineWrites::current() >= length;
+  if (here) n = 1;
   byte_count per = (length / n + o_.sector_size - 1) / o_.sector_size * o_.sector_size;
   unsigned used = 0;
   for (byte_count pos = 0; pos < length && used < n; pos += per, ++used) {
@@ -324,10 +325,8 @@ void CryptTarget::schedule(CryptIo* io) {
   }
   io->chunks_used = used;
   io->pending.store(used);
-  // Such a submitter does the first piece itself: one pool thread fewer to wake.
-  const bool here = may_block;
-  for (unsigned i = here ? 1 : 0; i < used; ++i) pool_.submit(&io->chunks[i]);
-  if (here) run_chunk(&io->chunks[0]);  // `io` may be finished and recycled on return
+  if (here) return run_chunk(&io->chunks[0]);  // `io` may be finished and recycled on return
+  for (unsigned i = 0; i < used; ++i) pool_.submit(&io->chunks[i]);
 }
 
 CryptTarget::Ivs CryptTarget::ivs_of(const CryptChunk* c) const {
@@ -507,7 +506,6 @@ void CryptTarget::finish(CryptIo* io, int result) {
   io::Request* parent = io->parent;
   if (io->bounce) bounces_.put(io->bounce, parent->length);
   give_io(io);
-  in_flight_.fetch_sub(1, std::memory_order_relaxed);
   parent->complete(result);
 }
 

@@ -403,18 +403,20 @@ class RecordsThreads final : public io::BlockDevice {
 };
 
 // A submitter that may block (a FUSE worker, under io::InlineWrites) does
-// the first piece of a large request (the whole of a small one) itself
-// instead of only waiting for the pool; other threads (an NBD connection's
-// reader, whose InlineWrites stops at 64 KiB, an engine thread) leave every
-// piece to the pool.
-TEST(Crypt, ASubmitterThatMayBlockDoesTheFirstPieceItself) {
+// all of its request itself, large or small, whatever else is in flight;
+// other threads (an NBD connection's reader, whose InlineWrites stops at
+// 64 KiB, an engine thread) leave it to the pool, a piece per worker.
+TEST(Crypt, ASubmitterThatMayBlockDoesAllOfItsRequestItself) {
   const auto key = bytes(64, 31);
   auto data = bytes(1 << 20, 32);
   TestBed bed;
-  auto mem = bed.memory("/dev/c0", 1 << 20);
-  auto rec = std::make_shared<RecordsThreads>(mem);
+  auto mem = bed.memory("/dev/c0", 8 << 20);
+  testing::FakeDevice::Options hold;
+  hold.only_op(io::Op::write);
+  auto held = std::make_shared<testing::FakeDevice>(mem, hold);
+  auto rec = std::make_shared<RecordsThreads>(held);
   bed.backing["/dev/c0"] = rec;
-  auto dev = bed.make("c", "0 2048 crypt aes-xts-plain64 " + hex(key) + " 0 /dev/c0 0");
+  auto dev = bed.make("c", "0 16384 crypt aes-xts-plain64 " + hex(key) + " 0 /dev/c0 0");
   ASSERT_TRUE(dev);
   const auto me = std::this_thread::get_id();
   for (bool here : {false, true}) {
@@ -422,14 +424,19 @@ TEST(Crypt, ASubmitterThatMayBlockDoesTheFirstPieceItself) {
     std::optional<io::InlineWrites> inline_here;
     if (here) inline_here.emplace(data.size());
     ASSERT_EQ(core::sync_io(*dev, io::Op::write, 0, data.size(), reinterpret_cast<std::byte*>(data.data())), 0);
-    rec->take();  // the one whole write: from whichever piece finished last
+    const auto writers = rec->take();
+    ASSERT_EQ(writers.size(), 1u) << "the ciphertext goes down whole";
+    EXPECT_EQ(writers[0] == me, here);
     std::vector<std::uint8_t> got(data.size());
     ASSERT_EQ(core::sync_io(*dev, io::Op::read, 0, got.size(), reinterpret_cast<std::byte*>(got.data())), 0);
     EXPECT_EQ(got, data);
     const auto readers = rec->take();
-    ASSERT_EQ(readers.size(), 2u) << "one read per piece";
-    // Under InlineWrites exactly one piece here: the other still goes to the pool.
-    EXPECT_EQ(std::count(readers.begin(), readers.end(), me), here ? 1 : 0);
+    if (here) {
+      EXPECT_EQ(readers, std::vector<std::thread::id>{me}) << "one piece, read on the submitting thread";
+    } else {
+      ASSERT_EQ(readers.size(), 2u) << "a piece per worker";
+      EXPECT_EQ(std::count(readers.begin(), readers.end(), me), 0);
+    }
     // A request too small to cut is one piece: done here under InlineWrites too.
     ASSERT_EQ(core::sync_io(*dev, io::Op::read, 8192, 4096, reinterpret_cast<std::byte*>(got.data())), 0);
     EXPECT_TRUE(std::equal(got.begin(), got.begin() + 4096, data.begin() + 8192));
@@ -437,32 +444,10 @@ TEST(Crypt, ASubmitterThatMayBlockDoesTheFirstPieceItself) {
     ASSERT_EQ(small.size(), 1u);
     EXPECT_EQ(small[0] == me, here);
   }
-  io::InlineWrites small(64 << 10);  // an NBD reader's
-  std::vector<std::uint8_t> got(data.size());
-  ASSERT_EQ(core::sync_io(*dev, io::Op::read, 0, got.size(), reinterpret_cast<std::byte*>(got.data())), 0);
-  for (auto id : rec->take()) EXPECT_NE(id, me);
-}
-
-// With more requests in flight than the pool has workers, every core is
-// busy already: a submitter that may block does the whole of a large request
-// itself rather than handing half of its bytes to another core. Once the
-// others are done, it cuts its requests in pieces again.
-TEST(Crypt, WithMoreRequestsInFlightThanWorkersASubmitterDoesAllOfItsOwn) {
-  const auto key = bytes(64, 33);
-  auto data = bytes(1 << 20, 34);
-  TestBed bed;
-  auto mem = bed.memory("/dev/c0", 8 << 20);
-  testing::FakeDevice::Options hold;
-  hold.hold = true;
-  hold.only_op(io::Op::write);
-  auto held = std::make_shared<testing::FakeDevice>(mem, hold);
-  auto rec = std::make_shared<RecordsThreads>(held);
-  bed.backing["/dev/c0"] = rec;
-  auto dev = bed.make("c", "0 16384 crypt aes-xts-plain64 " + hex(key) + " 0 /dev/c0 0");
-  ASSERT_TRUE(dev);
-  // Four writes held in the backing device: more than the 2 workers.
+  // With writes of others held in flight, still all of it here.
+  held->hold(true);
   std::vector<std::unique_ptr<testing::PendingIo>> busy;
-  for (byte_count i = 0; i < 4; ++i) {
+  for (byte_count i = 1; i < 5; ++i) {
     busy.push_back(std::make_unique<testing::PendingIo>(io::Op::write, i << 20, data.size(),
                                                         reinterpret_cast<std::byte*>(data.data())));
     dev->submit(&busy.back()->request);
@@ -470,26 +455,28 @@ TEST(Crypt, WithMoreRequestsInFlightThanWorkersASubmitterDoesAllOfItsOwn) {
   testing::eventually([&] { return held->queued() >= 4; }, 20000);
   ASSERT_EQ(held->queued(), 4u);
   rec->take();
-  const auto me = std::this_thread::get_id();
   std::vector<std::uint8_t> got(data.size());
-  auto read_here = [&](byte_count at) {
+  {
     io::InlineWrites inline_here(got.size());
-    return core::sync_io(*dev, io::Op::read, at, got.size(), reinterpret_cast<std::byte*>(got.data()));
-  };
-  ASSERT_EQ(read_here(4 << 20), 0);
-  EXPECT_EQ(rec->take(), std::vector<std::thread::id>{me}) << "one piece, read on the submitting thread";
+    ASSERT_EQ(core::sync_io(*dev, io::Op::read, 0, got.size(), reinterpret_cast<std::byte*>(got.data())), 0);
+  }
+  EXPECT_EQ(got, data);
+  EXPECT_EQ(rec->take(), std::vector<std::thread::id>{me});
   held->hold(false);
   held->release();
   for (auto& b : busy) {
     b->wait();
     EXPECT_EQ(b->result.load(), 0);
   }
+  EXPECT_EQ(device_read(*dev, 4 << 20, data.size()), data);
+  // An NBD reader's InlineWrites covers less than the request: the pool's.
   rec->take();
-  ASSERT_EQ(read_here(3 << 20), 0);
+  io::InlineWrites small(64 << 10);
+  ASSERT_EQ(core::sync_io(*dev, io::Op::read, 0, got.size(), reinterpret_cast<std::byte*>(got.data())), 0);
   EXPECT_EQ(got, data);
   const auto readers = rec->take();
-  ASSERT_EQ(readers.size(), 2u) << "nothing else in flight: a piece per worker again";
-  EXPECT_EQ(std::count(readers.begin(), readers.end(), me), 1);
+  ASSERT_EQ(readers.size(), 2u);
+  for (auto id : readers) EXPECT_NE(id, me);
 }
 
 // The backing file cut short under a live crypt device: reads past its new
