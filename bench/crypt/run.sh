@@ -3,7 +3,7 @@
 #
 # crypt through the real udmd against two baselines measured in the same run:
 #   - `openssl speed -evp aes-256-xts` (16 KiB blocks, one core): the most
-#     one core can encrypt (once per round, the median kept), and
+#     one core can encrypt (measured beside every row: see ossl_row), and
 #   - a linear device on the same backing file (udm without crypto).
 # fio (psync, O_DIRECT, queue depth 1; and libaio queue depth 8 for 1 MiB) on
 # the devices' FUSE files: 1 MiB sequential read and write, 4 KiB random read;
@@ -88,16 +88,14 @@ key=
 
 # cpu PID: utime+stime of the process in clock ticks.
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# threads PID: "tid ticks" per thread (comm may hold spaces: fields counted from the end).
-threads() { for f in /proc/"$1"/task/*/stat; do awk -v t="${f%/stat}" '{n=NF; print t, $(n-38) + $(n-37)}' "$f" 2>/dev/null; done; }
-# run BUILD DEV ROW RW BS [ENGINE DEPTH]: appends "BUILD DEV ROW MB/s udmd-CPU-s MB fio-CPU-s" to results.
+# run BUILD DEV ROW RW BS [ENGINE DEPTH]: appends "BUILD DEV ROW MB/s udmd-CPU-s MB fio-CPU-s ROUND" to
+# results.
 # ENGINE nbd: fio's nbd engine on the device's NBD export instead of its file.
 run() {
   local b=$1 dev=$2 row=$3 rw=$4 bs=$5 engine=${6:-psync} depth=${7:-1} c0 c1 out target
   target=(--filename="$tmp/$b/dev/mapper/$dev" --direct=1)
   [ "$engine" = nbd ] && target=(--uri="nbd+unix:///$dev?socket=$tmp/$b/nbd.sock")
   c0=$(cpu "${pid[$b]}")
-  threads "${pid[$b]}" >"$tmp/t0"
   out=$("${prio[@]}" fio --disk_util=0 --name=b --ioengine="$engine" "${target[@]}" --rw="$rw" --bs="$bs" \
     --iodepth="$depth" --size="${mb}M" --runtime="$secs" --time_based \
     --output-format=json 2>"$tmp/fio.err" | sed -n '/^{/,$p' |
@@ -105,20 +103,18 @@ run() {
 b=j['read']['io_bytes']+j['write']['io_bytes']
 print(round((j['read']['bw_bytes']+j['write']['bw_bytes'])/1e6, 1), b/1e6, (j['usr_cpu']+j['sys_cpu'])/100*j['job_runtime']/1e3)")
   c1=$(cpu "${pid[$b]}")
-  threads "${pid[$b]}" >"$tmp/t1"
-  # The busiest thread's CPU time: with a core of its own per thread, no
-  # pipeline of these threads runs faster than it does.
-  busiest=$(awk 'NR==FNR {a[$1]=$2; next} {d=$2-a[$1]; if (d>m) m=d} END {print m+0}' "$tmp/t0" "$tmp/t1")
   set -- $out
-  echo "$b $dev $row $1 $(python3 -c "print(($c1 - $c0) / $(getconf CLK_TCK))") $2 $3 $(python3 -c "print($busiest / $(getconf CLK_TCK))")" >>"$tmp/results"
+  echo "$b $dev $row $1 $(python3 -c "print(($c1 - $c0) / $(getconf CLK_TCK))") $2 $3 $round" >>"$tmp/results"
 }
 
-# openssl's rate moves with the machine's load as much as udm's (3,800 to
-# 6,500 MB/s within half an hour here): measured once per round, between the
-# rows, and the median kept.
-ossl_round() {
+# openssl's rate moves with the machine's load as much as udm's (4,250 to
+# 6,580 MB/s within one run here): it is measured next to each row of each
+# round ("ROUND ROW MB/s" in $tmp/openssl), and a row's ratio to openssl is
+# the median over the rounds of its rate over the openssl figure taken
+# beside it.
+ossl_row() {
   "${prio[@]}" openssl speed -evp aes-256-xts -seconds "$secs" -bytes 16384 -mr 2>/dev/null |
-    awk -F: '/^\+F:/{printf "%.1f\n", $4/1e6}' >>"$tmp/openssl"
+    awk -F: -v r="$1 $2" '/^\+F:/{printf "%s %.1f\n", r, $4/1e6}' >>"$tmp/openssl"
 }
 # ROW -> "RW BS ENGINE DEPTH"
 declare -A spec=(
@@ -127,10 +123,10 @@ declare -A spec=(
   [nbd_write1m]="write 1M nbd 1" [nbd_read1m]="read 1M nbd 1" [nbd_read1m_qd8]="read 1M nbd 8"
   [nbd_write1m_qd8]="write 1M nbd 8" [nbd_randread4k]="randread 4k nbd 1")
 for ((round = 0; round < rounds; round++)); do
-  ossl_round
-  for b in "${builds[@]}"; do
-    for dev in $devs_run; do
-      for row in $rows_run; do
+  for row in $rows_run; do
+    ossl_row "$round" "$row"
+    for b in "${builds[@]}"; do
+      for dev in $devs_run; do
         # shellcheck disable=SC2086
         run "$b" "$dev" "$row" ${spec[$row]}
       done
@@ -148,14 +144,20 @@ done
 python3 - "$tmp/results" "$tmp/openssl" "$secs" "$rounds" "$(cut -d' ' -f1 /proc/loadavg)" "{$micro}" <<'EOF'
 import json, statistics, sys
 path, ossl_path, secs, rounds, load, micro = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
-ossl_rounds = [float(x) for x in open(ossl_path)]
-ossl = statistics.median(ossl_rounds)
+ossl_at = {}
+for line in open(ossl_path):
+    rnd, row, rate = line.split()
+    ossl_at[(rnd, row)] = float(rate)
+ossl_all = list(ossl_at.values())
+ossl = statistics.median(ossl_all)
 runs = {}
 for line in open(path):
-    b, dev, row, rate, cpu, mbytes, fio_cpu, busiest = line.split()
-    runs.setdefault((b, dev, row), []).append((float(rate), float(cpu), float(mbytes), float(fio_cpu), float(busiest)))
+    b, dev, row, rate, cpu, mbytes, fio_cpu, rnd = line.split()
+    runs.setdefault((b, dev, row), []).append((float(rate), float(cpu), float(mbytes), float(fio_cpu),
+                                               ossl_at.get((rnd, row), 0.0)))
 out = {"seconds": secs, "rounds": rounds, "openssl_aes256xts_1core_MBps": ossl,
-       "openssl_rounds_MBps": ossl_rounds, "load_avg": float(load),
+       "openssl_MBps_by_round_and_row": {f"{r}.{row}": v for (r, row), v in sorted(ossl_at.items())},
+       "openssl_min_MBps": min(ossl_all), "openssl_max_MBps": max(ossl_all), "load_avg": float(load),
        "crypto_loop": json.loads(micro)}
 names = {"bz": "null", "bl": "linear", "bc": "crypt512", "bc4": "crypt4096"}
 order = ["read1m", "write1m", "read1m_qd8", "write1m_qd8", "randread4k",
@@ -164,7 +166,8 @@ rows = [r for r in order if any(k[2] == r for k in runs)]
 names = {d: n for d, n in names.items() if any(k[1] == d for k in runs)}
 for b in sorted({k[0] for k in runs}, key=lambda x: x != "now"):
     print(f"== {b}: median of {rounds}; MB/s wall | MB per udmd CPU-second | MB per CPU-second of udmd + fio"
-          f" | MB per CPU-second of udmd's busiest thread (openssl {ossl:.0f} MB/s per CPU-second)")
+          f" | ratio to openssl beside it (openssl {ossl:.0f} MB/s per CPU-second, median;"
+          f" {min(ossl_all):.0f}-{max(ossl_all):.0f})")
     print(f"{'':16}" + "".join(f"{names[d]:>36}" for d in names))
     for row in rows:
         cells = []
@@ -176,12 +179,15 @@ for b in sorted({k[0] for k in runs}, key=lambda x: x != "now"):
             wall = statistics.median(x[0] for x in r)
             per_cpu = statistics.median(x[2] / x[1] if x[1] else 0 for x in r)
             per_all = statistics.median(x[2] / (x[1] + x[3]) if x[1] + x[3] else 0 for x in r)
-            per_busiest = statistics.median(x[2] / x[4] if x[4] else 0 for x in r)
-            out[f"{b}.{dev}.{row}.MB_per_busiest_thread_cpu_s"] = round(per_busiest, 1)
+            # Each round's rate over the openssl figure measured beside it.
+            paired = statistics.median(x[0] / x[4] if x[4] else 0 for x in r)
+            paired_cpu = statistics.median(x[2] / x[1] / x[4] if x[1] and x[4] else 0 for x in r)
+            out[f"{b}.{dev}.{row}.vs_openssl"] = round(paired, 3)
+            out[f"{b}.{dev}.{row}.vs_openssl_per_cpu"] = round(paired_cpu, 3)
             out[f"{b}.{dev}.{row}"] = wall
             out[f"{b}.{dev}.{row}.MB_per_cpu_s"] = round(per_cpu, 1)
             out[f"{b}.{dev}.{row}.MB_per_cpu_s_with_fio"] = round(per_all, 1)
-            cells.append(f"{wall:6.0f} |{per_cpu:6.0f} |{per_all:6.0f} |{per_busiest:6.0f}")
+            cells.append(f"{wall:6.0f} |{per_cpu:6.0f} |{per_all:6.0f} |{paired:6.2f}")
         print(f"{row:16}" + "".join(f"{c:>36}" for c in cells))
     for dev in [d for d in ("bc", "bc4") if d in names]:
         for row in rows:
@@ -190,8 +196,7 @@ for b in sorted({k[0] for k in runs}, key=lambda x: x != "now"):
             lin = out.get(f"{b}.bl.{row}", 0)
             out[f"{b}.ratio_{names[dev]}_vs_linear.{row}"] = round(out[f"{b}.{dev}.{row}"] / lin, 3) if lin else 0
             if "randread4k" not in row:
-                out[f"{b}.ratio_{names[dev]}_vs_openssl.{row}"] = round(out[f"{b}.{dev}.{row}"] / ossl, 3)
-                out[f"{b}.ratio_{names[dev]}_vs_openssl.{row}.per_cpu"] = round(
-                    out[f"{b}.{dev}.{row}.MB_per_cpu_s"] / ossl, 3)
+                out[f"{b}.ratio_{names[dev]}_vs_openssl.{row}"] = out[f"{b}.{dev}.{row}.vs_openssl"]
+                out[f"{b}.ratio_{names[dev]}_vs_openssl.{row}.per_cpu"] = out[f"{b}.{dev}.{row}.vs_openssl_per_cpu"]
 print(json.dumps(out))
 EOF

@@ -14,10 +14,10 @@
 // and so do reads of files that do not take RWF_NOWAIT (tmpfs): for a thread
 // whose next step waits for that I/O anyway (the snapshot committer), never
 // one that must keep serving other requests meanwhile.
-// Targets that transform data may also run part of that work for a request
-// of at most `max_length` bytes right on such a thread (crypt encrypts or
-// decrypts one piece there while the pool does the others): it would only
-// wait for the request otherwise.
+// Targets that transform data may also run that work for a request of at
+// most `max_length` bytes right on such a thread (crypt encrypts or decrypts
+// all of it there instead of on the pool): it would only wait for the
+// request otherwise.
 #pragma once
 
 #include "base/units.hpp"

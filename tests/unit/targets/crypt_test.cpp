@@ -146,10 +146,11 @@ TEST(Crypt, XtsPlain64SectorsMatchOpensslAndBufferIsUntouched) {
                                                                          data.begin() + 1000 * 512 + 4096));
 }
 
-// A 1 MiB read is cut into one piece per pool worker, each with its own
-// child request, read and decrypted by that worker: the backing device sees
-// the pieces in flight at once. Completions
-// inline (memory), from another thread (delayed) and errors all hold.
+// A 1 MiB read left to the pool (no io::InlineWrites on this thread) is cut
+// into one piece per pool worker, each with its own child request, read and
+// decrypted by that worker: the backing device sees the pieces in flight at
+// once. Completions inline (memory), from another thread (delayed) and
+// errors all hold.
 TEST(Crypt, LargeReadGoesDownAsOnePiecePerWorker) {
   const auto key = bytes(64, 3);
   const std::string line = "0 2048 crypt aes-xts-plain64 " + hex(key) + " 0 /dev/c0 0";
