@@ -17,9 +17,10 @@
 // pool, split into up to one piece per worker. A piece is decrypted straight
 // out of the backing file's page cache when that holds it, or encrypted
 // straight into it, else into a recycled bounce buffer that the last piece
-// done writes (the caller's data is never touched). Crypto never runs on an io_uring completion thread and no
-// lock is held while it runs. The workqueue options only change table
-// output here: udm always needs the pool.
+// done writes (the caller's data is never touched). Crypto never runs on an
+// io_uring completion thread and no lock is held while it runs. The
+// workqueue options only change table output here: udm always needs the
+// pool.
 #include <atomic>
 #include <bit>
 #include <cstring>

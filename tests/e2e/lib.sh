@@ -146,9 +146,22 @@ attach_loop() {
 
 # detach_loop DEV: detaches a loop device from attach_loop now, not at exit
 # (so the exit trap cannot detach the same number after another test got it).
+# losetup -d on a loop device still open elsewhere (a mount being torn down,
+# a probe) only marks it to be cleared at its last close, and until then it
+# holds its backing file open (a udm device: "in use"). So this waits until
+# the device has let go of that file.
 detach_loop() {
+  local sys=/sys/block/${1##*/}/loop/backing_file back i
+  back=$(cat "$sys" 2>/dev/null)
   timeout 20 losetup -d "$1" || return 1
   sed -i "\|^$1\$|d" "$E2E_TMP/loops"
+  [ -n "$back" ] || return 0
+  for ((i = 0; i < 200; i++)); do
+    [ "$(cat "$sys" 2>/dev/null)" == "$back" ] || return 0
+    sleep 0.1
+  done
+  echo "detach_loop: $1 still holds $back after 20 s" >&2
+  return 1
 }
 
 # Loop devices are global: at exit, detach only those still backed by a file
