@@ -195,8 +195,5 @@ for b in sorted({k[0] for k in runs}, key=lambda x: x != "now"):
                 continue
             lin = out.get(f"{b}.bl.{row}", 0)
             out[f"{b}.ratio_{names[dev]}_vs_linear.{row}"] = round(out[f"{b}.{dev}.{row}"] / lin, 3) if lin else 0
-            if "randread4k" not in row:
-                out[f"{b}.ratio_{names[dev]}_vs_openssl.{row}"] = out[f"{b}.{dev}.{row}.vs_openssl"]
-                out[f"{b}.ratio_{names[dev]}_vs_openssl.{row}.per_cpu"] = out[f"{b}.{dev}.{row}.vs_openssl_per_cpu"]
 print(json.dumps(out))
 EOF
