@@ -301,8 +301,6 @@ void CryptTarget::start_io(io::Request* r) {
 // decryption starts.
 void CryptTarget::schedule(CryptIo* io) {
   const byte_count length = io->parent->length;
-  unsigned n = std::max(1u, std::min<unsigned>(pool_.threads(), MAX_CHUNKS));
-  if (length < 2 * MIN_CHUNK) n = 1;
   // A submitter that may block (a FUSE worker, marked by io::InlineWrites)
   // does all of its request itself, on bytes hot in its own cache. Handing
   // half of them to a worker measured slower, at queue depth 1 too: the
@@ -311,7 +309,8 @@ void CryptTarget::schedule(CryptIo* io) {
   // NBD connection's reader, an engine thread) must not block: they leave
   // the request to the pool, a piece per worker.
   const bool here = io::InlineWrites::current() >= length;
-  if (here) n = 1;
+  const unsigned n =
+      here || length < 2 * MIN_CHUNK ? 1u : std::max(1u, std::min<unsigned>(pool_.threads(), MAX_CHUNKS));
   byte_count per = (length / n + o_.sector_size - 1) / o_.sector_size * o_.sector_size;
   unsigned used = 0;
   for (byte_count pos = 0; pos < length && used < n; pos += per, ++used) {
